@@ -1,0 +1,37 @@
+"""``wabbit replay LOG``: rebuild a model from a DSJSON log."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from appliance.errors import UsageError
+
+HELP = "Rebuild a model from a DSJSON event log; malformed lines are reported with their line number and skipped."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("log", type=Path, nargs="+", help="DSJSON file(s), in order.")
+    parser.add_argument("--config", type=Path, help="Config whose policy options to use (default: the simulated world's).")
+    parser.add_argument("--output", "-o", type=Path, help="Write the model here (a VW model file).")
+    parser.add_argument("--json", action="store_true", help="Print a JSON summary.")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from appliance.config import load_config
+    from appliance.replay import replay
+
+    for path in args.log:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such log file")
+    progress = sys.stderr.isatty() and not args.json
+    summary = replay(load_config(args.config), args.log, args.output, progress=progress)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"learned {summary['learned']} events, skipped {summary['malformed']} malformed lines"
+              + (f"; model written to {args.output}" if args.output else ""))
+    return 0

@@ -1,0 +1,64 @@
+"""One pydantic tree for the whole appliance, loaded from YAML.
+
+>>> cfg = load_config_text("join:\\n  reward_wait_s: 30\\n")
+>>> cfg.join.reward_wait_s, cfg.simulation.world
+(30.0, 'light')
+>>> load_config_text("join:\\n  reward_wait: 30\\n", "my.yaml")
+Traceback (most recent call last):
+...
+appliance.errors.ConfigError: my.yaml:2: join.reward_wait: unknown key; remove it or check its spelling (`wabbit config schema` lists the keys).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
+from appliance.config.join import JoinConfig
+from appliance.config.policy import ActionConfig, PolicyConfig
+from appliance.config.server import ServerConfig
+from appliance.config.simulation import SimulationConfig
+from appliance.config.storage import StorageConfig
+
+__all__ = [
+    "ActionConfig",
+    "AppConfig",
+    "JoinConfig",
+    "PolicyConfig",
+    "ServerConfig",
+    "SimulationConfig",
+    "StorageConfig",
+    "json_schema",
+    "load_config",
+    "load_config_text",
+]
+
+
+class AppConfig(StrictModel):
+    """The whole appliance. Every section is optional; nothing at all means: simulated devices."""
+
+    policy: PolicyConfig | None = Field(
+        None, description="Actions and exploration. Empty: the simulated world's actions with the default exploration.",
+    )
+    join: JoinConfig = Field(default_factory=JoinConfig, description="How decisions wait for and combine rewards.")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="Write-ahead log, event log and checkpoints.")
+    server: ServerConfig = Field(default_factory=ServerConfig, description="Where the API and dashboard listen.")
+    simulation: SimulationConfig = Field(
+        default_factory=SimulationConfig, description="The simulated world used when no devices are configured.",
+    )
+
+
+def load_config_text(text: str, source: str = "<config>") -> AppConfig:
+    return load_yaml_model(AppConfig, text, source)
+
+
+def load_config(path: Path | None) -> AppConfig:
+    """Load ``path``; ``None`` gives the defaults (simulated devices)."""
+    return AppConfig() if path is None else load_yaml_file(AppConfig, path)
+
+
+def json_schema() -> dict[str, Any]:
+    return AppConfig.model_json_schema()

@@ -1,0 +1,195 @@
+"""The ``policy:`` section: actions, exploration and Vowpal Wabbit options.
+
+>>> cfg = PolicyConfig.model_validate({"actions": [{"id": "warm"}, {"id": "cool"}]})
+>>> cfg.exploration.vw_args()
+['--squarecb', '--gamma_scale', '10.0', '--gamma_exponent', '0.5']
+>>> SquareCB(gamma_scale=10).vw_args()
+['--squarecb', '--gamma_scale', '10.0', '--gamma_exponent', '0.5']
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from appliance.config.base import StrictModel
+
+VW_NAME = re.compile(r"^[^\s|:_][^\s|:]*$")
+"""A VW-safe name: no white space, '|' or ':', and no leading '_' (reserved by DSJSON)."""
+
+Features = dict[str, dict[str, float]]
+"""Namespaced features: ``{namespace: {feature: value}}``."""
+
+# Options that read or write files, open sockets, or replace the reduction the appliance is built on.
+FORBIDDEN_VW_OPTIONS = frozenset(
+    "-d --data -f --final_regressor -i --initial_regressor --readable_model --invert_hash -c --cache "
+    "--cache_file --daemon --port --pid_file --num_children --foreground -p --predictions -r "
+    "--raw_predictions --audit_regressor --output_feature_regularizer_binary "
+    "--output_feature_regularizer_text --input_feature_regularizer --dsjson --json --flatbuffer "
+    "--cb_explore_adf --cb_adf --cb --cb_explore --cats --ccb_explore_adf --slates -t --testonly "
+    "--save_per_pass --save_resume --preserve_performance_counters --span_server --unique_id --total "
+    "--node --sendto --passes --holdout_off --random_seed --quiet --epsilon --first --bag --cover "
+    "--softmax --squarecb --regcb --regcbopt --rnd --synthcover --large_action_space".split()
+)
+
+
+def check_vw_name(value: str, what: str) -> str:
+    if not VW_NAME.match(value):
+        raise ValueError(f"{what} {value!r} is not VW-safe: use letters, digits, '-' or '.', no spaces, '|' or ':', not starting with '_'")
+    return value
+
+
+def check_features(features: Features) -> Features:
+    for namespace, values in features.items():
+        check_vw_name(namespace, "namespace")
+        for name in values:
+            check_vw_name(name, f"feature in namespace {namespace!r}")
+    return features
+
+
+class Epsilon(StrictModel):
+    type: Literal["epsilon"] = Field("epsilon", description="Epsilon-greedy: explore uniformly with probability epsilon.")
+    epsilon: float = Field(0.05, ge=0.0, le=1.0, description="Share of decisions explored uniformly at random.")
+
+    def vw_args(self) -> list[str]:
+        return ["--epsilon", str(self.epsilon)]
+
+
+class First(StrictModel):
+    type: Literal["first"] = Field("first", description="Explore-first: uniform for the first `tau` decisions, then greedy.")
+    tau: int = Field(100, ge=1, le=10_000_000, description="Number of decisions explored before acting greedily.")
+
+    def vw_args(self) -> list[str]:
+        return ["--first", str(self.tau)]
+
+
+class Bag(StrictModel):
+    type: Literal["bag"] = Field("bag", description="Bagging: an ensemble of policies trained on bootstrap resamples.")
+    size: int = Field(5, ge=2, le=64, description="Number of policies in the bag.")
+    epsilon: float = Field(0.0, ge=0.0, le=1.0, description="Extra uniform exploration on top of the bag.")
+
+    def vw_args(self) -> list[str]:
+        return ["--bag", str(self.size), "--epsilon", str(self.epsilon)]
+
+
+class Cover(StrictModel):
+    type: Literal["cover"] = Field("cover", description="Online cover: a set of policies kept diverse by a cost-sensitive oracle.")
+    size: int = Field(4, ge=1, le=64, description="Number of policies in the cover.")
+    psi: float = Field(1.0, gt=0.0, le=100.0, description="Disagreement weight (VW --psi).")
+
+    def vw_args(self) -> list[str]:
+        return ["--cover", str(self.size), "--psi", str(self.psi)]
+
+
+class Softmax(StrictModel):
+    type: Literal["softmax"] = Field("softmax", description="Softmax (Boltzmann) exploration over predicted costs.")
+    lambda_: float = Field(1.0, alias="lambda", ge=0.0, le=1000.0, description="Inverse temperature; larger is greedier.")
+
+    def vw_args(self) -> list[str]:
+        return ["--softmax", "--lambda", str(self.lambda_)]
+
+
+class SquareCB(StrictModel):
+    type: Literal["squarecb"] = Field("squarecb", description="SquareCB: inverse-gap weighting, strong with regression oracles.")
+    gamma_scale: float = Field(10.0, gt=0.0, le=1e6, description="Scale of the exploration parameter gamma.")
+    gamma_exponent: float = Field(0.5, ge=0.0, le=1.0, description="Growth of gamma with the number of decisions.")
+
+    def vw_args(self) -> list[str]:
+        return ["--squarecb", "--gamma_scale", str(self.gamma_scale), "--gamma_exponent", str(self.gamma_exponent)]
+
+
+class RegCB(StrictModel):
+    type: Literal["regcb"] = Field("regcb", description="RegCB: optimistic (regcbopt) or elimination-based exploration.")
+    optimistic: bool = Field(True, description="Use the optimistic variant (--regcbopt) instead of elimination (--regcb).")
+    mellowness: float = Field(0.1, gt=0.0, le=10.0, description="Confidence width; smaller explores less.")
+
+    def vw_args(self) -> list[str]:
+        return ["--regcbopt" if self.optimistic else "--regcb", "--mellowness", str(self.mellowness)]
+
+
+class RND(StrictModel):
+    type: Literal["rnd"] = Field("rnd", description="Random network distillation: exploration bonus from a random predictor.")
+    size: int = Field(3, ge=1, le=64, description="Number of random predictors.")
+    epsilon: float = Field(0.0, ge=0.0, le=1.0, description="Extra uniform exploration.")
+
+    def vw_args(self) -> list[str]:
+        return ["--rnd", str(self.size), "--epsilon", str(self.epsilon)]
+
+
+class SynthCover(StrictModel):
+    type: Literal["synthcover"] = Field("synthcover", description="Synthetic cover: pessimistic exploration with synthetic policies.")
+    size: int = Field(100, ge=1, le=10_000, description="Number of synthetic policies.")
+    psi: float = Field(0.1, gt=0.0, le=100.0, description="Exploration strength.")
+    epsilon: float = Field(0.0, ge=0.0, le=1.0, description="Extra uniform exploration.")
+
+    def vw_args(self) -> list[str]:
+        return ["--synthcover", "--synthcoversize", str(self.size), "--synthcoverpsi", str(self.psi), "--epsilon", str(self.epsilon)]
+
+
+Exploration = Annotated[
+    Union[Epsilon, First, Bag, Cover, Softmax, SquareCB, RegCB, RND, SynthCover],
+    Field(discriminator="type"),
+]
+
+
+class ActionConfig(StrictModel):
+    id: str = Field(min_length=1, max_length=64, description="Action name, shown on the dashboard and written to logs.")
+    features: Features = Field(
+        default_factory=dict,
+        description="The action's own features by namespace, e.g. {colour: {warm: 1, red: 1.0}}. "
+        "Empty: one indicator feature named after the id in namespace `Action`.",
+    )
+
+    _check_id = field_validator("id")(lambda v: check_vw_name(v, "action id"))
+    _check_features = field_validator("features")(check_features)
+
+    def vw_features(self) -> Features:
+        return self.features or {"Action": {self.id: 1.0}}
+
+
+class PolicyConfig(StrictModel):
+    actions: list[ActionConfig] = Field(min_length=2, max_length=256, description="The actions the bandit chooses from.")
+    exploration: Exploration = Field(default_factory=SquareCB, description="How the policy explores (a `type` key picks the algorithm); SquareCB by default.")
+    interactions: list[str] | Literal["auto"] = Field(
+        "auto",
+        description="VW quadratic/cubic interactions by namespace first letters (e.g. ['aA', 'vA']); "
+        "`auto` crosses every context namespace with every action namespace.",
+    )
+    learning_rate: float = Field(0.5, gt=0.0, le=100.0, description="VW learning rate (-l).")
+    power_t: float = Field(0.5, ge=0.0, le=1.0, description="Learning-rate decay (VW --power_t); 0 keeps adapting forever, for drifting worlds.")
+    bits: int = Field(18, ge=10, le=28, description="Weight table size as a power of two (VW -b). 18 bits = 1 MB of weights.")
+    cb_type: Literal["mtr", "ips", "dr", "dm", "sm"] = Field("mtr", description="Estimator VW uses to learn from bandit feedback (--cb_type).")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for VW and for sampling actions; the same seed and events give the same decisions.")
+    vw_args: list[str] = Field(
+        default_factory=list,
+        description="Extra VW options passed through (e.g. ['--l2', '1e-6']). Options that touch files, "
+        "sockets, the parser or the reduction are refused.",
+    )
+
+    @field_validator("vw_args")
+    @classmethod
+    def _safe_vw_args(cls, args: list[str]) -> list[str]:
+        for arg in args:
+            option = arg.split("=", 1)[0]
+            if option in FORBIDDEN_VW_OPTIONS:
+                raise ValueError(f"VW option {option} is managed by the appliance or touches files/sockets; use the matching config key instead")
+        return args
+
+    @field_validator("interactions")
+    @classmethod
+    def _check_interactions(cls, value: list[str] | str) -> list[str] | str:
+        if isinstance(value, list):
+            for term in value:
+                if not 2 <= len(term) <= 3 or " " in term:
+                    raise ValueError(f"interaction {term!r} must be 2 or 3 namespace first letters, e.g. 'aA'")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "PolicyConfig":
+        ids = [a.id for a in self.actions]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"action ids must be unique; repeated: {', '.join(duplicates)}")
+        return self

@@ -1,0 +1,31 @@
+"""The ``storage:`` section: write-ahead log, event log and checkpoints under the data directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from appliance.config.base import StrictModel
+
+
+class StorageConfig(StrictModel):
+    data_dir: Path | None = Field(
+        None, description="Where the write-ahead log, DSJSON logs, checkpoints and the token live. "
+        "Empty: `--data-dir`, else $XDG_DATA_HOME/wabbit (~/.local/share/wabbit).",
+    )
+    group_commit_ms: float = Field(
+        5.0, ge=0.0, le=1000.0,
+        description="Longest a write waits to share one fsync with others (group commit); 0 commits each write alone.",
+    )
+    checkpoint_every_s: float = Field(300.0, ge=1.0, le=86400.0, description="Seconds between model checkpoints.")
+    checkpoint_every_events: int = Field(
+        5000, ge=1, le=10_000_000, description="Learned events between model checkpoints (whichever comes first).",
+    )
+    keep_checkpoints: int = Field(3, ge=1, le=100, description="How many checkpoints to keep; older ones are deleted.")
+    log_segment_mb: float = Field(
+        64.0, ge=0.01, le=4096.0, description="Size at which the joined-event DSJSON log starts a new segment file.",
+    )
+    keep_log_segments: int = Field(
+        20, ge=1, le=100_000, description="Most DSJSON segments kept; segments still needed after the last checkpoint are never deleted.",
+    )

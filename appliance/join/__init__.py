@@ -1,0 +1,5 @@
+"""Joining decisions with delayed rewards, and keeping what was acknowledged durable."""
+
+from appliance.join.joiner import Joiner, JoinStats, Reward, RewardResult
+
+__all__ = ["JoinStats", "Joiner", "Reward", "RewardResult"]

@@ -1,0 +1,107 @@
+"""Atomic model checkpoints: temp file, fsync, rename; the last N kept; a corrupt one falls back loudly.
+
+Each checkpoint is a model file and a JSON sidecar naming its model version, its sha256 and the event-log
+position it covers. The sidecar is written last, so a checkpoint without one never existed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol
+
+from appliance.errors import CheckpointError, WabbitError
+from appliance.join.eventlog import LogPosition, fsync_dir
+
+log = logging.getLogger(__name__)
+
+
+class Saveable(Protocol):
+    def save(self, path: Path) -> None: ...
+
+    def load(self, path: Path, model_version: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class CheckpointMeta:
+    model_version: int
+    log_segment: int
+    log_offset: int
+    sha256: str
+    created: float
+
+    @property
+    def position(self) -> LogPosition:
+        return LogPosition(self.log_segment, self.log_offset)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+class CheckpointStore:
+    def __init__(self, directory: Path, keep: int) -> None:
+        self.directory = directory
+        self._keep = keep
+        self.corrupt = 0
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def _metas(self) -> list[Path]:
+        return sorted(self.directory.glob("model-*.json"), reverse=True)
+
+    def save(self, model: Saveable, model_version: int, position: LogPosition) -> CheckpointMeta:
+        stem = f"model-{model_version:012d}-{time.time_ns():020d}"
+        final, temp = self.directory / f"{stem}.vw", self.directory / f".{stem}.vw.tmp"
+        try:
+            model.save(temp)
+            with open(temp, "rb+") as f:
+                os.fsync(f.fileno())
+            meta = CheckpointMeta(model_version, position.segment, position.offset, _sha256(temp), time.time())
+            os.replace(temp, final)
+            meta_temp = self.directory / f".{stem}.json.tmp"
+            _write_synced(meta_temp, json.dumps(asdict(meta)).encode())
+            os.replace(meta_temp, self.directory / f"{stem}.json")
+            fsync_dir(self.directory)
+        except OSError as err:
+            temp.unlink(missing_ok=True)
+            raise CheckpointError(f"{self.directory}: cannot write a checkpoint ({err.strerror}); is the disk full?") from None
+        self._prune()
+        return meta
+
+    def _prune(self) -> None:
+        for meta_path in self._metas()[self._keep:]:
+            meta_path.with_suffix(".vw").unlink(missing_ok=True)
+            meta_path.unlink(missing_ok=True)
+        for stale in self.directory.glob(".model-*.tmp"):
+            stale.unlink(missing_ok=True)
+
+    def load_latest(self, model: Saveable) -> CheckpointMeta | None:
+        """Load the newest checkpoint that verifies; each one that does not is logged as an error and skipped."""
+        for meta_path in self._metas():
+            model_path = meta_path.with_suffix(".vw")
+            try:
+                meta = CheckpointMeta(**json.loads(meta_path.read_text()))
+                if _sha256(model_path) != meta.sha256:
+                    raise CheckpointError("its sha256 does not match (torn or altered file)")
+                model.load(model_path, meta.model_version)
+                return meta
+            except (OSError, ValueError, TypeError, WabbitError, RuntimeError) as err:
+                self.corrupt += 1
+                log.error("checkpoint %s is corrupt and was skipped: %s; falling back to the previous one", model_path, err)
+        return None

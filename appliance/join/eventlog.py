@@ -1,0 +1,130 @@
+"""The joined-event log: DSJSON lines in numbered segment files, synced in groups, read back for recovery.
+
+>>> import tempfile, pathlib
+>>> log = EventLog(pathlib.Path(tempfile.mkdtemp()), segment_bytes=1 << 20)
+>>> log.append('{"a":1}'); log.sync()
+LogPosition(segment=1, offset=8)
+>>> [line for _, _, line in log.read_from(LogPosition(1, 0))]
+['{"a":1}']
+>>> log.close()
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from appliance.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class LogPosition:
+    segment: int
+    offset: int
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class EventLog:
+    def __init__(self, directory: Path, segment_bytes: int, keep_segments: int = 1_000_000, fsync: bool = True) -> None:
+        self.directory = directory
+        self._fsync = fsync
+        self._limit = segment_bytes
+        self._keep = keep_segments
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            segments = self.segments()
+            self._segment = segments[-1] if segments else 1
+            self._repair_tail(self.path(self._segment))
+            self._file: BinaryIO = open(self.path(self._segment), "ab")
+        except OSError as err:
+            raise StorageError(f"{directory}: cannot open the event log ({err.strerror}); check permissions and free space") from None
+        self._offset = self._file.tell()
+        self.lines_written = 0
+
+    def path(self, segment: int) -> Path:
+        return self.directory / f"events-{segment:06d}.dsjson"
+
+    def segments(self) -> list[int]:
+        return sorted(int(p.stem.split("-")[1]) for p in self.directory.glob("events-*.dsjson"))
+
+    @property
+    def current_path(self) -> Path:
+        return self.path(self._segment)
+
+    @property
+    def position(self) -> LogPosition:
+        return LogPosition(self._segment, self._offset)
+
+    def _repair_tail(self, path: Path) -> None:
+        """Cut a torn last line (written but never synced before a crash); its decision is still in the WAL."""
+        if not path.exists() or path.stat().st_size == 0:
+            return
+        with open(path, "rb+") as f:
+            data = f.read()
+            if data.endswith(b"\n"):
+                return
+            keep = data.rfind(b"\n") + 1
+            log.warning("%s: cutting a torn last line of %d bytes left by a crash", path, len(data) - keep)
+            f.truncate(keep)
+            os.fsync(f.fileno())
+
+    def append(self, line: str) -> None:
+        data = (line + "\n").encode()
+        self._file.write(data)
+        self._offset += len(data)
+        self.lines_written += 1
+
+    def sync(self) -> LogPosition:
+        """Make everything appended durable (flushed only, without ``fsync``); start a new segment when this one is full."""
+        try:
+            self._file.flush()
+            if self._fsync:
+                os.fsync(self._file.fileno())
+            if self._offset >= self._limit:
+                self._file.close()
+                self._segment += 1
+                self._file = open(self.path(self._segment), "ab")
+                self._offset = 0
+                fsync_dir(self.directory)
+        except OSError as err:
+            raise StorageError(f"{self.current_path}: cannot write the event log ({err.strerror}); is the disk full?") from None
+        return self.position
+
+    def read_from(self, start: LogPosition) -> Iterator[tuple[Path, int, str]]:
+        """(file, line number, line) for every line at or after ``start``."""
+        self._file.flush()
+        for segment in self.segments():
+            if segment < start.segment:
+                continue
+            path = self.path(segment)
+            with open(path, "rb") as f:
+                skipped = f.read(start.offset).count(b"\n") if segment == start.segment else 0
+                for number, raw in enumerate(f, start=skipped + 1):
+                    yield path, number, raw.decode("utf-8", "replace").rstrip("\n")
+
+    def prune(self, needed_from: LogPosition) -> list[Path]:
+        """Delete the oldest segments beyond ``keep_segments``, never one at or after ``needed_from``."""
+        removable = [s for s in self.segments() if s < needed_from.segment]
+        excess = len(self.segments()) - self._keep
+        removed = []
+        for segment in removable[: max(excess, 0)]:
+            self.path(segment).unlink(missing_ok=True)
+            removed.append(self.path(segment))
+        return removed
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self.sync()
+            self._file.close()

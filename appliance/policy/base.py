@@ -1,0 +1,93 @@
+"""The ``Policy`` role: ``decide(context) -> Decision`` and ``learn(joined_event)``.
+
+A decision carries everything needed to learn it later: the context, the offered actions, the pmf, and an
+opaque ``example`` the policy built at decision time, so learning never parses the same data twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol, Sequence
+
+from appliance.config.policy import Features
+
+Outcome = Literal["on_time", "default", "overflow", "late", "replay"]
+"""Why a decision was learned: rewards in time, none (default reward), closed early, a late reward, a replay."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One choice of the policy. ``pmf[i]`` is the probability of ``actions[i]``."""
+
+    event_id: str
+    action: str
+    action_index: int
+    probability: float
+    pmf: tuple[float, ...]
+    actions: tuple[str, ...]
+    context: Features
+    model_version: int
+    timestamp: float
+    example: Any = field(default=None, repr=False, compare=False)
+    """The policy's own parsed form of this decision (opaque to everyone else)."""
+
+    def public(self) -> dict[str, Any]:
+        """The JSON-able fields a user sees (API, dashboard, logs)."""
+        return {
+            "event_id": self.event_id,
+            "action": self.action,
+            "action_index": self.action_index,
+            "probability": self.probability,
+            "pmf": dict(zip(self.actions, self.pmf)),
+            "model_version": self.model_version,
+            "timestamp": self.timestamp,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedEvent:
+    """A decision with the reward it is learned with."""
+
+    decision: Decision
+    reward: float
+    outcome: Outcome
+    rewards_received: int
+    joined_at: float
+
+    @property
+    def cost(self) -> float:
+        return -self.reward
+
+
+class Policy(Protocol):
+    """Chooses actions and learns from joined events. Implementations are not thread-safe unless they say so."""
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """The declared action ids, in order."""
+        ...
+
+    @property
+    def model_version(self) -> int:
+        """Number of events learned since the model was created (survives save/load)."""
+        ...
+
+    def decide(
+        self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
+    ) -> Decision:
+        """Choose among ``actions`` (default: all declared) for ``context``."""
+        ...
+
+    def learn(self, event: JoinedEvent, action_features: Sequence[Features] | None = None) -> None:
+        """Update the model with one joined event. ``action_features`` gives the actions' features when
+        they are not the declared ones (an event replayed from a log written with other actions)."""
+        ...
+
+    def save(self, path: Path) -> None:
+        """Write the model to ``path`` (the caller makes it atomic)."""
+        ...
+
+    def load(self, path: Path, model_version: int) -> None:
+        """Replace the model with the one saved at ``path``."""
+        ...

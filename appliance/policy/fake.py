@@ -1,0 +1,67 @@
+"""A shipped fake policy: uniform choices, seeded, with a tiny JSON "model" that counts what it learned.
+
+Tests and the contract suite use it where Vowpal Wabbit itself is not the subject.
+
+>>> policy = UniformPolicy(["a", "b"], seed=3)
+>>> d = policy.decide({}, event_id="e", timestamp=0.0)
+>>> d.pmf
+(0.5, 0.5)
+>>> policy.learn(JoinedEvent(d, reward=1.0, outcome="on_time", rewards_received=1, joined_at=1.0))
+>>> policy.model_version, policy.reward_sum
+(1, 1.0)
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Sequence
+
+from appliance.config.policy import Features
+from appliance.errors import CheckpointError, UsageError
+from appliance.policy.base import Decision, JoinedEvent
+
+
+class UniformPolicy:
+    def __init__(self, actions: Sequence[str], seed: int = 0) -> None:
+        if len(actions) < 2 or len(set(actions)) != len(actions):
+            raise UsageError("a policy needs at least two distinct actions")
+        self._actions = tuple(actions)
+        self._rng = random.Random(seed)
+        self._version = 0
+        self.reward_sum = 0.0
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return self._actions
+
+    @property
+    def model_version(self) -> int:
+        return self._version
+
+    def decide(
+        self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
+    ) -> Decision:
+        offered = tuple(actions) if actions else self._actions
+        unknown = [a for a in offered if a not in self._actions]
+        if unknown:
+            raise UsageError(f"unknown action(s) {unknown}; declared: {', '.join(self._actions)}")
+        index = self._rng.randrange(len(offered))
+        p = 1.0 / len(offered)
+        return Decision(event_id, offered[index], index, p, (p,) * len(offered), offered, context, self._version, timestamp)
+
+    def learn(self, event: JoinedEvent, action_features: Sequence[Features] | None = None) -> None:
+        self._version += 1
+        self.reward_sum += event.reward
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"version": self._version, "reward_sum": self.reward_sum}))
+
+    def load(self, path: Path, model_version: int) -> None:
+        try:
+            state = json.loads(path.read_text())
+            self.reward_sum = float(state["reward_sum"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise CheckpointError(f"{path}: not a UniformPolicy model ({err})") from None
+        self._version = model_version

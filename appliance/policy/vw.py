@@ -1,0 +1,142 @@
+"""The Vowpal Wabbit policy: ``--cb_explore_adf`` on a ``vowpalwabbit.Workspace``.
+
+>>> from appliance.config import PolicyConfig
+>>> cfg = PolicyConfig.model_validate({"actions": [{"id": "on"}, {"id": "off"}], "seed": 1})
+>>> policy = VWPolicy(cfg, context_namespaces=["room"])
+>>> d = policy.decide({"room": {"dark": 1.0}}, event_id="e1", timestamp=0.0)
+>>> d.action in ("on", "off"), round(sum(d.pmf), 6)
+(True, 1.0)
+>>> vw_arguments(cfg, ["room"])[:4]
+['--cb_explore_adf', '--quiet', '--random_seed', '1']
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+import vowpalwabbit
+
+from appliance.config.policy import Features, PolicyConfig
+from appliance.errors import UsageError
+from appliance.policy.base import Decision, JoinedEvent
+from appliance.policy.vw_examples import ExampleBuilder
+
+
+def interactions(config: PolicyConfig, context_namespaces: Sequence[str]) -> list[str]:
+    """Interaction terms: explicit ones, or every context namespace crossed with every action namespace."""
+    if config.interactions != "auto":
+        return list(config.interactions)
+    action_letters = sorted({ns[0] for a in config.actions for ns in a.vw_features()})
+    context_letters = sorted({ns[0] for ns in context_namespaces}) or [":"]  # ':' = any namespace
+    return [c + a for c in context_letters for a in action_letters if c != a]
+
+
+def vw_arguments(config: PolicyConfig, context_namespaces: Sequence[str]) -> list[str]:
+    args = ["--cb_explore_adf", "--quiet", "--random_seed", str(config.seed), "-b", str(config.bits)]
+    args += ["--learning_rate", str(config.learning_rate), "--power_t", str(config.power_t), "--cb_type", config.cb_type]
+    for term in interactions(config, context_namespaces):
+        args += ["--interactions", term]
+    return args + config.exploration.vw_args() + list(config.vw_args)
+
+
+class VWPolicy:
+    """Thread-safe: one lock guards the workspace."""
+
+    def __init__(self, config: PolicyConfig, context_namespaces: Sequence[str] = ()) -> None:
+        self._args = vw_arguments(config, context_namespaces)
+        self._features = {a.id: a.vw_features() for a in config.actions}
+        self._actions = tuple(self._features)
+        self._rng = random.Random(config.seed)
+        self._version = 0
+        self._lock = threading.Lock()
+        self._vw, self._builder = self._open([])
+
+    def _open(self, extra: list[str]) -> tuple[Any, ExampleBuilder]:
+        try:
+            workspace = vowpalwabbit.Workspace(arg_list=self._args + extra)
+        except RuntimeError as err:
+            raise UsageError(f"Vowpal Wabbit refused the options {' '.join(self._args + extra)}: {err}") from None
+        return workspace, ExampleBuilder(workspace, self._features)
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return self._actions
+
+    @property
+    def model_version(self) -> int:
+        return self._version
+
+    @property
+    def arguments(self) -> list[str]:
+        return list(self._args)
+
+    def decide(
+        self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
+    ) -> Decision:
+        offered = self._offered(actions)
+        with self._lock:
+            shared = self._builder.shared(context)
+            pmf = self._vw.predict(self._builder.for_predict(shared, offered))
+            version = self._version
+        index = _sample(self._rng, pmf)
+        return Decision(
+            event_id=event_id, action=offered[index], action_index=index, probability=float(pmf[index]),
+            pmf=tuple(float(p) for p in pmf), actions=offered, context=context, model_version=version,
+            timestamp=timestamp, example=shared,
+        )
+
+    def _offered(self, actions: Sequence[str] | None) -> tuple[str, ...]:
+        if not actions:
+            return self._actions
+        unknown = [a for a in actions if a not in self._features]
+        if unknown:
+            raise UsageError(f"unknown action(s) {', '.join(map(repr, unknown))}; declared: {', '.join(self._actions)}")
+        if len(set(actions)) != len(actions):
+            raise UsageError("the action list repeats an action")
+        return tuple(actions)
+
+    def learn(self, event: JoinedEvent, action_features: Sequence[Features] | None = None) -> None:
+        """Learn one event. ``action_features`` supplies the actions' features when they are not declared
+        here (replaying a log written with other actions)."""
+        d = event.decision
+        with self._lock:
+            shared = d.example if d.example is not None else self._builder.shared(d.context)
+            if action_features is None and any(a not in self._features for a in d.actions):
+                raise UsageError(f"event {d.event_id} offered undeclared actions {d.actions}; pass their features")
+            examples = self._builder.for_learn(shared, d.actions, d.action_index, event.cost, d.probability, action_features)
+            self._vw.learn(examples)
+            self._version += 1
+
+    def action_features(self, action: str) -> Features:
+        return self._features[action]
+
+    def save(self, path: Path) -> None:
+        with self._lock:
+            self._vw.save(str(path))
+
+    def load(self, path: Path, model_version: int) -> None:
+        with self._lock:
+            workspace, builder = self._open(["-i", str(path)])
+            self._vw.finish()
+            self._vw, self._builder, self._version = workspace, builder, model_version
+
+
+def _sample(rng: random.Random, pmf: Sequence[float]) -> int:
+    """Index drawn from ``pmf`` (robust to rounding: the last non-zero entry absorbs it).
+
+    >>> _sample(random.Random(0), [0.0, 1.0, 0.0])
+    1
+    """
+    draw = rng.random() * sum(pmf)
+    total = 0.0
+    last = 0
+    for i, p in enumerate(pmf):
+        if p > 0:
+            last = i
+            total += p
+            if draw < total:
+                return i
+    return last

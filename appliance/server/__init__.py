@@ -1,0 +1,1 @@
+"""The local web API and the access token."""

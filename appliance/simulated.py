@@ -1,0 +1,57 @@
+"""Simulated devices: the configured world stands in for sensors and for the person giving feedback.
+
+Each step makes one decision from the world's context and schedules the world's reward after its delay,
+so the daemon learns by itself on a laptop, in Docker and on a Pi with nothing wired.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from typing import Any
+
+from appliance.clock import Clock
+from appliance.config.simulation import SimulationConfig
+from appliance.loop import Loop
+from appliance.simulate import draw_delay
+from appliance.worlds import World, best_action
+
+
+class SimulatedDevices:
+    def __init__(self, world: World, config: SimulationConfig, loop: Loop, clock: Clock) -> None:
+        self._world, self._config, self._loop, self._clock = world, config, loop, clock
+        self._rng = random.Random(config.seed + 1)
+        self._inbox: list[tuple[float, int, str, float]] = []
+        self._seq = itertools.count()
+        self._step = 0
+        self._next_decision = clock.time()
+        self.oracle_sum = self.chosen_sum = 0.0
+        self.last_context: dict[str, Any] = {}
+
+    def step(self) -> None:
+        """Deliver rewards that are due, and decide when the decision interval has passed."""
+        now = self._clock.time()
+        while self._inbox and self._inbox[0][0] <= now:
+            _, _, event_id, value = heapq.heappop(self._inbox)
+            self._loop.reward(event_id, value)
+        if now < self._next_decision:
+            return
+        self._next_decision = now + self._config.decision_every_s
+        context = self._world.context(self._step)
+        self.last_context = context
+        decision, ticket = self._loop.decide(context)
+        ticket.wait()
+        expected = {a.id: self._world.expected_reward(context, a.id, self._step) for a in self._world.actions}
+        self.chosen_sum += expected[decision.action]
+        self.oracle_sum += expected[best_action(self._world, context, self._step)]
+        feedback = self._world.reward(context, decision.action, self._step, self._rng)
+        self._step += 1
+        if feedback is not None and self._rng.random() >= self._config.missing:
+            due = now + draw_delay(self._config.delay, self._rng)
+            heapq.heappush(self._inbox, (due, next(self._seq), decision.event_id, feedback))
+
+    def stats(self) -> dict[str, Any]:
+        n = max(self._step, 1)
+        return {"world": self._world.name, "decisions": self._step, "avg_expected_reward": self.chosen_sum / n,
+                "oracle_avg_reward": self.oracle_sum / n, "context": self.last_context}

@@ -1,0 +1,22 @@
+"""Simulated worlds: seeded stand-ins for sensors, people and rewards, each with a known best action."""
+
+from __future__ import annotations
+
+from appliance.config.simulation import SimulationConfig
+from appliance.worlds.base import World, best_action
+from appliance.worlds.drift import DriftWorld
+from appliance.worlds.light import LightWorld
+from appliance.worlds.linear import LinearWorld
+
+WORLDS = ("light", "linear", "drift")
+
+
+def build_world(config: SimulationConfig) -> World:
+    if config.world == "light":
+        return LightWorld(config.seed)
+    if config.world == "linear":
+        return LinearWorld(config.features, config.actions, config.noise, config.seed)
+    return DriftWorld(config.features, config.actions, config.noise, config.drift_every, config.seed)
+
+
+__all__ = ["WORLDS", "DriftWorld", "LightWorld", "LinearWorld", "World", "best_action", "build_world"]

@@ -1,0 +1,80 @@
+"""Config: strict keys, bounds, line-numbered errors, schema, the commented default, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from appliance.config import AppConfig, load_config, load_config_text
+from appliance.errors import ConfigError
+
+WABBIT = [sys.executable, "-m", "appliance"]
+
+
+def test_missing_config_means_simulated_devices() -> None:
+    config = load_config(None)
+    assert config.policy is None and config.simulation.world == "light"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("join:\n  reward_wait_s: -1\n", 2, "greater than 0"),
+        ("join:\n  aggregation: median\n", 2, "earliest"),
+        ("server:\n  port: 8080\nstorage:\n  colour: red\n", 4, "unknown key"),
+        ("policy:\n  actions:\n    - id: a\n    - id: 'b c'\n", 4, "not VW-safe"),
+        ("policy:\n  actions:\n    - id: a\n    - id: b\n  exploration:\n    type: epsilon\n    epsilon: 3\n", 7, "less than or equal to 1"),
+        ("policy:\n  actions: [{id: a}, {id: b}]\n  vw_args: ['-f', 'x.model']\n", 3, "touches files"),
+        ("join: [1\n", 2, "not valid YAML"),
+    ],
+)
+def test_errors_name_the_line_and_the_problem(text: str, line: int, words: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config_text(text, "cfg.yaml")
+    assert f"cfg.yaml:{line}:" in str(err.value)
+    assert words in str(err.value)
+
+
+def test_every_field_has_a_description() -> None:
+    def walk(schema: dict, defs: dict, path: str) -> list[str]:
+        missing = []
+        for name, prop in schema.get("properties", {}).items():
+            if "description" not in prop:
+                missing.append(f"{path}.{name}")
+        return missing
+
+    schema = AppConfig.model_json_schema()
+    defs = schema.get("$defs", {})
+    missing = walk(schema, defs, "")
+    for name, sub in defs.items():
+        missing += walk(sub, defs, name)
+    assert not missing, missing
+
+
+def test_default_config_round_trips_through_validate(tmp_path: Path) -> None:
+    text = subprocess.run([*WABBIT, "config", "default"], check=True, capture_output=True, text=True).stdout
+    path = tmp_path / "default.yaml"
+    path.write_text(text)
+    assert "# How long a decision waits" in text
+    result = subprocess.run([*WABBIT, "config", "validate", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert load_config(path).policy is not None
+
+
+def test_validate_cli_exit_2_with_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("join:\n  max_pending: 0\n")
+    result = subprocess.run([*WABBIT, "config", "validate", str(path)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert f"{path}:2: join.max_pending" in result.stderr
+
+
+def test_schema_cli_is_json() -> None:
+    out = subprocess.run([*WABBIT, "config", "schema"], check=True, capture_output=True, text=True).stdout
+    schema = json.loads(out)
+    assert schema["additionalProperties"] is False
+    assert "join" in schema["properties"]

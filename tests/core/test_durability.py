@@ -1,0 +1,167 @@
+"""Restarts: nothing acknowledged is lost, the model comes back, corrupt files are survived loudly."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from appliance.assemble import open_loop
+from appliance.clock import FakeClock
+from appliance.config import AppConfig
+from appliance.join import dsjson
+from appliance.loop import Loop
+
+CONFIG = AppConfig.model_validate({"join": {"reward_wait_s": 10, "aggregation": "sum"}, "storage": {"checkpoint_every_events": 20}})
+
+
+def ctx(i: int) -> dict[str, dict[str, float]]:
+    return {"audio": {"level": (i % 7) / 7}, "time": {f"h{i % 24}": 1.0}}
+
+
+def abandon(loop: Loop) -> None:
+    """Drop a loop that "crashed": close its files without the tick and checkpoint of close()."""
+    loop.events.close()
+    if loop.wal:
+        loop.wal.close()
+
+
+def fill(loop: Loop, clock: FakeClock, n: int) -> None:
+    for i in range(n):
+        d, ticket = loop.decide(ctx(i), event_id=f"e{i}")
+        ticket.wait()
+        if i % 2:
+            loop.reward(d.event_id, 1.0)[1].wait()
+        clock.advance(1)
+        loop.tick()
+
+
+def test_restart_restores_pending_decisions_rewards_and_model(tmp_path: Path, clock: FakeClock) -> None:
+    loop = open_loop(CONFIG, clock, tmp_path)
+    fill(loop, clock, 50)  # 41 joined (checkpoints at 20 and 40), 9 pending
+    probe = loop.policy.decide(ctx(3), "probe", 0.0).pmf
+    version, pending = loop.policy.model_version, loop.joiner.pending
+    assert (version, pending) == (41, 9)
+    loop.events.sync()
+    loop.wal.flush()  # type: ignore[union-attr]
+    # no close(): the process "dies" here
+    again = open_loop(CONFIG, clock, tmp_path)
+    report = again.recover()
+    assert report["checkpoint_version"] == 40 and report["relearned"] == 1
+    assert report["restored_pending"] == 9 and again.policy.model_version == 41
+    assert again.policy.decide(ctx(3), "probe2", 0.0).pmf == pytest.approx(probe)
+    assert again.joiner.rewards_of("e41")[0].value == 1.0 and again.joiner.rewards_of("e42") == []
+    clock.advance(20)
+    joined = again.tick()
+    assert sorted(e.decision.event_id for e in joined) == [f"e{i}" for i in range(41, 50)]
+    assert {e.decision.event_id: e.reward for e in joined}["e41"] == 1.0
+    abandon(loop)
+    again.close()
+
+
+def test_events_logged_after_the_checkpoint_are_relearned(tmp_path: Path, clock: FakeClock) -> None:
+    config = CONFIG.model_copy(update={"storage": CONFIG.storage.model_copy(update={"checkpoint_every_events": 1000})})
+    loop = open_loop(config, clock, tmp_path)
+    fill(loop, clock, 30)
+    loop.checkpoint()
+    fill_more = [loop.decide(ctx(i), event_id=f"late{i}")[0] for i in range(5)]
+    clock.advance(11)
+    loop.tick()
+    loop.wal.flush()  # type: ignore[union-attr]
+    version = loop.policy.model_version
+    again = open_loop(config, clock, tmp_path)
+    report = again.recover()
+    assert report["relearned"] == len(fill_more) + 9  # e21..e29 and the five new ones were logged after the checkpoint
+    assert again.policy.model_version == version
+    abandon(loop)
+    again.close()
+
+
+def test_corrupt_checkpoint_falls_back_to_the_previous_one_loudly(tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    loop = open_loop(CONFIG, clock, tmp_path)
+    fill(loop, clock, 50)
+    loop.close()
+    newest = sorted((tmp_path / "checkpoints").glob("model-*.vw"))[-1]
+    newest.write_bytes(newest.read_bytes()[:100])  # torn
+    again = open_loop(CONFIG, clock, tmp_path)
+    with caplog.at_level(logging.ERROR):
+        report = again.recover()
+    assert report["corrupt_checkpoints"] == 1
+    assert "is corrupt" in caplog.text
+    assert report["checkpoint_version"] < 50 and again.policy.model_version == loop.policy.model_version
+    again.close()
+
+
+def test_torn_log_tail_is_cut_and_its_decision_kept(tmp_path: Path, clock: FakeClock) -> None:
+    loop = open_loop(CONFIG, clock, tmp_path)
+    fill(loop, clock, 15)
+    loop.wal.flush()  # type: ignore[union-attr]
+    path = loop.events.current_path
+    with open(path, "a") as f:
+        f.write('{"_label_cost":-1.0,"_label_proba')  # a crash mid-write
+    again = open_loop(CONFIG, clock, tmp_path)
+    again.recover()
+    assert path.read_text().endswith("\n")
+    abandon(loop)
+    again.close()
+
+
+def test_replay_reports_malformed_lines_and_rebuilds(tmp_path: Path, clock: FakeClock) -> None:
+    from appliance.simulate import simulate
+
+    result = simulate(AppConfig(), 300, tmp_path / "sim")
+    log_path = Path(result["log"])
+    lines = log_path.read_text().splitlines()
+    lines.insert(10, "{not json")
+    log_path.write_text("\n".join(lines) + "\n")
+    out = subprocess.run([sys.executable, "-m", "appliance", "replay", str(log_path), "-o", str(tmp_path / "m.vw"), "--json"],
+                         capture_output=True, text=True, check=True)
+    summary = json.loads(out.stdout)
+    assert summary["learned"] == 300 and summary["malformed"] == 1
+    assert f"{log_path}:11:" in out.stderr
+    assert (tmp_path / "m.vw").stat().st_size > 0
+
+
+def test_kill_9_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    driver = Path(__file__).with_name("crash_driver.py")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    proc = subprocess.Popen([sys.executable, str(driver), str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env)
+    acked_decisions: list[str] = []
+    acked_rewards: dict[str, float] = {}
+    deadline = time.monotonic() + 4.0
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline().split()
+        if line and line[0] == "DECISION":
+            acked_decisions.append(line[1])
+        elif line and line[0] == "REWARD" and line[3] == "accepted":
+            acked_rewards[line[1]] = float(line[2])
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert len(acked_decisions) > 100
+
+    config = AppConfig.model_validate({"join": {"reward_wait_s": 0.3, "aggregation": "sum"}})
+    loop = open_loop(config, FakeClock(time.time()), tmp_path)
+    report = loop.recover()
+    logged = {}
+    for segment in loop.events.segments():
+        for raw in loop.events.path(segment).read_text().splitlines():
+            event, _ = dsjson.decode(raw)
+            logged[event.decision.event_id] = event.reward
+    pending = {d.event_id for d in loop.joiner.pending_decisions()}
+    lost = [e for e in acked_decisions if e not in logged and e not in pending]
+    assert not lost, f"{len(lost)} acknowledged decisions lost"
+    for event_id, value in acked_rewards.items():
+        got = logged.get(event_id) if event_id in logged else sum(r.value for r in loop.joiner.rewards_of(event_id))
+        assert got == pytest.approx(value), event_id
+    assert loop.policy.model_version == len(logged)  # checkpoint + relearned log = every joined event
+    assert report["checkpoint_version"] is not None
+    loop.close()
