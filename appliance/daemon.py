@@ -38,6 +38,7 @@ class Daemon:
         import uvicorn
 
         from appliance.assemble import open_loop
+        from appliance.devices import Devices
         from appliance.server.app import create_app
         from appliance.server.access_token import load_or_create_token
         from appliance.simulated import SimulatedDevices
@@ -53,7 +54,9 @@ class Daemon:
         token, created = load_or_create_token(self.data_dir)
         if created:
             print(f"Access token (also in {self.data_dir / 'token'}): {token}", flush=True)
-        # 3. devices and workers
+        # 3. devices (actuators follow decisions, feedback sources give rewards) and workers
+        self.hardware = Devices.from_config(self.config.actuators, self.config.feedback)
+        self.hardware.start(self.loop)
         self.devices = SimulatedDevices(world, self.config.simulation, self.loop, self.clock)
         stop = threading.Event()
         self.workers = [Worker("simulated-devices", self.devices.step, 0.05), Worker("join-learn", self.loop.tick, 0.1)]
@@ -72,6 +75,7 @@ class Daemon:
         stop.set()
         for worker in self.workers:
             worker.join(5.0)
+        self.hardware.stop()  # every actuator to its safe state
         self.loop.close()
         log.info("stopped cleanly (signal %s); model version %d checkpointed", signals[:1], self.loop.policy.model_version)
         return 0 if server.started else 1
@@ -87,4 +91,5 @@ class Daemon:
             "loop": self.loop.stats(),
             "simulation": self.devices.stats(),
             "workers": {w.name: w.stats() for w in self.workers},
+            "devices": self.hardware.stats(),
         }

@@ -90,7 +90,9 @@ class Loop:
                 raise UsageError(str(err)) from None
             ticket = self.wal.decision(decision) if self.wal else DONE
             self.recent_decisions.append(decision)
-        self._emit("decision", decision.public())
+        if self.listeners:
+            ticket.wait()  # actuators act only on a decision a crash cannot lose
+            self._emit("decision", decision.public())
         return decision, ticket
 
     def reward(

@@ -18,6 +18,9 @@ COMMANDS: tuple[str, ...] = (
     "config",
     "simulate",
     "replay",
+    "devices",
+    "featurize",
+    "bench",
 )
 
 

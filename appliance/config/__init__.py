@@ -14,9 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from appliance.config.actuators import ActuatorConfig
 from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
+from appliance.config.feedback import FeedbackConfig
 from appliance.config.join import JoinConfig
 from appliance.config.policy import ActionConfig, PolicyConfig
 from appliance.config.server import ServerConfig
@@ -25,6 +27,8 @@ from appliance.config.storage import StorageConfig
 
 __all__ = [
     "ActionConfig",
+    "ActuatorConfig",
+    "FeedbackConfig",
     "AppConfig",
     "JoinConfig",
     "PolicyConfig",
@@ -49,6 +53,24 @@ class AppConfig(StrictModel):
     simulation: SimulationConfig = Field(
         default_factory=SimulationConfig, description="The simulated world used when no devices are configured.",
     )
+    actuators: list[ActuatorConfig] = Field(
+        default_factory=list, max_length=64,
+        description="Devices the decisions drive: GPIO LEDs, buzzers, relays, servos; MQTT; webhooks. Empty: none.",
+    )
+    feedback: list[FeedbackConfig] = Field(
+        default_factory=list, max_length=64,
+        description="Where rewards come from: buttons, digital sensors, MQTT, Fitbit (the API always takes rewards).",
+    )
+
+    @model_validator(mode="after")
+    def _device_actions(self) -> "AppConfig":
+        from appliance.devices import check_actions
+
+        if self.policy is not None:
+            problems = check_actions(self.actuators, self.feedback, [a.id for a in self.policy.actions])
+            if problems:
+                raise ValueError("; ".join(problems))
+        return self
 
 
 def load_config_text(text: str, source: str = "<config>") -> AppConfig:

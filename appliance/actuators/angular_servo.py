@@ -1,0 +1,41 @@
+"""A servo by angle; the safe state stops the pulses (the servo goes limp)."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from appliance.actuators.gpio import GpioActuator
+from appliance.config.actuators import AngularServoConfig
+
+
+class AngularServoActuator(GpioActuator):
+    kind = "angular_servo"
+
+    def __init__(self, config: AngularServoConfig, name: str, pin_factory: Any) -> None:
+        from gpiozero import AngularServo
+
+        self.angles = dict(config.angles)
+        low, high = sorted((config.min_angle, config.max_angle))
+        bad = {a: v for a, v in self.angles.items() if not low <= v <= high}
+        if bad:
+            from appliance.actuators.base import ActuatorError
+
+            raise ActuatorError(f"actuator {name}: angles {bad} are outside min_angle..max_angle ({low}..{high}); fix them or widen the range")
+        super().__init__(
+            name, config.hold_s,
+            lambda: AngularServo(config.pin, initial_angle=None, min_angle=config.min_angle, max_angle=config.max_angle,
+                                 pin_factory=pin_factory),
+            f"pin {config.pin}",
+        )
+
+    def _apply(self, action: str, decision: Mapping[str, Any]) -> bool:
+        if action not in self.angles:
+            return False
+        self.device.angle = self.angles[action]
+        return True
+
+    def _off(self) -> None:
+        self.device.detach()
+
+    def _state(self) -> Any:
+        return self.device.angle

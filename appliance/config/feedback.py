@@ -1,0 +1,140 @@
+"""The ``feedback:`` section: where rewards come from and how a signal becomes a reward.
+
+Each source has a reward mapping: the raw signal goes through ``transform`` (scale, offset, clip) and is
+given to the latest decision within ``attribution_window_s`` (only decisions whose action is in ``actions``,
+if set), unless the signal names its event id.
+
+>>> from pydantic import TypeAdapter
+>>> cfg = TypeAdapter(FeedbackConfig).validate_python({"type": "button", "pin": 2, "long_press_value": -1})
+>>> cfg.value, cfg.long_press_value, cfg.long_press_s, cfg.attribution_window_s
+(1.0, -1.0, 1.0, 30.0)
+>>> Transform(scale=0.01, offset=-0.6, clip=(-1, 1)).apply(75)
+0.15
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from appliance.config.actuators import Pin, _check_pin
+from appliance.config.base import StrictModel
+
+Bound = Annotated[float, Field(ge=-1e9, le=1e9)]
+
+
+class Transform(StrictModel):
+    """``reward = clip(raw * scale + offset)``."""
+
+    scale: float = Field(default=1.0, ge=-1e9, le=1e9, description="Multiplies the raw signal.")
+    offset: float = Field(default=0.0, ge=-1e9, le=1e9, description="Added after scaling.")
+    clip: tuple[Bound, Bound] | None = Field(default=None, description="[low, high] the reward is clipped to; empty: no clipping.")
+
+    @field_validator("clip")
+    @classmethod
+    def _order(cls, clip: tuple[float, float] | None) -> tuple[float, float] | None:
+        if clip is not None and clip[0] > clip[1]:
+            raise ValueError(f"clip low {clip[0]} is above high {clip[1]}; write [low, high]")
+        return clip
+
+    def apply(self, raw: float) -> float:
+        """The reward for ``raw``; a non-finite result raises ``ValueError``.
+
+        >>> Transform(scale=2, offset=1).apply(3)
+        7.0
+        >>> Transform(clip=(0, 1)).apply(5)
+        1.0
+        """
+        value = float(raw) * self.scale + self.offset
+        if self.clip is not None:
+            value = min(max(value, self.clip[0]), self.clip[1])
+        if not math.isfinite(value):
+            raise ValueError(f"reward {value!r} from raw signal {raw!r} is not a finite number")
+        return round(value, 12)
+
+
+class _Mapping(StrictModel):
+    name: str = Field(default="", max_length=64, description="Name shown in stats and logs; empty: `<type>-<index>`.")
+    transform: Transform = Field(default_factory=lambda: Transform(), description="How the raw signal becomes the reward.")
+    attribution_window_s: float = Field(
+        default=30.0, gt=0.0, le=86400.0,
+        description="A signal without an event id rewards the latest decision made within this many seconds before it.",
+    )
+    actions: list[str] | None = Field(
+        default=None, max_length=256, description="Only decisions of these actions receive this source's rewards; empty: all.",
+    )
+
+
+class _GpioInput(_Mapping):
+    pin: Pin = Field(description="GPIO pin (BCM number or gpiozero name).")
+    pull_up: bool | None = Field(
+        default=True, description="True: internal pull-up, pressed/active pulls the pin low; false: pull-down; null: floating (set active_high).",
+    )
+    active_high: bool | None = Field(default=None, description="Only with pull_up null: whether a high pin means active.")
+    bounce_s: float | None = Field(default=0.02, ge=0.0, le=10.0, description="Debounce time in seconds; empty: none.")
+
+    _pin = field_validator("pin")(_check_pin)
+
+    @model_validator(mode="after")
+    def _floating(self) -> "_GpioInput":
+        if (self.pull_up is None) != (self.active_high is not None):
+            raise ValueError("set active_high exactly when pull_up is null (a floating input needs to know its active level)")
+        return self
+
+
+class ButtonConfig(_GpioInput):
+    type: Literal["button"] = Field(default="button", description="A push button: a press rewards the latest decision.")
+    value: float = Field(default=1.0, ge=-1e9, le=1e9, description="Raw signal of a press (before transform).")
+    long_press_s: float = Field(default=1.0, gt=0.0, le=60.0, description="A press held at least this long is a long press.")
+    long_press_value: float | None = Field(
+        default=None, ge=-1e9, le=1e9, description="Raw signal of a long press; empty: long presses count as presses (sent on press).",
+    )
+
+
+class DigitalSensorConfig(_GpioInput):
+    type: Literal["digital_sensor"] = Field(default="digital_sensor", description="A digital sensor such as a PIR motion detector.")
+    value: float = Field(default=1.0, ge=-1e9, le=1e9, description="Raw signal when the sensor becomes active.")
+    inactive_value: float | None = Field(default=None, ge=-1e9, le=1e9, description="Raw signal when it becomes inactive; empty: none.")
+    cooldown_s: float = Field(default=0.0, ge=0.0, le=86400.0, description="Ignore activations this soon after a counted one (PIR retriggers).")
+
+
+class MQTTFeedbackConfig(_Mapping):
+    type: Literal["mqtt"] = Field(default="mqtt", description="Rewards from an MQTT topic: JSON {\"event_id\"?: str, \"reward\": number}.")
+    host: str = Field(default="127.0.0.1", min_length=1, max_length=255, description="Broker host.")
+    port: int = Field(default=1883, ge=1, le=65535, description="Broker TCP port.")
+    topic: str = Field(default="wabbit/reward", min_length=1, max_length=255, description="Topic (wildcards allowed) rewards arrive on.")
+    qos: Literal[0, 1, 2] = Field(default=1, description="MQTT quality of service of the subscription.")
+    client_id: str = Field(default="", max_length=64, description="MQTT client id; empty: a random one.")
+
+
+class FitbitConfig(_Mapping):
+    type: Literal["fitbit"] = Field(default="fitbit", description="Heart rate or steps from the Fitbit Web API turned into a reward.")
+    metric: Literal["heart_rate", "steps"] = Field(default="heart_rate", description="Which intraday series is polled.")
+    base_url: str = Field(default="https://api.fitbit.com", min_length=1, max_length=2048, description="Web API root (tests use a loopback server).")
+    token: SecretStr | None = Field(default=None, description="OAuth2 access token (scope heartrate or activity); empty: read from `token_env`.")
+    token_env: str = Field(default="FITBIT_ACCESS_TOKEN", min_length=1, max_length=128, description="Environment variable holding the token.")
+    poll_s: float = Field(default=300.0, ge=0.05, le=86400.0, description="Seconds between polls (Fitbit allows 150 requests per hour).")
+    aggregate: Literal["latest", "mean", "sum", "max"] = Field(
+        default="mean", description="How the samples new since the last poll combine into one raw signal.",
+    )
+    min_remaining: int = Field(default=2, ge=0, le=150, description="Stop polling until the rate-limit reset when fewer requests remain.")
+    timeout_s: float = Field(default=10.0, gt=0.0, le=120.0, description="Timeout of one request in seconds.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url {url!r} must start with http:// or https://")
+        return url.rstrip("/")
+
+
+FeedbackConfig = Annotated[
+    Union[ButtonConfig, DigitalSensorConfig, MQTTFeedbackConfig, FitbitConfig],
+    Field(discriminator="type"),
+]
+"""One feedback source; the ``type`` key picks the kind."""
+
+GPIO_TYPES = frozenset({"button", "digital_sensor"})
+"""Kinds that need a gpiozero pin factory."""

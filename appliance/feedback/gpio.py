@@ -1,0 +1,49 @@
+"""Shared base of the gpiozero feedback sources: build the input device on the injected pin factory."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from appliance.actuators.pins import pin_name, pin_state
+from appliance.config.feedback import ButtonConfig, DigitalSensorConfig
+from appliance.feedback.base import BaseFeedback, FeedbackError
+
+
+def input_kwargs(config: ButtonConfig | DigitalSensorConfig) -> dict[str, Any]:
+    """gpiozero keyword arguments for the pull and active level in ``config``."""
+    kwargs: dict[str, Any] = {"pull_up": config.pull_up, "bounce_time": config.bounce_s or None}
+    if config.pull_up is None:
+        kwargs["active_state"] = config.active_high
+    return kwargs
+
+
+class GpioFeedback(BaseFeedback):
+    """Holds one gpiozero input device; callbacks are attached at ``start`` and removed at ``stop``."""
+
+    def __init__(self, name: str, config: ButtonConfig | DigitalSensorConfig, build: Callable[[], Any]) -> None:
+        super().__init__(name, config)
+        try:
+            self.device = build()
+        except Exception as err:
+            raise FeedbackError(
+                f"feedback {name} ({self.kind}) on pin {config.pin}: cannot open the input: {err}. "
+                "Check the pin number (BCM) and that no actuator or other source uses it."
+            ) from err
+        self._stopped = False
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self._detach()
+        self.device.close()
+
+    def _detach(self) -> None:
+        raise NotImplementedError
+
+    def stats(self) -> dict[str, Any]:
+        stats = super().stats()
+        if not self._stopped:
+            stats["pins"] = {pin_name(self.device.pin): pin_state(self.device.pin)}
+            stats["active"] = bool(self.device.value)
+        return stats

@@ -1,0 +1,104 @@
+"""Actions published to and rewards consumed from a real mosquitto broker on 127.0.0.1, through the real loop."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from appliance.config.actuators import ActuatorConfig
+from appliance.config.feedback import FeedbackConfig
+from appliance.devices import Devices
+from devices_support import wait_until
+
+CONTEXT = {"sensors": {"loud": 0.3}}
+
+
+def configs(broker: Any, actions_topic: str, rewards_topic: str) -> tuple[list[ActuatorConfig], list[FeedbackConfig]]:
+    actuators = TypeAdapter(list[ActuatorConfig]).validate_python([{
+        "type": "mqtt", "name": "scene", "host": broker.host, "port": broker.port, "topic": actions_topic,
+        "payloads": {"warm": {"scene": "sunset"}},
+    }])
+    feedback = TypeAdapter(list[FeedbackConfig]).validate_python([{
+        "type": "mqtt", "name": "replies", "host": broker.host, "port": broker.port, "topic": rewards_topic,
+        "attribution_window_s": 60,
+    }])
+    return actuators, feedback
+
+
+def test_actions_published_and_rewards_consumed_end_to_end(mosquitto: Any, make_loop: Any, clock: Any) -> None:
+    loop = make_loop(reward_wait_s=30)
+    actuators, feedback = configs(mosquitto, "e2e/action", "e2e/reward")
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    # The "device" on the other side: answers every action with a reward for its event id (1 for warm).
+    device = mosquitto.client(topics=("e2e/action",))
+
+    def answer(topic: str, payload: bytes) -> None:
+        message = json.loads(payload)
+        seen.append((topic, message))
+        if message.get("event_id"):
+            reply = {"event_id": message["event_id"], "reward": 1.0 if message["action"] == "warm" else 0.25}
+            device.publish("e2e/reward", json.dumps(reply), qos=1)
+
+    device.on_message = lambda c, u, m: answer(m.topic, m.payload)
+    devices = Devices.from_config(actuators, feedback)
+    devices.start(loop)
+    try:
+        wait_until(lambda: devices.stats()["feedback"]["replies"]["connected"] and devices.stats()["actuators"]["scene"]["connected"],
+                   what="both MQTT clients connected")
+        decisions = [loop.decide(CONTEXT)[0] for _ in range(5)]
+        wait_until(lambda: devices.stats()["feedback"]["replies"]["accepted"] == 5, what="5 rewards accepted")
+        by_id = {m["event_id"]: m for _, m in seen}
+        for d in decisions:
+            assert by_id[d.event_id]["action"] == d.action and by_id[d.event_id]["probability"] == d.probability
+            assert by_id[d.event_id].get("payload") == ({"scene": "sunset"} if d.action == "warm" else None)
+        clock.advance(31)
+        joined = {e.decision.event_id: e.reward for e in loop.tick()}
+        assert joined == {d.event_id: (1.0 if d.action == "warm" else 0.25) for d in decisions}
+    finally:
+        devices.stop()
+        device.loop_stop()
+        device.disconnect()
+    # the safe state reached the broker before the client left
+    assert seen[-1] == ("e2e/action", {"action": None, "state": "safe"})
+
+
+def test_bad_feedback_is_counted_and_never_corrupts_the_join(mosquitto: Any, make_loop: Any, clock: Any) -> None:
+    loop = make_loop(reward_wait_s=30)
+    actuators, feedback = configs(mosquitto, "bad/action", "bad/reward")
+    devices = Devices.from_config([], feedback)
+    devices.start(loop)
+    sender = mosquitto.client()
+    try:
+        wait_until(lambda: devices.stats()["feedback"]["replies"]["connected"], what="the feedback client connected")
+        decision, _ = loop.decide(CONTEXT)
+        for message in [b"not json", b'{"reward": "lots"}', b'{"event_id": "nope", "reward": 1}', b'{"reward": NaN}',
+                        b'{"event_id": 7, "reward": 1}', b"[1, 2]", b"\xff\xfe", b'{"event_id": "%s", "reward": 0.75}' % decision.event_id.encode()]:
+            sender.publish("bad/reward", message, qos=1).wait_for_publish(5)
+        stats = wait_until(lambda: (s := devices.stats()["feedback"]["replies"])["messages"] == 8 and s, what="8 messages")
+        assert (stats["accepted"], stats["unknown"], stats["bad"]) == (1, 1, 6)
+        assert devices.stats()["feedback_totals"]["bad"] == 6
+        clock.advance(31)
+        assert [(e.decision.event_id, e.reward) for e in loop.tick()] == [(decision.event_id, 0.75)]
+    finally:
+        devices.stop()
+        sender.loop_stop()
+        sender.disconnect()
+
+
+def test_publishing_never_blocks_while_the_broker_is_away(make_loop: Any) -> None:
+    from devices_support import free_port
+
+    loop = make_loop()
+    actuators = TypeAdapter(list[ActuatorConfig]).validate_python([{"type": "mqtt", "name": "away", "port": free_port()}])
+    devices = Devices.from_config(actuators, [])
+    devices.start(loop)
+    done = threading.Event()
+    threading.Thread(target=lambda: (loop.decide(CONTEXT), done.set()), daemon=True).start()
+    assert done.wait(2.0)
+    stats = devices.stats()["actuators"]["away"]
+    assert stats["connected"] is False and stats["published"] == 1 and stats["errors"] == 0
+    devices.stop()
