@@ -57,7 +57,7 @@ class Daemon:
         # 3. devices (actuators follow decisions, feedback sources give rewards) and workers
         self.hardware = Devices.from_config(self.config.actuators, self.config.feedback)
         self.hardware.start(self.loop)
-        self.devices = SimulatedDevices(world, self.config.simulation, self.loop, self.clock)
+        self.devices = SimulatedDevices(world, self.config.simulation, self.loop, self.clock, give_rewards=not self.config.feedback)
         stop = threading.Event()
         self.workers = [Worker("simulated-devices", self.devices.step, 0.05), Worker("join-learn", self.loop.tick, 0.1)]
         for worker in self.workers:

@@ -19,6 +19,7 @@ The daemon builds them from config, starts them once the loop has recovered, and
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import Any, Sequence
@@ -151,12 +152,15 @@ class Devices:
                 source.stop()
             except Exception as err:
                 log.error("feedback %s did not stop cleanly: %s", source.name, err)
+        final: dict[str, Any] = {}
         for actuator in self.actuators:
             try:
+                actuator.safe()
+                final[actuator.name] = actuator.stats().get("state")
                 actuator.close()
             except Exception as err:
                 log.error("actuator %s: safe state or close failed: %s", actuator.name, err)
-        log.info("devices stopped; actuators: %s", {a.name: a.stats().get("state") for a in self.actuators})
+        log.info("devices stopped; actuators in their safe state: %s", json.dumps(final))
 
     def stats(self) -> dict[str, Any]:
         """Actuator states and pins, feedback counters, totals."""

@@ -1,7 +1,9 @@
-"""Simulated devices: the configured world stands in for sensors and for the person giving feedback.
+"""Simulated devices: the configured world stands in for sensors and, when no feedback source is
+configured, for the person giving feedback.
 
 Each step makes one decision from the world's context and schedules the world's reward after its delay,
-so the daemon learns by itself on a laptop, in Docker and on a Pi with nothing wired.
+so the daemon learns by itself on a laptop, in Docker and on a Pi with nothing wired. With real feedback
+configured (a button, MQTT), only the context is simulated: rewards come from the real sources.
 """
 
 from __future__ import annotations
@@ -19,14 +21,17 @@ from appliance.worlds import World, best_action
 
 
 class SimulatedDevices:
-    def __init__(self, world: World, config: SimulationConfig, loop: Loop, clock: Clock) -> None:
+    def __init__(self, world: World, config: SimulationConfig, loop: Loop, clock: Clock, give_rewards: bool = True) -> None:
         self._world, self._config, self._loop, self._clock = world, config, loop, clock
+        self._give_rewards = give_rewards
+        self._known = {a.id for a in world.actions}
         self._rng = random.Random(config.seed + 1)
         self._inbox: list[tuple[float, int, str, float]] = []
         self._seq = itertools.count()
         self._step = 0
         self._next_decision = clock.time()
         self.oracle_sum = self.chosen_sum = 0.0
+        self._judged = 0
         self.last_context: dict[str, Any] = {}
 
     def step(self) -> None:
@@ -42,16 +47,21 @@ class SimulatedDevices:
         self.last_context = context
         decision, ticket = self._loop.decide(context)
         ticket.wait()
-        expected = {a.id: self._world.expected_reward(context, a.id, self._step) for a in self._world.actions}
-        self.chosen_sum += expected[decision.action]
-        self.oracle_sum += expected[best_action(self._world, context, self._step)]
-        feedback = self._world.reward(context, decision.action, self._step, self._rng)
         self._step += 1
+        if not self._give_rewards or decision.action not in self._known:
+            return  # the config's actions are not this world's: it can show context, not judge choices
+        step = self._step - 1
+        expected = {a.id: self._world.expected_reward(context, a.id, step) for a in self._world.actions}
+        self.chosen_sum += expected[decision.action]
+        self.oracle_sum += expected[best_action(self._world, context, step)]
+        self._judged += 1
+        feedback = self._world.reward(context, decision.action, step, self._rng)
         if feedback is not None and self._rng.random() >= self._config.missing:
             due = now + draw_delay(self._config.delay, self._rng)
             heapq.heappush(self._inbox, (due, next(self._seq), decision.event_id, feedback))
 
     def stats(self) -> dict[str, Any]:
-        n = max(self._step, 1)
-        return {"world": self._world.name, "decisions": self._step, "avg_expected_reward": self.chosen_sum / n,
-                "oracle_avg_reward": self.oracle_sum / n, "context": self.last_context}
+        n = max(self._judged, 1)
+        return {"world": self._world.name, "decisions": self._step, "simulated_feedback": self._give_rewards,
+                "avg_expected_reward": self.chosen_sum / n if self._judged else None,
+                "oracle_avg_reward": self.oracle_sum / n if self._judged else None, "context": self.last_context}

@@ -36,6 +36,7 @@ class JoinConfig(StrictModel):
         10_000, ge=0, le=1_000_000, description="How many closed decisions are remembered to recognise late rewards.",
     )
     max_pending: int = Field(
-        10_000, ge=1, le=1_000_000,
-        description="Most decisions waiting at once; on overflow the oldest close early (counted as `overflow`).",
+        2_000, ge=1, le=1_000_000,
+        description="Most decisions waiting at once; on overflow the oldest close early (counted as `overflow`). "
+        "Each holds its parsed VW example, about 33 KB: 2000 pending is about 66 MB.",
     )

@@ -1,8 +1,9 @@
 """The write-ahead log: SQLite in WAL mode, one writer thread, group commit.
 
-Nothing is acknowledged to anyone before its record is committed here (``Ticket.wait()``). Writes that
-arrive within ``group_commit_ms`` share one transaction, so one fsync covers many of them: an SD card
-sees a few syncs a second, not one per event. Why SQLite rather than an append-only file: it checksums its
+Nothing is acknowledged to anyone before its record is committed here (``Ticket.wait()``). Every write
+queued while a commit is under way (plus, optionally, within ``group_commit_ms``) shares the next
+transaction, so one fsync covers many of them: under load an SD card sees a few syncs a second, not one
+per event. Why SQLite rather than an append-only file: it checksums its
 WAL frames (a torn write at power loss is detected and rolled back), deleting joined rows keeps the file
 small without a compaction scheme of our own, and recovery is a query (see ``wabbit bench`` for costs).
 """
@@ -77,7 +78,7 @@ def decision_from_row(event_id: str, ts: float, body: str) -> Decision:
 
 
 class WriteAheadLog:
-    def __init__(self, path: Path, group_commit_ms: float = 5.0) -> None:
+    def __init__(self, path: Path, group_commit_ms: float = 0.0) -> None:
         self.path = path
         self._window = group_commit_ms / 1000.0
         self._queue: queue.SimpleQueue[tuple[str, Any, Ticket] | None] = queue.SimpleQueue()

@@ -18,11 +18,16 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import vowpalwabbit
+from vowpalwabbit import pyvw
 
 from appliance.config.policy import Features, PolicyConfig
 from appliance.errors import UsageError
 from appliance.policy.base import Decision, JoinedEvent
 from appliance.policy.vw_examples import ExampleBuilder
+
+
+_predict = pyvw.pylibvw.vw.predict_multi  # straight to the native calls, past pyvw's type checks
+_learn = pyvw.pylibvw.vw.learn_multi
 
 
 def interactions(config: PolicyConfig, context_namespaces: Sequence[str]) -> list[str]:
@@ -79,7 +84,9 @@ class VWPolicy:
         offered = self._offered(actions)
         with self._lock:
             shared = self._builder.shared(context)
-            pmf = self._vw.predict(self._builder.for_predict(shared, offered))
+            examples = self._builder.for_predict(shared, offered)
+            _predict(self._vw, examples)
+            pmf = shared.get_action_scores()
             version = self._version
         index = _sample(self._rng, pmf)
         return Decision(
@@ -107,7 +114,7 @@ class VWPolicy:
             if action_features is None and any(a not in self._features for a in d.actions):
                 raise UsageError(f"event {d.event_id} offered undeclared actions {d.actions}; pass their features")
             examples = self._builder.for_learn(shared, d.actions, d.action_index, event.cost, d.probability, action_features)
-            self._vw.learn(examples)
+            _learn(self._vw, examples)
             self._version += 1
 
     def action_features(self, action: str) -> Features:
