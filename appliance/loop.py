@@ -71,8 +71,8 @@ class Loop:
         self.learned = 0
         self.reward_sum = 0.0
         self.random_ips_sum = 0.0
-        self.recent: deque[JoinedEvent] = deque(maxlen=200)
-        self.recent_decisions: deque[Decision] = deque(maxlen=200)
+        self.recent: deque[dict[str, Any]] = deque(maxlen=200)  # joined events, for the dashboard
+        self.recent_decisions: deque[dict[str, Any]] = deque(maxlen=200)
         self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
 
     # -- decisions and rewards -------------------------------------------------------------------
@@ -89,10 +89,11 @@ class Loop:
             except ValueError as err:
                 raise UsageError(str(err)) from None
             ticket = self.wal.decision(decision) if self.wal else DONE
-            self.recent_decisions.append(decision)
+            public = decision.public()
+            self.recent_decisions.append(public)  # not the decision: that would keep its VW example alive
         if self.listeners:
             ticket.wait()  # actuators act only on a decision a crash cannot lose
-            self._emit("decision", decision.public())
+            self._emit("decision", public)
         return decision, ticket
 
     def reward(
@@ -166,15 +167,16 @@ class Loop:
         if self.wal:
             self.wal.forget([e.decision.event_id for e in events])
         self._since_checkpoint += len(events)
-        for event in events[-20:]:
-            self._emit("joined", {**event.decision.public(), "reward": event.reward, "outcome": event.outcome})
+        if self.listeners:
+            for summary in list(self.recent)[-min(len(events), 20):]:
+                self._emit("joined", summary)
 
     def _account(self, event: JoinedEvent) -> None:
         d = event.decision
         self.learned += 1
         self.reward_sum += event.reward
         self.random_ips_sum += event.reward / (len(d.actions) * d.probability)  # off-policy estimate of uniform
-        self.recent.append(event)
+        self.recent.append({**d.public(), "reward": event.reward, "outcome": event.outcome, "joined_at": event.joined_at})
 
     def checkpoint(self) -> CheckpointMeta | None:
         with self._lock:

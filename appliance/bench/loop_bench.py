@@ -9,7 +9,6 @@ import os
 import threading
 import time
 import random
-from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 import tempfile
 from pathlib import Path
@@ -101,7 +100,6 @@ def _pending_rss(n: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         config = AppConfig(join=JoinConfig(reward_wait_s=86400, max_pending=n))
         loop = open_loop(config, FakeClock(1_700_000_000.0), Path(tmp), durable=False)
-        loop.recent_decisions = deque(maxlen=0)  # the dashboard's short history is not a per-pending cost
         loop.decide(contexts[0])
         gc.collect()
         before = rss_bytes()

@@ -135,9 +135,10 @@ def test_kill_9_loses_nothing_acknowledged(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, str(driver), str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env)
     acked_decisions: list[str] = []
     acked_rewards: dict[str, float] = {}
-    deadline = time.monotonic() + 4.0
+    started = time.monotonic()
     assert proc.stdout is not None
-    while time.monotonic() < deadline:
+    # at least 3 s and 60 acknowledged decisions (each waits for an fsync: a loaded disk is slow), at most 30 s
+    while time.monotonic() - started < 30 and (time.monotonic() - started < 3 or len(acked_decisions) < 60):
         line = proc.stdout.readline().split()
         if line and line[0] == "DECISION":
             acked_decisions.append(line[1])
@@ -146,7 +147,7 @@ def test_kill_9_loses_nothing_acknowledged(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     proc.stdout.close()
-    assert len(acked_decisions) > 100
+    assert len(acked_decisions) >= 60
 
     config = AppConfig.model_validate({"join": {"reward_wait_s": 0.3, "aggregation": "sum"}})
     loop = open_loop(config, FakeClock(time.time()), tmp_path)
