@@ -204,11 +204,13 @@ def bench_wal(quick: bool) -> dict[str, Any]:
     grouped = repeat(lambda: sqlite(5.0), repeats)
     single = repeat(lambda: sqlite(0.0), repeats)
     appended = repeat(append_file, repeats)
-    return {"figure": "acknowledged decisions/s into the SQLite WAL, group commit 5 ms, 8 waiting writers",
-            "unit": "records/s", **grouped,
-            "reference": {"name": "fsynced append-only file with the same 5 ms group commit", **appended},
-            "ratio": grouped["median"] / appended["median"],
-            "no_group_commit": {"figure": "SQLite WAL committing as soon as a record arrives", **single}}
+    return {"figure": "acknowledged decisions/s into the SQLite WAL as configured by default (a commit starts as soon "
+            "as the writer is free; what queued meanwhile shares it), 8 writers each waiting for durability",
+            "unit": "records/s", **single,
+            "reference": {"name": "fsynced append-only file batching every 5 ms", **appended},
+            "ratio": single["median"] / appended["median"],
+            "fixed_window": {"figure": "SQLite WAL with group_commit_ms=5", **grouped,
+                             "ratio": grouped["median"] / appended["median"]}}
 
 
 BENCHMARKS = {"wal.commit": bench_wal, "loop.events_per_s": bench_loop_vs_pyvw, "loop.bytes_per_pending": bench_bytes_per_pending}
