@@ -191,6 +191,13 @@ class Loop:
             self._last_checkpoint_at = self.clock.time()
             return self.last_checkpoint
 
+    def load_model(self, path: Path, model_version: int) -> None:
+        """Swap in a validated model file atomically, then checkpoint it so a restart keeps it."""
+        with self._lock:
+            self.joiner.drop_examples()
+            self.policy.load(path, model_version)
+            self.checkpoint()
+
     # -- restart ---------------------------------------------------------------------------------
     def recover(self) -> dict[str, Any]:
         """Load the last good checkpoint, relearn the events logged after it, restore pending decisions."""

@@ -1,16 +1,26 @@
-"""``wabbit run``: start the appliance (simulated devices when no config is given)."""
+"""``wabbit run``: start the appliance (simulated devices when no config is given).
+
+An invalid config starts the daemon in safe mode (dashboard and error served, nothing driven) instead
+of failing: on a Pi far away, the dashboard is how you find out and fix it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from appliance.config import AppConfig
 
 HELP = "Run the appliance daemon: capture, decide, act, join feedback, learn; API and dashboard on --host:--port."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="YAML config (default: none, i.e. simulated devices).")
+    parser.add_argument("--config", type=Path, help="YAML config (default: DATA_DIR/config.yaml if it exists, else "
+                                                    "none, i.e. simulated devices).")
     parser.add_argument("--host", help="Address to bind (default: the config's, else 127.0.0.1).")
     parser.add_argument("--port", type=int, help="Port (default: the config's, else 8080).")
     parser.add_argument("--data-dir", type=Path, help="Data directory (default: ~/.local/share/wabbit).")
@@ -18,13 +28,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
+    # journal-friendly: no timestamps (journald adds them), one line per record, level first
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     from appliance.assemble import default_data_dir
-    from appliance.config import load_config
+    from appliance.config import ServerConfig
     from appliance.daemon import Daemon
 
-    config = load_config(args.config)
-    host = args.host or config.server.host
-    port = args.port or config.server.port
+    path: Path | None = args.config
+    config, error = _load(path)
     data_dir = args.data_dir or config.storage.data_dir or default_data_dir()
-    return Daemon(config, data_dir, host, port).run()
+    if path is None and (data_dir / "config.yaml").exists():
+        path = data_dir / "config.yaml"  # written by PUT /api/config
+        config, error = _load(path)
+    server = config.server if error is None else ServerConfig()
+    return Daemon(config, data_dir, args.host or server.host, args.port or server.port, config_path=path, error=error).run()
+
+
+def _load(path: Path | None) -> tuple["AppConfig", str | None]:
+    """The config, or the defaults and the error (line-numbered) that sends the daemon into safe mode."""
+    from appliance.config import AppConfig, load_config
+    from appliance.errors import ConfigError
+
+    try:
+        return load_config(path), None
+    except ConfigError as err:
+        print(f"wabbit run: invalid config, starting in safe mode:\n{err}", file=sys.stderr, flush=True)
+        return AppConfig(), str(err)

@@ -24,6 +24,7 @@ from appliance.config.policy import ActionConfig, PolicyConfig
 from appliance.config.server import ServerConfig
 from appliance.config.simulation import SimulationConfig
 from appliance.config.storage import StorageConfig
+from appliance.config.triggers import TriggersConfig
 
 __all__ = [
     "ActionConfig",
@@ -35,6 +36,7 @@ __all__ = [
     "ServerConfig",
     "SimulationConfig",
     "StorageConfig",
+    "TriggersConfig",
     "json_schema",
     "load_config",
     "load_config_text",
@@ -52,6 +54,9 @@ class AppConfig(StrictModel):
     server: ServerConfig = Field(default_factory=ServerConfig, description="Where the API and dashboard listen.")
     simulation: SimulationConfig = Field(
         default_factory=SimulationConfig, description="The simulated world used when no devices are configured.",
+    )
+    triggers: TriggersConfig = Field(
+        default_factory=TriggersConfig, description="When to decide: periodically, on sensor events, on API calls.",
     )
     actuators: list[ActuatorConfig] = Field(
         default_factory=list, max_length=64,

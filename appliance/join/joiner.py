@@ -126,6 +126,12 @@ class Joiner:
         waiting = self._waiting.get(event_id)
         return list(waiting.rewards) if waiting else []
 
+    def drop_examples(self) -> None:
+        """Forget the policy's parsed examples of pending decisions (after a model swap they belong to a closed
+        workspace); they are learned from their context instead."""
+        for waiting in self._waiting.values():
+            waiting.decision = dataclasses.replace(waiting.decision, example=None)
+
     def add(self, decision: Decision, rewards: Sequence[Reward] = ()) -> list[JoinedEvent]:
         """Start waiting for ``decision``'s rewards; returns decisions closed early to stay within ``max_pending``."""
         if decision.event_id in self._waiting or decision.event_id in self._closed:

@@ -1,36 +1,108 @@
-"""The local web API (FastAPI). ``/healthz`` needs no token; everything else a bearer token."""
+"""The local web API and dashboard (FastAPI): the factory, authentication and error handling.
+
+``/healthz``, the dashboard's static shell and ``POST /api/login`` are open; everything else, the OpenAPI
+spec and its docs included, needs the bearer token or the dashboard's session cookie. There is no CORS
+(the dashboard is served by the daemon itself) and every request body has a size limit.
+"""
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from appliance.errors import StorageError, UsageError
+from appliance.server import routes_config, routes_decisions, routes_metrics, routes_model
+from appliance.server.auth import COOKIE, SESSION_DAYS, Auth, require_auth
+from appliance.server.limits import BodyLimit, SecurityHeaders
+from appliance.server.routes_model import MAX_MODEL_BYTES
+from appliance.server.runtime import Runtime
+from appliance.server.schemas import LoginRequest, Message
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 1024 * 1024
 
 
-def create_app(status: Callable[[], dict[str, Any]], token: str, on_ready: Callable[[], None] = lambda: None) -> FastAPI:
+def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         on_ready()
         yield
 
-    app = FastAPI(title="Raspberry Wabbit", version="0.1.0", description="Local API of the Raspberry Wabbit appliance.",
-                  lifespan=lifespan)
+    app = FastAPI(title="Raspberry Wabbit", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None, description="Local API of the Raspberry Wabbit appliance. Send "
+                  "`Authorization: Bearer <token>` (the file `token` in the data directory) with every request "
+                  "except `/healthz`.")
+    app.state.runtime = rt
+    app.state.auth = Auth(rt.token)
+    app.add_middleware(BodyLimit, default_bytes=MAX_BODY_BYTES, per_path={"/api/model": MAX_MODEL_BYTES})
+    app.add_middleware(SecurityHeaders)
+    _error_handlers(app)
 
-    def authorised(request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        given = header[7:] if header.lower().startswith("bearer ") else ""
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(401, "missing or wrong access token: send 'Authorization: Bearer <token>' "
-                                     "(the token is in the file `token` in the data directory)")
-
-    @app.get("/healthz")
+    @app.get("/healthz", tags=["health"], summary="Liveness (no token needed)")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/api/status", dependencies=[Depends(authorised)])
-    def api_status() -> dict[str, Any]:
-        return status()
+    authed = [Depends(require_auth)]
+    for module in (routes_decisions, routes_model, routes_config, routes_metrics):
+        app.include_router(module.router, dependencies=authed)
 
+    @app.get("/openapi.json", include_in_schema=False, dependencies=authed)
+    def openapi() -> dict[str, Any]:
+        return app.openapi()
+
+    @app.get("/docs", include_in_schema=False, dependencies=authed)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Raspberry Wabbit API")
+
+    @app.post("/api/login", tags=["session"], status_code=204, response_class=Response, summary="Dashboard log-in",
+              responses={401: {"model": Message, "description": "Wrong token."}})
+    async def login(body: LoginRequest) -> Response:
+        """Exchange the access token for an HttpOnly, SameSite=Strict session cookie."""
+        auth: Auth = app.state.auth
+        if not auth.token_valid(body.token):
+            await asyncio.sleep(0.5)  # slows guessing down; the token has 192 random bits anyway
+            raise HTTPException(401, "wrong access token: copy it from the file `token` in the data directory")
+        response = Response(status_code=204)
+        response.set_cookie(COOKIE, auth.new_session(), max_age=SESSION_DAYS * 86400, httponly=True, samesite="strict", path="/")
+        return response
+
+    @app.post("/api/logout", tags=["session"], status_code=204, response_class=Response, summary="Dashboard log-out")
+    def logout() -> Response:
+        response = Response(status_code=204)
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+        return response
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error.get("loc", ()))
+            problems.append(f"{where}: {error.get('msg', 'invalid')}")
+        detail = "invalid request: " + "; ".join(problems) + ". Fix these fields (see /docs for the schema)."
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+    @app.exception_handler(UsageError)
+    async def usage(request: Request, exc: UsageError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(StorageError)
+    async def storage(request: Request, exc: StorageError) -> JSONResponse:
+        return JSONResponse({"detail": f"{exc}. Nothing was acknowledged; retry once the disk recovers."}, status_code=503)

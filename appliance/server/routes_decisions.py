@@ -1,0 +1,91 @@
+"""``POST /api/decide``, ``POST /api/reward``, ``GET /api/events``: the Personalizer-style loop over HTTP.
+
+Nothing is acknowledged before it is in the write-ahead log: a 200 from decide and a 202 from reward
+survive ``kill -9``. Blocking loop calls run in FastAPI's thread pool (plain ``def`` endpoints).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import JSONResponse
+
+from appliance.errors import UsageError
+from appliance.loop import Loop
+from appliance.server.runtime import Runtime, running_loop, runtime
+from appliance.server.schemas import (
+    ActionProbability,
+    DecideRequest,
+    DecideResponse,
+    EventsResponse,
+    EventSummary,
+    Message,
+    RewardRequest,
+    RewardResponse,
+)
+
+router = APIRouter(prefix="/api", tags=["decisions"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Message, "description": "No or wrong access token."},
+    409: {"model": Message, "description": "Safe mode (invalid config), or decisions by API are switched off."},
+    422: {"model": Message, "description": "Invalid input; the message says what to fix."},
+}
+
+
+@router.post("/decide", response_model=DecideResponse, responses=ERRORS, summary="Choose an action")
+def decide(body: DecideRequest, loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> DecideResponse:
+    """Choose an action for a context (default: the sensors' current one). Answered once it is durable."""
+    if not rt.config.triggers.api:
+        raise HTTPException(409, "decisions by API are switched off (triggers.api: false in the config); "
+                                 "set it to true with PUT /api/config")
+    context = body.context if body.context is not None else rt.current_context()
+    try:
+        decision, ticket = loop.decide(context, body.actions, body.event_id)
+    except UsageError as err:
+        raise HTTPException(422, f"{err}; fix the request and send it again") from None
+    ticket.wait()
+    return DecideResponse(
+        event_id=decision.event_id, action=decision.action, probability=decision.probability,
+        pmf=[ActionProbability(action=a, probability=p) for a, p in zip(decision.actions, decision.pmf)],
+        model_version=decision.model_version, timestamp=decision.timestamp,
+    )
+
+
+@router.post(
+    "/reward", status_code=202, response_model=RewardResponse, summary="Give a decision its reward",
+    responses={**ERRORS, 200: {"model": RewardResponse, "description": "A duplicate (same reward id): counted once already."},
+               404: {"model": Message, "description": "Unknown or expired event id."}},
+)
+def reward(body: RewardRequest, loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> Any:
+    """202 once the reward is in the write-ahead log; 200 for a duplicate reward id; 404 for an unknown event."""
+    try:
+        result, ticket = loop.reward(body.event_id, body.reward, body.reward_id)
+    except UsageError as err:
+        raise HTTPException(422, str(err)) from None
+    if result.status == "unknown":
+        horizon = rt.config.join.late_horizon_s
+        raise HTTPException(404, f"unknown event id {body.event_id!r}: no decision with this id is waiting for rewards "
+                                 f"or closed within the last {horizon:g} s (join.late_horizon_s). Check the id "
+                                 "/api/decide returned; a reward for an older decision cannot be joined.")
+    ticket.wait()
+    answer = RewardResponse(event_id=result.event_id or body.event_id, status=result.status, durable=True)
+    return JSONResponse(answer.model_dump(), status_code=200 if result.status == "duplicate" else 202)
+
+
+@router.get("/events", response_model=EventsResponse, responses=ERRORS, summary="Recent decisions and their rewards")
+def events(limit: int = Query(50, ge=1, le=200, description="How many (most recent first)."),
+           loop: Loop = Depends(running_loop)) -> EventsResponse:
+    joined = {e["event_id"]: e for e in list(loop.recent)}
+    out: list[EventSummary] = []
+    for d in reversed(list(loop.recent_decisions)):
+        j = joined.get(d["event_id"])
+        base = {k: d[k] for k in ("event_id", "action", "probability", "pmf", "model_version", "timestamp")}
+        if j is not None:
+            out.append(EventSummary(**base, status="joined", reward=j["reward"], outcome=j["outcome"]))
+        else:
+            rewards = [r.value for r in loop.joiner.rewards_of(d["event_id"])]
+            out.append(EventSummary(**base, status="pending", rewards_so_far=rewards))
+        if len(out) >= limit:
+            break
+    return EventsResponse(events=out)

@@ -1,0 +1,73 @@
+"""``GET /api/model`` (download) and ``PUT /api/model`` (upload: size-capped, checked, swapped atomically)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from appliance.errors import UsageError
+from appliance.loop import Loop
+from appliance.server.routes_decisions import ERRORS
+from appliance.server.runtime import Runtime, running_loop, runtime
+from appliance.server.schemas import Message, ModelUploadResponse
+
+MAX_MODEL_BYTES = 64 * 1024 * 1024
+router = APIRouter(prefix="/api", tags=["model"])
+
+
+@router.get("/model", summary="Download the model", response_class=Response, responses={
+    **ERRORS, 200: {"content": {"application/octet-stream": {}}, "description": "The VW model (binary)."}})
+def download(loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> Response:
+    """The current Vowpal Wabbit model; its version is in the ``X-Model-Version`` header."""
+    with tempfile.TemporaryDirectory(dir=rt.data_dir) as tmp:
+        path = Path(tmp) / "model.vw"
+        version = loop.policy.model_version
+        loop.policy.save(path)
+        data = path.read_bytes()
+    return Response(data, media_type="application/octet-stream", headers={
+        "X-Model-Version": str(version), "Content-Disposition": f'attachment; filename="wabbit-model-v{version}.vw"'})
+
+
+@router.put(
+    "/model", response_model=ModelUploadResponse, summary="Upload a model",
+    responses={**ERRORS, 413: {"model": Message, "description": f"Larger than {MAX_MODEL_BYTES} bytes."}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+)
+async def upload(request: Request, model_version: int = Query(
+        0, ge=0, le=2**62, description="The version (events learned) the model runs as from now on."),
+        loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> ModelUploadResponse:
+    """Replace the model. It is checked in a child process first (loads, decides); a bad file changes nothing."""
+    digest = hashlib.sha256()
+    size = 0
+    fd, name = tempfile.mkstemp(prefix="upload-", suffix=".vw", dir=rt.data_dir)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_MODEL_BYTES:
+                    raise HTTPException(413, f"the model is larger than {MAX_MODEL_BYTES} bytes; this appliance takes smaller ones")
+                digest.update(chunk)
+                f.write(chunk)
+        if size == 0:
+            raise HTTPException(422, "the request body is empty; send the model file as application/octet-stream")
+        await run_in_threadpool(_install, rt, loop, path, model_version)
+    finally:
+        path.unlink(missing_ok=True)
+    return ModelUploadResponse(model_version=model_version, bytes=size, sha256=digest.hexdigest())
+
+
+def _install(rt: Runtime, loop: Loop, path: Path, version: int) -> Any:
+    try:
+        rt.check_model(path)
+        loop.load_model(path, version)
+    except UsageError as err:
+        raise HTTPException(422, str(err)) from None

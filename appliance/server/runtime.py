@@ -1,0 +1,62 @@
+"""What the API needs from the daemon: the ``Runtime`` protocol, and the dependency that hands it over.
+
+The daemon implements it; a test may build a small one. In safe mode (an invalid config) ``loop`` is
+``None`` and ``error`` says why: the endpoints that need the loop answer 409 with that reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from fastapi import HTTPException, Request
+
+from appliance.config import AppConfig, TriggersConfig
+from appliance.config.policy import Features
+from appliance.loop import Loop
+from appliance.server.hub import EventHub
+
+
+class Runtime(Protocol):
+    token: str
+    hub: EventHub
+    data_dir: Path
+    loop: Loop | None
+    error: str | None
+    config: AppConfig
+    config_path: Path | None
+
+    def status(self) -> dict[str, Any]:
+        """One stats snapshot (the API, /metrics and the dashboard all read this)."""
+        ...
+
+    def current_context(self) -> Features:
+        """The sensors' latest context (what a decision without context uses)."""
+        ...
+
+    def check_model(self, path: Path) -> None:
+        """Raise UsageError unless ``path`` is a model this daemon's policy can load and decide with."""
+        ...
+
+    def apply_config(self, config: AppConfig, text: str) -> dict[str, Any]:
+        """Write ``text`` to the config file and restart the workers it affects."""
+        ...
+
+
+def runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the daemon behind this app."""
+    value: Runtime = request.app.state.runtime
+    return value
+
+
+def running_loop(request: Request) -> Loop:
+    """FastAPI dependency: the loop, or 409 in safe mode."""
+    rt = runtime(request)
+    if rt.loop is None:
+        raise HTTPException(409, f"the daemon is in safe mode because its config is invalid: {rt.error} "
+                                 "Fix it with PUT /api/config (or edit the file and restart `wabbit run`).")
+    return rt.loop
+
+
+def triggers(request: Request) -> TriggersConfig:
+    return runtime(request).config.triggers

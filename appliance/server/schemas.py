@@ -1,0 +1,130 @@
+"""Request and response bodies of the API: every field described and bounded.
+
+Names that reach Vowpal Wabbit are ASCII and VW-safe; numbers are finite and bounded, so nothing a client
+sends can poison the model, the write-ahead log or the DSJSON log.
+
+>>> DecideRequest.model_validate({"context": {"audio": {"level": 0.5}}}).context
+{'audio': {'level': 0.5}}
+>>> DecideRequest.model_validate({"context": {"a b": {"x": 1}}})
+Traceback (most recent call last):
+...
+pydantic_core._pydantic_core.ValidationError: 1 validation error for DecideRequest
+...
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+
+Namespace = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+FeatureName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+ActionId = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+EventId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+FeatureValue = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
+RewardValue = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
+Context = Annotated[dict[Namespace, Annotated[dict[FeatureName, FeatureValue], Field(max_length=1024)]], Field(max_length=64)]
+ActionList = Annotated[list[ActionId], Field(min_length=1, max_length=256)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DecideRequest(Body):
+    context: Context | None = Field(
+        None,
+        description="Context features as {namespace: {feature: number}} (names: ASCII letters, digits, '.', '_', '-'; "
+        "at most 64 characters, not starting with '.', '_' or '-'). Omitted: the sensors' current context.",
+    )
+    actions: ActionList | None = Field(
+        None,
+        description="The action ids to choose from, a subset of the configured actions. Omitted: all of them.",
+    )
+    event_id: EventId | None = Field(
+        None, description="Your id for this decision (unique; up to 128 characters). Omitted: a new random id.",
+    )
+
+
+class ActionProbability(BaseModel):
+    action: str = Field(description="An action id.")
+    probability: float = Field(description="The probability the policy gave it.")
+
+
+class DecideResponse(BaseModel):
+    event_id: str = Field(description="The decision's id: send it with its reward.")
+    action: str = Field(description="The chosen action.")
+    probability: float = Field(description="The probability with which it was chosen.")
+    pmf: list[ActionProbability] = Field(description="Every offered action with its probability.")
+    model_version: int = Field(description="Number of events the model had learned when it decided.")
+    timestamp: float = Field(description="When the decision was made (Unix seconds).")
+
+
+class RewardRequest(Body):
+    event_id: EventId = Field(description="The id /api/decide returned (or the one you gave it).")
+    reward: RewardValue = Field(description="The reward: higher is better, within +-1e6 (often 0 or 1).")
+    reward_id: EventId | None = Field(
+        None, description="An id for this reward: resending the same reward id counts it once (safe retries).",
+    )
+
+
+class RewardResponse(BaseModel):
+    event_id: str = Field(description="The decision the reward was joined to.")
+    status: Literal["accepted", "late", "duplicate"] = Field(
+        description="accepted: stored with its decision; late: after the decision's wait, handled by join.late_reward; "
+        "duplicate: this reward id was already counted.",
+    )
+    durable: bool = Field(description="True once the reward is in the write-ahead log (always, for accepted and late).")
+
+
+class EventSummary(BaseModel):
+    event_id: str
+    action: str
+    probability: float
+    pmf: dict[str, float] = Field(description="{action: probability} at decision time.")
+    model_version: int
+    timestamp: float
+    status: Literal["pending", "joined"] = Field(description="pending: waiting for rewards; joined: learned.")
+    reward: float | None = Field(None, description="The reward it was learned with (joined only).")
+    outcome: str | None = Field(None, description="on_time, default (no reward came), overflow, late, replay.")
+    rewards_so_far: list[float] = Field(default_factory=list, description="Rewards received while pending.")
+
+
+class EventsResponse(BaseModel):
+    events: list[EventSummary] = Field(description="Most recent first.")
+
+
+class ModelUploadResponse(BaseModel):
+    model_version: int = Field(description="The version the uploaded model now runs as.")
+    bytes: int = Field(description="Size of the uploaded model.")
+    sha256: str = Field(description="SHA-256 of the uploaded model.")
+
+
+class ConfigBody(Body):
+    yaml: str = Field(max_length=262_144, description="The whole config as YAML (see `wabbit config default`).")
+
+
+class ConfigResponse(BaseModel):
+    yaml: str = Field(description="The config in force, as YAML.")
+    path: str | None = Field(description="The file it is read from and written to.")
+    error: str | None = Field(None, description="Why the daemon is in safe mode (an invalid config), else null.")
+
+
+class ConfigApplied(BaseModel):
+    path: str = Field(description="The file the new config was written to.")
+    restarted: list[str] = Field(description="Workers restarted to apply it.")
+    restart_required: list[str] = Field(
+        description="Sections that take effect only after `wabbit run` restarts (policy, join, storage, server).",
+    )
+
+
+class LoginRequest(Body):
+    token: str = Field(min_length=1, max_length=256, description="The access token (the file `token` in the data directory).")
+
+
+class Message(BaseModel):
+    detail: Any = Field(description="What was wrong and what to do.")

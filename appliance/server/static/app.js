@@ -1,0 +1,183 @@
+// Raspberry Wabbit dashboard: log in with the token (session cookie), then follow /api/stream (SSE).
+"use strict";
+const $ = (id) => document.getElementById(id);
+const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null };
+
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  return node;
+}
+const fmt = (v, digits = 3) => (v === null || v === undefined || Number.isNaN(v) ? "-" : Number(v).toFixed(digits));
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { credentials: "same-origin", ...options,
+    headers: { "Content-Type": "application/json", ...(options.headers || {}) } });
+  let body = null;
+  try { body = await response.json(); } catch (e) { body = null; }
+  return { status: response.status, body };
+}
+
+function show(view) {
+  $("login").hidden = view !== "login";
+  $("dashboard").hidden = view !== "dashboard";
+  $("logout").hidden = view !== "dashboard";
+}
+
+async function boot() {
+  const { status, body } = await api("/api/status");
+  if (status === 401) { show("login"); $("token").focus(); return; }
+  show("dashboard");
+  if (body) onStats(body);
+  connect();
+}
+
+$("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("login-error").textContent = "";
+  const { status, body } = await api("/api/login", { method: "POST", body: JSON.stringify({ token: $("token").value.trim() }) });
+  if (status === 204) { $("token").value = ""; boot(); return; }
+  $("login-error").textContent = (body && body.detail && String(body.detail)) || `log-in failed (HTTP ${status})`;
+});
+
+$("logout").addEventListener("click", async () => {
+  await api("/api/logout", { method: "POST" });
+  if (state.stream) state.stream.close();
+  show("login");
+});
+
+function connect() {
+  if (state.stream) state.stream.close();
+  const stream = new EventSource("/api/stream");
+  state.stream = stream;
+  stream.addEventListener("open", () => { $("connection").textContent = "live"; $("connection").className = "badge live"; });
+  stream.addEventListener("error", () => { $("connection").textContent = "reconnecting"; $("connection").className = "badge"; });
+  stream.addEventListener("stats", (e) => onStats(JSON.parse(e.data)));
+  stream.addEventListener("decision", (e) => onDecision(JSON.parse(e.data)));
+  stream.addEventListener("reward", (e) => onReward(JSON.parse(e.data)));
+  stream.addEventListener("joined", (e) => onJoined(JSON.parse(e.data)));
+}
+
+function onDecision(d) {
+  state.current = d;
+  state.seen += 1;
+  $("decisions-seen").textContent = state.seen;
+  $("decision-action").textContent = d.action;
+  $("decision-event").textContent = d.event_id;
+  $("decision-probability").textContent = fmt(d.probability);
+  $("reward-good").disabled = $("reward-bad").disabled = false;
+  const bars = $("pmf");
+  bars.replaceChildren();
+  for (const [action, p] of Object.entries(d.pmf)) {
+    const row = el("div", null, "bar" + (action === d.action ? " chosen" : ""));
+    const track = el("div", null, "track");
+    const fill = el("div", null, "fill");
+    fill.style.width = `${Math.round(p * 100)}%`;
+    track.append(fill);
+    row.append(el("span", action, "name"), track, el("span", fmt(p, 2)));
+    bars.append(row);
+  }
+  addEventRow(d, "pending");
+}
+
+function addEventRow(d, reward) {
+  const body = $("events").tBodies[0];
+  const row = el("tr");
+  row.dataset.event = d.event_id;
+  row.append(el("td", new Date(d.timestamp * 1000).toLocaleTimeString()), el("td", d.action), el("td", fmt(d.probability, 2)),
+             el("td", reward));
+  body.prepend(row);
+  while (body.rows.length > 30) body.deleteRow(-1);
+}
+
+function cellOf(eventId) {
+  for (const row of $("events").tBodies[0].rows) if (row.dataset.event === eventId) return row.cells[3];
+  return null;
+}
+
+function onReward(r) {
+  const cell = cellOf(r.event_id);
+  if (cell) cell.textContent = `${fmt(r.reward, 2)} (${r.status})`;
+}
+
+function onJoined(j) {
+  const cell = cellOf(j.event_id);
+  if (cell) cell.textContent = `${fmt(j.reward, 2)} learned (${j.outcome})`;
+}
+
+async function giveReward(value) {
+  const d = state.current;
+  if (!d) return;
+  const { status, body } = await api("/api/reward", { method: "POST", body: JSON.stringify({ event_id: d.event_id, reward: value }) });
+  if (status === 202 || status === 200) {
+    state.handRewards += 1;
+    $("hand-rewards").textContent = state.handRewards;
+    $("reward-status").textContent = `reward ${value} for ${d.action}: ${body.status}`;
+  } else {
+    $("reward-status").textContent = (body && body.detail) || `HTTP ${status}`;
+  }
+}
+$("reward-good").addEventListener("click", () => giveReward(1));
+$("reward-bad").addEventListener("click", () => giveReward(0));
+
+function table(id, rows) {
+  const t = $(id);
+  t.replaceChildren();
+  for (const cells of rows) {
+    const tr = el("tr");
+    for (const c of cells) tr.append(c instanceof Node ? c : el("td", c));
+    t.append(tr);
+  }
+}
+
+function onStats(s) {
+  const safe = s.mode === "safe";
+  $("safe-mode").hidden = !safe;
+  if (safe) $("safe-mode").textContent = `Safe mode: the config is invalid. ${s.config_error} Fix it (PUT /api/config) or edit the file and restart.`;
+  $("uptime").textContent = `${Math.round(s.uptime_s)} s`;
+  $("temperature").textContent = s.host && s.host.cpu_temperature_c != null ? `${fmt(s.host.cpu_temperature_c, 1)} °C` +
+    (s.host.throttled ? ` (throttled 0x${s.host.throttled.toString(16)})` : "") : "-";
+  table("workers", Object.entries(s.workers || {}).map(([name, w]) =>
+    [name, w.alive ? "alive" : "stopped", `${w.steps} steps`, `${w.restarts} restarts`]));
+  if (!s.loop) return;
+  $("model-version").textContent = s.loop.model_version;
+  $("learned").textContent = s.loop.learned;
+  $("pending").textContent = s.loop.pending;
+  $("rewards-total").textContent = s.loop.join.rewards;
+  $("decisions-rate").textContent = s.rates && s.rates.decisions_per_s != null ? fmt(s.rates.decisions_per_s, 2) : "-";
+  $("reward-avg").textContent = fmt(s.loop.reward_avg);
+  $("random-avg").textContent = fmt(s.loop.random_reward_ips);
+  const context = (s.simulation && s.simulation.context) || {};
+  const rows = [];
+  for (const [ns, features] of Object.entries(context)) for (const [k, v] of Object.entries(features)) rows.push([`${ns}.${k}`, fmt(v)]);
+  table("context", rows);
+  const devices = [];
+  for (const [name, a] of Object.entries((s.devices && s.devices.actuators) || {})) {
+    const on = Array.isArray(a.state) ? a.state.some((x) => x) : Boolean(a.state) && a.state !== "off";
+    const cell = el("td", JSON.stringify(a.state), on ? "state-on" : "");
+    devices.push([name, a.pins ? `GPIO ${[].concat(a.pins).join(",")}` : (a.type || "actuator"), cell]);
+  }
+  for (const [name, f] of Object.entries((s.devices && s.devices.feedback) || {})) devices.push([name, "feedback", `${f.accepted || 0} rewards`]);
+  if (!devices.length) devices.push(["simulated", s.devices && s.devices.simulated_gpio ? "mock GPIO" : "no devices configured", "-"]);
+  table("devices", devices);
+  if (s.reward_history) { state.points = s.reward_history.slice(-120); drawChart(); }
+}
+
+function drawChart() {
+  const svg = $("chart");
+  svg.replaceChildren();
+  const pts = state.points;
+  if (pts.length < 2) return;
+  const values = pts.flatMap((p) => [p.reward, p.random]);
+  const lo = Math.min(0, ...values), hi = Math.max(1, ...values);
+  const x = (i) => (i / (pts.length - 1)) * 300, y = (v) => 115 - ((v - lo) / (hi - lo || 1)) * 110;
+  for (const key of ["random", "reward"]) {
+    const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+    line.setAttribute("points", pts.map((p, i) => `${x(i).toFixed(1)},${y(p[key]).toFixed(1)}`).join(" "));
+    line.setAttribute("class", key === "reward" ? "policy" : "random");
+    svg.append(line);
+  }
+}
+
+boot();

@@ -1,0 +1,87 @@
+"""A real ``wabbit run`` on 127.0.0.1 for the API tests: started as a subprocess, stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+
+FAST = "join:\n  reward_wait_s: 1\nsimulation:\n  decision_every_s: 0.1\n  delay:\n    mean_s: 0.2\n"
+
+
+@dataclass
+class Running:
+    proc: subprocess.Popen[str]
+    base: str
+    data_dir: Path
+    token: str
+    startup_s: float
+
+    def client(self, auth: bool = True) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
+        return httpx.Client(base_url=self.base, headers=headers, timeout=30)
+
+    def stop(self, sig: int = signal.SIGTERM) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        out, _ = self.proc.communicate(timeout=30)
+        return out
+
+
+def start_daemon(tmp_path: Path, config_text: str | None = FAST, data_dir: Path | None = None,
+                 port: int | None = None, extra: list[str] | None = None) -> Running:
+    port = port or free_port()
+    data_dir = data_dir or tmp_path / "data"
+    args = [sys.executable, "-m", "appliance", "run", "--port", str(port), "--data-dir", str(data_dir), *(extra or [])]
+    if config_text is not None:
+        config = tmp_path / "config.yaml"
+        config.write_text(config_text)
+        args += ["--config", str(config)]
+    started = time.monotonic()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"})
+    base = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() - started > 20:
+            out = proc.communicate(timeout=10)[0] if proc.poll() is not None else ""
+            proc.kill()
+            raise AssertionError(f"daemon did not answer /healthz within 20 s:\n{out}")
+        time.sleep(0.02)
+    startup = time.monotonic() - started
+    return Running(proc, base, data_dir, (data_dir / "token").read_text().strip(), startup)
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Running]:
+    running = start_daemon(tmp_path)
+    try:
+        yield running
+    finally:
+        out = running.stop()
+        assert running.proc.returncode == 0, out
+
+
+@pytest.fixture(scope="module")
+def shared_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """One daemon for the read-mostly tests of a module (start-up costs ~1-2 s each)."""
+    running = start_daemon(tmp_path_factory.mktemp("shared"))
+    try:
+        yield running
+    finally:
+        out = running.stop()
+        assert running.proc.returncode == 0, out

@@ -1,0 +1,78 @@
+"""The dashboard in Debian's headless Chromium (driven by Playwright): log in, watch live decisions, give a reward."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from tests.api.conftest import Running, start_daemon
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="tests/apt/api.txt installs Debian's chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+# rewards wait 30 s and the simulated person answers after an hour: the only reward is the one given by hand
+CONFIG = ("join:\n  reward_wait_s: 30\nsimulation:\n  decision_every_s: 0.3\n"
+          "  delay:\n    distribution: fixed\n    mean_s: 3600\n")
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    daemon = start_daemon(tmp_path, CONFIG)
+    try:
+        yield daemon
+    finally:
+        out = daemon.stop()
+        assert daemon.proc.returncode == 0, out
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_log_in_see_live_decisions_give_a_reward_and_see_it_counted(running: Running, page: object, tmp_path: Path) -> None:
+    pg: sync_api.Page = page  # type: ignore[assignment]
+    expect = sync_api.expect
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    pg.goto(running.base)
+    expect(pg.locator("#login-form")).to_be_visible()
+    pg.fill("#token", "not-the-token")
+    pg.click("#login-form button[type=submit]")
+    expect(pg.locator("#login-error")).to_contain_text("wrong access token")
+    pg.fill("#token", running.token)
+    pg.click("#login-form button[type=submit]")
+    expect(pg.locator("#dashboard")).to_be_visible()
+    expect(pg.locator("#connection")).to_have_text("live", timeout=10_000)
+    # live decisions arrive over the stream
+    expect(pg.locator("#decisions-seen")).not_to_have_text("0", timeout=10_000)
+    seen = int(pg.inner_text("#decisions-seen"))
+    expect(pg.locator("#decisions-seen")).not_to_have_text(str(seen), timeout=10_000)
+    actions = httpx.get(f"{running.base}/api/status", headers={"Authorization": f"Bearer {running.token}"}).json()["actions"]
+    expect(pg.locator("#pmf .bar")).to_have_count(len(actions))
+    expect(pg.locator("#model-version")).not_to_have_text("-")
+    # a reward by hand, for the decision on screen
+    event_id = pg.inner_text("#decision-event")
+    pg.click("#reward-good")
+    expect(pg.locator("#reward-status")).to_contain_text("accepted")
+    expect(pg.locator("#hand-rewards")).to_have_text("1")
+    expect(pg.locator("#rewards-total")).to_have_text("1", timeout=10_000)  # counted by the joiner, shown live
+    with running.client() as c:
+        events = c.get("/api/events", params={"limit": 200}).json()["events"]
+    assert next(e for e in events if e["event_id"] == event_id)["rewards_so_far"] == [1.0]
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone, no sideways scrolling
+    pg.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    assert not errors, errors
