@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -64,10 +66,11 @@ def test_log_in_see_live_decisions_give_a_reward_and_see_it_counted(running: Run
     actions = httpx.get(f"{running.base}/api/status", headers={"Authorization": f"Bearer {running.token}"}).json()["actions"]
     expect(pg.locator("#pmf .bar")).to_have_count(len(actions))
     expect(pg.locator("#model-version")).not_to_have_text("-")
-    # a reward by hand, for the decision on screen
-    event_id = pg.inner_text("#decision-event")
+    # a reward by hand, for the decision on screen (a newer one may arrive between reading and clicking:
+    # the status line names the event the reward went to)
     pg.click("#reward-good")
     expect(pg.locator("#reward-status")).to_contain_text("accepted")
+    event_id = re.search(r"\(([0-9a-f]{32})\)", pg.inner_text("#reward-status")).group(1)  # type: ignore[union-attr]
     expect(pg.locator("#hand-rewards")).to_have_text("1")
     expect(pg.locator("#rewards-total")).to_have_text("1", timeout=10_000)  # counted by the joiner, shown live
     with running.client() as c:

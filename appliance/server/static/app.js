@@ -113,7 +113,7 @@ async function giveReward(value) {
   if (status === 202 || status === 200) {
     state.handRewards += 1;
     $("hand-rewards").textContent = state.handRewards;
-    $("reward-status").textContent = `reward ${value} for ${d.action}: ${body.status}`;
+    $("reward-status").textContent = `reward ${value} for ${d.action} (${d.event_id}): ${body.status}`;
   } else {
     $("reward-status").textContent = (body && body.detail) || `HTTP ${status}`;
   }
