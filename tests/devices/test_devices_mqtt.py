@@ -60,10 +60,13 @@ def test_actions_published_and_rewards_consumed_end_to_end(mosquitto: Any, make_
         assert joined == {d.event_id: (1.0 if d.action == "warm" else 0.25) for d in decisions}
     finally:
         devices.stop()
-        device.loop_stop()
-        device.disconnect()
-    # the safe state reached the broker before the client left
-    assert seen[-1] == ("e2e/action", {"action": None, "state": "safe"})
+        # the safe state reached the broker before the actuator's client left: the device receives it
+        try:
+            wait_until(lambda: bool(seen) and seen[-1] == ("e2e/action", {"action": None, "state": "safe"}),
+                       what="the safe-state message delivered")
+        finally:
+            device.loop_stop()
+            device.disconnect()
 
 
 def test_bad_feedback_is_counted_and_never_corrupts_the_join(mosquitto: Any, make_loop: Any, clock: Any) -> None:
