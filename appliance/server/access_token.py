@@ -1,4 +1,18 @@
-"""The access token: made at first start, stored 0600 in the data directory, never a default password."""
+"""The access token: made at first start, stored 0600 in the data directory, never a default password.
+
+A token file that is empty or too short (a torn write, a user's ``echo > token``) is never accepted as
+"no password": it is replaced by a new token, which the caller prints.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> token, created = load_or_create_token(d)
+>>> created, len(token) >= 16, load_or_create_token(d) == (token, False)
+(True, True, True)
+>>> _ = (d / "token").write_text("\\n")
+>>> again, created = load_or_create_token(d)
+>>> created, again != "" and again != token
+(True, True)
+"""
 
 from __future__ import annotations
 
@@ -6,17 +20,25 @@ import os
 import secrets
 from pathlib import Path
 
+MIN_LENGTH = 16
+
 
 def load_or_create_token(data_dir: Path) -> tuple[str, bool]:
     """The token and whether it was just created (then the caller prints it once)."""
     path = data_dir / "token"
     try:
-        return path.read_text().strip(), False
+        token = path.read_text().strip()
+        if len(token) >= MIN_LENGTH:
+            return token, False
     except FileNotFoundError:
         pass
     token = secrets.token_urlsafe(24)
     data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    temp = path.with_name(".token.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(token + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temp, path)
     return token, True
