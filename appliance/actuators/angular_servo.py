@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
-from appliance.actuators.gpio import GpioActuator
+from appliance.actuators.gpio import MappedGpioActuator
 from appliance.config.actuators import AngularServoConfig
 
 
-class AngularServoActuator(GpioActuator):
+class AngularServoActuator(MappedGpioActuator):
     kind = "angular_servo"
+    attribute = "angle"
 
     def __init__(self, config: AngularServoConfig, name: str, pin_factory: Any) -> None:
         from gpiozero import AngularServo
 
-        self.angles = dict(config.angles)
         low, high = sorted((config.min_angle, config.max_angle))
-        bad = {a: v for a, v in self.angles.items() if not low <= v <= high}
+        bad = {a: v for a, v in config.angles.items() if not low <= v <= high}
         if bad:
             from appliance.actuators.base import ActuatorError
 
@@ -25,14 +25,8 @@ class AngularServoActuator(GpioActuator):
             name, config.hold_s,
             lambda: AngularServo(config.pin, initial_angle=None, min_angle=config.min_angle, max_angle=config.max_angle,
                                  pin_factory=pin_factory),
-            f"pin {config.pin}",
+            f"pin {config.pin}", config.angles,
         )
-
-    def _apply(self, action: str, decision: Mapping[str, Any]) -> bool:
-        if action not in self.angles:
-            return False
-        self.device.angle = self.angles[action]
-        return True
 
     def _off(self) -> None:
         self.device.detach()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Mapping, Protocol, runtime_checkable
 
 from appliance.errors import WabbitError
@@ -53,7 +54,7 @@ class Actuator(Protocol):
         ...
 
 
-class BaseActuator:
+class BaseActuator(ABC):
     """Shared behaviour; a kind implements :meth:`_apply`, :meth:`_off`, :meth:`_state` and :meth:`_release`."""
 
     kind: ClassVar[str] = "actuator"
@@ -74,13 +75,13 @@ class BaseActuator:
         self.last_error: str | None = None
 
     # -- what a kind implements ------------------------------------------------------------------
+    @abstractmethod
     def _apply(self, action: str, decision: Mapping[str, Any]) -> bool:
         """Show ``action``; return False when it is not mapped (then the caller goes safe)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _off(self) -> None:
         """The safe state."""
-        raise NotImplementedError
 
     def _state(self) -> Any:
         """A JSON-able description of what the device shows now."""

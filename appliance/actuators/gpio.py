@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar, Mapping
 
 from appliance.actuators.base import ActuatorError, BaseActuator
 from appliance.actuators.pins import pin_name, pin_state
@@ -44,3 +44,20 @@ class GpioActuator(BaseActuator):
         if not self._closed:
             stats["pins"] = {pin_name(p): pin_state(p) for p in self.pins()}
         return stats
+
+
+class MappedGpioActuator(GpioActuator):
+    """A device whose ``attribute`` (value, angle) is set to the action's entry in ``mapping``."""
+
+    attribute: ClassVar[str] = "value"
+
+    def __init__(self, name: str, hold_s: float | None, build: Callable[[], Any], where: str,
+                 mapping: Mapping[str, Any]) -> None:
+        self.mapping = dict(mapping)
+        super().__init__(name, hold_s, build, where)
+
+    def _apply(self, action: str, decision: Mapping[str, Any]) -> bool:
+        if action not in self.mapping:
+            return False
+        setattr(self.device, self.attribute, self.mapping[action])
+        return True

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
-from appliance.actuators.gpio import GpioActuator
+from appliance.actuators.gpio import MappedGpioActuator
 from appliance.config.actuators import RGBLEDConfig
 
 
-class RGBLEDActuator(GpioActuator):
+class RGBLEDActuator(MappedGpioActuator):
     kind = "rgb_led"
 
     def __init__(self, config: RGBLEDConfig, name: str, pin_factory: Any) -> None:
         from gpiozero import RGBLED
 
-        self.colours = dict(config.colours)
         red, green, blue = config.pins
         super().__init__(
             name, config.hold_s,
             lambda: RGBLED(red, green, blue, active_high=config.active_high, pwm=True, pin_factory=pin_factory),
-            f"pins {list(config.pins)}",
+            f"pins {list(config.pins)}", config.colours,
         )
-
-    def _apply(self, action: str, decision: Mapping[str, Any]) -> bool:
-        if action not in self.colours:
-            return False
-        self.device.value = self.colours[action]
-        return True

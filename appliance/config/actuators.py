@@ -11,6 +11,7 @@ Every actuator maps action ids to an effect; an action it does not map sends it 
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, field_validator
@@ -38,9 +39,9 @@ class _Base(StrictModel):
         description="Seconds an action's effect lasts before the device returns to its safe state; empty: until the next decision.",
     )
 
+    @abstractmethod
     def mapped_actions(self) -> set[str]:
         """The action ids this actuator gives an effect (others send it to its safe state)."""
-        raise NotImplementedError
 
 
 class _Gpio(_Base):

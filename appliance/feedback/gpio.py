@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Callable
 
 from appliance.actuators.pins import pin_name, pin_state
@@ -17,7 +18,7 @@ def input_kwargs(config: ButtonConfig | DigitalSensorConfig) -> dict[str, Any]:
     return kwargs
 
 
-class GpioFeedback(BaseFeedback):
+class GpioFeedback(BaseFeedback, ABC):
     """Holds one gpiozero input device; callbacks are attached at ``start`` and removed at ``stop``."""
 
     def __init__(self, name: str, config: ButtonConfig | DigitalSensorConfig, build: Callable[[], Any]) -> None:
@@ -38,8 +39,9 @@ class GpioFeedback(BaseFeedback):
         self._detach()
         self.device.close()
 
+    @abstractmethod
     def _detach(self) -> None:
-        raise NotImplementedError
+        """Remove the gpiozero callbacks this source installed."""
 
     def stats(self) -> dict[str, Any]:
         stats = super().stats()

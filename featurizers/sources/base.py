@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 import time
 from collections import deque
 from typing import Any, ClassVar
@@ -20,7 +21,7 @@ from featurizers.samples import Sample
 log = logging.getLogger("featurizers.sources")
 
 
-class ThreadedSource:
+class ThreadedSource(ABC):
     """Base of the shipped sources (see module doc)."""
 
     kind: ClassVar[Kind]
@@ -93,9 +94,9 @@ class ThreadedSource:
     def _open(self) -> None:
         """Acquire the device or stream (raise on failure)."""
 
+    @abstractmethod
     def _stream(self) -> bool:
         """Publish samples until the stream ends or ``self._stop`` is set."""
-        raise NotImplementedError
 
     def _close(self) -> None:
         """Release the device; must not raise."""
