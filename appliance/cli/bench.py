@@ -21,12 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from appliance.bench.http_bench import BENCHMARKS as HTTP
-    from appliance.bench.loop_bench import BENCHMARKS as LOOP
     from appliance.bench.measure import fingerprint
-    from featurizers.bench import BENCHMARKS as FEATURIZERS
+    from appliance.bench.registry import all_benchmarks
 
-    BENCHMARKS = {**LOOP, **HTTP, **{f"featurizers.{name}": fn for name, fn in FEATURIZERS.items()}}
+    BENCHMARKS = all_benchmarks()
 
     if args.list:
         print("\n".join(BENCHMARKS))

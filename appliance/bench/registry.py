@@ -1,0 +1,29 @@
+"""Every benchmark ``wabbit bench`` knows, by name: ``{name: fn(quick) -> result dict}``.
+
+Each module listed here exposes ``BENCHMARKS``; they are imported only when a benchmark run starts.
+
+>>> "loop.events_per_s" in all_benchmarks()
+True
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any, Callable
+
+Benchmark = Callable[[bool], dict[str, Any]]
+
+# (module, prefix added to its names)
+MODULES: tuple[tuple[str, str], ...] = (
+    ("appliance.bench.loop_bench", ""),
+    ("appliance.bench.http_bench", ""),
+    ("featurizers.bench", "featurizers."),
+)
+
+
+def all_benchmarks() -> dict[str, Benchmark]:
+    found: dict[str, Benchmark] = {}
+    for module, prefix in MODULES:
+        benchmarks: dict[str, Benchmark] = import_module(module).BENCHMARKS
+        found.update({prefix + name: fn for name, fn in benchmarks.items()})
+    return found
