@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import random
 import threading
-import uuid
 from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
+
+import orjson
 
 from appliance.clock import Clock
 from appliance.config.policy import Features
@@ -27,18 +30,35 @@ from appliance.join.wal import DONE, Ticket, WriteAheadLog
 from appliance.policy.base import Decision, JoinedEvent, Policy
 
 log = logging.getLogger(__name__)
+_INT64 = 2**63
+
+
+_ids = random.Random()  # seeded from os.urandom; reseeded in a forked child so no two processes share ids
+os.register_at_fork(after_in_child=_ids.seed)
 
 
 def new_event_id() -> str:
-    return uuid.uuid4().hex
+    """128 random bits as 32 hex digits: a UUID4's shape, without a system call per decision."""
+    return f"{_ids.getrandbits(128):032x}"
 
 
 def check_context(context: Features) -> None:
-    """Reject values that would poison the model or the log (NaN, infinities, non-numbers)."""
+    """Reject values that would poison the model or the log (NaN, infinities, non-numbers, huge integers).
+
+    >>> check_context({"room": {"dark": 1.0, "people": 2}})
+    >>> check_context({"room": {"dark": float("nan")}})
+    Traceback (most recent call last):
+    ...
+    appliance.errors.UsageError: context feature room.dark = nan is not a finite number
+    """
     for namespace, values in context.items():
         for name, value in values.items():
+            if type(value) is float and value - value == 0.0:
+                continue  # a finite float: the common case, checked without a call
             if not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise UsageError(f"context feature {namespace}.{name} = {value!r} is not a finite number")
+            if isinstance(value, int) and not -_INT64 <= value < _INT64:
+                raise UsageError(f"context feature {namespace}.{name} = {value!r} is too large an integer; send it as a float")
 
 
 class Loop:
@@ -58,7 +78,7 @@ class Loop:
         self.policy, self.joiner, self.clock, self.events = policy, joiner, clock, events
         self.wal, self.checkpoints = wal, checkpoints
         self._features = dict(action_features)
-        self._multi: dict[tuple[str, ...], str] = {}
+        self._multi: dict[tuple[str, ...], orjson.Fragment] = {}
         self._every_events, self._every_s = checkpoint_every_events, checkpoint_every_s
         self._new_id = new_id
         self._lock = threading.RLock()
@@ -71,8 +91,10 @@ class Loop:
         self.learned = 0
         self.reward_sum = 0.0
         self.random_ips_sum = 0.0
-        self.recent: deque[dict[str, Any]] = deque(maxlen=200)  # joined events, for the dashboard
-        self.recent_decisions: deque[dict[str, Any]] = deque(maxlen=200)
+        # for the API and dashboard; summarised only when asked (a decision's example goes back to the pool once
+        # learned, so holding the last 200 costs no VW memory)
+        self._recent_joined: deque[JoinedEvent] = deque(maxlen=200)
+        self._recent_decisions: deque[Decision] = deque(maxlen=200)
         self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
 
     # -- decisions and rewards -------------------------------------------------------------------
@@ -85,15 +107,16 @@ class Loop:
             event_id = event_id or self._new_id()
             decision = self.policy.decide(context, event_id, self.clock.time(), actions)
             try:
-                self._learn(self.joiner.add(decision))
+                closed = self.joiner.add(decision)
             except ValueError as err:
                 raise UsageError(str(err)) from None
+            if closed:
+                self._learn(closed)  # max_pending overflowed
             ticket = self.wal.decision(decision) if self.wal else DONE
-            public = decision.public()
-            self.recent_decisions.append(public)  # not the decision: that would keep its VW example alive
+            self._recent_decisions.append(decision)
         if self.listeners:
             ticket.wait()  # actuators act only on a decision a crash cannot lose
-            self._emit("decision", public)
+            self._emit("decision", decision.public())
         return decision, ticket
 
     def reward(
@@ -128,7 +151,8 @@ class Loop:
                 self._late_events.append(result.late_event)
             elif self.joiner.late_policy == "log":
                 self._late_lines.append(json.dumps({"event_id": result.event_id, "reward": value, "timestamp": when, "reward_id": reward_id}))
-        self._emit("reward", {"event_id": result.event_id, "reward": value, "status": result.status})
+        if self.listeners:
+            self._emit("reward", {"event_id": result.event_id, "reward": value, "status": result.status})
         return result, ticket
 
     # -- joining and learning --------------------------------------------------------------------
@@ -155,28 +179,25 @@ class Loop:
     def _learn(self, events: list[JoinedEvent]) -> None:
         if not events:
             return
+        learn, append, encode, multis = self.policy.learn, self.events.append, dsjson.encode, self._multi
         for event in events:
             d = event.decision
-            self.policy.learn(event)
-            multi = self._multi.get(d.actions)
+            learn(event)
+            multi = multis.get(d.actions)
             if multi is None:
-                multi = self._multi[d.actions] = dsjson.multi_json(d.actions, [self._features[a] for a in d.actions])
-            self.events.append(dsjson.encode(event, (), multi))
-            self._account(event)
+                multi = multis[d.actions] = dsjson.multi_json(d.actions, [self._features[a] for a in d.actions])
+            append(encode(event, (), multi))
+            self.reward_sum += event.reward
+            self.random_ips_sum += event.reward / (len(d.actions) * d.probability)  # off-policy estimate of uniform
+        self.learned += len(events)
+        self._recent_joined.extend(events)
         self.events.sync()
         if self.wal:
             self.wal.forget([e.decision.event_id for e in events])
         self._since_checkpoint += len(events)
         if self.listeners:
-            for summary in list(self.recent)[-min(len(events), 20):]:
-                self._emit("joined", summary)
-
-    def _account(self, event: JoinedEvent) -> None:
-        d = event.decision
-        self.learned += 1
-        self.reward_sum += event.reward
-        self.random_ips_sum += event.reward / (len(d.actions) * d.probability)  # off-policy estimate of uniform
-        self.recent.append({**d.public(), "reward": event.reward, "outcome": event.outcome, "joined_at": event.joined_at})
+            for event in events[-20:]:
+                self._emit("joined", _summary(event))
 
     def checkpoint(self) -> CheckpointMeta | None:
         with self._lock:
@@ -253,6 +274,14 @@ class Loop:
                 self.wal.close()
 
     # -- observers -------------------------------------------------------------------------------
+    def recent_decisions(self) -> list[dict[str, Any]]:
+        """The last 200 decisions, oldest first, as the API shows them."""
+        return [d.public() for d in list(self._recent_decisions)]
+
+    def recent_joined(self) -> list[dict[str, Any]]:
+        """The last 200 joined events, oldest first: each decision with its reward, outcome and join time."""
+        return [_summary(e) for e in list(self._recent_joined)]
+
     def _emit(self, kind: str, payload: dict[str, Any]) -> None:
         for listener in self.listeners:
             listener(kind, payload)
@@ -273,3 +302,7 @@ class Loop:
                 if self.last_checkpoint else None,
                 "corrupt_checkpoints": self.checkpoints.corrupt if self.checkpoints else 0,
             }
+
+
+def _summary(event: JoinedEvent) -> dict[str, Any]:
+    return {**event.decision.public(), "reward": event.reward, "outcome": event.outcome, "joined_at": event.joined_at}

@@ -8,8 +8,8 @@ probabilities in the same order. Each action in ``c._multi`` carries its id as `
 >>> d = Decision("e1", "warm", 1, 0.9, (0.1, 0.9), ("cool", "warm"), {"audio": {"rms": 0.5}}, 7, 0.0)
 >>> line = encode(JoinedEvent(d, 1.0, "on_time", 1, 2.0), [{"Action": {"cool": 1.0}}, {"Action": {"warm": 1.0}}])
 >>> line[:98]
-'{"_label_cost":-1.0,"_label_probability":0.9,"_label_Action":2,"_labelIndex":1,"Timestamp":"1970-0'
->>> event, features = decode(line)
+b'{"_label_cost":-1.0,"_label_probability":0.9,"_label_Action":2,"_labelIndex":1,"Timestamp":"1970-0'
+>>> event, features = decode(line.decode())
 >>> event.decision.action, event.reward, event.decision.pmf, features[0]
 ('warm', 1.0, (0.1, 0.9), {'Action': {'cool': 1.0}})
 """
@@ -18,45 +18,63 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Sequence
+
+import orjson
 
 from appliance.config.policy import Features
 from appliance.policy.base import Decision, JoinedEvent
-
-_dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
 def timestamp(seconds: float) -> str:
     """ISO 8601 UTC with microseconds, as Personalizer writes it.
 
-    >>> timestamp(1.5)
-    '1970-01-01T00:00:01.500000Z'
+    >>> timestamp(1.5), timestamp(59.9999996)
+    ('1970-01-01T00:00:01.500000Z', '1970-01-01T00:01:00.000000Z')
     """
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    whole = int(seconds // 1)
+    micros = round((seconds - whole) * 1e6)
+    if micros == 1_000_000:
+        whole, micros = whole + 1, 0
+    return f"{_second(whole)}.{micros:06d}Z"
+
+
+@lru_cache(maxsize=4)
+def _second(whole: int) -> str:
+    """The timestamp up to the second; events come in bursts within one second, so this is mostly cached."""
+    return datetime.fromtimestamp(whole, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _seconds(text: str) -> float:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
 
 
-def multi_json(actions: Sequence[str], features: Sequence[Features]) -> str:
-    """The ``_multi`` array for a set of actions (callers cache it: actions rarely change)."""
-    return _dumps([{"_id": a, **f} for a, f in zip(actions, features)])
+def multi_json(actions: Sequence[str], features: Sequence[Features]) -> orjson.Fragment:
+    """The ``_multi`` array for a set of actions, serialised once (callers cache it: actions rarely change)."""
+    return orjson.Fragment(orjson.dumps([{"_id": a, **f} for a, f in zip(actions, features)]))
 
 
-def encode(event: JoinedEvent, action_features: Sequence[Features], multi: str | None = None) -> str:
-    """One DSJSON line (no newline). ``multi`` is the cached :func:`multi_json` of the decision's actions."""
+def encode(event: JoinedEvent, action_features: Sequence[Features], multi: orjson.Fragment | None = None) -> bytes:
+    """One DSJSON line (UTF-8, no newline). ``multi`` is the cached :func:`multi_json` of the decision's actions.
+
+    Context values must be finite numbers (the loop checks them when deciding): JSON has no NaN.
+
+    >>> import numpy as np
+    >>> d = Decision("e2", "on", 0, 1.0, (1.0,), ("on",), {"mic": {"rms": np.float64(0.5)}}, 0, 0.0)
+    >>> encode(JoinedEvent(d, 0.0, "default", 0, 1.0), [{}]).split(b',"p"')[0][-47:]
+    b'"c":{"mic":{"rms":0.5},"_multi":[{"_id":"on"}]}'
+    """
     d = event.decision
-    order = [d.action_index] + [i for i in range(len(d.actions)) if i != d.action_index]
-    context = _dumps(d.context)
-    multi = multi if multi is not None else multi_json(d.actions, action_features)
-    c = (context[:-1] + "," if len(context) > 2 else "{") + f'"_multi":{multi}}}'
-    return (
-        f'{{"_label_cost":{_dumps(-event.reward)},"_label_probability":{_dumps(d.probability)},'
-        f'"_label_Action":{d.action_index + 1},"_labelIndex":{d.action_index},'
-        f'"Timestamp":"{timestamp(d.timestamp)}","Version":"{d.model_version}","EventId":{_dumps(d.event_id)},'
-        f'"a":{_dumps([i + 1 for i in order])},"c":{c},"p":{_dumps([d.pmf[i] for i in order])}}}'
-    )
+    chosen, pmf = d.action_index, d.pmf
+    others = [i for i in range(len(pmf)) if i != chosen]
+    return orjson.dumps({
+        "_label_cost": -float(event.reward), "_label_probability": float(d.probability),
+        "_label_Action": chosen + 1, "_labelIndex": chosen, "Timestamp": timestamp(d.timestamp),
+        "Version": str(d.model_version), "EventId": d.event_id, "a": [chosen + 1] + [i + 1 for i in others],
+        "c": {**d.context, "_multi": multi if multi is not None else multi_json(d.actions, action_features)},
+        "p": [pmf[chosen]] + [pmf[i] for i in others],
+    }, option=orjson.OPT_SERIALIZE_NUMPY)  # featurizers may hand over numpy floats
 
 
 def decode(line: str) -> tuple[JoinedEvent, list[Features]]:

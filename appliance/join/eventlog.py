@@ -2,7 +2,7 @@
 
 >>> import tempfile, pathlib
 >>> log = EventLog(pathlib.Path(tempfile.mkdtemp()), segment_bytes=1 << 20)
->>> log.append('{"a":1}'); log.sync()
+>>> log.append(b'{"a":1}'); log.sync()
 LogPosition(segment=1, offset=8)
 >>> [line for _, _, line in log.read_from(LogPosition(1, 0))]
 ['{"a":1}']
@@ -80,8 +80,9 @@ class EventLog:
             f.truncate(keep)
             os.fsync(f.fileno())
 
-    def append(self, line: str) -> None:
-        data = (line + "\n").encode()
+    def append(self, line: bytes) -> None:
+        """One UTF-8 line, without its newline."""
+        data = line + b"\n"
         self._file.write(data)
         self._offset += len(data)
         self.lines_written += 1

@@ -34,7 +34,7 @@ from appliance.policy.base import Decision, JoinedEvent, Outcome
 RewardStatus = Literal["accepted", "duplicate", "late", "unknown"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reward:
     value: float
     timestamp: float
@@ -55,7 +55,7 @@ class _Closed:
     reward_ids: set[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RewardResult:
     """What happened to one reward. ``late_event`` is set when ``late_reward: learn`` makes a new example."""
 
@@ -130,7 +130,7 @@ class Joiner:
         """Forget the policy's parsed examples of pending decisions (after a model swap they belong to a closed
         workspace); they are learned from their context instead."""
         for waiting in self._waiting.values():
-            waiting.decision = dataclasses.replace(waiting.decision, example=None)
+            waiting.decision = waiting.decision.without_example()
 
     def add(self, decision: Decision, rewards: Sequence[Reward] = ()) -> list[JoinedEvent]:
         """Start waiting for ``decision``'s rewards; returns decisions closed early to stay within ``max_pending``."""
@@ -142,7 +142,7 @@ class Joiner:
         while len(self._waiting) > self._config.max_pending:
             _, oldest = self._waiting.popitem(last=False)
             self.stats.overflow += 1
-            closed.append(self._close(oldest, "overflow"))
+            closed.append(self._close(oldest, "overflow", self._clock.time()))
         return closed
 
     def reward(self, event_id: str, value: float, timestamp: float | None = None, reward_id: str | None = None) -> RewardResult:
@@ -180,14 +180,15 @@ class Joiner:
 
     def due(self, now: float | None = None) -> list[JoinedEvent]:
         """Close and return every decision whose wait has ended, oldest first."""
-        now = self._clock.time() if now is None else now
+        closed_at = self._clock.time()
+        now = closed_at if now is None else now
         joined: list[JoinedEvent] = []
         while self._waiting:
             first = next(iter(self._waiting.values()))
             if first.deadline > now:
                 break
             self._waiting.popitem(last=False)
-            joined.append(self._close(first, "on_time" if first.rewards else "default"))
+            joined.append(self._close(first, "on_time" if first.rewards else "default", closed_at))
         self._forget(now)
         return joined
 
@@ -218,10 +219,11 @@ class Joiner:
             self.stats.late_logged += 1
             return RewardResult("late", decision.event_id)
         self.stats.late_learned += 1
-        event = JoinedEvent(dataclasses.replace(decision, example=None), reward.value, "late", 1, reward.timestamp)
+        event = JoinedEvent(decision.without_example(), reward.value, "late", 1, reward.timestamp)
         return RewardResult("late", decision.event_id, event)
 
-    def _close(self, waiting: _Waiting, outcome: Outcome) -> JoinedEvent:
+    def _close(self, waiting: _Waiting, outcome: Outcome, now: float) -> JoinedEvent:
+        """Join ``waiting`` with its rewards at ``now`` (the clock's time)."""
         rewards = waiting.rewards
         if rewards:
             value = aggregate(rewards, self._config.aggregation)
@@ -231,11 +233,10 @@ class Joiner:
             self.stats.defaulted += 1
         self.stats.joined += 1
         self.stats.reward_sum += value
-        now = self._clock.time()
         decision = waiting.decision
         if self._config.late_memory:
-            ids = {r.reward_id for r in rewards if r.reward_id is not None}
-            self._closed[decision.event_id] = _Closed(dataclasses.replace(decision, example=None), now, ids)
+            ids = {r.reward_id for r in rewards if r.reward_id is not None} if rewards else set()
+            self._closed[decision.event_id] = _Closed(decision.without_example(), now, ids)
             while len(self._closed) > self._config.late_memory:
                 self._closed.popitem(last=False)
         return JoinedEvent(decision, value, outcome, len(rewards), now)

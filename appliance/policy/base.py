@@ -16,9 +16,12 @@ Outcome = Literal["on_time", "default", "overflow", "late", "replay"]
 """Why a decision was learned: rewards in time, none (default reward), closed early, a late reward, a replay."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
-    """One choice of the policy. ``pmf[i]`` is the probability of ``actions[i]``."""
+    """One choice of the policy. ``pmf[i]`` is the probability of ``actions[i]``.
+
+    Never reassign a field (not ``frozen``: that costs a microsecond more on every decision and join).
+    """
 
     event_id: str
     action: str
@@ -31,6 +34,14 @@ class Decision:
     timestamp: float
     example: Any = field(default=None, repr=False, compare=False)
     """The policy's own parsed form of this decision (opaque to everyone else)."""
+
+    def without_example(self) -> Decision:
+        """This decision without its example, so holding it does not keep the policy's memory alive.
+
+        (``dataclasses.replace`` does the same at four times the cost, on the hot path of every join.)
+        """
+        return Decision(self.event_id, self.action, self.action_index, self.probability, self.pmf, self.actions,
+                        self.context, self.model_version, self.timestamp)
 
     def public(self) -> dict[str, Any]:
         """The JSON-able fields a user sees (API, dashboard, logs)."""
@@ -45,9 +56,9 @@ class Decision:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JoinedEvent:
-    """A decision with the reward it is learned with."""
+    """A decision with the reward it is learned with. Never reassign a field (see :class:`Decision`)."""
 
     decision: Decision
     reward: float

@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
+from itertools import accumulate
 import threading
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,7 +25,7 @@ from vowpalwabbit import pyvw
 from appliance.config.policy import Features, PolicyConfig
 from appliance.errors import UsageError
 from appliance.policy.base import Decision, JoinedEvent
-from appliance.policy.vw_examples import ExampleBuilder
+from appliance.policy.vw_examples import ExampleBuilder, SharedExample
 
 
 _predict = pyvw.pylibvw.vw.predict_multi  # straight to the native calls, past pyvw's type checks
@@ -50,13 +52,14 @@ def vw_arguments(config: PolicyConfig, context_namespaces: Sequence[str]) -> lis
 class VWPolicy:
     """Thread-safe: one lock guards the workspace."""
 
-    def __init__(self, config: PolicyConfig, context_namespaces: Sequence[str] = ()) -> None:
+    def __init__(self, config: PolicyConfig, context_namespaces: Sequence[str] = (), example_pool: int = 64) -> None:
         self._args = vw_arguments(config, context_namespaces)
         self._features = {a.id: a.vw_features() for a in config.actions}
         self._actions = tuple(self._features)
         self._rng = random.Random(config.seed)
         self._version = 0
         self._lock = threading.Lock()
+        self._example_pool = example_pool
         self._vw, self._builder = self._open([])
 
     def _open(self, extra: list[str]) -> tuple[Any, ExampleBuilder]:
@@ -64,7 +67,7 @@ class VWPolicy:
             workspace = vowpalwabbit.Workspace(arg_list=self._args + extra)
         except RuntimeError as err:
             raise UsageError(f"Vowpal Wabbit refused the options {' '.join(self._args + extra)}: {err}") from None
-        return workspace, ExampleBuilder(workspace, self._features)
+        return workspace, ExampleBuilder(workspace, self._features, self._example_pool)
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -84,16 +87,12 @@ class VWPolicy:
         offered = self._offered(actions)
         with self._lock:
             shared = self._builder.shared(context)
-            examples = self._builder.for_predict(shared, offered)
+            examples = self._builder.for_predict(shared.native, offered)
             _predict(self._vw, examples)
-            pmf = shared.get_action_scores()
+            pmf = shared.native.get_action_scores()
             version = self._version
         index = _sample(self._rng, pmf)
-        return Decision(
-            event_id=event_id, action=offered[index], action_index=index, probability=float(pmf[index]),
-            pmf=tuple(float(p) for p in pmf), actions=offered, context=context, model_version=version,
-            timestamp=timestamp, example=shared,
-        )
+        return Decision(event_id, offered[index], index, pmf[index], tuple(pmf), offered, context, version, timestamp, shared)
 
     def _offered(self, actions: Sequence[str] | None) -> tuple[str, ...]:
         if not actions:
@@ -110,11 +109,13 @@ class VWPolicy:
         here (replaying a log written with other actions)."""
         d = event.decision
         with self._lock:
-            shared = d.example if d.example is not None else self._builder.shared(d.context)
-            if action_features is None and any(a not in self._features for a in d.actions):
+            if action_features is None and d.actions is not self._actions and any(a not in self._features for a in d.actions):
                 raise UsageError(f"event {d.event_id} offered undeclared actions {d.actions}; pass their features")
-            examples = self._builder.for_learn(shared, d.actions, d.action_index, event.cost, d.probability, action_features)
+            kept: SharedExample | None = d.example
+            shared = kept if kept is not None and kept.native is not None else self._builder.shared(d.context)
+            examples = self._builder.for_learn(shared.native, d.actions, d.action_index, event.cost, d.probability, action_features)
             _learn(self._vw, examples)
+            self._builder.release(shared)
             self._version += 1
 
     def action_features(self, action: str) -> Features:
@@ -132,18 +133,13 @@ class VWPolicy:
 
 
 def _sample(rng: random.Random, pmf: Sequence[float]) -> int:
-    """Index drawn from ``pmf`` (robust to rounding: the last non-zero entry absorbs it).
+    """Index drawn from ``pmf`` (robust to rounding: never an index whose probability is 0).
 
     >>> _sample(random.Random(0), [0.0, 1.0, 0.0])
     1
     """
-    draw = rng.random() * sum(pmf)
-    total = 0.0
-    last = 0
-    for i, p in enumerate(pmf):
-        if p > 0:
-            last = i
-            total += p
-            if draw < total:
-                return i
-    return last
+    cumulative = list(accumulate(pmf))
+    index = bisect_right(cumulative, rng.random() * cumulative[-1])
+    if index < len(pmf):
+        return index  # never a zero: its cumulative sum equals the one before, which bisect_right passes
+    return next((i for i in reversed(range(len(pmf))) if pmf[i] > 0), 0)  # the draw rounded up to the total
