@@ -8,51 +8,34 @@ import multiprocessing
 import os
 import threading
 import time
-import random
 from concurrent.futures import ProcessPoolExecutor
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
 from appliance.bench.measure import repeat, rss_bytes, summarize, timed
+from appliance.bench.vw_bench import light_workload
 from appliance.clock import FakeClock
 from appliance.config import AppConfig, JoinConfig
-from appliance.config.policy import Features
-from appliance.worlds import LightWorld
-
-
-def _workload(n: int) -> tuple[list[Features], list[float]]:
-    world = LightWorld(seed=11)
-    rng = random.Random(5)
-    return [world.context(i) for i in range(n)], [float(rng.random() < 0.5) for _ in range(n)]
-
-
-def _text(context: Features) -> str:
-    return "shared " + " ".join(f"|{ns} " + " ".join(f"{k}:{v}" for k, v in fs.items()) for ns, fs in context.items())
 
 
 def bench_loop_vs_pyvw(quick: bool) -> dict[str, Any]:
     """Events per second: our loop (decide, join, learn, DSJSON log) vs pyvw predict+learn on pre-parsed examples."""
-    import vowpalwabbit
+    from appliance.assemble import open_loop
 
-    from appliance.assemble import open_loop, policy_config
-    from appliance.policy.vw import vw_arguments
-
-    n = 2000 if quick else 10_000
-    contexts, rewards = _workload(n)
-    world = LightWorld()
+    n = 1000 if quick else 10_000
+    workload = light_workload(n)
+    contexts, rewards = workload.contexts, workload.rewards
     config = AppConfig.model_validate({"join": {"reward_wait_s": 5.0}})
-    pconfig = policy_config(config, world)
-    args = vw_arguments(pconfig, world.context_namespaces)
-    actions = [" ".join(f"|{ns} " + " ".join(f"{k}:{v}" for k, v in fs.items()) for ns, fs in a.vw_features().items()) for a in pconfig.actions]
 
     def reference() -> float:
-        vw = vowpalwabbit.Workspace(arg_list=args)
-        parsed = [vw.parse([_text(c)] + [(f"1:{-r}:0.25 " if i == 0 else "") + a for i, a in enumerate(actions)])
-                  for c, r in zip(contexts, rewards)]
-        seconds = timed(lambda: [(vw.predict(ex), vw.learn(ex)) for ex in parsed])
-        for ex in parsed:
-            vw.finish_example(ex)
+        vw = workload.workspace()
+        seconds = 0.0
+        for start in range(0, n, 500):  # parsed in chunks: a parsed multi-example holds ~160 KB
+            parsed = [vw.parse(workload.lines(i, labelled=True)) for i in range(start, min(n, start + 500))]
+            seconds += timed(lambda: [(vw.predict(ex), vw.learn(ex)) for ex in parsed])
+            for ex in parsed:
+                vw.finish_example(ex)
         vw.finish()
         return n / seconds
 
@@ -96,7 +79,7 @@ def _pending_rss(n: int) -> float:
     """Resident bytes per pending decision, measured in a fresh process (freed memory would hide growth)."""
     from appliance.assemble import open_loop
 
-    contexts, _ = _workload(n)
+    contexts = light_workload(n).contexts
     with tempfile.TemporaryDirectory() as tmp:
         config = AppConfig(join=JoinConfig(reward_wait_s=86400, max_pending=n))
         loop = open_loop(config, FakeClock(1_700_000_000.0), Path(tmp), durable=False)
@@ -113,7 +96,7 @@ def _pending_rss(n: int) -> float:
 
 def bench_bytes_per_pending(quick: bool) -> dict[str, Any]:
     """Resident memory per decision waiting for its reward (its VW example included)."""
-    n = 2000 if quick else 10_000
+    n = 1000 if quick else 10_000
     samples = []
     for _ in range(3):  # one fresh process per sample
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -161,8 +144,8 @@ def bench_wal(quick: bool) -> dict[str, Any]:
     from appliance.join.wal import WriteAheadLog, decision_row
     from appliance.policy import UniformPolicy
 
-    n = 400 if quick else 2000
-    contexts, _ = _workload(n)
+    n = 160 if quick else 2000
+    contexts = light_workload(n).contexts
     policy = UniformPolicy(["warm", "cool", "red", "blue"])
     decisions = [policy.decide(c, f"e{i}", 0.0) for i, c in enumerate(contexts)]
 

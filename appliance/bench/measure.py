@@ -79,3 +79,38 @@ def fingerprint() -> dict[str, Any]:
     return {"cpu": cpu, "cores": os.cpu_count(), "machine": platform.machine(), "python": sys.version.split()[0],
             "platform": platform.platform(), "pi": _pi() or None, "versions": versions, "git_revision": rev,
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def repeat_each(run: Callable[[], dict[str, float]], repeats: int, warmup: int = 1) -> dict[str, dict[str, Any]]:
+    """:func:`repeat` for a run that measures several figures at once (a figure and its reference, taken in
+    turn so both see the same machine): each name summarized over the repeats.
+
+    >>> runs = iter([{"ours": 9.0, "reference": 9.0}, {"ours": 1.0, "reference": 2.0}, {"ours": 3.0, "reference": 4.0}])
+    >>> {name: s["median"] for name, s in repeat_each(lambda: next(runs), repeats=2).items()}
+    {'ours': 2.0, 'reference': 3.0}
+    """
+    for _ in range(warmup):
+        run()
+    samples: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        for name, value in run().items():
+            samples.setdefault(name, []).append(value)
+    return {name: summarize(values) for name, values in samples.items()}
+
+
+def compared(
+    figure: str, unit: str, ours: dict[str, Any], reference_name: str, reference: dict[str, Any], meaning: str,
+    reference_over_ours: bool = False, **extra: Any,
+) -> dict[str, Any]:
+    """One result in the shape every benchmark reports: the figure's summary, its reference measured in the same
+    run, and ``ratio`` of their medians (ours / reference, or reference / ours for a speed-up), which
+    ``ratio_meaning`` spells out.
+
+    >>> r = compared("joiner insert", "us/op", summarize([2.0, 4.0]), "dict insert", summarize([1.0]), "overhead factor")
+    >>> r["median"], r["reference"]["name"], r["ratio"], r["ratio_meaning"]
+    (3.0, 'dict insert', 3.0, 'ours / reference: overhead factor')
+    """
+    ratio = reference["median"] / ours["median"] if reference_over_ours else ours["median"] / reference["median"]
+    order = "reference / ours" if reference_over_ours else "ours / reference"
+    return {"figure": figure, "unit": unit, **ours, "reference": {"name": reference_name, **reference},
+            "ratio": ratio, "ratio_meaning": f"{order}: {meaning}", **extra}
