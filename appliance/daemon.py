@@ -25,7 +25,10 @@ from appliance.workers import Watchdog, Worker
 if TYPE_CHECKING:
     from appliance.devices import Devices
     from appliance.loop import Loop
+    from appliance.sensing import Sensing
+    from appliance.server.mqtt_stats import MQTTStats
     from appliance.simulated import SimulatedDevices
+    from appliance.triggers import Triggers
     from appliance.worlds import World
 
 log = logging.getLogger("wabbit")
@@ -46,9 +49,10 @@ class Daemon:
     """Also the API's ``Runtime`` (appliance/server/runtime.py)."""
 
     def __init__(self, config: AppConfig, data_dir: Path, host: str, port: int,
-                 config_path: Path | None = None, error: str | None = None) -> None:
+                 config_path: Path | None = None, error: str | None = None, pin_factory: Any = None) -> None:
         self.config, self.data_dir, self.host, self.port = config, data_dir, host, port
         self.config_path, self.error = config_path, error
+        self.pin_factory = pin_factory  # gpiozero's; resolved once, when a GPIO device or button trigger needs it
         self.clock = SystemClock()
         self.started = time.time()
         self.token = ""
@@ -57,8 +61,11 @@ class Daemon:
         self.hardware: Devices | None = None
         self.devices: SimulatedDevices | None = None
         self.world: World | None = None
+        self.sensing: Sensing | None = None
+        self.triggers: Triggers | None = None
         self.loop_workers: list[Worker] = []
         self.service_workers: list[Worker] = []
+        self.mqtt_stats: MQTTStats | None = None
         self._stop = threading.Event()
         self._lock = threading.RLock()
         self._counts: tuple[float, int, int] = (time.monotonic(), 0, 0)
@@ -81,10 +88,17 @@ class Daemon:
             self._start_loop()
         else:
             log.error("invalid config; starting in safe mode (dashboard and /api/status show why):\n%s", self.error)
-        # 3. workers that always run: stats for the API and dashboard, and the watchdog over all the others
-        stats = Worker("stats", self._stats_step, 1.0)
-        watchdog = Watchdog(lambda: self.loop_workers + [stats], interval_s=1.0)
-        self.service_workers = [stats, watchdog.worker()]
+        # 3. workers that always run: stats for the API and dashboard (and MQTT, if configured), and the
+        #    watchdog over all the others
+        services = [Worker("stats", self._stats_step, 1.0)]
+        if self.config.server.mqtt_stats is not None:
+            from appliance.server.mqtt_stats import MQTTStats
+
+            self.mqtt_stats = MQTTStats(self.config.server.mqtt_stats, self.status)
+            self.mqtt_stats.start()
+            services.append(self.mqtt_stats.worker())
+        watchdog = Watchdog(lambda: self.loop_workers + services, interval_s=1.0)
+        self.service_workers = [*services, watchdog.worker()]
         for worker in self.service_workers:
             worker.start(self._stop)
         # 4. the API; uvicorn turns SIGTERM/SIGINT into a return from run(), then re-raises the signal
@@ -106,6 +120,8 @@ class Daemon:
         # 5. shutdown: stop capture and workers, flush the WAL and the log, checkpoint, actuators safe
         sd_notify("STOPPING=1")
         self._stop.set()
+        if self.mqtt_stats is not None:
+            self.mqtt_stats.close()  # `offline` (retained): the API is already gone
         self._stop_loop_workers()
         if self.hardware is not None:
             self.hardware.stop()  # every actuator to its safe state
@@ -120,13 +136,14 @@ class Daemon:
     def _start_loop(self) -> None:
         from appliance.assemble import open_loop
         from appliance.devices import Devices
+        from appliance.sensing import context_namespaces
         from appliance.worlds import build_world
 
         self.world = build_world(self.config.simulation)
-        self.loop = open_loop(self.config, self.clock, self.data_dir, context_namespaces=self.world.context_namespaces)
+        self.loop = open_loop(self.config, self.clock, self.data_dir, context_namespaces=context_namespaces(self.config))
         log.info("recovered: %s", self.loop.recover())
         self.loop.listeners.append(self.hub.listener)
-        self.hardware = Devices.from_config(self.config.actuators, self.config.feedback)
+        self.hardware = Devices.from_config(self.config.actuators, self.config.feedback, self.gpio(self.config))
         self.hardware.start(self.loop)
         self._start_loop_workers()
 
@@ -140,22 +157,73 @@ class Daemon:
         self.loop, self.hardware, self.devices, self.loop_workers = None, None, None, []
 
     def _start_loop_workers(self) -> None:
-        from appliance.simulated import SimulatedDevices
+        """Context (live sensing, or the simulated world), triggers and join-learn, as workers the watchdog covers."""
+        from appliance.triggers import Triggers, build_triggers
 
         assert self.loop is not None and self.world is not None
-        simulation = self.config.simulation
-        if self.config.triggers.periodic_s is not None:
-            simulation = simulation.model_copy(update={"decision_every_s": self.config.triggers.periodic_s})
-        self.devices = SimulatedDevices(self.world, simulation, self.loop, self.clock, give_rewards=not self.config.feedback)
-        self.loop_workers = [Worker("sources-decide", self.devices.step, 0.05), Worker("join-learn", self.loop.tick, 0.1)]
+        live = bool(self.config.sources)
+        self.triggers = Triggers(build_triggers(self.config.triggers, self.gpio(self.config), periodic=live),
+                                 self.current_context, self._decide, self.clock)
+        if live:
+            from appliance.sensing import Sensing
+
+            if self.sensing is None:  # kept across a config change that leaves sources and featurizers alone
+                try:
+                    self.sensing = Sensing(self.config.sources, self.config.featurizers)
+                except BaseException:
+                    self.triggers.stop()
+                    raise
+                self.sensing.start()
+            self.devices = None
+            workers = [Worker("sense", self.sensing.step, 0.01)]
+        else:
+            from appliance.simulated import SimulatedDevices
+
+            simulation = self.config.simulation
+            if self.config.triggers.periodic_s is not None:
+                simulation = simulation.model_copy(update={"decision_every_s": self.config.triggers.periodic_s})
+            self.devices = SimulatedDevices(self.world, simulation, self.loop, self.clock, give_rewards=not self.config.feedback)
+            workers = [Worker("sources-decide", self.devices.step, 0.05)]
+        self.triggers.start()
+        if self.triggers.triggers:
+            workers.append(Worker("triggers", self.triggers.step, 0.02))
+        self.loop_workers = [*workers, Worker("join-learn", self.loop.tick, 0.1)]
         for worker in self.loop_workers:
             worker.start(self._stop)
 
-    def _stop_loop_workers(self) -> None:
+    def _stop_loop_workers(self, sensing: bool = True) -> None:
+        """Capture first (a SIGTERM releases the microphone and camera at once), then the workers, then triggers.
+
+        ``sensing=False`` keeps capture running (a config change that leaves sources and featurizers alone).
+        """
+        if sensing and self.sensing is not None:
+            self.sensing.stop()
+            self.sensing = None
         for worker in self.loop_workers:
             worker.retire()
         for worker in self.loop_workers:
             worker.join(5.0)
+        if self.triggers is not None:
+            self.triggers.stop()
+
+    def _decide(self, context: Features) -> None:
+        """A trigger fired: decide from ``context``; returns once the decision is durable (actuators acted)."""
+        assert self.loop is not None
+        _, ticket = self.loop.decide(context)
+        ticket.wait()
+
+    def gpio(self, config: AppConfig) -> Any:
+        """The pin factory GPIO actuators, feedback and button triggers share; ``None`` while none is configured."""
+        from appliance.config.actuators import GPIO_TYPES as GPIO_ACTUATORS
+        from appliance.config.feedback import GPIO_TYPES as GPIO_FEEDBACK
+
+        needed = (any(a.type in GPIO_ACTUATORS for a in config.actuators) or any(f.type in GPIO_FEEDBACK for f in config.feedback)
+                  or any(e.type == "button" for e in config.triggers.events))
+        if needed and self.pin_factory is None:
+            from appliance.actuators.pins import resolve_pin_factory
+
+            self.pin_factory = resolve_pin_factory()
+        return self.pin_factory
 
     def _ready(self) -> None:
         log.info("ready in %.2f s: http://%s:%d%s", time.time() - self.started, self.host, self.port,
@@ -164,17 +232,20 @@ class Daemon:
 
     # -- the Runtime the API uses ----------------------------------------------------------------
     def current_context(self) -> Features:
+        if self.sensing is not None:
+            return self.sensing.context()
         if self.devices is not None and self.devices.last_context:
             return dict(self.devices.last_context)
         return self.world.context(0) if self.world is not None else {}
 
     def check_model(self, path: Path) -> None:
         from appliance.assemble import policy_config
+        from appliance.sensing import context_namespaces
         from appliance.server.model_check import check_model_file
 
         assert self.world is not None
         pconfig = policy_config(self.config, self.world)
-        check_model_file(path, pconfig.model_dump(mode="json", by_alias=True), self.world.context_namespaces)
+        check_model_file(path, pconfig.model_dump(mode="json", by_alias=True), context_namespaces(self.config))
 
     def apply_config(self, config: AppConfig, text: str) -> dict[str, Any]:
         from appliance.daemon_config import apply_config
@@ -192,7 +263,7 @@ class Daemon:
         self._counts = (now, decisions, rewards)
         elapsed = max(now - then, 1e-6)
         self.rates = {"decisions_per_s": round((decisions - d0) / elapsed, 3), "rewards_per_s": round((rewards - r0) / elapsed, 3)}
-        recent = list(loop.recent)[-100:]
+        recent = loop.recent_joined()[-100:]
         if recent:
             point = {"t": round(time.time(), 1), "reward": sum(e["reward"] for e in recent) / len(recent),
                      "random": sum(e["reward"] / (len(e["pmf"]) * e["probability"]) for e in recent) / len(recent),
@@ -207,11 +278,15 @@ class Daemon:
 
         workers = {w.name: w.stats() for w in self.loop_workers + self.service_workers}
         base: dict[str, Any] = {
-            "uptime_s": round(time.time() - self.started, 3), "mode": "safe" if self.error else "simulated",
+            "uptime_s": round(time.time() - self.started, 3),
+            "mode": "safe" if self.error else "live" if self.config.sources else "simulated",
             "config_error": self.error, "host": host_stats(), "workers": workers, "stream_clients": self.hub.subscribers,
+            "mqtt_stats": self.mqtt_stats.stats() if self.mqtt_stats is not None else None,
         }
-        if self.loop is None or self.devices is None or self.hardware is None:
+        if self.loop is None or self.hardware is None or self.triggers is None:
             return base
-        return {**base, "loop": self.loop.stats(), "rates": self.rates, "reward_history": list(self.history)[-120:],
-                "simulation": self.devices.stats(), "devices": self.hardware.stats(),
-                "actions": list(self.loop.policy.actions), "triggers": self.config.triggers.model_dump()}
+        context = {"sensing": self.sensing.stats()} if self.sensing is not None else \
+            {"simulation": self.devices.stats()} if self.devices is not None else {}
+        return {**base, **context, "loop": self.loop.stats(), "rates": self.rates, "reward_history": list(self.history)[-120:],
+                "devices": self.hardware.stats(), "actions": list(self.loop.policy.actions),
+                "triggers": {**self.config.triggers.model_dump(mode="json"), **self.triggers.stats()}}

@@ -25,15 +25,20 @@ def _progress(done: int, total: int) -> None:
 
 
 def replay(config: AppConfig, logs: list[Path], output: Path | None = None, progress: bool = False) -> dict[str, Any]:
-    """Learn every event of ``logs`` in order; returns counts, and writes the model to ``output``."""
+    """Learn every event of ``logs`` in order, with the policy ``config`` gives; returns counts, and writes the
+    model to ``output``. Pass the config of the daemon that wrote the log: its actions, options and, with
+    ``sources:``, its featurizers' namespaces make the model's interactions."""
     from appliance.assemble import policy_config
     from appliance.policy.vw import VWPolicy
+    from appliance.sensing import context_namespaces
     from appliance.worlds import build_world
 
     world = build_world(config.simulation)
     pconfig = policy_config(config, world)
     declared = {a.id: a.vw_features() for a in pconfig.actions}
-    namespaces: set[str] = set()
+    # the interactions the live model had: with sources, its featurizers' namespaces (an early event may lack
+    # one whose source had no frame yet); without, the namespaces the log carries
+    namespaces: list[str] = sorted(context_namespaces(config)) if config.sources else []
     policy: VWPolicy | None = None
     learned = malformed = 0
     total = sum(os.path.getsize(p) for p in logs)
@@ -51,9 +56,9 @@ def replay(config: AppConfig, logs: list[Path], output: Path | None = None, prog
                     malformed += 1
                     print(f"{path}:{number}: {err}; line skipped", file=sys.stderr)
                     continue
-                if policy is None:  # interactions follow the namespaces the log carries
-                    namespaces = set(event.decision.context)
-                    policy = VWPolicy(pconfig, sorted(namespaces))
+                if policy is None:
+                    namespaces = namespaces or sorted(event.decision.context)
+                    policy = VWPolicy(pconfig, namespaces)
                 same = all(declared.get(a) == f for a, f in zip(event.decision.actions, features))
                 policy.learn(event, None if same else features)
                 learned += 1
@@ -66,4 +71,4 @@ def replay(config: AppConfig, logs: list[Path], output: Path | None = None, prog
     if output is not None:
         policy.save(output)
     return {"learned": learned, "malformed": malformed, "model_version": policy.model_version,
-            "namespaces": sorted(namespaces), "output": str(output) if output else None}
+            "namespaces": namespaces, "output": str(output) if output else None}

@@ -13,7 +13,9 @@ HELP = "Rebuild a model from a DSJSON event log; malformed lines are reported wi
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("log", type=Path, nargs="+", help="DSJSON file(s), in order.")
-    parser.add_argument("--config", type=Path, help="Config whose policy options to use (default: the simulated world's).")
+    parser.add_argument("--config", type=Path,
+                        help="Config of the daemon that wrote the log: its policy options and, with `sources:`, its "
+                             "featurizers' namespaces (default: the simulated world's policy, the log's namespaces).")
     parser.add_argument("--output", "-o", type=Path, help="Write the model here (a VW model file).")
     parser.add_argument("--json", action="store_true", help="Print a JSON summary.")
 

@@ -14,13 +14,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from appliance.config.actuators import ActuatorConfig
 from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
 from appliance.config.feedback import FeedbackConfig
 from appliance.config.join import JoinConfig
 from appliance.config.policy import ActionConfig, PolicyConfig
+from appliance.config.sensing import (
+    FEATURIZERS_DESCRIPTION,
+    SOURCES_DESCRIPTION,
+    FeaturizerConfig,
+    SourceConfig,
+    check_links,
+    check_policy,
+    check_triggers,
+)
 from appliance.config.server import ServerConfig
 from appliance.config.simulation import SimulationConfig
 from appliance.config.storage import StorageConfig
@@ -30,11 +39,13 @@ __all__ = [
     "ActionConfig",
     "ActuatorConfig",
     "FeedbackConfig",
+    "FeaturizerConfig",
     "AppConfig",
     "JoinConfig",
     "PolicyConfig",
     "ServerConfig",
     "SimulationConfig",
+    "SourceConfig",
     "StorageConfig",
     "TriggersConfig",
     "json_schema",
@@ -55,6 +66,10 @@ class AppConfig(StrictModel):
     simulation: SimulationConfig = Field(
         default_factory=SimulationConfig, description="The simulated world used when no devices are configured.",
     )
+    sources: list[SourceConfig] = Field(default_factory=list, max_length=16, description=SOURCES_DESCRIPTION)
+    featurizers: list[FeaturizerConfig] = Field(
+        default_factory=list, max_length=32, validate_default=True, description=FEATURIZERS_DESCRIPTION,
+    )
     triggers: TriggersConfig = Field(
         default_factory=TriggersConfig, description="When to decide: periodically, on sensor events, on API calls.",
     )
@@ -66,6 +81,33 @@ class AppConfig(StrictModel):
         default_factory=list, max_length=64,
         description="Where rewards come from: buttons, digital sensors, MQTT, Fitbit (the API always takes rewards).",
     )
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_need_actions(cls, sources: list[SourceConfig], info: ValidationInfo) -> list[SourceConfig]:
+        if "policy" in info.data:  # else the policy's own error is reported
+            problem = check_policy(sources, info.data["policy"] is not None)
+            if problem:
+                raise ValueError(problem)
+        return sources
+
+    @field_validator("featurizers")
+    @classmethod
+    def _featurizer_sources(cls, featurizers: list[FeaturizerConfig], info: ValidationInfo) -> list[FeaturizerConfig]:
+        if "sources" in info.data:
+            problem = check_links(info.data["sources"], featurizers)
+            if problem:
+                raise ValueError(problem)
+        return featurizers
+
+    @field_validator("triggers")
+    @classmethod
+    def _trigger_features(cls, triggers: TriggersConfig, info: ValidationInfo) -> TriggersConfig:
+        if "featurizers" in info.data:
+            problems = check_triggers(triggers.events, info.data["featurizers"])
+            if problems:
+                raise ValueError("; ".join(problems))
+        return triggers
 
     @model_validator(mode="after")
     def _device_actions(self) -> "AppConfig":

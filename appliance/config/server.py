@@ -1,10 +1,53 @@
-"""The ``server:`` section: where the web API and dashboard listen."""
+"""The ``server:`` section: where the web API and dashboard listen, and where their stats are published.
+
+>>> ServerConfig.model_validate({"mqtt_stats": {"topic_prefix": "home/wabbit"}}).mqtt_stats.interval_s
+15.0
+>>> from appliance.config.base import load_yaml_model
+>>> load_yaml_model(ServerConfig, "mqtt_stats:\\n  password_file: /etc/wabbit/mqtt-password\\n", "wabbit.yaml")
+Traceback (most recent call last):
+...
+appliance.errors.ConfigError: wabbit.yaml:1: mqtt_stats: Value error, password_file needs a username: set `username` too, or remove password_file. ...
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
 
 from appliance.config.base import StrictModel
+
+
+class MQTTStatsConfig(StrictModel):
+    """The stats snapshot (what ``/api/status`` returns) on an MQTT broker, with an availability topic."""
+
+    host: str = Field("127.0.0.1", min_length=1, max_length=255, description="MQTT broker host.")
+    port: int = Field(1883, ge=1, le=65535, description="MQTT broker TCP port.")
+    username: str | None = Field(
+        None, min_length=1, max_length=255, description="User name for the broker; null: connect anonymously.",
+    )
+    password_file: Path | None = Field(
+        None, description="File whose first line is the broker password (keep it mode 0600); needs `username`. "
+        "null: no password.",
+    )
+    topic_prefix: str | None = Field(
+        None, min_length=1, max_length=200, pattern=r"^[^+#/\s]([^+#\s]*[^+#/\s])?$",
+        description="Topics are `<prefix>/stats` (the snapshot, JSON) and `<prefix>/availability` (online/offline, "
+        "retained). No MQTT wildcards (+, #), spaces or leading/trailing '/'. null: `wabbit/<hostname>`.",
+    )
+    interval_s: float = Field(15.0, ge=1.0, le=3600.0, description="Seconds between two stats messages.")
+    qos: Literal[0, 1, 2] = Field(0, description="MQTT quality of service of the stats and availability messages.")
+    retain: bool = Field(
+        False, description="Ask the broker to keep the last stats message for new subscribers (availability is "
+        "always retained).",
+    )
+
+    @model_validator(mode="after")
+    def _password_needs_user(self) -> "MQTTStatsConfig":
+        if self.password_file is not None and self.username is None:
+            raise ValueError("password_file needs a username: set `username` too, or remove password_file")
+        return self
 
 
 class ServerConfig(StrictModel):
@@ -13,3 +56,7 @@ class ServerConfig(StrictModel):
         description="Address to bind. 127.0.0.1 keeps the API on this machine; 0.0.0.0 serves the LAN (the SD image does).",
     )
     port: int = Field(8080, ge=1, le=65535, description="TCP port of the API and dashboard.")
+    mqtt_stats: MQTTStatsConfig | None = Field(
+        None, description="Publish the stats snapshot to an MQTT broker every interval, with a last-will availability "
+        "topic (e.g. {host: 127.0.0.1}). null: off.",
+    )

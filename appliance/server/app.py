@@ -1,8 +1,10 @@
 """The local web API and dashboard (FastAPI): the factory, authentication and error handling.
 
 ``/healthz``, the dashboard's static shell and ``POST /api/login`` are open; everything else, the OpenAPI
-spec and its docs included, needs the bearer token or the dashboard's session cookie. There is no CORS
-(the dashboard is served by the daemon itself) and every request body has a size limit.
+spec and its docs included, needs the bearer token or the dashboard's session cookie (a browser has it
+after logging in on the dashboard). ``/docs`` works without internet: Swagger UI's script and stylesheet
+come from the package fastapi-offline and are served, like the dashboard's, without a token. There is no
+CORS (the dashboard is served by the daemon itself) and every request body has a size limit.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
+import fastapi_offline
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -27,6 +30,8 @@ from appliance.server.runtime import Runtime
 from appliance.server.schemas import LoginRequest, Message
 
 STATIC = Path(__file__).parent / "static"
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"  # swagger-ui-bundle.js, swagger-ui.css, favicon.png
+DOCS_ASSETS = "/docs/assets"
 MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -47,7 +52,7 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
     _error_handlers(app)
 
     @app.get("/healthz", tags=["health"], summary="Liveness (no token needed)")
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:  # async: nothing blocks, so no thread-pool hop
         return {"status": "ok"}
 
     authed = [Depends(require_auth)]
@@ -59,8 +64,11 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
         return app.openapi()
 
     @app.get("/docs", include_in_schema=False, dependencies=authed)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Raspberry Wabbit API")
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Raspberry Wabbit API",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png")
 
     @app.post("/api/login", tags=["session"], status_code=204, response_class=Response, summary="Dashboard log-in",
               responses={401: {"model": Message, "description": "Wrong token."}})
@@ -75,7 +83,7 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
         return response
 
     @app.post("/api/logout", tags=["session"], status_code=204, response_class=Response, summary="Dashboard log-out")
-    def logout() -> Response:
+    async def logout() -> Response:
         response = Response(status_code=204)
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
         return response
@@ -85,6 +93,7 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(DOCS_ASSETS, StaticFiles(directory=SWAGGER_UI), name="docs-assets")
     return app
 
 

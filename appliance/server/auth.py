@@ -55,8 +55,9 @@ class Auth:
         return cookie is not None and self.session_valid(cookie)
 
 
-def require_auth(request: Request) -> None:
-    """FastAPI dependency: 401 unless the request carries the token or a valid session."""
+async def require_auth(request: Request) -> None:
+    """FastAPI dependency: 401 unless the request carries the token or a valid session (``async``: it never
+    blocks, so it runs on the event loop instead of costing a thread-pool hop)."""
     auth: Auth = request.app.state.auth
     if not auth.allowed(request):
         raise HTTPException(

@@ -34,15 +34,18 @@ def get_config(rt: Runtime = Depends(runtime)) -> ConfigResponse:
 
 @router.put("/config", response_model=ConfigApplied, responses=ERRORS, summary="Replace the config")
 def put_config(body: ConfigBody, rt: Runtime = Depends(runtime)) -> Any:
-    """Validate the YAML (422 names the line and the fix), write it, restart the workers it affects."""
+    """Validate the YAML (422 names the line and the fix), restart the workers it affects, then write it.
+
+    A config that fails to start (422) or cannot be written (409) leaves the previous one running and on disk.
+    """
     try:
         config = load_config_text(body.yaml, "config")
     except ConfigError as err:
         raise HTTPException(422, str(err)) from None
     try:
         return ConfigApplied(**rt.apply_config(config, body.yaml))
-    except ConfigError as err:  # valid on its own, but the devices refused it
+    except ConfigError as err:  # valid on its own, but its devices, triggers or sources could not start
         raise HTTPException(422, str(err)) from None
     except OSError as err:
-        raise HTTPException(409, f"cannot write the config file ({err}); give the daemon write access to it, "
-                                 "or edit it by hand and restart `wabbit run`") from None
+        raise HTTPException(409, f"cannot write the config file ({err}), so the config in force is unchanged; give "
+                                 "the daemon write access to it, or edit it by hand and restart `wabbit run`") from None

@@ -76,9 +76,9 @@ def reward(body: RewardRequest, loop: Loop = Depends(running_loop), rt: Runtime 
 @router.get("/events", response_model=EventsResponse, responses=ERRORS, summary="Recent decisions and their rewards")
 def events(limit: int = Query(50, ge=1, le=200, description="How many (most recent first)."),
            loop: Loop = Depends(running_loop)) -> EventsResponse:
-    joined = {e["event_id"]: e for e in list(loop.recent)}
+    joined = {e["event_id"]: e for e in loop.recent_joined()}
     out: list[EventSummary] = []
-    for d in reversed(list(loop.recent_decisions)):
+    for d in reversed(loop.recent_decisions()):
         j = joined.get(d["event_id"])
         base = {k: d[k] for k in ("event_id", "action", "probability", "pmf", "model_version", "timestamp")}
         if j is not None:

@@ -5,6 +5,14 @@
 ...     {"alive": True, "steps": 9, "errors": 0, "restarts": 1}}, "rates": {"decisions_per_s": 1.5}})
 >>> print("\\n".join(line for line in text.splitlines() if line.startswith("wabbit_worker_restarts")))
 wabbit_worker_restarts_total{worker="join-learn"} 1
+>>> live = prometheus({"sensing": {"sources": {"mic": {"fps": 10.0, "dropped": 0, "state": "running"}},
+...     "featurizers": {"audio": {"ms_mean": 0.9}}}, "triggers": {"fired": {"clap": 3}}})
+>>> print("\\n".join(line for line in live.splitlines() if not line.startswith("#") and "up" not in line))
+wabbit_source_fps{source="mic"} 10
+wabbit_source_dropped_total{source="mic"} 0
+wabbit_source_running{source="mic"} 1
+wabbit_featurizer_milliseconds{namespace="audio"} 0.9
+wabbit_trigger_fired_total{trigger="clap"} 3
 """
 
 from __future__ import annotations
@@ -81,6 +89,20 @@ def prometheus(snapshot: dict[str, Any]) -> str:
                              ("restarts", "counter", "Watchdog restarts (hung or dead).")):
         name = f"wabbit_worker_{key}" + ("_total" if kind == "counter" else "")
         metric(name, kind, help_, [(f'{{worker="{w}"}}', s.get(key)) for w, s in sorted(workers.items())])
+    sensing = snapshot.get("sensing") or {}
+    sources = sorted((sensing.get("sources") or {}).items())
+    featurizers = sorted((sensing.get("featurizers") or {}).items())
+    metric("wabbit_source_fps", "gauge", "Windows or frames per second a capture source delivers.",
+           [(f'{{source="{sid}"}}', s.get("fps")) for sid, s in sources])
+    metric("wabbit_source_dropped_total", "counter", "Windows or frames replaced before anyone read them.",
+           [(f'{{source="{sid}"}}', s.get("dropped")) for sid, s in sources])
+    metric("wabbit_source_running", "gauge", "1 while the source captures (0: opening, reconnecting, ended).",
+           [(f'{{source="{sid}"}}', s.get("state") == "running") for sid, s in sources])
+    metric("wabbit_featurizer_milliseconds", "gauge", "Mean milliseconds a featurizer takes per window or frame.",
+           [(f'{{namespace="{ns}"}}', f.get("ms_mean")) for ns, f in featurizers])
+    fired = sorted(((snapshot.get("triggers") or {}).get("fired") or {}).items())
+    metric("wabbit_trigger_fired_total", "counter", "Times a trigger fired (one decision however many fire at once).",
+           [(f'{{trigger="{name}"}}', n) for name, n in fired])
     metric("wabbit_cpu_temperature_celsius", "gauge", "CPU temperature.", [("", host.get("cpu_temperature_c"))])
     metric("wabbit_throttled_flags", "gauge", "Raspberry Pi throttling bit field (vcgencmd get_throttled).", [("", host.get("throttled"))])
     return "\n".join(lines) + "\n"

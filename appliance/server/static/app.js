@@ -121,8 +121,8 @@ async function giveReward(value) {
 $("reward-good").addEventListener("click", () => giveReward(1));
 $("reward-bad").addEventListener("click", () => giveReward(0));
 
-function table(id, rows) {
-  const t = $(id);
+function table(id, rows) {  // fills the table's body if it has one (a header stays)
+  const t = $(id).tBodies[0] || $(id);
   t.replaceChildren();
   for (const cells of rows) {
     const tr = el("tr");
@@ -140,6 +140,7 @@ function onStats(s) {
     (s.host.throttled ? ` (throttled 0x${s.host.throttled.toString(16)})` : "") : "-";
   table("workers", Object.entries(s.workers || {}).map(([name, w]) =>
     [name, w.alive ? "alive" : "stopped", `${w.steps} steps`, `${w.restarts} restarts`]));
+  $("mode").textContent = s.mode || "-";
   if (!s.loop) return;
   $("model-version").textContent = s.loop.model_version;
   $("learned").textContent = s.loop.learned;
@@ -148,20 +149,36 @@ function onStats(s) {
   $("decisions-rate").textContent = s.rates && s.rates.decisions_per_s != null ? fmt(s.rates.decisions_per_s, 2) : "-";
   $("reward-avg").textContent = fmt(s.loop.reward_avg);
   $("random-avg").textContent = fmt(s.loop.random_reward_ips);
-  const context = (s.simulation && s.simulation.context) || {};
+  const context = (s.sensing && s.sensing.context) || (s.simulation && s.simulation.context) || {};
   const rows = [];
   for (const [ns, features] of Object.entries(context)) for (const [k, v] of Object.entries(features)) rows.push([`${ns}.${k}`, fmt(v)]);
   table("context", rows);
+  onSensing(s.sensing, s.triggers);
   const devices = [];
   for (const [name, a] of Object.entries((s.devices && s.devices.actuators) || {})) {
     const on = Array.isArray(a.state) ? a.state.some((x) => x) : Boolean(a.state) && a.state !== "off";
     const cell = el("td", JSON.stringify(a.state), on ? "state-on" : "");
-    devices.push([name, a.pins ? `GPIO ${[].concat(a.pins).join(",")}` : (a.type || "actuator"), cell]);
+    devices.push([name, a.pins ? Object.keys(a.pins).join(",") : (a.type || "actuator"), cell]);
   }
   for (const [name, f] of Object.entries((s.devices && s.devices.feedback) || {})) devices.push([name, "feedback", `${f.accepted || 0} rewards`]);
   if (!devices.length) devices.push(["simulated", s.devices && s.devices.simulated_gpio ? "mock GPIO" : "no devices configured", "-"]);
   table("devices", devices);
   if (s.reward_history) { state.points = s.reward_history.slice(-120); drawChart(); }
+}
+
+function onSensing(sensing, triggers) {
+  $("sensing-card").hidden = !sensing;
+  if (sensing) {
+    table("sources", Object.entries(sensing.sources).map(([id, src]) => {
+      const state = el("td", src.state + (src.last_error ? ` (${src.last_error})` : ""), src.state === "running" ? "state-on" : "error");
+      return [id, state, fmt(src.fps, 1), src.dropped];
+    }));
+    table("featurizers", Object.entries(sensing.featurizers).map(([ns, f]) => [ns, fmt(f.ms_last, 2), fmt(f.ms_mean, 2), f.calls]));
+  }
+  const each = (triggers && triggers.each) || {};
+  const rows = Object.entries(each).map(([name, t]) => [name, `${t.type}: ${t.fired} fired`, t.value != null ? `${t.feature} ${fmt(t.value)}` : ""]);
+  if (triggers && triggers.api) rows.push(["api", "POST /api/decide", ""]);
+  table("triggers", rows.length ? rows : [["none", "-", ""]]);
 }
 
 function drawChart() {

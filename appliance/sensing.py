@@ -1,0 +1,111 @@
+"""Live sensing in the daemon: capture sources into featurizers, the latest context, and their stats.
+
+The daemon's ``sense`` worker calls :meth:`Sensing.step`; each step polls the featurizers package's
+``Pipeline`` (every source captures on its own thread and keeps only its latest window or frame) and
+stores each featurizer's newest features under its namespace. Triggers and ``POST /api/decide`` read
+:meth:`Sensing.context`. On shutdown :meth:`Sensing.stop` stops capture first.
+
+>>> from appliance.config import AppConfig
+>>> config = AppConfig.model_validate({"policy": {"actions": [{"id": "on"}, {"id": "off"}]},
+...     "sources": [{"type": "synthetic_video", "id": "cam", "width": 64, "height": 48, "realtime": False}],
+...     "featurizers": [{"type": "video", "source": "cam"}]})
+>>> context_namespaces(config)
+['video']
+>>> sensing = Sensing(config.sources, config.featurizers)
+>>> sensing.start()
+>>> while not sensing.context(): new = sensing.step()
+>>> sensing.stop()
+>>> stats = sensing.stats()
+>>> "brightness" in sensing.context()["video"], stats["sources"]["cam"]["state"], stats["featurizers"]["video"]["calls"] > 0
+(True, 'stopped', True)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Sequence
+
+from appliance.config import AppConfig
+from appliance.config.policy import Features
+
+if TYPE_CHECKING:
+    from featurizers import FeaturizerConfig, Pipeline, SourceConfig
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.05
+"""Longest a step waits for a new window or frame (sources that have one are read at once)."""
+
+
+def context_namespaces(config: AppConfig) -> list[str]:
+    """The context's namespaces: the featurizers' with sources configured, else the simulated world's."""
+    if config.sources:
+        return [f.namespace for f in config.featurizers]
+    from appliance.worlds import build_world
+
+    return build_world(config.simulation).context_namespaces
+
+
+class Sensing:
+    """The configured sources and featurizers; ``step`` keeps the newest features of each namespace."""
+
+    def __init__(self, sources: Sequence[SourceConfig], featurizers: Sequence[FeaturizerConfig],
+                 pipeline: Pipeline | None = None) -> None:
+        from featurizers import Pipeline, PipelineConfig  # numpy and the sources load only with sensing configured
+
+        self.pipeline = pipeline or Pipeline(PipelineConfig(sources=list(sources), featurizers=list(featurizers)))
+        self._lock = threading.Lock()
+        self._context: Features = {}
+        self._updated: dict[str, float] = {}  # namespace -> monotonic time of its newest features
+        self.results = 0
+        self.stopped = False
+
+    def start(self) -> None:
+        """Start every source's capture thread (opening the device happens there: this returns at once)."""
+        self.pipeline.start()
+        log.info("sensing started: sources %s -> namespaces %s", ", ".join(self.pipeline.sources),
+                 ", ".join(f.namespace for _, f in self.pipeline.featurizers))
+
+    def step(self) -> int:
+        """Featurize what the sources captured since the last step; returns the number of new results."""
+        results = self.pipeline.poll(timeout=POLL_S)
+        if results:
+            now = time.monotonic()
+            with self._lock:
+                for result in results:
+                    self._context[result.namespace] = result.features
+                    self._updated[result.namespace] = now
+                self.results += len(results)
+        return len(results)
+
+    def context(self) -> Features:
+        """The newest features of every namespace that has any (a copy: the caller may keep it)."""
+        with self._lock:
+            return {namespace: dict(features) for namespace, features in self._context.items()}
+
+    def stop(self) -> None:
+        """Stop capture (every source releases its device); idempotent, never raises."""
+        if self.stopped:
+            return
+        self.stopped = True
+        try:
+            self.pipeline.stop()
+        except Exception as err:
+            log.error("sensing: a source did not stop cleanly: %s", err)
+        states = {sid: s.stats().get("state") for sid, s in self.pipeline.sources.items()}
+        log.info("sensing stopped: sources %s", ", ".join(f"{sid} {state}" for sid, state in states.items()))
+
+    def stats(self) -> dict[str, Any]:
+        """Per source: state, fps, dropped, last error...; per featurizer: ms (last, mean); the context."""
+        now = time.monotonic()
+        sources = {sid: {k: v for k, v in s.stats().items() if k != "id"} for sid, s in self.pipeline.sources.items()}
+        featurizers = {}
+        for source_id, featurizer in self.pipeline.featurizers:
+            with self._lock:
+                updated = self._updated.get(featurizer.namespace)
+            featurizers[featurizer.namespace] = {"source": source_id, **featurizer.stats(),
+                                                 "age_s": round(now - updated, 3) if updated is not None else None}
+        return {"sources": sources, "featurizers": featurizers, "results": self.results, "stopped": self.stopped,
+                "context": self.context()}
