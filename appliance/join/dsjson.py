@@ -33,10 +33,7 @@ def timestamp(seconds: float) -> str:
     >>> timestamp(1.5), timestamp(59.9999996)
     ('1970-01-01T00:00:01.500000Z', '1970-01-01T00:01:00.000000Z')
     """
-    whole = int(seconds // 1)
-    micros = round((seconds - whole) * 1e6)
-    if micros == 1_000_000:
-        whole, micros = whole + 1, 0
+    whole, micros = divmod(round(seconds * 1e6), 1_000_000)
     return f"{_second(whole)}.{micros:06d}Z"
 
 
@@ -67,14 +64,25 @@ def encode(event: JoinedEvent, action_features: Sequence[Features], multi: orjso
     """
     d = event.decision
     chosen, pmf = d.action_index, d.pmf
-    others = [i for i in range(len(pmf)) if i != chosen]
+    order, labels = _order(len(pmf), chosen)
     return orjson.dumps({
         "_label_cost": -float(event.reward), "_label_probability": float(d.probability),
         "_label_Action": chosen + 1, "_labelIndex": chosen, "Timestamp": timestamp(d.timestamp),
-        "Version": str(d.model_version), "EventId": d.event_id, "a": [chosen + 1] + [i + 1 for i in others],
+        "Version": str(d.model_version), "EventId": d.event_id, "a": labels,
         "c": {**d.context, "_multi": multi if multi is not None else multi_json(d.actions, action_features)},
-        "p": [pmf[chosen]] + [pmf[i] for i in others],
+        "p": [pmf[i] for i in order],
     }, option=orjson.OPT_SERIALIZE_NUMPY)  # featurizers may hand over numpy floats
+
+
+@lru_cache(maxsize=1024)
+def _order(actions: int, chosen: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Action indexes with the chosen one first, and the same as DSJSON's 1-based labels.
+
+    >>> _order(3, 1)
+    ((1, 0, 2), (2, 1, 3))
+    """
+    order = (chosen, *(i for i in range(actions) if i != chosen))
+    return order, tuple(i + 1 for i in order)
 
 
 def decode(line: str) -> tuple[JoinedEvent, list[Features]]:

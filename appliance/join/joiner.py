@@ -50,7 +50,7 @@ class _Waiting:
 
 @dataclass(slots=True)
 class _Closed:
-    decision: Decision  # without its example
+    decision: Decision
     closed_at: float
     reward_ids: set[str]
 
@@ -91,6 +91,8 @@ def aggregate(rewards: Sequence[Reward], how: str) -> float:
     >>> [aggregate(rs, h) for h in ("earliest", "sum", "max", "mean")]
     [0.0, 3.0, 2.0, 1.0]
     """
+    if len(rewards) == 1:
+        return rewards[0].value
     values = [r.value for r in rewards]
     if how == "earliest":
         return min(rewards, key=lambda r: r.timestamp).value
@@ -236,7 +238,7 @@ class Joiner:
         decision = waiting.decision
         if self._config.late_memory:
             ids = {r.reward_id for r in rewards if r.reward_id is not None} if rewards else set()
-            self._closed[decision.event_id] = _Closed(decision.without_example(), now, ids)
+            self._closed[decision.event_id] = _Closed(decision, now, ids)  # its example goes back to the pool once learned
             while len(self._closed) > self._config.late_memory:
                 self._closed.popitem(last=False)
         return JoinedEvent(decision, value, outcome, len(rewards), now)

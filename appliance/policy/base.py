@@ -36,10 +36,8 @@ class Decision:
     """The policy's own parsed form of this decision (opaque to everyone else)."""
 
     def without_example(self) -> Decision:
-        """This decision without its example, so holding it does not keep the policy's memory alive.
-
-        (``dataclasses.replace`` does the same at four times the cost, on the hot path of every join.)
-        """
+        """This decision without its example: one learned a second time, or kept across a model swap, is
+        rebuilt from its context by the policy."""
         return Decision(self.event_id, self.action, self.action_index, self.probability, self.pmf, self.actions,
                         self.context, self.model_version, self.timestamp)
 
