@@ -169,7 +169,8 @@ class Daemon:
 
             if self.sensing is None:  # kept across a config change that leaves sources and featurizers alone
                 try:
-                    self.sensing = Sensing(self.config.sources, self.config.featurizers)
+                    self.sensing = Sensing(self.config.sources, self.config.featurizers,
+                                           preview=self.config.server.camera_preview.enabled)
                 except BaseException:
                     self.triggers.stop()
                     raise
@@ -282,6 +283,8 @@ class Daemon:
             "mode": "safe" if self.error else "live" if self.config.sources else "simulated",
             "config_error": self.error, "host": host_stats(), "workers": workers, "stream_clients": self.hub.subscribers,
             "mqtt_stats": self.mqtt_stats.stats() if self.mqtt_stats is not None else None,
+            "camera_preview": {**self.config.server.camera_preview.model_dump(),
+                               "sources": self.sensing.preview_sources if self.sensing is not None else []},
         }
         if self.loop is None or self.hardware is None or self.triggers is None:
             return base

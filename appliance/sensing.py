@@ -18,6 +18,16 @@ stores each featurizer's newest features under its namespace. Triggers and ``POS
 >>> stats = sensing.stats()
 >>> "brightness" in sensing.context()["video"], stats["sources"]["cam"]["state"], stats["featurizers"]["video"]["calls"] > 0
 (True, 'stopped', True)
+
+With ``preview=True`` each video source also keeps a reference to the newest frame the featurizers read
+(the camera preview's); without it nothing is kept and the sources are read as they are:
+
+>>> sensing = Sensing(config.sources, config.featurizers, preview=True)
+>>> sensing.start()
+>>> while sensing.frame("cam") is None: new = sensing.step()
+>>> sensing.stop()
+>>> sensing.preview_sources, sensing.frame("cam").image.shape
+(['cam'], (48, 64, 3))
 """
 
 from __future__ import annotations
@@ -32,6 +42,8 @@ from appliance.config.policy import Features
 
 if TYPE_CHECKING:
     from featurizers import FeaturizerConfig, Pipeline, SourceConfig
+    from featurizers.protocols import Source
+    from featurizers.samples import Sample, VideoFrame
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +64,13 @@ class Sensing:
     """The configured sources and featurizers; ``step`` keeps the newest features of each namespace."""
 
     def __init__(self, sources: Sequence[SourceConfig], featurizers: Sequence[FeaturizerConfig],
-                 pipeline: Pipeline | None = None) -> None:
+                 pipeline: Pipeline | None = None, preview: bool = False) -> None:
         from featurizers import Pipeline, PipelineConfig  # numpy and the sources load only with sensing configured
 
         self.pipeline = pipeline or Pipeline(PipelineConfig(sources=list(sources), featurizers=list(featurizers)))
+        self._frames = {sid: LatestFrame(s) for sid, s in self.pipeline.sources.items() if s.kind == "video"} \
+            if preview else {}
+        self.pipeline.sources.update(self._frames)  # the pipeline reads the video sources through them
         self._lock = threading.Lock()
         self._context: Features = {}
         self._updated: dict[str, float] = {}  # namespace -> monotonic time of its newest features
@@ -85,6 +100,18 @@ class Sensing:
         with self._lock:
             return {namespace: dict(features) for namespace, features in self._context.items()}
 
+    @property
+    def preview_sources(self) -> list[str]:
+        """The video sources whose latest frame is kept (none unless made with ``preview=True``)."""
+        return list(self._frames)
+
+    def frame(self, source_id: str) -> VideoFrame | None:
+        """The newest frame read from ``source_id`` (one of :attr:`preview_sources`), ``None`` before the first."""
+        from featurizers.samples import VideoFrame
+
+        sample = self._frames[source_id].latest
+        return sample if isinstance(sample, VideoFrame) else None
+
     def stop(self) -> None:
         """Stop capture (every source releases its device); idempotent, never raises."""
         if self.stopped:
@@ -109,3 +136,31 @@ class Sensing:
                                                  "age_s": round(now - updated, 3) if updated is not None else None}
         return {"sources": sources, "featurizers": featurizers, "results": self.results, "stopped": self.stopped,
                 "context": self.context()}
+
+
+class LatestFrame:
+    """A source that also keeps a reference to the newest sample read from it (no copy): the camera preview's."""
+
+    def __init__(self, source: Source) -> None:
+        self.source, self.id, self.kind = source, source.id, source.kind
+        self.latest: Sample | None = None
+
+    def start(self) -> None:
+        self.source.start()
+
+    def stop(self) -> None:
+        self.source.stop()
+
+    def read(self, timeout: float = 1.0) -> Sample | None:
+        sample = self.source.read(timeout)
+        if sample is not None:
+            self.latest = sample
+        return sample
+
+    def stats(self) -> dict[str, Any]:
+        return self.source.stats()
+
+    @property
+    def ended(self) -> bool:
+        """What the pipeline asks of file sources (see ``Pipeline.ended``)."""
+        return bool(getattr(self.source, "ended", False))

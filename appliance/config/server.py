@@ -2,6 +2,8 @@
 
 >>> ServerConfig.model_validate({"mqtt_stats": {"topic_prefix": "home/wabbit"}}).mqtt_stats.interval_s
 15.0
+>>> ServerConfig().camera_preview.enabled, ServerConfig.model_validate({"camera_preview": {"enabled": True}}).camera_preview.width
+(False, 320)
 >>> from appliance.config.base import load_yaml_model
 >>> load_yaml_model(ServerConfig, "mqtt_stats:\\n  password_file: /etc/wabbit/mqtt-password\\n", "wabbit.yaml")
 Traceback (most recent call last):
@@ -50,6 +52,23 @@ class MQTTStatsConfig(StrictModel):
         return self
 
 
+class CameraPreviewConfig(StrictModel):
+    """JPEG previews of the video sources: ``GET /api/preview/{source}`` and the dashboard's Sensing card."""
+
+    enabled: bool = Field(
+        False, description="Keep each video source's latest frame and serve it as a JPEG to whoever has the token or "
+        "a dashboard login. Off by default: the appliance may serve a LAN, and a camera picture is private.",
+    )
+    width: int = Field(
+        320, ge=16, le=1920, description="Preview width in pixels; the height keeps the source's aspect ratio. "
+        "Narrower frames are sent at their own size, never enlarged.",
+    )
+    max_fps: float = Field(
+        2.0, ge=0.1, le=30.0, description="At most this many JPEGs encoded per second and source, however many "
+        "viewers ask; requests in between get the last one.",
+    )
+
+
 class ServerConfig(StrictModel):
     host: str = Field(
         "127.0.0.1", min_length=1, max_length=255,
@@ -59,4 +78,8 @@ class ServerConfig(StrictModel):
     mqtt_stats: MQTTStatsConfig | None = Field(
         None, description="Publish the stats snapshot to an MQTT broker every interval, with a last-will availability "
         "topic (e.g. {host: 127.0.0.1}). null: off.",
+    )
+    camera_preview: CameraPreviewConfig = Field(
+        default_factory=CameraPreviewConfig, description="Camera previews on the dashboard and at /api/preview/{source} "
+        "(e.g. {enabled: true}). Off by default (privacy).",
     )

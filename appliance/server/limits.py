@@ -59,12 +59,13 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
 ]
 
 
 class SecurityHeaders:
-    """No framing, no MIME sniffing, no referrers, scripts and styles only from the daemon itself."""
+    """No framing, no MIME sniffing, no referrers, scripts and styles only from the daemon itself (images also
+    from ``blob:``: the dashboard shows the camera preview it fetched with its session as an object URL)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

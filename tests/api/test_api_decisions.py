@@ -69,7 +69,8 @@ def test_every_endpoint_but_healthz_needs_the_token(shared_daemon: Running) -> N
         assert c.get("/healthz").status_code == 200
         for method, path in [("GET", "/api/status"), ("POST", "/api/decide"), ("POST", "/api/reward"), ("GET", "/api/events"),
                              ("GET", "/api/model"), ("PUT", "/api/model"), ("GET", "/api/config"), ("PUT", "/api/config"),
-                             ("GET", "/metrics"), ("GET", "/api/stream"), ("GET", "/openapi.json"), ("GET", "/docs")]:
+                             ("GET", "/metrics"), ("GET", "/api/stream"), ("GET", "/openapi.json"), ("GET", "/docs"),
+                             ("GET", "/api/preview/cam")]:
             r = c.request(method, path, json={} if method != "GET" else None)
             assert r.status_code == 401, (method, path, r.status_code)
             assert r.headers["www-authenticate"] == "Bearer"

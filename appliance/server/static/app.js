@@ -2,6 +2,8 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null };
+const preview = { sources: [], states: {}, timer: null, busy: false };  // camera previews (server.camera_preview)
+const PREVIEW_EVERY_MS = 1000;
 
 function el(tag, text, cls) {
   const node = document.createElement(tag);
@@ -44,6 +46,7 @@ $("login-form").addEventListener("submit", async (event) => {
 $("logout").addEventListener("click", async () => {
   await api("/api/logout", { method: "POST" });
   if (state.stream) state.stream.close();
+  onPreview(null);
   show("login");
 });
 
@@ -141,6 +144,7 @@ function onStats(s) {
   table("workers", Object.entries(s.workers || {}).map(([name, w]) =>
     [name, w.alive ? "alive" : "stopped", `${w.steps} steps`, `${w.restarts} restarts`]));
   $("mode").textContent = s.mode || "-";
+  onPreview(s.camera_preview, s.sensing);
   if (!s.loop) return;
   $("model-version").textContent = s.loop.model_version;
   $("learned").textContent = s.loop.learned;
@@ -179,6 +183,64 @@ function onSensing(sensing, triggers) {
   const rows = Object.entries(each).map(([name, t]) => [name, `${t.type}: ${t.fired} fired`, t.value != null ? `${t.feature} ${fmt(t.value)}` : ""]);
   if (triggers && triggers.api) rows.push(["api", "POST /api/decide", ""]);
   table("triggers", rows.length ? rows : [["none", "-", ""]]);
+}
+
+// One <img> per video source with a preview, refreshed about once a second while the page is visible. The JPEG is
+// fetched with the session cookie and shown as an object URL (the CSP allows blob: images for this).
+function onPreview(p, sensing) {
+  const ids = p && p.enabled ? p.sources : [];
+  if (sensing) preview.states = Object.fromEntries(Object.entries(sensing.sources).map(([id, src]) => [id, src.state]));
+  if (ids.join("\n") === preview.sources.join("\n")) return;
+  preview.sources = ids;
+  clearInterval(preview.timer);
+  const box = $("previews");
+  for (const img of box.querySelectorAll("img")) if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
+  box.replaceChildren(...ids.map((id) => {
+    const figure = el("figure");
+    const img = el("img");
+    img.alt = `camera preview of ${id}`;
+    img.dataset.source = id;
+    figure.append(img, el("figcaption", id));
+    return figure;
+  }));
+  box.hidden = !ids.length;
+  if (ids.length) { refreshPreviews(); preview.timer = setInterval(refreshPreviews, PREVIEW_EVERY_MS); }
+}
+
+async function refreshPreviews() {
+  if (document.hidden || preview.busy) return;
+  preview.busy = true;
+  try {
+    await Promise.all([...$("previews").querySelectorAll("figure")].map(loadPreview));
+  } finally {
+    preview.busy = false;
+  }
+}
+
+async function loadPreview(figure) {
+  const img = figure.querySelector("img"), caption = figure.querySelector("figcaption"), id = img.dataset.source;
+  const capturing = preview.states[id];
+  if (capturing !== "running") {  // no frame to fetch (the Sources table shows why)
+    caption.textContent = `${id}: ${capturing || "not started"}`;
+    return;
+  }
+  let response;
+  try {
+    response = await fetch(`/api/preview/${encodeURIComponent(id)}`, { credentials: "same-origin", cache: "no-store" });
+  } catch (e) {
+    caption.textContent = `${id}: no connection`;
+    return;
+  }
+  if (!response.ok) {
+    let detail = `HTTP ${response.status}`;
+    try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON: keep the status */ }
+    caption.textContent = `${id}: ${detail}`;
+    return;
+  }
+  const old = img.src;
+  img.src = URL.createObjectURL(await response.blob());
+  if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+  caption.textContent = id;
 }
 
 function drawChart() {

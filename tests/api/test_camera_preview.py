@@ -1,0 +1,153 @@
+"""The camera preview with real parts: `wabbit run` on 127.0.0.1 with the synthetic camera (a bouncing yellow
+square) and an MJPEG camera whose port refuses connections, PyAV decoding the JPEGs, and the dashboard in
+Debian's headless Chromium. The preview is off unless `server.camera_preview.enabled` turns it on."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+import httpx
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from tests.api.conftest import Running, start_daemon
+from tests.api.test_dashboard import page, pytestmark as needs_chromium, sync_api  # noqa: F401 (the browser fixture)
+from tests.conftest import free_port
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+av = pytest.importorskip("av", reason="the `devices` extra installs PyAV")
+
+
+def config(preview: str) -> str:
+    """Live sensing: `cam` (480x360 at 10 fps) and `door`, a network camera nobody serves (it keeps reconnecting)."""
+    return f"""\
+policy:
+  actions: [{{id: light}}, {{id: dark}}]
+sources:
+  - {{type: synthetic_video, id: cam, width: 480, height: 360, fps: 10}}
+  - {{type: mjpeg, id: door, url: "http://127.0.0.1:{free_port()}/stream", timeout_seconds: 1}}
+featurizers:
+  - {{type: video, source: cam, downscale: 4}}
+  - {{type: video, source: door, namespace: door}}
+server:
+  camera_preview: {preview}
+"""
+
+
+@pytest.fixture(scope="module")
+def previewing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    running = start_daemon(tmp_path_factory.mktemp("preview"), config("{enabled: true}"))
+    try:
+        yield running
+    finally:
+        out = running.stop()
+        assert running.proc.returncode == 0, out
+
+
+def client(running: Running, auth: bool = True) -> httpx.Client:
+    """A client that fails the test on any 5xx."""
+    def no_server_error(response: httpx.Response) -> None:
+        assert response.status_code < 500, (response.request.url, response.status_code, response.read())
+
+    headers = {"Authorization": f"Bearer {running.token}"} if auth else {}
+    return httpx.Client(base_url=running.base, headers=headers, timeout=30, event_hooks={"response": [no_server_error]})
+
+
+def decode(jpeg: bytes) -> npt.NDArray[np.uint8]:
+    frames = av.CodecContext.create("mjpeg", "r").decode(av.Packet(jpeg))
+    assert len(frames) == 1
+    image: npt.NDArray[np.uint8] = frames[0].to_ndarray(format="rgb24")
+    return image
+
+
+def square_centre(image: npt.NDArray[np.uint8]) -> tuple[float, float]:
+    """Where the synthetic scene's yellow square is (the gradient behind it never has G > 205 with B < 60)."""
+    r, g, b = (image[..., c].astype(int) for c in range(3))
+    ys, xs = np.nonzero((r > 200) & (g > 205) & (b < 60))
+    assert len(xs) > 500, "no yellow square in the preview"
+    return float(xs.mean()), float(ys.mean())
+
+
+def test_preview_is_a_jpeg_of_the_configured_width_and_follows_the_scene(previewing: Running) -> None:
+    with client(previewing) as c:
+        status = c.get("/api/status").json()["camera_preview"]
+        assert status == {"enabled": True, "width": 320, "max_fps": 2.0, "sources": ["cam", "door"]}
+        first = c.get("/api/preview/cam")
+        time.sleep(1.0)
+        second = c.get("/api/preview/cam")
+    for response in (first, second):
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "image/jpeg"
+        assert response.headers["cache-control"] == "no-store"
+        assert "blob:" in response.headers["content-security-policy"]
+    a, b = decode(first.content), decode(second.content)
+    assert a.shape == b.shape == (240, 320, 3)  # 320 wide (the default), 480x360's aspect ratio
+    (x0, y0), (x1, y1) = square_centre(a), square_centre(b)
+    assert np.hypot(x1 - x0, y1 - y0) > 3.0, "the square did not move between two previews a second apart"
+
+
+def test_preview_errors_say_what_is_wrong_and_never_5xx(previewing: Running) -> None:
+    with client(previewing, auth=False) as anonymous:
+        refused = anonymous.get("/api/preview/cam")
+        assert refused.status_code == 401 and "access token" in refused.json()["detail"]
+    with client(previewing) as c:
+        unknown = c.get("/api/preview/garage")
+        assert unknown.status_code == 404
+        assert unknown.json()["detail"] == "no video source 'garage'; sources with a preview: cam, door"
+        assert c.get("/api/preview/Not-An-Id").status_code == 422
+        for _ in range(20):  # the unserved camera: connection refused, reconnecting with backoff
+            waiting = c.get("/api/preview/door")
+            if "last error" in waiting.text:
+                break
+            time.sleep(0.25)
+        assert waiting.status_code == 409 and waiting.headers["retry-after"] == "1"
+        assert re.fullmatch(r"source 'door' has no frame to show \(state: (reconnecting|opening), last error: .+\); "
+                            r"try again in 1 s", waiting.json()["detail"]), waiting.json()
+
+
+def test_preview_is_off_by_default(tmp_path: Path) -> None:
+    running = start_daemon(tmp_path, config("{width: 160}"))
+    try:
+        with client(running) as c:
+            assert c.get("/api/status").json()["camera_preview"] == {"enabled": False, "width": 160, "max_fps": 2.0,
+                                                                     "sources": []}
+            for source in ("cam", "garage"):
+                off = c.get(f"/api/preview/{source}")
+                assert off.status_code == 404
+                assert "camera preview is off" in off.json()["detail"]
+                assert "camera_preview: {enabled: true}" in off.json()["detail"]
+    finally:
+        out = running.stop()
+    assert running.proc.returncode == 0, out
+
+
+@needs_chromium
+def test_dashboard_shows_the_preview_after_log_in(previewing: Running, page: Page, tmp_path: Path) -> None:
+    pg, expect = page, sync_api.expect
+    errors: list[str] = []
+    server_errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    pg.on("response", lambda r: server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+    pg.goto(previewing.base)
+    pg.fill("#token", previewing.token)
+    pg.click("#login-form button[type=submit]")
+    expect(pg.locator("#connection")).to_have_text("live", timeout=10_000)
+    cam = pg.locator('#previews img[data-source="cam"]')
+    expect(cam).to_be_visible(timeout=10_000)
+    pg.wait_for_function("document.querySelector('#previews img[data-source=cam]').naturalWidth > 0", timeout=10_000)
+    assert cam.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [320, 240]
+    shown = cam.get_attribute("src")
+    assert shown is not None and shown.startswith("blob:")
+    expect(cam).not_to_have_attribute("src", shown, timeout=5_000)  # refreshed about once a second
+    expect(pg.locator('#previews figure:has(img[data-source="door"]) figcaption')).to_have_text(
+        re.compile(r"^door: (reconnecting|opening)$"))  # a camera without frames is not fetched
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone
+    pg.screenshot(path=str(tmp_path / "dashboard-preview.png"), full_page=True)
+    assert not errors, errors
+    assert not server_errors, server_errors
