@@ -7,6 +7,9 @@ appliance daemon. Heavy libraries (sounddevice, PyAV, LiteRT, picamera2) load on
 'audio_device'
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from featurizers.config import (
     AudioDeviceSourceConfig,
     AudioFeaturizerConfig,
@@ -32,11 +35,28 @@ from featurizers.errors import (
     ModelError,
     SpecError,
 )
-from featurizers.pipeline import Pipeline, Result
-from featurizers.protocols import Featurizer, Source
-from featurizers.registry import build_featurizer, build_source
-from featurizers.samples import AudioWindow, VideoFrame
-from featurizers.spec import check_available, parse_source_spec
+
+if TYPE_CHECKING:
+    from featurizers.pipeline import Pipeline, Result
+    from featurizers.protocols import Featurizer, Source
+    from featurizers.registry import build_featurizer, build_source
+    from featurizers.samples import AudioWindow, VideoFrame
+    from featurizers.spec import check_available, parse_source_spec
+
+# These pull in numpy: they load on first use, so importing the config types (as the appliance's config
+# does at start-up) stays light.
+_LAZY = {
+    "Pipeline": "pipeline", "Result": "pipeline", "Featurizer": "protocols", "Source": "protocols",
+    "build_featurizer": "registry", "build_source": "registry", "AudioWindow": "samples", "VideoFrame": "samples",
+    "check_available": "spec", "parse_source_spec": "spec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'featurizers' has no attribute {name!r}")
+    return getattr(import_module(f"featurizers.{module}"), name)
 
 __all__ = [
     "AudioDeviceSourceConfig", "AudioFeaturizerConfig", "AudioFileSourceConfig", "AudioWindow",

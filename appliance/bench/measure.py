@@ -46,17 +46,15 @@ def rss_bytes() -> int:
 
 
 def _pi() -> dict[str, Any]:
-    info: dict[str, Any] = {}
+    """The Pi's model, with the CPU temperature and throttling flags the daemon reports; nothing off a Pi."""
+    from appliance.server.stats import host_stats
+
     model = Path("/proc/device-tree/model")
-    if model.exists():
-        info["model"] = model.read_text(errors="replace").strip("\0")
-        try:
-            info["temperature_c"] = int(Path("/sys/class/thermal/thermal_zone0/temp").read_text()) / 1000
-            throttled = subprocess.run(["vcgencmd", "get_throttled"], capture_output=True, text=True, timeout=2)
-            info["throttled"] = throttled.stdout.strip()
-        except (OSError, ValueError, subprocess.SubprocessError):
-            pass
-    return info
+    if not model.exists():
+        return {}
+    host = host_stats()
+    return {"model": model.read_text(errors="replace").strip("\0"), "temperature_c": host["cpu_temperature_c"],
+            "throttled": host["throttled"]}
 
 
 def fingerprint() -> dict[str, Any]:

@@ -42,7 +42,7 @@ class Uniform:
         return self._rng.choice(arms)
 
     def learn(self, arm: str, context: Features, reward: float) -> None:
-        pass
+        """Nothing to learn: it stays uniform."""
 
 
 class Oracle:
@@ -55,7 +55,7 @@ class Oracle:
         return best_action(self._world, context, step)
 
     def learn(self, arm: str, context: Features, reward: float) -> None:
-        pass
+        """Nothing to learn: it already knows the expected rewards."""
 
 
 def flat(context: Features) -> dict[str, float]:
