@@ -51,10 +51,15 @@ def check_context(context: Features) -> None:
     ...
     appliance.errors.UsageError: context feature room.dark = nan is not a finite number
     """
+    for values in context.values():
+        for value in values.values():
+            if type(value) is not float or value - value != 0.0:  # not a finite float: the rare case, looked at closely
+                return _check_values(context)
+
+
+def _check_values(context: Features) -> None:
     for namespace, values in context.items():
         for name, value in values.items():
-            if type(value) is float and value - value == 0.0:
-                continue  # a finite float: the common case, checked without a call
             if not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise UsageError(f"context feature {namespace}.{name} = {value!r} is not a finite number")
             if isinstance(value, int) and not -_INT64 <= value < _INT64:
@@ -140,19 +145,23 @@ class Loop:
             return self._store(result, value, reward_id, timestamp)
 
     def _store(self, result: RewardResult, value: float, reward_id: str | None, timestamp: float | None) -> tuple[RewardResult, Ticket]:
-        if result.status in ("unknown", "duplicate") or result.event_id is None:
+        status, event_id = result.status, result.event_id
+        if status == "unknown" or status == "duplicate" or event_id is None:
             return result, DONE
-        when = self.clock.time() if timestamp is None else min(timestamp, self.clock.time())
-        reward = Reward(value, when, reward_id)
-        ticket = self.wal.reward(result.event_id, reward) if self.wal else DONE
-        if result.status == "late":
-            self._forget.append(result.event_id)  # a late reward is handled at the next tick
-            if result.late_event is not None:
-                self._late_events.append(result.late_event)
-            elif self.joiner.late_policy == "log":
-                self._late_lines.append(json.dumps({"event_id": result.event_id, "reward": value, "timestamp": when, "reward_id": reward_id}))
+        ticket = DONE
+        if self.wal or status == "late":
+            now = self.clock.time()
+            when = now if timestamp is None or timestamp > now else timestamp
+            if self.wal:
+                ticket = self.wal.reward(event_id, Reward(value, when, reward_id))
+            if status == "late":
+                self._forget.append(event_id)  # a late reward is handled at the next tick
+                if result.late_event is not None:
+                    self._late_events.append(result.late_event)
+                elif self.joiner.late_policy == "log":
+                    self._late_lines.append(json.dumps({"event_id": event_id, "reward": value, "timestamp": when, "reward_id": reward_id}))
         if self.listeners:
-            self._emit("reward", {"event_id": result.event_id, "reward": value, "status": result.status})
+            self._emit("reward", {"event_id": event_id, "reward": value, "status": status})
         return result, ticket
 
     # -- joining and learning --------------------------------------------------------------------
@@ -179,16 +188,21 @@ class Loop:
     def _learn(self, events: list[JoinedEvent]) -> None:
         if not events:
             return
-        learn, append, encode, multis = self.policy.learn, self.events.append, dsjson.encode, self._multi
+        learn, encode, multis = self.policy.learn, dsjson.encode, self._multi
+        lines = []
+        reward_sum = random_ips_sum = 0.0
         for event in events:
             d = event.decision
             learn(event)
             multi = multis.get(d.actions)
             if multi is None:
                 multi = multis[d.actions] = dsjson.multi_json(d.actions, [self._features[a] for a in d.actions])
-            append(encode(event, (), multi))
-            self.reward_sum += event.reward
-            self.random_ips_sum += event.reward / (len(d.actions) * d.probability)  # off-policy estimate of uniform
+            lines.append(encode(event, (), multi))
+            reward_sum += event.reward
+            random_ips_sum += event.reward / (len(d.actions) * d.probability)  # off-policy estimate of uniform
+        self.events.write(lines)
+        self.reward_sum += reward_sum
+        self.random_ips_sum += random_ips_sum
         self.learned += len(events)
         self._recent_joined.extend(events)
         self.events.sync()

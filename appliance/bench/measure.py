@@ -60,7 +60,8 @@ def _pi() -> dict[str, Any]:
 def fingerprint() -> dict[str, Any]:
     cpu = ""
     try:
-        cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith(("model name", "Model"))), "")
+        lines = Path("/proc/cpuinfo").read_text(errors="replace").splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith(("model name", "Model"))), "")
     except OSError:
         pass
     versions: dict[str, str | None] = {}

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from functools import lru_cache
-from typing import Any, Sequence
+from operator import itemgetter
+from typing import Any, Callable, Sequence
 
 import orjson
 
@@ -27,24 +27,13 @@ from appliance.config.policy import Features
 from appliance.policy.base import Decision, JoinedEvent
 
 
-def timestamp(seconds: float) -> str:
-    """ISO 8601 UTC with microseconds, as Personalizer writes it.
-
-    >>> timestamp(1.5), timestamp(59.9999996)
-    ('1970-01-01T00:00:01.500000Z', '1970-01-01T00:01:00.000000Z')
-    """
-    whole, micros = divmod(round(seconds * 1e6), 1_000_000)
-    return f"{_second(whole)}.{micros:06d}Z"
-
-
-@lru_cache(maxsize=4)
-def _second(whole: int) -> str:
-    """The timestamp up to the second; events come in bursts within one second, so this is mostly cached."""
-    return datetime.fromtimestamp(whole, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def _seconds(text: str) -> float:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+    """A DSJSON timestamp back to seconds (any number of fractional digits, or none).
+
+    >>> _seconds("1970-01-01T00:00:01.5Z"), _seconds("1970-01-01T00:01:00Z")
+    (1.5, 60.0)
+    """
+    return datetime.fromisoformat(text).timestamp()
 
 
 def multi_json(actions: Sequence[str], features: Sequence[Features]) -> orjson.Fragment:
@@ -53,7 +42,8 @@ def multi_json(actions: Sequence[str], features: Sequence[Features]) -> orjson.F
 
 
 def encode(event: JoinedEvent, action_features: Sequence[Features], multi: orjson.Fragment | None = None) -> bytes:
-    """One DSJSON line (UTF-8, no newline). ``multi`` is the cached :func:`multi_json` of the decision's actions.
+    """One DSJSON line (UTF-8, ending in a newline). ``multi`` is the cached :func:`multi_json` of the
+    decision's actions.
 
     Context values must be finite numbers (the loop checks them when deciding): JSON has no NaN.
 
@@ -64,25 +54,34 @@ def encode(event: JoinedEvent, action_features: Sequence[Features], multi: orjso
     """
     d = event.decision
     chosen, pmf = d.action_index, d.pmf
-    order, labels = _order(len(pmf), chosen)
+    labels, chosen_first = _orders.get((len(pmf), chosen)) or _order(len(pmf), chosen)
+    c: dict[str, Any] = dict(d.context)  # the namespaces, then _multi (a serialised fragment)
+    c["_multi"] = multi if multi is not None else multi_json(d.actions, action_features)
     return orjson.dumps({
-        "_label_cost": -float(event.reward), "_label_probability": float(d.probability),
-        "_label_Action": chosen + 1, "_labelIndex": chosen, "Timestamp": timestamp(d.timestamp),
-        "Version": str(d.model_version), "EventId": d.event_id, "a": labels,
-        "c": {**d.context, "_multi": multi if multi is not None else multi_json(d.actions, action_features)},
-        "p": [pmf[i] for i in order],
-    }, option=orjson.OPT_SERIALIZE_NUMPY)  # featurizers may hand over numpy floats
+        "_label_cost": -float(event.reward), "_label_probability": d.probability,
+        "_label_Action": chosen + 1, "_labelIndex": chosen, "Timestamp": _utc(d.timestamp, timezone.utc),
+        "Version": str(d.model_version), "EventId": d.event_id, "a": labels, "c": c, "p": chosen_first(pmf),
+    }, option=_OPTIONS)
 
 
-@lru_cache(maxsize=1024)
-def _order(actions: int, chosen: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Action indexes with the chosen one first, and the same as DSJSON's 1-based labels.
+_utc = datetime.fromtimestamp  # orjson writes it as RFC 3339 UTC with microseconds (left out when 0), e.g. 2026-11-21T20:13:20.123456Z
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE | orjson.OPT_UTC_Z  # featurizers may hand over numpy floats
+_orders: dict[tuple[int, int], tuple[list[int], Callable[[Sequence[float]], Any]]] = {}
 
-    >>> _order(3, 1)
-    ((1, 0, 2), (2, 1, 3))
+
+def _order(actions: int, chosen: int) -> tuple[list[int], Callable[[Sequence[float]], Any]]:
+    """DSJSON's 1-based action labels with the chosen one first, and a getter putting a pmf in that order.
+
+    >>> labels, chosen_first = _order(3, 1)
+    >>> labels, chosen_first([0.2, 0.7, 0.1])
+    ([2, 1, 3], (0.7, 0.2, 0.1))
     """
     order = (chosen, *(i for i in range(actions) if i != chosen))
-    return order, tuple(i + 1 for i in order)
+    chosen_first = itemgetter(*order) if actions > 1 else lambda pmf: (pmf[0],)
+    if len(_orders) >= 4096:
+        _orders.clear()  # per-request action lists are bounded in memory
+    _orders[actions, chosen] = found = [i + 1 for i in order], chosen_first
+    return found
 
 
 def decode(line: str) -> tuple[JoinedEvent, list[Features]]:

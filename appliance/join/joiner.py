@@ -42,20 +42,6 @@ class Reward:
 
 
 @dataclass(slots=True)
-class _Waiting:
-    decision: Decision
-    deadline: float
-    rewards: list[Reward] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Closed:
-    decision: Decision
-    closed_at: float
-    reward_ids: set[str]
-
-
-@dataclass(slots=True)
 class RewardResult:
     """What happened to one reward. ``late_event`` is set when ``late_reward: learn`` makes a new example."""
 
@@ -104,13 +90,21 @@ def aggregate(rewards: Sequence[Reward], how: str) -> float:
 
 
 class Joiner:
-    """Not thread-safe: the loop serialises calls."""
+    """Not thread-safe: the loop serialises calls.
+
+    Waiting decisions are kept by event id in arrival order (their deadline is their timestamp plus the wait);
+    the rewards of those that got any are kept apart, so a decision without rewards costs one dict entry.
+    Closed decisions are remembered for ``late_memory`` decisions and ``late_horizon_s`` seconds as
+    ``(decision, closed_at, reward ids or None)``, to classify late and duplicate rewards.
+    """
 
     def __init__(self, config: JoinConfig, clock: Clock) -> None:
         self._config = config
         self._clock = clock
-        self._waiting: OrderedDict[str, _Waiting] = OrderedDict()
-        self._closed: OrderedDict[str, _Closed] = OrderedDict()
+        self._wait = config.reward_wait_s
+        self._waiting: OrderedDict[str, Decision] = OrderedDict()
+        self._rewards: dict[str, list[Reward]] = {}
+        self._closed: OrderedDict[str, tuple[Decision, float, set[str] | None]] = OrderedDict()
         self.stats = JoinStats()
 
     @property
@@ -122,24 +116,28 @@ class Joiner:
         return len(self._waiting)
 
     def pending_decisions(self) -> list[Decision]:
-        return [w.decision for w in self._waiting.values()]
+        return list(self._waiting.values())
 
     def rewards_of(self, event_id: str) -> list[Reward]:
-        waiting = self._waiting.get(event_id)
-        return list(waiting.rewards) if waiting else []
+        return list(self._rewards.get(event_id, ()))
 
     def drop_examples(self) -> None:
         """Forget the policy's parsed examples of pending decisions (after a model swap they belong to a closed
         workspace); they are learned from their context instead."""
-        for waiting in self._waiting.values():
-            waiting.decision = waiting.decision.without_example()
+        for decision in self._waiting.values():
+            decision.example = None
 
     def add(self, decision: Decision, rewards: Sequence[Reward] = ()) -> list[JoinedEvent]:
         """Start waiting for ``decision``'s rewards; returns decisions closed early to stay within ``max_pending``."""
-        if decision.event_id in self._waiting or decision.event_id in self._closed:
-            raise ValueError(f"event id {decision.event_id!r} is already used; event ids must be unique")
+        event_id = decision.event_id
+        if event_id in self._waiting or event_id in self._closed:
+            raise ValueError(f"event id {event_id!r} is already used; event ids must be unique")
         self.stats.decisions += 1
-        self._waiting[decision.event_id] = _Waiting(decision, decision.timestamp + self._config.reward_wait_s, list(rewards))
+        self._waiting[event_id] = decision
+        if rewards:
+            self._rewards[event_id] = list(rewards)
+        if len(self._waiting) <= self._config.max_pending:
+            return []
         closed: list[JoinedEvent] = []
         while len(self._waiting) > self._config.max_pending:
             _, oldest = self._waiting.popitem(last=False)
@@ -149,15 +147,20 @@ class Joiner:
 
     def reward(self, event_id: str, value: float, timestamp: float | None = None, reward_id: str | None = None) -> RewardResult:
         """A reward for one event id."""
-        reward = Reward(value, self._when(timestamp), reward_id)
+        now = self._clock.time()
+        reward = Reward(value, now if timestamp is None or timestamp > now else timestamp, reward_id)
         waiting = self._waiting.get(event_id)
-        if waiting is not None and reward.timestamp <= waiting.deadline:
-            return self._accept(waiting, reward)
         if waiting is not None:
-            return self._late(waiting.decision, reward, set(r.reward_id for r in waiting.rewards if r.reward_id))
+            if reward.timestamp <= waiting.timestamp + self._wait:
+                return self._accept(event_id, reward)
+            return self._late(waiting, reward, {r.reward_id for r in self._rewards.get(event_id, ()) if r.reward_id})
         closed = self._closed.get(event_id)
-        if closed is not None and reward.timestamp <= closed.closed_at + self._config.late_horizon_s:
-            return self._late(closed.decision, reward, closed.reward_ids)
+        if closed is not None and reward.timestamp <= closed[1] + self._config.late_horizon_s:
+            decision, _, seen = closed
+            if seen is None and reward_id is not None:
+                seen = set()
+                self._closed[event_id] = (decision, closed[1], seen)
+            return self._late(decision, reward, seen)
         self.stats.unknown += 1
         return RewardResult("unknown", event_id)
 
@@ -171,12 +174,12 @@ class Joiner:
         def matches(d: Decision) -> bool:
             return when - within_s <= d.timestamp <= when and (not actions or d.action in actions)
 
-        latest_waiting = next((w for w in reversed(self._waiting.values()) if matches(w.decision)), None)
-        latest_closed = next((c for c in reversed(self._closed.values()) if matches(c.decision)), None)
-        if latest_closed is not None and (latest_waiting is None or latest_closed.decision.timestamp > latest_waiting.decision.timestamp):
-            return self.reward(latest_closed.decision.event_id, value, when, reward_id)
+        latest_waiting = next((d for d in reversed(self._waiting.values()) if matches(d)), None)
+        latest_closed = next((c[0] for c in reversed(self._closed.values()) if matches(c[0])), None)
+        if latest_closed is not None and (latest_waiting is None or latest_closed.timestamp > latest_waiting.timestamp):
+            return self.reward(latest_closed.event_id, value, when, reward_id)
         if latest_waiting is not None:
-            return self.reward(latest_waiting.decision.event_id, value, when, reward_id)
+            return self.reward(latest_waiting.event_id, value, when, reward_id)
         self.stats.unknown += 1
         return RewardResult("unknown", None)
 
@@ -185,32 +188,38 @@ class Joiner:
         closed_at = self._clock.time()
         now = closed_at if now is None else now
         joined: list[JoinedEvent] = []
-        while self._waiting:
-            first = next(iter(self._waiting.values()))
-            if first.deadline > now:
+        waiting, close, rewards, until = self._waiting, self._close, self._rewards, now - self._wait
+        while waiting:
+            event_id, first = waiting.popitem(last=False)
+            if first.timestamp > until:
+                waiting[event_id] = first  # not due: back in front
+                waiting.move_to_end(event_id, last=False)
                 break
-            self._waiting.popitem(last=False)
-            joined.append(self._close(first, "on_time" if first.rewards else "default", closed_at))
-        self._forget(now)
+            joined.append(close(first, "on_time" if event_id in rewards else "default", closed_at))
+        if self._closed:
+            self._forget(now)
         return joined
 
     def _when(self, timestamp: float | None) -> float:
         now = self._clock.time()
         return now if timestamp is None else min(timestamp, now)
 
-    def _accept(self, waiting: _Waiting, reward: Reward) -> RewardResult:
-        if reward.reward_id is not None and any(r.reward_id == reward.reward_id for r in waiting.rewards):
+    def _accept(self, event_id: str, reward: Reward) -> RewardResult:
+        rewards = self._rewards.get(event_id)
+        if rewards is None:
+            rewards = self._rewards[event_id] = []
+        elif reward.reward_id is not None and any(r.reward_id == reward.reward_id for r in rewards):
             self.stats.duplicates += 1
-            return RewardResult("duplicate", waiting.decision.event_id)
-        waiting.rewards.append(reward)
+            return RewardResult("duplicate", event_id)
+        rewards.append(reward)
         self.stats.rewards += 1
-        return RewardResult("accepted", waiting.decision.event_id)
+        return RewardResult("accepted", event_id)
 
-    def _late(self, decision: Decision, reward: Reward, seen: set[str]) -> RewardResult:
-        if reward.reward_id is not None and reward.reward_id in seen:
-            self.stats.duplicates += 1
-            return RewardResult("duplicate", decision.event_id)
-        if reward.reward_id is not None:
+    def _late(self, decision: Decision, reward: Reward, seen: set[str] | None) -> RewardResult:
+        if reward.reward_id is not None and seen is not None:
+            if reward.reward_id in seen:
+                self.stats.duplicates += 1
+                return RewardResult("duplicate", decision.event_id)
             seen.add(reward.reward_id)
         self.stats.late += 1
         policy = self._config.late_reward
@@ -224,29 +233,33 @@ class Joiner:
         event = JoinedEvent(decision.without_example(), reward.value, "late", 1, reward.timestamp)
         return RewardResult("late", decision.event_id, event)
 
-    def _close(self, waiting: _Waiting, outcome: Outcome, now: float) -> JoinedEvent:
-        """Join ``waiting`` with its rewards at ``now`` (the clock's time)."""
-        rewards = waiting.rewards
+    def _close(self, decision: Decision, outcome: Outcome, now: float) -> JoinedEvent:
+        """Join ``decision`` (no longer waiting) with its rewards at ``now`` (the clock's time)."""
+        stats, config, event_id = self.stats, self._config, decision.event_id
+        rewards = self._rewards.pop(event_id, None)
+        ids: set[str] | None = None
         if rewards:
-            value = aggregate(rewards, self._config.aggregation)
-            self.stats.on_time += outcome == "on_time"
+            value = aggregate(rewards, config.aggregation)
+            stats.on_time += outcome == "on_time"
+            ids = {r.reward_id for r in rewards if r.reward_id is not None} or None
         else:
-            value = self._config.default_reward
-            self.stats.defaulted += 1
-        self.stats.joined += 1
-        self.stats.reward_sum += value
-        decision = waiting.decision
-        if self._config.late_memory:
-            ids = {r.reward_id for r in rewards if r.reward_id is not None} if rewards else set()
-            self._closed[decision.event_id] = _Closed(decision, now, ids)  # its example goes back to the pool once learned
-            while len(self._closed) > self._config.late_memory:
-                self._closed.popitem(last=False)
-        return JoinedEvent(decision, value, outcome, len(rewards), now)
+            value = config.default_reward
+            stats.defaulted += 1
+        stats.joined += 1
+        stats.reward_sum += value
+        if config.late_memory:
+            closed = self._closed
+            closed[event_id] = (decision, now, ids)  # its example goes back to the pool once learned
+            if len(closed) > config.late_memory:
+                closed.popitem(last=False)
+        return JoinedEvent(decision, value, outcome, len(rewards) if rewards else 0, now)
 
     def _forget(self, now: float) -> None:
         horizon = now - self._config.late_horizon_s
-        while self._closed:
-            first = next(iter(self._closed.values()))
-            if first.closed_at >= horizon:
+        closed = self._closed
+        while closed:
+            event_id, first = closed.popitem(last=False)
+            if first[1] >= horizon:
+                closed[event_id] = first
+                closed.move_to_end(event_id, last=False)
                 break
-            self._closed.popitem(last=False)

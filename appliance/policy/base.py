@@ -20,7 +20,8 @@ Outcome = Literal["on_time", "default", "overflow", "late", "replay"]
 class Decision:
     """One choice of the policy. ``pmf[i]`` is the probability of ``actions[i]``.
 
-    Never reassign a field (not ``frozen``: that costs a microsecond more on every decision and join).
+    Never reassign a field (not ``frozen``: that costs a microsecond more on every decision and join), except
+    ``example``, dropped once the policy has learned from it or after a model swap.
     """
 
     event_id: str
@@ -33,7 +34,7 @@ class Decision:
     model_version: int
     timestamp: float
     example: Any = field(default=None, repr=False, compare=False)
-    """The policy's own parsed form of this decision (opaque to everyone else)."""
+    """The policy's own parsed form of this decision (opaque to everyone else); ``None`` once learned."""
 
     def without_example(self) -> Decision:
         """This decision without its example: one learned a second time, or kept across a model swap, is

@@ -25,7 +25,7 @@ from vowpalwabbit import pyvw
 from appliance.config.policy import Features, PolicyConfig
 from appliance.errors import UsageError
 from appliance.policy.base import Decision, JoinedEvent
-from appliance.policy.vw_examples import ExampleBuilder, SharedExample
+from appliance.policy.vw_examples import ExampleBuilder
 
 
 _predict = pyvw.pylibvw.vw.predict_multi  # straight to the native calls, past pyvw's type checks
@@ -84,19 +84,20 @@ class VWPolicy:
     def decide(
         self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
     ) -> Decision:
-        offered = self._offered(actions)
+        offered = self._offered(actions) if actions else self._actions
         with self._lock:
-            shared = self._builder.shared(context)
-            examples = self._builder.for_predict(shared.native, offered)
-            _predict(self._vw, examples)
-            pmf = shared.native.get_action_scores()
+            builder = self._builder
+            shared = builder.shared(context)
+            _predict(self._vw, [shared, *builder.offered(offered)])
+            pmf = shared.get_action_scores()
             version = self._version
-        index = _sample(self._rng, pmf)
+        cumulative = list(accumulate(pmf))
+        index = bisect_right(cumulative, self._rng.random() * cumulative[-1])
+        if index == len(pmf):
+            index = _last_possible(pmf)
         return Decision(event_id, offered[index], index, pmf[index], tuple(pmf), offered, context, version, timestamp, shared)
 
-    def _offered(self, actions: Sequence[str] | None) -> tuple[str, ...]:
-        if not actions:
-            return self._actions
+    def _offered(self, actions: Sequence[str]) -> tuple[str, ...]:
         unknown = [a for a in actions if a not in self._features]
         if unknown:
             raise UsageError(f"unknown action(s) {', '.join(map(repr, unknown))}; declared: {', '.join(self._actions)}")
@@ -111,10 +112,12 @@ class VWPolicy:
         with self._lock:
             if action_features is None and d.actions is not self._actions and any(a not in self._features for a in d.actions):
                 raise UsageError(f"event {d.event_id} offered undeclared actions {d.actions}; pass their features")
-            kept: SharedExample | None = d.example
-            shared = kept if kept is not None and kept.native is not None else self._builder.shared(d.context)
-            examples = self._builder.for_learn(shared.native, d.actions, d.action_index, event.cost, d.probability, action_features)
-            _learn(self._vw, examples)
+            shared = d.example
+            if shared is None:  # learned before (its example went back to the pool), or kept across a model swap
+                shared = self._builder.shared(d.context)
+            else:
+                d.example = None  # it goes back to the pool: whoever still holds this decision must not use it
+            _learn(self._vw, self._builder.for_learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features))
             self._builder.release(shared)
             self._version += 1
 
@@ -132,14 +135,13 @@ class VWPolicy:
             self._vw, self._builder, self._version = workspace, builder, model_version
 
 
-def _sample(rng: random.Random, pmf: Sequence[float]) -> int:
-    """Index drawn from ``pmf`` (robust to rounding: never an index whose probability is 0).
+def _last_possible(pmf: Sequence[float]) -> int:
+    """The last index with a non-zero probability: where a draw that rounded up to the total belongs.
 
-    >>> _sample(random.Random(0), [0.0, 1.0, 0.0])
+    Sampling draws ``u * total`` and bisects the cumulative pmf (right), which never lands on a zero-probability
+    action: its cumulative sum equals the one before it, which ``bisect_right`` passes.
+
+    >>> _last_possible([0.3, 0.7, 0.0])
     1
     """
-    cumulative = list(accumulate(pmf))
-    index = bisect_right(cumulative, rng.random() * cumulative[-1])
-    if index < len(pmf):
-        return index  # never a zero: its cumulative sum equals the one before, which bisect_right passes
-    return next((i for i in reversed(range(len(pmf))) if pmf[i] > 0), 0)  # the draw rounded up to the total
+    return next((i for i in reversed(range(len(pmf))) if pmf[i] > 0), 0)

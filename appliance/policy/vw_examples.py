@@ -1,17 +1,20 @@
-"""Build Vowpal Wabbit examples straight from namespaced features: hashed once, never parsed from text.
+"""Build Vowpal Wabbit examples straight from namespaced features (pylibvw hashes them in one call).
 
 Each declared action's example is built once and reused for every decision; a decision builds only its
-shared (context) example. Learning swaps in a fresh labelled copy of the chosen action. Features with value
-0 are dropped, as VW's text and JSON parsers do, so a model learned here equals one learned by
-``vw --dsjson`` from the event log.
+shared (context) example. Learning swaps in a fresh labelled copy of the chosen action (pylibvw can add a
+label but never reset one). That copy is parsed from the action's cached VW text, which costs less than
+pushing its features, but only when the parsed example was checked equal, feature by feature, to the
+directly built one. Features with value 0 are dropped, as VW's text and JSON parsers do, so a model learned
+here equals one learned by ``vw --dsjson`` from the event log.
 
 A native example is large (about 30 KB: VW keeps room for 256 namespaces), and allocating one costs more
-than predicting with it. So shared examples are pooled: once a decision is learned its example is emptied
-and reused for a later decision. A :class:`SharedExample` box tells whether its example is still there.
+than predicting with it. So shared examples are pooled: once a decision is learned, the policy takes its
+example out of the decision (``Decision.example`` becomes ``None``), and a later decision reuses it.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Sequence
 
 from vowpalwabbit import pyvw
@@ -20,16 +23,7 @@ from appliance.config.policy import Features
 
 _CB = pyvw.LabelType.CONTEXTUAL_BANDIT.value
 _Example = pyvw.pylibvw.example  # the native example: pyvw's wrapper adds ~25% to every call on the hot path
-_HASH_CACHE_LIMIT = 200_000
-
-
-class SharedExample:
-    """A decision's shared example; ``native`` is ``None`` once it went back to the pool (after learning)."""
-
-    __slots__ = ("native",)
-
-    def __init__(self, native: Any) -> None:
-        self.native = native
+_UNSAFE_IN_TEXT = re.compile(r"[\s|:]")
 
 
 class ExampleBuilder:
@@ -39,65 +33,55 @@ class ExampleBuilder:
         self._vw = workspace
         self._pool: list[Any] = []
         self._pool_size = pool_size
-        self._namespaces: dict[str, tuple[int, int, dict[str, int]]] = {}  # name -> (index, hash, feature hashes)
         self._action_features = dict(action_features)
         self._actions = {a: self._example(f) for a, f in self._action_features.items()}
+        self._texts = {a: text for a, f in self._action_features.items() if (text := self._checked_text(f)) is not None}
         self._offered: dict[tuple[str, ...], list[Any]] = {}
 
-    def _namespace(self, namespace: str) -> tuple[int, int, dict[str, int]]:
-        found = self._namespaces.get(namespace)
-        if found is None:
-            found = self._namespaces[namespace] = (ord(namespace[0]), self._vw.hash_space(namespace), {})
-        return found
-
-    def _hash(self, names: dict[str, int], space: int, name: str) -> int:
-        if len(names) >= _HASH_CACHE_LIMIT:
-            names.clear()  # unbounded names (e.g. user ids) must not grow memory forever
-        value: int = self._vw.hash_feature(name, space)
-        names[name] = value
-        return value
-
-    def _example(self, features: Features, label: str | None = None, reuse: Any = None) -> Any:
-        vw = self._vw
-        if reuse is not None:
-            example = reuse  # its label stays: only shared examples are reused, and "shared" does not change
-            while example.pop_namespace():
-                pass
-        else:
-            example = _Example(vw, _CB)
-            if label is not None:
-                example.set_label_string(vw, label, _CB)
-        for namespace, values in features.items():
-            index, space, names = self._namespace(namespace)
-            example.ensure_namespace_exists(index)
-            hashed = []
-            for name, value in values.items():
-                if value:
-                    hashed.append((names.get(name) or self._hash(names, space, name), float(value)))
-            example.push_feature_list(vw, index, space, hashed)
-        vw.setup_example(example)
+    def _example(self, features: Features, label: str | None = None) -> Any:
+        """A new example of ``features``. pylibvw hashes the names (as the text parser does), drops zero values
+        and converts numbers, in one call for all namespaces."""
+        example = _Example(self._vw, _CB)
+        if label is not None:
+            example.set_label_string(self._vw, label, _CB)
+        example.push_feature_dict(self._vw, features)
+        self._vw.setup_example(example)
         return example
 
-    def shared(self, context: Features) -> SharedExample:
+    def _checked_text(self, features: Features) -> str | None:
+        """``features`` in VW's text format, if VW parses that text to exactly the example built directly."""
+        names = [n for ns, values in features.items() for n in (ns, *values)]
+        if not features or any(not n or _UNSAFE_IN_TEXT.search(n) for n in names):
+            return None
+        text = " ".join(f"|{ns} " + " ".join(f"{k}:{float(v)!r}" for k, v in values.items() if v) for ns, values in features.items())
+        parsed, built = _Example(self._vw, _CB, f"1:0:1 {text}"), self._example(features, "1:0:1")
+        return text if _contents(parsed) == _contents(built) else None
+
+    def shared(self, context: Features) -> Any:
         """The shared example of one decision, reusing a pooled one when there is one."""
-        return SharedExample(self._example(context, "shared", self._pool.pop() if self._pool else None))
+        if not self._pool:
+            return self._example(context, "shared")
+        example = self._pool.pop()  # its label stays: "shared" does not change
+        while example.pop_namespace():
+            pass
+        example.push_feature_dict(self._vw, context)  # as _example does
+        self._vw.setup_example(example)
+        return example
 
-    def release(self, shared: SharedExample) -> None:
-        """Give a learned decision's example back for reuse; ``shared.native`` becomes ``None``."""
+    def release(self, shared: Any) -> None:
+        """Take back a learned decision's shared example for reuse (its holder must drop it)."""
         if len(self._pool) < self._pool_size:
-            self._pool.append(shared.native)
-        shared.native = None
+            self._pool.append(shared)
 
-    def action_features(self, action: str) -> Features:
-        return self._action_features[action]
+    def offered(self, actions: tuple[str, ...]) -> list[Any]:
+        """The examples of ``actions``, in order (cached per action list)."""
+        return self._offered.get(actions) or self._offer(actions)
 
-    def for_predict(self, shared: Any, actions: tuple[str, ...]) -> list[Any]:
-        offered = self._offered.get(actions)
-        if offered is None:
-            if len(self._offered) >= 1024:
-                self._offered.clear()  # per-request action lists are bounded in memory too
-            offered = self._offered[actions] = [self._actions[a] for a in actions]
-        return [shared, *offered]
+    def _offer(self, actions: tuple[str, ...]) -> list[Any]:
+        if len(self._offered) >= 1024:
+            self._offered.clear()  # per-request action lists are bounded in memory too
+        offered = self._offered[actions] = [self._actions[a] for a in actions]
+        return offered
 
     def for_learn(
         self, shared: Any, actions: tuple[str, ...], chosen: int, cost: float, probability: float,
@@ -108,10 +92,24 @@ class ExampleBuilder:
         ``action_features`` builds every action from the given features instead (events from a log whose
         actions are not declared here).
         """
-        label = f"{chosen + 1}:{cost!r}:{probability!r}"
+        text = self._texts.get(actions[chosen]) if action_features is None else None
+        if text is not None:  # the common case. 9 significant digits hold a float32 (VW's own float parser is
+            # off by a few ulps whatever the digits, as when it reads the same numbers from the DSJSON log)
+            examples = [shared, *(self._offered.get(actions) or self._offer(actions))]
+            examples[chosen + 1] = _Example(self._vw, _CB, f"{chosen + 1}:{cost:.9g}:{probability:.9g} {text}")
+            return examples
+        label = f"{chosen + 1}:{cost:.9g}:{probability:.9g}"
         if action_features is not None:
-            built = [self._example(f, label if i == chosen else None) for i, f in enumerate(action_features)]
-            return [shared, *built]
-        examples = self.for_predict(shared, actions)
+            return [shared, *(self._example(f, label if i == chosen else None) for i, f in enumerate(action_features))]
+        examples = [shared, *(self._offered.get(actions) or self._offer(actions))]
         examples[chosen + 1] = self._example(self._action_features[actions[chosen]], label)
         return examples
+
+
+def _contents(example: Any) -> tuple[Any, ...]:
+    """Everything VW learns from in an example: label, namespaces, hashed features and values."""
+    spaces = [example.namespace(i) for i in range(example.num_namespaces())]
+    features = [[(example.feature(ns, j), example.feature_weight(ns, j)) for j in range(example.num_features_in(ns))] for ns in spaces]
+    label = [(example.get_cbandits_class(i), example.get_cbandits_cost(i), example.get_cbandits_probability(i))
+             for i in range(example.get_cbandits_num_costs())]
+    return spaces, features, label, example.get_total_sum_feat_sq()

@@ -1,13 +1,16 @@
-"""Pooled shared examples: reusing an emptied native example learns exactly what fresh examples learn."""
+"""Pooled shared examples and labelled copies parsed from text learn exactly what fresh, directly built examples learn."""
 
 from __future__ import annotations
 
 import random
 
+import vowpalwabbit
+
 from appliance.config import PolicyConfig
 from appliance.config.policy import Features
 from appliance.policy import JoinedEvent
 from appliance.policy.vw import VWPolicy
+from appliance.policy.vw_examples import ExampleBuilder, _contents
 
 ACTIONS = ["warm", "cool", "red", "blue"]
 NAMESPACES = ["audio", "video", "time", "user"]
@@ -63,3 +66,27 @@ def test_a_decision_learned_twice_rebuilds_its_example_from_the_context() -> Non
         p.learn(JoinedEvent(first, 1.0, "late", 1, 2.0))
         results.append(p.decide(stream[0], "again", 3.0).pmf)
     assert results[0] == results[1]
+
+
+def test_labelled_copies_parsed_from_text_learn_what_built_copies_learn() -> None:
+    stream = contexts(1500, seed=5)
+    parsed, built = policy(8), policy(8)
+    assert set(parsed._builder._texts) == set(ACTIONS)  # declared actions have a checked text form
+    built._builder._texts.clear()  # every labelled copy built feature by feature instead
+    assert drive(parsed, stream, wait=10) == drive(built, stream, wait=10)
+
+
+def test_actions_whose_names_text_cannot_hold_are_built_directly() -> None:
+    """Config refuses such names; the builder does not rely on it (it also serves replayed logs)."""
+    vw = vowpalwabbit.Workspace(arg_list=["--cb_explore_adf", "--quiet"])
+    builder = ExampleBuilder(vw, {
+        "plain": {"colour": {"warm": 1.0}}, "zero": {"colour": {"off": 0.0, "dim": 0.25}},
+        "odd": {"colour": {"red light": 1.0, "a:b": 0.5, "x|y": 2.0}}, "empty": {},
+    })
+    assert set(builder._texts) == {"plain", "zero"}
+    shared = builder.shared({"audio": {"level": 0.5}})
+    for chosen, action in enumerate(("plain", "zero", "odd", "empty")):
+        examples = builder.for_learn(shared, ("plain", "zero", "odd", "empty"), chosen, -1.0, 0.25)
+        labelled = examples[chosen + 1]
+        assert labelled.get_cbandits_num_costs() == 1 and labelled.get_cbandits_class(0) == chosen + 1
+        assert _contents(labelled)[1] == _contents(builder._actions[action])[1]  # same features as the cached action
