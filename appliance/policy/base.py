@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, Sequence
 
 from appliance.config.policy import Features
+from appliance.errors import UsageError
 
 Outcome = Literal["on_time", "default", "overflow", "late", "replay"]
 """Why a decision was learned: rewards in time, none (default reward), closed early, a late reward, a replay."""
@@ -68,6 +69,26 @@ class JoinedEvent:
     @property
     def cost(self) -> float:
         return -self.reward
+
+
+def offered_actions(requested: Sequence[str] | None, declared: tuple[str, ...]) -> tuple[str, ...]:
+    """The actions a decision chooses among: ``requested`` (checked against ``declared``) or all declared.
+
+    >>> offered_actions(None, ("on", "off")), offered_actions(["off"], ("on", "off"))
+    (('on', 'off'), ('off',))
+    >>> offered_actions(["dim"], ("on", "off"))
+    Traceback (most recent call last):
+    ...
+    appliance.errors.UsageError: unknown action(s) 'dim'; declared: on, off
+    """
+    if not requested:
+        return declared
+    unknown = [a for a in requested if a not in declared]
+    if unknown:
+        raise UsageError(f"unknown action(s) {', '.join(map(repr, unknown))}; declared: {', '.join(declared)}")
+    if len(set(requested)) != len(requested):
+        raise UsageError("the action list repeats an action")
+    return tuple(requested)
 
 
 class Policy(Protocol):

@@ -20,7 +20,7 @@ from typing import Sequence
 
 from appliance.config.policy import Features
 from appliance.errors import CheckpointError, UsageError
-from appliance.policy.base import Decision, JoinedEvent
+from appliance.policy.base import Decision, JoinedEvent, offered_actions
 
 
 class UniformPolicy:
@@ -43,10 +43,7 @@ class UniformPolicy:
     def decide(
         self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
     ) -> Decision:
-        offered = tuple(actions) if actions else self._actions
-        unknown = [a for a in offered if a not in self._actions]
-        if unknown:
-            raise UsageError(f"unknown action(s) {unknown}; declared: {', '.join(self._actions)}")
+        offered = offered_actions(actions, self._actions)
         index = self._rng.randrange(len(offered))
         p = 1.0 / len(offered)
         return Decision(event_id, offered[index], index, p, (p,) * len(offered), offered, context, self._version, timestamp)

@@ -24,7 +24,7 @@ from vowpalwabbit import pyvw
 
 from appliance.config.policy import Features, PolicyConfig
 from appliance.errors import UsageError
-from appliance.policy.base import Decision, JoinedEvent
+from appliance.policy.base import Decision, JoinedEvent, offered_actions
 from appliance.policy.vw_examples import ExampleBuilder
 
 
@@ -84,7 +84,7 @@ class VWPolicy:
     def decide(
         self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
     ) -> Decision:
-        offered = self._offered(actions) if actions else self._actions
+        offered = offered_actions(actions, self._actions)
         with self._lock:
             builder = self._builder
             shared = builder.shared(context)
@@ -96,14 +96,6 @@ class VWPolicy:
         if index == len(pmf):
             index = _last_possible(pmf)
         return Decision(event_id, offered[index], index, pmf[index], tuple(pmf), offered, context, version, timestamp, shared)
-
-    def _offered(self, actions: Sequence[str]) -> tuple[str, ...]:
-        unknown = [a for a in actions if a not in self._features]
-        if unknown:
-            raise UsageError(f"unknown action(s) {', '.join(map(repr, unknown))}; declared: {', '.join(self._actions)}")
-        if len(set(actions)) != len(actions):
-            raise UsageError("the action list repeats an action")
-        return tuple(actions)
 
     def learn(self, event: JoinedEvent, action_features: Sequence[Features] | None = None) -> None:
         """Learn one event. ``action_features`` supplies the actions' features when they are not declared
