@@ -48,5 +48,5 @@ def open_loop(
     return Loop(
         policy, Joiner(config.join, clock), clock, events, {a.id: a.vw_features() for a in pconfig.actions},
         wal=wal, checkpoints=checkpoints, checkpoint_every_events=storage.checkpoint_every_events,
-        checkpoint_every_s=storage.checkpoint_every_s, new_id=new_id,
+        checkpoint_every_s=storage.checkpoint_every_s, log_sync_s=storage.log_sync_s, new_id=new_id,
     )

@@ -78,6 +78,7 @@ class Loop:
         checkpoints: CheckpointStore | None = None,
         checkpoint_every_events: int = 5000,
         checkpoint_every_s: float = 300.0,
+        log_sync_s: float = 0.0,
         new_id: Callable[[], str] = new_event_id,
     ) -> None:
         self.policy, self.joiner, self.clock, self.events = policy, joiner, clock, events
@@ -85,11 +86,14 @@ class Loop:
         self._features = dict(action_features)
         self._multi: dict[tuple[str, ...], orjson.Fragment] = {}
         self._every_events, self._every_s = checkpoint_every_events, checkpoint_every_s
+        self._log_sync_s = log_sync_s
+        self._last_log_sync = clock.time()
+        self._logged_ids: list[str] = []  # learned or handled since the last log sync: still in the WAL
+        self._late_ids: list[str] = []  # late rewards the next tick handles
         self._new_id = new_id
         self._lock = threading.RLock()
         self._late_events: list[JoinedEvent] = []
         self._late_lines: list[str] = []
-        self._forget: list[str] = []
         self._since_checkpoint = 0
         self._last_checkpoint_at = clock.time()
         self.last_checkpoint: CheckpointMeta | None = None
@@ -155,7 +159,7 @@ class Loop:
             if self.wal:
                 ticket = self.wal.reward(event_id, Reward(value, when, reward_id))
             if status == "late":
-                self._forget.append(event_id)  # a late reward is handled at the next tick
+                self._late_ids.append(event_id)  # its record leaves the WAL once handled and the log synced
                 if result.late_event is not None:
                     self._late_events.append(result.late_event)
                 elif self.joiner.late_policy == "log":
@@ -166,7 +170,7 @@ class Loop:
 
     # -- joining and learning --------------------------------------------------------------------
     def tick(self, now: float | None = None) -> list[JoinedEvent]:
-        """Learn and log every decision whose wait has ended, then checkpoint when due."""
+        """Learn and log every decision whose wait has ended; sync the log and checkpoint when due."""
         with self._lock:
             joined = self.joiner.due(now)
             late, self._late_events = self._late_events, []
@@ -175,9 +179,11 @@ class Loop:
                 with open(self.events.directory / "late.jsonl", "a") as f:
                     f.write("\n".join(self._late_lines) + "\n")
                 self._late_lines = []
-            if self._forget and self.wal:
-                self.wal.forget(self._forget)
-            self._forget = []
+            if self.wal:
+                self._logged_ids += self._late_ids
+            self._late_ids = []
+            if self.clock.time() - self._last_log_sync >= self._log_sync_s:
+                self._sync_log()
             if self.checkpoints and (
                 self._since_checkpoint >= self._every_events
                 or (self._since_checkpoint and self.clock.time() - self._last_checkpoint_at >= self._every_s)
@@ -205,19 +211,28 @@ class Loop:
         self.random_ips_sum += random_ips_sum
         self.learned += len(events)
         self._recent_joined.extend(events)
-        self.events.sync()
         if self.wal:
-            self.wal.forget([e.decision.event_id for e in events])
+            self._logged_ids.extend(e.decision.event_id for e in events)
         self._since_checkpoint += len(events)
         if self.listeners:
             for event in events[-20:]:
                 self._emit("joined", _summary(event))
 
+    def _sync_log(self) -> LogPosition:
+        """Sync the event log, then let the WAL drop what it now holds (a crash in between relearns nothing twice:
+        recovery skips WAL decisions found in the log)."""
+        position = self.events.sync()
+        if self._logged_ids and self.wal:
+            self.wal.forget(self._logged_ids)
+        self._logged_ids = []
+        self._last_log_sync = self.clock.time()
+        return position
+
     def checkpoint(self) -> CheckpointMeta | None:
         with self._lock:
             if self.checkpoints is None:
                 return None
-            position = self.events.sync()
+            position = self._sync_log()
             if self.wal:
                 self.wal.flush()  # joined decisions must be gone from the WAL before the checkpoint covers them
             self.last_checkpoint = self.checkpoints.save(self.policy, self.policy.model_version, position)

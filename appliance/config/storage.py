@@ -19,6 +19,12 @@ class StorageConfig(StrictModel):
         description="Extra time a write waits for others to share its fsync. 0: none; writes that arrive while a "
         "commit is under way still share the next one (measured faster than a fixed window: `wabbit bench --only wal.*`).",
     )
+    log_sync_s: float = Field(
+        1.0, ge=0.0, le=60.0,
+        description="Seconds between syncs of the event log (fsynced when durable); joined events leave the "
+        "write-ahead log only once synced, so a crash loses nothing and relearns at most this much. 0: every tick. "
+        "Fewer syncs spare an SD card.",
+    )
     checkpoint_every_s: float = Field(300.0, ge=1.0, le=86400.0, description="Seconds between model checkpoints.")
     checkpoint_every_events: int = Field(
         5000, ge=1, le=10_000_000, description="Learned events between model checkpoints (whichever comes first).",

@@ -10,14 +10,17 @@ small without a compaction scheme of our own, and recovery is a query (see ``wab
 
 from __future__ import annotations
 
-import json
 import queue
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from appliance.errors import StorageError
 from appliance.join.joiner import Reward
@@ -67,11 +70,11 @@ class Recovered:
 def decision_row(d: Decision) -> tuple[str, float, str]:
     body = {"action_index": d.action_index, "probability": d.probability, "pmf": d.pmf, "actions": d.actions,
             "context": d.context, "model_version": d.model_version}
-    return d.event_id, d.timestamp, json.dumps(body, separators=(",", ":"))
+    return d.event_id, d.timestamp, orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def decision_from_row(event_id: str, ts: float, body: str) -> Decision:
-    b = json.loads(body)
+    b = orjson.loads(body)
     actions = tuple(b["actions"])
     return Decision(event_id, actions[b["action_index"]], b["action_index"], b["probability"], tuple(b["pmf"]),
                     actions, b["context"], b["model_version"], ts)
@@ -160,14 +163,15 @@ class WriteAheadLog:
     def _commit(self, items: list[tuple[str, Any, Ticket]]) -> BaseException | None:
         try:
             self._db.execute("BEGIN")
-            for kind, payload, _ in items:
+            for kind, run in groupby(items, key=itemgetter(0)):  # in order, a run of one kind per statement
                 if kind == "d":
-                    self._db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", payload)
+                    self._db.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (p for _, p, _ in run))
                 elif kind == "r":
-                    self._db.execute("INSERT INTO rewards (event_id, value, ts, reward_id) VALUES (?, ?, ?, ?)", payload)
+                    self._db.executemany("INSERT INTO rewards (event_id, value, ts, reward_id) VALUES (?, ?, ?, ?)", (p for _, p, _ in run))
                 elif kind == "f":
-                    self._db.executemany("DELETE FROM decisions WHERE event_id = ?", payload)
-                    self._db.executemany("DELETE FROM rewards WHERE event_id = ?", payload)
+                    ids = [row for _, p, _ in run for row in p]
+                    self._db.executemany("DELETE FROM decisions WHERE event_id = ?", ids)
+                    self._db.executemany("DELETE FROM rewards WHERE event_id = ?", ids)
             self._db.execute("COMMIT")
         except sqlite3.Error as err:
             if self._db.in_transaction:

@@ -84,6 +84,32 @@ def test_events_logged_after_the_checkpoint_are_relearned(tmp_path: Path, clock:
     again.close()
 
 
+def test_joined_events_leave_the_wal_only_once_the_log_is_synced(tmp_path: Path, clock: FakeClock) -> None:
+    config = CONFIG.model_copy(update={"storage": CONFIG.storage.model_copy(update={"log_sync_s": 30.0})})
+    loop = open_loop(config, clock, tmp_path)
+    for i in range(5):
+        loop.decide(ctx(i), event_id=f"e{i}")[1].wait()
+    clock.advance(11)
+    assert len(loop.tick()) == 5 and loop.policy.model_version == 5
+    loop.wal.flush()  # type: ignore[union-attr]
+    assert sorted(d.event_id for d in loop.wal.recover().decisions) == [f"e{i}" for i in range(5)]  # type: ignore[union-attr]
+    # power fails: the log lines written since the last sync are lost, the WAL still has their decisions
+    loop.events._file.flush()
+    loop.events.current_path.write_bytes(b"")
+    abandon(loop)
+    again = open_loop(config, clock, tmp_path)
+    report = again.recover()
+    assert (report["relearned"], report["restored_pending"]) == (0, 5)
+    clock.advance(11)
+    assert len(again.tick()) == 5 and again.policy.model_version == 5  # learned once more, not twice
+    clock.advance(30)
+    again.tick()  # the log sync is due: the joined events leave the WAL
+    again.wal.flush()  # type: ignore[union-attr]
+    assert again.wal.recover().decisions == []  # type: ignore[union-attr]
+    again.close()
+    assert len(again.events.current_path.read_text().splitlines()) == 5
+
+
 def test_corrupt_checkpoint_falls_back_to_the_previous_one_loudly(tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     loop = open_loop(CONFIG, clock, tmp_path)
     fill(loop, clock, 50)
