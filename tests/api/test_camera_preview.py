@@ -140,7 +140,10 @@ def test_dashboard_shows_the_preview_after_log_in(previewing: Running, page: Pag
     expect(pg.locator("#connection")).to_have_text("live", timeout=10_000)
     cam = pg.locator('#previews img[data-source="cam"]')
     expect(cam).to_be_visible(timeout=10_000)
-    pg.wait_for_function("document.querySelector('#previews img[data-source=cam]').naturalWidth > 0", timeout=10_000)
+    deadline = time.monotonic() + 10  # polled from here: the page's CSP forbids the eval wait_for_function uses
+    while cam.evaluate("img => img.naturalWidth") == 0:
+        assert time.monotonic() < deadline, "the preview image never loaded"
+        pg.wait_for_timeout(100)
     assert cam.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [320, 240]
     shown = cam.get_attribute("src")
     assert shown is not None and shown.startswith("blob:")
