@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from appliance.bench.measure import repeat, rss_bytes, summarize, timed
+from appliance.bench.measure import repeat, repeat_each, rss_bytes, summarize, timed
 from appliance.bench.vw_bench import light_workload
 from appliance.clock import FakeClock
 from appliance.config import AppConfig, JoinConfig
@@ -61,10 +61,10 @@ def bench_loop_vs_pyvw(quick: bool) -> dict[str, Any]:
             loop.close()
             return n / seconds
 
-    repeats = 3 if quick else 5
-    ref = repeat(reference, repeats)
-    loop = repeat(lambda: ours(False), repeats)
-    durable = repeat(lambda: ours(True), repeats)
+    # taken in turn, so a slow spell of the machine (another process, a throttled CPU) slows both sides
+    s = repeat_each(lambda: {"reference": reference(), "loop": ours(False)}, repeats=3 if quick else 7)
+    ref, loop = s["reference"], s["loop"]
+    durable = repeat(lambda: ours(True), 3 if quick else 5)
     return {
         "figure": "events per second through decide + join + learn + DSJSON log (light world, 4 actions)",
         "unit": "events/s", **loop, "events": n,
