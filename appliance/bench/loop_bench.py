@@ -95,17 +95,17 @@ def _pending_rss(n: int) -> float:
 
 
 def bench_bytes_per_pending(quick: bool) -> dict[str, Any]:
-    """Resident memory per decision waiting for its reward (its VW example included)."""
-    n = 1000 if quick else 10_000
+    """Resident memory per decision waiting for its reward, at the ``max_pending`` default (2000 decisions), where
+    the newest ``policy.held_examples`` (1024) keep their VW example."""
+    n = JoinConfig.model_fields["max_pending"].default
     samples = []
-    for _ in range(3):  # one fresh process per sample
+    for _ in range(2 if quick else 3):  # one fresh process per sample
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             samples.append(pool.submit(_pending_rss, n).result())
     result = summarize(samples)
-    return {"figure": "resident bytes per pending decision (shared VW example + context + join entry)",
-            "unit": "bytes", **result, "pending": n,
-            "reference": {"name": "MB for 2000 pending decisions (the max_pending default) at this size",
-                          "median": result["median"] * 2_000 / 1e6},
+    return {"figure": f"resident bytes per pending decision, {n} pending (context, join entry, and for the newest "
+                      "1024 their VW example)", "unit": "bytes", **result, "pending": n,
+            "reference": {"name": f"MB for those {n} pending decisions", "median": result["median"] * n / 1e6},
             "ratio": None}
 
 

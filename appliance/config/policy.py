@@ -161,6 +161,11 @@ class PolicyConfig(StrictModel):
     power_t: float = Field(0.5, ge=0.0, le=1.0, description="Learning-rate decay (VW --power_t); 0 keeps adapting forever, for drifting worlds.")
     bits: int = Field(18, ge=10, le=28, description="Weight table size as a power of two (VW -b). 18 bits = 1 MB of weights.")
     cb_type: Literal["mtr", "ips", "dr", "dm", "sm"] = Field("mtr", description="Estimator VW uses to learn from bandit feedback (--cb_type).")
+    held_examples: int = Field(
+        1024, ge=0, le=100_000,
+        description="Pending decisions that keep their parsed VW example (about 30 KB each) until learned; older "
+        "ones give it back and are rebuilt from their context when learned (about 2 µs). Bounds memory: 1024 is about 30 MB.",
+    )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for VW and for sampling actions; the same seed and events give the same decisions.")
     vw_args: list[str] = Field(
         default_factory=list,

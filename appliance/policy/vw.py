@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
+from collections import OrderedDict
 from itertools import accumulate
 import threading
 from pathlib import Path
@@ -60,6 +61,8 @@ class VWPolicy:
         self._version = 0
         self._lock = threading.Lock()
         self._example_pool = example_pool
+        self._max_held = config.held_examples
+        self._holding: OrderedDict[str, Decision] = OrderedDict()  # decisions whose example is kept, oldest first
         self._vw, self._builder = self._open([])
 
     def _open(self, extra: list[str]) -> tuple[Any, ExampleBuilder]:
@@ -90,12 +93,20 @@ class VWPolicy:
             shared = builder.shared(context)
             _predict(self._vw, [shared, *builder.offered(offered)])
             pmf = shared.get_action_scores()
-            version = self._version
-        cumulative = list(accumulate(pmf))
-        index = bisect_right(cumulative, self._rng.random() * cumulative[-1])
-        if index == len(pmf):
-            index = _last_possible(pmf)
-        return Decision(event_id, offered[index], index, pmf[index], tuple(pmf), offered, context, version, timestamp, shared)
+            cumulative = list(accumulate(pmf))
+            index = bisect_right(cumulative, self._rng.random() * cumulative[-1])
+            if index == len(pmf):
+                index = _last_possible(pmf)
+            decision = Decision(event_id, offered[index], index, pmf[index], tuple(pmf), offered, context, self._version,
+                                timestamp, shared)
+            holding = self._holding
+            holding[event_id] = decision
+            if len(holding) > self._max_held:  # memory stays bounded: the oldest gives its example back
+                _, oldest = holding.popitem(last=False)
+                if oldest.example is not None:
+                    builder.release(oldest.example)
+                    oldest.example = None
+        return decision
 
     def learn(self, event: JoinedEvent, action_features: Sequence[Features] | None = None) -> None:
         """Learn one event. ``action_features`` supplies the actions' features when they are not declared
@@ -109,6 +120,7 @@ class VWPolicy:
                 shared = self._builder.shared(d.context)
             else:
                 d.example = None  # it goes back to the pool: whoever still holds this decision must not use it
+                self._holding.pop(d.event_id, None)
             _learn(self._vw, self._builder.for_learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features))
             self._builder.release(shared)
             self._version += 1
@@ -125,6 +137,7 @@ class VWPolicy:
             workspace, builder = self._open(["-i", str(path)])
             self._vw.finish()
             self._vw, self._builder, self._version = workspace, builder, model_version
+            self._holding.clear()  # their examples belong to the closed workspace (the loop drops them)
 
 
 def _last_possible(pmf: Sequence[float]) -> int:

@@ -43,8 +43,8 @@ def drive(policy: VWPolicy, stream: list[Features], wait: int) -> list[tuple[flo
     return pmfs
 
 
-def policy(pool: int) -> VWPolicy:
-    config = PolicyConfig.model_validate({"actions": [{"id": a} for a in ACTIONS], "seed": 7})
+def policy(pool: int, held: int = 1024) -> VWPolicy:
+    config = PolicyConfig.model_validate({"actions": [{"id": a} for a in ACTIONS], "seed": 7, "held_examples": held})
     return VWPolicy(config, NAMESPACES, example_pool=pool)
 
 
@@ -90,3 +90,13 @@ def test_actions_whose_names_text_cannot_hold_are_built_directly() -> None:
         labelled = examples[chosen + 1]
         assert labelled.get_cbandits_num_costs() == 1 and labelled.get_cbandits_class(0) == chosen + 1
         assert _contents(labelled)[1] == _contents(builder._actions[action])[1]  # same features as the cached action
+
+
+def test_only_the_newest_pending_decisions_keep_their_example_and_the_model_is_the_same() -> None:
+    stream = contexts(2000, seed=6)
+    few = policy(8, held=5)
+    pending = [few.decide(c, f"e{i}", float(i)) for i, c in enumerate(stream[:12])]
+    assert [d.example is not None for d in pending] == [False] * 7 + [True] * 5
+    for d in pending:
+        few.learn(JoinedEvent(d, 1.0, "on_time", 1, 20.0))
+    assert drive(policy(8, held=5), stream, wait=40) == drive(policy(8), stream, wait=40)
