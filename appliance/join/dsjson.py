@@ -59,13 +59,14 @@ def encode(event: JoinedEvent, action_features: Sequence[Features], multi: orjso
     c["_multi"] = multi if multi is not None else multi_json(d.actions, action_features)
     return orjson.dumps({
         "_label_cost": -float(event.reward), "_label_probability": d.probability,
-        "_label_Action": chosen + 1, "_labelIndex": chosen, "Timestamp": _utc(d.timestamp, timezone.utc),
+        "_label_Action": chosen + 1, "_labelIndex": chosen, "Timestamp": datetime.fromtimestamp(d.timestamp, timezone.utc),
         "Version": str(d.model_version), "EventId": d.event_id, "a": labels, "c": c, "p": chosen_first(pmf),
     }, option=_OPTIONS)
 
 
-_utc = datetime.fromtimestamp  # orjson writes it as RFC 3339 UTC with microseconds (left out when 0), e.g. 2026-11-21T20:13:20.123456Z
-_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE | orjson.OPT_UTC_Z  # featurizers may hand over numpy floats
+# numpy floats from featurizers are accepted; the timestamp is written as RFC 3339 UTC with microseconds (left
+# out when 0), e.g. 2026-11-21T20:13:20.123456Z
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE | orjson.OPT_UTC_Z
 _orders: dict[tuple[int, int], tuple[list[int], Callable[[Sequence[float]], Any]]] = {}
 
 

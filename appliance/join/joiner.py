@@ -136,8 +136,6 @@ class Joiner:
         self._waiting[event_id] = decision
         if rewards:
             self._rewards[event_id] = list(rewards)
-        if len(self._waiting) <= self._config.max_pending:
-            return []
         closed: list[JoinedEvent] = []
         while len(self._waiting) > self._config.max_pending:
             _, oldest = self._waiting.popitem(last=False)
@@ -147,8 +145,7 @@ class Joiner:
 
     def reward(self, event_id: str, value: float, timestamp: float | None = None, reward_id: str | None = None) -> RewardResult:
         """A reward for one event id."""
-        now = self._clock.time()
-        reward = Reward(value, now if timestamp is None or timestamp > now else timestamp, reward_id)
+        reward = Reward(value, self._when(timestamp), reward_id)
         waiting = self._waiting.get(event_id)
         if waiting is not None:
             if reward.timestamp <= waiting.timestamp + self._wait:

@@ -87,7 +87,7 @@ class VWPolicy:
     def decide(
         self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
     ) -> Decision:
-        offered = offered_actions(actions, self._actions) if actions else self._actions
+        offered = offered_actions(actions, self._actions)
         with self._lock:
             builder = self._builder
             shared = builder.shared(context)

@@ -44,6 +44,9 @@ class ExampleBuilder:
         example = _Example(self._vw, _CB)
         if label is not None:
             example.set_label_string(self._vw, label, _CB)
+        return self._fill(example, features)
+
+    def _fill(self, example: Any, features: Features) -> Any:
         example.push_feature_dict(self._vw, features)
         self._vw.setup_example(example)
         return example
@@ -64,9 +67,7 @@ class ExampleBuilder:
         example = self._pool.pop()  # its label stays: "shared" does not change
         while example.pop_namespace():
             pass
-        example.push_feature_dict(self._vw, context)  # as _example does
-        self._vw.setup_example(example)
-        return example
+        return self._fill(example, context)
 
     def release(self, shared: Any) -> None:
         """Take back a learned decision's shared example for reuse (its holder must drop it)."""
@@ -92,17 +93,15 @@ class ExampleBuilder:
         ``action_features`` builds every action from the given features instead (events from a log whose
         actions are not declared here).
         """
-        text = self._texts.get(actions[chosen]) if action_features is None else None
-        if text is not None:  # the common case. 9 significant digits hold a float32 (VW's own float parser is
-            # off by a few ulps whatever the digits, as when it reads the same numbers from the DSJSON log)
-            examples = [shared, *(self._offered.get(actions) or self._offer(actions))]
-            examples[chosen + 1] = _Example(self._vw, _CB, f"{chosen + 1}:{cost:.9g}:{probability:.9g} {text}")
-            return examples
+        # 9 significant digits hold a float32 (VW's own float parser is off by a few ulps whatever the digits,
+        # as when it reads the same numbers from the DSJSON log)
         label = f"{chosen + 1}:{cost:.9g}:{probability:.9g}"
         if action_features is not None:
             return [shared, *(self._example(f, label if i == chosen else None) for i, f in enumerate(action_features))]
-        examples = [shared, *(self._offered.get(actions) or self._offer(actions))]
-        examples[chosen + 1] = self._example(self._action_features[actions[chosen]], label)
+        examples = [shared, *self.offered(actions)]
+        action = actions[chosen]
+        text = self._texts.get(action)
+        examples[chosen + 1] = _Example(self._vw, _CB, f"{label} {text}") if text else self._example(self._action_features[action], label)
         return examples
 
 
