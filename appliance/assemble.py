@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 from appliance.clock import Clock
 from appliance.config import AppConfig, PolicyConfig
@@ -13,7 +14,6 @@ from appliance.join.joiner import Joiner
 from appliance.join.wal import WriteAheadLog
 from appliance.loop import Loop, new_event_id
 from appliance.worlds import World, build_world
-from typing import Callable
 
 
 def default_data_dir() -> Path:

@@ -86,7 +86,8 @@ def changed_sections(old: AppConfig, new: AppConfig) -> tuple[list[str], list[st
     ([], ['policy'])
     >>> live = {"policy": {"actions": [{"id": "on"}, {"id": "off"}]}, "sources": [{"type": "synthetic_audio", "id": "mic"}],
     ...         "featurizers": [{"type": "audio", "source": "mic"}]}
-    >>> changed_sections(AppConfig.model_validate(live), AppConfig.model_validate({**live, "sources": [{"type": "synthetic_audio", "id": "mic", "seed": 2}]}))
+    >>> other = AppConfig.model_validate({**live, "sources": [{"type": "synthetic_audio", "id": "mic", "seed": 2}]})
+    >>> changed_sections(AppConfig.model_validate(live), other)
     (['sources'], [])
     >>> changed_sections(old, AppConfig.model_validate(live))
     ([], ['featurizers', 'policy'])

@@ -278,7 +278,8 @@ class Loop:
                         self._learn(self.joiner.add(d, state.rewards.get(d.event_id, [])))
                         restored += 1
                 for event_id, reward in state.orphan_rewards:  # late rewards whose handling a crash cut short
-                    self._late_lines.append(json.dumps({"event_id": event_id, "reward": reward.value, "timestamp": reward.timestamp, "reward_id": reward.reward_id}))
+                    self._late_lines.append(json.dumps({"event_id": event_id, "reward": reward.value, "timestamp": reward.timestamp,
+                                                        "reward_id": reward.reward_id}))
                     done.append(event_id)
                     orphans += 1
                 self.wal.forget(done).wait()

@@ -15,7 +15,8 @@ class BuzzerActuator(GpioActuator):
         from gpiozero import Buzzer
 
         self.on_actions = frozenset(config.on)
-        super().__init__(name, config.hold_s, lambda: Buzzer(config.pin, active_high=config.active_high, pin_factory=pin_factory), f"pin {config.pin}")
+        super().__init__(name, config.hold_s, lambda: Buzzer(config.pin, active_high=config.active_high, pin_factory=pin_factory),
+                         f"pin {config.pin}")
 
     def _apply(self, action: str, decision: Mapping[str, Any]) -> bool:
         if action not in self.on_actions:

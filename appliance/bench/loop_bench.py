@@ -6,10 +6,10 @@ import gc
 import json
 import multiprocessing
 import os
+import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 

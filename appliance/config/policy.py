@@ -151,7 +151,9 @@ class ActionConfig(StrictModel):
 
 class PolicyConfig(StrictModel):
     actions: list[ActionConfig] = Field(min_length=2, max_length=256, description="The actions the bandit chooses from.")
-    exploration: Exploration = Field(default_factory=SquareCB, description="How the policy explores (a `type` key picks the algorithm); SquareCB by default.")
+    exploration: Exploration = Field(
+        default_factory=SquareCB, description="How the policy explores (a `type` key picks the algorithm); SquareCB by default.",
+    )
     interactions: list[str] | Literal["auto"] = Field(
         "auto",
         description="VW quadratic/cubic interactions by namespace first letters (e.g. ['aA', 'vA']); "

@@ -75,8 +75,9 @@ def check_triggers(events: Sequence[EventTriggerConfig], featurizers: Sequence[F
     """Feature triggers must watch a namespace a featurizer produces, and a feature it emits.
 
     >>> from appliance.config.triggers import MotionTriggerConfig
-    >>> print(check_triggers([MotionTriggerConfig()], [])[0])
-    triggers.events[0] (motion-0): namespace 'video' is produced by no featurizer (namespaces: none); add a video featurizer under `featurizers:` (and its source) or set `namespace:`
+    >>> print(check_triggers([MotionTriggerConfig()], [])[0])  # doctest: +NORMALIZE_WHITESPACE
+    triggers.events[0] (motion-0): namespace 'video' is produced by no featurizer (namespaces: none);
+    add a video featurizer under `featurizers:` (and its source) or set `namespace:`
     """
     by_namespace = {f.namespace: f for f in featurizers}
     problems = []

@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 import random
+import threading
 from bisect import bisect_right
 from collections import OrderedDict
 from itertools import accumulate
-import threading
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -27,7 +27,6 @@ from appliance.config.policy import Features, PolicyConfig
 from appliance.errors import UsageError
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
 from appliance.policy.vw_examples import ExampleBuilder
-
 
 _predict = pyvw.pylibvw.vw.predict_multi  # straight to the native calls, past pyvw's type checks
 _learn = pyvw.pylibvw.vw.learn_multi

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from abc import ABC, abstractmethod
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from typing import Any, ClassVar
 

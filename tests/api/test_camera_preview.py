@@ -15,7 +15,8 @@ import numpy.typing as npt
 import pytest
 
 from tests.api.conftest import Running, start_daemon
-from tests.api.test_dashboard import page, pytestmark as needs_chromium, sync_api  # noqa: F401 (the browser fixture)
+from tests.api.test_dashboard import page, sync_api  # noqa: F401 (the browser fixture)
+from tests.api.test_dashboard import pytestmark as needs_chromium
 from tests.conftest import free_port
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import vowpalwabbit
 
-from appliance.config import AppConfig
 from appliance.assemble import policy_config
+from appliance.config import AppConfig
 from appliance.join import dsjson
 from appliance.policy.vw import VWPolicy, vw_arguments
 from appliance.simulate import simulate

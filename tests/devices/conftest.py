@@ -4,7 +4,6 @@ broker on 127.0.0.1 (a free port, stopped by PID), and loopback HTTP servers (we
 from __future__ import annotations
 
 import http.server
-import json
 import os
 import shutil
 import socket
@@ -17,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from devices_support import ACTIONS, free_port
+
 
 # -- GPIO ---------------------------------------------------------------------------------------
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from devices_support import wait_until
 from pydantic import TypeAdapter
 
 from appliance.config.feedback import FeedbackConfig
@@ -13,7 +14,6 @@ from appliance.devices import Devices
 from appliance.feedback import FeedbackError, build_feedback
 from appliance.feedback.base import Rewarder
 from appliance.feedback.fake import RecordingTarget
-from devices_support import wait_until
 
 HEART = "/1/user/-/activities/heart/date/today/1d/1min.json"
 STEPS = "/1/user/-/activities/steps/date/today/1d/15min.json"

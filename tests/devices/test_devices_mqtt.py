@@ -6,12 +6,12 @@ import json
 import threading
 from typing import Any
 
+from devices_support import wait_until
 from pydantic import TypeAdapter
 
 from appliance.config.actuators import ActuatorConfig
 from appliance.config.feedback import FeedbackConfig
 from appliance.devices import Devices
-from devices_support import wait_until
 
 CONTEXT = {"sensors": {"loud": 0.3}}
 

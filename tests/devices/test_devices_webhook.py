@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from devices_support import json_body, wait_until
 from pydantic import TypeAdapter
 
 from appliance.actuators import build_actuator
 from appliance.config.actuators import ActuatorConfig
-from devices_support import json_body, wait_until
 
 
 def webhook(url: str, **extra: Any) -> Any:

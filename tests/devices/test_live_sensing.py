@@ -18,6 +18,7 @@ import httpx
 import numpy as np
 import pytest
 import yaml
+from devices_support import free_port, wait_until
 
 from appliance.clock import FakeClock
 from appliance.config import AppConfig, load_config, load_config_text
@@ -27,7 +28,6 @@ from appliance.triggers import PeriodicTrigger, Triggers
 from appliance.triggers.button import ButtonTrigger
 from appliance.triggers.motion import MotionTrigger
 from appliance.triggers.sound_onset import SoundOnsetTrigger
-from devices_support import free_port, wait_until
 
 DEMO = Path(__file__).resolve().parents[2] / "demos" / "live-sensing.yaml"
 POLICY = {"actions": [{"id": "light"}, {"id": "dark"}]}

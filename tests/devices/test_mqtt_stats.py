@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-
 from devices_support import free_port, wait_until
+
 from tests.api.conftest import FAST, Running, start_daemon
 
 STATUS_KEYS = {"uptime_s", "mode", "workers", "loop", "rates", "mqtt_stats"}

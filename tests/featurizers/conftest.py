@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from fractions import Fraction
 import http.server
 import os
 import shutil
@@ -15,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 

@@ -15,7 +15,6 @@ from featurizers import AudioDeviceSourceConfig, AudioFileSourceConfig, AudioWin
 from featurizers.audio.features import AudioFeaturizer
 from featurizers.sources.audio_device import AudioDeviceSource
 
-
 SENTENCE = "the quick brown fox jumps over the lazy dog, then runs away"
 
 

@@ -33,8 +33,8 @@ from featurizers import (
     build_source,
     parse_source_spec,
 )
-from featurizers.config import sources as source_configs
 from featurizers.config import featurizers as featurizer_configs
+from featurizers.config import sources as source_configs
 from featurizers.registry import FEATURIZER_TYPES, SOURCE_TYPES
 from featurizers.sources.audio_device import AudioDeviceSource
 from featurizers.sources.fake_picamera2 import FakePicamera2Module

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from featurizers.bench import BENCHMARKS
-from featurizers.devices import list_gpio_chips, list_npus, list_v4l2
+from featurizers.devices import list_gpio_chips, list_libcamera, list_npus, list_v4l2
 from featurizers.sources.fake_picamera2 import FakePicamera2Module
-from featurizers.devices import list_libcamera
 
 
 def fake_root(tmp_path: Path) -> Path:

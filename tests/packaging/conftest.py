@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from packaging_support import (
     BASE_IMAGE,
     CACHE,

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from packaging_support import ROOT, debootstrap_base_tarball, record_duration, run
 
 pytestmark = [

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
 from packaging_support import free_port, http_get, run, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
