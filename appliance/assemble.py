@@ -8,11 +8,11 @@ from typing import Callable
 
 from appliance.clock import Clock
 from appliance.config import AppConfig, PolicyConfig
-from appliance.join.checkpoint import CheckpointStore
-from appliance.join.eventlog import EventLog
 from appliance.join.joiner import Joiner
-from appliance.join.wal import WriteAheadLog
 from appliance.loop import Loop, new_event_id
+from appliance.storage.checkpoints import CheckpointStore
+from appliance.storage.eventlog import EventLog
+from appliance.storage.wal import WriteAheadLog
 from appliance.worlds import World, build_world
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from appliance.clock import SystemClock
 from appliance.config import AppConfig
-from appliance.config.policy import Features
+from appliance.features import Features
 from appliance.server.hub import EventHub
 from appliance.workers import Watchdog, Worker
 
@@ -221,7 +221,7 @@ class Daemon:
         needed = (any(a.type in GPIO_ACTUATORS for a in config.actuators) or any(f.type in GPIO_FEEDBACK for f in config.feedback)
                   or any(e.type == "button" for e in config.triggers.events))
         if needed and self.pin_factory is None:
-            from appliance.actuators.pins import resolve_pin_factory
+            from appliance.gpio import resolve_pin_factory
 
             self.pin_factory = resolve_pin_factory()
         return self.pin_factory

@@ -13,13 +13,12 @@ workers start again and the file is untouched, so a restart comes up with the co
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appliance.config import AppConfig
 from appliance.errors import ConfigError
+from appliance.storage.atomic import write_atomically
 
 if TYPE_CHECKING:
     from appliance.daemon import Daemon
@@ -31,29 +30,10 @@ DEVICE_SECTIONS = ("actuators", "feedback")
 RESTART_SECTIONS = ("policy", "join", "storage", "server")
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file, fsync, rename, fsync the directory: a crash leaves the old file or the new one, never half of each."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself survives a power cut
-    finally:
-        os.close(directory)
-
-
 def replace_config_file(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically; the content it replaces stays in ``path.previous``.
 
+    >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as directory:
     ...     path = Path(directory) / "config.yaml"
     ...     replace_config_file(path, "join: {reward_wait_s: 5}")

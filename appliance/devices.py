@@ -25,13 +25,13 @@ import threading
 from typing import Any, Sequence
 
 from appliance.actuators import Actuator, build_actuator
-from appliance.actuators.pins import is_simulated, resolve_pin_factory
 from appliance.config.actuators import GPIO_TYPES as GPIO_ACTUATORS
 from appliance.config.actuators import ActuatorConfig
 from appliance.config.feedback import GPIO_TYPES as GPIO_FEEDBACK
 from appliance.config.feedback import FeedbackConfig
 from appliance.errors import ConfigError
 from appliance.feedback import FeedbackSource, RewardTarget, build_feedback
+from appliance.gpio import is_simulated, resolve_pin_factory
 
 log = logging.getLogger(__name__)
 

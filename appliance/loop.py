@@ -20,17 +20,16 @@ from typing import Any, Callable, Mapping, Sequence
 import orjson
 
 from appliance.clock import Clock
-from appliance.config.policy import Features
 from appliance.errors import UsageError
-from appliance.join import dsjson
-from appliance.join.checkpoint import CheckpointMeta, CheckpointStore
-from appliance.join.eventlog import EventLog, LogPosition
+from appliance.features import Features, check_context
 from appliance.join.joiner import Joiner, Reward, RewardResult
-from appliance.join.wal import DONE, Ticket, WriteAheadLog
 from appliance.policy.base import Decision, JoinedEvent, Policy
+from appliance.storage import dsjson
+from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
+from appliance.storage.eventlog import EventLog, LogPosition
+from appliance.storage.wal import DONE, Ticket, WriteAheadLog
 
 log = logging.getLogger(__name__)
-_INT64 = 2**63
 
 
 _ids = random.Random()  # seeded from os.urandom; reseeded in a forked child so no two processes share ids
@@ -40,30 +39,6 @@ os.register_at_fork(after_in_child=_ids.seed)
 def new_event_id() -> str:
     """128 random bits as 32 hex digits: a UUID4's shape, without a system call per decision."""
     return f"{_ids.getrandbits(128):032x}"
-
-
-def check_context(context: Features) -> None:
-    """Reject values that would poison the model or the log (NaN, infinities, non-numbers, huge integers).
-
-    >>> check_context({"room": {"dark": 1.0, "people": 2}})
-    >>> check_context({"room": {"dark": float("nan")}})
-    Traceback (most recent call last):
-    ...
-    appliance.errors.UsageError: context feature room.dark = nan is not a finite number
-    """
-    for values in context.values():
-        for value in values.values():
-            if type(value) is not float or value - value != 0.0:  # not a finite float: the rare case, looked at closely
-                return _check_values(context)
-
-
-def _check_values(context: Features) -> None:
-    for namespace, values in context.items():
-        for name, value in values.items():
-            if not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise UsageError(f"context feature {namespace}.{name} = {value!r} is not a finite number")
-            if isinstance(value, int) and not -_INT64 <= value < _INT64:
-                raise UsageError(f"context feature {namespace}.{name} = {value!r} is too large an integer; send it as a float")
 
 
 class Loop:

@@ -10,7 +10,7 @@ from typing import Any
 
 from appliance.config import AppConfig
 from appliance.errors import UsageError
-from appliance.join import dsjson
+from appliance.storage import dsjson
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ import time
 from typing import TYPE_CHECKING, Any, Sequence
 
 from appliance.config import AppConfig
-from appliance.config.policy import Features
+from appliance.features import Features
 
 if TYPE_CHECKING:
     from featurizers import FeaturizerConfig, Pipeline, SourceConfig

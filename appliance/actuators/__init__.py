@@ -16,8 +16,8 @@ from typing import Any
 
 from appliance.actuators.base import Actuator, ActuatorError, BaseActuator
 from appliance.actuators.fake import RecordingActuator
-from appliance.actuators.pins import PinFactoryError, resolve_pin_factory
 from appliance.config.actuators import GPIO_TYPES, ActuatorConfig
+from appliance.gpio import PinFactoryError, resolve_pin_factory
 
 __all__ = [
     "KINDS", "Actuator", "ActuatorError", "BaseActuator", "PinFactoryError", "RecordingActuator",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, ClassVar, Mapping
 
 from appliance.actuators.base import ActuatorError, BaseActuator
-from appliance.actuators.pins import pin_name, pin_state
+from appliance.gpio import pin_name, pin_state
 
 
 class GpioActuator(BaseActuator):

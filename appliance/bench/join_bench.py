@@ -92,8 +92,8 @@ def _joiner_figure(phase: str, what: str) -> Callable[[bool], dict[str, Any]]:
 
 def bench_dsjson(quick: bool) -> dict[str, Any]:
     """Per joined event: our DSJSON encoder + the segment log's write, vs ``json.dumps`` of the same dict + write."""
-    from appliance.join import dsjson
-    from appliance.join.eventlog import EventLog
+    from appliance.storage import dsjson
+    from appliance.storage.eventlog import EventLog
 
     workload = light_workload(1000 if quick else 5000)
     events = [JoinedEvent(d, r, "on_time", 1, d.timestamp + 3) for d, r in zip(_decisions(workload), workload.rewards)]
@@ -142,8 +142,8 @@ def _checkpoint_ms(quick: bool) -> tuple[dict[str, dict[str, Any]], float]:
     summaries in ms, and the model's size in MB."""
     import vowpalwabbit
 
-    from appliance.join.checkpoint import CheckpointStore
-    from appliance.join.eventlog import LogPosition
+    from appliance.storage.checkpoints import CheckpointStore
+    from appliance.storage.eventlog import LogPosition
 
     policy = _trained_policy(500 if quick else 5000)
     with tempfile.TemporaryDirectory() as tmp:

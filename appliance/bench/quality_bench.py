@@ -18,7 +18,7 @@ from typing import Any, Callable, Protocol
 
 from appliance.bench.measure import compared, summarize
 from appliance.config import AppConfig
-from appliance.config.policy import Features
+from appliance.features import Features
 from appliance.worlds import WORLDS, World, best_action, build_world
 
 ORACLE = "oracle"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from appliance.bench.measure import compared, repeat_each, timed
-from appliance.config.policy import Features
+from appliance.features import Features
 
 
 def vw_text(features: Features) -> str:

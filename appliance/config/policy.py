@@ -9,18 +9,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
 from appliance.config.base import StrictModel
-
-VW_NAME = re.compile(r"^[^\s|:_][^\s|:]*$")
-"""A VW-safe name: no white space, '|' or ':', and no leading '_' (reserved by DSJSON)."""
-
-Features = dict[str, dict[str, float]]
-"""Namespaced features: ``{namespace: {feature: value}}``."""
+from appliance.features import Features, check_features, check_vw_name
 
 # Options that read or write files, open sockets, or replace the reduction the appliance is built on.
 FORBIDDEN_VW_OPTIONS = frozenset(
@@ -33,20 +27,6 @@ FORBIDDEN_VW_OPTIONS = frozenset(
     "--node --sendto --passes --holdout_off --random_seed --quiet --epsilon --first --bag --cover "
     "--softmax --squarecb --regcb --regcbopt --rnd --synthcover --large_action_space".split()
 )
-
-
-def check_vw_name(value: str, what: str) -> str:
-    if not VW_NAME.match(value):
-        raise ValueError(f"{what} {value!r} is not VW-safe: use letters, digits, '-' or '.', no spaces, '|' or ':', not starting with '_'")
-    return value
-
-
-def check_features(features: Features) -> Features:
-    for namespace, values in features.items():
-        check_vw_name(namespace, "namespace")
-        for name in values:
-            check_vw_name(name, f"feature in namespace {namespace!r}")
-    return features
 
 
 class Epsilon(StrictModel):

@@ -17,10 +17,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from appliance.actuators.pins import resolve_pin_factory
 from appliance.config.feedback import GPIO_TYPES, FeedbackConfig
 from appliance.feedback.base import BaseFeedback, FeedbackError, FeedbackSource, Rewarder, RewardTarget
 from appliance.feedback.fake import RecordingTarget, ScriptedFeedback
+from appliance.gpio import resolve_pin_factory
 
 __all__ = [
     "KINDS", "BaseFeedback", "FeedbackError", "FeedbackSource", "RecordingTarget", "RewardTarget", "Rewarder",

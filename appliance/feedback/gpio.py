@@ -5,9 +5,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, Callable
 
-from appliance.actuators.pins import pin_name, pin_state
 from appliance.config.feedback import ButtonConfig, DigitalSensorConfig
 from appliance.feedback.base import BaseFeedback, FeedbackError
+from appliance.gpio import pin_name, pin_state
 
 
 def input_kwargs(config: ButtonConfig | DigitalSensorConfig) -> dict[str, Any]:

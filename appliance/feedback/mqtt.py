@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from appliance.actuators.mqtt import MQTTClient
 from appliance.config.feedback import MQTTFeedbackConfig
 from appliance.feedback.base import BaseFeedback
+from appliance.mqtt import MQTTClient
 
 
 def parse_message(payload: bytes) -> tuple[Any, str | None, str | None]:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, Sequence
 
-from appliance.config.policy import Features
 from appliance.errors import UsageError
+from appliance.features import Features
 
 Outcome = Literal["on_time", "default", "overflow", "late", "replay"]
 """Why a decision was learned: rewards in time, none (default reward), closed early, a late reward, a replay."""

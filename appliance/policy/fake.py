@@ -18,8 +18,8 @@ import random
 from pathlib import Path
 from typing import Sequence
 
-from appliance.config.policy import Features
 from appliance.errors import CheckpointError, UsageError
+from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
 
 

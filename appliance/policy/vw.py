@@ -23,8 +23,9 @@ from typing import Any, Sequence
 import vowpalwabbit
 from vowpalwabbit import pyvw
 
-from appliance.config.policy import Features, PolicyConfig
+from appliance.config.policy import PolicyConfig
 from appliance.errors import UsageError
+from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
 from appliance.policy.vw_examples import ExampleBuilder
 

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 
 from vowpalwabbit import pyvw
 
-from appliance.config.policy import Features
+from appliance.features import Features
 
 _CB = pyvw.LabelType.CONTEXTUAL_BANDIT.value
 _Example = pyvw.pylibvw.example  # the native example: pyvw's wrapper adds ~25% to every call on the hot path

@@ -16,9 +16,10 @@ A token file that is empty or too short (a torn write, a user's ``echo > token``
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
+
+from appliance.storage.atomic import write_atomically
 
 MIN_LENGTH = 16
 
@@ -33,12 +34,5 @@ def load_or_create_token(data_dir: Path) -> tuple[str, bool]:
     except FileNotFoundError:
         pass
     token = secrets.token_urlsafe(24)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(".token.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(token + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temp, path)
+    write_atomically(path, (token + "\n").encode(), mode=0o600)
     return token, True

@@ -19,9 +19,9 @@ import logging
 import socket
 from typing import Any, Callable
 
-from appliance.actuators.mqtt import MQTTClient
 from appliance.config.server import MQTTStatsConfig
 from appliance.errors import ConfigError, WabbitError
+from appliance.mqtt import MQTTClient
 from appliance.server.hub import to_json
 from appliance.workers import Worker
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from fastapi import HTTPException, Request
 
 from appliance.config import AppConfig
-from appliance.config.policy import Features
+from appliance.features import Features
 from appliance.loop import Loop
 from appliance.server.hub import EventHub
 

@@ -36,7 +36,7 @@ def build_trigger(config: EventTriggerConfig, name: str, pin_factory: Any = None
     module, cls = KINDS[config.type].split(":")
     implementation = getattr(importlib.import_module(module), cls)
     if config.type == "button":
-        from appliance.actuators.pins import resolve_pin_factory
+        from appliance.gpio import resolve_pin_factory
 
         trigger: Trigger = implementation(config, name, resolve_pin_factory(pin_factory))
     else:

@@ -26,8 +26,8 @@ import time
 from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 from appliance.clock import Clock
-from appliance.config.policy import Features
 from appliance.errors import WabbitError
+from appliance.features import Features
 
 log = logging.getLogger(__name__)
 

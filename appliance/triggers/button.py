@@ -18,8 +18,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from appliance.config.policy import Features
 from appliance.config.triggers import ButtonTriggerConfig
+from appliance.features import Features
 from appliance.triggers.base import BaseTrigger, TriggerError
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.config.policy import Features
+from appliance.features import Features
 from appliance.triggers.base import BaseTrigger
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.config.policy import Features
 from appliance.config.triggers import MotionTriggerConfig, SoundOnsetTriggerConfig
+from appliance.features import Features
 from appliance.triggers.base import BaseTrigger
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any, Protocol
 
-from appliance.config.policy import ActionConfig, Features
+from appliance.config.policy import ActionConfig
+from appliance.features import Features
 
 
 class World(Protocol):

@@ -17,7 +17,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from appliance.config.policy import ActionConfig, Features
+from appliance.config.policy import ActionConfig
+from appliance.features import Features
 
 COLOURS = ("warm", "cool", "red", "blue")
 _BASE = {  # part of the day -> liking of each colour

@@ -15,7 +15,8 @@ import math
 import random
 from typing import Any
 
-from appliance.config.policy import ActionConfig, Features
+from appliance.config.policy import ActionConfig
+from appliance.features import Features
 
 
 class LinearWorld:

@@ -10,9 +10,9 @@ import vowpalwabbit
 
 from appliance.assemble import policy_config
 from appliance.config import AppConfig
-from appliance.join import dsjson
 from appliance.policy.vw import VWPolicy, vw_arguments
 from appliance.simulate import simulate
+from appliance.storage import dsjson
 from appliance.worlds import LightWorld
 
 KEYS = ["_label_cost", "_label_probability", "_label_Action", "_labelIndex", "Timestamp", "Version", "EventId", "a", "c", "p"]

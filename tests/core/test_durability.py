@@ -16,8 +16,8 @@ import pytest
 from appliance.assemble import open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
-from appliance.join import dsjson
 from appliance.loop import Loop
+from appliance.storage import dsjson
 
 CONFIG = AppConfig.model_validate({"join": {"reward_wait_s": 10, "aggregation": "sum"}, "storage": {"checkpoint_every_events": 20}})
 

@@ -13,10 +13,10 @@ import yaml
 from appliance.assemble import open_loop, policy_config
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
-from appliance.config.policy import Features
-from appliance.join import dsjson
+from appliance.features import Features
 from appliance.policy.vw import VWPolicy
 from appliance.sensing import Sensing, context_namespaces
+from appliance.storage import dsjson
 from appliance.worlds import build_world
 
 RAW = {

@@ -7,7 +7,7 @@ import random
 import vowpalwabbit
 
 from appliance.config import PolicyConfig
-from appliance.config.policy import Features
+from appliance.features import Features
 from appliance.policy import JoinedEvent
 from appliance.policy.vw import VWPolicy
 from appliance.policy.vw_examples import ExampleBuilder, _contents

@@ -11,12 +11,12 @@ from pydantic import TypeAdapter
 
 from appliance.actuators import RecordingActuator, build_actuator
 from appliance.actuators.base import ActuatorError
-from appliance.actuators.pins import PinFactoryError, resolve_pin_factory
 from appliance.config.actuators import ActuatorConfig
 from appliance.config.feedback import FeedbackConfig
 from appliance.devices import Devices
 from appliance.errors import ConfigError
 from appliance.feedback import FeedbackError
+from appliance.gpio import PinFactoryError, resolve_pin_factory
 
 COLOURS = {"warm": (1.0, 0.6, 0.2), "cool": (0.2, 0.6, 1.0), "red": (1.0, 0.0, 0.0), "blue": (0.0, 0.0, 1.0)}
 CONTEXT = {"sensors": {"loud": 0.3, "bright": 0.8}}

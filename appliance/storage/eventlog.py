@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, Sequence
 
 from appliance.errors import StorageError
+from appliance.storage.atomic import fsync_dir
 
 log = logging.getLogger(__name__)
 _BUFFER = 1 << 16  # appends between syncs (a tick's worth) reach the file in one write
@@ -27,14 +28,6 @@ _BUFFER = 1 << 16  # appends between syncs (a tick's worth) reach the file in on
 class LogPosition:
     segment: int
     offset: int
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class EventLog:

@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 import orjson
 
-from appliance.config.policy import Features
+from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent
 
 

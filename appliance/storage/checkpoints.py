@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
 from appliance.errors import CheckpointError, WabbitError
-from appliance.join.eventlog import LogPosition, fsync_dir
+from appliance.storage.atomic import replacing, write_atomically
+from appliance.storage.eventlog import LogPosition
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
 class CheckpointStore:
     def __init__(self, directory: Path, keep: int) -> None:
         self.directory = directory
@@ -67,19 +60,12 @@ class CheckpointStore:
 
     def save(self, model: Saveable, model_version: int, position: LogPosition) -> CheckpointMeta:
         stem = f"model-{model_version:012d}-{time.time_ns():020d}"
-        final, temp = self.directory / f"{stem}.vw", self.directory / f".{stem}.vw.tmp"
         try:
-            model.save(temp)
-            with open(temp, "rb+") as f:
-                os.fsync(f.fileno())
-            meta = CheckpointMeta(model_version, position.segment, position.offset, _sha256(temp), time.time())
-            os.replace(temp, final)
-            meta_temp = self.directory / f".{stem}.json.tmp"
-            _write_synced(meta_temp, json.dumps(asdict(meta)).encode())
-            os.replace(meta_temp, self.directory / f"{stem}.json")
-            fsync_dir(self.directory)
+            with replacing(self.directory / f"{stem}.vw") as temp:
+                model.save(temp)
+                meta = CheckpointMeta(model_version, position.segment, position.offset, _sha256(temp), time.time())
+            write_atomically(self.directory / f"{stem}.json", json.dumps(asdict(meta)).encode())
         except OSError as err:
-            temp.unlink(missing_ok=True)
             raise CheckpointError(f"{self.directory}: cannot write a checkpoint ({err.strerror}); is the disk full?") from None
         self._prune()
         return meta
@@ -88,7 +74,7 @@ class CheckpointStore:
         for meta_path in self._metas()[self._keep:]:
             meta_path.with_suffix(".vw").unlink(missing_ok=True)
             meta_path.unlink(missing_ok=True)
-        for stale in self.directory.glob(".model-*.tmp"):
+        for stale in self.directory.glob(".model-*.tmp"):  # left by a crash in the middle of a save
             stale.unlink(missing_ok=True)
 
     def load_latest(self, model: Saveable) -> CheckpointMeta | None:

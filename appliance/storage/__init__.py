@@ -1,0 +1,12 @@
+"""What the appliance keeps on disk: the write-ahead log, the DSJSON event log, model checkpoints, and the one
+atomic-write helper everything that replaces a whole file uses."""
+
+from appliance.storage.atomic import fsync_dir, replacing, write_atomically
+from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
+from appliance.storage.eventlog import EventLog, LogPosition
+from appliance.storage.wal import DONE, Ticket, WriteAheadLog
+
+__all__ = [
+    "DONE", "CheckpointMeta", "CheckpointStore", "EventLog", "LogPosition", "Ticket", "WriteAheadLog", "fsync_dir",
+    "replacing", "write_atomically",
+]
