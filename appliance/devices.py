@@ -3,15 +3,17 @@
 The daemon builds them from config, starts them once the loop has recovered, and stops them on SIGTERM::
 
     devices = Devices.from_config(config.actuators, config.feedback)
-    devices.start(loop)      # listens to loop decisions, starts feedback threads/callbacks
+    devices.start(loop)      # subscribes to the loop's durable decisions, starts feedback threads/callbacks
     ...
     devices.stop()           # feedback stops, every actuator goes to its safe state (off) and closes
 
 >>> from appliance.actuators import RecordingActuator
->>> from appliance.feedback import RecordingTarget, ScriptedFeedback
+>>> from appliance.events import DecisionMade
+>>> from appliance.feedback import ScriptedFeedback
+>>> from appliance.policy import Decision
 >>> lamp, like = RecordingActuator("lamp", {"warm": "orange"}), ScriptedFeedback("like")
 >>> devices = Devices([lamp], [like])
->>> devices.on_event("decision", {"event_id": "e1", "action": "warm"}); lamp.state
+>>> devices.act(DecisionMade(Decision("e1", "warm", 0, 1.0, (1.0,), ("warm",), {}, 0, 0.0))); lamp.state
 'orange'
 >>> devices.stop(); lamp.state, lamp.stats()["closed"]
 ('off', True)
@@ -25,11 +27,11 @@ import threading
 from typing import Any, Sequence
 
 from appliance.actuators import Actuator, build_actuator
-from appliance.config.actuators import GPIO_TYPES as GPIO_ACTUATORS
+from appliance.bus import Subscription
 from appliance.config.actuators import ActuatorConfig
-from appliance.config.feedback import GPIO_TYPES as GPIO_FEEDBACK
 from appliance.config.feedback import FeedbackConfig
 from appliance.errors import ConfigError
+from appliance.events import DecisionMade
 from appliance.feedback import FeedbackSource, RewardTarget, build_feedback
 from appliance.gpio import is_simulated, resolve_pin_factory
 
@@ -77,6 +79,7 @@ class Devices:
         self.actuators, self.feedback, self.simulated = list(actuators), list(feedback), simulated
         self._configs = configs
         self._loop: Any = None
+        self._subscription: Subscription | None = None
         self._lock = threading.Lock()
         self.started = self.stopped = False
         self.decisions = 0
@@ -87,7 +90,7 @@ class Devices:
         cls, actuators: Sequence[ActuatorConfig], feedback: Sequence[FeedbackConfig], pin_factory: Any = None,
     ) -> "Devices":
         """Open every configured device; GPIO ones on ``pin_factory`` (default: see ``resolve_pin_factory``)."""
-        gpio = any(c.type in GPIO_ACTUATORS for c in actuators) or any(c.type in GPIO_FEEDBACK for c in feedback)
+        gpio = any(c.gpio_pins() for c in actuators) or any(c.gpio_pins() for c in feedback)
         factory = resolve_pin_factory(pin_factory) if gpio else None
         built_actuators: list[Actuator] = []
         built_feedback: list[FeedbackSource] = []
@@ -106,7 +109,7 @@ class Devices:
         return cls(built_actuators, built_feedback, simulated, (list(actuators), list(feedback)))
 
     def start(self, loop: Any) -> None:
-        """Drive actuators from ``loop``'s decisions and feed it rewards (``loop``: an appliance Loop)."""
+        """Drive actuators from ``loop``'s durable decisions (its bus) and feed it rewards (``loop``: an appliance Loop)."""
         declared = getattr(getattr(loop, "policy", None), "actions", None)
         if declared is not None:
             problems = check_actions(*self._configs, declared)
@@ -116,17 +119,19 @@ class Devices:
             if self.started:
                 return
             self.started, self._loop = True, loop
-            loop.listeners.append(self.on_event)
+            if self.actuators:
+                self._subscription = loop.bus.subscribe("actuators", self.act, (DecisionMade,), max_queue=64)
         target: RewardTarget = loop
         for source in self.feedback:
             source.start(target)
         log.info("devices started: %d actuators, %d feedback sources%s", len(self.actuators), len(self.feedback),
                  " (simulated GPIO)" if self.simulated else "")
 
-    def on_event(self, kind: str, payload: dict[str, Any]) -> None:
-        """The loop listener: a ``decision`` drives every actuator; a failing actuator goes to its safe state."""
-        if kind != "decision" or self.stopped:
+    def act(self, event: DecisionMade) -> None:
+        """A durable decision drives every actuator; a failing actuator goes to its safe state."""
+        if self.stopped:
             return
+        payload = event.decision.public()
         self.decisions += 1
         for actuator in self.actuators:
             try:
@@ -144,9 +149,10 @@ class Devices:
         with self._lock:
             if self.stopped:
                 return
-            self.stopped = True
-            if self._loop is not None and self.on_event in self._loop.listeners:
-                self._loop.listeners.remove(self.on_event)
+            self.stopped = True  # decisions still queued are not acted on: the safe state comes next
+            subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            self._loop.bus.unsubscribe(subscription)
         for source in self.feedback:
             try:
                 source.stop()
@@ -169,5 +175,6 @@ class Devices:
         return {
             "simulated_gpio": self.simulated, "started": self.started, "stopped": self.stopped,
             "decisions": self.decisions, "actuator_errors": self.actuator_errors,
+            "queue": self._subscription.stats() if self._subscription is not None else None,
             "actuators": {a.name: a.stats() for a in self.actuators}, "feedback": feedback, "feedback_totals": totals,
         }

@@ -26,13 +26,6 @@ class UsageError(WabbitError, ValueError):
     """A command-line argument or API input is invalid (exit code 2, HTTP 4xx)."""
 
 
-class UnknownEventError(WabbitError, KeyError):
-    """A reward names an event id that is neither pending nor recently closed."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else "unknown event"
-
-
 class StorageError(WabbitError, OSError):
     """The write-ahead log, the event log or a checkpoint could not be written or read."""
 

@@ -65,6 +65,15 @@ def resolve_pin_factory(factory: Any = None) -> Any:
         return mock_factory()
 
 
+def build_device(role: str, config: Any, name: str, pin_factory: Any = None) -> Any:
+    """Build a kind of ``role`` (actuators, feedback, triggers) as ``Kind(config, name, pin_factory)``; only kinds
+    with GPIO pins (``config.gpio_pins()``) get a pin factory, so a networked kind never loads gpiozero."""
+    from appliance.registry import REGISTRY
+
+    factory = resolve_pin_factory(pin_factory) if config.gpio_pins() else None
+    return REGISTRY.build(role, config, name=name, pin_factory=factory)
+
+
 def pin_state(pin: Any) -> Any:
     """A pin's level: bool for on/off pins, 0..1 for PWM; None when it cannot be read (closed)."""
     try:

@@ -26,20 +26,13 @@ def _progress(done: int, total: int) -> None:
 
 def replay(config: AppConfig, logs: list[Path], output: Path | None = None, progress: bool = False) -> dict[str, Any]:
     """Learn every event of ``logs`` in order, with the policy ``config`` gives; returns counts, and writes the
-    model to ``output``. Pass the config of the daemon that wrote the log: its actions, options and, with
-    ``sources:``, its featurizers' namespaces make the model's interactions."""
-    from appliance.assemble import policy_config
-    from appliance.policy.vw import VWPolicy
-    from appliance.sensing import context_namespaces
-    from appliance.worlds import build_world
+    model to ``output``. Pass the config of the daemon that wrote the log: its policy's kind, actions and options."""
+    from appliance.assemble import build_policy
 
-    world = build_world(config.simulation)
-    pconfig = policy_config(config, world)
-    declared = {a.id: a.vw_features() for a in pconfig.actions}
-    # the interactions the live model had: with sources, its featurizers' namespaces (an early event may lack
-    # one whose source had no frame yet); without, the namespaces the log carries
-    namespaces: list[str] = sorted(context_namespaces(config)) if config.sources else []
-    policy: VWPolicy | None = None
+    pconfig = config.effective_policy()
+    declared = pconfig.action_features()
+    policy = build_policy(pconfig)
+    namespaces: dict[str, None] = {}
     learned = malformed = 0
     total = sum(os.path.getsize(p) for p in logs)
     done = 0
@@ -56,9 +49,7 @@ def replay(config: AppConfig, logs: list[Path], output: Path | None = None, prog
                     malformed += 1
                     print(f"{path}:{number}: {err}; line skipped", file=sys.stderr)
                     continue
-                if policy is None:
-                    namespaces = namespaces or sorted(event.decision.context)
-                    policy = VWPolicy(pconfig, namespaces)
+                namespaces.update(dict.fromkeys(event.decision.context))
                 same = all(declared.get(a) == f for a, f in zip(event.decision.actions, features))
                 policy.learn(event, None if same else features)
                 learned += 1
@@ -66,9 +57,9 @@ def replay(config: AppConfig, logs: list[Path], output: Path | None = None, prog
                     _progress(done, total)
     if progress:
         _progress(total, total)
-    if policy is None:
+    if not learned:
         raise UsageError(f"no events in {', '.join(map(str, logs))}: nothing to learn")
     if output is not None:
         policy.save(output)
     return {"learned": learned, "malformed": malformed, "model_version": policy.model_version,
-            "namespaces": namespaces, "output": str(output) if output else None}
+            "namespaces": sorted(namespaces), "output": str(output) if output else None}

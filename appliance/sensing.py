@@ -9,8 +9,6 @@ stores each featurizer's newest features under its namespace. Triggers and ``POS
 >>> config = AppConfig.model_validate({"policy": {"actions": [{"id": "on"}, {"id": "off"}]},
 ...     "sources": [{"type": "synthetic_video", "id": "cam", "width": 64, "height": 48, "realtime": False}],
 ...     "featurizers": [{"type": "video", "source": "cam"}]})
->>> context_namespaces(config)
-['video']
 >>> sensing = Sensing(config.sources, config.featurizers)
 >>> sensing.start()
 >>> while not sensing.context(): new = sensing.step()
@@ -37,7 +35,6 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Sequence
 
-from appliance.config import AppConfig
 from appliance.features import Features
 
 if TYPE_CHECKING:
@@ -49,15 +46,6 @@ log = logging.getLogger(__name__)
 
 POLL_S = 0.05
 """Longest a step waits for a new window or frame (sources that have one are read at once)."""
-
-
-def context_namespaces(config: AppConfig) -> list[str]:
-    """The context's namespaces: the featurizers' with sources configured, else the simulated world's."""
-    if config.sources:
-        return [f.namespace for f in config.featurizers]
-    from appliance.worlds import build_world
-
-    return build_world(config.simulation).context_namespaces
 
 
 class Sensing:

@@ -17,7 +17,7 @@ from typing import Any
 from appliance.assemble import open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
-from appliance.config.simulation import DelayConfig
+from appliance.config.simulation import DelayConfig, SimulationConfig
 from appliance.worlds import best_action, build_world
 
 
@@ -39,7 +39,7 @@ def draw_delay(config: DelayConfig, rng: random.Random) -> float:
 
 
 def simulate(config: AppConfig, events: int, log_dir: Path) -> dict[str, Any]:
-    sim = config.simulation
+    sim = config.simulation or SimulationConfig()
     world = build_world(sim)
     clock = FakeClock(1_700_000_000.0)
     counter = itertools.count()
@@ -85,7 +85,7 @@ def simulate(config: AppConfig, events: int, log_dir: Path) -> dict[str, Any]:
     return {
         "world": sim.world, "seed": sim.seed, "events": events,
         "avg_reward": chosen / n, "oracle_avg_reward": oracle / n, "random_avg_reward": uniform / n,
-        "joined_avg_reward": loop.reward_sum / max(loop.learned, 1),
+        "joined_avg_reward": loop.learner.baseline.averages()[0],
         "late_rewards": stats.late, "default_rewards": stats.defaulted, "duplicate_rewards": stats.duplicates,
         "missing_rewards": missing, "overflow": stats.overflow, "learned": loop.learned,
         "events_per_s": events / elapsed if elapsed > 0 else None, "seconds": elapsed,

@@ -8,11 +8,10 @@ report the error in ``stats()`` and reconnect with backoff.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+from featurizers.config.sources import Kind
 from featurizers.samples import Sample
-
-Kind = Literal["audio", "video"]
 
 
 @runtime_checkable

@@ -22,7 +22,14 @@ import os
 
 from pydantic import TypeAdapter, ValidationError
 
-from featurizers.config import SourceConfig
+from featurizers.config import (
+    AudioDeviceSourceConfig,
+    AudioFileSourceConfig,
+    Picamera2SourceConfig,
+    SourceConfig,
+    V4l2SourceConfig,
+    VideoFileSourceConfig,
+)
 from featurizers.errors import DeviceNotFoundError, SpecError
 
 EXAMPLES = ("audio:default", "audio:pulse", "audio:file:PATH", "audio:synthetic", "video:file:PATH",
@@ -77,17 +84,17 @@ def check_available(config: SourceConfig) -> None:
     """Raise :class:`DeviceNotFoundError` (naming what is present) when the device is not there."""
     from featurizers import devices
 
-    if config.type in ("audio_file", "video_file") and not os.path.isfile(config.path):
+    if isinstance(config, (AudioFileSourceConfig, VideoFileSourceConfig)) and not os.path.isfile(config.path):
         raise DeviceNotFoundError(f"file {config.path!r} not found; check the path")
-    if config.type == "audio_device":
+    if isinstance(config, AudioDeviceSourceConfig):
         from featurizers.sources.audio_device import import_sounddevice, resolve_input
 
         resolve_input(import_sounddevice(), config.device)
-    if config.type == "v4l2" and not os.path.exists(config.device):
+    if isinstance(config, V4l2SourceConfig) and not os.path.exists(config.device):
         nodes = [c["path"] for c in devices.list_v4l2()]
         raise DeviceNotFoundError(f"camera {config.device!r} not found; video devices present: "
                                   f"{', '.join(nodes) or '(none)'}")
-    if config.type == "picamera2":
+    if isinstance(config, Picamera2SourceConfig):
         cams = devices.list_libcamera()
         if config.camera >= len(cams):
             present = ", ".join(f"{c['index']}:{c['model']}" for c in cams) or "(none: picamera2 not installed " \

@@ -51,7 +51,9 @@ def _closed_loop(workload: LightWorkload, warmup: int) -> dict[str, Any]:
             """One decision through to the actuator (µs), then the person's reward, if any."""
             context = workload.contexts[i]
             features_ready = time.monotonic()
-            decision, _ = loop.decide(context)
+            decision, ticket = loop.decide(context)
+            ticket.wait()
+            loop.bus.flush()  # the actuator acts on the bus's thread once the decision is durable
             applied = lamp.calls.pop()  # stamped when the colour was set; taken out so the record does not grow
             latency = 1e6 * (applied.at - features_ready)
             reward = world.reward(context, decision.action, i, person)

@@ -124,13 +124,10 @@ def bench_dsjson(quick: bool) -> dict[str, Any]:
 
 def _trained_policy(n: int) -> Any:
     """A VW policy on the light world after learning ``n`` events (a model of realistic size)."""
-    from appliance.assemble import policy_config
+    from appliance.assemble import build_policy
     from appliance.config import AppConfig
-    from appliance.policy.vw import VWPolicy
-    from appliance.worlds import LightWorld
 
-    world = LightWorld()
-    policy = VWPolicy(policy_config(AppConfig(), world), world.context_namespaces)
+    policy = build_policy(AppConfig().effective_policy())
     workload = light_workload(n)
     for i, (context, reward) in enumerate(zip(workload.contexts, workload.rewards)):
         policy.learn(JoinedEvent(policy.decide(context, f"e{i}", 0.0), reward, "on_time", 1, 0.0))

@@ -146,7 +146,7 @@ def bench_wal(quick: bool) -> dict[str, Any]:
 
     n = 160 if quick else 2000
     contexts = light_workload(n).contexts
-    policy = UniformPolicy(["warm", "cool", "red", "blue"])
+    policy = UniformPolicy.of(["warm", "cool", "red", "blue"])
     decisions = [policy.decide(c, f"e{i}", 0.0) for i, c in enumerate(contexts)]
 
     def writers(submit: Callable[[Any], Callable[[], object]]) -> float:

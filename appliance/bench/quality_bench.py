@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from appliance.bench.measure import compared, summarize
-from appliance.config import AppConfig
+from appliance.config import AppConfig, SimulationConfig
 from appliance.features import Features
 from appliance.worlds import WORLDS, World, best_action, build_world
 
@@ -111,7 +111,7 @@ Runner = Callable[[AppConfig, int], tuple[float, float]]
 
 def run_baseline(config: AppConfig, events: int, make: Callable[[World, int], Baseline]) -> tuple[float, float]:
     """A baseline on the stream ``wabbit simulate`` makes (same contexts, same reward generator seed)."""
-    sim = config.simulation
+    sim = config.simulation or SimulationConfig()
     world = build_world(sim)  # a fresh world with the same seed draws the same contexts
     policy = make(world, sim.seed)
     rng = random.Random(sim.seed + 1)

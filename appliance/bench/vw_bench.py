@@ -64,8 +64,7 @@ def light_workload(n: int, seed: int = 11) -> LightWorkload:
     >>> w.lines(0, labelled=True)[0].startswith("shared |audio level:"), w.actions
     (True, ('warm', 'cool', 'red', 'blue'))
     """
-    from appliance.assemble import policy_config
-    from appliance.config import AppConfig
+    from appliance.config import AppConfig, VWPolicyConfig
     from appliance.policy.vw import vw_arguments
     from appliance.worlds import LightWorld
 
@@ -75,9 +74,9 @@ def light_workload(n: int, seed: int = 11) -> LightWorkload:
     chosen = [rng.randrange(len(world.actions)) for _ in range(n)]
     rewards = [float(rng.random() < world.expected_reward(c, world.actions[a].id, i))
                for i, (c, a) in enumerate(zip(contexts, chosen))]
-    pconfig = policy_config(AppConfig(), world)
-    return LightWorkload(contexts, chosen, rewards, vw_arguments(pconfig, world.context_namespaces),
-                         {a.id: a.vw_features() for a in pconfig.actions})
+    pconfig = AppConfig().effective_policy()
+    assert isinstance(pconfig, VWPolicyConfig)
+    return LightWorkload(contexts, chosen, rewards, vw_arguments(pconfig), pconfig.action_features())
 
 
 # An operation runs once over every decision of the workload on one workspace and returns µs per example.

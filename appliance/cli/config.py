@@ -27,11 +27,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "schema":
         print(json.dumps(json_schema(), indent=2))
     else:
-        from appliance.assemble import policy_config
-        from appliance.worlds import build_world
-
         config = AppConfig()
-        config.policy = policy_config(config, build_world(config.simulation))
+        config.policy = config.effective_policy()
         print("# Raspberry Wabbit config. Every section is optional; without a file the daemon runs this.\n")
         print(render(config), end="")
     return 0

@@ -37,7 +37,6 @@ def _configs(args: argparse.Namespace) -> tuple[Any, list[Any]]:
     from pydantic import TypeAdapter, ValidationError
 
     from featurizers import FeaturizerConfig, FeaturizerError, SourceConfig, check_available, parse_source_spec
-    from featurizers.config import source_kind
 
     try:
         source = parse_source_spec(args.source)
@@ -51,7 +50,7 @@ def _configs(args: argparse.Namespace) -> tuple[Any, list[Any]]:
         check_available(source)
     except (FeaturizerError, ValidationError) as err:
         raise UsageError(str(err).splitlines()[0]) from None
-    kind = source_kind(source)
+    kind = source.kind
     names = args.featurizer or [_DEFAULT_FEATURIZER[kind]]
     featurizers = []
     for name in names:

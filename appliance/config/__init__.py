@@ -1,8 +1,8 @@
 """One pydantic tree for the whole appliance, loaded from YAML.
 
 >>> cfg = load_config_text("join:\\n  reward_wait_s: 30\\n")
->>> cfg.join.reward_wait_s, cfg.simulation.world
-(30.0, 'light')
+>>> cfg.join.reward_wait_s, cfg.effective_policy().type
+(30.0, 'vw')
 >>> load_config_text("join:\\n  reward_wait: 30\\n", "my.yaml")
 Traceback (most recent call last):
 ...
@@ -20,7 +20,8 @@ from appliance.config.actuators import ActuatorConfig
 from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
 from appliance.config.feedback import FeedbackConfig
 from appliance.config.join import JoinConfig
-from appliance.config.policy import ActionConfig, PolicyConfig
+from appliance.config.observers import ObserverConfig
+from appliance.config.policy import ActionConfig, PolicyConfig, PolicyConfigBase, VWPolicyConfig
 from appliance.config.sensing import (
     FEATURIZERS_DESCRIPTION,
     SOURCES_DESCRIPTION,
@@ -42,12 +43,15 @@ __all__ = [
     "FeaturizerConfig",
     "AppConfig",
     "JoinConfig",
+    "ObserverConfig",
     "PolicyConfig",
+    "PolicyConfigBase",
     "ServerConfig",
     "SimulationConfig",
     "SourceConfig",
     "StorageConfig",
     "TriggersConfig",
+    "VWPolicyConfig",
     "json_schema",
     "load_config",
     "load_config_text",
@@ -58,13 +62,16 @@ class AppConfig(StrictModel):
     """The whole appliance. Every section is optional; nothing at all means: simulated devices."""
 
     policy: PolicyConfig | None = Field(
-        None, description="Actions and exploration. Empty: the simulated world's actions with the default exploration.",
+        None, description="The policy (`type`: vw by default), its actions and exploration. Empty: the simulated world's "
+        "actions with the default exploration.",
     )
     join: JoinConfig = Field(default_factory=JoinConfig, description="How decisions wait for and combine rewards.")
     storage: StorageConfig = Field(default_factory=StorageConfig, description="Write-ahead log, event log and checkpoints.")
     server: ServerConfig = Field(default_factory=ServerConfig, description="Where the API and dashboard listen.")
-    simulation: SimulationConfig = Field(
-        default_factory=SimulationConfig, description="The simulated world used when no devices are configured.",
+    simulation: SimulationConfig | None = Field(
+        default_factory=SimulationConfig, description="The simulated world that gives contexts (and, without feedback "
+        "sources, rewards) when no sources are configured. null: no world; decisions come only from the API and the "
+        "triggers (a plain decision service), and `policy.actions` must be set.",
     )
     sources: list[SourceConfig] = Field(default_factory=list, max_length=16, description=SOURCES_DESCRIPTION)
     featurizers: list[FeaturizerConfig] = Field(
@@ -80,6 +87,11 @@ class AppConfig(StrictModel):
     feedback: list[FeedbackConfig] = Field(
         default_factory=list, max_length=64,
         description="Where rewards come from: buttons, digital sensors, MQTT, Fitbit (the API always takes rewards).",
+    )
+    observers: list[ObserverConfig] = Field(
+        default_factory=list, max_length=64,
+        description="Subscribers of the loop's events (decisions, rewards, joined events, model swaps), each on its own "
+        "thread with a bounded queue. Empty: none.",
     )
 
     @field_validator("sources")
@@ -113,11 +125,28 @@ class AppConfig(StrictModel):
     def _device_actions(self) -> "AppConfig":
         from appliance.devices import check_actions
 
+        if self.policy is None and self.simulation is None:
+            raise ValueError("simulation is null (no simulated world), so the actions must come from the config: add a "
+                             "`policy:` section with `actions:` (e.g. `actions: [{id: on}, {id: off}]`)")
         if self.policy is not None:
             problems = check_actions(self.actuators, self.feedback, [a.id for a in self.policy.actions])
             if problems:
                 raise ValueError("; ".join(problems))
         return self
+
+    def effective_policy(self) -> PolicyConfigBase:
+        """The configured policy, or the simulated world's actions with the settings that world suits."""
+        if self.policy is not None:
+            return self.policy
+        from pydantic import TypeAdapter
+
+        from appliance.worlds import build_world
+
+        assert self.simulation is not None  # checked by _device_actions
+        world = build_world(self.simulation)
+        policy: PolicyConfigBase = TypeAdapter(PolicyConfig).validate_python(
+            {"actions": [a.model_dump(by_alias=True) for a in world.actions], "seed": self.simulation.seed, **world.policy_hints})
+        return policy
 
 
 def load_config_text(text: str, source: str = "<config>") -> AppConfig:

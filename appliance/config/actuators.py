@@ -12,11 +12,12 @@ Every actuator maps action ids to an effect; an action it does not map sends it 
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from appliance.config.base import StrictModel
+from appliance.registry import KindOf
 
 Pin = Annotated[int | str, Field(description="A GPIO pin: BCM number (17) or gpiozero name ('GPIO17', 'BOARD11').")]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -32,7 +33,13 @@ def _check_pin(value: int | str) -> int | str:
     return value
 
 
-class _Base(StrictModel):
+class ActuatorConfigBase(StrictModel):
+    """What every actuator's config has: a ``type``, a name, how long an effect holds, and the pins it drives."""
+
+    example: ClassVar[dict[str, Any]] = {}
+    """Values for the required fields, for the contract test and the docs."""
+
+    type: str = Field(description="The kind of actuator.")
     name: str = Field(default="", max_length=64, description="Name shown in stats and logs; empty: `<type>-<index>`.")
     hold_s: float | None = Field(
         default=None, gt=0.0, le=86400.0,
@@ -43,12 +50,24 @@ class _Base(StrictModel):
     def mapped_actions(self) -> set[str]:
         """The action ids this actuator gives an effect (others send it to its safe state)."""
 
+    def gpio_pins(self) -> tuple[int | str, ...]:
+        """The GPIO pins it drives (none for networked kinds): a GPIO kind needs the pin factory."""
+        return ()
 
-class _Gpio(_Base):
+
+class _OnePin(ActuatorConfigBase):
+    example: ClassVar[dict[str, Any]] = {"pin": 17}
+
     pin: Pin = Field(description="GPIO pin (BCM number or gpiozero name).")
-    active_high: bool = Field(default=True, description="True: the pin goes high to switch the device on.")
 
     _pin = field_validator("pin")(_check_pin)
+
+    def gpio_pins(self) -> tuple[int | str, ...]:
+        return (self.pin,)
+
+
+class _Gpio(_OnePin):
+    active_high: bool = Field(default=True, description="True: the pin goes high to switch the device on.")
 
 
 class LEDConfig(_Gpio):
@@ -68,8 +87,10 @@ class PWMLEDConfig(_Gpio):
         return set(self.values)
 
 
-class RGBLEDConfig(_Base):
+class RGBLEDConfig(ActuatorConfigBase):
     type: Literal["rgb_led"] = Field(default="rgb_led", description="A full-colour LED (gpiozero RGBLED); colours are actions.")
+    example: ClassVar[dict[str, Any]] = {"pins": [17, 27, 22]}
+
     pins: tuple[Pin, Pin, Pin] = Field(description="Red, green and blue pins.")
     active_high: bool = Field(default=True, description="True for a common-cathode LED, false for common-anode.")
     colours: dict[str, Colour] = Field(default_factory=dict, description="Colour (red, green, blue; each 0-1) per action; other actions: off.")
@@ -86,6 +107,9 @@ class RGBLEDConfig(_Base):
     def mapped_actions(self) -> set[str]:
         return set(self.colours)
 
+    def gpio_pins(self) -> tuple[int | str, ...]:
+        return self.pins
+
 
 class BuzzerConfig(_Gpio):
     type: Literal["buzzer"] = Field(default="buzzer", description="An active buzzer (gpiozero Buzzer).")
@@ -95,15 +119,13 @@ class BuzzerConfig(_Gpio):
         return set(self.on)
 
 
-class TonalBuzzerConfig(_Base):
+class TonalBuzzerConfig(_OnePin):
     type: Literal["tonal_buzzer"] = Field(default="tonal_buzzer", description="A passive buzzer playing a tone per action (gpiozero TonalBuzzer).")
     pin: Pin = Field(description="GPIO pin (BCM number or gpiozero name); needs PWM.")
     tones: dict[str, str | Annotated[float, Field(ge=20.0, le=20_000.0)]] = Field(
         default_factory=dict, description="Tone per action: a note ('A4', 'C#5') or a frequency in Hz; other actions: silent.",
     )
     octaves: int = Field(default=1, ge=1, le=4, description="Octaves either side of A4 the buzzer may play (gpiozero's octaves).")
-
-    _pin = field_validator("pin")(_check_pin)
 
     def mapped_actions(self) -> set[str]:
         return set(self.tones)
@@ -117,7 +139,7 @@ class RelayConfig(_Gpio):
         return set(self.on)
 
 
-class ServoConfig(_Base):
+class ServoConfig(_OnePin):
     type: Literal["servo"] = Field(default="servo", description="A servo by position -1..1 (gpiozero Servo); safe state: pulses stop.")
     pin: Pin = Field(description="GPIO pin (BCM number or gpiozero name); needs PWM.")
     values: dict[str, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(
@@ -126,13 +148,11 @@ class ServoConfig(_Base):
     min_pulse_width_s: float = Field(default=0.001, gt=0.0, le=0.01, description="Pulse width of the minimum position in seconds.")
     max_pulse_width_s: float = Field(default=0.002, gt=0.0, le=0.01, description="Pulse width of the maximum position in seconds.")
 
-    _pin = field_validator("pin")(_check_pin)
-
     def mapped_actions(self) -> set[str]:
         return set(self.values)
 
 
-class AngularServoConfig(_Base):
+class AngularServoConfig(_OnePin):
     type: Literal["angular_servo"] = Field(default="angular_servo", description="A servo by angle (gpiozero AngularServo); safe state: pulses stop.")
     pin: Pin = Field(description="GPIO pin (BCM number or gpiozero name); needs PWM.")
     angles: dict[str, Annotated[float, Field(ge=-360.0, le=360.0)]] = Field(
@@ -141,13 +161,11 @@ class AngularServoConfig(_Base):
     min_angle: float = Field(default=-90.0, ge=-360.0, le=360.0, description="Angle at the minimum pulse width.")
     max_angle: float = Field(default=90.0, ge=-360.0, le=360.0, description="Angle at the maximum pulse width.")
 
-    _pin = field_validator("pin")(_check_pin)
-
     def mapped_actions(self) -> set[str]:
         return set(self.angles)
 
 
-class MQTTActuatorConfig(_Base):
+class MQTTActuatorConfig(ActuatorConfigBase):
     type: Literal["mqtt"] = Field(default="mqtt", description="Publish each decision to an MQTT broker (QoS 1, JSON with the event id).")
     host: str = Field(default="127.0.0.1", min_length=1, max_length=255, description="Broker host.")
     port: int = Field(default=1883, ge=1, le=65535, description="Broker TCP port.")
@@ -168,8 +186,10 @@ class MQTTActuatorConfig(_Base):
         return set(self.topics) | set(self.payloads)
 
 
-class WebhookActuatorConfig(_Base):
+class WebhookActuatorConfig(ActuatorConfigBase):
     type: Literal["webhook"] = Field(default="webhook", description="POST each decision as JSON to a URL, from a worker thread.")
+    example: ClassVar[dict[str, Any]] = {"url": "http://127.0.0.1:8123/api/webhook/wabbit"}
+
     url: str = Field(min_length=1, max_length=2048, description="URL that receives the POST (http or https, any host).")
     headers: dict[str, str] = Field(default_factory=dict, description="Extra HTTP headers (e.g. Authorization).")
     payloads: dict[str, JSONValue] = Field(default_factory=dict, description="Extra JSON per action, sent as the body's `payload` key.")
@@ -190,14 +210,5 @@ class WebhookActuatorConfig(_Base):
         return set(self.payloads)
 
 
-ActuatorConfig = Annotated[
-    Union[
-        LEDConfig, PWMLEDConfig, RGBLEDConfig, BuzzerConfig, TonalBuzzerConfig, RelayConfig, ServoConfig,
-        AngularServoConfig, MQTTActuatorConfig, WebhookActuatorConfig,
-    ],
-    Field(discriminator="type"),
-]
-"""One actuator; the ``type`` key picks the kind."""
-
-GPIO_TYPES = frozenset({"led", "pwm_led", "rgb_led", "buzzer", "tonal_buzzer", "relay", "servo", "angular_servo"})
-"""Kinds that need a gpiozero pin factory."""
+ActuatorConfig = Annotated[ActuatorConfigBase, KindOf("actuators")]
+"""One actuator; the ``type`` key picks the kind (built in, or added by a plug-in)."""

@@ -12,12 +12,14 @@ appliance.errors.ConfigError: demo.yaml:1: rate: Input should be greater than or
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from appliance.errors import ConfigError
+from appliance.registry import KindOf
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -28,35 +30,58 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
 
-def _node_at(node: yaml.Node | None, loc: tuple[int | str, ...]) -> yaml.Node | None:
-    """The YAML node that ``loc`` (a pydantic error location) names: the key of the last mapping step."""
+def _unwrap(annotation: Any) -> tuple[Any, ...]:
+    """The types ``annotation`` may hold a value of: a model, ``list[...]``, or the members of a union (a
+    registry-backed kind union: every kind's config), with ``None`` and ``Annotated`` metadata left out."""
+    if get_origin(annotation) is Annotated:
+        base, *metadata = get_args(annotation)
+        kinds = [m for m in metadata if isinstance(m, KindOf)]
+        if kinds:
+            return tuple(k.config_class() for k in kinds[0].registry.kinds(kinds[0].role).values())
+        return _unwrap(base)
+    if get_origin(annotation) in (Union, UnionType):
+        return tuple(t for arg in get_args(annotation) if arg is not type(None) for t in _unwrap(arg))
+    return (annotation,)
+
+
+def _step(types: tuple[Any, ...], part: int | str) -> tuple[tuple[Any, ...], str | None, bool]:
+    """Follow one part of an error location: (the types below it, the field's description, whether it is a
+    union's tag, which names a kind and does not appear in the YAML)."""
+    if isinstance(part, int):
+        return tuple(t for x in types if get_origin(x) is list for t in _unwrap(get_args(x)[0])), None, False
+    models = [t for t in types if isinstance(t, type) and issubclass(t, BaseModel)]
+    tagged = [m for m in models if (t := m.model_fields.get("type")) is not None and t.default == part]
+    if tagged and len(models) > 1:  # a union: pydantic names the member it tried
+        return tuple(tagged), None, True
+    for model in models:
+        field = model.model_fields.get(part)
+        if field is not None:
+            inner = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+            return _unwrap(inner), field.description, False
+    return tuple(tagged), None, bool(tagged)
+
+
+def locate(model: type[BaseModel], root: yaml.Node | None, loc: tuple[int | str, ...]) -> tuple[str, yaml.Node | None, str]:
+    """Where a pydantic error location is: its dotted path (without union tags), the YAML node (the key of the
+    last mapping step, or the mapping that lacks a missing key) and the description of the field it ends on."""
+    types: tuple[Any, ...] = (model,)
+    node, path, description, found = root, [], "", True
     for depth, part in enumerate(loc):
-        last = depth == len(loc) - 1
+        types, field_description, tag = _step(types, part)
+        if tag:
+            continue
+        description = field_description or ""
+        path.append(str(part))
+        if not found:
+            continue
         if isinstance(node, yaml.MappingNode):
             pairs = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)]
-            if not pairs:
-                return node  # a missing key: point at the mapping that lacks it
-            node = pairs[0][0] if last else pairs[0][1]
+            found = bool(pairs)  # a missing key: point at the mapping that lacks it
+            if pairs:
+                node = pairs[0][0] if depth == len(loc) - 1 else pairs[0][1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
-        # other parts (a union's tag name) do not appear in the YAML: stay on this node
-    return node
-
-
-def _field_description(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
-    """The description of the field ``loc`` ends on, as a hint on what the value means ("" if unknown)."""
-    current: Any = model
-    description = ""
-    for part in loc:
-        fields = getattr(current, "model_fields", None)
-        if isinstance(part, int) or fields is None:
-            continue  # list indexes and union tags do not name fields
-        if part not in fields:
-            return ""
-        description = fields[part].description or ""
-        annotation = fields[part].annotation
-        current = annotation if isinstance(annotation, type) else None
-    return description
+    return ".".join(path) or "(top level)", node, description
 
 
 def format_validation_error(
@@ -65,16 +90,13 @@ def format_validation_error(
     """One line per problem: ``FILE:LINE: dotted.path: message (got VALUE). What the field is.``"""
     lines = []
     for problem in err.errors():
-        loc = tuple(problem["loc"])
-        node = _node_at(root, loc)
+        path, node, hint = locate(model, root, tuple(problem["loc"]))
         line = f":{node.start_mark.line + 1}" if node is not None else ""
-        path = ".".join(str(p) for p in loc) or "(top level)"
         message = problem["msg"]
         if problem["type"] == "extra_forbidden":
             message = "unknown key; remove it or check its spelling (`wabbit config schema` lists the keys)"
         got = problem.get("input")
         shown = "" if problem["type"] in ("extra_forbidden", "missing") or isinstance(got, (dict, list)) else f" (got {got!r})"
-        hint = _field_description(model, loc)
         lines.append(f"{source}{line}: {path}: {message}{shown}." + (f" {hint}" if hint else ""))
     return "\n".join(lines).replace("..", ".")
 

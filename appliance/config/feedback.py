@@ -15,12 +15,13 @@ if set), unless the signal names its event id.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from appliance.config.actuators import Pin, _check_pin
 from appliance.config.base import StrictModel
+from appliance.registry import KindOf
 
 Bound = Annotated[float, Field(ge=-1e9, le=1e9)]
 
@@ -55,7 +56,13 @@ class Transform(StrictModel):
         return round(value, 12)
 
 
-class _Mapping(StrictModel):
+class FeedbackConfigBase(StrictModel):
+    """What every feedback source's config has: a ``type``, a name, and its reward mapping."""
+
+    example: ClassVar[dict[str, Any]] = {}
+    """Values for the required fields, for the contract test and the docs."""
+
+    type: str = Field(description="The kind of feedback source.")
     name: str = Field(default="", max_length=64, description="Name shown in stats and logs; empty: `<type>-<index>`.")
     transform: Transform = Field(default_factory=lambda: Transform(), description="How the raw signal becomes the reward.")
     attribution_window_s: float = Field(
@@ -66,8 +73,14 @@ class _Mapping(StrictModel):
         default=None, max_length=256, description="Only decisions of these actions receive this source's rewards; empty: all.",
     )
 
+    def gpio_pins(self) -> tuple[int | str, ...]:
+        """The GPIO pins it reads (none for networked kinds): a GPIO kind needs the pin factory."""
+        return ()
 
-class _GpioInput(_Mapping):
+
+class _GpioInput(FeedbackConfigBase):
+    example: ClassVar[dict[str, Any]] = {"pin": 2}
+
     pin: Pin = Field(description="GPIO pin (BCM number or gpiozero name).")
     pull_up: bool | None = Field(
         default=True, description="True: internal pull-up, pressed/active pulls the pin low; false: pull-down; null: floating (set active_high).",
@@ -76,6 +89,9 @@ class _GpioInput(_Mapping):
     bounce_s: float | None = Field(default=0.02, ge=0.0, le=10.0, description="Debounce time in seconds; empty: none.")
 
     _pin = field_validator("pin")(_check_pin)
+
+    def gpio_pins(self) -> tuple[int | str, ...]:
+        return (self.pin,)
 
     @model_validator(mode="after")
     def _floating(self) -> "_GpioInput":
@@ -100,7 +116,7 @@ class DigitalSensorConfig(_GpioInput):
     cooldown_s: float = Field(default=0.0, ge=0.0, le=86400.0, description="Ignore activations this soon after a counted one (PIR retriggers).")
 
 
-class MQTTFeedbackConfig(_Mapping):
+class MQTTFeedbackConfig(FeedbackConfigBase):
     type: Literal["mqtt"] = Field(default="mqtt", description="Rewards from an MQTT topic: JSON {\"event_id\"?: str, \"reward\": number}.")
     host: str = Field(default="127.0.0.1", min_length=1, max_length=255, description="Broker host.")
     port: int = Field(default=1883, ge=1, le=65535, description="Broker TCP port.")
@@ -109,7 +125,9 @@ class MQTTFeedbackConfig(_Mapping):
     client_id: str = Field(default="", max_length=64, description="MQTT client id; empty: a random one.")
 
 
-class FitbitConfig(_Mapping):
+class FitbitConfig(FeedbackConfigBase):
+    example: ClassVar[dict[str, Any]] = {"token": "an-oauth2-access-token"}
+
     type: Literal["fitbit"] = Field(default="fitbit", description="Heart rate or steps from the Fitbit Web API turned into a reward.")
     metric: Literal["heart_rate", "steps"] = Field(default="heart_rate", description="Which intraday series is polled.")
     base_url: str = Field(default="https://api.fitbit.com", min_length=1, max_length=2048, description="Web API root (tests use a loopback server).")
@@ -130,11 +148,5 @@ class FitbitConfig(_Mapping):
         return url.rstrip("/")
 
 
-FeedbackConfig = Annotated[
-    Union[ButtonConfig, DigitalSensorConfig, MQTTFeedbackConfig, FitbitConfig],
-    Field(discriminator="type"),
-]
-"""One feedback source; the ``type`` key picks the kind."""
-
-GPIO_TYPES = frozenset({"button", "digital_sensor"})
-"""Kinds that need a gpiozero pin factory."""
+FeedbackConfig = Annotated[FeedbackConfigBase, KindOf("feedback")]
+"""One feedback source; the ``type`` key picks the kind (built in, or added by a plug-in)."""

@@ -1,6 +1,6 @@
-"""The ``policy:`` section: actions, exploration and Vowpal Wabbit options.
+"""The ``policy:`` section: the kind of policy, its actions, and for ``vw`` the exploration and Vowpal Wabbit options.
 
->>> cfg = PolicyConfig.model_validate({"actions": [{"id": "warm"}, {"id": "cool"}]})
+>>> cfg = VWPolicyConfig.model_validate({"actions": [{"id": "warm"}, {"id": "cool"}]})
 >>> cfg.exploration.vw_args()
 ['--squarecb', '--gamma_scale', '10.0', '--gamma_exponent', '0.5']
 >>> SquareCB(gamma_scale=10).vw_args()
@@ -9,12 +9,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
 from appliance.config.base import StrictModel
 from appliance.features import Features, check_features, check_vw_name
+from appliance.registry import KindOf
 
 # Options that read or write files, open sockets, or replace the reduction the appliance is built on.
 FORBIDDEN_VW_OPTIONS = frozenset(
@@ -129,15 +130,43 @@ class ActionConfig(StrictModel):
         return self.features or {"Action": {self.id: 1.0}}
 
 
-class PolicyConfig(StrictModel):
+class PolicyConfigBase(StrictModel):
+    """What every policy's config has: a ``type`` (default ``vw``), the actions and a seed."""
+
+    example: ClassVar[dict[str, Any]] = {"actions": [{"id": "on"}, {"id": "off"}]}
+    """Values for the required fields, for the contract test and the docs."""
+
+    type: str = Field("vw", description="The kind of policy: `vw` (Vowpal Wabbit), `uniform` (random choices), or a plug-in's.")
     actions: list[ActionConfig] = Field(min_length=2, max_length=256, description="The actions the bandit chooses from.")
+    seed: int = Field(0, ge=0, le=2**31 - 1,
+                      description="Seed for the model and for sampling actions; the same seed and events give the same decisions.")
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "PolicyConfigBase":
+        ids = [a.id for a in self.actions]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"action ids must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+    def action_features(self) -> dict[str, Features]:
+        """Each action's features, in declared order."""
+        return {a.id: a.vw_features() for a in self.actions}
+
+
+class UniformPolicyConfig(PolicyConfigBase):
+    type: Literal["uniform"] = Field("uniform", description="Uniform random choices: the baseline every policy should beat.")
+
+
+class VWPolicyConfig(PolicyConfigBase):
+    type: Literal["vw"] = Field("vw", description="A Vowpal Wabbit contextual bandit (--cb_explore_adf).")
     exploration: Exploration = Field(
         default_factory=SquareCB, description="How the policy explores (a `type` key picks the algorithm); SquareCB by default.",
     )
     interactions: list[str] | Literal["auto"] = Field(
         "auto",
-        description="VW quadratic/cubic interactions by namespace first letters (e.g. ['aA', 'vA']); "
-        "`auto` crosses every context namespace with every action namespace.",
+        description="VW quadratic/cubic interactions by namespace first letters (e.g. ['aA', 'vA']); `auto` crosses "
+        "every context namespace that reaches the policy (simulated, sensed, or sent to the API) with every action namespace.",
     )
     learning_rate: float = Field(0.5, gt=0.0, le=100.0, description="VW learning rate (-l).")
     power_t: float = Field(0.5, ge=0.0, le=1.0, description="Learning-rate decay (VW --power_t); 0 keeps adapting forever, for drifting worlds.")
@@ -148,7 +177,6 @@ class PolicyConfig(StrictModel):
         description="Pending decisions that keep their parsed VW example (about 30 KB each) until learned; older "
         "ones give it back and are rebuilt from their context when learned (about 2 µs). Bounds memory: 1024 is about 30 MB.",
     )
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for VW and for sampling actions; the same seed and events give the same decisions.")
     vw_args: list[str] = Field(
         default_factory=list,
         description="Extra VW options passed through (e.g. ['--l2', '1e-6']). Options that touch files, "
@@ -173,10 +201,6 @@ class PolicyConfig(StrictModel):
                     raise ValueError(f"interaction {term!r} must be 2 or 3 namespace first letters, e.g. 'aA'")
         return value
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> "PolicyConfig":
-        ids = [a.id for a in self.actions]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"action ids must be unique; repeated: {', '.join(duplicates)}")
-        return self
+
+PolicyConfig = Annotated[PolicyConfigBase, KindOf("policies", default="vw")]
+"""The ``policy:`` section; the ``type`` key picks the kind (``vw`` when it is left out)."""

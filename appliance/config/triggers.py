@@ -17,25 +17,36 @@ events
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from appliance.config.actuators import Pin, _check_pin
 from appliance.config.base import StrictModel
+from appliance.registry import KindOf
 
 FEATURE_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
 
 
-class _Event(StrictModel):
+class EventTriggerConfigBase(StrictModel):
+    """What every event trigger's config has: a ``type``, a name and a refractory time."""
+
+    example: ClassVar[dict[str, Any]] = {}
+    """Values for the required fields, for the contract test and the docs."""
+
+    type: str = Field(description="The kind of trigger.")
     name: str = Field(default="", max_length=64, description="Name shown in stats and logs; empty: `<type>-<index>`.")
     min_interval_s: float = Field(
         default=0.0, ge=0.0, le=86400.0,
         description="Refractory time: after firing, the trigger stays quiet for this many seconds.",
     )
 
+    def gpio_pins(self) -> tuple[int | str, ...]:
+        """The GPIO pins it watches (none for feature triggers): a GPIO kind needs the pin factory."""
+        return ()
 
-class _FeatureThreshold(_Event):
+
+class FeatureThresholdConfig(EventTriggerConfigBase):
     """A featurizer's feature crossing a threshold (the shared shape of sound_onset and motion)."""
 
     namespace: str = Field(pattern=FEATURE_PATTERN, description="Namespace of the featurizer whose feature is watched.")
@@ -48,7 +59,7 @@ class _FeatureThreshold(_Event):
     )
 
 
-class SoundOnsetTriggerConfig(_FeatureThreshold):
+class SoundOnsetTriggerConfig(FeatureThresholdConfig):
     type: Literal["sound_onset"] = Field(default="sound_onset", description="Decide when the audio level rises (a clap, a voice).")
     namespace: str = Field(default="audio", pattern=FEATURE_PATTERN, description="Namespace of the audio featurizer.")
     feature: str = Field(
@@ -59,7 +70,7 @@ class SoundOnsetTriggerConfig(_FeatureThreshold):
     min_interval_s: float = Field(default=2.0, ge=0.0, le=86400.0, description="Refractory time after firing, in seconds.")
 
 
-class MotionTriggerConfig(_FeatureThreshold):
+class MotionTriggerConfig(FeatureThresholdConfig):
     type: Literal["motion"] = Field(default="motion", description="Decide when the camera sees motion.")
     namespace: str = Field(default="video", pattern=FEATURE_PATTERN, description="Namespace of the video featurizer.")
     feature: str = Field(
@@ -74,20 +85,22 @@ class MotionTriggerConfig(_FeatureThreshold):
     min_interval_s: float = Field(default=5.0, ge=0.0, le=86400.0, description="Refractory time after firing, in seconds.")
 
 
-class ButtonTriggerConfig(_Event):
+class ButtonTriggerConfig(EventTriggerConfigBase):
     type: Literal["button"] = Field(default="button", description="Decide when a push button (gpiozero Button) is pressed.")
+    example: ClassVar[dict[str, Any]] = {"pin": 4}
+
     pin: Pin = Field(description="GPIO pin (BCM number or gpiozero name); not one an actuator or feedback source uses.")
     pull_up: bool = Field(default=True, description="True: internal pull-up, a press pulls the pin low; false: pull-down.")
     bounce_s: float | None = Field(default=0.02, ge=0.0, le=10.0, description="Debounce time in seconds; empty: none.")
 
     _pin = field_validator("pin")(_check_pin)
 
+    def gpio_pins(self) -> tuple[int | str, ...]:
+        return (self.pin,)
 
-EventTriggerConfig = Annotated[
-    Union[SoundOnsetTriggerConfig, MotionTriggerConfig, ButtonTriggerConfig],
-    Field(discriminator="type"),
-]
-"""One event trigger; the ``type`` key picks the kind."""
+
+EventTriggerConfig = Annotated[EventTriggerConfigBase, KindOf("triggers")]
+"""One event trigger; the ``type`` key picks the kind (built in, or added by a plug-in)."""
 
 
 def trigger_name(config: EventTriggerConfig, index: int) -> str:

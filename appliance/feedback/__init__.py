@@ -1,4 +1,4 @@
-"""The ``FeedbackSource`` role: one file per kind, registered by the config's ``type`` key.
+"""The ``FeedbackSource`` role: one file per kind, registered by the config's ``type`` key in :mod:`appliance.registry`.
 
 >>> from gpiozero.pins.mock import MockFactory
 >>> from appliance.config.feedback import ButtonConfig
@@ -14,31 +14,19 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from appliance.config.feedback import GPIO_TYPES, FeedbackConfig
+from appliance.config.feedback import FeedbackConfigBase
 from appliance.feedback.base import BaseFeedback, FeedbackError, FeedbackSource, Rewarder, RewardTarget
 from appliance.feedback.fake import RecordingTarget, ScriptedFeedback
-from appliance.gpio import resolve_pin_factory
+from appliance.gpio import build_device
 
 __all__ = [
-    "KINDS", "BaseFeedback", "FeedbackError", "FeedbackSource", "RecordingTarget", "RewardTarget", "Rewarder",
+    "BaseFeedback", "FeedbackError", "FeedbackSource", "RecordingTarget", "RewardTarget", "Rewarder",
     "ScriptedFeedback", "build_feedback",
 ]
 
-KINDS: dict[str, str] = {
-    "button": "appliance.feedback.button:ButtonFeedback",
-    "digital_sensor": "appliance.feedback.digital_sensor:DigitalSensorFeedback",
-    "mqtt": "appliance.feedback.mqtt:MQTTFeedback",
-    "fitbit": "appliance.feedback.fitbit:FitbitFeedback",
-}
-"""``type`` key -> implementation (imported when used)."""
-
-
-def build_feedback(config: FeedbackConfig, name: str, pin_factory: Any = None) -> BaseFeedback:
-    """Build the source ``config`` describes; GPIO kinds use ``pin_factory``."""
-    module, cls = KINDS[config.type].split(":")
-    factory = resolve_pin_factory(pin_factory) if config.type in GPIO_TYPES else None
-    source: BaseFeedback = getattr(importlib.import_module(module), cls)(config, name, factory)
+def build_feedback(config: FeedbackConfigBase, name: str, pin_factory: Any = None) -> FeedbackSource:
+    """Build the source ``config`` describes (its kind from the registry); GPIO kinds use ``pin_factory``."""
+    source: FeedbackSource = build_device("feedback", config, name, pin_factory)
     return source

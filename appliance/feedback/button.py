@@ -32,8 +32,7 @@ class ButtonFeedback(GpioFeedback):
         self.device.when_released = self._released
 
     def _detach(self) -> None:
-        self.device.when_pressed = None
-        self.device.when_released = None
+        self._clear("when_pressed", "when_released")
 
     def _pressed(self) -> None:
         assert self.rewarder is not None

@@ -28,8 +28,7 @@ class DigitalSensorFeedback(GpioFeedback):
             self.device.when_deactivated = self._deactivated
 
     def _detach(self) -> None:
-        self.device.when_activated = None
-        self.device.when_deactivated = None
+        self._clear("when_activated", "when_deactivated")
 
     def _activated(self) -> None:
         with self._lock:

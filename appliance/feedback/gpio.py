@@ -41,7 +41,13 @@ class GpioFeedback(BaseFeedback, ABC):
 
     @abstractmethod
     def _detach(self) -> None:
-        """Remove the gpiozero callbacks this source installed."""
+        """Remove the gpiozero callbacks this source installed (see :meth:`_clear`)."""
+
+    def _clear(self, *callbacks: str) -> None:
+        """Set these gpiozero callbacks to None, those that were set (gpiozero warns about clearing an unset one)."""
+        for callback in callbacks:
+            if getattr(self.device, callback) is not None:
+                setattr(self.device, callback, None)
 
     def stats(self) -> dict[str, Any]:
         stats = super().stats()

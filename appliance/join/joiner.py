@@ -9,7 +9,7 @@ the wait ends it is joined with their aggregate (or the default reward). Rewards
 >>> from appliance.policy import UniformPolicy
 >>> clock = FakeClock(0.0)
 >>> joiner = Joiner(JoinConfig(reward_wait_s=10), clock)
->>> policy = UniformPolicy(["a", "b"])
+>>> policy = UniformPolicy.of(["a", "b"])
 >>> joiner.add(policy.decide({}, "e1", clock.time()))
 []
 >>> clock.advance(3); joiner.reward("e1", 1.0).status
@@ -114,9 +114,6 @@ class Joiner:
     @property
     def pending(self) -> int:
         return len(self._waiting)
-
-    def pending_decisions(self) -> list[Decision]:
-        return list(self._waiting.values())
 
     def rewards_of(self, event_id: str) -> list[Reward]:
         return list(self._rewards.get(event_id, ()))

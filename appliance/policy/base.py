@@ -66,10 +66,6 @@ class JoinedEvent:
     rewards_received: int
     joined_at: float
 
-    @property
-    def cost(self) -> float:
-        return -self.reward
-
 
 def offered_actions(requested: Sequence[str] | None, declared: tuple[str, ...]) -> tuple[str, ...]:
     """The actions a decision chooses among: ``requested`` (checked against ``declared``) or all declared.
@@ -113,6 +109,10 @@ class Policy(Protocol):
     def learn(self, event: JoinedEvent, action_features: Sequence[Features] | None = None) -> None:
         """Update the model with one joined event. ``action_features`` gives the actions' features when
         they are not the declared ones (an event replayed from a log written with other actions)."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """JSON-able facts for /api/status: the kind, its options, what it learned."""
         ...
 
     def save(self, path: Path) -> None:

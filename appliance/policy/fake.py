@@ -2,7 +2,7 @@
 
 Tests and the contract suite use it where Vowpal Wabbit itself is not the subject.
 
->>> policy = UniformPolicy(["a", "b"], seed=3)
+>>> policy = UniformPolicy.of(["a", "b"], seed=3)
 >>> d = policy.decide({}, event_id="e", timestamp=0.0)
 >>> d.pmf
 (0.5, 0.5)
@@ -16,21 +16,29 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
+from appliance.config.policy import ActionConfig, PolicyConfigBase, UniformPolicyConfig
 from appliance.errors import CheckpointError, UsageError
 from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
 
 
 class UniformPolicy:
-    def __init__(self, actions: Sequence[str], seed: int = 0) -> None:
-        if len(actions) < 2 or len(set(actions)) != len(actions):
-            raise UsageError("a policy needs at least two distinct actions")
-        self._actions = tuple(actions)
-        self._rng = random.Random(seed)
+    """Also the ``uniform`` policy kind: the random baseline every learning policy should beat."""
+
+    def __init__(self, config: PolicyConfigBase) -> None:
+        self._actions = tuple(a.id for a in config.actions)
+        self._rng = random.Random(config.seed)
         self._version = 0
         self.reward_sum = 0.0
+
+    @classmethod
+    def of(cls, actions: Sequence[str], seed: int = 0) -> UniformPolicy:
+        """A uniform policy over ``actions`` (ids), without writing a config."""
+        if len(actions) < 2 or len(set(actions)) != len(actions):
+            raise UsageError("a policy needs at least two distinct actions")
+        return cls(UniformPolicyConfig(actions=[ActionConfig(id=a) for a in actions], seed=seed))
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -51,6 +59,9 @@ class UniformPolicy:
     def learn(self, event: JoinedEvent, action_features: Sequence[Features] | None = None) -> None:
         self._version += 1
         self.reward_sum += event.reward
+
+    def stats(self) -> dict[str, Any]:
+        return {"type": "uniform", "reward_sum": self.reward_sum}
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"version": self._version, "reward_sum": self.reward_sum}))

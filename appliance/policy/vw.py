@@ -1,13 +1,15 @@
 """The Vowpal Wabbit policy: ``--cb_explore_adf`` on a ``vowpalwabbit.Workspace``.
 
->>> from appliance.config import PolicyConfig
->>> cfg = PolicyConfig.model_validate({"actions": [{"id": "on"}, {"id": "off"}], "seed": 1})
->>> policy = VWPolicy(cfg, context_namespaces=["room"])
+>>> from appliance.config import VWPolicyConfig
+>>> cfg = VWPolicyConfig.model_validate({"actions": [{"id": "on"}, {"id": "off"}], "seed": 1})
+>>> policy = VWPolicy(cfg)
 >>> d = policy.decide({"room": {"dark": 1.0}}, event_id="e1", timestamp=0.0)
 >>> d.action in ("on", "off"), round(sum(d.pmf), 6)
 (True, 1.0)
->>> vw_arguments(cfg, ["room"])[:4]
+>>> vw_arguments(cfg)[:4]
 ['--cb_explore_adf', '--quiet', '--random_seed', '1']
+>>> policy.stats()["interactions"]
+{'configured': 'auto', 'active': ['room x Action']}
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any, Sequence
 import vowpalwabbit
 from vowpalwabbit import pyvw
 
-from appliance.config.policy import PolicyConfig
+from appliance.config.policy import VWPolicyConfig
 from appliance.errors import UsageError
 from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
@@ -33,19 +35,29 @@ _predict = pyvw.pylibvw.vw.predict_multi  # straight to the native calls, past p
 _learn = pyvw.pylibvw.vw.learn_multi
 
 
-def interactions(config: PolicyConfig, context_namespaces: Sequence[str]) -> list[str]:
-    """Interaction terms: explicit ones, or every context namespace crossed with every action namespace."""
+def action_namespaces(config: VWPolicyConfig) -> list[str]:
+    """The namespaces the actions' features use, in order of appearance."""
+    return list(dict.fromkeys(ns for a in config.actions for ns in a.vw_features()))
+
+
+def interactions(config: VWPolicyConfig) -> list[str]:
+    """Interaction terms: explicit ones, or every namespace crossed with every action namespace.
+
+    ``auto`` uses VW's wildcard (``:c`` crosses every namespace an example has with ``c``), so a context
+    namespace nobody foresaw (one an application sends through the API) is crossed with the actions too.
+
+    >>> interactions(VWPolicyConfig.model_validate({"actions": [{"id": "a", "features": {"colour": {"a": 1}}}, {"id": "b"}]}))
+    [':c', ':A']
+    """
     if config.interactions != "auto":
         return list(config.interactions)
-    action_letters = sorted({ns[0] for a in config.actions for ns in a.vw_features()})
-    context_letters = sorted({ns[0] for ns in context_namespaces}) or [":"]  # ':' = any namespace
-    return [c + a for c in context_letters for a in action_letters if c != a]
+    return [":" + letter for letter in dict.fromkeys(ns[0] for ns in action_namespaces(config))]
 
 
-def vw_arguments(config: PolicyConfig, context_namespaces: Sequence[str]) -> list[str]:
+def vw_arguments(config: VWPolicyConfig) -> list[str]:
     args = ["--cb_explore_adf", "--quiet", "--random_seed", str(config.seed), "-b", str(config.bits)]
     args += ["--learning_rate", str(config.learning_rate), "--power_t", str(config.power_t), "--cb_type", config.cb_type]
-    for term in interactions(config, context_namespaces):
+    for term in interactions(config):
         args += ["--interactions", term]
     return args + config.exploration.vw_args() + list(config.vw_args)
 
@@ -53,8 +65,11 @@ def vw_arguments(config: PolicyConfig, context_namespaces: Sequence[str]) -> lis
 class VWPolicy:
     """Thread-safe: one lock guards the workspace."""
 
-    def __init__(self, config: PolicyConfig, context_namespaces: Sequence[str] = (), example_pool: int = 64) -> None:
-        self._args = vw_arguments(config, context_namespaces)
+    def __init__(self, config: VWPolicyConfig, example_pool: int = 64) -> None:
+        self._config = config
+        self._args = vw_arguments(config)
+        self._action_namespaces = action_namespaces(config)
+        self._context_namespaces: dict[str, None] = {}  # every namespace seen in a context, in order
         self._features = {a.id: a.vw_features() for a in config.actions}
         self._actions = tuple(self._features)
         self._rng = random.Random(config.seed)
@@ -88,6 +103,8 @@ class VWPolicy:
         self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
     ) -> Decision:
         offered = offered_actions(actions, self._actions)
+        if not context.keys() <= self._context_namespaces.keys():
+            self._context_namespaces.update(dict.fromkeys(context))
         with self._lock:
             builder = self._builder
             shared = builder.shared(context)
@@ -125,12 +142,18 @@ class VWPolicy:
             self._builder.release(shared)
             self._version += 1
 
-    def action_features(self, action: str) -> Features:
-        return self._features[action]
-
     def save(self, path: Path) -> None:
         with self._lock:
             self._vw.save(str(path))
+
+    def stats(self) -> dict[str, Any]:
+        """The VW options, and which namespace crossings are active (``auto``: those the contexts brought)."""
+        configured = self._config.interactions
+        if configured == "auto":
+            active = [f"{c} x {a}" for c in self._context_namespaces for a in self._action_namespaces if c[0] != a[0]]
+        else:
+            active = list(configured)
+        return {"type": "vw", "arguments": " ".join(self._args), "interactions": {"configured": configured, "active": active}}
 
     def load(self, path: Path, model_version: int) -> None:
         with self._lock:

@@ -1,17 +1,19 @@
 """Fan-out of loop events and stats snapshots to the dashboard's live streams (server-sent events).
 
-Producers are loop threads (a decision, a reward, a joined event) and the stats worker; each subscriber is
-one open ``/api/stream`` with its own bounded queue on the server's event loop. A slow client loses events
-(counted), never slows the loop down.
+While at least one ``/api/stream`` is open, the hub subscribes to the bus (decisions, rewards, joined events,
+stats snapshots) and hands each event, as JSON, to every stream's bounded queue on the server's event loop.
+A slow client loses events (counted), never slows the loop down; with no client open the hub costs nothing.
 
 >>> import asyncio
+>>> from appliance.events import ModelSwapped, StatsTaken
 >>> async def demo() -> list[object]:
-...     hub = EventHub()
+...     bus = EventBus()
+...     hub = EventHub(bus)
 ...     with hub.subscribe(asyncio.get_running_loop()) as sub:
-...         hub.publish("decision", {"action": "warm"})
+...         bus.publish(StatsTaken({"uptime_s": 1.0}))
 ...         return [await sub.get()]
 >>> asyncio.run(demo())
-[('decision', '{"action": "warm"}')]
+[('stats', '{"uptime_s": 1.0}')]
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ import json
 import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
+
+from appliance.bus import EventBus, Subscription
+from appliance.events import DecisionMade, EventJoined, RewardReceived, StatsTaken
+from appliance.loop.core import summary
 
 Item = tuple[str, str] | None
 
@@ -45,25 +51,35 @@ class Subscriber:
         return await self.queue.get()
 
 
+STREAMED = (DecisionMade, RewardReceived, EventJoined, StatsTaken)
+
+
+def stream_item(event: DecisionMade | RewardReceived | EventJoined | StatsTaken) -> tuple[str, dict[str, Any]]:
+    """The server-sent event (its name, its JSON body) for a loop event."""
+    if isinstance(event, DecisionMade):
+        return "decision", event.decision.public()
+    if isinstance(event, RewardReceived):
+        return "reward", {"event_id": event.event_id, "reward": event.value, "status": event.status}
+    if isinstance(event, EventJoined):
+        return "joined", summary(event.event)
+    return "stats", event.status
+
+
 class EventHub:
-    def __init__(self, max_queue: int = 512) -> None:
+    def __init__(self, bus: EventBus, max_queue: int = 512) -> None:
+        self._bus = bus
         self._subscribers: set[Subscriber] = set()
+        self._subscription: Subscription | None = None
         self._lock = threading.Lock()
         self._max_queue = max_queue
         self.closed = False
         self.published = 0
 
-    def publish(self, kind: str, payload: dict[str, Any]) -> None:
-        """Thread-safe and non-blocking: queue ``payload`` (as JSON) for every subscriber."""
-        if not self._subscribers:
-            return
-        data = to_json(payload)
+    def _forward(self, event: DecisionMade | RewardReceived | EventJoined | StatsTaken) -> None:
+        """The bus handler (on its own thread): the event as JSON, queued for every stream."""
+        kind, payload = stream_item(event)
         self.published += 1
-        self._send((kind, data))
-
-    def listener(self, kind: str, payload: dict[str, Any]) -> None:
-        """A loop listener (``loop.listeners.append(hub.listener)``)."""
-        self.publish(kind, payload)
+        self._send((kind, to_json(payload)))
 
     def _send(self, item: Item) -> None:
         with self._lock:
@@ -71,22 +87,29 @@ class EventHub:
         for sub in subscribers:
             try:
                 sub.loop.call_soon_threadsafe(sub.put, item)
-            except RuntimeError:  # its event loop has closed
-                self._discard(sub)
+            except RuntimeError:  # its event loop has closed (its stream's own exit unsubscribes the hub)
+                with self._lock:
+                    self._subscribers.discard(sub)
 
     @contextmanager
     def subscribe(self, loop: asyncio.AbstractEventLoop) -> Iterator[Subscriber]:
         sub = Subscriber(loop, self._max_queue)
         with self._lock:
             self._subscribers.add(sub)
+            if self._subscription is None:
+                self._subscription = self._bus.subscribe("stream", self._forward, STREAMED, max_queue=self._max_queue)
         try:
             yield sub
         finally:
             self._discard(sub)
 
     def _discard(self, sub: Subscriber) -> None:
+        """A stream ended; the last one to end takes the hub off the bus."""
         with self._lock:
             self._subscribers.discard(sub)
+            last, self._subscription = (self._subscription, None) if not self._subscribers else (None, self._subscription)
+        if last is not None:
+            self._bus.unsubscribe(last, timeout=1.0)
 
     def close(self) -> None:
         """End every stream (at shutdown, so the server need not wait for them)."""

@@ -1,7 +1,7 @@
 """Check an uploaded model in a child process: a file VW cannot read must not take the daemon down.
 
-``python -m appliance.server.model_check MODEL`` with ``{"policy": ..., "namespaces": [...]}`` on stdin
-loads the model with the daemon's policy options and makes one decision; exit 0 and ``ok`` on success.
+``python -m appliance.server.model_check MODEL`` with ``{"policy": ...}`` on stdin builds the daemon's policy
+(any kind, through the registry), loads the model and makes one decision; exit 0 and ``ok`` on success.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from appliance.errors import UsageError
 MIN_BYTES = 16
 
 
-def check_model_file(path: Path, policy: dict[str, Any], namespaces: list[str], timeout_s: float = 60.0) -> None:
+def check_model_file(path: Path, policy: dict[str, Any], timeout_s: float = 60.0) -> None:
     """Raise :class:`UsageError` saying what is wrong unless the model loads and decides."""
     size = path.stat().st_size
     if size < MIN_BYTES:
         raise UsageError(f"the model is {size} bytes, too small to be a Vowpal Wabbit model; upload the file "
                          "GET /api/model returns (or `vw -f` writes)")
-    spec = json.dumps({"policy": policy, "namespaces": namespaces})
+    spec = json.dumps({"policy": policy})
     try:
         done = subprocess.run([sys.executable, "-m", "appliance.server.model_check", str(path)], input=spec,
                               capture_output=True, text=True, timeout=timeout_s)
@@ -36,11 +36,13 @@ def check_model_file(path: Path, policy: dict[str, Any], namespaces: list[str], 
 
 
 def main(path: str) -> int:
+    from pydantic import TypeAdapter
+
+    from appliance.assemble import build_policy
     from appliance.config.policy import PolicyConfig
-    from appliance.policy.vw import VWPolicy
 
     spec = json.loads(sys.stdin.read())
-    policy = VWPolicy(PolicyConfig.model_validate(spec["policy"]), spec["namespaces"])
+    policy = build_policy(TypeAdapter(PolicyConfig).validate_python(spec["policy"]))
     policy.load(Path(path), 0)
     decision = policy.decide({}, "model-check", 0.0)
     if not (abs(sum(decision.pmf) - 1.0) < 1e-3 and all(0.0 <= p <= 1.0 for p in decision.pmf)):

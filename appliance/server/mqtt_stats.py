@@ -2,10 +2,11 @@
 
 Before connecting, a last will ``<prefix>/availability = offline`` (retained) is registered, so the broker
 announces a daemon that died (``kill -9``, power loss, a cut cable). Every (re)connect publishes ``online``
-(retained); every ``interval_s`` the snapshot ``/api/status`` returns goes to ``<prefix>/stats`` as JSON; a
-clean shutdown publishes ``offline`` itself. paho's network thread connects and reconnects with backoff
-(1 s to 30 s); the worker's step only hands a message to paho, so a missing broker never blocks or stops the
-daemon. It is counted, like everything else, in ``stats()`` (``mqtt_stats`` in ``/api/status``).
+(retained); every ``interval_s`` the snapshot ``/api/status`` returns (the bus's ``StatsTaken``) goes to
+``<prefix>/stats`` as JSON; a clean shutdown publishes ``offline`` itself. paho's network thread connects and
+reconnects with backoff (1 s to 30 s); the bus handler only hands a message to paho, so a missing broker never
+blocks or stops the daemon. It is counted, like everything else, in ``stats()`` (``mqtt_stats`` in
+``/api/status``).
 
 >>> topics(MQTTStatsConfig(topic_prefix="home/wabbit"), hostname="pi")
 ('home/wabbit/stats', 'home/wabbit/availability')
@@ -17,13 +18,15 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Any, Callable
+import time
+from typing import Any
 
+from appliance.bus import EventBus, Subscription
 from appliance.config.server import MQTTStatsConfig
 from appliance.errors import ConfigError, WabbitError
+from appliance.events import StatsTaken
 from appliance.mqtt import MQTTClient
 from appliance.server.hub import to_json
-from appliance.workers import Worker
 
 log = logging.getLogger(__name__)
 CLOSE_TIMEOUT_S = 2.0
@@ -54,9 +57,9 @@ class MQTTStats:
     logged and shown in ``stats()``, and nothing is published.
     """
 
-    def __init__(self, config: MQTTStatsConfig, snapshot: Callable[[], dict[str, Any]], hostname: str | None = None) -> None:
+    def __init__(self, config: MQTTStatsConfig, hostname: str | None = None) -> None:
         self.config = config
-        self._snapshot = snapshot
+        self._last_sent = float("-inf")
         self.stats_topic, self.availability_topic = topics(config, hostname)
         self.published = 0
         self.skipped = 0
@@ -64,6 +67,7 @@ class MQTTStats:
         self.connect_failures = 0
         self.last_error: str | None = None
         self.mqtt: MQTTClient | None = None
+        self._subscription: Subscription | None = None
         try:
             password = read_password(config)
             self.mqtt = MQTTClient("mqtt_stats", config.host, config.port, on_connect=self._online)
@@ -77,28 +81,34 @@ class MQTTStats:
         client.will_set(self.availability_topic, "offline", qos=config.qos, retain=True)  # before connecting
         client.on_connect_fail = self._connect_failed
 
-    def start(self) -> None:
-        """Connect in the background (paho's thread); returns at once, broker or not."""
+    def start(self, bus: EventBus) -> None:
+        """Connect in the background (paho's thread) and take the bus's stats snapshots; returns at once, broker or not."""
         if self.mqtt is not None:
             self.mqtt.start()
+        self._subscription = bus.subscribe("mqtt-stats", self.publish, (StatsTaken,), max_queue=4)
 
-    def worker(self) -> Worker:
-        return Worker("mqtt-stats", self.publish, self.config.interval_s)
-
-    def publish(self) -> None:
-        """Hand one snapshot to paho; skipped (and counted) while the broker is away: stale stats are not queued."""
+    def publish(self, event: StatsTaken) -> None:
+        """Hand a snapshot to paho once per ``interval_s``; skipped (and counted) while the broker is away: stale
+        stats are not queued."""
+        now = time.monotonic()
+        if now - self._last_sent < self.config.interval_s:
+            return
+        self._last_sent = now
         if self.mqtt is None or not self.mqtt.connected.is_set():
             self.skipped += 1
             return
-        info = self.mqtt.client.publish(self.stats_topic, to_json(self._snapshot()), qos=self.config.qos, retain=self.config.retain)
+        info = self.mqtt.client.publish(self.stats_topic, to_json(event.status), qos=self.config.qos, retain=self.config.retain)
         if info.rc != 0:
             self.failed += 1
             self.last_error = f"publish to {self.stats_topic!r} failed (paho rc {info.rc}); the connection was lost"
             return
         self.published += 1
 
-    def close(self) -> None:
+    def close(self, bus: EventBus) -> None:
         """Publish ``offline`` (retained) and disconnect cleanly, so the broker does not send the will as well."""
+        if self._subscription is not None:
+            bus.unsubscribe(self._subscription)
+            self._subscription = None
         if self.mqtt is None:
             return
         if self.mqtt.connected.is_set():

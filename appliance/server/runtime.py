@@ -21,10 +21,26 @@ class Runtime(Protocol):
     token: str
     hub: EventHub
     data_dir: Path
-    loop: Loop | None
-    error: str | None
-    config: AppConfig
-    config_path: Path | None
+
+    @property
+    def loop(self) -> Loop | None:
+        """The running loop; ``None`` in safe mode."""
+        ...
+
+    @property
+    def error(self) -> str | None:
+        """Why the daemon is in safe mode (``None`` when it runs)."""
+        ...
+
+    @property
+    def config(self) -> AppConfig:
+        """The config in force."""
+        ...
+
+    @property
+    def config_path(self) -> Path | None:
+        """The file the config is read from and written to."""
+        ...
 
     def status(self) -> dict[str, Any]:
         """One stats snapshot (the API, /metrics and the dashboard all read this)."""

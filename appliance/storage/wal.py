@@ -10,6 +10,7 @@ small without a compaction scheme of our own, and recovery is a query (see ``wab
 
 from __future__ import annotations
 
+import logging
 import queue
 import sqlite3
 import threading
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
@@ -26,6 +27,7 @@ from appliance.errors import StorageError
 from appliance.join.joiner import Reward
 from appliance.policy.base import Decision
 
+log = logging.getLogger(__name__)
 _MAX_BATCH = 10_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (event_id TEXT PRIMARY KEY, ts REAL NOT NULL, body TEXT NOT NULL);
@@ -59,6 +61,10 @@ class Ticket:
 DONE = Ticket()
 DONE._finish(None)
 
+Then = Callable[[BaseException | None], None]
+"""Runs on the writer thread once a record is committed (``None``) or failed (the error)."""
+_Item = tuple[str, Any, Ticket, Then | None]
+
 
 @dataclass(frozen=True)
 class Recovered:
@@ -84,7 +90,7 @@ class WriteAheadLog:
     def __init__(self, path: Path, group_commit_ms: float = 0.0) -> None:
         self.path = path
         self._window = group_commit_ms / 1000.0
-        self._queue: queue.SimpleQueue[tuple[str, Any, Ticket] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self.commits = 0
         self.records = 0
         try:
@@ -111,11 +117,12 @@ class WriteAheadLog:
                 orphans.append((event_id, reward))
         return Recovered(decisions, rewards, orphans)
 
-    def decision(self, d: Decision) -> Ticket:
-        return self._put("d", decision_row(d))
+    def decision(self, d: Decision, then: Then | None = None) -> Ticket:
+        """Queue a decision; ``then(error)`` runs on the writer thread once it is committed (``error`` None)."""
+        return self._put("d", decision_row(d), then)
 
-    def reward(self, event_id: str, reward: Reward) -> Ticket:
-        return self._put("r", (event_id, reward.value, reward.timestamp, reward.reward_id))
+    def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket:
+        return self._put("r", (event_id, reward.value, reward.timestamp, reward.reward_id), then)
 
     def forget(self, event_ids: list[str]) -> Ticket:
         """Drop decisions (and their rewards) once they are durably in the event log."""
@@ -131,12 +138,15 @@ class WriteAheadLog:
             self._thread.join()
         self._db.close()
 
-    def _put(self, kind: str, payload: Any) -> Ticket:
+    def _put(self, kind: str, payload: Any, then: Then | None = None) -> Ticket:
         ticket = Ticket()
         if not self._thread.is_alive():
-            ticket._finish(StorageError("the write-ahead log is closed"))
+            error = StorageError("the write-ahead log is closed")
+            ticket._finish(error)
+            if then is not None:
+                then(error)
         else:
-            self._queue.put((kind, payload, ticket))
+            self._queue.put((kind, payload, ticket, then))
         return ticket
 
     def _write_loop(self) -> None:
@@ -144,7 +154,7 @@ class WriteAheadLog:
             first = self._queue.get()
             if first is None:
                 return
-            batch: list[tuple[str, Any, Ticket] | None] = [first]
+            batch: list[_Item | None] = [first]
             deadline = time.monotonic() + self._window
             while batch[-1] is not None and len(batch) < _MAX_BATCH:
                 remaining = deadline - time.monotonic()
@@ -155,21 +165,26 @@ class WriteAheadLog:
             stop = batch[-1] is None
             items = [b for b in batch if b is not None]
             error = self._commit(items)
-            for _, _, ticket in items:
+            for _, _, ticket, then in items:
+                if then is not None:  # first: whoever waits on the ticket finds its callback's work done
+                    try:
+                        then(error)
+                    except Exception:  # a callback must not stop the writer: later records still need committing
+                        log.exception("a write-ahead log callback failed")
                 ticket._finish(error)
             if stop:
                 return
 
-    def _commit(self, items: list[tuple[str, Any, Ticket]]) -> BaseException | None:
+    def _commit(self, items: list[_Item]) -> BaseException | None:
         try:
             self._db.execute("BEGIN")
             for kind, run in groupby(items, key=itemgetter(0)):  # in order, a run of one kind per statement
                 if kind == "d":
-                    self._db.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (p for _, p, _ in run))
+                    self._db.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (p for _, p, _, _ in run))
                 elif kind == "r":
-                    self._db.executemany("INSERT INTO rewards (event_id, value, ts, reward_id) VALUES (?, ?, ?, ?)", (p for _, p, _ in run))
+                    self._db.executemany("INSERT INTO rewards (event_id, value, ts, reward_id) VALUES (?, ?, ?, ?)", (p for _, p, _, _ in run))
                 elif kind == "f":
-                    ids = [row for _, p, _ in run for row in p]
+                    ids = [row for _, p, _, _ in run for row in p]
                     self._db.executemany("DELETE FROM decisions WHERE event_id = ?", ids)
                     self._db.executemany("DELETE FROM rewards WHERE event_id = ?", ids)
             self._db.execute("COMMIT")

@@ -1,4 +1,4 @@
-"""The ``Trigger`` role: one file per kind, registered by the ``type`` key of ``triggers.events``.
+"""The ``Trigger`` role: one file per kind, registered by the ``type`` key of ``triggers.events`` in :mod:`appliance.registry`.
 
 ``periodic`` comes from ``triggers.periodic_s``; ``sound_onset``, ``motion`` and ``button`` from the
 events list. :class:`Triggers` checks them together and decides once when any fires.
@@ -14,35 +14,14 @@ events list. :class:`Triggers` checks them together and decides once when any fi
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from appliance.config.triggers import EventTriggerConfig, TriggersConfig, trigger_name
+from appliance.config.triggers import TriggersConfig, trigger_name
+from appliance.gpio import build_device
 from appliance.triggers.base import BaseTrigger, Trigger, TriggerError, Triggers
 from appliance.triggers.periodic import PeriodicTrigger
 
-__all__ = ["KINDS", "BaseTrigger", "PeriodicTrigger", "Trigger", "TriggerError", "Triggers", "build_trigger", "build_triggers"]
-
-KINDS: dict[str, str] = {
-    "sound_onset": "appliance.triggers.sound_onset:SoundOnsetTrigger",
-    "motion": "appliance.triggers.motion:MotionTrigger",
-    "button": "appliance.triggers.button:ButtonTrigger",
-}
-"""``type`` key -> implementation (imported when used, so gpiozero loads only for a button)."""
-
-
-def build_trigger(config: EventTriggerConfig, name: str, pin_factory: Any = None) -> Trigger:
-    """Build the event trigger ``config`` describes; a button uses ``pin_factory`` (see ``resolve_pin_factory``)."""
-    module, cls = KINDS[config.type].split(":")
-    implementation = getattr(importlib.import_module(module), cls)
-    if config.type == "button":
-        from appliance.gpio import resolve_pin_factory
-
-        trigger: Trigger = implementation(config, name, resolve_pin_factory(pin_factory))
-    else:
-        trigger = implementation(config, name)
-    return trigger
-
+__all__ = ["BaseTrigger", "PeriodicTrigger", "Trigger", "TriggerError", "Triggers", "build_triggers"]
 
 def build_triggers(config: TriggersConfig, pin_factory: Any = None, periodic: bool = True) -> list[Trigger]:
     """The periodic trigger (if ``periodic`` and ``periodic_s`` is set) and every event trigger, in order.
@@ -54,7 +33,7 @@ def build_triggers(config: TriggersConfig, pin_factory: Any = None, periodic: bo
         built.append(PeriodicTrigger(config.periodic_s))
     try:
         for index, event in enumerate(config.events):
-            built.append(build_trigger(event, trigger_name(event, index), pin_factory))
+            built.append(build_device("triggers", event, trigger_name(event, index), pin_factory))
     except BaseException:
         for trigger in built:
             trigger.stop()

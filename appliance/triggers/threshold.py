@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.config.triggers import MotionTriggerConfig, SoundOnsetTriggerConfig
+from appliance.config.triggers import FeatureThresholdConfig
 from appliance.features import Features
 from appliance.triggers.base import BaseTrigger
 
 
 class ThresholdTrigger(BaseTrigger):
-    def __init__(self, config: SoundOnsetTriggerConfig | MotionTriggerConfig, name: str) -> None:
+    def __init__(self, config: FeatureThresholdConfig, name: str, pin_factory: Any = None) -> None:  # no pins: the role's signature
         super().__init__(name, config.min_interval_s)
         self.config = config
         self.value: float | None = None

@@ -4,6 +4,7 @@ from featurizers.config.featurizers import (
     AudioFeaturizerConfig,
     FaceFeaturizerConfig,
     FeaturizerConfig,
+    FeaturizerConfigBase,
     PipelineConfig,
     VideoFeaturizerConfig,
 )
@@ -14,16 +15,16 @@ from featurizers.config.sources import (
     Picamera2SourceConfig,
     RtspSourceConfig,
     SourceConfig,
+    SourceConfigBase,
     SyntheticAudioSourceConfig,
     SyntheticVideoSourceConfig,
     V4l2SourceConfig,
     VideoFileSourceConfig,
-    source_kind,
 )
 
 __all__ = [
     "AudioDeviceSourceConfig", "AudioFeaturizerConfig", "AudioFileSourceConfig", "FaceFeaturizerConfig",
-    "FeaturizerConfig", "MjpegSourceConfig", "Picamera2SourceConfig", "PipelineConfig", "RtspSourceConfig",
-    "SourceConfig", "SyntheticAudioSourceConfig", "SyntheticVideoSourceConfig", "V4l2SourceConfig",
-    "VideoFeaturizerConfig", "VideoFileSourceConfig", "source_kind",
+    "FeaturizerConfig", "FeaturizerConfigBase", "MjpegSourceConfig", "Picamera2SourceConfig", "PipelineConfig", "RtspSourceConfig",
+    "SourceConfig", "SourceConfigBase", "SyntheticAudioSourceConfig", "SyntheticVideoSourceConfig", "V4l2SourceConfig",
+    "VideoFeaturizerConfig", "VideoFileSourceConfig"
 ]

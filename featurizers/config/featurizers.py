@@ -15,24 +15,36 @@ pydantic_core._pydantic_core.ValidationError: 1 validation error for PipelineCon
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from featurizers.config.sources import ID_PATTERN, SourceConfig, source_kind
+from appliance.registry import KindOf
+from featurizers.config.sources import ID_PATTERN, Kind, SourceConfig
 
 NAMESPACE_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,31}$"
 DEFAULT_FACE_MODEL = "package:featurizers.models/face_detection_short_range.tflite"
 
 
-class _Base(BaseModel):
+class FeaturizerConfigBase(BaseModel):
+    """What every featurizer's config has: a ``type``, the source it reads and the namespace it writes."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    reads: ClassVar[Kind]
+    """The kind of source it reads: ``audio`` windows or ``video`` frames."""
+    example: ClassVar[dict[str, Any]] = {}
+    """Values for the required fields, for the contract test and the docs."""
+
+    type: str = Field(description="Selects this implementation.")
+    namespace: str = Field(pattern=NAMESPACE_PATTERN, description="VW namespace of the features.")
     source: str = Field(default="default", pattern=ID_PATTERN, description="Id of the source this featurizer reads.")
 
 
-class AudioFeaturizerConfig(_Base):
+class AudioFeaturizerConfig(FeaturizerConfigBase):
     """Log-mel bands, MFCC means, RMS/dBFS, ZCR, spectral centroid/rolloff/flatness, onset rate."""
+
+    reads: ClassVar[Kind] = "audio"
 
     type: Literal["audio"] = Field(default="audio", description="Selects this implementation.")
     namespace: str = Field(default="audio", pattern=NAMESPACE_PATTERN, description="VW namespace of the features.")
@@ -53,8 +65,10 @@ class AudioFeaturizerConfig(_Base):
         return self
 
 
-class VideoFeaturizerConfig(_Base):
+class VideoFeaturizerConfig(FeaturizerConfigBase):
     """Brightness, contrast, coarse colour histogram, dominant colour, motion energy, sharpness."""
+
+    reads: ClassVar[Kind] = "video"
 
     type: Literal["video"] = Field(default="video", description="Selects this implementation.")
     namespace: str = Field(default="video", pattern=NAMESPACE_PATTERN, description="VW namespace of the features.")
@@ -62,8 +76,10 @@ class VideoFeaturizerConfig(_Base):
     hist_bins: int = Field(default=2, ge=2, le=4, description="Bins per RGB channel of the colour histogram.")
 
 
-class FaceFeaturizerConfig(_Base):
+class FaceFeaturizerConfig(FeaturizerConfigBase):
     """BlazeFace (TFLite) detections turned into face count, largest face size and position."""
+
+    reads: ClassVar[Kind] = "video"
 
     type: Literal["face"] = Field(default="face", description="Selects this implementation.")
     namespace: str = Field(default="face", pattern=NAMESPACE_PATTERN, description="VW namespace of the features.")
@@ -78,12 +94,8 @@ class FaceFeaturizerConfig(_Base):
     iou_threshold: float = Field(default=0.3, ge=0.01, le=0.99, description="Overlap above which boxes merge (NMS).")
 
 
-FeaturizerConfig = Annotated[
-    AudioFeaturizerConfig | VideoFeaturizerConfig | FaceFeaturizerConfig,
-    Field(discriminator="type"),
-]
-
-FEATURIZER_KIND: dict[str, Literal["audio", "video"]] = {"audio": "audio", "video": "video", "face": "video"}
+FeaturizerConfig = Annotated[FeaturizerConfigBase, KindOf("featurizers")]
+"""One featurizer; the ``type`` key picks the kind (built in, or added by a plug-in)."""
 
 
 class PipelineConfig(BaseModel):
@@ -101,14 +113,14 @@ class PipelineConfig(BaseModel):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"sources: duplicate id(s) {', '.join(dupes)}; give each source its own id")
-        kinds = {s.id: source_kind(s) for s in self.sources}
+        kinds = {s.id: s.kind for s in self.sources}
         for n, f in enumerate(self.featurizers):
             if f.source not in kinds:
                 raise ValueError(f"featurizers[{n}]: source {f.source!r} is not defined; "
                                  f"defined sources: {', '.join(ids) or '(none)'}")
-            if kinds[f.source] != FEATURIZER_KIND[f.type]:
+            if kinds[f.source] != f.reads:
                 raise ValueError(f"featurizers[{n}]: a {f.type!r} featurizer needs a "
-                                 f"{FEATURIZER_KIND[f.type]} source, {f.source!r} is {kinds[f.source]}")
+                                 f"{f.reads} source, {f.source!r} is {kinds[f.source]}")
         spaces = [f.namespace for f in self.featurizers]
         if len(set(spaces)) != len(spaces):
             raise ValueError("featurizers: namespaces must be unique; set 'namespace' on one of them")

@@ -7,22 +7,34 @@
 >>> TypeAdapter(SourceConfig).validate_python({"type": "v4l2", "id": "cam", "fps": 0})
 Traceback (most recent call last):
 ...
-pydantic_core._pydantic_core.ValidationError: 1 validation error for tagged-union[...]
+pydantic_core._pydantic_core.ValidationError: 1 validation error for function-before[...]
 ...
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from appliance.registry import KindOf
+
+Kind = Literal["audio", "video"]
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 
 
-class _Base(BaseModel):
+class SourceConfigBase(BaseModel):
+    """What every source's config has: a ``type``, an ``id``, its kind of sample and reconnect backoff."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    kind: ClassVar[Kind]
+    """``audio`` (windows) or ``video`` (frames): which featurizers can read it."""
+    example: ClassVar[dict[str, Any]] = {"id": "demo"}
+    """Values for the required fields, for the contract test and the docs."""
+
+    type: str = Field(description="Selects this implementation.")
     id: str = Field(description="Name other config sections use to refer to this source.",
                     pattern=ID_PATTERN)
     backoff_min_seconds: float = Field(default=0.5, ge=0.01, le=60.0,
@@ -31,7 +43,9 @@ class _Base(BaseModel):
                                        description="Longest wait between reconnect attempts (doubling).")
 
 
-class _Audio(_Base):
+class _Audio(SourceConfigBase):
+    kind: ClassVar[Kind] = "audio"
+
     rate: int = Field(default=16000, ge=4000, le=192000,
                       description="Sample rate (Hz) featurizers see; captured audio is resampled to it.")
     window_seconds: float = Field(default=1.0, gt=0.05, le=30.0, description="Length of each audio window.")
@@ -39,7 +53,9 @@ class _Audio(_Base):
                                description="A new window is produced every hop (windows overlap).")
 
 
-class _Video(_Base):
+class _Video(SourceConfigBase):
+    kind: ClassVar[Kind] = "video"
+
     width: int | None = Field(default=None, ge=16, le=7680, description="Requested frame width; None: native.")
     height: int | None = Field(default=None, ge=16, le=4320, description="Requested frame height; None: native.")
 
@@ -64,6 +80,7 @@ class AudioFileSourceConfig(_Audio):
     """A WAV/FLAC (any PyAV-decodable) file, played at real time or as fast as it is read."""
 
     type: Literal["audio_file"] = Field(default="audio_file", description="Selects this implementation.")
+    example: ClassVar[dict[str, Any]] = {"id": "mic", "path": "speech.wav"}
     path: str = Field(min_length=1, max_length=4096, description="Path of the audio file.")
     loop: bool = Field(default=False, description="Start again at the end instead of ending.")
     realtime: bool = Field(default=True, description="Pace windows at real time; False: every window, no drops.")
@@ -83,6 +100,7 @@ class VideoFileSourceConfig(_Video):
     """A video file decoded with PyAV (FFmpeg)."""
 
     type: Literal["video_file"] = Field(default="video_file", description="Selects this implementation.")
+    example: ClassVar[dict[str, Any]] = {"id": "cam", "path": "clip.mp4"}
     path: str = Field(min_length=1, max_length=4096, description="Path of the video file.")
     loop: bool = Field(default=False, description="Start again at the end instead of ending.")
     realtime: bool = Field(default=True, description="Pace frames at their timestamps; False: every frame, no drops.")
@@ -102,6 +120,7 @@ class MjpegSourceConfig(_Video):
     """A network camera serving MJPEG over HTTP (multipart/x-mixed-replace)."""
 
     type: Literal["mjpeg"] = Field(default="mjpeg", description="Selects this implementation.")
+    example: ClassVar[dict[str, Any]] = {"id": "cam", "url": "http://127.0.0.1:8081/stream"}
     url: str = Field(pattern=r"^https?://", max_length=2048, description="Stream URL.")
     timeout_seconds: float = Field(default=5.0, ge=0.1, le=120.0, description="Connect/read timeout.")
 
@@ -110,6 +129,7 @@ class RtspSourceConfig(_Video):
     """A network camera serving RTSP, decoded with PyAV (FFmpeg)."""
 
     type: Literal["rtsp"] = Field(default="rtsp", description="Selects this implementation.")
+    example: ClassVar[dict[str, Any]] = {"id": "cam", "url": "rtsp://127.0.0.1:8554/stream"}
     url: str = Field(pattern=r"^rtsps?://", max_length=2048, description="Stream URL.")
     transport: Literal["tcp", "udp"] = Field(default="tcp", description="RTSP transport.")
     timeout_seconds: float = Field(default=5.0, ge=0.1, le=120.0, description="Connect/read timeout.")
@@ -134,26 +154,5 @@ class SyntheticVideoSourceConfig(_Video):
     realtime: bool = Field(default=True, description="Pace frames at fps; False: as fast as read.")
 
 
-SourceConfig = Annotated[
-    AudioDeviceSourceConfig
-    | AudioFileSourceConfig
-    | SyntheticAudioSourceConfig
-    | VideoFileSourceConfig
-    | V4l2SourceConfig
-    | MjpegSourceConfig
-    | RtspSourceConfig
-    | Picamera2SourceConfig
-    | SyntheticVideoSourceConfig,
-    Field(discriminator="type"),
-]
-
-AUDIO_SOURCE_TYPES = frozenset({"audio_device", "audio_file", "synthetic_audio"})
-
-
-def source_kind(cfg: SourceConfig) -> Literal["audio", "video"]:
-    """``audio`` or ``video``, from the config's type.
-
-    >>> source_kind(SyntheticVideoSourceConfig(id="v"))
-    'video'
-    """
-    return "audio" if cfg.type in AUDIO_SOURCE_TYPES else "video"
+SourceConfig = Annotated[SourceConfigBase, KindOf("sources")]
+"""One source; the ``type`` key picks the kind (built in, or added by a plug-in)."""

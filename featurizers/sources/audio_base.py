@@ -8,8 +8,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from featurizers.config.sources import AudioDeviceSourceConfig, AudioFileSourceConfig, SyntheticAudioSourceConfig
-from featurizers.protocols import Kind
+from featurizers.config.sources import AudioDeviceSourceConfig, AudioFileSourceConfig, Kind, SyntheticAudioSourceConfig
 from featurizers.samples import AudioWindow
 from featurizers.sources.base import ThreadedSource
 from featurizers.sources.ring import AudioRing

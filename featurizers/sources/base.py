@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from typing import Any, ClassVar
 
-from featurizers.protocols import Kind
+from featurizers.config.sources import Kind
 from featurizers.samples import Sample
 
 log = logging.getLogger("featurizers.sources")

@@ -16,9 +16,8 @@ import urllib.request
 from collections.abc import Iterator
 from typing import IO, Any, ClassVar
 
-from featurizers.config.sources import MjpegSourceConfig
+from featurizers.config.sources import Kind, MjpegSourceConfig
 from featurizers.errors import CaptureError
-from featurizers.protocols import Kind
 from featurizers.samples import VideoFrame
 from featurizers.sources._pyav import import_av, to_rgb
 from featurizers.sources.base import ThreadedSource

@@ -12,9 +12,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from featurizers.config.sources import Picamera2SourceConfig
+from featurizers.config.sources import Kind, Picamera2SourceConfig
 from featurizers.errors import BackendUnavailableError, CaptureError, DeviceNotFoundError
-from featurizers.protocols import Kind
 from featurizers.samples import VideoFrame
 from featurizers.sources.base import ThreadedSource
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from featurizers.config.sources import RtspSourceConfig
+from featurizers.config.sources import Kind, RtspSourceConfig
 from featurizers.errors import CaptureError
-from featurizers.protocols import Kind
 from featurizers.samples import VideoFrame
 from featurizers.sources._pyav import import_av, to_rgb
 from featurizers.sources.base import ThreadedSource

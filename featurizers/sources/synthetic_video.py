@@ -17,8 +17,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from featurizers.config.sources import SyntheticVideoSourceConfig
-from featurizers.protocols import Kind
+from featurizers.config.sources import Kind, SyntheticVideoSourceConfig
 from featurizers.samples import VideoFrame
 from featurizers.sources.base import ThreadedSource
 

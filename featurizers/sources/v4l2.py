@@ -11,9 +11,8 @@ import os
 import time
 from typing import Any, ClassVar
 
-from featurizers.config.sources import V4l2SourceConfig
+from featurizers.config.sources import Kind, V4l2SourceConfig
 from featurizers.errors import CaptureError, DeviceNotFoundError
-from featurizers.protocols import Kind
 from featurizers.samples import VideoFrame
 from featurizers.sources._pyav import import_av, to_rgb
 from featurizers.sources.base import ThreadedSource

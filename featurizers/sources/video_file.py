@@ -6,9 +6,8 @@ import os
 import time
 from typing import Any, ClassVar
 
-from featurizers.config.sources import VideoFileSourceConfig
+from featurizers.config.sources import Kind, VideoFileSourceConfig
 from featurizers.errors import DeviceNotFoundError
-from featurizers.protocols import Kind
 from featurizers.samples import VideoFrame
 from featurizers.sources._pyav import import_av, paced, to_rgb
 from featurizers.sources.base import ThreadedSource

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 
-from tests.api.conftest import Running
+from tests.api.conftest import Running, start_daemon
 
 CONTEXT = {"room": {"sound_db": 0.4, "brightness": 0.7}, "time": {"h13": 1.0}}
 
@@ -98,3 +99,23 @@ def test_startup_is_fast_and_status_has_the_snapshot(shared_daemon: Running) -> 
         assert s["mode"] == "simulated" and {"loop", "rates", "host", "workers", "devices"} <= set(s)
         assert {"sources-decide", "join-learn", "stats", "watchdog"} <= set(s["workers"])
         assert all(w["alive"] for w in s["workers"].values())
+
+
+def test_a_plain_decision_service_decides_only_when_asked(tmp_path: Path) -> None:
+    """`simulation: null`: no simulated world mixes its decisions into the application's."""
+    running = start_daemon(tmp_path, "simulation: null\njoin: {reward_wait_s: 1}\npolicy:\n  actions: [{id: a}, {id: b}]\n")
+    try:
+        with running.client() as c:
+            time.sleep(1.0)
+            status = c.get("/api/status").json()
+            assert status["mode"] == "service" and status["state"] == "running"
+            assert status["loop"]["join"]["decisions"] == 0 and "simulation" not in status
+            d = c.post("/api/decide", json={"context": {"pixels": {"p0": 0.5}}}).json()
+            assert d["action"] in ("a", "b")
+            status = c.get("/api/status").json()
+            assert status["loop"]["join"]["decisions"] == 1
+            assert status["loop"]["policy"]["interactions"]["active"] == ["pixels x Action"]
+            assert {"actuators", "stream", "mqtt-stats"}.isdisjoint(status["observers"])  # none configured, none subscribed
+    finally:
+        out = running.stop()
+    assert running.proc.returncode == 0, out

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import vowpalwabbit
 
-from appliance.assemble import policy_config
-from appliance.config import AppConfig
+from appliance.config import AppConfig, VWPolicyConfig
 from appliance.policy.vw import VWPolicy, vw_arguments
 from appliance.simulate import simulate
 from appliance.storage import dsjson
@@ -31,19 +30,20 @@ def test_log_key_order_and_vw_parses_it_to_the_same_model(tmp_path: Path) -> Non
     # the live model, replayed through our own path, and VW's parser over the same file
 
     world = LightWorld(4)
-    pconfig = policy_config(config, world)
-    args = vw_arguments(pconfig, world.context_namespaces)
+    pconfig = config.effective_policy()
+    assert isinstance(pconfig, VWPolicyConfig)
+    args = vw_arguments(pconfig)
     native = vowpalwabbit.Workspace(arg_list=args + ["--dsjson"])
     for line in lines:
         examples = native.parse(line)
         native.learn(examples)
         native.finish_example(examples)
-    ours = VWPolicy(pconfig, world.context_namespaces)
+    ours = VWPolicy(pconfig)
     for line in lines:
         event, _ = dsjson.decode(line)
         ours.learn(event)
     native.save(str(tmp_path / "native.model"))
-    loaded = VWPolicy(pconfig, world.context_namespaces)
+    loaded = VWPolicy(pconfig)
     loaded.load(tmp_path / "native.model", len(lines))
     for i in range(20):
         ctx = world.context(i)

@@ -9,7 +9,7 @@ from appliance.config import JoinConfig
 from appliance.join import Joiner
 from appliance.policy import UniformPolicy
 
-POLICY = UniformPolicy(["a", "b", "c"], seed=0)
+POLICY = UniformPolicy.of(["a", "b", "c"], seed=0)
 
 
 def decide(joiner: Joiner, clock: FakeClock, event_id: str) -> None:
@@ -131,7 +131,7 @@ def test_attribution_goes_to_the_latest_decision_in_the_window(clock: FakeClock)
 
 def test_attribution_filters_by_action(clock: FakeClock) -> None:
     joiner = Joiner(JoinConfig(reward_wait_s=30), clock)
-    policy = UniformPolicy(["a", "b"], seed=0)
+    policy = UniformPolicy.of(["a", "b"], seed=0)
     joiner.add(policy.decide({}, "only-a", clock.time(), actions=["a"]))
     clock.advance(1)
     joiner.add(policy.decide({}, "only-b", clock.time(), actions=["b"]))

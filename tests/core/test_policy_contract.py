@@ -1,4 +1,5 @@
-"""One contract for every Policy: valid pmfs, seeded determinism, save/load round trip, bad input."""
+"""One contract for every registered Policy kind (built-in or plug-in): valid pmfs, seeded determinism,
+save/load round trip, bad input."""
 
 from __future__ import annotations
 
@@ -6,25 +7,30 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from pydantic import TypeAdapter
 
-from appliance.config import PolicyConfig
+from appliance.assemble import build_policy
+from appliance.config import PolicyConfig, VWPolicyConfig
 from appliance.errors import UsageError
-from appliance.policy import JoinedEvent, Policy, UniformPolicy
+from appliance.policy import JoinedEvent, Policy
 from appliance.policy.vw import VWPolicy
+from appliance.registry import REGISTRY
 
 ACTIONS = ["warm", "cool", "red"]
 
 
+def maker(kind: str) -> Callable[[int], Policy]:
+    def make(seed: int) -> Policy:
+        raw = {"type": kind, "actions": [{"id": a} for a in ACTIONS], "seed": seed}
+        return build_policy(TypeAdapter(PolicyConfig).validate_python(raw))
+    return make
+
+
+POLICIES: dict[str, Callable[[int], Policy]] = {kind: maker(kind) for kind in REGISTRY.kinds("policies")}
+
+
 def vw(seed: int) -> Policy:
-    config = PolicyConfig.model_validate({"actions": [{"id": a} for a in ACTIONS], "seed": seed})
-    return VWPolicy(config, ["room"])
-
-
-def uniform(seed: int) -> Policy:
-    return UniformPolicy(ACTIONS, seed=seed)
-
-
-POLICIES: dict[str, Callable[[int], Policy]] = {"vw": vw, "uniform": uniform}
+    return POLICIES["vw"](seed)
 
 
 def drive(policy: Policy, n: int = 60) -> list[tuple[str, tuple[float, ...]]]:
@@ -91,7 +97,7 @@ def test_vw_learns_the_better_action() -> None:
 
 def test_vw_refuses_unsafe_passthrough() -> None:
     with pytest.raises(ValueError, match="touches files"):
-        PolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}], "vw_args": ["--daemon"]})
-    config = PolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}], "vw_args": ["--no_such_option"]})
+        VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}], "vw_args": ["--daemon"]})
+    config = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}], "vw_args": ["--no_such_option"]})
     with pytest.raises(UsageError, match="refused the options"):
         VWPolicy(config)

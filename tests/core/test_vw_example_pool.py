@@ -6,7 +6,7 @@ import random
 
 import vowpalwabbit
 
-from appliance.config import PolicyConfig
+from appliance.config import VWPolicyConfig
 from appliance.features import Features
 from appliance.policy import JoinedEvent
 from appliance.policy.vw import VWPolicy
@@ -44,8 +44,8 @@ def drive(policy: VWPolicy, stream: list[Features], wait: int) -> list[tuple[flo
 
 
 def policy(pool: int, held: int = 1024) -> VWPolicy:
-    config = PolicyConfig.model_validate({"actions": [{"id": a} for a in ACTIONS], "seed": 7, "held_examples": held})
-    return VWPolicy(config, NAMESPACES, example_pool=pool)
+    config = VWPolicyConfig.model_validate({"actions": [{"id": a} for a in ACTIONS], "seed": 7, "held_examples": held})
+    return VWPolicy(config, example_pool=pool)
 
 
 def test_pooled_examples_learn_the_same_model_as_fresh_ones() -> None:

@@ -42,14 +42,14 @@ def clock() -> Any:
 def make_loop(tmp_path: Path, clock: Any) -> Iterator[Callable[..., Any]]:
     """``make_loop(reward_wait_s=10)``: the loop ``wabbit run`` uses, built by appliance.assemble.open_loop."""
     from appliance.assemble import open_loop
-    from appliance.config import AppConfig, JoinConfig, PolicyConfig
+    from appliance.config import AppConfig, JoinConfig, VWPolicyConfig
 
     loops: list[Any] = []
 
     def make(reward_wait_s: float = 10.0, actions: list[str] = ACTIONS) -> Any:
-        policy = PolicyConfig(actions=[{"id": a, "features": {"colour": {a: 1.0}}} for a in actions])
+        policy = VWPolicyConfig(actions=[{"id": a, "features": {"colour": {a: 1.0}}} for a in actions])
         config = AppConfig(policy=policy, join=JoinConfig(reward_wait_s=reward_wait_s))
-        loop = open_loop(config, clock, tmp_path / f"data{len(loops)}", context_namespaces=["sensors"])
+        loop = open_loop(config, clock, tmp_path / f"data{len(loops)}")
         loop.recover()
         loops.append(loop)
         return loop

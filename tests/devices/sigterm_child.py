@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 
 from appliance.assemble import open_loop
 from appliance.clock import SystemClock
-from appliance.config import AppConfig, PolicyConfig
+from appliance.config import AppConfig, VWPolicyConfig
 from appliance.config.actuators import ActuatorConfig
 from appliance.config.feedback import FeedbackConfig
 from appliance.devices import Devices
@@ -25,7 +25,7 @@ def main() -> int:
     raw = yaml.safe_load(demo.read_text())
     actuators = TypeAdapter(list[ActuatorConfig]).validate_python(raw["actuators"])
     feedback = TypeAdapter(list[FeedbackConfig]).validate_python(raw["feedback"])
-    loop = open_loop(AppConfig(policy=PolicyConfig.model_validate(raw["policy"])), SystemClock(), data_dir, context_namespaces=["sensors"])
+    loop = open_loop(AppConfig(policy=VWPolicyConfig.model_validate(raw["policy"])), SystemClock(), data_dir)
     loop.recover()
     devices = Devices.from_config(actuators, feedback)  # no factory passed: the env picks it
     stopped = threading.Event()
@@ -40,6 +40,7 @@ def main() -> int:
     lamp_pins = devices.actuators[0].pins()  # type: ignore[attr-defined]
     decision, ticket = loop.decide({"sensors": {"loud": 0.5}})
     ticket.wait()
+    loop.bus.flush()  # the lamp acts on the bus's thread
     print(json.dumps({"ready": True, "action": decision.action, "stats": devices.stats()}), flush=True)
     while not stopped.wait(0.05):
         pass

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from pydantic import TypeAdapter
 
-from appliance.config import AppConfig, PolicyConfig, load_config
+from appliance.config import AppConfig, VWPolicyConfig, load_config
 from appliance.config.actuators import ActuatorConfig
 from appliance.config.feedback import FeedbackConfig
 from appliance.devices import Devices, check_actions
@@ -17,13 +17,13 @@ from appliance.devices import Devices, check_actions
 DEMOS = Path(__file__).resolve().parents[2] / "demos"
 
 
-def sections(name: str) -> tuple[PolicyConfig, list[ActuatorConfig], list[FeedbackConfig]]:
+def sections(name: str) -> tuple[VWPolicyConfig, list[ActuatorConfig], list[FeedbackConfig]]:
     raw = yaml.safe_load((DEMOS / name).read_text())
     if "actuators" in AppConfig.model_fields:  # the lead's AppConfig: the whole file must load
         config = load_config(DEMOS / name)
         assert config.policy is not None
         return config.policy, list(getattr(config, "actuators")), list(getattr(config, "feedback"))
-    return (PolicyConfig.model_validate(raw["policy"]), TypeAdapter(list[ActuatorConfig]).validate_python(raw["actuators"]),
+    return (VWPolicyConfig.model_validate(raw["policy"]), TypeAdapter(list[ActuatorConfig]).validate_python(raw["actuators"]),
             TypeAdapter(list[FeedbackConfig]).validate_python(raw["feedback"]))
 
 
@@ -38,7 +38,9 @@ def test_hello_world_runs_on_simulated_pins(mock_factory: Any, make_loop: Any, c
     loop = make_loop(reward_wait_s=30, actions=[a.id for a in policy.actions])
     devices = Devices.from_config(actuators, feedback, mock_factory)
     devices.start(loop)
-    decision, _ = loop.decide({"sensors": {"loud": 0.2}})
+    decision, ticket = loop.decide({"sensors": {"loud": 0.2}})
+    ticket.wait()
+    loop.bus.flush()
     colours = {a.id: None for a in policy.actions}
     assert decision.action in colours
     assert devices.stats()["actuators"]["lamp"]["state"] == pytest.approx(list(actuators[0].colours[decision.action]))  # type: ignore[union-attr]

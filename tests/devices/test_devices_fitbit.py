@@ -85,8 +85,8 @@ def test_polling_thread_through_devices_and_the_real_loop(http_server: Any, make
         "type": "fitbit", "name": "steps", "metric": "steps", "base_url": http_server.url, "token": "sekrit",
         "poll_s": 0.05, "transform": {"scale": 0.001}}])
     devices = Devices.from_config([], config)
+    decision, _ = loop.decide({"sensors": {"x": 1.0}})  # before the first poll: its samples reward this decision
     devices.start(loop)
-    decision, _ = loop.decide({"sensors": {"x": 1.0}})
     wait_until(lambda: devices.stats()["feedback"]["steps"]["accepted"] == 1, what="a steps reward")
     devices.stop()
     assert [r.value for r in loop.joiner.rewards_of(decision.event_id)] == [0.3]

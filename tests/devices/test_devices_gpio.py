@@ -48,6 +48,7 @@ def test_decision_lights_the_rgb_led_and_a_press_rewards_it(mock_factory: Any, m
     try:
         decision, ticket = loop.decide(CONTEXT)
         ticket.wait()
+        loop.bus.flush()  # actuators act on the bus's thread, once the decision is durable
         red, green, blue = (mock_factory.pin(p).state for p in (17, 27, 22))
         assert (red, green, blue) == pytest.approx(COLOURS[decision.action])
         lamp = devices.stats()["actuators"]["lamp"]
@@ -177,7 +178,9 @@ def test_a_failing_actuator_goes_safe_and_the_others_carry_on(mock_factory: Any,
     good = RecordingActuator("good", {a: a for a in COLOURS})
     devices = Devices([broken, good], [])
     devices.start(loop)
-    decision, _ = loop.decide(CONTEXT)
+    decision, ticket = loop.decide(CONTEXT)
+    ticket.wait()
+    loop.bus.flush()
     assert good.state == decision.action and broken.state == "off"
     stats = devices.stats()
     assert stats["actuator_errors"] == 1 and stats["actuators"]["broken"]["errors"] == 1

@@ -100,8 +100,8 @@ def test_publishing_never_blocks_while_the_broker_is_away(make_loop: Any) -> Non
     devices = Devices.from_config(actuators, [])
     devices.start(loop)
     done = threading.Event()
-    threading.Thread(target=lambda: (loop.decide(CONTEXT), done.set()), daemon=True).start()
-    assert done.wait(2.0)
+    threading.Thread(target=lambda: (loop.decide(CONTEXT)[1].wait(), done.set()), daemon=True).start()
+    assert done.wait(2.0) and loop.bus.flush(2.0)  # the actuator publishes on the bus's thread
     stats = devices.stats()["actuators"]["away"]
     assert stats["connected"] is False and stats["published"] == 1 and stats["errors"] == 0
     devices.stop()

@@ -31,7 +31,7 @@ def test_sigterm_switches_the_led_off(tmp_path: Path) -> None:
     finally:
         if child.poll() is None:
             child.kill()
-            child.wait()
+            child.communicate()  # closes the pipes too
     assert child.returncode == 0, err
     final = json.loads(out.splitlines()[-1])
     assert final["stopped"] and final["pins"] == [0.0, 0.0, 0.0]

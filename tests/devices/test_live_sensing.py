@@ -218,6 +218,7 @@ def test_daemon_decides_on_a_mock_button_press(tmp_path: Path) -> None:
                 factory.pin(3).drive_low(); factory.pin(3).drive_high()
                 seen["after"] = wait_until(lambda: _decided(client), 5, "a decision after the press")
                 seen["latency_s"] = time.monotonic() - pressed
+                seen["workers"] = daemon.supervisor.workers
         finally:
             os.kill(os.getpid(), signal.SIGTERM)  # the daemon's own shutdown path
 
@@ -239,7 +240,7 @@ def test_daemon_decides_on_a_mock_button_press(tmp_path: Path) -> None:
     print(f"button press to decision seen in /api/status: {seen['latency_s'] * 1000:.0f} ms "
           f"(deciding took {after['triggers']['last']['decide_ms']} ms)")
     assert factory.pin(17).state == 0  # SIGTERM: the LED went to its safe state
-    assert daemon.sensing is None and all(not w.alive for w in daemon.loop_workers)
+    assert daemon.sensing is None and seen["workers"] and all(not w.alive for w in seen["workers"])
 
 
 def _decided(client: httpx.Client) -> dict[str, Any] | None:

@@ -80,7 +80,7 @@ def test_online_then_stats_every_interval_then_offline_on_sigterm(mosquitto: Any
         stats = wait_until(lambda: len(listener.stats()) >= 3 and listener.stats(), timeout=10, what="three stats messages")
         for snapshot in stats:
             assert STATUS_KEYS <= snapshot.keys(), snapshot.keys()
-            assert snapshot["mode"] == "simulated" and snapshot["workers"]["mqtt-stats"]["alive"]
+            assert snapshot["mode"] == "simulated" and snapshot["observers"]["mqtt-stats"]["alive"]
         uptimes = [s["uptime_s"] for s in stats]
         assert uptimes == sorted(uptimes) and uptimes[-1] - uptimes[0] >= 1.5  # one a second, a fresh snapshot each time
         assert stats[-1]["mqtt_stats"]["connected"] and stats[-1]["mqtt_stats"]["published"] >= 2
@@ -155,7 +155,7 @@ def test_broker_down_at_start_the_daemon_serves_counts_failures_and_connects_lat
         mqtt = wait_until(lambda: status(running)["mqtt_stats"]["connect_failures"] >= 1 and status(running)["mqtt_stats"],
                           what="a connection failure counted in /api/status")
         assert not mqtt["connected"] and f"127.0.0.1:{relay.port}" in mqtt["last_error"], mqtt
-        assert status(running)["workers"]["mqtt-stats"]["alive"] and listener.messages == []
+        assert status(running)["observers"]["mqtt-stats"]["alive"] and listener.messages == []
         with running.client() as c:  # the loop is not held up either
             assert c.post("/api/decide", json={}).status_code == 200
         relay.open()  # the broker comes up: paho's next try (backoff 1 s, 2 s, 4 s, ... at most 30 s) finds it

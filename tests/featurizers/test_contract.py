@@ -16,6 +16,7 @@ import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import featurizers
+from appliance.registry import REGISTRY
 from featurizers import (
     AudioDeviceSourceConfig,
     DeviceNotFoundError,
@@ -35,7 +36,6 @@ from featurizers import (
 )
 from featurizers.config import featurizers as featurizer_configs
 from featurizers.config import sources as source_configs
-from featurizers.registry import FEATURIZER_TYPES, SOURCE_TYPES
 from featurizers.sources.audio_device import AudioDeviceSource
 from featurizers.sources.fake_picamera2 import FakePicamera2Module
 from featurizers.sources.picamera2 import Picamera2Source
@@ -63,11 +63,9 @@ def test_configs_strict_and_described(model: type[BaseModel]) -> None:
 
 
 def test_registry_covers_every_config_type() -> None:
-    source_types = {m.model_fields["type"].default for m in all_models() if "id" in m.model_fields}
-    featurizer_types = {m.model_fields["type"].default for m in all_models()
-                        if "namespace" in m.model_fields}
-    assert source_types == set(SOURCE_TYPES)
-    assert featurizer_types == set(FEATURIZER_TYPES)
+    kinds = [m for m in all_models() if "type" in m.model_fields and isinstance(m.model_fields["type"].default, str)]  # not bases
+    assert {m.model_fields["type"].default for m in kinds if "id" in m.model_fields} == set(REGISTRY.kinds("sources"))
+    assert {m.model_fields["type"].default for m in kinds if "source" in m.model_fields} == set(REGISTRY.kinds("featurizers"))
 
 
 def test_unknown_key_rejected() -> None:
@@ -88,7 +86,7 @@ def test_pipeline_links_checked() -> None:
 @pytest.mark.parametrize("spec", EXAMPLES)
 def test_every_documented_spec_parses(spec: str) -> None:
     cfg = parse_source_spec(spec.replace("HOST:PORT", "127.0.0.1:8080").replace("HOST", "127.0.0.1"))
-    assert cfg.type in SOURCE_TYPES
+    assert cfg.type in REGISTRY.kinds("sources")
 
 
 @pytest.mark.parametrize("spec", ["", "audio:file:", "video:mjpeg:ftp://x", "video:picamera2:x", "mic"])

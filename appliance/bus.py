@@ -1,0 +1,163 @@
+"""One bus for the typed loop events: each subscriber gets its own bounded queue and thread.
+
+Publishing never blocks and never fails: an event goes into the queue of every subscriber of its type, and a
+full queue drops it (counted). A handler that raises is counted and logged, and gets the next event. So a
+slow or failing observer never slows or breaks decide and learn; ``stats()`` shows each one's drops and
+errors (``/api/status`` carries them).
+
+>>> from appliance.events import ModelSwapped
+>>> bus = EventBus()
+>>> seen = []
+>>> sub = bus.subscribe("demo", seen.append, (ModelSwapped,))
+>>> bus.publish(ModelSwapped(7, "upload")); bus.flush()
+True
+>>> seen, bus.stats()["demo"]["delivered"]
+([ModelSwapped(model_version=7, reason='upload')], 1)
+>>> bus.close()
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from typing import Any, Callable, Iterable, Sequence
+
+log = logging.getLogger(__name__)
+
+
+class Subscription:
+    """One subscriber: a bounded queue drained by its own thread into ``handler``."""
+
+    def __init__(self, name: str, handler: Callable[[Any], object], types: tuple[type, ...], max_queue: int) -> None:
+        self.name, self.types, self.max_queue = name, types, max_queue
+        self._handler = handler
+        self._queue: deque[Any] = deque()
+        self._ready = threading.Condition()
+        self._busy = False
+        self._closed = False
+        self.delivered = self.dropped = self.errors = 0
+        self.last_error: str | None = None
+        self._thread = threading.Thread(target=self._run, name=f"bus-{name}", daemon=True)
+        self._thread.start()
+
+    def offer(self, events: Sequence[Any]) -> None:
+        """Queue ``events`` (all of a type this subscriber takes); what does not fit is dropped and counted."""
+        with self._ready:
+            room = self.max_queue - len(self._queue)
+            if room < len(events):
+                self.dropped += len(events) - max(room, 0)
+                events = events[: max(room, 0)]
+            if events:
+                self._queue.extend(events)
+                self._ready.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queue and not self._closed:
+                    self._busy = False
+                    self._ready.notify_all()  # flush() waits for an idle subscriber
+                    self._ready.wait()
+                if not self._queue:
+                    self._busy = False
+                    self._ready.notify_all()
+                    return
+                event = self._queue.popleft()
+                self._busy = True
+            try:
+                self._handler(event)
+                self.delivered += 1
+            except Exception as err:  # an observer must never take the loop or the bus down
+                self.errors += 1
+                self.last_error = f"{type(err).__name__}: {err}"
+                if self.errors <= 10 or self.errors % 1000 == 0:
+                    log.exception("observer %s failed on %s (error %d); it gets the next event", self.name,
+                                  type(event).__name__, self.errors)
+
+    def idle(self, timeout: float) -> bool:
+        """Wait until every queued event was handled; False if that took longer than ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._ready:
+            while self._queue or self._busy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._thread.is_alive():
+                    return not (self._queue or self._busy)
+                self._ready.wait(remaining)
+        return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Handle what is queued, then end the thread."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+        self._thread.join(timeout)
+
+    def stats(self) -> dict[str, Any]:
+        return {"types": [t.__name__ for t in self.types], "delivered": self.delivered, "dropped": self.dropped,
+                "errors": self.errors, "queued": len(self._queue), "max_queue": self.max_queue,
+                "last_error": self.last_error, "alive": self._thread.is_alive()}
+
+
+class EventBus:
+    """Routes each event to the subscribers of its type (thread-safe; ``publish`` costs one lookup when
+    nobody listens, so a loop without observers pays nothing)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscriptions: list[Subscription] = []
+        self._routes: dict[type, tuple[Subscription, ...]] = {}
+
+    def subscribe(self, name: str, handler: Callable[[Any], object], types: Iterable[type], max_queue: int = 1024) -> Subscription:
+        """Call ``handler(event)`` on a thread of its own for every event of ``types`` published from now on."""
+        with self._lock:
+            if any(s.name == name for s in self._subscriptions):
+                raise ValueError(f"the bus already has a subscriber named {name!r}; give each observer its own name")
+            sub = Subscription(name, handler, tuple(types), max_queue)
+            self._subscriptions.append(sub)
+            self._reroute()
+        return sub
+
+    def unsubscribe(self, sub: Subscription, timeout: float = 5.0) -> None:
+        """Stop routing to ``sub``, let it handle what it has queued, end its thread."""
+        with self._lock:
+            if sub in self._subscriptions:
+                self._subscriptions.remove(sub)
+                self._reroute()
+        sub.close(timeout)
+
+    def _reroute(self) -> None:
+        routes: dict[type, list[Subscription]] = {}
+        for sub in self._subscriptions:
+            for type_ in sub.types:
+                routes.setdefault(type_, []).append(sub)
+        self._routes = {t: tuple(subs) for t, subs in routes.items()}
+
+    def wants(self, type_: type) -> bool:
+        """Whether anyone subscribes to ``type_`` (so a publisher can skip building the event)."""
+        return type_ in self._routes
+
+    def publish(self, event: Any) -> None:
+        for sub in self._routes.get(type(event), ()):
+            sub.offer((event,))
+
+    def publish_all(self, events: Sequence[Any]) -> None:
+        """Publish events that all have the type of the first one, in one queue operation per subscriber."""
+        if events:
+            for sub in self._routes.get(type(events[0]), ()):
+                sub.offer(events)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every subscriber handled what it had queued; False on timeout."""
+        deadline = time.monotonic() + timeout
+        return all(sub.idle(max(deadline - time.monotonic(), 0.0)) for sub in list(self._subscriptions))
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        """Per subscriber: delivered, dropped, errors, queued, last error."""
+        return {sub.name: sub.stats() for sub in list(self._subscriptions)}
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Unsubscribe everyone (each handles what it has queued first)."""
+        for sub in list(self._subscriptions):
+            self.unsubscribe(sub, timeout)

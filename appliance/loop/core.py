@@ -1,0 +1,227 @@
+"""The closed loop: decide, take rewards, join, learn, checkpoint, recover.
+
+Data flows one way: context -> :meth:`Loop.decide` -> (actuators, through the bus); rewards ->
+:meth:`Loop.reward` / :meth:`Loop.attribute` -> joiner -> :meth:`Loop.tick` learns what is due
+(:mod:`appliance.loop.learning`) and the journal logs it (:mod:`appliance.loop.journal`). Every call is
+serialised by one lock; the write-ahead log commits on its own thread, and observers hear of each fact once
+it is durable (:mod:`appliance.events`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import threading
+from collections import deque
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from appliance.bus import EventBus
+from appliance.clock import Clock
+from appliance.errors import UsageError
+from appliance.events import DecisionMade, ModelSwapped, RewardReceived
+from appliance.features import Features, check_context
+from appliance.join.joiner import Joiner, Reward, RewardResult
+from appliance.loop.journal import Journal
+from appliance.loop.learning import Learner
+from appliance.loop.recovery import CheckpointSchedule, recover, save_checkpoint
+from appliance.policy.base import Decision, JoinedEvent, Policy
+from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
+from appliance.storage.eventlog import EventLog
+from appliance.storage.wal import DONE, Ticket, WriteAheadLog
+
+_ids = random.Random()  # seeded from os.urandom; reseeded in a forked child so no two processes share ids
+os.register_at_fork(after_in_child=_ids.seed)
+
+
+def new_event_id() -> str:
+    """128 random bits as 32 hex digits: a UUID4's shape, without a system call per decision."""
+    return f"{_ids.getrandbits(128):032x}"
+
+
+class Loop:
+    def __init__(
+        self,
+        policy: Policy,
+        joiner: Joiner,
+        clock: Clock,
+        events: EventLog,
+        action_features: Mapping[str, Features],
+        wal: WriteAheadLog | None = None,
+        checkpoints: CheckpointStore | None = None,
+        checkpoint_every_events: int = 5000,
+        checkpoint_every_s: float = 300.0,
+        log_sync_s: float = 0.0,
+        new_id: Callable[[], str] = new_event_id,
+        bus: EventBus | None = None,
+    ) -> None:
+        self.policy, self.joiner, self.clock = policy, joiner, clock
+        self.bus = bus or EventBus()
+        self.journal = Journal(events, wal, clock, log_sync_s)
+        self.learner = Learner(policy, self.journal, action_features, self.bus)
+        self.checkpoints = checkpoints
+        self._schedule = CheckpointSchedule(clock, checkpoint_every_events, checkpoint_every_s)
+        self.last_checkpoint: CheckpointMeta | None = None
+        self._new_id = new_id
+        self._lock = threading.RLock()
+        self._late: list[JoinedEvent] = []  # late rewards under `late_reward: learn`: learned at the next tick
+        self._late_ids: list[str] = []  # late rewards the next tick handles (their records then leave the WAL)
+        self._recent_decisions: deque[Decision] = deque(maxlen=200)
+
+    @property
+    def events(self) -> EventLog:
+        return self.journal.events
+
+    @property
+    def wal(self) -> WriteAheadLog | None:
+        return self.journal.wal
+
+    @property
+    def learned(self) -> int:
+        return self.learner.learned
+
+    # -- decisions and rewards -------------------------------------------------------------------
+    def decide(
+        self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None
+    ) -> tuple[Decision, Ticket]:
+        """Choose an action; the ticket completes when the decision is durable (wait before acting on it).
+        Observers (actuators among them) hear of it then, as ``DecisionMade``."""
+        check_context(context)
+        with self._lock:
+            event_id = event_id or self._new_id()
+            decision = self.policy.decide(context, event_id, self.clock.time(), actions)
+            try:
+                closed = self.joiner.add(decision)
+            except ValueError as err:
+                raise UsageError(str(err)) from None
+            if closed:
+                self.learner.learn(closed)  # max_pending overflowed
+            then = self._announcer(DecisionMade(decision)) if self.bus.wants(DecisionMade) else None
+            ticket = self.journal.decision(decision, then)
+            self._recent_decisions.append(decision)
+        return decision, ticket
+
+    def reward(
+        self, event_id: str, value: float, reward_id: str | None = None, timestamp: float | None = None
+    ) -> tuple[RewardResult, Ticket]:
+        """A reward for ``event_id``; ``unknown`` and ``duplicate`` results are not stored."""
+        if not math.isfinite(value):
+            raise UsageError(f"reward {value!r} is not a finite number")
+        with self._lock:
+            return self._store(self.joiner.reward(event_id, value, timestamp, reward_id), value, reward_id, timestamp)
+
+    def attribute(
+        self, value: float, within_s: float, reward_id: str | None = None, timestamp: float | None = None,
+        actions: Sequence[str] | None = None,
+    ) -> tuple[RewardResult, Ticket]:
+        """A reward for the latest decision made within ``within_s`` seconds."""
+        if not math.isfinite(value):
+            raise UsageError(f"reward {value!r} is not a finite number")
+        with self._lock:
+            result = self.joiner.attribute(value, within_s, timestamp, reward_id, actions)
+            return self._store(result, value, reward_id, timestamp)
+
+    def _store(self, result: RewardResult, value: float, reward_id: str | None, timestamp: float | None) -> tuple[RewardResult, Ticket]:
+        status, event_id = result.status, result.event_id
+        if status == "unknown" or status == "duplicate" or event_id is None:
+            return result, DONE
+        now = self.clock.time()
+        when = now if timestamp is None or timestamp > now else timestamp
+        then = self._announcer(RewardReceived(event_id, value, status, reward_id, when)) if self.bus.wants(RewardReceived) else None
+        ticket = self.journal.reward(event_id, Reward(value, when, reward_id), then)
+        if status == "late":
+            self._late_ids.append(event_id)  # its record leaves the WAL once handled and the log synced
+            if result.late_event is not None:
+                self._late.append(result.late_event)
+            elif self.joiner.late_policy == "log":
+                self.journal.write_late(json.dumps({"event_id": event_id, "reward": value, "timestamp": when, "reward_id": reward_id}))
+        return result, ticket
+
+    def _announcer(self, event: object) -> Callable[[BaseException | None], None]:
+        """Publishes ``event`` once its record is committed (never if the commit failed: nothing happened)."""
+        bus = self.bus
+
+        def announce(error: BaseException | None) -> None:
+            if error is None:
+                bus.publish(event)
+        return announce
+
+    # -- joining and learning --------------------------------------------------------------------
+    def tick(self, now: float | None = None) -> list[JoinedEvent]:
+        """Learn and log every decision whose wait has ended; sync the log and checkpoint when due."""
+        with self._lock:
+            joined = self.joiner.due(now)
+            late, self._late = self._late, []
+            self.learner.learn(joined + late)
+            self.journal.flush_late()
+            self.journal.handled(self._late_ids)
+            self._late_ids = []
+            self.journal.sync_if_due()
+            if self.checkpoints is not None and self._schedule.due(self.learner.since_checkpoint):
+                self.checkpoint()
+        return joined + late
+
+    def checkpoint(self) -> CheckpointMeta | None:
+        with self._lock:
+            if self.checkpoints is None:
+                return None
+            self.last_checkpoint = save_checkpoint(self.policy, self.journal, self.checkpoints)
+            self.learner.since_checkpoint = 0
+            self._schedule.taken()
+            return self.last_checkpoint
+
+    def load_model(self, path: Path, model_version: int) -> None:
+        """Swap in a validated model file atomically, then checkpoint it so a restart keeps it."""
+        with self._lock:
+            self.joiner.drop_examples()
+            self.policy.load(path, model_version)
+            self.checkpoint()
+        self.bus.publish(ModelSwapped(model_version, "upload"))
+
+    # -- restart ---------------------------------------------------------------------------------
+    def recover(self) -> dict[str, Any]:
+        """Load the last good checkpoint, relearn the events logged after it, restore pending decisions."""
+        with self._lock:
+            self.last_checkpoint, report = recover(self.learner, self.joiner, self.checkpoints)
+        self.bus.publish(ModelSwapped(self.policy.model_version, "recovered"))
+        return report
+
+    def close(self) -> None:
+        """Flush everything; pending decisions stay in the write-ahead log for the next start."""
+        with self._lock:
+            self.tick()
+            self.checkpoint()
+            self.journal.close()
+
+    # -- what the API and the dashboard show ---------------------------------------------------------
+    def recent_decisions(self) -> list[dict[str, Any]]:
+        """The last 200 decisions, oldest first, as the API shows them."""
+        return [d.public() for d in list(self._recent_decisions)]
+
+    def recent_joined(self) -> list[dict[str, Any]]:
+        """The last 200 joined events, oldest first: each decision with its reward, outcome and join time."""
+        return [summary(e) for e in list(self.learner.recent)]
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            reward_avg, random_avg = self.learner.baseline.averages()
+            return {
+                "model_version": self.policy.model_version,
+                "learned": self.learner.learned,
+                "pending": self.joiner.pending,
+                "join": self.joiner.stats.as_dict(),
+                "reward_avg": reward_avg,
+                "random_reward_ips": random_avg,
+                **self.journal.stats(),
+                "checkpoint": {"model_version": self.last_checkpoint.model_version, "created": self.last_checkpoint.created}
+                if self.last_checkpoint else None,
+                "corrupt_checkpoints": self.checkpoints.corrupt if self.checkpoints else 0,
+                "policy": self.policy.stats(),
+            }
+
+
+def summary(event: JoinedEvent) -> dict[str, Any]:
+    """A joined event as the API and the dashboard show it."""
+    return {**event.decision.public(), "reward": event.reward, "outcome": event.outcome, "joined_at": event.joined_at}

@@ -1,0 +1,90 @@
+"""What an observer is, and the configured ones as a group on the bus.
+
+>>> from appliance.bus import EventBus
+>>> from appliance.config.observers import RecordingObserverConfig
+>>> from appliance.events import ModelSwapped
+>>> bus = EventBus()
+>>> group = Observers.start(bus, [RecordingObserverConfig(name="notebook")])
+>>> bus.publish(ModelSwapped(3, "upload")); bus.flush()
+True
+>>> list(group.observers[0].events_seen), group.stats()["notebook"]["delivered"]
+([ModelSwapped(model_version=3, reason='upload')], 1)
+>>> group.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+from appliance.bus import EventBus, Subscription
+from appliance.config.observers import ObserverConfigBase
+from appliance.registry import REGISTRY
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Observer(Protocol):
+    """Receives loop events on its own thread; built as ``Kind(config, name=...)``."""
+
+    name: str
+
+    def events(self) -> tuple[type, ...]:
+        """The event types it wants (classes from :mod:`appliance.events`)."""
+        ...
+
+    def handle(self, event: Any) -> None:
+        """One event; may take its time (it has its own thread), must treat the event as read-only."""
+        ...
+
+    def close(self) -> None:
+        """Flush and release what it holds; idempotent."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """JSON-able counters for /api/status."""
+        ...
+
+
+class Observers:
+    """The configured observers, each subscribed to the bus with its own queue."""
+
+    def __init__(self, bus: EventBus, subscribed: list[tuple[Observer, Subscription]]) -> None:
+        self._bus, self._subscribed = bus, subscribed
+
+    @classmethod
+    def start(cls, bus: EventBus, configs: Sequence[ObserverConfigBase]) -> Observers:
+        """Build and subscribe every configured observer; on a failure the ones started are stopped again."""
+        group = cls(bus, [])
+        try:
+            for index, config in enumerate(configs):
+                observer: Observer = REGISTRY.build("observers", config, name=config.name or f"{config.type}-{index}")
+                try:
+                    subscription = bus.subscribe(observer.name, observer.handle, observer.events(), config.max_queue)
+                except BaseException:
+                    observer.close()
+                    raise
+                group._subscribed.append((observer, subscription))
+        except BaseException:
+            group.stop()
+            raise
+        return group
+
+    @property
+    def observers(self) -> list[Observer]:
+        return [observer for observer, _ in self._subscribed]
+
+    def stop(self) -> None:
+        """Each observer handles what it has queued, then closes; never raises."""
+        for observer, subscription in self._subscribed:
+            self._bus.unsubscribe(subscription)
+            try:
+                observer.close()
+            except Exception as err:
+                log.error("observer %s did not close cleanly: %s", observer.name, err)
+        self._subscribed = []
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        """Per observer: its own counters and its queue's (delivered, dropped, errors)."""
+        return {o.name: {**o.stats(), **s.stats()} for o, s in self._subscribed}

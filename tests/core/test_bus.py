@@ -1,0 +1,65 @@
+"""A slow or failing observer never blocks or breaks decide and learn; its drops and errors are counted."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from appliance.assemble import open_loop
+from appliance.bus import EventBus
+from appliance.clock import FakeClock
+from appliance.config import AppConfig
+from appliance.events import DecisionMade, EventJoined, ModelSwapped, RewardReceived
+
+
+def test_a_stuck_and_a_failing_observer_cost_the_loop_nothing(tmp_path: Path) -> None:
+    clock = FakeClock(1_700_000_000.0)
+    bus = EventBus()
+    release = threading.Event()
+    seen: list[object] = []
+
+    def stuck(event: object) -> None:
+        release.wait(30)
+
+    def failing(event: object) -> None:
+        raise RuntimeError("observer bug")
+
+    bus.subscribe("stuck", stuck, (DecisionMade, EventJoined), max_queue=10)
+    bus.subscribe("failing", failing, (RewardReceived,))
+    bus.subscribe("fine", seen.append, (DecisionMade, RewardReceived, EventJoined))
+    loop = open_loop(AppConfig.model_validate({"join": {"reward_wait_s": 1}}), clock, tmp_path, bus=bus)  # the WAL's commits publish
+    started = time.monotonic()
+    for i in range(200):
+        decision, ticket = loop.decide({"room": {"level": i / 200}})
+        loop.reward(decision.event_id, 1.0)[1].wait()
+        ticket.wait()
+        clock.advance(0.01)
+    clock.advance(2)
+    loop.tick()
+    elapsed = time.monotonic() - started
+    assert bus.flush(1.0) is False  # the stuck one has not caught up...
+    stats = bus.stats()
+    assert (stats["stuck"]["dropped"], stats["stuck"]["queued"]) == (400 - 10 - 1, 10)  # one in its handler, 10 queued, the rest counted
+    assert stats["failing"]["errors"] == 200 and "observer bug" in stats["failing"]["last_error"]
+    release.set()
+    assert bus.flush(5.0)
+    assert stats["fine"]["dropped"] == 0 and len(seen) == 600  # 200 decisions, 200 rewards, 200 joined
+    assert [type(e) for e in seen[:2]] in ([DecisionMade, RewardReceived], [RewardReceived, DecisionMade])
+    assert elapsed < 20  # a stuck observer would have held every decision for 30 s
+    loop.close()
+    bus.close()
+
+
+def test_nothing_is_published_for_a_commit_that_failed(tmp_path: Path) -> None:
+    bus = EventBus()
+    seen: list[object] = []
+    bus.subscribe("seen", seen.append, (DecisionMade, ModelSwapped))
+    loop = open_loop(AppConfig(), FakeClock(0.0), tmp_path, bus=bus)
+    assert loop.wal is not None
+    loop.wal.close()  # a WAL that can no longer commit: nothing it holds happened
+    loop.decide({"room": {"level": 0.5}})
+    bus.flush()
+    assert seen == []
+    loop.events.close()
+    bus.close()
