@@ -23,12 +23,13 @@ the wait ends it is joined with their aggregate (or the default reward). Rewards
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
 from appliance.clock import Clock
-from appliance.config.join import JoinConfig
+from appliance.config.join import JoinConfig, LatePolicy
 from appliance.policy.base import Decision, JoinedEvent, Outcome
 
 RewardStatus = Literal["accepted", "duplicate", "late", "unknown"]
@@ -43,11 +44,42 @@ class Reward:
 
 @dataclass(slots=True)
 class RewardResult:
-    """What happened to one reward. ``late_event`` is set when ``late_reward: learn`` makes a new example."""
+    """What happened to one reward. ``late_decision`` is the closed decision a late reward is learned with
+    (under ``late_reward: learn``)."""
 
     status: RewardStatus
     event_id: str | None
-    late_event: JoinedEvent | None = None
+    late_decision: Decision | None = None
+
+
+@dataclass(slots=True)
+class LateReward:
+    """A reward that came after its decision's wait, acknowledged under ``mode`` (the ``late_reward`` then in force).
+
+    ``key`` names it once and for all (``EVENT/REWARD_ID``, or a random suffix without a reward id): the line
+    or the example it becomes carries it, so a restart that finds it handled does not handle it again.
+
+    >>> late = LateReward("e1/r1", "e1", Reward(0.5, 12.0, "r1"), "log")
+    >>> late.line()
+    '{"event_id": "e1", "reward": 0.5, "timestamp": 12.0, "reward_id": "r1", "key": "e1/r1"}'
+    """
+
+    key: str
+    event_id: str
+    reward: Reward
+    mode: LatePolicy
+    decision: Decision | None = None
+
+    def line(self) -> str:
+        """Its line in ``late.jsonl`` (``late_reward: log``)."""
+        r = self.reward
+        return json.dumps({"event_id": self.event_id, "reward": r.value, "timestamp": r.timestamp, "reward_id": r.reward_id,
+                           "key": self.key})
+
+    def joined(self) -> JoinedEvent:
+        """The new example it is learned as (``late_reward: learn``)."""
+        assert self.decision is not None
+        return JoinedEvent(self.decision, self.reward.value, "late", 1, self.reward.timestamp, self.key)
 
 
 @dataclass(slots=True)
@@ -108,12 +140,16 @@ class Joiner:
         self.stats = JoinStats()
 
     @property
-    def late_policy(self) -> str:
+    def late_policy(self) -> LatePolicy:
         return self._config.late_reward
 
     @property
     def pending(self) -> int:
         return len(self._waiting)
+
+    def waiting(self) -> list[Decision]:
+        """The decisions waiting for rewards, oldest first."""
+        return list(self._waiting.values())
 
     def rewards_of(self, event_id: str) -> list[Reward]:
         return list(self._rewards.get(event_id, ()))
@@ -224,8 +260,7 @@ class Joiner:
             self.stats.late_logged += 1
             return RewardResult("late", decision.event_id)
         self.stats.late_learned += 1
-        event = JoinedEvent(decision.without_example(), reward.value, "late", 1, reward.timestamp)
-        return RewardResult("late", decision.event_id, event)
+        return RewardResult("late", decision.event_id, decision.without_example())
 
     def _close(self, decision: Decision, outcome: Outcome, now: float) -> JoinedEvent:
         """Join ``decision`` (no longer waiting) with its rewards at ``now`` (the clock's time)."""

@@ -9,7 +9,6 @@ it is durable (:mod:`appliance.events`).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
@@ -23,7 +22,7 @@ from appliance.clock import Clock
 from appliance.errors import UsageError
 from appliance.events import DecisionMade, ModelSwapped, RewardReceived
 from appliance.features import Features, check_context
-from appliance.join.joiner import Joiner, Reward, RewardResult
+from appliance.join.joiner import Joiner, LateReward, Reward, RewardResult
 from appliance.loop.journal import Journal
 from appliance.loop.learning import Learner
 from appliance.loop.recovery import CheckpointSchedule, recover, save_checkpoint
@@ -39,6 +38,11 @@ os.register_at_fork(after_in_child=_ids.seed)
 def new_event_id() -> str:
     """128 random bits as 32 hex digits: a UUID4's shape, without a system call per decision."""
     return f"{_ids.getrandbits(128):032x}"
+
+
+def late_key(event_id: str, reward_id: str | None) -> str:
+    """A late reward's key: ``EVENT/REWARD_ID`` (a resent one is the same reward), or a random suffix."""
+    return f"{event_id}/{reward_id if reward_id is not None else f'~{_ids.getrandbits(64):016x}'}"
 
 
 class Loop:
@@ -66,8 +70,7 @@ class Loop:
         self.last_checkpoint: CheckpointMeta | None = None
         self._new_id = new_id
         self._lock = threading.RLock()
-        self._late: list[JoinedEvent] = []  # late rewards under `late_reward: learn`: learned at the next tick
-        self._late_ids: list[str] = []  # late rewards the next tick handles (their records then leave the WAL)
+        self._late: list[LateReward] = []  # late rewards the next tick handles (their records then leave the WAL)
         self._recent_decisions: deque[Decision] = deque(maxlen=200)
 
     @property
@@ -130,14 +133,12 @@ class Loop:
         now = self.clock.time()
         when = now if timestamp is None or timestamp > now else timestamp
         then = self._announcer(RewardReceived(event_id, value, status, reward_id, when)) if self.bus.wants(RewardReceived) else None
-        ticket = self.journal.reward(event_id, Reward(value, when, reward_id), then)
-        if status == "late":
-            self._late_ids.append(event_id)  # its record leaves the WAL once handled and the log synced
-            if result.late_event is not None:
-                self._late.append(result.late_event)
-            elif self.joiner.late_policy == "log":
-                self.journal.write_late(json.dumps({"event_id": event_id, "reward": value, "timestamp": when, "reward_id": reward_id}))
-        return result, ticket
+        reward = Reward(value, when, reward_id)
+        if status != "late":
+            return result, self.journal.reward(event_id, reward, then)
+        late = LateReward(late_key(event_id, reward_id), event_id, reward, self.joiner.late_policy, result.late_decision)
+        self._late.append(late)  # the next tick handles it; its record leaves the WAL once that is durable
+        return result, self.journal.late_reward(late, then)
 
     def _announcer(self, event: object) -> Callable[[BaseException | None], None]:
         """Publishes ``event`` once its record is committed (never if the commit failed: nothing happened)."""
@@ -154,20 +155,20 @@ class Loop:
         with self._lock:
             joined = self.joiner.due(now)
             late, self._late = self._late, []
-            self.learner.learn(joined + late)
+            joined += [reward.joined() for reward in late if reward.mode == "learn"]
+            self.learner.learn(joined)
+            self.journal.handle_late(late)
             self.journal.flush_late()
-            self.journal.handled(self._late_ids)
-            self._late_ids = []
             self.journal.sync_if_due()
             if self.checkpoints is not None and self._schedule.due(self.learner.since_checkpoint):
                 self.checkpoint()
-        return joined + late
+        return joined
 
     def checkpoint(self) -> CheckpointMeta | None:
         with self._lock:
             if self.checkpoints is None:
                 return None
-            self.last_checkpoint = save_checkpoint(self.policy, self.journal, self.checkpoints)
+            self.last_checkpoint = save_checkpoint(self.policy, self.journal, self.checkpoints, self.learner.checkpoint_stats())
             self.learner.since_checkpoint = 0
             self._schedule.taken()
             return self.last_checkpoint
@@ -182,9 +183,16 @@ class Loop:
 
     # -- restart ---------------------------------------------------------------------------------
     def recover(self) -> dict[str, Any]:
-        """Load the last good checkpoint, relearn the events logged after it, restore pending decisions."""
+        """Load the last good checkpoint, relearn the events logged after it, restore pending decisions; the
+        late rewards still to handle go to the first tick. Checkpoints again when it relearned anything, so the
+        next restart does not relearn it all again."""
         with self._lock:
-            self.last_checkpoint, report = recover(self.learner, self.joiner, self.checkpoints)
+            self.last_checkpoint, late, report = recover(self.learner, self.joiner, self.checkpoints)
+            self._late.extend(late)
+            self._recent_decisions.extend(e.decision for e in self.learner.recent if e.late_key is None)
+            self._recent_decisions.extend(self.joiner.waiting())
+            if report["relearned"] or report["relearned_late"]:
+                self.checkpoint()
         self.bus.publish(ModelSwapped(self.policy.model_version, "recovered"))
         return report
 

@@ -1,9 +1,10 @@
 """The loop's journal: what is durable before it is acknowledged, and what is durable once it is learned.
 
 Decisions and rewards go to the write-ahead log (acknowledged once committed); joined events go to the
-DSJSON event log and late rewards under ``late_reward: log`` to ``late.jsonl``. The event log is synced every
-``log_sync_s``; only then do the records it now holds leave the write-ahead log, so a crash in between
-relearns at most that much, and loses nothing.
+DSJSON event log and late rewards under ``late_reward: log`` to ``late.jsonl``. Both files are synced every
+``log_sync_s``; only then do the records they now hold leave the write-ahead log, so a crash in between
+relearns at most that much, and loses nothing. Late rewards leave it by their key: each becomes one line or
+one example, and a restart that finds its key in the files does not handle it again.
 
 >>> import tempfile, pathlib
 >>> from appliance.clock import FakeClock
@@ -17,10 +18,12 @@ relearns at most that much, and loses nothing.
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any, Iterable
 
 from appliance.clock import Clock
-from appliance.join.joiner import Reward
+from appliance.join.joiner import LateReward, Reward
 from appliance.policy.base import Decision
 from appliance.storage.eventlog import EventLog, LogPosition
 from appliance.storage.wal import DONE, Then, Ticket, WriteAheadLog
@@ -35,7 +38,8 @@ class Journal:
         self.events, self.wal, self._clock = events, wal, clock
         self._log_sync_s = log_sync_s
         self._last_sync = clock.time()
-        self._done: list[str] = []  # event ids whose records the event log or late.jsonl now hold: they leave the WAL at the next sync
+        self._done: list[str] = []  # event ids the event log now holds: they leave the WAL at the next sync
+        self._late_done: list[str] = []  # keys of late rewards handled: they leave the WAL at the next sync
         self._late_lines: list[str] = []
 
     # -- acknowledged: the write-ahead log -------------------------------------------------------
@@ -53,6 +57,13 @@ class Journal:
             then(None)
         return DONE
 
+    def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket:
+        if self.wal is not None:
+            return self.wal.late_reward(late, then)
+        if then is not None:
+            then(None)
+        return DONE
+
     # -- learned: the event log and late.jsonl ---------------------------------------------------
     def write_joined(self, lines: list[bytes], event_ids: Iterable[str]) -> None:
         """Append joined events (DSJSON lines, each ending in its newline); their WAL records go at the next sync."""
@@ -60,20 +71,48 @@ class Journal:
         if self.wal is not None:
             self._done.extend(event_ids)
 
-    def write_late(self, line: str) -> None:
-        """A late reward kept in ``late.jsonl`` (written at the next :meth:`flush_late`)."""
-        self._late_lines.append(line)
+    def handle_late(self, late: Iterable[LateReward]) -> None:
+        """Late rewards a tick handled: ``log`` ones go to ``late.jsonl``; all leave the WAL at the next sync (the
+        ``learn`` ones' examples went through :meth:`write_joined`)."""
+        late = list(late)
+        self._late_lines.extend(reward.line() for reward in late if reward.mode == "log")
+        self.forget_late(reward.key for reward in late)
 
-    def handled(self, event_ids: Iterable[str]) -> None:
-        """Records that need nothing more (a dropped late reward): they leave the WAL at the next sync."""
+    def forget_late(self, keys: Iterable[str]) -> None:
+        """Late rewards whose handling the files already hold: they leave the WAL at the next sync."""
+        if self.wal is not None:
+            self._late_done.extend(keys)
+
+    def forget_logged(self, event_ids: Iterable[str]) -> None:
+        """Decisions the event log already holds: they leave the WAL at the next sync."""
         if self.wal is not None:
             self._done.extend(event_ids)
 
     def flush_late(self) -> None:
+        """Append the late lines handled since the last call (and fsync them, when durable)."""
         if self._late_lines:
-            with open(self.events.directory / LATE_LOG, "a") as f:
-                f.write("\n".join(self._late_lines) + "\n")
+            with open(self.events.directory / LATE_LOG, "ab") as f:
+                f.write(("\n".join(self._late_lines) + "\n").encode())
+                f.flush()
+                if self.events.durable:
+                    os.fsync(f.fileno())
             self._late_lines = []
+
+    def late_keys(self) -> set[str]:
+        """The keys of every late reward ``late.jsonl`` holds."""
+        keys: set[str] = set()
+        try:
+            with open(self.events.directory / LATE_LOG, "rb") as f:
+                for raw in f:
+                    try:
+                        key = json.loads(raw).get("key")
+                    except (ValueError, AttributeError):
+                        continue  # a torn last line: its reward is still in the WAL
+                    if isinstance(key, str):
+                        keys.add(key)
+        except FileNotFoundError:
+            pass
+        return keys
 
     def sync_if_due(self) -> None:
         if self._clock.time() - self._last_sync >= self._log_sync_s:
@@ -84,9 +123,10 @@ class Journal:
         twice: recovery skips WAL decisions found in the log)."""
         self.flush_late()
         position = self.events.sync()
-        if self._done and self.wal is not None:
+        if self.wal is not None:
             self.wal.forget(self._done)
-        self._done = []
+            self.wal.forget_late(self._late_done)
+        self._done, self._late_done = [], []
         self._last_sync = self._clock.time()
         return position
 

@@ -21,7 +21,7 @@ This is the loop's hot path for joined events: one pass over a tick's events, on
 from __future__ import annotations
 
 from collections import deque
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import orjson
 
@@ -66,10 +66,24 @@ class Learner:
             self.bus.publish_all([EventJoined(e) for e in events])
 
     def learn_logged(self, event: JoinedEvent, features: Sequence[Features]) -> None:
-        """Learn an event read back from a log, with its logged action features unless they are the declared ones."""
+        """Learn (and count) an event read back from a log, with its logged action features unless they are the
+        declared ones."""
         d = event.decision
         declared = all(self._features.get(a) == f for a, f in zip(d.actions, features))
         self.policy.learn(event, None if declared else features)
+        self.baseline.add_events((event,))
+        self.learned += 1
+
+    def checkpoint_stats(self) -> dict[str, Any]:
+        """The counters a checkpoint keeps, so a restart goes on counting."""
+        b = self.baseline
+        return {"learned": self.learned, "rewards": b.count, "reward_sum": b.reward_sum, "random_sum": b.random_sum}
+
+    def restore(self, stats: Mapping[str, Any]) -> None:
+        """The counters a checkpoint kept (``{}``: none)."""
+        b = self.baseline
+        self.learned, b.count = int(stats.get("learned", 0)), int(stats.get("rewards", 0))
+        b.reward_sum, b.random_sum = float(stats.get("reward_sum", 0.0)), float(stats.get("random_sum", 0.0))
 
     def _multi_of(self, actions: tuple[str, ...]) -> orjson.Fragment:
         multi = self._multi.get(actions)

@@ -1,19 +1,21 @@
-"""Checkpoints and restart: when to checkpoint, and how a restart gets back every acknowledged record.
+"""Checkpoints and restart: when to checkpoint, and how a restart gets back every acknowledged record, once.
 
 A checkpoint is the model plus the event-log position it covers. A restart loads the newest good checkpoint,
-relearns the events logged after it, and restores from the write-ahead log the decisions (with their
-rewards) the log does not hold yet.
+relearns the events logged after it, restores from the write-ahead log the decisions (with their on-time
+rewards) the log does not hold yet, and hands the late rewards the WAL still holds to the first tick, each
+under the ``late_reward`` mode it was acknowledged with, unless the files show it was handled already (its
+key is in ``late.jsonl`` or on a learned line). What it finishes (decisions already logged, late rewards
+already handled) leaves the WAL only after that is synced.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from appliance.clock import Clock
-from appliance.join.joiner import Joiner
+from appliance.join.joiner import Joiner, LateReward
 from appliance.loop.journal import Journal
 from appliance.loop.learning import Learner
 from appliance.policy.base import Policy
@@ -51,51 +53,78 @@ class CheckpointSchedule:
         self.last_at = self.clock.time()
 
 
-def save_checkpoint(policy: Policy, journal: Journal, store: CheckpointStore) -> CheckpointMeta:
-    """Sync the log, let the WAL drop what the log holds, save the model with the position, prune the log."""
+def save_checkpoint(policy: Policy, journal: Journal, store: CheckpointStore, stats: dict[str, Any]) -> CheckpointMeta:
+    """Sync the log, let the WAL drop what the log holds, save the model with the position and the loop's
+    counters, prune the log."""
     position = journal.sync()
     journal.flush()  # joined decisions must be gone from the WAL before the checkpoint covers them
-    meta = store.save(policy, policy.model_version, position)
+    meta = store.save(policy, policy.model_version, position, stats)
     journal.events.prune(position)
     return meta
 
 
-def recover(learner: Learner, joiner: Joiner, store: CheckpointStore | None) -> tuple[CheckpointMeta | None, dict[str, Any]]:
-    """Load the last good checkpoint, relearn the events logged after it, restore pending decisions; returns the
-    checkpoint and what was done."""
-    policy, journal = learner.policy, learner.journal
-    meta = store.load_latest(policy) if store else None
-    events = journal.events
-    segments = events.segments()
-    start = meta.position if meta else LogPosition(segments[0] if segments else 1, 0)
-    seen: set[str] = set()
-    malformed = 0
-    for path, number, line in events.read_from(start):
+@dataclass
+class Replayed:
+    """What the event log after the checkpoint held."""
+
+    joined: set[str]  # event ids of joined decisions
+    late_keys: set[str]  # keys of late rewards learned as examples
+    malformed: int
+
+
+def replay_log(learner: Learner, start: LogPosition) -> Replayed:
+    """Relearn every event logged from ``start`` on (malformed lines are reported with their line and skipped)."""
+    replayed = Replayed(set(), set(), 0)
+    for path, number, line in learner.journal.events.read_from(start):
         if not line.strip():
             continue
         try:
             event, features = dsjson.decode(line)
         except ValueError as err:
-            malformed += 1
+            replayed.malformed += 1
             log.error("%s:%d: %s; line skipped", path, number, err)
             continue
         learner.learn_logged(event, features)
-        seen.add(event.decision.event_id)
-    restored = orphans = 0
+        if event.late_key is not None:
+            replayed.late_keys.add(event.late_key)
+        else:
+            replayed.joined.add(event.decision.event_id)
+    return replayed
+
+
+def recover(learner: Learner, joiner: Joiner, store: CheckpointStore | None) -> tuple[CheckpointMeta | None, list[LateReward], dict[str, Any]]:
+    """Load the last good checkpoint, relearn the log after it, restore pending decisions from the WAL.
+
+    Returns the checkpoint, the late rewards the first tick must handle, and a report of what was done."""
+    policy, journal = learner.policy, learner.journal
+    meta = store.load_latest(policy) if store else None
+    learner.restore(meta.stats if meta is not None else {})
+    segments = journal.events.segments()
+    replayed = replay_log(learner, meta.position if meta else LogPosition(segments[0] if segments else 1, 0))
+    restored = 0
+    pending_late: list[LateReward] = []
+    handled: list[LateReward] = []
     wal = journal.wal
     if wal is not None:
         state = wal.recover()
-        done = [d.event_id for d in state.decisions if d.event_id in seen]
+        logged = [d.event_id for d in state.decisions if d.event_id in replayed.joined]
         for d in state.decisions:
-            if d.event_id not in seen:
+            if d.event_id not in replayed.joined:
                 learner.learn(joiner.add(d, state.rewards.get(d.event_id, [])))
                 restored += 1
-        for event_id, reward in state.orphan_rewards:  # late rewards whose handling a crash cut short
-            journal.write_late(json.dumps({"event_id": event_id, "reward": reward.value, "timestamp": reward.timestamp,
-                                                "reward_id": reward.reward_id}))
-            done.append(event_id)
-            orphans += 1
-        wal.forget(done).wait()
-    return meta, {"checkpoint_version": meta.model_version if meta else None, "relearned": len(seen),
-                  "malformed_lines": malformed, "restored_pending": restored, "orphan_rewards": orphans,
-                  "corrupt_checkpoints": store.corrupt if store else 0, "model_version": policy.model_version}
+        done = replayed.late_keys | journal.late_keys()
+        legacy = [LateReward(f"{event_id}/~legacy-{n}", event_id, reward, "log") for n, (event_id, reward) in enumerate(state.orphan_rewards)]
+        for late in state.late + legacy:
+            (handled if late.key in done else pending_late).append(late)
+        journal.forget_late(late.key for late in handled)  # handled before the crash: they only leave the WAL
+        journal.forget_logged(logged)
+    for line in journal.events.tail(learner.recent.maxlen or 0):  # what the dashboard and /api/events showed before
+        try:
+            learner.recent.append(dsjson.decode(line)[0])
+        except ValueError:
+            continue
+    report = {"checkpoint_version": meta.model_version if meta else None, "relearned": len(replayed.joined),
+              "relearned_late": len(replayed.late_keys), "malformed_lines": replayed.malformed, "restored_pending": restored,
+              "late_rewards_pending": len(pending_late), "late_rewards_already_handled": len(handled),
+              "corrupt_checkpoints": store.corrupt if store else 0, "model_version": policy.model_version}
+    return meta, pending_late, report

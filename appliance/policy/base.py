@@ -65,6 +65,8 @@ class JoinedEvent:
     outcome: Outcome
     rewards_received: int
     joined_at: float
+    late_key: str | None = None
+    """For a late reward learned as a new example: the reward's key, so it is learned once across restarts."""
 
 
 def offered_actions(requested: Sequence[str] | None, declared: tuple[str, ...]) -> tuple[str, ...]:

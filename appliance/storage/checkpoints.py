@@ -1,7 +1,9 @@
 """Atomic model checkpoints: temp file, fsync, rename; the last N kept; a corrupt one falls back loudly.
 
-Each checkpoint is a model file and a JSON sidecar naming its model version, its sha256 and the event-log
-position it covers. The sidecar is written last, so a checkpoint without one never existed.
+Each checkpoint is a model file and a JSON sidecar naming its model version, its sha256, the event-log
+position it covers and the loop's counters. The sidecar is written last, so a checkpoint without one never
+existed. Checkpoints are ordered by when they were taken, not by model version: an uploaded model runs as any
+version, and a restart must come back with the model that was serving.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from appliance.errors import CheckpointError, WabbitError
 from appliance.storage.atomic import replacing, write_atomically
@@ -34,10 +36,20 @@ class CheckpointMeta:
     log_offset: int
     sha256: str
     created: float
+    stats: dict[str, Any] = field(default_factory=dict)
+    """The loop's counters when it was taken (learned events, reward sums), restored on restart."""
 
     @property
     def position(self) -> LogPosition:
         return LogPosition(self.log_segment, self.log_offset)
+
+
+def _taken(meta_path: Path) -> tuple[float, str]:
+    try:
+        created = float(json.loads(meta_path.read_text())["created"])
+    except (OSError, ValueError, KeyError, TypeError):
+        created = float("-inf")
+    return created, meta_path.name
 
 
 def _sha256(path: Path) -> str:
@@ -56,14 +68,15 @@ class CheckpointStore:
         directory.mkdir(parents=True, exist_ok=True)
 
     def _metas(self) -> list[Path]:
-        return sorted(self.directory.glob("model-*.json"), reverse=True)
+        """The sidecars, newest first (by the time each was taken; a sidecar that cannot be read goes last)."""
+        return sorted(self.directory.glob("model-*.json"), key=_taken, reverse=True)
 
-    def save(self, model: Saveable, model_version: int, position: LogPosition) -> CheckpointMeta:
-        stem = f"model-{model_version:012d}-{time.time_ns():020d}"
+    def save(self, model: Saveable, model_version: int, position: LogPosition, stats: dict[str, Any] | None = None) -> CheckpointMeta:
+        stem = f"model-{time.time_ns():020d}-v{model_version}"
         try:
             with replacing(self.directory / f"{stem}.vw") as temp:
                 model.save(temp)
-                meta = CheckpointMeta(model_version, position.segment, position.offset, _sha256(temp), time.time())
+                meta = CheckpointMeta(model_version, position.segment, position.offset, _sha256(temp), time.time(), stats or {})
             write_atomically(self.directory / f"{stem}.json", json.dumps(asdict(meta)).encode())
         except OSError as err:
             raise CheckpointError(f"{self.directory}: cannot write a checkpoint ({err.strerror}); is the disk full?") from None

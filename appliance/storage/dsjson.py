@@ -2,7 +2,9 @@
 
 Key order: ``_label_cost,_label_probability,_label_Action,_labelIndex,Timestamp,Version,EventId,a,c,p``
 with cost = -reward, ``a`` the 1-based action indexes with the chosen one first and ``p`` their
-probabilities in the same order. Each action in ``c._multi`` carries its id as ``_id`` (VW ignores it).
+probabilities in the same order. Each action in ``c._multi`` carries its id as ``_id`` (VW ignores it). A
+late reward learned as a new example (``late_reward: learn``) ends with ``"_late": {"key": ...}``, which VW
+ignores too and a restart reads to learn it once.
 
 >>> from appliance.policy import Decision, JoinedEvent
 >>> d = Decision("e1", "warm", 1, 0.9, (0.1, 0.9), ("cool", "warm"), {"audio": {"rms": 0.5}}, 7, 0.0)
@@ -57,11 +59,14 @@ def encode(event: JoinedEvent, action_features: Sequence[Features], multi: orjso
     labels, chosen_first = _orders.get((len(pmf), chosen)) or _order(len(pmf), chosen)
     c: dict[str, Any] = dict(d.context)  # the namespaces, then _multi (a serialised fragment)
     c["_multi"] = multi if multi is not None else multi_json(d.actions, action_features)
-    return orjson.dumps({
+    line = {
         "_label_cost": -float(event.reward), "_label_probability": d.probability,
         "_label_Action": chosen + 1, "_labelIndex": chosen, "Timestamp": datetime.fromtimestamp(d.timestamp, timezone.utc),
         "Version": str(d.model_version), "EventId": d.event_id, "a": labels, "c": c, "p": chosen_first(pmf),
-    }, option=_OPTIONS)
+    }
+    if event.late_key is not None:
+        line["_late"] = {"key": event.late_key}
+    return orjson.dumps(line, option=_OPTIONS)
 
 
 # numpy floats from featurizers are accepted; the timestamp is written as RFC 3339 UTC with microseconds (left
@@ -101,6 +106,9 @@ def decode(line: str) -> tuple[JoinedEvent, list[Features]]:
         ts = _seconds(obj["Timestamp"])
         decision = Decision(str(obj["EventId"]), actions[index], index, float(obj["_label_probability"]),
                             tuple(pmf), actions, context, int(obj.get("Version") or 0), ts)
+        late = obj.get("_late")
+        if late is not None:
+            return JoinedEvent(decision, -float(obj["_label_cost"]), "late", 1, ts, str(late["key"])), features
         return JoinedEvent(decision, -float(obj["_label_cost"]), "replay", 1, ts), features
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
         raise ValueError(f"not a Raspberry Wabbit DSJSON event: {type(err).__name__}: {err}") from None

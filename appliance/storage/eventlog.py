@@ -33,7 +33,7 @@ class LogPosition:
 class EventLog:
     def __init__(self, directory: Path, segment_bytes: int, keep_segments: int = 1_000_000, fsync: bool = True) -> None:
         self.directory = directory
-        self._fsync = fsync
+        self.durable = fsync
         self._limit = segment_bytes
         self._keep = keep_segments
         try:
@@ -85,7 +85,7 @@ class EventLog:
         """Make everything appended durable (flushed only, without ``fsync``); start a new segment when this one is full."""
         try:
             self._file.flush()
-            if self._fsync:
+            if self.durable:
                 os.fsync(self._file.fileno())
             if self._offset >= self._limit:
                 self._file.close()
@@ -108,6 +108,27 @@ class EventLog:
                 skipped = f.read(start.offset).count(b"\n") if segment == start.segment else 0
                 for number, raw in enumerate(f, start=skipped + 1):
                     yield path, number, raw.decode("utf-8", "replace").rstrip("\n")
+
+    def tail(self, lines: int, max_bytes: int = 1 << 20) -> list[str]:
+        """The last ``lines`` complete lines, oldest first, read from at most the last ``max_bytes`` of the newest
+        segments (the recent history a restart brings back)."""
+        self._file.flush()
+        found: list[str] = []
+        budget = max_bytes
+        for segment in reversed(self.segments()):
+            path = self.path(segment)
+            size = path.stat().st_size
+            with open(path, "rb") as f:
+                f.seek(max(size - budget, 0))
+                data = f.read()
+            budget -= len(data)
+            chunk = data.split(b"\n")[:-1]  # the bytes after the last newline are not a complete line
+            if size > len(data):
+                chunk = chunk[1:]  # the first one may be cut
+            found = [raw.decode("utf-8", "replace") for raw in chunk if raw] + found
+            if len(found) >= lines or budget <= 0:
+                break
+        return found[-lines:] if lines else []
 
     def prune(self, needed_from: LogPosition) -> list[Path]:
         """Delete the oldest segments beyond ``keep_segments``, never one at or after ``needed_from``."""

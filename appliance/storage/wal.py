@@ -24,7 +24,7 @@ from typing import Any, Callable
 import orjson
 
 from appliance.errors import StorageError
-from appliance.join.joiner import Reward
+from appliance.join.joiner import LateReward, Reward
 from appliance.policy.base import Decision
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,10 @@ CREATE TABLE IF NOT EXISTS rewards (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, value REAL NOT NULL, ts REAL NOT NULL, reward_id TEXT);
 CREATE INDEX IF NOT EXISTS rewards_event ON rewards(event_id);
 """
+# Late rewards (added after the first release; a WAL from before gets the columns, its rows stay on-time ones):
+# `late` is the late_reward mode they were acknowledged under, `key` names them, `decision` is the closed
+# decision's body a `learn` one is learned with.
+_LATE_COLUMNS = {"late": "TEXT", "key": "TEXT", "decision": "TEXT"}
 
 
 class Ticket:
@@ -68,15 +72,24 @@ _Item = tuple[str, Any, Ticket, Then | None]
 
 @dataclass(frozen=True)
 class Recovered:
+    """What the WAL holds: pending decisions, their on-time rewards, and late rewards not yet handled.
+    ``orphan_rewards`` are on-time rows whose decision is gone (left by a WAL from before late rewards had rows of
+    their own)."""
+
     decisions: list[Decision]
     rewards: dict[str, list[Reward]]
+    late: list[LateReward]
     orphan_rewards: list[tuple[str, Reward]]
 
 
 def decision_row(d: Decision) -> tuple[str, float, str]:
+    return d.event_id, d.timestamp, decision_body(d)
+
+
+def decision_body(d: Decision) -> str:
     body = {"action_index": d.action_index, "probability": d.probability, "pmf": d.pmf, "actions": d.actions,
             "context": d.context, "model_version": d.model_version}
-    return d.event_id, d.timestamp, orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def decision_from_row(event_id: str, ts: float, body: str) -> Decision:
@@ -98,6 +111,11 @@ class WriteAheadLog:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(rewards)")}
+            for column, kind in _LATE_COLUMNS.items():
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE rewards ADD COLUMN {column} {kind}")
+            self._db.execute("CREATE INDEX IF NOT EXISTS rewards_key ON rewards(key)")
         except sqlite3.Error as err:
             raise StorageError(f"{path}: cannot open the write-ahead log ({err}); check the data directory is writable") from None
         self._thread = threading.Thread(target=self._write_loop, name="wal-writer", daemon=True)
@@ -108,25 +126,39 @@ class WriteAheadLog:
         decisions = [decision_from_row(*row) for row in self._db.execute("SELECT event_id, ts, body FROM decisions ORDER BY ts, rowid")]
         known = {d.event_id for d in decisions}
         rewards: dict[str, list[Reward]] = {}
+        late: list[LateReward] = []
         orphans: list[tuple[str, Reward]] = []
-        for event_id, value, ts, reward_id in self._db.execute("SELECT event_id, value, ts, reward_id FROM rewards ORDER BY seq"):
+        query = "SELECT event_id, value, ts, reward_id, late, key, decision FROM rewards ORDER BY seq"
+        for event_id, value, ts, reward_id, mode, key, body in self._db.execute(query):
             reward = Reward(value, ts, reward_id)
-            if event_id in known:
+            if mode is not None:
+                late.append(LateReward(key, event_id, reward, mode, decision_from_row(event_id, 0.0, body) if body else None))
+            elif event_id in known:
                 rewards.setdefault(event_id, []).append(reward)
             else:
                 orphans.append((event_id, reward))
-        return Recovered(decisions, rewards, orphans)
+        return Recovered(decisions, rewards, late, orphans)
 
     def decision(self, d: Decision, then: Then | None = None) -> Ticket:
         """Queue a decision; ``then(error)`` runs on the writer thread once it is committed (``error`` None)."""
         return self._put("d", decision_row(d), then)
 
     def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket:
-        return self._put("r", (event_id, reward.value, reward.timestamp, reward.reward_id), then)
+        """Queue an on-time reward (its decision is still waiting)."""
+        return self._put("r", (event_id, reward.value, reward.timestamp, reward.reward_id, None, None, None), then)
+
+    def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket:
+        """Queue a late reward, with the mode it was acknowledged under (and, for ``learn``, its decision)."""
+        r, body = late.reward, decision_body(late.decision) if late.decision is not None else None
+        return self._put("r", (late.event_id, r.value, r.timestamp, r.reward_id, late.mode, late.key, body), then)
 
     def forget(self, event_ids: list[str]) -> Ticket:
-        """Drop decisions (and their rewards) once they are durably in the event log."""
+        """Drop decisions (and their on-time rewards) once they are durably in the event log."""
         return self._put("f", [(e,) for e in event_ids]) if event_ids else DONE
+
+    def forget_late(self, keys: list[str]) -> Ticket:
+        """Drop late rewards once what they became (a logged line, a learned example, nothing) is durable."""
+        return self._put("l", [(k,) for k in keys]) if keys else DONE
 
     def flush(self) -> None:
         self._put("n", None).wait()
@@ -182,11 +214,14 @@ class WriteAheadLog:
                 if kind == "d":
                     self._db.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (p for _, p, _, _ in run))
                 elif kind == "r":
-                    self._db.executemany("INSERT INTO rewards (event_id, value, ts, reward_id) VALUES (?, ?, ?, ?)", (p for _, p, _, _ in run))
+                    self._db.executemany("INSERT INTO rewards (event_id, value, ts, reward_id, late, key, decision) "
+                                         "VALUES (?, ?, ?, ?, ?, ?, ?)", (p for _, p, _, _ in run))
                 elif kind == "f":
                     ids = [row for _, p, _, _ in run for row in p]
                     self._db.executemany("DELETE FROM decisions WHERE event_id = ?", ids)
-                    self._db.executemany("DELETE FROM rewards WHERE event_id = ?", ids)
+                    self._db.executemany("DELETE FROM rewards WHERE event_id = ? AND late IS NULL", ids)
+                elif kind == "l":
+                    self._db.executemany("DELETE FROM rewards WHERE key = ?", [row for _, p, _, _ in run for row in p])
             self._db.execute("COMMIT")
         except sqlite3.Error as err:
             if self._db.in_transaction:

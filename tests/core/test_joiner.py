@@ -49,12 +49,11 @@ def test_late_reward_follows_policy(clock: FakeClock, late: str) -> None:
     result = joiner.reward("e", 1.0)
     assert result.status == "late" and joiner.stats.late == 1
     assert getattr(joiner.stats, f"late_{ {'drop': 'dropped', 'log': 'logged', 'learn': 'learned'}[late]}") == 1
-    if late == "learn":
-        assert result.late_event is not None
-        assert (result.late_event.reward, result.late_event.outcome) == (1.0, "late")
-        assert result.late_event.decision.event_id == "e" and result.late_event.decision.example is None
+    if late == "learn":  # the closed decision, to learn the late reward with (rebuilt from its context)
+        assert result.late_decision is not None
+        assert result.late_decision.event_id == "e" and result.late_decision.example is None
     else:
-        assert result.late_event is None
+        assert result.late_decision is None
 
 
 def test_reward_stamped_after_the_wait_is_late_even_before_closing(clock: FakeClock) -> None:
