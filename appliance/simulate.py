@@ -17,7 +17,8 @@ from typing import Any
 from appliance.assemble import open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
-from appliance.config.simulation import DelayConfig
+from appliance.config.simulation import DelayConfig, SimulationConfig
+from appliance.loop import Loop
 from appliance.worlds import best_action, build_world
 
 
@@ -38,12 +39,34 @@ def draw_delay(config: DelayConfig, rng: random.Random) -> float:
     return rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
 
 
+def reward_delays(config: SimulationConfig, rng: random.Random) -> list[float]:
+    """When a reward reaches the loop, in seconds after its decision: none if it is lost on the way, two if it
+    is delivered twice (the copy a random fraction of a second after the first).
+
+    >>> sim = SimulationConfig(missing=0.0, duplicate=1.0, delay=DelayConfig(distribution="fixed", mean_s=2.0))
+    >>> [round(d, 3) for d in reward_delays(sim, random.Random(0))]
+    [2.0, 2.259]
+    >>> reward_delays(sim.model_copy(update={"missing": 1.0}), random.Random(0))
+    []
+    """
+    if rng.random() < config.missing:
+        return []
+    copies = 2 if rng.random() < config.duplicate else 1
+    delay = draw_delay(config.delay, rng)
+    return [delay + copy * rng.random() for copy in range(copies)]
+
+
+def open_simulated_loop(config: AppConfig, log_dir: Path) -> tuple[Loop, FakeClock]:
+    """The loop a simulation drives, and its clock: not durable, simulated time, event ids ``sim-00000000`` on."""
+    clock = FakeClock(1_700_000_000.0)
+    counter = itertools.count()
+    return open_loop(config, clock, log_dir, durable=False, new_id=lambda: f"sim-{next(counter):08d}"), clock
+
+
 def simulate(config: AppConfig, events: int, log_dir: Path) -> dict[str, Any]:
     sim = config.simulation
     world = build_world(sim)
-    clock = FakeClock(1_700_000_000.0)
-    counter = itertools.count()
-    loop = open_loop(config, clock, log_dir, durable=False, new_id=lambda: f"sim-{next(counter):08d}")
+    loop, clock = open_simulated_loop(config, log_dir)
     rng = random.Random(sim.seed + 1)
     inbox: list[tuple[float, int, str, float, str]] = []  # (due, seq, event id, reward, reward id)
     seq = itertools.count()
@@ -65,14 +88,11 @@ def simulate(config: AppConfig, events: int, log_dir: Path) -> dict[str, Any]:
         feedback = world.reward(context, decision.action, step, rng)
         if feedback is None:
             continue
-        if rng.random() < sim.missing:
-            missing += 1
-            continue
-        copies = 2 if rng.random() < sim.duplicate else 1
-        duplicated += copies - 1
-        delay = draw_delay(sim.delay, rng)
-        for copy in range(copies):
-            heapq.heappush(inbox, (clock.time() + delay + copy * rng.random(), next(seq), decision.event_id, feedback, f"r{step}"))
+        delays = reward_delays(sim, rng)
+        missing += not delays
+        duplicated += len(delays) > 1
+        for delay in delays:
+            heapq.heappush(inbox, (clock.time() + delay, next(seq), decision.event_id, feedback, f"r{step}"))
     clock.advance(config.join.reward_wait_s + sim.delay.mean_s * 20)  # let every wait end and late rewards arrive
     for _, _, event_id, value, reward_id in sorted(inbox):
         loop.reward(event_id, value, reward_id=reward_id)
