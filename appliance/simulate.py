@@ -19,7 +19,7 @@ from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.config.simulation import DelayConfig, SimulationConfig
 from appliance.loop import Loop
-from appliance.worlds import best_action, build_world
+from appliance.worlds import build_world
 
 
 def draw_delay(config: DelayConfig, rng: random.Random) -> float:
@@ -39,21 +39,20 @@ def draw_delay(config: DelayConfig, rng: random.Random) -> float:
     return rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
 
 
-def reward_delays(config: SimulationConfig, rng: random.Random) -> list[float]:
-    """When a reward reaches the loop, in seconds after its decision: none if it is lost on the way, two if it
+def reward_delays(config: SimulationConfig, rng: random.Random) -> tuple[float, ...]:
+    """When a reward reaches the loop, in seconds after its decision: never if it is lost on the way, twice if it
     is delivered twice (the copy a random fraction of a second after the first).
 
     >>> sim = SimulationConfig(missing=0.0, duplicate=1.0, delay=DelayConfig(distribution="fixed", mean_s=2.0))
     >>> [round(d, 3) for d in reward_delays(sim, random.Random(0))]
-    [2.0, 2.259]
+    [2.0, 2.421]
     >>> reward_delays(sim.model_copy(update={"missing": 1.0}), random.Random(0))
-    []
+    ()
     """
     if rng.random() < config.missing:
-        return []
-    copies = 2 if rng.random() < config.duplicate else 1
+        return ()
     delay = draw_delay(config.delay, rng)
-    return [delay + copy * rng.random() for copy in range(copies)]
+    return (delay, delay + rng.random()) if rng.random() < config.duplicate else (delay,)
 
 
 def open_simulated_loop(config: AppConfig, log_dir: Path) -> tuple[Loop, FakeClock]:
@@ -68,6 +67,7 @@ def simulate(config: AppConfig, events: int, log_dir: Path) -> dict[str, Any]:
     world = build_world(sim)
     loop, clock = open_simulated_loop(config, log_dir)
     rng = random.Random(sim.seed + 1)
+    action_index = {a.id: k for k, a in enumerate(world.actions)}
     inbox: list[tuple[float, int, str, float, str]] = []  # (due, seq, event id, reward, reward id)
     seq = itertools.count()
     chosen = oracle = uniform = 0.0
@@ -75,24 +75,26 @@ def simulate(config: AppConfig, events: int, log_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     for step in range(events):
         clock.advance(sim.decision_every_s)
-        while inbox and inbox[0][0] <= clock.time():
+        now = clock.time()
+        while inbox and inbox[0][0] <= now:
             _, _, event_id, value, reward_id = heapq.heappop(inbox)
             loop.reward(event_id, value, reward_id=reward_id)
         loop.tick()
         context = world.context(step)
         decision, _ = loop.decide(context)
-        expected = {a.id: world.expected_reward(context, a.id, step) for a in world.actions}
-        chosen += expected[decision.action]
-        oracle += expected[best_action(world, context, step)]
-        uniform += sum(expected.values()) / len(expected)
-        feedback = world.reward(context, decision.action, step, rng)
+        expected = world.expected_rewards(context, step)
+        mean = expected[action_index[decision.action]]
+        chosen += mean
+        oracle += max(expected)
+        uniform += sum(expected) / len(expected)
+        feedback = world.reward(mean, rng)
         if feedback is None:
             continue
         delays = reward_delays(sim, rng)
         missing += not delays
         duplicated += len(delays) > 1
         for delay in delays:
-            heapq.heappush(inbox, (clock.time() + delay, next(seq), decision.event_id, feedback, f"r{step}"))
+            heapq.heappush(inbox, (now + delay, next(seq), decision.event_id, feedback, f"r{step}"))
     clock.advance(config.join.reward_wait_s + sim.delay.mean_s * 20)  # let every wait end and late rewards arrive
     for _, _, event_id, value, reward_id in sorted(inbox):
         loop.reward(event_id, value, reward_id=reward_id)

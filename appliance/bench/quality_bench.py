@@ -116,13 +116,15 @@ def run_baseline(config: AppConfig, events: int, make: Callable[[World, int], Ba
     policy = make(world, sim.seed)
     rng = random.Random(sim.seed + 1)
     arms = [a.id for a in world.actions]
+    arm_index = {arm: k for k, arm in enumerate(arms)}
     total = 0.0
     started = time.perf_counter()
     for step in range(events):
         context = world.context(step)
         arm = policy.choose(arms, context, step)
-        total += world.expected_reward(context, arm, step)
-        feedback = world.reward(context, arm, step, rng)
+        expected = world.expected_rewards(context, step)[arm_index[arm]]
+        total += expected
+        feedback = world.reward(expected, rng)
         policy.learn(arm, context, config.join.default_reward if feedback is None else feedback)
     return total / events, events / (time.perf_counter() - started)
 

@@ -55,7 +55,7 @@ def draw_script(config: AppConfig, events: int) -> Script:
     for step in range(events):
         context = world.context(step)
         contexts.append(context)
-        rewards.append([world.reward(context, a.id, step, rng) for a in world.actions])
+        rewards.append([world.reward(expected, rng) for expected in world.expected_rewards(context, step)])
         due += [(step * sim.decision_every_s + delay, step, delay) for delay in reward_delays(sim, rng)]
     for _, step, delay in sorted(due):  # delivered at the first later step whose clock has reached it
         arrivals[min(step + max(1, math.ceil(delay / sim.decision_every_s)), events)].append((step, f"r{step}"))
