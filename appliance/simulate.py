@@ -18,7 +18,8 @@ from appliance.assemble import open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.config.simulation import DelayConfig, SimulationConfig
-from appliance.worlds import best_action, build_world
+from appliance.loop import Loop
+from appliance.worlds import build_world
 
 
 def draw_delay(config: DelayConfig, rng: random.Random) -> float:
@@ -38,56 +39,114 @@ def draw_delay(config: DelayConfig, rng: random.Random) -> float:
     return rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
 
 
-def simulate(config: AppConfig, events: int, log_dir: Path) -> dict[str, Any]:
-    sim = config.simulation or SimulationConfig()
-    world = build_world(sim)
+def reward_delays(config: SimulationConfig, rng: random.Random) -> tuple[float, ...]:
+    """When a reward reaches the loop, in seconds after its decision: never if it is lost on the way, twice if it
+    is delivered twice (the copy a random fraction of a second after the first).
+
+    >>> sim = SimulationConfig(missing=0.0, duplicate=1.0, delay=DelayConfig(distribution="fixed", mean_s=2.0))
+    >>> [round(d, 3) for d in reward_delays(sim, random.Random(0))]
+    [2.0, 2.421]
+    >>> reward_delays(sim.model_copy(update={"missing": 1.0}), random.Random(0))
+    ()
+    """
+    if rng.random() < config.missing:
+        return ()
+    delay = draw_delay(config.delay, rng)
+    return (delay, delay + rng.random()) if rng.random() < config.duplicate else (delay,)
+
+
+def open_simulated_loop(config: AppConfig, log_dir: Path) -> tuple[Loop, FakeClock]:
+    """The loop a simulation drives, and its clock: not durable, simulated time, event ids ``sim-00000000`` on."""
     clock = FakeClock(1_700_000_000.0)
     counter = itertools.count()
-    loop = open_loop(config, clock, log_dir, durable=False, new_id=lambda: f"sim-{next(counter):08d}")
-    rng = random.Random(sim.seed + 1)
-    inbox: list[tuple[float, int, str, float, str]] = []  # (due, seq, event id, reward, reward id)
-    seq = itertools.count()
-    chosen = oracle = uniform = 0.0
-    missing = duplicated = 0
-    started = time.perf_counter()
-    for step in range(events):
-        clock.advance(sim.decision_every_s)
-        while inbox and inbox[0][0] <= clock.time():
-            _, _, event_id, value, reward_id = heapq.heappop(inbox)
+    return open_loop(config, clock, log_dir, durable=False, new_id=lambda: f"sim-{next(counter):08d}"), clock
+
+
+class Simulation:
+    """A simulation run a stretch of decisions at a time: :func:`simulate` runs one through, ``wabbit bench``
+    takes turns between one and the loop alone. ``seconds`` is the time spent in :meth:`run` and :meth:`finish`."""
+
+    def __init__(self, config: AppConfig, log_dir: Path) -> None:
+        self._config, self._sim = config, config.world()
+        self._world = build_world(self._sim)
+        self._loop, self._clock = open_simulated_loop(config, log_dir)
+        self._rng = random.Random(self._sim.seed + 1)
+        self._action_index = {a.id: k for k, a in enumerate(self._world.actions)}
+        self._inbox: list[tuple[float, int, str, float, str]] = []  # (due, seq, event id, reward, reward id)
+        self._seq = itertools.count()
+        self._expected_sums = (0.0, 0.0, 0.0)  # of the chosen action, the best one, a uniformly random one
+        self._missing = self._duplicated = 0  # rewards lost on the way, delivered twice
+        self.steps = 0
+        self.seconds = 0.0
+
+    def run(self, steps: int) -> None:
+        """The next ``steps`` decisions, each after the rewards that are due and a tick of the loop."""
+        started = time.perf_counter()
+        sim, world, loop, clock, rng, inbox = self._sim, self._world, self._loop, self._clock, self._rng, self._inbox
+        action_index, seq, every = self._action_index, self._seq, self._sim.decision_every_s
+        chosen, oracle, uniform = self._expected_sums
+        missing, duplicated = self._missing, self._duplicated
+        for step in range(self.steps, self.steps + steps):
+            clock.advance(every)
+            now = clock.time()
+            while inbox and inbox[0][0] <= now:
+                _, _, event_id, value, reward_id = heapq.heappop(inbox)
+                loop.reward(event_id, value, reward_id=reward_id)
+            loop.tick()
+            context = world.context(step)
+            decision, _ = loop.decide(context)
+            expected = world.expected_rewards(context, step)
+            mean = expected[action_index[decision.action]]
+            chosen += mean
+            oracle += max(expected)
+            uniform += sum(expected) / len(expected)
+            feedback = world.reward(mean, rng)
+            if feedback is None:
+                continue
+            delays = reward_delays(sim, rng)
+            missing += not delays
+            duplicated += len(delays) > 1
+            for delay in delays:
+                heapq.heappush(inbox, (now + delay, next(seq), decision.event_id, feedback, f"r{step}"))
+        self._expected_sums = chosen, oracle, uniform
+        self._missing, self._duplicated = missing, duplicated
+        self.steps += steps
+        self.seconds += time.perf_counter() - started
+
+    def finish(self) -> dict[str, Any]:
+        """Let every wait end and every late reward arrive, close the loop, and say what the policy earned."""
+        started = time.perf_counter()
+        loop = self._loop
+        self._clock.advance(self._config.join.reward_wait_s + self._sim.delay.mean_s * 20)
+        for _, _, event_id, value, reward_id in sorted(self._inbox):
             loop.reward(event_id, value, reward_id=reward_id)
         loop.tick()
-        context = world.context(step)
-        decision, _ = loop.decide(context)
-        expected = {a.id: world.expected_reward(context, a.id, step) for a in world.actions}
-        chosen += expected[decision.action]
-        oracle += expected[best_action(world, context, step)]
-        uniform += sum(expected.values()) / len(expected)
-        feedback = world.reward(context, decision.action, step, rng)
-        if feedback is None:
-            continue
-        if rng.random() < sim.missing:
-            missing += 1
-            continue
-        copies = 2 if rng.random() < sim.duplicate else 1
-        duplicated += copies - 1
-        delay = draw_delay(sim.delay, rng)
-        for copy in range(copies):
-            heapq.heappush(inbox, (clock.time() + delay + copy * rng.random(), next(seq), decision.event_id, feedback, f"r{step}"))
-    clock.advance(config.join.reward_wait_s + sim.delay.mean_s * 20)  # let every wait end and late rewards arrive
-    for _, _, event_id, value, reward_id in sorted(inbox):
-        loop.reward(event_id, value, reward_id=reward_id)
-    loop.tick()
-    elapsed = time.perf_counter() - started
-    stats = loop.joiner.stats
-    log_path = loop.events.current_path
-    loop.close()
-    n = max(events, 1)
-    return {
-        "world": sim.world, "seed": sim.seed, "events": events,
-        "avg_reward": chosen / n, "oracle_avg_reward": oracle / n, "random_avg_reward": uniform / n,
-        "joined_avg_reward": loop.learner.baseline.averages()[0],
-        "late_rewards": stats.late, "default_rewards": stats.defaulted, "duplicate_rewards": stats.duplicates,
-        "missing_rewards": missing, "overflow": stats.overflow, "learned": loop.learned,
-        "events_per_s": events / elapsed if elapsed > 0 else None, "seconds": elapsed,
-        "log": str(log_path),
-    }
+        self.seconds += time.perf_counter() - started
+        stats = loop.joiner.stats
+        log_path = loop.events.current_path
+        loop.close()
+        n = max(self.steps, 1)
+        chosen, oracle, uniform = self._expected_sums
+        return {
+            "world": self._sim.world, "seed": self._sim.seed, "events": self.steps,
+            "avg_reward": chosen / n, "oracle_avg_reward": oracle / n, "random_avg_reward": uniform / n,
+            "joined_avg_reward": loop.learner.baseline.averages()[0],
+            "late_rewards": stats.late, "default_rewards": stats.defaulted, "duplicate_rewards": stats.duplicates,
+            "missing_rewards": self._missing, "overflow": stats.overflow, "learned": loop.learned,
+            "events_per_s": self.steps / self.seconds if self.seconds > 0 else None, "seconds": self.seconds,
+            "log": str(log_path),
+        }
+
+
+def simulate(config: AppConfig, events: int, log_dir: Path) -> dict[str, Any]:
+    """``events`` decisions of the configured world through the real loop, and what the policy earned.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as log_dir:
+    ...     result = simulate(AppConfig.model_validate({"simulation": {"world": "linear"}}), 50, Path(log_dir))
+    >>> result["events"], result["learned"], result["oracle_avg_reward"] >= result["avg_reward"]
+    (50, 50, True)
+    """
+    simulation = Simulation(config, log_dir)
+    simulation.run(events)
+    return simulation.finish()

@@ -17,14 +17,14 @@ from appliance.clock import Clock
 from appliance.config.simulation import SimulationConfig
 from appliance.loop import Loop
 from appliance.simulate import draw_delay
-from appliance.worlds import World, best_action
+from appliance.worlds import World
 
 
 class SimulatedDevices:
     def __init__(self, world: World, config: SimulationConfig, loop: Loop, clock: Clock, give_rewards: bool = True) -> None:
         self._world, self._config, self._loop, self._clock = world, config, loop, clock
         self._give_rewards = give_rewards
-        self._known = {a.id for a in world.actions}
+        self._action_index = {a.id: k for k, a in enumerate(world.actions)}
         self._rng = random.Random(config.seed + 1)
         self._inbox: list[tuple[float, int, str, float]] = []
         self._seq = itertools.count()
@@ -48,14 +48,14 @@ class SimulatedDevices:
         decision, ticket = self._loop.decide(context)
         ticket.wait()
         self._step += 1
-        if not self._give_rewards or decision.action not in self._known:
+        action = self._action_index.get(decision.action)
+        if not self._give_rewards or action is None:
             return  # the config's actions are not this world's: it can show context, not judge choices
-        step = self._step - 1
-        expected = {a.id: self._world.expected_reward(context, a.id, step) for a in self._world.actions}
-        self.chosen_sum += expected[decision.action]
-        self.oracle_sum += expected[best_action(self._world, context, step)]
+        expected = self._world.expected_rewards(context, self._step - 1)
+        self.chosen_sum += expected[action]
+        self.oracle_sum += max(expected)
         self._judged += 1
-        feedback = self._world.reward(context, decision.action, step, self._rng)
+        feedback = self._world.reward(expected[action], self._rng)
         if feedback is not None and self._rng.random() >= self._config.missing:
             due = now + draw_delay(self._config.delay, self._rng)
             heapq.heappush(self._inbox, (due, next(self._seq), decision.event_id, feedback))

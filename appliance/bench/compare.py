@@ -1,19 +1,21 @@
 """Compare two benchmark reports: per benchmark, the headline median of A (before) against B (after).
 
-A figure *regressed* when it moved the wrong way by more than the threshold (a fraction of A):
+A figure *regressed* when it moved the wrong way by more than the threshold (a fraction of A). A benchmark
+skipped in either report (its backend was missing) is compared with nothing:
 
 >>> a = {"loop": {"unit": "events/s", "median": 1000.0}, "http": {"unit": "ms", "median": 2.0},
-...      "old": {"unit": "ms", "median": 1.0}}
+...      "old": {"unit": "ms", "median": 1.0}, "face": {"unit": "ms", "median": 5.0}}
 >>> b = {"loop": {"unit": "events/s", "median": 850.0}, "http": {"unit": "ms", "median": 1.5},
-...      "new": {"unit": "fps", "median": 30.0}}
+...      "new": {"unit": "fps", "median": 30.0}, "face": {"skipped": "no TFLite runtime"}}
 >>> changes = compare(a, b, threshold=0.10)
 >>> [(c.name, c.verdict) for c in changes]
-[('loop', 'regressed'), ('http', 'improved'), ('old', 'only in A'), ('new', 'only in B')]
+[('loop', 'regressed'), ('http', 'improved'), ('old', 'only in A'), ('face', 'skipped in B'), ('new', 'only in B')]
 >>> print(table(changes))
 benchmark  A     B    unit      change  verdict
 loop       1000  850  events/s  -15.0%  regressed (higher is better)
 http       2     1.5  ms        -25.0%  improved
 old        1     -    ms        -       only in A
+face       5     -    ms        -       skipped in B
 new        -     30   fps       -       only in B
 >>> [c.name for c in changes if c.verdict == "regressed"]
 ['loop']
@@ -25,8 +27,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from appliance.bench.history import Better, better
+from appliance.bench.skip import skip_reason
 
-Verdict = str  # "regressed" | "improved" | "within" | "only in A" | "only in B" | "no direction" | "no baseline"
+Verdict = str  # "regressed" | "improved" | "within" | "only in A" | "only in B" | "skipped in A" | "skipped in B"
+# | "skipped in A and B" | "no direction" | "no baseline"
 
 
 @dataclass(frozen=True)
@@ -61,13 +65,16 @@ def compare(a: dict[str, Any], b: dict[str, Any], threshold: float) -> list[Chan
     changes = []
     for name in [*a, *(n for n in b if n not in a)]:
         ra, rb = a.get(name), b.get(name)
-        newest = rb if rb is not None else ra
-        assert newest is not None
+        measured = [r for r in (rb, ra) if r is not None and skip_reason(r) is None]
+        newest = measured[0] if measured else {}
         direction, unit = better(newest), str(newest.get("unit", ""))
-        va = float(ra["median"]) if ra is not None else None
-        vb = float(rb["median"]) if rb is not None else None
-        if va is None or vb is None:
-            changes.append(Change(name, unit, direction, va, vb, None, "only in B" if va is None else "only in A"))
+        va = float(ra["median"]) if ra is not None and skip_reason(ra) is None else None
+        vb = float(rb["median"]) if rb is not None and skip_reason(rb) is None else None
+        if ra is None or rb is None:
+            changes.append(Change(name, unit, direction, va, vb, None, "only in B" if ra is None else "only in A"))
+        elif va is None or vb is None:
+            skipped = "A and B" if va is None and vb is None else "A" if va is None else "B"
+            changes.append(Change(name, unit, direction, va, vb, None, f"skipped in {skipped}"))
         elif va == 0:
             changes.append(Change(name, unit, direction, va, vb, None, "within" if vb == 0 else "no baseline"))
         else:

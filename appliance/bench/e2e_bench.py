@@ -56,7 +56,7 @@ def _closed_loop(workload: LightWorkload, warmup: int) -> dict[str, Any]:
             loop.bus.flush()  # the actuator acts on the bus's thread once the decision is durable
             applied = lamp.calls.pop()  # stamped when the colour was set; taken out so the record does not grow
             latency = 1e6 * (applied.at - features_ready)
-            reward = world.reward(context, decision.action, i, person)
+            reward = world.reward(world.expected_rewards(context, i)[decision.action_index], person)
             if reward is not None:
                 loop.reward(decision.event_id, reward)
             return latency

@@ -12,6 +12,7 @@ False
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from appliance.bench.history import BenchToolError
+from appliance.bench.skip import skip_reason
 
 DENIED = (
     "py-spy is not allowed to ptrace the benchmark process (it said: Permission Denied). Run it as root "
@@ -69,4 +71,7 @@ def record(name: str, out: Path, *, quick: bool = False, py_spy: str | None = No
                                  f"appliance.bench.run_one {name}` to see all it says")
         if not result.is_file():
             raise BenchToolError(f"benchmark {name} failed under py-spy ({last}); the partial flamegraph is in {out}")
+        reason = skip_reason(json.loads(result.read_text()))
+        if reason:
+            raise BenchToolError(f"benchmark {name} was skipped, there is nothing to profile: {reason}")
     return out

@@ -1,8 +1,9 @@
 """Benchmark reports on disk: which way is better, the history folder, loading and checking a report.
 
 A report is what ``wabbit bench --json`` writes: ``{"machine": ..., "quick": ..., "results": {name: result}}``.
-Each result has a headline ``median`` in ``unit``; :func:`better` says whether a higher or a lower figure is
-the better one, from the unit, unless the benchmark said so itself:
+Each result has a headline ``median`` in ``unit``, or says why it was ``skipped`` (its backend is missing).
+:func:`better` says whether a higher or a lower figure is the better one, from the unit, unless the benchmark
+said so itself:
 
 >>> better({"unit": "events/s"}), better({"unit": "ms"}), better({"unit": "bytes"}), better({"unit": "fps"})
 ('higher', 'lower', 'lower', 'higher')
@@ -23,6 +24,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from appliance.bench.skip import skip_reason
 from appliance.errors import WabbitError
 
 Better = Literal["higher", "lower"]
@@ -97,9 +99,9 @@ def load_report(path: Path) -> dict[str, Any]:
         raise BenchToolError(f"{path}: no \"results\" object; pass a file written by `wabbit bench --json`")
     for name, result in results.items():
         median = result.get("median") if isinstance(result, dict) else None
-        if not isinstance(median, (int, float)) or isinstance(median, bool):
-            raise BenchToolError(f"{path}: results[{name!r}] has no numeric \"median\"; pass a file written by "
-                                 "`wabbit bench --json`")
+        if skip_reason(result) is None and (not isinstance(median, (int, float)) or isinstance(median, bool)):
+            raise BenchToolError(f"{path}: results[{name!r}] has no numeric \"median\" and was not \"skipped\"; pass a "
+                                 "file written by `wabbit bench --json`")
     return report  # type: ignore[no-any-return]
 
 

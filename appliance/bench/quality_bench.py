@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from appliance.bench.measure import compared, summarize
-from appliance.config import AppConfig, SimulationConfig
+from appliance.config import AppConfig
 from appliance.features import Features
 from appliance.worlds import WORLDS, World, best_action, build_world
 
@@ -111,18 +111,20 @@ Runner = Callable[[AppConfig, int], tuple[float, float]]
 
 def run_baseline(config: AppConfig, events: int, make: Callable[[World, int], Baseline]) -> tuple[float, float]:
     """A baseline on the stream ``wabbit simulate`` makes (same contexts, same reward generator seed)."""
-    sim = config.simulation or SimulationConfig()
+    sim = config.world()
     world = build_world(sim)  # a fresh world with the same seed draws the same contexts
     policy = make(world, sim.seed)
     rng = random.Random(sim.seed + 1)
     arms = [a.id for a in world.actions]
+    arm_index = {arm: k for k, arm in enumerate(arms)}
     total = 0.0
     started = time.perf_counter()
     for step in range(events):
         context = world.context(step)
         arm = policy.choose(arms, context, step)
-        total += world.expected_reward(context, arm, step)
-        feedback = world.reward(context, arm, step, rng)
+        expected = world.expected_rewards(context, step)[arm_index[arm]]
+        total += expected
+        feedback = world.reward(expected, rng)
         policy.learn(arm, context, config.join.default_reward if feedback is None else feedback)
     return total / events, events / (time.perf_counter() - started)
 

@@ -21,6 +21,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.join_bench", ""),
     ("appliance.bench.e2e_bench", ""),
     ("appliance.bench.quality_bench", ""),
+    ("appliance.bench.simulate_bench", ""),
     ("featurizers.bench", "featurizers."),
 )
 

@@ -21,12 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from appliance.bench.registry import all_benchmarks
+    from appliance.bench.skip import run_benchmark
 
     benchmarks = all_benchmarks()
     if args.name not in benchmarks:
         print(f"run_one: no benchmark named {args.name!r}; names: {', '.join(benchmarks)}", file=sys.stderr)
         return 2
-    text = json.dumps(benchmarks[args.name](args.quick), indent=2)
+    text = json.dumps(run_benchmark(benchmarks[args.name], args.quick), indent=2)
     print(text)
     if args.result:
         args.result.write_text(text + "\n")

@@ -1,8 +1,9 @@
 """Trend plots of a history folder: one PNG per benchmark and a static ``index.html`` (no JavaScript, no CDN).
 
 Each plot shows the headline median of every run, oldest left, labelled with its date and git revision;
-full runs and ``--quick`` runs are separate series (quick medians are noisier). matplotlib (the ``bench``
-extra) is imported only here, with the Agg backend, so nothing needs a display.
+full runs and ``--quick`` runs are separate series (quick medians are noisier). Runs that skipped a benchmark
+(its backend was missing) leave a gap; a benchmark no run measured gets a row saying why, and no plot.
+matplotlib (the ``bench`` extra) is imported only here, with the Agg backend, so nothing needs a display.
 
 >>> safe_name("featurizers.audio/vs librosa")
 'featurizers.audio_vs_librosa'
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.bench.history import BenchToolError, better, load_history
+from appliance.bench.skip import skip_reason
 
 Run = tuple[str, dict[str, Any]]  # (label "MM-DD rev", report)
 
@@ -31,6 +33,12 @@ def _label(report: dict[str, Any]) -> str:
     return f"{when[5:10] or '?'}\n{machine.get('git_revision') or 'norev'}"
 
 
+def _measured(report: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The report's result for ``name`` if it has one with a figure (not skipped)."""
+    result = report["results"].get(name)
+    return result if result is not None and skip_reason(result) is None else None
+
+
 def _plot(name: str, runs: list[Run], out: Path) -> Path:
     try:
         import matplotlib
@@ -39,13 +47,13 @@ def _plot(name: str, runs: list[Run], out: Path) -> Path:
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    latest = next(report["results"][name] for _, report in reversed(runs) if name in report["results"])
+    latest = next(result for _, report in reversed(runs) if (result := _measured(report, name)))
     direction = better(latest)
     figure, axes = pyplot.subplots(figsize=(8, 3.6), dpi=100)
     try:
         for quick, style, title in ((False, "o-", "full"), (True, "s--", "--quick")):
-            points = [(i, report["results"][name]["median"]) for i, (_, report) in enumerate(runs)
-                      if name in report["results"] and bool(report.get("quick")) == quick]
+            points = [(i, result["median"]) for i, (_, report) in enumerate(runs)
+                      if (result := _measured(report, name)) and bool(report.get("quick")) == quick]
             if points:
                 axes.plot([x for x, _ in points], [y for _, y in points], style, label=title)
         axes.set_xticks(range(len(runs)), [label for label, _ in runs], fontsize=7)
@@ -68,20 +76,26 @@ def _num(x: Any) -> str:
     return f"{x:.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
+def _row(name: str, runs: list[Run]) -> list[str]:
+    """The index's cells for one benchmark: its latest measured run, or why the latest run skipped it."""
+    present = [(label, report) for label, report in runs if _measured(report, name)]
+    if not present:
+        label, report = next((label, report) for label, report in reversed(runs) if name in report["results"])
+        reason = f"skipped: {skip_reason(report['results'][name])}"
+        return [html.escape(name), html.escape(reason), "", "", "-", "-", html.escape(label.replace("\n", " "))]
+    label, report = present[-1]
+    result = report["results"][name]
+    previous = present[-2][1]["results"][name]["median"] if len(present) > 1 else None
+    change = f"{(result['median'] - previous) / abs(previous):+.1%}" if previous else "-"
+    return [f'<a href="#{html.escape(safe_name(name))}">{html.escape(name)}</a>', _num(result["median"]),
+            html.escape(str(result.get("unit", ""))), html.escape(better(result) or "?"), change,
+            _num(result.get("ratio")), html.escape(label.replace("\n", " "))]
+
+
 def _index(names: list[str], runs: list[Run], pngs: dict[str, Path]) -> str:
-    rows = []
-    for name in names:
-        present = [(label, report) for label, report in runs if name in report["results"]]
-        label, report = present[-1]
-        result = report["results"][name]
-        previous = present[-2][1]["results"][name]["median"] if len(present) > 1 else None
-        change = f"{(result['median'] - previous) / abs(previous):+.1%}" if previous else "-"
-        cells = [f'<a href="#{html.escape(safe_name(name))}">{html.escape(name)}</a>', _num(result["median"]),
-                 html.escape(str(result.get("unit", ""))), html.escape(better(result) or "?"), change,
-                 _num(result.get("ratio")), html.escape(label.replace("\n", " "))]
-        rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    rows = ["<tr>" + "".join(f"<td>{cell}</td>" for cell in _row(name, runs)) + "</tr>" for name in names]
     figures = [f'<h2 id="{html.escape(safe_name(name))}">{html.escape(name)}</h2>\n'
-               f'<img src="{html.escape(pngs[name].name)}" alt="trend of {html.escape(name)}">' for name in names]
+               f'<img src="{html.escape(pngs[name].name)}" alt="trend of {html.escape(name)}">' for name in names if name in pngs]
     latest = runs[-1][1].get("machine") or {}
     return "\n".join([
         "<!doctype html>", '<html lang="en"><head><meta charset="utf-8"><title>wabbit bench trends</title>',
@@ -100,7 +114,7 @@ def trend(history: Path, out: Path) -> Path:
     names = list(dict.fromkeys(name for _, report in runs for name in report["results"]))
     try:
         out.mkdir(parents=True, exist_ok=True)
-        pngs = {name: _plot(name, runs, out) for name in names}
+        pngs = {name: _plot(name, runs, out) for name in names if any(_measured(report, name) for _, report in runs)}
         index = out / "index.html"
         index.write_text(_index(names, runs, pngs))
     except OSError as err:

@@ -72,8 +72,7 @@ def light_workload(n: int, seed: int = 11) -> LightWorkload:
     rng = random.Random(seed + 1)
     contexts = [world.context(i) for i in range(n)]
     chosen = [rng.randrange(len(world.actions)) for _ in range(n)]
-    rewards = [float(rng.random() < world.expected_reward(c, world.actions[a].id, i))
-               for i, (c, a) in enumerate(zip(contexts, chosen))]
+    rewards = [float(rng.random() < world.expected_rewards(c, i)[a]) for i, (c, a) in enumerate(zip(contexts, chosen))]
     pconfig = AppConfig().effective_policy()
     assert isinstance(pconfig, VWPolicyConfig)
     return LightWorkload(contexts, chosen, rewards, vw_arguments(pconfig), pconfig.action_features())

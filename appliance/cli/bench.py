@@ -106,6 +106,7 @@ def _benchmarks(args: argparse.Namespace) -> int:
     from appliance.bench.history import BenchToolError, annotate, write_history
     from appliance.bench.measure import fingerprint
     from appliance.bench.registry import all_benchmarks
+    from appliance.bench.skip import run_benchmark, skip_reason
 
     benchmarks = all_benchmarks()
     if args.list:
@@ -119,7 +120,10 @@ def _benchmarks(args: argparse.Namespace) -> int:
     for i, (name, fn) in enumerate(chosen.items(), start=1):
         with _progress(sys.stderr, f"[{i}/{len(chosen)}] {name}"):
             t0 = time.monotonic()
-            results[name] = annotate(fn(args.quick), time.monotonic() - t0)
+            results[name] = annotate(run_benchmark(fn, args.quick), time.monotonic() - t0)
+        reason = skip_reason(results[name])
+        if reason:
+            print(f"skipped {name}: {reason}", file=sys.stderr)
     total = time.monotonic() - started
     machine = fingerprint()
     report: dict[str, Any] = {"machine": machine, "quick": args.quick, "total_s": round(total, 1)}

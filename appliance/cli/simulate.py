@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from appliance.config import SimulationConfig, load_config
+    from appliance.config import load_config
     from appliance.simulate import simulate
     from appliance.worlds import WORLDS
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0 (got {args.seed})")
     config = load_config(args.config)
-    config.simulation = (config.simulation or SimulationConfig()).model_copy(update={"world": args.world, "seed": args.seed})
+    config.simulation = config.world().model_copy(update={"world": args.world, "seed": args.seed})
     if config.policy is not None:
         config.policy = config.policy.model_copy(update={"seed": args.seed})
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix=f"wabbit-sim-{args.world}-"))

@@ -134,6 +134,10 @@ class AppConfig(StrictModel):
                 raise ValueError("; ".join(problems))
         return self
 
+    def world(self) -> SimulationConfig:
+        """The simulated world's settings; the defaults when ``simulation: null`` (for ``wabbit simulate``)."""
+        return self.simulation or SimulationConfig()
+
     def effective_policy(self) -> PolicyConfigBase:
         """The configured policy, or the simulated world's actions with the settings that world suits."""
         if self.policy is not None:

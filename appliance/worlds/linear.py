@@ -4,19 +4,23 @@
 >>> ctx = world.context(0)
 >>> sorted(ctx["x"])
 ['f0', 'f1', 'f2']
->>> r = world.reward(ctx, "a1", 0, random.Random(0))
->>> r == world.expected_reward(ctx, "a1", 0)
-True
+>>> expected = world.expected_rewards(ctx, 0)
+>>> len(expected), world.reward(expected[1], random.Random(0)) == expected[1]
+(2, True)
 """
 
 from __future__ import annotations
 
 import math
 import random
+from itertools import repeat
 from typing import Any
+
+import numpy as np
 
 from appliance.config.policy import ActionConfig
 from appliance.features import Features
+from appliance.worlds.base import DrawnAhead
 
 
 class LinearWorld:
@@ -24,14 +28,13 @@ class LinearWorld:
     policy_hints: dict[str, Any] = {}
 
     def __init__(self, features: int = 8, actions: int = 4, noise: float = 0.1, seed: int = 0) -> None:
-        self._rng = random.Random(seed)
-        self._n, self._k, self._noise = features, actions, noise
-        self._theta = self._draw_theta()
+        self._rng = np.random.default_rng(seed)
+        self._names = [f"f{i}" for i in range(features)]
+        self._noise = noise
+        self._theta = self._rng.normal(0.0, 1.0 / math.sqrt(features), size=(actions, features))
+        """Per action (row), its reward's weight of each feature."""
+        self._drawn = DrawnAhead(self._draw)
         self._actions = [ActionConfig(id=f"a{k}", features={"arm": {f"a{k}": 1.0}}) for k in range(actions)]
-
-    def _draw_theta(self) -> list[list[float]]:
-        scale = 1.0 / math.sqrt(self._n)
-        return [[self._rng.gauss(0.0, scale) for _ in range(self._n)] for _ in range(self._k)]
 
     @property
     def actions(self) -> list[ActionConfig]:
@@ -41,16 +44,22 @@ class LinearWorld:
     def context_namespaces(self) -> list[str]:
         return ["x"]
 
-    def context(self, step: int) -> Features:
-        return {"x": {f"f{i}": round(self._rng.gauss(0.0, 1.0), 4) for i in range(self._n)}}
+    def _draw(self, n: int) -> list[list[float]]:
+        """``n`` rows of features."""
+        rows: list[list[float]] = self._rng.normal(0.0, 1.0, size=(n, len(self._names))).round(4).tolist()
+        return rows
 
-    def theta(self, step: int) -> list[list[float]]:
+    def context(self, step: int) -> Features:
+        return {"x": dict(zip(self._names, self._drawn.next()))}
+
+    def theta(self, step: int) -> np.ndarray:
+        """The weights at ``step``: one row per action, one column per feature."""
         return self._theta
 
-    def expected_reward(self, context: Features, action: str, step: int) -> float:
-        theta = self.theta(step)[int(action[1:])]
-        x = context["x"]
-        return sum(t * x.get(f"f{i}", 0.0) for i, t in enumerate(theta))
+    def expected_rewards(self, context: Features, step: int) -> list[float]:
+        x = np.fromiter(map(context["x"].get, self._names, repeat(0.0)), float, len(self._names))
+        rewards: list[float] = (self.theta(step) @ x).tolist()
+        return rewards
 
-    def reward(self, context: Features, action: str, step: int, rng: random.Random) -> float | None:
-        return self.expected_reward(context, action, step) + (rng.gauss(0.0, self._noise) if self._noise else 0.0)
+    def reward(self, expected: float, rng: random.Random) -> float | None:
+        return expected + rng.gauss(0.0, self._noise) if self._noise else expected

@@ -1,4 +1,4 @@
-"""Every benchmark of the vw, join, e2e and quality modules, in quick mode: well formed and sane figures."""
+"""Every benchmark of the vw, join, e2e, quality and simulate modules, in quick mode: well formed and sane figures."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from appliance.bench import e2e_bench, join_bench, quality_bench, vw_bench
+from appliance.bench import e2e_bench, join_bench, quality_bench, simulate_bench, vw_bench
 from appliance.bench.registry import all_benchmarks
 
-MODULES = (vw_bench, join_bench, e2e_bench, quality_bench)
+MODULES = (vw_bench, join_bench, e2e_bench, quality_bench, simulate_bench)
 NAMES = [name for module in MODULES for name in module.BENCHMARKS]
 SUMMARY = ("median", "p95", "p99", "min", "max", "repeats")
 
@@ -96,3 +96,14 @@ def test_quality_without_river_reports_it_skipped(monkeypatch: pytest.MonkeyPatc
     assert "river is not installed" in result["policies"]["river"]["skipped"]
     assert not [name for name in result["policies"] if name.startswith("river.")]
     check_compared(result)
+
+
+@pytest.mark.slow
+def test_simulate_spends_at_most_a_quarter_of_its_time_on_the_world() -> None:
+    """``wabbit simulate`` keeps at least 75% of the speed of the loop alone fed the same world drawn in advance.
+
+    The full benchmark (10 000 events, 7 repeats, about 12 s): quick medians move by 0.1 from run to run."""
+    result = simulate_bench.BENCHMARKS["simulate.events_per_s"](False)
+    check_compared(result)
+    assert result["ratio"] >= 0.75, f"simulate {result['median']:.0f} events/s, loop alone {result['reference']['median']:.0f}"
+    assert result["world_share"] == pytest.approx(1 - result["ratio"])

@@ -1,16 +1,24 @@
-"""Simulated worlds: the policy earns close to the oracle and far above random; the CLI says what is wrong."""
+"""Simulated worlds: the policy earns close to the oracle and far above random; the CLI says what is wrong;
+every world keeps the World contract (seeded, one expected reward per action, rewards drawn around it)."""
 
 from __future__ import annotations
 
 import json
+import random
+import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from appliance.assemble import open_loop
+from appliance.clock import FakeClock
 from appliance.config import AppConfig
+from appliance.config.simulation import SimulationConfig
 from appliance.simulate import simulate
+from appliance.simulated import SimulatedDevices
+from appliance.worlds import WORLDS, LightWorld, best_action, build_world
 
 KEYS = {"events", "avg_reward", "oracle_avg_reward", "random_avg_reward", "late_rewards", "default_rewards", "events_per_s", "log"}
 
@@ -68,3 +76,56 @@ def test_bad_arguments_exit_2_with_one_line(args: list[str], words: str) -> None
     out = run(*args)
     assert out.returncode == 2
     assert words in out.stderr and len(out.stderr.strip().splitlines()) <= 2
+
+
+@pytest.mark.parametrize("name", WORLDS)
+def test_world_contract(name: str) -> None:
+    config = SimulationConfig(world=name, seed=7, drift_every=100)
+    world, twin, other = build_world(config), build_world(config), build_world(config.model_copy(update={"seed": 8}))
+    contexts = [world.context(step) for step in range(600)]  # more than one block drawn ahead
+    assert contexts == [twin.context(step) for step in range(600)]  # the same seed, the same contexts
+    assert contexts[:5] != [other.context(step) for step in range(5)]
+    for step, context in enumerate(contexts):
+        assert sorted(context) == sorted(world.context_namespaces)
+        expected = world.expected_rewards(context, step)
+        assert expected == twin.expected_rewards(context, step)
+        assert len(expected) == len(world.actions) and all(type(e) is float for e in expected)
+        assert best_action(world, context, step) == world.actions[expected.index(max(expected))].id
+
+
+@pytest.mark.parametrize("name", WORLDS)
+def test_rewards_are_drawn_around_the_expected_reward(name: str) -> None:
+    world, rng = build_world(SimulationConfig(world=name, seed=1)), random.Random(0)
+    for mean in (0.1, 0.5, 0.9):
+        draws = [world.reward(mean, rng) for _ in range(4000)]
+        assert statistics.fmean(0.0 if r is None else r for r in draws) == pytest.approx(mean, abs=0.03)
+        if name == "light":  # a press (1.0) or nothing
+            assert set(draws) == {1.0, None}
+
+
+def test_light_expected_rewards_follow_the_hour_sound_and_light() -> None:
+    world = LightWorld()
+    loud_dark_evening = {"time": {"h20": 1.0}, "audio": {"level": 0.9}, "video": {"brightness": 0.1}}
+    assert world.expected_rewards(loud_dark_evening, 0) == pytest.approx([0.49, 0.22, 0.76, 0.31])
+    quiet_bright_morning = {"time": {"h7": 1.0}, "audio": {"level": 0.0}, "video": {"brightness": 1.0}}
+    assert world.expected_rewards(quiet_bright_morning, 0) == pytest.approx([0.1, 0.9, 0.2, 0.5])
+    loud_bright_day = {"time": {"h12": 1.0}, "audio": {"level": 1.0}, "video": {"brightness": 1.0}}
+    assert world.expected_rewards(loud_bright_day, 0)[0] == 0.02  # never below a 2% chance
+    assert best_action(world, loud_dark_evening, 0) == "red" and best_action(world, quiet_bright_morning, 0) == "cool"
+
+
+def test_simulated_devices_judge_every_decision_and_deliver_rewards(tmp_path: Path) -> None:
+    """The daemon's simulated devices use the same World calls as ``wabbit simulate``."""
+    config = AppConfig.model_validate({"simulation": {"seed": 3, "delay": {"distribution": "fixed", "mean_s": 2.0}}})
+    clock = FakeClock()
+    loop = open_loop(config, clock, tmp_path, durable=False)
+    devices = SimulatedDevices(build_world(config.world()), config.world(), loop, clock)
+    for _ in range(400):
+        devices.step()
+        loop.tick()
+        clock.advance(config.world().decision_every_s)
+    stats = devices.stats()
+    loop.close()
+    assert stats["decisions"] == 400 and sorted(stats["context"]) == ["audio", "time", "video"]
+    assert 0.0 < stats["avg_expected_reward"] <= stats["oracle_avg_reward"] <= 0.98
+    assert loop.learner.baseline.reward_sum > 100  # about half the colours please, and their presses reached the loop
