@@ -23,6 +23,7 @@ from appliance.config import AppConfig
 from appliance.events import StatsTaken
 from appliance.features import Features
 from appliance.server.hub import EventHub
+from appliance.storage.datadir import DataDir
 from appliance.supervisor import Supervisor
 from appliance.workers import Watchdog, Worker
 
@@ -72,8 +73,8 @@ class Daemon:
         from appliance.server.access_token import load_or_create_token
         from appliance.server.app import create_app
 
-        # 1. the data directory and the access token (printed once, when it is made)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # 1. the data directory (private, and this daemon's alone) and the access token (printed once, when made)
+        claim = DataDir.claim(self.data_dir)
         self.token, created = load_or_create_token(self.data_dir)
         if created:
             print(f"Access token (also in {self.data_dir / 'token'}): {self.token}", flush=True)
@@ -114,6 +115,7 @@ class Daemon:
             self.mqtt_stats.close(self.bus)  # `offline` (retained): the API is already gone
         self.supervisor.stop()
         self.bus.close()
+        claim.release()
         log.info("stopped cleanly (signal %s)", signals[:1])
         return 0 if server.started else 1
 

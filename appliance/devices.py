@@ -171,7 +171,8 @@ class Devices:
     def stats(self) -> dict[str, Any]:
         """Actuator states and pins, feedback counters, totals."""
         feedback = {f.name: f.stats() for f in self.feedback}
-        totals = {k: sum(int(s.get(k, 0) or 0) for s in feedback.values()) for k in ("accepted", "duplicate", "late", "unknown", "bad", "errors")}
+        outcomes = ("accepted", "duplicate", "late", "unknown", "bad", "errors", "not_started")
+        totals = {k: sum(int(s.get(k, 0) or 0) for s in feedback.values()) for k in outcomes}
         return {
             "simulated_gpio": self.simulated, "started": self.started, "stopped": self.stopped,
             "decisions": self.decisions, "actuator_errors": self.actuator_errors,

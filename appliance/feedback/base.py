@@ -15,12 +15,21 @@ feedback (not a number, not finite, unknown event id, malformed message) is coun
 [('e1', 1.0)]
 >>> rewarder.counts
 {'accepted': 1, 'duplicate': 0, 'late': 0, 'unknown': 1, 'bad': 1, 'errors': 0}
+
+A signal that comes before the source was started (a button pressed while the daemon starts) has no loop to go
+to: it is counted as ``not_started``, not silently lost:
+
+>>> from appliance.feedback.fake import ScriptedFeedback
+>>> early = ScriptedFeedback("early")
+>>> early.push(1.0), early.stats()["not_started"]
+('not started', 1)
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 from typing import Any, Protocol, Sequence, runtime_checkable
 
 from appliance.clock import Clock
@@ -87,6 +96,7 @@ class Rewarder:
     def __init__(self, target: RewardTarget, mapping: Mapping, source: str) -> None:
         self.target, self.mapping, self.source = target, mapping, source
         self.counts = {"accepted": 0, "duplicate": 0, "late": 0, "unknown": 0, "bad": 0, "errors": 0}
+        self._lock = threading.Lock()  # sources signal from their own threads and callbacks
         self.last_problem: str | None = None
         self.last_reward: float | None = None
 
@@ -112,7 +122,7 @@ class Rewarder:
         except ValueError as err:  # UsageError too
             return self.bad(str(err))
         status: str = result.status
-        self.counts[status] += 1
+        self._count(status)
         if status == "unknown":
             what = f"event id {event_id!r}" if event_id else f"no decision in the last {self.mapping.attribution_window_s:g} s"
             self._note(f"reward {value} matched {what}")
@@ -121,16 +131,20 @@ class Rewarder:
         try:
             ticket.wait()  # durable before the sender is acknowledged (MQTT PUBACK follows the callback)
         except StorageError as err:
-            self.counts["errors"] += 1
+            self._count("errors")
             self._note(str(err), logging.ERROR)
             return "error"
         return status
 
     def bad(self, problem: str) -> str:
         """Count and log feedback that cannot be used."""
-        self.counts["bad"] += 1
+        self._count("bad")
         self._note(problem)
         return "bad"
+
+    def _count(self, outcome: str) -> None:
+        with self._lock:
+            self.counts[outcome] += 1
 
     def _note(self, problem: str, level: int = logging.WARNING) -> None:
         self.last_problem = problem
@@ -150,6 +164,7 @@ class BaseFeedback:
     def __init__(self, name: str, mapping: Mapping) -> None:
         self.name, self.mapping = name, mapping
         self.rewarder: Rewarder | None = None
+        self.not_started = 0
 
     def start(self, target: RewardTarget) -> None:
         self.rewarder = Rewarder(target, self.mapping, self.name)
@@ -163,9 +178,17 @@ class BaseFeedback:
 
     def signal(self, raw: Any, event_id: str | None = None, reward_id: str | None = None, timestamp: float | None = None) -> str:
         if self.rewarder is None:
-            return "not started"
+            return self.too_early()
         return self.rewarder.signal(raw, event_id, reward_id, timestamp)
+
+    def too_early(self) -> str:
+        """Count (and log) a signal that came before the source was started: there is no loop to reward yet."""
+        self.not_started += 1
+        if self.not_started == 1 or self.not_started % 100 == 0:
+            log.warning("feedback %s: a signal came before the source was started; not rewarded (%d so far)",
+                        self.name, self.not_started)
+        return "not started"
 
     def stats(self) -> dict[str, Any]:
         counts = self.rewarder.stats() if self.rewarder else {}
-        return {"type": self.kind, "name": self.name, **counts}
+        return {"type": self.kind, "name": self.name, "not_started": self.not_started, **counts}

@@ -61,6 +61,7 @@ class MQTTFeedback(BaseFeedback):
     def _message(self, message: Any) -> None:
         self.messages += 1
         if self.rewarder is None:
+            self.too_early()
             return
         try:
             reward, event_id, reward_id = parse_message(message.payload)

@@ -1,7 +1,12 @@
-"""Check an uploaded model in a child process: a file VW cannot read must not take the daemon down.
+"""Check an uploaded model in a child process: a file VW cannot read must not take the daemon down, and one cut
+short must not be swapped in.
 
-``python -m appliance.server.model_check MODEL`` with ``{"policy": ...}`` on stdin builds the daemon's policy
-(any kind, through the registry), loads the model and makes one decision; exit 0 and ``ok`` on success.
+Vowpal Wabbit reads a model cut at a weight's boundary without complaint (the missing weights are zero), so
+wholeness is proven the other way: the upload names its SHA-256 (``X-Model-SHA256``, as ``GET /api/model``
+sends it) and the bytes must match. Then ``python -m appliance.server.model_check MODEL`` with
+``{"policy": ...}`` on stdin builds the daemon's policy (any kind, through the registry), loads the model,
+decides on probe contexts over the declared actions (every pmf a probability distribution), saves it, loads
+that copy into a second policy and checks it decides the same: exit 0 and ``ok`` on success.
 """
 
 from __future__ import annotations
@@ -9,16 +14,36 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from appliance.errors import UsageError
 
 MIN_BYTES = 16
+DIGEST_HEADER = "X-Model-SHA256"
+PROBES: tuple[dict[str, dict[str, float]], ...] = ({}, {"probe": {"x": 1.0}}, {"probe": {"x": -1.0, "y": 0.5}})
+
+
+def check_digest(actual: str, declared: str | None, size: int) -> None:
+    """Nothing if the upload's SHA-256 is the one it declared; else a :class:`UsageError` saying what to send.
+
+    >>> check_digest("ab12", "AB12", 10)
+    >>> check_digest("ab12", "cd34", 10)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    appliance.errors.UsageError: the model's SHA-256 is ab12, not 'cd34' as X-Model-SHA256 says: the file changed ...
+    """
+    if declared is None:
+        raise UsageError(f"send the model's SHA-256 in the {DIGEST_HEADER} header (GET /api/model sends it; or "
+                         "`sha256sum MODEL`), so that a file cut short on its way is refused instead of swapped in")
+    if declared.strip().lower() != actual:
+        raise UsageError(f"the model's SHA-256 is {actual}, not {declared.strip()[:80]!r} as {DIGEST_HEADER} says: the file "
+                         f"changed or was cut short on its way ({size} bytes arrived); upload it again")
 
 
 def check_model_file(path: Path, policy: dict[str, Any], timeout_s: float = 60.0) -> None:
-    """Raise :class:`UsageError` saying what is wrong unless the model loads and decides."""
+    """Raise :class:`UsageError` saying what is wrong unless the model loads, decides and survives a round trip."""
     size = path.stat().st_size
     if size < MIN_BYTES:
         raise UsageError(f"the model is {size} bytes, too small to be a Vowpal Wabbit model; upload the file "
@@ -41,13 +66,22 @@ def main(path: str) -> int:
     from appliance.assemble import build_policy
     from appliance.config.policy import PolicyConfig
 
-    spec = json.loads(sys.stdin.read())
-    policy = build_policy(TypeAdapter(PolicyConfig).validate_python(spec["policy"]))
+    config = TypeAdapter(PolicyConfig).validate_python(json.loads(sys.stdin.read())["policy"])
+    policy = build_policy(config)
     policy.load(Path(path), 0)
-    decision = policy.decide({}, "model-check", 0.0)
-    if not (abs(sum(decision.pmf) - 1.0) < 1e-3 and all(0.0 <= p <= 1.0 for p in decision.pmf)):
-        print(f"the model's pmf {decision.pmf} is not a probability distribution", file=sys.stderr)
-        return 1
+    pmfs = [policy.decide(dict(context), f"probe-{i}", 0.0).pmf for i, context in enumerate(PROBES)]
+    for pmf in pmfs:
+        if len(pmf) != len(policy.actions) or abs(sum(pmf) - 1.0) > 1e-3 or not all(0.0 <= p <= 1.0 for p in pmf):
+            print(f"its pmf {pmf} over the {len(policy.actions)} declared actions is not a probability distribution", file=sys.stderr)
+            return 1
+    with tempfile.TemporaryDirectory() as directory:
+        copy = Path(directory) / "copy.vw"
+        policy.save(copy)
+        again = build_policy(config)
+        again.load(copy, 0)
+        if [again.decide(dict(context), f"again-{i}", 0.0).pmf for i, context in enumerate(PROBES)] != pmfs:
+            print("it does not decide the same once saved and loaded again", file=sys.stderr)
+            return 1
     print("ok")
     return 0
 

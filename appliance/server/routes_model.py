@@ -8,12 +8,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
+from appliance.server.model_check import DIGEST_HEADER, check_digest
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, running_loop, runtime
 from appliance.server.schemas import Message, ModelUploadResponse
@@ -25,14 +26,16 @@ router = APIRouter(prefix="/api", tags=["model"])
 @router.get("/model", summary="Download the model", response_class=Response, responses={
     **ERRORS, 200: {"content": {"application/octet-stream": {}}, "description": "The VW model (binary)."}})
 def download(loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> Response:
-    """The current Vowpal Wabbit model; its version is in the ``X-Model-Version`` header."""
+    """The current Vowpal Wabbit model; its version is in the ``X-Model-Version`` header, its SHA-256 (what an
+    upload must declare) in ``X-Model-SHA256``."""
     with tempfile.TemporaryDirectory(dir=rt.data_dir) as tmp:
         path = Path(tmp) / "model.vw"
         version = loop.policy.model_version
         loop.policy.save(path)
         data = path.read_bytes()
     return Response(data, media_type="application/octet-stream", headers={
-        "X-Model-Version": str(version), "Content-Disposition": f'attachment; filename="wabbit-model-v{version}.vw"'})
+        "X-Model-Version": str(version), DIGEST_HEADER: hashlib.sha256(data).hexdigest(),
+        "Content-Disposition": f'attachment; filename="wabbit-model-v{version}.vw"'})
 
 
 @router.put(
@@ -43,8 +46,12 @@ def download(loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime))
 )
 async def upload(request: Request, model_version: int = Query(
         0, ge=0, le=2**62, description="The version (events learned) the model runs as from now on."),
+        sha256: str | None = Header(None, alias=DIGEST_HEADER, max_length=128,
+                                    description="The model file's SHA-256 (hex), as GET /api/model sends it: a file cut short is refused."),
         loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> ModelUploadResponse:
-    """Replace the model. It is checked in a child process first (loads, decides); a bad file changes nothing."""
+    """Replace the model. Its SHA-256 must match the declared one; it is then checked in a child process (loads,
+    decides over the declared actions, decides the same after a save and load); a bad file changes nothing. The
+    model is checkpointed at once, so a restart comes back with it."""
     digest = hashlib.sha256()
     size = 0
     fd, name = tempfile.mkstemp(prefix="upload-", suffix=".vw", dir=rt.data_dir)
@@ -59,6 +66,10 @@ async def upload(request: Request, model_version: int = Query(
                 f.write(chunk)
         if size == 0:
             raise HTTPException(422, "the request body is empty; send the model file as application/octet-stream")
+        try:
+            check_digest(digest.hexdigest(), sha256, size)
+        except UsageError as err:
+            raise HTTPException(422, str(err)) from None
         await run_in_threadpool(_install, rt, loop, path, model_version)
     finally:
         path.unlink(missing_ok=True)

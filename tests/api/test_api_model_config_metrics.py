@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
@@ -14,16 +15,21 @@ def test_model_round_trip_and_bad_uploads_change_nothing(daemon: Running) -> Non
     with daemon.client() as c:
         r = c.get("/api/model")
         assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
-        model = r.content
-        assert len(model) > 100 and int(r.headers["x-model-version"]) >= 0
+        model, digest = r.content, r.headers["x-model-sha256"]
+        assert len(model) > 100 and int(r.headers["x-model-version"]) >= 0 and digest == hashlib.sha256(model).hexdigest()
         version = c.get("/api/status").json()["loop"]["model_version"]
         for bad in (b"garbage" * 100, model[: len(model) // 2]):
-            r = c.put("/api/model", content=bad, headers={"Content-Type": "application/octet-stream"})
+            r = c.put("/api/model", content=bad, headers={"X-Model-SHA256": hashlib.sha256(bad).hexdigest()})
             assert r.status_code == 422, r.text
             assert "cannot use this model" in r.json()["detail"]
+        for cut in (1, 4, 16, 54, 133):  # cut short on the way: its declared digest is the whole file's
+            r = c.put("/api/model", content=model[:-cut], headers={"X-Model-SHA256": digest})
+            assert r.status_code == 422 and "cut short" in r.json()["detail"], r.text
+        r = c.put("/api/model", content=model)
+        assert r.status_code == 422 and "X-Model-SHA256" in r.json()["detail"]
         assert c.put("/api/model", content=b"").status_code == 422
         assert c.get("/api/status").json()["loop"]["model_version"] >= version  # still running the old one
-        r = c.put("/api/model", params={"model_version": 12345}, content=model, headers={"Content-Type": "application/octet-stream"})
+        r = c.put("/api/model", params={"model_version": 12345}, content=model, headers={"X-Model-SHA256": digest})
         assert r.status_code == 200, r.text
         assert r.json()["bytes"] == len(model)
         assert c.get("/api/status").json()["loop"]["model_version"] >= 12345

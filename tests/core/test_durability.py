@@ -193,3 +193,36 @@ def test_kill_9_loses_nothing_acknowledged(tmp_path: Path) -> None:
     assert loop.policy.model_version == len(logged)  # checkpoint + relearned log + restored = every joined event
     assert report["checkpoint_version"] is not None
     loop.close()
+
+
+def test_an_uploaded_model_is_the_one_a_restart_comes_back_with(tmp_path: Path, clock: FakeClock) -> None:
+    """Checkpoints are ordered by when they were taken: an upload running as version 0 is not pruned as the oldest."""
+    trained = open_loop(CONFIG, clock, tmp_path / "elsewhere")
+    fill(trained, clock, 30)
+    trained.policy.save(tmp_path / "upload.vw")
+    trained.close()
+    loop = open_loop(CONFIG, clock, tmp_path / "data")
+    fill(loop, clock, 50)  # checkpoints at versions 20 and 40
+    loop.load_model(tmp_path / "upload.vw", 0)
+    probe = loop.policy.decide(ctx(5), "probe", 0.0).pmf
+    loop.close()
+    again = open_loop(CONFIG, clock, tmp_path / "data")
+    again.recover()
+    assert again.policy.model_version == 0
+    assert again.policy.decide(ctx(5), "probe2", 0.0).pmf == pytest.approx(probe)
+    again.close()
+
+
+def test_recovery_checkpoints_so_the_next_restart_replays_nothing(tmp_path: Path, clock: FakeClock) -> None:
+    loop = open_loop(CONFIG, clock, tmp_path)
+    fill(loop, clock, 30)  # a checkpoint at 20, ten more joined events logged after it
+    abandon(loop)
+    first = open_loop(CONFIG, clock, tmp_path)
+    assert first.recover()["relearned"] > 0
+    learned = first.learned
+    abandon(first)
+    second = open_loop(CONFIG, clock, tmp_path)
+    report = second.recover()
+    assert report["relearned"] == 0 and second.learned == learned  # the counters came back with the checkpoint
+    assert [e["event_id"] for e in second.recent_joined()][-3:] == [e["event_id"] for e in first.recent_joined()][-3:]
+    second.close()
