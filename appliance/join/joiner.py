@@ -147,6 +147,10 @@ class Joiner:
     def pending(self) -> int:
         return len(self._waiting)
 
+    def waiting_decision(self, event_id: str) -> Decision | None:
+        """The decision ``event_id`` names, while it waits for rewards."""
+        return self._waiting.get(event_id)
+
     def waiting(self) -> list[Decision]:
         """The decisions waiting for rewards, oldest first."""
         return list(self._waiting.values())

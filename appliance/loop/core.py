@@ -25,6 +25,7 @@ from appliance.features import Features, check_context
 from appliance.join.joiner import Joiner, LateReward, Reward, RewardResult
 from appliance.loop.journal import Journal
 from appliance.loop.learning import Learner
+from appliance.loop.lookup import find_event
 from appliance.loop.recovery import CheckpointSchedule, recover, save_checkpoint
 from appliance.policy.base import Decision, JoinedEvent, Policy
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
@@ -207,6 +208,12 @@ class Loop:
     def recent_decisions(self) -> list[dict[str, Any]]:
         """The last 200 decisions, oldest first, as the API shows them."""
         return [d.public() for d in list(self._recent_decisions)]
+
+    def find(self, event_id: str) -> dict[str, Any] | None:
+        """One event's decision, rewards, state and late rewards (see :mod:`appliance.loop.lookup`); ``None``: unknown."""
+        with self._lock:
+            memory = (self.joiner.waiting_decision(event_id), self.joiner.rewards_of(event_id), list(self.learner.recent), list(self._late))
+        return find_event(event_id, *memory, self.journal)
 
     def recent_joined(self) -> list[dict[str, Any]]:
         """The last 200 joined events, oldest first: each decision with its reward, outcome and join time."""

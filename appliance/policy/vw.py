@@ -31,6 +31,8 @@ from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
 from appliance.policy.vw_examples import ExampleBuilder
 
+MAX_SHOWN_NAMESPACES = 256
+"""How many context namespaces the status lists, at most."""
 _predict = pyvw.pylibvw.vw.predict_multi  # straight to the native calls, past pyvw's type checks
 _learn = pyvw.pylibvw.vw.learn_multi
 
@@ -103,8 +105,8 @@ class VWPolicy:
         self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
     ) -> Decision:
         offered = offered_actions(actions, self._actions)
-        if not context.keys() <= self._context_namespaces.keys():
-            self._context_namespaces.update(dict.fromkeys(context))
+        if not context.keys() <= self._context_namespaces.keys() and len(self._context_namespaces) < MAX_SHOWN_NAMESPACES:
+            self._context_namespaces.update(dict.fromkeys(context))  # bounded: a client may send new names every time
         with self._lock:
             builder = self._builder
             shared = builder.shared(context)

@@ -18,6 +18,8 @@ from appliance.server.schemas import (
     ActionProbability,
     DecideRequest,
     DecideResponse,
+    EventDetail,
+    EventId,
     EventsResponse,
     EventSummary,
     Message,
@@ -71,6 +73,18 @@ def reward(body: RewardRequest, loop: Loop = Depends(running_loop), rt: Runtime 
     ticket.wait()
     answer = RewardResponse(event_id=result.event_id or body.event_id, status=result.status, durable=True)
     return JSONResponse(answer.model_dump(), status_code=200 if result.status == "duplicate" else 202)
+
+
+@router.get("/events/{event_id}", response_model=EventDetail, summary="One decision, its rewards and what became of them",
+            responses={**ERRORS, 404: {"model": Message, "description": "No decision with this id is known here."}})
+def event(event_id: EventId, loop: Loop = Depends(running_loop)) -> EventDetail:
+    """The decision, its rewards, how it was learned and its late rewards, pending or learned, from the loop's memory
+    or, once it is older, from the event log (also across restarts)."""
+    found = loop.find(event_id)
+    if found is None:
+        raise HTTPException(404, f"no decision {event_id!r} is pending, recent, or in the newest part of the event log; "
+                                 "check the id /api/decide returned")
+    return EventDetail(**found)
 
 
 @router.get("/events", response_model=EventsResponse, responses=ERRORS, summary="Recent decisions and their rewards")

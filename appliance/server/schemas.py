@@ -94,6 +94,37 @@ class EventSummary(BaseModel):
     rewards_so_far: list[float] = Field(default_factory=list, description="Rewards received while pending.")
 
 
+class RewardInfo(BaseModel):
+    value: float = Field(description="The reward.")
+    timestamp: float = Field(description="When it was given (Unix seconds).")
+    reward_id: str | None = Field(None, description="The reward id it was sent with, if any.")
+
+
+class LateRewardInfo(RewardInfo):
+    handled: Literal["learned", "logged", "pending"] = Field(
+        description="learned: learned as a new example (late_reward: learn); logged: in late.jsonl (late_reward: log); "
+        "pending: the next tick handles it.",
+    )
+
+
+class EventDetail(BaseModel):
+    event_id: str
+    action: str
+    probability: float
+    pmf: dict[str, float] = Field(description="{action: probability} at decision time.")
+    model_version: int
+    timestamp: float
+    state: Literal["pending", "learned"] = Field(description="pending: waiting for rewards; learned: joined and learned.")
+    reward: float | None = Field(None, description="The reward it was learned with (learned only).")
+    outcome: str | None = Field(
+        None, description="Why it was joined when it was: on_time, default (no reward came), overflow; null when only the "
+        "event log knows it (the log keeps the reward, not the why).",
+    )
+    rewards: list[RewardInfo] = Field(description="Rewards received while pending.")
+    late_rewards: list[LateRewardInfo] = Field(description="Rewards that came after its wait, and what became of them.")
+    found_in: Literal["memory", "event log"] = Field(description="Where it was found: the loop's memory, or the event log.")
+
+
 class EventsResponse(BaseModel):
     events: list[EventSummary] = Field(description="Most recent first.")
 

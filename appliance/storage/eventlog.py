@@ -130,6 +130,29 @@ class EventLog:
                 break
         return found[-lines:] if lines else []
 
+    def find(self, needle: bytes, max_bytes: int) -> list[str]:
+        """The lines that contain ``needle``, oldest first, from the newest segments (at most ``max_bytes`` read)."""
+        self._file.flush()
+        found: list[str] = []
+        budget = max_bytes
+        for segment in reversed(self.segments()):
+            if budget <= 0:
+                break
+            path = self.path(segment)
+            with open(path, "rb") as f:
+                size = path.stat().st_size
+                f.seek(max(size - budget, 0))
+                data = f.read()
+            budget -= len(data)
+            hits, at = [], data.find(needle)
+            while at >= 0:
+                start, end = data.rfind(b"\n", 0, at) + 1, data.find(b"\n", at)
+                if end > start and (start > 0 or size == len(data)):  # a line cut by the budget is left out
+                    hits.append(data[start:end].decode("utf-8", "replace"))
+                at = data.find(needle, max(end, at + 1)) if end >= 0 else -1
+            found = hits + found
+        return found
+
     def prune(self, needed_from: LogPosition) -> list[Path]:
         """Delete the oldest segments beyond ``keep_segments``, never one at or after ``needed_from``."""
         removable = [s for s in self.segments() if s < needed_from.segment]

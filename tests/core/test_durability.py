@@ -226,3 +226,19 @@ def test_recovery_checkpoints_so_the_next_restart_replays_nothing(tmp_path: Path
     assert report["relearned"] == 0 and second.learned == learned  # the counters came back with the checkpoint
     assert [e["event_id"] for e in second.recent_joined()][-3:] == [e["event_id"] for e in first.recent_joined()][-3:]
     second.close()
+
+
+def test_an_event_older_than_the_recent_history_is_found_in_the_event_log(tmp_path: Path, clock: FakeClock) -> None:
+    config = AppConfig.model_validate({"join": {"reward_wait_s": 1, "aggregation": "sum", "late_reward": "learn"}})
+    loop = open_loop(config, clock, tmp_path)
+    fill(loop, clock, 300)  # e1 (rewarded 1.0) is long out of the 200 recent joined events
+    clock.advance(2)
+    loop.tick()
+    assert loop.reward("e1", 0.5)[0].status == "late"
+    loop.tick()  # learned as a new example, logged with its key
+    found = loop.find("e1")
+    assert found is not None and (found["state"], found["reward"], found["found_in"]) == ("learned", 1.0, "event log")
+    assert [(r["value"], r["handled"]) for r in found["late_rewards"]] == [(0.5, "learned")]
+    assert loop.find("e299") is not None and loop.find("e299")["found_in"] == "memory"  # type: ignore[index]
+    assert loop.find("nobody") is None
+    loop.close()
