@@ -98,3 +98,17 @@ def test_startup_is_fast_and_status_has_the_snapshot(shared_daemon: Running) -> 
         assert s["mode"] == "simulated" and {"loop", "rates", "host", "workers", "devices"} <= set(s)
         assert {"sources-decide", "join-learn", "stats", "watchdog"} <= set(s["workers"])
         assert all(w["alive"] for w in s["workers"].values())
+
+
+def test_numbers_must_be_json_numbers_not_strings_or_booleans(shared_daemon: Running) -> None:
+    with shared_daemon.client() as c:
+        for value in ("1", True):
+            r = c.post("/api/decide", json={"context": {"a": {"x": value}}})
+            assert r.status_code == 422 and "context.a.x" in r.json()["detail"], r.text
+            r = c.post("/api/reward", json={"event_id": "any", "reward": value})
+            assert r.status_code == 422 and "body.reward" in r.json()["detail"], r.text
+        for value in (1, 0.5):
+            d = c.post("/api/decide", json={"context": {"a": {"x": value}}})
+            assert d.status_code == 200, d.text
+            r = c.post("/api/reward", json={"event_id": d.json()["event_id"], "reward": value})
+            assert r.status_code == 202, r.text
