@@ -68,10 +68,9 @@ class Daemon:
     def run(self) -> int:
         import threading
 
-        import uvicorn
-
         from appliance.server.access_token import load_or_create_token
         from appliance.server.app import create_app
+        from appliance.server.serve import build_server
 
         # 1. the data directory (private, and this daemon's alone) and the access token (printed once, when made)
         claim = DataDir.claim(self.data_dir)
@@ -97,16 +96,8 @@ class Daemon:
         signals: list[int] = []
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda number, frame: signals.append(number))
-        hub = self.hub
-
-        class Server(uvicorn.Server):
-            def handle_exit(self, sig: int, frame: Any) -> None:
-                hub.close()  # end the live streams, so shutdown need not wait for them
-                super().handle_exit(sig, frame)
-
         app = create_app(self, on_ready=self._ready)
-        server = Server(uvicorn.Config(app, host=self.host, port=self.port, log_level="warning", access_log=False,
-                                       timeout_graceful_shutdown=3, limit_concurrency=200))
+        server = build_server(app, self.host, self.port, on_exit=self.hub.close)  # closing the live streams speeds shutdown
         server.run()
         # 5. shutdown: capture, workers, actuators safe, the loop flushed and checkpointed, then the bus
         sd_notify("STOPPING=1")

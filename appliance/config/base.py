@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from appliance.config.yaml_loader import BoundedLoader, line_of, problem_of
 from appliance.errors import ConfigError
 from appliance.registry import KindOf
 
@@ -84,6 +85,17 @@ def locate(model: type[BaseModel], root: yaml.Node | None, loc: tuple[int | str,
     return ".".join(path) or "(top level)", node, description
 
 
+def _shorten(text: str, width: int = 80) -> str:
+    """``text``, or its start and an ellipsis if it is longer than ``width``.
+
+    >>> _shorten("x" * 100, 10)
+    'xxxxxxx...'
+    """
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+
+
 def format_validation_error(
     model: type[BaseModel], err: ValidationError, source: str, root: yaml.Node | None
 ) -> str:
@@ -96,21 +108,23 @@ def format_validation_error(
         if problem["type"] == "extra_forbidden":
             message = "unknown key; remove it or check its spelling (`wabbit config schema` lists the keys)"
         got = problem.get("input")
-        shown = "" if problem["type"] in ("extra_forbidden", "missing") or isinstance(got, (dict, list)) else f" (got {got!r})"
+        shown = "" if problem["type"] in ("extra_forbidden", "missing") or isinstance(got, (dict, list)) else f" (got {_shorten(repr(got))})"
         lines.append(f"{source}{line}: {path}: {message}{shown}." + (f" {hint}" if hint else ""))
     return "\n".join(lines).replace("..", ".")
 
 
 def load_yaml_model(model: type[M], text: str, source: str = "<config>") -> M:
     """Parse ``text`` as YAML and validate it as ``model``; raise :class:`ConfigError` with line numbers."""
+    loader = None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = BoundedLoader(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise ConfigError(f"{source}{where}: not valid YAML: {problem}. Fix the syntax at that line.") from None
+        raise ConfigError(f"{source}{line_of(err, text)}: not valid YAML: {problem_of(err)}. Fix it at that line.") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -124,7 +138,12 @@ def load_yaml_model(model: type[M], text: str, source: str = "<config>") -> M:
 def load_yaml_file(model: type[M], path: Path) -> M:
     """Load and validate a YAML file; a missing file is a :class:`ConfigError` naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as err:
         raise ConfigError(f"{path}: cannot read the config ({err.strerror}). Check the path.") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8.") from None
     return load_yaml_model(model, text, str(path))

@@ -11,10 +11,12 @@ feedback (not a number, not finite, unknown event id, malformed message) is coun
 >>> rewarder = Rewarder(target, MQTTFeedbackConfig(transform={"scale": 0.5}), "demo")
 >>> rewarder.signal(2, event_id="e1"), rewarder.signal("lots", event_id="e1"), rewarder.signal(1, event_id="nope")
 ('accepted', 'bad', 'unknown')
+>>> rewarder.signal(True, event_id="e1"), rewarder.signal(10**400, event_id="e1")  # JSON's true, a 401-digit integer
+('bad', 'bad')
 >>> target.rewards
 [('e1', 1.0)]
 >>> rewarder.counts
-{'accepted': 1, 'duplicate': 0, 'late': 0, 'unknown': 1, 'bad': 1, 'errors': 0}
+{'accepted': 1, 'duplicate': 0, 'late': 0, 'unknown': 1, 'bad': 3, 'errors': 0}
 
 A signal that comes before the source was started (a button pressed while the daemon starts) has no loop to go
 to: it is counted as ``not_started``, not silently lost:
@@ -28,7 +30,7 @@ to: it is counted as ``not_started``, not silently lost:
 from __future__ import annotations
 
 import logging
-import math
+import sys
 import threading
 from typing import Any, Protocol, Sequence, runtime_checkable
 
@@ -107,8 +109,8 @@ class Rewarder:
         self, raw: Any, event_id: str | None = None, reward_id: str | None = None, timestamp: float | None = None,
     ) -> str:
         """Turn ``raw`` into a reward; returns the outcome (accepted/duplicate/late/unknown/bad/error)."""
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
-            return self.bad(f"reward {raw!r} is not a finite number")
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not abs(raw) <= sys.float_info.max:  # NaN, inf, 10**400
+            return self.bad(f"reward {repr(raw)[:40]} is not a finite number")
         if event_id is not None and (not isinstance(event_id, str) or not event_id):
             return self.bad(f"event_id {event_id!r} is not a non-empty string")
         try:

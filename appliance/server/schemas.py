@@ -10,13 +10,22 @@ Traceback (most recent call last):
 ...
 pydantic_core._pydantic_core.ValidationError: 1 validation error for DecideRequest
 ...
+>>> RewardRequest.model_validate_json('{"event_id": "e1", "reward": 1}').reward
+1.0
+>>> RewardRequest.model_validate_json('{"event_id": "e1", "reward": "1"}')
+Traceback (most recent call last):
+...
+pydantic_core._pydantic_core.ValidationError: 1 validation error for RewardRequest
+reward
+  Input should be a valid number [type=float_type, input_value='1', input_type=str]
+...
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
@@ -25,8 +34,9 @@ Namespace = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 FeatureName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 ActionId = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 EventId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-FeatureValue = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
-RewardValue = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
+# Strict: a JSON number (integers too), never a string or a boolean ("1" and true are refused, not coerced)
+FeatureValue = Annotated[float, Strict(), Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
+RewardValue = Annotated[float, Strict(), Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
 Context = Annotated[dict[Namespace, Annotated[dict[FeatureName, FeatureValue], Field(max_length=1024)]], Field(max_length=64)]
 ActionList = Annotated[list[ActionId], Field(min_length=1, max_length=256)]
 

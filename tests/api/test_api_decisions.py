@@ -119,3 +119,17 @@ def test_a_plain_decision_service_decides_only_when_asked(tmp_path: Path) -> Non
     finally:
         out = running.stop()
     assert running.proc.returncode == 0, out
+
+
+def test_numbers_must_be_json_numbers_not_strings_or_booleans(shared_daemon: Running) -> None:
+    with shared_daemon.client() as c:
+        for value in ("1", True):
+            r = c.post("/api/decide", json={"context": {"a": {"x": value}}})
+            assert r.status_code == 422 and "context.a.x" in r.json()["detail"], r.text
+            r = c.post("/api/reward", json={"event_id": "any", "reward": value})
+            assert r.status_code == 422 and "body.reward" in r.json()["detail"], r.text
+        for value in (1, 0.5):
+            d = c.post("/api/decide", json={"context": {"a": {"x": value}}})
+            assert d.status_code == 200, d.text
+            r = c.post("/api/reward", json={"event_id": d.json()["event_id"], "reward": value})
+            assert r.status_code == 202, r.text

@@ -1,0 +1,130 @@
+"""The HTTP server: uvicorn on h11, guarded against clients that hold connections without using them.
+
+The SD image binds the LAN, so a connection costs the client nothing and the daemon a file descriptor:
+
+- a connection sends its request headers within ``HEADER_TIMEOUT_S`` of opening (or of its previous
+  response), and its body with pauses of at most ``BODY_IDLE_S``; otherwise it gets a 408 and is closed.
+  A connection that sent nothing is closed without an answer (an idle keep-alive one too).
+- one remote address holds at most ``PER_CLIENT`` connections, all of them together ``MAX_CONNECTIONS``.
+  A new connection over a cap closes the connection of that group that has waited longest for a request;
+  only when every one of them is busy with a request is the new one refused (503).
+
+There is no request-count limit (uvicorn's ``limit_concurrency`` answered 503 to every route, ``/healthz``
+included, once 200 sockets were open): the caps bound the requests in flight, and ``/healthz`` runs on the
+event loop, so it answers while the thread pool is busy with the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from types import FrameType
+from typing import Callable
+
+import h11
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+HEADER_TIMEOUT_S = 5
+BODY_IDLE_S = 5
+PER_CLIENT = 32
+MAX_CONNECTIONS = 512  # well under the default limit of 1024 file descriptors
+
+log = logging.getLogger("wabbit")
+
+
+def build_server(app: FastAPI, host: str, port: int, on_exit: Callable[[], None]) -> uvicorn.Server:
+    """The daemon's uvicorn server; ``on_exit`` runs first when SIGTERM/SIGINT asks it to stop."""
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            on_exit()  # e.g. end the live streams, so shutdown need not wait for them
+            super().handle_exit(sig, frame)
+
+    return Server(uvicorn.Config(app, host=host, port=port, http=GuardedH11Protocol, ws="none", log_level="warning",
+                                 access_log=False, timeout_keep_alive=HEADER_TIMEOUT_S, timeout_graceful_shutdown=3))
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for each request and caps on connections (see the module)."""
+
+    waiting_since = 0.0
+    deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.waiting_since = time.monotonic()
+        open_ = [c for c in self.connections if c is not self and isinstance(c, GuardedH11Protocol) and not c.transport.is_closing()]
+        host = self.client[0] if self.client else None
+        mine = [c for c in open_ if (c.client[0] if c.client else None) == host]
+        if not (_make_room(mine, PER_CLIENT) and _make_room(open_, MAX_CONNECTIONS)):
+            log.warning("refused a connection from %s: %d connections are busy with requests", host, len(open_))
+            _answer(transport, 503, "Service Unavailable", f"too many connections busy (at most {PER_CLIENT} per address, "
+                    f"{MAX_CONNECTIONS} in all); finish or close some, then retry")
+            return
+        self._arm(HEADER_TIMEOUT_S)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is h11.SEND_BODY:
+            self._arm(BODY_IDLE_S)
+        elif self.conn.their_state is not h11.IDLE:  # the request is in; the app answers at its own pace
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        self.waiting_since = time.monotonic()
+        self._arm(HEADER_TIMEOUT_S)  # for the next request, if the client keeps the connection
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def waiting(self) -> bool:
+        """True between requests: nothing, or only part of the next request's headers, received."""
+        return self.conn.their_state is h11.IDLE
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self.deadline = self.loop.call_later(seconds, self._expire)
+
+    def _disarm(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+
+    def _expire(self) -> None:
+        self.deadline = None
+        state, partial = self.conn.their_state, self.conn.trailing_data[0]
+        if state is h11.SEND_BODY and self.flow.read_paused:
+            self._arm(BODY_IDLE_S)  # the app has not read what came so far: not the client's delay
+        elif state is h11.SEND_BODY and not (self.cycle and self.cycle.response_started):
+            _answer(self.transport, 408, "Request Timeout", f"no part of the request body came for {BODY_IDLE_S} s; "
+                    "send the whole body without pausing")
+        elif state is h11.IDLE and partial:
+            _answer(self.transport, 408, "Request Timeout", f"the request headers did not all come within {HEADER_TIMEOUT_S} s; "
+                    "send the whole request at once")
+        elif state in (h11.IDLE, h11.SEND_BODY):
+            self.transport.close()
+
+
+def _make_room(group: list[GuardedH11Protocol], cap: int) -> bool:
+    """Below ``cap`` open connections in ``group`` for one more, closing its longest-waiting idle one if need be."""
+    if len(group) < cap:
+        return True
+    idle = [c for c in group if c.waiting()]
+    if not idle:
+        return False
+    min(idle, key=lambda c: c.waiting_since).transport.close()
+    return True
+
+
+def _answer(transport: asyncio.Transport, status: int, reason: str, detail: str) -> None:
+    """Write a whole JSON error response outside h11 (there is no request to answer, or only part of one), and close."""
+    body = json.dumps({"detail": detail}).encode()
+    transport.write(f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+                    "connection: close\r\n\r\n".encode() + body)
+    transport.close()
