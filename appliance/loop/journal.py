@@ -26,7 +26,7 @@ from appliance.clock import Clock
 from appliance.join.joiner import LateReward, Reward
 from appliance.policy.base import Decision
 from appliance.storage.eventlog import EventLog, LogPosition
-from appliance.storage.wal import DONE, Then, Ticket, WriteAheadLog
+from appliance.storage.wal import NotDurable, Then, Ticket, WriteAheadLog
 
 LATE_LOG = "late.jsonl"
 
@@ -36,33 +36,22 @@ class Journal:
 
     def __init__(self, events: EventLog, wal: WriteAheadLog | None, clock: Clock, log_sync_s: float) -> None:
         self.events, self.wal, self._clock = events, wal, clock
+        self._acknowledge: WriteAheadLog | NotDurable = wal or NotDurable()
         self._log_sync_s = log_sync_s
         self._last_sync = clock.time()
         self._done: list[str] = []  # event ids the event log now holds: they leave the WAL at the next sync
         self._late_done: list[str] = []  # keys of late rewards handled: they leave the WAL at the next sync
         self._late_lines: list[str] = []
 
-    # -- acknowledged: the write-ahead log -------------------------------------------------------
+    # -- acknowledged: the write-ahead log (or, for a loop that is not durable, at once) -----------------
     def decision(self, decision: Decision, then: Then | None = None) -> Ticket:
-        if self.wal is not None:
-            return self.wal.decision(decision, then)
-        if then is not None:
-            then(None)
-        return DONE
+        return self._acknowledge.decision(decision, then)
 
     def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket:
-        if self.wal is not None:
-            return self.wal.reward(event_id, reward, then)
-        if then is not None:
-            then(None)
-        return DONE
+        return self._acknowledge.reward(event_id, reward, then)
 
     def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket:
-        if self.wal is not None:
-            return self.wal.late_reward(late, then)
-        if then is not None:
-            then(None)
-        return DONE
+        return self._acknowledge.late_reward(late, then)
 
     # -- learned: the event log and late.jsonl ---------------------------------------------------
     def write_joined(self, lines: list[bytes], event_ids: Iterable[str]) -> None:

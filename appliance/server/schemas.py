@@ -91,13 +91,16 @@ class RewardResponse(BaseModel):
     durable: bool = Field(description="True once the reward is in the write-ahead log (always, for accepted and late).")
 
 
-class EventSummary(BaseModel):
-    event_id: str
-    action: str
-    probability: float
+class DecisionInfo(BaseModel):
+    event_id: str = Field(description="The decision's id.")
+    action: str = Field(description="The chosen action.")
+    probability: float = Field(description="The probability with which it was chosen.")
     pmf: dict[str, float] = Field(description="{action: probability} at decision time.")
-    model_version: int
-    timestamp: float
+    model_version: int = Field(description="Number of events the model had learned when it decided.")
+    timestamp: float = Field(description="When the decision was made (Unix seconds).")
+
+
+class EventSummary(DecisionInfo):
     status: Literal["pending", "joined"] = Field(description="pending: waiting for rewards; joined: learned.")
     reward: float | None = Field(None, description="The reward it was learned with (joined only).")
     outcome: str | None = Field(None, description="on_time, default (no reward came), overflow, late, replay.")
@@ -117,13 +120,7 @@ class LateRewardInfo(RewardInfo):
     )
 
 
-class EventDetail(BaseModel):
-    event_id: str
-    action: str
-    probability: float
-    pmf: dict[str, float] = Field(description="{action: probability} at decision time.")
-    model_version: int
-    timestamp: float
+class EventDetail(DecisionInfo):
     state: Literal["pending", "learned"] = Field(description="pending: waiting for rewards; learned: joined and learned.")
     reward: float | None = Field(None, description="The reward it was learned with (learned only).")
     outcome: str | None = Field(

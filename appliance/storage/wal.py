@@ -99,6 +99,30 @@ def decision_from_row(event_id: str, ts: float, body: str) -> Decision:
                     actions, b["context"], b["model_version"], ts)
 
 
+class NotDurable:
+    """What stands for the write-ahead log in a loop that is not durable (a simulation): everything is
+    acknowledged at once.
+
+    >>> done = []
+    >>> NotDurable().reward("e1", Reward(1.0, 0.0), done.append) is DONE, done
+    (True, [None])
+    """
+
+    def _now(self, then: Then | None) -> Ticket:
+        if then is not None:
+            then(None)
+        return DONE
+
+    def decision(self, d: Decision, then: Then | None = None) -> Ticket:
+        return self._now(then)
+
+    def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket:
+        return self._now(then)
+
+    def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket:
+        return self._now(then)
+
+
 class WriteAheadLog:
     def __init__(self, path: Path, group_commit_ms: float = 0.0) -> None:
         self.path = path
