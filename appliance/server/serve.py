@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from types import FrameType
 from typing import Callable
@@ -53,15 +54,16 @@ class GuardedH11Protocol(H11Protocol):
 
     waiting_since = 0.0
     deadline: asyncio.TimerHandle | None = None
+    last_refusal_logged = -math.inf
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self.waiting_since = time.monotonic()
-        open_ = [c for c in self.connections if c is not self and isinstance(c, GuardedH11Protocol) and not c.transport.is_closing()]
-        host = self.client[0] if self.client else None
-        mine = [c for c in open_ if (c.client[0] if c.client else None) == host]
-        if not (_make_room(mine, PER_CLIENT) and _make_room(open_, MAX_CONNECTIONS)):
-            log.warning("refused a connection from %s: %d connections are busy with requests", host, len(open_))
+        if not (_make_room([c for c in self.peers() if c.address() == self.address()], PER_CLIENT)
+                and _make_room(self.peers(), MAX_CONNECTIONS)):
+            if time.monotonic() - GuardedH11Protocol.last_refusal_logged > 60:  # one line a minute, however many come
+                GuardedH11Protocol.last_refusal_logged = time.monotonic()
+                log.warning("refused a connection from %s: its connections, or all %d, are busy with requests", self.address(), len(self.peers()))
             _answer(transport, 503, "Service Unavailable", f"too many connections busy (at most {PER_CLIENT} per address, "
                     f"{MAX_CONNECTIONS} in all); finish or close some, then retry")
             return
@@ -82,6 +84,13 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def peers(self) -> list[GuardedH11Protocol]:
+        """The server's other open connections."""
+        return [c for c in self.connections if c is not self and isinstance(c, GuardedH11Protocol) and not c.transport.is_closing()]
+
+    def address(self) -> str | None:
+        return self.client[0] if self.client else None
 
     def waiting(self) -> bool:
         """True between requests: nothing, or only part of the next request's headers, received."""

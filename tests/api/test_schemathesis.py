@@ -1,7 +1,7 @@
 """schemathesis against the live server's OpenAPI spec: generated input never gets a 5xx.
 
 Excluded: the endless live stream, and PUT /api/config (a generated config could name webhook or MQTT
-hosts that are not on this machine; it is tested by hand in test_api_model_config_metrics.py).
+hosts that are not on this machine; test_fuzz_uploads.py fuzzes it with loopback hosts only).
 """
 
 from __future__ import annotations
