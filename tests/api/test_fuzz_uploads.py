@@ -9,6 +9,7 @@ truncated and bit-flipped copies of the daemon's own model: whether one is accep
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import string
@@ -168,9 +169,11 @@ def test_fuzzed_config_and_model_uploads_get_no_5xx(tmp_path: Path) -> None:
             model = c.get("/api/model").content
             for case, data in enumerate(model_variants(rng, model)):
                 version = rng.choice([0, 1, 2**62, -1, 2**70])
+                digest = rng.choice([hashlib.sha256(data).hexdigest(), hashlib.sha256(model).hexdigest(), "not-hex" * 30])
                 put(c, "/api/model", failures, f"model case {case} ({len(data)} bytes of {len(model)})", content=data,
                     params={"model_version": version},
-                    headers={"Content-Type": rng.choice(["application/octet-stream", "text/plain", "application/json"])})
+                    headers={"Content-Type": rng.choice(["application/octet-stream", "text/plain", "application/json"]),
+                             "X-Model-SHA256": digest})
             assert running.proc.poll() is None, "the daemon died"
             assert httpx.get(f"{running.base}/healthz", timeout=5).status_code == 200
             assert c.get("/api/status").status_code == 200
