@@ -18,6 +18,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from appliance.config.actuators import ActuatorConfig
 from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
+from appliance.config.devices import check_actions
 from appliance.config.feedback import FeedbackConfig
 from appliance.config.join import JoinConfig
 from appliance.config.observers import ObserverConfig
@@ -123,8 +124,6 @@ class AppConfig(StrictModel):
 
     @model_validator(mode="after")
     def _device_actions(self) -> "AppConfig":
-        from appliance.devices import check_actions
-
         if self.policy is None and self.simulation is None:
             raise ValueError("simulation is null (no simulated world), so the actions must come from the config: add a "
                              "`policy:` section with `actions:` (e.g. `actions: [{id: on}, {id: off}]`)")

@@ -17,6 +17,7 @@ from typing import Any, Callable, Literal
 from appliance.bus import EventBus
 from appliance.clock import Clock
 from appliance.config import AppConfig
+from appliance.config.devices import check_actions
 from appliance.errors import ConfigError
 from appliance.loop import Loop
 from appliance.supervisor.config_file import replace_config_file
@@ -153,8 +154,6 @@ class Supervisor:
         self.config, self.state = config, "running"
 
     def _check_actions(self, config: AppConfig, plan: Plan) -> None:
-        from appliance.devices import check_actions
-
         assert self.loop is not None
         problems = check_actions(config.actuators, config.feedback, self.loop.policy.actions) if plan.devices else []
         if problems:

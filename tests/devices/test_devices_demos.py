@@ -11,8 +11,9 @@ from pydantic import TypeAdapter
 
 from appliance.config import AppConfig, VWPolicyConfig, load_config
 from appliance.config.actuators import ActuatorConfig
+from appliance.config.devices import check_actions
 from appliance.config.feedback import FeedbackConfig
-from appliance.devices import Devices, check_actions
+from appliance.devices import Devices
 
 DEMOS = Path(__file__).resolve().parents[2] / "demos"
 
