@@ -1,0 +1,112 @@
+"""The appliance's loop inside a Python program: no daemon, no HTTP, and as durable as the daemon.
+
+``LiveModel`` runs the same supervisor ``wabbit run`` runs (its loop, observers and the worker that joins and
+learns) from the same config, on a data directory of its own (locked, like the daemon's). ``choose_rank``
+returns once the decision is in the write-ahead log, ``report_outcome`` once the reward is. The names follow
+rlclientlib's ``LiveModel``, and :meth:`LiveModel.from_rlclient` reads its ``client.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Mapping, Sequence
+
+from appliance.bus import EventBus
+from appliance.clock import SystemClock
+from appliance.config import AppConfig, load_config
+from appliance.embedded.rlclient_config import policy_from_rlclient
+from appliance.errors import UsageError
+from appliance.features import Features
+from appliance.loop import Loop
+from appliance.storage.datadir import DataDir
+from appliance.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A decision: its id (send it with the reward), the chosen action, every action's probability, the model."""
+
+    event_id: str
+    chosen_action: str
+    pmf: list[tuple[str, float]]
+    model_version: int
+
+    @property
+    def probability(self) -> float:
+        """The chosen action's probability."""
+        return dict(self.pmf)[self.chosen_action]
+
+
+class LiveModel:
+    """``LiveModel(config, data_dir)``; use it as a context manager, or call :meth:`close`.
+
+    ``config``: an :class:`AppConfig`, a dict of the same sections, or a YAML file. Without ``simulation`` set,
+    no simulated world makes decisions of its own: only ``choose_rank`` does (and triggers, if configured).
+    """
+
+    def __init__(self, config: AppConfig | Mapping[str, Any] | Path | str, data_dir: Path | str) -> None:
+        self.config = _as_config(config)
+        self.data_dir = Path(data_dir)
+        self._claim = DataDir.claim(self.data_dir)
+        self.bus = EventBus()
+        self._supervisor = Supervisor(self.config, self.data_dir, None, None, self.bus, SystemClock(), lambda config: None)
+        self._supervisor.start()
+        if self._supervisor.loop is None:
+            self.close()
+            raise UsageError(f"the loop could not start: {self._supervisor.error}")
+
+    @classmethod
+    def from_rlclient(cls, client_json: Path | str | Mapping[str, Any], actions: Sequence[str], data_dir: Path | str) -> LiveModel:
+        """A live model from rlclientlib's JSON configuration (keys without an equivalent here are logged)."""
+        raw = json.loads(Path(client_json).read_text()) if isinstance(client_json, (str, Path)) else dict(client_json)
+        policy, ignored = policy_from_rlclient(raw, actions)
+        if ignored:
+            log.info("rlclientlib keys with no equivalent here, ignored: %s", ", ".join(ignored))
+        return cls({"policy": policy, "simulation": None}, data_dir)
+
+    @property
+    def loop(self) -> Loop:
+        loop = self._supervisor.loop
+        if loop is None:
+            raise UsageError("this live model is closed")
+        return loop
+
+    def choose_rank(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Ranking:
+        """Choose among ``actions`` (default: every declared one) for ``context``; returns once it is durable."""
+        decision, ticket = self.loop.decide(context, actions, event_id)
+        ticket.wait()
+        return Ranking(decision.event_id, decision.action, list(zip(decision.actions, decision.pmf)), decision.model_version)
+
+    def report_outcome(self, event_id: str, reward: float, reward_id: str | None = None) -> str:
+        """The reward for a decision; returns once it is durable: ``accepted``, ``late``, ``duplicate`` or
+        ``unknown`` (no decision with this id is waiting or recently closed: nothing was stored)."""
+        result, ticket = self.loop.reward(event_id, reward, reward_id)
+        ticket.wait()
+        return result.status
+
+    def close(self) -> None:
+        """Learn what is due, checkpoint, release the data directory; pending decisions wait in the WAL for the next start."""
+        if self._supervisor.state != "stopped":
+            self._supervisor.stop()
+            self.bus.close()
+            self._claim.release()
+
+    def __enter__(self) -> LiveModel:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
+
+
+def _as_config(config: AppConfig | Mapping[str, Any] | Path | str) -> AppConfig:
+    if isinstance(config, AppConfig):
+        return config
+    if isinstance(config, (str, Path)):
+        return load_config(Path(config))
+    return AppConfig.model_validate({"simulation": None, **config})

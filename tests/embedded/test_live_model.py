@@ -1,0 +1,69 @@
+"""`LiveModel`: the loop inside a Python program, durable, locked like the daemon's data directory; README's
+example runs as it is; an rlclientlib client.json ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from appliance.embedded import LiveModel
+from appliance.errors import StorageError
+
+ROOT = Path(__file__).parents[2]
+CONFIG = {"policy": {"actions": [{"id": "a"}, {"id": "b"}]}, "join": {"reward_wait_s": 0.2}}
+
+
+def test_readme_example_runs_as_written(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```python\n(from appliance.embedded import LiveModel\n.+?)```", readme, re.S)
+    assert block, "README: no LiveModel example"
+    done = subprocess.run([sys.executable, "-c", block.group(1)], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    chosen, probability, _ = done.stdout.splitlines()[0].split(" ", 2)
+    assert chosen in ("news", "sports") and 0 < float(probability) <= 1
+    assert done.stdout.splitlines()[1] == "accepted"
+    assert (tmp_path / "wabbit-data" / "wal.sqlite").exists()
+
+
+def test_decisions_and_rewards_survive_a_crash_and_the_directory_is_locked(tmp_path: Path) -> None:
+    child = f"""
+import os
+from appliance.embedded import LiveModel
+model = LiveModel({CONFIG!r}, {str(tmp_path)!r})
+ranking = model.choose_rank({{"user": {{"x": 1.0}}}}, event_id="crash-1")
+print(model.report_outcome("crash-1", 1.0), flush=True)
+os._exit(0)  # no close(): the process dies with the decision pending
+"""
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "accepted", done.stderr
+    with LiveModel(CONFIG, tmp_path) as model:
+        with pytest.raises(StorageError, match="is used by another wabbit process"):
+            LiveModel(CONFIG, tmp_path)
+        deadline = time.monotonic() + 10
+        while (found := model.loop.find("crash-1")) is None or found["state"] != "learned":
+            assert time.monotonic() < deadline, found
+            time.sleep(0.05)
+        assert found["reward"] == 1.0
+        assert model.report_outcome("nobody", 1.0) == "unknown"
+
+
+def test_an_rlclient_configuration_ports(tmp_path: Path) -> None:
+    client = tmp_path / "client.json"
+    client.write_text(json.dumps({"ApplicationID": "shop", "model.vw.initial_command_line":
+                                  "--cb_explore_adf --epsilon 0.3 --power_t 0 -l 0.01 -q ::", "protocol.version": 2}))
+    with LiveModel.from_rlclient(client, ["a", "b", "c"], tmp_path / "data") as model:
+        options = model.loop.stats()["policy"]["arguments"]
+        assert "--epsilon 0.3" in options and "--power_t 0.0" in options and "--learning_rate 0.01" in options
+        assert "--interactions ::" in options
+        ranking = model.choose_rank({"user": {"x": 0.5}})
+        assert ranking.chosen_action in ("a", "b", "c") and len(ranking.pmf) == 3
+        assert min(p for _, p in ranking.pmf) >= 0.3 / 3 - 1e-9  # epsilon 0.3 spread over the three actions
