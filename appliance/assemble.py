@@ -46,4 +46,5 @@ def open_loop(
         build_policy(pconfig), Joiner(config.join, clock), clock, events, pconfig.action_features(),
         wal=wal, checkpoints=checkpoints, checkpoint_every_events=storage.checkpoint_every_events,
         checkpoint_every_s=storage.checkpoint_every_s, log_sync_s=storage.log_sync_s, new_id=new_id, bus=bus,
+        learning=config.learning,
     )

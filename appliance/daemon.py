@@ -147,7 +147,7 @@ class Daemon:
         return parts.current_context() if parts is not None else {}
 
     def check_model(self, path: Path) -> None:
-        from appliance.server.model_check import check_model_file
+        from appliance.policy.model_check import check_model_file
 
         check_model_file(path, self.config.effective_policy().model_dump(mode="json", by_alias=True))
 

@@ -133,6 +133,12 @@ ROLES: tuple[Role, ...] = (
             "vw": ("VWPolicyConfig", "vw:VWPolicy"),
             "uniform": ("UniformPolicyConfig", "fake:UniformPolicy"),
         })),
+    Role("model_sources", "appliance.model_sources.base:ModelSource", "appliance.model_sources.fake:HandedModelSource", _table(
+        "appliance.model_sources", "appliance.config.model_source", {
+            "file": ("FileModelSourceConfig", "file:FileModelSource"),
+            "http": ("HTTPModelSourceConfig", "http:HTTPModelSource"),
+            "mqtt": ("MQTTModelSourceConfig", "mqtt:MQTTModelSource"),
+        })),
     Role("observers", "appliance.observers.base:Observer", "appliance.observers.fake:RecordingObserver", _table(
         "appliance.observers", "appliance.config.observers", {
             "recording": ("RecordingObserverConfig", "fake:RecordingObserver"),

@@ -21,6 +21,7 @@ from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
 from appliance.config.devices import check_actions
 from appliance.config.feedback import FeedbackConfig
 from appliance.config.join import JoinConfig
+from appliance.config.model_source import LearningConfig, ModelSourceConfig
 from appliance.config.observers import ObserverConfig
 from appliance.config.policy import ActionConfig, PolicyConfig, PolicyConfigBase, VWPolicyConfig
 from appliance.config.sensing import (
@@ -44,6 +45,8 @@ __all__ = [
     "FeaturizerConfig",
     "AppConfig",
     "JoinConfig",
+    "LearningConfig",
+    "ModelSourceConfig",
     "ObserverConfig",
     "PolicyConfig",
     "PolicyConfigBase",
@@ -89,6 +92,13 @@ class AppConfig(StrictModel):
         default_factory=list, max_length=64,
         description="Where rewards come from: buttons, digital sensors, MQTT, Fitbit (the API always takes rewards).",
     )
+    learning: LearningConfig = Field(
+        default_factory=LearningConfig, description="Whether the loop learns itself: online (default), apprentice or logging_only.",
+    )
+    model_source: ModelSourceConfig | None = Field(
+        None, description="Where new models come from (a file, a URL, an MQTT retained message), checked before they are "
+        "swapped in; e.g. {type: http, url: ..., interval_s: 60}. null: none (uploads through the API still work).",
+    )
     observers: list[ObserverConfig] = Field(
         default_factory=list, max_length=64,
         description="Subscribers of the loop's events (decisions, rewards, joined events, model swaps), each on its own "
@@ -131,6 +141,11 @@ class AppConfig(StrictModel):
             problems = check_actions(self.actuators, self.feedback, [a.id for a in self.policy.actions])
             if problems:
                 raise ValueError("; ".join(problems))
+        if self.learning.baseline_action is not None:
+            declared = [a.id for a in self.effective_policy().actions]
+            if self.learning.baseline_action not in declared:
+                raise ValueError(f"learning.baseline_action {self.learning.baseline_action!r} is not one of the policy's "
+                                 f"actions ({', '.join(declared)}); pick one of them")
         return self
 
     def world(self) -> SimulationConfig:

@@ -15,14 +15,16 @@ import random
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence
 
 from appliance.bus import EventBus
 from appliance.clock import Clock
+from appliance.config.model_source import LearningConfig
 from appliance.errors import UsageError
 from appliance.events import DecisionMade, ModelSwapped, RewardReceived
 from appliance.features import Features, check_context
 from appliance.join.joiner import Joiner, LateReward, Reward, RewardResult
+from appliance.loop.apprentice import Apprentice
 from appliance.loop.journal import Journal
 from appliance.loop.learning import Learner
 from appliance.loop.lookup import find_event
@@ -61,11 +63,16 @@ class Loop:
         log_sync_s: float = 0.0,
         new_id: Callable[[], str] = new_event_id,
         bus: EventBus | None = None,
+        learning: LearningConfig | None = None,
     ) -> None:
         self.policy, self.joiner, self.clock = policy, joiner, clock
         self.bus = bus or EventBus()
+        self.learning = learning or LearningConfig()
         self.journal = Journal(events, wal, clock, log_sync_s)
-        self.learner = Learner(policy, self.journal, action_features, self.bus)
+        self.learner = Learner(policy, self.journal, action_features, self.bus, learns=self.learning.mode != "logging_only")
+        self.apprentice: Apprentice | None = None
+        if self.learning.mode == "apprentice" and self.learning.baseline_action is not None:
+            self.apprentice = Apprentice(self.learning.baseline_action, self.learning.explore, self.learning.min_events, random.Random())
         self.checkpoints = checkpoints
         self._schedule = CheckpointSchedule(clock, checkpoint_every_events, checkpoint_every_s)
         self.last_checkpoint: CheckpointMeta | None = None
@@ -96,6 +103,8 @@ class Loop:
         with self._lock:
             event_id = event_id or self._new_id()
             decision = self.policy.decide(context, event_id, self.clock.time(), actions)
+            if self.apprentice is not None:
+                self.apprentice.act(decision)
             try:
                 closed = self.joiner.add(decision)
             except ValueError as err:
@@ -158,6 +167,8 @@ class Loop:
             late, self._late = self._late, []
             joined += [reward.joined() for reward in late if reward.mode == "learn"]
             self.learner.learn(joined)
+            if self.apprentice is not None:
+                self.apprentice.learned(joined)
             self.journal.handle_late(late)
             self.journal.flush_late()
             self.journal.sync_if_due()
@@ -169,18 +180,19 @@ class Loop:
         with self._lock:
             if self.checkpoints is None:
                 return None
-            self.last_checkpoint = save_checkpoint(self.policy, self.journal, self.checkpoints, self.learner.checkpoint_stats())
+            stats = {**self.learner.checkpoint_stats(), **({"apprentice": self.apprentice.state()} if self.apprentice else {})}
+            self.last_checkpoint = save_checkpoint(self.policy, self.journal, self.checkpoints, stats)
             self.learner.since_checkpoint = 0
             self._schedule.taken()
             return self.last_checkpoint
 
-    def load_model(self, path: Path, model_version: int) -> None:
+    def load_model(self, path: Path, model_version: int, reason: Literal["upload", "source"] = "upload") -> None:
         """Swap in a validated model file atomically, then checkpoint it so a restart keeps it."""
         with self._lock:
             self.joiner.drop_examples()
             self.policy.load(path, model_version)
             self.checkpoint()
-        self.bus.publish(ModelSwapped(model_version, "upload"))
+        self.bus.publish(ModelSwapped(model_version, reason))
 
     # -- restart ---------------------------------------------------------------------------------
     def recover(self) -> dict[str, Any]:
@@ -189,6 +201,8 @@ class Loop:
         next restart does not relearn it all again."""
         with self._lock:
             self.last_checkpoint, late, report = recover(self.learner, self.joiner, self.checkpoints)
+            if self.apprentice is not None and self.last_checkpoint is not None:
+                self.apprentice.restore(self.last_checkpoint.stats.get("apprentice", {}))
             self._late.extend(late)
             self._recent_decisions.extend(e.decision for e in self.learner.recent if e.late_key is None)
             self._recent_decisions.extend(self.joiner.waiting())
@@ -234,6 +248,7 @@ class Loop:
                 if self.last_checkpoint else None,
                 "corrupt_checkpoints": self.checkpoints.corrupt if self.checkpoints else 0,
                 "policy": self.policy.stats(),
+                "learning": {"mode": self.learning.mode, **({"apprentice": self.apprentice.stats()} if self.apprentice else {})},
             }
 
 

@@ -38,8 +38,9 @@ class Learner:
     """Learns, logs and counts joined events. Not thread-safe: the loop serialises calls."""
 
     def __init__(self, policy: Policy, journal: Journal, action_features: Mapping[str, Features], bus: EventBus,
-                 recent: int = 200) -> None:
+                 recent: int = 200, learns: bool = True) -> None:
         self.policy, self.journal, self.bus = policy, journal, bus
+        self.learns = learns  # False under `learning.mode: logging_only`: events are logged and counted, the model comes from elsewhere
         self._features = dict(action_features)
         self._multi: dict[tuple[str, ...], orjson.Fragment] = {}  # the DSJSON `_multi` of each action list, serialised once
         self.baseline = RewardBaseline()
@@ -55,7 +56,8 @@ class Learner:
         learn, encode, multi_of = self.policy.learn, dsjson.encode, self._multi_of
         lines = []
         for event in events:
-            learn(event)
+            if self.learns:
+                learn(event)
             lines.append(encode(event, (), multi_of(event.decision.actions)))
         self.journal.write_joined(lines, [e.decision.event_id for e in events])
         self.baseline.add_events(events)
@@ -70,7 +72,8 @@ class Learner:
         declared ones."""
         d = event.decision
         declared = all(self._features.get(a) == f for a, f in zip(d.actions, features))
-        self.policy.learn(event, None if declared else features)
+        if self.learns:
+            self.policy.learn(event, None if declared else features)
         self.baseline.add_events((event,))
         self.learned += 1
 

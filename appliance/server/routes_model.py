@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
-from appliance.server.model_check import DIGEST_HEADER, check_digest
+from appliance.policy.model_check import DIGEST_HEADER, check_digest
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, running_loop, runtime
 from appliance.server.schemas import Message, ModelUploadResponse
@@ -25,17 +25,22 @@ router = APIRouter(prefix="/api", tags=["model"])
 
 @router.get("/model", summary="Download the model", response_class=Response, responses={
     **ERRORS, 200: {"content": {"application/octet-stream": {}}, "description": "The VW model (binary)."}})
-def download(loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> Response:
+def download(if_none_match: str | None = Header(None, description="An ETag this server sent: 304 if the model is the same."),
+             loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> Response:
     """The current Vowpal Wabbit model; its version is in the ``X-Model-Version`` header, its SHA-256 (what an
-    upload must declare) in ``X-Model-SHA256``."""
+    upload must declare) in ``X-Model-SHA256`` and, quoted, in the ``ETag`` (another appliance's model source
+    sends it back as ``If-None-Match`` and gets a 304 while the model is the same)."""
     with tempfile.TemporaryDirectory(dir=rt.data_dir) as tmp:
         path = Path(tmp) / "model.vw"
         version = loop.policy.model_version
         loop.policy.save(path)
         data = path.read_bytes()
-    return Response(data, media_type="application/octet-stream", headers={
-        "X-Model-Version": str(version), DIGEST_HEADER: hashlib.sha256(data).hexdigest(),
-        "Content-Disposition": f'attachment; filename="wabbit-model-v{version}.vw"'})
+    digest = hashlib.sha256(data).hexdigest()
+    headers = {"X-Model-Version": str(version), DIGEST_HEADER: digest, "ETag": f'"{digest}"'}
+    if if_none_match == f'"{digest}"':
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type="application/octet-stream",
+                    headers={**headers, "Content-Disposition": f'attachment; filename="wabbit-model-v{version}.vw"'})
 
 
 @router.put(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from appliance.clock import Clock
@@ -21,6 +22,7 @@ from appliance.workers import Worker
 
 if TYPE_CHECKING:
     from appliance.devices import Devices
+    from appliance.model_sources import ModelUpdater
     from appliance.observers import Observers
     from appliance.sensing import Sensing
     from appliance.simulated import SimulatedDevices
@@ -33,20 +35,22 @@ class Parts:
     """The parts of one running loop. ``pins(config)`` is the daemon's shared gpiozero pin factory (``None``
     while no configured kind has a GPIO pin)."""
 
-    def __init__(self, loop: Loop, clock: Clock, pins: Callable[[AppConfig], Any], stop: threading.Event) -> None:
-        self.loop, self.clock, self._pins, self._stop = loop, clock, pins, stop
+    def __init__(self, loop: Loop, clock: Clock, pins: Callable[[AppConfig], Any], stop: threading.Event, data_dir: Path) -> None:
+        self.loop, self.clock, self._pins, self._stop, self._data_dir = loop, clock, pins, stop, data_dir
         self.devices: Devices | None = None
         self.sensing: Sensing | None = None
         self.simulated: SimulatedDevices | None = None
         self.triggers: Triggers | None = None
         self.observers: Observers | None = None
+        self.model_updater: ModelUpdater | None = None
+        self.model_worker: Worker | None = None
         self.context_workers: list[Worker] = []
         self.learn_worker = Worker("join-learn", loop.tick, 0.1)
 
     @property
     def workers(self) -> list[Worker]:
         """Every worker the watchdog covers."""
-        return [*self.context_workers, self.learn_worker]
+        return [*self.context_workers, self.learn_worker, *([self.model_worker] if self.model_worker else [])]
 
     # -- the whole set ---------------------------------------------------------------------------
     def start(self, config: AppConfig) -> None:
@@ -55,6 +59,7 @@ class Parts:
             self._start_observers(config)
             self._start_devices(config)
             self._start_context(config)
+            self._start_model_source(config)
             self.learn_worker.start(self._stop)
         except BaseException:
             self.stop()
@@ -63,6 +68,7 @@ class Parts:
     def stop(self) -> None:
         """Capture, workers, triggers, devices (safe state), observers; idempotent, never raises."""
         self._stop_context(sensing=True)
+        self._stop_model_source()
         self.learn_worker.retire()
         self.learn_worker.join(5.0)
         self._stop_devices()
@@ -82,6 +88,9 @@ class Parts:
             self._start_observers(config)
         if plan.devices:
             self._start_devices(config)
+        if plan.model_source:
+            self._stop_model_source()
+            self._start_model_source(config)
         self._start_context(config)
 
     # -- one part at a time ----------------------------------------------------------------------
@@ -101,6 +110,29 @@ class Parts:
         if self.devices is not None:
             self.devices.stop()  # every actuator safe, its pins free for the new devices or triggers
             self.devices = None
+
+    def _start_model_source(self, config: AppConfig) -> None:
+        """The worker that looks for new models every ``interval_s``, checks them and swaps them in."""
+        if config.model_source is None:
+            return
+        from appliance.model_sources import ModelUpdater
+        from appliance.policy.model_check import check_model_file
+        from appliance.registry import REGISTRY
+
+        policy = config.effective_policy().model_dump(mode="json", by_alias=True)
+        loop = self.loop
+        source = REGISTRY.build("model_sources", config.model_source, name=f"model-source-{config.model_source.type}")
+        self.model_updater = ModelUpdater(source, self._data_dir, lambda path: check_model_file(path, policy),
+                                          lambda path: loop.load_model(path, loop.policy.model_version, reason="source"))
+        self.model_worker = Worker("model-source", self.model_updater.step, config.model_source.interval_s)
+        self.model_worker.start(self._stop)
+
+    def _stop_model_source(self) -> None:
+        if self.model_worker is not None and self.model_updater is not None:
+            self.model_worker.retire()
+            self.model_worker.join(10.0)
+            self.model_updater.source.close()
+        self.model_worker, self.model_updater = None, None
 
     def _start_context(self, config: AppConfig) -> None:
         """Triggers, and the context they decide from: live sensing, the simulated world, or none (API only)."""
@@ -180,4 +212,5 @@ class Parts:
             {"simulation": self.simulated.stats()} if self.simulated is not None else {}
         return {**context, "devices": self.devices.stats() if self.devices is not None else None,
                 "triggers": self.triggers.stats() if self.triggers is not None else None,
-                "observers": self.observers.stats() if self.observers is not None else {}}
+                "observers": self.observers.stats() if self.observers is not None else {},
+                "model_source": self.model_updater.stats() if self.model_updater is not None else None}

@@ -1,6 +1,6 @@
 """What a config change needs: a pure plan, computed from the old and the new config, that the supervisor applies.
 
-Devices, the simulated world, triggers, sources, featurizers and observers apply at once: their parts restart
+Devices, the simulated world, triggers, sources, featurizers, observers and the model source apply at once: their parts restart
 (capture only when sources or featurizers changed, the devices only when actuators or feedback did). Policy,
 join, storage and server are bound to the model, the write-ahead log or the socket: they are written and
 reported as needing a restart of ``wabbit run``. So is a simulated world whose actions differ (a new model).
@@ -8,7 +8,7 @@ reported as needing a restart of ``wabbit run``. So is a simulated world whose a
 >>> from appliance.config import AppConfig
 >>> old = AppConfig()
 >>> plan_change(old, AppConfig.model_validate({"triggers": {"periodic_s": 2}, "join": {"reward_wait_s": 5}}))
-Plan(live=('triggers',), sensing=False, devices=False, observers=False, needs_restart=('join',))
+Plan(live=('triggers',), sensing=False, devices=False, observers=False, model_source=False, needs_restart=('join',))
 >>> plan_change(old, AppConfig.model_validate({"simulation": {"world": "linear"}})).needs_restart
 ('policy',)
 >>> live = {"policy": {"actions": [{"id": "on"}, {"id": "off"}]}, "sources": [{"type": "synthetic_audio", "id": "mic"}],
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from appliance.config import AppConfig
 
-LIVE_SECTIONS = ("simulation", "sources", "featurizers", "triggers", "actuators", "feedback", "observers")
-RESTART_SECTIONS = ("policy", "join", "storage", "server")
+LIVE_SECTIONS = ("simulation", "sources", "featurizers", "triggers", "actuators", "feedback", "observers", "model_source")
+RESTART_SECTIONS = ("policy", "join", "storage", "server", "learning")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Plan:
     sensing: bool
     devices: bool
     observers: bool
+    model_source: bool
     needs_restart: tuple[str, ...]
 
     @property
@@ -54,5 +55,5 @@ def plan_change(old: AppConfig, new: AppConfig) -> Plan:
         live = [s for s in live if s != "simulation"]
     return Plan(
         live=tuple(live), sensing=bool({"sources", "featurizers"} & set(live)), devices=bool({"actuators", "feedback"} & set(live)),
-        observers="observers" in live, needs_restart=tuple(sorted(restart)),
+        observers="observers" in live, model_source="model_source" in live, needs_restart=tuple(sorted(restart)),
     )

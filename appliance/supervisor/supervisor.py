@@ -108,7 +108,7 @@ class Supervisor:
             self.loop = open_loop(config, self.clock, self.data_dir, bus=self.bus)
             self.recovered = self.loop.recover()
             log.info("recovered: %s", self.recovered)
-            self.parts = Parts(self.loop, self.clock, self._pins, self._stop)
+            self.parts = Parts(self.loop, self.clock, self._pins, self._stop, self.data_dir)
             self.parts.start(config)
         except BaseException:
             self._stop_loop()

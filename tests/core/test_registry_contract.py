@@ -54,7 +54,7 @@ def example(role: str, name: str, tmp_path: Path) -> dict[str, Any]:
 def inject(role: str) -> dict[str, Any]:
     if role in DEVICE_ROLES:
         return {"name": "contract", "pin_factory": MockFactory(pin_class=MockPWMPin)}
-    return {"name": "contract"} if role == "observers" else {}
+    return {"name": "contract"} if role in ("observers", "model_sources") else {}
 
 
 def release(built: Any) -> None:

@@ -3,7 +3,7 @@ short must not be swapped in.
 
 Vowpal Wabbit reads a model cut at a weight's boundary without complaint (the missing weights are zero), so
 wholeness is proven the other way: the upload names its SHA-256 (``X-Model-SHA256``, as ``GET /api/model``
-sends it) and the bytes must match. Then ``python -m appliance.server.model_check MODEL`` with
+sends it) and the bytes must match. Then ``python -m appliance.policy.model_check MODEL`` with
 ``{"policy": ...}`` on stdin builds the daemon's policy (any kind, through the registry), loads the model,
 decides on probe contexts over the declared actions (every pmf a probability distribution), saves it, loads
 that copy into a second policy and checks it decides the same: exit 0 and ``ok`` on success.
@@ -50,7 +50,7 @@ def check_model_file(path: Path, policy: dict[str, Any], timeout_s: float = 60.0
                          "GET /api/model returns (or `vw -f` writes)")
     spec = json.dumps({"policy": policy})
     try:
-        done = subprocess.run([sys.executable, "-m", "appliance.server.model_check", str(path)], input=spec,
+        done = subprocess.run([sys.executable, "-m", "appliance.policy.model_check", str(path)], input=spec,
                               capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
         raise UsageError(f"loading the model took over {timeout_s:g} s; it is not a model this appliance can use") from None

@@ -1,0 +1,96 @@
+"""The ``ModelSource`` role and the worker that installs what the sources bring.
+
+A source is asked every ``interval_s`` for a model newer than the last one it gave (:meth:`ModelSource.fetch`).
+The :class:`ModelUpdater` writes it to the data directory, checks it in a child process as an upload is
+checked (it loads with the policy's options, decides over the declared actions, decides the same after a save
+and load), and swaps it in atomically, checkpointed at once; a model that fails the check is refused and
+counted, and the loop keeps the one it had.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol, runtime_checkable
+
+from appliance.errors import UsageError, WabbitError
+
+log = logging.getLogger(__name__)
+
+
+class ModelSourceError(WabbitError, RuntimeError):
+    """A model source could not be reached or read; the message names it and what to check."""
+
+
+@dataclass(frozen=True)
+class ModelUpdate:
+    """A model a source brought: its bytes, and where it came from (a path, a URL with its ETag, a topic)."""
+
+    data: bytes
+    origin: str
+
+
+@runtime_checkable
+class ModelSource(Protocol):
+    """Brings new models; built as ``Kind(config, name=...)``."""
+
+    name: str
+
+    def fetch(self) -> ModelUpdate | None:
+        """A model newer than the last one returned, or ``None``; raises :class:`ModelSourceError` when it cannot look."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; idempotent."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """JSON-able: what it looked at last, its own counters."""
+        ...
+
+
+class ModelUpdater:
+    """The ``model-source`` worker's step: fetch, check, install. ``check(path)`` raises :class:`UsageError` for
+    a model the policy cannot use; ``install(path)`` swaps it in."""
+
+    def __init__(self, source: ModelSource, directory: Path, check: Callable[[Path], None], install: Callable[[Path], None]) -> None:
+        self.source, self._directory, self._check, self._install = source, directory, check, install
+        self.looks = self.installed = self.refused = self.errors = 0
+        self.last_error: str | None = None
+        self.last_installed: dict[str, Any] | None = None
+
+    def step(self) -> None:
+        self.looks += 1
+        try:
+            update = self.source.fetch()
+        except ModelSourceError as err:
+            self.errors += 1
+            self._note(str(err))
+            return
+        if update is None:
+            return
+        with tempfile.TemporaryDirectory(prefix="model-source-", dir=self._directory) as temp:
+            path = Path(temp) / "model.vw"
+            path.write_bytes(update.data)
+            try:
+                self._check(path)
+            except UsageError as err:
+                self.refused += 1
+                self._note(f"{update.origin}: refused, the running model stays ({err})")
+                return
+            self._install(path)
+        self.installed += 1
+        self.last_installed = {"origin": update.origin, "bytes": len(update.data), "at": time.time()}
+        log.info("model source %s: installed %s (%d bytes)", self.source.name, update.origin, len(update.data))
+
+    def _note(self, problem: str) -> None:
+        self.last_error = problem
+        if self.refused + self.errors <= 10 or (self.refused + self.errors) % 100 == 0:
+            log.warning("model source %s: %s", self.source.name, problem)
+
+    def stats(self) -> dict[str, Any]:
+        return {"name": self.source.name, **self.source.stats(), "looks": self.looks, "installed": self.installed,
+                "refused": self.refused, "errors": self.errors, "last_error": self.last_error, "last_installed": self.last_installed}

@@ -1,0 +1,39 @@
+"""Two appliances on loopback: one learns, the other runs logging-only and pulls the first's model through an
+HTTP model source (its /api/model, with the token, ETags saving downloads while the model is the same)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.api.conftest import FAST, start_daemon
+
+
+def test_a_logging_only_appliance_runs_the_model_another_one_learns(tmp_path: Path) -> None:
+    (tmp_path / "teacher").mkdir()
+    (tmp_path / "student").mkdir()
+    teacher = start_daemon(tmp_path / "teacher")
+    try:
+        with teacher.client() as c:
+            digest = c.get("/api/model").headers["x-model-sha256"]
+            assert c.get("/api/model", headers={"If-None-Match": f'"{digest}"'}).status_code in (200, 304)
+        config = FAST + (f"learning: {{mode: logging_only}}\nmodel_source:\n  type: http\n  url: {teacher.base}/api/model\n"
+                         f"  interval_s: 0.3\n  headers: {{Authorization: 'Bearer {teacher.token}'}}\n")
+        student = start_daemon(tmp_path / "student", config)
+        try:
+            with student.client() as s:
+                deadline = time.monotonic() + 30
+                while (source := s.get("/api/status").json()["model_source"])["installed"] < 2:
+                    assert time.monotonic() < deadline, source
+                    time.sleep(0.2)
+                assert source["errors"] == 0 and source["refused"] == 0 and source["type"] == "http"
+                assert source["last_installed"]["origin"].startswith(f"{teacher.base}/api/model (ETag")
+                status = s.get("/api/status").json()
+                assert status["loop"]["learning"] == {"mode": "logging_only"} and status["loop"]["learned"] > 0
+                assert status["loop"]["model_version"] == 0  # it logs what it joins, and learns nothing itself
+        finally:
+            out = student.stop()
+            assert student.proc.returncode == 0, out
+    finally:
+        out = teacher.stop()
+    assert teacher.proc.returncode == 0, out
