@@ -60,6 +60,19 @@ class ExampleBuilder:
         parsed, built = _Example(self._vw, _CB, f"1:0:1 {text}"), self._example(features, "1:0:1")
         return text if _contents(parsed) == _contents(built) else None
 
+    def declare(self, actions: Sequence[str], features: Sequence[Features]) -> None:
+        """Give ``actions`` these ``features`` (actions read from a log: new ones, or ones whose features changed)."""
+        for action, f in zip(actions, features):
+            if self._action_features.get(action) != f:
+                self._action_features[action] = f
+                self._actions[action] = self._example(f)
+                text = self._checked_text(f)
+                if text is None:
+                    self._texts.pop(action, None)
+                else:
+                    self._texts[action] = text
+                self._offered.clear()
+
     def shared(self, context: Features) -> Any:
         """The shared example of one decision, reusing a pooled one when there is one."""
         if not self._pool:
