@@ -86,7 +86,7 @@ class VWLearner:
             self._vw = vowpalwabbit.Workspace(arg_list=[*args, "--quiet"])
         except RuntimeError as err:
             raise UsageError(f"Vowpal Wabbit refused the options {arguments!r}: {err}") from None
-        self._builder = ExampleBuilder(self._vw, {})
+        self._builder = ExampleBuilder(self._vw, {}, labelled=256)
         self.arguments = arguments
 
     def scores(self, logged: LoggedEvent) -> Sequence[float]:

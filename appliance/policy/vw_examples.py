@@ -29,14 +29,19 @@ _UNSAFE_IN_TEXT = re.compile(r"[\s|:]")
 class ExampleBuilder:
     """Turns features into native VW examples for one workspace."""
 
-    def __init__(self, workspace: Any, action_features: Mapping[str, Features], pool_size: int = 64) -> None:
+    def __init__(self, workspace: Any, action_features: Mapping[str, Features], pool_size: int = 64, labelled: int = 0) -> None:
+        """``labelled``: how many labelled copies of actions to keep for reuse, by label (a replay of a log with few
+        distinct costs and probabilities learns without allocating; each copy holds about 30 KB)."""
         self._vw = workspace
+        self._labelled: dict[tuple[str, str], Any] = {}
+        self._keep_labelled = labelled
         self._pool: list[Any] = []
         self._pool_size = pool_size
         self._action_features = dict(action_features)
         self._actions = {a: self._example(f) for a, f in self._action_features.items()}
         self._texts = {a: text for a, f in self._action_features.items() if (text := self._checked_text(f)) is not None}
         self._offered: dict[tuple[str, ...], list[Any]] = {}
+        self._declared: Sequence[Features] | None = None
 
     def _example(self, features: Features, label: str | None = None) -> Any:
         """A new example of ``features``. pylibvw hashes the names (as the text parser does), drops zero values
@@ -61,7 +66,11 @@ class ExampleBuilder:
         return text if _contents(parsed) == _contents(built) else None
 
     def declare(self, actions: Sequence[str], features: Sequence[Features]) -> None:
-        """Give ``actions`` these ``features`` (actions read from a log: new ones, or ones whose features changed)."""
+        """Give ``actions`` these ``features`` (actions read from a log: new ones, or ones whose features changed).
+        The same objects as the last call's cost nothing."""
+        if features is self._declared:
+            return
+        self._declared = features
         for action, f in zip(actions, features):
             if self._action_features.get(action) != f:
                 self._action_features[action] = f
@@ -72,6 +81,7 @@ class ExampleBuilder:
                 else:
                     self._texts[action] = text
                 self._offered.clear()
+                self._labelled.clear()
 
     def shared(self, context: Features) -> Any:
         """The shared example of one decision, reusing a pooled one when there is one."""
@@ -113,8 +123,13 @@ class ExampleBuilder:
             return [shared, *(self._example(f, label if i == chosen else None) for i, f in enumerate(action_features))]
         examples = [shared, *self.offered(actions)]
         action = actions[chosen]
-        text = self._texts.get(action)
-        examples[chosen + 1] = _Example(self._vw, _CB, f"{label} {text}") if text else self._example(self._action_features[action], label)
+        copy = self._labelled.get((action, label))
+        if copy is None:
+            text = self._texts.get(action)
+            copy = _Example(self._vw, _CB, f"{label} {text}") if text else self._example(self._action_features[action], label)
+            if len(self._labelled) < self._keep_labelled:
+                self._labelled[action, label] = copy
+        examples[chosen + 1] = copy
         return examples
 
 

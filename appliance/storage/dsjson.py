@@ -128,9 +128,7 @@ def parse(line: str | bytes) -> Logged:
     try:
         obj: dict[str, Any] = orjson.loads(line)
         c = dict(obj["c"])
-        multi = c.pop("_multi")
-        actions = tuple(str(m.get("_id", i + 1)) for i, m in enumerate(multi))
-        features = [{k: v for k, v in m.items() if not k.startswith("_")} for m in multi]
+        actions, features = _actions(c.pop("_multi"))
         index = int(obj["_labelIndex"]) if "_labelIndex" in obj else int(obj["_label_Action"]) - 1
         pmf = [0.0] * len(actions)
         for a, p in zip(obj["a"], obj["p"]):
@@ -149,6 +147,22 @@ def parse(line: str | bytes) -> Logged:
         return Logged(event, features, obj.get("_skipLearn") is True, float(obj.get("pdrop") or 0.0))
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
         raise ValueError(f"not a DSJSON event: {type(err).__name__}: {err}") from None
+
+
+_last_multi: tuple[Any, tuple[str, ...], list[Features]] = (None, (), [])
+
+
+def _actions(multi: list[dict[str, Any]]) -> tuple[tuple[str, ...], list[Features]]:
+    """The action ids and features of a ``_multi`` array. Consecutive lines mostly offer the same actions: the
+    previous line's objects are returned then (one comparison instead of rebuilding them), so whoever caches by
+    identity (a replay's example builder) skips its work too. Treat them as read-only."""
+    global _last_multi
+    last, actions, features = _last_multi
+    if multi != last:
+        actions = tuple(str(m.get("_id", i + 1)) for i, m in enumerate(multi))
+        features = [{k: v for k, v in m.items() if not k.startswith("_")} for m in multi]
+        _last_multi = (multi, actions, features)
+    return actions, features
 
 
 def read(paths: Sequence[Path], malformed: Callable[[Path, int, str], None],
