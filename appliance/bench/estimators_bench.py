@@ -6,9 +6,13 @@
   in turn in one run; the ratio is the share of pyvw's speed a candidate keeps (goal >= 0.5). ``whole`` is the
   whole command's events/s on the same log with the online, random and 4 constant baselines besides (JSON
   parsing and the estimators included).
+- ``learn.python_cb_type``: µs per joined event learned by the VW policy with ``cb_type: python:ips`` (the
+  Python estimator's cost targets fed to ``--csoaa_ldf``), against the same policy with VW's own
+  ``--cb_type ips``, both epsilon-greedy, on the same decisions in turn; the ratio is the cost of the Python
+  estimator on the learn path.
 
 >>> sorted(BENCHMARKS)
-['evaluate.events_per_s']
+['evaluate.events_per_s', 'learn.python_cb_type']
 """
 
 from __future__ import annotations
@@ -74,4 +78,26 @@ def bench_evaluate(quick: bool) -> dict[str, Any]:
                     "share of pyvw's speed a candidate keeps", whole=s["whole"])
 
 
-BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {"evaluate.events_per_s": bench_evaluate}
+def _learn_us(workload: LightWorkload, cb_type: str) -> float:
+    """µs per event for a fresh VW policy with ``cb_type`` to learn the workload's decisions (built beforehand)."""
+    from appliance.config import VWPolicyConfig
+    from appliance.policy.base import Decision, JoinedEvent
+    from appliance.policy.vw import VWPolicy
+
+    config = VWPolicyConfig.model_validate({"actions": [{"id": a, "features": f} for a, f in workload.action_features.items()],
+                                            "cb_type": cb_type, "exploration": {"type": "epsilon", "epsilon": 0.05}})
+    policy = VWPolicy(config)
+    actions, p = workload.actions, workload.probability
+    events = [JoinedEvent(Decision(f"e{i}", actions[a], a, p, (p,) * len(actions), actions, c, 0, 0.0, policy._builder.shared(c)),
+                          workload.rewards[i], "on_time", 1, 0.0) for i, (c, a) in enumerate(zip(workload.contexts, workload.chosen))]
+    return 1e6 * timed(lambda: [policy.learn(e) for e in events]) / len(events)
+
+
+def bench_learn_python(quick: bool) -> dict[str, Any]:
+    workload = light_workload(500 if quick else 3000)
+    s = repeat_each(lambda: {"ours": _learn_us(workload, "python:ips"), "reference": _learn_us(workload, "ips")}, repeats=3 if quick else 7)
+    return compared("VW policy learn µs per joined event with cb_type python:ips (Python cost targets, --csoaa_ldf)", "µs", s["ours"],
+                    "the same policy with VW's own --cb_type ips", s["reference"], "the Python estimator's cost on the learn path")
+
+
+BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {"evaluate.events_per_s": bench_evaluate, "learn.python_cb_type": bench_learn_python}
