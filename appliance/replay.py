@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,8 @@ from appliance.storage import dsjson
 log = logging.getLogger(__name__)
 
 
-def _progress(done: int, total: int) -> None:
+def progress_bar(done: int, total: int) -> None:
+    """A progress bar on stderr (for a terminal), done at ``done == total``."""
     width = 40
     filled = width * done // max(total, 1)
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * done // max(total, 1):3d}%")
@@ -33,33 +33,25 @@ def replay(config: AppConfig, logs: list[Path], output: Path | None = None, prog
     declared = pconfig.action_features()
     policy = build_policy(pconfig)
     namespaces: dict[str, None] = {}
-    learned = malformed = 0
-    total = sum(os.path.getsize(p) for p in logs)
-    done = 0
-    for path in logs:
-        with open(path, "rb") as f:
-            for number, raw in enumerate(f, start=1):
-                done += len(raw)
-                line = raw.decode("utf-8", "replace").strip()
-                if not line:
-                    continue
-                try:
-                    event, features = dsjson.decode(line)
-                except ValueError as err:
-                    malformed += 1
-                    print(f"{path}:{number}: {err}; line skipped", file=sys.stderr)
-                    continue
-                namespaces.update(dict.fromkeys(event.decision.context))
-                same = all(declared.get(a) == f for a, f in zip(event.decision.actions, features))
-                policy.learn(event, None if same else features)
-                learned += 1
-                if progress and number % 1000 == 0:
-                    _progress(done, total)
-    if progress:
-        _progress(total, total)
+    learned = malformed = skipped = 0
+
+    def report(path: Path, number: int, why: str) -> None:
+        nonlocal malformed
+        malformed += 1
+        print(f"{path}:{number}: {why}; line skipped", file=sys.stderr)
+
+    for logged in dsjson.read(logs, report, progress_bar if progress else None):
+        if logged.skip_learn:  # as VW's DSJSON reader does
+            skipped += 1
+            continue
+        event, features = logged.event, logged.features
+        namespaces.update(dict.fromkeys(event.decision.context))
+        same = all(declared.get(a) == f for a, f in zip(event.decision.actions, features))
+        policy.learn(event, None if same else features)
+        learned += 1
     if not learned:
         raise UsageError(f"no events in {', '.join(map(str, logs))}: nothing to learn")
     if output is not None:
         policy.save(output)
-    return {"learned": learned, "malformed": malformed, "model_version": policy.model_version,
+    return {"learned": learned, "malformed": malformed, "skipped_learn": skipped, "model_version": policy.model_version,
             "namespaces": sorted(namespaces), "output": str(output) if output else None}

@@ -18,6 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "config",
     "simulate",
     "replay",
+    "evaluate",
     "devices",
     "featurize",
     "bench",

@@ -171,7 +171,12 @@ class VWPolicyConfig(PolicyConfigBase):
     learning_rate: float = Field(0.5, gt=0.0, le=100.0, description="VW learning rate (-l).")
     power_t: float = Field(0.5, ge=0.0, le=1.0, description="Learning-rate decay (VW --power_t); 0 keeps adapting forever, for drifting worlds.")
     bits: int = Field(18, ge=10, le=28, description="Weight table size as a power of two (VW -b). 18 bits = 1 MB of weights.")
-    cb_type: Literal["mtr", "ips", "dr", "dm", "sm"] = Field("mtr", description="Estimator VW uses to learn from bandit feedback (--cb_type).")
+    cb_type: str = Field(
+        "mtr", pattern=r"^(mtr|ips|dr|dm|sm|python:[a-z_][a-z0-9_]*)$",
+        description="Estimator that turns bandit feedback into cost targets: VW's own (--cb_type mtr, ips, dr, dm, sm), or "
+        "`python:NAME` (ips, dm, dr, mtr: appliance/estimators/costs/NAME.py) feeding VW's cost-sensitive learner, with "
+        "the exploration (epsilon or squarecb) computed in Python.",
+    )
     held_examples: int = Field(
         1024, ge=0, le=100_000,
         description="Pending decisions that keep their parsed VW example (about 30 KB each) until learned; older "
@@ -191,6 +196,23 @@ class VWPolicyConfig(PolicyConfigBase):
             if option in FORBIDDEN_VW_OPTIONS:
                 raise ValueError(f"VW option {option} is managed by the appliance or touches files/sockets; use the matching config key instead")
         return args
+
+    @property
+    def python_cb_type(self) -> str | None:
+        """The Python cost estimator's name for ``cb_type: python:NAME``, else ``None``."""
+        return self.cb_type.partition(":")[2] if self.cb_type.startswith("python:") else None
+
+    @model_validator(mode="after")
+    def _python_cb_type(self) -> "VWPolicyConfig":
+        name = self.python_cb_type
+        if name is not None:
+            from appliance.estimators.costs import cost_estimator
+
+            cost_estimator(name)
+            if not isinstance(self.exploration, (Epsilon, SquareCB)):
+                raise ValueError(f"cb_type {self.cb_type} explores in Python: exploration must be epsilon or squarecb "
+                                 f"(got {self.exploration.type})")
+        return self
 
     @field_validator("interactions")
     @classmethod

@@ -25,11 +25,13 @@ from typing import Any, Sequence
 import vowpalwabbit
 from vowpalwabbit import pyvw
 
-from appliance.config.policy import VWPolicyConfig
+from appliance.config.policy import Epsilon, SquareCB, VWPolicyConfig
 from appliance.errors import UsageError
+from appliance.estimators.costs import cost_estimator
 from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
-from appliance.policy.vw_examples import ExampleBuilder
+from appliance.policy.exploration import epsilon_greedy, squarecb
+from appliance.policy.vw_examples import CS, ExampleBuilder
 
 MAX_SHOWN_NAMESPACES = 256
 """How many context namespaces the status lists, at most."""
@@ -57,11 +59,20 @@ def interactions(config: VWPolicyConfig) -> list[str]:
 
 
 def vw_arguments(config: VWPolicyConfig) -> list[str]:
-    args = ["--cb_explore_adf", "--quiet", "--random_seed", str(config.seed), "-b", str(config.bits)]
-    args += ["--learning_rate", str(config.learning_rate), "--power_t", str(config.power_t), "--cb_type", config.cb_type]
+    """VW's options; with ``cb_type: python:NAME`` its cost-sensitive learner, the exploration done in Python.
+
+    >>> cfg = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}], "cb_type": "python:ips"})
+    >>> vw_arguments(cfg)[:3], "--squarecb" in vw_arguments(cfg)
+    (['--csoaa_ldf', 'm', '--csoaa_rank'], False)
+    """
+    python = config.python_cb_type is not None
+    args = ["--csoaa_ldf", "m", "--csoaa_rank"] if python else ["--cb_explore_adf"]
+    args += ["--quiet", "--random_seed", str(config.seed), "-b", str(config.bits)]
+    args += ["--learning_rate", str(config.learning_rate), "--power_t", str(config.power_t)]
+    args += [] if python else ["--cb_type", config.cb_type]
     for term in interactions(config):
         args += ["--interactions", term]
-    return args + config.exploration.vw_args() + list(config.vw_args)
+    return args + ([] if python else config.exploration.vw_args()) + list(config.vw_args)
 
 
 class VWPolicy:
@@ -80,6 +91,7 @@ class VWPolicy:
         self._example_pool = example_pool
         self._max_held = config.held_examples
         self._holding: OrderedDict[str, Decision] = OrderedDict()  # decisions whose example is kept, oldest first
+        self._costs = cost_estimator(config.python_cb_type) if config.python_cb_type is not None else None
         self._vw, self._builder = self._open([])
 
     def _open(self, extra: list[str]) -> tuple[Any, ExampleBuilder]:
@@ -87,7 +99,17 @@ class VWPolicy:
             workspace = vowpalwabbit.Workspace(arg_list=self._args + extra)
         except RuntimeError as err:
             raise UsageError(f"Vowpal Wabbit refused the options {' '.join(self._args + extra)}: {err}") from None
-        return workspace, ExampleBuilder(workspace, self._features, self._example_pool)
+        if self._costs is None:
+            return workspace, ExampleBuilder(workspace, self._features, self._example_pool)
+        return workspace, ExampleBuilder(workspace, self._features, self._example_pool, labelled=64, label_type=CS)
+
+    def _explore(self, costs: Sequence[float]) -> list[float]:
+        """The pmf over actions from the cost-sensitive learner's predicted costs (``python:`` cb types)."""
+        exploration = self._config.exploration
+        if isinstance(exploration, Epsilon):
+            return epsilon_greedy(costs, exploration.epsilon)
+        assert isinstance(exploration, SquareCB)
+        return squarecb(costs, exploration.gamma_scale, exploration.gamma_exponent, self._version)
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -111,7 +133,7 @@ class VWPolicy:
             builder = self._builder
             shared = builder.shared(context)
             _predict(self._vw, [shared, *builder.offered(offered)])
-            pmf = shared.get_action_scores()
+            pmf = shared.get_action_scores() if self._costs is None else self._explore(shared.get_action_scores())
             cumulative = list(accumulate(pmf))
             index = bisect_right(cumulative, self._rng.random() * cumulative[-1])
             if index == len(pmf):
@@ -140,9 +162,27 @@ class VWPolicy:
             else:
                 d.example = None  # it goes back to the pool: whoever still holds this decision must not use it
                 self._holding.pop(d.event_id, None)
-            _learn(self._vw, self._builder.for_learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features))
+            if self._costs is None:
+                _learn(self._vw, self._builder.for_learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features))
+            else:
+                self._learn_costs(shared, d, -event.reward, action_features)
             self._builder.release(shared)
             self._version += 1
+
+    def _learn_costs(self, shared: Any, d: Decision, cost: float, action_features: Sequence[Features] | None) -> None:
+        """Learn through the Python cost estimator: its targets go to VW's cost-sensitive learner. Under SquareCB the
+        probability is taken as 1, as VW's SquareCB does before learning."""
+        costs, builder = self._costs, self._builder
+        assert costs is not None
+        if action_features is not None:
+            raise UsageError(f"event {d.event_id} offered actions with other features than declared; a python: cb_type learns declared ones only")
+        predicted = None
+        if costs.needs_predictions:
+            _predict(self._vw, [shared, *builder.offered(d.actions)])
+            predicted = shared.get_action_scores()
+        probability = 1.0 if isinstance(self._config.exploration, SquareCB) else d.probability
+        targets = costs.costs(d.action_index, cost, probability, predicted, len(d.actions))
+        _learn(self._vw, builder.for_costs(shared, d.actions, targets, d.action_index if costs.only_chosen else None))
 
     def save(self, path: Path) -> None:
         with self._lock:

@@ -22,6 +22,7 @@ from vowpalwabbit import pyvw
 from appliance.features import Features
 
 _CB = pyvw.LabelType.CONTEXTUAL_BANDIT.value
+CS = pyvw.LabelType.COST_SENSITIVE.value
 _Example = pyvw.pylibvw.example  # the native example: pyvw's wrapper adds ~25% to every call on the hot path
 _UNSAFE_IN_TEXT = re.compile(r"[\s|:]")
 
@@ -29,21 +30,29 @@ _UNSAFE_IN_TEXT = re.compile(r"[\s|:]")
 class ExampleBuilder:
     """Turns features into native VW examples for one workspace."""
 
-    def __init__(self, workspace: Any, action_features: Mapping[str, Features], pool_size: int = 64) -> None:
+    def __init__(self, workspace: Any, action_features: Mapping[str, Features], pool_size: int = 64, labelled: int = 0,
+                 label_type: int = _CB) -> None:
+        """``labelled``: how many labelled copies of actions to keep for reuse, by label (a replay of a log with few
+        distinct costs and probabilities learns without allocating; each copy holds about 30 KB). ``label_type``:
+        contextual-bandit labels (``--cb_explore_adf``), or :data:`CS` (``--csoaa_ldf``)."""
         self._vw = workspace
+        self._label_type = label_type
+        self._labelled: dict[tuple[str, str], Any] = {}
+        self._keep_labelled = labelled
         self._pool: list[Any] = []
         self._pool_size = pool_size
         self._action_features = dict(action_features)
         self._actions = {a: self._example(f) for a, f in self._action_features.items()}
         self._texts = {a: text for a, f in self._action_features.items() if (text := self._checked_text(f)) is not None}
         self._offered: dict[tuple[str, ...], list[Any]] = {}
+        self._declared: Sequence[Features] | None = None
 
     def _example(self, features: Features, label: str | None = None) -> Any:
         """A new example of ``features``. pylibvw hashes the names (as the text parser does), drops zero values
         and converts numbers, in one call for all namespaces."""
-        example = _Example(self._vw, _CB)
+        example = _Example(self._vw, self._label_type)
         if label is not None:
-            example.set_label_string(self._vw, label, _CB)
+            example.set_label_string(self._vw, label, self._label_type)
         return self._fill(example, features)
 
     def _fill(self, example: Any, features: Features) -> Any:
@@ -57,8 +66,27 @@ class ExampleBuilder:
         if not features or any(not n or _UNSAFE_IN_TEXT.search(n) for n in names):
             return None
         text = " ".join(f"|{ns} " + " ".join(f"{k}:{float(v)!r}" for k, v in values.items() if v) for ns, values in features.items())
-        parsed, built = _Example(self._vw, _CB, f"1:0:1 {text}"), self._example(features, "1:0:1")
+        label = "1:0:1" if self._label_type == _CB else "1:0"
+        parsed, built = _Example(self._vw, self._label_type, f"{label} {text}"), self._example(features, label)
         return text if _contents(parsed) == _contents(built) else None
+
+    def declare(self, actions: Sequence[str], features: Sequence[Features]) -> None:
+        """Give ``actions`` these ``features`` (actions read from a log: new ones, or ones whose features changed).
+        The same objects as the last call's cost nothing."""
+        if features is self._declared:
+            return
+        self._declared = features
+        for action, f in zip(actions, features):
+            if self._action_features.get(action) != f:
+                self._action_features[action] = f
+                self._actions[action] = self._example(f)
+                text = self._checked_text(f)
+                if text is None:
+                    self._texts.pop(action, None)
+                else:
+                    self._texts[action] = text
+                self._offered.clear()
+                self._labelled.clear()
 
     def shared(self, context: Features) -> Any:
         """The shared example of one decision, reusing a pooled one when there is one."""
@@ -81,7 +109,11 @@ class ExampleBuilder:
     def _offer(self, actions: tuple[str, ...]) -> list[Any]:
         if len(self._offered) >= 1024:
             self._offered.clear()  # per-request action lists are bounded in memory too
-        offered = self._offered[actions] = [self._actions[a] for a in actions]
+        if self._label_type == _CB:
+            offered = self._offered[actions] = [self._actions[a] for a in actions]
+        else:  # pylibvw 9.11 crashes predicting from unlabelled --csoaa_ldf examples: give them cost 0 (predicting never
+            # learns); the label's class is where the prediction goes: the 0-based position
+            offered = self._offered[actions] = [self._labelled_copy(a, f"{i}:0", keep=True) for i, a in enumerate(actions)]
         return offered
 
     def for_learn(
@@ -99,10 +131,23 @@ class ExampleBuilder:
         if action_features is not None:
             return [shared, *(self._example(f, label if i == chosen else None) for i, f in enumerate(action_features))]
         examples = [shared, *self.offered(actions)]
-        action = actions[chosen]
-        text = self._texts.get(action)
-        examples[chosen + 1] = _Example(self._vw, _CB, f"{label} {text}") if text else self._example(self._action_features[action], label)
+        examples[chosen + 1] = self._labelled_copy(actions[chosen], label)
         return examples
+
+    def for_costs(self, shared: Any, actions: tuple[str, ...], costs: Sequence[float], only: int | None = None) -> list[Any]:
+        """The cost-sensitive multi-example (:data:`CS` labels, classes 0-based positions): each action with its
+        cost, or action ``only`` alone."""
+        indexes = range(len(actions)) if only is None else (only,)
+        return [shared, *(self._labelled_copy(actions[i], f"{i}:{cost:.9g}") for i, cost in zip(indexes, costs))]
+
+    def _labelled_copy(self, action: str, label: str, keep: bool = False) -> Any:
+        copy = self._labelled.get((action, label))
+        if copy is None:
+            text = self._texts.get(action)
+            copy = _Example(self._vw, self._label_type, f"{label} {text}") if text else self._example(self._action_features[action], label)
+            if keep or len(self._labelled) < self._keep_labelled:
+                self._labelled[action, label] = copy
+        return copy
 
 
 def _contents(example: Any) -> tuple[Any, ...]:

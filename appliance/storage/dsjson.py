@@ -18,10 +18,12 @@ b'{"_label_cost":-1.0,"_label_probability":0.9,"_label_Action":2,"_labelIndex":1
 
 from __future__ import annotations
 
-import json
+import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from operator import itemgetter
-from typing import Any, Callable, Sequence
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
 
 import orjson
 
@@ -90,25 +92,97 @@ def _order(actions: int, chosen: int) -> tuple[list[int], Callable[[Sequence[flo
     return found
 
 
-def decode(line: str) -> tuple[JoinedEvent, list[Features]]:
+def decode(line: str | bytes) -> tuple[JoinedEvent, list[Features]]:
     """A DSJSON line back into the joined event and each action's features; ``ValueError`` if malformed."""
+    logged = parse(line)
+    return logged.event, logged.features
+
+
+@dataclass(slots=True)
+class Logged:
+    """One labelled DSJSON event: the joined event, each action's features, and what VW's DSJSON reader honours
+    besides: ``_skipLearn`` (VW does not learn it; evaluations skip it) and ``pdrop`` (the probability that
+    the logger dropped an event like it, which intervals correct for)."""
+
+    event: JoinedEvent
+    features: list[Features]
+    skip_learn: bool = False
+    p_drop: float = 0.0
+
+
+def parse(line: str | bytes) -> Logged:
+    """A DSJSON line, any writer's (real JSON parsing, keys in any order); ``ValueError`` saying what is wrong.
+
+    Lines of other writers may lack ``_id`` (actions are then named by their 1-based position), ``EventId``,
+    ``Timestamp``, ``Version`` or ``_labelIndex`` (taken from ``_label_Action``).
+
+    >>> logged = parse('{"_label_cost":-1,"_label_probability":0.5,"_label_Action":2,"a":[2,1],"p":[0.5,0.5],'
+    ...                '"c":{"u":{"x":1},"_multi":[{"a":{"f":1}},{"a":{"g":1}}]},"pdrop":0.1,"_skipLearn":true}')
+    >>> logged.event.decision.action, logged.event.reward, logged.p_drop, logged.skip_learn
+    ('2', 1.0, 0.1, True)
+    >>> parse('{"_label_cost":0,"c":{}}')
+    Traceback (most recent call last):
+    ...
+    ValueError: not a DSJSON event: KeyError: '_multi'
+    """
     try:
-        obj: dict[str, Any] = json.loads(line)
+        obj: dict[str, Any] = orjson.loads(line)
         c = dict(obj["c"])
-        multi = c.pop("_multi")
-        actions = tuple(str(m.get("_id", i + 1)) for i, m in enumerate(multi))
-        features = [{k: v for k, v in m.items() if not k.startswith("_")} for m in multi]
-        index = int(obj["_labelIndex"])
+        actions, features = _actions(c.pop("_multi"))
+        index = int(obj["_labelIndex"]) if "_labelIndex" in obj else int(obj["_label_Action"]) - 1
         pmf = [0.0] * len(actions)
         for a, p in zip(obj["a"], obj["p"]):
             pmf[int(a) - 1] = float(p)
         context = {k: v for k, v in c.items() if not k.startswith("_")}
-        ts = _seconds(obj["Timestamp"])
-        decision = Decision(str(obj["EventId"]), actions[index], index, float(obj["_label_probability"]),
-                            tuple(pmf), actions, context, int(obj.get("Version") or 0), ts)
+        ts = _seconds(obj["Timestamp"]) if "Timestamp" in obj else 0.0
+        version = str(obj.get("Version") or 0)
+        decision = Decision(str(obj.get("EventId", "")), actions[index], index, float(obj["_label_probability"]),
+                            tuple(pmf), actions, context, int(version) if version.isdigit() else 0, ts)
         late = obj.get("_late")
+        reward = -float(obj["_label_cost"])
         if late is not None:
-            return JoinedEvent(decision, -float(obj["_label_cost"]), "late", 1, ts, str(late["key"])), features
-        return JoinedEvent(decision, -float(obj["_label_cost"]), "replay", 1, ts), features
+            event = JoinedEvent(decision, reward, "late", 1, ts, str(late["key"]))
+        else:
+            event = JoinedEvent(decision, reward, "replay", 1, ts)
+        return Logged(event, features, obj.get("_skipLearn") is True, float(obj.get("pdrop") or 0.0))
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
-        raise ValueError(f"not a Raspberry Wabbit DSJSON event: {type(err).__name__}: {err}") from None
+        raise ValueError(f"not a DSJSON event: {type(err).__name__}: {err}") from None
+
+
+_last_multi: tuple[Any, tuple[str, ...], list[Features]] = (None, (), [])
+
+
+def _actions(multi: list[dict[str, Any]]) -> tuple[tuple[str, ...], list[Features]]:
+    """The action ids and features of a ``_multi`` array. Consecutive lines mostly offer the same actions: the
+    previous line's objects are returned then (one comparison instead of rebuilding them), so whoever caches by
+    identity (a replay's example builder) skips its work too. Treat them as read-only."""
+    global _last_multi
+    last, actions, features = _last_multi
+    if multi != last:
+        actions = tuple(str(m.get("_id", i + 1)) for i, m in enumerate(multi))
+        features = [{k: v for k, v in m.items() if not k.startswith("_")} for m in multi]
+        _last_multi = (multi, actions, features)
+    return actions, features
+
+
+def read(paths: Sequence[Path], malformed: Callable[[Path, int, str], None],
+         progress: Callable[[int, int], None] | None = None) -> Iterator[Logged]:
+    """Every event of the DSJSON files ``paths``, in order. A malformed line goes to ``malformed(path, number,
+    why)`` and is skipped; blank lines are skipped silently; ``progress(bytes_read, total_bytes)`` is called
+    every 1000 lines and at the end."""
+    total = sum(os.path.getsize(p) for p in paths)
+    done = 0
+    for path in paths:
+        with open(path, "rb") as f:
+            for number, raw in enumerate(f, start=1):
+                done += len(raw)
+                if progress is not None and number % 1000 == 0:
+                    progress(done, total)
+                if not raw.strip():
+                    continue
+                try:
+                    yield parse(raw)
+                except ValueError as err:
+                    malformed(path, number, str(err))
+    if progress is not None:
+        progress(total, total)

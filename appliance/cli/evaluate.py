@@ -1,0 +1,76 @@
+"""``wabbit evaluate LOG...``: the value of candidate policies on DSJSON logs, with intervals and verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from appliance.errors import UsageError
+
+HELP = ("Estimate, with intervals, what candidate policies would have earned on DSJSON logs: the logged online policy, "
+        "uniform random, each constant action and any VW configuration learned by replaying the log.")
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("log", type=Path, nargs="+", help="DSJSON file(s), in order (the appliance's events/*.dsjson, or any).")
+    parser.add_argument("--policy", action="append", default=[], metavar='"vw: OPTIONS"',
+                        help='A candidate VW configuration, e.g. "vw: --cb_explore_adf --epsilon 0.1 -q ca" (repeatable).')
+    parser.add_argument("--estimators", type=_names, default=["ips", "snips", "dr"],
+                        help="Comma-separated point estimators: ips, snips, clipped_ips, dm, dr, switch_dr, mle, cressie_read "
+                             "(default: ips,snips,dr).")
+    parser.add_argument("--intervals", type=_names, default=["cressie_read", "cs"],
+                        help="Comma-separated intervals: cressie_read, cs (confidence sequence), gaussian, clopper_pearson; the "
+                             "first one gives the verdicts (default: cressie_read,cs).")
+    parser.add_argument("--alpha", type=float, default=0.05, help="1 - confidence of the intervals (default 0.05: 95%%).")
+    parser.add_argument("--reward-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                        help="Bounds of the rewards (default: widened as rewards come).")
+    parser.add_argument("--reward-model", default="--cb_adf -q ::",
+                        help='VW options of the reward model DM and DR use (default "--cb_adf -q ::").')
+    parser.add_argument("--no-baselines", action="store_true", help="Leave out uniform random and the constant actions.")
+    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+    parser.add_argument("--plot", type=Path, metavar="PNG", help="Also draw each candidate's value and interval (needs matplotlib).")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from appliance.estimators import ESTIMATORS, INTERVALS, MODEL_BASED
+    from appliance.evaluation import Candidate, Constant, Logged, RewardModel, Uniform, evaluate, first_actions, parse_policy
+    from appliance.evaluation.report import plot, table, with_verdicts
+    from appliance.replay import progress_bar
+
+    for path in args.log:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such log file")
+    for name in args.estimators:
+        if name not in ESTIMATORS:
+            raise UsageError(f"unknown estimator {name!r}; known: {', '.join(ESTIMATORS)}")
+    for name in args.intervals or ["none"]:
+        if name not in INTERVALS:
+            raise UsageError(f"unknown interval {name!r}; known: {', '.join(INTERVALS)}")
+    if not 0 < args.alpha < 1:
+        raise UsageError(f"--alpha {args.alpha} must be between 0 and 1")
+    candidates: list[Candidate] = [Logged()]
+    if not args.no_baselines:
+        candidates += [Uniform(), *(Constant(a) for a in first_actions(args.log))]
+    candidates += [parse_policy(spec) for spec in args.policy]
+    model = RewardModel(args.reward_model) if MODEL_BASED.intersection(args.estimators) else None
+    progress = progress_bar if sys.stderr.isatty() and not args.json else None
+    result = evaluate(args.log, candidates, args.estimators, args.intervals, model, args.alpha,
+                      tuple(args.reward_range) if args.reward_range else None, progress)
+    values = with_verdicts(result.values, args.intervals[0], args.alpha)
+    if args.plot:
+        plot(values, args.estimators[0], args.intervals[0], args.alpha, args.plot)
+    if args.json:
+        print(json.dumps({"events": result.events, "skipped_learn": result.skipped_learn, "malformed": len(result.malformed),
+                          "alpha": args.alpha, "seconds": round(result.seconds, 3), "candidates": values}))
+    else:
+        print(table(values, args.intervals[0], args.alpha))
+        print(f"{result.events} events in {result.seconds:.1f} s; {result.skipped_learn} with _skipLearn and "
+              f"{len(result.malformed)} malformed lines skipped" + (f"; plot written to {args.plot}" if args.plot else ""))
+    return 0

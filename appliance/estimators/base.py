@@ -1,0 +1,156 @@
+"""What an off-policy estimator is: it takes logged bandit events one at a time and estimates the value (the
+average reward) another policy would have earned on them.
+
+Every estimator and interval takes the calls of vw-estimators, so code written for it ports:
+``add_example(p_log, r, p_pred, count=1)`` with the logging policy's probability of the logged action, the
+reward and the evaluated policy's probability of that same action; ``get()`` (an estimator) or
+``get(alpha)`` (an interval, ``[lower, upper]`` at confidence ``1 - alpha``). The keyword-only extras are
+``p_drop``/``n_drop`` (events the logger dropped, as vw-estimators' intervals take them) and, for the
+model-based estimators (DM, DR, switch-DR), ``r_hat`` (the reward model's prediction for the logged action)
+and ``v_hat`` (the model's value of the evaluated policy in this context: the sum over actions of
+``p_pred(a) * r_hat(a)``). With ``r_hat = v_hat = 0`` DR is IPS.
+
+Each one is streaming (constant memory, except MLE, which keeps one count per distinct weight and reward),
+mergeable (``a + b`` estimates from both streams) and checkpointable (``state()`` is JSON,
+``from_state(state)`` restores it).
+
+>>> from appliance.estimators import IPS
+>>> a, b = IPS(), IPS()
+>>> a.add_example(0.5, 1.0, 1.0); b.add_example(0.25, 0.0, 0.5, count=3)
+>>> (a + b).get(), IPS.from_state((a + b).state()).get()
+(0.5, 0.5)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from appliance.errors import WabbitError
+
+
+class EstimatorError(WabbitError, ValueError):
+    """A logged event or an estimator's argument cannot be used (the message says which and why)."""
+
+
+T = TypeVar("T", bound="Streaming")
+
+
+def weigh(p_log: float, p_pred: float, count: float, p_drop: float, n_drop: float | None) -> tuple[float, float]:
+    """The importance weight ``p_pred / (p_log (1 - p_drop))`` and the number of events the example stands for
+    (``count`` times itself and the dropped ones before it).
+
+    >>> weigh(0.5, 0.25, 1, 0.0, None), weigh(0.5, 0.5, 2, 0.5, None)
+    ((0.5, 1.0), (2.0, 4.0))
+    >>> weigh(0.0, 1.0, 1, 0.0, None)
+    Traceback (most recent call last):
+    ...
+    appliance.estimators.base.EstimatorError: p_log 0.0 must be in (0, 1]: the logging policy's probability of the logged action
+    """
+    if not 0.0 < p_log <= 1.0:
+        raise EstimatorError(f"p_log {p_log!r} must be in (0, 1]: the logging policy's probability of the logged action")
+    if not p_pred >= 0.0:
+        raise EstimatorError(f"p_pred {p_pred!r} must be >= 0: the evaluated policy's probability of the logged action")
+    if not 0.0 <= p_drop < 1.0:
+        raise EstimatorError(f"p_drop {p_drop!r} must be in [0, 1): the probability that the logger dropped an event")
+    if n_drop is None:
+        n_drop = p_drop / (1.0 - p_drop)
+    return p_pred / (p_log * (1.0 - p_drop)), count * (1.0 + n_drop)
+
+
+class Streaming:
+    """State kept as named numbers: ``SUMS`` add up when two estimators merge, ``MAXES`` and ``MINS`` take the
+    larger and the smaller. Constructor arguments come back from :meth:`params` (merging needs them equal)."""
+
+    SUMS: ClassVar[tuple[str, ...]] = ()
+    MAXES: ClassVar[tuple[str, ...]] = ()
+    MINS: ClassVar[tuple[str, ...]] = ()
+
+    def params(self) -> dict[str, Any]:
+        """The constructor's arguments."""
+        return {}
+
+    def _fields(self) -> tuple[str, ...]:
+        return self.SUMS + self.MAXES + self.MINS
+
+    def state(self) -> dict[str, Any]:
+        """Everything this estimator knows, as JSON-able values (infinities as strings)."""
+        return {"type": type(self).__name__, "params": _json(self.params()), **{f: _json(getattr(self, f)) for f in self._fields()}}
+
+    @classmethod
+    def from_state(cls: type[T], state: dict[str, Any]) -> T:
+        """An estimator that goes on from ``state`` (what :meth:`state` returned)."""
+        if state.get("type") != cls.__name__:
+            raise EstimatorError(f"a {state.get('type')!r} state cannot restore a {cls.__name__}")
+        restored = cls(**_unjson(state.get("params", {})))
+        try:
+            for name in restored._fields():
+                setattr(restored, name, _unjson(state[name]))
+        except KeyError as err:
+            raise EstimatorError(f"the {cls.__name__} state lacks {err}; was it written by another version?") from None
+        return restored
+
+    def __add__(self: T, other: T) -> T:
+        if type(other) is not type(self) or other.params() != self.params():
+            raise EstimatorError(f"only estimators of one kind with the same arguments merge: {self!r} + {other!r}")
+        merged = type(self).from_state(self.state())
+        merged._merge(other)
+        return merged
+
+    def _merge(self, other: Any) -> None:
+        for name in self.SUMS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in self.MAXES:
+            setattr(self, name, max(getattr(self, name), getattr(other, name)))
+        for name in self.MINS:
+            setattr(self, name, min(getattr(self, name), getattr(other, name)))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    return value
+
+
+def _unjson(value: Any) -> Any:
+    if value in ("inf", "-inf"):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _unjson(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unjson(v) for v in value]
+    return value
+
+
+class Estimator(Protocol):
+    """A point estimate of a policy's value from logged events."""
+
+    def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
+                    n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None: ...
+
+    def get(self) -> float | None:
+        """The estimate; ``None`` before any event."""
+        ...
+
+    def state(self) -> dict[str, Any]: ...
+
+
+class Interval(Protocol):
+    """An interval around a policy's value that holds with probability at least ``1 - alpha``."""
+
+    def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
+                    n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None: ...
+
+    def get(self, alpha: float = 0.05) -> list[float | None]:
+        """``[lower, upper]``; ``[None, None]`` while there is too little data."""
+        ...
+
+    def state(self) -> dict[str, Any]: ...

@@ -1,0 +1,133 @@
+"""Off-policy confidence sequences (Karampatziakis, Mineiro, Ramdas, ICML 2021): a betting martingale on the
+importance-weighted rewards, so the interval holds at every moment at once. Look after every event and stop
+whenever you like: the chance it ever misses the value is at most ``alpha``. Wider than a fixed-time interval.
+
+Merging two sequences (``a + b``) gives the one of both streams with each stream's bets made from its own
+past only: still predictable, so still valid (not equal to one pass over both streams in order).
+
+>>> cs = ConfidenceSequence()
+>>> for w_pred, r in ((1.0, 1.0), (0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)) * 50: cs.add_example(p_log=0.5, r=r, p_pred=w_pred)
+>>> lower, upper = cs.get(alpha=0.05)
+>>> round(lower, 6), round(upper, 6), cs.contains(0.6, alpha=0.05), cs.contains(0.99, alpha=0.05)
+(0.564485, 0.791375, True, False)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from appliance.estimators.base import EstimatorError, Streaming, weigh
+from appliance.estimators.special import bisect, log_lower_gamma, trigamma
+
+_RHO = 1.0  # the prior's weight in the betting mixture (as in vw-estimators)
+_SUMS = ("sumwsqrsq", "sumwsqr", "sumwsq", "sumwr", "sumw", "sumwrxhatlow", "sumwxhatlow", "sumxhatlowsq", "sumwrxhathigh",
+         "sumwxhathigh", "sumxhathighsq")
+
+
+def _log_wealth(s: float, v: float) -> float:
+    """The log wealth of the gamma-mixture bettor with sum ``s`` and variance process ``v``."""
+    return (s + v + _RHO * math.log(_RHO) - (v + _RHO) * math.log(s + v + _RHO)
+            + log_lower_gamma(v + _RHO, s + v + _RHO) - log_lower_gamma(_RHO, _RHO))
+
+
+def _lower_bound(t: float, sum_x: float, v: float, alpha: float) -> float:
+    """The smallest mean of [0, 1] values the bettor cannot reject at level ``alpha``."""
+    threshold = -math.log(alpha)
+    if _log_wealth(sum_x, v) <= threshold:
+        return 0.0
+    highest = min(1.0, sum_x / t)
+    if _log_wealth(sum_x - t * highest, v) >= threshold:
+        return highest
+    return bisect(lambda mu: _log_wealth(sum_x - t * mu, v) - threshold, 0.0, highest)
+
+
+def _not_rejected(t: float, sum_x: float, v: float, alpha: float, mu: float) -> bool:
+    """Whether ``mu`` is at or above :func:`_lower_bound` (one wealth evaluation, no root to find)."""
+    return mu >= min(1.0, sum_x / t) or _log_wealth(sum_x - t * mu, v) <= -math.log(alpha)
+
+
+class ConfidenceSequence(Streaming):
+    SUMS = ("t",) + _SUMS
+    MAXES = ("r_max",)
+    MINS = ("r_min",)
+
+    def __init__(self, rmin: float = 0.0, rmax: float = 1.0, empirical_r_bounds: bool = False) -> None:
+        if not rmin < rmax:
+            raise EstimatorError(f"rmin {rmin!r} must be below rmax {rmax!r}: the range rewards lie in")
+        self.rmin, self.rmax, self.empirical_r_bounds = rmin, rmax, empirical_r_bounds
+        self.r_min, self.r_max = rmin, rmax
+        self.t = 0.0
+        for name in _SUMS:
+            setattr(self, name, 0.0)
+
+    def params(self) -> dict[str, Any]:
+        return {"rmin": self.rmin, "rmax": self.rmax, "empirical_r_bounds": self.empirical_r_bounds}
+
+    def _x_sums(self) -> tuple[float, float]:
+        """The sums of the scaled values the lower and the upper bettors see."""
+        scale = self.r_max - self.r_min
+        sumw, sumwr = self.sumw, self.sumwr  # type: ignore[attr-defined]
+        return (sumwr - sumw * self.r_min) / scale, (sumw * self.r_max - sumwr) / scale
+
+    def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
+                    n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
+        w, _ = weigh(p_log, p_pred, 1, p_drop, n_drop)
+        if self.empirical_r_bounds:
+            self.r_min, self.r_max = min(self.r_min, r), max(self.r_max, r)
+        else:
+            r = min(self.r_max, max(self.r_min, r))
+        dropped = p_drop / (1 - p_drop) if n_drop is None else n_drop
+        for _ in range(int(count)):
+            self._add(w, r, dropped)
+
+    def _add(self, w: float, r: float, dropped: float) -> None:
+        s: Any = self
+        if dropped > 0:  # `dropped` events of weight 0 in a row, in closed form
+            low, high = self._x_sums()
+            tail = trigamma(s.t + 1) - trigamma(s.t + 1 + dropped)
+            s.sumxhatlowsq += (low + 0.5) ** 2 * tail
+            s.sumxhathighsq += (high + 0.5) ** 2 * tail
+            s.t += dropped
+        low, high = self._x_sums()
+        xhat_low, xhat_high = (low + 0.5) / (s.t + 1), (high + 0.5) / (s.t + 1)
+        s.sumwsqrsq += (w * r) ** 2
+        s.sumwsqr += w * w * r
+        s.sumwsq += w * w
+        s.sumwr += w * r
+        s.sumw += w
+        s.sumwrxhatlow += w * r * xhat_low
+        s.sumwxhatlow += w * xhat_low
+        s.sumxhatlowsq += xhat_low**2
+        s.sumwrxhathigh += w * r * xhat_high
+        s.sumwxhathigh += w * xhat_high
+        s.sumxhathighsq += xhat_high**2
+        s.t += 1
+
+    def _processes(self) -> tuple[float, float, float, float]:
+        """(sum, variance process) of the lower bettor, then of the upper one, on the [0, 1] scale."""
+        s: Any = self
+        lo, hi, scale = self.r_min, self.r_max, self.r_max - self.r_min
+        v_low = ((s.sumwsqrsq - 2 * lo * s.sumwsqr + lo**2 * s.sumwsq) / scale**2
+                 - 2 * (s.sumwrxhatlow - lo * s.sumwxhatlow) / scale + s.sumxhatlowsq)
+        v_high = ((s.sumwsqrsq - 2 * hi * s.sumwsqr + hi**2 * s.sumwsq) / scale**2
+                  + 2 * (s.sumwrxhathigh - hi * s.sumwxhathigh) / scale + s.sumxhathighsq)
+        low, high = self._x_sums()
+        return low, v_low, high, v_high
+
+    def get(self, alpha: float = 0.05) -> list[float | None]:
+        if self.t == 0:
+            return [None, None]
+        low, v_low, high, v_high = self._processes()
+        lower = _lower_bound(self.t, low, v_low, alpha / 2)
+        upper = 1 - _lower_bound(self.t, high, v_high, alpha / 2)
+        scale = self.r_max - self.r_min
+        return [self.r_min + lower * scale, self.r_min + upper * scale]
+
+    def contains(self, value: float, alpha: float = 0.05) -> bool:
+        """Whether ``value`` is inside :meth:`get` (``alpha``), at the cost of two wealth evaluations."""
+        if self.t == 0:
+            return True
+        low, v_low, high, v_high = self._processes()
+        mu = (value - self.r_min) / (self.r_max - self.r_min)
+        return _not_rejected(self.t, low, v_low, alpha / 2, mu) and _not_rejected(self.t, high, v_high, alpha / 2, 1 - mu)

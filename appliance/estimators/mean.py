@@ -1,0 +1,35 @@
+"""Estimators that average one value per event: IPS, clipped IPS, DM, DR and switch-DR differ only in that value.
+
+>>> from appliance.estimators import DR
+>>> dr = DR()
+>>> dr.add_example(0.5, 1.0, 1.0, r_hat=0.5, v_hat=0.75)  # 0.75 + (1.0 / 0.5) * (1.0 - 0.5)
+>>> dr.get()
+1.75
+"""
+
+from __future__ import annotations
+
+from appliance.estimators.base import Streaming, weigh
+
+
+class MeanEstimator(Streaming):
+    """The average of :meth:`value` over the events (each counted ``count`` times, dropped ones as zeros)."""
+
+    SUMS = ("n", "total")
+
+    def __init__(self) -> None:
+        self.n = 0.0
+        self.total = 0.0
+
+    def value(self, w: float, r: float, r_hat: float, v_hat: float) -> float:
+        """One event's term, from the importance weight ``w``, the reward and the reward model's predictions."""
+        raise NotImplementedError
+
+    def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
+                    n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
+        w, n = weigh(p_log, p_pred, count, p_drop, n_drop)
+        self.n += n
+        self.total += count * self.value(w, r, r_hat, v_hat)
+
+    def get(self) -> float | None:
+        return self.total / self.n if self.n > 0 else None

@@ -1,0 +1,29 @@
+"""Self-normalised IPS: ``sum(w r) / sum(w)`` (a little biased, much less variable than IPS when the weights
+do not average to one on the sample).
+
+>>> snips = SNIPS()
+>>> snips.add_example(p_log=0.25, r=1.0, p_pred=1.0); snips.add_example(p_log=0.5, r=0.0, p_pred=1.0)
+>>> round(snips.get(), 12)
+0.666666666667
+"""
+
+from __future__ import annotations
+
+from appliance.estimators.base import Streaming, weigh
+
+
+class SNIPS(Streaming):
+    SUMS = ("sum_w", "sum_wr")
+
+    def __init__(self) -> None:
+        self.sum_w = 0.0
+        self.sum_wr = 0.0
+
+    def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
+                    n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
+        w, _ = weigh(p_log, p_pred, count, p_drop, n_drop)
+        self.sum_w += count * w
+        self.sum_wr += count * w * r
+
+    def get(self) -> float | None:
+        return self.sum_wr / self.sum_w if self.sum_w != 0 else None

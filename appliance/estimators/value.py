@@ -1,0 +1,82 @@
+"""One policy's value from logged events, by several estimators and intervals at once: what ``wabbit
+evaluate`` prints for each candidate and the live observer keeps for the online policy and its baselines.
+
+>>> value = PolicyValue(estimators=("ips", "snips"), intervals=("gaussian",))
+>>> for r in (1.0, 0.0, 1.0, 1.0): value.add_example(p_log=0.5, r=r, p_pred=0.5)
+>>> summary = value.summary(alpha=0.05)
+>>> summary["events"], summary["estimates"], [round(b, 3) for b in summary["intervals"]["gaussian"]]
+(4.0, {'ips': 0.75, 'snips': 0.75}, [0.26, 1.24])
+>>> PolicyValue.from_state(value.state()).summary(0.05) == summary
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from appliance.estimators import ESTIMATORS, INTERVALS, EstimatorError, Streaming, restore
+
+_RANGED = {"clopper_pearson", "cressie_read", "cs"}  # intervals that take the rewards' range
+_EMPIRICAL = {"cressie_read", "cs"}  # ... and can widen it as rewards come
+
+
+def build_interval(name: str, rmin: float, rmax: float, empirical: bool) -> Streaming:
+    """The interval ``name`` for rewards in [``rmin``, ``rmax``] (widened as they come if ``empirical``, where
+    the interval can; Clopper-Pearson cannot, and refuses rewards outside)."""
+    kind = _kind(INTERVALS, name, "interval")
+    if name in _EMPIRICAL:
+        return kind(rmin=rmin, rmax=rmax, empirical_r_bounds=empirical)  # type: ignore[call-arg]
+    return kind(rmin=rmin, rmax=rmax) if name in _RANGED else kind()  # type: ignore[call-arg]
+
+
+def _kind(table: dict[str, type[Streaming]], name: str, what: str) -> type[Streaming]:
+    kind = table.get(name)
+    if kind is None:
+        raise EstimatorError(f"unknown {what} {name!r}; known: {', '.join(table)}")
+    return kind
+
+
+class PolicyValue:
+    """Estimators and intervals fed the same events. ``r_hat``/``v_hat`` reach the model-based estimators (DM,
+    DR, switch-DR); the intervals are around IPS."""
+
+    def __init__(self, estimators: Sequence[str] = ("ips", "snips"), intervals: Sequence[str] = ("cressie_read",),
+                 rmin: float = 0.0, rmax: float = 1.0, empirical_r_bounds: bool = True) -> None:
+        self.estimators = {name: _kind(ESTIMATORS, name, "estimator")() for name in estimators}
+        self.intervals = {name: build_interval(name, rmin, rmax, empirical_r_bounds) for name in intervals}
+        self.events = 0.0
+        self._all: list[Any] = [*self.estimators.values(), *self.intervals.values()]
+
+    def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
+                    n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
+        self.events += count
+        for estimator in self._all:
+            estimator.add_example(p_log, r, p_pred, count, p_drop=p_drop, n_drop=n_drop, r_hat=r_hat, v_hat=v_hat)
+
+    def summary(self, alpha: float = 0.05) -> dict[str, Any]:
+        """``{"events", "estimates": {name: value}, "intervals": {name: [lower, upper]}}`` at confidence ``1 - alpha``."""
+        return {"events": self.events, "estimates": {n: e.get() for n, e in self.estimators.items()},  # type: ignore[attr-defined]
+                "intervals": {n: i.get(alpha) for n, i in self.intervals.items()}}  # type: ignore[attr-defined]
+
+    def state(self) -> dict[str, Any]:
+        return {"events": self.events, "estimators": {n: e.state() for n, e in self.estimators.items()},
+                "intervals": {n: i.state() for n, i in self.intervals.items()}}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> PolicyValue:
+        value = cls(estimators=(), intervals=())
+        value.events = float(state.get("events", 0.0))
+        value.estimators = {n: restore(s) for n, s in state.get("estimators", {}).items()}
+        value.intervals = {n: restore(s) for n, s in state.get("intervals", {}).items()}
+        value._all = [*value.estimators.values(), *value.intervals.values()]
+        return value
+
+    def __add__(self, other: PolicyValue) -> PolicyValue:
+        if self.estimators.keys() != other.estimators.keys() or self.intervals.keys() != other.intervals.keys():
+            raise EstimatorError("only policy values with the same estimators and intervals merge")
+        merged = PolicyValue.from_state(self.state())
+        merged.events += other.events
+        merged.estimators = {n: e + other.estimators[n] for n, e in self.estimators.items()}
+        merged.intervals = {n: i + other.intervals[n] for n, i in self.intervals.items()}
+        merged._all = [*merged.estimators.values(), *merged.intervals.values()]
+        return merged

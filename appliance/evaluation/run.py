@@ -1,0 +1,87 @@
+"""Replay DSJSON logs through candidate policies and estimate each one's value with intervals.
+
+>>> import tempfile, pathlib
+>>> from appliance.evaluation.candidates import Constant, Logged, Uniform
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "log.dsjson"
+>>> line = ('{{"_label_cost":{c},"_label_probability":0.5,"_labelIndex":{i},"a":[{a},{b}],"p":[0.5,0.5],'
+...         '"c":{{"_multi":[{{"_id":"on"}},{{"_id":"off"}}]}}}}')
+>>> _ = path.write_text("\\n".join(line.format(c=-(i % 2), i=i % 2, a=i % 2 + 1, b=2 - i % 2) for i in range(10)) + "\\n")
+>>> result = evaluate([path], [Logged(), Uniform(), Constant("off")], estimators=("ips",), intervals=("gaussian",))
+>>> [(name, r["estimates"]["ips"]) for name, r in result.values.items()], result.events
+([('online', 0.5), ('random', 0.5), ('always off', 1.0)], 10)
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from appliance.errors import UsageError
+from appliance.estimators import MODEL_BASED
+from appliance.estimators.value import PolicyValue
+from appliance.evaluation.candidates import Candidate, RewardModel
+from appliance.storage import dsjson
+
+
+@dataclass
+class Evaluation:
+    """Each candidate's summary (``PolicyValue.summary``), and what was read."""
+
+    values: dict[str, dict[str, Any]]
+    events: int = 0
+    skipped_learn: int = 0
+    malformed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def first_actions(paths: Sequence[Path]) -> tuple[str, ...]:
+    """The actions of the first event of the logs (the constant policies to evaluate)."""
+    for logged in dsjson.read(paths, lambda path, number, why: None):
+        return logged.event.decision.actions
+    raise UsageError(f"no events in {', '.join(map(str, paths))}: nothing to evaluate")
+
+
+def evaluate(
+    paths: Sequence[Path], candidates: Sequence[Candidate], estimators: Sequence[str] = ("ips", "snips"),
+    intervals: Sequence[str] = ("cressie_read",), reward_model: RewardModel | None = None, alpha: float = 0.05,
+    reward_range: tuple[float, float] | None = None, progress: Callable[[int, int], None] | None = None,
+) -> Evaluation:
+    """Every candidate's value on the events of ``paths`` (``_skipLearn`` events skipped, as VW does; malformed
+    lines reported on stderr with their number and skipped). ``reward_range``: the rewards' bounds, else the
+    intervals widen theirs as rewards come."""
+    import time
+
+    if any(name in MODEL_BASED for name in estimators) and reward_model is None:
+        raise UsageError(f"estimators {', '.join(sorted(MODEL_BASED.intersection(estimators)))} need a reward model")
+    low, high = reward_range or (0.0, 1.0)
+    values = [PolicyValue(estimators, intervals, low, high, empirical_r_bounds=reward_range is None) for _ in candidates]
+    result = Evaluation({})
+    started = time.perf_counter()
+
+    def malformed(path: Path, number: int, why: str) -> None:
+        result.malformed.append(f"{path}:{number}: {why}")
+        print(f"{path}:{number}: {why}; line skipped", file=sys.stderr)
+
+    pairs = list(zip(candidates, values))
+    for logged in dsjson.read(paths, malformed, progress):
+        if logged.skip_learn:
+            result.skipped_learn += 1
+            continue
+        d, reward, p_drop = logged.event.decision, logged.event.reward, logged.p_drop
+        chosen, p_log = d.action_index, d.probability
+        predicted = reward_model.rewards(logged) if reward_model is not None else None
+        for candidate, value in pairs:
+            pmf = candidate.step(logged)
+            if predicted is None:
+                value.add_example(p_log, reward, pmf[chosen], p_drop=p_drop)
+            else:
+                v_hat = sum(p * r for p, r in zip(pmf, predicted))
+                value.add_example(p_log, reward, pmf[chosen], p_drop=p_drop, r_hat=predicted[chosen], v_hat=v_hat)
+        result.events += 1
+    if not result.events:
+        raise UsageError(f"no events to evaluate in {', '.join(map(str, paths))}")
+    result.values = {c.name: v.summary(alpha) for c, v in pairs}
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,54 @@
+"""``wabbit evaluate``: the table, JSON, plot and verdicts; malformed lines by number; arguments a user can fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from appliance.cli import main
+
+
+def test_json_plot_and_verdicts(log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    png = tmp_path / "values.png"
+    assert main(["evaluate", str(log), "--policy", "vw: --cb_explore_adf --epsilon 0.1 -q :c", "--json", "--plot", str(png),
+                 "--intervals", "cressie_read,cs,gaussian"]) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert (report["events"], report["skipped_learn"], report["malformed"]) == (1499, 1, 1)
+    assert f"{log}:11: not a DSJSON event" in err
+    candidates = report["candidates"]
+    assert list(candidates)[:2] == ["online", "random"] and "always warm" in candidates
+    assert candidates["online"]["verdict"] == "the current policy"
+    assert candidates["random"]["verdict"] in ("worse with 95% confidence", "not distinguishable at 95%")
+    assert candidates["online"]["estimates"]["dr"] > candidates["random"]["estimates"]["dr"]  # the learning policy beats random
+    for value in candidates.values():
+        lower, upper = value["intervals"]["cressie_read"]
+        assert lower <= value["estimates"]["snips"] <= upper
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_table(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(log), "--no-baselines", "--estimators", "ips,mle", "--intervals", "clopper_pearson",
+                 "--reward-range", "0", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["candidate", "events", "ips", "mle", "clopper_pearson", "95%", "verdict"]
+    assert lines[1].startswith("online") and lines[2].startswith("1499 events")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--policy", "river: x"], 'write a candidate as "vw: OPTIONS"'),
+    (["--policy", "vw: --cb_explore_adf --nonsense"], "Vowpal Wabbit refused"),
+    (["--policy", "vw: --cb_explore_adf -d other.txt"], "touch files"),
+    (["--estimators", "ipss"], "unknown estimator 'ipss'"),
+    (["--intervals", "bootstrap"], "unknown interval 'bootstrap'"),
+])
+def test_arguments_a_user_can_fix(log: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    assert main(["evaluate", str(log), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_missing_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(tmp_path / "none.dsjson")]) == 2
+    assert "no such log file" in capsys.readouterr().err
