@@ -78,11 +78,6 @@ class GenSpec(StrictModel):
             if [ns.type for ns in actions.namespaces] != ["identity"]:
                 raise ValueError(f"{problem.type} has no action features: leave namespaces out, or use a problem with them "
                                  f"({', '.join(sorted(ADF))})")
-        offered = actions.offered()
-        fewest = offered if isinstance(offered, int) else offered.min
-        if problem.type == "ccb" and fewest < problem.slots:
-            raise ValueError(f"ccb fills {problem.slots} slots with distinct actions, but an example may offer only {fewest}: "
-                             "offer more actions per example or lower problem.slots")
         return actions
 
     @field_validator("truth")

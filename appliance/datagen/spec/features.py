@@ -78,6 +78,8 @@ class NamespaceSpec(StrictModel):
         if self.type in ("sparse", "categorical", "hashed") and largest(self.count) > self.vocabulary:
             raise ValueError(f"count ({largest(self.count)}) is more than the vocabulary ({self.vocabulary}): "
                              "features of one example are distinct, so raise vocabulary or lower count")
+        if self.type == "categorical" and 26**self.length < self.vocabulary:
+            raise ValueError(f"{self.vocabulary} different strings need more than {self.length} letters: raise length or lower vocabulary")
         if self.type == "identity" and self.count != 1:
             raise ValueError("an identity namespace has exactly one feature (the action's id): leave count out")
         return self

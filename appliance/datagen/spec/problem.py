@@ -9,11 +9,11 @@ from pydantic import Field, ValidationInfo, field_validator
 from appliance.config.base import StrictModel
 from appliance.datagen.spec.features import Count, Drawn, NamespaceSpec, largest
 
-Problem = Literal["regression", "binary", "multiclass", "cost_sensitive", "cost_sensitive_ldf", "cb", "cb_adf", "ccb", "slates"]
+Problem = Literal["regression", "binary", "multiclass", "cost_sensitive", "cost_sensitive_ldf", "cb", "cb_adf"]
 
-ADF: frozenset[str] = frozenset({"cost_sensitive_ldf", "cb_adf", "ccb", "slates"})
+ADF: frozenset[str] = frozenset({"cost_sensitive_ldf", "cb_adf"})
 """Problems whose actions are examples of their own, with features (VW's action-dependent features)."""
-BANDITS: frozenset[str] = frozenset({"cb", "cb_adf", "ccb", "slates"})
+BANDITS: frozenset[str] = frozenset({"cb", "cb_adf"})
 """Problems whose label is one chosen action's reward, with the probability it was chosen."""
 CLASSES: frozenset[str] = frozenset({"binary", "multiclass", "cost_sensitive", "cb"})
 """Problems without action features: every example offers the whole pool, numbered 1..pool."""
@@ -22,9 +22,7 @@ CLASSES: frozenset[str] = frozenset({"binary", "multiclass", "cost_sensitive", "
 class ProblemSpec(StrictModel):
     type: Problem = Field(
         "cb_adf", description="regression (squared loss), binary (--binary, labels -1/1), multiclass (--oaa), cost_sensitive "
-        "(--csoaa), cost_sensitive_ldf (--csoaa_ldf, actions with features), cb (--cb), cb_adf (--cb_adf / --cb_explore_adf), "
-        "ccb (--ccb_explore_adf, one action per slot), slates (--slates, each slot its own actions).")
-    slots: int = Field(2, ge=1, le=64, description="ccb and slates: slots filled per example.")
+        "(--csoaa), cost_sensitive_ldf (--csoaa_ldf, actions with features), cb (--cb), cb_adf (--cb_adf / --cb_explore_adf).")
 
 
 def _default_namespaces() -> list[NamespaceSpec]:
@@ -34,7 +32,7 @@ def _default_namespaces() -> list[NamespaceSpec]:
 class ActionsSpec(StrictModel):
     pool: int = Field(4, ge=2, le=1_000_000, description="How many different actions (or classes) there are.")
     per_example: Count = Field(
-        0, description="Actions offered per example (per slot for slates): a number, or {min, max} drawn per example; "
+        0, description="Actions offered per example: a number, or {min, max} drawn per example; "
         "0 offers the whole pool. Problems without action features always offer the whole pool.")
     namespaces: list[NamespaceSpec] = Field(
         default_factory=_default_namespaces, max_length=32,
