@@ -59,9 +59,11 @@ class Arrivals:
 
     observed: np.ndarray
     """The reward arrived and was not late: the example is labelled with it (else with the default)."""
+    lost: np.ndarray
     delays: np.ndarray
     duplicated: np.ndarray
-    missing: int
+    again: np.ndarray
+    """Seconds between a duplicated reward's first and second delivery (uniform in [0, 1), as ``wabbit simulate``)."""
     late: int
 
 
@@ -70,7 +72,7 @@ def arrivals(spec: RewardsSpec, rng: np.random.Generator, n: int) -> Arrivals:
     lost = rng.random(n) < spec.missing
     duplicated = (rng.random(n) < spec.duplicate) & ~lost
     late = ~lost & (delays > spec.wait_s) if spec.wait_s is not None else np.zeros(n, bool)
-    return Arrivals(~lost & ~late, delays, duplicated, int(lost.sum()), int(late.sum()))
+    return Arrivals(~lost & ~late, lost, delays, duplicated, rng.random(n), int(late.sum()))
 
 
 def rfc3339(seconds: float) -> str:

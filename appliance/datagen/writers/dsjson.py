@@ -11,7 +11,7 @@ written as in the text format; every other number is the float32 that the text f
 >>> line = DSJSONWriter(WriterContext("cb_adf", draw.pool, draw.decimals, 6)).write(next(draw.blocks())).decode()
 >>> print(line[:114])
 {"_label_cost":0.6302999,"_label_probability":0.33333296,"_label_Action":3,"_labelIndex":2,"Timestamp":"2024-01-01
->>> print(line[165:])
+>>> print(line[166:])
 "a":[3,1,2],"c":{"user":{"f0":0.7875999,"f1":0.84409994},"_multi":[{"_id":"a0","action":{"a0":1.0}},{"_id":"a1","action":{"a1":1.0}},{"_id":"a2","action":{"a2":1.0}}]},"p":[0.33333296,0.33333397,0.33333296]}
 <BLANKLINE>
 """
