@@ -67,7 +67,8 @@ class Decimals:
             started = (a >= 10**p) | (p == 0)
             acc = np.where(started, acc * np.float32(10.0) + ((a // 10**p) % 10).astype(np.float32), acc).astype(np.float32)
         powers = np.array(_POW, dtype=np.float32)[places]
-        return (np.sign(m).astype(np.float32) * (acc * powers)).astype(np.float64)
+        values: np.ndarray = (np.sign(m).astype(np.float32) * (acc * powers)).astype(np.float64)
+        return values
 
     def text(self, m: np.ndarray) -> list[str]:
         """The decimals for VW text: ``m / 10**places`` with trailing zeros (and a bare ``.0``) left out."""

@@ -58,7 +58,7 @@ class _Network:
             pre += (np.concatenate([shared[name] for name in self._shared], axis=1) @ self._w_shared)[:, None, :]
         if self._actions:
             pre += (np.concatenate([pool[name] for name in self._actions], axis=1) @ self._w_actions)[offered]
-        return np.tanh(pre) @ self._out  # type: ignore[no-any-return]
+        return np.tanh(pre) @ self._out
 
 
 def interaction_pairs(spec: TruthSpec, shared: list[str], actions: list[str]) -> list[tuple[str, str]]:
@@ -99,7 +99,7 @@ class Truth:
         if drift is None:
             return np.zeros(len(steps))
         turns = steps // drift.every if drift.mode == "abrupt" else steps / drift.every
-        return turns * math.radians(drift.angle_deg)  # type: ignore[no-any-return]
+        return turns * math.radians(drift.angle_deg)
 
     def score(self, shared: dict[str, np.ndarray], pool: dict[str, np.ndarray], offered: np.ndarray, steps: np.ndarray) -> np.ndarray:
         """``scale * score + offset`` for each example (row) and offered action (column, a pool index)."""
@@ -107,7 +107,7 @@ class Truth:
         if self._second is not None:
             phi = self.angle(steps)[:, None]
             raw = np.cos(phi) * raw + np.sin(phi) * self._second.score(shared, pool, offered)
-        return raw * self.spec.scale + self.spec.offset  # type: ignore[no-any-return]
+        return raw * self.spec.scale + self.spec.offset
 
     def expected(self, score: np.ndarray) -> np.ndarray:
         """The expected reward (or label) of each score, through the link."""

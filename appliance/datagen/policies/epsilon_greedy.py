@@ -20,4 +20,4 @@ class EpsilonGreedyPolicy:
         self.epsilon = epsilon
 
     def probabilities(self, situation: Situation) -> np.ndarray:
-        return (1.0 - self.epsilon) * greedy(situation) + self.epsilon * uniform(situation)  # type: ignore[no-any-return]
+        return (1.0 - self.epsilon) * greedy(situation) + self.epsilon * uniform(situation)

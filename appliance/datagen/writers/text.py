@@ -15,6 +15,8 @@ shared 'gen-000000000 |user f0:0.7876 f1:0.8441
 
 from __future__ import annotations
 
+import numpy as np
+
 from appliance.datagen.block import Block
 from appliance.datagen.namespaces import NamespaceBlock
 from appliance.datagen.writers.base import WriterContext, cut
@@ -35,7 +37,7 @@ class TextWriter:
 
     def __init__(self, context: WriterContext) -> None:
         self._context = context
-        self._one = context.decimals.text(context.decimals.quantize([1.0])[0])[0]
+        self._one = context.decimals.text(context.decimals.quantize(np.ones(1))[0])[0]
         self._actions: list[str] | None = None
 
     def features(self, namespaces: list[NamespaceBlock]) -> list[str]:
