@@ -18,9 +18,12 @@ written as in the text format; every other number is the float32 that the text f
 
 from __future__ import annotations
 
+from operator import add
+
+import numpy as np
 import orjson
 
-from appliance.datagen.block import Block
+from appliance.datagen.block import Block, event_id
 from appliance.datagen.decimals import Decimals
 from appliance.datagen.namespaces import NamespaceBlock
 from appliance.datagen.trouble import rfc3339
@@ -34,9 +37,9 @@ def namespaces_json(namespaces: list[NamespaceBlock]) -> list[str]:
     per_namespace = []
     for ns in namespaces:
         key = orjson.dumps(ns.name).decode()
-        names, values, counts = ns.names.tolist(), Decimals.json(ns.values), ns.counts.tolist()
-        per_namespace.append([f'{key}:{{{",".join(f"{chr(34)}{a}{chr(34)}:{b}" for a, b in zip(n[:c], v[:c]))}}}'
-                              for n, v, c in zip(names, values, counts)])
+        names = np.char.add(np.char.add('"', ns.names), '":').tolist()
+        values, counts = Decimals.json(ns.values), ns.counts.tolist()
+        per_namespace.append([f'{key}:{{{",".join(map(add, n[:c], v[:c]))}}}' for n, v, c in zip(names, values, counts)])
     return [",".join(parts) for parts in zip(*per_namespace)] if per_namespace else []
 
 
@@ -62,7 +65,7 @@ class DSJSONWriter:
     def write(self, block: Block) -> bytes:
         context = self._context
         contexts = namespaces_json(block.shared) if block.shared else [""] * block.n
-        stamps = [rfc3339(t) for t in block.timestamps.tolist()]
+        stamps = rfc3339(block.timestamps)
         if context.problem == "cb_adf":
             lines = self._adf(block, contexts, stamps)
         else:
@@ -78,15 +81,14 @@ class DSJSONWriter:
     def _adf(self, block: Block, contexts: list[str], stamps: list[str]) -> list[str]:
         context, multi = self._context, self._actions()
         costs = Decimals.json(context.decimals.values(block.costs[:, 0]))
-        probabilities = context.probabilities.values(block.pmf)
+        probabilities = Decimals.json(context.probabilities.values(block.pmf))
+        offered, counts, ids = block.offered.tolist(), block.mask.sum(axis=1).tolist(), range(block.start, block.start + block.n)
         lines = []
-        for i, (chosen, cost, stamp, features) in enumerate(zip(block.label.tolist(), costs, stamps, contexts)):
-            columns = block.columns(i)
-            order = [chosen, *(c for c in range(columns) if c != chosen)]
-            p = Decimals.json(probabilities[i, order])
-            actions = ",".join(multi[k] for k in block.offered[i, :columns].tolist())
-            c = f"{features},_multi" if features else "_multi"
-            lines.append(f'{{"_label_cost":{cost},"_label_probability":{p[0]},"_label_Action":{chosen + 1},"_labelIndex":{chosen},'
-                         f'"Timestamp":"{stamp}","Version":"1","EventId":"{block.event_id(i)}","a":[{",".join(str(k + 1) for k in order)}],'
-                         f'"c":{{{c.replace("_multi", chr(34) + "_multi" + chr(34))}:[{actions}]}},"p":[{",".join(p)}]}}\n')
+        for chosen, cost, stamp, features, p, actions, columns, number in zip(
+                block.label.tolist(), costs, stamps, contexts, probabilities, offered, counts, ids):
+            order = [chosen, *range(chosen), *range(chosen + 1, columns)]
+            c = f"{features}," if features else ""
+            lines.append(f'{{"_label_cost":{cost},"_label_probability":{p[chosen]},"_label_Action":{chosen + 1},"_labelIndex":{chosen},'
+                         f'"Timestamp":"{stamp}","Version":"1","EventId":"{event_id(number)}","a":[{",".join([str(k + 1) for k in order])}],'
+                         f'"c":{{{c}"_multi":[{",".join([multi[k] for k in actions[:columns]])}]}},"p":[{",".join([p[k] for k in order])}]}}\n')
         return lines
