@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "devices",
     "featurize",
     "bench",
+    "gen",
 )
 
 

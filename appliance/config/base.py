@@ -97,7 +97,7 @@ def _shorten(text: str, width: int = 80) -> str:
 
 
 def format_validation_error(
-    model: type[BaseModel], err: ValidationError, source: str, root: yaml.Node | None
+    model: type[BaseModel], err: ValidationError, source: str, root: yaml.Node | None, schema_command: str = "wabbit config schema"
 ) -> str:
     """One line per problem: ``FILE:LINE: dotted.path: message (got VALUE). What the field is.``"""
     lines = []
@@ -106,15 +106,16 @@ def format_validation_error(
         line = f":{node.start_mark.line + 1}" if node is not None else ""
         message = problem["msg"]
         if problem["type"] == "extra_forbidden":
-            message = "unknown key; remove it or check its spelling (`wabbit config schema` lists the keys)"
+            message = f"unknown key; remove it or check its spelling (`{schema_command}` lists the keys)"
         got = problem.get("input")
         shown = "" if problem["type"] in ("extra_forbidden", "missing") or isinstance(got, (dict, list)) else f" (got {_shorten(repr(got))})"
         lines.append(f"{source}{line}: {path}: {message}{shown}." + (f" {hint}" if hint else ""))
     return "\n".join(lines).replace("..", ".")
 
 
-def load_yaml_model(model: type[M], text: str, source: str = "<config>") -> M:
-    """Parse ``text`` as YAML and validate it as ``model``; raise :class:`ConfigError` with line numbers."""
+def load_yaml_model(model: type[M], text: str, source: str = "<config>", schema_command: str = "wabbit config schema") -> M:
+    """Parse ``text`` as YAML and validate it as ``model``; raise :class:`ConfigError` with line numbers. ``schema_command``
+    is the command an error about an unknown key suggests."""
     loader = None
     try:
         loader = BoundedLoader(text)
@@ -128,14 +129,14 @@ def load_yaml_model(model: type[M], text: str, source: str = "<config>") -> M:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}:1: the config must be a mapping of sections (policy:, join:, ...), not {type(data).__name__}.")
+        raise ConfigError(f"{source}:1: the file must be a mapping of sections (`{schema_command}` lists them), not {type(data).__name__}.")
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(format_validation_error(model, err, source, root)) from None
+        raise ConfigError(format_validation_error(model, err, source, root, schema_command)) from None
 
 
-def load_yaml_file(model: type[M], path: Path) -> M:
+def load_yaml_file(model: type[M], path: Path, schema_command: str = "wabbit config schema") -> M:
     """Load and validate a YAML file; a missing file is a :class:`ConfigError` naming it."""
     try:
         data = path.read_bytes()
@@ -146,4 +147,4 @@ def load_yaml_file(model: type[M], path: Path) -> M:
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise ConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8.") from None
-    return load_yaml_model(model, text, str(path))
+    return load_yaml_model(model, text, str(path), schema_command)

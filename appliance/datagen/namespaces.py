@@ -1,0 +1,143 @@
+"""Drawing one namespace's features for a block of examples: names, values and the namespace's latent vector.
+
+Every namespace is drawn a block at a time with numpy, so the cost per example is a few array operations. Each
+block keeps the features in three forms: names and value mantissas for the writers, and a ``latent`` vector per
+example (the features projected to ``latent`` dimensions by a fixed random matrix) from which the truth scores.
+
+>>> rng = np.random.default_rng(0)
+>>> spec = NamespaceSpec(name="user", type="categorical", count=2, vocabulary=50, length=5)
+>>> block = NamespaceDrawer(spec, Decimals(4), 8, rng).draw(3)
+>>> block.names_of(0), block.latent.shape
+(['thatb', 'dhmpa'], (3, 8))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from appliance.datagen.decimals import Decimals
+from appliance.datagen.spec import NamespaceSpec, Values
+from appliance.datagen.spec.features import largest
+
+EMBEDDED = 65_536
+"""At most this many rows of latent vectors per namespace: larger vocabularies share rows (constant memory)."""
+_LETTERS = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+
+
+@dataclass
+class NamespaceBlock:
+    """One namespace's features in ``n`` examples: example ``i`` has the first ``counts[i]`` columns."""
+
+    name: str
+    names: np.ndarray
+    """Feature names, ``n`` by the most features an example has (``str``)."""
+    mantissas: np.ndarray
+    """The values' decimal mantissas (:class:`~appliance.datagen.decimals.Decimals`), same shape."""
+    values: np.ndarray
+    """The values as VW reads them (float32 widened to float64), same shape; 0 past an example's count."""
+    counts: np.ndarray
+    latent: np.ndarray
+    """``n`` by ``latent`` dimensions."""
+
+    def names_of(self, i: int) -> list[str]:
+        return self.names[i, :self.counts[i]].tolist()  # type: ignore[no-any-return]
+
+
+def distinct(rng: np.random.Generator, n: int, width: int, vocabulary: int) -> np.ndarray:
+    """``n`` rows of ``width`` distinct integers below ``vocabulary``, each row uniformly drawn.
+
+    >>> rows = distinct(np.random.default_rng(1), 1000, 3, 4)
+    >>> all(len(set(row)) == 3 for row in rows.tolist()), int(rows.max()) < 4
+    (True, True)
+    """
+    if 2 * width > vocabulary:  # dense draws: a random permutation's head
+        return np.argsort(rng.random((n, vocabulary)), axis=1)[:, :width]
+    rows = rng.integers(vocabulary, size=(n, width))
+    while True:
+        ordered = np.sort(rows, axis=1)
+        repeated = np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1))
+        if not len(repeated):
+            return rows
+        rows[repeated] = rng.integers(vocabulary, size=(len(repeated), width))
+
+
+def draw_counts(rng: np.random.Generator, count: int | tuple[int, int], n: int) -> np.ndarray:
+    """Per example a count: fixed, or drawn uniformly in ``[low, high]``."""
+    if isinstance(count, int):
+        return np.full(n, count)
+    return rng.integers(count[0], count[1] + 1, size=n)
+
+
+def draw_values(rng: np.random.Generator, values: Values, shape: tuple[int, ...]) -> np.ndarray:
+    if values.distribution == "constant":
+        return np.full(shape, values.loc)
+    if values.distribution == "normal":
+        return rng.normal(values.loc, values.scale, shape)
+    if values.distribution == "uniform":
+        return rng.uniform(values.loc - values.scale, values.loc + values.scale, shape)
+    if values.distribution == "lognormal":
+        return rng.lognormal(values.loc, values.scale, shape)
+    return values.loc + rng.exponential(values.scale, shape)
+
+
+def tokens(indices: np.ndarray, length: int) -> np.ndarray:
+    """A distinct string of ``length`` letters for each vocabulary index: the index scrambled (a bijection modulo
+    26**digits) and written in base 26; longer strings repeat those letters.
+
+    >>> tokens(np.array([0, 1, 2]), 4).tolist()
+    ['vgsa', 'wgbw', 'xgkr']
+    """
+    digits = min(length, 13)  # 26**13 < 2**63
+    modulus = 26**digits
+    x = (indices.astype(np.int64) * 1_103_515_245 % modulus + 12_345) % modulus  # 1103515245 is odd and not a multiple of 13
+    letters = np.empty(indices.shape + (length,), dtype=np.uint8)
+    for place in range(digits):
+        letters[..., place] = _LETTERS[x % 26]
+        x //= 26
+    for place in range(digits, length):
+        letters[..., place] = letters[..., place % digits]
+    return letters.view(f"S{length}").reshape(indices.shape).astype(f"U{length}")
+
+
+class NamespaceDrawer:
+    """Draws one namespace's features a block at a time (see :class:`NamespaceBlock`). ``pool`` is the number of
+    actions when the namespace is an action's identity."""
+
+    def __init__(self, spec: NamespaceSpec, decimals: Decimals, latent: int, rng: np.random.Generator, pool: int = 0) -> None:
+        self.spec, self._decimals, self._rng = spec, decimals, rng
+        self._values = spec.value_distribution()
+        self._width = largest(spec.count)
+        self._vocabulary = {"dense": self._width, "identity": pool}.get(spec.type, spec.vocabulary)
+        rows = min(self._vocabulary, EMBEDDED)
+        expected = self._width if isinstance(spec.count, int) else (spec.count.min + spec.count.max) / 2
+        self._embedding = rng.normal(0.0, 1.0 / np.sqrt(max(expected, 1.0)), (rows, latent))
+
+    def draw(self, n: int, first: int = 0) -> NamespaceBlock:
+        """The features of ``n`` examples; an identity namespace draws actions ``first`` to ``first + n - 1``."""
+        spec, rng = self.spec, self._rng
+        count = spec.count if isinstance(spec.count, int) else (spec.count.min, spec.count.max)
+        counts = draw_counts(rng, count, n)
+        if spec.type == "dense":
+            index = np.broadcast_to(np.arange(self._width), (n, self._width))
+        elif spec.type == "identity":
+            index = np.arange(first, first + n).reshape(n, 1)
+        else:
+            index = distinct(rng, n, self._width, self._vocabulary)
+        mantissas, values = self._decimals.quantize(draw_values(rng, self._values, index.shape))
+        present = np.arange(self._width) < counts[:, None]
+        values = np.where(present, values, 0.0)
+        rows = self._embedding[index % len(self._embedding)]
+        latent = np.einsum("nc,ncl->nl", values, rows)
+        return NamespaceBlock(spec.name, self._names(index), mantissas, values, counts, latent)
+
+    def _names(self, index: np.ndarray) -> np.ndarray:
+        kind = self.spec.type
+        if kind == "categorical":
+            return tokens(index, self.spec.length)
+        if kind == "hashed":
+            return index.astype(str)
+        if kind == "identity":
+            return np.char.add("a", index.astype(str))
+        return np.char.add("f", index.astype(str))

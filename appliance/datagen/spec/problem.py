@@ -1,0 +1,56 @@
+"""The ``problem:`` and ``actions:`` sections: what VW learns, and the actions (or classes) it chooses among."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from appliance.config.base import StrictModel
+from appliance.datagen.spec.features import Count, Drawn, NamespaceSpec, largest
+
+Problem = Literal["regression", "binary", "multiclass", "cost_sensitive", "cost_sensitive_ldf", "cb", "cb_adf"]
+
+ADF: frozenset[str] = frozenset({"cost_sensitive_ldf", "cb_adf"})
+"""Problems whose actions are examples of their own, with features (VW's action-dependent features)."""
+BANDITS: frozenset[str] = frozenset({"cb", "cb_adf"})
+"""Problems whose label is one chosen action's reward, with the probability it was chosen."""
+CLASSES: frozenset[str] = frozenset({"binary", "multiclass", "cost_sensitive", "cb"})
+"""Problems without action features: every example offers the whole pool, numbered 1..pool."""
+
+
+class ProblemSpec(StrictModel):
+    type: Problem = Field(
+        "cb_adf", description="regression (squared loss), binary (--binary, labels -1/1), multiclass (--oaa), cost_sensitive "
+        "(--csoaa), cost_sensitive_ldf (--csoaa_ldf, actions with features), cb (--cb), cb_adf (--cb_adf / --cb_explore_adf).")
+
+
+def _default_namespaces() -> list[NamespaceSpec]:
+    return [NamespaceSpec(name="action", type="identity")]
+
+
+class ActionsSpec(StrictModel):
+    pool: int = Field(4, ge=2, le=1_000_000, description="How many different actions (or classes) there are.")
+    per_example: Count = Field(
+        0, description="Actions offered per example: a number, or {min, max} drawn per example; "
+        "0 offers the whole pool. Problems without action features always offer the whole pool.")
+    namespaces: list[NamespaceSpec] = Field(
+        default_factory=_default_namespaces, max_length=32,
+        description="Each action's features, drawn once per action of the pool (default: one identity namespace `action`).")
+
+    @field_validator("per_example")
+    @classmethod
+    def _within_pool(cls, count: Count, info: ValidationInfo) -> Count:
+        pool = info.data.get("pool")
+        if isinstance(count, int) and count < 0:
+            raise ValueError(f"a negative count of actions ({count}); give 0 for the whole pool, or a positive number")
+        if isinstance(count, Drawn) and count.min < 1:
+            raise ValueError("every example needs at least one action: give min >= 1")
+        if pool is not None and largest(count) > pool:
+            raise ValueError(f"{largest(count)} actions per example is more than the pool ({pool}): raise actions.pool "
+                             "or lower per_example")
+        return count
+
+    def offered(self) -> Count:
+        """Actions per example, with 0 read as the whole pool."""
+        return self.per_example or self.pool
