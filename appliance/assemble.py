@@ -39,12 +39,15 @@ def open_loop(
     pconfig = config.effective_policy()
     directory = data_dir or config.storage.data_dir or default_data_dir()
     storage = config.storage
-    events = EventLog(directory / "events", int(storage.log_segment_mb * 1024 * 1024), storage.keep_log_segments, fsync=durable)
+    segment_bytes = int(storage.log_segment_mb * 1024 * 1024)
+    events = EventLog(directory / "events", segment_bytes, storage.keep_log_segments, fsync=durable)
+    raw = EventLog(directory / "events", segment_bytes, storage.keep_log_segments, fsync=durable, name="raw", suffix="jsonl") \
+        if any(sink.stream == "raw" for sink in config.log_sinks) else None
     wal = WriteAheadLog(directory / "wal.sqlite", storage.group_commit_ms) if durable else None
     checkpoints = CheckpointStore(directory / "checkpoints", storage.keep_checkpoints) if durable else None
     return Loop(
         build_policy(pconfig), Joiner(config.join, clock), clock, events, pconfig.action_features(),
         wal=wal, checkpoints=checkpoints, checkpoint_every_events=storage.checkpoint_every_events,
         checkpoint_every_s=storage.checkpoint_every_s, log_sync_s=storage.log_sync_s, new_id=new_id, bus=bus,
-        learning=config.learning,
+        learning=config.learning, raw=raw,
     )

@@ -139,6 +139,13 @@ ROLES: tuple[Role, ...] = (
             "http": ("HTTPModelSourceConfig", "http:HTTPModelSource"),
             "mqtt": ("MQTTModelSourceConfig", "mqtt:MQTTModelSource"),
         })),
+    Role("log_sinks", "appliance.sinks.base:LogSink", "appliance.sinks.fake:RecordingSink", _table(
+        "appliance.sinks", "appliance.config.log_sinks", {
+            "directory": ("DirectorySinkConfig", "directory:DirectorySink"),
+            "http": ("HTTPSinkConfig", "http:HTTPSink"),
+            "mqtt": ("MQTTSinkConfig", "mqtt:MQTTSink"),
+            "redis": ("RedisSinkConfig", "redis:RedisSink"),
+        })),
     Role("observers", "appliance.observers.base:Observer", "appliance.observers.fake:RecordingObserver", _table(
         "appliance.observers", "appliance.config.observers", {
             "recording": ("RecordingObserverConfig", "fake:RecordingObserver"),

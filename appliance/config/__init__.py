@@ -21,6 +21,7 @@ from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
 from appliance.config.devices import check_actions
 from appliance.config.feedback import FeedbackConfig
 from appliance.config.join import JoinConfig
+from appliance.config.log_sinks import LogSinkConfig
 from appliance.config.model_source import LearningConfig, ModelSourceConfig
 from appliance.config.observers import ObserverConfig
 from appliance.config.policy import ActionConfig, PolicyConfig, PolicyConfigBase, VWPolicyConfig
@@ -46,6 +47,7 @@ __all__ = [
     "AppConfig",
     "JoinConfig",
     "LearningConfig",
+    "LogSinkConfig",
     "ModelSourceConfig",
     "ObserverConfig",
     "PolicyConfig",
@@ -98,6 +100,11 @@ class AppConfig(StrictModel):
     model_source: ModelSourceConfig | None = Field(
         None, description="Where new models come from (a file, a URL, an MQTT retained message), checked before they are "
         "swapped in; e.g. {type: http, url: ..., interval_s: 60}. null: none (uploads through the API still work).",
+    )
+    log_sinks: list[LogSinkConfig] = Field(
+        default_factory=list, max_length=16,
+        description="Where the joined events (or the raw decisions and rewards) are shipped, at least once: a directory, "
+        "HTTP, MQTT, Redis. Empty: none.",
     )
     observers: list[ObserverConfig] = Field(
         default_factory=list, max_length=64,

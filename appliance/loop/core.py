@@ -64,11 +64,12 @@ class Loop:
         new_id: Callable[[], str] = new_event_id,
         bus: EventBus | None = None,
         learning: LearningConfig | None = None,
+        raw: EventLog | None = None,
     ) -> None:
         self.policy, self.joiner, self.clock = policy, joiner, clock
         self.bus = bus or EventBus()
         self.learning = learning or LearningConfig()
-        self.journal = Journal(events, wal, clock, log_sync_s)
+        self.journal = Journal(events, wal, clock, log_sync_s, raw)
         self.learner = Learner(policy, self.journal, action_features, self.bus, learns=self.learning.mode != "logging_only")
         self.apprentice: Apprentice | None = None
         if self.learning.mode == "apprentice" and self.learning.baseline_action is not None:

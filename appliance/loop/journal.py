@@ -22,6 +22,8 @@ import json
 import os
 from typing import Any, Iterable
 
+import orjson
+
 from appliance.clock import Clock
 from appliance.join.joiner import LateReward, Reward
 from appliance.policy.base import Decision
@@ -34,8 +36,9 @@ LATE_LOG = "late.jsonl"
 class Journal:
     """Not thread-safe: the loop serialises calls (the write-ahead log commits on its own thread)."""
 
-    def __init__(self, events: EventLog, wal: WriteAheadLog | None, clock: Clock, log_sync_s: float) -> None:
+    def __init__(self, events: EventLog, wal: WriteAheadLog | None, clock: Clock, log_sync_s: float, raw: EventLog | None = None) -> None:
         self.events, self.wal, self._clock = events, wal, clock
+        self.raw = raw  # every decision and reward as it is acknowledged, when a log sink ships them
         self._acknowledge: WriteAheadLog | NotDurable = wal or NotDurable()
         self._log_sync_s = log_sync_s
         self._last_sync = clock.time()
@@ -45,12 +48,18 @@ class Journal:
 
     # -- acknowledged: the write-ahead log (or, for a loop that is not durable, at once) -----------------
     def decision(self, decision: Decision, then: Then | None = None) -> Ticket:
+        if self.raw is not None:
+            self.raw.write([raw_decision(decision)])
         return self._acknowledge.decision(decision, then)
 
     def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket:
+        if self.raw is not None:
+            self.raw.write([raw_reward(event_id, reward, None)])
         return self._acknowledge.reward(event_id, reward, then)
 
     def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket:
+        if self.raw is not None:
+            self.raw.write([raw_reward(late.event_id, late.reward, late.mode)])
         return self._acknowledge.late_reward(late, then)
 
     # -- learned: the event log and late.jsonl ---------------------------------------------------
@@ -112,6 +121,8 @@ class Journal:
         twice: recovery skips WAL decisions found in the log)."""
         self.flush_late()
         position = self.events.sync()
+        if self.raw is not None:
+            self.raw.sync()  # its lines are written before their records are acknowledged: synced before they leave the WAL
         if self.wal is not None:
             self.wal.forget(self._done)
             self.wal.forget_late(self._late_done)
@@ -127,9 +138,32 @@ class Journal:
     def close(self) -> None:
         self.sync()
         self.events.close()
+        if self.raw is not None:
+            self.raw.close()
         if self.wal is not None:
             self.wal.close()
 
     def stats(self) -> dict[str, Any]:
         return {"log": {"path": str(self.events.current_path), "lines": self.events.lines_written},
                 "wal": {"commits": self.wal.commits, "records": self.wal.records} if self.wal is not None else None}
+
+
+def raw_decision(d: Decision) -> bytes:
+    """A decision as the raw log keeps it (one JSON line).
+
+    >>> line = raw_decision(Decision("e1", "on", 0, 0.9, (0.9, 0.1), ("on", "off"), {"room": {"x": 1.0}}, 3, 12.5))
+    >>> line[:80]
+    b'{"kind":"decision","event_id":"e1","timestamp":12.5,"action":"on","probability":'
+    """
+    return orjson.dumps({"kind": "decision", "event_id": d.event_id, "timestamp": d.timestamp, "action": d.action,
+                         "probability": d.probability, "actions": d.actions, "pmf": d.pmf, "context": d.context,
+                         "model_version": d.model_version}, option=_RAW)
+
+
+def raw_reward(event_id: str, reward: Reward, late: str | None) -> bytes:
+    """A reward as the raw log keeps it; ``late``: the late_reward mode of one that came after its decision's wait."""
+    return orjson.dumps({"kind": "reward", "event_id": event_id, "reward": reward.value, "timestamp": reward.timestamp,
+                         "reward_id": reward.reward_id, "late": late}, option=_RAW)
+
+
+_RAW = orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY

@@ -16,7 +16,7 @@ from typing import Any
 
 from appliance.clock import Clock
 from appliance.join.joiner import Joiner, LateReward
-from appliance.loop.journal import Journal
+from appliance.loop.journal import Journal, raw_decision, raw_reward
 from appliance.loop.learning import Learner
 from appliance.policy.base import Policy
 from appliance.storage import dsjson
@@ -118,6 +118,10 @@ def recover(learner: Learner, joiner: Joiner, store: CheckpointStore | None) -> 
             (handled if late.key in done else pending_late).append(late)
         journal.forget_late(late.key for late in handled)  # handled before the crash: they only leave the WAL
         journal.forget_logged(logged)
+        if journal.raw is not None:  # at least once: what the WAL holds may not have reached the raw log
+            journal.raw.write([raw_decision(d) for d in state.decisions])
+            journal.raw.write([raw_reward(e, r, None) for e, rewards in state.rewards.items() for r in rewards])
+            journal.raw.write([raw_reward(late.event_id, late.reward, late.mode) for late in state.late])
     for line in journal.events.tail(learner.recent.maxlen or 0):  # what the dashboard and /api/events showed before
         try:
             learner.recent.append(dsjson.decode(line)[0])

@@ -1,4 +1,8 @@
-"""The joined-event log: DSJSON lines in numbered segment files, synced in groups, read back for recovery.
+"""A log of lines in numbered segment files, synced in groups, read back for recovery and by readers that ship it:
+the joined events' DSJSON (``events-NNNNNN.dsjson``), and the raw decisions and rewards (``raw-NNNNNN.jsonl``).
+
+Readers that must see every line (a log sink in ``block`` mode) register a *hold* (a function giving the
+position they still need): pruning never deletes a segment a hold needs.
 
 >>> import tempfile, pathlib
 >>> log = EventLog(pathlib.Path(tempfile.mkdtemp()), segment_bytes=1 << 20)
@@ -15,7 +19,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 from appliance.errors import StorageError
 from appliance.storage.atomic import fsync_dir
@@ -31,11 +35,14 @@ class LogPosition:
 
 
 class EventLog:
-    def __init__(self, directory: Path, segment_bytes: int, keep_segments: int = 1_000_000, fsync: bool = True) -> None:
+    def __init__(self, directory: Path, segment_bytes: int, keep_segments: int = 1_000_000, fsync: bool = True,
+                 name: str = "events", suffix: str = "dsjson") -> None:
         self.directory = directory
         self.durable = fsync
         self._limit = segment_bytes
         self._keep = keep_segments
+        self._name, self._suffix = name, suffix
+        self.holds: list[Callable[[], LogPosition]] = []
         try:
             directory.mkdir(parents=True, exist_ok=True)
             segments = self.segments()
@@ -45,13 +52,15 @@ class EventLog:
         except OSError as err:
             raise StorageError(f"{directory}: cannot open the event log ({err.strerror}); check permissions and free space") from None
         self._offset = self._file.tell()
+        self.synced = self.position
+        """What is durable: readers that ship the log read up to here."""
         self.lines_written = 0
 
     def path(self, segment: int) -> Path:
-        return self.directory / f"events-{segment:06d}.dsjson"
+        return self.directory / f"{self._name}-{segment:06d}.{self._suffix}"
 
     def segments(self) -> list[int]:
-        return sorted(int(p.stem.split("-")[1]) for p in self.directory.glob("events-*.dsjson"))
+        return sorted(int(p.stem.rsplit("-", 1)[1]) for p in self.directory.glob(f"{self._name}-*.{self._suffix}"))
 
     @property
     def current_path(self) -> Path:
@@ -95,7 +104,43 @@ class EventLog:
                 fsync_dir(self.directory)
         except OSError as err:
             raise StorageError(f"{self.current_path}: cannot write the event log ({err.strerror}); is the disk full?") from None
-        return self.position
+        self.synced = self.position
+        return self.synced
+
+    def read_batch(self, start: LogPosition, max_bytes: int) -> tuple[bytes, LogPosition]:
+        """Complete, synced lines from ``start`` (at most about ``max_bytes``; at least one line when there is one),
+        as one ``bytes``, and the position after them. A ``start`` in a segment pruned since begins at the oldest one
+        there is.
+
+        >>> import tempfile, pathlib
+        >>> log = EventLog(pathlib.Path(tempfile.mkdtemp()), segment_bytes=1 << 20, name="raw", suffix="jsonl")
+        >>> log.write([b'{"a":1}\\n', b'{"b":2}\\n']); log.read_batch(LogPosition(1, 0), 100)  # not synced yet
+        (b'', LogPosition(segment=1, offset=0))
+        >>> _ = log.sync(); log.read_batch(LogPosition(1, 0), 10)
+        (b'{"a":1}\\n', LogPosition(segment=1, offset=8))
+        >>> log.close()
+        """
+        segments, synced = self.segments(), self.synced
+        if segments and start.segment < segments[0]:
+            start = LogPosition(segments[0], 0)
+        while start < synced:
+            end = synced.offset if start.segment == synced.segment else None
+            with open(self.path(start.segment), "rb") as f:
+                f.seek(start.offset)
+                data = f.read(max(min(max_bytes, end - start.offset) if end is not None else max_bytes, 0))
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) == max_bytes:  # one line longer than max_bytes: read it whole
+                with open(self.path(start.segment), "rb") as f:
+                    f.seek(start.offset)
+                    data = f.readline()
+                cut = len(data)
+            if cut:
+                return data[:cut], LogPosition(start.segment, start.offset + cut)
+            later = [s for s in segments if s > start.segment]
+            if end is not None or not later:
+                break
+            start = LogPosition(later[0], 0)  # this segment is read to its end: the next one
+        return b"", start
 
     def read_from(self, start: LogPosition) -> Iterator[tuple[Path, int, str]]:
         """(file, line number, line) for every line at or after ``start``."""
@@ -154,7 +199,8 @@ class EventLog:
         return found
 
     def prune(self, needed_from: LogPosition) -> list[Path]:
-        """Delete the oldest segments beyond ``keep_segments``, never one at or after ``needed_from``."""
+        """Delete the oldest segments beyond ``keep_segments``, never one at or after ``needed_from`` or a hold."""
+        needed_from = min([needed_from, *(hold() for hold in self.holds)])
         removable = [s for s in self.segments() if s < needed_from.segment]
         excess = len(self.segments()) - self._keep
         removed = []

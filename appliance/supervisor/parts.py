@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from appliance.observers import Observers
     from appliance.sensing import Sensing
     from appliance.simulated import SimulatedDevices
+    from appliance.sinks import Shipper
     from appliance.triggers import Triggers
 
 log = logging.getLogger(__name__)
@@ -44,13 +45,15 @@ class Parts:
         self.observers: Observers | None = None
         self.model_updater: ModelUpdater | None = None
         self.model_worker: Worker | None = None
+        self.shippers: list[tuple[Shipper, Worker]] = []
         self.context_workers: list[Worker] = []
         self.learn_worker = Worker("join-learn", loop.tick, 0.1)
 
     @property
     def workers(self) -> list[Worker]:
         """Every worker the watchdog covers."""
-        return [*self.context_workers, self.learn_worker, *([self.model_worker] if self.model_worker else [])]
+        return [*self.context_workers, self.learn_worker, *([self.model_worker] if self.model_worker else []),
+                *(worker for _, worker in self.shippers)]
 
     # -- the whole set ---------------------------------------------------------------------------
     def start(self, config: AppConfig) -> None:
@@ -60,13 +63,15 @@ class Parts:
             self._start_devices(config)
             self._start_context(config)
             self._start_model_source(config)
+            self._start_sinks(config)
             self.learn_worker.start(self._stop)
         except BaseException:
             self.stop()
             raise
 
     def stop(self) -> None:
-        """Capture, workers, triggers, devices (safe state), observers; idempotent, never raises."""
+        """Capture, workers, triggers, devices (safe state), observers; idempotent, never raises. The log sinks go on
+        until :meth:`stop_sinks` (after the loop's last events are logged)."""
         self._stop_context(sensing=True)
         self._stop_model_source()
         self.learn_worker.retire()
@@ -91,6 +96,9 @@ class Parts:
         if plan.model_source:
             self._stop_model_source()
             self._start_model_source(config)
+        if plan.log_sinks:
+            self.stop_sinks()
+            self._start_sinks(config)
         self._start_context(config)
 
     # -- one part at a time ----------------------------------------------------------------------
@@ -133,6 +141,37 @@ class Parts:
             self.model_worker.join(10.0)
             self.model_updater.source.close()
         self.model_worker, self.model_updater = None, None
+
+    def _start_sinks(self, config: AppConfig) -> None:
+        """One shipper per log sink, each on its own worker, resuming from its cursor in ``DATA_DIR/sinks``."""
+        from appliance.registry import REGISTRY
+        from appliance.sinks import Shipper
+
+        try:
+            for index, sink_config in enumerate(config.log_sinks):
+                name = sink_config.name or f"{sink_config.type}-{index}"
+                source = self.loop.journal.raw if sink_config.stream == "raw" else self.loop.journal.events
+                assert source is not None  # the raw log is opened with the loop when a sink ships it (see the plan)
+                shipper = Shipper(REGISTRY.build("log_sinks", sink_config, name=name), source, sink_config,
+                                  self._data_dir / "sinks" / f"{name}.cursor")
+                worker = Worker(f"sink-{name}", shipper.step, min(0.25, sink_config.batch_interval_s / 2))
+                self.shippers.append((shipper, worker))
+                worker.start(self._stop)
+        except BaseException:
+            self.stop_sinks()
+            raise
+
+    def stop_sinks(self, drain_s: float = 0.0) -> None:
+        """Stop the shippers; with ``drain_s``, each first ships what the log holds (a clean shutdown)."""
+        for shipper, worker in self.shippers:
+            worker.retire()
+            worker.join(10.0)
+            if drain_s:
+                shipper.drain(drain_s)
+            shipper.close()
+            if shipper.held in shipper.source.holds:
+                shipper.source.holds.remove(shipper.held)
+        self.shippers = []
 
     def _start_context(self, config: AppConfig) -> None:
         """Triggers, and the context they decide from: live sensing, the simulated world, or none (API only)."""
@@ -213,4 +252,5 @@ class Parts:
         return {**context, "devices": self.devices.stats() if self.devices is not None else None,
                 "triggers": self.triggers.stats() if self.triggers is not None else None,
                 "observers": self.observers.stats() if self.observers is not None else {},
-                "model_source": self.model_updater.stats() if self.model_updater is not None else None}
+                "model_source": self.model_updater.stats() if self.model_updater is not None else None,
+                "log_sinks": {shipper.sink.name: shipper.stats() for shipper, _ in self.shippers}}

@@ -123,6 +123,8 @@ class Supervisor:
         if self.loop is not None:
             self.loop.close()
             log.info("loop closed; model version %d checkpointed", self.loop.policy.model_version)
+        if self.parts is not None:
+            self.parts.stop_sinks(drain_s=5.0)  # the last events the close logged go out too
         self.loop, self.parts = None, None
 
     def _start_from_safe_mode(self, config: AppConfig, text: str, path: Path) -> None:

@@ -1,0 +1,36 @@
+"""The ``LogSink`` role: somewhere batches of log lines go (a directory, an HTTP endpoint, MQTT, Redis).
+
+A sink only sends; the :class:`~appliance.sinks.shipper.Shipper` reads the log, batches, retries and keeps the
+cursor. ``send`` either delivers the whole batch (returns) or raises :class:`SinkError` (the batch is sent
+again later, whole). Every batch has a stable ``batch_id`` (where it starts in the log) and every line its
+event id, so a receiver can drop the duplicates at-least-once delivery brings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from appliance.errors import WabbitError
+
+
+class SinkError(WabbitError, RuntimeError):
+    """A batch could not be delivered; the message names the sink and the reason. It is retried, whole."""
+
+
+@runtime_checkable
+class LogSink(Protocol):
+    """Delivers batches of log lines; built as ``Kind(config, name=...)``."""
+
+    name: str
+
+    def send(self, data: bytes, batch_id: str) -> None:
+        """Deliver ``data`` (whole lines, each ending in its newline) or raise :class:`SinkError`."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; idempotent."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """JSON-able: where it sends, its own counters."""
+        ...

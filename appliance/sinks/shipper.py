@@ -1,0 +1,135 @@
+"""Ships one log to one sink, at least once: reads from its cursor, batches, sends, and only then moves the
+cursor, which it keeps in a file so a restart (or ``kill -9``) resumes where the last acknowledged batch ended.
+
+The log itself is the queue: only synced lines are read, so nothing shipped can vanish from the log in a crash.
+A batch goes out once it holds ``batch_bytes`` or ``batch_interval_s`` after the previous one; a failed batch is
+sent again, whole, after a doubling backoff. In ``drop`` mode a sink further behind than ``max_backlog_mb``
+skips the oldest lines (counted); in ``block`` mode it holds the log's segments until it has shipped them.
+
+>>> import tempfile, pathlib
+>>> from appliance.config.log_sinks import DirectorySinkConfig
+>>> from appliance.sinks.fake import RecordingSink
+>>> from appliance.storage.eventlog import EventLog
+>>> directory = pathlib.Path(tempfile.mkdtemp())
+>>> log = EventLog(directory / "events", 1 << 20)
+>>> config = DirectorySinkConfig(path=directory / "out", batch_interval_s=0.01)
+>>> shipper = Shipper(RecordingSink(), log, config, directory / "sinks" / "demo.cursor")
+>>> log.write([b'{"EventId":"e1"}\\n', b'{"EventId":"e2"}\\n']); _ = log.sync()
+>>> shipper.step(); shipper.sink.lines, shipper.stats()["shipped_lines"]
+([b'{"EventId":"e1"}\\n', b'{"EventId":"e2"}\\n'], 2)
+>>> log.close()
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from appliance.config.log_sinks import LogSinkConfigBase
+from appliance.sinks.base import LogSink, SinkError
+from appliance.storage.atomic import write_atomically
+from appliance.storage.eventlog import EventLog, LogPosition
+
+log = logging.getLogger(__name__)
+MAX_BATCHES_PER_STEP = 16  # a sink that fell behind catches up several full batches at a time
+
+
+class Shipper:
+    def __init__(self, sink: LogSink, source: EventLog, config: LogSinkConfigBase, cursor_path: Path,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.sink, self.source, self.config, self._cursor_path, self._clock = sink, source, config, cursor_path, clock
+        self.cursor = self._load_cursor()
+        self.shipped_lines = self.batches = self.failures = self.dropped_lines = 0
+        self.last_error: str | None = None
+        self._last_sent = float("-inf")  # what is there goes out at once
+        self._retry_at, self._backoff = 0.0, 0.5
+        if config.mode == "block":
+            source.holds.append(self.held)
+
+    def held(self) -> LogPosition:
+        """Block mode's hold on the log: the segments from the cursor on are not pruned."""
+        return self.cursor
+
+    def _load_cursor(self) -> LogPosition:
+        """The saved cursor, or the log's end: a new sink ships from now on."""
+        try:
+            saved = json.loads(self._cursor_path.read_text())
+            return LogPosition(int(saved["segment"]), int(saved["offset"]))
+        except FileNotFoundError:
+            return self.source.synced
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            log.error("log sink %s: its cursor %s cannot be read (%s); it ships from the log's end", self.sink.name, self._cursor_path, err)
+            return self.source.synced
+
+    def step(self) -> None:
+        """The sink worker's step: send what is due (several batches when behind), or nothing."""
+        now = self._clock()
+        if now < self._retry_at:
+            return
+        if self.config.mode == "drop":
+            self._skip_if_too_far_behind()
+        for _ in range(MAX_BATCHES_PER_STEP):
+            data, end = self.source.read_batch(self.cursor, self.config.batch_bytes)
+            full = end < self.source.synced  # more than a batch was waiting
+            if not data or (not full and now - self._last_sent < self.config.batch_interval_s):
+                return
+            if not self._send(data, end, now) or not full:
+                return
+
+    def _send(self, data: bytes, end: LogPosition, now: float) -> bool:
+        batch_id = f"{self.config.stream}-{self.cursor.segment:06d}-{self.cursor.offset:012d}"
+        try:
+            self.sink.send(data, batch_id)
+        except SinkError as err:
+            self.failures += 1
+            self.last_error = str(err)
+            self._retry_at, self._backoff = now + self._backoff, min(self._backoff * 2, self.config.retry_max_s)
+            if self.failures <= 10 or self.failures % 100 == 0:
+                log.warning("log sink %s: %s; the batch is sent again in %.1f s", self.sink.name, err, self._retry_at - now)
+            return False
+        self.cursor, self._last_sent, self._backoff = end, now, 0.5
+        self.shipped_lines += data.count(b"\n")
+        self.batches += 1
+        write_atomically(self._cursor_path, json.dumps({"segment": end.segment, "offset": end.offset, "stream": self.config.stream}).encode())
+        return True
+
+    def backlog_bytes(self) -> int:
+        """How far behind the log's synced end the cursor is."""
+        synced, total = self.source.synced, 0
+        for segment in self.source.segments():
+            if self.cursor.segment <= segment <= synced.segment:
+                size = synced.offset if segment == synced.segment else self.source.path(segment).stat().st_size
+                total += size - (self.cursor.offset if segment == self.cursor.segment else 0)
+        return max(total, 0)
+
+    def _skip_if_too_far_behind(self) -> None:
+        """Drop mode: keep the newest ``max_backlog_mb`` of the backlog, count the lines skipped."""
+        excess = self.backlog_bytes() - int(self.config.max_backlog_mb * 1024 * 1024)
+        while excess > 0:
+            data, end = self.source.read_batch(self.cursor, min(excess, 1 << 20))
+            if not data:
+                return
+            self.dropped_lines += data.count(b"\n")
+            excess -= len(data)
+            self.cursor = end
+        if excess <= 0 < self.dropped_lines:
+            self.last_error = f"fell more than {self.config.max_backlog_mb:g} MB behind: skipped {self.dropped_lines} lines so far"
+
+    def drain(self, timeout_s: float) -> None:
+        """Ship what the log holds now (a clean shutdown's last batches), for at most ``timeout_s``."""
+        deadline, failures, self._retry_at = self._clock() + timeout_s, self.failures, 0.0
+        while self.backlog_bytes() and self._clock() < deadline and self.failures == failures:  # a failure ends it
+            self._last_sent = float("-inf")
+            self.step()
+
+    def close(self) -> None:
+        self.sink.close()
+
+    def stats(self) -> dict[str, Any]:
+        return {"name": self.sink.name, **self.sink.stats(), "stream": self.config.stream, "mode": self.config.mode,
+                "shipped_lines": self.shipped_lines, "batches": self.batches, "failures": self.failures,
+                "dropped_lines": self.dropped_lines, "backlog_bytes": self.backlog_bytes(),
+                "cursor": [self.cursor.segment, self.cursor.offset], "last_error": self.last_error}

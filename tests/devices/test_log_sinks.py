@@ -1,0 +1,193 @@
+"""Log sinks against real servers on loopback (a directory, uvicorn, mosquitto, redis-server), the shipper's
+retries, cursor, drop and block modes, and a daemon that is killed while it ships: nothing acknowledged is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import redis
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from pydantic import TypeAdapter
+
+from appliance.config.log_sinks import LogSinkConfig
+from appliance.registry import REGISTRY
+from appliance.sinks import RecordingSink, Shipper
+from appliance.storage.eventlog import EventLog
+from tests.api.conftest import FAST, start_daemon
+
+LINES = [json.dumps({"EventId": f"e{i}", "n": i}).encode() + b"\n" for i in range(50)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def shipper_for(raw: dict[str, Any], log: EventLog, tmp_path: Path, name: str = "sink") -> Shipper:
+    config = TypeAdapter(LogSinkConfig).validate_python({"batch_interval_s": 0.01, **raw})
+    return Shipper(REGISTRY.build("log_sinks", config, name=name), log, config, tmp_path / "sinks" / f"{name}.cursor")
+
+
+def ship_all(shipper: Shipper, deadline_s: float = 10.0) -> None:
+    deadline = time.monotonic() + deadline_s
+    while shipper.backlog_bytes():
+        assert time.monotonic() < deadline, shipper.stats()
+        shipper.step()
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Iterator[EventLog]:
+    events = EventLog(tmp_path / "events", 1 << 20)
+    yield events
+    events.close()
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed; tests/run installs it (tests/apt/sinks.txt)")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path_factory.mktemp("redis"))], stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
+    """A uvicorn server on loopback that keeps every POSTed batch (and answers 503 to the first one)."""
+    got: list[tuple[str, bytes]] = []
+    app, calls = FastAPI(), {"n": 0}
+
+    @app.post("/ingest")
+    async def ingest(request: Request) -> Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return Response(status_code=503)  # a receiver that is not ready yet: the batch comes again
+        got.append((request.headers["x-wabbit-batch"], await request.body()))
+        return Response(status_code=204)
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}/ingest", got
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_directory_http_mqtt_and_redis_receive_every_line(log: EventLog, tmp_path: Path, receiver: Any, mosquitto: Any,
+                                                          redis_server: str) -> None:
+    url, posted = receiver
+    heard: list[bytes] = []
+    listener = mosquitto.client(lambda topic, payload: heard.append(payload), ("fleet/log",))
+    time.sleep(0.3)
+    shippers = [shipper_for({"type": "directory", "path": str(tmp_path / "inbox"), "prefix": "pi1"}, log, tmp_path, "dir"),
+                shipper_for({"type": "http", "url": url}, log, tmp_path, "http"),
+                shipper_for({"type": "mqtt", "host": mosquitto.host, "port": mosquitto.port, "topic": "fleet/log"}, log, tmp_path, "mqtt"),
+                shipper_for({"type": "redis", "url": redis_server, "key": "fleet:log"}, log, tmp_path, "redis")]
+    log.write(LINES)
+    log.sync()
+    try:
+        for shipper in shippers:
+            ship_all(shipper)
+        files = sorted((tmp_path / "inbox").iterdir())
+        assert b"".join(f.read_bytes() for f in files) == b"".join(LINES) and files[0].name.startswith("pi1-joined-000001-")
+        assert b"".join(body for _, body in posted) == b"".join(LINES)
+        assert shippers[1].stats()["failures"] == 1  # the 503 was retried, whole
+        deadline = time.monotonic() + 5
+        while b"".join(heard) != b"".join(LINES):
+            assert time.monotonic() < deadline, len(heard)
+            time.sleep(0.05)
+        entries = redis.Redis.from_url(redis_server).xrange("fleet:log")
+        assert [fields[b"line"] + b"\n" for _, fields in entries] == LINES
+    finally:
+        listener.loop_stop()
+        listener.disconnect()
+        for shipper in shippers:
+            shipper.close()
+
+
+def test_the_cursor_survives_a_restart_and_a_failed_batch_is_sent_again(log: EventLog, tmp_path: Path) -> None:
+    first = shipper_for({"type": "directory", "path": str(tmp_path / "x")}, log, tmp_path)
+    log.write(LINES[:10])
+    log.sync()
+    first.sink = RecordingSink()
+    first.sink.failing = 1
+    first.step()
+    assert first.sink.lines == [] and first.failures == 1
+    first._retry_at = 0.0  # the backoff has passed
+    ship_all(first)
+    assert first.sink.lines == LINES[:10]
+    log.write(LINES[10:])
+    log.sync()
+    again = shipper_for({"type": "directory", "path": str(tmp_path / "x")}, log, tmp_path)  # a restart: the saved cursor
+    again.sink = RecordingSink()
+    ship_all(again)
+    assert again.sink.lines == LINES[10:]
+
+
+def test_drop_mode_skips_and_counts_block_mode_holds_the_log(tmp_path: Path) -> None:
+    log = EventLog(tmp_path / "events", segment_bytes=512, keep_segments=1)
+    dropping = shipper_for({"type": "directory", "path": str(tmp_path / "d"), "max_backlog_mb": 0.001}, log, tmp_path, "drop")
+    blocking = shipper_for({"type": "directory", "path": str(tmp_path / "b"), "mode": "block"}, log, tmp_path, "block")
+    for line in LINES:
+        log.write([line])
+        log.sync()
+    log.prune(log.synced)  # a checkpoint: only what a hold needs is kept
+    dropping.sink, blocking.sink = RecordingSink(), RecordingSink()
+    ship_all(dropping)
+    ship_all(blocking)
+    assert blocking.sink.lines == LINES  # every segment it had not shipped was kept for it
+    kept = len(dropping.sink.lines)
+    assert 0 < kept < len(LINES) and dropping.dropped_lines == len(LINES) - kept
+    assert dropping.sink.lines == LINES[-kept:]  # the newest, in order
+    log.close()
+
+
+def test_a_daemon_killed_while_it_ships_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    config = FAST + (f"log_sinks:\n  - {{type: directory, path: {inbox}, name: joined, batch_interval_s: 0.2}}\n"
+                     f"  - {{type: directory, path: {inbox / 'raw'}, name: raw, stream: raw, batch_interval_s: 0.2}}\n")
+    data = tmp_path / "data"
+    for _ in range(3):
+        running = start_daemon(tmp_path, config, data_dir=data)
+        time.sleep(2.0)
+        os.kill(running.proc.pid, signal.SIGKILL)
+        running.proc.wait()
+        running.stop()
+    running = start_daemon(tmp_path, config, data_dir=data)
+    time.sleep(2.0)
+    assert running.stop() is not None and running.proc.returncode == 0
+    logged = {json.loads(line)["EventId"] for f in (data / "events").glob("events-*.dsjson") for line in f.read_text().splitlines()}
+    shipped = [json.loads(line)["EventId"] for f in inbox.glob("*.jsonl") for line in f.read_text().splitlines()]
+    assert logged and logged <= set(shipped), f"{len(logged - set(shipped))} joined events never shipped"
+    raw = [json.loads(line) for f in (inbox / "raw").glob("*.jsonl") for line in f.read_text().splitlines()]
+    decided = {r["event_id"] for r in raw if r["kind"] == "decision"}
+    assert logged <= decided and any(r["kind"] == "reward" for r in raw)
