@@ -7,9 +7,9 @@
 >>> seen = Observations.of(ws)
 >>> seen.add_example([("room", [("dark", 0.5)])])
 >>> print(varinfo(ws, seen).sorted().to_text(), end="")
-FeatureName HashVal    MinVal    MaxVal     Weight RelScore Importance
-room^dark    116554    0.5000    0.5000   0.108386   100.00   0.054193
-Constant     116060    1.0000    1.0000   0.216772     0.00   0.216772
+FeatureName  HashVal    MinVal    MaxVal     Weight RelScore Importance
+room^dark     189399    0.5000    0.5000   0.506931   100.00   0.253466
+Constant      116060    1.0000    1.0000   0.253466     0.00   0.253466
 >>> ws.finish()
 """
 

@@ -2,15 +2,15 @@
 
 A feature hashed to ``h`` (``hash & (2**bits - 1)``) sits at weight index ``(h * width + k) % 2**bits`` for
 sub-model ``k``: ``width`` is the product of the sub-models each reduction keeps per feature (``--oaa K``: one
-per class, ``--bag N``: one per bag, ``--cover N``: the policy and N covers). An interaction term ``a*b`` sits at
+per class, ``--bag N``: one per bag, ``--cover N``: the policy and N covers), rounded up to a power of two. An interaction term ``a*b`` sits at
 ``((FNV_PRIME * a * width) ^ (b * width) + k) % 2**bits`` (three terms: ``FNV * (FNV * a ^ b) ^ c``), which is
 how VW combines hashes (its stride drops out of the arithmetic).
 
 >>> import vowpalwabbit
 >>> ws = vowpalwabbit.Workspace("--oaa 3 -q ab --quiet")
 >>> layout = read_layout(ws)
->>> layout.width, layout.bits, layout.kind, layout.interactions, layout.sub_models
-(3, 18, 'multiclass', [('a', 'b')], ['class 1', 'class 2', 'class 3'])
+>>> layout.width, layout.bits, layout.kind, layout.interactions, layout.sub_models, layout.offsets
+(4, 18, 'multiclass', [('a', 'b')], ['class 1', 'class 2', 'class 3'], [0, 1, 2])
 >>> ws.finish()
 """
 
@@ -35,7 +35,7 @@ _SUB_MODELS = {"--oaa": ("class", 0), "--csoaa": ("class", 0), "--multilabel_oaa
 # options whose features or weights this module cannot name (they make features of their own, or keep weights elsewhere)
 _UNSUPPORTED = ("--ngram", "--skips", "--affix", "--spelling", "--lrq", "--lrqfa", "--nn", "--stage_poly", "--autolink",
                 "--redefine", "--dictionary", "--experimental_full_name_interactions", "--baseline", "--marginal", "--ksvm",
-                "--lda", "--boosting", "--ftrl", "--pistol", "--coin", "--cbify", "--cb", "--cb_explore", "--ect",
+                "--lda", "--boosting", "--ftrl", "--pistol", "--coin", "--cbify", "--cb", "--cb_explore", "--ect", "--rnd",
                 "--log_multi", "--recall_tree", "--plt", "--search", "--cats", "--cb_continuous", "--large_action_space",
                 "--automl", "--sparse_weights", "--bfgs", "--conjugate_gradient", "--mf", "--rank", "--new_mf")
 _MULTILINE = ("--cb_adf", "--cb_explore_adf", "--csoaa_ldf", "--wap_ldf")
@@ -49,7 +49,9 @@ class ModelLayout:
     bits: int
     width: int
     sub_models: list[str]
-    """The name of each weight a feature has (``k`` in the module docstring), or ``[""]`` for one."""
+    """The name of each weight a feature has, or ``[""]`` for one."""
+    offsets: list[int]
+    """Where each sub-model's weight sits next to the first (``k`` in the module docstring)."""
     interactions: list[tuple[str, ...]]
     """As configured: namespace first letters, ``:`` a wildcard (every namespace, VW's rule)."""
     kind: Kind
@@ -107,22 +109,26 @@ def read_layout(workspace: Any) -> ModelLayout:
         raise UsageError(f"this model uses {', '.join(unsupported)}: introspection cannot name the features or weights "
                          "those options make (supported: plain, --binary, --oaa, --cb_adf, --cb_explore_adf with "
                          "--bag/--cover/--epsilon/--squarecb, -q/--cubic/--interactions)")
-    width, sub_models = 1, [""]
-    for reductions in _stack(workspace):  # innermost first: an outer reduction strides over the inner ones' weights
-        if reductions not in options:
-            continue
-        label, extra = _SUB_MODELS[reductions]
-        count = int(options[reductions][0]) + extra
+    if options.get("--cb_type", ["mtr"])[0] not in ("mtr", "ips"):
+        raise UsageError(f"this model uses --cb_type {options['--cb_type'][0]}, which keeps a second regressor whose layout "
+                         "introspection does not know; it reads --cb_type mtr (the default) and ips")
+    width, sub_models, offsets = 1, [""], [0]
+    for option in _stack(workspace):  # innermost first: an outer reduction strides over the inner ones' weights
+        label, extra = _SUB_MODELS[option]
+        count = int(options[option][0]) + extra
         names = [f"{label} {k + (1 if label in ('class', 'label') else 0)}" for k in range(count)]
         sub_models = [", ".join(filter(None, (outer, inner))) for outer in names for inner in sub_models]
-        width *= count
+        offsets = [k * width + inner for k in range(count) for inner in offsets]
+        # cover with mtr reserves twice the weights it uses (DR estimates for its covers)
+        width *= count * (2 if option == "--cover" and options.get("--cb_type", ["mtr"])[0] == "mtr" else 1)
     interactions = [tuple(t) for t in options.get("--quadratic", []) + options.get("--cubic", []) + options.get("--interactions", [])]
     kind: Kind = ("contextual bandit" if "--cb_adf" in options or "--cb_explore_adf" in options else
                   "multiclass" if "--oaa" in options or "--csoaa" in options or "--csoaa_ldf" in options else
                   "binary" if "--binary" in options else "regression")
     bits = int(workspace.num_weights()).bit_length() - 1
+    width = 1 << (width - 1).bit_length()  # VW rounds the weights per feature up to a power of two
     return ModelLayout(
-        bits=bits, width=width, sub_models=sub_models, interactions=interactions, kind=kind,
+        bits=bits, width=width, sub_models=sub_models, offsets=offsets, interactions=interactions, kind=kind,
         multiline=any(o in options for o in _MULTILINE), hash_all=options.get("--hash", ["strings"])[0] == "all",
         hash_seed=int(options.get("--hash_seed", ["0"])[0]), constant="--noconstant" not in options,
         permutations="--permutations" in options, leave_duplicates="--leave_duplicate_interactions" in options,
@@ -134,7 +140,7 @@ def _stack(workspace: Any) -> list[str]:
     """The sub-model options in reduction order, innermost first (``get_enabled_reductions``)."""
     order = {"oaa": "--oaa", "csoaa": "--csoaa", "multilabel_oaa": "--multilabel_oaa", "bootstrap": "--bootstrap",
              "cb_explore_adf_bag": "--bag", "cb_explore_adf_cover": "--cover"}
-    return [order[r] for r in workspace.get_enabled_reductions() if r in order]
+    return [order[r] for r in workspace.get_enabled_reductions() if r in order]  # --bag is ignored without ADF, as VW does
 
 
 def check_model_file(path: Path) -> None:

@@ -138,8 +138,7 @@ def compile_interactions(layout: ModelLayout, present: frozenset[str]) -> list[t
     """The interactions VW uses when the namespaces ``present`` have been seen: wildcards expanded, sorted,
     duplicates dropped (unless ``--leave_duplicate_interactions``), some sorted within (VW's rule).
 
-    >>> from dataclasses import replace
-    >>> layout = ModelLayout(18, 1, [""], [(":", "c"), ("c", "a")], "regression", False)
+    >>> layout = ModelLayout(18, 1, [""], [0], [(":", "c"), ("c", "a")], "regression", False)
     >>> compile_interactions(layout, frozenset("abc"))
     [('a', 'c'), ('b', 'c'), ('c', 'c')]
     """

@@ -14,7 +14,7 @@ no audit, no special flags.
 >>> seen.add_decision({"room": {"dark": 0.5}}, [{"colour": {"warm": 1}}, {"colour": {"cool": 1}}])
 >>> info = varinfo(ws, seen)
 >>> [(r["name"], round(r["weight"], 3), round(r["relscore"])) for r in info.sorted("abs_weight").top(3).records()]
-[('colour^warm', 0.4, 100), ('Constant', 0.4, 0), ('room^dark*colour^warm', 0.2, 50)]
+[('room^dark', 0.5, 100), ('room^dark*colour^warm', 0.5, 100), ('colour^warm', 0.25, 50)]
 >>> info.note.startswith("contextual bandit: weights are shown in reward space")
 True
 >>> ws.finish()
@@ -49,7 +49,7 @@ def varinfo(workspace: Any, observations: Observations | None = None) -> Varinfo
     sign = -1.0 if layout.reward_space else 1.0
     k = len(layout.sub_models)
     keys = np.array(seen.keys, dtype=np.uint64).reshape(-1, 1)
-    named = ((keys + np.arange(k, dtype=np.uint64)) & np.uint64(layout.mask)).astype(np.int64).ravel()
+    named = ((keys + np.array(layout.offsets, dtype=np.uint64)) & np.uint64(layout.mask)).astype(np.int64).ravel()
     orphans = np.setdiff1d(nonzero, named, assume_unique=False)
     n = len(seen)
     term = np.concatenate([np.repeat(np.arange(n), k), np.full(len(orphans), -1)])
