@@ -167,11 +167,23 @@ def check_model_file(path: Path) -> None:
 
 
 def open_model(path: Path, extra: str = "") -> Any:
-    """A workspace that loaded the model at ``path`` (checked first; a truncated or corrupt one is refused)."""
+    """A workspace that loaded the model at ``path``, checked first: VW reads a file cut short without a word
+    (missing weights are zeros), so the model is saved again and must come out the size it went in."""
+    import tempfile
+
     import vowpalwabbit
 
     check_model_file(path)
     try:
-        return vowpalwabbit.Workspace(f"--quiet -i {shlex.quote(str(path))} {extra}")
+        workspace = vowpalwabbit.Workspace(f"--quiet -i {shlex.quote(str(path))} {extra}")
     except RuntimeError as err:
         raise UsageError(f"{path}: Vowpal Wabbit cannot load this model ({err}); the file is truncated or corrupt") from None
+    with tempfile.TemporaryDirectory() as tmp:
+        again = Path(tmp) / "again.vw"
+        workspace.save(str(again))
+        size, expected = path.stat().st_size, again.stat().st_size
+    if size != expected:
+        workspace.finish()
+        raise UsageError(f"{path}: the model is truncated or corrupt ({size} bytes, where the model VW read from it takes "
+                         f"{expected}); use an intact copy (a checkpoint's sidecar and GET /api/model give its SHA-256)")
+    return workspace
