@@ -55,13 +55,17 @@ def read_dsjson(seen: Observations, lines: Iterable[str], where: str = "<data>")
             raise UsageError(f"{where}:{number}: DSJSON holds contextual-bandit decisions, and this model is {layout.kind} "
                              f"({layout.arguments}); pass data in VW's text format")
         try:
-            context = json.loads(line)["c"]
-            actions = [_json_namespaces(action) for action in context["_multi"]]
-            shared = _json_namespaces(context)
+            add_dsjson_line(seen, line)
         except (ValueError, KeyError, TypeError) as err:
             raise UsageError(f"{where}:{number}: not a DSJSON decision ({type(err).__name__}: {err}); each line needs "
                              '{"c": {namespace: {feature: value}, "_multi": [action, ...]}, ...}') from None
-        seen.add_multi(shared, actions)
+
+
+def add_dsjson_line(seen: Observations, line: str | bytes) -> None:
+    """One DSJSON decision; ``ValueError``, ``KeyError`` or ``TypeError`` when the line is not one."""
+    context = json.loads(line)["c"]
+    actions = [_json_namespaces(action) for action in context["_multi"]]
+    seen.add_multi(_json_namespaces(context), actions)
 
 
 def _json_namespaces(obj: dict[str, Any], namespace: str = DEFAULT_NAMESPACE) -> list[tuple[str, list[tuple[str, float]]]]:
