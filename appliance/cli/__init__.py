@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "devices",
     "featurize",
     "bench",
+    "introspect",
 )
 
 

@@ -112,30 +112,41 @@ class Varinfo:
 
     def to_json(self) -> str:
         return orjson.dumps({"model": self.layout.arguments, "kind": self.layout.kind, "note": self.note,
-                             "sub_models": self.layout.sub_models, "rows": self.records()}).decode()
+                             "sub_models": self.layout.sub_models, "unnamed": self.unnamed, "rows": self.records()}).decode()
 
     def to_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, COLUMNS if self.before is None else DIFF_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(self.records())
-        return out.getvalue()
+        return format_csv(self.records())
 
     def to_text(self) -> str:
-        """vw-varinfo's layout (FeatureName HashVal MinVal MaxVal Weight RelScore), with Importance and the sub-model."""
-        lines = [f"# {self.note}"] if self.note else []
-        multi = len(self.layout.sub_models) > 1
-        rows = [(r["name"] or "(unknown: not in the data)") + (f"[{r['model']}]" if multi else "") for r in self.records()]
-        width = max([len("FeatureName"), *map(len, rows)])
-        weight = "Weight" if self.before is None else f"{'Before':>10} {'After':>10} {'Change':>10}"
-        lines.append(f"{'FeatureName':<{width}} {'HashVal':>8} {'MinVal':>9} {'MaxVal':>9} {weight:>10} {'RelScore':>8} {'Importance':>10}")
-        for label, r in zip(rows, self.records()):
-            weights = f"{r['weight']:>10.6f}" if self.before is None else f"{r['before']:>10.6f} {r['after']:>10.6f} {r['weight']:>+10.6f}"
-            lines.append(f"{label:<{width}} {r['index']:>8} {_fmt(r['min'])} {_fmt(r['max'])} {weights} "
-                         f"{_fmt(r['relscore'], 8, 2)} {_fmt(r['importance'], 10, 6)}")
-        if self.unnamed:
-            lines.append(f"# {self.unnamed} non-zero weight(s) belong to terms not in the data read: their names cannot be known")
-        return "\n".join(lines) + "\n"
+        return format_text(self.records(), self.note, len(self.layout.sub_models) > 1, self.unnamed)
+
+
+def format_csv(records: list[dict[str, Any]]) -> str:
+    """Rows as CSV, with the table's columns (a diff's ``before`` and ``after`` first)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, DIFF_COLUMNS if records and "before" in records[0] else COLUMNS, lineterminator="\n",
+                            extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()
+
+
+def format_text(records: list[dict[str, Any]], note: str | None, multi: bool, unnamed: int) -> str:
+    """vw-varinfo's layout (FeatureName HashVal MinVal MaxVal Weight RelScore) with Importance, the sub-model after
+    the name when there are several, a diff's Before, After and Change."""
+    lines = [f"# {note}"] if note else []
+    diff = bool(records) and "before" in records[0]
+    labels = [(r["name"] or "(unknown: not in the data)") + (f"[{r['model']}]" if multi else "") for r in records]
+    width = max([len("FeatureName"), *map(len, labels)])
+    weight = f"{'Before':>10} {'After':>10} {'Change':>10}" if diff else f"{'Weight':>10}"
+    lines.append(f"{'FeatureName':<{width}} {'HashVal':>8} {'MinVal':>9} {'MaxVal':>9} {weight} {'RelScore':>8} {'Importance':>10}")
+    for label, r in zip(labels, records):
+        weights = f"{r['before']:>10.6f} {r['after']:>10.6f} {r['weight']:>+10.6f}" if diff else f"{r['weight']:>10.6f}"
+        lines.append(f"{label:<{width}} {r['index']:>8} {_fmt(r['min'])} {_fmt(r['max'])} {weights} "
+                     f"{_fmt(r['relscore'], 8, 2)} {_fmt(r['importance'], 10, 6)}")
+    if unnamed:
+        lines.append(f"# {unnamed} non-zero weight(s) belong to terms not in the data read: their names cannot be known")
+    return "\n".join(lines) + "\n"
 
 
 def _fmt(value: float | None, width: int = 9, digits: int = 4) -> str:

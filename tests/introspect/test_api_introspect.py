@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
+from appliance.cli import main
 from tests.api.conftest import FAST, Running, start_daemon
 
 
@@ -81,3 +83,16 @@ def test_model_features_bad_query_is_a_422(daemon: Running, tmp_path: Path) -> N
     with daemon.client() as c:
         assert c.get("/api/model/features", params={"sort": "nonsense"}).status_code == 422
         assert c.get("/api/model/features", params={"limit": 0}).status_code == 422
+
+
+def test_wabbit_introspect_asks_the_running_daemon(daemon: Running, capsys: pytest.CaptureFixture[str]) -> None:
+    _learned(daemon, 20)
+    assert main(["introspect", "--api", daemon.base, "--data-dir", str(daemon.data_dir), "--top", "4"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("# contextual bandit") and lines[1].startswith("FeatureName") and len(lines) == 6
+    assert main(["introspect", "--api", daemon.base, "--token", daemon.token, "--format", "json", "--top", "0",
+                 "--namespace", "colour"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["total"] == len(body["rows"]) > 8
+    assert main(["introspect", "--api", daemon.base, "--token", "wrong"]) == 2
+    assert "answered 401" in capsys.readouterr().err
