@@ -22,6 +22,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.e2e_bench", ""),
     ("appliance.bench.quality_bench", ""),
     ("appliance.bench.simulate_bench", ""),
+    ("appliance.bench.introspect_bench", ""),
     ("featurizers.bench", "featurizers."),
 )
 

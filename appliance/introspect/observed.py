@@ -48,6 +48,10 @@ class Observations:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def row(self, ids: tuple[int, ...]) -> int:
+        """The row of the term made of the features ``ids``; -1 if it was not seen."""
+        return self._rows.get(ids, -1)
+
     def name(self, row: int) -> str:
         return self.features.term_name(self.ids[row])
 

@@ -50,7 +50,9 @@ def varinfo(workspace: Any, observations: Observations | None = None) -> Varinfo
     k = len(layout.sub_models)
     keys = np.array(seen.keys, dtype=np.uint64).reshape(-1, 1)
     named = ((keys + np.array(layout.offsets, dtype=np.uint64)) & np.uint64(layout.mask)).astype(np.int64).ravel()
-    orphans = np.setdiff1d(nonzero, named, assume_unique=False)
+    covered = np.zeros(1 << layout.bits, bool)
+    covered[named] = True
+    orphans = nonzero[~covered[nonzero]]
     n = len(seen)
     term = np.concatenate([np.repeat(np.arange(n), k), np.full(len(orphans), -1)])
     model = np.concatenate([np.tile(np.arange(k), n), np.full(len(orphans), -1)])
@@ -60,7 +62,7 @@ def varinfo(workspace: Any, observations: Observations | None = None) -> Varinfo
     lo = np.concatenate([np.repeat(np.array(seen.lo, np.float64), k), nan])
     hi = np.concatenate([np.repeat(np.array(seen.hi, np.float64), k), nan])
     count = np.concatenate([np.repeat(np.array(seen.count, np.int64), k), np.zeros(len(orphans), np.int64)])
-    constant = np.isin(term, [r for r, ids in enumerate(seen.ids) if ids == (seen.features.constant,)])
+    constant = term == seen.row((seen.features.constant,))
     scale = np.abs(weight[(term >= 0) & ~constant]).max(initial=0.0)
     relscore = np.where(constant, 0.0, 100.0 * weight / scale if scale > 0 else 0.0)
     importance = np.abs(weight) * (np.maximum(hi, 0.0) - np.minimum(lo, 0.0))

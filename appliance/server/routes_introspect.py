@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from appliance.errors import UsageError
 from appliance.introspect.live import ModelFeatures, require_vw
 from appliance.loop import Loop
-from appliance.server.routes_decisions import ERRORS
+from appliance.server.routes_decisions import ERRORS, explain
 from appliance.server.runtime import Runtime, running_loop, runtime
-from appliance.server.schemas import FeatureRow, FeaturesResponse
+from appliance.server.schemas import EventId, Explanation, FeatureRow, FeaturesResponse, Message
 
 router = APIRouter(prefix="/api", tags=["model"])
 
@@ -45,3 +45,17 @@ def features(request: Request,
     return FeaturesResponse(model_version=loop.policy.model_version, note=table.note, total=len(view), unnamed=table.unnamed,
                             decisions_read=cached.seen.examples,
                             rows=[FeatureRow(**r) for r in view.top(limit, offset).records()])
+
+
+@router.get("/events/{event_id}/explanation", response_model=Explanation, tags=["decisions"], summary="Why a decision went as it did",
+            responses={**ERRORS, 404: {"model": Message, "description": "Not among the pending or the last 200 learned decisions."}})
+def explanation(event_id: EventId, loop: Loop = Depends(running_loop)) -> Explanation:
+    """Each offered action's score and top contributions for a recent decision's context, with the model as it is now
+    (the dashboard's "why" of the current decision)."""
+    decision = loop.joiner.waiting_decision(event_id)
+    if decision is None:
+        decision = next((e.decision for e in reversed(list(loop.learner.recent)) if e.decision.event_id == event_id), None)
+    if decision is None:
+        raise HTTPException(404, f"decision {event_id!r} is neither pending nor among the last 200 learned; explain a new "
+                                 'one with POST /api/decide and "explain": true')
+    return explain(loop, decision)
