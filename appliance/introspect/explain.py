@@ -12,7 +12,7 @@ with the best score. An ensemble (``--bag``, ``--cover``) is explained by its su
 ...     ws.learn(["shared |room dark:1", "|colour warm", "0:0:0.5 |colour cool"])
 >>> why = Explainer(ws).decision({"room": {"dark": 1.0}}, {"warm": {"colour": {"warm": 1}}, "cool": {"colour": {"cool": 1}}},
 ...                               chosen=1, top=2)
->>> [(a.action, round(a.score, 2) + 0.0, a.top[0].feature) for a in why.actions], why.exploratory
+>>> [(a.action, round(a.score, 2), a.top[0].feature) for a in why.actions], why.exploratory
 ([('warm', 1.0, 'colour^warm'), ('cool', 0.0, 'colour^cool')], True)
 >>> ws.finish()
 """
@@ -90,7 +90,7 @@ class Explainer:
         scored = []
         total = 0.0
         for term in terms:
-            weight = sign * sum(get((term.key + k) & mask, 0) for k in chosen)
+            weight = sign * sum(get((term.key + k) & mask, 0) for k in chosen) + 0.0
             contribution = term.value * weight
             total += contribution
             scored.append((term, weight, contribution))
