@@ -166,13 +166,14 @@ def check_model_file(path: Path) -> None:
                          f"retrain it with VW {ours.split('.')[0]}.x (e.g. `wabbit replay` on its event log)")
 
 
-def open_model(path: Path, extra: str = "") -> Any:
+def open_model(path: str | Path, extra: str = "") -> Any:
     """A workspace that loaded the model at ``path``, checked first: VW reads a file cut short without a word
     (missing weights are zeros), so the model is saved again and must come out the size it went in."""
     import tempfile
 
     import vowpalwabbit
 
+    path = Path(path)
     check_model_file(path)
     try:
         workspace = vowpalwabbit.Workspace(f"--quiet -i {shlex.quote(str(path))} {extra}")

@@ -30,10 +30,10 @@ from appliance.introspect.observed import Observations
 from appliance.introspect.terms import DEFAULT_NAMESPACE
 
 
-def read_data(workspace: Any, paths: Iterable[Path], observations: Observations | None = None) -> Observations:
+def read_data(workspace: Any, paths: Iterable[str | Path], observations: Observations | None = None) -> Observations:
     """Read each file once (``.json``/``.dsjson``: DSJSON, else VW text) into ``observations`` (new ones by default)."""
     seen = observations if observations is not None else Observations.of(workspace)
-    for path in paths:
+    for path in map(Path, paths):
         try:
             with open(path, encoding="utf-8", errors="replace") as f:
                 if path.suffix in (".json", ".dsjson"):
