@@ -70,18 +70,15 @@ class Varinfo:
         values = np.nan_to_num(column[rows].astype(np.float64), nan=-np.inf)
         return replace(self, order=rows[np.argsort(values if by == "index" else -values, kind="stable")])
 
-    def filter(self, namespace: str | None = None, search: str | None = None, model: str | None = None) -> Varinfo:
-        """Rows whose term crosses ``namespace``, whose name contains ``search`` (any case), of sub-model ``model``."""
+    def filter(self, namespace: str | None = None, search: str | None = None) -> Varinfo:
+        """Rows whose term crosses ``namespace`` and whose name contains ``search`` (any case)."""
         keep = []
-        names = self.layout.sub_models
         needle = search.lower() if search else None
         for r in self.order:
             name = self.name(r)
             if namespace is not None and namespace not in self.namespace(r).split("*"):
                 continue
             if needle is not None and (name is None or needle not in name.lower()):
-                continue
-            if model is not None and (self.model[r] < 0 or names[self.model[r]] != model):
                 continue
             keep.append(r)
         return replace(self, order=np.array(keep, dtype=np.int64))

@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from appliance.errors import UsageError
+from appliance.introspect.layout import ModelLayout, read_layout
 from appliance.introspect.observed import Observations
 from appliance.introspect.table import Varinfo
-from appliance.introspect.weights import nonzero_weights
+from appliance.introspect.weights import dense_weights
 
 
 def varinfo(workspace: Any, observations: Observations | None = None) -> Varinfo:
@@ -40,12 +41,12 @@ def varinfo(workspace: Any, observations: Observations | None = None) -> Varinfo
     """
     seen = observations if observations is not None else Observations.of(workspace)
     layout = seen.features.layout
-    if workspace.num_weights() != 1 << layout.bits:
-        raise UsageError(f"the data was hashed for a model of {layout.bits} bits, and this one has "
-                         f"{int(workspace.num_weights()).bit_length() - 1}; read the data again for this model")
-    nonzero, values = nonzero_weights(workspace)
-    dense = np.zeros(1 << layout.bits, np.float64)
-    dense[nonzero] = values
+    model_layout = read_layout(workspace)
+    if _hashing(model_layout) != _hashing(layout):
+        raise UsageError(f"the data was read for a model with other options ({layout.arguments}) than this one "
+                         f"({model_layout.arguments}): read it again with this model")
+    dense = dense_weights(workspace)
+    nonzero = np.flatnonzero(dense)
     sign = -1.0 if layout.reward_space else 1.0
     k = len(layout.sub_models)
     keys = np.array(seen.keys, dtype=np.uint64).reshape(-1, 1)
@@ -69,16 +70,19 @@ def varinfo(workspace: Any, observations: Observations | None = None) -> Varinfo
     return Varinfo(layout, seen, term, model, index, weight, lo, hi, count, relscore, importance, np.arange(len(term)))
 
 
+def _hashing(layout: ModelLayout) -> tuple[Any, ...]:
+    """What decides where a term's weights are."""
+    return (layout.bits, layout.width, layout.offsets, layout.interactions, layout.hash_all, layout.hash_seed, layout.constant,
+            layout.permutations, layout.leave_duplicates, layout.ignore, layout.ignore_linear)
+
+
 def diff(before: Varinfo, after: Varinfo) -> Varinfo:
     """What changed between two models read with the same observations, by term: each row's weight is
     ``after - before`` (``before`` kept as a column), its importance the change times the term's range; largest
     change first. "Why did it change its mind": the terms whose pull moved most."""
     if before.observations is not after.observations or len(before.term) < len(after.observations) * len(after.layout.sub_models):
-        raise UsageError("compare two models through the same observations (read the data once, then varinfo each model)")
-    a, b = before.layout, after.layout
-    if (a.bits, a.width, a.interactions, a.kind) != (b.bits, b.width, b.interactions, b.kind):
-        raise UsageError(f"the two models have different options ({a.arguments} vs {b.arguments}): their weights cannot be "
-                         "compared term by term")
+        raise UsageError("compare two models through the same observations (read the data once, then varinfo each model: "
+                         "it refuses a model whose options place the weights elsewhere)")
     named = len(after.observations) * len(after.layout.sub_models)
     old = dict(zip(before.index[named:].tolist(), before.weight[named:].tolist()))
     new = dict(zip(after.index[named:].tolist(), after.weight[named:].tolist()))

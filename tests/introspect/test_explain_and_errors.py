@@ -9,7 +9,7 @@ import pytest
 import vowpalwabbit
 
 from appliance.errors import UsageError
-from appliance.introspect import open_model, read_data
+from appliance.introspect import Observations, open_model, read_data, varinfo
 from appliance.introspect.explain import Explainer
 from tests.introspect.conftest import multi_line_data, single_line_data
 
@@ -90,3 +90,14 @@ def test_a_malformed_dsjson_line_is_reported_with_its_line(tmp_path: Path) -> No
     with pytest.raises(UsageError, match=r"log.dsjson:3: not a DSJSON decision \(TypeError: feature 'a' is a list"):
         read_data(ws, [path])
     ws.finish()
+
+
+def test_data_read_for_a_model_with_other_options_is_refused(model: Path) -> None:
+    other = vowpalwabbit.Workspace("--quiet -q ab")
+    seen = Observations.of(other)
+    seen.add_example([("a", [("x", 1.0)])])
+    ws = open_model(model)
+    with pytest.raises(UsageError, match="the data was read for a model with other options"):
+        varinfo(ws, seen)
+    for workspace in (ws, other):
+        workspace.finish()
