@@ -30,14 +30,14 @@ CONSTANT_HASH = 11650396
 CONSTANT_NAMESPACE = "\x80"
 
 # reduction options that keep several weights per feature: option -> (name of each sub-model, extra ones)
-_SUB_MODELS = {"--oaa": ("class", 0), "--csoaa": ("class", 0), "--multilabel_oaa": ("label", 0),
-               "--bootstrap": ("bootstrap", 0), "--bag": ("bag", 0), "--cover": ("cover", 1)}
+_SUB_MODELS = {"--oaa": ("class", 0), "--bootstrap": ("bootstrap", 0), "--bag": ("bag", 0), "--cover": ("cover", 1)}
 # options whose features or weights this module cannot name (they make features of their own, or keep weights elsewhere)
 _UNSUPPORTED = ("--ngram", "--skips", "--affix", "--spelling", "--lrq", "--lrqfa", "--nn", "--stage_poly", "--autolink",
                 "--redefine", "--dictionary", "--experimental_full_name_interactions", "--baseline", "--marginal", "--ksvm",
                 "--lda", "--boosting", "--ftrl", "--pistol", "--coin", "--cbify", "--cb", "--cb_explore", "--ect", "--rnd",
                 "--log_multi", "--recall_tree", "--plt", "--search", "--cats", "--cb_continuous", "--large_action_space",
-                "--automl", "--sparse_weights", "--bfgs", "--conjugate_gradient", "--mf", "--rank", "--new_mf")
+                "--automl", "--sparse_weights", "--bfgs", "--conjugate_gradient", "--mf", "--rank", "--new_mf", "--csoaa",
+                "--multilabel_oaa")
 _MULTILINE = ("--cb_adf", "--cb_explore_adf", "--csoaa_ldf", "--wap_ldf")
 Kind = Literal["regression", "binary", "multiclass", "contextual bandit"]
 
@@ -107,8 +107,8 @@ def read_layout(workspace: Any) -> ModelLayout:
     unsupported = [o for o in _UNSUPPORTED if o in options]
     if unsupported:
         raise UsageError(f"this model uses {', '.join(unsupported)}: introspection cannot name the features or weights "
-                         "those options make (supported: plain, --binary, --oaa, --cb_adf, --cb_explore_adf with "
-                         "--bag/--cover/--epsilon/--squarecb, -q/--cubic/--interactions)")
+                         "those options make (supported: plain, --binary, --oaa, --bootstrap, --cb_adf, --cb_explore_adf "
+                         "with --bag/--cover/--epsilon/--squarecb, -q/--cubic/--interactions)")
     if options.get("--cb_type", ["mtr"])[0] not in ("mtr", "ips"):
         raise UsageError(f"this model uses --cb_type {options['--cb_type'][0]}, which keeps a second regressor whose layout "
                          "introspection does not know; it reads --cb_type mtr (the default) and ips")
@@ -116,14 +116,14 @@ def read_layout(workspace: Any) -> ModelLayout:
     for option in _stack(workspace):  # innermost first: an outer reduction strides over the inner ones' weights
         label, extra = _SUB_MODELS[option]
         count = int(options[option][0]) + extra
-        names = [f"{label} {k + (1 if label in ('class', 'label') else 0)}" for k in range(count)]
+        names = [f"{label} {k + (1 if label == 'class' else 0)}" for k in range(count)]
         sub_models = [", ".join(filter(None, (outer, inner))) for outer in names for inner in sub_models]
         offsets = [k * width + inner for k in range(count) for inner in offsets]
         # cover with mtr reserves twice the weights it uses (DR estimates for its covers)
         width *= count * (2 if option == "--cover" and options.get("--cb_type", ["mtr"])[0] == "mtr" else 1)
     interactions = [tuple(t) for t in options.get("--quadratic", []) + options.get("--cubic", []) + options.get("--interactions", [])]
     kind: Kind = ("contextual bandit" if "--cb_adf" in options or "--cb_explore_adf" in options else
-                  "multiclass" if "--oaa" in options or "--csoaa" in options or "--csoaa_ldf" in options else
+                  "multiclass" if "--oaa" in options or "--csoaa_ldf" in options else
                   "binary" if "--binary" in options else "regression")
     bits = int(workspace.num_weights()).bit_length() - 1
     width = 1 << (width - 1).bit_length()  # VW rounds the weights per feature up to a power of two
@@ -138,8 +138,7 @@ def read_layout(workspace: Any) -> ModelLayout:
 
 def _stack(workspace: Any) -> list[str]:
     """The sub-model options in reduction order, innermost first (``get_enabled_reductions``)."""
-    order = {"oaa": "--oaa", "csoaa": "--csoaa", "multilabel_oaa": "--multilabel_oaa", "bootstrap": "--bootstrap",
-             "cb_explore_adf_bag": "--bag", "cb_explore_adf_cover": "--cover"}
+    order = {"oaa": "--oaa", "bootstrap": "--bootstrap", "cb_explore_adf_bag": "--bag", "cb_explore_adf_cover": "--cover"}
     return [order[r] for r in workspace.get_enabled_reductions() if r in order]  # --bag is ignored without ADF, as VW does
 
 

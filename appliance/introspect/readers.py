@@ -145,7 +145,7 @@ def _split(line: str, number: int, where: str) -> tuple[str, list[tuple[str, lis
 def _label_check(layout: ModelLayout) -> Any:
     """A function refusing a label this model's reduction cannot take (the first word of the label part)."""
     options = _options(layout.arguments)
-    classes = int(next(iter(options.get("--oaa", options.get("--csoaa", ["0"])))))
+    classes = int(options.get("--oaa", ["0"])[0])
 
     def fits(word: str) -> bool:
         if layout.kind == "multiclass" and not layout.multiline:
