@@ -12,6 +12,7 @@ KINDS: dict[str, str] = {
     "binary": "--binary --loss_function logistic -q ab",
     "oaa": "--oaa 3 -q ab --cubic aab",
     "bootstrap": "--bootstrap 3 -q ab",
+    "hash_all_seed": "--hash all --hash_seed 7 -q ab --noconstant",
     "cb_explore_adf": "--cb_explore_adf -q rc --interactions :c --cubic rrc",
     "cb_bag": "--cb_explore_adf --bag 3 --interactions :c",
     "cb_cover": "--cb_explore_adf --cover 2 -q rc",
@@ -24,8 +25,7 @@ def single_line_data(kind: str, n: int, seed: int = 3) -> list[str]:
     rng = random.Random(seed)
     lines = []
     for _ in range(n):
-        label = {"regression": f"{rng.gauss(0, 2):.4f}", "bootstrap": f"{rng.gauss(0, 2):.4f}", "binary": rng.choice(["-1", "1"]),
-                 "oaa": str(rng.randint(1, 3))}[kind]
+        label = {"binary": rng.choice(["-1", "1"]), "oaa": str(rng.randint(1, 3))}.get(kind, f"{rng.gauss(0, 2):.4f}")
         alpha = " ".join(f"x{rng.randrange(30)}:{rng.uniform(-2, 3):.3f}" for _ in range(rng.randint(1, 4)))
         amber = " ".join(f"y{rng.randrange(5)}" for _ in range(rng.randint(0, 2)))
         beta = " ".join(f"b{rng.randrange(8)}:{rng.uniform(0, 1):.3f}" for _ in range(rng.randint(1, 3)))
