@@ -46,9 +46,12 @@ def _start(tmp: Path) -> tuple[subprocess.Popen[bytes], int, str]:
     while True:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                break
+            try:
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    break
+            finally:
+                connection.close()
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()

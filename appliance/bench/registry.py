@@ -25,6 +25,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.estimators_bench", ""),
     ("appliance.bench.datagen_bench", ""),
     ("appliance.bench.sinks_bench", ""),
+    ("appliance.bench.introspect_bench", ""),
     ("featurizers.bench", "featurizers."),
 )
 

@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "featurize",
     "bench",
     "gen",
+    "introspect",
 )
 
 

@@ -35,6 +35,8 @@ from appliance.policy.vw_examples import CS, ExampleBuilder
 
 MAX_SHOWN_NAMESPACES = 256
 """How many context namespaces the status lists, at most."""
+MAX_EXPLAINED_NAMES = 100_000
+"""How many feature names explanations remember (hashed once each) before starting afresh."""
 _predict = pyvw.pylibvw.vw.predict_multi  # straight to the native calls, past pyvw's type checks
 _learn = pyvw.pylibvw.vw.learn_multi
 
@@ -92,6 +94,7 @@ class VWPolicy:
         self._max_held = config.held_examples
         self._holding: OrderedDict[str, Decision] = OrderedDict()  # decisions whose example is kept, oldest first
         self._costs = cost_estimator(config.python_cb_type) if config.python_cb_type is not None else None
+        self._explainer: Any = None  # built at the first explanation: the decision path never touches it
         self._vw, self._builder = self._open([])
 
     def _open(self, extra: list[str]) -> tuple[Any, ExampleBuilder]:
@@ -188,6 +191,18 @@ class VWPolicy:
         with self._lock:
             self._vw.save(str(path))
 
+    def explain(self, decision: Decision, top: int = 5) -> Any:
+        """Each offered action's score (reward space) and its ``top`` contributions (value x weight, interaction
+        terms included) for ``decision``'s context, with the model as it is now; an exploratory pick flagged.
+        Returns an :class:`appliance.introspect.explain.Explanation`."""
+        from appliance.introspect.explain import Explainer
+
+        with self._lock:
+            if self._explainer is None or len(self._explainer.features.names) > MAX_EXPLAINED_NAMES:
+                self._explainer = Explainer(self._vw)  # names are remembered, within bounds (clients send new ones)
+            actions = {a: self._features[a] for a in decision.actions}
+            return self._explainer.decision(decision.context, actions, decision.action_index, decision.pmf, top)
+
     def stats(self) -> dict[str, Any]:
         """The VW options, and which namespace crossings are active (``auto``: those the contexts brought)."""
         configured = self._config.interactions
@@ -202,6 +217,7 @@ class VWPolicy:
             workspace, builder = self._open(["-i", str(path)])
             self._vw.finish()
             self._vw, self._builder, self._version = workspace, builder, model_version
+            self._explainer = None
             self._holding.clear()  # their examples belong to the closed workspace (the loop drops them)
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
+from appliance.policy.base import Decision
 from appliance.server.runtime import Runtime, running_loop, runtime
 from appliance.server.schemas import (
     ActionProbability,
@@ -22,6 +23,7 @@ from appliance.server.schemas import (
     EventId,
     EventsResponse,
     EventSummary,
+    Explanation,
     Message,
     RewardRequest,
     RewardResponse,
@@ -46,12 +48,21 @@ def decide(body: DecideRequest, loop: Loop = Depends(running_loop), rt: Runtime 
         decision, ticket = loop.decide(context, body.actions, body.event_id)
     except UsageError as err:
         raise HTTPException(422, f"{err}; fix the request and send it again") from None
+    why = explain(loop, decision) if body.explain else None
     ticket.wait()
     return DecideResponse(
         event_id=decision.event_id, action=decision.action, probability=decision.probability,
         pmf=[ActionProbability(action=a, probability=p) for a, p in zip(decision.actions, decision.pmf)],
-        model_version=decision.model_version, timestamp=decision.timestamp,
+        model_version=decision.model_version, timestamp=decision.timestamp, explanation=why,
     )
+
+
+def explain(loop: Loop, decision: Decision) -> Explanation:
+    """The decision's explanation, or 409 for a policy without a VW model."""
+    explainer = getattr(loop.policy, "explain", None)
+    if explainer is None:
+        raise HTTPException(409, f"the policy is {type(loop.policy).__name__}, which has no model to explain (policy.type: vw has one)")
+    return Explanation.model_validate(explainer(decision).as_dict())
 
 
 @router.post(

@@ -58,6 +58,31 @@ class DecideRequest(Body):
     event_id: EventId | None = Field(
         None, description="Your id for this decision (unique; up to 128 characters). Omitted: a new random id.",
     )
+    explain: bool = Field(
+        False, description="Also return why: each offered action's score and its top contributing features "
+        "(value x weight, interaction terms included). Off by default, and then it costs nothing.",
+    )
+
+
+class Contribution(BaseModel):
+    feature: str = Field(description="The feature or interaction term, as VW names it (room^dark*colour^warm).")
+    value: float = Field(description="Its value in this decision (a product for an interaction term).")
+    weight: float = Field(description="Its weight in the model, in reward space.")
+    contribution: float = Field(description="value x weight: how much it adds to the action's score.")
+
+
+class ActionExplanation(BaseModel):
+    action: str = Field(description="An offered action.")
+    score: float = Field(description="The model's estimate of its reward: the sum of every term's contribution.")
+    probability: float | None = Field(description="The probability the policy gave it.")
+    chosen: bool = Field(description="True for the chosen action.")
+    top: list[Contribution] = Field(description="Its largest contributions (by size), largest first.")
+
+
+class Explanation(BaseModel):
+    exploratory: bool = Field(description="True when the chosen action is not the one with the best score (exploration).")
+    note: str | None = Field(description="How to read the numbers.")
+    actions: list[ActionExplanation] = Field(description="Every offered action, in order.")
 
 
 class ActionProbability(BaseModel):
@@ -72,6 +97,7 @@ class DecideResponse(BaseModel):
     pmf: list[ActionProbability] = Field(description="Every offered action with its probability.")
     model_version: int = Field(description="Number of events the model had learned when it decided.")
     timestamp: float = Field(description="When the decision was made (Unix seconds).")
+    explanation: Explanation | None = Field(None, description='Why, when asked with "explain": true; else null.')
 
 
 class RewardRequest(Body):
@@ -162,6 +188,28 @@ class ConfigApplied(BaseModel):
 
 class LoginRequest(Body):
     token: str = Field(min_length=1, max_length=256, description="The access token (the file `token` in the data directory).")
+
+
+class FeatureRow(BaseModel):
+    name: str | None = Field(description="The feature or interaction term; null for a weight no logged decision explains.")
+    namespace: str = Field(description="Its namespace (room*colour for an interaction term).")
+    model: str = Field(description="The sub-model (a bag or cover of an ensemble), or empty.")
+    index: int = Field(description="Its weight's index, as VW's --invert_hash numbers it.")
+    min: float | None = Field(description="The smallest value it took in the logged decisions.")
+    max: float | None = Field(description="The largest value it took.")
+    count: int = Field(description="How often it occurred.")
+    weight: float = Field(description="Its weight, in reward space.")
+    relscore: float | None = Field(description="100 x weight / the largest |weight| (vw-varinfo's RelScore; 0 for the Constant).")
+    importance: float | None = Field(description="|weight| x the range of its values (absence counts as 0).")
+
+
+class FeaturesResponse(BaseModel):
+    model_version: int = Field(description="The model these weights belong to.")
+    note: str | None = Field(description="How to read the weights.")
+    total: int = Field(description="Rows matching the filter.")
+    unnamed: int = Field(description="Non-zero weights no logged decision explains (their names cannot be known).")
+    decisions_read: int = Field(description="Logged decisions the names and ranges come from.")
+    rows: list[FeatureRow] = Field(description="This page of rows.")
 
 
 class Message(BaseModel):

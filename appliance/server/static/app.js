@@ -33,6 +33,8 @@ async function boot() {
   show("dashboard");
   if (body) onStats(body);
   connect();
+  loadFeatures();
+  if (!model.featuresTimer) model.featuresTimer = setInterval(() => { if (!document.hidden && !$("dashboard").hidden) loadFeatures(); }, 10000);
 }
 
 $("login-form").addEventListener("submit", async (event) => {
@@ -82,7 +84,44 @@ function onDecision(d) {
     bars.append(row);
   }
   addEventRow(d, "pending");
+  explainSoon(d.event_id);
 }
+
+// The model panel: the current decision's "why" (at most one request a second) and the top features, searchable.
+const model = { whyTimer: null, eventId: null, searchTimer: null, featuresTimer: null };
+function explainSoon(eventId) {
+  model.eventId = eventId;
+  if (!model.whyTimer) model.whyTimer = setTimeout(loadWhy, 1000);
+}
+
+async function loadWhy() {
+  model.whyTimer = null;
+  const id = model.eventId;
+  const { status, body } = await api(`/api/events/${encodeURIComponent(id)}/explanation`);
+  if (status !== 200) { $("why-note").textContent = (body && body.detail) || `HTTP ${status}`; return; }
+  const chosen = body.actions.find((a) => a.chosen);
+  $("why-note").textContent = `${chosen ? chosen.action : "?"}: ${body.exploratory ? "an exploratory pick (not the best score)" :
+    "the best score"}. Scores are expected rewards, the sum of value × weight.`;
+  $("why").replaceChildren(...body.actions.map((a) => {
+    const box = el("div", null, "action" + (a.chosen ? " chosen" : ""));
+    box.append(el("b", a.action), el("span", ` score ${fmt(a.score)}, p = ${fmt(a.probability, 2)}`, "muted"));
+    const list = el("ul");
+    for (const c of a.top.slice(0, 3)) list.append(el("li", `${c.feature}: ${fmt(c.value, 2)} × ${fmt(c.weight)} = ${fmt(c.contribution)}`));
+    box.append(list);
+    return box;
+  }));
+}
+
+async function loadFeatures() {
+  const search = $("feature-search").value.trim();
+  const { status, body } = await api(`/api/model/features?limit=15${search ? `&search=${encodeURIComponent(search)}` : ""}`);
+  if (status !== 200) { $("features-note").textContent = (body && body.detail) || `HTTP ${status}`; return; }
+  table("features", body.rows.map((r) => [r.name || "(unknown)", fmt(r.weight), r.min === null ? "-" : `${fmt(r.min, 2)}…${fmt(r.max, 2)}`,
+    fmt(r.importance)]));
+  $("features-note").textContent = `${body.total} terms from ${body.decisions_read} logged decisions` +
+    (body.unnamed ? `; ${body.unnamed} weights of terms not in the log` : "") + (body.note ? `. ${body.note}` : "");
+}
+$("feature-search").addEventListener("input", () => { clearTimeout(model.searchTimer); model.searchTimer = setTimeout(loadFeatures, 300); });
 
 function addEventRow(d, reward) {
   const body = $("events").tBodies[0];

@@ -1,0 +1,93 @@
+"""``wabbit introspect``: vw-varinfo in one pass on a model file plus data, a checkpoint, or the running daemon."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from appliance.errors import UsageError
+
+HELP = ("Show a model's features and interaction terms (names, value ranges, weights, RelScore, importance) as text, CSV "
+        "or JSON; --diff A B: what changed between two models, by feature.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", type=Path, nargs="?",
+                        help="A VW model file or checkpoint (default: the newest checkpoint of --data-dir).")
+    parser.add_argument("--data", type=Path, nargs="+", default=[],
+                        help="Data the model learned from, for names and value ranges: VW text, or DSJSON (.json, .dsjson). "
+                             "Default: the event log of --data-dir or of the checkpoint's data directory.")
+    parser.add_argument("--data-dir", type=Path, help="The appliance's data directory (default: ~/.local/share/wabbit).")
+    parser.add_argument("--api", metavar="URL", help="Ask the running daemon (e.g. http://127.0.0.1:8080) with its token.")
+    parser.add_argument("--token", help="The daemon's access token (default: the file `token` in --data-dir).")
+    parser.add_argument("--diff", type=Path, nargs=2, metavar=("A", "B"), help="Compare two models (checkpoints), by feature.")
+    parser.add_argument("--top", type=int, default=30, help="Rows to show, 0 for all (default: 30).")
+    parser.add_argument("--namespace", help="Only terms that cross this namespace.")
+    parser.add_argument("--search", help="Only names containing this text (any case).")
+    parser.add_argument("--sort", default="importance", choices=["importance", "weight", "abs_weight", "relscore", "name", "count"],
+                        help="Largest first (name: A-Z; default: importance; a diff sorts by the size of the change).")
+    parser.add_argument("--format", default="text", choices=["text", "csv", "json"], help="Output format (default: text).")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top < 0:
+        raise UsageError(f"--top {args.top}: give a number of rows, or 0 for all")
+    if args.api:
+        return _from_api(args)
+    from appliance.assemble import default_data_dir
+    from appliance.introspect import diff, open_model, read_data, varinfo
+    from appliance.introspect.live import LogReader
+    from appliance.introspect.sources import check_checkpoint, event_log, newest_checkpoint
+
+    data_dir: Path | None = args.data_dir
+    if args.diff or args.model:
+        models = list(args.diff) if args.diff else [args.model]
+    else:
+        data_dir = data_dir or default_data_dir()
+        models = [newest_checkpoint(data_dir)]
+    for model in models:
+        check_checkpoint(model)
+    workspaces = [open_model(model) for model in models]
+    try:
+        seen = read_data(workspaces[0], args.data)
+        log = None if args.data else event_log(models[0], data_dir)
+        if log is not None:
+            LogReader(log).read(seen)
+        if not args.data and log is None:
+            print(f"wabbit introspect: no data given and no event log next to {models[0]}: names cannot be known "
+                  "(pass --data)", file=sys.stderr)
+        tables = [varinfo(ws, seen) for ws in workspaces]
+    finally:
+        for ws in workspaces:
+            ws.finish()
+    table = diff(*tables) if args.diff else tables[0].sorted(args.sort)
+    view = table.filter(namespace=args.namespace, search=args.search)
+    view = view.top(args.top) if args.top else view
+    print({"text": view.to_text, "csv": view.to_csv, "json": view.to_json}[args.format](), end="")
+    return 0
+
+
+def _from_api(args: argparse.Namespace) -> int:
+    import json
+
+    from appliance.assemble import default_data_dir
+    from appliance.introspect.sources import fetch_features
+    from appliance.introspect.table import format_csv, format_text
+
+    if args.model or args.diff or args.data:
+        raise UsageError("--api reads the running daemon's model: give no model file, --diff or --data with it")
+    token = args.token
+    if token is None:
+        path = (args.data_dir or default_data_dir()) / "token"
+        try:
+            token = path.read_text().strip()
+        except OSError:
+            raise UsageError(f"no token: pass --token, or --data-dir with the daemon's data directory ({path} is not readable)") from None
+    body = fetch_features(args.api, token, {"sort": args.sort, "namespace": args.namespace, "search": args.search, "limit": args.top})
+    multi = len({r["model"] for r in body["rows"]}) > 1
+    unnamed = sum(1 for r in body["rows"] if r["name"] is None)
+    out = {"text": lambda: format_text(body["rows"], body["note"], multi, unnamed), "csv": lambda: format_csv(body["rows"]),
+           "json": lambda: json.dumps(body)}[args.format]()
+    print(out, end="" if out.endswith("\n") else "\n")
+    return 0

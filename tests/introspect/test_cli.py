@@ -1,0 +1,109 @@
+"""``wabbit introspect`` on a model file plus data, on an appliance's data directory (its newest checkpoint and its
+event log), ``--diff`` between two checkpoints; and the appliance's own model against VW's ``--invert_hash``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import vowpalwabbit
+
+from appliance.assemble import open_loop
+from appliance.cli import main
+from appliance.clock import FakeClock
+from appliance.config import AppConfig, VWPolicyConfig
+from appliance.introspect import open_model, read_data, varinfo
+from appliance.policy.vw import vw_arguments
+from appliance.simulate import simulate
+from appliance.worlds import LightWorld
+from tests.introspect.conftest import parse_readable, single_line_data, train_with_invert_hash
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An appliance's data directory after 300 light-world decisions, checkpointed halfway and at the end."""
+    directory = tmp_path_factory.mktemp("appliance") / "data"
+    clock = FakeClock(1_700_000_000.0)
+    loop = open_loop(AppConfig.model_validate({"join": {"reward_wait_s": 1.0}}), clock, directory)
+    world = LightWorld(3)
+    for i in range(300):
+        decision, ticket = loop.decide(world.context(i))
+        ticket.wait()
+        loop.reward(decision.event_id, float(decision.action == ("warm" if i % 3 else "blue")))[1].wait()
+        clock.advance(0.2)
+        loop.tick()
+        if i == 149:
+            loop.checkpoint()
+    clock.advance(5)
+    loop.close()
+    return directory
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    assert main(["introspect", *argv]) == 0
+    return capsys.readouterr().out
+
+
+def test_the_newest_checkpoint_with_its_event_log(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _run(capsys, "--data-dir", str(data_dir), "--top", "8")
+    lines = out.splitlines()
+    assert lines[0].startswith("# contextual bandit: weights are shown in reward space")
+    assert lines[1].split() == ["FeatureName", "HashVal", "MinVal", "MaxVal", "Weight", "RelScore", "Importance"]
+    assert len(lines) == 2 + 8
+    importance = [float(line.split()[-1]) for line in lines[2:]]
+    assert importance == sorted(importance, reverse=True)
+    rows = json.loads(_run(capsys, "--data-dir", str(data_dir), "--top", "0", "--format", "json"))["rows"]
+    names = {r["name"] for r in rows}
+    assert {"audio^level*colour^warm", "colour^warm", "Constant"} <= names and None not in names
+    audio = list(csv.DictReader(io.StringIO(_run(capsys, "--data-dir", str(data_dir), "--namespace", "audio", "--format", "csv",
+                                                   "--top", "0"))))
+    assert audio and all("audio" in r["namespace"].split("*") for r in audio)
+
+
+def test_diff_between_two_checkpoints_by_feature(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    older, newer = sorted((data_dir / "checkpoints").glob("model-*.vw"))[-2:]
+    out = _run(capsys, "--diff", str(older), str(newer), "--top", "5")
+    header = out.splitlines()[1].split()
+    assert header[4:7] == ["Before", "After", "Change"]
+    rows = json.loads(_run(capsys, "--diff", str(older), str(newer), "--format", "json", "--top", "0"))["rows"]
+    changes = [abs(r["weight"]) for r in rows]
+    assert changes == sorted(changes, reverse=True) and changes[0] > 0
+    assert all(r["after"] - r["before"] == pytest.approx(r["weight"]) for r in rows)
+
+
+def test_a_model_file_plus_text_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = single_line_data("oaa", 200)
+    model, _ = train_with_invert_hash("--oaa 3 -q ab", data, tmp_path)
+    (tmp_path / "train.txt").write_text("\n".join(data) + "\n")
+    rows = json.loads(_run(capsys, str(model), "--data", str(tmp_path / "train.txt"), "--search", "x1", "--format", "json"))["rows"]
+    assert rows and all("x1" in r["name"] for r in rows)
+    assert {r["model"] for r in rows} == {"class 1", "class 2", "class 3"}
+    assert main(["introspect", str(tmp_path / "train.txt")]) == 2  # not a model
+    assert "is not a Vowpal Wabbit model" in capsys.readouterr().err
+
+
+def test_the_appliance_model_equals_vw_learning_its_event_log_with_invert_hash(tmp_path: Path) -> None:
+    config = AppConfig.model_validate({"simulation": {"world": "light", "seed": 4}})
+    log = Path(simulate(config, 300, tmp_path)["log"])
+    pconfig = config.effective_policy()
+    assert isinstance(pconfig, VWPolicyConfig)
+    readable = tmp_path / "readable.txt"
+    native = vowpalwabbit.Workspace(arg_list=[*vw_arguments(pconfig), "--dsjson", "--invert_hash", str(readable), "--hexfloat_weights"])
+    for line in log.read_text().splitlines():
+        examples = native.parse(line)
+        native.learn(examples)
+        native.finish_example(examples)
+    native.save(str(tmp_path / "model.vw"))
+    native.finish()
+    reference = parse_readable(readable)
+    ws = open_model(tmp_path / "model.vw")
+    info = varinfo(ws, read_data(ws, [log]))
+    ws.finish()
+    ours = {int(info.index[r]): (info.name(r), -float(info.weight[r])) for r in range(len(info.term))}
+    assert info.unnamed == 0 and len(reference) > 20
+    for index, (name, weight) in reference.items():
+        assert ours[index][1] == pytest.approx(weight, abs=1e-6)
+        assert ours[index][0] == name

@@ -1,0 +1,49 @@
+"""The dashboard's model panel in Debian's headless Chromium: the current decision's "why", the top features, a search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.api.conftest import FAST, Running, start_daemon
+from tests.api.test_dashboard import ARGS, CHROMIUM, sync_api
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="tests/apt/api.txt installs Debian's chromium")
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    daemon = start_daemon(tmp_path, FAST + "storage:\n  log_sync_s: 0.2\n")
+    try:
+        yield daemon
+    finally:
+        out = daemon.stop()
+        assert daemon.proc.returncode == 0, out
+
+
+def test_the_model_panel_explains_the_current_decision_and_searches_the_features(running: Running, tmp_path: Path) -> None:
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+        expect = sync_api.expect
+        page.goto(running.base)
+        page.fill("#token", running.token)
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#why .action")).to_have_count(4, timeout=10_000)  # the light world's four colours
+        expect(page.locator("#why .action.chosen")).to_have_count(1)
+        expect(page.locator("#why-note")).to_contain_text("Scores are expected rewards")
+        expect(page.locator("#why .action li").first).to_contain_text("×")
+        expect(page.locator("#features tbody tr")).to_have_count(15, timeout=15_000)
+        expect(page.locator("#features-note")).to_contain_text("logged decisions")
+        page.fill("#feature-search", "audio")
+        expect(page.locator("#features tbody tr").first).to_contain_text("audio", timeout=5_000)
+        names = page.locator("#features tbody tr td:first-child").all_inner_texts()
+        assert names and all("audio" in name for name in names), names
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone
+        page.locator("#model-card").screenshot(path=str(tmp_path / "model-panel.png"))
+        browser.close()
+    assert not errors, errors
