@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 
 class Subscription:
-    """One subscriber: a bounded queue drained by its own thread into ``handler``."""
+    """One subscriber: a bounded queue drained by its own thread into ``handler``, all that waits at a time (so at
+    most ``max_queue`` events wait besides those being handled)."""
 
     def __init__(self, name: str, handler: Callable[[Any], object], types: tuple[type, ...], max_queue: int) -> None:
         self.name, self.types, self.max_queue = name, types, max_queue
@@ -51,7 +52,7 @@ class Subscription:
                 events = events[: max(room, 0)]
             if events:
                 self._queue.extend(events)
-                self._ready.notify()
+                self._ready.notify_all()  # the subscriber's thread, and not only someone waiting in idle()
 
     def _run(self) -> None:
         while True:
@@ -64,17 +65,18 @@ class Subscription:
                     self._busy = False
                     self._ready.notify_all()
                     return
-                event = self._queue.popleft()
+                batch, self._queue = self._queue, deque()  # all that is queued, handled without the lock
                 self._busy = True
-            try:
-                self._handler(event)
-                self.delivered += 1
-            except Exception as err:  # an observer must never take the loop or the bus down
-                self.errors += 1
-                self.last_error = f"{type(err).__name__}: {err}"
-                if self.errors <= 10 or self.errors % 1000 == 0:
-                    log.exception("observer %s failed on %s (error %d); it gets the next event", self.name,
-                                  type(event).__name__, self.errors)
+            for event in batch:
+                try:
+                    self._handler(event)
+                    self.delivered += 1
+                except Exception as err:  # an observer must never take the loop or the bus down
+                    self.errors += 1
+                    self.last_error = f"{type(err).__name__}: {err}"
+                    if self.errors <= 10 or self.errors % 1000 == 0:
+                        log.exception("observer %s failed on %s (error %d); it gets the next event", self.name,
+                                      type(event).__name__, self.errors)
 
     def idle(self, timeout: float) -> bool:
         """Wait until every queued event was handled; False if that took longer than ``timeout`` seconds."""

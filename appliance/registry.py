@@ -146,10 +146,10 @@ ROLES: tuple[Role, ...] = (
             "mqtt": ("MQTTSinkConfig", "mqtt:MQTTSink"),
             "redis": ("RedisSinkConfig", "redis:RedisSink"),
         })),
-    Role("observers", "appliance.observers.base:Observer", "appliance.observers.fake:RecordingObserver", _table(
-        "appliance.observers", "appliance.config.observers", {
-            "recording": ("RecordingObserverConfig", "fake:RecordingObserver"),
-        })),
+    Role("observers", "appliance.observers.base:Observer", "appliance.observers.fake:RecordingObserver", {
+        **_table("appliance.observers", "appliance.config.observers", {"recording": ("RecordingObserverConfig", "fake:RecordingObserver")}),
+        "policy_value": ("appliance.config.observers:PolicyValueObserverConfig", "appliance.estimators.live:PolicyValueObserver"),
+    }),
 )
 
 

@@ -11,8 +11,12 @@
   ``--cb_type ips``, both epsilon-greedy, on the same decisions in turn; the ratio is the cost of the Python
   estimator on the learn path.
 
+- ``estimators.live_overhead``: the loop's events per second with the default ``policy_value`` observer
+  subscribed, against the same loop without it, in turn; ``valued_while_running`` is the share of the joined
+  events it had valued when the loop finished (the rest wait in its queue, or were dropped if it was full).
+
 >>> sorted(BENCHMARKS)
-['evaluate.events_per_s', 'learn.python_cb_type']
+['estimators.live_overhead', 'evaluate.events_per_s', 'learn.python_cb_type']
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+from appliance.bench.loop_bench import drive
 from appliance.bench.measure import compared, repeat_each, timed
 from appliance.bench.vw_bench import LightWorkload, _pre_parsed, light_workload
 
@@ -105,4 +110,37 @@ def bench_learn_python(quick: bool) -> dict[str, Any]:
                     "the same policy with VW's own --cb_type ips", s["reference"], "the Python estimator's cost on the learn path")
 
 
-BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {"evaluate.events_per_s": bench_evaluate, "learn.python_cb_type": bench_learn_python}
+def bench_live_value(quick: bool) -> dict[str, Any]:
+    from appliance.assemble import open_loop
+    from appliance.clock import FakeClock
+    from appliance.config import AppConfig
+    from appliance.config.observers import PolicyValueObserverConfig
+    from appliance.observers import Observers
+
+    n = 5000 if quick else 20_000
+    workload = light_workload(n)
+    config = AppConfig.model_validate({"join": {"reward_wait_s": 1.0}, "storage": {"log_sync_s": 0.0}})
+    valued: list[float] = []  # the share of the joined events the observer had valued when the loop finished
+
+    def events_per_s(observed: bool) -> float:
+        with tempfile.TemporaryDirectory() as tmp:
+            clock = FakeClock(1_700_000_000.0)
+            loop = open_loop(config, clock, Path(tmp), durable=False)
+            group = Observers.start(loop.bus, [PolicyValueObserverConfig()] if observed else [], None, loop.learner.action_features)
+            seconds = timed(lambda: drive(loop, clock, workload))
+            if observed:
+                valued.append(group.stats()["policy_value-0"]["candidates"]["online"]["events"] / max(loop.learned, 1))
+            group.stop()
+            loop.close()
+            return n / seconds
+
+    s = repeat_each(lambda: {"ours": events_per_s(True), "reference": events_per_s(False)}, repeats=3 if quick else 5)
+    return compared("loop events per second with the default live policy value observer (online, random, 4 constant "
+                    "actions; IPS, SNIPS and a confidence sequence each)", "events/s", s["ours"],
+                    "the same loop without observers, taken in turn", s["reference"],
+                    "the share of the loop's speed the live estimates leave", events=n, valued_while_running=min(valued))
+
+
+BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {
+    "evaluate.events_per_s": bench_evaluate, "learn.python_cb_type": bench_learn_python, "estimators.live_overhead": bench_live_value,
+}

@@ -11,12 +11,27 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from appliance.bench.measure import repeat, repeat_each, rss_bytes, summarize, timed
-from appliance.bench.vw_bench import light_workload
+from appliance.bench.vw_bench import LightWorkload, light_workload
 from appliance.clock import FakeClock
 from appliance.config import AppConfig, JoinConfig
+
+if TYPE_CHECKING:
+    from appliance.loop import Loop
+
+
+def drive(loop: Loop, clock: FakeClock, workload: LightWorkload) -> None:
+    """The workload through ``loop``: 100 decisions a simulated second, joined by a tick every 10 (the daemon
+    ticks at 10 Hz)."""
+    for i, (context, reward) in enumerate(zip(workload.contexts, workload.rewards)):
+        decision, _ = loop.decide(context)
+        if reward:
+            loop.reward(decision.event_id, reward)
+        clock.advance(0.01)
+        if i % 10 == 9:
+            loop.tick()
 
 
 def bench_loop_vs_pyvw(quick: bool) -> dict[str, Any]:
@@ -25,7 +40,6 @@ def bench_loop_vs_pyvw(quick: bool) -> dict[str, Any]:
 
     n = 1000 if quick else 10_000
     workload = light_workload(n)
-    contexts, rewards = workload.contexts, workload.rewards
     config = AppConfig.model_validate({"join": {"reward_wait_s": 5.0}})
 
     def reference() -> float:
@@ -44,14 +58,8 @@ def bench_loop_vs_pyvw(quick: bool) -> dict[str, Any]:
             clock = FakeClock(1_700_000_000.0)
             loop = open_loop(config, clock, Path(tmp), durable=durable)
 
-            def run() -> None:  # 100 decisions a simulated second, joined by a tick every 10 (the daemon ticks at 10 Hz)
-                for i, (context, reward) in enumerate(zip(contexts, rewards)):
-                    decision, _ = loop.decide(context)
-                    if reward:
-                        loop.reward(decision.event_id, reward)
-                    clock.advance(0.01)
-                    if i % 10 == 9:
-                        loop.tick()
+            def run() -> None:
+                drive(loop, clock, workload)
                 clock.advance(10)
                 loop.tick()
                 if loop.wal:

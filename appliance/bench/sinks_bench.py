@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from appliance.bench.loop_bench import drive
 from appliance.bench.measure import compared, repeat_each, timed
 from appliance.bench.vw_bench import light_workload
 from appliance.clock import FakeClock
@@ -37,16 +38,7 @@ def bench_sink_overhead(quick: bool) -> dict[str, Any]:
                 worker = Worker("sink-bench", shipper.step, 0.25)
                 worker.start(stop)
 
-            def run() -> None:
-                for i, (context, reward) in enumerate(zip(workload.contexts, workload.rewards)):
-                    decision, _ = loop.decide(context)
-                    if reward:
-                        loop.reward(decision.event_id, reward)
-                    clock.advance(0.01)
-                    if i % 10 == 9:
-                        loop.tick()
-
-            seconds = timed(run)
+            seconds = timed(lambda: drive(loop, clock, workload))
             stop.set()
             if shipping:
                 worker.join(30.0)

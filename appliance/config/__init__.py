@@ -23,7 +23,7 @@ from appliance.config.feedback import FeedbackConfig
 from appliance.config.join import JoinConfig
 from appliance.config.log_sinks import LogSinkConfig
 from appliance.config.model_source import LearningConfig, ModelSourceConfig
-from appliance.config.observers import ObserverConfig
+from appliance.config.observers import ObserverConfig, ObserverConfigBase, PolicyValueObserverConfig
 from appliance.config.policy import ActionConfig, PolicyConfig, PolicyConfigBase, VWPolicyConfig
 from appliance.config.sensing import (
     FEATURIZERS_DESCRIPTION,
@@ -107,9 +107,9 @@ class AppConfig(StrictModel):
         "HTTP, MQTT, Redis. Empty: none.",
     )
     observers: list[ObserverConfig] = Field(
-        default_factory=list, max_length=64,
+        default_factory=lambda: list[ObserverConfigBase]([PolicyValueObserverConfig()]), max_length=64,
         description="Subscribers of the loop's events (decisions, rewards, joined events, model swaps), each on its own "
-        "thread with a bounded queue. Empty: none.",
+        "thread with a bounded queue. Default: the live policy value (online, random, each constant action). Empty: none.",
     )
 
     @field_validator("sources")

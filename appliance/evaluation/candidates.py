@@ -15,6 +15,7 @@ by a policy that has seen it).
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 import vowpalwabbit
@@ -70,20 +71,38 @@ class Constant:
         return [1.0 if a == self.action else 0.0 for a in actions]
 
 
+def checked_arguments(arguments: str, required: tuple[str, ...] = ("--cb_explore_adf", "--cb_adf")) -> list[str]:
+    """The options of a VW candidate, split, once they are known to need no file and to take ADF bandit examples.
+
+    >>> checked_arguments("--cb_explore_adf --epsilon 0.1 -q ::")
+    ['--cb_explore_adf', '--epsilon', '0.1', '-q', '::']
+    >>> checked_arguments("--cb_adf -d log.txt")
+    Traceback (most recent call last):
+    ...
+    appliance.errors.UsageError: VW options -d touch files or the parser; the log is read by the appliance
+    """
+    try:
+        args = shlex.split(arguments)
+    except ValueError as err:
+        raise UsageError(f"VW options {arguments!r}: {err}") from None
+    if not any(r in args for r in required):
+        raise UsageError(f"VW options {arguments!r} need one of {', '.join(required)}")
+    bad = sorted(_FORBIDDEN.intersection(a.split("=", 1)[0] for a in args))
+    if bad:
+        raise UsageError(f"VW options {', '.join(bad)} touch files or the parser; the log is read by the appliance")
+    return args
+
+
 class VWLearner:
     """A Vowpal Wabbit ADF learner replayed over the log: per event it learns the logged action's cost and
     reports the scores it predicted just before (VW's ``learn`` leaves the pre-update prediction in the
     shared example: one native call per event)."""
 
-    def __init__(self, arguments: str, required: tuple[str, ...]) -> None:
-        args = shlex.split(arguments)
-        if not any(r in args for r in required):
-            raise UsageError(f"VW options {arguments!r} need one of {', '.join(required)}")
-        bad = sorted(_FORBIDDEN.intersection(a.split("=", 1)[0] for a in args))
-        if bad:
-            raise UsageError(f"VW options {', '.join(bad)} touch files or the parser; the log is read by the appliance")
+    def __init__(self, arguments: str, required: tuple[str, ...], model: Path | None = None) -> None:
+        """``model``: a file this learner saved (:meth:`workspace`'s ``save``) to go on from."""
+        args = checked_arguments(arguments, required)
         try:
-            self._vw = vowpalwabbit.Workspace(arg_list=[*args, "--quiet"])
+            self._vw = vowpalwabbit.Workspace(arg_list=[*args, "--quiet", *(["-i", str(model)] if model else [])])
         except RuntimeError as err:
             raise UsageError(f"Vowpal Wabbit refused the options {arguments!r}: {err}") from None
         self._builder = ExampleBuilder(self._vw, {}, labelled=256)
@@ -108,10 +127,15 @@ class VWCandidate(VWLearner):
     """Any VW contextual-bandit configuration (``--cb_explore_adf`` with its exploration, or ``--cb_adf``:
     greedy), learned counterfactually by replaying the log."""
 
-    def __init__(self, arguments: str, name: str | None = None) -> None:
-        super().__init__(arguments, ("--cb_explore_adf", "--cb_adf"))
+    def __init__(self, arguments: str, name: str | None = None, model: Path | None = None) -> None:
+        super().__init__(arguments, ("--cb_explore_adf", "--cb_adf"), model)
         self._explores = "--cb_explore_adf" in shlex.split(arguments)
-        self.name = name or f"vw: {arguments}"
+        self.name = name or self.name_of(arguments)
+
+    @staticmethod
+    def name_of(arguments: str) -> str:
+        """The name a candidate of these options gets by default."""
+        return f"vw: {arguments}"
 
     def step(self, logged: LoggedEvent) -> Sequence[float]:
         scores = self.scores(logged)

@@ -41,7 +41,7 @@ class Learner:
                  recent: int = 200, learns: bool = True) -> None:
         self.policy, self.journal, self.bus = policy, journal, bus
         self.learns = learns  # False under `learning.mode: logging_only`: events are logged and counted, the model comes from elsewhere
-        self._features = dict(action_features)
+        self.action_features = dict(action_features)
         self._multi: dict[tuple[str, ...], orjson.Fragment] = {}  # the DSJSON `_multi` of each action list, serialised once
         self.baseline = RewardBaseline()
         self.learned = 0
@@ -71,7 +71,7 @@ class Learner:
         """Learn (and count) an event read back from a log, with its logged action features unless they are the
         declared ones."""
         d = event.decision
-        declared = all(self._features.get(a) == f for a, f in zip(d.actions, features))
+        declared = all(self.action_features.get(a) == f for a, f in zip(d.actions, features))
         if self.learns:
             self.policy.learn(event, None if declared else features)
         self.baseline.add_events((event,))
@@ -93,5 +93,5 @@ class Learner:
         if multi is None:
             if len(self._multi) >= 1024:
                 self._multi.clear()  # per-request action lists: bounded in memory like every per-request cache
-            multi = self._multi[actions] = dsjson.multi_json(actions, [self._features[a] for a in actions])
+            multi = self._multi[actions] = dsjson.multi_json(actions, [self.action_features[a] for a in actions])
         return multi

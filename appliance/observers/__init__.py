@@ -4,7 +4,7 @@ Each one gets the events it asks for on a thread of its own, through a bounded q
 :mod:`appliance.bus`): it can be slow or fail without slowing or breaking the loop.
 """
 
-from appliance.observers.base import Observer, Observers
+from appliance.observers.base import Observer, ObserverHome, Observers
 from appliance.observers.fake import RecordingObserver
 
-__all__ = ["Observer", "Observers", "RecordingObserver"]
+__all__ = ["Observer", "ObserverHome", "Observers", "RecordingObserver"]

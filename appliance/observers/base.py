@@ -15,18 +15,31 @@ True
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol, Sequence, runtime_checkable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 from appliance.bus import EventBus, Subscription
 from appliance.config.observers import ObserverConfigBase
+from appliance.features import Features
 from appliance.registry import REGISTRY
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class ObserverHome:
+    """What the appliance lends an observer: a directory of its own to keep state in across restarts
+    (``DATA_DIR/observers/<name>``, created by the observer when it first writes; ``None``: nothing persists, as
+    in tests and notebooks), and the declared actions' features."""
+
+    directory: Path | None = None
+    action_features: Mapping[str, Features] = field(default_factory=dict)
+
+
 @runtime_checkable
 class Observer(Protocol):
-    """Receives loop events on its own thread; built as ``Kind(config, name=...)``."""
+    """Receives loop events on its own thread; built as ``Kind(config, name=..., home=ObserverHome(...))``."""
 
     name: str
 
@@ -54,12 +67,16 @@ class Observers:
         self._bus, self._subscribed = bus, subscribed
 
     @classmethod
-    def start(cls, bus: EventBus, configs: Sequence[ObserverConfigBase]) -> Observers:
-        """Build and subscribe every configured observer; on a failure the ones started are stopped again."""
+    def start(cls, bus: EventBus, configs: Sequence[ObserverConfigBase], data_dir: Path | None = None,
+              action_features: Mapping[str, Features] | None = None) -> Observers:
+        """Build and subscribe every configured observer, each with its home in ``data_dir`` (``None``: no
+        persistence); on a failure the ones started are stopped again."""
         group = cls(bus, [])
         try:
             for index, config in enumerate(configs):
-                observer: Observer = REGISTRY.build("observers", config, name=config.name or f"{config.type}-{index}")
+                name = config.name or f"{config.type}-{index}"
+                home = ObserverHome(data_dir / "observers" / name if data_dir is not None else None, action_features or {})
+                observer: Observer = REGISTRY.build("observers", config, name=name, home=home)
                 try:
                     subscription = bus.subscribe(observer.name, observer.handle, observer.events(), config.max_queue)
                 except BaseException:

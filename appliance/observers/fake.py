@@ -15,10 +15,11 @@ from typing import Any
 
 from appliance import events as loop_events
 from appliance.config.observers import RecordingObserverConfig
+from appliance.observers.base import ObserverHome
 
 
 class RecordingObserver:
-    def __init__(self, config: RecordingObserverConfig, name: str = "recording") -> None:
+    def __init__(self, config: RecordingObserverConfig, name: str = "recording", home: ObserverHome | None = None) -> None:
         self.name, self.config = name, config
         self.events_seen: deque[Any] = deque(maxlen=config.keep)
         self.seen = 0

@@ -53,6 +53,15 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def _label(value: str) -> str:
+    r"""A Prometheus label value, escaped.
+
+    >>> print(_label('vw: "a"\\b'))
+    vw: \"a\"\\b
+    """
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def prometheus(snapshot: dict[str, Any]) -> str:
     """The snapshot in Prometheus text format (version 0.0.4)."""
     lines: list[str] = []
@@ -103,6 +112,13 @@ def prometheus(snapshot: dict[str, Any]) -> str:
     fired = sorted(((snapshot.get("triggers") or {}).get("fired") or {}).items())
     metric("wabbit_trigger_fired_total", "counter", "Times a trigger fired (one decision however many fire at once).",
            [(f'{{trigger="{name}"}}', n) for name, n in fired])
+    values = [(f'{{observer="{_label(name)}",candidate="{_label(candidate)}"', c) for name, o in sorted((snapshot.get("observers") or {}).items())
+              if o.get("type") == "policy_value" for candidate, c in sorted(o["candidates"].items()) if c.get("estimate") is not None]
+    metric("wabbit_policy_value", "gauge", "A policy's estimated value (average reward) from the joined events.",
+           [(f"{labels}}}", c["estimate"]) for labels, c in values])
+    for index, bound in enumerate(("lower", "upper")):
+        metric(f"wabbit_policy_value_{bound}", "gauge", f"The {bound} bound of the policy's value (its interval's confidence).",
+               [(f"{labels}}}", c["interval"][index]) for labels, c in values])
     metric("wabbit_cpu_temperature_celsius", "gauge", "CPU temperature.", [("", host.get("cpu_temperature_c"))])
     metric("wabbit_throttled_flags", "gauge", "Raspberry Pi throttling bit field (vcgencmd get_throttled).", [("", host.get("throttled"))])
     return "\n".join(lines) + "\n"

@@ -17,6 +17,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 from pydantic import BaseModel, TypeAdapter
 
+from appliance.observers.base import ObserverHome
 from appliance.registry import REGISTRY, KindOf, UnknownKindError, load
 from featurizers.errors import DeviceNotFoundError
 
@@ -51,10 +52,12 @@ def example(role: str, name: str, tmp_path: Path) -> dict[str, Any]:
     return raw
 
 
-def inject(role: str) -> dict[str, Any]:
+def inject(role: str, home: Path) -> dict[str, Any]:
     if role in DEVICE_ROLES:
         return {"name": "contract", "pin_factory": MockFactory(pin_class=MockPWMPin)}
-    return {"name": "contract"} if role in ("observers", "model_sources") else {}
+    if role == "observers":
+        return {"name": "contract", "home": ObserverHome(home, {"on": {"A": {"on": 1.0}}, "off": {"A": {"off": 1.0}}})}
+    return {"name": "contract"} if role == "model_sources" else {}
 
 
 def release(built: Any) -> None:
@@ -76,7 +79,7 @@ def test_every_kind_has_a_config_and_builds_from_its_default(role: str, name: st
     assert type(config) is config_class
     protocol = load(REGISTRY.role(role).protocol)
     try:
-        built = REGISTRY.build(role, config, **inject(role))
+        built = REGISTRY.build(role, config, **inject(role, tmp_path / "home"))
     except DeviceNotFoundError as err:  # a camera node this machine does not have: refused, naming it
         assert name == "v4l2" and "/dev/video0" in str(err)
         return

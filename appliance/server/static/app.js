@@ -207,6 +207,44 @@ function onStats(s) {
   if (!devices.length) devices.push(["simulated", s.devices && s.devices.simulated_gpio ? "mock GPIO" : "no devices configured", "-"]);
   table("devices", devices);
   if (s.reward_history) { state.points = s.reward_history.slice(-120); drawChart(); }
+  onValues(Object.values(s.observers || {}).find((o) => o.type === "policy_value"));
+}
+
+// The policy_value observer: each policy's estimated value over time with its band (online, random, VW candidates),
+// and a table of every policy's latest value, interval and verdict against the online policy.
+const VALUE_COLORS = ["var(--accent)", "var(--random)", "#b5651d", "#6a3d9a", "#1b9e77", "#d95f02", "#e7298a", "#66a61e"];
+function onValues(v) {
+  $("value-card").hidden = !v;
+  if (!v) return;
+  $("value-confidence").textContent = `(${v.estimator}, ${Math.round(v.confidence * 100)}% ${v.interval === "cs" ? "confidence sequence" : v.interval + " interval"})`;
+  table("values", Object.entries(v.candidates).map(([name, c]) => [name, fmt(c.estimate),
+    c.interval ? `${fmt(c.interval[0])} .. ${fmt(c.interval[1])}` : "-", fmt(c.events, 0), c.verdict || "-"]));
+  const pts = v.chart, svg = $("value-chart"), legend = $("value-legend");
+  svg.replaceChildren();
+  legend.replaceChildren();
+  if (pts.length < 2) return;
+  const names = Object.keys(pts[pts.length - 1]).filter((k) => k !== "t");
+  const values = pts.flatMap((p) => names.flatMap((n) => p[n] || [])).filter((x) => Number.isFinite(x));
+  const lo = Math.min(0, ...values), hi = Math.max(1, ...values);
+  const x = (i) => (i / (pts.length - 1)) * 300, y = (w) => 115 - ((Math.min(Math.max(w, lo), hi) - lo) / (hi - lo || 1)) * 110;
+  names.forEach((name, k) => {
+    const color = VALUE_COLORS[k % VALUE_COLORS.length];
+    const idx = pts.map((p, i) => [p[name], i]).filter(([b]) => b);
+    const band = document.createElementNS("http://www.w3.org/2000/svg", "polygon");
+    band.setAttribute("points", [...idx.map(([b, i]) => `${x(i).toFixed(1)},${y(b[2]).toFixed(1)}`),
+      ...[...idx].reverse().map(([b, i]) => `${x(i).toFixed(1)},${y(b[1]).toFixed(1)}`)].join(" "));
+    band.setAttribute("class", "band");
+    band.style.fill = color;
+    const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+    line.setAttribute("points", idx.map(([b, i]) => `${x(i).toFixed(1)},${y(b[0]).toFixed(1)}`).join(" "));
+    line.setAttribute("class", "value");
+    line.style.stroke = color;
+    line.dataset.policy = name;
+    svg.append(band, line);
+    const key = el("span", null, "key");
+    key.style.background = color;
+    legend.append(key, ` ${name} `);
+  });
 }
 
 function onSensing(sensing, triggers) {

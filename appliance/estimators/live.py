@@ -1,0 +1,231 @@
+"""The live policy value: an observer of joined events that keeps, with confidence bounds, the value of the
+online policy and of its baselines (uniformly random, each constant action, VW candidates learned in the
+background from the same events), and saves them in its home so they survive restarts.
+
+>>> from appliance.config.observers import PolicyValueObserverConfig
+>>> from appliance.events import EventJoined
+>>> from appliance.policy.base import Decision, JoinedEvent
+>>> observer = PolicyValueObserver(PolicyValueObserverConfig(interval="gaussian", reward_range=(0, 1)), name="value",
+...                                home=ObserverHome(action_features={"on": {}, "off": {}}))
+>>> for i, reward in enumerate([1.0, 0.0, 1.0, 1.0]):
+...     d = Decision(f"e{i}", "on", 0, 0.5, (0.5, 0.5), ("on", "off"), {}, i, 0.0)
+...     observer.handle(EventJoined(JoinedEvent(d, reward, "rewarded", 1, 1.0)))
+>>> value = observer.stats()["candidates"]
+>>> value["online"]["estimate"], value["always on"]["estimate"], value["always off"]["estimate"]
+(0.75, 1.5, 0.0)
+>>> observer.close()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from appliance.config.observers import PolicyValueObserverConfig
+from appliance.estimators import EstimatorError
+from appliance.estimators.value import PolicyValue
+from appliance.evaluation.candidates import Candidate, Constant, Logged, Uniform, VWCandidate
+from appliance.events import EventJoined
+from appliance.features import Features
+from appliance.observers.base import ObserverHome
+from appliance.storage import dsjson
+from appliance.storage.atomic import replacing, write_atomically
+
+log = logging.getLogger(__name__)
+STATE_VERSION = 1
+CHARTED = 120  # points of the dashboard's value chart
+
+
+class PolicyValueObserver:
+    """Values the online policy and its baselines on every joined event (progressive validation: a VW candidate
+    is judged on each event before it learns it). Late rewards learned as new events are not counted: their
+    decisions were counted when first joined."""
+
+    def __init__(self, config: PolicyValueObserverConfig, name: str = "policy_value", home: ObserverHome | None = None) -> None:
+        self.name, self.config = name, config
+        home = home or ObserverHome()
+        self._directory = home.directory
+        self._features = dict(home.action_features)
+        self._offered: dict[tuple[str, ...], list[Features]] = {}
+        self.candidates: list[Candidate] = [Logged(), Uniform()]
+        if config.constant_actions:
+            self.candidates += [Constant(action) for action in self._features]
+        state = self._load()
+        self._fresh: set[str] = set()  # candidates whose saved value is not gone on from (their model was lost)
+        self.candidates += [self._vw_candidate(arguments, state) for arguments in config.candidates]
+        self.values = {c.name: self._restored(c.name, state) for c in self.candidates}
+        self.chart: deque[dict[str, Any]] = deque(state.get("chart", [])[-CHARTED:] if state else [], maxlen=CHARTED)
+        self.skipped = self.sampled_out = self._unvalued = 0
+        self._keep, self._window, self._rng = 1.0, (time.monotonic(), 0), random.Random()
+        self.saved_at: float | None = None
+        self._charted_at = self._saved_at = time.monotonic()
+        self._closed = False
+
+    # -- the loop's events -----------------------------------------------------------------------
+    def events(self) -> tuple[type, ...]:
+        return (EventJoined,)
+
+    def handle(self, event: EventJoined) -> None:
+        joined = event.event
+        d = joined.decision
+        if joined.late_key is not None or d.probability <= 0.0:
+            self.skipped += 1
+            return
+        now = time.monotonic()
+        if not self._sampled(now):
+            return
+        logged = dsjson.Logged(joined, self._action_features(d.actions))
+        chosen, p_drop, n_drop = d.action_index, 1.0 - self._keep, self._unvalued
+        for candidate in self.candidates:
+            self.values[candidate.name].add_example(d.probability, joined.reward, candidate.step(logged)[chosen],
+                                                    p_drop=p_drop, n_drop=n_drop)
+        self._unvalued = 0
+        if now - self._charted_at >= self.config.chart_every_s:
+            self._charted_at = now
+            self.chart.append({"t": round(time.time(), 1), **{n: self._band(v) for n, v in self._charted().items()}})
+        if now - self._saved_at >= self.config.save_every_s:
+            self.save()
+
+    def _sampled(self, now: float) -> bool:
+        """Whether this event is valued: all are while they arrive slower than ``max_events_per_s``; above, each
+        with the chance that keeps the rate (set from the arrivals of the last tenth of a second, or fewer once a tenth
+        of the rate has arrived; never from the rewards). The ones not valued are counted into the next valued event
+        (``n_drop``)."""
+        elapsed = now - self._window[0]
+        if elapsed >= 0.1 or (self._window[1] >= self.config.max_events_per_s / 10 and elapsed > 0):
+            self._keep = min(1.0, self.config.max_events_per_s * elapsed / self._window[1]) if self._window[1] else 1.0
+            self._window = (now, 0)
+        self._window = (self._window[0], self._window[1] + 1)
+        if self._keep < 1.0 and self._rng.random() >= self._keep:
+            self._unvalued += 1
+            self.sampled_out += 1
+            return False
+        return True
+
+    def _action_features(self, actions: tuple[str, ...]) -> list[Features]:
+        """The features of ``actions`` (an action the config no longer declares has none); the same list object
+        for the same actions, so a VW candidate declares them once."""
+        features = self._offered.get(actions)
+        if features is None:
+            features = self._offered[actions] = [self._features.get(a, {}) for a in actions]
+        return features
+
+    # -- what it shows ---------------------------------------------------------------------------
+    def _band(self, value: PolicyValue) -> list[float] | None:
+        """[estimate, lower, upper] (``None`` before the first event)."""
+        if not value.events:
+            return None
+        summary = value.summary(self.config.alpha)
+        low, high = summary["intervals"][self.config.interval]
+        return [round(summary["estimates"][self.config.estimators[0]], 6), round(low, 6), round(high, 6)]
+
+    def _charted(self) -> dict[str, PolicyValue]:
+        """The candidates the chart draws: the online policy, random, and the VW candidates."""
+        return {c.name: self.values[c.name] for c in self.candidates if not isinstance(c, Constant)}
+
+    def stats(self) -> dict[str, Any]:
+        online = self._band(self.values["online"])
+        candidates = {}
+        for name, value in self.values.items():
+            band = self._band(value)
+            summary = value.summary(self.config.alpha) if band else None
+            verdict = None if band is None or online is None or name == "online" else \
+                "better" if band[1] > online[2] else "worse" if band[2] < online[1] else "undecided"
+            candidates[name] = {"events": value.events, "estimate": band[0] if band else None,
+                                "interval": band[1:] if band else None, "verdict": verdict,
+                                "estimates": summary["estimates"] if summary else {}}
+        return {"type": "policy_value", "interval": self.config.interval, "confidence": 1 - self.config.alpha,
+                "estimator": self.config.estimators[0], "skipped": self.skipped,
+                "sampled_out": self.sampled_out, "keep": round(self._keep, 4), "saved_at": self.saved_at,
+                "candidates": candidates, "chart": list(self.chart)}
+
+    # -- persistence -----------------------------------------------------------------------------
+    def _vw_candidate(self, arguments: str, state: dict[str, Any] | None) -> VWCandidate:
+        """The candidate of ``arguments``, going on from its saved model (if it cannot, its value starts again too)."""
+        model = self._model_path(arguments)
+        if model is not None and state is not None and model.exists():
+            try:
+                return VWCandidate(arguments, model=model)
+            except Exception as err:  # a torn or foreign file: start again, say so
+                log.error("%s: the saved model of candidate %r cannot be read (%s); it starts again", self.name, arguments, err)
+        self._fresh.add(VWCandidate.name_of(arguments))
+        return VWCandidate(arguments)
+
+    def _model_path(self, arguments: str) -> Path | None:
+        digest = hashlib.sha256(arguments.encode()).hexdigest()[:16]
+        return self._directory / f"candidate-{digest}.vw" if self._directory is not None else None
+
+    def _restored(self, name: str, state: dict[str, Any] | None) -> PolicyValue:
+        fresh = PolicyValue(self.config.estimators, (self.config.interval,), *(self.config.reward_range or (0.0, 1.0)),
+                            empirical_r_bounds=self.config.reward_range is None)
+        saved = (state or {}).get("values", {}).get(name)
+        if saved is None or name in self._fresh:
+            return fresh
+        try:
+            return PolicyValue.from_state(saved)
+        except (EstimatorError, KeyError, TypeError, ValueError) as err:
+            log.error("%s: the saved value of %r cannot be restored (%s); it starts again", self.name, name, err)
+            return fresh
+
+    def _setup(self) -> dict[str, Any]:
+        """What saved values must have been kept with to go on from them."""
+        return {"estimators": self.config.estimators, "interval": self.config.interval,
+                "reward_range": list(self.config.reward_range) if self.config.reward_range else None}
+
+    def _load(self) -> dict[str, Any] | None:
+        if self._directory is None or not (self._directory / "state.json").exists():
+            return None
+        path = self._directory / "state.json"
+        try:
+            state: dict[str, Any] = json.loads(path.read_text())
+        except (OSError, ValueError) as err:
+            log.error("%s: %s cannot be read (%s); the estimates start again", self.name, path, err)
+            return None
+        if state.get("version") != STATE_VERSION:
+            log.warning("%s: %s has version %s, not %s; the estimates start again", self.name, path, state.get("version"), STATE_VERSION)
+            return None
+        if state.get("setup") != self._setup():
+            log.warning("%s: estimators, interval or reward range changed since %s was saved; the estimates start again", self.name, path)
+            return None
+        return state
+
+    def save(self) -> None:
+        """Write the values, the chart and the VW candidates' models (each file atomically; models first)."""
+        self._saved_at = time.monotonic()
+        if self._directory is None:
+            return
+        self._directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        kept = set()
+        for candidate in self.candidates:
+            if isinstance(candidate, VWCandidate):
+                path = self._model_path(candidate.arguments)
+                assert path is not None
+                with replacing(path) as temp:
+                    candidate.workspace().save(str(temp))
+                kept.add(path.name)
+        for stale in self._directory.glob("candidate-*.vw"):  # of candidates no longer configured
+            if stale.name not in kept:
+                stale.unlink(missing_ok=True)
+        state = {"version": STATE_VERSION, "setup": self._setup(), "chart": list(self.chart),
+                 "values": {name: value.state() for name, value in self.values.items()}}
+        write_atomically(self._directory / "state.json", json.dumps(state).encode())
+        self.saved_at = round(time.time(), 3)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.save()
+        except OSError as err:
+            log.error("%s: the estimates could not be saved (%s)", self.name, err)
+        for candidate in self.candidates:
+            if isinstance(candidate, VWCandidate):
+                candidate.workspace().finish()
+

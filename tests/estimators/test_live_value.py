@@ -1,0 +1,154 @@
+"""The live policy value observer: on events of a known world its bands cover the true values and rank the
+policies; it saves what it knows (values, chart, the VW candidates' models) and goes on from it after a restart."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from pathlib import Path
+
+import pytest
+
+from appliance.config.observers import PolicyValueObserverConfig
+from appliance.estimators.live import PolicyValueObserver
+from appliance.events import EventJoined
+from appliance.observers.base import ObserverHome
+from appliance.policy.base import Decision, JoinedEvent
+
+ACTIONS = ("on", "off")
+FEATURES = {"on": {"A": {"on": 1.0}}, "off": {"A": {"off": 1.0}}}
+TRUTH = {"on": 0.8, "off": 0.2}  # each action's chance of a reward of 1
+CANDIDATE = "--cb_explore_adf --epsilon 0.05"
+
+
+def joined(rng: random.Random, i: int) -> EventJoined:
+    """An event logged by a uniformly random policy."""
+    index = rng.randrange(2)
+    action = ACTIONS[index]
+    d = Decision(f"e{i}", action, index, 0.5, (0.5, 0.5), ACTIONS, {"u": {"x": 1.0}}, i, float(i))
+    return EventJoined(JoinedEvent(d, float(rng.random() < TRUTH[action]), "rewarded", 1, float(i)))
+
+
+def observer(home: Path | None, **config: object) -> PolicyValueObserver:
+    config = {"max_events_per_s": 1e6, **config}  # all valued, however fast the test feeds them
+    return PolicyValueObserver(PolicyValueObserverConfig(candidates=[CANDIDATE], chart_every_s=0.5, **config),  # type: ignore[arg-type]
+                               name="value", home=ObserverHome(home, FEATURES))
+
+
+def test_bands_cover_the_true_values_and_rank_the_policies() -> None:
+    rng, value = random.Random(7), observer(None)
+    for i in range(3000):
+        value.handle(joined(rng, i))
+    candidates = value.stats()["candidates"]
+    truth = {"online": 0.5, "random": 0.5, "always on": 0.8, "always off": 0.2}
+    for name, true_value in truth.items():
+        low, high = candidates[name]["interval"]
+        assert low <= true_value <= high, (name, candidates[name])
+        assert candidates[name]["events"] == 3000
+    assert candidates["always on"]["verdict"] == "better" and candidates["always off"]["verdict"] == "worse"
+    learned = candidates[f"vw: {CANDIDATE}"]  # learns to switch on: near 0.8 * 0.975 + 0.2 * 0.025
+    assert learned["verdict"] == "better" and 0.7 < learned["estimate"] < 0.85, learned
+    assert set(learned["estimates"]) == {"ips", "snips"}
+    value.close()
+
+
+def test_above_its_rate_it_values_a_weighted_sample_and_stays_unbiased(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("appliance.estimators.live.time.monotonic", lambda: now[0])
+    rng, value = random.Random(11), observer(None, max_events_per_s=100)
+    for i in range(30_000):  # 1000 events a second for 30 s: after the first second, about one in ten is valued
+        now[0] += 0.001
+        value.handle(joined(rng, i))
+    stats = value.stats()
+    assert stats["keep"] == pytest.approx(0.1, abs=0.01) and 24_000 < stats["sampled_out"] < 28_000, stats
+    truth = {"online": 0.5, "random": 0.5, "always on": 0.8, "always off": 0.2}
+    for name, true_value in truth.items():
+        c = stats["candidates"][name]
+        assert c["interval"][0] <= true_value <= c["interval"][1], (name, c)
+        assert c["events"] + stats["sampled_out"] == 30_000  # valued, or counted into the next valued one
+    assert stats["candidates"]["always on"]["verdict"] == "better"
+    value.close()
+
+
+def test_late_rewards_learned_as_new_events_are_not_counted_twice() -> None:
+    value = observer(None)
+    event = joined(random.Random(1), 0)
+    value.handle(event)
+    late = JoinedEvent(event.event.decision, 1.0, "rewarded", 2, 1.0, late_key="e0/r2")
+    value.handle(EventJoined(late))
+    assert value.stats()["candidates"]["online"]["events"] == 1 and value.stats()["skipped"] == 1
+    value.close()
+
+
+def test_what_it_knows_survives_a_restart(tmp_path: Path) -> None:
+    rng, first = random.Random(3), observer(tmp_path)
+    for i in range(500):
+        first.handle(joined(rng, i))
+    before = first.stats()
+    first.close()
+    assert (tmp_path / "state.json").exists() and len(list(tmp_path.glob("candidate-*.vw"))) == 1
+
+    second = observer(tmp_path)
+    after = second.stats()
+    assert after["candidates"] == before["candidates"]
+    probe = joined(random.Random(99), 10_000)
+    pmf_restored = list(second.candidates[-1].step(probe_logged(probe)))
+    for i in range(500, 600):
+        second.handle(joined(rng, i))
+    assert second.stats()["candidates"]["online"]["events"] == 600
+    second.close()
+    assert pmf_restored[0] > 0.9  # the restored candidate goes on from its model: it already prefers "on"
+
+
+def probe_logged(event: EventJoined) -> object:
+    from appliance.storage.dsjson import Logged
+
+    return Logged(event.event, [FEATURES[a] for a in ACTIONS])
+
+
+def test_a_changed_setup_or_a_broken_file_starts_again_and_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    rng, first = random.Random(5), observer(tmp_path)
+    for i in range(50):
+        first.handle(joined(rng, i))
+    first.close()
+    with caplog.at_level(logging.WARNING):
+        changed = observer(tmp_path, interval="gaussian")
+    assert changed.stats()["candidates"]["online"]["events"] == 0
+    assert "estimators, interval or reward range changed" in caplog.text
+    changed.close()  # saves the new setup; the old candidate model stays (same options)
+
+    (tmp_path / "state.json").write_text("{torn")
+    with caplog.at_level(logging.ERROR):
+        broken = observer(tmp_path, interval="gaussian")
+    assert broken.stats()["candidates"]["online"]["events"] == 0 and "cannot be read" in caplog.text
+    broken.close()
+
+    for model in tmp_path.glob("candidate-*.vw"):
+        model.write_bytes(b"not a model")
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        lost = observer(tmp_path, interval="gaussian")
+    stats = lost.stats()["candidates"]
+    assert stats[f"vw: {CANDIDATE}"]["events"] == 0 and "cannot be read" in caplog.text
+    lost.close()
+
+
+def test_a_candidate_no_longer_configured_leaves_no_model_behind(tmp_path: Path) -> None:
+    first = observer(tmp_path)
+    first.handle(joined(random.Random(2), 0))
+    first.close()
+    other = PolicyValueObserver(PolicyValueObserverConfig(candidates=["--cb_adf"]), name="value", home=ObserverHome(tmp_path, FEATURES))
+    other.close()
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert len(list(tmp_path.glob("candidate-*.vw"))) == 1 and "vw: --cb_adf" in state["values"]
+
+
+@pytest.mark.parametrize(("candidates", "message"), [
+    (["--cb_explore_adf -f out.vw"], "-f touch files"),
+    (["--epsilon 0.1"], "need one of --cb_explore_adf, --cb_adf"),
+    (["--cb_adf", "--cb_adf"], "listed twice"),
+])
+def test_candidates_are_checked_with_the_config(candidates: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PolicyValueObserverConfig(candidates=candidates)
