@@ -12,22 +12,34 @@ config is validated, which imports scikit-learn (only then: a config without it 
 Traceback (most recent call last):
 ...
 pydantic_core._pydantic_core.ValidationError: 1 validation error for SklearnPolicyConfig
-  Value error, estimator.class: LinearRegression is not a scikit-learn regressor or classifier with partial_fit (it cannot learn \
-one event at a time); choose one of BernoulliNB, ... [type=value_error, ...]
+estimator.class
+  Value error, LinearRegression is not a scikit-learn regressor or classifier with partial_fit (it cannot learn one event at a \
+time); choose one of BernoulliNB, ... [type=value_error, ...]
     For further information visit ...
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from types import ModuleType
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from appliance.config.base import StrictModel
 from appliance.config.policy import Epsilon, PolicyConfigBase, Softmax, SquareCB
 
 Param = Union[bool, int, float, str, None, list[Union[bool, int, float, str]]]
 """A constructor parameter's value: plain values only, so a config cannot build objects."""
+
+
+def _sklearn_model() -> ModuleType:
+    """:mod:`appliance.policy.sklearn_model` (which imports scikit-learn), or a ``ValueError`` saying what to install."""
+    try:
+        from appliance.policy import sklearn_model
+    except ModuleNotFoundError as err:
+        raise ValueError(f"policy type sklearn needs scikit-learn and skops ({err.name} is not installed): "
+                         "pip install 'raspberry-wabbit[sklearn]'") from None
+    return sklearn_model
 
 
 class EstimatorConfig(StrictModel):
@@ -42,10 +54,21 @@ class EstimatorConfig(StrictModel):
         description="Its constructor's parameters, e.g. {alpha: 0.0001}; random_state is policy.seed unless given here.",
     )
 
+    @field_validator("class_")
+    @classmethod
+    def _online_estimator(cls, name: str) -> str:
+        _sklearn_model().estimator_class(name)
+        return name
+
+    @model_validator(mode="after")
+    def _known_params(self) -> "EstimatorConfig":
+        model = _sklearn_model()
+        model.check_params(model.estimator_class(self.class_), self.params)
+        return self
+
 
 class SklearnPolicyConfig(PolicyConfigBase):
     type: Literal["sklearn"] = Field("sklearn", description="A scikit-learn model of each action's reward, learned online (partial_fit).")
-    estimator: EstimatorConfig = Field(default_factory=EstimatorConfig, description="The scikit-learn estimator and its parameters.")
     exploration: Annotated[Union[Epsilon, Softmax, SquareCB], Field(discriminator="type")] = Field(
         default_factory=SquareCB, description="How the policy explores: epsilon, softmax or squarecb (the default), as the VW policy does.",
     )
@@ -61,18 +84,29 @@ class SklearnPolicyConfig(PolicyConfigBase):
     success_reward: float = Field(
         0.5, ge=-1e6, le=1e6, description="For a classifier: a reward at or above this is a success, the class it predicts the chance of.",
     )
+    estimator: EstimatorConfig = Field(default_factory=EstimatorConfig, description="The scikit-learn estimator and its parameters.")
 
-    @model_validator(mode="after")
-    def _known_estimator(self) -> "SklearnPolicyConfig":
-        try:
-            from appliance.policy.sklearn_model import is_classifier, new_estimator
-        except ModuleNotFoundError as err:
-            raise ValueError(f"policy type sklearn needs scikit-learn and skops ({err.name} is not installed): "
-                             "pip install 'raspberry-wabbit[sklearn]'") from None
+    @field_validator("cb_type")
+    @classmethod
+    def _known_cb_type(cls, name: str) -> str:
         from appliance.estimators.costs import cost_estimator
 
-        estimator = new_estimator(self.estimator.class_, self.estimator.params, self.seed, 2**self.bits)
-        if is_classifier(type(estimator)) and not cost_estimator(self.cb_type).only_chosen:
-            raise ValueError(f"cb_type {self.cb_type} gives every action an estimated reward, which a classifier cannot learn; "
-                             f"use cb_type mtr with {self.estimator.class_}, or a regressor")
-        return self
+        cost_estimator(name)
+        return name
+
+    @field_validator("estimator")
+    @classmethod
+    def _learns(cls, estimator: EstimatorConfig, info: ValidationInfo) -> EstimatorConfig:
+        """The estimator learns the hashed features with its parameters, and its targets (``cb_type``)."""
+        fields: dict[str, Any] = info.data
+        if not {"seed", "bits", "cb_type"} <= fields.keys():
+            return estimator  # one of them is wrong, and said so
+        model = _sklearn_model()
+        estimator_class = model.estimator_class(estimator.class_)
+        model.new_estimator(estimator_class, estimator.params, fields["seed"], 2 ** fields["bits"])
+        from appliance.estimators.costs import cost_estimator
+
+        if model.is_classifier(estimator_class) and not cost_estimator(fields["cb_type"]).only_chosen:
+            raise ValueError(f"cb_type {fields['cb_type']} gives every action an estimated reward, which a classifier cannot learn; "
+                             f"use cb_type mtr with {estimator.class_}, or a regressor")
+        return estimator

@@ -32,7 +32,7 @@ from appliance.estimators.costs import cost_estimator
 from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
 from appliance.policy.exploration import explore, sample
-from appliance.policy.sklearn_model import CostModel, new_estimator
+from appliance.policy.sklearn_model import CostModel, estimator_class, new_estimator
 
 
 def feature_rows(context: Features, actions: Sequence[Features]) -> list[dict[str, float]]:
@@ -61,7 +61,7 @@ class SklearnPolicy:
         self._features = config.action_features()
         self._actions = tuple(self._features)
         self._hasher = FeatureHasher(n_features=2**config.bits, input_type="dict")
-        estimator = new_estimator(config.estimator.class_, config.estimator.params, config.seed, 2**config.bits)
+        estimator = new_estimator(estimator_class(config.estimator.class_), config.estimator.params, config.seed, 2**config.bits)
         self._model = CostModel(estimator, config.success_reward)
         self._costs = cost_estimator(config.cb_type)
         self._rng = random.Random(config.seed)

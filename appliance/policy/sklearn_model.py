@@ -1,15 +1,15 @@
 """A scikit-learn estimator as the sklearn policy's cost model: found by class name among scikit-learn's own,
 learned online with ``partial_fit``, saved and loaded with skops (never pickle).
 
->>> model = CostModel(new_estimator("SGDRegressor", {"alpha": 1e-4}, seed=1, columns=4))
+>>> model = CostModel(new_estimator(estimator_class("SGDRegressor"), {"alpha": 1e-4}, seed=1, columns=4))
 >>> model.costs(sparse.eye(2, 4))  # before it learned anything: every action costs 0
 [0.0, 0.0]
 >>> model.learn(sparse.eye(1, 4), [-1.0]); model.costs(sparse.eye(2, 4)) < [0.0, 0.0]
 True
->>> new_estimator("SGDRegressor", {"alpah": 1e-4}, seed=1, columns=4)  # doctest: +ELLIPSIS
+>>> check_params(estimator_class("SGDRegressor"), {"alpah": 1e-4})  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-ValueError: estimator.params: SGDRegressor has no parameter 'alpah'; its parameters are: alpha, average, ...
+ValueError: SGDRegressor has no parameter 'alpah'; its parameters are: alpha, average, ...
 """
 
 from __future__ import annotations
@@ -52,20 +52,31 @@ def is_classifier(cls: type) -> bool:
     return issubclass(cls, ClassifierMixin)
 
 
-def new_estimator(name: str, params: Mapping[str, Any], seed: int, columns: int) -> Any:
-    """``name(**params)``, seeded by ``seed`` unless ``params`` give a ``random_state``, once a copy of it learned
-    and predicted two rows of ``columns`` sparse features; else a ``ValueError`` saying what to write."""
+def estimator_class(name: str) -> type:
+    """The class of scikit-learn's online regressors and classifiers named ``name``; else a ``ValueError`` listing them."""
     cls = online_estimators().get(name)
     if cls is None:
-        raise ValueError(f"estimator.class: {name} is not a scikit-learn regressor or classifier with partial_fit (it cannot learn "
-                         f"one event at a time); choose one of {', '.join(online_estimators())}")
+        raise ValueError(f"{name} is not a scikit-learn regressor or classifier with partial_fit (it cannot learn one event "
+                         f"at a time); choose one of {', '.join(online_estimators())}")
+    return cls
+
+
+def check_params(cls: type, params: Mapping[str, Any]) -> None:
+    """A ``ValueError`` naming the parameters ``cls`` has unless it has all of ``params``."""
     known = cls().get_params(deep=False)
     unknown = [p for p in params if p not in known]
     if unknown:
-        raise ValueError(f"estimator.params: {name} has no parameter {unknown[0]!r}; its parameters are: {', '.join(sorted(known))}")
-    estimator = cls(**{**({"random_state": seed} if "random_state" in known else {}), **params})
+        raise ValueError(f"{cls.__name__} has no parameter {unknown[0]!r}; its parameters are: {', '.join(sorted(known))}")
+
+
+def new_estimator(cls: type, params: Mapping[str, Any], seed: int, columns: int) -> Any:
+    """``cls(**params)``, seeded by ``seed`` unless ``params`` give a ``random_state``, once a copy of it learned
+    and predicted two rows of ``columns`` sparse features; else a ``ValueError`` saying what to change."""
+    seeded = {"random_state": seed} if "random_state" in cls().get_params(deep=False) else {}
+    estimator = cls(**{**seeded, **params})
+    name = cls.__name__
     if is_classifier(cls) and not hasattr(estimator, "predict_proba"):
-        raise ValueError(f"estimator: {name} with these params has no predict_proba (the chance of a success); "
+        raise ValueError(f"{name} with these params has no predict_proba (the chance of a success); "
                          "for SGDClassifier set params.loss to log_loss or modified_huber")
     probe = CostModel(clone(estimator))
     rows = sparse.csr_matrix(([1.0, 1.0], ([0, 1], [0, 1])), shape=(2, columns))
@@ -73,7 +84,8 @@ def new_estimator(name: str, params: Mapping[str, Any], seed: int, columns: int)
         probe.learn(rows, [0.0, -1.0])
         probe.costs(rows)
     except (ValueError, TypeError) as err:
-        raise ValueError(f"estimator: {name} cannot learn the policy's hashed sparse features with these params ({err})") from None
+        raise ValueError(f"{name} cannot learn the policy's hashed sparse features with these params ({err}); change "
+                         "params, or choose an estimator that takes sparse features, e.g. SGDRegressor") from None
     return estimator
 
 
