@@ -24,6 +24,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.simulate_bench", ""),
     ("appliance.bench.estimators_bench", ""),
     ("appliance.bench.datagen_bench", ""),
+    ("appliance.bench.policy_bench", ""),
     ("featurizers.bench", "featurizers."),
 )
 

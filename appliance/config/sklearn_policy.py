@@ -6,8 +6,8 @@ config is validated, which imports scikit-learn (only then: a config without it 
 
 >>> cfg = SklearnPolicyConfig.model_validate({"actions": [{"id": "on"}, {"id": "off"}],
 ...                                           "estimator": {"class": "SGDRegressor", "params": {"alpha": 1e-4}}})
->>> cfg.estimator.class_, cfg.exploration.type, cfg.bits
-('SGDRegressor', 'squarecb', 16)
+>>> cfg.estimator.class_, cfg.exploration.type, cfg.bits, SklearnPolicyConfig(actions=cfg.actions).estimator.params
+('SGDRegressor', 'squarecb', 16, {'eta0': 0.1})
 >>> SklearnPolicyConfig.model_validate({"actions": [{"id": "on"}, {"id": "off"}], "estimator": {"class": "LinearRegression"}})
 Traceback (most recent call last):
 ...
@@ -28,6 +28,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from appliance.config.base import StrictModel
 from appliance.config.policy import Epsilon, PolicyConfigBase, Softmax, SquareCB
 
+DEFAULT_ESTIMATOR: dict[str, Any] = {"class": "SGDRegressor", "params": {"eta0": 0.1}}
 Param = Union[bool, int, float, str, None, list[Union[bool, int, float, str]]]
 """A constructor parameter's value: plain values only, so a config cannot build objects."""
 
@@ -84,7 +85,11 @@ class SklearnPolicyConfig(PolicyConfigBase):
     success_reward: float = Field(
         0.5, ge=-1e6, le=1e6, description="For a classifier: a reward at or above this is a success, the class it predicts the chance of.",
     )
-    estimator: EstimatorConfig = Field(default_factory=EstimatorConfig, description="The scikit-learn estimator and its parameters.")
+    estimator: EstimatorConfig = Field(
+        default_factory=lambda: EstimatorConfig.model_validate(DEFAULT_ESTIMATOR),
+        description="The scikit-learn estimator and its parameters; by default SGDRegressor with eta0 0.1 (ten times "
+        "scikit-learn's default step: on the simulated worlds it learns in hundreds of events, not thousands).",
+    )
 
     @field_validator("cb_type")
     @classmethod
