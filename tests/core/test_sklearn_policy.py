@@ -8,6 +8,7 @@ import fractions
 import inspect
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import skops.io
 from sklearn.utils import all_estimators
 
 from appliance.config import load_config_text
+from appliance.embedded import LiveModel
 from appliance.errors import CheckpointError, ConfigError, UsageError
 from appliance.policy import JoinedEvent
 from appliance.policy.model_check import check_model_file
@@ -127,3 +129,20 @@ print("sklearn" in sys.modules, end="")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "False True"
+
+
+def test_a_live_model_with_the_sklearn_policy_restarts_from_its_checkpoint(tmp_path: Path) -> None:
+    """The loop as the daemon runs it: decisions, rewards, joins and learning, a checkpoint at close, the same model back."""
+    config = {"policy": {"type": "sklearn", "actions": [{"id": "a"}, {"id": "b"}], "seed": 4}, "join": {"reward_wait_s": 0.05}}
+    context = {"user": {"x": 1.0}}
+    with LiveModel(config, tmp_path) as model:
+        for _ in range(30):
+            ranking = model.choose_rank(context)
+            model.report_outcome(ranking.event_id, float(ranking.chosen_action == "b"))
+        time.sleep(0.5)
+        learned = model.loop.policy.model_version
+        probe = model.choose_rank(context).pmf
+    assert learned == 30 and dict(probe)["b"] > 0.5
+    with LiveModel(config, tmp_path) as again:
+        assert again.loop.policy.model_version == learned
+        assert again.choose_rank(context).pmf == probe
