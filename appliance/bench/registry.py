@@ -26,6 +26,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.datagen_bench", ""),
     ("appliance.bench.sinks_bench", ""),
     ("appliance.bench.introspect_bench", ""),
+    ("appliance.bench.policy_bench", ""),
     ("featurizers.bench", "featurizers."),
 )
 

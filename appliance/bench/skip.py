@@ -25,6 +25,8 @@ from featurizers.errors import BackendUnavailableError
 
 OURS = ("appliance", "featurizers")  # a module of ours that cannot be imported is a bug, not a missing backend
 DISTRIBUTION = "raspberry-wabbit"
+DISTRIBUTIONS = {"sklearn": "scikit_learn"}
+"""Modules imported by another name than their distribution's."""
 
 
 def _normal(name: str) -> str:
@@ -34,10 +36,11 @@ def _normal(name: str) -> str:
 def install_hint(module: str) -> str:
     """The command that installs ``module``: the extra of ours that brings it, else the package itself.
 
-    >>> install_hint("ai_edge_litert"), install_hint("paho.mqtt.client")
-    ("pip install -e '.[devices]'", "pip install -e '.[net]'")
+    >>> install_hint("ai_edge_litert"), install_hint("paho.mqtt.client"), install_hint("sklearn.linear_model")
+    ("pip install -e '.[devices]'", "pip install -e '.[net]'", "pip install -e '.[sklearn]'")
     """
     top = _normal(module.partition(".")[0])
+    top = DISTRIBUTIONS.get(top, top)
     try:
         requirements = metadata.requires(DISTRIBUTION) or []
     except metadata.PackageNotFoundError:

@@ -136,7 +136,8 @@ class PolicyConfigBase(StrictModel):
     example: ClassVar[dict[str, Any]] = {"actions": [{"id": "on"}, {"id": "off"}]}
     """Values for the required fields, for the contract test and the docs."""
 
-    type: str = Field("vw", description="The kind of policy: `vw` (Vowpal Wabbit), `uniform` (random choices), or a plug-in's.")
+    type: str = Field("vw", description="The kind of policy: `vw` (Vowpal Wabbit), `sklearn` (a scikit-learn model), `uniform` "
+                      "(random choices), or a plug-in's.")
     actions: list[ActionConfig] = Field(min_length=2, max_length=256, description="The actions the bandit chooses from.")
     seed: int = Field(0, ge=0, le=2**31 - 1,
                       description="Seed for the model and for sampling actions; the same seed and events give the same decisions.")
@@ -175,7 +176,7 @@ class VWPolicyConfig(PolicyConfigBase):
         "mtr", pattern=r"^(mtr|ips|dr|dm|sm|python:[a-z_][a-z0-9_]*)$",
         description="Estimator that turns bandit feedback into cost targets: VW's own (--cb_type mtr, ips, dr, dm, sm), or "
         "`python:NAME` (ips, dm, dr, mtr: appliance/estimators/costs/NAME.py) feeding VW's cost-sensitive learner, with "
-        "the exploration (epsilon or squarecb) computed in Python.",
+        "the exploration (epsilon, softmax or squarecb) computed in Python.",
     )
     held_examples: int = Field(
         1024, ge=0, le=100_000,
@@ -209,8 +210,8 @@ class VWPolicyConfig(PolicyConfigBase):
             from appliance.estimators.costs import cost_estimator
 
             cost_estimator(name)
-            if not isinstance(self.exploration, (Epsilon, SquareCB)):
-                raise ValueError(f"cb_type {self.cb_type} explores in Python: exploration must be epsilon or squarecb "
+            if not isinstance(self.exploration, (Epsilon, Softmax, SquareCB)):
+                raise ValueError(f"cb_type {self.cb_type} explores in Python: exploration must be epsilon, softmax or squarecb "
                                  f"(got {self.exploration.type})")
         return self
 

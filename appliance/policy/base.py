@@ -90,7 +90,11 @@ def offered_actions(requested: Sequence[str] | None, declared: tuple[str, ...]) 
 
 
 class Policy(Protocol):
-    """Chooses actions and learns from joined events. Implementations are not thread-safe unless they say so."""
+    """Chooses actions and learns from joined events. Implementations are not thread-safe unless they say so.
+
+    A kind that does not learn from rewards (a baseline) declares it with a class attribute ``learns = False``
+    (see :func:`learns`): the contract suite then does not expect it to beat uniform choices.
+    """
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -124,3 +128,13 @@ class Policy(Protocol):
     def load(self, path: Path, model_version: int) -> None:
         """Replace the model with the one saved at ``path``."""
         ...
+
+
+def learns(policy: object) -> bool:
+    """Whether ``policy`` learns from rewards: unless its class declares ``learns = False``.
+
+    >>> from appliance.policy.fake import UniformPolicy
+    >>> learns(UniformPolicy.of(["a", "b"])), learns(object())
+    (False, True)
+    """
+    return bool(getattr(policy, "learns", True))

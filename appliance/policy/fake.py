@@ -27,6 +27,9 @@ from appliance.policy.base import Decision, JoinedEvent, offered_actions
 class UniformPolicy:
     """Also the ``uniform`` policy kind: the random baseline every learning policy should beat."""
 
+    learns = False
+    """It counts what it learned but never changes its choices (see :func:`appliance.policy.base.learns`)."""
+
     def __init__(self, config: PolicyConfigBase) -> None:
         self._actions = tuple(a.id for a in config.actions)
         self._rng = random.Random(config.seed)

@@ -16,21 +16,19 @@ from __future__ import annotations
 
 import random
 import threading
-from bisect import bisect_right
 from collections import OrderedDict
-from itertools import accumulate
 from pathlib import Path
 from typing import Any, Sequence
 
 import vowpalwabbit
 from vowpalwabbit import pyvw
 
-from appliance.config.policy import Epsilon, SquareCB, VWPolicyConfig
+from appliance.config.policy import Epsilon, Softmax, SquareCB, VWPolicyConfig
 from appliance.errors import UsageError
 from appliance.estimators.costs import cost_estimator
 from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
-from appliance.policy.exploration import epsilon_greedy, squarecb
+from appliance.policy.exploration import explore, sample
 from appliance.policy.vw_examples import CS, ExampleBuilder
 
 MAX_SHOWN_NAMESPACES = 256
@@ -109,10 +107,8 @@ class VWPolicy:
     def _explore(self, costs: Sequence[float]) -> list[float]:
         """The pmf over actions from the cost-sensitive learner's predicted costs (``python:`` cb types)."""
         exploration = self._config.exploration
-        if isinstance(exploration, Epsilon):
-            return epsilon_greedy(costs, exploration.epsilon)
-        assert isinstance(exploration, SquareCB)
-        return squarecb(costs, exploration.gamma_scale, exploration.gamma_exponent, self._version)
+        assert isinstance(exploration, (Epsilon, Softmax, SquareCB))
+        return explore(exploration, costs, self._version)
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -137,10 +133,7 @@ class VWPolicy:
             shared = builder.shared(context)
             _predict(self._vw, [shared, *builder.offered(offered)])
             pmf = shared.get_action_scores() if self._costs is None else self._explore(shared.get_action_scores())
-            cumulative = list(accumulate(pmf))
-            index = bisect_right(cumulative, self._rng.random() * cumulative[-1])
-            if index == len(pmf):
-                index = _last_possible(pmf)
+            index = sample(pmf, self._rng.random())
             decision = Decision(event_id, offered[index], index, pmf[index], tuple(pmf), offered, context, self._version,
                                 timestamp, shared)
             holding = self._holding
@@ -220,14 +213,3 @@ class VWPolicy:
             self._explainer = None
             self._holding.clear()  # their examples belong to the closed workspace (the loop drops them)
 
-
-def _last_possible(pmf: Sequence[float]) -> int:
-    """The last index with a non-zero probability: where a draw that rounded up to the total belongs.
-
-    Sampling draws ``u * total`` and bisects the cumulative pmf (right), which never lands on a zero-probability
-    action: its cumulative sum equals the one before it, which ``bisect_right`` passes.
-
-    >>> _last_possible([0.3, 0.7, 0.0])
-    1
-    """
-    return next((i for i in reversed(range(len(pmf))) if pmf[i] > 0), 0)

@@ -1,32 +1,58 @@
-"""One contract for every registered Policy kind (built-in or plug-in): valid pmfs, seeded determinism,
-save/load round trip, bad input."""
+"""One contract for every registered Policy kind (built-in, like vw, sklearn and the fake uniform, or a plug-in's):
+valid pmfs, seeded determinism, save/load round trip, bad input, and learning on the linear world (unless the
+kind declares ``learns = False``). tests/core/test_example_plugins.py runs it over the demos/plugins package."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 from pydantic import TypeAdapter
 
 from appliance.assemble import build_policy
 from appliance.config import PolicyConfig, VWPolicyConfig
-from appliance.errors import UsageError
+from appliance.errors import UsageError, WabbitError
 from appliance.policy import JoinedEvent, Policy
+from appliance.policy.base import learns
 from appliance.policy.vw import VWPolicy
 from appliance.registry import REGISTRY
+from appliance.worlds import LinearWorld
 
 ACTIONS = ["warm", "cool", "red"]
 
 
+def build(kind: str, seed: int, actions: list[dict[str, Any]] | None = None, **options: Any) -> Policy:
+    """A policy of ``kind`` from its config's example values, with ``actions`` (default: ACTIONS) and ``options``."""
+    example = REGISTRY.kind("policies", kind).config_class().example
+    raw = {**example, "type": kind, "actions": actions or [{"id": a} for a in ACTIONS], "seed": seed, **options}
+    return build_policy(TypeAdapter(PolicyConfig).validate_python(raw))
+
+
 def maker(kind: str) -> Callable[[int], Policy]:
-    def make(seed: int) -> Policy:
-        raw = {"type": kind, "actions": [{"id": a} for a in ACTIONS], "seed": seed}
-        return build_policy(TypeAdapter(PolicyConfig).validate_python(raw))
-    return make
+    return lambda seed: build(kind, seed)
 
 
 POLICIES: dict[str, Callable[[int], Policy]] = {kind: maker(kind) for kind in REGISTRY.kinds("policies")}
+
+
+def oracle_share(kind: str, events: int = 1000, **options: Any) -> float:
+    """On the linear world (8 features, 4 actions, noise 0.1), the share of the oracle's gain over uniform choices
+    that ``kind`` earns in expectation over the second half of ``events`` decisions, learning every one at once:
+    about 0 for uniform choices, 1 for the oracle."""
+    world = LinearWorld(features=8, actions=4, noise=0.1, seed=0)
+    policy = build(kind, 1, [a.model_dump() for a in world.actions], **options)
+    rng = random.Random(2)
+    earned = best = uniform = 0.0
+    for i in range(events):
+        context = world.context(i)
+        expected = world.expected_rewards(context, i)
+        d = policy.decide(context, f"e{i}", float(i))
+        policy.learn(JoinedEvent(d, world.reward(expected[d.action_index], rng) or 0.0, "on_time", 1, float(i)))
+        if i >= events // 2:
+            earned, best, uniform = earned + expected[d.action_index], best + max(expected), uniform + sum(expected) / len(expected)
+    return (earned - uniform) / (best - uniform)
 
 
 def vw(seed: int) -> Policy:
@@ -47,6 +73,11 @@ def drive(policy: Policy, n: int = 60) -> list[tuple[str, tuple[float, ...]]]:
 @pytest.fixture(params=sorted(POLICIES))
 def make(request: pytest.FixtureRequest) -> Callable[[int], Policy]:
     return POLICIES[request.param]
+
+
+def test_uniform_choices_earn_nothing_of_the_oracles_gain() -> None:
+    """The reference of the learning check: the fake declares that it does not learn, and indeed it does not."""
+    assert abs(oracle_share("uniform")) < 0.1
 
 
 def test_decisions_are_valid(make: Callable[[int], Policy]) -> None:
@@ -84,6 +115,25 @@ def test_bad_input_is_a_usage_error(make: Callable[[int], Policy]) -> None:
     policy = make(0)
     with pytest.raises(UsageError, match="unknown action"):
         policy.decide({}, "e", 0.0, actions=["warm", "purple"])
+    with pytest.raises(UsageError, match="repeats an action"):
+        policy.decide({}, "e", 0.0, actions=["warm", "warm"])
+
+
+def test_a_file_that_is_no_model_is_refused_and_the_policy_goes_on(make: Callable[[int], Policy], tmp_path: Path) -> None:
+    policy = make(0)
+    drive(policy, 20)
+    (tmp_path / "model").write_bytes(b"not a model\n" * 10)
+    with pytest.raises(WabbitError):
+        policy.load(tmp_path / "model", 99)
+    assert policy.model_version == 20
+    assert sum(policy.decide({"room": {"dark": 1.0}}, "after", 0.0).pmf) == pytest.approx(1.0)
+
+
+def test_learning_beats_uniform_choices_on_the_linear_world(request: pytest.FixtureRequest, make: Callable[[int], Policy]) -> None:
+    kind = request.node.callspec.params["make"]
+    if not learns(make(0)):
+        pytest.skip(f"{kind} declares learns = False")
+    assert oracle_share(kind) > 0.5
 
 
 def test_vw_learns_the_better_action() -> None:

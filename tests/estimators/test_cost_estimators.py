@@ -38,9 +38,10 @@ def replay(policies: list[VWPolicy], events: int = 400) -> None:
             p.learn(JoinedEvent(copy, reward, "on_time", 1, 0.0))
 
 
-@pytest.mark.parametrize("name", ["ips", "dm"])
-def test_python_estimator_learns_vws_model(name: str) -> None:
-    vw, python = policy(name), policy(f"python:{name}")
+@pytest.mark.parametrize("name,exploration", [("ips", None), ("dm", None), ("dm", {"type": "softmax", "lambda": 4.0})])
+def test_python_estimator_learns_vws_model(name: str, exploration: dict[str, object] | None) -> None:
+    """The same model, and the same pmf from it: epsilon-greedy and softmax computed in Python equal VW's."""
+    vw, python = policy(name, exploration), policy(f"python:{name}", exploration)
     replay([vw, python])
     ours, theirs = weights(python), weights(vw)
     assert max(abs(a - b) for a, b in zip(ours, theirs)) < 1e-6
@@ -62,7 +63,7 @@ def test_the_other_estimators_learn_a_model_of_their_own(name: str) -> None:
 
 @pytest.mark.parametrize("config,message", [
     ({"cb_type": "python:magic"}, "no cost estimator 'magic'"),
-    ({"cb_type": "python:ips", "exploration": {"type": "bag"}}, "exploration must be epsilon or squarecb"),
+    ({"cb_type": "python:ips", "exploration": {"type": "bag"}}, "exploration must be epsilon, softmax or squarecb"),
     ({"cb_type": "ipss"}, "String should match pattern"),
 ])
 def test_bad_cb_types_are_config_errors(config: dict[str, object], message: str) -> None:

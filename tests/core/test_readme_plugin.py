@@ -1,0 +1,77 @@
+"""README's plug-in example as written: its module and its entry point (the toml block) become a distribution on a
+temporary PYTHONPATH, the config README gives validates, and a Python program decides and learns with it. README's
+sklearn config validates too."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from appliance.config import load_config_text
+
+ROOT = Path(__file__).parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def section(title: str) -> str:
+    """README's text from the bold ``title`` to the next bold paragraph title."""
+    match = re.search(rf"\*\*{re.escape(title)}\*\*(.+?)\n\*\*", README, re.S)
+    assert match, f"README: no **{title}** paragraph"
+    return match.group(1)
+
+
+def block(text: str, language: str) -> str:
+    match = re.search(rf"```{language}\n(.+?)```", text, re.S)
+    assert match, f"README: no {language} block"
+    return match.group(1)
+
+
+def install(site: Path) -> dict[str, str]:
+    """The README's module, and a ``.dist-info`` whose entry points are the README's toml block."""
+    text = section("Write a policy plug-in")
+    groups = tomllib.loads(block(text, "toml"))["project"]["entry-points"]
+    (name, value), = groups["wabbit.policies"].items()
+    (site / f"{value.partition(':')[0]}.py").write_text(block(text, "python"))
+    info = site / "wabbit_means-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: wabbit-means\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("".join(f"[{group}]\n" + "".join(f"{n} = {v}\n" for n, v in points.items())
+                                                   for group, points in groups.items()))
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
+
+
+def test_readme_policy_plug_in_validates_decides_and_learns(tmp_path: Path) -> None:
+    env = install(tmp_path)
+    policy = re.search(r"`(policy: \{type: means.+?)`", section("Write a policy plug-in"))
+    assert policy, "README: no config naming the plug-in"
+    (tmp_path / "means.yaml").write_text(policy.group(1) + "\njoin: {reward_wait_s: 0.1}\n")
+    done = subprocess.run([sys.executable, "-m", "appliance", "config", "validate", "means.yaml"], capture_output=True, text=True,
+                          env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    program = """
+import time
+from appliance.embedded import LiveModel
+
+with LiveModel("means.yaml", data_dir="data") as model:
+    for i in range(40):
+        ranking = model.choose_rank({"user": {"x": 1.0}})
+        model.report_outcome(ranking.event_id, 1.0 if ranking.chosen_action == "sports" else 0.0)
+    time.sleep(0.5)  # the rewards' wait ends, the loop learns them
+    print(model.loop.policy.stats())
+    print(dict(model.choose_rank({"user": {"x": 1.0}}).pmf))
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    stats, pmf = done.stdout.splitlines()
+    assert stats.startswith("{'type': 'means', 'counts': {") and ast.literal_eval(stats)["counts"]["sports"] > 0
+    assert ast.literal_eval(pmf) == {"news": 0.025, "sports": 0.975}  # learned: sports, exploring 5%
+
+
+def test_readme_sklearn_config_is_valid() -> None:
+    config = load_config_text(block(section("A scikit-learn policy"), "yaml"))
+    assert config.policy is not None and config.policy.type == "sklearn"
