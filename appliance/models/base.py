@@ -1,0 +1,154 @@
+"""The models one daemon serves, by name: what the HTTP and gRPC APIs call.
+
+Two kinds of model:
+
+- ``loop``: the appliance's closed loop (decide, reward, join, learn) from a config. The default model,
+  ``default``, is the daemon's own (its config file, its data directory); others live in
+  ``DATA_DIR/models/<name>/``, each with its own config, write-ahead log, checkpoints and statistics.
+- ``vw``: a Vowpal Wabbit model of any type (scalar, multiclass, cost-sensitive, contextual bandit...) made from
+  VW arguments: it predicts and learns raw examples.
+
+Every method is synchronous and thread-safe (an async server calls it in a thread); what a method returns as
+acknowledged is durable (in a write-ahead log or a checkpoint) and survives ``kill -9``. Errors are
+:class:`~appliance.errors.WabbitError` subclasses whose messages say what to fix: :class:`UnknownModelError`
+(gRPC NOT_FOUND, HTTP 404), :class:`ModelExistsError` (ALREADY_EXISTS, 409), :class:`ModelKindError`
+(FAILED_PRECONDITION, 409), :class:`~appliance.errors.UsageError` (INVALID_ARGUMENT, 422).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol, Sequence
+
+from appliance.errors import WabbitError
+from appliance.features import Features
+from appliance.join.joiner import RewardResult
+from appliance.policy.base import Decision
+
+ModelKind = Literal["loop", "vw"]
+ExampleFormat = Literal["text", "dsjson"]
+"""``text``: VW's text format, one example per item (a multi-line example for ADF reductions, its lines joined
+by newlines); ``dsjson``: one DSJSON line per item."""
+DEFAULT_MODEL = "default"
+
+
+class UnknownModelError(WabbitError, LookupError):
+    """No model has this name."""
+
+
+class ModelExistsError(WabbitError):
+    """A model with this name exists already."""
+
+
+class ModelKindError(WabbitError):
+    """The call does not apply to this kind of model (e.g. ``decide`` on a ``vw`` model)."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One example's prediction. ``type``: VW's prediction type, lower case without its ``p`` (``scalar``,
+    ``scalars``, ``multiclass``, ``multilabels``, ``action_scores``, ``action_probs``, ``prob``,
+    ``multiclass_probs``, ``decision_scores``, ``action_pdf_value``, ``pdf``, ``active_multiclass``,
+    ``nopred``); ``value``: a number, a list of numbers, or a list of ``(index, value)`` pairs
+    (``action_scores``, ``action_probs``: the action's index and its score or probability)."""
+
+    type: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class ModelStatistics:
+    """What VW counts for a model, and the serving counts (Triton's fields)."""
+
+    model_version: int
+    examples: int
+    weighted_examples: float
+    sum_loss: float
+    average_loss: float | None
+    features: int
+    """Features seen in the examples learned (VW's ``total_features``)."""
+    nonzero_weights: int
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One saved version of a model (a checkpoint)."""
+
+    version: int
+    created: float
+    sha256: str
+    size: int
+
+
+class ServedModel(Protocol):
+    """One named model."""
+
+    name: str
+    kind: ModelKind
+
+    def ready(self) -> bool:
+        """Whether it answers calls now (a ``loop`` model in safe mode does not)."""
+        ...
+
+    def decide(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Decision:
+        """Choose an action (``loop`` models); returns once the decision is durable."""
+        ...
+
+    def reward(self, event_id: str, value: float, reward_id: str | None = None) -> RewardResult:
+        """A reward for a decision (``loop`` models); returns once it is durable (``unknown`` and ``duplicate`` are
+        not stored)."""
+        ...
+
+    def predict(self, examples: Sequence[str], fmt: ExampleFormat) -> list[Prediction]:
+        """The model's prediction for each example, learning nothing."""
+        ...
+
+    def learn(self, examples: Sequence[str], fmt: ExampleFormat) -> int:
+        """Learn labelled examples; returns how many once they are durable."""
+        ...
+
+    def statistics(self) -> ModelStatistics:
+        ...
+
+    def export(self) -> tuple[Path, ModelVersion]:
+        """The file of the newest version, saved now (read it, do not change it)."""
+        ...
+
+    def load(self, path: Path) -> ModelVersion:
+        """Check the model file in a child process, then swap it in atomically and save it as a new version; a file
+        that fails the check raises UsageError and the model in use stays."""
+        ...
+
+    def versions(self) -> list[ModelVersion]:
+        """The saved versions, newest first."""
+        ...
+
+    def rollback(self, version: int) -> ModelVersion:
+        """Load a saved version again (as a new version)."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """A JSON-able snapshot (what ``/api/models/{name}`` shows)."""
+        ...
+
+
+class ModelHost(Protocol):
+    """Every model of the daemon, by name."""
+
+    def names(self) -> list[str]:
+        """The models' names, ``default`` first."""
+        ...
+
+    def get(self, name: str) -> ServedModel:
+        """The model ``name`` (``""`` is the default model); UnknownModelError otherwise."""
+        ...
+
+    def create(self, name: str, *, vw_arguments: str | None = None, config_text: str | None = None) -> ServedModel:
+        """A new model: a ``vw`` one from VW arguments, or a ``loop`` one from a config (YAML text); persisted, so
+        it is served again after a restart."""
+        ...
+
+    def delete(self, name: str) -> None:
+        """Stop serving ``name`` and delete its data (not the default model's)."""
+        ...
