@@ -22,6 +22,7 @@ from appliance.clock import SystemClock
 from appliance.config import AppConfig
 from appliance.events import StatsTaken
 from appliance.features import Features
+from appliance.models.host import DaemonModels
 from appliance.server.hub import EventHub
 from appliance.storage.datadir import DataDir
 from appliance.supervisor import Supervisor
@@ -59,6 +60,7 @@ class Daemon:
         self.bus = EventBus()
         self.hub = EventHub(self.bus)
         self.supervisor = Supervisor(config, data_dir, config_path, error, self.bus, self.clock, self.pins)
+        self.models = DaemonModels(self.supervisor, data_dir, self.clock)
         self.service_workers: list[Worker] = []
         self.mqtt_stats: MQTTStats | None = None
         self._counts: tuple[float, int, int] = (time.monotonic(), 0, 0)
@@ -77,8 +79,9 @@ class Daemon:
         self.token, created = load_or_create_token(self.data_dir)
         if created:
             print(f"Access token (also in {self.data_dir / 'token'}): {self.token}", flush=True)
-        # 2. storage, model, devices and their workers; safe mode if the config is invalid
+        # 2. storage, model, devices and their workers (safe mode if the config is invalid); the other models
         self.supervisor.start()
+        self.models.start()
         # 3. workers that always run: stats for the API, the dashboard and MQTT, and the watchdog over all
         stop = threading.Event()
         if self.config.server.mqtt_stats is not None:
@@ -87,7 +90,8 @@ class Daemon:
             self.mqtt_stats = MQTTStats(self.config.server.mqtt_stats)
             self.mqtt_stats.start(self.bus)
         services = [Worker("stats", self._stats_step, 1.0)]
-        watchdog = Watchdog(lambda: self.supervisor.workers + services, interval_s=1.0)
+        watchdog = Watchdog(lambda: [w for s in (self.supervisor, *self.models.supervisors()) for w in s.workers] + services,
+                            interval_s=1.0)
         self.service_workers = [*services, watchdog.worker()]
         for worker in self.service_workers:
             worker.start(stop)
@@ -104,6 +108,7 @@ class Daemon:
         stop.set()
         if self.mqtt_stats is not None:
             self.mqtt_stats.close(self.bus)  # `offline` (retained): the API is already gone
+        self.models.close()
         self.supervisor.stop()
         self.bus.close()
         claim.release()

@@ -30,6 +30,7 @@ from appliance.loop.learning import Learner
 from appliance.loop.lookup import find_event
 from appliance.loop.recovery import CheckpointSchedule, recover, save_checkpoint
 from appliance.policy.base import Decision, JoinedEvent, Policy
+from appliance.storage import dsjson
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
 from appliance.storage.eventlog import EventLog
 from appliance.storage.wal import DONE, Ticket, WriteAheadLog
@@ -176,6 +177,25 @@ class Loop:
             if self.checkpoints is not None and self._schedule.due(self.learner.since_checkpoint):
                 self.checkpoint()
         return joined
+
+    def learn_events(self, events: Sequence[JoinedEvent]) -> int:
+        """Learn joined events another logger sent (DSJSON lines of a client), over the declared actions with their
+        declared features: each is written to the event log, synced, then learned, so a restart relearns it from the
+        log as it does the loop's own. Returns how many, once durable; an undeclared action refuses the whole batch."""
+        features = self.learner.action_features
+        for index, event in enumerate(events):
+            check_context(event.decision.context)
+            unknown = [a for a in event.decision.actions if a not in features]
+            if unknown:
+                raise UsageError(f"event {index} ({event.decision.event_id!r}) offers undeclared action(s) {', '.join(unknown)}; "
+                                 f"this model's actions: {', '.join(features)}")
+        with self._lock:
+            self.journal.events.write([dsjson.encode(e, [features[a] for a in e.decision.actions]) for e in events])
+            self.journal.sync()
+            for event in events:
+                self.learner.learn_logged(event, [features[a] for a in event.decision.actions])
+            self.learner.since_checkpoint += len(events)
+        return len(events)
 
     def checkpoint(self) -> CheckpointMeta | None:
         with self._lock:

@@ -25,6 +25,7 @@ from appliance.errors import WabbitError
 from appliance.features import Features
 from appliance.join.joiner import RewardResult
 from appliance.policy.base import Decision
+from appliance.storage.checkpoints import CheckpointMeta
 
 ModelKind = Literal["loop", "vw"]
 ExampleFormat = Literal["text", "dsjson"]
@@ -50,8 +51,8 @@ class Prediction:
     """One example's prediction. ``type``: VW's prediction type, lower case without its ``p`` (``scalar``,
     ``scalars``, ``multiclass``, ``multilabels``, ``action_scores``, ``action_probs``, ``prob``,
     ``multiclass_probs``, ``decision_scores``, ``action_pdf_value``, ``pdf``, ``active_multiclass``,
-    ``nopred``); ``value``: a number, a list of numbers, or a list of ``(index, value)`` pairs
-    (``action_scores``, ``action_probs``: the action's index and its score or probability)."""
+    ``nopred``); ``value``: a number, or a list (``action_scores`` and ``action_probs``: one score or probability
+    per action, in the example's order; ``action_pdf_value``: ``[action, pdf value]``), as JSON has them."""
 
     type: str
     value: Any
@@ -66,8 +67,9 @@ class ModelStatistics:
     weighted_examples: float
     sum_loss: float
     average_loss: float | None
-    features: int
-    """Features seen in the examples learned (VW's ``total_features``)."""
+    features: int | None
+    """Features in the examples learned (as VW's ``total_features`` counts them); ``None`` for loop models, whose
+    learn path does not count them."""
     nonzero_weights: int
 
 
@@ -79,6 +81,11 @@ class ModelVersion:
     created: float
     sha256: str
     size: int
+
+    @classmethod
+    def of(cls, meta: CheckpointMeta, path: Path) -> ModelVersion:
+        """The version a checkpoint (its sidecar and model file) holds."""
+        return cls(meta.model_version, meta.created, meta.sha256, path.stat().st_size if path.exists() else 0)
 
 
 class ServedModel(Protocol):
@@ -115,9 +122,14 @@ class ServedModel(Protocol):
         """The file of the newest version, saved now (read it, do not change it)."""
         ...
 
-    def load(self, path: Path) -> ModelVersion:
-        """Check the model file in a child process, then swap it in atomically and save it as a new version; a file
-        that fails the check raises UsageError and the model in use stays."""
+    def close(self) -> None:
+        """Stop serving: flush and checkpoint (the host calls it at shutdown or deletion)."""
+        ...
+
+    def load_file(self, path: Path, model_version: int | None = None) -> ModelVersion:
+        """Check the model file in a child process, then swap it in atomically and save it as a new version (numbered
+        ``model_version``; ``None``: the current number goes on); a file that fails the check raises UsageError
+        and the model in use stays."""
         ...
 
     def versions(self) -> list[ModelVersion]:
@@ -147,6 +159,10 @@ class ModelHost(Protocol):
     def create(self, name: str, *, vw_arguments: str | None = None, config_text: str | None = None) -> ServedModel:
         """A new model: a ``vw`` one from VW arguments, or a ``loop`` one from a config (YAML text); persisted, so
         it is served again after a restart."""
+        ...
+
+    def install(self, bundle: Path, name: str | None = None) -> ServedModel:
+        """Serve the model a bundle holds (``wabbit model pack`` writes them) as ``name`` (default: the bundle's)."""
         ...
 
     def delete(self, name: str) -> None:

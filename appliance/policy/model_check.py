@@ -44,20 +44,26 @@ def check_digest(actual: str, declared: str | None, size: int) -> None:
 
 def check_model_file(path: Path, policy: dict[str, Any], timeout_s: float = 60.0) -> None:
     """Raise :class:`UsageError` saying what is wrong unless the model loads, decides and survives a round trip."""
+    check_in_child("appliance.policy.model_check", path, {"policy": policy}, timeout_s,
+                   "Vowpal Wabbit cannot use this model with the configured policy ({reason}); upload a model saved by "
+                   "this appliance (GET /api/model) or by `vw --cb_explore_adf` with the same options")
+
+
+def check_in_child(module: str, path: Path, spec: dict[str, Any], timeout_s: float, refusal: str) -> None:
+    """Run ``python -m module PATH`` with ``spec`` (JSON) on stdin; :class:`UsageError` (``refusal`` with the child's
+    ``{reason}``) unless it prints ``ok``. A file too small to be a model is refused without a child."""
     size = path.stat().st_size
     if size < MIN_BYTES:
         raise UsageError(f"the model is {size} bytes, too small to be a Vowpal Wabbit model; upload the file "
                          "GET /api/model returns (or `vw -f` writes)")
-    spec = json.dumps({"policy": policy})
     try:
-        done = subprocess.run([sys.executable, "-m", "appliance.policy.model_check", str(path)], input=spec,
+        done = subprocess.run([sys.executable, "-m", module, str(path)], input=json.dumps(spec),
                               capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
         raise UsageError(f"loading the model took over {timeout_s:g} s; it is not a model this appliance can use") from None
     if done.returncode != 0 or done.stdout.strip() != "ok":
         reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        raise UsageError(f"Vowpal Wabbit cannot use this model with the configured policy ({reason}); upload a model "
-                         "saved by this appliance (GET /api/model) or by `vw --cb_explore_adf` with the same options")
+        raise UsageError(refusal.format(reason=reason))
 
 
 def main(path: str) -> int:

@@ -18,7 +18,7 @@ import random
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import vowpalwabbit
 from vowpalwabbit import pyvw
@@ -37,6 +37,7 @@ MAX_EXPLAINED_NAMES = 100_000
 """How many feature names explanations remember (hashed once each) before starting afresh."""
 _predict = pyvw.pylibvw.vw.predict_multi  # straight to the native calls, past pyvw's type checks
 _learn = pyvw.pylibvw.vw.learn_multi
+T = TypeVar("T")
 
 
 def action_namespaces(config: VWPolicyConfig) -> list[str]:
@@ -144,6 +145,26 @@ class VWPolicy:
                     builder.release(oldest.example)
                     oldest.example = None
         return decision
+
+    def pmf(self, context: Features, actions: Sequence[str] | None = None) -> list[float]:
+        """The probabilities :meth:`decide` would draw from for ``context`` over ``actions`` (declared ones), drawing
+        and recording nothing."""
+        offered = offered_actions(actions, self._actions)
+        with self._lock:
+            builder = self._builder
+            shared = builder.shared(context)
+            try:
+                _predict(self._vw, [shared, *builder.offered(offered)])
+                scores = shared.get_action_scores()
+                return list(scores) if self._costs is None else self._explore(scores)
+            finally:
+                builder.release(shared)
+
+    def with_workspace(self, use: Callable[[Any], T]) -> T:
+        """``use(workspace)`` under the policy's lock: raw VW calls (predictions of VW text, VW's counters), which
+        must leave the model as they found it."""
+        with self._lock:
+            return use(self._vw)
 
     def learn(self, event: JoinedEvent, action_features: Sequence[Features] | None = None) -> None:
         """Learn one event. ``action_features`` supplies the actions' features when they are not declared

@@ -22,8 +22,17 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import ClientDisconnect
 
-from appliance.errors import StorageError, UsageError
-from appliance.server import routes_config, routes_decisions, routes_introspect, routes_metrics, routes_model, routes_preview
+from appliance.errors import ConfigError, StorageError, UsageError
+from appliance.models.base import ModelExistsError, ModelKindError, UnknownModelError
+from appliance.server import (
+    routes_config,
+    routes_decisions,
+    routes_introspect,
+    routes_metrics,
+    routes_model,
+    routes_models,
+    routes_preview,
+)
 from appliance.server.auth import COOKIE, SESSION_DAYS, Auth, require_auth
 from appliance.server.limits import BodyLimit, SecurityHeaders
 from appliance.server.routes_model import MAX_MODEL_BYTES
@@ -34,6 +43,7 @@ STATIC = Path(__file__).parent / "static"
 SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"  # swagger-ui-bundle.js, swagger-ui.css, favicon.png
 DOCS_ASSETS = "/docs/assets"
 MAX_BODY_BYTES = 1024 * 1024
+MAX_EXAMPLES_BYTES = 16 * 1024 * 1024  # a batch of raw examples to predict or learn
 
 
 def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> FastAPI:
@@ -48,7 +58,8 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
                   "except `/healthz`.")
     app.state.runtime = rt
     app.state.auth = Auth(rt.token)
-    app.add_middleware(BodyLimit, default_bytes=MAX_BODY_BYTES, per_path={"/api/model": MAX_MODEL_BYTES})
+    app.add_middleware(BodyLimit, default_bytes=MAX_BODY_BYTES, per_path={"/api/model": MAX_MODEL_BYTES},
+                       per_suffix={"/model": MAX_MODEL_BYTES, "/learn": MAX_EXAMPLES_BYTES, "/predict": MAX_EXAMPLES_BYTES})
     app.add_middleware(SecurityHeaders)
     _error_handlers(app)
 
@@ -57,7 +68,7 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
         return {"status": "ok"}
 
     authed = [Depends(require_auth)]
-    for module in (routes_decisions, routes_model, routes_introspect, routes_config, routes_metrics, routes_preview):
+    for module in (routes_decisions, routes_model, routes_models, routes_introspect, routes_config, routes_metrics, routes_preview):
         app.include_router(module.router, dependencies=authed)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=authed)
@@ -116,6 +127,22 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClientDisconnect)
     async def gone(request: Request, exc: ClientDisconnect) -> Response:
         return Response(status_code=400)  # nobody reads it: the client left, or was timed out, in mid-body
+
+    @app.exception_handler(ConfigError)
+    async def bad_config(request: Request, exc: ConfigError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(UnknownModelError)
+    async def unknown_model(request: Request, exc: UnknownModelError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(ModelExistsError)
+    async def model_exists(request: Request, exc: ModelExistsError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(ModelKindError)
+    async def model_kind(request: Request, exc: ModelKindError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(StorageError)
     async def storage(request: Request, exc: StorageError) -> JSONResponse:

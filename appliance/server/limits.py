@@ -19,16 +19,20 @@ def too_large(limit: int) -> HTTPException:
 
 
 class BodyLimit:
-    """Refuse bodies over ``default_bytes`` (or ``per_path[path]``) whether or not they declare a length."""
+    """Refuse bodies over ``default_bytes`` (or ``per_path[path]``, or the limit of the first ``per_suffix`` the path
+    ends with) whether or not they declare a length."""
 
-    def __init__(self, app: ASGIApp, default_bytes: int, per_path: Mapping[str, int] | None = None) -> None:
+    def __init__(self, app: ASGIApp, default_bytes: int, per_path: Mapping[str, int] | None = None,
+                 per_suffix: Mapping[str, int] | None = None) -> None:
         self.app, self.default, self.per_path = app, default_bytes, dict(per_path or {})
+        self.per_suffix = tuple((per_suffix or {}).items())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.per_path.get(scope["path"], self.default)
+        path: str = scope["path"]
+        limit = self.per_path.get(path) or next((n for suffix, n in self.per_suffix if path.endswith(suffix)), self.default)
         for name, value in scope.get("headers", []):
             if name == b"content-length" and (not value.isdigit() or int(value) > limit):
                 await _reject(send, 413 if value.isdigit() else 400,

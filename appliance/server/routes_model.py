@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -57,9 +58,17 @@ async def upload(request: Request, model_version: int = Query(
     """Replace the model. Its SHA-256 must match the declared one; it is then checked in a child process (loads,
     decides over the declared actions, decides the same after a save and load); a bad file changes nothing. The
     model is checkpointed at once, so a restart comes back with it."""
-    digest = hashlib.sha256()
-    size = 0
-    fd, name = tempfile.mkstemp(prefix="upload-", suffix=".vw", dir=rt.data_dir)
+    async with received_model(request, rt.data_dir, sha256) as (path, digest, size):
+        await run_in_threadpool(_install, rt, loop, path, model_version)
+    return ModelUploadResponse(model_version=model_version, bytes=size, sha256=digest)
+
+
+@asynccontextmanager
+async def received_model(request: Request, directory: Path, declared: str | None) -> AsyncIterator[tuple[Path, str, int]]:
+    """The request body in a temporary file of ``directory`` (deleted after), with its SHA-256 and size, once it is
+    within the size limit, not empty, and matches the SHA-256 it declared (413 or 422 otherwise)."""
+    digest, size = hashlib.sha256(), 0
+    fd, name = tempfile.mkstemp(prefix="upload-", suffix=".vw", dir=directory)
     path = Path(name)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -72,13 +81,12 @@ async def upload(request: Request, model_version: int = Query(
         if size == 0:
             raise HTTPException(422, "the request body is empty; send the model file as application/octet-stream")
         try:
-            check_digest(digest.hexdigest(), sha256, size)
+            check_digest(digest.hexdigest(), declared, size)
         except UsageError as err:
             raise HTTPException(422, str(err)) from None
-        await run_in_threadpool(_install, rt, loop, path, model_version)
+        yield path, digest.hexdigest(), size
     finally:
         path.unlink(missing_ok=True)
-    return ModelUploadResponse(model_version=model_version, bytes=size, sha256=digest.hexdigest())
 
 
 def _install(rt: Runtime, loop: Loop, path: Path, version: int) -> Any:

@@ -14,6 +14,7 @@ from fastapi import HTTPException, Request
 from appliance.config import AppConfig
 from appliance.features import Features
 from appliance.loop import Loop
+from appliance.models.base import ModelHost
 from appliance.server.hub import EventHub
 
 
@@ -21,6 +22,11 @@ class Runtime(Protocol):
     token: str
     hub: EventHub
     data_dir: Path
+
+    @property
+    def models(self) -> ModelHost:
+        """Every model served, by name (``default`` is the one the paths without a model name address)."""
+        ...
 
     @property
     def loop(self) -> Loop | None:

@@ -27,6 +27,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
+from appliance.policy.base import Decision
+
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 
@@ -98,6 +100,12 @@ class DecideResponse(BaseModel):
     model_version: int = Field(description="Number of events the model had learned when it decided.")
     timestamp: float = Field(description="When the decision was made (Unix seconds).")
     explanation: Explanation | None = Field(None, description='Why, when asked with "explain": true; else null.')
+
+    @classmethod
+    def of(cls, decision: Decision, explanation: Explanation | None = None) -> DecideResponse:
+        return cls(event_id=decision.event_id, action=decision.action, probability=decision.probability,
+                   pmf=[ActionProbability(action=a, probability=p) for a, p in zip(decision.actions, decision.pmf)],
+                   model_version=decision.model_version, timestamp=decision.timestamp, explanation=explanation)
 
 
 class RewardRequest(Body):

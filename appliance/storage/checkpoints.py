@@ -90,6 +90,16 @@ class CheckpointStore:
         for stale in self.directory.glob(".model-*.tmp"):  # left by a crash in the middle of a save
             stale.unlink(missing_ok=True)
 
+    def entries(self) -> list[tuple[CheckpointMeta, Path]]:
+        """Every checkpoint whose sidecar reads, newest first, with its model file (not verified here)."""
+        found = []
+        for meta_path in self._metas():
+            try:
+                found.append((CheckpointMeta(**json.loads(meta_path.read_text())), meta_path.with_suffix(".vw")))
+            except (OSError, ValueError, TypeError):
+                continue
+        return found
+
     def load_latest(self, model: Saveable) -> CheckpointMeta | None:
         """Load the newest checkpoint that verifies; each one that does not is logged as an error and skipped."""
         for meta_path in self._metas():

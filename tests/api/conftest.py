@@ -39,10 +39,11 @@ class Running:
 
 
 def start_daemon(tmp_path: Path, config_text: str | None = FAST, data_dir: Path | None = None,
-                 port: int | None = None, extra: list[str] | None = None) -> Running:
+                 port: int | None = None, extra: list[str] | None = None, command: tuple[str, ...] = ("run",)) -> Running:
+    """``wabbit run`` (or another ``command`` that runs the daemon, e.g. ``model serve BUNDLE``), healthy."""
     port = port or free_port()
     data_dir = data_dir or tmp_path / "data"
-    args = [sys.executable, "-m", "appliance", "run", "--port", str(port), "--data-dir", str(data_dir), *(extra or [])]
+    args = [sys.executable, "-m", "appliance", *command, "--port", str(port), "--data-dir", str(data_dir), *(extra or [])]
     if config_text is not None:
         config = tmp_path / "config.yaml"
         config.write_text(config_text)

@@ -1,0 +1,1 @@
+"""The models one daemon serves, by name (see :mod:`appliance.models.base`)."""

@@ -1,0 +1,144 @@
+"""A ``loop`` model: the appliance's closed loop under its supervisor, served by name.
+
+The default model is the daemon's own supervisor; every call reaches the loop it runs now (after a config
+change too), or says why there is none (safe mode). Raw predictions need a VW policy (``policy.type: vw``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import orjson
+
+from appliance.errors import UsageError
+from appliance.features import Features
+from appliance.join.joiner import RewardResult
+from appliance.loop import Loop
+from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
+from appliance.models.predictions import Uncounted
+from appliance.policy.base import Decision
+from appliance.storage import dsjson
+from appliance.supervisor import Supervisor
+
+
+class LoopModel:
+    kind: ModelKind = "loop"
+
+    def __init__(self, name: str, supervisor: Supervisor) -> None:
+        self.name, self.supervisor = name, supervisor
+        self._uncounted = Uncounted()
+
+    def ready(self) -> bool:
+        return self.supervisor.loop is not None
+
+    def running_loop(self) -> Loop:
+        """The loop, or ModelKindError saying why there is none (safe mode: the config's error)."""
+        loop = self.supervisor.loop
+        if loop is None:
+            raise ModelKindError(f"model {self.name!r} is in safe mode because its config is invalid: {self.supervisor.error} "
+                                 "Fix its config, then call again")
+        return loop
+
+    def _vw_policy(self) -> Any:
+        policy = self.running_loop().policy
+        if not hasattr(policy, "with_workspace"):
+            raise ModelKindError(f"model {self.name!r} runs a {type(policy).__name__}, which has no VW model; raw examples "
+                                 "need policy.type: vw")
+        return policy
+
+    # -- the loop --------------------------------------------------------------------------------
+    def decide(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Decision:
+        if not self.supervisor.config.triggers.api:
+            raise ModelKindError(f"model {self.name!r}: decisions by API are switched off (triggers.api: false in its config)")
+        decision, ticket = self.running_loop().decide(context, actions, event_id)
+        ticket.wait()
+        return decision
+
+    def reward(self, event_id: str, value: float, reward_id: str | None = None) -> RewardResult:
+        result, ticket = self.running_loop().reward(event_id, value, reward_id)
+        ticket.wait()
+        return result
+
+    # -- raw examples ----------------------------------------------------------------------------
+    def predict(self, examples: Sequence[str], fmt: ExampleFormat) -> list[Prediction]:
+        """VW text through the policy's own parser (its ADF examples: ``shared |...`` then one line per action), or
+        DSJSON lines valued over their actions as a decision would be (``action_probs``, drawing nothing)."""
+        policy = self._vw_policy()
+        if fmt == "text":
+            return policy.with_workspace(lambda workspace: self._uncounted.predict(workspace, examples))  # type: ignore[no-any-return]
+        return [Prediction("action_probs", policy.pmf(d.context, d.actions)) for d in (e.decision for e in _events(examples))]
+
+    def learn(self, examples: Sequence[str], fmt: ExampleFormat) -> int:
+        """DSJSON lines (joined events: context, actions, chosen action, its probability and cost), learned durably."""
+        if fmt != "dsjson":
+            raise UsageError(f"model {self.name!r} is a loop model: it learns DSJSON lines (joined events, as its own log "
+                             "holds them); VW text examples go to a vw model")
+        return self.running_loop().learn_events(_events(examples))
+
+    def statistics(self) -> ModelStatistics:
+        loop = self.running_loop()
+        stats = loop.stats()
+        examples = int(stats["learned"])
+        policy = loop.policy
+        if not hasattr(policy, "with_workspace"):
+            return ModelStatistics(policy.model_version, examples, float(examples), 0.0, None, None, 0)
+        weighted, sum_loss, nonzero = policy.with_workspace(
+            lambda ws: (*self._uncounted.learned(ws), len(orjson.loads(ws.json_weights())["weights"])))
+        return ModelStatistics(policy.model_version, examples, weighted, sum_loss, sum_loss / weighted if weighted else None,
+                               None, nonzero)
+
+    # -- versions --------------------------------------------------------------------------------
+    def export(self) -> tuple[Path, ModelVersion]:
+        loop = self.running_loop()
+        meta = loop.checkpoint()
+        if meta is None or loop.checkpoints is None:
+            raise ModelKindError(f"model {self.name!r} keeps no checkpoints (storage.durable: false); nothing to export")
+        return _newest(loop)
+
+    def load_file(self, path: Path, model_version: int | None = None) -> ModelVersion:
+        from appliance.policy.model_check import check_model_file
+
+        loop = self.running_loop()
+        check_model_file(path, self.supervisor.config.effective_policy().model_dump(mode="json", by_alias=True))
+        loop.load_model(path, loop.policy.model_version if model_version is None else model_version)
+        return _newest(loop)[1]
+
+    def versions(self) -> list[ModelVersion]:
+        loop = self.running_loop()
+        return [ModelVersion.of(meta, path) for meta, path in loop.checkpoints.entries()] if loop.checkpoints is not None else []
+
+    def rollback(self, version: int) -> ModelVersion:
+        loop = self.running_loop()
+        for meta, path in loop.checkpoints.entries() if loop.checkpoints is not None else []:
+            if meta.model_version == version:
+                loop.load_model(path, version)
+                return _newest(loop)[1]
+        raise UsageError(f"model {self.name!r} has no saved version {version}; its versions: "
+                         f"{', '.join(str(v.version) for v in self.versions()) or 'none'}")
+
+    def status(self) -> dict[str, Any]:
+        loop = self.supervisor.loop
+        return {"name": self.name, "kind": self.kind, "state": self.supervisor.state, "error": self.supervisor.error,
+                "loop": loop.stats() if loop is not None else None}
+
+    def close(self) -> None:
+        self.supervisor.stop()
+
+
+def _events(lines: Sequence[str]) -> list[Any]:
+    """The joined events of DSJSON lines; UsageError naming the first line that is not one."""
+    events = []
+    for index, line in enumerate(lines):
+        try:
+            events.append(dsjson.parse(line).event)
+        except ValueError as err:
+            raise UsageError(f"example {index} is not a DSJSON event ({err}): {line[:120]!r}") from None
+    return events
+
+
+def _newest(loop: Loop) -> tuple[Path, ModelVersion]:
+    """The newest checkpoint's file and version (the loop just took it)."""
+    assert loop.checkpoints is not None
+    meta, path = loop.checkpoints.entries()[0]
+    return path, ModelVersion.of(meta, path)

@@ -1,0 +1,48 @@
+"""Check a model file for a ``vw`` model in a child process (a file VW cannot read must not take the daemon down):
+``python -m appliance.models.vw_check MODEL`` with ``{"prediction_type": N, "label_type": N}`` on stdin loads it,
+checks it predicts and reads labels as the model it replaces does (its clients would break otherwise), and that a
+save and load gives back the same weights: exit 0 and ``ok``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def check_vw_file(path: Path, current: Any, timeout_s: float = 60.0) -> None:
+    """UsageError unless ``path`` is a model the ``vw`` model whose workspace is ``current`` can serve instead."""
+    from appliance.policy.model_check import check_in_child
+
+    spec = {"prediction_type": int(current.get_prediction_type()), "label_type": int(current.get_label_type())}
+    check_in_child("appliance.models.vw_check", path, spec, timeout_s,
+                   "Vowpal Wabbit cannot serve this model in place of the current one ({reason}); upload a model this "
+                   "model exported, or create a new model for another kind of prediction")
+
+
+def main(path: str) -> int:
+    import vowpalwabbit
+
+    wanted = json.loads(sys.stdin.read())
+    workspace = vowpalwabbit.Workspace(arg_list=["--quiet", "-i", path])
+    got = {"prediction_type": int(workspace.get_prediction_type()), "label_type": int(workspace.get_label_type())}
+    for key, value in got.items():
+        if value != wanted[key]:
+            names = {"prediction_type": vowpalwabbit.PredictionType, "label_type": vowpalwabbit.LabelType}[key]
+            print(f"its {key.replace('_', ' ')} is {names(value).name}, the model's is {names(wanted[key]).name}", file=sys.stderr)
+            return 1
+    with tempfile.TemporaryDirectory() as directory:
+        copy = Path(directory) / "copy.vw"
+        workspace.save(str(copy))
+        again = vowpalwabbit.Workspace(arg_list=["--quiet", "-i", str(copy)])
+        if again.json_weights() != workspace.json_weights():
+            print("its weights are not the same once saved and loaded again", file=sys.stderr)
+            return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

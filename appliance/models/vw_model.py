@@ -1,0 +1,232 @@
+"""A ``vw`` model: a Vowpal Wabbit workspace of any type, made from VW arguments, that predicts and learns raw
+examples, durably.
+
+Learned examples go to a log of their own (``learn/``, fsynced) before they are learned, and the model is
+checkpointed (``checkpoints/``) every ``checkpoint_every`` examples, on ``save`` and on ``close``; a restart
+loads the newest checkpoint and learns what the log holds after it. Unlike ``vw --daemon``, one workspace
+serves every caller (no forked children whose weights diverge) and a save never races a learn.
+
+>>> import tempfile
+>>> model = VWModel.create("ratings", Path(tempfile.mkdtemp()), "--loss_function logistic --link logistic")
+>>> model.learn(["1 |u alice |i film", "-1 |u bob |i film"], "text")
+2
+>>> model.predict(["|u alice |i film"], "text")[0].type, model.statistics().examples
+('scalar', 2)
+>>> model.close()
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import threading
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import orjson
+import vowpalwabbit
+
+from appliance.errors import UsageError
+from appliance.features import Features
+from appliance.join.joiner import RewardResult
+from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
+from appliance.models.predictions import Uncounted, parse
+from appliance.policy.base import Decision
+from appliance.storage.atomic import write_atomically
+from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
+from appliance.storage.eventlog import EventLog, LogPosition
+
+# Options that read or write files, open sockets or fork: the model's files are the appliance's.
+FORBIDDEN = frozenset(
+    "-d --data -f --final_regressor -i --initial_regressor --readable_model --invert_hash -c --cache --cache_file "
+    "--daemon --port --pid_file --num_children --foreground -p --predictions -r --raw_predictions --audit_regressor "
+    "--output_feature_regularizer_binary --output_feature_regularizer_text --input_feature_regularizer --span_server "
+    "--unique_id --total --node --sendto --passes --save_per_pass --flatbuffer --no_stdin --quiet --help -h".split())
+SPEC = "model.json"
+
+
+def checked_arguments(arguments: str) -> list[str]:
+    """VW arguments split, once none touches files or sockets.
+
+    >>> checked_arguments("--oaa 3 -q ab")
+    ['--oaa', '3', '-q', 'ab']
+    >>> checked_arguments("--oaa 3 -f out.vw")
+    Traceback (most recent call last):
+    ...
+    appliance.errors.UsageError: VW option -f touches files, sockets or processes; the appliance keeps the model's files
+    """
+    try:
+        args = shlex.split(arguments)
+    except ValueError as err:
+        raise UsageError(f"VW arguments {arguments!r}: {err}") from None
+    bad = sorted({a.split("=", 1)[0] for a in args} & FORBIDDEN)
+    if bad:
+        raise UsageError(f"VW option {', '.join(bad)} touches files, sockets or processes; the appliance keeps the model's files")
+    return args
+
+
+class VWModel:
+    kind: ModelKind = "vw"
+
+    def __init__(self, name: str, directory: Path, arguments: str, durable: bool = True, checkpoint_every: int = 10_000) -> None:
+        self.name, self.directory, self.arguments = name, directory, arguments
+        self._args = checked_arguments(arguments)
+        self._dsjson = "--dsjson" in self._args
+        self._lock = threading.Lock()
+        self._log = EventLog(directory / "learn", segment_bytes=16 << 20, fsync=durable, name="learn", suffix="jsonl")
+        self._checkpoints = CheckpointStore(directory / "checkpoints", keep=10)
+        self._every = checkpoint_every
+        self._workspace = self._open([])
+        self.version = self.features = self._since = 0
+        self._weights: tuple[int, int] | None = None  # (version, non-zero weights) once counted
+        self._uncounted = Uncounted()
+        self._recover()
+
+    @classmethod
+    def create(cls, name: str, directory: Path, arguments: str, durable: bool = True) -> VWModel:
+        """A new model in ``directory`` (its arguments saved in ``model.json``, read by :func:`open_model`)."""
+        checked_arguments(arguments)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomically(directory / SPEC, json.dumps({"kind": "vw", "arguments": arguments, "created": time.time()}).encode())
+        return cls(name, directory, arguments, durable)
+
+    def _open(self, extra: list[str]) -> Any:
+        try:
+            return vowpalwabbit.Workspace(arg_list=[*self._args, "--quiet", *extra])
+        except RuntimeError as err:
+            raise UsageError(f"Vowpal Wabbit refused the arguments {self.arguments!r}: {err}") from None
+
+    # -- Saveable, for the checkpoint store ------------------------------------------------------
+    def save(self, path: Path) -> None:
+        self._workspace.save(str(path))
+
+    def load(self, path: Path, model_version: int) -> None:
+        workspace = self._open(["-i", str(path)])
+        self._workspace.finish()
+        self._workspace, self.version = workspace, model_version
+
+    def _recover(self) -> None:
+        meta = self._checkpoints.load_latest(self)
+        if meta is not None:
+            self.features = int(meta.stats.get("features", 0))
+        segments = self._log.segments()
+        start = meta.position if meta is not None else LogPosition(segments[0] if segments else 1, 0)
+        for _, _, line in self._log.read_from(start):
+            try:
+                examples = [str(x) for x in orjson.loads(line)["x"]]
+            except (ValueError, KeyError, TypeError):
+                continue  # a torn last line: never acknowledged
+            self._learn(examples)
+        if self._since:
+            self._checkpoint()
+
+    # -- serving ---------------------------------------------------------------------------------
+    def ready(self) -> bool:
+        return True
+
+    def decide(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Decision:
+        raise ModelKindError(f"model {self.name!r} is a vw model: it predicts and learns examples; decisions come from loop models")
+
+    def reward(self, event_id: str, value: float, reward_id: str | None = None) -> RewardResult:
+        raise ModelKindError(f"model {self.name!r} is a vw model: it learns labelled examples, not rewards of decisions")
+
+    def _check_format(self, fmt: ExampleFormat, examples: Sequence[str]) -> None:
+        if (fmt == "dsjson") != self._dsjson:
+            raise UsageError(f"model {self.name!r} reads {'DSJSON' if self._dsjson else 'VW text'} examples (it was created "
+                             f"{'with' if self._dsjson else 'without'} --dsjson); send them in that format")
+        if fmt == "dsjson":
+            for index, line in enumerate(examples):
+                try:
+                    if not isinstance(orjson.loads(line), dict):
+                        raise ValueError("not a JSON object")
+                except ValueError as err:
+                    raise UsageError(f"example {index} is not a DSJSON line ({err}): {line[:120]!r}") from None
+
+    def predict(self, examples: Sequence[str], fmt: ExampleFormat) -> list[Prediction]:
+        self._check_format(fmt, examples)
+        with self._lock:
+            return self._uncounted.predict(self._workspace, examples)
+
+    def learn(self, examples: Sequence[str], fmt: ExampleFormat) -> int:
+        self._check_format(fmt, examples)
+        if not examples:
+            return 0
+        for index, text in enumerate(examples):
+            if not text.strip():
+                raise UsageError(f"example {index} is empty; send labelled VW examples")
+        with self._lock:
+            self._log.write([orjson.dumps({"f": fmt, "x": list(examples)}) + b"\n"])
+            self._log.sync()  # durable before it is learned and acknowledged
+            self._learn(examples)
+            if self._since >= self._every:
+                self._checkpoint()
+        return len(examples)
+
+    def _learn(self, examples: Sequence[str]) -> None:
+        workspace = self._workspace
+        for index, text in enumerate(examples):
+            parsed = parse(workspace, text, index)
+            try:
+                workspace.learn(parsed)
+                self.features += sum(e.get_feature_number() for e in parsed) if isinstance(parsed, list) else parsed.get_feature_number()
+            finally:
+                workspace.finish_example(parsed)
+        self.version += len(examples)
+        self._since += len(examples)
+
+    def statistics(self) -> ModelStatistics:
+        with self._lock:
+            ws = self._workspace
+            weighted, sum_loss = self._uncounted.learned(ws)
+            if self._weights is None or self._weights[0] != self.version:
+                self._weights = (self.version, len(orjson.loads(ws.json_weights())["weights"]))
+            return ModelStatistics(self.version, self.version, weighted, sum_loss, sum_loss / weighted if weighted else None,
+                                   self.features, self._weights[1])
+
+    # -- versions --------------------------------------------------------------------------------
+    def _checkpoint(self) -> CheckpointMeta:
+        position = self._log.sync()
+        meta = self._checkpoints.save(self, self.version, position, {"features": self.features})
+        self._since = 0
+        return meta
+
+    def export(self) -> tuple[Path, ModelVersion]:
+        with self._lock:
+            self._checkpoint()
+            meta, path = self._checkpoints.entries()[0]
+        return path, ModelVersion.of(meta, path)
+
+    def load_file(self, path: Path, model_version: int | None = None) -> ModelVersion:
+        from appliance.models.vw_check import check_vw_file
+
+        check_vw_file(path, self._workspace)
+        with self._lock:
+            self.load(path, self.version if model_version is None else model_version)
+            meta = self._checkpoint()
+        return ModelVersion.of(meta, self._checkpoints.entries()[0][1])
+
+    def versions(self) -> list[ModelVersion]:
+        return [ModelVersion.of(meta, path) for meta, path in self._checkpoints.entries()]
+
+    def rollback(self, version: int) -> ModelVersion:
+        for meta, path in self._checkpoints.entries():
+            if meta.model_version == version:
+                with self._lock:
+                    self.load(path, version)
+                    self.features = int(meta.stats.get("features", 0))
+                    new = self._checkpoint()
+                return ModelVersion.of(new, self._checkpoints.entries()[0][1])
+        raise UsageError(f"model {self.name!r} has no saved version {version}; its versions: "
+                         f"{', '.join(str(v.version) for v in self.versions()) or 'none'}")
+
+    def status(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "arguments": self.arguments, "state": "running",
+                "statistics": self.statistics().__dict__}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._since:
+                self._checkpoint()
+            self._log.close()
+            self._workspace.finish()

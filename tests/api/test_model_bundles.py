@@ -1,0 +1,112 @@
+"""Model bundles (issue 16, part 3): `wabbit model pack` from a model file or a data directory, `inspect`, and
+`serve` (the bundle becomes a named model of the daemon, predicting as the packed model did); a corrupt bundle, a
+wrong checksum or a newer VW version are refused with an error that says which."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import vowpalwabbit
+
+from tests.api.conftest import FAST, start_daemon
+
+EXAMPLES = ["1 | sunny warm", "2 | rain cold", "3 | snow freezing"] * 30
+
+
+def wabbit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "appliance", *map(str, args)], capture_output=True, text=True, timeout=120)
+
+
+def trained(path: Path) -> list[int]:
+    """A --oaa 3 model saved to ``path``; its predictions of snow, sunny and rain."""
+    ws = vowpalwabbit.Workspace("--oaa 3 --quiet")
+    for line in EXAMPLES:
+        ws.learn(line)
+    ws.save(str(path))
+    predictions = [int(ws.predict(x)) for x in ("| snow", "| sunny", "| rain")]
+    ws.finish()
+    return predictions
+
+
+def rewritten(bundle: Path, out: Path, change: dict[str, bytes]) -> Path:
+    """A copy of ``bundle`` with some members' bytes replaced."""
+    with tarfile.open(bundle) as src, tarfile.open(out, "w") as dst:
+        for member in src.getmembers():
+            data = change.get(member.name) or src.extractfile(member).read()  # type: ignore[union-attr]
+            member.size = len(data)
+            dst.addfile(member, io.BytesIO(data))
+    return out
+
+
+def test_pack_inspect_serve_and_pack_again_from_the_data_directory(tmp_path: Path) -> None:
+    expected = trained(tmp_path / "m.vw")
+    bundle = tmp_path / "ratings.wabbit"
+    done = wabbit("model", "pack", bundle, "--model", tmp_path / "m.vw", "--vw-arguments", "--oaa 3", "--name", "ratings",
+                  "--model-version", "90")
+    assert done.returncode == 0 and "vw model 'ratings', version 90" in done.stdout, done.stderr
+    manifest = json.loads(wabbit("model", "inspect", bundle).stdout)
+    assert manifest["format"] == "wabbit-bundle/1" and manifest["vw_version"] == vowpalwabbit.__version__
+
+    data = tmp_path / "data"
+    assert wabbit("model", "serve", bundle, "--data-dir", data, "--no-run").returncode == 0
+    (tmp_path / "config.yaml").write_text(FAST)
+    running = start_daemon(tmp_path, FAST, data_dir=data)
+    try:
+        with running.client() as c:
+            got = c.post("/api/models/ratings/predict", json={"format": "text", "examples": ["| snow", "| sunny", "| rain"]}).json()
+            assert [p["value"] for p in got["predictions"]] == expected
+            assert c.get("/api/models/ratings/statistics").json()["model_version"] == 90
+            c.post("/api/models/ratings/learn", json={"format": "text", "examples": ["3 | snow"]}).raise_for_status()
+            for _ in range(30):
+                c.post("/api/decide", json={"context": {"u": {"x": 1.0}}}).raise_for_status()
+            deadline = time.monotonic() + 20
+            while c.get("/api/status").json()["loop"]["learned"] < 30:  # the default model learns them (1 s wait)
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+    finally:
+        running.stop()
+
+    again = tmp_path / "again.wabbit"
+    assert wabbit("model", "pack", again, "--data-dir", data, "--name", "ratings").returncode == 0
+    assert json.loads(wabbit("model", "inspect", again).stdout)["model_version"] == 91
+    default = tmp_path / "default.wabbit"
+    done = wabbit("model", "pack", default, "--data-dir", data, "--config", tmp_path / "config.yaml")
+    assert done.returncode == 0 and "loop model 'default'" in done.stdout, done.stderr
+    served = start_daemon(tmp_path, None, data_dir=tmp_path / "other", command=("model", "serve", str(default), "--name", "copy"))
+    try:
+        with served.client() as client:
+            packed = json.loads(wabbit("model", "inspect", default).stdout)["model_version"]
+            decision = client.post("/api/models/copy/decide", json={"context": {"u": {"x": 1.0}}}).json()
+            assert packed >= 30 and decision["model_version"] >= packed  # goes on from the packed model (its world runs too)
+    finally:
+        out = served.stop()
+    assert served.proc.returncode == 0, out
+
+
+def test_bundles_that_are_refused_say_why(tmp_path: Path) -> None:
+    trained(tmp_path / "m.vw")
+    bundle = tmp_path / "ratings.wabbit"
+    assert wabbit("model", "pack", bundle, "--model", tmp_path / "m.vw", "--vw-arguments", "--oaa 3").returncode == 0
+    manifest = json.loads(wabbit("model", "inspect", bundle).stdout)
+    (tmp_path / "junk.wabbit").write_bytes(b"this is no tar archive at all" * 40)
+
+    def changed(name: str, member: str, data: bytes) -> str:
+        return rewritten(bundle, tmp_path / name, {member: data}).name
+
+    cases = {
+        "junk.wabbit": "not a model bundle",
+        changed("cut.wabbit", "model.vw", (tmp_path / "m.vw").read_bytes()[:-7]): "SHA-256",
+        changed("newer.wabbit", "manifest.json", json.dumps({**manifest, "vw_version": "9.99.0"}).encode()): "newer than this appliance's",
+        changed("major.wabbit", "manifest.json", json.dumps({**manifest, "vw_version": "8.11.0"}).encode()): "another major version",
+        changed("format.wabbit", "manifest.json", json.dumps({**manifest, "format": "x/9"}).encode()): "bundle format 'x/9'",
+    }
+    for name, message in cases.items():
+        done = wabbit("model", "serve", tmp_path / name, "--data-dir", tmp_path / "data", "--no-run")
+        assert done.returncode == 2 and message in done.stderr, (name, done.stderr)
+    assert not any((tmp_path / "data" / "models").glob("*/model.json"))  # nothing stays of a refused bundle
