@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 from appliance.kit.header import names, position
-from appliance.kit.svg import MUTED, Svg
+from appliance.kit.svg import MUTED, Svg, num
 from appliance.kit.wiring import WIRE, Device, Wiring
 
 P = 20  # hole and pin pitch (0.1 inch)
@@ -97,11 +97,13 @@ class _Board:
             s.line(BX0 - 10, self.y(rail) + (-7 if "+" in rail else 7), right + 10, self.y(rail) + (-7 if "+" in rail else 7),
                    stroke=colour, width=1)
             s.text(BX0 - 16, self.y(rail) + 4, "+" if "+" in rail else "−", size=11, anchor="middle", fill=colour, weight="bold")
+        holes = []
         for column in range(1, self.columns + 1):
             if column == 1 or column % 5 == 0:
                 s.text(self.x(column), self.y("a") - 10, str(column), size=8, anchor="middle", fill=MUTED)
             for row in ("+", "-", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "bottom+", "bottom-"):
-                s.rect(self.x(column) - 2.5, self.y(row) - 2.5, 5, 5, fill="#424242", stroke=None)
+                holes.append(f"M{num(self.x(column) - 2.5)} {num(self.y(row) - 2.5)}h5v5h-5z")
+        s.path("".join(holes), fill="#424242")  # one path: 400-odd holes stay a few kilobytes
         for row in "abcdefghij":
             s.text(BX0 - 12, self.y(row) + 3, row, size=8, anchor="middle", fill=MUTED)
 

@@ -59,6 +59,9 @@ class Svg:
         self._add("polygon", {"points": " ".join(f"{num(x)},{num(y)}" for x, y in points), "fill": fill, "stroke": stroke,
                               "stroke_width": width, "stroke_linejoin": "round"})
 
+    def path(self, d: str, fill: str = "none", stroke: str | None = None) -> None:
+        self._add("path", {"d": d, "fill": fill, "stroke": stroke})
+
     def text(self, x: float, y: float, content: str, size: float = 11, anchor: str | None = None, weight: str | None = None,
              fill: str = INK, rotate: float | None = None) -> None:
         transform = f"rotate({num(rotate)} {num(x)} {num(y)})" if rotate is not None else None

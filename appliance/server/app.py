@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import ClientDisconnect
 
 from appliance.errors import StorageError, UsageError
-from appliance.server import routes_config, routes_decisions, routes_introspect, routes_metrics, routes_model, routes_preview
+from appliance.server import routes_config, routes_decisions, routes_introspect, routes_kit, routes_metrics, routes_model, routes_preview
 from appliance.server.auth import COOKIE, SESSION_DAYS, Auth, require_auth
 from appliance.server.limits import BodyLimit, SecurityHeaders
 from appliance.server.routes_model import MAX_MODEL_BYTES
@@ -57,7 +57,7 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
         return {"status": "ok"}
 
     authed = [Depends(require_auth)]
-    for module in (routes_decisions, routes_model, routes_introspect, routes_config, routes_metrics, routes_preview):
+    for module in (routes_decisions, routes_model, routes_introspect, routes_config, routes_kit, routes_metrics, routes_preview):
         app.include_router(module.router, dependencies=authed)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=authed)

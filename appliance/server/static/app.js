@@ -21,16 +21,21 @@ async function api(path, options = {}) {
   return { status: response.status, body };
 }
 
+// Views: log-in, and once in, the dashboard, the config editor (#config) and the Kit page (#kit); editor.js fills the last two.
+const VIEWS = { "#config": "editor", "#kit": "kit" };
 function show(view) {
   $("login").hidden = view !== "login";
-  $("dashboard").hidden = view !== "dashboard";
-  $("logout").hidden = view !== "dashboard";
+  for (const id of ["dashboard", "editor", "kit"]) $(id).hidden = view !== id;
+  $("logout").hidden = $("views").hidden = view === "login";
+  for (const a of $("views").querySelectorAll("a")) a.classList.toggle("current", a.dataset.view === view);
+  document.dispatchEvent(new CustomEvent("view", { detail: view }));
 }
+window.addEventListener("hashchange", () => { if ($("login").hidden) show(VIEWS[location.hash] || "dashboard"); });
 
 async function boot() {
   const { status, body } = await api("/api/status");
   if (status === 401) { show("login"); $("token").focus(); return; }
-  show("dashboard");
+  show(VIEWS[location.hash] || "dashboard");
   if (body) onStats(body);
   connect();
   loadFeatures();
