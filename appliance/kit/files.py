@@ -27,12 +27,12 @@ SHARE = Path(sys.prefix) / "share" / "raspberry-wabbit"
 DEMO_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
-def share_file(relative: str) -> Path:
+def share_file(relative: str, roots: tuple[Path, ...] = (CHECKOUT, SHARE)) -> Path:
     """``relative`` (e.g. ``kit/bom.yaml``) in the source checkout, else in the installed data files."""
-    for root in (CHECKOUT, SHARE):
+    for root in roots:
         if (root / relative).is_file():
             return root / relative
-    raise KitError(f"{relative} is missing from {CHECKOUT} and {SHARE}: reinstall the appliance (pip install raspberry-wabbit) "
+    raise KitError(f"{relative} is missing from {' and '.join(map(str, roots))}: reinstall the appliance (pip install raspberry-wabbit) "
                    "or run it from a clone of the repository")
 
 
