@@ -13,9 +13,14 @@ function el(tag, text, cls) {
 }
 const fmt = (v, digits = 3) => (v === null || v === undefined || Number.isNaN(v) ? "-" : Number(v).toFixed(digits));
 
-async function api(path, options = {}) {
-  const response = await fetch(path, { credentials: "same-origin", ...options,
-    headers: { "Content-Type": "application/json", ...(options.headers || {}) } });
+async function api(path, options = {}) {  // status 0: no connection (the daemon restarting, the network gone)
+  let response;
+  try {
+    response = await fetch(path, { credentials: "same-origin", ...options,
+      headers: { "Content-Type": "application/json", ...(options.headers || {}) } });
+  } catch (e) {
+    return { status: 0, body: { detail: "no connection to the daemon" } };
+  }
   let body = null;
   try { body = await response.json(); } catch (e) { body = null; }
   return { status: response.status, body };

@@ -108,8 +108,7 @@ async function restartDaemon() {
   $("restart-daemon").hidden = true;
   for (let i = 0; i < 120; i++) {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    let now = null;
-    try { now = await api("/api/status"); } catch (e) { continue; }  // down for a moment
+    const now = await api("/api/status");  // status 0 while it is down
     if (now.status === 200 && now.body.uptime_s < uptime) {
       say("Restarted: the whole config is in force.");
       connect();
@@ -145,7 +144,7 @@ async function openKit() {
   const stamp = Date.now();
   for (const view of ["breadboard", "schematic"]) {
     $(`wiring-${view}`).hidden = Boolean(body.error);
-    if (!body.error) $(`wiring-${view}`).src = `/api/kit/wiring.svg?view=${view}&t=${stamp}`;
+    if (!body.error) $(`wiring-${view}`).src = $(`wiring-${view}-link`).href = `/api/kit/wiring.svg?view=${view}&t=${stamp}`;
   }
   if (!$("kits").childElementCount) openParts();
 }
