@@ -70,6 +70,17 @@ def test_the_pin_numbers_and_links_in_the_prose_are_right() -> None:
         assert anchor in headings, f"no heading for #{anchor}"
 
 
+def test_the_error_the_guide_shows_is_the_one_the_editor_gives() -> None:
+    from appliance.config import load_config_text
+    from appliance.errors import ConfigError
+
+    shown = re.search(r"`(hello-world\.yaml:\d+: join\.reward_wait_s: [^`]+)`", GUIDE.read_text(encoding="utf-8"))
+    assert shown is not None
+    with pytest.raises(ConfigError) as err:
+        load_config_text(demo_path("hello-world").read_text().replace("reward_wait_s: 30", "reward_wait_s: -1"), "hello-world.yaml")
+    assert str(err.value).startswith(shown[1]), (shown[1], str(err.value))
+
+
 def test_the_guides_wiring_drives_the_demo_on_mock_pins(tmp_path: Path) -> None:
     """The physical pins the guide's table names, driven on MockFactory: the LED's legs light in the colour decided,
     and a press on the button's pin rewards it."""
