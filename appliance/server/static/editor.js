@@ -1,6 +1,6 @@
 // Raspberry Wabbit: the config editor (#config) and the Kit page (#kit). Uses app.js's $, el, api and table.
 "use strict";
-const editor = { loaded: false, name: "config.yaml", uptime: null };
+const editor = { loaded: false, name: "config.yaml" };
 const LINE_PX = 19.5;  // the textarea's and the gutter's line height (style.css: 13px / 1.5)
 
 document.addEventListener("view", (e) => {
@@ -99,9 +99,8 @@ async function apply() {
       (restart ? ` ${body.restart_required.join(", ")} take effect after a restart: press “Restart the daemon now”.` : ""));
 }
 
-async function restartDaemon() {
-  const before = await api("/api/status");
-  const uptime = before.body ? before.body.uptime_s : Infinity;
+async function restartDaemon() {  // back when a daemon answers that started after the request
+  const asked = Date.now() / 1000;
   const { status, body } = await api("/api/restart", { method: "POST" });
   if (status !== 202) { say((body && body.detail) || `HTTP ${status}`); return; }
   say("Restarting…");
@@ -109,7 +108,7 @@ async function restartDaemon() {
   for (let i = 0; i < 120; i++) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const now = await api("/api/status");  // status 0 while it is down
-    if (now.status === 200 && now.body.uptime_s < uptime) {
+    if (now.status === 200 && Date.now() / 1000 - now.body.uptime_s > asked) {
       say("Restarted: the whole config is in force.");
       connect();
       return;
