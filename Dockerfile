@@ -61,6 +61,8 @@ print('\n'.join(p['dependencies'] + p['optional-dependencies']['devices'] + p['o
 # ... then the project itself.
 COPY appliance /src/appliance
 COPY featurizers /src/featurizers
+COPY demos /src/demos
+COPY kit/bom.yaml /src/kit/bom.yaml
 RUN /opt/wabbit/venv/bin/pip install -q "/src[devices,net]" \
     && /opt/wabbit/venv/bin/wabbit --help >/dev/null
 

@@ -66,6 +66,7 @@ class Daemon:
         self._counts: tuple[float, int, int] = (time.monotonic(), 0, 0)
         self.rates: dict[str, float] = {}
         self.history: deque[dict[str, Any]] = deque(maxlen=360)
+        self.restart_requested = False
 
     def run(self) -> int:
         import threading
@@ -104,7 +105,8 @@ class Daemon:
         server = build_server(app, self.host, self.port, on_exit=self.hub.close)  # closing the live streams speeds shutdown
         server.run()
         # 5. shutdown: capture, workers, actuators safe, the loop flushed and checkpointed, then the bus
-        sd_notify("STOPPING=1")
+        if not self.restart_requested:  # a restart execs this process again (`wabbit run`): systemd keeps it
+            sd_notify("STOPPING=1")
         stop.set()
         if self.mqtt_stats is not None:
             self.mqtt_stats.close(self.bus)  # `offline` (retained): the API is already gone
@@ -124,6 +126,11 @@ class Daemon:
 
             self.pin_factory = resolve_pin_factory()
         return self.pin_factory
+
+    def request_restart(self) -> None:
+        """Stop as SIGTERM does, then (``wabbit run``) start again in this process with the config file as written."""
+        self.restart_requested = True
+        os.kill(os.getpid(), signal.SIGTERM)
 
     def _ready(self) -> None:
         log.info("ready in %.2f s: http://%s:%d%s", time.time() - self.started, self.host, self.port,

@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "bench",
     "gen",
     "introspect",
+    "kit",
     "model",
 )
 

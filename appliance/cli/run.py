@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,7 +42,23 @@ def run(args: argparse.Namespace) -> int:
         path = data_dir / "config.yaml"  # written by PUT /api/config
         config, error = _load(path)
     server = config.server if error is None else ServerConfig()
-    return Daemon(config, data_dir, args.host or server.host, args.port or server.port, config_path=path, error=error).run()
+    daemon = Daemon(config, data_dir, args.host or server.host, args.port or server.port, config_path=path, error=error)
+    code = daemon.run()
+    if daemon.restart_requested:  # POST /api/restart: the same command again, in this process (same PID for systemd)
+        print("wabbit run: restarting with the config as written", file=sys.stderr, flush=True)
+        os.execv(sys.executable, [sys.executable, "-m", "appliance", *_argv(args)])
+    return code
+
+
+def _argv(args: argparse.Namespace) -> list[str]:
+    """The ``wabbit run`` arguments ``args`` came from.
+
+    >>> _argv(argparse.Namespace(config=Path("c.yaml"), host=None, port=8080, data_dir=None, log_level="INFO"))
+    ['run', '--config', 'c.yaml', '--port', '8080', '--log-level', 'INFO']
+    """
+    pairs = [("--config", args.config), ("--host", args.host), ("--port", args.port), ("--data-dir", args.data_dir),
+             ("--log-level", args.log_level)]
+    return ["run", *[part for flag, value in pairs if value is not None for part in (flag, str(value))]]
 
 
 def _load(path: Path | None) -> tuple["AppConfig", str | None]:

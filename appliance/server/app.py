@@ -28,6 +28,7 @@ from appliance.server import (
     routes_config,
     routes_decisions,
     routes_introspect,
+    routes_kit,
     routes_metrics,
     routes_model,
     routes_models,
@@ -68,7 +69,8 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
         return {"status": "ok"}
 
     authed = [Depends(require_auth)]
-    for module in (routes_decisions, routes_model, routes_models, routes_introspect, routes_config, routes_metrics, routes_preview):
+    for module in (routes_decisions, routes_model, routes_models, routes_introspect, routes_config, routes_kit, routes_metrics,
+                   routes_preview):
         app.include_router(module.router, dependencies=authed)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=authed)

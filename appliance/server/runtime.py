@@ -64,6 +64,10 @@ class Runtime(Protocol):
         """Restart the workers ``config`` affects, then write ``text`` to the config file (rolled back if they fail)."""
         ...
 
+    def request_restart(self) -> None:
+        """Stop cleanly, then start again in the same process, reading the config file (what a restart-only section needs)."""
+        ...
+
 
 def _runtime(request: Request) -> Runtime:
     value: Runtime = request.app.state.runtime

@@ -13,19 +13,29 @@ function el(tag, text, cls) {
 }
 const fmt = (v, digits = 3) => (v === null || v === undefined || Number.isNaN(v) ? "-" : Number(v).toFixed(digits));
 
-async function api(path, options = {}) {
-  const response = await fetch(path, { credentials: "same-origin", ...options,
-    headers: { "Content-Type": "application/json", ...(options.headers || {}) } });
+async function api(path, options = {}) {  // status 0: no connection (the daemon restarting, the network gone)
+  let response;
+  try {
+    response = await fetch(path, { credentials: "same-origin", ...options,
+      headers: { "Content-Type": "application/json", ...(options.headers || {}) } });
+  } catch (e) {
+    return { status: 0, body: { detail: "no connection to the daemon" } };
+  }
   let body = null;
   try { body = await response.json(); } catch (e) { body = null; }
   return { status: response.status, body };
 }
 
+// Views: log-in, and once in, the dashboard, the config editor (#config) and the Kit page (#kit); editor.js fills the last two.
+const VIEWS = { "#config": "editor", "#kit": "kit" };
+const MAINS = { dashboard: "dashboard", editor: "editor", kit: "kit", model: "model-view" };  // view -> its <main>
 function show(view) {
   $("login").hidden = view !== "login";
-  $("dashboard").hidden = view !== "dashboard";
-  $("model-view").hidden = view !== "model";
-  $("logout").hidden = $("model-select").hidden = view === "login";
+  for (const [name, id] of Object.entries(MAINS)) $(id).hidden = view !== name;
+  $("logout").hidden = $("views").hidden = $("model-select").hidden = view === "login";
+  for (const a of $("views").querySelectorAll("a")) a.classList.toggle("current", a.dataset.view === view);
+  if (view !== "model" && $("model-select").value !== "default") { clearInterval(models.timer); $("model-select").value = "default"; }
+  document.dispatchEvent(new CustomEvent("view", { detail: view }));
 }
 
 // Several models: the select lists them (refreshed every 10 s); "default" is the dashboard above, another one the
@@ -79,11 +89,12 @@ async function rollback(name, version) {
   $("model-note").textContent = status === 200 ? `rolled back to version ${body.version}` : (body && body.detail) || `HTTP ${status}`;
   loadModel(name);
 }
+window.addEventListener("hashchange", () => { if ($("login").hidden) show(VIEWS[location.hash] || "dashboard"); });
 
 async function boot() {
   const { status, body } = await api("/api/status");
   if (status === 401) { show("login"); $("token").focus(); return; }
-  show("dashboard");
+  show(VIEWS[location.hash] || "dashboard");
   if (body) onStats(body);
   connect();
   loadModels();

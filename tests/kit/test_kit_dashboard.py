@@ -1,0 +1,122 @@
+"""The config editor and the Kit page in Debian's headless Chromium (Playwright), on a phone-sized screen, as a
+newcomer uses them on first boot: load the hello-world demo, see a mistake at its line, apply the good config,
+restart, and find the wiring and the parts on the Kit page."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from appliance.kit.files import demo_path
+from tests.api.conftest import Running, start_daemon
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="tests/apt/api.txt installs Debian's chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+EXPECTED_NOISE = ("401", "Failed to fetch", "ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_EMPTY_RESPONSE")  # log-in; restart
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    daemon = start_daemon(tmp_path, None)  # no config: the simulated room, as on first boot
+    try:
+        yield daemon
+    finally:
+        out = daemon.stop()
+        assert daemon.proc.returncode == 0, out
+
+
+@pytest.fixture
+def page() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_edit_check_apply_restart_then_the_kit_page(running: Running, page: object, tmp_path: Path) -> None:
+    pg: sync_api.Page = page  # type: ignore[assignment]
+    expect = sync_api.expect
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(n in m.text for n in EXPECTED_NOISE) else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(f"{running.base}/#config")
+    pg.fill("#token", running.token)
+    pg.click("#login-form button[type=submit]")
+    expect(pg.locator("#editor")).to_be_visible()
+    expect(pg.locator("#dashboard")).to_be_hidden()
+    expect(pg.locator("#views a.current")).to_have_text("Config")
+    expect(pg.locator("#editor-status")).to_contain_text("The config in force")
+
+    # start from the demo, and make two mistakes
+    pg.select_option("#demo-select", "hello-world")
+    pg.click("#load-demo")
+    expect(pg.locator("#editor-status")).to_contain_text("Loaded the demo hello-world")
+    good = demo_path("hello-world").read_text()
+    assert pg.input_value("#config-text") == good
+    bad = good.replace("reward_wait_s: 30", "reward_wait_s: -1").replace("pin: 2\n", "pin: 2\n    colour: red\n")
+    lines = [i + 1 for i, line in enumerate(bad.splitlines()) if "reward_wait_s: -1" in line or "colour: red" in line]
+    pg.fill("#config-text", bad)
+    pg.click("#check-config")
+    problems = pg.locator("#config-problems li")
+    expect(problems).to_have_count(2)
+    expect(problems.nth(0)).to_contain_text(f"hello-world.yaml:{lines[0]}: join.reward_wait_s: Input should be greater than 0 (got -1)")
+    expect(problems.nth(1)).to_contain_text(f"hello-world.yaml:{lines[1]}: feedback.0.colour: unknown key")
+    expect(pg.locator("#editor-status")).to_contain_text("2 problems")
+    assert [int(x) for x in pg.locator("#gutter span.bad").all_inner_texts()] == lines
+    problems.nth(0).locator("button").click()  # jumps to the line
+    at = pg.evaluate("(() => { const t = document.getElementById('config-text'); return t.value.slice(0, t.selectionStart).split('\\n').length; })()")
+    assert at == lines[0]
+    pg.click("#apply-config")  # refused before anything is sent: the config in force stays
+    expect(pg.locator("#editor-status")).to_contain_text("2 problems")
+    with running.client() as c:
+        assert c.get("/api/config").json()["yaml"] == ""
+
+    # the good one: applied, then a restart for the learning settings
+    pg.fill("#config-text", good)
+    pg.click("#apply-config")
+    expect(pg.locator("#editor-status")).to_contain_text("Applied and written to", timeout=15_000)
+    expect(pg.locator("#editor-status")).to_contain_text("join, policy take effect after a restart")
+    expect(pg.locator("#config-problems li")).to_have_count(0)
+    pg.click("#restart-daemon")
+    expect(pg.locator("#editor-status")).to_contain_text("Restarted: the whole config is in force", timeout=40_000)
+    with running.client() as c:
+        assert "--epsilon 0.2" in c.get("/api/status").json()["loop"]["policy"]["arguments"]
+        assert c.get("/api/config").json()["yaml"] == good
+    expect(pg.locator("#connection")).to_have_text("live", timeout=15_000)
+
+    # the Kit page: the wiring of the config in force, drawn, and the parts
+    pg.click("#views a[data-view=kit]")
+    expect(pg.locator("#kit")).to_be_visible()
+    rows = pg.locator("#wiring-table tbody tr")
+    expect(rows).to_have_count(6, timeout=10_000)
+    expect(rows.nth(0)).to_contain_text("GPIO17 (pin 11)")
+    expect(pg.locator("#wiring-note")).to_contain_text("What to wire for config.yaml")
+    for view in ("breadboard", "schematic"):
+        image = pg.locator(f"#wiring-{view}")
+        expect(image).to_have_attribute("src", re.compile(rf"/api/kit/wiring\.svg\?view={view}"))
+        for _ in range(100):  # loaded and decoded (wait_for_function would need 'unsafe-eval', which the CSP refuses)
+            if pg.evaluate(f"document.getElementById('wiring-{view}').naturalWidth") > 300:
+                break
+            pg.wait_for_timeout(100)
+        else:
+            raise AssertionError(f"the {view} drawing did not load")
+    kits = pg.locator("#kits .kit")
+    expect(kits).to_have_count(3)
+    expect(kits.nth(0).locator("h2")).to_have_text("Hello world kit: $104.50")
+    expect(kits.nth(2).locator("h2")).to_contain_text("with the camera kit")
+    expect(kits.nth(0).locator("a", has_text="The Pi Hut").first).to_have_attribute("href", "https://thepihut.com/products/raspberry-pi-5")
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone: wide tables scroll inside their card
+    pg.screenshot(path=str(tmp_path / "kit.png"), full_page=True)
+    pg.click("#views a[data-view=dashboard]")
+    expect(pg.locator("#dashboard")).to_be_visible()
+    assert not errors, errors
