@@ -14,7 +14,7 @@ from appliance.config import AppConfig
 def main(data_dir: Path) -> None:
     config = AppConfig.model_validate({
         "join": {"reward_wait_s": 0.3, "aggregation": "sum"},
-        "storage": {"checkpoint_every_events": 50, "group_commit_ms": 2},
+        "storage": {"checkpoint_every_events": 20, "group_commit_ms": 2},
     })
     loop = open_loop(config, SystemClock(), data_dir)
     print("RECOVERED", loop.recover(), flush=True)

@@ -141,8 +141,8 @@ def test_a_live_model_with_the_sklearn_policy_restarts_from_its_checkpoint(tmp_p
             model.report_outcome(ranking.event_id, float(ranking.chosen_action == "b"))
         time.sleep(0.5)
         learned = model.loop.policy.model_version
-        probe = model.choose_rank(context).pmf
-    assert learned == 30 and dict(probe)["b"] > 0.5
+        probe = model.loop.policy.decide(context, "probe", 0.0).pmf  # the policy's own: no pending decision to learn later
+    assert learned == 30 and probe[1] > 0.5
     with LiveModel(config, tmp_path) as again:
         assert again.loop.policy.model_version == learned
-        assert again.choose_rank(context).pmf == probe
+        assert again.loop.policy.decide(context, "probe", 0.0).pmf == probe

@@ -60,7 +60,7 @@ def test_speech_differs_from_silence(pulse: Any, caplog: pytest.LogCaptureFixtur
 
 def test_cli_featurize_pulse_json(pulse: Any, cli: Any) -> None:
     with pulse.speaking(SENTENCE):
-        code, out, err = cli("featurize", ["--source", "audio:pulse", "--seconds", "4", "--json"])
+        code, out, err = cli("featurize", ["--source", "audio:pulse", "--seconds", "6", "--json"])
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) >= 3
