@@ -1,0 +1,153 @@
+"""The ``tensorboard`` observer: TensorBoard logs of the loop, written on a bounded schedule.
+
+It takes the joined events (the signals of :mod:`appliance.watch.signals`), the decisions (how long each took to
+become durable and reach the observers: what an actuator waits) and the stats snapshots (a clock for the
+schedule when no event comes). Every ``every_events`` joined events or ``every_s`` seconds it writes the
+scalars, the exploration the policy's options imply (epsilon, or SquareCB's gamma), and every
+``histogram_every`` events a histogram of the model's weights (:mod:`appliance.introspect.weights`, read under
+the policy's lock). When it closes (the end of a run, a stop of the daemon) it writes the hyperparameters with
+the final metrics (``add_hparams``), so TensorBoard's HParams view compares runs.
+
+The writer opens at the first write: an observer that saw nothing leaves nothing behind.
+
+>>> import tempfile
+>>> from appliance.config.tensorboard import TensorBoardObserverConfig
+>>> from appliance.events import EventJoined
+>>> from appliance.policy import JoinedEvent, UniformPolicy
+>>> policy, logdir = UniformPolicy.of(["on", "off"]), Path(tempfile.mkdtemp())
+>>> observer = TensorBoardObserver(TensorBoardObserverConfig(logdir=logdir, run="demo", every_events=10, format="jsonl"),
+...                                policy=policy)
+>>> for i in range(25): observer.handle(EventJoined(JoinedEvent(policy.decide({}, f"e{i}", 0.0), 1.0, "on_time", 1, 0.0)))
+>>> observer.close()
+>>> lines = (logdir / "demo" / "scalars.jsonl").read_text().splitlines()
+>>> len(lines), observer.stats()["writes"], '"hparams": {"policy": "uniform"}' in lines[-1]
+(4, 3, True)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from appliance.config.tensorboard import TensorBoardObserverConfig
+from appliance.events import DecisionMade, EventJoined, StatsTaken
+from appliance.watch.hparams import exploration_scalars, policy_hparams
+from appliance.watch.signals import Signals
+from appliance.watch.writers.base import HParam, RunWriter, fresh_run, open_writer
+
+log = logging.getLogger(__name__)
+
+
+class TensorBoardObserver:
+    """``policy``: the loop's (its options are the hyperparameters; its weights the histogram); ``data_dir``: where
+    ``logdir`` defaults to; ``hparams``: more of them (a CLI run's world, seed, ...); ``extras``: more scalars,
+    asked at each write (a simulation's oracle); ``latency``: time the decisions (only on the wall clock)."""
+
+    def __init__(self, config: TensorBoardObserverConfig, name: str = "tensorboard", policy: Any = None,
+                 data_dir: Path | None = None, hparams: Mapping[str, HParam] | None = None,
+                 extras: Callable[[], Mapping[str, float]] | None = None, latency: bool = True,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.name, self.config, self._policy, self._extras, self._latency, self._clock = name, config, policy, extras, latency, clock
+        self.hparams = {**(policy_hparams(policy) if policy is not None else {}), **(hparams or {})}
+        root = config.logdir or _default_data_dir(data_dir) / "tensorboard"
+        self.directory = root / (config.run or fresh_run(root, time.strftime("%Y%m%d-%H%M%S")))  # a named run goes on
+        self.signals = Signals(config.window, config.alpha)
+        self._step0 = int(getattr(policy, "model_version", 0) or 0)
+        self._writer: RunWriter | None = None
+        self._since = 0
+        self._last_write = clock()
+        self._last_histogram = 0
+        self._waits: list[float] = []
+        self.writes = 0
+        self.error: str | None = None
+        self._closed = False
+
+    def events(self) -> tuple[type, ...]:
+        return (EventJoined, StatsTaken, DecisionMade) if self._latency else (EventJoined, StatsTaken)
+
+    def handle(self, event: Any) -> None:
+        if isinstance(event, EventJoined):
+            self.signals.add(event.event)
+            self._since += 1
+        elif isinstance(event, DecisionMade):
+            if len(self._waits) < 100_000:
+                self._waits.append(time.time() - event.decision.timestamp)
+        if self._since and (self._since >= self.config.every_events or self._clock() - self._last_write >= self.config.every_s):
+            self.write()
+
+    @property
+    def step(self) -> int:
+        """Events joined (counted from the policy's model version when the observer started)."""
+        return self._step0 + self.signals.seen
+
+    def write(self) -> None:
+        """Write every signal now, then flush (one write to the disk)."""
+        writer = self._open()
+        self._since, self._last_write = 0, self._clock()
+        if writer is None:
+            return
+        step = self.step
+        scalars = {**self.signals.scalars(), **exploration_scalars(self.hparams, step), **self._wait_scalars(),
+                   **(self._extras() if self._extras is not None else {})}
+        writer.scalars(step, scalars)
+        every = self.config.histogram_every
+        if every and step - self._last_histogram >= every:
+            weights = self._weights()
+            if weights is not None:
+                writer.histogram(step, "model/weights", weights)
+                writer.scalars(step, {"model/nonzero_weights": float(len(weights))})
+            self._last_histogram = step
+        writer.flush()
+        self.writes += 1
+
+    def _wait_scalars(self) -> dict[str, float]:
+        waits, self._waits = self._waits, []
+        if not waits:
+            return {}
+        return {"latency/decision_ms": 1000 * sum(waits) / len(waits), "latency/decision_ms_max": 1000 * max(waits)}
+
+    def _weights(self) -> np.ndarray | None:
+        """The model's non-zero weights, read under the policy's lock (``None``: a policy without a VW model)."""
+        read = getattr(self._policy, "read_workspace", None)
+        if read is None:
+            return None
+        from appliance.introspect.weights import nonzero_weights
+
+        return read(lambda workspace: nonzero_weights(workspace)[1])  # type: ignore[no-any-return]
+
+    def _open(self) -> RunWriter | None:
+        if self._writer is None and self.error is None:
+            try:
+                self._writer = open_writer(self.directory, self.config.format)
+            except OSError as err:
+                self.error = f"cannot write TensorBoard logs to {self.directory}: {err}; set observers[].logdir to a writable folder"
+                log.error("observer %s: %s", self.name, self.error)
+        return self._writer
+
+    def close(self) -> None:
+        """The last scalars, then the hyperparameters with the final metrics; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._since:
+            self.write()
+        if self._writer is not None:
+            extras = self._extras() if self._extras is not None else {}
+            metrics = {**self.signals.final(), **{"final/" + tag.replace("/", "_"): v for tag, v in extras.items()}}
+            self._writer.hparams(self.step, self.hparams, metrics)
+            self._writer.close()
+
+    def stats(self) -> dict[str, Any]:
+        return {"type": "tensorboard", "run": str(self.directory), "writes": self.writes, "events": self.step - self._step0,
+                "error": self.error}
+
+
+def _default_data_dir(data_dir: Path | None) -> Path:
+    from appliance.assemble import default_data_dir
+
+    return data_dir or default_data_dir()
+
