@@ -29,10 +29,14 @@ class TensorBoardObserverConfig(ObserverConfigBase):
                      description="The run's folder name; empty: the start time (each start of the daemon is a run).")
     every_events: int = Field(1000, ge=1, le=100_000_000, description="Write once this many events joined since the last write...")
     every_s: float = Field(60.0, ge=0.1, le=86_400.0, description="...or once this many seconds passed (if any event joined).")
+    min_interval_s: float = Field(1.0, ge=0.0, le=86_400.0,
+                                  description="Never write more often than this: at most one write a second by default.")
     histogram_every: int = Field(10_000, ge=0, le=100_000_000,
                                  description="A histogram of the model's weights every this many joined events (0: never).")
     window: int = Field(1000, ge=1, le=1_000_000, description="How many of the newest joined events `reward/recent` averages.")
     alpha: float = Field(0.05, gt=0.0, lt=1.0, description="1 - confidence of the bounds (0.05: 95%).")
+    latency: bool = Field(False, description="Also time each decision until it is durable and observers hear of it (what an "
+                          "actuator waits): one more bus delivery per decision, about a tenth of a loop's speed at full tilt.")
     format: Literal["auto", "tensorboard", "jsonl"] = Field(
         "auto", description="tensorboard: event files (needs tensorboardX, the `tensorboard` extra); jsonl: JSON lines; "
         "auto: event files when tensorboardX is installed, else JSON lines.")

@@ -1,12 +1,13 @@
 """The ``tensorboard`` observer: TensorBoard logs of the loop, written on a bounded schedule.
 
-It takes the joined events (the signals of :mod:`appliance.watch.signals`), the decisions (how long each took to
-become durable and reach the observers: what an actuator waits) and the stats snapshots (a clock for the
-schedule when no event comes). Every ``every_events`` joined events or ``every_s`` seconds it writes the
-scalars, the exploration the policy's options imply (epsilon, or SquareCB's gamma), and every
-``histogram_every`` events a histogram of the model's weights (:mod:`appliance.introspect.weights`, read under
-the policy's lock). When it closes (the end of a run, a stop of the daemon) it writes the hyperparameters with
-the final metrics (``add_hparams``), so TensorBoard's HParams view compares runs.
+It takes the joined events (the signals of :mod:`appliance.watch.signals`), the stats snapshots (a clock for the
+schedule when no event comes) and, with ``latency: true``, the decisions (how long each took to become durable and
+reach the observers, on the daemon's wall clock: what an actuator waits). Every ``every_events`` joined events
+(never sooner than ``min_interval_s`` after the last write) or every ``every_s`` seconds it writes the scalars,
+the exploration the policy's options imply (epsilon, or SquareCB's gamma), and every ``histogram_every`` events a
+histogram of the model's weights (:mod:`appliance.introspect.weights`, read under the policy's lock). When it
+closes (the end of a run, a stop of the daemon) it writes the hyperparameters with the final metrics
+(``add_hparams``), so TensorBoard's HParams view compares runs.
 
 The writer opens at the first write: an observer that saw nothing leaves nothing behind.
 
@@ -15,7 +16,8 @@ The writer opens at the first write: an observer that saw nothing leaves nothing
 >>> from appliance.events import EventJoined
 >>> from appliance.policy import JoinedEvent, UniformPolicy
 >>> policy, logdir = UniformPolicy.of(["on", "off"]), Path(tempfile.mkdtemp())
->>> observer = TensorBoardObserver(TensorBoardObserverConfig(logdir=logdir, run="demo", every_events=10, format="jsonl"),
+>>> observer = TensorBoardObserver(TensorBoardObserverConfig(logdir=logdir, run="demo", every_events=10, min_interval_s=0,
+...                                                          format="jsonl"),
 ...                                policy=policy)
 >>> for i in range(25): observer.handle(EventJoined(JoinedEvent(policy.decide({}, f"e{i}", 0.0), 1.0, "on_time", 1, 0.0)))
 >>> observer.close()
@@ -45,13 +47,12 @@ log = logging.getLogger(__name__)
 class TensorBoardObserver:
     """``policy``: the loop's (its options are the hyperparameters; its weights the histogram); ``data_dir``: where
     ``logdir`` defaults to; ``hparams``: more of them (a CLI run's world, seed, ...); ``extras``: more scalars,
-    asked at each write (a simulation's oracle); ``latency``: time the decisions (only on the wall clock)."""
+    asked at each write (a simulation's oracle)."""
 
     def __init__(self, config: TensorBoardObserverConfig, name: str = "tensorboard", policy: Any = None,
                  data_dir: Path | None = None, hparams: Mapping[str, HParam] | None = None,
-                 extras: Callable[[], Mapping[str, float]] | None = None, latency: bool = True,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.name, self.config, self._policy, self._extras, self._latency, self._clock = name, config, policy, extras, latency, clock
+                 extras: Callable[[], Mapping[str, float]] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.name, self.config, self._policy, self._extras, self._clock = name, config, policy, extras, clock
         self.hparams = {**(policy_hparams(policy) if policy is not None else {}), **(hparams or {})}
         root = config.logdir or _default_data_dir(data_dir) / "tensorboard"
         self.directory = root / (config.run or fresh_run(root, time.strftime("%Y%m%d-%H%M%S")))  # a named run goes on
@@ -67,7 +68,7 @@ class TensorBoardObserver:
         self._closed = False
 
     def events(self) -> tuple[type, ...]:
-        return (EventJoined, StatsTaken, DecisionMade) if self._latency else (EventJoined, StatsTaken)
+        return (EventJoined, StatsTaken, DecisionMade) if self.config.latency else (EventJoined, StatsTaken)
 
     def handle(self, event: Any) -> None:
         if isinstance(event, EventJoined):
@@ -76,8 +77,10 @@ class TensorBoardObserver:
         elif isinstance(event, DecisionMade):
             if len(self._waits) < 100_000:
                 self._waits.append(time.time() - event.decision.timestamp)
-        if self._since and (self._since >= self.config.every_events or self._clock() - self._last_write >= self.config.every_s):
-            self.write()
+        if self._since:
+            config, elapsed = self.config, self._clock() - self._last_write
+            if elapsed >= config.every_s or (self._since >= config.every_events and elapsed >= config.min_interval_s):
+                self.write()
 
     @property
     def step(self) -> int:

@@ -38,8 +38,9 @@ def cli_observer(logdir: Path, name: str, events: int | None = None, policy: Any
     from appliance.observers.tensorboard import TensorBoardObserver
 
     every = max(200, events // 100) if events else 1000
-    config = TensorBoardObserverConfig(logdir=logdir, run=fresh_run(logdir, name), every_events=every, histogram_every=5 * every)
-    return TensorBoardObserver(config, name=f"tensorboard-{name}", policy=policy, hparams=hparams, extras=extras, latency=False)
+    config = TensorBoardObserverConfig(logdir=logdir, run=fresh_run(logdir, name), every_events=every, min_interval_s=0.0,
+                                       histogram_every=5 * every)
+    return TensorBoardObserver(config, name=f"tensorboard-{name}", policy=policy, hparams=hparams, extras=extras)
 
 
 def simulate_watched(config: AppConfig, events: int, log_dir: Path, logdir: Path, name: str,
