@@ -13,6 +13,7 @@ The writer opens at the first write: an observer that saw nothing leaves nothing
 
 >>> import tempfile
 >>> from appliance.config.tensorboard import TensorBoardObserverConfig
+from appliance.errors import UsageError
 >>> from appliance.events import EventJoined
 >>> from appliance.policy import JoinedEvent, UniformPolicy
 >>> policy, logdir = UniformPolicy.of(["on", "off"]), Path(tempfile.mkdtemp())
@@ -36,10 +37,11 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from appliance.config.tensorboard import TensorBoardObserverConfig
+from appliance.errors import UsageError
 from appliance.events import DecisionMade, EventJoined, StatsTaken
 from appliance.watch.hparams import exploration_scalars, policy_hparams
 from appliance.watch.signals import Signals
-from appliance.watch.writers.base import HParam, RunWriter, fresh_run, open_writer
+from appliance.watch.writers.base import HParam, RunWriter, fresh_run, have_tensorboardx, open_writer
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,9 @@ class TensorBoardObserver:
     def __init__(self, config: TensorBoardObserverConfig, name: str = "tensorboard", policy: Any = None,
                  data_dir: Path | None = None, hparams: Mapping[str, HParam] | None = None,
                  extras: Callable[[], Mapping[str, float]] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        if config.format == "tensorboard" and not have_tensorboardx():
+            raise UsageError("observers: type tensorboard with format: tensorboard needs tensorboardX: pip install -e "
+                             "'.[tensorboard]' (or format: auto, which writes JSON lines without it)")
         self.name, self.config, self._policy, self._extras, self._clock = name, config, policy, extras, clock
         self.hparams = {**(policy_hparams(policy) if policy is not None else {}), **(hparams or {})}
         root = config.logdir or _default_data_dir(data_dir) / "tensorboard"
@@ -97,30 +102,28 @@ class TensorBoardObserver:
         scalars = {**self.signals.scalars(), **exploration_scalars(self.hparams, step), **self._wait_scalars(),
                    **(self._extras() if self._extras is not None else {})}
         writer.scalars(step, scalars)
-        every = self.config.histogram_every
-        if every and step - self._last_histogram >= every:
-            weights = self._weights()
-            if weights is not None:
-                writer.histogram(step, "model/weights", weights)
-                writer.scalars(step, {"model/nonzero_weights": float(len(weights))})
-            self._last_histogram = step
+        if self.config.histogram_every and step - self._last_histogram >= self.config.histogram_every:
+            self._histogram(writer, step)
         writer.flush()
         self.writes += 1
+
+    def _histogram(self, writer: RunWriter, step: int) -> None:
+        """The model's weights (read under the policy's lock) as a histogram, and how many are not zero."""
+        self._last_histogram = step
+        read = getattr(self._policy, "read_workspace", None)
+        if read is None:
+            return  # a policy without a VW model
+        from appliance.introspect.weights import nonzero_weights
+
+        weights: np.ndarray = read(lambda workspace: nonzero_weights(workspace)[1])
+        writer.histogram(step, "model/weights", weights)
+        writer.scalars(step, {"model/nonzero_weights": float(len(weights))})
 
     def _wait_scalars(self) -> dict[str, float]:
         waits, self._waits = self._waits, []
         if not waits:
             return {}
         return {"latency/decision_ms": 1000 * sum(waits) / len(waits), "latency/decision_ms_max": 1000 * max(waits)}
-
-    def _weights(self) -> np.ndarray | None:
-        """The model's non-zero weights, read under the policy's lock (``None``: a policy without a VW model)."""
-        read = getattr(self._policy, "read_workspace", None)
-        if read is None:
-            return None
-        from appliance.introspect.weights import nonzero_weights
-
-        return read(lambda workspace: nonzero_weights(workspace)[1])  # type: ignore[no-any-return]
 
     def _open(self) -> RunWriter | None:
         if self._writer is None and self.error is None:
@@ -139,6 +142,8 @@ class TensorBoardObserver:
         if self._since:
             self.write()
         if self._writer is not None:
+            if self.config.histogram_every and self.step > self._last_histogram:
+                self._histogram(self._writer, self.step)  # the model as the run ends
             extras = self._extras() if self._extras is not None else {}
             metrics = {**self.signals.final(), **{"final/" + tag.replace("/", "_"): v for tag, v in extras.items()}}
             self._writer.hparams(self.step, self.hparams, metrics)

@@ -12,7 +12,6 @@ on its schedule (every N events or T seconds), so an SD card sees few writes.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Literal, Mapping, Protocol
 
@@ -77,7 +76,12 @@ def fresh_run(root: Path, name: str) -> str:
 
 
 def have_tensorboardx() -> bool:
-    return importlib.util.find_spec("tensorboardX") is not None
+    """Whether tensorboardX imports (it is imported once a run writes, never before)."""
+    try:
+        import tensorboardX  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def open_writer(directory: Path, format: Format = "auto") -> RunWriter:
