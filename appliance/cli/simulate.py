@@ -59,15 +59,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _one(config: AppConfig, args: argparse.Namespace, log_dir: Path, name: str) -> dict[str, Any]:
+def _one(config: AppConfig, args: argparse.Namespace, log_dir: Path, name: str, swept: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One simulation; watched, its hyperparameters are the policy's and the world's, or a sweep's settings alone (the
+    HParams view shows a handful of columns at first: the ones that differ)."""
     from appliance.simulate import simulate
 
     if args.tensorboard is None:
         return simulate(config, args.events, log_dir)
     from appliance.watch.runs import simulate_watched
+    from appliance.watch.sweep import hparams_of
 
-    hparams = {"world": args.world, "seed": args.seed, "events": args.events}
-    return simulate_watched(config, args.events, log_dir, args.tensorboard, name, hparams)
+    hparams = hparams_of(swept) if swept is not None else {"world": args.world, "seed": args.seed, "events": args.events}
+    return simulate_watched(config, args.events, log_dir, args.tensorboard, name, hparams, hparams_of_policy=swept is None)
 
 
 def _sweep(config: AppConfig, args: argparse.Namespace, log_dir: Path) -> int:
@@ -77,7 +80,7 @@ def _sweep(config: AppConfig, args: argparse.Namespace, log_dir: Path) -> int:
     runs = []
     for index, (assignment, policy) in enumerate(zip(combinations(grid), policies(config, grid))):
         name = run_name(index, assignment)
-        result = _one(config.model_copy(update={"policy": policy}), args, log_dir / name, name)
+        result = _one(config.model_copy(update={"policy": policy}), args, log_dir / name, name, assignment)
         runs.append({"run": name, **assignment, **result})
         if not args.json:
             print(f"{name:<60} avg_reward {result['avg_reward']:.4f}  of the oracle's {result['avg_reward'] / result['oracle_avg_reward']:.3f}"

@@ -13,7 +13,6 @@ The writer opens at the first write: an observer that saw nothing leaves nothing
 
 >>> import tempfile
 >>> from appliance.config.tensorboard import TensorBoardObserverConfig
-from appliance.errors import UsageError
 >>> from appliance.events import EventJoined
 >>> from appliance.policy import JoinedEvent, UniformPolicy
 >>> policy, logdir = UniformPolicy.of(["on", "off"]), Path(tempfile.mkdtemp())
@@ -47,18 +46,19 @@ log = logging.getLogger(__name__)
 
 
 class TensorBoardObserver:
-    """``policy``: the loop's (its options are the hyperparameters; its weights the histogram); ``data_dir``: where
-    ``logdir`` defaults to; ``hparams``: more of them (a CLI run's world, seed, ...); ``extras``: more scalars,
-    asked at each write (a simulation's oracle)."""
+    """``policy``: the loop's (its options are the hyperparameters, unless ``hparams_of_policy`` is false; its weights
+    the histogram); ``data_dir``: where ``logdir`` defaults to; ``hparams``: more of them (a CLI run's world, seed, a
+    sweep's settings); ``extras``: more scalars, asked at each write (a simulation's oracle)."""
 
     def __init__(self, config: TensorBoardObserverConfig, name: str = "tensorboard", policy: Any = None,
-                 data_dir: Path | None = None, hparams: Mapping[str, HParam] | None = None,
+                 data_dir: Path | None = None, hparams: Mapping[str, HParam] | None = None, hparams_of_policy: bool = True,
                  extras: Callable[[], Mapping[str, float]] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         if config.format == "tensorboard" and not have_tensorboardx():
             raise UsageError("observers: type tensorboard with format: tensorboard needs tensorboardX: pip install -e "
                              "'.[tensorboard]' (or format: auto, which writes JSON lines without it)")
         self.name, self.config, self._policy, self._extras, self._clock = name, config, policy, extras, clock
-        self.hparams = {**(policy_hparams(policy) if policy is not None else {}), **(hparams or {})}
+        self.hparams = {**(policy_hparams(policy) if policy is not None and hparams_of_policy else {}), **(hparams or {})}
+        self._exploration = policy_hparams(policy) if policy is not None else {}  # what explore/epsilon or gamma follow
         root = config.logdir or _default_data_dir(data_dir) / "tensorboard"
         self.directory = root / (config.run or fresh_run(root, time.strftime("%Y%m%d-%H%M%S")))  # a named run goes on
         self.signals = Signals(config.window, config.alpha)
@@ -99,7 +99,7 @@ class TensorBoardObserver:
         if writer is None:
             return
         step = self.step
-        scalars = {**self.signals.scalars(), **exploration_scalars(self.hparams, step), **self._wait_scalars(),
+        scalars = {**self.signals.scalars(), **exploration_scalars(self._exploration, step), **self._wait_scalars(),
                    **(self._extras() if self._extras is not None else {})}
         writer.scalars(step, scalars)
         if self.config.histogram_every and step - self._last_histogram >= self.config.histogram_every:

@@ -19,7 +19,7 @@ from appliance.watch.writers.base import HParam
 EXPLORATIONS = ("squarecb", "first", "bag", "cover", "softmax", "regcbopt", "regcb", "rnd", "synthcover")
 """VW's exploration flags; none of them means epsilon-greedy."""
 _SHORT = {"-b": "bits", "-l": "learning_rate", "-q": "quadratic", "--random_seed": "seed"}
-_LEFT_OUT = {"quiet", "cb_explore_adf"}
+_LEFT_OUT = {"quiet", "cb_explore_adf", *EXPLORATIONS}  # an exploration's flag is said by `exploration`
 
 
 def _value(text: str) -> HParam:
@@ -44,7 +44,8 @@ def vw_hparams(arguments: Sequence[str]) -> dict[str, HParam]:
         if name not in _LEFT_OUT:
             found[name] = f"{found[name]} {value}" if name in found and value is not True else value
         i += 1
-    found["exploration"] = next((e for e in EXPLORATIONS if e in found), "epsilon")
+    flags = set(arguments)
+    found["exploration"] = next((e for e in EXPLORATIONS if f"--{e}" in flags), "epsilon")
     return found
 
 

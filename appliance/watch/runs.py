@@ -33,23 +33,24 @@ STRETCH = 100
 
 
 def cli_observer(logdir: Path, name: str, events: int | None = None, policy: Any = None, hparams: Mapping[str, HParam] | None = None,
-                 extras: Callable[[], Mapping[str, float]] | None = None) -> TensorBoardObserver:
+                 extras: Callable[[], Mapping[str, float]] | None = None, hparams_of_policy: bool = True) -> TensorBoardObserver:
     """An observer for a run of ``events`` (unknown: ``None``) in a new folder ``logdir/name`` (``name-2`` if taken)."""
     from appliance.observers.tensorboard import TensorBoardObserver
 
     every = max(200, events // 100) if events else 1000
     config = TensorBoardObserverConfig(logdir=logdir, run=fresh_run(logdir, name), every_events=every, min_interval_s=0.0,
                                        histogram_every=5 * every)
-    return TensorBoardObserver(config, name=f"tensorboard-{name}", policy=policy, hparams=hparams, extras=extras)
+    return TensorBoardObserver(config, name=f"tensorboard-{name}", policy=policy, hparams=hparams, hparams_of_policy=hparams_of_policy,
+                               extras=extras)
 
 
 def simulate_watched(config: AppConfig, events: int, log_dir: Path, logdir: Path, name: str,
-                     hparams: Mapping[str, HParam]) -> dict[str, Any]:
+                     hparams: Mapping[str, HParam], hparams_of_policy: bool = True) -> dict[str, Any]:
     """``simulate`` with a TensorBoard observer on the loop's bus; the result names the run's folder."""
     from appliance.simulate import Simulation
 
     simulation = Simulation(config, log_dir)
-    observer = cli_observer(logdir, name, events, simulation.loop.policy, hparams, simulation.progress)
+    observer = cli_observer(logdir, name, events, simulation.loop.policy, hparams, simulation.progress, hparams_of_policy)
     bus = simulation.loop.bus
     subscription = bus.subscribe(observer.name, observer.handle, observer.events(), max_queue=1 << 16)
     try:

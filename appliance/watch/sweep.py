@@ -28,6 +28,7 @@ from pydantic import Field, RootModel, TypeAdapter, ValidationError
 from appliance.config import AppConfig, PolicyConfig, PolicyConfigBase
 from appliance.config.base import load_yaml_file, load_yaml_model
 from appliance.errors import UsageError
+from appliance.watch.writers.base import HParam
 
 MAX_RUNS = 1000
 
@@ -60,6 +61,15 @@ def _label(value: Any) -> str:
     if isinstance(value, list):
         return "+".join(_label(v) for v in value)
     return str(value)
+
+
+def hparams_of(assignment: dict[str, Any]) -> dict[str, HParam]:
+    """A combination as hyperparameters: numbers stay numbers (the HParams view plots them), sections become labels.
+
+    >>> hparams_of({"exploration": {"type": "epsilon", "epsilon": 0.1}, "learning_rate": 0.5})
+    {'exploration': 'epsilon-0.1', 'learning_rate': 0.5}
+    """
+    return {key: value if isinstance(value, (bool, int, float, str)) else _label(value) for key, value in assignment.items()}
 
 
 def run_name(index: int, assignment: dict[str, Any]) -> str:

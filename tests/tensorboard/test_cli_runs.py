@@ -108,13 +108,13 @@ def test_a_sweep_writes_one_run_per_combination_for_the_hparams_view(tmp_path: P
                    "--log-dir", str(tmp_path / "logs"), "--tensorboard", str(tmp_path / "tb"))
     runs = out["runs"]
     assert [r["run"] for r in runs] == sorted(p.name for p in (tmp_path / "tb").iterdir())
-    seen = set()
+    seen = []
     for r in runs:
         found, metrics = hparams(tmp_path / "tb" / r["run"])
-        seen.add((found["exploration"], found["learning_rate"]))
+        seen.append(found)  # the settings that differ, and only those: the HParams view shows them all at first
         assert metrics["final/events"] == 1500
         assert metrics["final/simulate_expected_reward"] == pytest.approx(r["avg_reward"], rel=1e-6)
-    assert seen == {("epsilon", 0.05), ("epsilon", 1.0), ("squarecb", 0.05), ("squarecb", 1.0)}
+    assert seen == [{"exploration": e, "learning_rate": lr} for e in ("epsilon-0.05", "squarecb-10") for lr in (0.05, 1.0)]
     assert out["best"] == max(runs, key=lambda r: r["avg_reward"])["run"]
     assert max(r["avg_reward"] for r in runs) > min(r["avg_reward"] for r in runs)  # the settings matter
 
