@@ -26,8 +26,8 @@ from appliance.bench.vw_bench import LightWorkload, light_workload
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
 
-STRETCH = 300
-TICK_EVERY = 100
+STRETCH = 1000
+TICK_EVERY = 500
 CONFIG = AppConfig.model_validate({"join": {"reward_wait_s": 1.0}, "storage": {"log_sync_s": 0.0}})
 MODES = ("plain", "watched", "latency")
 
@@ -46,11 +46,12 @@ def taken_in_turn(workload: LightWorkload) -> dict[str, float]:
                                                                          latency=mode == "latency"), policy=loop.policy)
                      for mode in MODES[1:]}
         turns: dict[str, list[float]] = {mode: [] for mode in MODES}
+        cpu: dict[str, list[float]] = {mode: [] for mode in MODES}
         for turn, start in enumerate(range(0, n - STRETCH + 1, STRETCH)):
             mode = MODES[turn % 3]
             observer = observers.get(mode)
             subscription = loop.bus.subscribe(mode, observer.handle, observer.events(), max_queue=1 << 16) if observer else None
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             for i in range(start, start + STRETCH):
                 decision, _ = loop.decide(workload.contexts[i])
                 if workload.rewards[i]:
@@ -61,12 +62,14 @@ def taken_in_turn(workload: LightWorkload) -> dict[str, float]:
             loop.bus.flush(60.0)
             if turn >= 3:  # the first round warms up
                 turns[mode].append(time.perf_counter() - started)
+                cpu[mode].append(time.process_time() - started_cpu)
             if subscription is not None:
                 loop.bus.unsubscribe(subscription)
         loop.close()
         for observer in observers.values():
             observer.close()
-    return {**{mode: STRETCH / statistics.median(seconds) for mode, seconds in turns.items()},
+    return {**{mode: STRETCH / statistics.median(seconds) for mode, seconds in cpu.items()},
+            **{f"{mode}_wall": STRETCH / statistics.median(seconds) for mode, seconds in turns.items()},
             "writes": float(observers["watched"].writes)}
 
 
