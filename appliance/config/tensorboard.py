@@ -27,8 +27,9 @@ class TensorBoardObserverConfig(ObserverConfigBase):
     logdir: Path | None = Field(None, description="Where the runs go, one folder per run; empty: DATA_DIR/tensorboard.")
     run: str = Field("", max_length=128, pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9._=,+-]*$",
                      description="The run's folder name; empty: the start time (each start of the daemon is a run).")
-    every_events: int = Field(1000, ge=1, le=100_000_000, description="Write once this many events joined since the last write...")
-    every_s: float = Field(60.0, ge=0.1, le=86_400.0, description="Or write once this many seconds passed since the last write (if any event joined).")
+    every_events: int = Field(1000, ge=1, le=100_000_000, description="Write once this many events joined since the last write.")
+    every_s: float = Field(60.0, ge=0.1, le=86_400.0,
+                           description="Or write once this many seconds passed since the last write (if any event joined).")
     min_interval_s: float = Field(1.0, ge=0.0, le=86_400.0,
                                   description="Never write more often than this: at most one write a second by default.")
     histogram_every: int = Field(10_000, ge=0, le=100_000_000,

@@ -76,12 +76,16 @@ class TensorBoardObserver:
         return (EventJoined, StatsTaken, DecisionMade) if self.config.latency else (EventJoined, StatsTaken)
 
     def handle(self, event: Any) -> None:
-        if isinstance(event, EventJoined):
+        kind = type(event)
+        if kind is EventJoined:
             self.signals.add(event.event)
             self._since += 1
-        elif isinstance(event, DecisionMade):
+            if self._since < self.config.every_events and self._since % 256:
+                return  # the clock is read on a stats snapshot (every second in the daemon) or every 256 events
+        elif kind is DecisionMade:
             if len(self._waits) < 100_000:
                 self._waits.append(time.time() - event.decision.timestamp)
+            return
         if self._since:
             config, elapsed = self.config, self._clock() - self._last_write
             if elapsed >= config.every_s or (self._since >= config.every_events and elapsed >= config.min_interval_s):
