@@ -1,7 +1,8 @@
 """Where a watched run's numbers go: TensorBoard event files (tensorboardX), or JSON lines when it is missing.
 
-Both writers buffer in memory and reach the disk only when told to :meth:`RunWriter.flush`: the observer flushes
-on its schedule (every N events or T seconds), so an SD card sees few writes.
+Both writers buffer in memory and reach the disk only on the observer's schedule (every N events, at most once a
+second, or every T seconds), so an SD card sees few writes: JSON lines when told to :meth:`RunWriter.flush`, event
+files within a second of a write (tensorboardX flushes them on a thread of its own).
 
 >>> import tempfile
 >>> writer = open_writer(Path(tempfile.mkdtemp()) / "run", "jsonl")
@@ -53,7 +54,7 @@ class RunWriter(Protocol):
         ...
 
     def flush(self) -> None:
-        """Write what is buffered."""
+        """Write what is buffered (event files: tensorboardX's thread does, within a second)."""
         ...
 
     def close(self) -> None:

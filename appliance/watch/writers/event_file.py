@@ -24,8 +24,10 @@ class EventFileWriter:
         from tensorboardX import SummaryWriter
 
         self.directory = directory
-        # flushed by the observer's schedule only: a queue that never fills, a timer that never fires first
-        self._writer = SummaryWriter(str(directory), max_queue=1_000_000, flush_secs=86_400)
+        # tensorboardX hands each summary to a thread of its own that writes it to a buffered file, and flushes that
+        # file at most every flush_secs when something came: the observer's schedule (at most a write a second by
+        # default) is what reaches the disk, within a second
+        self._writer = SummaryWriter(str(directory), max_queue=1_000_000, flush_secs=1)
         self._writer.add_custom_scalars(LAYOUT)
 
     def scalars(self, step: int, values: Mapping[str, float]) -> None:
@@ -43,7 +45,7 @@ class EventFileWriter:
         self._writer.add_hparams(dict(hparams), clean, name="hparams", global_step=step)
 
     def flush(self) -> None:
-        self._writer.flush()
+        pass  # tensorboardX's thread flushes within a second of a write (flushing here could write half of one)
 
     def close(self) -> None:
         self._writer.close()
