@@ -38,6 +38,7 @@ def taken_in_turn(workload: LightWorkload) -> dict[str, float]:
     """Events per second of each mode (the median of its turns), and how often the default observer wrote."""
     from appliance.assemble import open_loop
     from appliance.config.tensorboard import TensorBoardObserverConfig
+    from appliance.observers.base import ObserverHome
     from appliance.observers.tensorboard import TensorBoardObserver
 
     n = len(workload.contexts)
@@ -45,7 +46,7 @@ def taken_in_turn(workload: LightWorkload) -> dict[str, float]:
         clock = FakeClock(1_700_000_000.0)
         loop = open_loop(CONFIG, clock, Path(tmp), durable=False)
         observers = {mode: TensorBoardObserver(TensorBoardObserverConfig(logdir=Path(tmp) / "tensorboard", run=mode,
-                                                                         latency=mode == "latency"), policy=loop.policy)
+                                                                         latency=mode == "latency"), home=ObserverHome(policy=loop.policy))
                      for mode in MODES[1:]}
         turns: dict[str, list[float]] = {mode: [] for mode in MODES}
         cpu: dict[str, list[float]] = {mode: [] for mode in MODES}

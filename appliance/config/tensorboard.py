@@ -24,7 +24,7 @@ class TensorBoardObserverConfig(ObserverConfigBase):
         "tensorboard", description="TensorBoard logs of the loop: reward, the policy's value with its confidence bounds, the "
         "random and constant-action baselines, exploration, action shares, features, latency, a histogram of the weights, and "
         "the hyperparameters with the final metrics. `tensorboard --logdir` shows them.")
-    logdir: Path | None = Field(None, description="Where the runs go, one folder per run; empty: DATA_DIR/tensorboard.")
+    logdir: Path | None = Field(None, description="Where the runs go, one folder per run; empty: DATA_DIR/observers/<name>.")
     run: str = Field("", max_length=128, pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9._=,+-]*$",
                      description="The run's folder name; empty: the start time (each start of the daemon is a run).")
     every_events: int = Field(1000, ge=1, le=100_000_000, description="Write once this many events joined since the last write.")

@@ -12,13 +12,13 @@ closes (the end of a run, a stop of the daemon) it writes the hyperparameters wi
 The writer opens at the first write: an observer that saw nothing leaves nothing behind.
 
 >>> import tempfile
+>>> from pathlib import Path
 >>> from appliance.config.tensorboard import TensorBoardObserverConfig
 >>> from appliance.events import EventJoined
 >>> from appliance.policy import JoinedEvent, UniformPolicy
 >>> policy, logdir = UniformPolicy.of(["on", "off"]), Path(tempfile.mkdtemp())
->>> observer = TensorBoardObserver(TensorBoardObserverConfig(logdir=logdir, run="demo", every_events=10, min_interval_s=0,
-...                                                          format="jsonl"),
-...                                policy=policy)
+>>> config = TensorBoardObserverConfig(logdir=logdir, run="demo", every_events=10, min_interval_s=0, format="jsonl")
+>>> observer = TensorBoardObserver(config, home=ObserverHome(policy=policy))
 >>> for i in range(25): observer.handle(EventJoined(JoinedEvent(policy.decide({}, f"e{i}", 0.0), 1.0, "on_time", 1, 0.0)))
 >>> observer.close()
 >>> lines = (logdir / "demo" / "scalars.jsonl").read_text().splitlines()
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -38,6 +37,7 @@ import numpy as np
 from appliance.config.tensorboard import TensorBoardObserverConfig
 from appliance.errors import UsageError
 from appliance.events import DecisionMade, EventJoined, StatsTaken
+from appliance.observers.base import ObserverHome
 from appliance.watch.hparams import exploration_scalars, policy_hparams
 from appliance.watch.signals import Signals
 from appliance.watch.writers.base import HParam, RunWriter, fresh_run, have_tensorboardx, open_writer
@@ -46,21 +46,23 @@ log = logging.getLogger(__name__)
 
 
 class TensorBoardObserver:
-    """``policy``: the loop's (its options are the hyperparameters, unless ``hparams_of_policy`` is false; its weights
-    the histogram); ``data_dir``: where ``logdir`` defaults to; ``hparams``: more of them (a CLI run's world, seed, a
-    sweep's settings); ``extras``: more scalars, asked at each write (a simulation's oracle)."""
+    """``home``: its directory (where the runs go unless ``logdir`` says) and the loop's policy (its options are the
+    hyperparameters, unless ``hparams_of_policy`` is false; its weights the histogram); ``hparams``: more of them (a CLI
+    run's world, seed, a sweep's settings); ``extras``: more scalars, asked at each write (a simulation's oracle)."""
 
-    def __init__(self, config: TensorBoardObserverConfig, name: str = "tensorboard", policy: Any = None,
-                 data_dir: Path | None = None, hparams: Mapping[str, HParam] | None = None, hparams_of_policy: bool = True,
+    def __init__(self, config: TensorBoardObserverConfig, name: str = "tensorboard", home: ObserverHome | None = None,
+                 hparams: Mapping[str, HParam] | None = None, hparams_of_policy: bool = True,
                  extras: Callable[[], Mapping[str, float]] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         if config.format == "tensorboard" and not have_tensorboardx():
             raise UsageError("observers: type tensorboard with format: tensorboard needs tensorboardX: pip install -e "
                              "'.[tensorboard]' (or format: auto, which writes JSON lines without it)")
+        home = home or ObserverHome()
+        policy = home.policy
         self.name, self.config, self._policy, self._extras, self._clock = name, config, policy, extras, clock
         self.hparams = {**(policy_hparams(policy) if policy is not None and hparams_of_policy else {}), **(hparams or {})}
         self._exploration = policy_hparams(policy) if policy is not None else {}  # what explore/epsilon or gamma follow
-        root = config.logdir or _default_data_dir(data_dir) / "tensorboard"
-        self.directory = root / (config.run or fresh_run(root, time.strftime("%Y%m%d-%H%M%S")))  # a named run goes on
+        root = config.logdir or home.directory
+        self.directory = None if root is None else root / (config.run or fresh_run(root, time.strftime("%Y%m%d-%H%M%S")))
         self.signals = Signals(config.window, config.alpha)
         self._step0 = int(getattr(policy, "model_version", 0) or 0)
         self._writer: RunWriter | None = None
@@ -131,6 +133,10 @@ class TensorBoardObserver:
 
     def _open(self) -> RunWriter | None:
         if self._writer is None and self.error is None:
+            if self.directory is None:
+                self.error = "no folder for the TensorBoard logs: set observers[].logdir (the daemon gives DATA_DIR/observers/<name>)"
+                log.error("observer %s: %s", self.name, self.error)
+                return None
             try:
                 self._writer = open_writer(self.directory, self.config.format)
             except OSError as err:
@@ -154,12 +160,6 @@ class TensorBoardObserver:
             self._writer.close()
 
     def stats(self) -> dict[str, Any]:
-        return {"type": "tensorboard", "run": str(self.directory), "writes": self.writes, "events": self.step - self._step0,
-                "error": self.error}
-
-
-def _default_data_dir(data_dir: Path | None) -> Path:
-    from appliance.assemble import default_data_dir
-
-    return data_dir or default_data_dir()
+        return {"type": "tensorboard", "run": str(self.directory) if self.directory else None, "writes": self.writes,
+                "events": self.step - self._step0, "error": self.error}
 

@@ -35,13 +35,14 @@ STRETCH = 100
 def cli_observer(logdir: Path, name: str, events: int | None = None, policy: Any = None, hparams: Mapping[str, HParam] | None = None,
                  extras: Callable[[], Mapping[str, float]] | None = None, hparams_of_policy: bool = True) -> TensorBoardObserver:
     """An observer for a run of ``events`` (unknown: ``None``) in a new folder ``logdir/name`` (``name-2`` if taken)."""
+    from appliance.observers.base import ObserverHome
     from appliance.observers.tensorboard import TensorBoardObserver
 
     every = max(200, events // 100) if events else 1000
     config = TensorBoardObserverConfig(logdir=logdir, run=fresh_run(logdir, name), every_events=every, min_interval_s=0.0,
                                        histogram_every=5 * every)
-    return TensorBoardObserver(config, name=f"tensorboard-{name}", policy=policy, hparams=hparams, hparams_of_policy=hparams_of_policy,
-                               extras=extras)
+    return TensorBoardObserver(config, name=f"tensorboard-{name}", home=ObserverHome(policy=policy), hparams=hparams,
+                               hparams_of_policy=hparams_of_policy, extras=extras)
 
 
 def simulate_watched(config: AppConfig, events: int, log_dir: Path, logdir: Path, name: str,

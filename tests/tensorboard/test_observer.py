@@ -14,6 +14,7 @@ import pytest
 from appliance.clock import FakeClock
 from appliance.config.tensorboard import TensorBoardObserverConfig
 from appliance.events import DecisionMade, EventJoined, StatsTaken
+from appliance.observers.base import ObserverHome
 from appliance.observers.tensorboard import TensorBoardObserver
 from appliance.policy import JoinedEvent, UniformPolicy
 from tests.api.conftest import start_daemon
@@ -27,7 +28,7 @@ def joined(policy: UniformPolicy, i: int, reward: float = 1.0) -> EventJoined:
 def test_writes_every_n_events_at_most_once_a_second_or_every_t_seconds(tmp_path: Path) -> None:
     clock, policy = FakeClock(0.0), UniformPolicy.of(["on", "off"])
     config = TensorBoardObserverConfig(logdir=tmp_path, run="sd", every_events=100, min_interval_s=1.0, every_s=60.0, format="jsonl")
-    observer = TensorBoardObserver(config, policy=policy, clock=clock.time)
+    observer = TensorBoardObserver(config, home=ObserverHome(policy=policy), clock=clock.time)
     for i in range(1000):  # a burst within one second: no write, however many events
         observer.handle(joined(policy, i))
     assert observer.writes == 0 and not (tmp_path / "sd").exists()
@@ -55,7 +56,7 @@ def test_writes_every_n_events_at_most_once_a_second_or_every_t_seconds(tmp_path
 def test_decision_latency_is_timed_when_asked(tmp_path: Path) -> None:
     policy = UniformPolicy.of(["on", "off"])
     config = TensorBoardObserverConfig(logdir=tmp_path, run="latency", every_events=2, min_interval_s=0, latency=True, format="jsonl")
-    observer = TensorBoardObserver(config, policy=policy)
+    observer = TensorBoardObserver(config, home=ObserverHome(policy=policy))
     assert DecisionMade in observer.events()
     assert DecisionMade not in TensorBoardObserver(config.model_copy(update={"latency": False})).events()
     observer.handle(DecisionMade(policy.decide({}, "d1", time.time() - 0.25)))
@@ -74,6 +75,7 @@ sys.modules["tensorboardX"] = None  # import tensorboardX now raises ImportError
 from pathlib import Path
 from appliance.config.tensorboard import TensorBoardObserverConfig
 from appliance.errors import UsageError
+from appliance.observers.base import ObserverHome
 from appliance.observers.tensorboard import TensorBoardObserver
 from appliance.events import EventJoined
 from appliance.policy import JoinedEvent, UniformPolicy
@@ -107,7 +109,7 @@ loop = open_loop(config, FakeClock(), Path({str(tmp_path)!r}) / "plain", durable
 Observers.start(loop.bus, config.observers, policy=loop.policy).stop()
 print("plain", "tensorboardX" in sys.modules)
 config = load_config_text("observers: [{{type: tensorboard, logdir: {str(tmp_path / 'tb')!r}}}]")
-group = Observers.start(loop.bus, config.observers, policy=loop.policy, data_dir=Path({str(tmp_path)!r}))
+group = Observers.start(loop.bus, config.observers, Path({str(tmp_path)!r}), policy=loop.policy)
 print("configured", "tensorboardX" in sys.modules)
 group.stop()
 print("stopped", "tensorboardX" in sys.modules)
@@ -135,8 +137,8 @@ def test_the_daemon_writes_a_run_when_configured(tmp_path: Path) -> None:
     finally:
         out = daemon.stop()
     assert daemon.proc.returncode == 0, out
-    runs = list((daemon.data_dir / "tensorboard").iterdir())
-    assert [Path(tb["run"])] == runs  # DATA_DIR/tensorboard/<start time>
+    runs = list((daemon.data_dir / "observers" / "tb").iterdir())
+    assert [Path(tb["run"])] == runs  # DATA_DIR/observers/<name>/<start time>
     run = read_run(runs[0])
     points = scalars(run)
     assert last(points, "events/joined") >= 150
