@@ -36,7 +36,7 @@ class ObserverHome:
     directory: Path | None = None
     action_features: Mapping[str, Features] = field(default_factory=dict)
     policy: Any = None
-    """The loop's policy, to read (thread-safe, e.g. its options or, for a VW policy, ``read_workspace``), never to drive."""
+    """The loop's policy, to read (thread-safe, e.g. its options or, for a VW policy, ``with_workspace``), never to drive."""
 
 
 @runtime_checkable

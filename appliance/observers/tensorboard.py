@@ -116,7 +116,7 @@ class TensorBoardObserver:
     def _histogram(self, writer: RunWriter, step: int) -> None:
         """The model's weights (read under the policy's lock) as a histogram, and how many are not zero."""
         self._last_histogram = step
-        read = getattr(self._policy, "read_workspace", None)
+        read = getattr(self._policy, "with_workspace", None)
         if read is None:
             return  # a policy without a VW model
         from appliance.introspect.weights import nonzero_weights

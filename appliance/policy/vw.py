@@ -31,7 +31,6 @@ from appliance.policy.base import Decision, JoinedEvent, offered_actions
 from appliance.policy.exploration import explore, sample
 from appliance.policy.vw_examples import CS, ExampleBuilder
 
-T = TypeVar("T")
 MAX_SHOWN_NAMESPACES = 256
 """How many context namespaces the status lists, at most."""
 MAX_EXPLAINED_NAMES = 100_000
@@ -205,11 +204,6 @@ class VWPolicy:
     def save(self, path: Path) -> None:
         with self._lock:
             self._vw.save(str(path))
-
-    def read_workspace(self, read: Callable[[Any], T]) -> T:
-        """``read(workspace)`` under the policy's lock: another thread (an observer) reads the model as it is now."""
-        with self._lock:
-            return read(self._vw)
 
     def explain(self, decision: Decision, top: int = 5) -> Any:
         """Each offered action's score (reward space) and its ``top`` contributions (value x weight, interaction
