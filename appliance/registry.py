@@ -149,6 +149,7 @@ ROLES: tuple[Role, ...] = (
     Role("observers", "appliance.observers.base:Observer", "appliance.observers.fake:RecordingObserver", {
         **_table("appliance.observers", "appliance.config.observers", {"recording": ("RecordingObserverConfig", "fake:RecordingObserver")}),
         "policy_value": ("appliance.config.observers:PolicyValueObserverConfig", "appliance.estimators.live:PolicyValueObserver"),
+        "tensorboard": ("appliance.config.tensorboard:TensorBoardObserverConfig", "appliance.observers.tensorboard:TensorBoardObserver"),
     }),
 )
 

@@ -24,14 +24,22 @@ def progress_bar(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
-def replay(config: AppConfig, logs: list[Path], output: Path | None = None, progress: bool = False) -> dict[str, Any]:
+def replay(config: AppConfig, logs: list[Path], output: Path | None = None, progress: bool = False,
+           tensorboard: Path | None = None) -> dict[str, Any]:
     """Learn every event of ``logs`` in order, with the policy ``config`` gives; returns counts, and writes the
-    model to ``output``. Pass the config of the daemon that wrote the log: its policy's kind, actions and options."""
+    model to ``output``. Pass the config of the daemon that wrote the log: its policy's kind, actions and options.
+    ``tensorboard``: also write a TensorBoard run of the replay in that folder."""
     from appliance.assemble import build_policy
 
     pconfig = config.effective_policy()
     declared = pconfig.action_features()
     policy = build_policy(pconfig)
+    observer = None
+    if tensorboard is not None:
+        from appliance.events import EventJoined
+        from appliance.watch.runs import cli_observer
+
+        observer = cli_observer(tensorboard, f"replay-{logs[0].stem}", None, policy, {"command": "replay"})
     namespaces: dict[str, None] = {}
     learned = malformed = skipped = 0
 
@@ -40,18 +48,25 @@ def replay(config: AppConfig, logs: list[Path], output: Path | None = None, prog
         malformed += 1
         print(f"{path}:{number}: {why}; line skipped", file=sys.stderr)
 
-    for logged in dsjson.read(logs, report, progress_bar if progress else None):
-        if logged.skip_learn:  # as VW's DSJSON reader does
-            skipped += 1
-            continue
-        event, features = logged.event, logged.features
-        namespaces.update(dict.fromkeys(event.decision.context))
-        same = all(declared.get(a) == f for a, f in zip(event.decision.actions, features))
-        policy.learn(event, None if same else features)
-        learned += 1
+    try:
+        for logged in dsjson.read(logs, report, progress_bar if progress else None):
+            if logged.skip_learn:  # as VW's DSJSON reader does
+                skipped += 1
+                continue
+            event, features = logged.event, logged.features
+            namespaces.update(dict.fromkeys(event.decision.context))
+            same = all(declared.get(a) == f for a, f in zip(event.decision.actions, features))
+            policy.learn(event, None if same else features)
+            learned += 1
+            if observer is not None:
+                observer.handle(EventJoined(event))
+    finally:
+        if observer is not None:
+            observer.close()
     if not learned:
         raise UsageError(f"no events in {', '.join(map(str, logs))}: nothing to learn")
     if output is not None:
         policy.save(output)
     return {"learned": learned, "malformed": malformed, "skipped_learn": skipped, "model_version": policy.model_version,
-            "namespaces": sorted(namespaces), "output": str(output) if output else None}
+            "namespaces": sorted(namespaces), "output": str(output) if output else None,
+            **({"tensorboard": str(observer.directory)} if observer is not None else {})}

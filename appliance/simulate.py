@@ -78,6 +78,20 @@ class Simulation:
         self._missing = self._duplicated = 0  # rewards lost on the way, delivered twice
         self.steps = 0
         self.seconds = 0.0
+        self.decide_seconds = 0.0  # of them, in the loop's decide
+
+    @property
+    def loop(self) -> Loop:
+        """The loop it drives (observers subscribe to ``loop.bus``)."""
+        return self._loop
+
+    def progress(self) -> dict[str, float]:
+        """The expected reward of the chosen actions so far, the oracle's and uniform random's, as averages, and the
+        loop's decide time (for a watching observer; refreshed after each :meth:`run`)."""
+        n = max(self.steps, 1)
+        chosen, oracle, uniform = self._expected_sums
+        return {"simulate/expected_reward": chosen / n, "simulate/oracle": oracle / n, "simulate/random": uniform / n,
+                "simulate/share_of_oracle": chosen / oracle if oracle else 0.0, "latency/decide_ms": 1000 * self.decide_seconds / n}
 
     def run(self, steps: int) -> None:
         """The next ``steps`` decisions, each after the rewards that are due and a tick of the loop."""
@@ -86,6 +100,7 @@ class Simulation:
         action_index, seq, every = self._action_index, self._seq, self._sim.decision_every_s
         chosen, oracle, uniform = self._expected_sums
         missing, duplicated = self._missing, self._duplicated
+        deciding, perf = 0.0, time.perf_counter
         for step in range(self.steps, self.steps + steps):
             clock.advance(every)
             now = clock.time()
@@ -94,7 +109,9 @@ class Simulation:
                 loop.reward(event_id, value, reward_id=reward_id)
             loop.tick()
             context = world.context(step)
+            before = perf()
             decision, _ = loop.decide(context)
+            deciding += perf() - before
             expected = world.expected_rewards(context, step)
             mean = expected[action_index[decision.action]]
             chosen += mean
@@ -110,6 +127,7 @@ class Simulation:
                 heapq.heappush(inbox, (now + delay, next(seq), decision.event_id, feedback, f"r{step}"))
         self._expected_sums = chosen, oracle, uniform
         self._missing, self._duplicated = missing, duplicated
+        self.decide_seconds += deciding
         self.steps += steps
         self.seconds += time.perf_counter() - started
 
@@ -134,6 +152,7 @@ class Simulation:
             "late_rewards": stats.late, "default_rewards": stats.defaulted, "duplicate_rewards": stats.duplicates,
             "missing_rewards": self._missing, "overflow": stats.overflow, "learned": loop.learned,
             "events_per_s": self.steps / self.seconds if self.seconds > 0 else None, "seconds": self.seconds,
+            "decide_ms": 1000 * self.decide_seconds / n,
             "log": str(log_path),
         }
 

@@ -27,6 +27,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.sinks_bench", ""),
     ("appliance.bench.introspect_bench", ""),
     ("appliance.bench.policy_bench", ""),
+    ("appliance.bench.tensorboard_bench", ""),
     ("featurizers.bench", "featurizers."),
 )
 

@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-baselines", action="store_true", help="Leave out uniform random and the constant actions.")
     parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     parser.add_argument("--plot", type=Path, metavar="PNG", help="Also draw each candidate's value and interval (needs matplotlib).")
+    parser.add_argument("--tensorboard", type=Path, metavar="DIR",
+                        help="Also write a TensorBoard run to DIR/evaluate-LOG: the logged policy's signals and every candidate's "
+                             "value with its bounds as the log goes, the final values as hyperparameter metrics.")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,16 +64,30 @@ def run(args: argparse.Namespace) -> int:
     candidates += [parse_policy(spec) for spec in args.policy]
     model = RewardModel(args.reward_model) if MODEL_BASED.intersection(args.estimators) else None
     progress = progress_bar if sys.stderr.isatty() and not args.json else None
-    result = evaluate(args.log, candidates, args.estimators, args.intervals, model, args.alpha,
-                      tuple(args.reward_range) if args.reward_range else None, progress)
+    watch = None
+    if args.tensorboard:
+        from appliance.watch.runs import CandidateWatch
+
+        hparams = {"command": "evaluate", "logs": " ".join(p.name for p in args.log), "estimator": args.estimators[0],
+                   "interval": args.intervals[0] if args.intervals else "none", "alpha": args.alpha}
+        watch = CandidateWatch(args.tensorboard, f"evaluate-{args.log[0].stem}", args.estimators[0],
+                               args.intervals[0] if args.intervals else None, args.alpha, hparams)
+    try:
+        result = evaluate(args.log, candidates, args.estimators, args.intervals, model, args.alpha,
+                          tuple(args.reward_range) if args.reward_range else None, progress, watch)
+    finally:
+        if watch is not None:
+            watch.close()
     values = with_verdicts(result.values, args.intervals[0], args.alpha)
     if args.plot:
         plot(values, args.estimators[0], args.intervals[0], args.alpha, args.plot)
     if args.json:
         print(json.dumps({"events": result.events, "skipped_learn": result.skipped_learn, "malformed": len(result.malformed),
-                          "alpha": args.alpha, "seconds": round(result.seconds, 3), "candidates": values}))
+                          "alpha": args.alpha, "seconds": round(result.seconds, 3), "candidates": values,
+                          **({"tensorboard": str(watch.observer.directory)} if watch is not None else {})}))
     else:
         print(table(values, args.intervals[0], args.alpha))
         print(f"{result.events} events in {result.seconds:.1f} s; {result.skipped_learn} with _skipLearn and "
-              f"{len(result.malformed)} malformed lines skipped" + (f"; plot written to {args.plot}" if args.plot else ""))
+              f"{len(result.malformed)} malformed lines skipped" + (f"; plot written to {args.plot}" if args.plot else "")
+              + (f"; TensorBoard run in {watch.observer.directory}" if watch is not None else ""))
     return 0

@@ -18,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "featurizers' namespaces (default: the simulated world's policy, the log's namespaces).")
     parser.add_argument("--output", "-o", type=Path, help="Write the model here (a VW model file).")
     parser.add_argument("--json", action="store_true", help="Print a JSON summary.")
+    parser.add_argument("--tensorboard", type=Path, metavar="DIR",
+                        help="Also write a TensorBoard run to DIR/replay-LOG: reward, baselines, exploration, the weights' histogram.")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,10 +32,11 @@ def run(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise UsageError(f"{path}: no such log file")
     progress = sys.stderr.isatty() and not args.json
-    summary = replay(load_config(args.config), args.log, args.output, progress=progress)
+    summary = replay(load_config(args.config), args.log, args.output, progress=progress, tensorboard=args.tensorboard)
     if args.json:
         print(json.dumps(summary))
     else:
         print(f"learned {summary['learned']} events, skipped {summary['malformed']} malformed lines"
-              + (f"; model written to {args.output}" if args.output else ""))
+              + (f"; model written to {args.output}" if args.output else "")
+              + (f"; TensorBoard run in {summary['tensorboard']}" if args.tensorboard else ""))
     return 0

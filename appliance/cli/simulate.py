@@ -6,8 +6,12 @@ import argparse
 import json
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from appliance.errors import UsageError
+
+if TYPE_CHECKING:
+    from appliance.config import AppConfig
 
 HELP = "Run the policy, joiner and learner against a simulated world and print what it earned."
 
@@ -19,11 +23,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="A config whose policy, join and simulation sections apply.")
     parser.add_argument("--log-dir", type=Path, help="Where the DSJSON log goes (default: a new temporary folder).")
     parser.add_argument("--json", action="store_true", help="Print one JSON object (the default prints a summary).")
+    parser.add_argument("--tensorboard", type=Path, metavar="DIR",
+                        help="Also write a TensorBoard run to DIR/simulate-WORLD-seedS: reward, the policy's value with its bounds, "
+                             "baselines, the oracle, exploration, action shares, weights; hyperparameters and final metrics.")
+    parser.add_argument("--sweep", metavar="GRID",
+                        help="One simulation per combination of policy settings: a YAML/JSON file or inline YAML mapping policy "
+                             "keys to the values to try, e.g. '{exploration: [{type: epsilon, epsilon: 0.1}, {type: squarecb}], "
+                             "learning_rate: [0.1, 0.5]}' (dotted keys reach into a section: exploration.gamma_scale). With "
+                             "--tensorboard each is a run there, compared in TensorBoard's HParams view.")
 
 
 def run(args: argparse.Namespace) -> int:
     from appliance.config import load_config
-    from appliance.simulate import simulate
     from appliance.worlds import WORLDS
 
     if args.world not in WORLDS:
@@ -37,10 +48,46 @@ def run(args: argparse.Namespace) -> int:
     if config.policy is not None:
         config.policy = config.policy.model_copy(update={"seed": args.seed})
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix=f"wabbit-sim-{args.world}-"))
-    result = simulate(config, args.events, log_dir)
+    if args.sweep:
+        return _sweep(config, args, log_dir)
+    result = _one(config, args, log_dir, f"simulate-{args.world}-seed{args.seed}")
     if args.json:
         print(json.dumps(result))
     else:
         for key, value in result.items():
             print(f"{key:>20}: {value:.4f}" if isinstance(value, float) else f"{key:>20}: {value}")
+    return 0
+
+
+def _one(config: AppConfig, args: argparse.Namespace, log_dir: Path, name: str, swept: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One simulation; watched, its hyperparameters are the policy's and the world's, or a sweep's settings alone (the
+    HParams view shows a handful of columns at first: the ones that differ)."""
+    from appliance.simulate import simulate
+
+    if args.tensorboard is None:
+        return simulate(config, args.events, log_dir)
+    from appliance.watch.runs import simulate_watched
+    from appliance.watch.sweep import hparams_of
+
+    hparams = hparams_of(swept) if swept is not None else {"world": args.world, "seed": args.seed, "events": args.events}
+    return simulate_watched(config, args.events, log_dir, args.tensorboard, name, hparams, hparams_of_policy=swept is None)
+
+
+def _sweep(config: AppConfig, args: argparse.Namespace, log_dir: Path) -> int:
+    from appliance.watch.sweep import combinations, load_grid, policies, run_name
+
+    grid = load_grid(args.sweep)
+    runs = []
+    for index, (assignment, policy) in enumerate(zip(combinations(grid), policies(config, grid))):
+        name = run_name(index, assignment)
+        result = _one(config.model_copy(update={"policy": policy}), args, log_dir / name, name, assignment)
+        runs.append({"run": name, **assignment, **result})
+        if not args.json:
+            print(f"{name:<60} avg_reward {result['avg_reward']:.4f}  of the oracle's {result['avg_reward'] / result['oracle_avg_reward']:.3f}"
+                  f"  {result['events_per_s']:.0f} events/s")
+    best = max(runs, key=lambda r: r["avg_reward"])
+    if args.json:
+        print(json.dumps({"runs": runs, "best": best["run"]}))
+    else:
+        print(f"best: {best['run']}" + (f"; compare them with: tensorboard --logdir {args.tensorboard}" if args.tensorboard else ""))
     return 0

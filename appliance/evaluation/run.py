@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from appliance.errors import UsageError
 from appliance.estimators import MODEL_BASED
@@ -47,10 +47,12 @@ def evaluate(
     paths: Sequence[Path], candidates: Sequence[Candidate], estimators: Sequence[str] = ("ips", "snips"),
     intervals: Sequence[str] = ("cressie_read",), reward_model: RewardModel | None = None, alpha: float = 0.05,
     reward_range: tuple[float, float] | None = None, progress: Callable[[int, int], None] | None = None,
+    watch: Callable[[dsjson.Logged, Mapping[str, PolicyValue]], None] | None = None,
 ) -> Evaluation:
     """Every candidate's value on the events of ``paths`` (``_skipLearn`` events skipped, as VW does; malformed
     lines reported on stderr with their number and skipped). ``reward_range``: the rewards' bounds, else the
-    intervals widen theirs as rewards come."""
+    intervals widen theirs as rewards come. ``watch(logged, values)`` hears of each event once every candidate took
+    it (``values``: each candidate's by name; TensorBoard's observer)."""
     import time
 
     if any(name in MODEL_BASED for name in estimators) and reward_model is None:
@@ -65,6 +67,7 @@ def evaluate(
         print(f"{path}:{number}: {why}; line skipped", file=sys.stderr)
 
     pairs = list(zip(candidates, values))
+    by_name = {c.name: v for c, v in pairs}
     for logged in dsjson.read(paths, malformed, progress):
         if logged.skip_learn:
             result.skipped_learn += 1
@@ -80,6 +83,8 @@ def evaluate(
                 v_hat = sum(p * r for p, r in zip(pmf, predicted))
                 value.add_example(p_log, reward, pmf[chosen], p_drop=p_drop, r_hat=predicted[chosen], v_hat=v_hat)
         result.events += 1
+        if watch is not None:
+            watch(logged, by_name)
     if not result.events:
         raise UsageError(f"no events to evaluate in {', '.join(map(str, paths))}")
     result.values = {c.name: v.summary(alpha) for c, v in pairs}

@@ -31,10 +31,12 @@ log = logging.getLogger(__name__)
 class ObserverHome:
     """What the appliance lends an observer: a directory of its own to keep state in across restarts
     (``DATA_DIR/observers/<name>``, created by the observer when it first writes; ``None``: nothing persists, as
-    in tests and notebooks), and the declared actions' features."""
+    in tests and notebooks), the declared actions' features, and the loop's policy."""
 
     directory: Path | None = None
     action_features: Mapping[str, Features] = field(default_factory=dict)
+    policy: Any = None
+    """The loop's policy, to read (thread-safe, e.g. its options or, for a VW policy, ``with_workspace``), never to drive."""
 
 
 @runtime_checkable
@@ -68,14 +70,14 @@ class Observers:
 
     @classmethod
     def start(cls, bus: EventBus, configs: Sequence[ObserverConfigBase], data_dir: Path | None = None,
-              action_features: Mapping[str, Features] | None = None) -> Observers:
+              action_features: Mapping[str, Features] | None = None, policy: Any = None) -> Observers:
         """Build and subscribe every configured observer, each with its home in ``data_dir`` (``None``: no
         persistence); on a failure the ones started are stopped again."""
         group = cls(bus, [])
         try:
             for index, config in enumerate(configs):
                 name = config.name or f"{config.type}-{index}"
-                home = ObserverHome(data_dir / "observers" / name if data_dir is not None else None, action_features or {})
+                home = ObserverHome(data_dir / "observers" / name if data_dir is not None else None, action_features or {}, policy)
                 observer: Observer = REGISTRY.build("observers", config, name=name, home=home)
                 try:
                     subscription = bus.subscribe(observer.name, observer.handle, observer.events(), config.max_queue)

@@ -106,7 +106,8 @@ class Parts:
         if config.observers:
             from appliance.observers import Observers
 
-            self.observers = Observers.start(self.loop.bus, config.observers, self._data_dir, self.loop.learner.action_features)
+            self.observers = Observers.start(self.loop.bus, config.observers, self._data_dir, self.loop.learner.action_features,
+                                             self.loop.policy)
 
     def _start_devices(self, config: AppConfig) -> None:
         from appliance.devices import Devices
