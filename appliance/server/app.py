@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -111,6 +111,17 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
     return app
 
 
+STATUS_OF: dict[type[Exception], int] = {UsageError: 422, ConfigError: 422, UnknownModelError: 404, ModelExistsError: 409,
+                                         ModelKindError: 409}
+"""The status of each error a call may raise whose message says what to fix (the body's ``detail``)."""
+
+
+def _answer(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def answer(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+    return answer
+
+
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -122,29 +133,12 @@ def _error_handlers(app: FastAPI) -> None:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
         return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
-    @app.exception_handler(UsageError)
-    async def usage(request: Request, exc: UsageError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
     @app.exception_handler(ClientDisconnect)
     async def gone(request: Request, exc: ClientDisconnect) -> Response:
         return Response(status_code=400)  # nobody reads it: the client left, or was timed out, in mid-body
 
-    @app.exception_handler(ConfigError)
-    async def bad_config(request: Request, exc: ConfigError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.exception_handler(UnknownModelError)
-    async def unknown_model(request: Request, exc: UnknownModelError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(ModelExistsError)
-    async def model_exists(request: Request, exc: ModelExistsError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
-
-    @app.exception_handler(ModelKindError)
-    async def model_kind(request: Request, exc: ModelKindError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+    for kind, status in STATUS_OF.items():
+        app.add_exception_handler(kind, _answer(status))
 
     @app.exception_handler(StorageError)
     async def storage(request: Request, exc: StorageError) -> JSONResponse:

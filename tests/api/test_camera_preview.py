@@ -15,9 +15,10 @@ import numpy.typing as npt
 import pytest
 
 from tests.api.conftest import Running, start_daemon
-from tests.api.test_dashboard import page, sync_api  # noqa: F401 (the browser fixture)
-from tests.api.test_dashboard import pytestmark as needs_chromium
+from tests.browser import needs_chromium
 from tests.conftest import free_port
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -11,12 +10,11 @@ import httpx
 import pytest
 
 from tests.api.conftest import Running, start_daemon
+from tests.browser import needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="tests/apt/api.txt installs Debian's chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+
+pytestmark = needs_chromium
 # rewards wait 30 s and the simulated person answers after an hour: the only reward is the one given by hand
 CONFIG = ("join:\n  reward_wait_s: 30\nsimulation:\n  decision_every_s: 0.3\n"
           "  delay:\n    distribution: fixed\n    mean_s: 3600\n")
@@ -30,18 +28,6 @@ def running(tmp_path: Path) -> Iterator[Running]:
     finally:
         out = daemon.stop()
         assert daemon.proc.returncode == 0, out
-
-
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
 
 
 def test_log_in_see_live_decisions_give_a_reward_and_see_it_counted(running: Running, page: object, tmp_path: Path) -> None:

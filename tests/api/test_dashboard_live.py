@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING, Iterator
 import pytest
 
 from tests.api.conftest import Running, start_daemon
-from tests.api.test_dashboard import page, pytestmark, sync_api  # noqa: F401 (the browser fixture; the skip without chromium)
+from tests.browser import needs_chromium
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
+
+pytestmark = needs_chromium
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

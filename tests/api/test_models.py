@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import FAST, Running, start_daemon
-from tests.api.test_dashboard import CHROMIUM, page, sync_api  # noqa: F401 (the browser fixture)
+from tests.browser import needs_chromium
 
 NEWS = "simulation: null\njoin: {reward_wait_s: 30}\npolicy:\n  actions: [{id: sports}, {id: politics}]\n"
 RATINGS = ["1 | sunny warm", "2 | rain cold", "3 | snow freezing", "1 | sunny hot", "2 | rain wet"]
@@ -147,13 +147,14 @@ def test_calls_that_do_not_fit_the_kind_of_model(shared: Running) -> None:
         assert ok(c.post("/api/models/ratings/predict", json={"format": "text", "examples": ["| a"]}))["predictions"]
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="tests/apt/api.txt installs Debian's chromium")
+@needs_chromium
 def test_the_dashboard_switches_between_models(shared: Running, page: Any) -> None:
     with shared.client() as c:
         ok(c.post("/api/models/ratings/learn", json={"format": "text", "examples": RATINGS}))
         first = int(c.get("/api/models/ratings/model").headers["X-Model-Version"])  # a saved version to go back to
         ok(c.post("/api/models/ratings/learn", json={"format": "text", "examples": RATINGS}))
         c.get("/api/models/ratings/model")
+    sync_api = pytest.importorskip("playwright.sync_api")
     pg, expect = page, sync_api.expect
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)

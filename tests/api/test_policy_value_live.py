@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import FAST, Running, start_daemon
-from tests.api.test_dashboard import CHROMIUM, page, sync_api  # noqa: F401 (the browser fixture)
+from tests.browser import needs_chromium
 
 CANDIDATE = "--cb_explore_adf --epsilon 0.05 -q ::"
 CONFIG = FAST + f"observers:\n  - {{type: policy_value, chart_every_s: 0.5, save_every_s: 1, candidates: ['{CANDIDATE}']}}\n"
@@ -70,11 +70,12 @@ def value_of_file(home: Path) -> float:
     return float(json.loads((home / "state.json").read_text())["values"]["online"]["events"])
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="tests/apt/api.txt installs Debian's chromium")
+@needs_chromium
 def test_the_dashboard_draws_each_value_with_its_band(tmp_path: Path, page: Any) -> None:
     running = start_daemon(tmp_path, CONFIG)
     try:
         wait_for(running, events=20, points=3)
+        sync_api = pytest.importorskip("playwright.sync_api")
         pg, expect = page, sync_api.expect
         errors: list[str] = []
         pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
 from tests.api.conftest import FAST, Running, start_daemon
-from tests.api.test_dashboard import ARGS, CHROMIUM, sync_api
+from tests.browser import needs_chromium
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="tests/apt/api.txt installs Debian's chromium")
+sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
+
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -23,27 +25,23 @@ def running(tmp_path: Path) -> Iterator[Running]:
         assert daemon.proc.returncode == 0, out
 
 
-def test_the_model_panel_explains_the_current_decision_and_searches_the_features(running: Running, tmp_path: Path) -> None:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
-        expect = sync_api.expect
-        page.goto(running.base)
-        page.fill("#token", running.token)
-        page.click("#login-form button[type=submit]")
-        expect(page.locator("#why .action")).to_have_count(4, timeout=10_000)  # the light world's four colours
-        expect(page.locator("#why .action.chosen")).to_have_count(1)
-        expect(page.locator("#why-note")).to_contain_text("Scores are expected rewards")
-        expect(page.locator("#why .action li").first).to_contain_text("×")
-        expect(page.locator("#features tbody tr")).to_have_count(15, timeout=15_000)
-        expect(page.locator("#features-note")).to_contain_text("logged decisions")
-        page.fill("#feature-search", "audio")
-        expect(page.locator("#features tbody tr").first).to_contain_text("audio", timeout=5_000)
-        names = page.locator("#features tbody tr td:first-child").all_inner_texts()
-        assert names and all("audio" in name for name in names), names
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone
-        page.locator("#model-card").screenshot(path=str(tmp_path / "model-panel.png"))
-        browser.close()
+def test_the_model_panel_explains_the_current_decision_and_searches_the_features(running: Running, page: Any, tmp_path: Path) -> None:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    expect = sync_api.expect
+    page.goto(running.base)
+    page.fill("#token", running.token)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#why .action")).to_have_count(4, timeout=10_000)  # the light world's four colours
+    expect(page.locator("#why .action.chosen")).to_have_count(1)
+    expect(page.locator("#why-note")).to_contain_text("Scores are expected rewards")
+    expect(page.locator("#why .action li").first).to_contain_text("×")
+    expect(page.locator("#features tbody tr")).to_have_count(15, timeout=15_000)
+    expect(page.locator("#features-note")).to_contain_text("logged decisions")
+    page.fill("#feature-search", "audio")
+    expect(page.locator("#features tbody tr").first).to_contain_text("audio", timeout=5_000)
+    names = page.locator("#features tbody tr td:first-child").all_inner_texts()
+    assert names and all("audio" in name for name in names), names
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone
+    page.locator("#model-card").screenshot(path=str(tmp_path / "model-panel.png"))
     assert not errors, errors

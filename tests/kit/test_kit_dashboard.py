@@ -5,7 +5,6 @@ restart, and find the wiring and the parts on the Kit page."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -13,11 +12,10 @@ import pytest
 
 from appliance.kit.files import demo_path
 from tests.api.conftest import Running, start_daemon
+from tests.browser import needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="tests/apt/api.txt installs Debian's chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = needs_chromium
 EXPECTED_NOISE = ("401", "Failed to fetch", "ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_EMPTY_RESPONSE")  # log-in; restart
 
 
@@ -29,18 +27,6 @@ def running(tmp_path: Path) -> Iterator[Running]:
     finally:
         out = daemon.stop()
         assert daemon.proc.returncode == 0, out
-
-
-@pytest.fixture
-def page() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
 
 
 def test_edit_check_apply_restart_then_the_kit_page(running: Running, page: object, tmp_path: Path) -> None:

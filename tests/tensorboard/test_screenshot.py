@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -18,13 +17,12 @@ import httpx
 import pytest
 
 from appliance.cli import main
+from tests.browser import browser_page, needs_chromium
 from tests.conftest import free_port
 
 pytest.importorskip("tensorboard", reason="tests/requirements/tensorboard.txt installs tensorboard")
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="tests/apt/api.txt installs Debian's chromium")]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = [pytest.mark.slow, needs_chromium]
 DOCS = Path(__file__).parents[2] / "docs"
 FOR_DOCS = os.environ.get("WABBIT_DOCS_SCREENSHOTS") == "1"
 
@@ -59,14 +57,8 @@ def tensorboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def page() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 1500, "height": 860})
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with browser_page((1500, 860)) as pg:  # TensorBoard wants a desktop's width
+        yield pg
 
 
 def test_tensorboard_shows_the_value_with_its_band_offline(tensorboard: str, page: object, tmp_path: Path) -> None:
