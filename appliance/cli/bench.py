@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
+from appliance.cli import bench_gate
 from appliance.errors import UsageError
 
 HELP = "Run benchmarks (figure, reference and ratio measured in the same run) and write JSON; compare, trend, flame."
@@ -76,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flame.add_argument("--out", type=Path, help="The SVG to write (default flame-NAME.svg).")
     flame.add_argument("--quick", action="store_true", help="Profile the --quick variant.")
     flame.add_argument("--py-spy", dest="py_spy", help="The py-spy executable (default: next to python, or PATH).")
+    bench_gate.add_arguments(sub)
 
 
 def pi4_estimate(seconds: float, machine: dict[str, Any]) -> float:
@@ -203,5 +205,5 @@ def _versions_or_benchmarks(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    commands = {"compare": _compare, "trend": _trend, "flame": _flame}
+    commands = {"compare": _compare, "trend": _trend, "flame": _flame, "gate": bench_gate.run}
     return commands.get(args.bench_command, _versions_or_benchmarks)(args)
