@@ -34,8 +34,9 @@ from appliance.bench.skip import skip_reason
 
 GATE_SET = ("loop.events_per_s", "vw.build_example", "dsjson.append")
 """The hottest paths: the whole loop (decide, join, learn, log), our VW example builder, the DSJSON log."""
-THRESHOLD = 0.35
-"""Fail past a 35 % slowdown: A/A gates of 5 rounds on the loaded 2-core machine moved up to 1.2x (see docs)."""
+THRESHOLD = 0.5
+"""Fail past a 1.5x slowdown: A/A gates of 5 rounds (the same code on both sides) on the 2-core machine under a
+load average of 14 moved up to 1.42x (dsjson.append), 1.38x (vw.build_example), 1.27x (the loop); see docs."""
 INSTRUCTION_THRESHOLD = 0.01
 """Fail past 1 % more instructions: two cachegrind runs of the same code differ by far less (see docs)."""
 INSTRUCTION_EVENTS = 2000
@@ -112,6 +113,14 @@ def worktree(repo: Path, commit: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def compile_all(checkout: Path) -> None:
+    """Byte-compile the checkout's packages first, so neither side pays (or counts) compiling them."""
+    for package in ("appliance", "featurizers"):
+        if (checkout / package).is_dir():
+            subprocess.run([sys.executable, "-m", "compileall", "-q", package], cwd=checkout, capture_output=True,
+                           timeout=300)
+
+
 def _benchmark_lines(base: Path, new: Path, names: tuple[str, ...], rounds: int, threshold: float, log: Log) -> list[Line]:
     results: dict[str, dict[str, list[dict[str, Any]]]] = {name: {"base": [], "new": []} for name in names}
     for round_ in range(rounds):
@@ -156,6 +165,8 @@ def run_gate(repo: Path, rev: str, rounds: int, threshold: float, count_instruct
     """The gate's report: the base commit, each line, and ``regressed`` (the names that failed)."""
     commit = resolve_base(repo, rev)
     with worktree(repo, commit) as base:
+        for checkout in (base, repo):
+            compile_all(checkout)
         lines = _benchmark_lines(base, repo, names, rounds, threshold, log)
         if count_instructions:
             lines.append(_instruction_line(base, repo, log))

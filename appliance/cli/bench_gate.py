@@ -23,23 +23,25 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
                           "both sides.")
     gate.add_argument("--base", default="HEAD^", help="The commit to compare with (default HEAD^, the parent).")
     gate.add_argument("--rounds", type=int, default=5, help="Rounds over both sides (default 5).")
-    gate.add_argument("--threshold", type=float, help="Fail past this slowdown, as a fraction (default 0.35: 1.35x).")
+    gate.add_argument("--threshold", type=float, help="Fail past this slowdown, as a fraction (default 0.5: 1.5x).")
+    gate.add_argument("--benchmarks", help="Comma-separated benchmark names instead of the default set.")
     gate.add_argument("--no-instructions", dest="instructions", action="store_false",
                       help="Skip the instruction counts (valgrind).")
     gate.add_argument("--json", dest="gate_json", type=Path, help="Also write the gate's report here.")
 
 
 def run(args: argparse.Namespace) -> int:
-    from appliance.bench.gate import THRESHOLD, GateSkipped, run_gate, table
+    from appliance.bench.gate import GATE_SET, THRESHOLD, GateSkipped, run_gate, table
     from appliance.bench.history import BenchToolError
 
     threshold = THRESHOLD if args.threshold is None else args.threshold
     if args.rounds < 1 or not 0 < threshold < 10:
-        raise UsageError("--rounds must be at least 1 and --threshold a fraction such as 0.35")
+        raise UsageError("--rounds must be at least 1 and --threshold a fraction such as 0.5")
+    names = GATE_SET if not args.benchmarks else tuple(n.strip() for n in args.benchmarks.split(",") if n.strip())
     repo = Path(__file__).resolve().parents[2]
     try:
         report = run_gate(repo, args.base, args.rounds, threshold, args.instructions,
-                          lambda line: print(f"bench gate: {line}", file=sys.stderr, flush=True))
+                          lambda line: print(f"bench gate: {line}", file=sys.stderr, flush=True), names)
     except GateSkipped as err:
         print(f"bench gate: skipped: {err}")
         return 0
