@@ -91,7 +91,8 @@ def ensure_env(cache: Path, checkout: Path, version: str, python: str = sys.exec
     """The environment for ``version`` (made now if the cache has none) and whether it was made now.
 
     vowpalwabbit is taken from a wheel only: building it from source needs a C++ toolchain, Boost and many
-    minutes, so a release without a wheel for this Python and machine is refused (:class:`EnvUnavailable`).
+    minutes, so a release without a wheel for this Python and machine is refused (:class:`EnvUnavailable`),
+    which ``pip download`` tells before any virtualenv is made. The wheels are kept in ``cache/wheels``.
     """
     reqs = requirements(project_dependencies(checkout), version)
     digest = hashlib.sha256("\n".join(reqs).encode()).hexdigest()[:10]
@@ -101,11 +102,17 @@ def ensure_env(cache: Path, checkout: Path, version: str, python: str = sys.exec
     if ready.exists():
         return env, False
     shutil.rmtree(env.path, ignore_errors=True)
+    wheels = cache / "wheels"
+    pip = ["-m", "pip", "--disable-pip-version-check"]
     try:
         env.path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([python, "-m", "venv", str(env.path)], check=True, capture_output=True, text=True, timeout=120)
-        done = subprocess.run([str(env.python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                               "--only-binary", PACKAGE, *reqs], capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
+        # the wheel first, with this interpreter's tags: a release without one is refused before a venv is made
+        done = subprocess.run([python, *pip, "download", "-q", "--no-deps", "--only-binary", ":all:", "--dest",
+                               str(wheels), f"{PACKAGE}=={version}"], capture_output=True, text=True, timeout=300)
+        if done.returncode == 0:
+            subprocess.run([python, "-m", "venv", str(env.path)], check=True, capture_output=True, text=True, timeout=120)
+            done = subprocess.run([str(env.python), *pip, "install", "-q", "--find-links", str(wheels), "--only-binary",
+                                   PACKAGE, *reqs], capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
     except (OSError, subprocess.SubprocessError) as err:
         shutil.rmtree(env.path, ignore_errors=True)
         raise EnvUnavailable(f"cannot make a virtualenv in {env.path}: {err}") from None
