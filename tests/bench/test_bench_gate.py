@@ -1,5 +1,6 @@
 """``wabbit bench gate``: a clone whose last commit slows the example builder down fails the gate against its
-parent; a shallow clone and a root commit skip with a message; instruction counts need valgrind."""
+parent; a shallow clone, a root commit and a change outside the code skip with a message; instruction counts
+need valgrind."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.bench.gate import GateSkipped, Line, _instruction_line, ratio_direction, resolve_base, table
+from appliance.bench.gate import GateSkipped, Line, _instruction_line, ratio_direction, resolve_base, run_gate, table
 
 ROOT = Path(__file__).resolve().parents[2]
 WABBIT = [sys.executable, "-m", "appliance"]
@@ -42,6 +43,8 @@ def test_a_root_commit_and_a_shallow_clone_skip_with_a_message(tmp_path: Path) -
     (root / "a.txt").write_text("b")
     _git(root, "commit", "-qam", "second")
     assert resolve_base(root, "HEAD^") == _git(root, "rev-parse", "HEAD^").strip()
+    with pytest.raises(GateSkipped, match="no change to appliance, featurizers, pyproject.toml since"):
+        run_gate(root, "HEAD^", rounds=1, threshold=0.5, count_instructions=False, log=lambda _: None)
     shallow = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{root}", str(shallow)], check=True, capture_output=True)
     with pytest.raises(GateSkipped, match="not in this shallow clone: fetch more history"):
