@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from appliance.bench.coverage_data import arms_run, generated_runs, world_run
-from appliance.estimators import INTERVALS
+from appliance.estimators import INTERVALS, ConfidenceSequence
 from appliance.estimators.coverage import PAIRS, SEQUENCE, Run, Tally, judge, judge_all
 
 SEEDS = 20
@@ -73,3 +73,17 @@ def test_point_estimators_are_unbiased_where_the_theory_says(tally: Tally) -> No
     for row in tally.errors():
         if row["estimator"] in ("ips", "dr"):
             assert abs(row["bias"]) <= 3.5 * row["rmse"] / SEEDS**0.5, row
+
+
+def test_contains_agrees_with_the_bounds_after_every_event() -> None:
+    """``contains`` (what the every-event check calls, with its closed-form shortcut) says what ``get`` says."""
+    run = arms_run(1, 120)
+    for target in run.targets.values():
+        sequence = ConfidenceSequence()
+        for p_log, r, p_pred in zip(run.p_log.tolist(), run.reward.tolist(), target.p_pred.tolist()):
+            sequence.add_example(p_log, r, p_pred)
+            lower, upper = sequence.get()
+            assert lower is not None and upper is not None
+            for value in (target.truth, lower - 1e-6, lower + 1e-6, upper - 1e-6, upper + 1e-6):
+                if 0.0 <= value <= 1.0:
+                    assert sequence.contains(value) == (lower <= value <= upper), (value, lower, upper)
