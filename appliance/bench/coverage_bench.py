@@ -20,6 +20,7 @@ import time
 from typing import Any, Callable
 
 from appliance.bench.measure import compared, summarize
+from appliance.estimators.coverage import binomial_se
 
 DEFAULTS = ("cressie_read/cressie_read", "ips/cs")
 """The pairs behind ``wabbit evaluate``'s and the live observer's default intervals."""
@@ -51,4 +52,56 @@ def bench_coverage(quick: bool) -> dict[str, Any]:
                     "share of the nominal coverage reached where it is lowest", better="higher", **result)
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """The result as a Markdown table: per pair (rows) and dataset (columns), the coverage pooled over the
+    dataset's targets with its standard error, the lowest target's and the mean width; for the sequence also the
+    share of runs it held the truth after every event.
+
+    >>> rows = [{"dataset": "d", "target": t, "pair": "ips/cs", "runs": 200, "coverage": c, "mean_width": 0.5, "always": c}
+    ...         for t, c in (("x", 1.0), ("y", 0.99))]
+    >>> print(markdown({"rows": rows}))
+    | pair | d |
+    | --- | --- |
+    | `ips/cs` | 0.995 ± 0.004 (lowest 0.990, width 0.50); every event 0.995 |
+    """
+    datasets = list(dict.fromkeys(row["dataset"] for row in result["rows"]))
+    pairs = list(dict.fromkeys(row["pair"] for row in result["rows"]))
+    lines = ["| pair | " + " | ".join(datasets) + " |", "| --- |" + " --- |" * len(datasets)]
+    for pair in pairs:
+        cells = []
+        for dataset in datasets:
+            rows = [r for r in result["rows"] if r["pair"] == pair and r["dataset"] == dataset]
+            if not rows:
+                cells.append("n/a")
+                continue
+            runs = sum(r["runs"] for r in rows)
+            share = sum(r["coverage"] * r["runs"] for r in rows) / runs
+            width = sum(r["mean_width"] for r in rows) / len(rows)
+            cell = f"{share:.3f} ± {binomial_se(share, runs):.3f} (lowest {min(r['coverage'] for r in rows):.3f}, width {width:.2f})"
+            if "always" in rows[0]:
+                cell += f"; every event {sum(r['always'] * r['runs'] for r in rows) / runs:.3f}"
+            cells.append(cell)
+        lines.append(f"| `{pair}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {"estimators.coverage": bench_coverage}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m appliance.bench.coverage_bench REPORT.json``: the table of a ``wabbit bench --json`` report."""
+    import json
+    from pathlib import Path
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m appliance.bench.coverage_bench REPORT.json (from wabbit bench --only estimators.coverage --json)",
+              file=sys.stderr)
+        return 2
+    report = json.loads(Path(args[0]).read_text())
+    print(markdown(report.get("results", {}).get("estimators.coverage", report)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
