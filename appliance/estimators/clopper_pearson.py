@@ -5,8 +5,8 @@ successes of a binomial.
 By default, as vw-estimators computes it, out of ``n / max(w)`` trials: the interval is then centred on IPS but
 its spread is that of ``n / max(w)`` Bernoulli draws of mean V, ``max(w) V (1 - V) / n``, while IPS's own
 variance can reach ``(max(w) V - V²) / n`` when large weights carry the value (a target policy far from the
-logging one, with a high value): there it covers less than it says (0.78 of runs at 95% on the ``arms`` dataset
-of ``wabbit bench --only estimators.coverage``, see docs/estimators.md). With ``scaled=True`` every event is a
+logging one, with a high value): there it covers less than it says (0.75 of 200 runs at 95% for the best arm
+of the ``arms`` dataset of ``wabbit bench --only estimators.coverage``, see docs/estimators.md). With ``scaled=True`` every event is a
 trial and the binomial's mean is V / max(w), scaled back: Bernoulli variables have the largest variance of any
 in [0, 1] with their mean, so it holds (conservatively, wider); ``wabbit evaluate`` and the live observer use
 that one.

@@ -158,13 +158,17 @@ class Tally:
                 self._errors.setdefault((o.dataset, o.target, estimator), []).append(error)
 
     def rows(self) -> list[dict[str, Any]]:
-        """Per dataset, target and pair: runs, coverage with its binomial standard error, mean width; for the
-        confidence sequence also the share of runs it held the truth after every event."""
+        """Per dataset, target and pair: runs, coverage with its binomial standard error, mean width (of the runs
+        that gave an interval; ``no_interval`` counts the others, e.g. Clopper-Pearson when no logged action had a
+        weight, and they count as not covering); for the confidence sequence also the share of runs it held the
+        truth after every event."""
         rows = []
         for (dataset, target, pair), covered in self._covered.items():
             runs, share = len(covered), sum(covered) / len(covered)
+            widths = [w for w in self._widths[dataset, target, pair] if math.isfinite(w)]
             row: dict[str, Any] = {"dataset": dataset, "target": target, "pair": pair, "runs": runs, "coverage": share,
-                                   "se": binomial_se(share, runs), "mean_width": float(np.mean(self._widths[dataset, target, pair]))}
+                                   "se": binomial_se(share, runs), "mean_width": float(np.mean(widths)) if widths else math.inf,
+                                   "no_interval": runs - len(widths)}
             always = self._always.get((dataset, target)) if pair == SEQUENCE else None
             if always:
                 row["always"] = sum(always) / len(always)
