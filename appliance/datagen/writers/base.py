@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Protocol
+
+import numpy as np
 
 from appliance.datagen.block import ActionPool, Block
 from appliance.datagen.decimals import Decimals
@@ -34,3 +36,37 @@ def cut(data: bytes, share: float) -> bytes:
     """
     body = data.rstrip(b"\n")
     return body[:max(1, min(len(body) - 1, int(len(body) * share)))] + b"\n"
+
+
+class SlotLabels:
+    """The labels of a block's ccb or slates slots, their numbers written by ``cost`` and ``probability`` (which turn
+    mantissas into text or JSON numbers). A slot lists its chosen column first, then every other column it could
+    choose, each with its propensity (ccb: columns are the example's actions; slates: the slot's own actions)."""
+
+    def __init__(self, block: Block, context: WriterContext, cost: Callable[[np.ndarray], list[str]],
+                 probability: Callable[[np.ndarray], list[str]]) -> None:
+        slots = block.slots
+        assert slots is not None
+        self._slots = slots
+        self.costs, self.stride = cost(slots.costs.ravel()), slots.costs.shape[1]
+        """Cost texts, ``stride`` per example: ccb one per slot, slates one (the slate's)."""
+        self._probabilities = probability(slots.pmf.ravel())
+
+    def order(self, i: int, j: int) -> list[int]:
+        """The columns slot ``j`` of example ``i`` lists: the chosen one, then the others it could choose."""
+        chosen = int(self._slots.chosen[i, j])
+        return [chosen] + [c for c in np.flatnonzero(self._slots.available[i, j]).tolist() if c != chosen]
+
+    def probabilities(self, i: int, j: int) -> list[str]:
+        """The propensities of :meth:`order`'s columns."""
+        _, slots, width = self._slots.pmf.shape
+        first = (i * slots + j) * width
+        return [self._probabilities[first + c] for c in self.order(i, j)]
+
+    def slot(self, i: int, j: int, with_cost: bool) -> str:
+        """VW's text label of a slot: ccb ``chosen:cost:p,other:p,...``; slates ``chosen:p,other:p,...``."""
+        pairs = [f"{c}:{p}" for c, p in zip(self.order(i, j), self.probabilities(i, j))]
+        if with_cost:
+            chosen, p = pairs[0].split(":")
+            pairs[0] = f"{chosen}:{self.costs[i * self.stride + j]}:{p}"
+        return ",".join(pairs)
