@@ -39,8 +39,9 @@ class ActionsSpec(StrictModel):
         0, description="Actions offered per example: a number, or {min, max} drawn per example; "
         "0 offers the whole pool. Problems without action features always offer the whole pool.")
     namespaces: list[NamespaceSpec] = Field(
-        default_factory=_default_namespaces, max_length=32,
-        description="Each action's features, drawn once per action of the pool (default: one identity namespace `action`).")
+        default_factory=_default_namespaces, min_length=1, max_length=32,
+        description="Each action's features, drawn once per action of the pool (default: one identity namespace `action`); "
+                    "at least one, or the actions could not be told apart.")
 
     @field_validator("per_example")
     @classmethod

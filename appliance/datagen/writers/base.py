@@ -47,26 +47,29 @@ class SlotLabels:
                  probability: Callable[[np.ndarray], list[str]]) -> None:
         slots = block.slots
         assert slots is not None
-        self._slots = slots
         self.costs, self.stride = cost(slots.costs.ravel()), slots.costs.shape[1]
         """Cost texts, ``stride`` per example: ccb one per slot, slates one (the slate's)."""
-        self._probabilities = probability(slots.pmf.ravel())
+        texts = probability(slots.pmf.ravel())
+        _, most, width = slots.pmf.shape
+        chosen, available = slots.chosen.tolist(), slots.available.tolist()
+        self._orders: list[list[list[int]]] = []
+        self._probabilities: list[list[list[str]]] = []
+        for i, count in enumerate(slots.counts.tolist()):
+            orders = [[chosen[i][j]] + [c for c, free in enumerate(available[i][j]) if free and c != chosen[i][j]] for j in range(count)]
+            self._orders.append(orders)
+            self._probabilities.append([[texts[(i * most + j) * width + c] for c in order] for j, order in enumerate(orders)])
 
     def order(self, i: int, j: int) -> list[int]:
         """The columns slot ``j`` of example ``i`` lists: the chosen one, then the others it could choose."""
-        chosen = int(self._slots.chosen[i, j])
-        return [chosen] + [c for c in np.flatnonzero(self._slots.available[i, j]).tolist() if c != chosen]
+        return self._orders[i][j]
 
     def probabilities(self, i: int, j: int) -> list[str]:
         """The propensities of :meth:`order`'s columns."""
-        _, slots, width = self._slots.pmf.shape
-        first = (i * slots + j) * width
-        return [self._probabilities[first + c] for c in self.order(i, j)]
+        return self._probabilities[i][j]
 
     def slot(self, i: int, j: int, with_cost: bool) -> str:
         """VW's text label of a slot: ccb ``chosen:cost:p,other:p,...``; slates ``chosen:p,other:p,...``."""
-        pairs = [f"{c}:{p}" for c, p in zip(self.order(i, j), self.probabilities(i, j))]
+        pairs = [f"{c}:{p}" for c, p in zip(self._orders[i][j], self._probabilities[i][j])]
         if with_cost:
-            chosen, p = pairs[0].split(":")
-            pairs[0] = f"{chosen}:{self.costs[i * self.stride + j]}:{p}"
+            pairs[0] = f"{self._orders[i][j][0]}:{self.costs[i * self.stride + j]}:{self._probabilities[i][j][0]}"
         return ",".join(pairs)

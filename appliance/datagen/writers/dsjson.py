@@ -91,31 +91,31 @@ class DSJSONWriter:
         """ccb lines as VW's ``--ccb_explore_adf --dsjson`` reads them (``_multi``, ``_slots`` with ``_inc``, then
         ``_outcomes`` with each slot's cost, ``_a`` and ``_p``); slates lines as ``--slates --dsjson`` reads them (the
         slate's ``_label_cost``, ``_outcomes`` with ``_a`` and ``_p`` per slot, ``_slot_id`` on every action)."""
-        context, slots, pool = self._context, block.slots, self._context.pool
+        context, slots = self._context, block.slots
         assert slots is not None
         labels = SlotLabels(block, context, lambda m: Decimals.json(context.decimals.values(m)),
                             lambda m: Decimals.json(context.probabilities.values(m)))
-        actions = namespaces_json(pool.namespaces) if pool.namespaces else [""] * len(pool.ids)
         features = self._slot_features() or [""] * slots.chosen.shape[1]
-        ccb = context.problem == "ccb"
+        ccb, multi = context.problem == "ccb", self._actions()
+        included = slots.included.tolist() if slots.included is not None else None
         lines = []
-        for i, (stamp, shared) in enumerate(zip(stamps, contexts)):
-            offered, count = block.offered[i].tolist(), int(slots.counts[i])
-            multi = [_object(["" if ccb else f'"_slot_id":{c // slots.width}', f'"_id":"{pool.ids[offered[c]]}"', actions[offered[c]]])
-                     for c in np.flatnonzero(block.mask[i]).tolist()]
-            inc = [f'"_inc":[{",".join(map(str, np.flatnonzero(slots.included[i, j]).tolist()))}]' if slots.included is not None else ""
-                   for j in range(count)]
-            slot_objects = [_object([f'"_id":"s{j}"', inc[j] if ccb else "", features[j]]) for j in range(count)]
+        for i, (stamp, shared, offered, mask) in enumerate(zip(stamps, contexts, block.offered.tolist(), block.mask.tolist())):
+            count, columns = int(slots.counts[i]), [c for c, on in enumerate(mask) if on]
+            if ccb:
+                objects = [multi[offered[c]] for c in columns]
+            else:  # each action object with its slot's id first
+                objects = [f'{{"_slot_id":{c // slots.width},{multi[offered[c]][1:]}' for c in columns]
+            inc = [",".join([str(c) for c, on in enumerate(included[i][j]) if on]) for j in range(count)] if included is not None else None
+            slot_objects = [_object([f'"_id":"s{j}"', f'"_inc":[{inc[j]}]' if inc is not None else "", features[j]]) for j in range(count)]
             outcomes = [_object([f'"_id":"s{j}","_label_cost":{labels.costs[i * labels.stride + j]}' if ccb else "",
                                  f'"_a":[{",".join(map(str, labels.order(i, j)))}],"_p":[{",".join(labels.probabilities(i, j))}]'])
                         for j in range(count)]
-            members = [shared, '"_multi":[' + ",".join(multi) + "]", '"_slots":[' + ",".join(slot_objects) + "]"]
-            c = '"c":' + _object(members)
-            head = f'"Timestamp":"{stamp}","Version":"1","EventId":"{block.event_id(i)}"'
+            members = [shared, '"_multi":[' + ",".join(objects) + "]", '"_slots":[' + ",".join(slot_objects) + "]"]
+            head = f'"Timestamp":"{stamp}","Version":"1","EventId":"{block.event_id(i)}","c":{_object(members)}'
             if ccb:
-                lines.append(f'{{{head},{c},"_outcomes":[{",".join(outcomes)}]}}\n')
+                lines.append(f'{{{head},"_outcomes":[{",".join(outcomes)}]}}\n')
             else:
-                lines.append(f'{{"_label_cost":{labels.costs[i]},"_outcomes":[{",".join(outcomes)}],{head},{c}}}\n')
+                lines.append(f'{{"_label_cost":{labels.costs[i]},"_outcomes":[{",".join(outcomes)}],{head}}}\n')
         return lines
 
     def _adf(self, block: Block, contexts: list[str], stamps: list[str]) -> list[str]:
