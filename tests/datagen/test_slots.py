@@ -5,6 +5,7 @@ uniform slate's value); FlatBuffers carry the same labels, verified by flatc; ba
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -165,3 +166,12 @@ def test_bad_slot_specs_are_refused_at_their_line(text: str, line: int, words: s
     with pytest.raises(ConfigError) as err:
         load_spec_text(text, "spec.yaml")
     assert f"spec.yaml:{line}:" in str(err.value) and words in str(err.value)
+
+
+def test_the_readme_spec_generates(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme[readme.index("**Conditional contextual bandits and slates**"):]
+    block = textwrap.dedent(section[section.index("```yaml") + 7:section.index("```", section.index("```yaml") + 7)])
+    truth = generate(load_spec_text("examples: 50\n" + block, "README.md"), tmp_path / "data.txt", "text")
+    assert truth["vw_args"] == "--ccb_explore_adf -q pa -q sa -q ua"  # the slots' namespaces crossed with the actions'
+    assert len(truth["value"]["slots"]) == 3
