@@ -46,6 +46,7 @@ class FlatBufferWriter:
         self._context = context
         self._hashes: dict[tuple[int, str], int] = {}
         self._actions: list[Features] | None = None
+        self._slots: list[Features] | None = None
 
     def _hash(self, seed: int, name: str) -> int:
         key = (seed, name)
@@ -95,10 +96,10 @@ class FlatBufferWriter:
         """A ccb or slates example: the shared example, the actions, the slots, each with its CCBLabel or Slates_Label."""
         slots = block.slots
         assert slots is not None
-        if not self._context.pool.slots:
-            slot_features: list[Features] = [[] for _ in range(slots.chosen.shape[1])]
-        else:
-            slot_features = [self._features(self._context.pool.slots, j) for j in range(slots.chosen.shape[1])]
+        if self._slots is None:
+            namespaces, most = self._context.pool.slots, slots.chosen.shape[1]
+            self._slots = [self._features(namespaces, j) if namespaces else [] for j in range(most)]
+        slot_features = self._slots
         pool, columns = self._pool(), np.flatnonzero(block.mask[i]).tolist()
         offered, count = block.offered[i].tolist(), int(slots.counts[i])
 
