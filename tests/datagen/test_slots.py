@@ -1,4 +1,4 @@
-"""ccb and slates: VW learns from the text and DSJSON of one spec to byte-identical models; the propensities are
+"""ccb and slates: VW learns from the text and DSJSON of one spec to byte-identical models that predict alike; the propensities are
 exact and per slot; the true values beside the data are what the data says (the pseudo-inverse estimator finds the
 uniform slate's value); FlatBuffers carry the same labels, verified by flatc; bad slot specs are refused at their line."""
 
@@ -49,6 +49,11 @@ def test_text_and_dsjson_give_identical_models(problem: str, tmp_path: Path) -> 
     readable = vowpalwabbit.Workspace(f"-i {tmp_path / 'text.model'} --readable_model {tmp_path / 'weights.txt'} --quiet")
     readable.finish()
     assert len([line for line in (tmp_path / "weights.txt").read_text().splitlines() if ":" in line]) > 30
+    text, dsjson = (vowpalwabbit.Workspace(f"-i {tmp_path / 'text.model'} {option} --quiet") for option in ("", "--dsjson"))
+    examples = [block.splitlines() for block in (tmp_path / "data.text").read_text().split("\n\n")[:40]]
+    lines = (tmp_path / "data.dsjson").read_text().splitlines()[:40]
+    predictions = [(text.predict(example), dsjson.predict(dsjson.parse(line))) for example, line in zip(examples, lines, strict=True)]
+    assert all(a == b for a, b in predictions) and len({str(a) for a, _ in predictions}) > 5  # one pmf per slot, the same
 
 
 def slot_lines(path: Path) -> list[list[str]]:
