@@ -23,6 +23,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.quality_bench", ""),
     ("appliance.bench.simulate_bench", ""),
     ("appliance.bench.estimators_bench", ""),
+    ("appliance.bench.coverage_bench", ""),
     ("appliance.bench.datagen_bench", ""),
     ("appliance.bench.sinks_bench", ""),
     ("appliance.bench.introspect_bench", ""),
