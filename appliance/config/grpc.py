@@ -5,10 +5,10 @@ Off by default: then ``grpc`` is never imported and costs nothing.
 >>> GrpcConfig().enabled, GrpcConfig().host, GrpcConfig().port
 (False, '127.0.0.1', 50051)
 >>> from appliance.config.base import load_yaml_model
->>> load_yaml_model(GrpcConfig, "enabled: true\\ntls_cert: /etc/wabbit/cert.pem\\n", "wabbit.yaml")
+>>> load_yaml_model(GrpcConfig, "enabled: true\\ntls_cert: /etc/wabbit/cert.pem\\n", "wabbit.yaml")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-appliance.errors.ConfigError: wabbit.yaml:1: (top level): Value error, tls_cert and tls_key go together: set both (TLS) or neither (plain text on loopback).
+appliance.errors.ConfigError: wabbit.yaml:1: (top level): Value error, tls_cert and tls_key go together: set both (TLS) or neither ...
 """
 
 from __future__ import annotations

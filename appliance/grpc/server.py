@@ -94,16 +94,20 @@ class GrpcService:
         limit = self.config.max_message_bytes
         server = grpc.aio.server(interceptors=[interceptor(self.token)], options=[
             ("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)])
-        serving.rpc.add_ServingServicer_to_server(ServingServicer(self.calls, serving.pb), server)
-        management.rpc.add_ManagementServicer_to_server(
-            ManagementServicer(self.calls, management.pb, self.data_dir / "uploads"), server)
-        inference.rpc.add_GRPCInferenceServiceServicer_to_server(InferenceServicer(self.calls, inference.pb), server)
         health_servicer = health.aio.HealthServicer()
+        serving.rpc.add_ServingServicer_to_server(ServingServicer(self.calls, serving.pb), server)
+        management.rpc.add_ManagementServicer_to_server(ManagementServicer(
+            self.calls, management.pb, self.data_dir / "uploads", on_change=lambda: self._health_soon(health_servicer)), server)
+        inference.rpc.add_GRPCInferenceServiceServicer_to_server(InferenceServicer(self.calls, inference.pb), server)
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection((*stubs.SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                                              reflection.SERVICE_NAME), server)
         self._health_pb2, self._known = health_pb2, set[str]()
         return server, health_servicer
+
+    def _health_soon(self, servicer: Any) -> None:
+        """Refresh the health statuses now (a model was created or deleted), without waiting for the next round."""
+        self._refresh = asyncio.ensure_future(self._health(servicer))
 
     async def _health(self, servicer: Any) -> None:
         """Each model's status under its name (SERVING when it answers calls: not in safe mode), the server's under ""."""
