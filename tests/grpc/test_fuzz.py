@@ -118,3 +118,31 @@ def test_the_models_serve_on_after_the_fuzz(daemon: GrpcDaemon) -> None:
         assert {"default", "news", "ratings"} <= {m.name for m in c.models()}
         assert c.learn(["1 | a", "2 | b"], model="ratings") == 2 and c.predict(["| a"], model="ratings")[0].type == "multiclass"
         assert c.decide({"user": {"young": 1.0}}, model="news").action in ("sports", "politics")
+
+
+def methods() -> list[tuple[str, bool, bool]]:
+    """Every RPC of the project's services: (path, client streaming, server streaming)."""
+    found = []
+    for loaded, service in ((stubs.serving(), "Serving"), (stubs.management(), "Management"), (stubs.inference(), "GRPCInferenceService")):
+        descriptor = loaded.pb.DESCRIPTOR.services_by_name[service]
+        found += [(f"/{descriptor.full_name}/{m.name}", m.client_streaming, m.server_streaming) for m in descriptor.methods]
+    return found
+
+
+@settings(FUZZ, max_examples=15)
+@given(garbage=st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=3))
+def test_bytes_that_are_no_message(daemon: GrpcDaemon, garbage: list[bytes]) -> None:
+    channel = daemon.channel()
+    for path, client_streaming, server_streaming in methods():
+        kind = {(False, False): channel.unary_unary, (False, True): channel.unary_stream, (True, False): channel.stream_unary,
+                (True, True): channel.stream_stream}[(client_streaming, server_streaming)]
+        call = kind(path)  # no serializers: the bytes go as they are
+        no_internal_errors(lambda: call(iter(garbage) if client_streaming else garbage[0], metadata=daemon.metadata, timeout=30))
+
+
+def test_a_truncated_message_is_an_invalid_argument(daemon: GrpcDaemon) -> None:
+    for path, streaming in (("/wabbit.v1.Serving/Decide", False), ("/wabbit.v1.Serving/Learn", True)):
+        call = daemon.channel().stream_unary(path) if streaming else daemon.channel().unary_unary(path)
+        with pytest.raises(grpc.RpcError) as err:
+            call(iter([b"\x0a\xff"]) if streaming else b"\x0a\xff", metadata=daemon.metadata, timeout=30)  # field 1: 255 bytes promised, none sent
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "not a valid protobuf message" in err.value.details()
