@@ -37,3 +37,20 @@ def test_acknowledged_calls_survive_kill_9(tmp_path: Path) -> None:
     finally:
         out = again.running.stop()
     assert again.running.proc.returncode == 0, out
+
+
+def test_a_grpc_port_in_use_is_reported_and_http_serves_on(tmp_path: Path) -> None:
+    import socket
+
+    import httpx
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        daemon = start_grpc_daemon(tmp_path, port=taken.getsockname()[1])
+        try:
+            status = httpx.get(f"{daemon.running.base}/api/status", headers={"Authorization": f"Bearer {daemon.running.token}"}).json()
+            assert status["grpc"]["port"] == 0 and "is the port in use? Set server.grpc.port" in status["grpc"]["error"]
+        finally:
+            out = daemon.running.stop()
+    assert daemon.running.proc.returncode == 0 and "the gRPC API is not served" in out, out
