@@ -15,6 +15,8 @@ said so itself:
 True
 >>> history_name({"time": "2026-11-21T19:40:12Z", "git_revision": "fa76143"})
 '20261121T194012Z-fa76143.json'
+>>> history_name({"time": "2026-11-21T19:40:12Z", "git_revision": "fa76143"}, label="vw 9.11.2")
+'20261121T194012Z-fa76143-vw_9.11.2.json'
 """
 
 from __future__ import annotations
@@ -64,18 +66,20 @@ def annotate(result: dict[str, Any], seconds: float) -> dict[str, Any]:
     return {**result, **extra, "seconds": round(seconds, 2)}
 
 
-def history_name(machine: dict[str, Any]) -> str:
-    """``<UTC time>-<git revision>.json`` for a report's machine fingerprint: sorts by time, names the commit."""
+def history_name(machine: dict[str, Any], label: str | None = None) -> str:
+    """``<UTC time>-<git revision>[-<label>].json`` for a report's machine fingerprint: sorts by time, names the
+    commit, and the report's ``label`` when it has one (the VW release of a ``--vw`` run)."""
     stamp = re.sub(r"[-:]", "", str(machine.get("time") or "notime"))
     revision = re.sub(r"[^0-9A-Za-z._+-]", "_", str(machine.get("git_revision") or "norev"))
-    return f"{stamp}-{revision}.json"
+    suffix = "-" + re.sub(r"[^0-9A-Za-z._+-]", "_", label) if label else ""
+    return f"{stamp}-{revision}{suffix}.json"
 
 
 def write_history(report: dict[str, Any], folder: Path) -> Path:
     """Write ``report`` into the history ``folder`` (created if missing) and return the file's path."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / history_name(report["machine"])
+        path = folder / history_name(report["machine"], report.get("label"))
         path.write_text(json.dumps(report, indent=2) + "\n")
     except OSError as err:
         raise BenchToolError(f"cannot write the history file into {folder}: {err.strerror}; pass another "
@@ -106,11 +110,13 @@ def load_report(path: Path) -> dict[str, Any]:
 
 
 def load_history(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """Every report in the history ``folder`` (``*.json``), oldest first by the time in its fingerprint."""
+    """Every report in the history ``folder`` (``*.json``), oldest first by the time in its fingerprint, then by
+    its ``order`` (the releases of one ``--vw`` run share a time and keep the order they were asked in)."""
     if not folder.is_dir():
         raise BenchToolError(f"{folder} is not a folder; pass the DIR given to `wabbit bench --history DIR`")
     reports = [(path, load_report(path)) for path in sorted(folder.glob("*.json"))]
     if not reports:
         raise BenchToolError(f"{folder} holds no *.json reports; fill it with `wabbit bench --history {folder}`")
-    reports.sort(key=lambda item: (str((item[1].get("machine") or {}).get("time") or ""), item[0].name))
+    reports.sort(key=lambda item: (str((item[1].get("machine") or {}).get("time") or ""), int(item[1].get("order") or 0),
+                                   item[0].name))
     return reports

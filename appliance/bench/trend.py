@@ -30,7 +30,8 @@ def safe_name(name: str) -> str:
 def _label(report: dict[str, Any]) -> str:
     machine = report.get("machine") or {}
     when = str(machine.get("time") or "")
-    return f"{when[5:10] or '?'}\n{machine.get('git_revision') or 'norev'}"
+    name = report.get("label") or machine.get("git_revision") or "norev"  # a --vw run's reports: the release
+    return f"{when[5:10] or '?'}\n{name}"
 
 
 def _measured(report: dict[str, Any], name: str) -> dict[str, Any] | None:

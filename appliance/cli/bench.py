@@ -2,6 +2,8 @@
 results, plot a history of them, or profile one benchmark into a flamegraph.
 
     wabbit bench [--quick] [--only PATTERN] [--json FILE] [--history DIR] [--list]
+    wabbit bench --vw 9.11.2,9.11.9 [--rounds 3] [--envs DIR] [--quick] [--only PATTERN] [--json FILE] [--history DIR]
+    wabbit bench gate [--base REV] [--rounds 5] [--threshold 0.15] [--json FILE]
     wabbit bench compare A.json B.json [--threshold 0.10] [--json]
     wabbit bench trend DIR [--out OUT_DIR]
     wabbit bench flame NAME [--out FILE.svg] [--quick] [--py-spy PATH]
@@ -22,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
+from appliance.cli import bench_gate
 from appliance.errors import UsageError
 
 HELP = "Run benchmarks (figure, reference and ratio measured in the same run) and write JSON; compare, trend, flame."
@@ -48,7 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--history", type=Path, metavar="DIR",
                         help="Also write the results as DIR/<UTC time>-<git revision>.json (for trend).")
     parser.add_argument("--list", action="store_true", help="List the benchmark names and exit.")
-    sub = parser.add_subparsers(dest="bench_command", metavar="{compare,trend,flame}", parser_class=type(parser))
+    parser.add_argument("--vw", metavar="VERSIONS",
+                        help="Comma-separated vowpalwabbit releases (e.g. 9.11.2,9.11.9): run the VW and loop benchmarks "
+                        "(or --only's) in one cached virtualenv per release, interleaved, and print them side by side.")
+    parser.add_argument("--envs", type=Path, metavar="DIR",
+                        help="Where --vw keeps its virtualenvs (default ~/.cache/raspberry-wabbit/bench-envs).")
+    parser.add_argument("--rounds", type=int, default=3, help="With --vw: rounds over all releases (default 3).")
+    sub = parser.add_subparsers(dest="bench_command", metavar="{compare,trend,flame,gate}", parser_class=type(parser))
     compare = sub.add_parser("compare", help="Compare two results; exit 1 if a figure regressed past the threshold.",
                              description="Per benchmark, B's headline median against A's. Exit 1 if any moved the "
                              "wrong way by more than the threshold, 2 on bad input.")
@@ -68,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flame.add_argument("--out", type=Path, help="The SVG to write (default flame-NAME.svg).")
     flame.add_argument("--quick", action="store_true", help="Profile the --quick variant.")
     flame.add_argument("--py-spy", dest="py_spy", help="The py-spy executable (default: next to python, or PATH).")
+    bench_gate.add_arguments(sub)
 
 
 def pi4_estimate(seconds: float, machine: dict[str, Any]) -> float:
@@ -186,6 +196,14 @@ def _flame(args: argparse.Namespace) -> int:
     return 0
 
 
+def _versions_or_benchmarks(args: argparse.Namespace) -> int:
+    if args.vw and not args.list:
+        from appliance.cli import bench_versions
+
+        return bench_versions.run(args)
+    return _benchmarks(args)
+
+
 def run(args: argparse.Namespace) -> int:
-    commands = {"compare": _compare, "trend": _trend, "flame": _flame}
-    return commands.get(args.bench_command, _benchmarks)(args)
+    commands = {"compare": _compare, "trend": _trend, "flame": _flame, "gate": bench_gate.run}
+    return commands.get(args.bench_command, _versions_or_benchmarks)(args)
