@@ -36,8 +36,10 @@ def _context(i: int) -> dict[str, dict[str, float]]:
     return {"audio": {"level": (i % 17) / 17}, "video": {"brightness": (i % 5) / 5}, "time": {f"h{i % 24}": 1.0}}
 
 
-def _start(tmp: Path) -> tuple[subprocess.Popen[bytes], int, str]:
-    (tmp / "config.yaml").write_text(CONFIG)
+def start_daemon(tmp: Path, config: str = CONFIG) -> tuple[subprocess.Popen[bytes], int, str]:
+    """``wabbit run`` with ``config`` on a free loopback port and a data directory in ``tmp``, once it answers
+    ``/healthz``: the process, its port and its access token."""
+    (tmp / "config.yaml").write_text(config)
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "appliance", "run", "--config", str(tmp / "config.yaml"), "--port",
                              str(port), "--data-dir", str(tmp / "data"), "--log-level", "WARNING"],
@@ -84,7 +86,7 @@ def _client(port: int, token: str, n: int, offset: int, decide_ms: list[float], 
 
 def _http(n: int) -> tuple[list[float], list[float], float]:
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port, token = _start(Path(tmp))
+        proc, port, token = start_daemon(Path(tmp))
         try:
             _client(port, token, 20, 10_000_000, [], [])  # warm-up
             decide_ms: list[float] = []
