@@ -10,6 +10,7 @@ small without a compaction scheme of our own, and recovery is a query (see ``wab
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import sqlite3
@@ -42,24 +43,81 @@ _LATE_COLUMNS = {"late": "TEXT", "key": "TEXT", "decision": "TEXT"}
 
 
 class Ticket:
-    """Completes when the record it stands for is committed (or the commit failed)."""
+    """Completes when the record it stands for is committed (or the commit failed).
 
-    __slots__ = ("_done", "_error")
+    A thread blocks in :meth:`wait`; a coroutine awaits :meth:`wait_async`, which holds no thread meanwhile
+    (the writer thread wakes the event loop once the commit is done).
+    """
+
+    __slots__ = ("_done", "_error", "_callbacks")
 
     def __init__(self) -> None:
         self._done = threading.Event()
         self._error: BaseException | None = None
+        self._callbacks: list[Then] | None = []
 
     def _finish(self, error: BaseException | None) -> None:
         self._error = error
-        self._done.set()
+        with _CALLBACKS:
+            callbacks, self._callbacks = self._callbacks, None
+            self._done.set()
+        for callback in callbacks or ():
+            try:
+                callback(error)
+            except Exception:  # e.g. the event loop that waited is closed: the writer must go on
+                log.exception("a write-ahead log ticket callback failed")
+
+    def when_done(self, callback: Then) -> None:
+        """Call ``callback(error)`` once committed (``error`` None) or failed: at once if that already happened,
+        else on the writer thread (it must not block)."""
+        with _CALLBACKS:
+            if self._callbacks is not None:
+                self._callbacks.append(callback)
+                return
+        callback(self._error)
 
     def wait(self, timeout: float | None = 10.0) -> None:
         """Block until committed; raise :class:`StorageError` if the commit failed or took too long."""
         if not self._done.wait(timeout):
             raise StorageError(f"the write-ahead log did not commit within {timeout} s (disk stalled?)")
+        self._raise()
+
+    async def wait_async(self, timeout: float = 10.0) -> None:
+        """:meth:`wait` for a coroutine: the event loop serves other requests until the commit is done.
+
+        >>> ticket = Ticket()
+        >>> async def committed() -> str:
+        ...     threading.Timer(0.01, ticket._finish, (None,)).start()
+        ...     await ticket.wait_async()
+        ...     return "durable"
+        >>> asyncio.run(committed())
+        'durable'
+        """
+        if not self._done.is_set():
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[None] = loop.create_future()
+
+            def wake(error: BaseException | None) -> None:
+                loop.call_soon_threadsafe(_settle, done)
+            self.when_done(wake)
+            try:
+                async with asyncio.timeout(timeout):
+                    await done
+            except TimeoutError:
+                raise StorageError(f"the write-ahead log did not commit within {timeout} s (disk stalled?)") from None
+        self._raise()
+
+    def _raise(self) -> None:
         if self._error is not None:
             raise StorageError(f"the write-ahead log could not commit: {self._error}")
+
+
+_CALLBACKS = threading.Lock()  # a ticket's callbacks are either added or run, never both at once
+
+
+def _settle(done: asyncio.Future[None]) -> None:
+    if not done.done():  # not given up (timed out, or the client left)
+        done.set_result(None)
 
 
 DONE = Ticket()
