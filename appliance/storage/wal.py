@@ -30,6 +30,7 @@ from appliance.policy.base import Decision
 
 log = logging.getLogger(__name__)
 _MAX_BATCH = 10_000
+CHECKPOINT_S = 1.0
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (event_id TEXT PRIMARY KEY, ts REAL NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rewards (
@@ -192,6 +193,7 @@ class WriteAheadLog:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run on their own thread, not in a commit
             self._db.executescript(_SCHEMA)
             have = {row[1] for row in self._db.execute("PRAGMA table_info(rewards)")}
             for column, kind in _LATE_COLUMNS.items():
@@ -202,6 +204,9 @@ class WriteAheadLog:
             raise StorageError(f"{path}: cannot open the write-ahead log ({err}); check the data directory is writable") from None
         self._thread = threading.Thread(target=self._write_loop, name="wal-writer", daemon=True)
         self._thread.start()
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="wal-checkpoint", daemon=True)
+        self._checkpointer.start()
 
     def recover(self) -> Recovered:
         """Everything not yet forgotten: pending decisions with their rewards, and rewards without a decision."""
@@ -246,6 +251,8 @@ class WriteAheadLog:
         self._put("n", None).wait()
 
     def close(self) -> None:
+        self._stop.set()
+        self._checkpointer.join()
         if self._thread.is_alive():
             self.flush()
             self._queue.put(None)
@@ -262,6 +269,24 @@ class WriteAheadLog:
         else:
             self._queue.put((kind, payload, ticket, then))
         return ticket
+
+    def _checkpoint_loop(self) -> None:
+        """Copy committed frames into the database file every ``CHECKPOINT_S`` from a connection of its own
+        (PASSIVE: it never blocks the writer), so no commit, and so no acknowledgement, waits for a checkpoint
+        (SQLite's automatic one runs inside the commit that crosses 1000 pages: a tail of tens of ms)."""
+        try:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error:
+            log.exception("cannot open the write-ahead log for checkpoints; it grows until the next start")
+            return
+        try:
+            while not self._stop.wait(CHECKPOINT_S):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as err:  # busy or a full disk: the next round tries again; commits go on
+                    log.warning("write-ahead log checkpoint failed (%s); retrying in %g s", err, CHECKPOINT_S)
+        finally:
+            db.close()
 
     def _write_loop(self) -> None:
         while True:
