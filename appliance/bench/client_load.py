@@ -43,7 +43,8 @@ _SWITCH_S = 0.0005  # the GIL hand-over interval while a run is under way (Pytho
 
 
 class Transport(Protocol):
-    """One way to reach the decision service: ``open()`` gives a new client's caller."""
+    """One way to reach the decision service: ``open()`` gives a new client's caller. A transport whose call
+    carries several requests (a window of a stream) says how many in ``items_per_call``."""
 
     def open(self) -> Caller:
         """A new client (its own connection, channel or stream); call it with a payload to send one request."""
@@ -56,6 +57,7 @@ class Result:
 
     mode: str
     concurrency: int
+    items_per_call: int = 1
     latencies_us: list[list[int]] = field(default_factory=list)
     completed: int = 0
     drops: int = 0
@@ -64,7 +66,8 @@ class Result:
     errors: list[str] = field(default_factory=list)
 
     def throughput(self) -> float:
-        return self.completed / self.seconds if self.seconds > 0 else 0.0
+        """Requests answered per second (a call of a windowed stream answers ``items_per_call``)."""
+        return self.completed * self.items_per_call / self.seconds if self.seconds > 0 else 0.0
 
     def histogram(self) -> Any:
         from hdrh.histogram import HdrHistogram  # the `loadgen` extra
@@ -102,7 +105,7 @@ def _cpu_s() -> float:
 
 
 def _run(transport: Transport, concurrency: int, work: Callable[[Caller, list[int], Result], None], mode: str) -> Result:
-    result = Result(mode, concurrency)
+    result = Result(mode, concurrency, getattr(transport, "items_per_call", 1))
     callers = [transport.open() for _ in range(concurrency)]
     result.latencies_us = [[] for _ in callers]
     lock = threading.Lock()
