@@ -63,17 +63,36 @@ def in_process() -> Iterator[InProcess]:
 
 
 @contextmanager
-def http_daemon() -> Iterator[tuple[HTTPDecide, int]]:
-    """``wabbit run`` with the benchmark config; the HTTP transport to it and the daemon's pid."""
+def daemon(grpc_port: int | None = None) -> Iterator[tuple[int, str, int]]:
+    """``wabbit run`` with the benchmark config (and its gRPC API on ``grpc_port``): HTTP port, token and pid."""
     from appliance.bench.http_bench import start_daemon
 
+    config = daemon_config() + (f"server:\n  grpc:\n    enabled: true\n    port: {grpc_port}\n" if grpc_port else "")
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port, token = start_daemon(Path(tmp), daemon_config())
+        proc, port, token = start_daemon(Path(tmp), config)
         try:
-            yield HTTPDecide(port, token), proc.pid
+            yield port, token, proc.pid
         finally:
             proc.terminate()
             proc.wait(30)
+
+
+@contextmanager
+def http_daemon() -> Iterator[tuple[HTTPDecide, int]]:
+    """The HTTP transport to a benchmark daemon, and the daemon's pid."""
+    with daemon() as (port, token, pid):
+        yield HTTPDecide(port, token), pid
+
+
+@contextmanager
+def grpc_daemon(streamed: bool) -> Iterator[tuple[Transport, int]]:
+    """The gRPC transport (unary ``Decide``, or windows over ``DecideStream``) to a benchmark daemon, and its pid."""
+    from appliance.bench.client_grpc import GrpcDecide, GrpcDecideStream
+    from appliance.bench.http_bench import free_port
+
+    grpc_port = free_port()
+    with daemon(grpc_port) as (_, token, pid):
+        yield (GrpcDecideStream if streamed else GrpcDecide)(grpc_port, token), pid
 
 
 def _grid(quick: bool) -> tuple[tuple[int, ...], tuple[str, ...], int]:
@@ -85,7 +104,8 @@ def _grid(quick: bool) -> tuple[tuple[int, ...], tuple[str, ...], int]:
 def closed_grid(transport: Transport, name: str, pid: int | None, quick: bool) -> list[dict[str, Any]]:
     """Every concurrency x payload cell of the closed loop for one transport (after a warm-up)."""
     clients, payloads, calls = _grid(quick)
-    closed_loop(transport, PAYLOADS[HEADLINE_PAYLOAD], HEADLINE_CLIENTS, 100)
+    calls = max(20, calls // getattr(transport, "items_per_call", 1))  # a windowed stream's call answers several
+    closed_loop(transport, PAYLOADS[HEADLINE_PAYLOAD], HEADLINE_CLIENTS, 20)
     return [_cell(transport, lambda t: closed_loop(t, PAYLOADS[p], c, calls), pid, transport=name, payload=p)
             for p in payloads for c in clients]
 
@@ -95,19 +115,38 @@ def _headline(cells: list[dict[str, Any]], key: str, **match: Any) -> dict[str, 
     return {"median": cell[key], "repeats": 1, **{k: cell[k] for k in ("p50", "p99", "p99.9", "max")}}
 
 
-def bench_http_decide(quick: bool) -> dict[str, Any]:
-    """Closed-loop durable decides per second over HTTP, 4 clients, 10x4; reference: in process, same grid."""
+def closed_bench(name: str, figure: str, service: Callable[[], Any], quick: bool) -> dict[str, Any]:
+    """The closed-loop grid of one transport (``service()``: a context giving it and the daemon's pid) beside the
+    in-process one; headline: decides/s with 4 clients and the 10x4 payload, ratio over in-process."""
     with in_process() as local:
         reference = closed_grid(local, "in-process", None, quick)
-    with http_daemon() as (http, pid):
-        cells = closed_grid(http, "http", pid, quick)
+    with service() as (transport, pid):
+        cells = closed_grid(transport, name, pid, quick)
     head = dict(clients=HEADLINE_CLIENTS, payload=HEADLINE_PAYLOAD)
     ours, ref = _headline(cells, "per_s", **head), _headline(reference, "per_s", **head)
-    return {"figure": f"POST /api/decide, closed loop, {HEADLINE_CLIENTS} keep-alive clients, {HEADLINE_PAYLOAD} payload, "
-            "answered once durable", "unit": "decides/s", **ours,
+    return {"figure": f"{figure}, closed loop, {HEADLINE_CLIENTS} clients, {HEADLINE_PAYLOAD} payload, answered once durable",
+            "unit": "decides/s", **ours,
             "reference": {"name": f"in-process loop.decide + WAL ticket wait, {HEADLINE_CLIENTS} threads", **ref},
             "ratio": ours["median"] / ref["median"], "ratio_meaning": "ours / reference: share of in-process throughput",
             "grid": reference + cells}
+
+
+def bench_http_decide(quick: bool) -> dict[str, Any]:
+    """Closed-loop durable decides per second over HTTP, 4 clients, 10x4; reference: in process, same grid."""
+    return closed_bench("http", "POST /api/decide over keep-alive HTTP/1.1", http_daemon, quick)
+
+
+def bench_grpc_decide(quick: bool) -> dict[str, Any]:
+    """Closed-loop durable decides per second over unary gRPC Decide; reference: in process, same grid."""
+    return closed_bench("grpc-unary", "wabbit.v1 Decide, unary gRPC", lambda: grpc_daemon(streamed=False), quick)
+
+
+def bench_grpc_stream(quick: bool) -> dict[str, Any]:
+    """Closed-loop durable decides per second over gRPC DecideStream (windows of 16 per client); reference: in process."""
+    from appliance.bench.client_grpc import WINDOW
+
+    return closed_bench("grpc-stream", f"wabbit.v1 DecideStream, windows of {WINDOW} per client",
+                        lambda: grpc_daemon(streamed=True), quick)
 
 
 def open_cells(transport: Transport, name: str, pid: int | None, rate: float, seconds: float) -> list[dict[str, Any]]:
@@ -135,4 +174,5 @@ def bench_http_open_loop(quick: bool) -> dict[str, Any]:
             "per_s": poisson["per_s"], "drops": poisson["drops"], "grid": reference + cells}
 
 
-BENCHMARKS = {"client.http.decide": bench_http_decide, "client.http.open_loop": bench_http_open_loop}
+BENCHMARKS = {"client.http.decide": bench_http_decide, "client.http.open_loop": bench_http_open_loop,
+              "client.grpc.decide": bench_grpc_decide, "client.grpc.stream": bench_grpc_stream}

@@ -26,7 +26,7 @@ CONFIG = "join:\n  reward_wait_s: 1\nsimulation:\n  decision_every_s: 3600\n"
 CLIENTS = 4
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -40,7 +40,7 @@ def start_daemon(tmp: Path, config: str = CONFIG) -> tuple[subprocess.Popen[byte
     """``wabbit run`` with ``config`` on a free loopback port and a data directory in ``tmp``, once it answers
     ``/healthz``: the process, its port and its access token."""
     (tmp / "config.yaml").write_text(config)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "appliance", "run", "--config", str(tmp / "config.yaml"), "--port",
                              str(port), "--data-dir", str(tmp / "data"), "--log-level", "WARNING"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
