@@ -29,6 +29,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.policy_bench", ""),
     ("appliance.bench.tensorboard_bench", ""),
     ("appliance.bench.client_bench", ""),
+    ("appliance.bench.client_predict", ""),
     ("featurizers.bench", "featurizers."),
 )
 
