@@ -99,6 +99,10 @@ class Daemon:
         for worker in self.service_workers:
             worker.start(stop)
         self._start_grpc()
+        if self.grpc is not None:  # restarted if its thread ever dies
+            watch = Worker("grpc", self._grpc_watch, 5.0)
+            self.service_workers.append(watch)
+            watch.start(stop)
         # 4. the API; uvicorn turns SIGTERM/SIGINT into a return from run(), then re-raises the signal
         #    to the handler it found: ours only records it, so the shutdown below always runs.
         signals: list[int] = []
@@ -137,6 +141,12 @@ class Daemon:
             log.error("the gRPC API is not served: it needs the grpc extra (pip install 'raspberry-wabbit[grpc]'): %s", err)
         except Exception as err:
             log.error("the gRPC API is not served: %s", err)
+
+    def _grpc_watch(self) -> None:
+        if self.grpc is not None and not self.grpc.alive():
+            log.error("the gRPC API stopped (%s); starting it again", self.grpc.stats()["error"])
+            self.grpc.stop()
+            self._start_grpc()
 
     def pins(self, config: AppConfig) -> Any:
         """The pin factory GPIO actuators, feedback and button triggers share; ``None`` while no kind has a pin."""

@@ -17,6 +17,7 @@ Benchmark = Callable[[bool], dict[str, Any]]
 MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.loop_bench", ""),
     ("appliance.bench.http_bench", ""),
+    ("appliance.bench.grpc_bench", ""),
     ("appliance.bench.vw_bench", ""),
     ("appliance.bench.join_bench", ""),
     ("appliance.bench.e2e_bench", ""),

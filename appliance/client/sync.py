@@ -29,7 +29,11 @@ class Client:
         async def build() -> AsyncClient:
             return make()
 
-        self.transport: AsyncClient = self._run(build())
+        try:
+            self.transport: AsyncClient = self._run(build())
+        except BaseException:
+            self._stop()
+            raise
 
     def _run(self, call: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(call, self._loop).result()
@@ -79,10 +83,15 @@ class Client:
 
     def close(self) -> None:
         if self._loop.is_running():
-            self._run(self.transport.close())
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(5)
-            self._loop.close()
+            try:
+                self._run(self.transport.close())
+            finally:
+                self._stop()
+
+    def _stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
 
     def __enter__(self) -> Client:
         return self

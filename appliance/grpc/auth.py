@@ -35,10 +35,15 @@ class TokenCheck:
 
 
 def interceptor(token: str) -> Any:
-    """A ``grpc.aio.ServerInterceptor`` that ends calls without the token with UNAUTHENTICATED."""
+    """A ``grpc.aio.ServerInterceptor`` that ends calls without the token with UNAUTHENTICATED, and gives this
+    project's servicers a request that cannot be parsed as :class:`~appliance.grpc.status.Malformed` (they answer
+    INVALID_ARGUMENT)."""
     import grpc
 
+    from appliance.grpc.status import tolerant
+
     check = TokenCheck(token)
+    tolerant_handlers: dict[str, Any] = {}
 
     async def deny(request: Any, context: Any) -> None:
         await context.abort(grpc.StatusCode.UNAUTHENTICATED, MESSAGE)
@@ -50,8 +55,14 @@ def interceptor(token: str) -> Any:
     class TokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]], details: Any) -> Any:
             handler = await continuation(details)
-            if handler is None or check.allowed(details.method, details.invocation_metadata):
+            if handler is None or details.method.startswith(OPEN_PREFIXES):
                 return handler
+            if check.allowed(details.method, details.invocation_metadata):
+                tolerating = tolerant_handlers.get(details.method)
+                if tolerating is None:
+                    tolerating = tolerant_handlers[details.method] = handler._replace(
+                        request_deserializer=tolerant(handler.request_deserializer))
+                return tolerating
             make = {(False, False): grpc.unary_unary_rpc_method_handler, (False, True): grpc.unary_stream_rpc_method_handler,
                     (True, False): grpc.stream_unary_rpc_method_handler, (True, True): grpc.stream_stream_rpc_method_handler}
             streams = handler.response_streaming

@@ -131,6 +131,12 @@ class GrpcService:
             self._loop.call_soon_threadsafe(self._stopping.set)
         if self._thread is not None:
             self._thread.join(10)
+        if self._error is not None:
+            self.calls.close()  # the server failed before it could
+
+    def alive(self) -> bool:
+        """Whether it serves: its thread runs (a server that stopped by itself is restarted by the daemon)."""
+        return self._thread is not None and self._thread.is_alive() and self._error is None
 
     def stats(self) -> dict[str, Any]:
         return {"port": self.port, "tls": self.config.tls_cert is not None, "error": None if self._error is None else str(self._error)}

@@ -66,13 +66,56 @@ async def abort(context: Any, err: BaseException) -> None:
     await context.abort(getattr(grpc.StatusCode, code), message[:4000])
 
 
+class Malformed:
+    """A request that is not a valid protobuf message of its RPC's type (what :func:`tolerant` parses it to), so the
+    servicer answers INVALID_ARGUMENT instead of grpc's INTERNAL for a failed deserialization."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+
+def tolerant(parse: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """A request deserializer that gives :class:`Malformed` instead of raising.
+
+    >>> tolerant(int)(b"x").error
+    "invalid literal for int() with base 10: b'x'"
+    """
+
+    def parsed(data: bytes) -> Any:
+        try:
+            return parse(data)
+        except Exception as err:
+            return Malformed(str(err))
+
+    return parsed
+
+
+def well_formed(request: Any) -> Any:
+    """``request``, unless it is :class:`Malformed` (then UsageError)."""
+    if isinstance(request, Malformed):
+        raise UsageError(f"the request is not a valid protobuf message of this RPC's request type ({request.error or 'cannot parse'}); "
+                         "check the method name and the message you send")
+    return request
+
+
+async def _well_formed_stream(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async for request in requests:
+        yield well_formed(request)
+
+
+def _checked(request: Any) -> Any:
+    return _well_formed_stream(request) if hasattr(request, "__aiter__") else well_formed(request)
+
+
 def unary(method: Callable[[Any, Any, Any], Awaitable[T]]) -> Callable[[Any, Any, Any], Awaitable[T]]:
     """A servicer method whose errors end the call with their status (never UNKNOWN)."""
 
     @functools.wraps(method)
     async def call(self: Any, request: Any, context: Any) -> T:
         try:
-            return await method(self, request, context)
+            return await method(self, _checked(request), context)
         except Exception as err:
             if _aborted(err):
                 raise
@@ -88,7 +131,7 @@ def streaming(method: Callable[[Any, Any, Any], AsyncIterator[T]]) -> Callable[[
     @functools.wraps(method)
     async def call(self: Any, request: Any, context: Any) -> AsyncIterator[T]:
         try:
-            async for item in method(self, request, context):
+            async for item in method(self, _checked(request), context):
                 yield item
         except Exception as err:
             if _aborted(err):

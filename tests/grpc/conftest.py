@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -32,6 +32,7 @@ def grpc_config(port: int, extra: str = "", base: str = FAST) -> str:
 class GrpcDaemon:
     running: Running
     port: int
+    channels: list[Any] = field(default_factory=list)
 
     @property
     def target(self) -> str:
@@ -42,9 +43,13 @@ class GrpcDaemon:
         return connect(url or f"grpc://{self.target}", self.running.token if token == "" else token)
 
     def channel(self) -> Any:
+        """One plain-text channel to the daemon, kept for its lifetime (a channel that is garbage-collected cancels
+        the calls still in flight on it)."""
         import grpc
 
-        return grpc.insecure_channel(self.target)
+        if not self.channels:
+            self.channels.append(grpc.insecure_channel(self.target))
+        return self.channels[0]
 
     @property
     def metadata(self) -> tuple[tuple[str, str], ...]:
