@@ -30,7 +30,6 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.policy_bench", ""),
     ("appliance.bench.tensorboard_bench", ""),
     ("appliance.bench.client_bench", ""),
-    ("appliance.bench.client_predict", ""),
     ("featurizers.bench", "featurizers."),
 )
 
