@@ -26,19 +26,24 @@ CONFIG = "join:\n  reward_wait_s: 1\nsimulation:\n  decision_every_s: 3600\n"
 CLIENTS = 4
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+_free_port = free_port  # the name grpc_bench imports
 
 
 def _context(i: int) -> dict[str, dict[str, float]]:
     return {"audio": {"level": (i % 17) / 17}, "video": {"brightness": (i % 5) / 5}, "time": {f"h{i % 24}": 1.0}}
 
 
-def _start(tmp: Path) -> tuple[subprocess.Popen[bytes], int, str]:
-    (tmp / "config.yaml").write_text(CONFIG)
-    port = _free_port()
+def start_daemon(tmp: Path, config: str = CONFIG) -> tuple[subprocess.Popen[bytes], int, str]:
+    """``wabbit run`` with ``config`` on a free loopback port and a data directory in ``tmp``, once it answers
+    ``/healthz``: the process, its port and its access token."""
+    (tmp / "config.yaml").write_text(config)
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "appliance", "run", "--config", str(tmp / "config.yaml"), "--port",
                              str(port), "--data-dir", str(tmp / "data"), "--log-level", "WARNING"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
@@ -84,7 +89,7 @@ def _client(port: int, token: str, n: int, offset: int, decide_ms: list[float], 
 
 def _http(n: int) -> tuple[list[float], list[float], float]:
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port, token = _start(Path(tmp))
+        proc, port, token = start_daemon(Path(tmp))
         try:
             _client(port, token, 20, 10_000_000, [], [])  # warm-up
             decide_ms: list[float] = []

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from appliance.bench.http_bench import _context, _start
+from appliance.bench.http_bench import _context, start_daemon
 from appliance.bench.measure import compared, repeat_each, summarize, timed
 
 FEATURES = 50_000
@@ -124,7 +124,7 @@ def bench_explain(quick: bool) -> dict[str, Any]:
     """POST /api/decide with "explain": true vs a plain decide, taken in turn on one daemon and connection."""
     n = 150 if quick else 1000
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port, token = _start(Path(tmp))
+        proc, port, token = start_daemon(Path(tmp))
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             for i in range(20):  # warm-up

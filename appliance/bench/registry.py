@@ -30,6 +30,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.introspect_bench", ""),
     ("appliance.bench.policy_bench", ""),
     ("appliance.bench.tensorboard_bench", ""),
+    ("appliance.bench.client_bench", ""),
     ("featurizers.bench", "featurizers."),
 )
 

@@ -103,19 +103,35 @@ class Loop:
         Observers (actuators among them) hear of it then, as ``DecisionMade``."""
         check_context(context)
         with self._lock:
-            event_id = event_id or self._new_id()
-            decision = self.policy.decide(context, event_id, self.clock.time(), actions)
-            if self.apprentice is not None:
-                self.apprentice.act(decision)
-            try:
-                closed = self.joiner.add(decision)
-            except ValueError as err:
-                raise UsageError(str(err)) from None
-            if closed:
-                self.learner.learn(closed)  # max_pending overflowed
-            then = self._announcer(DecisionMade(decision)) if self.bus.wants(DecisionMade) else None
-            ticket = self.journal.decision(decision, then)
-            self._recent_decisions.append(decision)
+            return self._decide(context, actions, event_id)
+
+    def try_decide(
+        self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None
+    ) -> tuple[Decision, Ticket] | None:
+        """:meth:`decide`, or ``None`` at once when another call holds the loop (learning, checkpointing): what an
+        event loop calls, so that it never waits for the loop's lock (it hands the call to a thread instead)."""
+        check_context(context)
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._decide(context, actions, event_id)
+        finally:
+            self._lock.release()
+
+    def _decide(self, context: Features, actions: Sequence[str] | None, event_id: str | None) -> tuple[Decision, Ticket]:
+        event_id = event_id or self._new_id()
+        decision = self.policy.decide(context, event_id, self.clock.time(), actions)
+        if self.apprentice is not None:
+            self.apprentice.act(decision)
+        try:
+            closed = self.joiner.add(decision)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        if closed:
+            self.learner.learn(closed)  # max_pending overflowed
+        then = self._announcer(DecisionMade(decision)) if self.bus.wants(DecisionMade) else None
+        ticket = self.journal.decision(decision, then)
+        self._recent_decisions.append(decision)
         return decision, ticket
 
     def reward(

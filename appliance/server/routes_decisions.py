@@ -1,22 +1,25 @@
 """``POST /api/decide``, ``POST /api/reward``, ``GET /api/events``: the Personalizer-style loop over HTTP.
 
 Nothing is acknowledged before it is in the write-ahead log: a 200 from decide and a 202 from reward
-survive ``kill -9``. Blocking loop calls run in FastAPI's thread pool (plain ``def`` endpoints).
+survive ``kill -9``. Blocking loop calls run in FastAPI's thread pool (plain ``def`` endpoints), except
+decide's: it decides on the event loop when the loop is free and awaits the write-ahead log without a thread
+(see docs/client-benchmarks.md for what that saved).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.responses import JSONResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
 from appliance.policy.base import Decision
 from appliance.server.runtime import Runtime, running_loop, runtime
 from appliance.server.schemas import (
-    ActionProbability,
     DecideRequest,
     DecideResponse,
     EventDetail,
@@ -38,23 +41,37 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/decide", response_model=DecideResponse, responses=ERRORS, summary="Choose an action")
-def decide(body: DecideRequest, loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> DecideResponse:
+async def decide(body: DecideRequest, loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> Response:
     """Choose an action for a context (default: the sensors' current one). Answered once it is durable."""
     if not rt.config.triggers.api:
         raise HTTPException(409, "decisions by API are switched off (triggers.api: false in the config); "
                                  "set it to true with PUT /api/config")
     context = body.context if body.context is not None else rt.current_context()
-    try:
-        decision, ticket = loop.decide(context, body.actions, body.event_id)
+    try:  # on the event loop when the loop is free (no thread hop); in a worker thread when it is busy learning
+        made = None if body.explain else loop.try_decide(context, body.actions, body.event_id)
+        if made is None:
+            made = await run_in_threadpool(loop.decide, context, body.actions, body.event_id)
     except UsageError as err:
         raise HTTPException(422, f"{err}; fix the request and send it again") from None
-    why = explain(loop, decision) if body.explain else None
-    ticket.wait()
-    return DecideResponse(
-        event_id=decision.event_id, action=decision.action, probability=decision.probability,
-        pmf=[ActionProbability(action=a, probability=p) for a, p in zip(decision.actions, decision.pmf)],
-        model_version=decision.model_version, timestamp=decision.timestamp, explanation=why,
-    )
+    decision, ticket = made
+    why = await run_in_threadpool(explain, loop, decision) if body.explain else None
+    await ticket.wait_async()  # acknowledged once in the write-ahead log; no thread waits meanwhile
+    return decide_answer(decision, why)
+
+
+def decide_answer(decision: Decision, why: Explanation | None) -> Response:
+    """The :class:`DecideResponse` body, written by orjson (the schema documents it; our own output is not
+    validated again on its way out).
+
+    >>> from appliance.policy.base import Decision
+    >>> decide_answer(Decision("e1", "on", 0, 0.9, (0.9, 0.1), ("on", "off"), {}, 3, 12.5), None).body[:60]
+    b'{"event_id":"e1","action":"on","probability":0.9,"pmf":[{"ac'
+    """
+    pmf = [{"action": a, "probability": p} for a, p in zip(decision.actions, decision.pmf)]
+    body = {"event_id": decision.event_id, "action": decision.action, "probability": decision.probability, "pmf": pmf,
+            "model_version": decision.model_version, "timestamp": decision.timestamp,
+            "explanation": why.model_dump() if why is not None else None}
+    return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
 
 
 def explain(loop: Loop, decision: Decision) -> Explanation:

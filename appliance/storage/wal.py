@@ -10,6 +10,7 @@ small without a compaction scheme of our own, and recovery is a query (see ``wab
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import sqlite3
@@ -29,6 +30,7 @@ from appliance.policy.base import Decision
 
 log = logging.getLogger(__name__)
 _MAX_BATCH = 10_000
+CHECKPOINT_S = 1.0
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (event_id TEXT PRIMARY KEY, ts REAL NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rewards (
@@ -42,24 +44,81 @@ _LATE_COLUMNS = {"late": "TEXT", "key": "TEXT", "decision": "TEXT"}
 
 
 class Ticket:
-    """Completes when the record it stands for is committed (or the commit failed)."""
+    """Completes when the record it stands for is committed (or the commit failed).
 
-    __slots__ = ("_done", "_error")
+    A thread blocks in :meth:`wait`; a coroutine awaits :meth:`wait_async`, which holds no thread meanwhile
+    (the writer thread wakes the event loop once the commit is done).
+    """
+
+    __slots__ = ("_done", "_error", "_callbacks")
 
     def __init__(self) -> None:
         self._done = threading.Event()
         self._error: BaseException | None = None
+        self._callbacks: list[Then] | None = []
 
     def _finish(self, error: BaseException | None) -> None:
         self._error = error
-        self._done.set()
+        with _CALLBACKS:
+            callbacks, self._callbacks = self._callbacks, None
+            self._done.set()
+        for callback in callbacks or ():
+            try:
+                callback(error)
+            except Exception:  # e.g. the event loop that waited is closed: the writer must go on
+                log.exception("a write-ahead log ticket callback failed")
+
+    def when_done(self, callback: Then) -> None:
+        """Call ``callback(error)`` once committed (``error`` None) or failed: at once if that already happened,
+        else on the writer thread (it must not block)."""
+        with _CALLBACKS:
+            if self._callbacks is not None:
+                self._callbacks.append(callback)
+                return
+        callback(self._error)
 
     def wait(self, timeout: float | None = 10.0) -> None:
         """Block until committed; raise :class:`StorageError` if the commit failed or took too long."""
         if not self._done.wait(timeout):
             raise StorageError(f"the write-ahead log did not commit within {timeout} s (disk stalled?)")
+        self._raise()
+
+    async def wait_async(self, timeout: float = 10.0) -> None:
+        """:meth:`wait` for a coroutine: the event loop serves other requests until the commit is done.
+
+        >>> ticket = Ticket()
+        >>> async def committed() -> str:
+        ...     threading.Timer(0.01, ticket._finish, (None,)).start()
+        ...     await ticket.wait_async()
+        ...     return "durable"
+        >>> asyncio.run(committed())
+        'durable'
+        """
+        if not self._done.is_set():
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[None] = loop.create_future()
+
+            def wake(error: BaseException | None) -> None:
+                loop.call_soon_threadsafe(_settle, done)
+            self.when_done(wake)
+            try:
+                async with asyncio.timeout(timeout):
+                    await done
+            except TimeoutError:
+                raise StorageError(f"the write-ahead log did not commit within {timeout} s (disk stalled?)") from None
+        self._raise()
+
+    def _raise(self) -> None:
         if self._error is not None:
             raise StorageError(f"the write-ahead log could not commit: {self._error}")
+
+
+_CALLBACKS = threading.Lock()  # a ticket's callbacks are either added or run, never both at once
+
+
+def _settle(done: asyncio.Future[None]) -> None:
+    if not done.done():  # not given up (timed out, or the client left)
+        done.set_result(None)
 
 
 DONE = Ticket()
@@ -134,6 +193,7 @@ class WriteAheadLog:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run on their own thread, not in a commit
             self._db.executescript(_SCHEMA)
             have = {row[1] for row in self._db.execute("PRAGMA table_info(rewards)")}
             for column, kind in _LATE_COLUMNS.items():
@@ -144,6 +204,9 @@ class WriteAheadLog:
             raise StorageError(f"{path}: cannot open the write-ahead log ({err}); check the data directory is writable") from None
         self._thread = threading.Thread(target=self._write_loop, name="wal-writer", daemon=True)
         self._thread.start()
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="wal-checkpoint", daemon=True)
+        self._checkpointer.start()
 
     def recover(self) -> Recovered:
         """Everything not yet forgotten: pending decisions with their rewards, and rewards without a decision."""
@@ -188,6 +251,8 @@ class WriteAheadLog:
         self._put("n", None).wait()
 
     def close(self) -> None:
+        self._stop.set()
+        self._checkpointer.join()
         if self._thread.is_alive():
             self.flush()
             self._queue.put(None)
@@ -204,6 +269,24 @@ class WriteAheadLog:
         else:
             self._queue.put((kind, payload, ticket, then))
         return ticket
+
+    def _checkpoint_loop(self) -> None:
+        """Copy committed frames into the database file every ``CHECKPOINT_S`` from a connection of its own
+        (PASSIVE: it never blocks the writer), so no commit, and so no acknowledgement, waits for a checkpoint
+        (SQLite's automatic one runs inside the commit that crosses 1000 pages: a tail of tens of ms)."""
+        try:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error:
+            log.exception("cannot open the write-ahead log for checkpoints; it grows until the next start")
+            return
+        try:
+            while not self._stop.wait(CHECKPOINT_S):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as err:  # busy or a full disk: the next round tries again; commits go on
+                    log.warning("write-ahead log checkpoint failed (%s); retrying in %g s", err, CHECKPOINT_S)
+        finally:
+            db.close()
 
     def _write_loop(self) -> None:
         while True:

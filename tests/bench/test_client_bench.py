@@ -1,0 +1,108 @@
+"""The client load generator (open and closed loop) and the ``client.http.*`` benchmarks in quick mode, through
+``wabbit bench`` so their results join the history like every other entry (gRPC: test_client_grpc_bench.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from appliance.bench.client_load import Caller, closed_loop, open_loop
+from appliance.bench.history import load_history
+
+pytest.importorskip("hdrh", reason="the loadgen extra: pip install -e '.[loadgen]'")
+
+
+class Stalling:
+    """A fake service that answers in 1 ms, except the ``stall_at``-th call, which takes ``stall_s``."""
+
+    def __init__(self, stall_at: int, stall_s: float) -> None:
+        self.calls, self.stall_at, self.stall_s = 0, stall_at, stall_s
+        self.lock = threading.Lock()
+
+    def open(self) -> Caller:
+        def call(payload: Any) -> None:
+            with self.lock:
+                self.calls += 1
+                n = self.calls
+            time.sleep(self.stall_s if n == self.stall_at else 0.001)
+        return call
+
+
+def test_open_loop_charges_a_stall_to_every_request_it_delays() -> None:
+    # 100/s for 1 s through one client; the 10th call stalls 300 ms, so ~30 requests fall due while it hangs.
+    # Measured from their intended send times they all see it; measured from the actual send, only one would.
+    result = open_loop(Stalling(10, 0.3), None, concurrency=1, rate=100.0, seconds=1.0)
+    latencies_ms = [us / 1000 for us in result.latencies_us[0]]
+    assert result.completed == 100 and result.drops == 0
+    assert sum(ms > 150 for ms in latencies_ms) >= 10
+    assert result.percentiles_ms()["p90"] > 100
+    closed = closed_loop(Stalling(10, 0.3), None, concurrency=1, calls=100)
+    assert sum(us > 150_000 for us in closed.latencies_us[0]) == 1  # the closed loop hides the queue behind the stall
+
+
+def test_failures_and_requests_past_the_deadline_are_drops() -> None:
+    class Failing:
+        def open(self) -> Caller:
+            def call(payload: Any) -> None:
+                raise ConnectionError("refused")
+            return call
+
+    result = open_loop(Failing(), None, concurrency=2, rate=50.0, seconds=0.2)
+    assert result.completed == 0 and result.drops == 10 and result.errors[0] == "ConnectionError: refused"
+    slow = open_loop(Stalling(1, 2.0), None, concurrency=1, rate=100.0, seconds=0.1, grace_s=0.5)
+    assert slow.completed < 10 and slow.drops == 10 - slow.completed
+
+
+def quick_report(tmp: Path, pattern: str) -> tuple[dict[str, Any], Path]:
+    """``wabbit bench --quick --only PATTERN`` with a history folder: the report and the folder."""
+    out, history = tmp / "report.json", tmp / "history"
+    subprocess.run([sys.executable, "-m", "appliance", "bench", "--quick", "--only", pattern, "--json", str(out),
+                    "--history", str(history)], check=True, timeout=300)
+    return json.loads(out.read_text()), history
+
+
+def check_cells(cells: list[dict[str, Any]]) -> None:
+    """Every closed-loop cell answered all its calls (an open-loop one may drop what a loaded machine could not
+    answer in time); ordered percentiles and the costs of both sides."""
+    for cell in cells:
+        assert cell["calls"] > 0 and (cell["drops"] == 0 if cell["mode"] == "closed" else cell["drops"] >= 0), cell
+        assert 0 < cell["p50"] <= cell["p90"] <= cell["p99"] <= cell["p99.9"] <= cell["max"], cell
+        assert cell["per_s"] > 0 and cell["client_cpu_us_per_call"] > 0 and cell["client_rss_mb"] > 10
+        if cell["transport"] != "in-process":
+            assert cell["server_cpu_us_per_call"] > 0 and cell["server_rss_mb"] > 10
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    return quick_report(tmp_path_factory.mktemp("client-bench"), "client.http.*")
+
+
+def test_quick_client_benchmarks_measure_http_against_in_process(report: tuple[dict[str, Any], Path]) -> None:
+    results = report[0]["results"]
+    assert set(results) == {"client.http.decide", "client.http.open_loop"}
+    closed = results["client.http.decide"]
+    assert closed["unit"] == "decides/s" and closed["better"] == "higher" and closed["median"] > 0
+    assert closed["ratio"] == pytest.approx(closed["median"] / closed["reference"]["median"])
+    cells = closed["grid"]
+    assert {(c["transport"], c["clients"], c["payload"]) for c in cells} == {
+        (t, n, p) for t in ("in-process", "http") for n in (1, 4) for p in ("10x4", "20x50")}
+    check_cells(cells)
+    assert all(c["calls"] == 200 for c in cells)
+    opened = results["client.http.open_loop"]
+    assert opened["unit"] == "ms" and opened["better"] == "lower" and opened["median"] > 0
+    assert {(c["transport"], c["arrivals"]) for c in opened["grid"]} == {
+        (t, a) for t in ("in-process", "http") for a in ("constant", "poisson")}
+    assert all(c["rate"] == 300 and c["calls"] + c["drops"] == 450 for c in opened["grid"])  # 1.5 s at 300/s
+    check_cells(opened["grid"])
+
+
+def test_client_results_join_the_history(report: tuple[dict[str, Any], Path]) -> None:
+    [(path, saved)] = load_history(report[1])
+    assert saved["results"].keys() == report[0]["results"].keys()

@@ -1,0 +1,31 @@
+"""The ``client.grpc.*`` benchmarks in quick mode through ``wabbit bench``: unary Decide and windows over
+DecideStream against a real ``wabbit run`` with its gRPC API, beside in-process decide (PredictStream against
+pyvw is helper-grpc's ``grpc.predict_stream``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.bench.test_client_bench import check_cells, quick_report
+
+pytest.importorskip("hdrh", reason="the loadgen extra: pip install -e '.[loadgen]'")
+pytest.importorskip("grpc_tools", reason="the grpc extra: pip install -e '.[grpc]'")
+
+
+def test_quick_grpc_benchmarks_measure_unary_and_streamed_decides(tmp_path: Path) -> None:
+    report, _ = quick_report(tmp_path, "client.grpc.*")
+    results = report["results"]
+    assert set(results) == {"client.grpc.decide", "client.grpc.stream"}
+    for name, transport in (("client.grpc.decide", "grpc-unary"), ("client.grpc.stream", "grpc-stream")):
+        result = results[name]
+        assert result["unit"] == "decides/s" and result["median"] > 0, result
+        assert result["ratio"] == pytest.approx(result["median"] / result["reference"]["median"])
+        cells = result["grid"]
+        assert {c["transport"] for c in cells} == {"in-process", transport}
+        assert {(c["clients"], c["payload"]) for c in cells if c["transport"] == transport} == {
+            (n, p) for n in (1, 4) for p in ("10x4", "20x50")}
+        check_cells(cells)
+    streamed = [c for c in results["client.grpc.stream"]["grid"] if c["transport"] == "grpc-stream"]
+    assert all(c["calls"] == 20 for c in streamed)  # windows of 16 decisions: 200 // 16 would be 12, at least 20
