@@ -8,16 +8,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from appliance.bench.http_bench import _context, _free_port
+from appliance.bench.http_bench import _context, free_port, start_daemon
 from appliance.bench.measure import summarize
 
 CONFIG = "join:\n  reward_wait_s: 5\nsimulation:\n  decision_every_s: 3600\nserver:\n  grpc:\n    enabled: true\n    port: {port}\n"
@@ -31,28 +28,15 @@ def _examples(n: int) -> list[str]:
 
 
 class _Daemon:
+    """``wabbit run`` with its gRPC API, once ``/healthz`` answers (its gRPC port is bound before that)."""
+
     def __init__(self, tmp: Path) -> None:
         import grpc
-        from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-        port = _free_port()
-        (tmp / "config.yaml").write_text(CONFIG.format(port=port))
-        self.proc = subprocess.Popen([sys.executable, "-m", "appliance", "run", "--config", str(tmp / "config.yaml"), "--port", str(_free_port()),
-                                      "--data-dir", str(tmp / "data"), "--log-level", "WARNING"], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+        port = free_port()
+        self.proc, _, token = start_daemon(tmp, CONFIG.format(port=port))
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        health = health_pb2_grpc.HealthStub(self.channel)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if health.Check(health_pb2.HealthCheckRequest(service="default"), timeout=2).status == 1:
-                    break
-            except grpc.RpcError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.proc.kill()
-                    raise RuntimeError("the benchmark's `wabbit run` did not serve gRPC within 60 s") from None
-                time.sleep(0.1)
-        self.metadata = (("authorization", f"Bearer {(tmp / 'data' / 'token').read_text().strip()}"),)
+        self.metadata = (("authorization", f"Bearer {token}"),)
 
     def close(self) -> None:
         self.channel.close()

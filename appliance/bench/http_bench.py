@@ -32,8 +32,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-_free_port = free_port  # the name grpc_bench imports
-
 
 def _context(i: int) -> dict[str, dict[str, float]]:
     return {"audio": {"level": (i % 17) / 17}, "video": {"brightness": (i % 5) / 5}, "time": {f"h{i % 24}": 1.0}}
