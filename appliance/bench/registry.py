@@ -19,6 +19,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.http_bench", ""),
     ("appliance.bench.vw_bench", ""),
     ("appliance.bench.join_bench", ""),
+    ("appliance.bench.fleet_bench", ""),
     ("appliance.bench.e2e_bench", ""),
     ("appliance.bench.quality_bench", ""),
     ("appliance.bench.simulate_bench", ""),
