@@ -78,5 +78,7 @@ def test_orphan_rewards_are_evicted_and_counted(tmp_path: Path) -> None:
     joiner.add([RewardIn("ghost", 1.0, 0.0, "r", 0.1), DecisionIn("e1", 0.0, 0.2)])
     assert joiner.due(0.5) == [] and joiner.state()[0] == 2
     assert [j.event_id for j in joiner.due(6.0)] == ["e1"] and isinstance(joiner.due(6.0), list)
-    assert joiner.orphans_evicted == 1 and joiner.state()[0] == 0
+    assert joiner.orphans_evicted == 1 and joiner.state()[0] == 1  # e1, remembered as closed
+    joiner.add([DecisionIn("e1", 0.0, 7.0)])  # delivered again
+    assert joiner.due(20.0) == []
     assert Joined("e1", 0.0, 0, 0.0, 6.0).rewards == 0
