@@ -19,6 +19,7 @@ every few seconds. PySpark (the ``fleet`` extra) and a JDK are needed only here.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -51,6 +52,7 @@ def heartbeat(directory: Path, now: float, name: str = "heartbeat") -> Path:
 def session(app: str = "wabbit-fleet", rocksdb: bool = True, cores: int = 2) -> Any:
     """A local SparkSession kept on loopback, with the RocksDB state store."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers run this interpreter (its packages, ours)
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
     from pyspark.sql import SparkSession
 
@@ -96,8 +98,8 @@ def _state_step(config: JoinConfig) -> Callable[[Any, Iterator[Any], Any], Itera
                 if row.kind == "decision":
                     decided, body = float(row.timestamp), _body(row)
                 elif row.kind == "reward":
-                    rewards.append([float(row.reward), float(row.timestamp), None if pd.isna(row.reward_id) else row.reward_id])
-        state.update((decided, body, orjson.dumps(rewards).decode()))
+                    rewards.append([float(row.reward), float(row.timestamp), None if pd.isna(row.reward_id) else str(row.reward_id)])
+        state.update((None if decided is None else float(decided), body, orjson.dumps(rewards).decode()))
         closes = (decided * 1000.0 + wait_ms) if body is not None else max(r[1] for r in rewards) * 1000.0
         state.setTimeoutTimestamp(int(max(closes, state.getCurrentWatermarkMs() + 1)))
 
@@ -106,9 +108,9 @@ def _state_step(config: JoinConfig) -> Callable[[Any, Iterator[Any], Any], Itera
 
 def _body(row: Any) -> str:
     """The decision as the raw log has it, for the DSJSON line it becomes."""
-    return orjson.dumps({"action": row.action, "probability": row.probability, "actions": list(row.actions),
-                         "pmf": list(row.pmf), "context": orjson.loads(row.context) if row.context else {},
-                         "model_version": row.model_version}).decode()
+    return orjson.dumps({"action": str(row.action), "probability": float(row.probability), "actions": [str(a) for a in row.actions],
+                         "pmf": [float(p) for p in row.pmf], "context": orjson.loads(row.context) if row.context else {},
+                         "model_version": int(row.model_version) if row.model_version == row.model_version else 0}).decode()
 
 
 def joined_frame(spark: Any, inbox: Path, config: JoinConfig, grace_s: float, max_files: int = 1000) -> Any:
