@@ -41,6 +41,7 @@ def spark_run(spark: Any, stream: Stream, files: int) -> tuple[JoinRun, dict[str
 
     peak_rows = peak_bytes = 0
     busy = 0.0
+    rates: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         inbox, checkpoint = Path(tmp) / "inbox", Path(tmp) / "checkpoint"
         inbox.mkdir()
@@ -54,6 +55,7 @@ def spark_run(spark: Any, stream: Stream, files: int) -> tuple[JoinRun, dict[str
                 started = time.perf_counter()
                 query.processAllAvailable()
                 busy += time.perf_counter() - started
+                rates.append(len(records) / max(time.perf_counter() - started, 1e-9))
                 for progress in query.recentProgress[-3:]:
                     for op in progress.get("stateOperators", []):
                         peak_rows = max(peak_rows, op.get("numRowsTotal", 0))
@@ -72,4 +74,5 @@ def spark_run(spark: Any, stream: Stream, files: int) -> tuple[JoinRun, dict[str
                   float(np.percentile(latency, 50)), float(np.percentile(latency, 99)), peak_rows, peak_bytes,
                   mismatches(got, reference_join(stream.records, config)))
     return run, {"held_back_when_input_stops": held_back, "held_back_after_heartbeat": after, "files": files,
-                 "seconds_per_file": busy / files}
+                 "seconds_per_file": busy / files,
+                 "records_per_s_by_file": rates}

@@ -49,8 +49,9 @@ def heartbeat(directory: Path, now: float, name: str = "heartbeat") -> Path:
     return path
 
 
-def session(app: str = "wabbit-fleet", rocksdb: bool = True, cores: int = 2) -> Any:
-    """A local SparkSession kept on loopback, with the RocksDB state store."""
+def session(app: str = "wabbit-fleet", rocksdb: bool = True, cores: int = 2, partitions: int = 2) -> Any:
+    """A local SparkSession kept on loopback, with the RocksDB state store; ``partitions``: of the state (one
+    Python worker each per micro-batch)."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers run this interpreter (its packages, ours)
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
@@ -58,7 +59,7 @@ def session(app: str = "wabbit-fleet", rocksdb: bool = True, cores: int = 2) -> 
 
     builder = (SparkSession.builder.master(f"local[{cores}]").appName(app)
                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-               .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", str(partitions))
                .config("spark.sql.session.timeZone", "UTC").config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.streaming.noDataMicroBatches.enabled", "true"))
     if rocksdb:
