@@ -28,7 +28,12 @@ def _line(r: Record) -> bytes:
 
 
 def spark_run(spark: Any, stream: Stream, files: int) -> tuple[JoinRun, dict[str, Any]]:
-    """Run the Spark join over ``stream`` shipped as ``files`` files; returns its figures and the stall's."""
+    """Run the Spark join over ``stream`` shipped as ``files`` files; returns its figures and the stall's.
+
+    The input stops when the last decision has arrived (the rewards that would come after it do not): the
+    watermark, which only records move, stays where they left it until a heartbeat comes."""
+    last = max(d.arrival for d in stream.decisions)
+    stream = Stream(stream.scenario, [r for r in stream.records if r.arrival <= last], stream.decisions)
     scenario = stream.scenario
     config, wait, grace = scenario.join_config(), scenario.wait_s, scenario.lag_s
     chunks = np.array_split(np.arange(len(stream.records)), files)
