@@ -20,6 +20,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.grpc_bench", ""),
     ("appliance.bench.vw_bench", ""),
     ("appliance.bench.join_bench", ""),
+    ("appliance.bench.fleet_bench", ""),
     ("appliance.bench.e2e_bench", ""),
     ("appliance.bench.quality_bench", ""),
     ("appliance.bench.simulate_bench", ""),

@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "introspect",
     "kit",
     "model",
+    "fleet",
 )
 
 

@@ -1,0 +1,100 @@
+"""The central side's HTTP face: appliances' ``http`` log sinks POST batches here, their ``http`` model sources
+pull the current model.
+
+- ``POST /ingest``: a batch of raw JSON lines, written whole (atomically, fsynced) into the inbox before the
+  answer 200: an acknowledged batch is on disk. It is named by the sender (header ``X-Wabbit-Source``, else
+  its address), the batch id (``X-Wabbit-Batch``) and its SHA-256, so a batch sent again replaces itself, and one
+  that starts at the same place but holds more (sent again after the sender restarted) is a file of its own.
+- ``GET /model``: ``current.vw`` with an ``ETag`` (its SHA-256) and ``X-Model-SHA256``; ``If-None-Match`` gives 304.
+- ``GET /status``: the central side's counters, as JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+
+from appliance.storage.atomic import write_atomically
+
+MAX_BATCH = 64 * 1024 * 1024
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class Collector:
+    def __init__(self, inbox: Path, model: Path, host: str, port: int, status: Callable[[], dict[str, Any]]) -> None:
+        self.inbox, self.model, self.status = inbox, model, status
+        inbox.mkdir(parents=True, exist_ok=True)
+        self.batches = self.lines = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fleet-collector", daemon=True)
+
+    def start(self) -> Collector:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _answer(self, code: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+                self.send_response(code)
+                for k, v in (headers or {"Content-Type": "application/json"}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                if self.path != "/ingest":
+                    return self._answer(404, b'{"error": "POST /ingest"}')
+                length = int(self.headers.get("Content-Length") or 0)
+                if not 0 < length <= MAX_BATCH:
+                    return self._answer(413 if length else 400, b'{"error": "a batch of 1 byte to 64 MB of JSON lines"}')
+                data = self.rfile.read(length)
+                source = _SAFE.sub("_", self.headers.get("X-Wabbit-Source") or self.client_address[0])[:64]
+                batch = _SAFE.sub("_", self.headers.get("X-Wabbit-Batch") or hashlib.sha256(data).hexdigest()[:16])[:80]
+                if not data.endswith(b"\n"):
+                    data += b"\n"
+                try:
+                    digest = hashlib.sha256(data).hexdigest()[:12]
+                    write_atomically(collector.inbox / f"{source}-{batch}-{digest}.jsonl", data, mode=0o644)
+                except OSError as err:
+                    return self._answer(507, json.dumps({"error": f"cannot store the batch ({err.strerror})"}).encode())
+                with collector._lock:
+                    collector.batches += 1
+                    collector.lines += data.count(b"\n")
+                self._answer(200, b'{"stored": true}')
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path == "/status":
+                    return self._answer(200, json.dumps(collector.status()).encode())
+                if self.path != "/model":
+                    return self._answer(404, b'{"error": "GET /model or /status"}')
+                try:
+                    data = collector.model.read_bytes()
+                except FileNotFoundError:
+                    return self._answer(404, b'{"error": "no model published yet"}')
+                digest = hashlib.sha256(data).hexdigest()
+                if self.headers.get("If-None-Match") == f'"{digest}"':
+                    return self._answer(304, headers={"ETag": f'"{digest}"'})
+                self._answer(200, data, {"Content-Type": "application/octet-stream", "ETag": f'"{digest}"', "X-Model-SHA256": digest})
+
+        return Handler
+
+    def stats(self) -> dict[str, Any]:
+        return {"port": self.port, "batches": self.batches, "lines": self.lines}

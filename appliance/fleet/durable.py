@@ -1,0 +1,165 @@
+"""The durable join: decisions and rewards kept in SQLite until the wait is over, in event time.
+
+A reward is kept whether or not its decision has come (one that arrived first waits for it); a decision is
+closed once the clock passes ``timestamp + reward_wait_s + grace_s`` (``grace_s``: how late a record may
+arrive, the shipping lag: a watermark's delay), with the rewards stamped inside its wait, each reward id once.
+Rewards whose decision never came are evicted ``grace_s`` after the wait they could have belonged to, and
+counted (learning-loop's orphan metric). A record delivered twice (a batch sent again) is kept once, and a
+decision delivered again after it closed is recognised for ``late_horizon_s`` and not joined twice. Every
+:meth:`DurableJoiner.add` is one transaction: what it returned from is on disk, and a process killed at any
+point restarts where the last commit left it.
+
+>>> import tempfile
+>>> from appliance.config import JoinConfig
+>>> from appliance.fleet.records import DecisionIn, RewardIn
+>>> joiner = DurableJoiner(Path(tempfile.mkdtemp()) / "join.db", JoinConfig(reward_wait_s=10), grace_s=2)
+>>> joiner.add([RewardIn("e1", 1.0, 3.0, "r1", 3.5), DecisionIn("e1", 0.0, 4.0), RewardIn("x", 1.0, 1.0, "r9", 4.0)])
+>>> joiner.due(11.0), [(j.event_id, j.reward, j.rewards) for j in joiner.due(12.0)], joiner.orphans_evicted
+([], [('e1', 1.0, 1)], 1)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from appliance.config.join import JoinConfig
+from appliance.errors import StorageError
+from appliance.fleet.records import DecisionIn, Joined, Record, combine
+from appliance.join.joiner import Reward
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (event_id TEXT PRIMARY KEY, ts REAL NOT NULL, closes REAL NOT NULL, body BLOB);
+CREATE INDEX IF NOT EXISTS decisions_closes ON decisions(closes);
+CREATE TABLE IF NOT EXISTS rewards (event_id TEXT NOT NULL, reward_id TEXT, value REAL NOT NULL, ts REAL NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS rewards_once ON rewards(event_id, coalesce(reward_id, ''), ts, value);
+CREATE INDEX IF NOT EXISTS rewards_ts ON rewards(ts);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS closed (event_id TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS closed_at ON closed(at);
+"""
+Write = Callable[[int, list[tuple[Joined, "bytes | None"]]], None]
+"""Writes a batch of joined decisions (numbered from 0) before the transaction that forgets them commits."""
+
+
+class DurableJoiner:
+    """Not thread-safe: one thread adds and closes. ``fsync``: a commit survives a power cut (``synchronous=FULL``),
+    not only a killed process."""
+
+    def __init__(self, path: Path, config: JoinConfig, grace_s: float, fsync: bool = True) -> None:
+        self.path, self.config, self.grace_s = path, config, grace_s
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as err:
+            raise StorageError(f"{path}: cannot open the join's database ({err}); check the directory is writable") from None
+        self.orphans_evicted = int(self._meta("orphans"))
+        self.next_batch = int(self._meta("batch"))
+        """The number the next batch of joined decisions gets."""
+
+    def _meta(self, key: str) -> float:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return float(row[0]) if row else 0.0
+
+    def sources(self) -> set[str]:
+        """The names of the sources (files) already added."""
+        return {name for (name,) in self._db.execute("SELECT name FROM sources")}
+
+    def add(self, records: Iterable[Record], bodies: dict[str, bytes] | None = None, sources: Sequence[str] = ()) -> None:
+        """Keep ``records`` (one transaction, with the names of the ``sources`` they came from, so a source is
+        added once); ``bodies``: what each decision is written out with, by event id."""
+        wait, bodies = self.config.reward_wait_s + self.grace_s, bodies or {}
+        decisions, rewards = [], []
+        for r in records:
+            if isinstance(r, DecisionIn):
+                decisions.append((r.event_id, r.timestamp, r.timestamp + wait, bodies.get(r.event_id), r.event_id))
+            else:
+                rewards.append((r.event_id, r.reward_id, r.value, r.timestamp))
+        with self._transaction():
+            self._db.executemany("INSERT OR IGNORE INTO decisions SELECT ?, ?, ?, ? WHERE NOT EXISTS "
+                                 "(SELECT 1 FROM closed WHERE event_id = ?)", decisions)
+            self._db.executemany("INSERT OR IGNORE INTO rewards VALUES (?, ?, ?, ?)", rewards)
+            self._db.executemany("INSERT OR IGNORE INTO sources VALUES (?)", [(name,) for name in sources])
+
+    def due(self, now: float) -> list[Joined]:
+        """Close every decision whose wait (and grace) ended by ``now``, oldest first, and forget it (one transaction)."""
+        return [joined for joined, _ in self.due_with_bodies(now)]
+
+    def due_with_bodies(self, now: float, write: Write | None = None) -> list[tuple[Joined, bytes | None]]:
+        """:meth:`due` with each decision's body; ``write(batch, joined)`` runs before the commit (a crash after
+        it and before the commit closes the same decisions again, as the same batch number)."""
+        db, config = self._db, self.config
+        if not db.execute("SELECT 1 FROM decisions WHERE closes <= ? LIMIT 1", (now,)).fetchone():
+            with self._transaction():
+                self._evict(now)
+            return []
+        with self._transaction():
+            rows = db.execute("SELECT event_id, ts, body FROM decisions WHERE closes <= ? ORDER BY closes", (now,)).fetchall()
+            rewards: dict[str, list[Reward]] = {}
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS closing (event_id TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM closing")
+            db.executemany("INSERT INTO closing VALUES (?)", [(r[0],) for r in rows])
+            for event_id, reward_id, value, ts in db.execute(
+                    "SELECT event_id, reward_id, value, ts FROM rewards WHERE event_id IN (SELECT event_id FROM closing)"):
+                rewards.setdefault(event_id, []).append(Reward(value, ts, reward_id))
+            out = []
+            for event_id, ts, body in rows:
+                value, n = combine(ts, rewards.get(event_id, ()), config)
+                out.append((Joined(event_id, value, n, ts, now), body))
+            db.execute("DELETE FROM rewards WHERE event_id IN (SELECT event_id FROM closing)")
+            db.execute("DELETE FROM decisions WHERE closes <= ?", (now,))
+            db.execute("INSERT OR IGNORE INTO closed SELECT event_id, ? FROM closing", (now,))
+            self._evict(now)
+            if write is not None:
+                write(self.next_batch, out)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('batch', ?)", (self.next_batch + 1,))
+        self.next_batch += 1
+        return out
+
+    def _evict(self, now: float) -> None:
+        """Rewards no decision can still claim: stamped before ``now - grace_s`` with no decision kept (it never
+        came, or it closed before they arrived)."""
+        gone = self._db.execute(
+            "DELETE FROM rewards WHERE ts < ? AND event_id NOT IN (SELECT event_id FROM decisions)", (now - self.grace_s,)).rowcount
+        self._db.execute("DELETE FROM closed WHERE at < ?", (now - self.config.late_horizon_s,))
+        if gone:
+            self.orphans_evicted += gone
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('orphans', ?)", (self.orphans_evicted,))
+
+    def state(self) -> tuple[int, int]:
+        """(records kept: decisions, rewards and the closed decisions remembered; bytes the database holds on disk,
+        with its write-ahead log)."""
+        db = self._db
+        records = db.execute("SELECT (SELECT count(*) FROM decisions) + (SELECT count(*) FROM rewards) "
+                             "+ (SELECT count(*) FROM closed)").fetchone()[0]
+        wal = Path(f"{self.path}-wal")
+        return int(records), self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db, self.path)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db, self._path = db, path
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, error: object, tb: object) -> None:
+        if kind is None:
+            try:
+                self._db.execute("COMMIT")
+                return
+            except sqlite3.Error as err:
+                self._db.execute("ROLLBACK")
+                raise StorageError(f"{self._path}: the join could not commit ({err}); check the free space") from None
+        self._db.execute("ROLLBACK")

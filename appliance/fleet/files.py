@@ -1,0 +1,92 @@
+"""The central side's files: raw lines in (what the appliances' ``stream: raw`` sinks ship), joined DSJSON out.
+
+The inbox holds JSON-lines files, each written whole (atomically) by a directory sink or the collector. The
+joined directory holds numbered DSJSON files ``000000000042.dsjson`` the trainer learns in order; a file is
+first written as ``.pending`` and renamed once the join that made it committed, so the trainer never sees a
+batch a crash could make again.
+
+>>> from appliance.policy.base import Decision
+>>> raw = b'{"kind":"decision","event_id":"e1","timestamp":5.0,"action":"b","probability":0.8,"actions":["a","b"],' \\
+...       b'"pmf":[0.2,0.8],"context":{"u":{"x":1.0}},"model_version":3}'
+>>> records, bodies, bad = parse_lines([raw, b'{"kind":"reward","event_id":"e1","reward":1.0,"timestamp":6.0}', b"{oops"], 9.0)
+>>> [type(r).__name__ for r in records], bad
+(['DecisionIn', 'RewardIn'], 1)
+>>> line = dsjson_line("e1", 5.0, 1.0, 1, bodies["e1"], {"a": {"A": {"a": 1.0}}, "b": {"A": {"b": 1.0}}}, 9.0)
+>>> line[:60]
+b'{"_label_cost":-1.0,"_label_probability":0.8,"_label_Action"'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import orjson
+
+from appliance.features import Features
+from appliance.fleet.records import DecisionIn, Record, RewardIn
+from appliance.policy.base import Decision, JoinedEvent
+from appliance.storage import dsjson
+from appliance.storage.atomic import fsync_dir, write_atomically
+
+JOINED_SUFFIX, PENDING_SUFFIX = ".dsjson", ".pending"
+
+
+def parse_lines(lines: Iterable[bytes], arrival: float) -> tuple[list[Record], dict[str, bytes], int]:
+    """Records from raw lines (decisions keep their line as their body), and how many lines were malformed."""
+    records: list[Record] = []
+    bodies: dict[str, bytes] = {}
+    bad = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            r = orjson.loads(line)
+            if r["kind"] == "decision":
+                records.append(DecisionIn(str(r["event_id"]), float(r["timestamp"]), arrival))
+                bodies[str(r["event_id"])] = bytes(line)
+            elif r["kind"] == "reward":
+                rid = r.get("reward_id")
+                records.append(RewardIn(str(r["event_id"]), float(r["reward"]), float(r["timestamp"]), None if rid is None else str(rid), arrival))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            bad += 1
+    return records, bodies, bad
+
+
+def dsjson_line(event_id: str, decided: float, reward: float, rewards: int, body: bytes | str,
+                action_features: Mapping[str, Features], joined_at: float) -> bytes:
+    """A joined decision as the DSJSON line the appliance itself would have logged."""
+    b = orjson.loads(body)
+    actions = tuple(b["actions"])
+    d = Decision(event_id, b["action"], actions.index(b["action"]), float(b["probability"]), tuple(b["pmf"]), actions,
+                 b.get("context") or {}, int(b.get("model_version", 0)), decided)
+    event = JoinedEvent(d, reward, "on_time" if rewards else "default", rewards, joined_at)
+    return dsjson.encode(event, [action_features.get(a, {}) for a in actions])
+
+
+def joined_name(batch: int, suffix: str = JOINED_SUFFIX) -> str:
+    return f"{batch:012d}{suffix}"
+
+
+def write_joined(directory: Path, batch: int, lines: list[bytes], pending: bool = False) -> Path:
+    """Write one batch of joined lines whole (atomically): as ``.pending`` first when a commit must follow."""
+    path = directory / joined_name(batch, PENDING_SUFFIX if pending else JOINED_SUFFIX)
+    write_atomically(path, b"".join(lines), mode=0o644)
+    return path
+
+
+def publish_pending(directory: Path, committed_below: int) -> None:
+    """Rename the pending batches a commit covered (number below ``committed_below``); delete the others."""
+    for path in sorted(directory.glob(f"*{PENDING_SUFFIX}")):
+        if int(path.stem) < committed_below:
+            os.replace(path, path.with_suffix(JOINED_SUFFIX))
+        else:
+            path.unlink()
+    fsync_dir(directory)
+
+
+def joined_files(directory: Path, after: int) -> list[tuple[int, Path]]:
+    """The joined batches numbered above ``after``, in order."""
+    found = [(int(p.stem), p) for p in directory.glob(f"*{JOINED_SUFFIX}") if p.stem.isdigit()]
+    return sorted((n, p) for n, p in found if n > after)

@@ -1,0 +1,87 @@
+"""The central VW trainer: learns the joined DSJSON batches in order and publishes models the appliances pull.
+
+Each published model is first a checkpoint named by the last batch it learned (``checkpoint-000000000042.vw``),
+then copied atomically to ``current.vw`` (what the collector serves and a file model source watches). A restart
+loads the newest checkpoint and goes on after its batch: a batch is learned once, whatever was killed when.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from appliance.fleet.files import joined_files
+from appliance.policy.base import Policy
+from appliance.storage import dsjson
+from appliance.storage.atomic import fsync_dir
+
+log = logging.getLogger(__name__)
+KEEP = 2
+
+
+class CentralTrainer:
+    def __init__(self, policy: Policy, joined: Path, models: Path, publish_every_s: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy, self.joined, self.models, self.every = policy, joined, models, publish_every_s
+        self.clock = clock
+        models.mkdir(parents=True, exist_ok=True)
+        self.batch = -1
+        self.learned = self.published = self.malformed = 0
+        self.reward_sum = 0.0
+        self._last_publish = clock()
+        checkpoints = sorted(models.glob("checkpoint-*.vw"))
+        if checkpoints:
+            newest = checkpoints[-1]
+            self.batch = int(newest.stem.split("-")[1])
+            policy.load(newest, self.batch + 1)
+        self._dirty = False
+
+    @property
+    def current(self) -> Path:
+        return self.models / "current.vw"
+
+    def step(self) -> int:
+        """Learn the batches not learned yet; publish if it is time. Returns how many events were learned."""
+        n = 0
+        for batch, path in joined_files(self.joined, self.batch):
+            for line in path.read_bytes().splitlines():
+                try:
+                    event, _ = dsjson.decode(line)
+                except ValueError:
+                    self.malformed += 1
+                    continue
+                self.policy.learn(event)
+                self.reward_sum += event.reward
+                n += 1
+            self.batch = batch
+            self._dirty = True
+        self.learned += n
+        if self._dirty and self.clock() - self._last_publish >= self.every:
+            self.publish()
+        return n
+
+    def publish(self) -> None:
+        """Checkpoint what was learned (named by its last batch) and make it the current model."""
+        checkpoint = self.models / f"checkpoint-{self.batch:012d}.vw"
+        temp = checkpoint.with_suffix(".tmp")
+        self.policy.save(temp)
+        with open(temp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(temp, checkpoint)
+        shutil.copyfile(checkpoint, self.current.with_suffix(".tmp"))
+        os.replace(self.current.with_suffix(".tmp"), self.current)
+        fsync_dir(self.models)
+        for old in sorted(self.models.glob("checkpoint-*.vw"))[:-KEEP]:
+            old.unlink()
+        self.published += 1
+        self._dirty = False
+        self._last_publish = self.clock()
+        log.info("fleet trainer: published the model after batch %d (%d events learned)", self.batch, self.learned)
+
+    def stats(self) -> dict[str, Any]:
+        return {"learned": self.learned, "batch": self.batch, "published": self.published, "malformed": self.malformed,
+                "mean_reward": self.reward_sum / self.learned if self.learned else None}
