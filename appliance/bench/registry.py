@@ -21,6 +21,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.join_bench", ""),
     ("appliance.bench.e2e_bench", ""),
     ("appliance.bench.quality_bench", ""),
+    ("appliance.bench.sweep_bench", ""),
     ("appliance.bench.simulate_bench", ""),
     ("appliance.bench.estimators_bench", ""),
     ("appliance.bench.datagen_bench", ""),
