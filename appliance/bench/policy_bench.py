@@ -2,10 +2,10 @@
 policy's, µs per event.
 
 Each policy and VW's (with their default options: SGDRegressor (eta0 0.1) on 2**16 hashed features explored by
-SquareCB; LinUCB on the context's own features; VW's ``--cb_explore_adf`` with 2**18 weights and SquareCB) start fresh on the same stream of light-world contexts, decide each one and
-learn it at once, the reward drawn from the world's expected reward of the chosen action with the same uniform
-draw for both. They are taken in turn in one run; the ratios are theirs / VW's (how many times VW's time
-the other policy takes). ``reward`` is the mean reward each policy earned on the stream.
+SquareCB; LinUCB on the context's own features; VW's ``--cb_explore_adf`` with 2**18 weights and SquareCB) start
+fresh on the same stream of light-world contexts, decide each one and learn it at once, the reward drawn from the
+world's expected reward of the chosen action with the same uniform draw for both. They are taken in turn in one run;
+the ratios are theirs / VW's (how many times VW's time the other policy takes). ``reward`` is the mean reward each policy earned on the stream.
 
 >>> stream = light_stream(3)
 >>> len(stream.contexts), len(stream.expected[0]), [a.id for a in stream.actions]

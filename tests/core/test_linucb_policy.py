@@ -6,19 +6,17 @@ checkpoint as the daemon's loop takes it."""
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from appliance.config import load_config_text
-from appliance.embedded import LiveModel
 from appliance.errors import CheckpointError, ConfigError, UsageError
 from appliance.policy import JoinedEvent
 from appliance.policy.linucb import LinUCBPolicy
 from appliance.worlds import DriftWorld
-from tests.core.test_policy_contract import build, drive, oracle_share
+from tests.core.test_policy_contract import build, drive, oracle_share, restarts_from_its_checkpoint
 
 
 def linucb(**options: object) -> LinUCBPolicy:
@@ -106,17 +104,4 @@ def test_config_errors_name_the_field() -> None:
 
 
 def test_a_live_model_with_the_linucb_policy_restarts_from_its_checkpoint(tmp_path: Path) -> None:
-    """The loop as the daemon runs it: decisions, rewards, joins and learning, a checkpoint at close, the same model back."""
-    config = {"policy": {"type": "linucb", "actions": [{"id": "a"}, {"id": "b"}], "seed": 4}, "join": {"reward_wait_s": 0.05}}
-    context = {"user": {"x": 1.0}}
-    with LiveModel(config, tmp_path) as model:
-        for _ in range(30):
-            ranking = model.choose_rank(context)
-            model.report_outcome(ranking.event_id, float(ranking.chosen_action == "b"))
-        time.sleep(0.5)
-        learned = model.loop.policy.model_version
-        probe = model.loop.policy.decide(context, "probe", 0.0).pmf
-    assert learned == 30 and probe == (0.0, 1.0)
-    with LiveModel(config, tmp_path) as again:
-        assert again.loop.policy.model_version == learned
-        assert again.loop.policy.decide(context, "probe", 0.0).pmf == probe
+    restarts_from_its_checkpoint("linucb", tmp_path)
