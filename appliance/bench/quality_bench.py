@@ -143,7 +143,7 @@ def _entry(entry: str) -> Callable[[bool], dict[str, Any]]:
             f"median over seeds {seeds[0]}..{seeds[-1]}", "share", rows[DEFAULT]["share"],
             f"{reference_name}: the same stream through the same loop, delays and losses", reference,
             "the default policy's share of the oracle over the reference's (every contender: policies.*)",
-            events=events, seeds=seeds, world=SUITE[entry], policies=policies, oracle_avg_reward=rows[DEFAULT]["oracle"]["median"],
+            better="higher", events=events, seeds=seeds, world=SUITE[entry], policies=policies, oracle_avg_reward=rows[DEFAULT]["oracle"]["median"],
             goal=goal, meets_goal=None if goal is None else rows[DEFAULT]["share"]["median"] >= goal)
 
     bench.__doc__ = f"Every policy kind and library on {entry}: share of the oracle, decisions/s, model bytes."

@@ -57,7 +57,7 @@ def bench_sweep(quick: bool) -> dict[str, Any]:
         f"mean share of the oracle over {', '.join(entries)} of the default VW settings ({ours}), {events} decisions, "
         f"median over seeds 1..{seeds}", "share", scores[ours], f"the best of the grid: {best}", scores[best],
         "the defaults' score over the best setting's (1.0: the defaults are the best)",
-        events=events, seeds=seeds, grid=grid, best=best,
+        better="higher", events=events, seeds=seeds, grid=grid, best=best,
         scores={point: s["median"] for point, s in scores.items()},
         shares={point: {e: statistics.median(v) for e, v in by_entry.items()} for point, by_entry in shares.items()},
         command="wabbit bench --only quality.sweep")

@@ -128,7 +128,7 @@ class LinUCBPolicy:
         self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
     ) -> Decision:
         offered = offered_actions(actions, self._actions)
-        arms = [self._arm[a] for a in offered]
+        arms: slice | list[int] = slice(None) if offered is self._actions else [self._arm[a] for a in offered]  # a slice copies nothing
         with self._lock:
             x = self._vector(context)
             a_inv = self._a_inv[arms]
