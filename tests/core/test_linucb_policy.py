@@ -15,8 +15,9 @@ from appliance.config import load_config_text
 from appliance.errors import CheckpointError, ConfigError, UsageError
 from appliance.policy import JoinedEvent
 from appliance.policy.linucb import LinUCBPolicy
+from appliance.policy.model_check import check_model_file
 from appliance.worlds import DriftWorld
-from tests.core.test_policy_contract import build, drive, oracle_share, restarts_from_its_checkpoint
+from tests.core.test_policy_contract import ACTIONS, build, drive, oracle_share, restarts_from_its_checkpoint
 
 
 def linucb(**options: object) -> LinUCBPolicy:
@@ -105,3 +106,12 @@ def test_config_errors_name_the_field() -> None:
 
 def test_a_live_model_with_the_linucb_policy_restarts_from_its_checkpoint(tmp_path: Path) -> None:
     restarts_from_its_checkpoint("linucb", tmp_path)
+
+
+def test_a_model_passes_the_model_check_of_uploads_and_model_sources(tmp_path: Path) -> None:
+    policy = linucb()
+    drive(policy, 20)
+    policy.save(tmp_path / "model")
+    check_model_file(tmp_path / "model", {"type": "linucb", "actions": [{"id": a} for a in ACTIONS]})
+    with pytest.raises(UsageError, match="cannot use this model"):
+        check_model_file(tmp_path / "model", {"type": "linucb", "actions": [{"id": "x"}, {"id": "y"}]})
