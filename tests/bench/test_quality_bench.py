@@ -17,7 +17,7 @@ from tests.bench.test_bench_modules import check_compared, check_summary
 
 @pytest.fixture(scope="module")
 def wine() -> dict[str, Any]:
-    """The quick quality.wine run (3 actions, 600 decisions, 2 seeds): every contender, about 20 s."""
+    """The quick quality.wine run (3 actions, 500 decisions, 2 seeds): every contender, about 20 s."""
     return quality_bench.BENCHMARKS["quality.wine"](True)
 
 
@@ -27,7 +27,7 @@ def test_every_policy_kind_and_library_runs_the_same_stream(wine: dict[str, Any]
     assert set(REGISTRY.kinds("policies")) <= set(policies)
     assert {"python epsilon-greedy", "river.LinUCBDisjoint", "linucb forgetting 0.99"} <= set(policies)
     assert wine["reference"]["name"].startswith("river.LinUCBDisjoint")
-    assert wine["median"] == policies["vw"]["share_of_oracle"]["median"] and wine["events"] == 600 and wine["seeds"] == [1, 2]
+    assert wine["median"] == policies["vw"]["share_of_oracle"]["median"] and wine["events"] == quality_bench.QUICK[0] and wine["seeds"] == [1, 2]
     for name, row in policies.items():
         check_summary(row["share_of_oracle"], positive=False)
         check_summary(row["events_per_s"])
@@ -43,7 +43,7 @@ def test_the_libraries_view_prints_them_side_by_side(wine: dict[str, Any]) -> No
 
     table = libraries_table({"quality.wine": wine}).splitlines()
     assert table[0].split() == ["world", "contender", "share", "of", "oracle", "decisions/s", "model", "KB"]
-    assert len(table) == 2 + len(wine["policies"]) and table[-1].startswith("(600 decisions, median over seeds 1..2")
+    assert len(table) == 2 + len(wine["policies"]) and table[-1].startswith(f"({quality_bench.QUICK[0]} decisions, median over seeds 1..2")
 
 
 def test_bench_libraries_runs_the_suite_by_name(capsys: pytest.CaptureFixture[str]) -> None:
