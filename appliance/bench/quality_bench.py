@@ -39,7 +39,7 @@ SUITE: dict[str, dict[str, Any]] = {
 """Entry name -> the simulation's settings; the delays, losses and duplicates are the defaults for all."""
 GOALS = {"light": 0.93, "linear": 0.98, "drift": 0.85, "drift_2500": 0.70, "digits": 0.75}
 """Issue 23's goals for the default policy's share of the oracle."""
-FULL, QUICK = (10_000, 5), (500, 2)
+FULL, QUICK = (10_000, 5), (400, 2)
 """(events, seeds) of a full run and of ``--quick``; drift intervals shrink with the events."""
 
 

@@ -17,7 +17,7 @@ from tests.bench.test_bench_modules import check_compared, check_summary
 
 @pytest.fixture(scope="module")
 def wine() -> dict[str, Any]:
-    """The quick quality.wine run (3 actions, 500 decisions, 2 seeds): every contender, about 20 s."""
+    """The quick quality.wine run (3 actions, 400 decisions, 2 seeds): every contender, about 20 s."""
     return quality_bench.BENCHMARKS["quality.wine"](True)
 
 
