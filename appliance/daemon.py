@@ -29,6 +29,7 @@ from appliance.supervisor import Supervisor
 from appliance.workers import Watchdog, Worker
 
 if TYPE_CHECKING:
+    from appliance.grpc.server import GrpcService
     from appliance.loop import Loop
     from appliance.sensing import Sensing
     from appliance.server.mqtt_stats import MQTTStats
@@ -63,6 +64,7 @@ class Daemon:
         self.models = DaemonModels(self.supervisor, data_dir, self.clock)
         self.service_workers: list[Worker] = []
         self.mqtt_stats: MQTTStats | None = None
+        self.grpc: GrpcService | None = None
         self._counts: tuple[float, int, int] = (time.monotonic(), 0, 0)
         self.rates: dict[str, float] = {}
         self.history: deque[dict[str, Any]] = deque(maxlen=360)
@@ -96,6 +98,11 @@ class Daemon:
         self.service_workers = [*services, watchdog.worker()]
         for worker in self.service_workers:
             worker.start(stop)
+        self._start_grpc()
+        if self.grpc is not None:  # restarted if its thread ever dies
+            watch = Worker("grpc", self._grpc_watch, 5.0)
+            self.service_workers.append(watch)
+            watch.start(stop)
         # 4. the API; uvicorn turns SIGTERM/SIGINT into a return from run(), then re-raises the signal
         #    to the handler it found: ours only records it, so the shutdown below always runs.
         signals: list[int] = []
@@ -108,6 +115,8 @@ class Daemon:
         if not self.restart_requested:  # a restart execs this process again (`wabbit run`): systemd keeps it
             sd_notify("STOPPING=1")
         stop.set()
+        if self.grpc is not None:
+            self.grpc.stop()
         if self.mqtt_stats is not None:
             self.mqtt_stats.close(self.bus)  # `offline` (retained): the API is already gone
         self.models.close()
@@ -116,6 +125,28 @@ class Daemon:
         claim.release()
         log.info("stopped cleanly (signal %s)", signals[:1])
         return 0 if server.started else 1
+
+    def _start_grpc(self) -> None:
+        """The gRPC API beside the HTTP one, when ``server.grpc.enabled`` (else grpc is never imported). One that
+        cannot start is logged and shown in ``/api/status``; the HTTP API serves on."""
+        config = self.config.server.grpc
+        if not config.enabled:
+            return
+        try:
+            from appliance.grpc.server import GrpcService
+
+            self.grpc = GrpcService(config, self.models, self.token, self.data_dir)
+            self.grpc.start()
+        except ImportError as err:
+            log.error("the gRPC API is not served: it needs the grpc extra (pip install 'raspberry-wabbit[grpc]'): %s", err)
+        except Exception as err:
+            log.error("the gRPC API is not served: %s", err)
+
+    def _grpc_watch(self) -> None:
+        if self.grpc is not None and not self.grpc.alive():
+            log.error("the gRPC API stopped (%s); starting it again", self.grpc.stats()["error"])
+            self.grpc.stop()
+            self._start_grpc()
 
     def pins(self, config: AppConfig) -> Any:
         """The pin factory GPIO actuators, feedback and button triggers share; ``None`` while no kind has a pin."""
@@ -198,6 +229,7 @@ class Daemon:
             "config_error": self.error, "host": host_stats(), "workers": workers, "stream_clients": self.hub.subscribers,
             "observers": self.bus.stats(),
             "mqtt_stats": self.mqtt_stats.stats() if self.mqtt_stats is not None else None,
+            "grpc": self.grpc.stats() if self.grpc is not None else None,
             "camera_preview": {**self.config.server.camera_preview.model_dump(),
                                "sources": sensing.preview_sources if sensing is not None else []},
         }

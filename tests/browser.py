@@ -33,3 +33,18 @@ def browser_page(size: tuple[int, int] = PHONE) -> Iterator[Any]:
         finally:
             context.close()
             browser.close()
+
+
+def console_errors(page: Any, expected: tuple[str, ...] = ("401",)) -> list[str]:
+    """The page's console errors and uncaught exceptions from now on, but for those naming one of ``expected``
+    (by default the 401s a page logs before its token is given)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(n in m.text for n in expected) else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def log_in(page: Any, token: str) -> None:
+    """Give the dashboard's login form ``token`` (the page is open on it)."""
+    page.fill("#token", token)
+    page.click("#login-form button[type=submit]")

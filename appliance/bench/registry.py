@@ -17,6 +17,7 @@ Benchmark = Callable[[bool], dict[str, Any]]
 MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.loop_bench", ""),
     ("appliance.bench.http_bench", ""),
+    ("appliance.bench.grpc_bench", ""),
     ("appliance.bench.vw_bench", ""),
     ("appliance.bench.join_bench", ""),
     ("appliance.bench.e2e_bench", ""),
@@ -24,6 +25,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.sweep_bench", ""),
     ("appliance.bench.simulate_bench", ""),
     ("appliance.bench.estimators_bench", ""),
+    ("appliance.bench.coverage_bench", ""),
     ("appliance.bench.datagen_bench", ""),
     ("appliance.bench.sinks_bench", ""),
     ("appliance.bench.introspect_bench", ""),

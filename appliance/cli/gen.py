@@ -49,6 +49,6 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(truth))
     else:
         value = truth["value"]
-        shown = ", ".join(f"{k} {value[k]:.4f}" for k in ("logging", "uniform", "oracle") if k in value)
+        shown = ", ".join(f"{k} {value[k]:.4f}" for k in ("logging", "uniform", "oracle", "greedy") if k in value)
         print(f"wrote {truth['examples']} examples to {args.output} ({shown}); learn with: vw {truth['vw_args']} -d {args.output}")
     return 0

@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from appliance.config.base import StrictModel
+from appliance.config.grpc import GrpcConfig
 
 
 class MQTTStatsConfig(StrictModel):
@@ -82,4 +83,8 @@ class ServerConfig(StrictModel):
     camera_preview: CameraPreviewConfig = Field(
         default_factory=CameraPreviewConfig, description="Camera previews on the dashboard and at /api/preview/{source} "
         "(e.g. {enabled: true}). Off by default (privacy).",
+    )
+    grpc: GrpcConfig = Field(
+        default_factory=GrpcConfig, description="The gRPC API (wabbit.v1, health, reflection, Open Inference Protocol v2) "
+        "on its own port, e.g. {enabled: true, port: 50051}. Off by default.",
     )

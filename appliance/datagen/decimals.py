@@ -16,6 +16,8 @@ exactly and the text is unambiguous.
 >>> m, v = q.quantize(np.array([0.12345, -2.0, 0.00001]))
 >>> m.tolist(), q.text(m), q.json(v)
 ([1234, -20000, 1], ['0.1234', '-2', '0.0001'], ['0.12339999', '-2.0', '9.999999e-05'])
+>>> Decimals(6).text(np.array([3, -40, 0]))
+['0.000003', '-0.00004', '0']
 """
 
 from __future__ import annotations
@@ -72,7 +74,10 @@ class Decimals:
 
     def text(self, m: np.ndarray) -> list[str]:
         """The decimals for VW text: ``m / 10**places`` with trailing zeros (and a bare ``.0``) left out."""
-        return [s[:-2] if s.endswith(".0") else s for s in map(repr, (m / self.scale).tolist())]
+        if not self.places:
+            return [str(x) for x in np.asarray(m).tolist()]
+        texts = [f"{x:.{self.places}f}".rstrip("0") for x in (m / self.scale).tolist()]  # never 1e-05: VW reads digits
+        return [t[:-1] if t.endswith(".") else t for t in texts]
 
     @staticmethod
     def json(values: np.ndarray) -> list[str]:

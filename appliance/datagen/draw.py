@@ -11,7 +11,7 @@ give the same examples in every format.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from appliance.datagen.block import ActionPool, Block
 from appliance.datagen.decimals import Decimals
 from appliance.datagen.namespaces import NamespaceDrawer, distinct, draw_counts
 from appliance.datagen.policies import Situation, build_policy, exact_pmf, sample
+from appliance.datagen.slots import SlotDrawer
 from appliance.datagen.spec import GenSpec
 from appliance.datagen.spec.problem import BANDITS
 from appliance.datagen.trouble import Clock, arrivals
@@ -42,14 +43,20 @@ class Draw:
         self.problem = spec.problem.type
         latent = spec.truth.latent
         shared_names = [ns.name for ns in spec.shared]
+        slot_names = [ns.name for ns in spec.slots.namespaces] if spec.slots is not None else []
         action_names = [ns.name for ns in actions.namespaces] if self.problem != "regression" and self.problem != "binary" else []
-        self.truth = Truth(spec.truth, shared_names, action_names, self.rng)
+        self.truth = Truth(spec.truth, shared_names + slot_names, action_names, self.rng)
         self._shared = [NamespaceDrawer(ns, self.decimals, latent, self.rng) for ns in spec.shared]
         pool_drawers = [NamespaceDrawer(ns, self.decimals, latent, self.rng, actions.pool) for ns in actions.namespaces]
         ids = ["-1", "1"] if self.problem == "binary" else [f"a{k}" for k in range(actions.pool)]
         self.pool = ActionPool(ids if self.problem != "regression" else ["label"],
                                [d.draw(actions.pool) for d in pool_drawers] if action_names else [])
         self._policy = build_policy(spec.logging) if self.problem in BANDITS else None
+        self._slots: SlotDrawer | None = None
+        if spec.slots is not None and self._policy is not None:
+            most = spec.slots.largest()
+            self.pool.slots = [NamespaceDrawer(ns, self.decimals, latent, self.rng, most, "s").draw(most) for ns in spec.slots.namespaces]
+            self._slots = SlotDrawer(spec, self.truth, self._policy, self.decimals, self.rng, self._outcome)
         self._clock = Clock(spec.time)
         self.values = Values(self.pool.ids)
         self.example_text: Callable[[Block, int], str] = lambda block, i: ""
@@ -73,17 +80,27 @@ class Draw:
         mask = np.arange(width) < counts[:, None]
         return np.where(mask, distinct(self.rng, n, width, pool), 0), mask
 
+    def summary(self) -> dict[str, Any]:
+        """The true values of the examples drawn so far (see :mod:`appliance.datagen.values`)."""
+        if self._slots is not None:
+            return self._slots.values.summary()
+        return self.values.summary(logging=self.problem in BANDITS)
+
     def _block(self, start: int, n: int) -> Block:
         rng, spec = self.rng, self.spec
         shared = [drawer.draw(n) for drawer in self._shared]
-        offered, mask = self._offer(n)
+        offered, mask = self._slots.offer(n) if self._slots is not None and self._slots.slates else self._offer(n)
         steps = np.arange(start, start + n)
-        score = self.truth.score({ns.name: ns.latent for ns in shared}, self.pool.latents(), offered, steps)
         block = Block(start, shared, offered, mask, self._clock.next(n, rng), np.zeros(n, np.int64))
-        if self.problem in BANDITS:
-            self._bandit(block, self.truth.expected(score))
+        latents = {ns.name: ns.latent for ns in shared}
+        if self._slots is not None:
+            self._slots.draw(block, latents, self.pool.latents(), {ns.name: ns.latent for ns in self.pool.slots}, steps)
         else:
-            self._supervised(block, score)
+            score = self.truth.score(latents, self.pool.latents(), offered, steps)
+            if self.problem in BANDITS:
+                self._bandit(block, self.truth.expected(score))
+            else:
+                self._supervised(block, score)
         block.corrupt = rng.random(n) < spec.corrupt
         block.cut = rng.random(n)
         return block

@@ -25,13 +25,19 @@ from typing import IO, Any
 from appliance.datagen.block import Block
 from appliance.datagen.draw import Draw
 from appliance.datagen.spec import GenSpec
-from appliance.datagen.spec.problem import ADF, BANDITS
+from appliance.datagen.spec.problem import ADF, BANDITS, SLOTTED
 from appliance.datagen.trouble import RewardStream
 from appliance.datagen.writers import WriterContext, build_writer
 from appliance.datagen.writers.text import TextWriter
 from appliance.errors import UsageError
 
 REFRESH_S = 0.2
+MEANING = ("mean expected reward per example over the generated contexts (cost = -reward; for classes, the chance a constant "
+           "prediction is right); logging, uniform and oracle choose among the offered actions")
+SLOT_MEANING = ("sum over the slots of the mean expected reward per example in each slot, over the generated contexts (cost = "
+                "-reward); `slots` lists each slot's, over the examples that have it. ccb: logging and uniform choose among the "
+                "actions their own earlier slots left (a draw of that history, so an unbiased estimate), greedy takes the truly "
+                "best action left, in slot order; slates: each slot among its own actions, greedy is the best slate")
 
 
 def vw_arguments(spec: GenSpec, format: str, pairs: list[tuple[str, str]]) -> str:
@@ -39,7 +45,8 @@ def vw_arguments(spec: GenSpec, format: str, pairs: list[tuple[str, str]]) -> st
     actions are examples, or within the context), and the format's input option."""
     problem, pool = spec.problem.type, spec.action_spec().pool
     reduction = {"regression": "", "binary": "--binary", "multiclass": f"--oaa {pool}", "cost_sensitive": f"--csoaa {pool}",
-                 "cost_sensitive_ldf": "--csoaa_ldf multiline", "cb": f"--cb_explore {pool}", "cb_adf": "--cb_explore_adf"}[problem]
+                 "cost_sensitive_ldf": "--csoaa_ldf multiline", "cb": f"--cb_explore {pool}", "cb_adf": "--cb_explore_adf",
+                 "ccb": "--ccb_explore_adf", "slates": "--slates"}[problem]
     actions = {ns.name for ns in spec.actions.namespaces} if spec.actions is not None else set()
     crossed = [(a, b) for a, b in pairs if problem in ADF or not ({a, b} & actions)]
     quadratic = sorted({f"-q {a[0]}{b[0]}" for a, b in crossed})
@@ -95,9 +102,8 @@ def generate(spec: GenSpec, out: Path, format: str = "dsjson", progress: bool = 
     truth = {
         "examples": spec.examples, "problem": spec.problem.type, "format": format, "seed": spec.seed, "file": str(out),
         "vw_args": vw_arguments(spec, format, draw.truth.pairs),
-        "value": draw.values.summary(logging=spec.problem.type in BANDITS),
-        "value_meaning": "mean expected reward per example over the generated contexts (cost = -reward; for classes, the "
-                         "chance a constant prediction is right); logging, uniform and oracle choose among the offered actions",
+        "value": draw.summary(),
+        "value_meaning": SLOT_MEANING if spec.problem.type in SLOTTED else MEANING,
         "trouble": counts, "seconds": time.perf_counter() - started,
     }
     Path(f"{out}.truth.json").write_text(json.dumps(truth, indent=2) + "\n")

@@ -103,10 +103,11 @@ def tokens(indices: np.ndarray, length: int) -> np.ndarray:
 
 class NamespaceDrawer:
     """Draws one namespace's features a block at a time (see :class:`NamespaceBlock`). ``pool`` is the number of
-    actions when the namespace is an action's identity."""
+    actions (or slots) when the namespace is an identity, whose features are ``prefix`` and the index."""
 
-    def __init__(self, spec: NamespaceSpec, decimals: Decimals, latent: int, rng: np.random.Generator, pool: int = 0) -> None:
-        self.spec, self._decimals, self._rng = spec, decimals, rng
+    def __init__(self, spec: NamespaceSpec, decimals: Decimals, latent: int, rng: np.random.Generator, pool: int = 0,
+                 prefix: str = "a") -> None:
+        self.spec, self._decimals, self._rng, self._prefix = spec, decimals, rng, prefix
         self._values = spec.value_distribution()
         self._width = largest(spec.count)
         self._vocabulary = {"dense": self._width, "identity": pool}.get(spec.type, spec.vocabulary)
@@ -139,5 +140,5 @@ class NamespaceDrawer:
         if kind == "hashed":
             return index.astype(str)
         if kind == "identity":
-            return np.char.add("a", index.astype(str))
+            return np.char.add(self._prefix, index.astype(str))
         return np.char.add("f", index.astype(str))

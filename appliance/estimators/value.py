@@ -22,10 +22,13 @@ _EMPIRICAL = {"cressie_read", "cs"}  # ... and can widen it as rewards come
 
 def build_interval(name: str, rmin: float, rmax: float, empirical: bool) -> Streaming:
     """The interval ``name`` for rewards in [``rmin``, ``rmax``] (widened as they come if ``empirical``, where
-    the interval can; Clopper-Pearson cannot, and refuses rewards outside)."""
+    the interval can; Clopper-Pearson cannot, and refuses rewards outside; it is the ``scaled`` one, which holds
+    where vw-estimators' under-covers)."""
     kind = _kind(INTERVALS, name, "interval")
     if name in _EMPIRICAL:
         return kind(rmin=rmin, rmax=rmax, empirical_r_bounds=empirical)  # type: ignore[call-arg]
+    if name == "clopper_pearson":
+        return kind(rmin=rmin, rmax=rmax, scaled=True)  # type: ignore[call-arg]
     return kind(rmin=rmin, rmax=rmax) if name in _RANGED else kind()  # type: ignore[call-arg]
 
 

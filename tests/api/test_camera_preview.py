@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pytest
 
 from tests.api.conftest import Running, start_daemon
-from tests.browser import needs_chromium
+from tests.browser import console_errors, log_in, needs_chromium
 from tests.conftest import free_port
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
@@ -132,13 +132,11 @@ def test_preview_is_off_by_default(tmp_path: Path) -> None:
 @needs_chromium
 def test_dashboard_shows_the_preview_after_log_in(previewing: Running, page: Page, tmp_path: Path) -> None:
     pg, expect = page, sync_api.expect
-    errors: list[str] = []
     server_errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    errors = console_errors(pg)
     pg.on("response", lambda r: server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
     pg.goto(previewing.base)
-    pg.fill("#token", previewing.token)
-    pg.click("#login-form button[type=submit]")
+    log_in(pg, previewing.token)
     expect(pg.locator("#connection")).to_have_text("live", timeout=10_000)
     cam = pg.locator('#previews img[data-source="cam"]')
     expect(cam).to_be_visible(timeout=10_000)

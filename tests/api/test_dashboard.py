@@ -9,8 +9,8 @@ from typing import Iterator
 import httpx
 import pytest
 
-from tests.api.conftest import Running, start_daemon
-from tests.browser import needs_chromium
+from tests.api.conftest import Running, daemon_running
+from tests.browser import console_errors, log_in, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
 
@@ -22,26 +22,19 @@ CONFIG = ("join:\n  reward_wait_s: 30\nsimulation:\n  decision_every_s: 0.3\n"
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[Running]:
-    daemon = start_daemon(tmp_path, CONFIG)
-    try:
+    with daemon_running(tmp_path, CONFIG) as daemon:
         yield daemon
-    finally:
-        out = daemon.stop()
-        assert daemon.proc.returncode == 0, out
 
 
 def test_log_in_see_live_decisions_give_a_reward_and_see_it_counted(running: Running, page: object, tmp_path: Path) -> None:
     pg: sync_api.Page = page  # type: ignore[assignment]
     expect = sync_api.expect
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    errors = console_errors(pg)
     pg.goto(running.base)
     expect(pg.locator("#login-form")).to_be_visible()
-    pg.fill("#token", "not-the-token")
-    pg.click("#login-form button[type=submit]")
+    log_in(pg, "not-the-token")
     expect(pg.locator("#login-error")).to_contain_text("wrong access token")
-    pg.fill("#token", running.token)
-    pg.click("#login-form button[type=submit]")
+    log_in(pg, running.token)
     expect(pg.locator("#dashboard")).to_be_visible()
     expect(pg.locator("#connection")).to_have_text("live", timeout=10_000)
     # live decisions arrive over the stream

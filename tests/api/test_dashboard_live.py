@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
-from tests.api.conftest import Running, start_daemon
-from tests.browser import needs_chromium
+from tests.api.conftest import Running, daemon_running
+from tests.browser import console_errors, log_in, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
 
@@ -24,12 +24,8 @@ DEMO = Path(__file__).resolve().parents[2] / "demos" / "live-sensing.yaml"
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Running]:
-    daemon = start_daemon(tmp_path, None, extra=["--config", str(DEMO)])
-    try:
+    with daemon_running(tmp_path, None, extra=["--config", str(DEMO)]) as daemon:
         yield daemon
-    finally:
-        out = daemon.stop()
-        assert daemon.proc.returncode == 0, out
 
 
 def cells(pg: Page, table: str, first: str) -> list[str]:
@@ -40,11 +36,9 @@ def cells(pg: Page, table: str, first: str) -> list[str]:
 
 def test_live_mode_shows_sources_featurizers_triggers_and_features(live: Running, page: Page, tmp_path: Path) -> None:
     pg, expect = page, sync_api.expect
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    errors = console_errors(pg)
     pg.goto(live.base)
-    pg.fill("#token", live.token)
-    pg.click("#login-form button[type=submit]")
+    log_in(pg, live.token)
     expect(pg.locator("#connection")).to_have_text("live", timeout=10_000)
     expect(pg.locator("#mode")).to_have_text("live", timeout=10_000)
     expect(pg.locator("#sensing-card")).to_be_visible()

@@ -12,10 +12,9 @@ from tests.conftest import free_port
 
 
 def test_a_second_daemon_on_the_same_data_directory_is_refused(daemon: Running) -> None:
-    started = time.monotonic()
     second = subprocess.run([sys.executable, "-m", "appliance", "run", "--port", str(free_port()), "--data-dir",
                              str(daemon.data_dir)], capture_output=True, text=True, timeout=60)
-    assert second.returncode == 2 and time.monotonic() - started < 30
+    assert second.returncode == 2, second.stderr
     assert f"is used by another wabbit process (pid {daemon.proc.pid})" in second.stderr
     with daemon.client() as c:  # the first one carries on
         assert c.post("/api/decide", json={}).status_code == 200

@@ -13,7 +13,6 @@ import hashlib
 import json
 import random
 import string
-import time
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +157,6 @@ def test_fuzzed_config_and_model_uploads_get_no_5xx(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     running = start_daemon(tmp_path)
     failures: list[str] = []
-    started = time.monotonic()
     try:
         with running.client() as c:
             fuzzer = ConfigFuzzer(rng)
@@ -181,4 +179,3 @@ def test_fuzzed_config_and_model_uploads_get_no_5xx(tmp_path: Path) -> None:
         out = running.stop()
     assert not failures, "\n\n".join(failures[:5]) + f"\n\n({len(failures)} failures)\n{out[-3000:]}"
     assert running.proc.returncode == 0 and "Traceback" not in out, out[-5000:]
-    assert time.monotonic() - started < 90

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import FAST, Running, start_daemon
-from tests.browser import needs_chromium
+from tests.browser import console_errors, log_in, needs_chromium
 
 NEWS = "simulation: null\njoin: {reward_wait_s: 30}\npolicy:\n  actions: [{id: sports}, {id: politics}]\n"
 RATINGS = ["1 | sunny warm", "2 | rain cold", "3 | snow freezing", "1 | sunny hot", "2 | rain wet"]
@@ -156,11 +156,9 @@ def test_the_dashboard_switches_between_models(shared: Running, page: Any) -> No
         c.get("/api/models/ratings/model")
     sync_api = pytest.importorskip("playwright.sync_api")
     pg, expect = page, sync_api.expect
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    errors = console_errors(pg)
     pg.goto(shared.base)
-    pg.fill("#token", shared.token)
-    pg.click("#login-form button[type=submit]")
+    log_in(pg, shared.token)
     expect(pg.locator("#model-select option")).to_have_count(3, timeout=10_000)
     pg.select_option("#model-select", "ratings")
     expect(pg.locator("#model-view")).to_be_visible()

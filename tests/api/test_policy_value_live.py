@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import FAST, Running, start_daemon
-from tests.browser import needs_chromium
+from tests.browser import console_errors, log_in, needs_chromium
 
 CANDIDATE = "--cb_explore_adf --epsilon 0.05 -q ::"
 CONFIG = FAST + f"observers:\n  - {{type: policy_value, chart_every_s: 0.5, save_every_s: 1, candidates: ['{CANDIDATE}']}}\n"
@@ -77,11 +77,9 @@ def test_the_dashboard_draws_each_value_with_its_band(tmp_path: Path, page: Any)
         wait_for(running, events=20, points=3)
         sync_api = pytest.importorskip("playwright.sync_api")
         pg, expect = page, sync_api.expect
-        errors: list[str] = []
-        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+        errors = console_errors(pg)
         pg.goto(running.base)
-        pg.fill("#token", running.token)
-        pg.click("#login-form button[type=submit]")
+        log_in(pg, running.token)
         expect(pg.locator("#value-card")).to_be_visible(timeout=10_000)
         expect(pg.locator("#value-chart polygon.band")).to_have_count(3, timeout=10_000)
         lines = pg.locator("#value-chart polyline.value")

@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 
 from appliance.server.serve import BODY_IDLE_S, HEADER_TIMEOUT_S, PER_CLIENT
-from tests.api.conftest import Running, start_daemon
+from tests.api.conftest import Running, daemon_running
 
 HALF_HEADERS = b"GET /api/status HTTP/1.1\r\nHost: wabbit\r\nAuthoriz"
 HALF_BODY = b"POST /api/decide HTTP/1.1\r\nHost: wabbit\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"con"
@@ -21,12 +21,8 @@ HALF_UPLOAD = "PUT /api/model HTTP/1.1\r\nHost: wabbit\r\nAuthorization: Bearer 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    daemon = start_daemon(tmp_path_factory.mktemp("slow"))
-    try:
+    with daemon_running(tmp_path_factory.mktemp("slow")) as daemon:
         yield daemon
-    finally:
-        out = daemon.stop()
-        assert daemon.proc.returncode == 0 and "Traceback" not in out, out
 
 
 def connect(running: Running, source: str = "127.0.0.1", send: bytes = b"") -> socket.socket:

@@ -40,7 +40,7 @@ def test_daemon_serves_learns_and_stops_cleanly(tmp_path: Path) -> None:
                 status, body = get(f"{base}/healthz")
                 break
             except OSError:
-                assert time.monotonic() - started < 10, "daemon did not answer within 10 s"
+                assert time.monotonic() - started < 60, "daemon did not answer within 60 s"
                 time.sleep(0.05)
         startup = time.monotonic() - started
         assert (status, body) == (200, {"status": "ok"})
@@ -65,4 +65,4 @@ def test_daemon_serves_learns_and_stops_cleanly(tmp_path: Path) -> None:
     assert token in out  # printed once, at first start
     assert "stopped cleanly" in out
     assert list((tmp_path / "data" / "checkpoints").glob("model-*.json"))
-    assert startup < 10
+    assert startup < 60  # about 1-3 s here when the machine is idle (README); CI shares two cores

@@ -7,8 +7,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.api.conftest import FAST, Running, start_daemon
-from tests.browser import needs_chromium
+from tests.api.conftest import FAST, Running, daemon_running
+from tests.browser import console_errors, log_in, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
 
@@ -17,21 +17,15 @@ pytestmark = needs_chromium
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[Running]:
-    daemon = start_daemon(tmp_path, FAST + "storage:\n  log_sync_s: 0.2\n")
-    try:
+    with daemon_running(tmp_path, FAST + "storage:\n  log_sync_s: 0.2\n") as daemon:
         yield daemon
-    finally:
-        out = daemon.stop()
-        assert daemon.proc.returncode == 0, out
 
 
 def test_the_model_panel_explains_the_current_decision_and_searches_the_features(running: Running, page: Any, tmp_path: Path) -> None:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    errors = console_errors(page)
     expect = sync_api.expect
     page.goto(running.base)
-    page.fill("#token", running.token)
-    page.click("#login-form button[type=submit]")
+    log_in(page, running.token)
     expect(page.locator("#why .action")).to_have_count(4, timeout=10_000)  # the light world's four colours
     expect(page.locator("#why .action.chosen")).to_have_count(1)
     expect(page.locator("#why-note")).to_contain_text("Scores are expected rewards")

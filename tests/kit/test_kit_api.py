@@ -15,17 +15,13 @@ import pytest
 
 from appliance.kit.bom import load_bom
 from appliance.kit.files import demo_path
-from tests.api.conftest import Running, start_daemon
+from tests.api.conftest import Running, daemon_running
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    daemon = start_daemon(tmp_path_factory.mktemp("kit-api"), None)  # no config: the simulated room, as on first boot
-    try:
+    with daemon_running(tmp_path_factory.mktemp("kit-api"), None) as daemon:  # no config: the simulated room, as on first boot
         yield daemon
-    finally:
-        out = daemon.stop()
-        assert daemon.proc.returncode == 0, out
 
 
 def test_every_new_route_needs_the_token(running: Running) -> None:

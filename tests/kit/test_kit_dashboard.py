@@ -11,8 +11,8 @@ from typing import Iterator
 import pytest
 
 from appliance.kit.files import demo_path
-from tests.api.conftest import Running, start_daemon
-from tests.browser import needs_chromium
+from tests.api.conftest import Running, daemon_running
+from tests.browser import console_errors, log_in, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
 pytestmark = needs_chromium
@@ -21,23 +21,16 @@ EXPECTED_NOISE = ("401", "Failed to fetch", "ERR_CONNECTION_REFUSED", "ERR_CONNE
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[Running]:
-    daemon = start_daemon(tmp_path, None)  # no config: the simulated room, as on first boot
-    try:
+    with daemon_running(tmp_path, None) as daemon:  # no config: the simulated room, as on first boot
         yield daemon
-    finally:
-        out = daemon.stop()
-        assert daemon.proc.returncode == 0, out
 
 
 def test_edit_check_apply_restart_then_the_kit_page(running: Running, page: object, tmp_path: Path) -> None:
     pg: sync_api.Page = page  # type: ignore[assignment]
     expect = sync_api.expect
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(n in m.text for n in EXPECTED_NOISE) else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
+    errors = console_errors(pg, EXPECTED_NOISE)
     pg.goto(f"{running.base}/#config")
-    pg.fill("#token", running.token)
-    pg.click("#login-form button[type=submit]")
+    log_in(pg, running.token)
     expect(pg.locator("#editor")).to_be_visible()
     expect(pg.locator("#dashboard")).to_be_hidden()
     expect(pg.locator("#views a.current")).to_have_text("Config")

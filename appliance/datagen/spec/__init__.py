@@ -22,7 +22,8 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
 from appliance.datagen.spec.features import Count, Drawn, NamespaceSpec, Values
-from appliance.datagen.spec.problem import ADF, BANDITS, CLASSES, ActionsSpec, Problem, ProblemSpec
+from appliance.datagen.spec.problem import ADF, BANDITS, CLASSES, SLOTTED, ActionsSpec, Problem, ProblemSpec
+from appliance.datagen.spec.slots import SlotsSpec, check_slots
 from appliance.datagen.spec.trouble import RewardsSpec, TimeSpec
 from appliance.datagen.spec.truth import DriftSpec, LoggingSpec, TruthSpec
 
@@ -44,6 +45,9 @@ class GenSpec(StrictModel):
     actions: ActionsSpec | None = Field(
         None, validate_default=True,
         description="The actions or classes (default: 4 with an identity namespace); none for regression and binary.")
+    slots: SlotsSpec | None = Field(
+        None, validate_default=True,
+        description="ccb and slates: the slots each example fills (default: 2, with an identity namespace `slot`); none otherwise.")
     truth: TruthSpec = Field(default_factory=TruthSpec, validate_default=True, description="How labels and rewards are made.")
     logging: LoggingSpec = Field(default_factory=LoggingSpec, validate_default=True, description="Bandits: the policy that chose the logged actions.")
     time: TimeSpec = Field(default_factory=TimeSpec, description="Timestamps of the events.")
@@ -80,6 +84,25 @@ class GenSpec(StrictModel):
                                  f"({', '.join(sorted(ADF))})")
         return actions
 
+    @field_validator("slots")
+    @classmethod
+    def _slots(cls, slots: SlotsSpec | None, info: ValidationInfo) -> SlotsSpec | None:
+        problem: ProblemSpec | None = info.data.get("problem")
+        actions: ActionsSpec | None = info.data.get("actions")
+        if problem is None or actions is None and problem.type in SLOTTED:
+            return slots
+        if problem.type not in SLOTTED:
+            if slots is not None:
+                raise ValueError(f"{problem.type} has no slots: remove the slots section (ccb and slates only)")
+            return None
+        assert actions is not None
+        slots = slots or SlotsSpec()
+        names = [ns.name for ns in info.data.get("shared", [])] + [ns.name for ns in actions.namespaces] + [ns.name for ns in slots.namespaces]
+        if len(set(names)) < len(names):
+            raise ValueError(f"namespace names repeat ({', '.join(names)}): give each shared, action and slot namespace its own name")
+        check_slots(problem.type, slots, actions)
+        return slots
+
     @field_validator("truth")
     @classmethod
     def _truth(cls, truth: TruthSpec, info: ValidationInfo) -> TruthSpec:
@@ -88,6 +111,8 @@ class GenSpec(StrictModel):
         known = [ns.name for ns in info.data.get("shared", [])]
         actions: ActionsSpec | None = info.data.get("actions")
         known += [ns.name for ns in actions.namespaces] if actions is not None else []
+        slots: SlotsSpec | None = info.data.get("slots")
+        known += [ns.name for ns in slots.namespaces] if slots is not None else []
         if truth.interactions != "auto":
             for pair in truth.interactions:
                 unknown = [name for name in pair if name not in known]
@@ -97,9 +122,13 @@ class GenSpec(StrictModel):
 
     @field_validator("logging")
     @classmethod
-    def _logging(cls, logging: LoggingSpec) -> LoggingSpec:
+    def _logging(cls, logging: LoggingSpec, info: ValidationInfo) -> LoggingSpec:
         if logging.policy == "vw" and logging.model is None:
             raise ValueError("policy: vw needs model: the path of a VW model file")
+        problem: ProblemSpec | None = info.data.get("problem")
+        if logging.policy == "vw" and problem is not None and problem.type in SLOTTED:
+            raise ValueError(f"{problem.type} is logged by uniform, epsilon_greedy or softmax per slot; a VW model (policy: vw) "
+                             "logs cb and cb_adf only")
         return logging
 
     @field_validator("rewards")
@@ -141,5 +170,5 @@ def schema_text() -> str:
     return json.dumps(spec_schema(), indent=2)
 
 
-__all__ = ["ActionsSpec", "Count", "DecimalsSpec", "DriftSpec", "Drawn", "GenSpec", "LoggingSpec", "NamespaceSpec", "Problem",
+__all__ = ["SlotsSpec", "ActionsSpec", "Count", "DecimalsSpec", "DriftSpec", "Drawn", "GenSpec", "LoggingSpec", "NamespaceSpec", "Problem",
            "ProblemSpec", "RewardsSpec", "TimeSpec", "TruthSpec", "Values", "load_spec", "load_spec_text", "schema_text", "spec_schema"]

@@ -53,7 +53,7 @@ class NamespaceSpec(StrictModel):
     type: Literal["dense", "sparse", "categorical", "hashed", "identity"] = Field(
         "dense", description="dense: features f0..f{count-1}, all present; sparse: `count` of f0..f{vocabulary-1}; "
         "categorical: `count` random strings of `length` characters out of `vocabulary`, value 1; hashed: `count` integer "
-        "names below `vocabulary`, which VW uses as hashes; identity (actions only): the action's own id.")
+        "names below `vocabulary`, which VW uses as hashes; identity (actions and slots only): the action's or slot's own id.")
     count: Count = Field(1, description="Features per example: a number, or {min, max} drawn per example (not for dense).")
     vocabulary: int = Field(100, ge=1, le=16_777_216, description="sparse, categorical, hashed: how many different features there are.")
     length: int = Field(8, ge=1, le=64, description="categorical: characters per string.")

@@ -9,12 +9,14 @@ from pydantic import Field, ValidationInfo, field_validator
 from appliance.config.base import StrictModel
 from appliance.datagen.spec.features import Count, Drawn, NamespaceSpec, largest
 
-Problem = Literal["regression", "binary", "multiclass", "cost_sensitive", "cost_sensitive_ldf", "cb", "cb_adf"]
+Problem = Literal["regression", "binary", "multiclass", "cost_sensitive", "cost_sensitive_ldf", "cb", "cb_adf", "ccb", "slates"]
 
-ADF: frozenset[str] = frozenset({"cost_sensitive_ldf", "cb_adf"})
+ADF: frozenset[str] = frozenset({"cost_sensitive_ldf", "cb_adf", "ccb", "slates"})
 """Problems whose actions are examples of their own, with features (VW's action-dependent features)."""
-BANDITS: frozenset[str] = frozenset({"cb", "cb_adf"})
-"""Problems whose label is one chosen action's reward, with the probability it was chosen."""
+BANDITS: frozenset[str] = frozenset({"cb", "cb_adf", "ccb", "slates"})
+"""Problems whose label is a chosen action's reward, with the probability it was chosen (per slot for ccb and slates)."""
+SLOTTED: frozenset[str] = frozenset({"ccb", "slates"})
+"""Problems that choose an action for each of several slots (VW's conditional contextual bandits and slates)."""
 CLASSES: frozenset[str] = frozenset({"binary", "multiclass", "cost_sensitive", "cb"})
 """Problems without action features: every example offers the whole pool, numbered 1..pool."""
 
@@ -22,7 +24,9 @@ CLASSES: frozenset[str] = frozenset({"binary", "multiclass", "cost_sensitive", "
 class ProblemSpec(StrictModel):
     type: Problem = Field(
         "cb_adf", description="regression (squared loss), binary (--binary, labels -1/1), multiclass (--oaa), cost_sensitive "
-        "(--csoaa), cost_sensitive_ldf (--csoaa_ldf, actions with features), cb (--cb), cb_adf (--cb_adf / --cb_explore_adf).")
+        "(--csoaa), cost_sensitive_ldf (--csoaa_ldf, actions with features), cb (--cb), cb_adf (--cb_adf / --cb_explore_adf), "
+        "ccb (--ccb_explore_adf: an action for each slot, without repeats), slates (--slates: each slot chooses among its own "
+        "actions; one reward for the slate).")
 
 
 def _default_namespaces() -> list[NamespaceSpec]:
@@ -35,8 +39,9 @@ class ActionsSpec(StrictModel):
         0, description="Actions offered per example: a number, or {min, max} drawn per example; "
         "0 offers the whole pool. Problems without action features always offer the whole pool.")
     namespaces: list[NamespaceSpec] = Field(
-        default_factory=_default_namespaces, max_length=32,
-        description="Each action's features, drawn once per action of the pool (default: one identity namespace `action`).")
+        default_factory=_default_namespaces, min_length=1, max_length=32,
+        description="Each action's features, drawn once per action of the pool (default: one identity namespace `action`); "
+                    "at least one, or the actions could not be told apart.")
 
     @field_validator("per_example")
     @classmethod

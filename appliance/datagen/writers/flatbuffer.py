@@ -6,7 +6,9 @@ float32 value and hash as VW's text parser computes it (:mod:`appliance.datagen.
 FlatBuffer support (``--flatbuffer``) learns from this file what it learns from the text file. The pip build of VW
 has no FlatBuffer parser: the tests read the files back with the ``flatbuffers`` library and Debian's ``flatc``.
 Labels are VW's own (``parse_label.cc``): the shared example of ``cb_adf`` carries VW's "shared" cost, that of
-``cost_sensitive_ldf`` class 0 at cost ``-FLT_MAX``; actions without a label carry none.
+``cost_sensitive_ldf`` class 0 at cost ``-FLT_MAX``; actions without a label carry none. ``ccb`` and ``slates``
+examples are the shared example, the actions and the slots, each with a ``CCBLabel`` or ``Slates_Label`` of its
+type (weight 1, which VW's FlatBuffer parser reads as given).
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ import numpy as np
 from appliance.datagen.block import Block
 from appliance.datagen.hashing import hashstring, murmurhash3_32
 from appliance.datagen.namespaces import NamespaceBlock
-from appliance.datagen.writers.base import WriterContext
+from appliance.datagen.writers.base import SlotLabels, WriterContext
 
 FLT_MAX = float(np.finfo(np.float32).max)
 SHARED_ACTION = murmurhash3_32(b"shared", 0)
-# union tags, in the order of example.fbs
-SIMPLE, CB, MULTICLASS, CS = 1, 2, 4, 7
+# union tags, in the order of example.fbs; CCB_Slates_example_type's values
+SIMPLE, CB, CCB, MULTICLASS, CS, SLATES = 1, 2, 3, 4, 7, 9
+SHARED, ACTION, SLOT = 1, 2, 3
 EXAMPLE, MULTI_EXAMPLE = 1, 3
 CACHED = 1 << 20
+MULTI = frozenset({"cb_adf", "cost_sensitive_ldf", "ccb", "slates"})
 
 Features = list[tuple[str, int, int, list[str], np.ndarray, np.ndarray]]
 """Per namespace: name, index, hash, feature names, float32 values, uint64 hashes."""
@@ -42,6 +46,7 @@ class FlatBufferWriter:
         self._context = context
         self._hashes: dict[tuple[int, str], int] = {}
         self._actions: list[Features] | None = None
+        self._slots: list[Features] | None = None
 
     def _hash(self, seed: int, name: str) -> int:
         key = (seed, name)
@@ -69,19 +74,45 @@ class FlatBufferWriter:
     def write(self, block: Block) -> bytes:
         problem, out = self._context.problem, []
         labels = self._labels(block)
+        slots = SlotLabels(block, self._context, lambda m: list(map(repr, self._context.decimals.values(m).tolist())),
+                           lambda m: list(map(repr, self._context.probabilities.values(m).tolist()))) if block.slots is not None else None
         for i in range(block.n):
             shared = self._features(block.shared, i)
-            if problem in ("cb_adf", "cost_sensitive_ldf"):
+            if slots is not None:
+                examples = self._slotted(block, i, shared, slots)
+            elif problem in ("cb_adf", "cost_sensitive_ldf"):
                 pool, columns = self._pool(), block.offered[i, :block.columns(i)].tolist()
                 examples = [(shared, self._shared_label())] + [(pool[k], labels(i, c)) for c, k in enumerate(columns)]
             else:
                 examples = [(shared, labels(i, 0))]
-            data = self._buffer(examples, block.event_id(i), multi=len(examples) > 1 or problem in ("cb_adf", "cost_sensitive_ldf"))
+            data = self._buffer(examples, block.event_id(i), multi=len(examples) > 1 or problem in MULTI)
             if block.corrupt[i]:
                 garbage = np.random.default_rng(int(block.cut[i] * 2**32)).bytes(len(data) - 4)
                 data = data[:4] + garbage
             out.append(data)
         return b"".join(out)
+
+    def _slotted(self, block: Block, i: int, shared: Features, labels: SlotLabels) -> list[tuple[Features, Label | None]]:
+        """A ccb or slates example: the shared example, the actions, the slots, each with its CCBLabel or Slates_Label."""
+        slots = block.slots
+        assert slots is not None
+        if self._slots is None:
+            namespaces, most = self._context.pool.slots, slots.chosen.shape[1]
+            self._slots = [self._features(namespaces, j) if namespaces else [] for j in range(most)]
+        slot_features = self._slots
+        pool, columns = self._pool(), np.flatnonzero(block.mask[i]).tolist()
+        offered, count = block.offered[i].tolist(), int(slots.counts[i])
+
+        def outcome(j: int) -> list[tuple[int, float]]:
+            return list(zip(labels.order(i, j), map(float, labels.probabilities(i, j))))
+        if self._context.problem == "ccb":
+            included = [np.flatnonzero(slots.included[i, j]).tolist() if slots.included is not None else None for j in range(count)]
+            return ([(shared, _ccb(SHARED))] + [(pool[offered[c]], _ccb(ACTION)) for c in columns]
+                    + [(slot_features[j], _ccb(SLOT, float(labels.costs[i * labels.stride + j]), outcome(j), included[j])) for j in range(count)])
+        cost = float(labels.costs[i])
+        return ([(shared, lambda b: (SLATES, _slates(b, SHARED, cost=cost)))]
+                + [(pool[offered[c]], _slates_action(c // slots.width)) for c in columns]
+                + [(slot_features[j], _slates_slot(outcome(j))) for j in range(count)])
 
     def _shared_label(self) -> Label | None:
         if self._context.problem == "cb_adf":
@@ -127,6 +158,51 @@ class FlatBufferWriter:
         b.PrependUOffsetTRelativeSlot(1, obj, 0)
         b.FinishSizePrefixed(b.EndObject())
         return bytes(b.Output())
+
+
+def _ccb(kind: int, cost: float = 0.0, outcome: list[tuple[int, float]] | None = None, included: list[int] | None = None) -> Label:
+    """A CCBLabel: shared, action, or a slot with its outcome (cost, chosen action first) and included actions."""
+    def build(b: flatbuffers.Builder) -> tuple[int, int]:
+        outcome_offset = included_offset = 0
+        if outcome is not None:
+            scores = _vector(b, [_table(b, [(0, "Uint32", a, 0), (1, "Float32", p, 0.0)]) for a, p in outcome])
+            b.StartObject(2)
+            b.PrependFloat32Slot(0, cost, 0.0)
+            b.PrependUOffsetTRelativeSlot(1, scores, 0)
+            outcome_offset = b.EndObject()
+        if included is not None:
+            included_offset = b.CreateNumpyVector(np.array(included, dtype=np.uint32))
+        b.StartObject(4)
+        b.PrependInt8Slot(0, kind, 0)
+        if outcome_offset:
+            b.PrependUOffsetTRelativeSlot(1, outcome_offset, 0)
+        if included_offset:
+            b.PrependUOffsetTRelativeSlot(2, included_offset, 0)
+        b.PrependFloat32Slot(3, 1.0, 0.0)
+        return CCB, b.EndObject()
+    return build
+
+
+def _slates(b: flatbuffers.Builder, kind: int, cost: float = 0.0, slot: int = 0, outcome: list[tuple[int, float]] | None = None) -> int:
+    """A Slates_Label: shared with the slate's cost, an action with its slot, or a slot with its probabilities."""
+    scores = _vector(b, [_table(b, [(0, "Uint32", a, 0), (1, "Float32", p, 0.0)]) for a, p in outcome]) if outcome is not None else 0
+    b.StartObject(6)
+    b.PrependInt8Slot(0, kind, 0)
+    b.PrependFloat32Slot(1, 1.0, 0.0)
+    b.PrependBoolSlot(2, kind != ACTION, False)
+    b.PrependFloat32Slot(3, cost, 0.0)
+    b.PrependUint32Slot(4, slot, 0)
+    if scores:
+        b.PrependUOffsetTRelativeSlot(5, scores, 0)
+    return b.EndObject()  # type: ignore[no-any-return]
+
+
+def _slates_action(slot: int) -> Label:
+    return lambda b: (SLATES, _slates(b, ACTION, slot=slot))
+
+
+def _slates_slot(outcome: list[tuple[int, float]]) -> Label:
+    return lambda b: (SLATES, _slates(b, SLOT, outcome=outcome))
 
 
 def _vector(b: flatbuffers.Builder, offsets: list[int]) -> int:

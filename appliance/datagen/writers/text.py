@@ -19,9 +19,9 @@ import numpy as np
 
 from appliance.datagen.block import Block
 from appliance.datagen.namespaces import NamespaceBlock
-from appliance.datagen.writers.base import WriterContext, cut
+from appliance.datagen.writers.base import SlotLabels, WriterContext, cut
 
-MULTILINE = frozenset({"cost_sensitive_ldf", "cb_adf"})
+MULTILINE = frozenset({"cost_sensitive_ldf", "cb_adf", "ccb", "slates"})
 
 
 def namespace_text(ns: NamespaceBlock, texts: list[str], i: int, one: str) -> str:
@@ -39,6 +39,7 @@ class TextWriter:
         self._context = context
         self._one = context.decimals.text(context.decimals.quantize(np.ones(1))[0])[0]
         self._actions: list[str] | None = None
+        self._slots: list[str] | None = None
 
     def features(self, namespaces: list[NamespaceBlock]) -> list[str]:
         """Each example's namespaces as text."""
@@ -51,6 +52,12 @@ class TextWriter:
         if self._actions is None:
             self._actions = self.features(self._context.pool.namespaces)
         return self._actions
+
+    def slot_features(self) -> list[str]:
+        """Each slot position's features as text (ccb, slates)."""
+        if self._slots is None:
+            self._slots = self.features(self._context.pool.slots) if self._context.pool.slots else []
+        return self._slots
 
     def labels(self, block: Block) -> list[str]:
         """Each example's label, or for multi-line problems its chosen action's (``""`` for the others)."""
@@ -84,17 +91,39 @@ class TextWriter:
             lines = [f"{label} {actions[k]}" if c == chosen and label else actions[k] for c, k in enumerate(block.offered[i, :columns].tolist())]
         return f"shared {tag} {shared}\n" + "\n".join(lines) + "\n\n"
 
+    def slotted(self, block: Block, i: int, shared: str, labels: SlotLabels) -> str:
+        """ccb or slates example ``i``: the shared line, one per action, one per slot, and a blank line."""
+        slots, actions, tag = block.slots, self.actions(), f"'{block.event_id(i)}"
+        assert slots is not None
+        texts = self.slot_features() or [""] * slots.chosen.shape[1]
+        columns = np.flatnonzero(block.mask[i]).tolist()
+        offered = block.offered[i].tolist()
+        if self._context.problem == "ccb":
+            lines = [f"ccb shared {tag} {shared}"] + [f"ccb action {actions[offered[c]]}" for c in columns]
+            for j in range(int(slots.counts[i])):
+                included = f" {','.join(map(str, np.flatnonzero(slots.included[i, j]).tolist()))}" if slots.included is not None else ""
+                lines.append(f"ccb slot {labels.slot(i, j, with_cost=True)}{included} {texts[j]}")
+        else:
+            lines = [f"slates shared {labels.costs[i * labels.stride]} {tag} {shared}"]
+            lines += [f"slates action {c // slots.width} {actions[offered[c]]}" for c in columns]
+            lines += [f"slates slot {labels.slot(i, j, with_cost=False)} {texts[j]}" for j in range(int(slots.counts[i]))]
+        return "\n".join(lines) + "\n\n"
+
     def unlabelled(self, block: Block, i: int) -> str:
         """Example ``i`` without its label (what a logging policy that is a VW model predicts from)."""
         return self.example(block, i, self.features(block.shared)[i] if block.shared else "", "")
 
     def write(self, block: Block) -> bytes:
         shared = self.features(block.shared) if block.shared else [""] * block.n
-        labels = self.labels(block)
+        slotted = SlotLabels(block, self._context, self._context.decimals.text, self._context.probabilities.text) if block.slots else None
+        labels = self.labels(block) if slotted is None else []
         costs = self._context.decimals.text(block.costs.ravel()) if self._context.problem == "cost_sensitive_ldf" else None
         out = []
         for i in range(block.n):
-            data = self.example(block, i, shared[i], labels[i] if costs is None else "", costs).encode()
+            if slotted is not None:
+                data = self.slotted(block, i, shared[i], slotted).encode()
+            else:
+                data = self.example(block, i, shared[i], labels[i] if costs is None else "", costs).encode()
             if block.corrupt[i]:
                 data = cut(data[:-1], float(block.cut[i])) + b"\n" if data.endswith(b"\n\n") else cut(data, float(block.cut[i]))
             out.append(data)

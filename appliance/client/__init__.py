@@ -1,0 +1,48 @@
+"""One Python client for the appliance, over HTTP or gRPC, synchronous or asyncio.
+
+>>> client = connect("grpc://127.0.0.1:50051", token="...")           # doctest: +SKIP
+>>> decision = client.decide({"user": {"young": 1.0}})                 # doctest: +SKIP
+>>> client.reward(decision.event_id, 1.0).status                       # doctest: +SKIP
+'joined'
+
+``connect_async`` gives the same calls as coroutines. URLs: ``grpc://`` (plain text), ``grpcs://`` (TLS),
+``http://``, ``https://``. The gRPC transport needs the ``grpc`` extra, the HTTP one ``httpx``
+(``pip install 'raspberry-wabbit[client]'``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from appliance.client.base import AsyncClient, ClientError, Decide, Decided, ModelInfo, Rewarded, Statistics
+from appliance.client.sync import Client
+from appliance.errors import UsageError
+
+__all__ = ["AsyncClient", "Client", "ClientError", "Decide", "Decided", "ModelInfo", "Rewarded", "Statistics", "connect", "connect_async"]
+
+
+def connect_async(url: str, token: str | None = None, *, tls_ca: Path | None = None, timeout_s: float = 30.0) -> AsyncClient:
+    """An asyncio client for ``url``; ``tls_ca``: a PEM file to verify the server's certificate (``None``: system roots).
+
+    >>> connect_async("ftp://127.0.0.1:21")
+    Traceback (most recent call last):
+    ...
+    appliance.errors.UsageError: cannot connect to 'ftp://127.0.0.1:21': use grpc://HOST:PORT, grpcs://HOST:PORT, http://HOST:PORT or https://HOST:PORT
+    """
+    parts = urlsplit(url)
+    if parts.scheme in ("grpc", "grpcs") and parts.netloc:
+        from appliance.client.grpc_client import AsyncGrpcClient
+
+        return AsyncGrpcClient(parts.netloc, token, tls=parts.scheme == "grpcs", tls_ca=tls_ca.read_bytes() if tls_ca else None,
+                               timeout_s=timeout_s)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        from appliance.client.http_client import AsyncHttpClient
+
+        return AsyncHttpClient(url, token, tls_ca=str(tls_ca) if tls_ca else None, timeout_s=timeout_s)
+    raise UsageError(f"cannot connect to {url!r}: use grpc://HOST:PORT, grpcs://HOST:PORT, http://HOST:PORT or https://HOST:PORT")
+
+
+def connect(url: str, token: str | None = None, *, tls_ca: Path | None = None, timeout_s: float = 30.0) -> Client:
+    """A synchronous client for ``url`` (see :func:`connect_async`); use it in a ``with`` block, or close it."""
+    return Client(lambda: connect_async(url, token, tls_ca=tls_ca, timeout_s=timeout_s))

@@ -1,0 +1,115 @@
+"""What a client returns, whichever transport carries the calls, and the one error it raises.
+
+Predictions, statistics and model versions are the server's own types (:mod:`appliance.models.base`); a
+failed call raises :class:`ClientError` whose ``code`` is the gRPC status name (over HTTP too: 404 is
+``NOT_FOUND``, 422 ``INVALID_ARGUMENT``...), so code written against one transport handles the other's errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, Sequence
+
+from appliance.errors import WabbitError
+from appliance.features import Features
+from appliance.models.base import ModelStatistics, ModelVersion, Prediction
+
+Format = Literal["text", "dsjson"]
+HTTP_CODES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 409: "FAILED_PRECONDITION",
+              413: "RESOURCE_EXHAUSTED", 422: "INVALID_ARGUMENT", 503: "UNAVAILABLE"}
+
+
+class ClientError(WabbitError):
+    """A call the server refused or could not answer; ``code``: the gRPC status name (``NOT_FOUND``...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class Decide:
+    """One decision to ask for (the arguments of :meth:`AsyncClient.decide`)."""
+
+    context: Features | None = None
+    actions: Sequence[str] | None = None
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A durable decision: reward it with its ``event_id``."""
+
+    event_id: str
+    action: str
+    probability: float
+    pmf: dict[str, float]
+    model_version: int
+    timestamp: float
+
+
+@dataclass(frozen=True)
+class Rewarded:
+    event_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    kind: str
+    ready: bool
+    status: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """VW's counters (``model``) and, over gRPC, the serving statistics per RPC (Triton's fields, nanoseconds)."""
+
+    model: ModelStatistics
+    rpcs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class AsyncClient(Protocol):
+    """The calls every transport answers. ``model=""`` is the default model."""
+
+    async def decide(self, context: Features | None = None, actions: Sequence[str] | None = None, event_id: str | None = None,
+                     model: str = "") -> Decided: ...
+
+    async def decide_many(self, requests: Sequence[Decide], model: str = "") -> list[Decided]:
+        """Several decisions (over gRPC: one DecideStream), answered in order."""
+        ...
+
+    async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded: ...
+
+    async def predict(self, examples: Sequence[str], fmt: Format = "text", model: str = "") -> list[Prediction]: ...
+
+    async def learn(self, examples: Sequence[str], fmt: Format = "text", model: str = "") -> int:
+        """Learn labelled examples (over gRPC: streamed in batches); returns how many, all durable."""
+        ...
+
+    async def statistics(self, model: str = "") -> Statistics: ...
+
+    async def models(self) -> list[ModelInfo]: ...
+
+    async def create_model(self, name: str, vw_arguments: str | None = None, config_yaml: str | None = None) -> ModelInfo: ...
+
+    async def delete_model(self, name: str) -> None: ...
+
+    async def download(self, model: str = "") -> tuple[bytes, ModelVersion]:
+        """The model saved now, and its version."""
+        ...
+
+    async def upload(self, data: bytes, model: str = "", model_version: int | None = None) -> ModelVersion:
+        """Load a model file (checked by the server; a bad one changes nothing)."""
+        ...
+
+    async def save(self, model: str = "") -> ModelVersion:
+        """Save a version now (a checkpoint)."""
+        ...
+
+    async def versions(self, model: str = "") -> list[ModelVersion]: ...
+
+    async def rollback(self, version: int, model: str = "") -> ModelVersion: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,148 @@
+"""The gRPC transport of the client (``grpc://HOST:PORT``, or ``grpcs://`` for TLS): ``wabbit.v1`` over ``grpc.aio``."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, AsyncIterator, Sequence
+
+import orjson
+
+from appliance.client.base import ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
+from appliance.features import Features
+from appliance.grpc import stubs
+from appliance.models.base import ModelStatistics, ModelVersion, Prediction
+
+FORMATS = {"text": 0, "dsjson": 1}
+BATCH = 1000
+CHUNK_BYTES = 256 * 1024
+
+
+class AsyncGrpcClient:
+    def __init__(self, target: str, token: str | None = None, *, tls: bool = False, tls_ca: bytes | None = None,
+                 timeout_s: float = 30.0, max_message_bytes: int = 16 << 20) -> None:
+        """``target``: ``host:port``; ``tls``: verify the server's certificate against ``tls_ca`` (PEM; ``None``:
+        the system's roots)."""
+        import grpc
+
+        options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes)]
+        self._channel = (grpc.aio.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=tls_ca), options=options)
+                         if tls else grpc.aio.insecure_channel(target, options=options))
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self._timeout = timeout_s
+        serving, management = stubs.serving(), stubs.management()
+        self._pb, self._mpb = serving.pb, management.pb
+        self.serving = serving.rpc.ServingStub(self._channel)
+        self.management = management.rpc.ManagementStub(self._channel)
+
+    async def _call(self, method: Any, request: Any) -> Any:
+        import grpc
+
+        try:
+            return await method(request, metadata=self._metadata, timeout=self._timeout)
+        except grpc.aio.AioRpcError as err:
+            raise ClientError(err.code().name, err.details() or "") from None
+
+    # -- the loop --------------------------------------------------------------------------------
+    def _decide_request(self, d: Decide, model: str) -> Any:
+        pb = self._pb
+        return pb.DecideRequest(model=model, context={ns: pb.Namespace(features=f) for ns, f in (d.context or {}).items()},
+                                actions=list(d.actions or ()), event_id=d.event_id or "")
+
+    @staticmethod
+    def _decided(r: Any) -> Decided:
+        return Decided(r.event_id, r.action, r.probability, {p.action: p.probability for p in r.pmf}, r.model_version, r.timestamp)
+
+    async def decide(self, context: Features | None = None, actions: Sequence[str] | None = None, event_id: str | None = None,
+                     model: str = "") -> Decided:
+        return self._decided(await self._call(self.serving.Decide, self._decide_request(Decide(context, actions, event_id), model)))
+
+    async def decide_many(self, requests: Sequence[Decide], model: str = "") -> list[Decided]:
+        import grpc
+
+        messages = [self._decide_request(d, model) for d in requests]
+        out: list[Decided] = []
+        try:
+            async for response in self.serving.DecideStream(iter(messages), metadata=self._metadata, timeout=self._timeout):
+                out.append(self._decided(response))
+        except grpc.aio.AioRpcError as err:
+            raise ClientError(err.code().name, f"{err.details()} (after {len(out)} of {len(messages)} decisions)") from None
+        return out
+
+    async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded:
+        r = await self._call(self.serving.Reward, self._pb.RewardRequest(model=model, event_id=event_id, value=value, reward_id=reward_id or ""))
+        return Rewarded(r.event_id, r.status)
+
+    # -- raw examples ----------------------------------------------------------------------------
+    async def predict(self, examples: Sequence[str], fmt: Format = "text", model: str = "") -> list[Prediction]:
+        r = await self._call(self.serving.Predict, self._pb.PredictRequest(model=model, format=FORMATS[fmt], examples=list(examples)))
+        return [Prediction(p.type, orjson.loads(p.json)) for p in r.predictions]
+
+    async def learn(self, examples: Sequence[str], fmt: Format = "text", model: str = "") -> int:
+        batches = [self._pb.LearnRequest(model=model, format=FORMATS[fmt], examples=list(examples[i:i + BATCH]))
+                   for i in range(0, max(len(examples), 1), BATCH)]
+        return int((await self._call(self.serving.Learn, iter(batches))).learned)
+
+    async def statistics(self, model: str = "") -> Statistics:
+        r = await self._call(self.serving.Statistics, self._pb.StatisticsRequest(model=model))
+        stats = ModelStatistics(r.model_version, r.examples, r.weighted_examples, r.sum_loss, r.average_loss if r.has_average_loss else None,
+                                None if r.features < 0 else r.features, r.nonzero_weights)
+        rpcs = {c.rpc: {"items": c.items, **{k: {"count": getattr(c, k).count, "ns": getattr(c, k).ns}
+                                             for k in ("success", "fail", "queue", "compute")}} for c in r.rpcs}
+        return Statistics(stats, rpcs)
+
+    # -- management ------------------------------------------------------------------------------
+    @staticmethod
+    def _info(m: Any) -> ModelInfo:
+        return ModelInfo(m.name, m.kind, m.ready, orjson.loads(m.status_json) if m.status_json else {})
+
+    @staticmethod
+    def _version(v: Any) -> ModelVersion:
+        return ModelVersion(v.version, v.created, v.sha256, v.size)
+
+    async def models(self) -> list[ModelInfo]:
+        return [self._info(m) for m in (await self._call(self.management.ListModels, self._mpb.ListModelsRequest())).models]
+
+    async def create_model(self, name: str, vw_arguments: str | None = None, config_yaml: str | None = None) -> ModelInfo:
+        request = self._mpb.CreateModelRequest(name=name, vw_arguments=vw_arguments or "", config_yaml=config_yaml or "")
+        return self._info(await self._call(self.management.CreateModel, request))
+
+    async def delete_model(self, name: str) -> None:
+        await self._call(self.management.DeleteModel, self._mpb.DeleteModelRequest(name=name))
+
+    async def download(self, model: str = "") -> tuple[bytes, ModelVersion]:
+        import grpc
+
+        data, version = bytearray(), None
+        try:
+            async for chunk in self.management.Download(self._mpb.ModelRef(model=model), metadata=self._metadata, timeout=self._timeout):
+                if version is None:
+                    version = self._version(chunk.version)
+                data += chunk.data
+        except grpc.aio.AioRpcError as err:
+            raise ClientError(err.code().name, err.details() or "") from None
+        if version is None or hashlib.sha256(data).hexdigest() != version.sha256:
+            raise ClientError("DATA_LOSS", f"the model arrived cut short or changed ({len(data)} bytes); download it again")
+        return bytes(data), version
+
+    async def upload(self, data: bytes, model: str = "", model_version: int | None = None) -> ModelVersion:
+        async def chunks() -> AsyncIterator[Any]:
+            for offset in range(0, max(len(data), 1), CHUNK_BYTES):
+                first = offset == 0
+                yield self._mpb.ModelChunk(
+                    data=data[offset:offset + CHUNK_BYTES], model=model if first else "", sha256=hashlib.sha256(data).hexdigest() if first else "",
+                    set_version=first and model_version is not None,
+                    version=self._mpb.ModelVersion(version=model_version) if first and model_version is not None else None)
+
+        return self._version((await self._call(self.management.Upload, chunks())).version)
+
+    async def save(self, model: str = "") -> ModelVersion:
+        return self._version(await self._call(self.management.Save, self._mpb.ModelRef(model=model)))
+
+    async def versions(self, model: str = "") -> list[ModelVersion]:
+        return [self._version(v) for v in (await self._call(self.management.Versions, self._mpb.ModelRef(model=model))).versions]
+
+    async def rollback(self, version: int, model: str = "") -> ModelVersion:
+        return self._version(await self._call(self.management.Rollback, self._mpb.RollbackRequest(model=model, version=version)))
+
+    async def close(self) -> None:
+        await self._channel.close()

@@ -1,0 +1,109 @@
+"""Running a model's blocking call from the gRPC event loop, and counting it per model and RPC as Triton does.
+
+Each call is timed from its arrival: ``queue`` is the wait for a worker thread, ``compute`` the time in the
+model (a decision's write-ahead-log sync included), ``success``/``fail`` the whole call. The counters are
+only touched on the event loop's thread, so they need no lock.
+
+>>> stats = RpcStatistics()
+>>> stats.record("default", "Decide", ok=True, queue_ns=1_000, compute_ns=40_000, total_ns=45_000, items=1)
+>>> row = stats.of("default")[0]
+>>> row.rpc, row.success.count, row.success.ns, row.compute.ns
+('Decide', 1, 45000, 40000)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, TypeVar
+
+from appliance.models.base import ModelHost, ServedModel
+
+T = TypeVar("T")
+
+
+@dataclass
+class Duration:
+    count: int = 0
+    ns: int = 0
+
+    def add(self, ns: int, count: int = 1) -> None:
+        self.count += count
+        self.ns += ns
+
+
+@dataclass
+class RpcCounter:
+    rpc: str
+    success: Duration = field(default_factory=Duration)
+    fail: Duration = field(default_factory=Duration)
+    queue: Duration = field(default_factory=Duration)
+    compute: Duration = field(default_factory=Duration)
+    items: int = 0
+
+
+class RpcStatistics:
+    """Per model, per RPC: counts and nanoseconds of successes, failures, queueing and compute."""
+
+    def __init__(self) -> None:
+        self._counters: dict[str, dict[str, RpcCounter]] = {}
+
+    def record(self, model: str, rpc: str, *, ok: bool, queue_ns: int, compute_ns: int, total_ns: int, items: int) -> None:
+        counter = self._counters.setdefault(model, {}).get(rpc)
+        if counter is None:
+            counter = self._counters[model][rpc] = RpcCounter(rpc)
+        (counter.success if ok else counter.fail).add(total_ns)
+        counter.queue.add(queue_ns)
+        counter.compute.add(compute_ns)
+        counter.items += items if ok else 0
+
+    def of(self, model: str) -> list[RpcCounter]:
+        """The counters of ``model``, by RPC name."""
+        return sorted(self._counters.get(model, {}).values(), key=lambda c: c.rpc)
+
+    def forget(self, model: str) -> None:
+        """Drop a deleted model's counters."""
+        self._counters.pop(model, None)
+
+
+class Calls:
+    """Runs blocking model calls in a pool of threads, timed and counted."""
+
+    def __init__(self, host: ModelHost, workers: int) -> None:
+        self.host = host
+        self.stats = RpcStatistics()
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc-model")
+
+    def model(self, name: str) -> ServedModel:
+        """The named model (``""``: the default one); UnknownModelError otherwise."""
+        return self.host.get(name)
+
+    async def run(self, model: ServedModel, rpc: str, work: Callable[[], T], items: int = 1) -> T:
+        """``work()`` in a worker thread; its time counted under ``model`` and ``rpc``."""
+        arrived = time.perf_counter_ns()
+        times = [arrived, arrived]
+
+        def timed() -> T:
+            times[0] = time.perf_counter_ns()
+            try:
+                return work()
+            finally:
+                times[1] = time.perf_counter_ns()
+
+        ok = False
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(self.executor, timed)
+            ok = True
+            return result
+        finally:
+            self.stats.record(model.name, rpc, ok=ok, queue_ns=times[0] - arrived, compute_ns=times[1] - times[0],
+                              total_ns=time.perf_counter_ns() - arrived, items=items)
+
+    async def blocking(self, work: Callable[[], T]) -> T:
+        """``work()`` in a worker thread, uncounted (management calls that name no model yet)."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,39 @@
+"""``appliance.client``: the asyncio client over both transports gives the same answers; bad URLs are refused."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from appliance.client import ClientError, Decide, connect, connect_async
+from appliance.errors import UsageError
+from tests.grpc.conftest import GrpcDaemon
+
+
+def test_the_async_client_gives_the_same_answers_over_both_transports(daemon: GrpcDaemon) -> None:
+    async def session(url: str) -> tuple[object, ...]:
+        client = connect_async(url, daemon.running.token)
+        try:
+            decided = await asyncio.gather(*(client.decide({"user": {"young": 1.0}}, model="news") for _ in range(8)))
+            streamed = await client.decide_many([Decide({"user": {"old": 1.0}})] * 5, model="news")
+            rewards = {(await client.reward(d.event_id, 1.0, model="news")).status for d in decided}
+            await client.learn(["1 | a", "2 | b"], model="ratings")
+            predictions = await client.predict(["| a", "| b"], model="ratings")
+            saved = await client.save("ratings")
+            versions = (await client.versions("ratings"))[0] == saved
+            with pytest.raises(ClientError) as err:
+                await client.statistics("nope")
+            return len({d.event_id for d in decided}), len(streamed), rewards, [p.type for p in predictions], bool(versions), err.value.code
+        finally:
+            await client.close()
+
+    over_grpc = asyncio.run(session(f"grpc://{daemon.target}"))
+    over_http = asyncio.run(session(daemon.running.base))
+    assert over_grpc == over_http == (8, 5, {"accepted"}, ["multiclass", "multiclass"], True, "NOT_FOUND")
+
+
+def test_a_url_the_client_cannot_use_is_refused() -> None:
+    for url in ("ftp://127.0.0.1:21", "127.0.0.1:50051", "grpc://"):
+        with pytest.raises(UsageError, match="use grpc://HOST:PORT"):
+            connect(url)

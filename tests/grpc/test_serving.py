@@ -1,0 +1,122 @@
+"""``wabbit.v1.Serving`` on a real daemon: Decide (unary and streamed), Reward, Predict (every kind of prediction),
+PredictStream, Learn (client-streamed), Statistics with per-RPC counts; the same calls over HTTP through the same
+client; errors with the right status and a message that says what was wrong."""
+
+from __future__ import annotations
+
+import json
+
+import grpc
+import pytest
+
+from appliance.client import ClientError, Decide
+from appliance.grpc import stubs
+from tests.grpc.conftest import GrpcDaemon
+
+RATINGS = ["1 | sunny warm", "2 | rain cold", "3 | snow freezing", "1 | sunny hot", "2 | rain wet"]
+
+
+@pytest.mark.parametrize("scheme", ["grpc", "http"])
+def test_decide_reward_through_one_client_over_both_transports(daemon: GrpcDaemon, scheme: str) -> None:
+    url = f"grpc://{daemon.target}" if scheme == "grpc" else daemon.running.base
+    with daemon.client(url) as c:
+        decision = c.decide({"user": {"young": 1.0}}, model="news")
+        assert decision.action in ("sports", "politics") and set(decision.pmf) == {"sports", "politics"}
+        assert abs(sum(decision.pmf.values()) - 1) < 1e-6 and decision.probability == decision.pmf[decision.action]
+        assert c.reward(decision.event_id, 1.0, model="news").status == "accepted"
+        mine = c.decide({"user": {"old": 1.0}}, actions=["politics"], event_id=f"mine-{scheme}", model="news")
+        assert (mine.event_id, mine.action, mine.pmf) == (f"mine-{scheme}", "politics", {"politics": 1.0})
+        many = c.decide_many([Decide({"user": {"young": 1.0}}, event_id=f"{scheme}-{i}") for i in range(40)], model="news")
+        assert [d.event_id for d in many] == [f"{scheme}-{i}" for i in range(40)]
+        with pytest.raises(ClientError) as unknown:
+            c.reward("never-decided", 1.0, model="news")
+        assert unknown.value.code == "NOT_FOUND" and "unknown event id 'never-decided'" in unknown.value.message
+        with pytest.raises(ClientError) as wrong_kind:
+            c.decide({"a": {"b": 1.0}}, model="ratings")
+        assert wrong_kind.value.code == "FAILED_PRECONDITION" and "is a vw model" in wrong_kind.value.message
+        with pytest.raises(ClientError) as bad:
+            c.decide({"a b": {"x": 1.0}}, model="news")
+        assert bad.value.code == "INVALID_ARGUMENT" and "context" in bad.value.message
+
+
+def test_predict_learn_and_statistics_of_a_vw_model(daemon: GrpcDaemon) -> None:
+    with daemon.client() as c:
+        assert c.learn(RATINGS * 20, model="ratings") == 100  # one client stream of batches
+        predictions = c.predict(["| snow", "| sunny"], model="ratings")
+        assert [(p.type, p.value) for p in predictions] == [("multiclass", 3), ("multiclass", 1)]
+        stats = c.statistics("ratings")
+        assert stats.model.examples == 100 and stats.model.features == 300 and stats.model.nonzero_weights > 0
+        assert stats.model.average_loss is not None and 0 <= stats.model.average_loss < 0.5
+        learn = stats.rpcs["Learn"]
+        assert learn["success"]["count"] == 1 and learn["items"] == 100 and learn["compute"]["ns"] > 0
+        assert stats.rpcs["Predict"]["success"]["count"] == 1 and stats.rpcs["Predict"]["items"] == 2
+        with pytest.raises(ClientError) as bad:
+            c.predict(["| a", "   "], model="ratings")
+        assert bad.value.code == "INVALID_ARGUMENT" and "example 1 is empty" in bad.value.message
+        assert c.statistics("ratings").rpcs["Predict"]["fail"]["count"] == 1
+
+
+@pytest.mark.parametrize(("arguments", "example", "kind"), [
+    ("--loss_function logistic --link logistic", "| a b", "scalar"),
+    ("--cb_explore_adf", "shared |s a\n|x b\n|x c", "action_probs"),
+    ("--cb_adf", "shared |s a\n|x b\n|x c", "action_scores"),
+    ("--csoaa 3", "1:0 2:1 3:1 | a", "multiclass"),
+    ("--oaa 3 --probabilities --loss_function logistic", "| a", "scalars"),
+])
+def test_predict_any_vw_model_type(daemon: GrpcDaemon, arguments: str, example: str, kind: str) -> None:
+    name = "t-" + kind.replace("_", "-")
+    with daemon.client() as c:
+        c.create_model(name, vw_arguments=arguments)
+        try:
+            (prediction,) = c.predict([example], model=name)
+            assert prediction.type == kind
+        finally:
+            c.delete_model(name)
+
+
+def test_streams_answer_in_order_and_a_bad_message_ends_the_stream_with_its_status(daemon: GrpcDaemon) -> None:
+    serving = stubs.serving()
+    stub = serving.rpc.ServingStub(daemon.channel())
+    pb = serving.pb
+    requests = [pb.DecideRequest(model="news", event_id=f"s{i}", context={"u": pb.Namespace(features={"x": float(i)})}) for i in range(200)]
+    answers = list(stub.DecideStream(iter(requests), metadata=daemon.metadata))
+    assert [a.event_id for a in answers] == [f"s{i}" for i in range(200)]
+    batches = [pb.PredictRequest(model="ratings", examples=["| snow"] * 50) for _ in range(10)]
+    assert [len(a.predictions) for a in stub.PredictStream(iter(batches), metadata=daemon.metadata)] == [50] * 10
+    broken = [*requests[:3], pb.DecideRequest(model="news", actions=["golf"])]
+    got = []
+    with pytest.raises(grpc.RpcError) as err:
+        for answer in stub.DecideStream(iter([pb.DecideRequest(model="news", event_id=f"b{i}") for i in range(3)] + broken[3:]),
+                                        metadata=daemon.metadata):
+            got.append(answer.event_id)
+    assert got == ["b0", "b1", "b2"] and err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "golf" in err.value.details()
+
+
+def test_bad_calls_get_the_right_status(daemon: GrpcDaemon) -> None:
+    serving = stubs.serving()
+    stub, pb, md = serving.rpc.ServingStub(daemon.channel()), serving.pb, daemon.metadata
+    cases = [
+        (stub.Decide, pb.DecideRequest(model="nope"), grpc.StatusCode.NOT_FOUND, "no model 'nope'"),
+        (stub.Predict, pb.PredictRequest(model="ratings", format=7, examples=["| a"]), grpc.StatusCode.INVALID_ARGUMENT, "format 7"),
+        (stub.Predict, pb.PredictRequest(model="ratings", format=1, examples=["{}"]), grpc.StatusCode.INVALID_ARGUMENT, "reads VW text"),
+        (stub.Predict, pb.PredictRequest(model="ratings", examples=["| a"] * 10_001), grpc.StatusCode.RESOURCE_EXHAUSTED, "at most 10000"),
+        (stub.Predict, pb.PredictRequest(model="ratings", examples=["| " + "a" * 17_000_000]), grpc.StatusCode.RESOURCE_EXHAUSTED, "larger than"),
+        (stub.Reward, pb.RewardRequest(model="news", event_id="e", value=float("nan")), grpc.StatusCode.INVALID_ARGUMENT, "reward"),
+        (stub.Statistics, pb.StatisticsRequest(model="../x"), grpc.StatusCode.NOT_FOUND, "no model"),
+    ]
+    for method, request, code, message in cases:
+        with pytest.raises(grpc.RpcError) as err:
+            method(request, metadata=md)
+        assert err.value.code() == code and message in err.value.details(), (request.ListFields()[:2], err.value.details())
+    with pytest.raises(grpc.RpcError) as mixed:
+        stub.Learn(iter([pb.LearnRequest(model="ratings", examples=["1 | a"]), pb.LearnRequest(model="news", examples=["1 | a"])]), metadata=md)
+    assert mixed.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "the 1 examples before were learned" in mixed.value.details()
+
+
+def test_learn_on_a_loop_model_takes_dsjson(daemon: GrpcDaemon) -> None:
+    line = json.dumps({"EventId": "x1", "_label_cost": -1.0, "_label_probability": 0.5, "_labelIndex": 0, "_label_Action": 1,
+                       "a": [1, 2], "p": [0.5, 0.5], "c": {"user": {"young": 1.0}, "_multi": [{"_id": "sports"}, {"_id": "politics"}]}})
+    with daemon.client() as c:
+        assert c.learn([line] * 30, fmt="dsjson", model="news") == 30
+        (pmf,) = c.predict([line], fmt="dsjson", model="news")
+        assert pmf.type == "action_probs" and len(pmf.value) == 2
