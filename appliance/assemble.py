@@ -33,9 +33,10 @@ def build_policy(config: PolicyConfigBase) -> Policy:
 
 def open_loop(
     config: AppConfig, clock: Clock, data_dir: Path | None, durable: bool = True, new_id: Callable[[], str] = new_event_id,
-    bus: EventBus | None = None,
+    bus: EventBus | None = None, policy: Policy | None = None,
 ) -> Loop:
-    """A loop whose storage lives in ``data_dir``: with ``durable`` the write-ahead log and checkpoints too."""
+    """A loop whose storage lives in ``data_dir``: with ``durable`` the write-ahead log and checkpoints too. ``policy``:
+    one built elsewhere over the config's actions (a benchmark's library adapter), instead of the configured one."""
     pconfig = config.effective_policy()
     directory = data_dir or config.storage.data_dir or default_data_dir()
     storage = config.storage
@@ -46,7 +47,7 @@ def open_loop(
     wal = WriteAheadLog(directory / "wal.sqlite", storage.group_commit_ms) if durable else None
     checkpoints = CheckpointStore(directory / "checkpoints", storage.keep_checkpoints) if durable else None
     return Loop(
-        build_policy(pconfig), Joiner(config.join, clock), clock, events, pconfig.action_features(),
+        policy or build_policy(pconfig), Joiner(config.join, clock), clock, events, pconfig.action_features(),
         wal=wal, checkpoints=checkpoints, checkpoint_every_events=storage.checkpoint_every_events,
         checkpoint_every_s=storage.checkpoint_every_s, log_sync_s=storage.log_sync_s, new_id=new_id, bus=bus,
         learning=config.learning, raw=raw,

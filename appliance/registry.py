@@ -132,7 +132,8 @@ ROLES: tuple[Role, ...] = (
         "appliance.policy", "appliance.config.policy", {
             "vw": ("VWPolicyConfig", "vw:VWPolicy"),
             "uniform": ("UniformPolicyConfig", "fake:UniformPolicy"),
-        }), "sklearn": ("appliance.config.sklearn_policy:SklearnPolicyConfig", "appliance.policy.sklearn:SklearnPolicy")}),
+        }), "sklearn": ("appliance.config.sklearn_policy:SklearnPolicyConfig", "appliance.policy.sklearn:SklearnPolicy"),
+        "linucb": ("appliance.config.linucb_policy:LinUCBPolicyConfig", "appliance.policy.linucb:LinUCBPolicy")}),
     Role("model_sources", "appliance.model_sources.base:ModelSource", "appliance.model_sources.fake:HandedModelSource", _table(
         "appliance.model_sources", "appliance.config.model_source", {
             "file": ("FileModelSourceConfig", "file:FileModelSource"),

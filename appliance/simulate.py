@@ -19,6 +19,7 @@ from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.config.simulation import DelayConfig, SimulationConfig
 from appliance.loop import Loop
+from appliance.policy.base import Policy
 from appliance.worlds import build_world
 
 
@@ -55,21 +56,21 @@ def reward_delays(config: SimulationConfig, rng: random.Random) -> tuple[float, 
     return (delay, delay + rng.random()) if rng.random() < config.duplicate else (delay,)
 
 
-def open_simulated_loop(config: AppConfig, log_dir: Path) -> tuple[Loop, FakeClock]:
+def open_simulated_loop(config: AppConfig, log_dir: Path, policy: Policy | None = None) -> tuple[Loop, FakeClock]:
     """The loop a simulation drives, and its clock: not durable, simulated time, event ids ``sim-00000000`` on."""
     clock = FakeClock(1_700_000_000.0)
     counter = itertools.count()
-    return open_loop(config, clock, log_dir, durable=False, new_id=lambda: f"sim-{next(counter):08d}"), clock
+    return open_loop(config, clock, log_dir, durable=False, new_id=lambda: f"sim-{next(counter):08d}", policy=policy), clock
 
 
 class Simulation:
     """A simulation run a stretch of decisions at a time: :func:`simulate` runs one through, ``wabbit bench``
     takes turns between one and the loop alone. ``seconds`` is the time spent in :meth:`run` and :meth:`finish`."""
 
-    def __init__(self, config: AppConfig, log_dir: Path) -> None:
+    def __init__(self, config: AppConfig, log_dir: Path, policy: Policy | None = None) -> None:
         self._config, self._sim = config, config.world()
         self._world = build_world(self._sim)
-        self._loop, self._clock = open_simulated_loop(config, log_dir)
+        self._loop, self._clock = open_simulated_loop(config, log_dir, policy)
         self._rng = random.Random(self._sim.seed + 1)
         self._action_index = {a.id: k for k, a in enumerate(self._world.actions)}
         self._inbox: list[tuple[float, int, str, float, str]] = []  # (due, seq, event id, reward, reward id)
@@ -157,8 +158,9 @@ class Simulation:
         }
 
 
-def simulate(config: AppConfig, events: int, log_dir: Path) -> dict[str, Any]:
-    """``events`` decisions of the configured world through the real loop, and what the policy earned.
+def simulate(config: AppConfig, events: int, log_dir: Path, policy: Policy | None = None) -> dict[str, Any]:
+    """``events`` decisions of the configured world through the real loop, and what the policy earned (the configured
+    policy, or ``policy`` over the world's actions).
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as log_dir:
@@ -166,6 +168,6 @@ def simulate(config: AppConfig, events: int, log_dir: Path) -> dict[str, Any]:
     >>> result["events"], result["learned"], result["oracle_avg_reward"] >= result["avg_reward"]
     (50, 50, True)
     """
-    simulation = Simulation(config, log_dir)
+    simulation = Simulation(config, log_dir, policy)
     simulation.run(events)
     return simulation.finish()

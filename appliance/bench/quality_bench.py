@@ -1,187 +1,153 @@
-"""Learning quality on each simulated world: our policy (exactly as ``wabbit simulate`` runs it) vs uniform random,
-the oracle and river's bandit policies, on the same seeded stream of contexts.
+"""The learning-quality suite (``wabbit bench --only 'quality.*'``): every built-in world and the data sets
+scikit-learn ships, every policy kind with its defaults, the other libraries' bandits and a plain Python one, all
+through the same loop, joiner, delays, losses and duplicates (``wabbit simulate``'s, with ``policy=`` the contender).
 
-The figure is the average expected reward of the chosen actions (the world knows it for every action, so it is
-free of reward noise). Ours learns through the real joiner: rewards come after a random delay, some are lost,
-some duplicated. The baselines learn every reward at once, none lost: an advantage they are given.
-river is a test-only dependency: without it its rows say why they were skipped.
+The figure is each contender's share of the oracle's reward: the average expected reward of its choices over the
+best action's (the world knows both, so it is free of reward noise); on a data set, the share of right answers
+(progressive reward). Median over seeds. The reference is river's LinUCB (disjoint, alpha 1), the best of the
+libraries on stationary worlds; the ratio is the default policy's share over river's. Each contender also gives
+decisions per second (decide and learn, through the loop) and ``model_bytes``, the size of its learned state as
+saved (VW's model file, skops, npz, river's pickle): ``wabbit bench --libraries`` prints them side by side.
 """
 
 from __future__ import annotations
 
-import random
-import statistics
 import tempfile
-import time
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
+
+from pydantic import TypeAdapter
 
 from appliance.bench.measure import compared, summarize
-from appliance.config import AppConfig
-from appliance.features import Features
-from appliance.worlds import WORLDS, World, best_action, build_world
+from appliance.config import AppConfig, PolicyConfig
+from appliance.policy.base import Policy
+from appliance.worlds import DATASETS
 
-ORACLE = "oracle"
-
-
-class Baseline(Protocol):
-    """A policy we compare against: chooses among ``arms`` for a context, then learns the reward it got."""
-
-    def choose(self, arms: list[str], context: Features, step: int) -> str: ...
-
-    def learn(self, arm: str, context: Features, reward: float) -> None: ...
-
-
-class Uniform:
-    """Every action equally likely, whatever happened: the floor a learning policy must beat."""
-
-    def __init__(self, seed: int) -> None:
-        self._rng = random.Random(seed)
-
-    def choose(self, arms: list[str], context: Features, step: int) -> str:
-        return self._rng.choice(arms)
-
-    def learn(self, arm: str, context: Features, reward: float) -> None:
-        """Nothing to learn: it stays uniform."""
+Make = Callable[[AppConfig], Policy]
+"""Builds a contender over the world's actions, seeded by the simulation's seed."""
+REFERENCE = "river.LinUCBDisjoint"
+DEFAULT = "vw"
+SUITE: dict[str, dict[str, Any]] = {
+    "light": {"world": "light"},
+    "linear": {"world": "linear"},
+    "drift": {"world": "drift"},  # preferences change every 5,000 decisions (the world's default)
+    "drift_2500": {"world": "drift", "drift_every": 2500},
+    "digits": {"world": "digits"},
+    "wine": {"world": "wine"},
+}
+"""Entry name -> the simulation's settings; the delays, losses and duplicates are the defaults for all."""
+GOALS = {"light": 0.93, "linear": 0.98, "drift": 0.85, "drift_2500": 0.70, "digits": 0.75}
+"""Issue 23's goals for the default policy's share of the oracle."""
+FULL, QUICK = (10_000, 5), (400, 2)
+"""(events, seeds) of a full run and of ``--quick``; drift intervals shrink with the events."""
 
 
-class Oracle:
-    """Knows the world's expected rewards: the best any policy can do on average."""
+def config_of(entry: str, seed: int, events: int) -> AppConfig:
+    """The simulation of ``entry`` with ``seed``, drift intervals scaled to ``events`` (as they are at 10,000).
 
-    def __init__(self, world: World) -> None:
-        self._world = world
-
-    def choose(self, arms: list[str], context: Features, step: int) -> str:
-        return best_action(self._world, context, step)
-
-    def learn(self, arm: str, context: Features, reward: float) -> None:
-        """Nothing to learn: it already knows the expected rewards."""
-
-
-def flat(context: Features) -> dict[str, float]:
-    """Namespaced features as the flat dict river's contextual policies take.
-
-    >>> flat({"audio": {"level": 0.5}, "time": {"h5": 1.0}})
-    {'audio.level': 0.5, 'time.h5': 1.0}
+    >>> config_of("drift_2500", 1, 1000).world().drift_every
+    250
     """
-    return {f"{ns}.{name}": value for ns, values in context.items() for name, value in values.items()}
+    settings = dict(SUITE[entry])
+    if "drift_every" in settings or settings["world"] == "drift":
+        settings["drift_every"] = max(10, settings.get("drift_every", 5000) * events // FULL[0])
+    return AppConfig.model_validate({"simulation": {**settings, "seed": seed}})
 
 
-class River:
-    """A river bandit policy; contextual ones (``bandit.base.ContextualPolicy``) get the flattened context."""
+def kind(type_: str, **options: Any) -> Make:
+    """A registered policy kind with its defaults (and ``options``) over the world's actions."""
+    def make(config: AppConfig) -> Policy:
+        from appliance.assemble import build_policy
+        from appliance.registry import REGISTRY
 
-    def __init__(self, policy: Any) -> None:
-        from river import bandit
-
-        self._policy = policy
-        self._contextual = isinstance(policy, bandit.base.ContextualPolicy)
-
-    def choose(self, arms: list[str], context: Features, step: int) -> str:
-        if self._contextual:
-            return str(self._policy.pull(arms, context=flat(context)))
-        return str(self._policy.pull(arms))
-
-    def learn(self, arm: str, context: Features, reward: float) -> None:
-        if self._contextual:
-            self._policy.update(arm, flat(context), reward)
-        else:
-            self._policy.update(arm, reward)
+        base = config.effective_policy()
+        example = REGISTRY.kind("policies", type_).config_class().example
+        raw = {**example, "type": type_, "actions": [a.model_dump(by_alias=True) for a in base.actions], "seed": base.seed, **options}
+        return build_policy(TypeAdapter(PolicyConfig).validate_python(raw))
+    return make
 
 
-def _river_baselines() -> dict[str, Callable[[World, int], Baseline]] | str:
-    """river's policies by name, or why they cannot run."""
+def _actions(config: AppConfig) -> list[str]:
+    return [a.id for a in config.effective_policy().actions]
+
+
+def contenders() -> tuple[dict[str, Make], dict[str, str]]:
+    """Every contender by name, and those that cannot run with the reason (a library not installed)."""
+    from appliance.bench.library_policies import PythonEpsilonGreedy, RiverPolicy
+    from appliance.registry import REGISTRY
+
+    made: dict[str, Make] = {name: kind(name) for name in REGISTRY.kinds("policies")}
+    made["linucb forgetting 0.99"] = kind("linucb", forgetting=0.99)
+    made["python epsilon-greedy"] = lambda config: PythonEpsilonGreedy(_actions(config), seed=config.world().seed)
+    skipped: dict[str, str] = {}
+    if find_spec("sklearn") is None:
+        del made["sklearn"]
+        skipped["sklearn"] = "scikit-learn is not installed: pip install -e '.[sklearn]'"
     try:
         from river import bandit
     except ImportError as err:
-        return f"river is not installed ({err}); it comes with the test extra: pip install -e '.[test]'"
-    return {
-        "river.EpsilonGreedy(epsilon=0.1), context-free": lambda world, seed: River(bandit.EpsilonGreedy(0.1, seed=seed)),
-        "river.LinUCBDisjoint(alpha=1), contextual": lambda world, seed: River(bandit.LinUCBDisjoint(seed=seed)),
-    }
+        skipped["river"] = f"river is not installed ({err}): pip install -e '.[quality]'"
+        return made, skipped
+    made[REFERENCE] = lambda config: RiverPolicy(bandit.LinUCBDisjoint(alpha=1.0, seed=config.world().seed), _actions(config))
+    made["river.EpsilonGreedy (no context)"] = lambda config: RiverPolicy(
+        bandit.EpsilonGreedy(0.1, seed=config.world().seed), _actions(config))
+    return made, skipped
 
 
-def _config(world: str, seed: int, events: int) -> AppConfig:
-    # drift: preferences change 3 times in the run, whatever its length
-    return AppConfig.model_validate({"simulation": {"world": world, "seed": seed, "drift_every": max(10, events // 4)}})
-
-
-Runner = Callable[[AppConfig, int], tuple[float, float]]
-"""Runs a policy over a world's stream of ``events`` decisions: (average expected reward, decisions per second)."""
-
-
-def run_baseline(config: AppConfig, events: int, make: Callable[[World, int], Baseline]) -> tuple[float, float]:
-    """A baseline on the stream ``wabbit simulate`` makes (same contexts, same reward generator seed)."""
-    sim = config.world()
-    world = build_world(sim)  # a fresh world with the same seed draws the same contexts
-    policy = make(world, sim.seed)
-    rng = random.Random(sim.seed + 1)
-    arms = [a.id for a in world.actions]
-    arm_index = {arm: k for k, arm in enumerate(arms)}
-    total = 0.0
-    started = time.perf_counter()
-    for step in range(events):
-        context = world.context(step)
-        arm = policy.choose(arms, context, step)
-        expected = world.expected_rewards(context, step)[arm_index[arm]]
-        total += expected
-        feedback = world.reward(expected, rng)
-        policy.learn(arm, context, config.join.default_reward if feedback is None else feedback)
-    return total / events, events / (time.perf_counter() - started)
-
-
-def run_ours(config: AppConfig, events: int) -> tuple[float, float]:
-    """Our policy exactly as ``wabbit simulate`` runs it (joiner, learning and DSJSON log included)."""
+def run_one(config: AppConfig, events: int, make: Make) -> dict[str, float]:
+    """One contender on one simulation: its share of the oracle, decisions per second, and its saved state's size."""
     from appliance.simulate import simulate
 
     with tempfile.TemporaryDirectory() as tmp:
-        result = simulate(config, events, Path(tmp))
-    return result["avg_reward"], result["events_per_s"]
+        policy = make(config)
+        result = simulate(config, events, Path(tmp) / "log", policy)
+        saved = Path(tmp) / "model"
+        policy.save(saved)
+        size = saved.stat().st_size
+    return {"share": result["avg_reward"] / result["oracle_avg_reward"], "avg_reward": result["avg_reward"],
+            "oracle": result["oracle_avg_reward"], "events_per_s": result["events_per_s"], "model_bytes": float(size)}
 
 
-def _runners() -> tuple[dict[str, Runner], str | None]:
-    """Every policy compared, by name, and why river's are missing (``None`` when they are there)."""
-    def baseline(make: Callable[[World, int], Baseline]) -> Runner:
-        return lambda config, events: run_baseline(config, events, make)
+def run_entry(entry: str, quick: bool, only: list[str] | None = None) -> dict[str, Any]:
+    """Every contender (or those in ``only``) over the seeds of ``entry``: per contender the summaries."""
+    events, seeds = QUICK if quick else FULL
+    made, skipped = contenders()
+    chosen = {name: make for name, make in made.items() if only is None or name in only}
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in chosen}
+    for seed in range(1, seeds + 1):
+        config = config_of(entry, seed, events)
+        for name, make in chosen.items():
+            runs[name].append(run_one(config, events, make))
+    rows: dict[str, Any] = {name: {key: summarize([r[key] for r in results]) for key in results[0]} for name, results in runs.items()}
+    return {"events": events, "seeds": list(range(1, seeds + 1)), "rows": rows, "skipped": skipped}
 
-    runners: dict[str, Runner] = {
-        "ours": run_ours, ORACLE: baseline(lambda world, seed: Oracle(world)),
-        "uniform random": baseline(lambda world, seed: Uniform(seed))}
-    river = _river_baselines()
-    if isinstance(river, str):
-        return runners, river
-    return {**runners, **{name: baseline(make) for name, make in river.items()}}, None
 
-
-def _quality(world: str) -> Callable[[bool], dict[str, Any]]:
+def _entry(entry: str) -> Callable[[bool], dict[str, Any]]:
     def bench(quick: bool) -> dict[str, Any]:
-        events, seeds = (600, 3) if quick else (10_000, 5)
-        runners, river_missing = _runners()
-        rewards: dict[str, list[float]] = {name: [] for name in runners}
-        speeds: dict[str, list[float]] = {name: [] for name in runners}
-        for seed in range(1, seeds + 1):
-            config = _config(world, seed, events)
-            for name, runner in runners.items():
-                reward, per_s = runner(config, events)
-                rewards[name].append(reward)
-                speeds[name].append(per_s)
-        ours, oracle = summarize(rewards["ours"]), summarize(rewards[ORACLE])
+        if SUITE[entry]["world"] in DATASETS and find_spec("sklearn") is None:
+            return {"skipped": f"the {entry} world is scikit-learn's data set: pip install -e '.[sklearn]'"}
+        ran = run_entry(entry, quick)
+        rows, events, seeds = ran["rows"], ran["events"], ran["seeds"]
+        reference_name = REFERENCE if REFERENCE in rows else "oracle (river is not installed)"
+        reference = rows[REFERENCE]["share"] if REFERENCE in rows else summarize([1.0, 1.0])
         policies: dict[str, Any] = {name: {
-            "avg_reward": summarize(rewards[name]), "events_per_s": summarize(speeds[name]),
-            "ratio_to_oracle": statistics.median(rewards[name]) / oracle["median"]} for name in runners}
-        if river_missing:
-            policies["river"] = {"skipped": river_missing}
+            "share_of_oracle": row["share"], "avg_reward": row["avg_reward"]["median"], "events_per_s": row["events_per_s"],
+            "model_bytes": row["model_bytes"]["median"], "ratio_to_reference": row["share"]["median"] / reference["median"],
+        } for name, row in rows.items()}
+        policies.update({name: {"skipped": reason} for name, reason in ran["skipped"].items()})
+        goal = GOALS.get(entry)
         return compared(
-            f"average expected reward per decision of our policy (`wabbit simulate --world {world}`), {events} "
-            f"decisions, median over seeds 1..{seeds}", "reward", ours,
-            "oracle: the best action by the world's expected reward, same contexts", oracle,
-            "the share of the best achievable reward ours earned (every policy's share: policies.*.ratio_to_oracle)",
-            events=events, seeds=seeds, policies=policies,
-            baselines_note="baselines learn each reward at once, none lost; ours through the joiner with the "
-            "simulation's delays, losses and duplicates, and writes its DSJSON log")
+            f"share of the oracle's reward of the default policy (vw), `wabbit simulate --world {SUITE[entry]['world']}`"
+            f"{' --drift-every ' + str(SUITE[entry]['drift_every']) if 'drift_every' in SUITE[entry] else ''}, {events} decisions, "
+            f"median over seeds {seeds[0]}..{seeds[-1]}", "share", rows[DEFAULT]["share"],
+            f"{reference_name}: the same stream through the same loop, delays and losses", reference,
+            "the default policy's share of the oracle over the reference's (every contender: policies.*)",
+            better="higher", events=events, seeds=seeds, world=SUITE[entry], policies=policies, oracle_avg_reward=rows[DEFAULT]["oracle"]["median"],
+            goal=goal, meets_goal=None if goal is None else rows[DEFAULT]["share"]["median"] >= goal)
 
-    bench.__doc__ = f"Our policy vs random, oracle and river on the {world} world."
+    bench.__doc__ = f"Every policy kind and library on {entry}: share of the oracle, decisions/s, model bytes."
     return bench
 
 
-BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {
-    f"quality.{world}": _quality(world) for world in WORLDS}
+BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {f"quality.{entry}": _entry(entry) for entry in SUITE}

@@ -23,6 +23,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.fleet_bench", ""),
     ("appliance.bench.e2e_bench", ""),
     ("appliance.bench.quality_bench", ""),
+    ("appliance.bench.sweep_bench", ""),
     ("appliance.bench.simulate_bench", ""),
     ("appliance.bench.estimators_bench", ""),
     ("appliance.bench.coverage_bench", ""),

@@ -1,7 +1,7 @@
 """``wabbit bench``: run the benchmarks and write JSON results with a machine fingerprint; compare two
 results, plot a history of them, or profile one benchmark into a flamegraph.
 
-    wabbit bench [--quick] [--only PATTERN] [--json FILE] [--history DIR] [--list]
+    wabbit bench [--quick] [--only PATTERN] [--json FILE] [--history DIR] [--list] [--libraries]
     wabbit bench --vw 9.11.2,9.11.9 [--rounds 3] [--envs DIR] [--quick] [--only PATTERN] [--json FILE] [--history DIR]
     wabbit bench gate [--base REV] [--rounds 5] [--threshold 0.15] [--json FILE]
     wabbit bench compare A.json B.json [--threshold 0.10] [--json]
@@ -57,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--envs", type=Path, metavar="DIR",
                         help="Where --vw keeps its virtualenvs (default ~/.cache/raspberry-wabbit/bench-envs).")
     parser.add_argument("--rounds", type=int, default=3, help="With --vw: rounds over all releases (default 3).")
+    parser.add_argument("--libraries", action="store_true",
+                        help="Run the learning-quality suite (quality.* but the sweep, unless --only says otherwise) and print "
+                             "every library and policy kind side by side: share of the oracle, decisions/s, model size.")
     sub = parser.add_subparsers(dest="bench_command", metavar="{compare,trend,flame,gate}", parser_class=type(parser))
     compare = sub.add_parser("compare", help="Compare two results; exit 1 if a figure regressed past the threshold.",
                              description="Per benchmark, B's headline median against A's. Exit 1 if any moved the "
@@ -122,7 +125,12 @@ def _benchmarks(args: argparse.Namespace) -> int:
     if args.list:
         print("\n".join(benchmarks))
         return 0
-    chosen = {name: fn for name, fn in benchmarks.items() if fnmatch.fnmatch(name, args.only)}
+    if args.libraries and args.only == "*":
+        from appliance.bench.quality_bench import BENCHMARKS as SUITE
+
+        chosen = {name: benchmarks[name] for name in SUITE}
+    else:
+        chosen = {name: fn for name, fn in benchmarks.items() if fnmatch.fnmatch(name, args.only)}
     if not chosen:
         raise UsageError(f"no benchmark matches {args.only!r}; names: {', '.join(benchmarks)}")
     results = {}
@@ -151,8 +159,12 @@ def _benchmarks(args: argparse.Namespace) -> int:
             args.json.write_text(text + "\n")
         except OSError as err:
             raise BenchToolError(f"cannot write {args.json}: {err.strerror}") from None
-    else:
+    elif not args.libraries:
         print(text)
+    if args.libraries:
+        from appliance.bench.libraries import libraries_table
+
+        print(libraries_table(results))
     return 0
 
 

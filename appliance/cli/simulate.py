@@ -17,7 +17,10 @@ HELP = "Run the policy, joiner and learner against a simulated world and print w
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--world", default="light", help="light, linear or drift (default: light).")
+    parser.add_argument("--world", default="light",
+                        help="light, linear, drift, or a data set read as a bandit: digits, wine (default: light).")
+    parser.add_argument("--drift-every", type=int, metavar="N",
+                        help="drift: the world's preferences change every N decisions (default: the config's, 5000).")
     parser.add_argument("--events", type=int, default=10_000, help="How many decisions (default 10000).")
     parser.add_argument("--seed", type=int, default=0, help="Seed of the world and the policy (default 0).")
     parser.add_argument("--config", type=Path, help="A config whose policy, join and simulation sections apply.")
@@ -43,8 +46,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--events must be between 1 and 100000000 (got {args.events})")
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0 (got {args.seed})")
+    if args.drift_every is not None and not 10 <= args.drift_every <= 10_000_000:
+        raise UsageError(f"--drift-every must be between 10 and 10000000 (got {args.drift_every})")
     config = load_config(args.config)
-    config.simulation = config.world().model_copy(update={"world": args.world, "seed": args.seed})
+    world = {"world": args.world, "seed": args.seed} | ({} if args.drift_every is None else {"drift_every": args.drift_every})
+    config.simulation = config.world().model_copy(update=world)
     if config.policy is not None:
         config.policy = config.policy.model_copy(update={"seed": args.seed})
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix=f"wabbit-sim-{args.world}-"))

@@ -160,7 +160,8 @@ class AppConfig(StrictModel):
         return self.simulation or SimulationConfig()
 
     def effective_policy(self) -> PolicyConfigBase:
-        """The configured policy, or the simulated world's actions with the settings that world suits."""
+        """The configured policy, or the default policy over the simulated world's actions: exactly what a user who
+        configured none would run (no per-world settings: a simulation must not flatter)."""
         if self.policy is not None:
             return self.policy
         from pydantic import TypeAdapter
@@ -170,7 +171,7 @@ class AppConfig(StrictModel):
         assert self.simulation is not None  # checked by _device_actions
         world = build_world(self.simulation)
         policy: PolicyConfigBase = TypeAdapter(PolicyConfig).validate_python(
-            {"actions": [a.model_dump(by_alias=True) for a in world.actions], "seed": self.simulation.seed, **world.policy_hints})
+            {"actions": [a.model_dump(by_alias=True) for a in world.actions], "seed": self.simulation.seed})
         return policy
 
 

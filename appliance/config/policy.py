@@ -30,7 +30,18 @@ FORBIDDEN_VW_OPTIONS = frozenset(
 )
 
 
-class Epsilon(StrictModel):
+class ExplorationBase(StrictModel):
+    """What every exploration declares besides its fields."""
+
+    cb_types: ClassVar[tuple[str, ...] | None] = None
+    """The VW cb_types this exploration works with (``None``: every one), as VW 9.11 checks them at start."""
+    good_at: ClassVar[str] = ""
+    """What it is good at, in a sentence (``wabbit config default`` says it)."""
+
+
+class Epsilon(ExplorationBase):
+    good_at = ("simple and robust; the explored share never shrinks, so it keeps following a drifting world, at a fixed "
+               "cost in reward on a stationary one")
     type: Literal["epsilon"] = Field("epsilon", description="Epsilon-greedy: explore uniformly with probability epsilon.")
     epsilon: float = Field(0.05, ge=0.0, le=1.0, description="Share of decisions explored uniformly at random.")
 
@@ -38,7 +49,8 @@ class Epsilon(StrictModel):
         return ["--epsilon", str(self.epsilon)]
 
 
-class First(StrictModel):
+class First(ExplorationBase):
+    good_at = "a known budget of random decisions up front, then greedy: cheap, but it never learns of a change after tau decisions"
     type: Literal["first"] = Field("first", description="Explore-first: uniform for the first `tau` decisions, then greedy.")
     tau: int = Field(100, ge=1, le=10_000_000, description="Number of decisions explored before acting greedily.")
 
@@ -46,7 +58,8 @@ class First(StrictModel):
         return ["--first", str(self.tau)]
 
 
-class Bag(StrictModel):
+class Bag(ExplorationBase):
+    good_at = "exploration from the disagreement of an ensemble (no tuning of a rate); costs `size` models per decision"
     type: Literal["bag"] = Field("bag", description="Bagging: an ensemble of policies trained on bootstrap resamples.")
     size: int = Field(5, ge=2, le=64, description="Number of policies in the bag.")
     epsilon: float = Field(0.0, ge=0.0, le=1.0, description="Extra uniform exploration on top of the bag.")
@@ -55,7 +68,9 @@ class Bag(StrictModel):
         return ["--bag", str(self.size), "--epsilon", str(self.epsilon)]
 
 
-class Cover(StrictModel):
+class Cover(ExplorationBase):
+    cb_types = ("mtr", "ips", "dr")
+    good_at = "theoretically careful exploration from a cover of policies; slow (`size` + 1 learners) and needs cb_type mtr, ips or dr"
     type: Literal["cover"] = Field("cover", description="Online cover: a set of policies kept diverse by a cost-sensitive oracle.")
     size: int = Field(4, ge=1, le=64, description="Number of policies in the cover.")
     psi: float = Field(1.0, gt=0.0, le=100.0, description="Disagreement weight (VW --psi).")
@@ -64,7 +79,8 @@ class Cover(StrictModel):
         return ["--cover", str(self.size), "--psi", str(self.psi)]
 
 
-class Softmax(StrictModel):
+class Softmax(ExplorationBase):
+    good_at = "explores in proportion to how good each action looks: a smooth trade-off, but lambda depends on the reward scale"
     type: Literal["softmax"] = Field("softmax", description="Softmax (Boltzmann) exploration over predicted costs.")
     lambda_: float = Field(1.0, alias="lambda", ge=0.0, le=1000.0, description="Inverse temperature; larger is greedier.")
 
@@ -72,7 +88,10 @@ class Softmax(StrictModel):
         return ["--softmax", "--lambda", str(self.lambda_)]
 
 
-class SquareCB(StrictModel):
+class SquareCB(ExplorationBase):
+    cb_types = ("mtr",)
+    good_at = ("the default: inverse-gap weighting on a regression (cb_type mtr only); explores less as it learns, best on "
+               "stationary worlds")
     type: Literal["squarecb"] = Field("squarecb", description="SquareCB: inverse-gap weighting, strong with regression oracles.")
     gamma_scale: float = Field(10.0, gt=0.0, le=1e6, description="Scale of the exploration parameter gamma.")
     gamma_exponent: float = Field(0.5, ge=0.0, le=1.0, description="Growth of gamma with the number of decisions.")
@@ -81,16 +100,32 @@ class SquareCB(StrictModel):
         return ["--squarecb", "--gamma_scale", str(self.gamma_scale), "--gamma_exponent", str(self.gamma_exponent)]
 
 
-class RegCB(StrictModel):
+class RegCB(ExplorationBase):
+    cb_types = ("mtr",)
+    good_at = "optimism from a confidence interval on a regression (cb_type mtr only); needs the cost range, which the appliance passes"
     type: Literal["regcb"] = Field("regcb", description="RegCB: optimistic (regcbopt) or elimination-based exploration.")
     optimistic: bool = Field(True, description="Use the optimistic variant (--regcbopt) instead of elimination (--regcb).")
     mellowness: float = Field(0.1, gt=0.0, le=10.0, description="Confidence width; smaller explores less.")
+    min_cost: float = Field(
+        -1.0, ge=-1e6, le=1e6,
+        description="The lowest cost (VW --cb_min_cost). The appliance learns cost = -reward, so rewards in [0, 1] are costs in "
+        "[-1, 0]: VW's own default [0, 1] makes RegCB's confidence bounds wrong and it scores like random.")
+    max_cost: float = Field(0.0, ge=-1e6, le=1e6, description="The highest cost (VW --cb_max_cost): minus the lowest reward.")
+
+    @model_validator(mode="after")
+    def _cost_range(self) -> "RegCB":
+        if self.min_cost >= self.max_cost:
+            raise ValueError(f"min_cost ({self.min_cost}) must be below max_cost ({self.max_cost}); costs are -reward: "
+                             "rewards in [0, 1] give min_cost -1, max_cost 0")
+        return self
 
     def vw_args(self) -> list[str]:
-        return ["--regcbopt" if self.optimistic else "--regcb", "--mellowness", str(self.mellowness)]
+        return ["--regcbopt" if self.optimistic else "--regcb", "--mellowness", str(self.mellowness),
+                "--cb_min_cost", str(self.min_cost), "--cb_max_cost", str(self.max_cost)]
 
 
-class RND(StrictModel):
+class RND(ExplorationBase):
+    good_at = "an exploration bonus where contexts are new (random network distillation): large, changing context spaces"
     type: Literal["rnd"] = Field("rnd", description="Random network distillation: exploration bonus from a random predictor.")
     size: int = Field(3, ge=1, le=64, description="Number of random predictors.")
     epsilon: float = Field(0.0, ge=0.0, le=1.0, description="Extra uniform exploration.")
@@ -99,7 +134,8 @@ class RND(StrictModel):
         return ["--rnd", str(self.size), "--epsilon", str(self.epsilon)]
 
 
-class SynthCover(StrictModel):
+class SynthCover(ExplorationBase):
+    good_at = "a pessimistic cover of synthetic policies: careful where a bad action is costly"
     type: Literal["synthcover"] = Field("synthcover", description="Synthetic cover: pessimistic exploration with synthetic policies.")
     size: int = Field(100, ge=1, le=10_000, description="Number of synthetic policies.")
     psi: float = Field(0.1, gt=0.0, le=100.0, description="Exploration strength.")
@@ -109,10 +145,21 @@ class SynthCover(StrictModel):
         return ["--synthcover", "--synthcoversize", str(self.size), "--synthcoverpsi", str(self.psi), "--epsilon", str(self.epsilon)]
 
 
+EXPLORATIONS = (Epsilon, First, Bag, Cover, Softmax, SquareCB, RegCB, RND, SynthCover)
 Exploration = Annotated[
     Union[Epsilon, First, Bag, Cover, Softmax, SquareCB, RegCB, RND, SynthCover],
     Field(discriminator="type"),
 ]
+
+
+def exploration_guide() -> str:
+    """What each exploration is good at, one sentence each (the ``exploration`` field's description, so ``wabbit
+    config default`` and the schema say it).
+
+    >>> exploration_guide().split("; ")[0]
+    'epsilon: simple and robust'
+    """
+    return "; ".join(f"{kind.model_fields['type'].default}: {kind.good_at}" for kind in EXPLORATIONS)
 
 
 class ActionConfig(StrictModel):
@@ -136,8 +183,8 @@ class PolicyConfigBase(StrictModel):
     example: ClassVar[dict[str, Any]] = {"actions": [{"id": "on"}, {"id": "off"}]}
     """Values for the required fields, for the contract test and the docs."""
 
-    type: str = Field("vw", description="The kind of policy: `vw` (Vowpal Wabbit), `sklearn` (a scikit-learn model), `uniform` "
-                      "(random choices), or a plug-in's.")
+    type: str = Field("vw", description="The kind of policy: `vw` (Vowpal Wabbit), `sklearn` (a scikit-learn model), `linucb` (a "
+                      "second-order linear bandit), `uniform` (random choices), or a plug-in's.")
     actions: list[ActionConfig] = Field(min_length=2, max_length=256, description="The actions the bandit chooses from.")
     seed: int = Field(0, ge=0, le=2**31 - 1,
                       description="Seed for the model and for sampling actions; the same seed and events give the same decisions.")
@@ -162,14 +209,18 @@ class UniformPolicyConfig(PolicyConfigBase):
 class VWPolicyConfig(PolicyConfigBase):
     type: Literal["vw"] = Field("vw", description="A Vowpal Wabbit contextual bandit (--cb_explore_adf).")
     exploration: Exploration = Field(
-        default_factory=SquareCB, description="How the policy explores (a `type` key picks the algorithm); SquareCB by default.",
+        default_factory=SquareCB,
+        description="How the policy explores (a `type` key picks the algorithm); SquareCB by default. " + exploration_guide() + ".",
     )
     interactions: list[str] | Literal["auto"] = Field(
         "auto",
         description="VW quadratic/cubic interactions by namespace first letters (e.g. ['aA', 'vA']); `auto` crosses "
         "every context namespace that reaches the policy (simulated, sensed, or sent to the API) with every action namespace.",
     )
-    learning_rate: float = Field(0.5, gt=0.0, le=100.0, description="VW learning rate (-l).")
+    learning_rate: float = Field(
+        4.0, gt=0.0, le=100.0,
+        description="VW learning rate (-l). 4 was chosen by the sweep `wabbit bench --only quality.sweep` (docs/quality.md): "
+        "0.5, VW's usual, learned drifting worlds and data sets far more slowly.")
     power_t: float = Field(0.5, ge=0.0, le=1.0, description="Learning-rate decay (VW --power_t); 0 keeps adapting forever, for drifting worlds.")
     bits: int = Field(18, ge=10, le=28, description="Weight table size as a power of two (VW -b). 18 bits = 1 MB of weights.")
     cb_type: str = Field(
@@ -202,6 +253,17 @@ class VWPolicyConfig(PolicyConfigBase):
     def python_cb_type(self) -> str | None:
         """The Python cost estimator's name for ``cb_type: python:NAME``, else ``None``."""
         return self.cb_type.partition(":")[2] if self.cb_type.startswith("python:") else None
+
+    @model_validator(mode="after")
+    def _cb_type_fits_exploration(self) -> "VWPolicyConfig":
+        """VW refuses some estimators with some explorations at start: refuse them here, saying what fits."""
+        allowed = self.exploration.cb_types
+        if self.python_cb_type is None and allowed is not None and self.cb_type not in allowed:
+            takes_any = ", ".join(kind.model_fields["type"].default for kind in EXPLORATIONS if kind.cb_types is None)
+            raise ValueError(f"exploration {self.exploration.type} works with cb_type {' or '.join(allowed)} only (Vowpal Wabbit "
+                             f"refuses cb_type {self.cb_type} with it): set cb_type: {allowed[0]}, or choose an exploration "
+                             f"that takes any cb_type ({takes_any})")
+        return self
 
     @model_validator(mode="after")
     def _python_cb_type(self) -> "VWPolicyConfig":

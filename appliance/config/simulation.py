@@ -21,7 +21,9 @@ class DelayConfig(StrictModel):
 
 
 class SimulationConfig(StrictModel):
-    world: Literal["light", "linear", "drift"] = Field("light", description="Which simulated world runs.")
+    world: Literal["light", "linear", "drift", "digits", "wine"] = Field(
+        "light", description="Which simulated world runs: light, linear, drift, or a data set scikit-learn ships read as a bandit "
+        "(digits: 10 actions; wine: 3), which needs the sklearn extra.")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the world: contexts, rewards and delays.")
     decision_every_s: float = Field(1.0, gt=0.0, le=3600.0, description="Simulated seconds between decisions.")
     delay: DelayConfig = Field(default_factory=DelayConfig, description="Delay between a decision and its reward.")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from appliance.config.simulation import SimulationConfig
 from appliance.worlds.base import World, best_action
+from appliance.worlds.dataset import DATASETS, DatasetWorld
 from appliance.worlds.drift import DriftWorld
 from appliance.worlds.light import LightWorld
 from appliance.worlds.linear import LinearWorld
 
-WORLDS = ("light", "linear", "drift")
+WORLDS = ("light", "linear", "drift", *DATASETS)
+"""Every built-in world: simulated ones, and data sets scikit-learn ships read as bandits."""
 
 
 def build_world(config: SimulationConfig) -> World:
@@ -16,7 +18,9 @@ def build_world(config: SimulationConfig) -> World:
         return LightWorld(config.seed)
     if config.world == "linear":
         return LinearWorld(config.features, config.actions, config.noise, config.seed)
-    return DriftWorld(config.features, config.actions, config.noise, config.drift_every, config.seed)
+    if config.world == "drift":
+        return DriftWorld(config.features, config.actions, config.noise, config.drift_every, config.seed)
+    return DatasetWorld(config.world, config.seed)
 
 
-__all__ = ["WORLDS", "DriftWorld", "LightWorld", "LinearWorld", "World", "best_action", "build_world"]
+__all__ = ["DATASETS", "WORLDS", "DatasetWorld", "DriftWorld", "LightWorld", "LinearWorld", "World", "best_action", "build_world"]

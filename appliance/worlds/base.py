@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import Any, Callable, Generic, Iterable, Iterator, Protocol, TypeVar
+from typing import Callable, Generic, Iterable, Iterator, Protocol, TypeVar
 
 from appliance.config.policy import ActionConfig
 from appliance.features import Features
@@ -13,8 +13,6 @@ T = TypeVar("T")
 
 class World(Protocol):
     name: str
-    policy_hints: dict[str, Any]
-    """Policy settings this world suits when the config names none (e.g. drift: keep adapting)."""
 
     @property
     def actions(self) -> list[ActionConfig]:

@@ -12,8 +12,6 @@ True
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from appliance.worlds.linear import LinearWorld
@@ -21,9 +19,6 @@ from appliance.worlds.linear import LinearWorld
 
 class DriftWorld(LinearWorld):
     name = "drift"
-    # SquareCB stops exploring actions it learned were bad, and a decaying learning rate stops following:
-    # measured on this world, epsilon 0.1 with power_t 0 recovers 70% of the oracle gap after a change.
-    policy_hints: dict[str, Any] = {"power_t": 0.0, "exploration": {"type": "epsilon", "epsilon": 0.1}}
 
     def __init__(self, features: int = 8, actions: int = 4, noise: float = 0.1, drift_every: int = 5000, seed: int = 0) -> None:
         super().__init__(features, actions, noise, seed)

@@ -16,7 +16,7 @@ context: a base preference per part of the day, loud rooms favour red, dark room
 from __future__ import annotations
 
 import random
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 
@@ -53,7 +53,6 @@ _MEAN_LEVEL = np.array([0.5 if 18 <= hour < 24 else 0.15 for hour in range(24)])
 
 class LightWorld:
     name = "light"
-    policy_hints: dict[str, Any] = {}
 
     def __init__(self, seed: int = 0) -> None:
         self._rng = np.random.default_rng(seed)

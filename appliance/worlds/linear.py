@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import random
 from itertools import repeat
-from typing import Any
 
 import numpy as np
 
@@ -25,7 +24,6 @@ from appliance.worlds.base import DrawnAhead
 
 class LinearWorld:
     name = "linear"
-    policy_hints: dict[str, Any] = {}
 
     def __init__(self, features: int = 8, actions: int = 4, noise: float = 0.1, seed: int = 0) -> None:
         self._rng = np.random.default_rng(seed)

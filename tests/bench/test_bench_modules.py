@@ -1,17 +1,16 @@
-"""Every benchmark of the vw, join, e2e, quality and simulate modules, in quick mode: well formed and sane figures."""
+"""Every benchmark of the vw, join, e2e and simulate modules, in quick mode: well formed and sane figures."""
 
 from __future__ import annotations
 
 import math
-import sys
 from typing import Any
 
 import pytest
 
-from appliance.bench import e2e_bench, join_bench, quality_bench, simulate_bench, vw_bench
+from appliance.bench import e2e_bench, join_bench, simulate_bench, vw_bench
 from appliance.bench.registry import all_benchmarks
 
-MODULES = (vw_bench, join_bench, e2e_bench, quality_bench, simulate_bench)
+MODULES = (vw_bench, join_bench, e2e_bench, simulate_bench)  # quality: tests/bench/test_quality_bench.py
 NAMES = [name for module in MODULES for name in module.BENCHMARKS]
 SUMMARY = ("median", "p95", "p99", "min", "max", "repeats")
 
@@ -72,30 +71,6 @@ def test_e2e_latency_sees_every_decision(results: dict[str, dict[str, Any]]) -> 
     result = run("e2e.closed_loop", results)
     assert result["repeats"] == result["decisions"] >= 300
     assert result["median"] > result["reference"]["median"]  # the loop cannot beat the bare predict it calls
-
-
-@pytest.mark.parametrize("world", ["light", "linear", "drift"])
-def test_quality_policies(world: str, results: dict[str, dict[str, Any]]) -> None:
-    result = run(f"quality.{world}", results)
-    policies = result["policies"]
-    oracle, ours = policies["oracle"]["avg_reward"]["median"], policies["ours"]["avg_reward"]["median"]
-    assert policies["oracle"]["ratio_to_oracle"] == 1.0
-    assert result["reference"]["median"] == oracle and result["median"] == ours
-    assert oracle >= ours > policies["uniform random"]["avg_reward"]["median"]
-    for name, row in policies.items():
-        if "skipped" not in row:
-            check_summary(row["events_per_s"])
-            assert row["ratio_to_oracle"] == pytest.approx(row["avg_reward"]["median"] / oracle), name
-    river_rows = [name for name in policies if name.startswith("river")]
-    assert river_rows, "river's policies are compared (or their skipping is reported)"
-
-
-def test_quality_without_river_reports_it_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "river", None)  # as if not installed: importing it raises ImportError
-    result = quality_bench.BENCHMARKS["quality.light"](True)
-    assert "river is not installed" in result["policies"]["river"]["skipped"]
-    assert not [name for name in result["policies"] if name.startswith("river.")]
-    check_compared(result)
 
 
 @pytest.mark.slow

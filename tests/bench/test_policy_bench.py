@@ -15,3 +15,10 @@ def test_the_sklearn_policy_is_measured_against_the_vw_policy() -> None:
         assert r["ratio"] > 1  # scikit-learn's per-call overhead: well above VW's native calls
     assert result["median"] > result["decide"]["median"]
     assert 0 < result["reward"]["sklearn"] < 1 and 0 < result["reward"]["vw"] < 1
+
+
+def test_the_linucb_policy_is_measured_against_the_vw_policy() -> None:
+    result = all_benchmarks()["policy.linucb"](True)
+    for r in (result, result["decide"], result["learn"]):
+        check_compared(r)
+    assert 0 < result["reward"]["linucb"] < 1 and 0 < result["reward"]["vw"] < 1

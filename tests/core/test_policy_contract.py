@@ -151,3 +151,25 @@ def test_vw_refuses_unsafe_passthrough() -> None:
     config = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}], "vw_args": ["--no_such_option"]})
     with pytest.raises(UsageError, match="refused the options"):
         VWPolicy(config)
+
+
+def restarts_from_its_checkpoint(kind: str, tmp_path: Path) -> None:
+    """The loop as the daemon runs it with a policy of ``kind``: decisions, rewards, joins and learning, a checkpoint at
+    close, the same model back (action ``b`` pays, ``a`` does not)."""
+    import time
+
+    from appliance.embedded import LiveModel
+
+    config = {"policy": {"type": kind, "actions": [{"id": "a"}, {"id": "b"}], "seed": 4}, "join": {"reward_wait_s": 0.05}}
+    context = {"user": {"x": 1.0}}
+    with LiveModel(config, tmp_path) as model:
+        for _ in range(30):
+            ranking = model.choose_rank(context)
+            model.report_outcome(ranking.event_id, float(ranking.chosen_action == "b"))
+        time.sleep(0.5)
+        learned = model.loop.policy.model_version
+        probe = model.loop.policy.decide(context, "probe", 0.0).pmf  # the policy's own: no pending decision to learn later
+    assert learned == 30 and probe[1] > 0.5
+    with LiveModel(config, tmp_path) as again:
+        assert again.loop.policy.model_version == learned
+        assert again.loop.policy.decide(context, "probe", 0.0).pmf == probe

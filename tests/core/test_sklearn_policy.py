@@ -8,7 +8,6 @@ import fractions
 import inspect
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,11 @@ import skops.io
 from sklearn.utils import all_estimators
 
 from appliance.config import load_config_text
-from appliance.embedded import LiveModel
 from appliance.errors import CheckpointError, ConfigError, UsageError
 from appliance.policy import JoinedEvent
 from appliance.policy.model_check import check_model_file
 from appliance.policy.sklearn_model import online_estimators
-from tests.core.test_policy_contract import ACTIONS, build, drive, oracle_share
+from tests.core.test_policy_contract import ACTIONS, build, drive, oracle_share, restarts_from_its_checkpoint
 
 ROOT = Path(__file__).parents[2]
 
@@ -132,17 +130,4 @@ print("sklearn" in sys.modules, end="")
 
 
 def test_a_live_model_with_the_sklearn_policy_restarts_from_its_checkpoint(tmp_path: Path) -> None:
-    """The loop as the daemon runs it: decisions, rewards, joins and learning, a checkpoint at close, the same model back."""
-    config = {"policy": {"type": "sklearn", "actions": [{"id": "a"}, {"id": "b"}], "seed": 4}, "join": {"reward_wait_s": 0.05}}
-    context = {"user": {"x": 1.0}}
-    with LiveModel(config, tmp_path) as model:
-        for _ in range(30):
-            ranking = model.choose_rank(context)
-            model.report_outcome(ranking.event_id, float(ranking.chosen_action == "b"))
-        time.sleep(0.5)
-        learned = model.loop.policy.model_version
-        probe = model.loop.policy.decide(context, "probe", 0.0).pmf  # the policy's own: no pending decision to learn later
-    assert learned == 30 and probe[1] > 0.5
-    with LiveModel(config, tmp_path) as again:
-        assert again.loop.policy.model_version == learned
-        assert again.loop.policy.decide(context, "probe", 0.0).pmf == probe
+    restarts_from_its_checkpoint("sklearn", tmp_path)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from appliance.cli import main
+from appliance.config import VWPolicyConfig
 from tests.tensorboard.conftest import hparams, last, read_run, scalars
 
 EVENTS = 4000
@@ -67,7 +68,8 @@ def test_the_weights_histogram_and_the_hyperparameters(simulated: dict[str, Any]
     latest = histograms[-1].histogram_value
     assert latest.num == last(scalars(run), "model/nonzero_weights") > 10 and latest.min < 0 < latest.max
     found, metrics = hparams(run_dir)
-    assert found["exploration"] == "squarecb" and found["learning_rate"] == 0.5 and found["world"] == "light"
+    assert found["exploration"] == "squarecb" and found["world"] == "light"
+    assert found["learning_rate"] == VWPolicyConfig.model_fields["learning_rate"].default
     assert found["seed"] == 2 and found["events"] == EVENTS and found["policy"] == "vw"
     assert metrics["final/events"] == EVENTS
     assert metrics["final/value_lower"] <= metrics["final/reward"] <= metrics["final/value_upper"]

@@ -1,0 +1,71 @@
+"""The learning-quality suite in quick mode: every policy kind and library through the same loop, delays and losses,
+the shares sane (uniform near random, the oracle's above all), river's LinUCB as the reference or its absence
+reported, the `--libraries` view, and the defaults' sweep."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from appliance.bench import quality_bench, sweep_bench
+from appliance.cli import main
+from appliance.registry import REGISTRY
+from tests.bench.test_bench_modules import check_compared, check_summary
+
+
+@pytest.fixture(scope="module")
+def wine() -> dict[str, Any]:
+    """The quick quality.wine run (3 actions, 400 decisions, 2 seeds): every contender, about 20 s."""
+    return quality_bench.BENCHMARKS["quality.wine"](True)
+
+
+def test_every_policy_kind_and_library_runs_the_same_stream(wine: dict[str, Any]) -> None:
+    check_compared(wine)
+    policies = wine["policies"]
+    assert set(REGISTRY.kinds("policies")) <= set(policies)
+    assert {"python epsilon-greedy", "river.LinUCBDisjoint", "linucb forgetting 0.99"} <= set(policies)
+    assert wine["reference"]["name"].startswith("river.LinUCBDisjoint")
+    assert wine["median"] == policies["vw"]["share_of_oracle"]["median"] and wine["events"] == quality_bench.QUICK[0] and wine["seeds"] == [1, 2]
+    for name, row in policies.items():
+        check_summary(row["share_of_oracle"], positive=False)
+        check_summary(row["events_per_s"])
+        assert row["model_bytes"] > 0, name
+        assert row["ratio_to_reference"] == pytest.approx(row["share_of_oracle"]["median"] / wine["reference"]["median"])
+    assert abs(policies["uniform"]["share_of_oracle"]["median"] - 1 / 3) < 0.06  # the oracle earns 1, uniform choices a third
+    for learner in ("vw", "linucb", "sklearn", "river.LinUCBDisjoint", "python epsilon-greedy"):
+        assert policies[learner]["share_of_oracle"]["median"] > 0.6, learner
+
+
+def test_the_libraries_view_prints_them_side_by_side(wine: dict[str, Any]) -> None:
+    from appliance.bench.libraries import libraries_table
+
+    table = libraries_table({"quality.wine": wine}).splitlines()
+    assert table[0].split() == ["world", "contender", "share", "of", "oracle", "decisions/s", "model", "KB"]
+    assert len(table) == 2 + len(wine["policies"]) and table[-1].startswith(f"({quality_bench.QUICK[0]} decisions, median over seeds 1..2")
+
+
+def test_bench_libraries_runs_the_suite_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--libraries", "--list"]) == 0
+    names = capsys.readouterr().out.split()
+    assert {f"quality.{entry}" for entry in quality_bench.SUITE} | {"quality.sweep"} <= set(names)
+
+
+def test_without_river_the_oracle_is_the_reference_and_river_is_reported_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "river", None)  # as if not installed: importing it raises ImportError
+    made, skipped = quality_bench.contenders()
+    assert "river is not installed" in skipped["river"] and not [name for name in made if name.startswith("river")]
+
+
+def test_drift_intervals_scale_with_the_events() -> None:
+    assert quality_bench.config_of("drift", 1, 10_000).world().drift_every == 5000
+    assert quality_bench.config_of("drift_2500", 1, 600).world().drift_every == 150
+
+
+def test_the_sweep_ranks_the_grid_and_scores_the_defaults() -> None:
+    result = sweep_bench.BENCHMARKS["quality.sweep"](True)
+    check_compared(result)
+    assert result["best"] in result["scores"] and result["ratio"] <= 1.0 + 1e-9
+    assert result["scores"][result["best"]] == max(result["scores"].values())
+    assert set(result["shares"][result["best"]]) == set(sweep_bench.QUICK_ENTRIES)
