@@ -6,12 +6,15 @@ The figure is each contender's share of the oracle's reward: the average expecte
 best action's (the world knows both, so it is free of reward noise); on a data set, the share of right answers
 (progressive reward). Median over seeds. The reference is river's LinUCB (disjoint, alpha 1), the best of the
 libraries on stationary worlds; the ratio is the default policy's share over river's. Each contender also gives
-decisions per second (decide and learn, through the loop) and ``model_bytes``, the size of its learned state as
-saved (VW's model file, skops, npz, river's pickle): ``wabbit bench --libraries`` prints them side by side.
+decisions per second (decide and learn, through the loop), ``model_bytes``, the size of its learned state as
+saved (VW's model file, skops, npz, river's pickle), and ``resident_bytes``, the peak resident memory its run added
+to a process forked for it alone: ``wabbit bench --libraries`` prints them side by side.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import resource
 import tempfile
 from importlib.util import find_spec
 from pathlib import Path
@@ -96,7 +99,42 @@ def contenders() -> tuple[dict[str, Make], dict[str, str]]:
 
 
 def run_one(config: AppConfig, events: int, make: Make) -> dict[str, float]:
-    """One contender on one simulation: its share of the oracle, decisions per second, and its saved state's size."""
+    """One contender on one simulation, in a forked child of its own: its share of the oracle, decisions per second,
+    its saved state's size, and ``resident_bytes``, how far the child's resident memory rose above what it started
+    with (the contender's model, its library's allocations, the loop's state: native memory included)."""
+    context = multiprocessing.get_context("fork")  # no pickling of ``make``; the child starts with what we hold
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_run_in_child, args=(sender, config, events, make), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        outcome = receiver.recv()
+    except EOFError:
+        outcome = RuntimeError(f"the contender's process died (exit code {child.exitcode})")
+    child.join()
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return dict(outcome)
+
+
+def _run_in_child(sender: Any, config: AppConfig, events: int, make: Make) -> None:
+    try:
+        started = _resident_bytes()
+        result = _run(config, events, make)
+        result["resident_bytes"] = float(max(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - started))
+        sender.send(result)
+    except BaseException as err:  # the parent raises it
+        sender.send(err)
+    finally:
+        sender.close()
+
+
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize()
+
+
+def _run(config: AppConfig, events: int, make: Make) -> dict[str, float]:
     from appliance.simulate import simulate
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -133,7 +171,8 @@ def _entry(entry: str) -> Callable[[bool], dict[str, Any]]:
         reference = rows[REFERENCE]["share"] if REFERENCE in rows else summarize([1.0, 1.0])
         policies: dict[str, Any] = {name: {
             "share_of_oracle": row["share"], "avg_reward": row["avg_reward"]["median"], "events_per_s": row["events_per_s"],
-            "model_bytes": row["model_bytes"]["median"], "ratio_to_reference": row["share"]["median"] / reference["median"],
+            "model_bytes": row["model_bytes"]["median"], "resident_bytes": row["resident_bytes"]["median"],
+            "ratio_to_reference": row["share"]["median"] / reference["median"],
         } for name, row in rows.items()}
         policies.update({name: {"skipped": reason} for name, reason in ran["skipped"].items()})
         goal = GOALS.get(entry)

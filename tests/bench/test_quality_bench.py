@@ -32,17 +32,19 @@ def test_every_policy_kind_and_library_runs_the_same_stream(wine: dict[str, Any]
         check_summary(row["share_of_oracle"], positive=False)
         check_summary(row["events_per_s"])
         assert row["model_bytes"] > 0, name
+        assert 0 < row["resident_bytes"] < 2**30, name  # the run's own memory, in a process of its own
         assert row["ratio_to_reference"] == pytest.approx(row["share_of_oracle"]["median"] / wine["reference"]["median"])
     assert abs(policies["uniform"]["share_of_oracle"]["median"] - 1 / 3) < 0.06  # the oracle earns 1, uniform choices a third
     for learner in ("vw", "linucb", "sklearn", "river.LinUCBDisjoint", "python epsilon-greedy"):
         assert policies[learner]["share_of_oracle"]["median"] > 0.6, learner
+    assert policies["vw"]["resident_bytes"] > policies["uniform"]["resident_bytes"]  # VW's weight table, native memory
 
 
 def test_the_libraries_view_prints_them_side_by_side(wine: dict[str, Any]) -> None:
     from appliance.bench.libraries import libraries_table
 
     table = libraries_table({"quality.wine": wine}).splitlines()
-    assert table[0].split() == ["world", "contender", "share", "of", "oracle", "decisions/s", "model", "KB"]
+    assert table[0].split() == ["world", "contender", "share", "of", "oracle", "decisions/s", "model", "KB", "resident", "MB"]
     assert len(table) == 2 + len(wine["policies"]) and table[-1].startswith(f"({quality_bench.QUICK[0]} decisions, median over seeds 1..2")
 
 
