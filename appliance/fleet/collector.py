@@ -49,7 +49,7 @@ class Collector:
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:
-                pass
+                """Quiet: the collector reports through its own logger and counters, not a line per request."""
 
             def _answer(self, code: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
                 self.send_response(code)

@@ -133,7 +133,7 @@ class ApplianceJoin:
         return records, deep_size(held)
 
     def close(self) -> None:
-        pass
+        """Nothing to release: the appliance's joiner holds no files or threads."""
 
 
 class DurableJoin:

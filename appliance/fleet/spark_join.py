@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -79,8 +80,7 @@ def _state_step(config: JoinConfig) -> Callable[[Any, Iterator[Any], Any], Itera
         import pandas as pd
 
         if key[0] == HEARTBEAT:
-            for _ in frames:
-                pass
+            deque(frames, maxlen=0)  # a heartbeat only moves the watermark: its rows are drained, never joined
             return
         if state.hasTimedOut:
             decided, body, rewards_json = state.get

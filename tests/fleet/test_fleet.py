@@ -50,14 +50,15 @@ def start_appliance(directory: Path, name: str, port: int) -> Running:
 
 def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)
+    with httpx.Client(timeout=2) as poll:  # one client: each new one loads the CA bundle
+        while True:
+            try:
+                if poll.get(url).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
 
 
 def start_central(root: Path, config: Path, port: int) -> subprocess.Popen[bytes]:
