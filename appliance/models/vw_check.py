@@ -1,11 +1,18 @@
-"""Check a model file for a ``vw`` model in a child process (a file VW cannot read must not take the daemon down):
-``python -m appliance.models.vw_check MODEL`` with ``{"prediction_type": N, "label_type": N}`` on stdin loads it,
-checks it predicts and reads labels as the model it replaces does (its clients would break otherwise), and that a
-save and load gives back the same weights: exit 0 and ``ok``."""
+"""Check what a user gives a ``vw`` model in a child process, since Vowpal Wabbit crashes on some inputs (a file it
+cannot read, arguments such as ``--lrq | x``) and must not take the daemon down with it:
+
+- ``python -m appliance.models.vw_check MODEL`` with ``{"prediction_type": N, "label_type": N}`` on stdin loads the
+  file, checks it predicts and reads labels as the model it replaces does (its clients would break otherwise), and
+  that a save and load gives back the same weights;
+- ``python -m appliance.models.vw_check --arguments`` with ``{"arguments": [...]}`` on stdin makes a workspace from
+  the arguments, saves it, loads the copy and finishes both.
+
+Either prints ``ok`` and exits 0 when all is well."""
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +27,33 @@ def check_vw_file(path: Path, current: Any, timeout_s: float = 60.0) -> None:
     check_in_child("appliance.models.vw_check", path, spec, timeout_s,
                    "Vowpal Wabbit cannot serve this model in place of the current one ({reason}); upload a model this "
                    "model exported, or create a new model for another kind of prediction")
+
+
+def check_vw_arguments(arguments: list[str], timeout_s: float = 60.0) -> None:
+    """UsageError unless Vowpal Wabbit makes, saves, loads and finishes a workspace from ``arguments`` unharmed."""
+    from appliance.policy.model_check import run_check
+
+    run_check(["appliance.models.vw_check", "--arguments"], {"arguments": arguments}, timeout_s,
+              f"Vowpal Wabbit cannot serve a model made with {shlex.join(arguments)!r} ({{reason}}); check the options "
+              "against `vw --help`", "making the model")
+
+
+def main_arguments() -> int:
+    import vowpalwabbit
+
+    arguments = [str(a) for a in json.loads(sys.stdin.read())["arguments"]]
+    try:
+        workspace = vowpalwabbit.Workspace(arg_list=[*arguments, "--quiet"])
+    except RuntimeError as err:
+        print(str(err).strip().replace("\n", " "), file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as directory:
+        copy = Path(directory) / "copy.vw"
+        workspace.save(str(copy))
+        vowpalwabbit.Workspace(arg_list=["--quiet", "-i", str(copy)]).finish()
+    workspace.finish()
+    print("ok")
+    return 0
 
 
 def main(path: str) -> int:
@@ -45,4 +79,4 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main_arguments() if sys.argv[1] == "--arguments" else main(sys.argv[1]))

@@ -85,8 +85,11 @@ class VWModel:
 
     @classmethod
     def create(cls, name: str, directory: Path, arguments: str, durable: bool = True) -> VWModel:
-        """A new model in ``directory`` (its arguments saved in ``model.json``, read by :func:`open_model`)."""
-        checked_arguments(arguments)
+        """A new model in ``directory`` (its arguments saved in ``model.json``, read by :func:`open_model`), once a
+        child process has shown that Vowpal Wabbit takes its arguments without crashing."""
+        from appliance.models.vw_check import check_vw_arguments
+
+        check_vw_arguments(checked_arguments(arguments))
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomically(directory / SPEC, json.dumps({"kind": "vw", "arguments": arguments, "created": time.time()}).encode())
         return cls(name, directory, arguments, durable)

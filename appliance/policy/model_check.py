@@ -12,6 +12,7 @@ that copy into a second policy and checks it decides the same: exit 0 and ``ok``
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -56,13 +57,22 @@ def check_in_child(module: str, path: Path, spec: dict[str, Any], timeout_s: flo
     if size < MIN_BYTES:
         raise UsageError(f"the model is {size} bytes, too small to be a Vowpal Wabbit model; upload the file "
                          "GET /api/model returns (or `vw -f` writes)")
+    run_check([module, str(path)], spec, timeout_s, refusal, "loading the model")
+
+
+def run_check(argv: list[str], spec: dict[str, Any], timeout_s: float, refusal: str, what: str) -> None:
+    """Run ``python -m ARGV...`` with ``spec`` (JSON) on stdin; :class:`UsageError` (``refusal`` with the child's
+    ``{reason}``: its last line on stderr, or the signal that killed it) unless it prints ``ok`` in time."""
     try:
-        done = subprocess.run([sys.executable, "-m", module, str(path)], input=json.dumps(spec),
-                              capture_output=True, text=True, timeout=timeout_s)
+        done = subprocess.run([sys.executable, "-m", *argv], input=json.dumps(spec), capture_output=True, text=True,
+                              timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        raise UsageError(f"loading the model took over {timeout_s:g} s; it is not a model this appliance can use") from None
+        raise UsageError(f"{what} took over {timeout_s:g} s; it is not something this appliance can serve") from None
     if done.returncode != 0 or done.stdout.strip() != "ok":
-        reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        if done.returncode < 0:
+            reason = f"it crashed: {signal.Signals(-done.returncode).name}"
+        else:
+            reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
         raise UsageError(refusal.format(reason=reason))
 
 
