@@ -73,7 +73,7 @@ def run_check(argv: list[str], spec: dict[str, Any], timeout_s: float, refusal: 
             reason = f"it crashed: {signal.Signals(-done.returncode).name}"
         else:
             reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        raise UsageError(refusal.format(reason=reason))
+        raise UsageError(refusal.replace("{reason}", reason))
 
 
 def main(path: str) -> int:

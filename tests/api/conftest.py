@@ -27,6 +27,11 @@ class Running:
     data_dir: Path
     token: str
     startup_s: float
+    log: Path
+    """The daemon's stdout and stderr: a file, never a pipe, which a chatty daemon would fill and block on."""
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
 
     def client(self, auth: bool = True) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
@@ -35,8 +40,8 @@ class Running:
     def stop(self, sig: int = signal.SIGTERM) -> str:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        out, _ = self.proc.communicate(timeout=30)
-        return out
+        self.proc.wait(timeout=30)
+        return self.output()
 
 
 START_S = 60
@@ -54,8 +59,10 @@ def start_daemon(tmp_path: Path, config_text: str | None = FAST, data_dir: Path 
         config.write_text(config_text)
         args += ["--config", str(config)]
     started = time.monotonic()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"})
+    log = tmp_path / f"daemon-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, text=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"})
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(timeout=2) as poll:  # one client: each new one loads the CA bundle (~0.5 s of CPU when busy)
         while True:
@@ -66,11 +73,11 @@ def start_daemon(tmp_path: Path, config_text: str | None = FAST, data_dir: Path 
                 pass
             if proc.poll() is not None or time.monotonic() - started > START_S:
                 proc.kill()
-                out = proc.communicate(timeout=10)[0]
-                raise AssertionError(f"daemon did not answer /healthz within {START_S} s:\n{out}")
+                proc.wait(timeout=10)
+                raise AssertionError(f"daemon did not answer /healthz within {START_S} s:\n{log.read_text(errors='replace')}")
             time.sleep(0.02)
     startup = time.monotonic() - started
-    return Running(proc, base, data_dir, (data_dir / "token").read_text().strip(), startup)
+    return Running(proc, base, data_dir, (data_dir / "token").read_text().strip(), startup, log)
 
 
 @contextmanager

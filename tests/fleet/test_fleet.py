@@ -45,7 +45,7 @@ def start_appliance(directory: Path, name: str, port: int) -> Running:
                                  "--config", str(directory / "config.yaml")], stdout=log, stderr=subprocess.STDOUT,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"})
     wait_for(f"http://127.0.0.1:{http}/healthz", proc, directory / "daemon.log")
-    return Running(proc, f"http://127.0.0.1:{http}", data, (data / "token").read_text().strip(), 0.0)
+    return Running(proc, f"http://127.0.0.1:{http}", data, (data / "token").read_text().strip(), 0.0, directory / "daemon.log")
 
 
 def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:

@@ -28,7 +28,8 @@ def test_models_are_listed_created_and_deleted(daemon: GrpcDaemon) -> None:
         with pytest.raises(ClientError) as err:
             c.create_model("x", vw_arguments="--oaa 3 --daemon")
         assert err.value.code == "INVALID_ARGUMENT" and "--daemon touches files" in err.value.message
-        for arguments, message in (("--lrq ab é", "it crashed: SIGSEGV"), ("--oaa 3 --bogus", "unrecognised option '--bogus'")):
+        for arguments, message in (("--lrq ab é", "it crashed: SIGSEGV"), ("--oaa 3 --bogus", "unrecognised option '--bogus'"),
+                                   ("--oaa {reason} }{", "Failed to convert")):
             with pytest.raises(ClientError) as err:  # VW crashes making a workspace from the first: the daemon must not
                 c.create_model("x", vw_arguments=arguments)
             assert err.value.code == "INVALID_ARGUMENT" and message in err.value.message, err.value.message
