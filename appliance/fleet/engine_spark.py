@@ -49,8 +49,8 @@ class SparkEngine:
         if now - self._last_beat >= self.heartbeat_s:
             heartbeat(self.inbox, now)
             self._last_beat = now
-        if self.query.exception() is not None:
-            raise RuntimeError(f"the Spark join stopped: {self.query.exception()}")
+        if self.query.exception() is not None or not self.query.isActive:
+            raise RuntimeError(f"the Spark join stopped: {self.query.exception() or 'its thread died (see its log)'}")
         self._count_late()
         return 0
 
