@@ -107,6 +107,11 @@ def joined_lines(root: Path) -> list[tuple[str, float, tuple[str, ...], dict[str
     return out
 
 
+def last(root: Path, log: str) -> int:
+    """The last micro-batch in the Spark checkpoint's ``offsets`` (planned) or ``commits`` (done) log; -1: none."""
+    return max((int(p.name) for p in (root / "state" / "spark-checkpoint" / log).glob("[0-9]*")), default=-1)
+
+
 def test_the_central_spark_job_killed_mid_run_resumes_from_its_checkpoint(spark: Any, tmp_path: Path) -> None:
     port, root, config = free_port(), tmp_path / "central", tmp_path / "fleet.yaml"
     config.write_text(f"join: {{reward_wait_s: {WAIT_S}, aggregation: sum}}\n"  # sum: a reward counted twice shows
@@ -123,12 +128,13 @@ def test_the_central_spark_job_killed_mid_run_resumes_from_its_checkpoint(spark:
     shipping.start()
     try:
         deadline = time.monotonic() + 400
-        while not joined_lines(root):  # Spark has committed a micro-batch that joined something: kill it now
+        while not joined_lines(root) or last(root, "offsets") <= last(root, "commits"):
+            # kill it once it has joined something and is in the middle of its next micro-batch
             assert child.poll() is None and time.monotonic() < deadline, (root / "central.log").read_text()
-            time.sleep(0.5)
+            time.sleep(0.2)
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(30)
-        killed_at = len(joined_lines(root))
+        killed_at, in_flight = len(joined_lines(root)), last(root, "offsets")
         time.sleep(1)  # the appliances keep logging; their sinks retry
         settings = FleetSettings(directory=root, engine="spark", port=port, grace_s=GRACE_S, heartbeat_s=2.0, step_s=0.5)
         central = Central(settings, load_config(config), spark=spark)  # restarted on the checkpoint
@@ -159,6 +165,7 @@ def test_the_central_spark_job_killed_mid_run_resumes_from_its_checkpoint(spark:
     joined = joined_lines(root)
     ids = [e[0] for e in joined]
     assert 0 < killed_at < len(joined) and len(ids) == len(set(ids)), "a decision was joined twice"
+    assert last(root, "commits") > in_flight  # the batch it was killed in was run again, and the join went on
     want = reference_join(acknowledged, JoinConfig(reward_wait_s=WAIT_S, aggregation="sum"))
     assert {e[0]: (round(e[1], 9), int(e[1])) for e in joined} == want  # each reward once, none lost, none invented
     assert sum(n for _, n in want.values()) > 0 and any(n == 0 for _, n in want.values())
