@@ -74,6 +74,10 @@ class Collector:
                     return True
                 with collector._lock:
                     collector.refused += 1
+                remaining = int(self.headers.get("Content-Length") or 0)
+                while 0 < remaining <= MAX_BATCH:  # read what was sent: closing on unread data would reset the answer
+                    chunk = self.rfile.read(min(remaining, 1 << 16))
+                    remaining = remaining - len(chunk) if chunk else 0
                 why = "a wrong token" if given else "no token"
                 self._answer(401, json.dumps({"error": f"{why}: send 'Authorization: Bearer TOKEN' with the token in "
                                                        f"{collector._token_path} (a log sink's token_file)"}).encode(),

@@ -42,7 +42,7 @@ def test_requests_without_the_token_are_refused(collector: Collector, tmp_path: 
     (tmp_path / "other").write_text("not-the-token-either\n")
     for token_file, says in ((None, "no token"), (tmp_path / "other", "a wrong token")):
         with pytest.raises(SinkError, match=f"HTTP 401 Unauthorized: .*{says}"):
-            sink(collector, token_file).send(b'{"kind":"reward"}\n', "raw-000001-000000000000")
+            sink(collector, token_file).send(b'{"kind":"reward"}\n' * 20_000, "raw-000001-000000000000")  # 360 KB
     with pytest.raises(SinkError, match="cannot read its token_file .*missing"):
         sink(collector, tmp_path / "missing").send(b'{"kind":"reward"}\n', "raw-000001-000000000000")
     assert list((tmp_path / "inbox").iterdir()) == [] and collector.stats()["refused"] == 5
