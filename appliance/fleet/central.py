@@ -1,9 +1,10 @@
 """The central side in one process (``wabbit fleet``): the collector, the join (SQLite or Spark), the trainer.
 
-Its directory holds ``inbox/`` (raw batches: the collector's, or a shared folder the appliances' directory sinks
-write), ``state/`` (the join's), ``joined/`` (DSJSON batches) and ``models/`` (checkpoints and ``current.vw``).
-Appliances ship with a log sink of ``stream: raw`` (``http`` to ``/ingest``, or ``directory`` to the inbox) and
-pull with a model source (``http`` from ``/model``, or ``file`` on ``models/current.vw``).
+Its directory holds ``token`` (the collector's bearer token, made at first start), ``inbox/`` (raw batches: the
+collector's, or a shared folder the appliances' directory sinks write), ``state/`` (the join's), ``joined/``
+(DSJSON batches) and ``models/`` (checkpoints and ``current.vw``). Appliances ship with a log sink of ``stream:
+raw`` (``http`` to ``/ingest`` with ``token_file``, or ``directory`` to the inbox) and pull with a model source
+(``http`` from ``/model`` with an ``Authorization: Bearer`` header, or ``file`` on ``models/current.vw``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from appliance.config import AppConfig
 from appliance.config.base import StrictModel
 from appliance.fleet.collector import Collector
 from appliance.fleet.trainer import CentralTrainer
+from appliance.server.access_token import load_or_create_token
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,8 @@ class Engine(Protocol):
 
 
 class Central:
-    def __init__(self, settings: FleetSettings, appliance: AppConfig) -> None:
+    def __init__(self, settings: FleetSettings, appliance: AppConfig, spark: Any = None) -> None:
+        """``spark``: a SparkSession to run the Spark join in (default: one of its own, stopped on close)."""
         from appliance.assemble import build_policy
 
         self.settings = settings
@@ -60,7 +63,8 @@ class Central:
         if settings.engine == "spark":
             from appliance.fleet.engine_spark import SparkEngine
 
-            engine = SparkEngine(inbox, state, joined, appliance.join, settings.grace_s, features, settings.heartbeat_s)
+            engine = SparkEngine(inbox, state, joined, appliance.join, settings.grace_s, features, settings.heartbeat_s,
+                                 spark=spark)
         else:
             from appliance.fleet.engine_sqlite import SqliteEngine
 
@@ -68,7 +72,11 @@ class Central:
         self.engine = engine
         self.trainer = CentralTrainer(build_policy(pconfig), joined, root / "models", settings.publish_every_s)
         self._stats: dict[str, Any] = {}
-        self.collector = Collector(inbox, self.trainer.current, settings.host, settings.port, self.stats).start()
+        token, created = load_or_create_token(root)
+        if created:
+            log.info("the collector's token is new, in %s: give it to the appliances' http log sinks (token_file)", root / "token")
+        self.collector = Collector(inbox, self.trainer.current, settings.host, settings.port, self.stats, token,
+                                   root / "token").start()
         self.stop = threading.Event()
         self._refresh()
 

@@ -7,11 +7,16 @@ pull the current model.
   that starts at the same place but holds more (sent again after the sender restarted) is a file of its own.
 - ``GET /model``: ``current.vw`` with an ``ETag`` (its SHA-256) and ``X-Model-SHA256``; ``If-None-Match`` gives 304.
 - ``GET /status``: the central side's counters, as JSON.
+
+Every request carries the central side's token (``Authorization: Bearer TOKEN``; the file ``token`` in its
+directory, made at first start like the appliance's); without it, or with another, the answer is 401 with a
+message saying where the token is.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import threading
@@ -26,8 +31,11 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class Collector:
-    def __init__(self, inbox: Path, model: Path, host: str, port: int, status: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, inbox: Path, model: Path, host: str, port: int, status: Callable[[], dict[str, Any]],
+                 token: str, token_path: Path) -> None:
         self.inbox, self.model, self.status = inbox, model, status
+        self._token, self._token_path = token.encode(), token_path
+        self.refused = 0
         inbox.mkdir(parents=True, exist_ok=True)
         self.batches = self.lines = 0
         self._lock = threading.Lock()
@@ -59,7 +67,26 @@ class Collector:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _allowed(self) -> bool:
+                """The bearer token, compared in constant time; a 401 with what to do otherwise."""
+                given = self.headers.get("Authorization") or ""
+                if given[:7].lower() == "bearer " and hmac.compare_digest(given[7:].strip().encode(), collector._token):
+                    return True
+                with collector._lock:
+                    collector.refused += 1
+                remaining = int(self.headers.get("Content-Length") or 0)
+                while 0 < remaining <= MAX_BATCH:  # read what was sent: closing on unread data would reset the answer
+                    chunk = self.rfile.read(min(remaining, 1 << 16))
+                    remaining = remaining - len(chunk) if chunk else 0
+                why = "a wrong token" if given else "no token"
+                self._answer(401, json.dumps({"error": f"{why}: send 'Authorization: Bearer TOKEN' with the token in "
+                                                       f"{collector._token_path} (a log sink's token_file)"}).encode(),
+                             {"Content-Type": "application/json", "WWW-Authenticate": "Bearer"})
+                return False
+
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                if not self._allowed():
+                    return None
                 if self.path != "/ingest":
                     return self._answer(404, b'{"error": "POST /ingest"}')
                 length = int(self.headers.get("Content-Length") or 0)
@@ -81,6 +108,8 @@ class Collector:
                 self._answer(200, b'{"stored": true}')
 
             def do_GET(self) -> None:  # noqa: N802
+                if not self._allowed():
+                    return None
                 if self.path == "/status":
                     return self._answer(200, json.dumps(collector.status()).encode())
                 if self.path != "/model":
@@ -97,4 +126,4 @@ class Collector:
         return Handler
 
     def stats(self) -> dict[str, Any]:
-        return {"port": self.port, "batches": self.batches, "lines": self.lines}
+        return {"port": self.port, "batches": self.batches, "lines": self.lines, "refused": self.refused}

@@ -127,10 +127,7 @@ class ApplianceJoin:
         return [Joined(e.decision.event_id, e.reward, e.rewards_received, e.decision.timestamp, now) for e in self._joiner.due()]
 
     def state(self) -> tuple[int, int]:
-        j = self._joiner
-        held = (j._waiting, j._rewards, j._closed)
-        records = len(j._waiting) + len(j._closed) + sum(len(rs) for rs in j._rewards.values())
-        return records, deep_size(held)
+        return self._joiner.held()
 
     def close(self) -> None:
         """Nothing to release: the appliance's joiner holds no files or threads."""

@@ -5,6 +5,7 @@ the appliances are silent."""
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -14,6 +15,8 @@ from appliance.features import Features
 from appliance.fleet.files import dsjson_line, write_joined
 from appliance.fleet.spark_join import heartbeat, joined_frame, session
 
+log = logging.getLogger(__name__)
+
 
 class SparkEngine:
     def __init__(self, inbox: Path, state: Path, joined: Path, config: JoinConfig, grace_s: float,
@@ -22,7 +25,8 @@ class SparkEngine:
         for d in (inbox, state, joined):
             d.mkdir(parents=True, exist_ok=True)
         self.inbox, self.heartbeat_s, self.clock = inbox, heartbeat_s, clock
-        self.emitted = 0
+        self.emitted = self.late_dropped = 0
+        self._counted = -1  # the last micro-batch whose late rows are in late_dropped
         self._last_beat = 0.0
         self._own = spark is None
         self.spark = session("wabbit-fleet") if spark is None else spark
@@ -45,15 +49,29 @@ class SparkEngine:
         if now - self._last_beat >= self.heartbeat_s:
             heartbeat(self.inbox, now)
             self._last_beat = now
-        if self.query.exception() is not None:
-            raise RuntimeError(f"the Spark join stopped: {self.query.exception()}")
+        if self.query.exception() is not None or not self.query.isActive:
+            raise RuntimeError(f"the Spark join stopped: {self.query.exception() or 'its thread died (see its log)'}")
+        self._count_late()
         return 0
+
+    def _count_late(self) -> None:
+        """Add up the rows Spark dropped behind the watermark (a record later than the grace), and say so."""
+        dropped = 0
+        for progress in self.query.recentProgress:
+            if progress["batchId"] > self._counted:
+                self._counted = progress["batchId"]
+                dropped += sum(op.get("numRowsDroppedByWatermark", 0) for op in progress.get("stateOperators") or [])
+        if dropped:
+            self.late_dropped += dropped
+            log.warning("the Spark join dropped %d records that came more than grace_s behind the newest one (%d in "
+                        "all): raise --grace-s above the longest shipping delay or outage", dropped, self.late_dropped)
 
     def stats(self) -> dict[str, Any]:
         progress = self.query.lastProgress or {}
         ops = progress.get("stateOperators") or [{}]
         return {"engine": "spark", "joined": self.emitted, "held": ops[0].get("numRowsTotal"),
-                "bytes": ops[0].get("memoryUsedBytes"), "watermark": (progress.get("eventTime") or {}).get("watermark")}
+                "bytes": ops[0].get("memoryUsedBytes"), "watermark": (progress.get("eventTime") or {}).get("watermark"),
+                "late_dropped": self.late_dropped}
 
     def close(self) -> None:
         self.query.stop()

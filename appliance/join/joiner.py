@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal, Sequence
@@ -121,6 +122,18 @@ def aggregate(rewards: Sequence[Reward], how: str) -> float:
     return sum(values) / len(values)
 
 
+def _decision_size(d: Decision) -> int:
+    """Bytes of one held decision: itself, its event id, action names, pmf and context (namespaces, features)."""
+    context = sum(sys.getsizeof(ns) + sys.getsizeof(fs) + sum(sys.getsizeof(k) + sys.getsizeof(v) for k, v in fs.items())
+                  for ns, fs in d.context.items())
+    return (sys.getsizeof(d) + sys.getsizeof(d.event_id) + sys.getsizeof(d.actions) + sys.getsizeof(d.pmf)
+            + sys.getsizeof(d.context) + context)
+
+
+def _reward_size(r: Reward) -> int:
+    return sys.getsizeof(r) + (0 if r.reward_id is None else sys.getsizeof(r.reward_id))
+
+
 class Joiner:
     """Not thread-safe: the loop serialises calls.
 
@@ -146,6 +159,35 @@ class Joiner:
     @property
     def pending(self) -> int:
         return len(self._waiting)
+
+    def held(self) -> tuple[int, int]:
+        """What the joiner holds in memory: records (waiting decisions, their rewards, closed decisions remembered
+        for late rewards) and an estimate of their bytes (the containers, every record, its event id, context and
+        reward ids; not what a context's values share with others).
+
+        >>> from appliance.clock import FakeClock
+        >>> from appliance.config import JoinConfig
+        >>> from appliance.policy import UniformPolicy
+        >>> clock, policy = FakeClock(0.0), UniformPolicy.of(["a", "b"])
+        >>> joiner = Joiner(JoinConfig(reward_wait_s=10), clock)
+        >>> empty = joiner.held()[1]
+        >>> _ = joiner.add(policy.decide({"u": {"x": 1.0}}, "e1", 0.0)); _ = joiner.reward("e1", 1.0, 2.0, "r1")
+        >>> records, size = joiner.held()
+        >>> records, size > empty
+        (2, True)
+        >>> clock.advance(11); _ = joiner.due(); joiner.held()[0]  # closed, remembered for late rewards
+        1
+        """
+        size = sys.getsizeof(self._waiting) + sys.getsizeof(self._rewards) + sys.getsizeof(self._closed)
+        records = 0
+        for decision in self._waiting.values():
+            size += _decision_size(decision)
+        for event_id, rewards in self._rewards.items():
+            size += sys.getsizeof(event_id) + sys.getsizeof(rewards) + sum(_reward_size(r) for r in rewards)
+            records += len(rewards)
+        for decision, _, seen in self._closed.values():
+            size += _decision_size(decision) + (0 if seen is None else sys.getsizeof(seen) + sum(map(sys.getsizeof, seen)))
+        return records + len(self._waiting) + len(self._closed), size
 
     def waiting_decision(self, event_id: str) -> Decision | None:
         """The decision ``event_id`` names, while it waits for rewards."""

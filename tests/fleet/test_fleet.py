@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from appliance.server.access_token import load_or_create_token
 from appliance.storage import dsjson
 from tests.api.conftest import Running
 from tests.conftest import free_port
@@ -24,33 +26,36 @@ pytestmark = pytest.mark.slow
 WAIT_S, GRACE_S = 1.0, 2.0
 
 
-def appliance_config(name: str, port: int) -> str:
+def appliance_config(name: str, port: int, token_file: Path) -> str:
+    """An appliance shipping with the collector's token (its sink's token_file, its model source's header)."""
+    token = token_file.read_text().strip()
     return f"""
 join: {{reward_wait_s: {WAIT_S}}}
 simulation: {{world: linear, decision_every_s: 0.05, delay: {{mean_s: 0.2}}, missing: 0.05, duplicate: 0.05}}
 learning: {{mode: logging_only}}
-model_source: {{type: http, url: "http://127.0.0.1:{port}/model", interval_s: 1.0}}
+model_source: {{type: http, url: "http://127.0.0.1:{port}/model", interval_s: 1.0, headers: {{Authorization: "Bearer {token}"}}}}
 log_sinks:
   - {{type: http, url: "http://127.0.0.1:{port}/ingest", stream: raw, mode: block, batch_interval_s: 0.2, retry_max_s: 0.5,
-     headers: {{X-Wabbit-Source: {name}}}}}
+     token_file: "{token_file}", headers: {{X-Wabbit-Source: {name}}}}}
 """
 
 
-def start_appliance(directory: Path, name: str, port: int) -> Running:
+def start_appliance(directory: Path, name: str, port: int, token_file: Path) -> Running:
     """``wabbit run`` for one appliance, healthy (a shared machine under load may take a while to start it)."""
-    (directory / "config.yaml").write_text(appliance_config(name, port))
+    (directory / "config.yaml").write_text(appliance_config(name, port, token_file))
     http, data = free_port(), directory / "data"
     with open(directory / "daemon.log", "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "appliance", "run", "--port", str(http), "--data-dir", str(data),
-                                 "--config", str(directory / "config.yaml")], stdout=log, stderr=subprocess.STDOUT,
+                                 "--config", str(directory / "config.yaml")], stdout=log, stderr=subprocess.STDOUT, text=True,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"})
     wait_for(f"http://127.0.0.1:{http}/healthz", proc, directory / "daemon.log")
     return Running(proc, f"http://127.0.0.1:{http}", data, (data / "token").read_text().strip(), 0.0, directory / "daemon.log")
 
 
-def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def wait_for(url: str, proc: subprocess.Popen[Any], log: Path, token: str = "") -> None:
     deadline = time.monotonic() + 90
-    with httpx.Client(timeout=2) as poll:  # one client: each new one loads the CA bundle
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with httpx.Client(timeout=2, headers=headers) as poll:  # one client: each new one loads the CA bundle
         while True:
             try:
                 if poll.get(url).status_code == 200:
@@ -63,12 +68,13 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 def start_central(root: Path, config: Path, port: int) -> subprocess.Popen[bytes]:
     root.mkdir(exist_ok=True)
+    token, _ = load_or_create_token(root)  # made before its first start, as an operator would, to hand out
     with open(root / "central.log", "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "appliance", "fleet", "--dir", str(root), "--config", str(config),
                              "--port", str(port), "--grace-s", str(GRACE_S), "--publish-every-s", "1"],
                                 stdout=log, stderr=subprocess.STDOUT,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"})
-    wait_for(f"http://127.0.0.1:{port}/status", proc, root / "central.log")
+    wait_for(f"http://127.0.0.1:{port}/status", proc, root / "central.log", token)
     return proc
 
 
@@ -98,17 +104,18 @@ def joined_events(root: Path) -> list[tuple[str, float, float, int]]:
 def test_three_appliances_ship_the_central_side_joins_learns_and_publishes(tmp_path: Path) -> None:
     port, root = free_port(), tmp_path / "central"
     config = tmp_path / "fleet.yaml"
-    config.write_text(appliance_config("central", port))
+    load_or_create_token(root)
+    config.write_text(appliance_config("central", port, root / "token"))
     central = start_central(root, config, port)
     appliances: dict[str, Running] = {}
     try:
         for name in ("pi1", "pi2", "pi3"):
             (tmp_path / name).mkdir()
-            appliances[name] = start_appliance(tmp_path / name, name, port)
+            appliances[name] = start_appliance(tmp_path / name, name, port, root / "token")
         time.sleep(12)
         os.kill(appliances["pi2"].proc.pid, signal.SIGKILL)  # an appliance dies mid-run...
         appliances["pi2"].proc.wait(10)
-        appliances["pi2"] = start_appliance(tmp_path / "pi2", "pi2", port)
+        appliances["pi2"] = start_appliance(tmp_path / "pi2", "pi2", port, root / "token")
         time.sleep(6)
         os.kill(central.pid, signal.SIGKILL)  # ...and the central job
         central.wait(10)

@@ -1,0 +1,63 @@
+"""The collector's bearer token: refused without it or with another (401, a message saying where it is), and the
+appliances' ``http`` log sink with ``token_file`` delivering batches the collector stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from appliance.config.log_sinks import HTTPSinkConfig
+from appliance.fleet.collector import Collector
+from appliance.server.access_token import load_or_create_token
+from appliance.sinks import SinkError
+from appliance.sinks.http import HTTPSink
+
+
+@pytest.fixture
+def collector(tmp_path: Path) -> Iterator[Collector]:
+    token, _ = load_or_create_token(tmp_path)
+    running = Collector(tmp_path / "inbox", tmp_path / "current.vw", "127.0.0.1", 0, lambda: {"join": {}}, token,
+                        tmp_path / "token").start()
+    yield running
+    running.close()
+
+
+def sink(collector: Collector, token_file: Path | None) -> HTTPSink:
+    url = f"http://127.0.0.1:{collector.port}/ingest"
+    return HTTPSink(HTTPSinkConfig(url=url, stream="raw", token_file=token_file, headers={"X-Wabbit-Source": "pi1"}))
+
+
+def test_requests_without_the_token_are_refused(collector: Collector, tmp_path: Path) -> None:
+    base = f"http://127.0.0.1:{collector.port}"
+    with httpx.Client(base_url=base, timeout=10) as client:
+        for path in ("/status", "/model"):
+            refused = client.get(path)
+            assert refused.status_code == 401 and str(tmp_path / "token") in refused.json()["error"]
+            assert refused.headers["WWW-Authenticate"] == "Bearer"
+        wrong = client.post("/ingest", content=b'{"kind":"reward"}\n', headers={"Authorization": "Bearer not-the-token"})
+        assert wrong.status_code == 401 and wrong.json()["error"].startswith("a wrong token")
+    (tmp_path / "other").write_text("not-the-token-either\n")
+    for token_file, says in ((None, "no token"), (tmp_path / "other", "a wrong token")):
+        with pytest.raises(SinkError, match=f"HTTP 401 Unauthorized: .*{says}"):
+            sink(collector, token_file).send(b'{"kind":"reward"}\n' * 20_000, "raw-000001-000000000000")  # 360 KB
+    with pytest.raises(SinkError, match="cannot read its token_file .*missing"):
+        sink(collector, tmp_path / "missing").send(b'{"kind":"reward"}\n', "raw-000001-000000000000")
+    assert list((tmp_path / "inbox").iterdir()) == [] and collector.stats()["refused"] == 5
+
+
+def test_the_sink_with_its_token_file_is_let_in(collector: Collector, tmp_path: Path) -> None:
+    shipping = sink(collector, tmp_path / "token")
+    shipping.send(b'{"kind":"decision","event_id":"e1"}\n', "raw-000001-000000000000")
+    assert shipping.last_status == 200
+    [stored] = (tmp_path / "inbox").iterdir()
+    assert stored.name.startswith("pi1-raw-000001-000000000000-") and stored.read_bytes() == b'{"kind":"decision","event_id":"e1"}\n'
+    token = (tmp_path / "token").read_text().strip()
+    (tmp_path / "current.vw").write_bytes(b"model")
+    with httpx.Client(base_url=f"http://127.0.0.1:{collector.port}", headers={"Authorization": f"Bearer {token}"}) as client:
+        assert client.get("/status").json() == {"join": {}}
+        model = client.get("/model")
+        assert model.content == b"model" and client.get("/model", headers={"If-None-Match": model.headers["ETag"]}).status_code == 304
+    assert collector.stats()["lines"] == 1 and collector.stats()["refused"] == 0
