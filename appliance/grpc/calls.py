@@ -1,7 +1,8 @@
 """Running a model's blocking call from the gRPC event loop, and counting it per model and RPC as Triton does.
 
 Each call is timed from its arrival: ``queue`` is the wait for a worker thread, ``compute`` the time in the
-model (a decision's write-ahead-log sync included), ``success``/``fail`` the whole call. The counters are
+model (a decision's write-ahead-log sync included), ``success``/``fail`` the whole call. A decision is made
+in-line on the event loop when its model is free and awaits its commit there (:meth:`Calls.durable`). The counters are
 only touched on the event loop's thread, so they need no lock.
 
 >>> stats = RpcStatistics()
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
 from appliance.models.base import ModelHost, ServedModel
+from appliance.storage.wal import Ticket
 
 T = TypeVar("T")
 
@@ -100,6 +102,32 @@ class Calls:
         finally:
             self.stats.record(model.name, rpc, ok=ok, queue_ns=times[0] - arrived, compute_ns=times[1] - times[0],
                               total_ns=time.perf_counter_ns() - arrived, items=items)
+
+    async def durable(self, model: ServedModel, rpc: str, begin: Callable[[bool], tuple[T, Ticket] | None]) -> T:
+        """``begin(False)`` in-line on the event loop (``None``: the model is busy, so ``begin(True)`` in a worker thread),
+        then its ticket awaited with no thread held: the result once durable, its time counted under ``model`` and
+        ``rpc`` (``compute`` runs to the commit). Calls arriving together share one write-ahead log commit."""
+        arrived = time.perf_counter_ns()
+        started = arrived
+
+        def in_thread() -> tuple[T, Ticket] | None:
+            nonlocal started
+            started = time.perf_counter_ns()
+            return begin(True)
+
+        ok = False
+        try:
+            made = begin(False)
+            if made is None:
+                made = await asyncio.get_running_loop().run_in_executor(self.executor, in_thread)
+            assert made is not None  # begin(True) waits for the model
+            result, ticket = made
+            await ticket.wait_async()
+            ok = True
+            return result
+        finally:
+            now = time.perf_counter_ns()
+            self.stats.record(model.name, rpc, ok=ok, queue_ns=started - arrived, compute_ns=now - started, total_ns=now - arrived, items=1)
 
     async def blocking(self, work: Callable[[], T]) -> T:
         """``work()`` in a worker thread, uncounted (management calls that name no model yet)."""

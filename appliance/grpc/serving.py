@@ -68,7 +68,8 @@ class ServingServicer:
         body = DecideRequest.model_validate({
             "context": {ns: dict(values.features) for ns, values in request.context.items()} or None,
             "actions": list(request.actions) or None, "event_id": request.event_id or None})
-        decision = await self._calls.run(model, rpc, lambda: model.decide(body.context or {}, body.actions, body.event_id))
+        decision = await self._calls.durable(
+            model, rpc, lambda wait: model.begin_decide(body.context or {}, body.actions, body.event_id, wait=wait))
         return self._decision(decision)
 
     @unary
