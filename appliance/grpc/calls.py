@@ -18,12 +18,13 @@ import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import Awaitable, Callable, TypeVar
 
 from appliance.models.base import ModelHost, ServedModel
 from appliance.storage.wal import Ticket
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -103,31 +104,43 @@ class Calls:
             self.stats.record(model.name, rpc, ok=ok, queue_ns=times[0] - arrived, compute_ns=times[1] - times[0],
                               total_ns=time.perf_counter_ns() - arrived, items=items)
 
-    async def durable(self, model: ServedModel, rpc: str, begin: Callable[[bool], tuple[T, Ticket] | None]) -> T:
-        """``begin(False)`` in-line on the event loop (``None``: the model is busy, so ``begin(True)`` in a worker thread),
-        then its ticket awaited with no thread held: the result once durable, its time counted under ``model`` and
-        ``rpc`` (``compute`` runs to the commit). Calls arriving together share one write-ahead log commit."""
+    def durable(self, model: ServedModel, rpc: str, begin: Callable[[bool], tuple[T, Ticket] | None], answer: Callable[[T], R]) -> Awaitable[R]:
+        """``begin(False)`` in-line, now (``None``: the model is busy, so ``begin(True)`` starts in a worker thread); the
+        awaitable gives ``answer(result)`` once its ticket completes, awaited with no thread held, its time counted under
+        ``model`` and ``rpc`` (``compute`` runs to the commit). Calls begun together share one write-ahead log commit,
+        so a stream begins its next decisions while the commit of the first is under way."""
         arrived = time.perf_counter_ns()
-        started = arrived
+        started = [arrived]
 
         def in_thread() -> tuple[T, Ticket] | None:
-            nonlocal started
-            started = time.perf_counter_ns()
+            started[0] = time.perf_counter_ns()
             return begin(True)
 
+        try:
+            made: tuple[T, Ticket] | Awaitable[tuple[T, Ticket] | None] | None = begin(False)
+        except Exception:
+            self._count(model, rpc, False, arrived, started[0])
+            raise
+        if made is None:
+            made = asyncio.get_running_loop().run_in_executor(self.executor, in_thread)
+        return self._committed(model, rpc, made, answer, arrived, started)
+
+    async def _committed(self, model: ServedModel, rpc: str, made: tuple[T, Ticket] | Awaitable[tuple[T, Ticket] | None],
+                         answer: Callable[[T], R], arrived: int, started: list[int]) -> R:
         ok = False
         try:
-            made = begin(False)
-            if made is None:
-                made = await asyncio.get_running_loop().run_in_executor(self.executor, in_thread)
-            assert made is not None  # begin(True) waits for the model
-            result, ticket = made
+            begun = made if isinstance(made, tuple) else await made
+            assert begun is not None  # begin(True) waits for the model
+            result, ticket = begun
             await ticket.wait_async()
             ok = True
-            return result
+            return answer(result)
         finally:
-            now = time.perf_counter_ns()
-            self.stats.record(model.name, rpc, ok=ok, queue_ns=started - arrived, compute_ns=now - started, total_ns=now - arrived, items=1)
+            self._count(model, rpc, ok, arrived, started[0])
+
+    def _count(self, model: ServedModel, rpc: str, ok: bool, arrived: int, started: int) -> None:
+        now = time.perf_counter_ns()
+        self.stats.record(model.name, rpc, ok=ok, queue_ns=started - arrived, compute_ns=now - started, total_ns=now - arrived, items=1)
 
     async def blocking(self, work: Callable[[], T]) -> T:
         """``work()`` in a worker thread, uncounted (management calls that name no model yet)."""
