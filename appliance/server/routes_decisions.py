@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from appliance.errors import UsageError
 from appliance.loop import Loop
 from appliance.policy.base import Decision
+from appliance.server.auth import require_auth
 from appliance.server.runtime import Runtime, running_loop, runtime
 from appliance.server.schemas import (
     DecideRequest,
@@ -36,6 +37,9 @@ from appliance.server.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["decisions"])
+decide_router = APIRouter(prefix="/api", tags=["decisions"])
+"""``POST /api/decide`` alone: the app includes it without its token dependency, because the route checks the token
+itself once the body is in (FastAPI reads a declared body before it solves dependencies: the same order)."""
 B = TypeVar("B", bound=BaseModel)
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Message, "description": "No or wrong access token."},
@@ -47,11 +51,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 DECIDE_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DecideRequest"}}}}
 
 
-@router.post("/decide", response_model=DecideResponse, responses=ERRORS, summary="Choose an action", openapi_extra={"requestBody": DECIDE_BODY})
+@decide_router.post("/decide", response_model=DecideResponse, responses=ERRORS, summary="Choose an action",
+                    openapi_extra={"requestBody": DECIDE_BODY})
 async def decide(request: Request) -> Response:
     """Choose an action for a context (default: the sensors' current one). Answered once it is durable."""
-    loop, rt = await running_loop(request), await runtime(request)  # the hot path: called, not solved as dependencies
-    body = parsed(DecideRequest, await request.body())
+    raw = await request.body()
+    await require_auth(request)  # the hot path: each called in FastAPI's order, not solved as dependencies
+    loop, rt = await running_loop(request), await runtime(request)
+    body = parsed(DecideRequest, raw)
     if not rt.config.triggers.api:
         raise HTTPException(409, "decisions by API are switched off (triggers.api: false in the config); "
                                  "set it to true with PUT /api/config")
