@@ -1,7 +1,8 @@
 """Running a model's blocking call from the gRPC event loop, and counting it per model and RPC as Triton does.
 
 Each call is timed from its arrival: ``queue`` is the wait for a worker thread, ``compute`` the time in the
-model (a decision's write-ahead-log sync included), ``success``/``fail`` the whole call. The counters are
+model (a decision's write-ahead-log sync included), ``success``/``fail`` the whole call. A decision is made
+in-line on the event loop when its model is free and awaits its commit there (:meth:`Calls.durable`). The counters are
 only touched on the event loop's thread, so they need no lock.
 
 >>> stats = RpcStatistics()
@@ -17,11 +18,13 @@ import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import Awaitable, Callable, TypeVar
 
 from appliance.models.base import ModelHost, ServedModel
+from appliance.storage.wal import Ticket
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -100,6 +103,44 @@ class Calls:
         finally:
             self.stats.record(model.name, rpc, ok=ok, queue_ns=times[0] - arrived, compute_ns=times[1] - times[0],
                               total_ns=time.perf_counter_ns() - arrived, items=items)
+
+    def durable(self, model: ServedModel, rpc: str, begin: Callable[[bool], tuple[T, Ticket] | None], answer: Callable[[T], R]) -> Awaitable[R]:
+        """``begin(False)`` in-line, now (``None``: the model is busy, so ``begin(True)`` starts in a worker thread); the
+        awaitable gives ``answer(result)`` once its ticket completes, awaited with no thread held, its time counted under
+        ``model`` and ``rpc`` (``compute`` runs to the commit). Calls begun together share one write-ahead log commit,
+        so a stream begins its next decisions while the commit of the first is under way."""
+        arrived = time.perf_counter_ns()
+        started = [arrived]
+
+        def in_thread() -> tuple[T, Ticket] | None:
+            started[0] = time.perf_counter_ns()
+            return begin(True)
+
+        try:
+            made: tuple[T, Ticket] | Awaitable[tuple[T, Ticket] | None] | None = begin(False)
+        except Exception:
+            self._count(model, rpc, False, arrived, started[0])
+            raise
+        if made is None:
+            made = asyncio.get_running_loop().run_in_executor(self.executor, in_thread)
+        return self._committed(model, rpc, made, answer, arrived, started)
+
+    async def _committed(self, model: ServedModel, rpc: str, made: tuple[T, Ticket] | Awaitable[tuple[T, Ticket] | None],
+                         answer: Callable[[T], R], arrived: int, started: list[int]) -> R:
+        ok = False
+        try:
+            begun = made if isinstance(made, tuple) else await made
+            assert begun is not None  # begin(True) waits for the model
+            result, ticket = begun
+            await ticket.wait_async()
+            ok = True
+            return answer(result)
+        finally:
+            self._count(model, rpc, ok, arrived, started[0])
+
+    def _count(self, model: ServedModel, rpc: str, ok: bool, arrived: int, started: int) -> None:
+        now = time.perf_counter_ns()
+        self.stats.record(model.name, rpc, ok=ok, queue_ns=started - arrived, compute_ns=now - started, total_ns=now - arrived, items=1)
 
     async def blocking(self, work: Callable[[], T]) -> T:
         """``work()`` in a worker thread, uncounted (management calls that name no model yet)."""

@@ -8,7 +8,7 @@ first failure ends the stream with that failure's status (the answers before it 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Awaitable, Sequence
+from typing import Any, AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 
 import orjson
 
@@ -63,13 +63,14 @@ class ServingServicer:
                                  pmf=[pb.ActionProbability(action=a, probability=p) for a, p in zip(decision.actions, decision.pmf)],
                                  model_version=decision.model_version, timestamp=decision.timestamp)
 
-    async def _decide(self, request: Any, rpc: str) -> Any:
+    def _decide(self, request: Any, rpc: str) -> Awaitable[Any]:
+        """Decide now (in-line when the model is free); the awaitable answers once the decision is durable."""
         model = self._calls.model(request.model)
         body = DecideRequest.model_validate({
             "context": {ns: dict(values.features) for ns, values in request.context.items()} or None,
             "actions": list(request.actions) or None, "event_id": request.event_id or None})
-        decision = await self._calls.run(model, rpc, lambda: model.decide(body.context or {}, body.actions, body.event_id))
-        return self._decision(decision)
+        return self._calls.durable(
+            model, rpc, lambda wait: model.begin_decide(body.context or {}, body.actions, body.event_id, wait=wait), self._decision)
 
     @unary
     async def Decide(self, request: Any, context: Any) -> Any:
@@ -108,7 +109,7 @@ class ServingServicer:
 
     @streaming
     async def PredictStream(self, requests: AsyncIterator[Any], context: Any) -> AsyncIterator[Any]:
-        async for answer in in_order(requests, lambda request: self._predict(request, "PredictStream")):
+        async for answer in in_order(requests, lambda request: asyncio.ensure_future(self._predict(request, "PredictStream"))):
             yield answer
 
     @unary
@@ -140,15 +141,21 @@ class ServingServicer:
                                      features=-1 if s.features is None else s.features, nonzero_weights=s.nonzero_weights, rpcs=rpcs)
 
 
-async def in_order(requests: AsyncIterator[Any], handle: Any, window: int = WINDOW) -> AsyncIterator[Any]:
+async def in_order(requests: AsyncIterator[Any], handle: Callable[[Any], Awaitable[Any]], window: int = WINDOW) -> AsyncIterator[Any]:
     """``handle(request)`` for each request, up to ``window`` at once, answered in the requests' order; the first
-    failure is raised once the answers before it have been yielded."""
+    failure is raised once the answers before it have been yielded. ``handle`` starts the work (a task, or work
+    already under way such as a decision's commit) and gives what to await for its answer."""
     pending: asyncio.Queue[Awaitable[Any] | None] = asyncio.Queue(maxsize=window)
 
     async def read() -> None:
         try:
             async for request in requests:
-                await pending.put(asyncio.ensure_future(handle(request)))
+                try:
+                    answer = handle(request)
+                except Exception as err:  # answered in its turn, after the ones before it
+                    answer = asyncio.get_running_loop().create_future()
+                    answer.set_exception(err)
+                await pending.put(answer)
         finally:
             await pending.put(None)
 
@@ -163,3 +170,5 @@ async def in_order(requests: AsyncIterator[Any], handle: Any, window: int = WIND
             left = pending.get_nowait()
             if isinstance(left, asyncio.Future):
                 left.cancel()
+            elif isinstance(left, Coroutine):
+                left.close()  # never to be awaited: its work (a decision's commit) goes on, its answer is not sent

@@ -26,6 +26,7 @@ from appliance.features import Features
 from appliance.join.joiner import RewardResult
 from appliance.policy.base import Decision
 from appliance.storage.checkpoints import CheckpointMeta
+from appliance.storage.wal import Ticket
 
 ModelKind = Literal["loop", "vw"]
 ExampleFormat = Literal["text", "dsjson"]
@@ -100,6 +101,14 @@ class ServedModel(Protocol):
 
     def decide(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Decision:
         """Choose an action (``loop`` models); returns once the decision is durable."""
+        ...
+
+    def begin_decide(
+        self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None, *, wait: bool = True
+    ) -> tuple[Decision, Ticket] | None:
+        """:meth:`decide` without waiting for durability: the ticket completes once the decision is durable (acknowledge
+        it only then). ``wait=False``: ``None`` at once when the model is busy (what an event loop calls, so that it
+        never blocks: it hands the call to a thread instead)."""
         ...
 
     def reward(self, event_id: str, value: float, reward_id: str | None = None) -> RewardResult:

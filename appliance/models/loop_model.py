@@ -19,6 +19,7 @@ from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, Mode
 from appliance.models.predictions import Uncounted
 from appliance.policy.base import Decision
 from appliance.storage import dsjson
+from appliance.storage.wal import Ticket
 from appliance.supervisor import Supervisor
 
 
@@ -49,11 +50,19 @@ class LoopModel:
 
     # -- the loop --------------------------------------------------------------------------------
     def decide(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Decision:
-        if not self.supervisor.config.triggers.api:
-            raise ModelKindError(f"model {self.name!r}: decisions by API are switched off (triggers.api: false in its config)")
-        decision, ticket = self.running_loop().decide(context, actions, event_id)
+        made = self.begin_decide(context, actions, event_id)
+        assert made is not None  # it waited for the loop
+        decision, ticket = made
         ticket.wait()
         return decision
+
+    def begin_decide(
+        self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None, *, wait: bool = True
+    ) -> tuple[Decision, Ticket] | None:
+        if not self.supervisor.config.triggers.api:
+            raise ModelKindError(f"model {self.name!r}: decisions by API are switched off (triggers.api: false in its config)")
+        loop = self.running_loop()
+        return loop.decide(context, actions, event_id) if wait else loop.try_decide(context, actions, event_id)
 
     def reward(self, event_id: str, value: float, reward_id: str | None = None) -> RewardResult:
         result, ticket = self.running_loop().reward(event_id, value, reward_id)

@@ -36,6 +36,7 @@ from appliance.policy.base import Decision
 from appliance.storage.atomic import write_atomically
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
 from appliance.storage.eventlog import EventLog, LogPosition
+from appliance.storage.wal import Ticket
 
 # Options that read or write files, open sockets or fork: the model's files are the appliance's.
 FORBIDDEN = frozenset(
@@ -129,7 +130,15 @@ class VWModel:
         return True
 
     def decide(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Decision:
-        raise ModelKindError(f"model {self.name!r} is a vw model: it predicts and learns examples; decisions come from loop models")
+        raise self._no_decisions()
+
+    def begin_decide(
+        self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None, *, wait: bool = True
+    ) -> tuple[Decision, Ticket] | None:
+        raise self._no_decisions()
+
+    def _no_decisions(self) -> ModelKindError:
+        return ModelKindError(f"model {self.name!r} is a vw model: it predicts and learns examples; decisions come from loop models")
 
     def reward(self, event_id: str, value: float, reward_id: str | None = None) -> RewardResult:
         raise ModelKindError(f"model {self.name!r} is a vw model: it learns labelled examples, not rewards of decisions")

@@ -69,6 +69,7 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
         return {"status": "ok"}
 
     authed = [Depends(require_auth)]
+    app.include_router(routes_decisions.decide_router)  # checks the token itself (see there)
     for module in (routes_decisions, routes_model, routes_models, routes_introspect, routes_config, routes_kit, routes_metrics,
                    routes_preview):
         app.include_router(module.router, dependencies=authed)

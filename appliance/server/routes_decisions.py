@@ -2,22 +2,26 @@
 
 Nothing is acknowledged before it is in the write-ahead log: a 200 from decide and a 202 from reward
 survive ``kill -9``. Blocking loop calls run in FastAPI's thread pool (plain ``def`` endpoints), except
-decide's: it decides on the event loop when the loop is free and awaits the write-ahead log without a thread
-(see docs/client-benchmarks.md for what that saved).
+decide's: it decides on the event loop when the loop is free and awaits the write-ahead log without a thread,
+and it reads its body itself (pydantic parses and validates the JSON in one pass; FastAPI would decode it with
+``json`` first and solve the loop and runtime as dependencies). See docs/client-benchmarks.md for the costs.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
 from appliance.policy.base import Decision
+from appliance.server.auth import require_auth
 from appliance.server.runtime import Runtime, running_loop, runtime
 from appliance.server.schemas import (
     DecideRequest,
@@ -33,6 +37,10 @@ from appliance.server.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["decisions"])
+decide_router = APIRouter(prefix="/api", tags=["decisions"])
+"""``POST /api/decide`` alone: the app includes it without its token dependency, because the route checks the token
+itself once the body is in (FastAPI reads a declared body before it solves dependencies: the same order)."""
+B = TypeVar("B", bound=BaseModel)
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Message, "description": "No or wrong access token."},
     409: {"model": Message, "description": "Safe mode (invalid config), or decisions by API are switched off."},
@@ -40,9 +48,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/decide", response_model=DecideResponse, responses=ERRORS, summary="Choose an action")
-async def decide(body: DecideRequest, loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> Response:
+DECIDE_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DecideRequest"}}}}
+
+
+@decide_router.post("/decide", response_model=DecideResponse, responses=ERRORS, summary="Choose an action",
+                    openapi_extra={"requestBody": DECIDE_BODY})
+async def decide(request: Request) -> Response:
     """Choose an action for a context (default: the sensors' current one). Answered once it is durable."""
+    raw = await request.body()
+    await require_auth(request)  # the hot path: each called in FastAPI's order, not solved as dependencies
+    loop, rt = await running_loop(request), await runtime(request)
+    body = parsed(DecideRequest, raw)
     if not rt.config.triggers.api:
         raise HTTPException(409, "decisions by API are switched off (triggers.api: false in the config); "
                                  "set it to true with PUT /api/config")
@@ -57,6 +73,24 @@ async def decide(body: DecideRequest, loop: Loop = Depends(running_loop), rt: Ru
     why = await run_in_threadpool(explain, loop, decision) if body.explain else None
     await ticket.wait_async()  # acknowledged once in the write-ahead log; no thread waits meanwhile
     return decide_answer(decision, why)
+
+
+def parsed(model: type[B], raw: bytes) -> B:
+    """``raw`` JSON as ``model``, parsed and validated in one pass by pydantic; invalid: the error FastAPI gives a body
+    it validated itself (each location under ``body``).
+
+    >>> parsed(DecideRequest, b'{"actions": ["on"]}').actions
+    ['on']
+    >>> try:
+    ...     parsed(DecideRequest, b'{"actions": [], "colour": 1}')
+    ... except RequestValidationError as err:
+    ...     [(e["loc"], e["type"]) for e in err.errors()]
+    [(('body', 'actions'), 'too_short'), (('body', 'colour'), 'extra_forbidden')]
+    """
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as err:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in err.errors(include_url=False)]) from None
 
 
 def decide_answer(decision: Decision, why: Explanation | None) -> Response:

@@ -16,6 +16,7 @@ import queue
 import sqlite3
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -97,10 +98,8 @@ class Ticket:
         if not self._done.is_set():
             loop = asyncio.get_running_loop()
             done: asyncio.Future[None] = loop.create_future()
-
-            def wake(error: BaseException | None) -> None:
-                loop.call_soon_threadsafe(_settle, done)
-            self.when_done(wake)
+            wakeups = _Wakeups.of(loop)
+            self.when_done(lambda error: wakeups.add(done))
             try:
                 async with asyncio.timeout(timeout):
                     await done
@@ -116,9 +115,52 @@ class Ticket:
 _CALLBACKS = threading.Lock()  # a ticket's callbacks are either added or run, never both at once
 
 
-def _settle(done: asyncio.Future[None]) -> None:
-    if not done.done():  # not given up (timed out, or the client left)
-        done.set_result(None)
+class _Wakeups:
+    """The futures of one event loop's coroutines whose tickets completed, settled in one hand-over to that loop
+    however many a commit completes at once (``call_soon_threadsafe`` writes to the loop's wake-up pipe: one system
+    call and one wake-up per batch, not per ticket).
+
+    >>> async def two() -> list[bool]:
+    ...     loop = asyncio.get_running_loop()
+    ...     futures = [loop.create_future(), loop.create_future()]
+    ...     for f in futures:
+    ...         _Wakeups.of(loop).add(f)
+    ...     await asyncio.gather(*futures)
+    ...     return [f.done() for f in futures]
+    >>> asyncio.run(two())
+    [True, True]
+    """
+
+    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wakeups] = weakref.WeakKeyDictionary()
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._futures: list[asyncio.Future[None]] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> _Wakeups:
+        """The running loop's."""
+        wakeups = cls._of_loop.get(loop)
+        if wakeups is None:
+            with _CALLBACKS:  # the HTTP and gRPC servers' loops run on threads of their own
+                wakeups = cls._of_loop.setdefault(loop, cls(loop))
+        return wakeups
+
+    def add(self, done: asyncio.Future[None]) -> None:
+        """Settle ``done`` soon, on its loop (called from any thread)."""
+        with self._lock:
+            first = not self._futures
+            self._futures.append(done)
+        if first:  # the hand-over already asked for takes this one too
+            self._loop.call_soon_threadsafe(self._settle)
+
+    def _settle(self) -> None:
+        with self._lock:
+            futures, self._futures = self._futures, []
+        for done in futures:
+            if not done.done():  # not given up (timed out, or the client left)
+                done.set_result(None)
 
 
 DONE = Ticket()

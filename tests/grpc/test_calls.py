@@ -1,0 +1,69 @@
+"""``Calls.durable``: a decision begun in-line on the event loop when the model is free, in a worker thread when it is
+busy, answered once its ticket completes, and counted either way (appliance/grpc/calls.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import cast
+
+import pytest
+
+from appliance.errors import StorageError
+from appliance.grpc.calls import Calls
+from appliance.models.base import ModelHost, ServedModel
+from appliance.storage.wal import Ticket
+
+
+class Named:
+    name = "m"
+
+
+def committed_soon(error: BaseException | None = None) -> Ticket:
+    ticket = Ticket()
+    threading.Timer(0.01, ticket._finish, (error,)).start()
+    return ticket
+
+
+def test_a_free_model_decides_in_line_a_busy_one_in_a_worker_thread_and_both_answer_once_committed() -> None:
+    calls, model = Calls(cast(ModelHost, None), workers=1), cast(ServedModel, Named())
+    begun: list[tuple[bool, str]] = []
+
+    def begin(wait: bool) -> tuple[int, Ticket] | None:
+        begun.append((wait, threading.current_thread().name))
+        if len(begun) == 2:  # the second call finds the model busy
+            return None
+        return len(begun), committed_soon()
+
+    async def two() -> list[str]:
+        return [await calls.durable(model, "Decide", begin, str), await calls.durable(model, "Decide", begin, str)]
+
+    try:
+        assert asyncio.run(two()) == ["1", "3"]
+    finally:
+        calls.close()
+    assert [wait for wait, _ in begun] == [False, False, True]
+    assert begun[0][1] == begun[1][1] == threading.current_thread().name and begun[2][1].startswith("grpc-model")
+    row = calls.stats.of("m")[0]
+    assert (row.rpc, row.success.count, row.fail.count, row.items) == ("Decide", 2, 0, 2)
+    assert row.compute.ns >= 2 * 10_000_000  # each waited for its commit
+
+
+def test_a_failed_commit_or_decision_fails_the_call_and_is_counted() -> None:
+    calls, model = Calls(cast(ModelHost, None), workers=1), cast(ServedModel, Named())
+
+    def refused(wait: bool) -> tuple[int, Ticket] | None:
+        raise ValueError("bad context")
+
+    async def failing() -> None:
+        with pytest.raises(StorageError, match="disk full"):
+            await calls.durable(model, "Decide", lambda wait: (1, committed_soon(OSError("disk full"))), str)
+        with pytest.raises(ValueError, match="bad context"):
+            calls.durable(model, "Decide", refused, str)
+
+    try:
+        asyncio.run(failing())
+    finally:
+        calls.close()
+    row = calls.stats.of("m")[0]
+    assert (row.success.count, row.fail.count, row.items) == (0, 2, 0)
