@@ -25,11 +25,11 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from appliance.config.policy import ActionConfig
+from appliance.datagen.ahead import DrawnAhead
 from appliance.datagen.draw import Draw
 from appliance.datagen.namespaces import NamespaceBlock
 from appliance.datagen.spec import GenSpec
 from appliance.features import Features
-from appliance.worlds.base import DrawnAhead
 
 
 class _Drawn(NamedTuple):
