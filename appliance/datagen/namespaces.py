@@ -115,6 +115,7 @@ class NamespaceDrawer:
         rows = min(self._vocabulary, EMBEDDED)
         expected = self._width if isinstance(spec.count, int) else (spec.count.min + spec.count.max) / 2
         self._embedding = rng.normal(0.0, 1.0 / np.sqrt(max(expected, 1.0)), (rows, latent))
+        self._dense_names = np.char.add("f", np.arange(self._width).astype(str))
 
     def draw(self, n: int, first: int = 0) -> NamespaceBlock:
         """The features of ``n`` examples; an identity namespace draws actions ``first`` to ``first + n - 1``."""
@@ -161,4 +162,6 @@ class NamespaceDrawer:
             return index.astype(str)
         if kind == "identity":
             return np.char.add(self._prefix, index.astype(str))
+        if kind == "dense":  # the same names in every example: made once
+            return np.broadcast_to(self._dense_names, index.shape)
         return np.char.add("f", index.astype(str))
