@@ -8,52 +8,36 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import math
 import random
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from appliance.assemble import open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
-from appliance.config.simulation import DelayConfig, SimulationConfig
+from appliance.config.simulation import SimulationConfig
+from appliance.datagen.spec import RewardsSpec
+from appliance.datagen.trouble import Deliveries
 from appliance.loop import Loop
 from appliance.policy.base import Policy
 from appliance.worlds import build_world
 
 
-def draw_delay(config: DelayConfig, rng: random.Random) -> float:
-    """One delay in seconds.
+def reward_deliveries(config: SimulationConfig, duplicates: bool = True) -> Deliveries:
+    """When each reward reaches the loop, in seconds after its decision (the generator's
+    :class:`~appliance.datagen.trouble.Deliveries`): the configured delays, losses and, unless ``duplicates`` is
+    false, rewards delivered twice (the copy a random fraction of a second after the first); seeded by the world's seed.
 
-    >>> draw_delay(DelayConfig(distribution="fixed", mean_s=2.0), random.Random(0))
-    2.0
-    """
-    mean = config.mean_s
-    if config.distribution == "fixed" or mean == 0:
-        return mean
-    if config.distribution == "exponential":
-        return rng.expovariate(1.0 / mean)
-    if config.distribution == "uniform":
-        return rng.uniform(mean * (1 - config.spread), mean * (1 + config.spread))
-    sigma = config.spread
-    return rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
-
-
-def reward_delays(config: SimulationConfig, rng: random.Random) -> tuple[float, ...]:
-    """When a reward reaches the loop, in seconds after its decision: never if it is lost on the way, twice if it
-    is delivered twice (the copy a random fraction of a second after the first).
-
+    >>> from appliance.config.simulation import DelayConfig
     >>> sim = SimulationConfig(missing=0.0, duplicate=1.0, delay=DelayConfig(distribution="fixed", mean_s=2.0))
-    >>> [round(d, 3) for d in reward_delays(sim, random.Random(0))]
-    [2.0, 2.421]
-    >>> reward_delays(sim.model_copy(update={"missing": 1.0}), random.Random(0))
-    ()
+    >>> len(reward_deliveries(sim).next()), reward_deliveries(sim, duplicates=False).next()
+    (2, (2.0,))
     """
-    if rng.random() < config.missing:
-        return ()
-    delay = draw_delay(config.delay, rng)
-    return (delay, delay + rng.random()) if rng.random() < config.duplicate else (delay,)
+    spec = RewardsSpec(delay=config.delay, missing=config.missing, duplicate=config.duplicate if duplicates else 0.0)
+    return Deliveries(spec, np.random.default_rng((config.seed, 2)))
 
 
 def open_simulated_loop(config: AppConfig, log_dir: Path, policy: Policy | None = None) -> tuple[Loop, FakeClock]:
@@ -72,6 +56,7 @@ class Simulation:
         self._world = build_world(self._sim)
         self._loop, self._clock = open_simulated_loop(config, log_dir, policy)
         self._rng = random.Random(self._sim.seed + 1)
+        self._deliveries = reward_deliveries(self._sim)
         self._action_index = {a.id: k for k, a in enumerate(self._world.actions)}
         self._inbox: list[tuple[float, int, str, float, str]] = []  # (due, seq, event id, reward, reward id)
         self._seq = itertools.count()
@@ -97,7 +82,7 @@ class Simulation:
     def run(self, steps: int) -> None:
         """The next ``steps`` decisions, each after the rewards that are due and a tick of the loop."""
         started = time.perf_counter()
-        sim, world, loop, clock, rng, inbox = self._sim, self._world, self._loop, self._clock, self._rng, self._inbox
+        world, loop, clock, rng, inbox, deliveries = self._world, self._loop, self._clock, self._rng, self._inbox, self._deliveries
         action_index, seq, every = self._action_index, self._seq, self._sim.decision_every_s
         chosen, oracle, uniform = self._expected_sums
         missing, duplicated = self._missing, self._duplicated
@@ -121,7 +106,7 @@ class Simulation:
             feedback = world.reward(mean, rng)
             if feedback is None:
                 continue
-            delays = reward_delays(sim, rng)
+            delays = deliveries.next()
             missing += not delays
             duplicated += len(delays) > 1
             for delay in delays:

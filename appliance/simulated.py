@@ -16,7 +16,7 @@ from typing import Any
 from appliance.clock import Clock
 from appliance.config.simulation import SimulationConfig
 from appliance.loop import Loop
-from appliance.simulate import draw_delay
+from appliance.simulate import reward_deliveries
 from appliance.worlds import World
 
 
@@ -26,6 +26,7 @@ class SimulatedDevices:
         self._give_rewards = give_rewards
         self._action_index = {a.id: k for k, a in enumerate(world.actions)}
         self._rng = random.Random(config.seed + 1)
+        self._deliveries = reward_deliveries(config, duplicates=False)  # the daemon's rewards carry no reward id
         self._inbox: list[tuple[float, int, str, float]] = []
         self._seq = itertools.count()
         self._step = 0
@@ -56,9 +57,9 @@ class SimulatedDevices:
         self.oracle_sum += max(expected)
         self._judged += 1
         feedback = self._world.reward(expected[action], self._rng)
-        if feedback is not None and self._rng.random() >= self._config.missing:
-            due = now + draw_delay(self._config.delay, self._rng)
-            heapq.heappush(self._inbox, (due, next(self._seq), decision.event_id, feedback))
+        if feedback is not None:
+            for delay in self._deliveries.next():
+                heapq.heappush(self._inbox, (now + delay, next(self._seq), decision.event_id, feedback))
 
     def stats(self) -> dict[str, Any]:
         n = max(self._judged, 1)

@@ -29,7 +29,7 @@ from typing import Any
 from appliance.bench.measure import compared, repeat_each
 from appliance.config import AppConfig
 from appliance.features import Features
-from appliance.simulate import Simulation, open_simulated_loop, reward_delays
+from appliance.simulate import Simulation, open_simulated_loop, reward_deliveries
 from appliance.worlds import build_world
 
 SIMULATION = AppConfig.model_validate({"simulation": {"world": "light", "seed": 1}})
@@ -53,7 +53,7 @@ def draw_script(config: AppConfig, events: int) -> Script:
     """``events`` steps of the configured world, with the seeds ``simulate`` uses: the same contexts, and the same
     kind of rewards, losses, duplicates and delays (drawn for every action, so they are not the same draws)."""
     sim = config.world()
-    world, rng = build_world(sim), random.Random(sim.seed + 1)
+    world, rng, deliveries = build_world(sim), random.Random(sim.seed + 1), reward_deliveries(sim)
     contexts: list[Features] = []
     rewards: list[list[float | None]] = []
     arrivals: list[list[tuple[int, str]]] = [[] for _ in range(events + 1)]
@@ -62,7 +62,7 @@ def draw_script(config: AppConfig, events: int) -> Script:
         context = world.context(step)
         contexts.append(context)
         rewards.append([world.reward(expected, rng) for expected in world.expected_rewards(context, step)])
-        due += [(step * sim.decision_every_s + delay, step, delay) for delay in reward_delays(sim, rng)]
+        due += [(step * sim.decision_every_s + delay, step, delay) for delay in deliveries.next()]
     for _, step, delay in sorted(due):  # delivered at the first later step whose clock has reached it
         arrivals[min(step + max(1, math.ceil(delay / sim.decision_every_s)), events)].append((step, f"r{step}"))
     return Script(contexts, rewards, arrivals, {a.id: k for k, a in enumerate(world.actions)})

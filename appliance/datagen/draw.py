@@ -46,7 +46,8 @@ class Draw:
         slot_names = [ns.name for ns in spec.slots.namespaces] if spec.slots is not None else []
         action_names = [ns.name for ns in actions.namespaces] if self.problem != "regression" and self.problem != "binary" else []
         self.truth = Truth(spec.truth, shared_names + slot_names, action_names, self.rng)
-        self._shared = [NamespaceDrawer(ns, self.decimals, latent, self.rng) for ns in spec.shared]
+        self.drawers = [NamespaceDrawer(ns, self.decimals, latent, self.rng) for ns in spec.shared]
+        """One per shared namespace: the contexts."""
         pool_drawers = [NamespaceDrawer(ns, self.decimals, latent, self.rng, actions.pool) for ns in actions.namespaces]
         ids = ["-1", "1"] if self.problem == "binary" else [f"a{k}" for k in range(actions.pool)]
         self.pool = ActionPool(ids if self.problem != "regression" else ["label"],
@@ -88,7 +89,7 @@ class Draw:
 
     def _block(self, start: int, n: int) -> Block:
         rng, spec = self.rng, self.spec
-        shared = [drawer.draw(n) for drawer in self._shared]
+        shared = [drawer.draw(n) for drawer in self.drawers]
         offered, mask = self._slots.offer(n) if self._slots is not None and self._slots.slates else self._offer(n)
         steps = np.arange(start, start + n)
         block = Block(start, shared, offered, mask, self._clock.next(n, rng), np.zeros(n, np.int64))

@@ -14,6 +14,7 @@ example (the features projected to ``latent`` dimensions by a fixed random matri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 
@@ -114,6 +115,7 @@ class NamespaceDrawer:
         rows = min(self._vocabulary, EMBEDDED)
         expected = self._width if isinstance(spec.count, int) else (spec.count.min + spec.count.max) / 2
         self._embedding = rng.normal(0.0, 1.0 / np.sqrt(max(expected, 1.0)), (rows, latent))
+        self._dense_names = np.char.add("f", np.arange(self._width).astype(str))
 
     def draw(self, n: int, first: int = 0) -> NamespaceBlock:
         """The features of ``n`` examples; an identity namespace draws actions ``first`` to ``first + n - 1``."""
@@ -133,6 +135,25 @@ class NamespaceDrawer:
         latent = np.einsum("nc,ncl->nl", values, rows)
         return NamespaceBlock(spec.name, self._names(index), mantissas, values, counts, latent)
 
+    def latent_of(self, features: Mapping[str, float]) -> np.ndarray:
+        """The latent vector of one example's features given by name (``f0``, ``f1``, ...: dense and sparse namespaces),
+        as :meth:`draw` makes it; a feature this namespace never draws is an error.
+
+        >>> drawer = NamespaceDrawer(NamespaceSpec(name="x", count=3), Decimals(4), 2, np.random.default_rng(0))
+        >>> block = drawer.draw(1)
+        >>> bool(np.allclose(drawer.latent_of(dict(zip(block.names_of(0), block.values[0]))), block.latent[0]))
+        True
+        """
+        if self.spec.type not in ("dense", "sparse"):
+            raise ValueError(f"namespace {self.spec.name!r} is {self.spec.type}: only dense and sparse features name their index")
+        index = [int(name[1:]) if name[:1] == "f" and name[1:].isdigit() else -1 for name in features]
+        if not all(0 <= i < self._vocabulary for i in index):
+            raise ValueError(f"namespace {self.spec.name!r} draws features f0..f{self._vocabulary - 1}, not {sorted(features)}")
+        _, values = self._decimals.quantize(np.fromiter(features.values(), np.float64, len(features)))
+        rows = self._embedding[np.array(index, np.intp) % len(self._embedding)]
+        latent: np.ndarray = np.einsum("nc,ncl->nl", values[None], rows[None])[0]  # as draw() sums, to the last bit
+        return latent
+
     def _names(self, index: np.ndarray) -> np.ndarray:
         kind = self.spec.type
         if kind == "categorical":
@@ -141,4 +162,6 @@ class NamespaceDrawer:
             return index.astype(str)
         if kind == "identity":
             return np.char.add(self._prefix, index.astype(str))
+        if kind == "dense":  # the same names in every example: made once
+            return np.broadcast_to(self._dense_names, index.shape)
         return np.char.add("f", index.astype(str))

@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 
 from appliance.config.simulation import DelayConfig
+from appliance.datagen.ahead import DrawnAhead
 from appliance.datagen.spec import RewardsSpec, TimeSpec
 
 
@@ -40,7 +41,7 @@ class Clock:
 
 
 def draw_delays(config: DelayConfig, rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` delays in seconds, drawn as ``wabbit simulate`` draws one (``appliance.simulate.draw_delay``)."""
+    """``n`` delays in seconds (``fixed`` or a mean of 0: all the mean)."""
     mean = config.mean_s
     if config.distribution == "fixed" or mean == 0:
         return np.full(n, mean)
@@ -72,6 +73,32 @@ def arrivals(spec: RewardsSpec, rng: np.random.Generator, n: int) -> Arrivals:
     duplicated = (rng.random(n) < spec.duplicate) & ~lost
     late = ~lost & (delays > spec.wait_s) if spec.wait_s is not None else np.zeros(n, bool)
     return Arrivals(~lost & ~late, lost, delays, duplicated, rng.random(n), int(late.sum()))
+
+
+class Deliveries:
+    """When each reward reaches a loop fed live (``wabbit simulate``, the simulated appliance), in seconds after its
+    decision: never if it is lost on the way, twice if it is delivered twice (the copy :attr:`Arrivals.again` after
+    the first); drawn by :func:`arrivals` a block at a time.
+
+    >>> spec = RewardsSpec(delay=DelayConfig(distribution="fixed", mean_s=2.0), duplicate=1.0)
+    >>> [round(d, 3) for d in Deliveries(spec, np.random.default_rng(0)).next()]
+    [2.0, 2.833]
+    >>> Deliveries(spec.model_copy(update={"missing": 1.0}), np.random.default_rng(0)).next()
+    ()
+    """
+
+    def __init__(self, spec: RewardsSpec, rng: np.random.Generator) -> None:
+        self._spec, self._rng = spec, rng
+        self._drawn = DrawnAhead(self._draw)
+
+    def _draw(self, n: int) -> list[tuple[float, ...]]:
+        got = arrivals(self._spec, self._rng, n)
+        return [() if lost else (delay, delay + again) if twice else (delay,)
+                for lost, delay, twice, again in zip(got.lost.tolist(), got.delays.tolist(), got.duplicated.tolist(), got.again.tolist())]
+
+    def next(self) -> tuple[float, ...]:
+        """The next reward's deliveries."""
+        return self._drawn.next()
 
 
 def rfc3339(seconds: np.ndarray) -> list[str]:

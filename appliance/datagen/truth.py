@@ -1,10 +1,11 @@
 """The ground truth: a score for every (context, action), the expected reward or label it makes, and drift.
 
-- ``linear``: a weight vector per namespace on its latent vector, plus a random bilinear form per interaction
-  (VW's ``-q``); every term has about unit variance, and their sum is scaled to ``scale``.
+- ``linear``: a weight vector per namespace on its latent vector (unless ``main_effects`` is false), plus a random
+  bilinear form per interaction (VW's ``-q``); every term has about unit variance, and their sum is scaled to ``scale``.
 - ``network``: one tanh hidden layer over every namespace's latent vector, to the same scale.
 - drift: a second, independent truth; at event ``t`` the score is ``cos(phi) * first + sin(phi) * second``, with
-  ``phi`` turning by ``angle_deg`` every ``every`` events (at once, or steadily).
+  ``phi`` turning by ``angle_deg`` every ``every`` events (at once, or steadily); or, ``rotate``, the actions pass
+  their truths on: after ``j`` changes action ``k`` scores as action ``k + j`` (modulo the pool) did at first.
 
 >>> truth = Truth(TruthSpec(interactions=[("user", "action")]), ["user"], ["action"], np.random.default_rng(0))
 >>> shared = {"user": np.ones((2, 8))}
@@ -23,8 +24,9 @@ from appliance.datagen.spec import TruthSpec
 
 
 class _Linear:
-    def __init__(self, shared: list[str], actions: list[str], pairs: list[tuple[str, str]], latent: int, rng: np.random.Generator) -> None:
-        self._weights = {name: rng.normal(0.0, 1.0 / math.sqrt(latent), latent) for name in shared + actions}
+    def __init__(self, shared: list[str], actions: list[str], pairs: list[tuple[str, str]], latent: int, rng: np.random.Generator,
+                 main_effects: bool = True) -> None:
+        self._weights = {name: rng.normal(0.0, 1.0 / math.sqrt(latent), latent) for name in shared + actions} if main_effects else {}
         self._pairs = [(a, b, rng.normal(0.0, 1.0 / latent, (latent, latent))) for a, b in pairs]
         self._norm = 1.0 / math.sqrt(len(self._weights) + len(self._pairs))
         self._actions = set(actions)
@@ -82,10 +84,11 @@ class Truth:
         def draw() -> _Linear | _Network:
             if spec.model == "network":
                 return _Network(shared, actions, spec.hidden, spec.latent, rng)
-            return _Linear(shared, actions, self.pairs, spec.latent, rng)
+            return _Linear(shared, actions, self.pairs, spec.latent, rng, spec.main_effects)
 
         self._first = draw()
-        self._second = draw() if spec.drift is not None else None
+        self._second = draw() if spec.drift is not None and spec.drift.mode != "rotate" else None
+        self._actions = actions
 
     def angle(self, steps: np.ndarray) -> np.ndarray:
         """The drift's angle (radians) at each event.
@@ -103,6 +106,9 @@ class Truth:
 
     def score(self, shared: dict[str, np.ndarray], pool: dict[str, np.ndarray], offered: np.ndarray, steps: np.ndarray) -> np.ndarray:
         """``scale * score + offset`` for each example (row) and offered action (column, a pool index)."""
+        drift = self.spec.drift
+        if drift is not None and drift.mode == "rotate":
+            offered = (offered + (steps // drift.every)[:, None]) % len(pool[self._actions[0]])
         raw = self._first.score(shared, pool, offered)
         if self._second is not None:
             phi = self.angle(steps)[:, None]

@@ -45,15 +45,15 @@ def _log_wealth(s: float, v: float) -> float:
             + log_lower_gamma(v + _RHO, s + v + _RHO) - log_lower_gamma(_RHO, _RHO))
 
 
-def _lower_bound(t: float, sum_x: float, v: float, alpha: float) -> float:
-    """The smallest mean of [0, 1] values the bettor cannot reject at level ``alpha``."""
+def _lower_bound(t: float, sum_x: float, v: float, alpha: float, precision: float = 0.0) -> float:
+    """The smallest mean of [0, 1] values the bettor cannot reject at level ``alpha`` (to within ``precision``)."""
     threshold = -math.log(alpha)
     if _log_wealth(sum_x, v) <= threshold:
         return 0.0
     highest = min(1.0, sum_x / t)
     if _log_wealth(sum_x - t * highest, v) >= threshold:
         return highest
-    return bisect(lambda mu: _log_wealth(sum_x - t * mu, v) - threshold, 0.0, highest)
+    return bisect(lambda mu: _log_wealth(sum_x - t * mu, v) - threshold, 0.0, highest, tolerance=precision)
 
 
 def _log_wealth_above(s: float, v: float) -> float:
@@ -176,12 +176,14 @@ class ConfidenceSequence(Streaming):
         low, high = self._x_sums()
         return low, v_low, high, v_high
 
-    def get(self, alpha: float = 0.05) -> list[float | None]:
+    def get(self, alpha: float = 0.05, precision: float = 0.0) -> list[float | None]:
+        """The interval, its ends found to the last bit, or (cheaper) to within ``precision`` of the reward range
+        (a chart's bounds need no more than 1e-6)."""
         if self.t == 0:
             return [None, None]
         low, v_low, high, v_high = self._processes()
-        lower = _lower_bound(self.t, low, v_low, alpha / 2)
-        upper = 1 - _lower_bound(self.t, high, v_high, alpha / 2)
+        lower = _lower_bound(self.t, low, v_low, alpha / 2, precision)
+        upper = 1 - _lower_bound(self.t, high, v_high, alpha / 2, precision)
         scale = self.r_max - self.r_min
         return [self.r_min + lower * scale, self.r_min + upper * scale]
 

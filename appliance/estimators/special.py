@@ -78,12 +78,17 @@ def betainc(a: float, b: float, x: float) -> float:
     return math.exp(log_front) / (a * _continued_fraction(terms, 1.0))
 
 
-def bisect(f: Callable[[float], float], lo: float, hi: float, iterations: int = 200) -> float:
-    """A root of ``f`` between ``lo`` and ``hi``, where ``f`` changes sign, to the last bit of a double."""
+def bisect(f: Callable[[float], float], lo: float, hi: float, iterations: int = 200, tolerance: float = 0.0) -> float:
+    """A root of ``f`` between ``lo`` and ``hi``, where ``f`` changes sign, to the last bit of a double (or to within
+    ``tolerance``).
+
+    >>> round(bisect(lambda x: x * x - 2.0, 0.0, 2.0), 12), abs(bisect(lambda x: x * x - 2.0, 0.0, 2.0, tolerance=1e-3) - 2**0.5) < 1e-3
+    (1.414213562373, True)
+    """
     f_lo = f(lo)
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
+        if mid in (lo, hi) or hi - lo <= tolerance:
             break
         f_mid = f(mid)
         if f_mid == 0.0:

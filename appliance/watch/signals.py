@@ -49,6 +49,9 @@ BATCH = 4096
 """Events queued before they are digested (also when read)."""
 FEATURE_SAMPLE = 256
 """Events of an interval whose features are counted."""
+PRECISION = 1e-6
+"""How close to the exact bounds of the online value (as a share of the reward range) a chart's need to be: found
+to the last bit, they would cost a write most of its time."""
 
 
 class Signals:
@@ -144,7 +147,7 @@ class Signals:
         self._digest()
         out: dict[str, float] = {"events/joined": float(self.events), "events/since_last": float(self._n)}
         if self.events:
-            lower, upper = self.online.get(self.alpha)
+            lower, upper = self.online.get(self.alpha, PRECISION)
             constants = self.constants()
             out.update({
                 "reward/progressive": self.reward_sum / self.events, "reward/recent": sum(self._recent) / len(self._recent),

@@ -1,4 +1,7 @@
-"""Simulated worlds: seeded stand-ins for sensors, people and rewards, each with a known best action."""
+"""Simulated worlds: seeded stand-ins for sensors, people and rewards, each with a known best action.
+
+``linear`` and ``drift`` are generator specs (:class:`GeneratedWorld`: the contexts, truth, drift and reward noise of
+:mod:`appliance.datagen`); ``light`` is the lamp's hand-made world, and the data sets are scikit-learn's."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from appliance.config.simulation import SimulationConfig
 from appliance.worlds.base import World, best_action
 from appliance.worlds.dataset import DATASETS, DatasetWorld
 from appliance.worlds.drift import DriftWorld
+from appliance.worlds.generated import GeneratedWorld
 from appliance.worlds.light import LightWorld
 from appliance.worlds.linear import LinearWorld
 
@@ -23,4 +27,4 @@ def build_world(config: SimulationConfig) -> World:
     return DatasetWorld(config.world, config.seed)
 
 
-__all__ = ["DATASETS", "WORLDS", "DatasetWorld", "DriftWorld", "LightWorld", "LinearWorld", "World", "best_action", "build_world"]
+__all__ = ["DATASETS", "WORLDS", "DatasetWorld", "DriftWorld", "GeneratedWorld", "LightWorld", "LinearWorld", "World", "best_action", "build_world"]

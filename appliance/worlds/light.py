@@ -21,8 +21,8 @@ from typing import Iterator
 import numpy as np
 
 from appliance.config.policy import ActionConfig
+from appliance.datagen.ahead import DrawnAhead
 from appliance.features import Features
-from appliance.worlds.base import DrawnAhead
 
 COLOURS = ("warm", "cool", "red", "blue")
 _BASE = {  # part of the day -> liking of each colour

@@ -25,6 +25,8 @@ CB = "problem: {type: cb_adf}\nactions: {pool: 6, per_example: 3}\n"
     ("actions: {pool: 4, per_example: -1}\n", 1, "a negative count of actions"),
     ("truth: {interactions: [[user, nope]]}\n", 1, "'nope', which is not a namespace"),
     ("problem: {type: regression}\nrewards: {missing: 0.5}\n", 2, "has labels, not delayed rewards"),
+    ("problem: {type: regression}\ntruth: {drift: {every: 5, mode: rotate}}\n", 2, "regression has no such pool"),
+    ("truth: {main_effects: false, interactions: []}\n", 1, "the score would be 0"),
 ])
 def test_bad_specs_are_refused_at_their_line(text: str, line: int, words: str) -> None:
     with pytest.raises(ConfigError) as err:
@@ -105,6 +107,17 @@ def test_drift_turns_the_best_action(tmp_path: Path) -> None:
     offered = np.tile(np.arange(4), (2, 1))
     score = draw.truth.score(shared, draw.pool.latents(), offered, np.array([0, 1]))
     assert score[1] == pytest.approx(-score[0])
+
+
+def test_rotating_drift_passes_each_action_the_next_ones_truth() -> None:
+    spec = load_spec_text(CB + "truth: {main_effects: false, drift: {every: 10, mode: rotate}}")
+    from appliance.datagen import Draw
+
+    draw = Draw(spec)
+    shared = {"user": np.random.default_rng(1).normal(size=(3, 8))}
+    offered = np.tile(np.arange(6), (3, 1))
+    first, second, back = (draw.truth.score(shared, draw.pool.latents(), offered, np.full(3, step)) for step in (9, 10, 60))
+    assert second == pytest.approx(np.roll(first, -1, axis=1)) and back == pytest.approx(first)
 
 
 def test_the_command_line(tmp_path: Path) -> None:

@@ -108,6 +108,12 @@ class GenSpec(StrictModel):
     def _truth(cls, truth: TruthSpec, info: ValidationInfo) -> TruthSpec:
         if truth.outcome == "bernoulli" and truth.link != "logistic":
             raise ValueError("a bernoulli outcome needs a probability: set link: logistic")
+        problem: ProblemSpec | None = info.data.get("problem")
+        if truth.drift is not None and truth.drift.mode == "rotate" and problem is not None and problem.type in ("regression", "binary", "slates"):
+            raise ValueError(f"drift mode rotate passes each action's truth to the next action of the pool, and {problem.type} has "
+                             "no such pool: use mode abrupt or gradual")
+        if not truth.main_effects and truth.model == "linear" and truth.interactions == []:
+            raise ValueError("main_effects: false leaves only the interactions, and there are none: the score would be 0")
         known = [ns.name for ns in info.data.get("shared", [])]
         actions: ActionsSpec | None = info.data.get("actions")
         known += [ns.name for ns in actions.namespaces] if actions is not None else []

@@ -12,11 +12,14 @@ from appliance.config.base import StrictModel
 
 class DriftSpec(StrictModel):
     every: int = Field(..., ge=1, le=10**9, description="Events between changes of preference (abrupt), or per `angle_deg` turned (gradual).")
-    mode: Literal["abrupt", "gradual"] = Field("abrupt", description="abrupt: the truth jumps every `every` events; gradual: it turns steadily.")
+    mode: Literal["abrupt", "gradual", "rotate"] = Field(
+        "abrupt", description="abrupt: the truth jumps every `every` events; gradual: it turns steadily; rotate: every `every` "
+        "events each action takes the truth the next action of the pool had (action k scores as k + 1 did), so yesterday's "
+        "best action is no longer today's (problems with actions only; angle_deg unused).")
     angle_deg: float = Field(
         90.0, gt=0.0, le=180.0,
-        description="How far the truth turns per `every` events, between two independent truths: 90 swaps one for the other, "
-                    "180 reverses every preference.")
+        description="abrupt and gradual: how far the truth turns per `every` events, between two independent truths: 90 swaps "
+                    "one for the other, 180 reverses every preference.")
 
 
 class TruthSpec(StrictModel):
@@ -34,6 +37,9 @@ class TruthSpec(StrictModel):
         "probability, else 0 (needs link: logistic). Binary labels are always +1 with probability logistic(score).")
     noise: float = Field(0.1, ge=0.0, le=100.0, description="gaussian: the noise's standard deviation.")
     scale: float = Field(1.0, ge=0.0, le=100.0, description="The score's standard deviation (about), before `offset`.")
+    main_effects: bool = Field(
+        True, description="linear: score each namespace's own features (a weight vector per namespace) besides the interactions; "
+        "false: the interactions only, so that with features of mean 0 every action is worth 0 on average (the `linear` world).")
     offset: float = Field(0.0, ge=-100.0, le=100.0, description="Added to every score.")
     latent: int = Field(8, ge=1, le=256, description="Dimensions each namespace's features are projected to before scoring.")
     hidden: int = Field(16, ge=1, le=1024, description="network: hidden units.")

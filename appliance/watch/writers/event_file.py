@@ -22,6 +22,9 @@ from appliance.watch.writers.base import LAYOUT, HParam
 class EventFileWriter:
     def __init__(self, directory: Path) -> None:
         from tensorboardX import SummaryWriter
+        from tensorboardX.proto.summary_pb2 import Summary
+
+        self._summary, self._value = Summary, Summary.Value
 
         self.directory = directory
         # tensorboardX hands each summary to a thread of its own that writes it to a buffered file, and flushes that
@@ -31,10 +34,11 @@ class EventFileWriter:
         self._writer.add_custom_scalars(LAYOUT)
 
     def scalars(self, step: int, values: Mapping[str, float]) -> None:
-        add = self._writer.add_scalar
-        for tag, value in values.items():
-            if not math.isnan(value):
-                add(tag, value, step)
+        """Every scalar in one summary (one event in the file, one hand-over to the writer's thread), as ``add_scalar``
+        writes each: tags TensorBoard reads the same, at a fraction of the cost."""
+        summary = self._summary(value=[self._value(tag=tag, simple_value=float(value)) for tag, value in values.items() if not math.isnan(value)])
+        if summary.value:
+            self._writer._get_file_writer().add_summary(summary, step)
 
     def histogram(self, step: int, tag: str, values: np.ndarray) -> None:
         if len(values):
