@@ -59,7 +59,7 @@ def start_daemon(tmp_path: Path, config_text: str | None = FAST, data_dir: Path 
         config.write_text(config_text)
         args += ["--config", str(config)]
     started = time.monotonic()
-    log = tmp_path / f"daemon-{port}.log"
+    log = tmp_path.parent / f"{tmp_path.name}.daemon-{port}.log"  # beside tmp_path: tests list what is in it
     with log.open("w") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, text=True,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"})
