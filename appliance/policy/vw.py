@@ -111,6 +111,15 @@ class VWPolicy:
         assert isinstance(exploration, (Epsilon, Softmax, SquareCB))
         return explore(exploration, costs, self._version)
 
+    def _distribution(self, scores: list[float]) -> list[float]:
+        """The pmf from VW's action scores (or, for ``python:`` cb types, from the predicted costs). VW's ``--regcbopt``
+        gives every action tied for the optimistic best probability 1 (all of them at the first decision): such
+        scores are scaled to sum to 1, so that the logged probability is the one the action was drawn with."""
+        if self._costs is not None:
+            return self._explore(scores)
+        total = sum(scores)
+        return scores if abs(total - 1.0) < 1e-4 else [p / total for p in scores]
+
     @property
     def actions(self) -> tuple[str, ...]:
         return self._actions
@@ -133,7 +142,7 @@ class VWPolicy:
             builder = self._builder
             shared = builder.shared(context)
             _predict(self._vw, [shared, *builder.offered(offered)])
-            pmf = shared.get_action_scores() if self._costs is None else self._explore(shared.get_action_scores())
+            pmf = self._distribution(shared.get_action_scores())
             index = sample(pmf, self._rng.random())
             decision = Decision(event_id, offered[index], index, pmf[index], tuple(pmf), offered, context, self._version,
                                 timestamp, shared)
@@ -155,8 +164,7 @@ class VWPolicy:
             shared = builder.shared(context)
             try:
                 _predict(self._vw, [shared, *builder.offered(offered)])
-                scores = shared.get_action_scores()
-                return list(scores) if self._costs is None else self._explore(scores)
+                return self._distribution(shared.get_action_scores())
             finally:
                 builder.release(shared)
 

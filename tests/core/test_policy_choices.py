@@ -71,6 +71,18 @@ def test_regcb_learns_in_the_appliances_cost_range() -> None:
         load_config_text("policy: {actions: [{id: a}, {id: b}], exploration: {type: regcb, min_cost: 0}}")
 
 
+def test_regcbopts_ties_are_a_distribution() -> None:
+    """VW's --regcbopt scores every action tied for the optimistic best 1 (all of them before it learns): the decision's
+    pmf sums to 1 and its probability is the one the action was drawn with."""
+    from appliance.policy.vw import VWPolicy
+
+    config = VWPolicyConfig.model_validate({"actions": [{"id": a} for a in "abcd"], "exploration": {"type": "regcb"}})
+    policy = VWPolicy(config)
+    decision = policy.decide({"s": {"x": 1.0}}, "e1", 0.0)
+    assert decision.pmf == (0.25, 0.25, 0.25, 0.25) and decision.probability == 0.25
+    assert policy.pmf({"s": {"x": 1.0}}) == [0.25] * 4
+
+
 def test_config_default_says_what_each_exploration_is_good_at(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "default"]) == 0
     text = " ".join(line.lstrip("# ").strip() for line in capsys.readouterr().out.splitlines())
