@@ -1,6 +1,6 @@
 """``quality.sweep``: the sweep that chooses the VW policy's defaults, repeatable on a new VW release.
 
-Each of :data:`CANDIDATES` changes some of the defaults (learning rate, ``power_t``, VW's update rules, ``--l2``,
+Each of :data:`CANDIDATES` changes some of the defaults (learning rate, ``power_t``, VW's update rule, ``--l2``,
 SquareCB's gamma, the exploration and its ``cb_type``, interactions); every one runs on every entry of the suite
 (:data:`ENTRIES`: the built-in worlds, drift every 2,500 and the two data sets) through ``wabbit simulate``'s
 loop, delays and losses, over the same seeds. Two stages: a screen of every candidate at :data:`SCREEN` size,
@@ -35,18 +35,21 @@ _SQUARECB = {"type": "squarecb"}
 CANDIDATES: dict[str, dict[str, Any]] = {
     DEFAULTS: {},
     # the learning rate and its decay (VW --power_t: 0 keeps the step, 0.5 is AdaGrad's)
-    "learning_rate 2": {"learning_rate": 2.0},
+    "learning_rate 1": {"learning_rate": 1.0},
+    "learning_rate 4": {"learning_rate": 4.0},
     "learning_rate 8": {"learning_rate": 8.0},
-    "power_t 0.25": {"power_t": 0.25},
     "power_t 0.35": {"power_t": 0.35},
+    "power_t 0.25": {"power_t": 0.25},
     "power_t 0, learning_rate 0.5": {"power_t": 0.0, "learning_rate": 0.5},
     "power_t 0, learning_rate 0.1": {"power_t": 0.0, "learning_rate": 0.1},
-    # VW's update rules: parameter-free ones, and the adaptive / normalized / invariant toggles (naming some drops the rest)
-    "coin (VW --coin)": {"vw_args": ["--coin"]},
-    "freegrad (VW --freegrad)": {"vw_args": ["--freegrad"]},
-    "--adaptive --normalized (no --invariant)": {"vw_args": ["--adaptive", "--normalized"]},
-    "--adaptive --invariant (no --normalized)": {"vw_args": ["--adaptive", "--invariant"]},
-    "--normalized --invariant (no --adaptive)": {"vw_args": ["--normalized", "--invariant"]},
+    # VW's update rules (`update`): VW's own (normalized), parameter-free ones, the adaptive / normalized / invariant
+    # toggles (naming some drops the rest; `update: normalized` passes none, so vw_args may)
+    "update normalized (VW's own), learning_rate 4": {"update": "normalized", "learning_rate": 4.0},
+    "update normalized (VW's own), learning_rate 2": {"update": "normalized"},
+    "update coin": {"update": "coin"},
+    "update freegrad": {"update": "freegrad"},
+    "--adaptive --normalized (no --invariant)": {"update": "normalized", "vw_args": ["--adaptive", "--normalized"]},
+    "--normalized --invariant (no --adaptive)": {"update": "normalized", "vw_args": ["--normalized", "--invariant"]},
     "--l2 1e-6": {"vw_args": ["--l2", "1e-6"]},
     # SquareCB's gamma = gamma_scale * t ** gamma_exponent
     "gamma_scale 5": {"exploration": {**_SQUARECB, "gamma_scale": 5.0}},
@@ -55,7 +58,7 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "gamma_exponent 0.3": {"exploration": {**_SQUARECB, "gamma_exponent": 0.3}},
     "gamma_exponent 0.7": {"exploration": {**_SQUARECB, "gamma_exponent": 0.7}},
     # interactions: every pair of namespaces (context x context too), besides the context x action ones
-    "interactions all pairs": {"interactions": "auto", "vw_args": ["--interactions", "::"]},
+    "interactions all pairs": {"vw_args": ["--interactions", "::"]},
     # other explorations, with the cb_types they take
     "epsilon 0.05, mtr": {"exploration": {"type": "epsilon", "epsilon": 0.05}},
     "epsilon 0.02, mtr": {"exploration": {"type": "epsilon", "epsilon": 0.02}},
@@ -76,7 +79,7 @@ SCREEN, FULL, QUICK = (2_000, 5), (10_000, 5), (300, 2)
 FINALISTS = 3
 TOLERANCE = 0.02
 """How far below the defaults' share on an entry a setting may fall before it counts as losing there."""
-QUICK_CANDIDATES = (DEFAULTS, "learning_rate 2", "power_t 0.25")
+QUICK_CANDIDATES = (DEFAULTS, "learning_rate 4", "power_t 0.25")
 QUICK_ENTRIES = ("light", "drift_2500")
 
 
@@ -93,7 +96,7 @@ def overlay(base: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
 def defaults() -> dict[str, Any]:
     """The VW policy's tunable defaults, as options (``wabbit config default``'s)."""
     config = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}]})
-    return config.model_dump(by_alias=True, include={"learning_rate", "power_t", "exploration", "cb_type", "interactions", "vw_args"})
+    return config.model_dump(by_alias=True, include={"learning_rate", "power_t", "update", "exploration", "cb_type", "interactions", "vw_args"})
 
 
 def measure(names: list[str], entries: tuple[str, ...], events: int, seeds: int) -> dict[str, dict[str, list[float]]]:

@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence, TypeVar
 import vowpalwabbit
 from vowpalwabbit import pyvw
 
-from appliance.config.policy import Epsilon, Softmax, SquareCB, VWPolicyConfig
+from appliance.config.policy import UPDATES, Epsilon, Softmax, SquareCB, VWPolicyConfig
 from appliance.errors import UsageError
 from appliance.estimators.costs import cost_estimator
 from appliance.features import Features
@@ -70,7 +70,7 @@ def vw_arguments(config: VWPolicyConfig) -> list[str]:
     args = ["--csoaa_ldf", "m", "--csoaa_rank"] if python else ["--cb_explore_adf"]
     args += ["--quiet", "--random_seed", str(config.seed), "-b", str(config.bits)]
     args += ["--learning_rate", str(config.learning_rate), "--power_t", str(config.power_t)]
-    args += [] if python else ["--cb_type", config.cb_type]
+    args += [*UPDATES[config.update], *([] if python else ["--cb_type", config.cb_type])]
     for term in interactions(config):
         args += ["--interactions", term]
     return args + ([] if python else config.exploration.vw_args()) + list(config.vw_args)
