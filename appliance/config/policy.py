@@ -90,8 +90,8 @@ class Softmax(ExplorationBase):
 
 class SquareCB(ExplorationBase):
     cb_types = ("mtr",)
-    good_at = ("the default: inverse-gap weighting on a regression (cb_type mtr only); explores less as it learns, best on "
-               "stationary worlds")
+    good_at = ("the default: inverse-gap weighting on a regression (cb_type mtr only); explores less as it learns, the best "
+               "of the sweep on stationary and drifting worlds alike (with update: adaptive)")
     type: Literal["squarecb"] = Field("squarecb", description="SquareCB: inverse-gap weighting, strong with regression oracles.")
     gamma_scale: float = Field(10.0, gt=0.0, le=1e6, description="Scale of the exploration parameter gamma.")
     gamma_exponent: float = Field(0.5, ge=0.0, le=1.0, description="Growth of gamma with the number of decisions.")
