@@ -128,7 +128,8 @@ def ranked(by_name: dict[str, dict[str, float]]) -> list[str]:
 
 def bench_sweep(quick: bool) -> dict[str, Any]:
     names, entries = (list(QUICK_CANDIDATES), QUICK_ENTRIES) if quick else (list(CANDIDATES), ENTRIES)
-    screen = medians(measure(names, entries, *(QUICK if quick else SCREEN)))
+    screen_events, screen_seeds = QUICK if quick else SCREEN
+    screen = medians(measure(names, entries, screen_events, screen_seeds))
     finalists = [DEFAULTS, *[name for name in ranked(screen) if name != DEFAULTS][:1 if quick else FINALISTS]]
     events, seeds = QUICK if quick else FULL
     shares = measure(finalists, entries, events, seeds)
@@ -140,8 +141,7 @@ def bench_sweep(quick: bool) -> dict[str, Any]:
         f"seeds 1..{seeds}", "share", scores[DEFAULTS], f"the best of the sweep: {best}", scores[best],
         "the defaults' score over the best setting's (1.0: the defaults are the best)", better="higher", events=events,
         seeds=seeds, best=best, defaults=defaults(), candidates={name: CANDIDATES[name] for name in names},
-        screen={"events": (QUICK if quick else SCREEN)[0], "seeds": (QUICK if quick else SCREEN)[1], "shares": screen,
-                "order": ranked(screen)},
+        screen={"events": screen_events, "seeds": screen_seeds, "shares": screen, "order": ranked(screen)},
         shares=final, shortfall={name: shortfall(by_entry) for name, by_entry in final.items()},
         losses={name: losses(by_entry, final[DEFAULTS]) for name, by_entry in final.items()},
         scores={name: s["median"] for name, s in scores.items()}, command="wabbit bench --only quality.sweep")
@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     """One slice of the sweep (some candidates, entries and size) as JSON: to spread a sweep over processes, or
     to refine one knob. ``python -m appliance.bench.sweep_bench --candidates 'power_t*' --events 2000 --seeds 5``."""
     parser = argparse.ArgumentParser(prog="python -m appliance.bench.sweep_bench", description=main.__doc__)
-    parser.add_argument("--candidates", default="*", help="Glob of candidate names (default: all); `--list` names them.")
+    parser.add_argument("--candidates", default="*", help="Glob of candidate names (default: all); `--list` names them. A name that starts with "
+                        "-- goes as --candidates='--l2*'.")
     parser.add_argument("--entries", default=",".join(ENTRIES), help="Comma-separated entries of the suite.")
     parser.add_argument("--events", type=int, default=SCREEN[0], help=f"Decisions per run (default {SCREEN[0]}).")
     parser.add_argument("--seeds", type=int, default=SCREEN[1], help=f"Seeds 1..N (default {SCREEN[1]}).")

@@ -4,6 +4,7 @@ reported, the `--libraries` view, and the defaults' sweep."""
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -88,3 +89,10 @@ def test_every_candidate_is_a_config_vw_starts_with(name: str) -> None:
     decision = policy.decide({"audio": {"level": 0.5}, "video": {"brightness": 0.2}, "time": {"h20": 1.0}}, "e1", 0.0)
     policy.learn(JoinedEvent(decision, 1.0, "on_time", 1, 0.0))
     assert sum(decision.pmf) == pytest.approx(1.0) and policy.model_version == 1
+
+
+def test_a_slice_of_the_sweep_prints_its_medians(capsys: pytest.CaptureFixture[str]) -> None:
+    assert sweep_bench.main(["--candidates=--l2*", "--entries", "wine", "--events", "60", "--seeds", "1"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["events"] == 60 and list(printed["medians"]) == ["--l2 1e-6"] and 0 < printed["medians"]["--l2 1e-6"]["wine"] <= 1
+    assert sweep_bench.main(["--candidates", "nothing*"]) == 2 and "update coin" in capsys.readouterr().out  # unknown: the list
