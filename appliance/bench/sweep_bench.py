@@ -34,8 +34,9 @@ DEFAULTS = "defaults"
 _SQUARECB = {"type": "squarecb"}
 CANDIDATES: dict[str, dict[str, Any]] = {
     DEFAULTS: {},
-    # the learning rate and its decay (VW --power_t: 0 keeps the step, 0.5 is AdaGrad's)
-    "learning_rate 1": {"learning_rate": 1.0},
+    # the learning rate (the default: 1) and its decay (VW --power_t: 0 keeps the step, 0.5 is AdaGrad's)
+    "learning_rate 0.5": {"learning_rate": 0.5},
+    "learning_rate 2": {"learning_rate": 2.0},
     "learning_rate 4": {"learning_rate": 4.0},
     "learning_rate 8": {"learning_rate": 8.0},
     "power_t 0.35": {"power_t": 0.35},
@@ -45,7 +46,7 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     # VW's update rules (`update`): VW's own (normalized), parameter-free ones, the adaptive / normalized / invariant
     # toggles (naming some drops the rest; `update: normalized` passes none, so vw_args may)
     "update normalized (VW's own), learning_rate 4": {"update": "normalized", "learning_rate": 4.0},
-    "update normalized (VW's own), learning_rate 2": {"update": "normalized"},
+    "update normalized (VW's own), learning_rate 1": {"update": "normalized"},
     "update coin": {"update": "coin"},
     "update freegrad": {"update": "freegrad"},
     "--adaptive --normalized (no --invariant)": {"update": "normalized", "vw_args": ["--adaptive", "--normalized"]},

@@ -232,8 +232,8 @@ class VWPolicyConfig(PolicyConfigBase):
         "every context namespace that reaches the policy (simulated, sensed, or sent to the API) with every action namespace.",
     )
     learning_rate: float = Field(
-        2.0, gt=0.0, le=100.0,
-        description="VW learning rate (-l). 2 (with update: adaptive) was chosen by the sweep `wabbit bench --only "
+        1.0, gt=0.0, le=100.0,
+        description="VW learning rate (-l). 1 (with update: adaptive) was chosen by the sweep `wabbit bench --only "
         "quality.sweep` (docs/quality.md): 0.5, VW's usual, learned drifting worlds and data sets far more slowly.")
     power_t: float = Field(0.5, ge=0.0, le=1.0, description="Learning-rate decay (VW --power_t); 0 keeps adapting forever, for drifting worlds.")
     update: Literal["adaptive", "normalized", "coin", "freegrad"] = Field(
