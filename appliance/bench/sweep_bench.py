@@ -1,66 +1,175 @@
-"""``quality.sweep``: the sweep that chose the VW policy's defaults, repeatable on a new VW release.
+"""``quality.sweep``: the sweep that chooses the VW policy's defaults, repeatable on a new VW release.
 
-Every combination of :data:`GRID` (learning rate x SquareCB's gamma scale, the rest at the defaults) runs on the
-suite's worlds (:data:`ENTRIES`: stationary, drifting, and a real data set) through ``wabbit simulate``'s loop,
-delays and losses, over the same seeds. A setting's score is the median over seeds of its mean share of the
-oracle across the entries; the best is what the defaults should be. The ratio is the current defaults' score
-over the best's: 1.0 when the defaults are the best of the grid.
+Each of :data:`CANDIDATES` changes some of the defaults (learning rate, ``power_t``, VW's update rule, ``--l2``,
+SquareCB's gamma, the exploration and its ``cb_type``, interactions); every one runs on every entry of the suite
+(:data:`ENTRIES`: the built-in worlds, drift every 2,500 and the two data sets) through ``wabbit simulate``'s
+loop, delays and losses, over the same seeds. Two stages: a screen of every candidate at :data:`SCREEN` size,
+then the :data:`FINALISTS` best and the defaults at the suite's full size. The rule (:func:`ranked`): a setting
+that loses more than :data:`TOLERANCE` on an entry against the defaults ranks after every one that does not;
+then the smaller the shortfall from issue 23's goals, the better; then the higher the mean share. The ratio is
+the defaults' mean share over the best's: 1.0 when the defaults are the best.
 
->>> settings(4.0, 10.0)
-{'learning_rate': 4.0, 'exploration': {'type': 'squarecb', 'gamma_scale': 10.0}}
+>>> overlay({"learning_rate": 4.0, "exploration": {"type": "squarecb", "gamma_scale": 10.0}},
+...         {"exploration": {"type": "squarecb", "gamma_exponent": 0.3}})
+{'learning_rate': 4.0, 'exploration': {'type': 'squarecb', 'gamma_scale': 10.0, 'gamma_exponent': 0.3}}
+>>> medians = {"defaults": {"light": 0.90, "wine": 0.97}, "a": {"light": 0.95, "wine": 0.90}, "b": {"light": 0.92, "wine": 0.97}}
+>>> ranked(medians)  # a meets light's goal but loses on wine
+['b', 'defaults', 'a']
 """
 
 from __future__ import annotations
 
+import argparse
+import fnmatch
+import json
 import statistics
+import sys
 from typing import Any, Callable
 
 from appliance.bench.measure import compared, summarize
-from appliance.bench.quality_bench import config_of, kind, run_one
+from appliance.bench.quality_bench import GOALS, config_of, kind, run_one
 from appliance.config import VWPolicyConfig
 
-GRID = {"learning_rate": (0.5, 1.0, 2.0, 4.0, 8.0), "gamma_scale": (10.0, 40.0)}
-ENTRIES = ("light", "linear", "drift", "drift_2500", "digits")
-FULL, QUICK = (10_000, 3), (500, 2)
-"""(events, seeds)."""
-QUICK_GRID = {"learning_rate": (0.5, 4.0), "gamma_scale": (10.0,)}
+DEFAULTS = "defaults"
+_SQUARECB = {"type": "squarecb"}
+CANDIDATES: dict[str, dict[str, Any]] = {
+    DEFAULTS: {},
+    # the learning rate (the default: 1) and its decay (VW --power_t: 0 keeps the step, 0.5 is AdaGrad's)
+    "learning_rate 0.5": {"learning_rate": 0.5},
+    "learning_rate 2": {"learning_rate": 2.0},
+    "learning_rate 4": {"learning_rate": 4.0},
+    "learning_rate 8": {"learning_rate": 8.0},
+    "power_t 0.35": {"power_t": 0.35},
+    "power_t 0.25": {"power_t": 0.25},
+    "power_t 0, learning_rate 0.5": {"power_t": 0.0, "learning_rate": 0.5},
+    "power_t 0, learning_rate 0.1": {"power_t": 0.0, "learning_rate": 0.1},
+    # VW's update rules (`update`): VW's own (normalized), parameter-free ones, the adaptive / normalized / invariant
+    # toggles (naming some drops the rest; `update: normalized` passes none, so vw_args may)
+    "update normalized (VW's own), learning_rate 4": {"update": "normalized", "learning_rate": 4.0},
+    "update normalized (VW's own), learning_rate 1": {"update": "normalized"},
+    "update coin": {"update": "coin"},
+    "update freegrad": {"update": "freegrad"},
+    "--adaptive --normalized (no --invariant)": {"update": "normalized", "vw_args": ["--adaptive", "--normalized"]},
+    "--normalized --invariant (no --adaptive)": {"update": "normalized", "vw_args": ["--normalized", "--invariant"]},
+    "--l2 1e-6": {"vw_args": ["--l2", "1e-6"]},
+    # SquareCB's gamma = gamma_scale * t ** gamma_exponent
+    "gamma_scale 5": {"exploration": {**_SQUARECB, "gamma_scale": 5.0}},
+    "gamma_scale 20": {"exploration": {**_SQUARECB, "gamma_scale": 20.0}},
+    "gamma_scale 40": {"exploration": {**_SQUARECB, "gamma_scale": 40.0}},
+    "gamma_exponent 0.3": {"exploration": {**_SQUARECB, "gamma_exponent": 0.3}},
+    "gamma_exponent 0.7": {"exploration": {**_SQUARECB, "gamma_exponent": 0.7}},
+    # interactions: every pair of namespaces (context x context too), besides the context x action ones
+    "interactions all pairs": {"vw_args": ["--interactions", "::"]},
+    # other explorations, with the cb_types they take
+    "epsilon 0.05, mtr": {"exploration": {"type": "epsilon", "epsilon": 0.05}},
+    "epsilon 0.02, mtr": {"exploration": {"type": "epsilon", "epsilon": 0.02}},
+    "epsilon 0.05, dr": {"exploration": {"type": "epsilon", "epsilon": 0.05}, "cb_type": "dr"},
+    "epsilon 0.05, ips": {"exploration": {"type": "epsilon", "epsilon": 0.05}, "cb_type": "ips"},
+    "bag 5": {"exploration": {"type": "bag", "size": 5}},
+    "bag 5, epsilon 0.02": {"exploration": {"type": "bag", "size": 5, "epsilon": 0.02}},
+    "cover 4, dr": {"exploration": {"type": "cover", "size": 4}, "cb_type": "dr"},
+    "regcbopt": {"exploration": {"type": "regcb", "optimistic": True}},
+    "regcb (elimination)": {"exploration": {"type": "regcb", "optimistic": False}},
+    "synthcover": {"exploration": {"type": "synthcover"}},
+    "softmax lambda 10": {"exploration": {"type": "softmax", "lambda": 10.0}},
+}
+"""Candidate name -> the policy options it changes over the defaults (:func:`overlay`); ``defaults`` changes none."""
+ENTRIES = ("light", "linear", "drift", "drift_2500", "digits", "wine")
+SCREEN, FULL, QUICK = (2_000, 5), (10_000, 5), (300, 2)
+"""(events, seeds): the screen of every candidate, the finalists' run, and ``--quick``'s (a few candidates)."""
+FINALISTS = 3
+TOLERANCE = 0.02
+"""How far below the defaults' share on an entry a setting may fall before it counts as losing there."""
+QUICK_CANDIDATES = (DEFAULTS, "learning_rate 4", "power_t 0.25")
 QUICK_ENTRIES = ("light", "drift_2500")
 
 
-def settings(learning_rate: float, gamma_scale: float) -> dict[str, Any]:
-    """The policy options of one point of the grid."""
-    return {"learning_rate": learning_rate, "exploration": {"type": "squarecb", "gamma_scale": gamma_scale}}
+def overlay(base: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``options`` over it; an exploration of the same type keeps the fields ``options`` leave out."""
+    merged = dict(base)
+    for key, value in options.items():
+        below = base.get(key)
+        same_type = isinstance(value, dict) and isinstance(below, dict) and value.get("type") == below.get("type")
+        merged[key] = {**below, **value} if same_type and isinstance(below, dict) else value
+    return merged
 
 
-def name(learning_rate: float, gamma_scale: float) -> str:
-    return f"learning_rate {learning_rate:g}, gamma_scale {gamma_scale:g}"
+def defaults() -> dict[str, Any]:
+    """The VW policy's tunable defaults, as options (``wabbit config default``'s)."""
+    config = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}]})
+    return config.model_dump(by_alias=True, include={"learning_rate", "power_t", "update", "exploration", "cb_type", "interactions", "vw_args"})
+
+
+def measure(names: list[str], entries: tuple[str, ...], events: int, seeds: int) -> dict[str, dict[str, list[float]]]:
+    """Each named candidate's share of the oracle on each entry, one per seed (1..``seeds``)."""
+    base = defaults()
+    return {name: {entry: [run_one(config_of(entry, seed, events), events, kind("vw", **overlay(base, CANDIDATES[name])))["share"]
+                           for seed in range(1, seeds + 1)] for entry in entries} for name in names}
+
+
+def medians(shares: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
+    return {name: {entry: statistics.median(values) for entry, values in by_entry.items()} for name, by_entry in shares.items()}
+
+
+def shortfall(by_entry: dict[str, float]) -> float:
+    """How far the entries' shares fall below issue 23's goals, summed (0: every goal met)."""
+    return sum(max(0.0, goal - by_entry[entry]) for entry, goal in GOALS.items() if entry in by_entry)
+
+
+def losses(by_entry: dict[str, float], reference: dict[str, float]) -> list[str]:
+    """The entries where ``by_entry`` falls more than :data:`TOLERANCE` below ``reference``."""
+    return [entry for entry, share in by_entry.items() if share < reference[entry] - TOLERANCE]
+
+
+def ranked(by_name: dict[str, dict[str, float]]) -> list[str]:
+    """The candidates best first, by the module's rule (``defaults`` must be among them)."""
+    reference = by_name[DEFAULTS]
+    return sorted(by_name, key=lambda n: (bool(losses(by_name[n], reference)), shortfall(by_name[n]), -statistics.mean(by_name[n].values())))
 
 
 def bench_sweep(quick: bool) -> dict[str, Any]:
+    names, entries = (list(QUICK_CANDIDATES), QUICK_ENTRIES) if quick else (list(CANDIDATES), ENTRIES)
+    screen_events, screen_seeds = QUICK if quick else SCREEN
+    screen = medians(measure(names, entries, screen_events, screen_seeds))
+    finalists = [DEFAULTS, *[name for name in ranked(screen) if name != DEFAULTS][:1 if quick else FINALISTS]]
     events, seeds = QUICK if quick else FULL
-    grid, entries = (QUICK_GRID, QUICK_ENTRIES) if quick else (GRID, ENTRIES)
-    defaults = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}]})
-    current = (defaults.learning_rate, getattr(defaults.exploration, "gamma_scale", 10.0))
-    points = [(lr, g) for lr in grid["learning_rate"] for g in grid["gamma_scale"]]
-    if current not in points:
-        points.append(current)
-    shares: dict[str, dict[str, list[float]]] = {}
-    for lr, g in points:
-        make = kind("vw", **settings(lr, g))
-        shares[name(lr, g)] = {entry: [run_one(config_of(entry, seed, events), events, make)["share"] for seed in range(1, seeds + 1)]
-                               for entry in entries}
-    scores = {point: summarize([statistics.mean(by_entry[e][i] for e in entries) for i in range(seeds)])
-              for point, by_entry in shares.items()}
-    best = max(scores, key=lambda point: scores[point]["median"])
-    ours = name(*current)
+    shares = measure(finalists, entries, events, seeds)
+    final = medians(shares)
+    best = ranked(final)[0]
+    scores = {name: summarize([statistics.mean(by_entry[e][i] for e in entries) for i in range(seeds)]) for name, by_entry in shares.items()}
     return compared(
-        f"mean share of the oracle over {', '.join(entries)} of the default VW settings ({ours}), {events} decisions, "
-        f"median over seeds 1..{seeds}", "share", scores[ours], f"the best of the grid: {best}", scores[best],
-        "the defaults' score over the best setting's (1.0: the defaults are the best)",
-        better="higher", events=events, seeds=seeds, grid=grid, best=best,
-        scores={point: s["median"] for point, s in scores.items()},
-        shares={point: {e: statistics.median(v) for e, v in by_entry.items()} for point, by_entry in shares.items()},
-        command="wabbit bench --only quality.sweep")
+        f"mean share of the oracle over {', '.join(entries)} of the default VW settings, {events} decisions, median over "
+        f"seeds 1..{seeds}", "share", scores[DEFAULTS], f"the best of the sweep: {best}", scores[best],
+        "the defaults' score over the best setting's (1.0: the defaults are the best)", better="higher", events=events,
+        seeds=seeds, best=best, defaults=defaults(), candidates={name: CANDIDATES[name] for name in names},
+        screen={"events": screen_events, "seeds": screen_seeds, "shares": screen, "order": ranked(screen)},
+        shares=final, shortfall={name: shortfall(by_entry) for name, by_entry in final.items()},
+        losses={name: losses(by_entry, final[DEFAULTS]) for name, by_entry in final.items()},
+        scores={name: s["median"] for name, s in scores.items()}, command="wabbit bench --only quality.sweep")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """One slice of the sweep (some candidates, entries and size) as JSON: to spread a sweep over processes, or
+    to refine one knob. ``python -m appliance.bench.sweep_bench --candidates 'power_t*' --events 2000 --seeds 5``."""
+    parser = argparse.ArgumentParser(prog="python -m appliance.bench.sweep_bench", description=main.__doc__)
+    parser.add_argument("--candidates", default="*", help="Glob of candidate names (default: all); `--list` names them. A name that starts with "
+                        "-- goes as --candidates='--l2*'.")
+    parser.add_argument("--entries", default=",".join(ENTRIES), help="Comma-separated entries of the suite.")
+    parser.add_argument("--events", type=int, default=SCREEN[0], help=f"Decisions per run (default {SCREEN[0]}).")
+    parser.add_argument("--seeds", type=int, default=SCREEN[1], help=f"Seeds 1..N (default {SCREEN[1]}).")
+    parser.add_argument("--list", action="store_true", help="Print the candidates and exit.")
+    args = parser.parse_args(argv)
+    names = [name for name in CANDIDATES if fnmatch.fnmatchcase(name, args.candidates)]
+    if args.list or not names:
+        print("\n".join(f"{name}: {json.dumps(CANDIDATES[name])}" for name in CANDIDATES))
+        return 0 if names else 2
+    by_name = medians(measure(names, tuple(args.entries.split(",")), args.events, args.seeds))
+    json.dump({"events": args.events, "seeds": args.seeds, "medians": by_name}, sys.stdout, indent=1)
+    print()
+    return 0
 
 
 BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {"quality.sweep": bench_sweep}
+
+if __name__ == "__main__":
+    sys.exit(main())

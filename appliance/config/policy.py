@@ -90,8 +90,8 @@ class Softmax(ExplorationBase):
 
 class SquareCB(ExplorationBase):
     cb_types = ("mtr",)
-    good_at = ("the default: inverse-gap weighting on a regression (cb_type mtr only); explores less as it learns, best on "
-               "stationary worlds")
+    good_at = ("the default: inverse-gap weighting on a regression (cb_type mtr only); explores less as it learns, the best "
+               "of the sweep on stationary and drifting worlds alike (with update: adaptive)")
     type: Literal["squarecb"] = Field("squarecb", description="SquareCB: inverse-gap weighting, strong with regression oracles.")
     gamma_scale: float = Field(10.0, gt=0.0, le=1e6, description="Scale of the exploration parameter gamma.")
     gamma_exponent: float = Field(0.5, ge=0.0, le=1.0, description="Growth of gamma with the number of decisions.")
@@ -143,6 +143,20 @@ class SynthCover(ExplorationBase):
 
     def vw_args(self) -> list[str]:
         return ["--synthcover", "--synthcoversize", str(self.size), "--synthcoverpsi", str(self.psi), "--epsilon", str(self.epsilon)]
+
+
+UPDATES: dict[str, tuple[str, ...]] = {
+    "adaptive": ("--adaptive", "--invariant"),
+    "normalized": (),
+    "coin": ("--coin",),
+    "freegrad": ("--freegrad",),
+}
+"""``update`` -> the VW options it passes (``normalized`` is VW's own default: ``--adaptive --normalized --invariant``)."""
+BASE_LEARNER_OPTIONS = frozenset(
+    "--adaptive --normalized --invariant --sgd --coin --freegrad --ftrl --pistol --OjaNewton --ksvm --bfgs "
+    "--conjugate_gradient".split()
+)
+"""VW options that choose how weights are updated: VW refuses most of them beside another update's options."""
 
 
 EXPLORATIONS = (Epsilon, First, Bag, Cover, Softmax, SquareCB, RegCB, RND, SynthCover)
@@ -218,10 +232,17 @@ class VWPolicyConfig(PolicyConfigBase):
         "every context namespace that reaches the policy (simulated, sensed, or sent to the API) with every action namespace.",
     )
     learning_rate: float = Field(
-        4.0, gt=0.0, le=100.0,
-        description="VW learning rate (-l). 4 was chosen by the sweep `wabbit bench --only quality.sweep` (docs/quality.md): "
-        "0.5, VW's usual, learned drifting worlds and data sets far more slowly.")
+        1.0, gt=0.0, le=100.0,
+        description="VW learning rate (-l). 1 (with update: adaptive) was chosen by the sweep `wabbit bench --only "
+        "quality.sweep` (docs/quality.md): 0.5, VW's usual, learned drifting worlds and data sets far more slowly.")
     power_t: float = Field(0.5, ge=0.0, le=1.0, description="Learning-rate decay (VW --power_t); 0 keeps adapting forever, for drifting worlds.")
+    update: Literal["adaptive", "normalized", "coin", "freegrad"] = Field(
+        "adaptive",
+        description="How VW updates the weights: `adaptive` (the default, chosen by the sweep: per-feature AdaGrad steps and "
+        "importance-invariant updates, without VW's normalization, which follows a drifting world much more slowly), "
+        "`normalized` (VW's own default: the same, "
+        "each feature's step also scaled by the largest value it has taken; with it, `vw_args` may name another update "
+        "such as --ftrl), `coin` or `freegrad` (parameter-free: they ignore learning_rate and power_t).")
     bits: int = Field(18, ge=10, le=28, description="Weight table size as a power of two (VW -b). 18 bits = 1 MB of weights.")
     cb_type: str = Field(
         "mtr", pattern=r"^(mtr|ips|dr|dm|sm|python:[a-z_][a-z0-9_]*)$",
@@ -248,6 +269,16 @@ class VWPolicyConfig(PolicyConfigBase):
             if option in FORBIDDEN_VW_OPTIONS:
                 raise ValueError(f"VW option {option} is managed by the appliance or touches files/sockets; use the matching config key instead")
         return args
+
+    @model_validator(mode="after")
+    def _one_update(self) -> "VWPolicyConfig":
+        """VW takes one way of updating weights: ``update`` names it, unless it is VW's own (``normalized``)."""
+        named = [arg for arg in self.vw_args if arg.split("=", 1)[0] in BASE_LEARNER_OPTIONS]
+        if named and self.update != "normalized":
+            raise ValueError(f"vw_args {' '.join(named)} choose how VW updates its weights, and update: {self.update} "
+                             f"does too (Vowpal Wabbit refuses both): drop them, or set update: normalized (VW's own, "
+                             f"which vw_args then replace)")
+        return self
 
     @property
     def python_cb_type(self) -> str | None:

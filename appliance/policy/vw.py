@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence, TypeVar
 import vowpalwabbit
 from vowpalwabbit import pyvw
 
-from appliance.config.policy import Epsilon, Softmax, SquareCB, VWPolicyConfig
+from appliance.config.policy import UPDATES, Epsilon, Softmax, SquareCB, VWPolicyConfig
 from appliance.errors import UsageError
 from appliance.estimators.costs import cost_estimator
 from appliance.features import Features
@@ -70,7 +70,7 @@ def vw_arguments(config: VWPolicyConfig) -> list[str]:
     args = ["--csoaa_ldf", "m", "--csoaa_rank"] if python else ["--cb_explore_adf"]
     args += ["--quiet", "--random_seed", str(config.seed), "-b", str(config.bits)]
     args += ["--learning_rate", str(config.learning_rate), "--power_t", str(config.power_t)]
-    args += [] if python else ["--cb_type", config.cb_type]
+    args += [*UPDATES[config.update], *([] if python else ["--cb_type", config.cb_type])]
     for term in interactions(config):
         args += ["--interactions", term]
     return args + ([] if python else config.exploration.vw_args()) + list(config.vw_args)
@@ -111,6 +111,15 @@ class VWPolicy:
         assert isinstance(exploration, (Epsilon, Softmax, SquareCB))
         return explore(exploration, costs, self._version)
 
+    def _distribution(self, scores: list[float]) -> list[float]:
+        """The pmf from VW's action scores (or, for ``python:`` cb types, from the predicted costs). VW's ``--regcbopt``
+        gives every action tied for the optimistic best probability 1 (all of them at the first decision): such
+        scores are scaled to sum to 1, so that the logged probability is the one the action was drawn with."""
+        if self._costs is not None:
+            return self._explore(scores)
+        total = sum(scores)
+        return scores if abs(total - 1.0) < 1e-4 else [p / total for p in scores]
+
     @property
     def actions(self) -> tuple[str, ...]:
         return self._actions
@@ -133,7 +142,7 @@ class VWPolicy:
             builder = self._builder
             shared = builder.shared(context)
             _predict(self._vw, [shared, *builder.offered(offered)])
-            pmf = shared.get_action_scores() if self._costs is None else self._explore(shared.get_action_scores())
+            pmf = self._distribution(shared.get_action_scores())
             index = sample(pmf, self._rng.random())
             decision = Decision(event_id, offered[index], index, pmf[index], tuple(pmf), offered, context, self._version,
                                 timestamp, shared)
@@ -155,8 +164,7 @@ class VWPolicy:
             shared = builder.shared(context)
             try:
                 _predict(self._vw, [shared, *builder.offered(offered)])
-                scores = shared.get_action_scores()
-                return list(scores) if self._costs is None else self._explore(scores)
+                return self._distribution(shared.get_action_scores())
             finally:
                 builder.release(shared)
 

@@ -4,6 +4,7 @@ reported, the `--libraries` view, and the defaults' sweep."""
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -11,6 +12,8 @@ import pytest
 
 from appliance.bench import quality_bench, sweep_bench
 from appliance.cli import main
+from appliance.config import VWPolicyConfig
+from appliance.policy.base import JoinedEvent
 from appliance.registry import REGISTRY
 from tests.bench.test_bench_modules import check_compared, check_summary
 
@@ -65,9 +68,31 @@ def test_drift_intervals_scale_with_the_events() -> None:
     assert quality_bench.config_of("drift_2500", 1, 600).world().drift_every == 150
 
 
-def test_the_sweep_ranks_the_grid_and_scores_the_defaults() -> None:
+def test_the_sweep_screens_the_candidates_then_ranks_the_finalists_against_the_defaults() -> None:
     result = sweep_bench.BENCHMARKS["quality.sweep"](True)
     check_compared(result)
-    assert result["best"] in result["scores"] and result["ratio"] <= 1.0 + 1e-9
-    assert result["scores"][result["best"]] == max(result["scores"].values())
-    assert set(result["shares"][result["best"]]) == set(sweep_bench.QUICK_ENTRIES)
+    assert list(result["screen"]["shares"]) == list(sweep_bench.QUICK_CANDIDATES)
+    assert result["screen"]["order"] == sweep_bench.ranked(result["screen"]["shares"])
+    finalists = [sweep_bench.DEFAULTS, next(name for name in result["screen"]["order"] if name != sweep_bench.DEFAULTS)]
+    assert list(result["shares"]) == finalists and result["best"] == sweep_bench.ranked(result["shares"])[0]
+    for name, by_entry in result["shares"].items():
+        assert set(by_entry) == set(sweep_bench.QUICK_ENTRIES) and result["shortfall"][name] == sweep_bench.shortfall(by_entry)
+    assert result["ratio"] == pytest.approx(result["scores"][sweep_bench.DEFAULTS] / result["scores"][result["best"]])
+    assert result["defaults"]["learning_rate"] == VWPolicyConfig.model_fields["learning_rate"].default
+
+
+@pytest.mark.parametrize("name", list(sweep_bench.CANDIDATES))
+def test_every_candidate_is_a_config_vw_starts_with(name: str) -> None:
+    """Each point of the sweep validates and VW takes its options: a candidate can become the default."""
+    config = quality_bench.config_of("light", 1, 100)
+    policy = quality_bench.kind("vw", **sweep_bench.overlay(sweep_bench.defaults(), sweep_bench.CANDIDATES[name]))(config)
+    decision = policy.decide({"audio": {"level": 0.5}, "video": {"brightness": 0.2}, "time": {"h20": 1.0}}, "e1", 0.0)
+    policy.learn(JoinedEvent(decision, 1.0, "on_time", 1, 0.0))
+    assert sum(decision.pmf) == pytest.approx(1.0) and policy.model_version == 1
+
+
+def test_a_slice_of_the_sweep_prints_its_medians(capsys: pytest.CaptureFixture[str]) -> None:
+    assert sweep_bench.main(["--candidates=--l2*", "--entries", "wine", "--events", "60", "--seeds", "1"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["events"] == 60 and list(printed["medians"]) == ["--l2 1e-6"] and 0 < printed["medians"]["--l2 1e-6"]["wine"] <= 1
+    assert sweep_bench.main(["--candidates", "nothing*"]) == 2 and "update coin" in capsys.readouterr().out  # unknown: the list

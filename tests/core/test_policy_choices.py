@@ -13,7 +13,7 @@ import vowpalwabbit
 
 from appliance.cli import main
 from appliance.config import AppConfig, VWPolicyConfig, load_config_text
-from appliance.config.policy import EXPLORATIONS
+from appliance.config.policy import EXPLORATIONS, UPDATES
 from appliance.errors import ConfigError
 from appliance.policy.vw import vw_arguments
 from tests.core.test_policy_contract import oracle_share
@@ -69,6 +69,34 @@ def test_regcb_learns_in_the_appliances_cost_range() -> None:
     assert ranged > 0.6 and ranged > vw_default + 0.1, (ranged, vw_default)
     with pytest.raises(ConfigError, match=r"min_cost \(0.0\) must be below max_cost \(0.0\)"):
         load_config_text("policy: {actions: [{id: a}, {id: b}], exploration: {type: regcb, min_cost: 0}}")
+
+
+@pytest.mark.parametrize("update", list(UPDATES))
+def test_every_update_starts_vw_and_learns(update: str) -> None:
+    config = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}], "update": update})
+    arguments = vw_arguments(config)
+    assert all(option in arguments for option in UPDATES[update]) and vw_starts(config, "mtr")
+    assert "--normalized" not in arguments  # VW's default, never passed
+
+
+def test_a_second_update_in_vw_args_is_refused_saying_what_to_set() -> None:
+    with pytest.raises(ConfigError, match=r"vw_args --ftrl choose how VW updates its weights, and update: adaptive does too "
+                       r"\(Vowpal Wabbit refuses both\): drop them, or set update: normalized"):
+        load_config_text("policy: {actions: [{id: a}, {id: b}], update: adaptive, vw_args: [--ftrl]}")
+    config = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}], "update": "normalized", "vw_args": ["--ftrl"]})
+    assert vw_starts(config, "mtr")
+
+
+def test_regcbopts_ties_are_a_distribution() -> None:
+    """VW's --regcbopt scores every action tied for the optimistic best 1 (all of them before it learns): the decision's
+    pmf sums to 1 and its probability is the one the action was drawn with."""
+    from appliance.policy.vw import VWPolicy
+
+    config = VWPolicyConfig.model_validate({"actions": [{"id": a} for a in "abcd"], "exploration": {"type": "regcb"}})
+    policy = VWPolicy(config)
+    decision = policy.decide({"s": {"x": 1.0}}, "e1", 0.0)
+    assert decision.pmf == (0.25, 0.25, 0.25, 0.25) and decision.probability == 0.25
+    assert policy.pmf({"s": {"x": 1.0}}) == [0.25] * 4
 
 
 def test_config_default_says_what_each_exploration_is_good_at(capsys: pytest.CaptureFixture[str]) -> None:

@@ -48,7 +48,9 @@ def test_decide_explains_each_action_when_asked_and_only_then(daemon: Running) -
     chosen = next(a for a in why["actions"] if a["chosen"])
     assert why["exploratory"] == (chosen["score"] < best)
     names = {c["feature"] for a in why["actions"] for c in a["top"]}
-    assert any(n.startswith("audio^level*colour^") for n in names), names  # interaction terms are explained
+    # interaction terms are explained (which ones lead after 20 events depends on the policy's update rule: with the
+    # default `update: adaptive` the colour terms, crossed by the `:c` wildcard, outweigh audio x colour)
+    assert any("*colour^" in n for n in names), names
     for a in why["actions"]:
         for c in a["top"]:
             assert c["contribution"] == pytest.approx(c["value"] * c["weight"])
