@@ -55,7 +55,8 @@ def taken_in_turn(workload: LightWorkload) -> dict[str, float]:
         for turn, start in enumerate(range(0, n - STRETCH + 1, STRETCH)):
             mode = MODES[turn % 3]
             observer = observers.get(mode)
-            subscription = loop.bus.subscribe(mode, observer.handle, observer.events(), max_queue=1 << 16) if observer else None
+            subscription = (loop.bus.subscribe(mode, observer.handle, observer.events(), 1 << 16, observer.config.linger_s)
+                            if observer else None)
             loop.bus.flush(5.0)  # its thread started and waiting before the clock starts
             started, started_cpu = time.perf_counter(), time.process_time()
             for i in range(start, start + STRETCH):

@@ -32,6 +32,9 @@ class ObserverConfigBase(StrictModel):
                       description="Name shown in /api/status; empty: `<type>-<index>`.")
     max_queue: int = Field(default=4096, ge=1, le=1_000_000,
                            description="Events waiting for this observer; when full, new ones are dropped (counted in /api/status).")
+    linger_s: float = Field(default=0.05, ge=0.0, le=10.0,
+                            description="Seconds events gather once one arrives before the observer takes them all: one "
+                                        "wake-up of its thread per batch, not per event, so it costs the loop less (0: at once).")
 
 
 class RecordingObserverConfig(ObserverConfigBase):

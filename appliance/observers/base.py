@@ -80,7 +80,7 @@ class Observers:
                 home = ObserverHome(data_dir / "observers" / name if data_dir is not None else None, action_features or {}, policy)
                 observer: Observer = REGISTRY.build("observers", config, name=name, home=home)
                 try:
-                    subscription = bus.subscribe(observer.name, observer.handle, observer.events(), config.max_queue)
+                    subscription = bus.subscribe(observer.name, observer.handle, observer.events(), config.max_queue, config.linger_s)
                 except BaseException:
                     observer.close()
                     raise

@@ -53,7 +53,7 @@ def simulate_watched(config: AppConfig, events: int, log_dir: Path, logdir: Path
     simulation = Simulation(config, log_dir)
     observer = cli_observer(logdir, name, events, simulation.loop.policy, hparams, simulation.progress, hparams_of_policy)
     bus = simulation.loop.bus
-    subscription = bus.subscribe(observer.name, observer.handle, observer.events(), max_queue=1 << 16)
+    subscription = bus.subscribe(observer.name, observer.handle, observer.events(), 1 << 16, observer.config.linger_s)
     try:
         for start in range(0, events, STRETCH):
             simulation.run(min(STRETCH, events - start))

@@ -63,3 +63,22 @@ def test_nothing_is_published_for_a_commit_that_failed(tmp_path: Path) -> None:
     assert seen == []
     loop.events.close()
     bus.close()
+
+
+def test_a_lingering_subscriber_takes_events_in_batches_and_flush_cuts_the_wait_short() -> None:
+    bus = EventBus()
+    seen: list[object] = []
+    lingering = bus.subscribe("lingering", seen.append, (ModelSwapped,), max_queue=10_000, linger=0.5)
+    for version in range(2000):  # one at a time, as the loop publishes them
+        bus.publish(ModelSwapped(version, "test"))
+    started = time.monotonic()
+    assert bus.flush(5.0)
+    assert time.monotonic() - started < 0.4  # flush() does not sit out the linger
+    assert [e.model_version for e in seen] == list(range(2000))  # type: ignore[attr-defined]
+    assert lingering.stats()["wakes"] <= 2  # one wake-up for the lot (plus the first event's, at most)
+    bus.publish(ModelSwapped(2000, "test"))
+    time.sleep(0.1)
+    assert len(seen) == 2000  # it lingers: not handled yet
+    time.sleep(0.6)
+    assert len(seen) == 2001  # but within the linger without a flush
+    bus.close()
