@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if args.api:
         return _from_api(args)
     from appliance.assemble import default_data_dir
-    from appliance.introspect import diff, open_model, read_data, varinfo
+    from appliance.introspect import Observations, diff, open_model, read_data, read_layout, varinfo
     from appliance.introspect.live import LogReader
     from appliance.introspect.sources import check_checkpoint, event_log, newest_checkpoint
 
@@ -46,11 +46,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         data_dir = data_dir or default_data_dir()
         models = [newest_checkpoint(data_dir)]
-    for model in models:
-        check_checkpoint(model)
+    checkpoints = [check_checkpoint(model) for model in models]
     workspaces = [open_model(model) for model in models]
-    try:
-        seen = read_data(workspaces[0], args.data)
+    try:  # a checkpoint is a bandit, also one VW learns as cost-sensitive (cb_type python:NAME)
+        layout = read_layout(workspaces[0], "contextual bandit") if all(checkpoints) else None
+        seen = read_data(workspaces[0], args.data, Observations.of(workspaces[0], layout))
         log = None if args.data else event_log(models[0], data_dir)
         if log is not None:
             LogReader(log).read(seen)

@@ -3,7 +3,8 @@
 A linear VW model's score is the sum of its terms' contributions, so the explanation adds up exactly (before VW
 clips a prediction to the labels' range). For a contextual bandit each offered action gets its score in reward
 space (VW learns costs) and its top contributions; the pick is flagged exploratory when it is not the action
-with the best score. An ensemble (``--bag``, ``--cover``) is explained by its sub-models' mean weight.
+with the best score (a cost-sensitive model's, ``--csoaa_ldf``, is its lowest: costs are shown as they are). An
+ensemble (``--bag``, ``--cover``) is explained by its sub-models' mean weight.
 
 >>> import vowpalwabbit
 >>> ws = vowpalwabbit.Workspace("--quiet --cb_explore_adf -q rc")
@@ -70,8 +71,11 @@ class Explainer:
         for i, (action, features) in enumerate(actions.items()):
             score, contributions = self._score(self.features.expand(namespaces(features), shared), top)
             explained.append(ActionExplanation(action, score, contributions, pmf[i] if pmf is not None else None, i == chosen))
-        best = max((a.score for a in explained), default=0.0)
-        exploratory = chosen is not None and explained[chosen].score < best
+        scores = [a.score for a in explained]
+        if self.features.layout.lowest_is_best:  # costs: the model predicts the cheapest action
+            exploratory = chosen is not None and scores[chosen] > min(scores)
+        else:
+            exploratory = chosen is not None and scores[chosen] < max(scores)
         return Explanation(explained, exploratory, REWARD_NOTE if self.features.layout.reward_space else None)
 
     def example(self, example: Namespaces, top: int = 5) -> Explanation:

@@ -74,6 +74,12 @@ class ModelLayout:
         """Contextual bandits learn costs: their weights are shown negated, as rewards (reward = -cost)."""
         return self.kind == "contextual bandit"
 
+    @property
+    def lowest_is_best(self) -> bool:
+        """A cost-sensitive multi-line model (``--csoaa_ldf``, ``--wap_ldf``) predicts the action of lowest score, a cost;
+        every other kind the highest (a bandit's scores are rewards here)."""
+        return self.multiline and not self.reward_space
+
 
 def _options(arguments: str) -> dict[str, list[str]]:
     """VW's option string as {option: [values]} (a flag has ``[]``); ``-q``/``--quadratic`` as given.
@@ -99,8 +105,18 @@ def _is_number(word: str) -> bool:
     return True
 
 
-def read_layout(workspace: Any) -> ModelLayout:
-    """The layout of ``workspace``'s model, from its options (those stored in a loaded model included)."""
+def read_layout(workspace: Any, kind: Kind | None = None) -> ModelLayout:
+    """The layout of ``workspace``'s model, from its options (those stored in a loaded model included).
+
+    ``kind`` says what the predictions mean where the options cannot: the appliance's ``cb_type: python:NAME``
+    policies run VW's cost-sensitive learner (``--csoaa_ldf m``) as a contextual bandit, their costs from Python.
+
+    >>> import vowpalwabbit
+    >>> ws = vowpalwabbit.Workspace("--csoaa_ldf m --csoaa_rank --quiet")
+    >>> [(layout.kind, layout.reward_space, layout.lowest_is_best) for layout in (read_layout(ws), read_layout(ws, "contextual bandit"))]
+    [('multiclass', False, True), ('contextual bandit', True, False)]
+    >>> ws.finish()
+    """
     arguments = workspace.get_arguments()
     arguments = arguments if isinstance(arguments, str) else " ".join(arguments)
     options = _options(arguments)
@@ -122,14 +138,18 @@ def read_layout(workspace: Any) -> ModelLayout:
         # cover with mtr reserves twice the weights it uses (DR estimates for its covers)
         width *= count * (2 if option == "--cover" and options.get("--cb_type", ["mtr"])[0] == "mtr" else 1)
     interactions = [tuple(t) for t in options.get("--quadratic", []) + options.get("--cubic", []) + options.get("--interactions", [])]
-    kind: Kind = ("contextual bandit" if "--cb_adf" in options or "--cb_explore_adf" in options else
-                  "multiclass" if "--oaa" in options or "--csoaa_ldf" in options else
-                  "binary" if "--binary" in options else "regression")
+    multiline = any(o in options for o in _MULTILINE)
+    if kind == "contextual bandit" and not multiline:
+        raise UsageError(f"a contextual bandit has one example per action, and this model is single-line ({arguments.strip()}); "
+                         "read it as what its options make it (no kind)")
+    kind = kind or ("contextual bandit" if "--cb_adf" in options or "--cb_explore_adf" in options else
+                    "multiclass" if "--oaa" in options or "--csoaa_ldf" in options else
+                    "binary" if "--binary" in options else "regression")
     bits = int(workspace.num_weights()).bit_length() - 1
     width = 1 << (width - 1).bit_length()  # VW rounds the weights per feature up to a power of two
     return ModelLayout(
         bits=bits, width=width, sub_models=sub_models, offsets=offsets, interactions=interactions, kind=kind,
-        multiline=any(o in options for o in _MULTILINE), hash_all=options.get("--hash", ["strings"])[0] == "all",
+        multiline=multiline, hash_all=options.get("--hash", ["strings"])[0] == "all",
         hash_seed=int(options.get("--hash_seed", ["0"])[0]), constant="--noconstant" not in options,
         permutations="--permutations" in options, leave_duplicates="--leave_duplicate_interactions" in options,
         ignore=frozenset(c for v in options.get("--ignore", []) for c in v),

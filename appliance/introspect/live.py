@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import UsageError
-from appliance.introspect.layout import open_model
+from appliance.introspect.layout import open_model, read_layout
 from appliance.introspect.observed import Observations
 from appliance.introspect.readers import add_dsjson_line
 from appliance.introspect.table import Varinfo
@@ -86,7 +86,8 @@ class ModelFeatures:
 
         self.arguments = arguments
         self._hashing = vowpalwabbit.Workspace(arg_list=[*arguments, "--quiet"])  # hashes names as the policy's model does
-        self.seen = Observations.of(self._hashing)
+        # the appliance's policy is a contextual bandit, also where VW runs its cost-sensitive learner (cb_type python:NAME)
+        self.seen = Observations.of(self._hashing, read_layout(self._hashing, kind="contextual bandit"))
         self._reader = LogReader(events)
         self._lock = threading.Lock()
         self._cached: tuple[tuple[int, int], Varinfo] | None = None

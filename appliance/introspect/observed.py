@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from appliance.introspect.layout import ModelLayout
 from appliance.introspect.terms import Features, Namespaces
 
 FeatureDict = Mapping[str, Mapping[str, float]]
@@ -41,9 +42,9 @@ class Observations:
         self.examples = 0
 
     @classmethod
-    def of(cls, workspace: Any) -> Observations:
-        """Observations hashed the way ``workspace``'s model hashes (its options, read from it)."""
-        return cls(Features(workspace))
+    def of(cls, workspace: Any, layout: ModelLayout | None = None) -> Observations:
+        """Observations hashed the way ``workspace``'s model hashes (its options, read from it, or ``layout``)."""
+        return cls(Features(workspace, layout))
 
     def __len__(self) -> int:
         return len(self.ids)

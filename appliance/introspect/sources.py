@@ -36,11 +36,12 @@ def newest_checkpoint(data_dir: Path) -> Path:
     return sidecars[-1].with_suffix(".vw")
 
 
-def check_checkpoint(model: Path) -> None:
-    """A checkpoint's model must match the SHA-256 its sidecar recorded (a model file without one is left to VW)."""
+def check_checkpoint(model: Path) -> bool:
+    """A checkpoint's model must match the SHA-256 its sidecar recorded (a model file without one is left to VW).
+    Whether ``model`` is a checkpoint: the appliance's policy, a contextual bandit whatever VW reduction it runs."""
     sidecar = model.with_suffix(".json")
     if not sidecar.exists():
-        return
+        return False
     try:
         expected = json.loads(sidecar.read_text())["sha256"]
         actual = hashlib.sha256(model.read_bytes()).hexdigest()
@@ -49,6 +50,7 @@ def check_checkpoint(model: Path) -> None:
     if actual != expected:
         raise UsageError(f"{model} does not match the SHA-256 its checkpoint recorded: it is truncated or altered; "
                          "use another checkpoint")
+    return True
 
 
 def event_log(model: Path, data_dir: Path | None) -> Path | None:

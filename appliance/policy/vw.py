@@ -218,10 +218,13 @@ class VWPolicy:
         terms included) for ``decision``'s context, with the model as it is now; an exploratory pick flagged.
         Returns an :class:`appliance.introspect.explain.Explanation`."""
         from appliance.introspect.explain import Explainer
+        from appliance.introspect.layout import read_layout
 
         with self._lock:
             if self._explainer is None or len(self._explainer.features.names) > MAX_EXPLAINED_NAMES:
-                self._explainer = Explainer(self._vw)  # names are remembered, within bounds (clients send new ones)
+                # names are remembered, within bounds (clients send new ones); a bandit also where VW learns costs from
+                # Python (cb_type python:NAME runs its cost-sensitive learner)
+                self._explainer = Explainer(self._vw, read_layout(self._vw, kind="contextual bandit"))
             actions = {a: self._features[a] for a in decision.actions}
             return self._explainer.decision(decision.context, actions, decision.action_index, decision.pmf, top)
 

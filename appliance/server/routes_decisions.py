@@ -70,9 +70,9 @@ async def decide(request: Request) -> Response:
     except UsageError as err:
         raise HTTPException(422, f"{err}; fix the request and send it again") from None
     decision, ticket = made
-    why = await run_in_threadpool(explain, loop, decision) if body.explain else None
+    why, unexplained = await run_in_threadpool(explained, loop, decision) if body.explain else (None, None)
     await ticket.wait_async()  # acknowledged once in the write-ahead log; no thread waits meanwhile
-    return decide_answer(decision, why)
+    return decide_answer(decision, why, unexplained)
 
 
 def parsed(model: type[B], raw: bytes) -> B:
@@ -93,7 +93,7 @@ def parsed(model: type[B], raw: bytes) -> B:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in err.errors(include_url=False)]) from None
 
 
-def decide_answer(decision: Decision, why: Explanation | None) -> Response:
+def decide_answer(decision: Decision, why: Explanation | None, unexplained: str | None = None) -> Response:
     """The :class:`DecideResponse` body, written by orjson (the schema documents it; our own output is not
     validated again on its way out).
 
@@ -104,16 +104,26 @@ def decide_answer(decision: Decision, why: Explanation | None) -> Response:
     pmf = [{"action": a, "probability": p} for a, p in zip(decision.actions, decision.pmf)]
     body = {"event_id": decision.event_id, "action": decision.action, "probability": decision.probability, "pmf": pmf,
             "model_version": decision.model_version, "timestamp": decision.timestamp,
-            "explanation": why.model_dump() if why is not None else None}
+            "explanation": why.model_dump() if why is not None else None, "explanation_error": unexplained}
     return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
 
 
 def explain(loop: Loop, decision: Decision) -> Explanation:
-    """The decision's explanation, or 409 for a policy without a VW model."""
+    """The decision's explanation; a ``UsageError`` for a policy without a VW model, or with options introspection
+    does not read (``update: coin``, ``exploration: rnd``, ``cb_type: dr``)."""
     explainer = getattr(loop.policy, "explain", None)
     if explainer is None:
-        raise HTTPException(409, f"the policy is {type(loop.policy).__name__}, which has no model to explain (policy.type: vw has one)")
+        raise UsageError(f"the policy is {type(loop.policy).__name__}, which has no model to explain (policy.type: vw has one)")
     return Explanation.model_validate(explainer(decision).as_dict())
+
+
+def explained(loop: Loop, decision: Decision) -> tuple[Explanation | None, str | None]:
+    """The decision's explanation, or why there is none. The decision is made and logged by then: a model that cannot
+    be explained must not cost the client the decision's id (its reward would be lost), so the reason comes with it."""
+    try:
+        return explain(loop, decision), None
+    except UsageError as err:
+        return None, f"{err}; the decision stands without an explanation"
 
 
 @router.post(

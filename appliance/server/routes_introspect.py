@@ -48,7 +48,8 @@ def features(request: Request,
 
 
 @router.get("/events/{event_id}/explanation", response_model=Explanation, tags=["decisions"], summary="Why a decision went as it did",
-            responses={**ERRORS, 404: {"model": Message, "description": "Not among the pending or the last 200 learned decisions."}})
+            responses={**ERRORS, 404: {"model": Message, "description": "Not among the pending or the last 200 learned decisions."},
+                       409: {"model": Message, "description": "Safe mode, or the policy's model cannot be explained."}})
 def explanation(event_id: EventId, loop: Loop = Depends(running_loop)) -> Explanation:
     """Each offered action's score and top contributions for a recent decision's context, with the model as it is now
     (the dashboard's "why" of the current decision)."""
@@ -58,4 +59,7 @@ def explanation(event_id: EventId, loop: Loop = Depends(running_loop)) -> Explan
     if decision is None:
         raise HTTPException(404, f"decision {event_id!r} is neither pending nor among the last 200 learned; explain a new "
                                  'one with POST /api/decide and "explain": true')
-    return explain(loop, decision)
+    try:
+        return explain(loop, decision)
+    except UsageError as err:  # the policy's state, not the request, is what stands in the way
+        raise HTTPException(409, str(err)) from None

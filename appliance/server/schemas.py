@@ -62,7 +62,8 @@ class DecideRequest(Body):
     )
     explain: bool = Field(
         False, description="Also return why: each offered action's score and its top contributing features "
-        "(value x weight, interaction terms included). Off by default, and then it costs nothing.",
+        "(value x weight, interaction terms included). Off by default, and then it costs nothing. A policy whose "
+        "model cannot be explained still decides: the answer says why in explanation_error.",
     )
 
 
@@ -100,6 +101,9 @@ class DecideResponse(BaseModel):
     model_version: int = Field(description="Number of events the model had learned when it decided.")
     timestamp: float = Field(description="When the decision was made (Unix seconds).")
     explanation: Explanation | None = Field(None, description='Why, when asked with "explain": true; else null.')
+    explanation_error: str | None = Field(
+        None, description='Why no explanation came though "explain": true asked for one (the policy\'s model cannot be '
+        "explained); the decision stands all the same: send its reward as usual. Else null.")
 
     @classmethod
     def of(cls, decision: Decision, explanation: Explanation | None = None) -> DecideResponse:

@@ -98,3 +98,25 @@ def test_wabbit_introspect_asks_the_running_daemon(daemon: Running, capsys: pyte
     assert body["total"] == len(body["rows"]) > 8
     assert main(["introspect", "--api", daemon.base, "--token", "wrong"]) == 2
     assert "answered 401" in capsys.readouterr().err
+
+
+def test_a_policy_that_cannot_be_explained_still_answers_its_decision(tmp_path: Path) -> None:
+    """``update: coin`` keeps weights introspection does not read: the decision is made and logged all the same, so it
+    comes back with the reason in place of the explanation (a 422 would leave the client without its event id)."""
+    running = start_daemon(tmp_path, "simulation: null\njoin: {reward_wait_s: 30}\n"
+                                     "policy:\n  actions: [{id: warm}, {id: cool}]\n  update: coin\n")
+    try:
+        with running.client() as c:
+            answer = c.post("/api/decide", json={"context": {"room": {"dark": 1.0}}, "explain": True})
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            assert body["explanation"] is None and "--coin" in body["explanation_error"]
+            assert body["action"] in ("warm", "cool") and sum(p["probability"] for p in body["pmf"]) == pytest.approx(1.0)
+            assert c.post("/api/reward", json={"event_id": body["event_id"], "reward": 1.0}).status_code == 202
+            assert c.get(f"/api/events/{body['event_id']}").json()["event_id"] == body["event_id"]  # logged, rewarded
+            why = c.get(f"/api/events/{body['event_id']}/explanation")
+            assert why.status_code == 409 and "--coin" in why.json()["detail"]
+            assert c.post("/api/decide", json={"context": {"room": {"dark": 1.0}}}).json()["explanation_error"] is None
+    finally:
+        out = running.stop()
+    assert running.proc.returncode == 0, out

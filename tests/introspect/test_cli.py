@@ -107,3 +107,28 @@ def test_the_appliance_model_equals_vw_learning_its_event_log_with_invert_hash(t
     for index, (name, weight) in reference.items():
         assert ours[index][1] == pytest.approx(weight, abs=1e-6)
         assert ours[index][0] == name
+
+
+def test_weights_of_terms_not_in_the_data_read_are_listed_as_unknown_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trained on two files, read with one: the other file's three features have weights, and no name can be given."""
+    seen, unseen = tmp_path / "seen.txt", tmp_path / "unseen.txt"
+    seen.write_text("".join(f"{i % 3} |alpha x{i % 5}:0.5 | d{i % 2}\n" for i in range(40)))
+    unseen.write_text("".join(f"{i % 2 + 1} |zeta z1 z2:0.5 z3\n" for i in range(20)))
+    ws = vowpalwabbit.Workspace("--quiet")
+    for line in seen.read_text().splitlines() + unseen.read_text().splitlines():
+        ws.learn(line)
+    model = tmp_path / "model.vw"
+    ws.save(str(model))
+    ws.finish()
+    text = _run(capsys, str(model), "--data", str(seen), "--top", "0", "--sort", "name")
+    unknown = [line for line in text.splitlines() if line.startswith("(unknown: not in the data)")]
+    # no value range either (MinVal, MaxVal and so Importance are "?"): the data that made them was not read
+    assert len(unknown) == 3 and all(line.split()[6:8] == ["?", "?"] and line.split()[-1] == "?" for line in unknown)
+    assert text.splitlines()[-1] == "# 3 non-zero weight(s) belong to terms not in the data read: their names cannot be known"
+    assert not any("zeta" in line for line in text.splitlines())  # no name is guessed
+    body = json.loads(_run(capsys, str(model), "--data", str(seen), "--top", "0", "--format", "json"))
+    nameless = [r for r in body["rows"] if r["name"] is None]
+    assert body["unnamed"] == len(nameless) == 3
+    assert all(r["min"] is None and r["max"] is None and r["count"] == 0 and r["weight"] != 0 for r in nameless)
+    both = json.loads(_run(capsys, str(model), "--data", str(seen), str(unseen), "--top", "0", "--format", "json"))
+    assert both["unnamed"] == 0 and {"zeta^z1", "zeta^z2", "zeta^z3"} <= {r["name"] for r in both["rows"]}
