@@ -124,3 +124,8 @@ def test_the_progress_bar_shows_on_a_terminal_and_not_on_a_pipe(tmp_path: Path) 
     run.stdout.close()
     assert re.search(rb"\r\[#{30}\] 3000/3000 examples, [\d,]+/s", shown), shown
 
+
+def test_the_published_schema_file_is_what_the_command_prints() -> None:
+    printed = subprocess.run([*WABBIT, "gen", "schema"], capture_output=True, text=True, check=True).stdout
+    published = ROOT / "docs" / "gen-spec.schema.json"
+    assert published.read_text() == printed, "docs/gen-spec.schema.json is stale: run `wabbit gen schema > docs/gen-spec.schema.json`"
