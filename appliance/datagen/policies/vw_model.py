@@ -22,13 +22,18 @@ class VWModelPolicy:
 
         if not model.is_file():
             raise UsageError(f"{model}: no such VW model (logging.model); train one with --cb_explore_adf and save it with -f")
+        self._model = model
         self._vw: Any = vowpalwabbit.Workspace(f"--quiet -i {model}")
 
     def probabilities(self, situation: Situation) -> np.ndarray:
         offered = situation.offered
         out = np.zeros(offered.shape)
         for i in range(len(offered)):
-            pmf = self._vw.predict(situation.example_text(i).splitlines())
+            try:  # the text as is: pyvw splits it into lines for a multi-line (ADF) model only
+                pmf = self._vw.predict(situation.example_text(i))
+            except TypeError as err:  # a single-line model given an example of several lines
+                raise UsageError(f"the logging model {self._model} cannot predict these examples ({err}): it must be a --cb_explore "
+                                 "model for problem cb, or a --cb_explore_adf one for cb_adf") from None
             if not isinstance(pmf, list) or len(pmf) != int(offered[i].sum()):
                 raise UsageError(f"the logging model gave {pmf!r} for an example of {int(offered[i].sum())} actions: "
                                  "it must be a --cb_explore or --cb_explore_adf model over the same actions")

@@ -40,6 +40,7 @@ class TextWriter:
         self._one = context.decimals.text(context.decimals.quantize(np.ones(1))[0])[0]
         self._actions: list[str] | None = None
         self._slots: list[str] | None = None
+        self._unlabelled: tuple[Block, list[str]] | None = None
 
     def features(self, namespaces: list[NamespaceBlock]) -> list[str]:
         """Each example's namespaces as text."""
@@ -110,8 +111,11 @@ class TextWriter:
         return "\n".join(lines) + "\n\n"
 
     def unlabelled(self, block: Block, i: int) -> str:
-        """Example ``i`` without its label (what a logging policy that is a VW model predicts from)."""
-        return self.example(block, i, self.features(block.shared)[i] if block.shared else "", "")
+        """Example ``i`` without its label (what a logging policy that is a VW model predicts from). The block's
+        shared features are made into text once, for all its examples, not again for each."""
+        if self._unlabelled is None or self._unlabelled[0] is not block:
+            self._unlabelled = block, self.features(block.shared) if block.shared else [""] * block.n
+        return self.example(block, i, self._unlabelled[1][i], "")
 
     def write(self, block: Block) -> bytes:
         shared = self.features(block.shared) if block.shared else [""] * block.n
