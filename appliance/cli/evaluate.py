@@ -82,12 +82,14 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         plot(values, args.estimators[0], args.intervals[0], args.alpha, args.plot)
     if args.json:
-        print(json.dumps({"events": result.events, "skipped_learn": result.skipped_learn, "malformed": len(result.malformed),
-                          "alpha": args.alpha, "seconds": round(result.seconds, 3), "candidates": values,
+        print(json.dumps({"events": result.events, "skipped_learn": result.skipped_learn, "late_rewards": result.late_rewards,
+                          "malformed": len(result.malformed), "alpha": args.alpha, "seconds": round(result.seconds, 3), "candidates": values,
                           **({"tensorboard": str(watch.observer.directory)} if watch is not None else {})}))
     else:
         print(table(values, args.intervals[0], args.alpha))
         print(f"{result.events} events in {result.seconds:.1f} s; {result.skipped_learn} with _skipLearn and "
-              f"{len(result.malformed)} malformed lines skipped" + (f"; plot written to {args.plot}" if args.plot else "")
+              f"{len(result.malformed)} malformed lines skipped"
+              + (f"; {result.late_rewards} late rewards counted with their decisions" if result.late_rewards else "")
+              + (f"; plot written to {args.plot}" if args.plot else "")
               + (f"; TensorBoard run in {watch.observer.directory}" if watch is not None else ""))
     return 0

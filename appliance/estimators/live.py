@@ -31,6 +31,7 @@ from appliance.config.observers import PolicyValueObserverConfig
 from appliance.estimators import EstimatorError
 from appliance.estimators.value import PolicyValue
 from appliance.evaluation.candidates import Candidate, Constant, Logged, Uniform, VWCandidate
+from appliance.evaluation.late import relearned
 from appliance.events import EventJoined
 from appliance.features import Features
 from appliance.observers.base import ObserverHome
@@ -44,8 +45,8 @@ CHARTED = 120  # points of the dashboard's value chart
 
 class PolicyValueObserver:
     """Values the online policy and its baselines on every joined event (progressive validation: a VW candidate
-    is judged on each event before it learns it). Late rewards learned as new events are not counted: their
-    decisions were counted when first joined."""
+    is judged on each event before it learns it). A decision learned again with a late reward counts once, with
+    the reward it was first joined with (:mod:`appliance.evaluation.late`: a value cannot take back an event)."""
 
     def __init__(self, config: PolicyValueObserverConfig, name: str = "policy_value", home: ObserverHome | None = None) -> None:
         self.name, self.config = name, config
@@ -74,7 +75,7 @@ class PolicyValueObserver:
     def handle(self, event: EventJoined) -> None:
         joined = event.event
         d = joined.decision
-        if joined.late_key is not None or d.probability <= 0.0:
+        if relearned(joined) or d.probability <= 0.0:
             self.skipped += 1
             return
         now = time.monotonic()

@@ -22,6 +22,7 @@ from appliance.errors import UsageError
 from appliance.estimators import MODEL_BASED
 from appliance.estimators.value import PolicyValue
 from appliance.evaluation.candidates import Candidate, RewardModel
+from appliance.evaluation.late import FinalRewards
 from appliance.storage import dsjson
 
 
@@ -32,6 +33,9 @@ class Evaluation:
     values: dict[str, dict[str, Any]]
     events: int = 0
     skipped_learn: int = 0
+    late_rewards: int = 0
+    """Late lines (``late_reward: learn``) folded into their decisions: each decision counts once, with the reward
+    it was last learned with (:mod:`appliance.evaluation.late`)."""
     malformed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -49,8 +53,9 @@ def evaluate(
     reward_range: tuple[float, float] | None = None, progress: Callable[[int, int], None] | None = None,
     watch: Callable[[dsjson.Logged, Mapping[str, PolicyValue]], None] | None = None,
 ) -> Evaluation:
-    """Every candidate's value on the events of ``paths`` (``_skipLearn`` events skipped, as VW does; malformed
-    lines reported on stderr with their number and skipped). ``reward_range``: the rewards' bounds, else the
+    """Every candidate's value on the decisions of ``paths`` (``_skipLearn`` events skipped, as VW does; a decision
+    learned again with late rewards counted once, with the last of them; malformed lines reported on stderr with
+    their number and skipped). ``reward_range``: the rewards' bounds, else the
     intervals widen theirs as rewards come. ``watch(logged, values)`` hears of each event once every candidate took
     it (``values``: each candidate's by name; TensorBoard's observer)."""
     import time
@@ -68,9 +73,14 @@ def evaluate(
 
     pairs = list(zip(candidates, values))
     by_name = {c.name: v for c, v in pairs}
-    for logged in dsjson.read(paths, malformed, progress):
-        if logged.skip_learn:
+    finals = FinalRewards(paths)
+    for line in dsjson.read(paths, malformed, progress):
+        if line.skip_learn:
             result.skipped_learn += 1
+            continue
+        logged = finals.counted(line)
+        if logged is None:
+            result.late_rewards += 1
             continue
         d, reward, p_drop = logged.event.decision, logged.event.reward, logged.p_drop
         chosen, p_log = d.action_index, d.probability

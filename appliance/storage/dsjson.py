@@ -166,10 +166,11 @@ def _actions(multi: list[dict[str, Any]]) -> tuple[tuple[str, ...], list[Feature
 
 
 def read(paths: Sequence[Path], malformed: Callable[[Path, int, str], None],
-         progress: Callable[[int, int], None] | None = None) -> Iterator[Logged]:
+         progress: Callable[[int, int], None] | None = None, containing: bytes | None = None) -> Iterator[Logged]:
     """Every event of the DSJSON files ``paths``, in order. A malformed line goes to ``malformed(path, number,
     why)`` and is skipped; blank lines are skipped silently; ``progress(bytes_read, total_bytes)`` is called
-    every 1000 lines and at the end."""
+    every 1000 lines and at the end. ``containing``: only the lines holding these bytes are parsed (the others are
+    passed over)."""
     total = sum(os.path.getsize(p) for p in paths)
     done = 0
     for path in paths:
@@ -178,7 +179,7 @@ def read(paths: Sequence[Path], malformed: Callable[[Path, int, str], None],
                 done += len(raw)
                 if progress is not None and number % 1000 == 0:
                     progress(done, total)
-                if not raw.strip():
+                if not raw.strip() or (containing is not None and containing not in raw):
                     continue
                 try:
                     yield parse(raw)

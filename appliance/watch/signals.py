@@ -10,7 +10,8 @@ signals come from the live loop, a simulation, a replayed log or an evaluated on
 - over the events since the last read: the largest probability, the pmf's entropy (nats), the share of choices
   that were not the most likely action, action shares, features per event (a sample of up to 256) and the share
   joined with the default reward; VW's average loss as ``--cb_explore_adf`` defines it (the IPS estimate of the
-  pmf's own cost: minus the progressive reward).
+  pmf's own cost: minus the progressive reward; VW's own counter when each decision is learned before the next,
+  see docs/tensorboard.md).
 
 Events are only queued by :meth:`Signals.add`; they are digested in batches, vectorised (about 1 µs an event), so
 watching costs the loop little.

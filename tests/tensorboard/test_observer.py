@@ -148,3 +148,29 @@ def test_the_daemon_writes_a_run_when_configured(tmp_path: Path) -> None:
     assert run.Histograms("model/weights")
     found, metrics = hparams(runs[0])
     assert found["exploration"] == "squarecb" and metrics["final/events"] >= 150  # written as the daemon stopped
+
+
+@pytest.mark.slow
+def test_the_daemon_does_not_watch_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A config without ``observers:``: the live policy value only; no tensorboard observer, no run written, and
+    tensorboardX never imported (Python's import-time profile, on the daemon's stderr, lists every module it imports)."""
+    monkeypatch.setenv("PYTHONPROFILEIMPORTTIME", "1")
+    daemon = start_daemon(tmp_path)  # simulated devices deciding every 0.1 s, rewards after 0.2 s, a wait of 1 s
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with daemon.client() as c:
+                configured = {name: o for name, o in c.get("/api/status").json()["observers"].items() if "type" in o}
+            if any(o.get("candidates", {}).get("online", {}).get("events") for o in configured.values()):
+                break
+            time.sleep(0.5)
+    finally:
+        daemon.stop()
+    assert daemon.proc.returncode == 0
+    assert [o["type"] for o in configured.values()] == ["policy_value"]
+    [(name, value)] = configured.items()
+    assert value["candidates"]["online"]["events"] > 0  # joined events reached the observers
+    assert [p.name for p in (daemon.data_dir / "observers").iterdir()] == [name]
+    imported = [line.rsplit("|", 1)[-1].strip() for line in daemon.log.read_text().splitlines() if line.startswith("import time:")]
+    assert "appliance.estimators.value" in imported  # the profile works: the policy value's modules are there
+    assert not [m for m in imported if m.split(".")[0] in ("tensorboardX", "tensorboard")]
