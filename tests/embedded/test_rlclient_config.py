@@ -67,7 +67,8 @@ def test_a_sink_keeps_what_it_sets_itself_and_sections_override_the_global_keys(
     sinks = config_from_rlclient(raw, ["a"], log_sinks=[{"type": "directory", "path": "/x", "mode": "block"}]).config["log_sinks"]
     assert sinks == [{"type": "directory", "path": "/x", "mode": "block", "batch_interval_s": 0.25}]
     with pytest.raises(ConfigError, match="interaction.send.highwatermark .* and observation.send.highwatermark .* differ"):
-        config_from_rlclient({"interaction.send.highwatermark": "1024", "observation.send.highwatermark": "2048"}, ["a"], [{"type": "directory", "path": "/x"}])
+        config_from_rlclient({"interaction.send.highwatermark": "1024", "observation.send.highwatermark": "2048"}, ["a"],
+                             [{"type": "directory", "path": "/x"}])
 
 
 def test_file_model_source_logging_only_and_canonical_names() -> None:
