@@ -4,7 +4,11 @@ Batching and queueing keep rlclientlib's meaning and defaults: a batch goes out 
 ``batch_bytes`` (``send.highwatermark``, 198 KB) or ``batch_interval_s`` after its first line
 (``send.batchintervalms``, 1 s); ``mode: drop`` (``queue.mode`` DROP, the default) lets a sink that falls more
 than ``max_backlog_mb`` (``send.queue.maxcapacity.kb``, 16 MB) behind skip the oldest lines, counted;
-``mode: block`` never drops (the log keeps what the sink has not shipped).
+``mode: block`` never drops and never makes the loop wait: its queue is the log on disk itself
+(``DATA_DIR/events``), whose retention (``storage.keep_log_segments``) never deletes a segment the sink has not
+shipped, so its backlog is bounded by the free disk only (``max_backlog_mb`` does not apply; ``backlog_bytes`` in
+``/api/status`` shows it). The hold on the log starts before the loop's recovery and carries over config changes;
+a sink removed from the config (or renamed) lets go of it.
 
 >>> from pydantic import TypeAdapter
 >>> sink = TypeAdapter(LogSinkConfig).validate_python({"type": "directory", "path": "/srv/fleet/inbox"})
@@ -42,7 +46,8 @@ class LogSinkConfigBase(StrictModel):
                                     description="...or this long after the last one (rlclientlib's send.batchintervalms).")
     mode: Literal["drop", "block"] = Field(
         "drop", description="drop: a sink more than max_backlog_mb behind skips the oldest lines (counted); block: never "
-        "drops, and the log keeps every segment it has not shipped (rlclientlib's queue.mode).",
+        "drops and never makes the loop wait: the log on disk keeps every segment it has not shipped, whatever "
+        "storage.keep_log_segments says, so the backlog is bounded by the free disk (rlclientlib's queue.mode).",
     )
     max_backlog_mb: float = Field(16.0, ge=0.001, le=100_000.0,
                                   description="drop: how far behind a sink may fall before it skips (send.queue.maxcapacity.kb).")

@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 from appliance.bus import EventBus
 from appliance.clock import SystemClock
 from appliance.config import AppConfig, load_config
-from appliance.embedded.rlclient_config import policy_from_rlclient
+from appliance.embedded.rlclient_config import config_from_rlclient
 from appliance.errors import UsageError
 from appliance.features import Features
 from appliance.loop import Loop
@@ -62,13 +62,17 @@ class LiveModel:
             raise UsageError(f"the loop could not start: {self._supervisor.error}")
 
     @classmethod
-    def from_rlclient(cls, client_json: Path | str | Mapping[str, Any], actions: Sequence[str], data_dir: Path | str) -> LiveModel:
-        """A live model from rlclientlib's JSON configuration (keys without an equivalent here are logged)."""
+    def from_rlclient(cls, client_json: Path | str | Mapping[str, Any], actions: Sequence[str], data_dir: Path | str,
+                      log_sinks: Sequence[Mapping[str, Any]] = ()) -> LiveModel:
+        """A live model from rlclientlib's JSON configuration: its policy, learning mode, model source and log shipping
+        (``log_sinks``: sinks to ship to, batched by its ``send.*`` and ``queue.mode`` keys). rlclientlib's keys
+        without an equivalent here are named in one warning; a key rlclientlib does not know is refused."""
         raw = json.loads(Path(client_json).read_text()) if isinstance(client_json, (str, Path)) else dict(client_json)
-        policy, ignored = policy_from_rlclient(raw, actions)
-        if ignored:
-            log.info("rlclientlib keys with no equivalent here, ignored: %s", ", ".join(ignored))
-        return cls({"policy": policy, "simulation": None}, data_dir)
+        found = config_from_rlclient(raw, actions, log_sinks)
+        warning = found.warning()
+        if warning:
+            log.warning("%s", warning)
+        return cls({**found.config, "simulation": None}, data_dir)
 
     @property
     def loop(self) -> Loop:

@@ -4,7 +4,8 @@ cursor, which it keeps in a file so a restart (or ``kill -9``) resumes where the
 The log itself is the queue: only synced lines are read, so nothing shipped can vanish from the log in a crash.
 A batch goes out once it holds ``batch_bytes`` or ``batch_interval_s`` after the previous one; a failed batch is
 sent again, whole, after a doubling backoff. In ``drop`` mode a sink further behind than ``max_backlog_mb``
-skips the oldest lines (counted); in ``block`` mode it holds the log's segments until it has shipped them.
+skips the oldest lines (counted); in ``block`` mode it holds the log's segments until it has shipped them (the
+supervisor builds the shippers before the loop's recovery prunes the log), and never makes the loop wait.
 
 >>> import tempfile, pathlib
 >>> from appliance.config.log_sinks import DirectorySinkConfig
@@ -54,11 +55,13 @@ class Shipper:
         return self.cursor
 
     def _load_cursor(self) -> LogPosition:
-        """The saved cursor, or the log's end: a new sink ships from now on."""
+        """The saved cursor, or the log's end: a new sink ships from now on, and that start is saved at once (a
+        restart before its first batch must not skip what was logged meanwhile)."""
         try:
             saved = json.loads(self._cursor_path.read_text())
             return LogPosition(int(saved["segment"]), int(saved["offset"]))
         except FileNotFoundError:
+            self._save_cursor(self.source.synced)
             return self.source.synced
         except (OSError, ValueError, KeyError, TypeError) as err:
             log.error("log sink %s: its cursor %s cannot be read (%s); it ships from the log's end", self.sink.name, self._cursor_path, err)
@@ -93,8 +96,11 @@ class Shipper:
         self.cursor, self._last_sent, self._backoff = end, now, 0.5
         self.shipped_lines += data.count(b"\n")
         self.batches += 1
-        write_atomically(self._cursor_path, json.dumps({"segment": end.segment, "offset": end.offset, "stream": self.config.stream}).encode())
+        self._save_cursor(end)
         return True
+
+    def _save_cursor(self, at: LogPosition) -> None:
+        write_atomically(self._cursor_path, json.dumps({"segment": at.segment, "offset": at.offset, "stream": self.config.stream}).encode())
 
     def backlog_bytes(self) -> int:
         """How far behind the log's synced end the cursor is."""

@@ -57,13 +57,13 @@ class Parts:
 
     # -- the whole set ---------------------------------------------------------------------------
     def start(self, config: AppConfig) -> None:
-        """Start every part; on a failure the parts started are stopped again and the error propagates."""
+        """Start every part but the log sinks (:meth:`start_sinks`, before the loop's recovery); on a failure the parts
+        started are stopped again and the error propagates."""
         try:
             self._start_observers(config)
             self._start_devices(config)
             self._start_context(config)
             self._start_model_source(config)
-            self._start_sinks(config)
             self.learn_worker.start(self._stop)
         except BaseException:
             self.stop()
@@ -97,8 +97,12 @@ class Parts:
             self._stop_model_source()
             self._start_model_source(config)
         if plan.log_sinks:
-            self.stop_sinks()
-            self._start_sinks(config)
+            old, self.shippers = self.shippers, []
+            self._retire_sinks(old)  # their cursors are final; their holds stay...
+            try:
+                self.start_sinks(config)  # ...until the new shippers hold what they have not shipped
+            finally:
+                self._release_sinks(old)
         self._start_context(config)
 
     # -- one part at a time ----------------------------------------------------------------------
@@ -143,8 +147,9 @@ class Parts:
             self.model_updater.source.close()
         self.model_worker, self.model_updater = None, None
 
-    def _start_sinks(self, config: AppConfig) -> None:
-        """One shipper per log sink, each on its own worker, resuming from its cursor in ``DATA_DIR/sinks``."""
+    def start_sinks(self, config: AppConfig) -> None:
+        """One shipper per log sink, each on its own worker, resuming from its cursor in ``DATA_DIR/sinks``. Started
+        before the loop's recovery, whose checkpoint prunes the log: a block-mode sink's hold must be in place by then."""
         from appliance.registry import REGISTRY
         from appliance.sinks import Shipper
 
@@ -164,15 +169,25 @@ class Parts:
 
     def stop_sinks(self, drain_s: float = 0.0) -> None:
         """Stop the shippers; with ``drain_s``, each first ships what the log holds (a clean shutdown)."""
-        for shipper, worker in self.shippers:
+        shippers, self.shippers = self.shippers, []
+        self._retire_sinks(shippers, drain_s)
+        self._release_sinks(shippers)
+
+    @staticmethod
+    def _retire_sinks(shippers: list[tuple[Shipper, Worker]], drain_s: float = 0.0) -> None:
+        for shipper, worker in shippers:
             worker.retire()
             worker.join(10.0)
             if drain_s:
                 shipper.drain(drain_s)
             shipper.close()
+
+    @staticmethod
+    def _release_sinks(shippers: list[tuple[Shipper, Worker]]) -> None:
+        """Block mode's holds on the log go: what these shippers had not shipped may be pruned."""
+        for shipper, _ in shippers:
             if shipper.held in shipper.source.holds:
                 shipper.source.holds.remove(shipper.held)
-        self.shippers = []
 
     def _start_context(self, config: AppConfig) -> None:
         """Triggers, and the context they decide from: live sensing, the simulated world, or none (API only)."""

@@ -106,9 +106,10 @@ class Supervisor:
         self.state = "starting"
         try:
             self.loop = open_loop(config, self.clock, self.data_dir, bus=self.bus)
+            self.parts = Parts(self.loop, self.clock, self._pins, self._stop, self.data_dir)
+            self.parts.start_sinks(config)  # first: recovery checkpoints, and the pruning must see block mode's holds
             self.recovered = self.loop.recover()
             log.info("recovered: %s", self.recovered)
-            self.parts = Parts(self.loop, self.clock, self._pins, self._stop, self.data_dir)
             self.parts.start(config)
         except BaseException:
             self._stop_loop()

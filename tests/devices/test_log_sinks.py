@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -26,6 +27,7 @@ from appliance.sinks import RecordingSink, Shipper
 from appliance.storage.eventlog import EventLog
 from tests.api.conftest import FAST, start_daemon
 
+ROOT = Path(__file__).parents[2]
 LINES = [json.dumps({"EventId": f"e{i}", "n": i}).encode() + b"\n" for i in range(50)]
 
 
@@ -191,3 +193,46 @@ def test_a_daemon_killed_while_it_ships_loses_nothing_acknowledged(tmp_path: Pat
     raw = [json.loads(line) for f in (inbox / "raw").glob("*.jsonl") for line in f.read_text().splitlines()]
     decided = {r["event_id"] for r in raw if r["kind"] == "decision"}
     assert logged <= decided and any(r["kind"] == "reward" for r in raw)
+
+
+def test_block_mode_keeps_what_it_has_not_shipped_across_a_crash_and_recovery(tmp_path: Path) -> None:
+    """A block-mode sink that cannot ship (its directory is a file) while the loop logs several segments; the process
+    dies; at the next start, recovery relearns and checkpoints (pruning the log to keep_log_segments: 1) before
+    anything else: every joined event of the first run is still shipped once the sink can write."""
+    data, blocked, inbox = tmp_path / "data", tmp_path / "not-a-directory", tmp_path / "inbox"
+    blocked.write_text("")
+
+    def config(path: Path, world: bool) -> dict[str, Any]:
+        return {"policy": {"actions": [{"id": "a"}, {"id": "b"}]}, "join": {"reward_wait_s": 0.1},
+                "simulation": {"decision_every_s": 0.01, "delay": {"mean_s": 0.02}} if world else None,
+                "storage": {"log_segment_mb": 0.01, "keep_log_segments": 1, "log_sync_s": 0.05,
+                            "checkpoint_every_events": 10_000_000, "checkpoint_every_s": 86400},
+                "log_sinks": [{"type": "directory", "path": str(path), "name": "held", "mode": "block", "batch_interval_s": 0.05}]}
+
+    child = f"""
+import os, time
+from pathlib import Path
+from appliance.embedded import LiveModel
+model = LiveModel({config(blocked, True)!r}, {str(data)!r})
+deadline = time.monotonic() + 60
+while len(list(Path({str(data / 'events')!r}).glob('events-*.dsjson'))) < 4:
+    assert time.monotonic() < deadline, "the loop did not log four segments"
+    time.sleep(0.05)
+time.sleep(0.2)
+os._exit(0)  # no close(): nothing shipped, nothing checkpointed
+"""
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    logged = {json.loads(line)["EventId"] for f in (data / "events").glob("events-*.dsjson") for line in f.read_text().splitlines()}
+    assert len(logged) > 20
+    from appliance.embedded import LiveModel
+
+    with LiveModel(config(inbox, False), data) as model:
+        recovered = model._supervisor.recovered
+        assert recovered is not None and recovered["relearned"] >= len(logged) - 5  # so it checkpointed and pruned
+        deadline = time.monotonic() + 30
+        while not logged <= (shipped := {json.loads(line)["EventId"] for f in inbox.glob("*.jsonl") for line in f.read_text().splitlines()}):
+            assert time.monotonic() < deadline, f"{len(logged - shipped)} of {len(logged)} unshipped joined events lost"
+            time.sleep(0.1)
+    assert len(list((data / "events").glob("events-*.dsjson"))) <= 2  # shipped, the old segments are pruned again
