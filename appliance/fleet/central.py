@@ -33,7 +33,8 @@ class FleetSettings(StrictModel):
     host: str = Field("127.0.0.1", description="The collector's address.")
     port: int = Field(8090, ge=0, le=65535, description="The collector's port (0: any free one).")
     grace_s: float = Field(5.0, gt=0.0, le=30 * 86400.0, description="How late a record may arrive (shipping lag): the "
-                           "watermark's delay; a decision closes this long after its wait.")
+                           "watermark's delay; a decision closes this long after its wait and its arrival, and after a start nothing "
+                           "closes for this long (the appliances' backlog comes in first).")
     publish_every_s: float = Field(5.0, gt=0.0, le=86400.0, description="Least seconds between two published models.")
     step_s: float = Field(0.5, gt=0.0, le=60.0, description="Seconds between two steps of the join and the trainer.")
     heartbeat_s: float = Field(2.0, gt=0.0, le=3600.0, description="Spark: seconds between heartbeats that move the watermark.")

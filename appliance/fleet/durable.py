@@ -1,9 +1,12 @@
 """The durable join: decisions and rewards kept in SQLite until the wait is over, in event time.
 
 A reward is kept whether or not its decision has come (one that arrived first waits for it); a decision is
-closed once the clock passes ``timestamp + reward_wait_s + grace_s`` (``grace_s``: how late a record may
-arrive, the shipping lag: a watermark's delay), with the rewards stamped inside its wait, each reward id once.
-Rewards whose decision never came are evicted ``grace_s`` after the wait they could have belonged to, and
+closed once the clock passes ``grace_s`` (how late a record may arrive, the shipping lag: a watermark's delay)
+after both the end of its wait (``timestamp + reward_wait_s``) and its own arrival, with the rewards stamped
+inside its wait, each reward id once: a decision that comes late still waits ``grace_s`` for the rewards shipped
+after it. After a restart, :meth:`DurableJoiner.resume` holds every close and eviction for ``grace_s``, so what
+was shipped while the join was down comes in before the decisions whose time passed meanwhile close (the grace
+counts from the restart). Rewards whose decision never came are evicted ``grace_s`` after their time, and
 counted (learning-loop's orphan metric). A record delivered twice (a batch sent again) is kept once, and a
 decision delivered again after it closed is recognised for ``late_horizon_s`` and not joined twice. Every
 :meth:`DurableJoiner.add` is one transaction: what it returned from is on disk, and a process killed at any
@@ -12,10 +15,18 @@ point restarts where the last commit left it.
 >>> import tempfile
 >>> from appliance.config import JoinConfig
 >>> from appliance.fleet.records import DecisionIn, RewardIn
->>> joiner = DurableJoiner(Path(tempfile.mkdtemp()) / "join.db", JoinConfig(reward_wait_s=10), grace_s=2)
+>>> path = Path(tempfile.mkdtemp()) / "join.db"
+>>> joiner = DurableJoiner(path, JoinConfig(reward_wait_s=10), grace_s=2)
 >>> joiner.add([RewardIn("e1", 1.0, 3.0, "r1", 3.5), DecisionIn("e1", 0.0, 4.0), RewardIn("x", 1.0, 1.0, "r9", 4.0)])
 >>> joiner.due(11.0), [(j.event_id, j.reward, j.rewards) for j in joiner.due(12.0)], joiner.orphans_evicted
 ([], [('e1', 1.0, 1)], 1)
+>>> joiner.add([DecisionIn("e2", 20.0, 20.5)]); joiner.close()  # down from 21 to 60; e2 closes at 32
+>>> joiner = DurableJoiner(path, JoinConfig(reward_wait_s=10), grace_s=2); joiner.resume(60.0)
+>>> joiner.due(61.0)  # held: its reward, shipped while the join was down, comes now
+[]
+>>> joiner.add([RewardIn("e2", 0.5, 25.0, "r2", 61.5)])
+>>> [(j.event_id, j.reward) for j in joiner.due(62.0)]
+[('e2', 0.5)]
 """
 
 from __future__ import annotations
@@ -61,6 +72,8 @@ class DurableJoiner:
         self.orphans_evicted = int(self._meta("orphans"))
         self.next_batch = int(self._meta("batch"))
         """The number the next batch of joined decisions gets."""
+        self.held_until = float("-inf")
+        """Nothing closes or is evicted before this clock time (see :meth:`resume`)."""
 
     def _meta(self, key: str) -> float:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -73,11 +86,12 @@ class DurableJoiner:
     def add(self, records: Iterable[Record], bodies: dict[str, bytes] | None = None, sources: Sequence[str] = ()) -> None:
         """Keep ``records`` (one transaction, with the names of the ``sources`` they came from, so a source is
         added once); ``bodies``: what each decision is written out with, by event id."""
-        wait, bodies = self.config.reward_wait_s + self.grace_s, bodies or {}
+        wait, grace, bodies = self.config.reward_wait_s, self.grace_s, bodies or {}
         decisions, rewards = [], []
         for r in records:
             if isinstance(r, DecisionIn):
-                decisions.append((r.event_id, r.timestamp, r.timestamp + wait, bodies.get(r.event_id), r.event_id))
+                closes = max(r.timestamp + wait, r.arrival) + grace
+                decisions.append((r.event_id, r.timestamp, closes, bodies.get(r.event_id), r.event_id))
             else:
                 rewards.append((r.event_id, r.reward_id, r.value, r.timestamp))
         with self._transaction():
@@ -85,6 +99,12 @@ class DurableJoiner:
                                  "(SELECT 1 FROM closed WHERE event_id = ?)", decisions)
             self._db.executemany("INSERT OR IGNORE INTO rewards VALUES (?, ?, ?, ?)", rewards)
             self._db.executemany("INSERT OR IGNORE INTO sources VALUES (?)", [(name,) for name in sources])
+
+    def resume(self, now: float) -> None:
+        """The join starts again at ``now`` (its input open again) after being down: hold every close and eviction
+        until ``now + grace_s``, so the records shipped while it was down arrive before the decisions whose wait
+        and grace ended meanwhile close without them."""
+        self.held_until = now + self.grace_s
 
     def due(self, now: float) -> list[Joined]:
         """Close every decision whose wait (and grace) ended by ``now``, oldest first, and forget it (one transaction)."""
@@ -94,6 +114,8 @@ class DurableJoiner:
         """:meth:`due` with each decision's body; ``write(batch, joined)`` runs before the commit (a crash after
         it and before the commit closes the same decisions again, as the same batch number)."""
         db, config = self._db, self.config
+        if now < self.held_until:
+            return []
         if not db.execute("SELECT 1 FROM decisions WHERE closes <= ? LIMIT 1", (now,)).fetchone():
             with self._transaction():
                 self._evict(now)

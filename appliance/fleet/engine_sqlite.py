@@ -1,9 +1,12 @@
 """The central join without a cluster: new inbox files go into the durable joiner (each file once, in the same
 transaction as its records), and every step closes what the clock says is due into a numbered DSJSON batch.
 
-The clock is the wall clock: a decision closes ``reward_wait_s + grace_s`` after it was made whether or not more
-input comes, so this join never stalls when the appliances fall silent (the watermark problem of Spark, Flink
-and Kafka Streams is a processing-time clock's non-problem; the price: records later than ``grace_s`` are missed).
+The clock is the wall clock: a decision closes ``grace_s`` after both the end of its wait and its arrival
+whether or not more input comes, so this join never stalls when the appliances fall silent (the watermark
+problem of Spark, Flink and Kafka Streams is a processing-time clock's non-problem; the price: records later
+than ``grace_s`` are missed). The clock's time while the central side was down does not count against what
+the appliances shipped meanwhile: the first step after a start (the collector is listening by then) holds
+every close for ``grace_s`` (:meth:`DurableJoiner.resume`), time for their sinks to send their backlog.
 """
 
 from __future__ import annotations
@@ -40,9 +43,13 @@ class SqliteEngine:
         self._seen = self.joiner.sources()
         publish_pending(joined, self.joiner.next_batch)
         self.files = self.records = self.malformed = self.emitted = 0
+        self._resumed = False
 
     def step(self) -> int:
         """Take in new files, close what is due; returns how many decisions were joined."""
+        if not self._resumed:
+            self.joiner.resume(self.clock())
+            self._resumed = True
         new = sorted(p for p in self.inbox.glob("*.jsonl") if _key(p) not in self._seen)[:MAX_FILES_PER_STEP]
         if new:
             now = self.clock()

@@ -1,8 +1,9 @@
 """A fleet on loopback: three appliances (separate ``wabbit run`` processes, logging-only, a model source) ship
 their raw decisions and rewards over HTTP to ``wabbit fleet`` (the SQLite join), which joins, learns and
-publishes the models they pull. One appliance and then the central job are killed with kill -9 mid-run and
-restarted: every decision an appliance logged is joined exactly once, and the policy the fleet learned earns
-well above uniform random on the linear world."""
+publishes the models they pull. One appliance and then the central job (for longer than the join's grace) are
+killed with kill -9 mid-run and restarted: the joined output is the exact reference join of every decision and
+reward the appliances' sinks had acknowledged (each decision once, with the rewards of its wait), and the policy
+the fleet learned earns well above uniform random on the linear world."""
 
 from __future__ import annotations
 
@@ -11,19 +12,27 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
+from appliance.config import JoinConfig
+from appliance.fleet.files import parse_lines
+from appliance.fleet.records import DecisionIn, Record, reference_join
 from appliance.server.access_token import load_or_create_token
 from appliance.storage import dsjson
 from tests.api.conftest import Running
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
-WAIT_S, GRACE_S = 1.0, 2.0
+WAIT_S, GRACE_S = 1.0, 20.0
+"""The grace covers the longest shipping lag the test makes: an appliance killed with kill -9 logs the rewards it
+had observed but not yet logged once it is up again (on two loaded cores, 5 to 30 s later), and one stopped drains
+its sink after its loop has stopped (up to 8 s)."""
 
 
 def appliance_config(name: str, port: int, token_file: Path) -> str:
@@ -78,16 +87,19 @@ def start_central(root: Path, config: Path, port: int) -> subprocess.Popen[bytes
     return proc
 
 
-def logged_decisions(data_dir: Path) -> set[str]:
-    import orjson
-
-    ids = set()
-    for path in (data_dir / "events").glob("raw*"):
-        for line in path.read_bytes().splitlines():
-            record = orjson.loads(line)
-            if record["kind"] == "decision":
-                ids.add(record["event_id"])
-    return ids
+def acknowledged(data_dir: Path) -> list[Record]:
+    """The decisions and rewards of an appliance's raw log up to its http sink's cursor: what the collector acknowledged."""
+    cursor = orjson.loads((data_dir / "sinks" / "http-0.cursor").read_bytes())
+    lines: list[bytes] = []
+    for path in sorted((data_dir / "events").glob("raw-*.jsonl")):
+        segment = int(path.stem.rsplit("-", 1)[1])
+        if segment < cursor["segment"]:
+            lines += path.read_bytes().splitlines()
+        elif segment == cursor["segment"]:
+            lines += path.read_bytes()[:cursor["offset"]].splitlines()
+    records, _, malformed = parse_lines(lines, 0.0)
+    assert malformed == 0
+    return records
 
 
 def joined_events(root: Path) -> list[tuple[str, float, float, int]]:
@@ -115,13 +127,15 @@ def test_three_appliances_ship_the_central_side_joins_learns_and_publishes(tmp_p
         time.sleep(12)
         os.kill(appliances["pi2"].proc.pid, signal.SIGKILL)  # an appliance dies mid-run...
         appliances["pi2"].proc.wait(10)
+        killed = time.monotonic()
         appliances["pi2"] = start_appliance(tmp_path / "pi2", "pi2", port, root / "token")
+        restart_s = time.monotonic() - killed
         time.sleep(6)
         os.kill(central.pid, signal.SIGKILL)  # ...and the central job
         central.wait(10)
-        time.sleep(2)  # the appliances keep logging; their sinks retry
+        time.sleep(GRACE_S + 5)  # down for longer than the grace: the appliances keep logging; their sinks retry
         central = start_central(root, config, port)
-        time.sleep(25)
+        time.sleep(GRACE_S + 15)  # the restarted join holds its closes for the grace
         for name, running in appliances.items():
             with running.client() as c:
                 status = c.get("/api/status").json()
@@ -135,8 +149,12 @@ def test_three_appliances_ship_the_central_side_joins_learns_and_publishes(tmp_p
         if sys.exc_info()[0] is not None:
             central.kill()
             central.wait(10)
-    deadline = time.monotonic() + 30
-    logged = set().union(*(logged_decisions(r.data_dir) for r in appliances.values()))
+    deadline = time.monotonic() + 2 * GRACE_S + 30
+    records = [r for a in appliances.values() for r in acknowledged(a.data_dir)]
+    want = reference_join(records, JoinConfig(reward_wait_s=WAIT_S))
+    decided = Counter(r.event_id for r in records if isinstance(r, DecisionIn))
+    restored = {e for e, n in decided.items() if n > 1}  # pi2's pending decisions, logged again with their rewards at its restart
+    logged = set(want)
     while {e[0] for e in joined_events(root)} < logged:
         assert time.monotonic() < deadline, len(logged - {e[0] for e in joined_events(root)})
         time.sleep(0.5)
@@ -146,8 +164,15 @@ def test_three_appliances_ship_the_central_side_joins_learns_and_publishes(tmp_p
     ids = [e[0] for e in joined]
     assert len(ids) == len(set(ids)), "a decision was joined twice"
     assert len(logged) > 1500 and set(ids) == logged  # none lost, none invented
+    rewarded = {e[0]: round(e[1], 9) for e in joined}
+    wrong = {k: (rewarded[k], v, n) for k, (v, n) in want.items() if rewarded[k] != v}  # a reward lost or invented
+    # The one loss left: the rewards pi2 had observed but not logged when it was killed come with its restart, later
+    # than the grace when the restart took longer (the join closes by the clock, not by each appliance's own stream).
+    assert not wrong or (set(wrong) <= restored and restart_s > GRACE_S), (len(wrong), sorted(wrong.items())[:5], restart_s)
+    assert sum(n > 0 for _, n in want.values()) > 0.8 * len(want) and any(n == 0 for _, n in want.values())
     late = joined[-len(joined) // 3:]
     mean = sum(e[1] for e in late) / len(late)
     uniform = sum(e[1] / (e[2] * e[3]) for e in late) / len(late)  # IPS estimate of uniform random
-    print(f"fleet: {len(joined)} joined; mean reward of the last third {mean:.3f}, uniform random {uniform:.3f}")
+    print(f"fleet: {len(joined)} joined ({sum(n > 0 for _, n in want.values())} with rewards, {len(wrong)} missed by pi2's restart); mean "
+          f"reward of the last third {mean:.3f}, uniform random {uniform:.3f}; pi2 restarted in {restart_s:.0f} s")
     assert mean > uniform + 0.3, (mean, uniform)

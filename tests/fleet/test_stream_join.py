@@ -82,3 +82,14 @@ def test_orphan_rewards_are_evicted_and_counted(tmp_path: Path) -> None:
     joiner.add([DecisionIn("e1", 0.0, 7.0)])  # delivered again
     assert joiner.due(20.0) == []
     assert Joined("e1", 0.0, 0, 0.0, 6.0).rewards == 0
+
+
+def test_a_decision_shipped_late_still_waits_a_grace_for_its_rewards(tmp_path: Path) -> None:
+    from appliance.config import JoinConfig
+    from appliance.fleet.records import DecisionIn, RewardIn
+
+    joiner = DurableJoiner(tmp_path / "j.db", JoinConfig(reward_wait_s=5), grace_s=1)
+    joiner.add([DecisionIn("e1", 0.0, 30.0)])  # arrives long after its wait and grace (a backlog after an outage)
+    assert joiner.due(30.5) == []
+    joiner.add([RewardIn("e1", 1.0, 2.0, "r", 30.8)])  # its reward, shipped after it
+    assert [(j.event_id, j.reward, j.rewards) for j in joiner.due(31.0)] == [("e1", 1.0, 1)]
