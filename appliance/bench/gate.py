@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator
 
 from appliance.bench.history import BenchToolError, better
 from appliance.bench.instructions import ValgrindMissing, instructions
-from appliance.bench.isolated import run_isolated
+from appliance.bench.isolated import interleaved, run_isolated
 from appliance.bench.skip import skip_reason
 
 GATE_SET = ("loop.events_per_s", "vw.build_example", "dsjson.append")
@@ -126,12 +126,10 @@ def compile_all(checkout: Path) -> None:
 
 def _benchmark_lines(base: Path, new: Path, names: tuple[str, ...], rounds: int, threshold: float, log: Log) -> list[Line]:
     results: dict[str, dict[str, list[dict[str, Any]]]] = {name: {"base": [], "new": []} for name in names}
-    for round_ in range(rounds):
-        sides = [("base", base), ("new", new)] if round_ % 2 == 0 else [("new", new), ("base", base)]
-        for name in names:
-            for side, checkout in sides:
-                log(f"round {round_ + 1}/{rounds} {name} ({side})")
-                results[name][side].append(run_isolated(sys.executable, checkout, name, True, f"{side} code"))
+    checkouts = {"base": base, "new": new}
+    for round_, name, side in interleaved(list(checkouts), names, rounds):
+        log(f"round {round_ + 1}/{rounds} {name} ({side})")
+        results[name][side].append(run_isolated(sys.executable, checkouts[side], name, True, f"{side} code"))
     lines = []
     for name in names:
         runs = results[name]["base"] + results[name]["new"]
@@ -149,12 +147,13 @@ def _benchmark_lines(base: Path, new: Path, names: tuple[str, ...], rounds: int,
     return lines
 
 
-def _instruction_line(base: Path, new: Path, log: Log) -> Line:
-    line = Line("instructions: loop, 2000 events")
+def instruction_line(base: Path, new: Path, log: Log, events: int = INSTRUCTION_EVENTS) -> Line:
+    """Both sides' instruction counts of ``events`` through the loop under valgrind, and the verdict on their ratio."""
+    line = Line(f"instructions: loop, {events} events")
     try:
         log("instruction counts under valgrind (both sides at once: one core each)")
         with ThreadPoolExecutor(2) as pool:
-            counts = list(pool.map(lambda checkout: instructions("loop", INSTRUCTION_EVENTS, checkout), (base, new)))
+            counts = list(pool.map(lambda checkout: instructions("loop", events, checkout), (base, new)))
         line.base, line.new = [float(counts[0])], [float(counts[1])]
     except (ValgrindMissing, RuntimeError, ValueError, subprocess.SubprocessError) as err:
         line.note = str(err)
@@ -177,7 +176,7 @@ def run_gate(repo: Path, rev: str, rounds: int, threshold: float, count_instruct
             compile_all(checkout)
         lines = _benchmark_lines(base, repo, names, rounds, threshold, log)
         if count_instructions:
-            lines.append(_instruction_line(base, repo, log))
+            lines.append(instruction_line(base, repo, log))
     return {"base": commit, "rounds": rounds, "threshold": threshold, "instruction_threshold": INSTRUCTION_THRESHOLD,
             "lines": [asdict(line) for line in lines],
             "regressed": [line.name for line in lines if line.verdict == "regressed"]}

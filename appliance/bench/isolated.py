@@ -4,7 +4,11 @@ Both the comparison across VW releases (one virtualenv per release, :mod:`applia
 regression gate (the parent commit's checkout against this one, :mod:`appliance.bench.gate`) take their sides
 in turn, one benchmark at a time, so that a slow spell of a shared machine hits every side. The checkout goes
 first on ``PYTHONPATH``, ahead of any installed copy of the appliance. A side whose code cannot run the
-benchmark gives ``{"skipped": why}`` with the end of its error, and the others go on.
+benchmark gives ``{"skipped": why}`` with the end of its error, and the others go on. :func:`interleaved` is
+the order they take their turns in.
+
+>>> [f"{round_}:{name}:{side}" for round_, name, side in interleaved(["base", "new"], ["loop", "dsjson"], 2)]
+['0:loop:base', '0:loop:new', '0:dsjson:base', '0:dsjson:new', '1:loop:new', '1:loop:base', '1:dsjson:new', '1:dsjson:base']
 
 >>> rounds = [{"unit": "µs", "median": 3.0, "ratio": 1.5}, {"unit": "µs", "median": 1.0, "ratio": 0.5},
 ...           {"unit": "µs", "median": 2.0, "ratio": 1.0}]
@@ -23,11 +27,23 @@ import statistics
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Sequence, TypeVar
 
 from appliance.bench.skip import skip_reason
 
 RUN_TIMEOUT_S = 600
+Side = TypeVar("Side")
+
+
+def interleaved(sides: Sequence[Side], names: Sequence[str], rounds: int) -> Iterator[tuple[int, str, Side]]:
+    """``(round, benchmark, side)`` in the order they run: each round runs a benchmark on every side before the
+    next benchmark, the sides in the order given in even rounds (0, 2, ...) and reversed in odd ones, so a slow
+    spell of the machine hits every side and none always goes first."""
+    for round_ in range(rounds):
+        order = list(sides) if round_ % 2 == 0 else list(reversed(sides))
+        for name in names:
+            for side in order:
+                yield round_, name, side
 
 
 def _tail(text: str) -> str:

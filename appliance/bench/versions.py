@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from appliance.bench.history import annotate, better
-from appliance.bench.isolated import merge_rounds, run_isolated
+from appliance.bench.isolated import interleaved, merge_rounds, run_isolated
 from appliance.bench.measure import fingerprint
 from appliance.bench.skip import skip_reason
 from appliance.bench.venvs import EnvUnavailable, VersionEnv, ensure_env
@@ -97,15 +97,11 @@ def run_versions(versions: list[str], names: list[str], checkout: Path, cache: P
     envs, unavailable = prepare(versions, cache, checkout, log)
     samples: dict[str, dict[str, list[dict[str, Any]]]] = {v: {n: [] for n in names} for v in envs}
     seconds: dict[str, dict[str, float]] = {v: dict.fromkeys(names, 0.0) for v in envs}
-    for round_ in range(rounds):
-        order = list(envs) if round_ % 2 == 0 else list(reversed(envs))
-        for name in names:
-            for version in order:
-                log(f"round {round_ + 1}/{rounds} {name} on vowpalwabbit {version}")
-                started = time.monotonic()
-                samples[version][name].append(
-                    run_isolated(envs[version].python, checkout, name, quick, f"vowpalwabbit {version}"))
-                seconds[version][name] += time.monotonic() - started
+    for round_, name, version in interleaved(list(envs), names, rounds):
+        log(f"round {round_ + 1}/{rounds} {name} on vowpalwabbit {version}")
+        started = time.monotonic()
+        samples[version][name].append(run_isolated(envs[version].python, checkout, name, quick, f"vowpalwabbit {version}"))
+        seconds[version][name] += time.monotonic() - started
     results = {v: {n: annotate(merge_rounds(samples[v][n]), seconds[v][n]) for n in names} for v in envs}
     return VersionsRun(results, unavailable, rounds)
 

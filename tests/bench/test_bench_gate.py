@@ -1,18 +1,19 @@
 """``wabbit bench gate``: a clone whose last commit slows the example builder down fails the gate against its
-parent; a shallow clone, a root commit and a change outside the code skip with a message; instruction counts
-need valgrind."""
+parent; a shallow clone, a root commit and a change outside the code skip with a message; instruction counts,
+under the real valgrind, are the same for the same code, and without valgrind the line says so."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from appliance.bench.gate import GateSkipped, Line, _instruction_line, ratio_direction, resolve_base, run_gate, table
+from appliance.bench.gate import INSTRUCTION_THRESHOLD, GateSkipped, Line, instruction_line, ratio_direction, resolve_base, run_gate, table
 
 ROOT = Path(__file__).resolve().parents[2]
 WABBIT = [sys.executable, "-m", "appliance"]
@@ -65,14 +66,29 @@ def test_ratio_direction_follows_what_the_ratio_divides() -> None:
     assert ratio_direction({"unit": "events/s"}) == "higher"
 
 
-def test_without_valgrind_the_instruction_line_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_valgrind_theinstruction_line_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no valgrind here
-    line = _instruction_line(ROOT, ROOT, lambda _: None)
+    line = instruction_line(ROOT, ROOT, lambda _: None)
     assert (line.verdict, line.note) == ("skipped", "valgrind is not installed: apt-get install valgrind")
     text = table({"lines": [vars(line), vars(Line("vw.build_example", [0.25, 0.27], [0.5, 0.6], 2.1, "regressed"))]})
     assert text.splitlines()[1:] == [
         "instructions: loop, 2000 events  -     -     -         skipped: valgrind is not installed: apt-get install valgrind",
         "vw.build_example                 0.26  0.55  2.100x    regressed"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is missing: tests/apt/bench.txt installs it")
+def test_the_same_code_counts_the_same_instructions_under_valgrind() -> None:
+    """The gate's instruction line on both sides at once, as the gate runs it, with a small workload (about 35 s of
+    CPU per side, nearly all of it the interpreter's start and imports under valgrind)."""
+    logged: list[str] = []
+    line = instruction_line(ROOT, ROOT, logged.append, events=100)
+    assert line.note == "" and logged == ["instruction counts under valgrind (both sides at once: one core each)"]
+    assert line.name == "instructions: loop, 100 events"
+    base, new = line.base[0], line.new[0]
+    assert base > 1e9 and new > 1e9  # the start and imports alone are about 2.2 billion
+    assert line.factor == round(new / base, 4) and line.verdict == "within"
+    assert abs(new / base - 1) < INSTRUCTION_THRESHOLD / 10, (base, new)  # noise far below the gate's threshold
 
 
 @pytest.mark.slow

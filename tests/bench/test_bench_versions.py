@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.bench.isolated import run_isolated
+from appliance.bench.isolated import interleaved, run_isolated
 from appliance.bench.venvs import EnvUnavailable, VersionEnv, default_cache, ensure_env, project_dependencies, requirements
 from appliance.bench.versions import VersionsRun, skipped_lines
 
@@ -58,6 +58,21 @@ def test_code_that_cannot_run_is_skipped_with_its_error(tmp_path: Path) -> None:
                                  "AttributeError: module 'vowpalwabbit' has no attribute 'Workspace'"}
     lines = skipped_lines(VersionsRun({"8.11.0": {"vw.learn": result}}, {"9.8.0": "no wheel"}))
     assert lines == ["vowpalwabbit 9.8.0: left out: no wheel", f"vowpalwabbit 8.11.0: vw.learn skipped: {result['skipped']}"]
+
+
+def test_rounds_take_every_release_in_turn_and_reverse_the_order_every_other_round() -> None:
+    order = list(interleaved(["9.11.2", "9.11.6", "9.11.9"], ["vw.learn", "loop.events_per_s"], 3))
+    assert len(order) == 3 * 2 * 3
+    by_round = [[f"{name} {release}" for r, name, release in order if r == round_] for round_ in range(3)]
+    forward = ["vw.learn 9.11.2", "vw.learn 9.11.6", "vw.learn 9.11.9",
+               "loop.events_per_s 9.11.2", "loop.events_per_s 9.11.6", "loop.events_per_s 9.11.9"]
+    backward = ["vw.learn 9.11.9", "vw.learn 9.11.6", "vw.learn 9.11.2",
+                "loop.events_per_s 9.11.9", "loop.events_per_s 9.11.6", "loop.events_per_s 9.11.2"]
+    assert by_round == [forward, backward, forward]  # a benchmark on every release before the next benchmark
+    assert list(interleaved(["base", "new"], ["vw.build_example"], 4)) == [  # the gate: base first in rounds 1 and 3
+        (0, "vw.build_example", "base"), (0, "vw.build_example", "new"), (1, "vw.build_example", "new"),
+        (1, "vw.build_example", "base"), (2, "vw.build_example", "base"), (2, "vw.build_example", "new"),
+        (3, "vw.build_example", "new"), (3, "vw.build_example", "base")]
 
 
 @pytest.mark.slow
