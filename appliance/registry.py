@@ -8,6 +8,9 @@ group ``wabbit.<role>``: the entry point's name is the ``type``, its value the i
     [project.entry-points."wabbit.actuators"]
     blink = "wabbit_blink:BlinkActuator"
 
+A role with a ``factory`` builds its kinds with that class method (estimators and intervals:
+``from_config(config)``, which :class:`~appliance.estimators.base.Streaming` has), the others call the class.
+
 >>> kind = REGISTRY.kind("actuators", "led")
 >>> kind.config_class().__name__, kind.origin
 ('LEDConfig', 'built-in')
@@ -63,6 +66,8 @@ class Role:
     fake: str
     builtins: dict[str, tuple[str, str]] = field(default_factory=dict)
     """``type`` -> (config, implementation), as ``module:Class`` strings."""
+    factory: str = ""
+    """The implementation's class method that builds it from its config; empty: the class itself is called."""
 
 
 def load(target: str) -> Any:
@@ -152,6 +157,24 @@ ROLES: tuple[Role, ...] = (
         "policy_value": ("appliance.config.observers:PolicyValueObserverConfig", "appliance.estimators.live:PolicyValueObserver"),
         "tensorboard": ("appliance.config.tensorboard:TensorBoardObserverConfig", "appliance.observers.tensorboard:TensorBoardObserver"),
     }),
+    Role("estimators", "appliance.estimators.base:Estimator", "appliance.estimators.fake:RecordingEstimator", _table(
+        "appliance.estimators", "appliance.config.estimators", {
+            "ips": ("IPSConfig", "ips:IPS"),
+            "snips": ("SNIPSConfig", "snips:SNIPS"),
+            "clipped_ips": ("ClippedIPSConfig", "clipped_ips:ClippedIPS"),
+            "dm": ("DMConfig", "dm:DM"),
+            "dr": ("DRConfig", "dr:DR"),
+            "switch_dr": ("SwitchDRConfig", "switch_dr:SwitchDR"),
+            "mle": ("MLEConfig", "mle:MLE"),
+            "cressie_read": ("CressieReadConfig", "cressie_read:CressieRead"),
+        }), factory="from_config"),
+    Role("intervals", "appliance.estimators.base:Interval", "appliance.estimators.fake:RecordingInterval", _table(
+        "appliance.estimators", "appliance.config.estimators", {
+            "gaussian": ("GaussianConfig", "gaussian:Gaussian"),
+            "clopper_pearson": ("ClopperPearsonConfig", "clopper_pearson:ClopperPearson"),
+            "cressie_read": ("CressieReadIntervalConfig", "cressie_read_interval:CressieReadInterval"),
+            "cs": ("ConfidenceSequenceConfig", "confidence_sequence:ConfidenceSequence"),
+        }), factory="from_config"),
 )
 
 
@@ -199,7 +222,9 @@ class Registry:
 
     def build(self, role: str, config: Any, **inject: Any) -> Any:
         """The implementation of ``config.type`` built from ``config`` (``inject``: the role's backends)."""
-        return self.kind(role, config.type).implementation_class()(config, **inject)
+        implementation = self.kind(role, config.type).implementation_class()
+        factory = self._roles[role].factory
+        return (getattr(implementation, factory) if factory else implementation)(config, **inject)
 
     def unknown(self, role: str, type_: object) -> str:
         """What an unknown ``type`` gets told: the known kinds, the installed plug-ins, the broken ones."""
@@ -219,7 +244,7 @@ class Registry:
         for point in self._discover(f"wabbit.{role}"):
             origin = f"plug-in {point.dist.name} {point.dist.version}" if point.dist is not None else "plug-in"
             kind = Kind(role, point.name, f"{point.value}.Config", point.value, origin)
-            problem = _plugin_problem(kind, kinds)
+            problem = _plugin_problem(kind, kinds, spec.factory)
             if problem is None:
                 kinds[point.name] = kind
             else:
@@ -228,8 +253,8 @@ class Registry:
         return kinds
 
 
-def _plugin_problem(kind: Kind, known: dict[str, Kind]) -> str | None:
-    """Why a plug-in kind cannot be used, or ``None``."""
+def _plugin_problem(kind: Kind, known: dict[str, Kind], factory: str) -> str | None:
+    """Why a plug-in kind cannot be used, or ``None`` (``factory``: the class method its role builds it with)."""
     if kind.name in known:
         return f"{known[kind.name].origin} kind {kind.name!r} has this name already"
     try:
@@ -239,6 +264,8 @@ def _plugin_problem(kind: Kind, known: dict[str, Kind]) -> str | None:
     type_field = getattr(config, "model_fields", {}).get("type")
     if type_field is None or type_field.default != kind.name:
         return f"its Config must declare `type: Literal[{kind.name!r}] = {kind.name!r}`"
+    if factory and not callable(getattr(kind.implementation_class(), factory, None)):
+        return f"it must have the class method {factory}(config) that {kind.role} kinds are built with"
     return None
 
 

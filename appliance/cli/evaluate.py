@@ -22,10 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='A candidate VW configuration, e.g. "vw: --cb_explore_adf --epsilon 0.1 -q ca" (repeatable).')
     parser.add_argument("--estimators", type=_names, default=["ips", "snips", "dr"],
                         help="Comma-separated point estimators: ips, snips, clipped_ips, dm, dr, switch_dr, mle, cressie_read "
-                             "(default: ips,snips,dr).")
+                             "or a plug-in's (entry point group wabbit.estimators) (default: ips,snips,dr).")
     parser.add_argument("--intervals", type=_names, default=["cressie_read", "cs"],
-                        help="Comma-separated intervals: cressie_read, cs (confidence sequence), gaussian, clopper_pearson; the "
-                             "first one gives the verdicts (default: cressie_read,cs).")
+                        help="Comma-separated intervals: cressie_read, cs (confidence sequence), gaussian, clopper_pearson or a "
+                             "plug-in's (wabbit.intervals); the first one gives the verdicts (default: cressie_read,cs).")
     parser.add_argument("--alpha", type=float, default=0.05, help="1 - confidence of the intervals (default 0.05: 95%%).")
     parser.add_argument("--reward-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
                         help="Bounds of the rewards (default: widened as rewards come).")
@@ -42,27 +42,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from appliance.estimators import ESTIMATORS, INTERVALS, MODEL_BASED
+    from appliance.estimators.value import needing_a_reward_model
     from appliance.evaluation import Candidate, Constant, Logged, RewardModel, Uniform, evaluate, first_actions, parse_policy
     from appliance.evaluation.report import plot, table, with_verdicts
+    from appliance.registry import REGISTRY
     from appliance.replay import progress_bar
 
     for path in args.log:
         if not path.is_file():
             raise UsageError(f"{path}: no such log file")
-    for name in args.estimators:
-        if name not in ESTIMATORS:
-            raise UsageError(f"unknown estimator {name!r}; known: {', '.join(ESTIMATORS)}")
-    for name in args.intervals or ["none"]:
-        if name not in INTERVALS:
-            raise UsageError(f"unknown interval {name!r}; known: {', '.join(INTERVALS)}")
+    if not args.estimators or not args.intervals:
+        raise UsageError("--estimators and --intervals each need at least one name (the first interval gives the verdicts)")
+    for role, names in (("estimators", args.estimators), ("intervals", args.intervals)):
+        for name in names:
+            REGISTRY.kind(role, name)  # an unknown one: names the known kinds and the installed plug-ins
     if not 0 < args.alpha < 1:
         raise UsageError(f"--alpha {args.alpha} must be between 0 and 1")
     candidates: list[Candidate] = [Logged()]
     if not args.no_baselines:
         candidates += [Uniform(), *(Constant(a) for a in first_actions(args.log))]
     candidates += [parse_policy(spec) for spec in args.policy]
-    model = RewardModel(args.reward_model) if MODEL_BASED.intersection(args.estimators) else None
+    model = RewardModel(args.reward_model) if needing_a_reward_model(args.estimators) else None
     progress = progress_bar if sys.stderr.isatty() and not args.json else None
     watch = None
     if args.tensorboard:

@@ -1,9 +1,12 @@
 """Off-policy estimators: the value of a policy from events another policy logged, streaming and mergeable,
 with confidence intervals and confidence sequences (:mod:`appliance.estimators.base` says how to call them).
 
-:data:`ESTIMATORS` and :data:`INTERVALS` name them for the command line, the config and checkpoints.
+They are the roles ``estimators`` and ``intervals`` of the one registry (:mod:`appliance.registry`), which
+names them for the command line, the config and checkpoints; a package adds kinds through the entry point
+groups ``wabbit.estimators`` and ``wabbit.intervals``. :mod:`appliance.estimators.value` builds them by name.
 
->>> sorted(ESTIMATORS), sorted(INTERVALS)
+>>> from appliance.registry import REGISTRY
+>>> sorted(REGISTRY.kinds("estimators")), sorted(REGISTRY.kinds("intervals"))
 (['clipped_ips', 'cressie_read', 'dm', 'dr', 'ips', 'mle', 'snips', 'switch_dr'], ['clopper_pearson', 'cressie_read', 'cs', 'gaussian'])
 """
 
@@ -17,42 +20,37 @@ from appliance.estimators.cressie_read import CressieRead
 from appliance.estimators.cressie_read_interval import CressieReadInterval
 from appliance.estimators.dm import DM
 from appliance.estimators.dr import DR
-from appliance.estimators.fake import RecordingEstimator
+from appliance.estimators.fake import RecordingEstimator, RecordingInterval
 from appliance.estimators.gaussian import Gaussian
 from appliance.estimators.ips import IPS
 from appliance.estimators.mle import MLE
 from appliance.estimators.snips import SNIPS
 from appliance.estimators.switch_dr import SwitchDR
-
-ESTIMATORS: dict[str, type[Streaming]] = {
-    "ips": IPS, "snips": SNIPS, "clipped_ips": ClippedIPS, "dm": DM, "dr": DR, "switch_dr": SwitchDR, "mle": MLE,
-    "cressie_read": CressieRead,
-}
-"""Point estimators by name."""
-INTERVALS: dict[str, type[Streaming]] = {
-    "gaussian": Gaussian, "clopper_pearson": ClopperPearson, "cressie_read": CressieReadInterval, "cs": ConfidenceSequence,
-}
-"""Intervals by name (``cs``: the off-policy confidence sequence, valid at every moment at once)."""
-MODEL_BASED = frozenset({"dm", "dr", "switch_dr"})
-"""Estimators that need the reward model's predictions (``r_hat``, ``v_hat``)."""
+from appliance.registry import REGISTRY
 
 
 def restore(state: dict[str, Any]) -> Streaming:
-    """The estimator or interval a :meth:`~Streaming.state` describes.
+    """The estimator or interval a :meth:`~Streaming.state` describes (its class is a registered kind's).
 
     >>> ips = IPS(); ips.add_example(0.5, 1.0, 0.5)
     >>> restore(ips.state()).get()
     1.0
     """
-    kinds = {cls.__name__: cls for cls in (*ESTIMATORS.values(), *INTERVALS.values())}
-    kind = kinds.get(state.get("type", ""))
-    if kind is None:
-        raise EstimatorError(f"unknown estimator state type {state.get('type')!r}; known: {', '.join(sorted(kinds))}")
-    return kind.from_state(state)
+    classes: dict[str, Any] = {}
+    for role in ("estimators", "intervals"):
+        for kind in REGISTRY.kinds(role).values():
+            implementation = kind.implementation_class()
+            classes.setdefault(getattr(implementation, "__name__", kind.name), implementation)
+    found = classes.get(state.get("type", ""))
+    if found is None:
+        raise EstimatorError(f"unknown estimator state type {state.get('type')!r}; known: {', '.join(sorted(classes))}. Was it "
+                             "written by a plug-in that is no longer installed (entry point groups wabbit.estimators, wabbit.intervals)?")
+    restored: Streaming = found.from_state(state)
+    return restored
 
 
 __all__ = [
-    "ESTIMATORS", "INTERVALS", "MODEL_BASED", "DM", "DR", "IPS", "MLE", "SNIPS", "ClippedIPS", "ClopperPearson", "ConfidenceSequence",
-    "CressieRead", "CressieReadInterval", "Estimator", "EstimatorError", "Gaussian", "Interval", "RecordingEstimator", "Streaming",
-    "SwitchDR", "restore",
+    "DM", "DR", "IPS", "MLE", "SNIPS", "ClippedIPS", "ClopperPearson", "ConfidenceSequence", "CressieRead",
+    "CressieReadInterval", "Estimator", "EstimatorError", "Gaussian", "Interval", "RecordingEstimator", "RecordingInterval",
+    "Streaming", "SwitchDR", "restore",
 ]

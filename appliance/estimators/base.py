@@ -73,6 +73,12 @@ class Streaming:
     def _fields(self) -> tuple[str, ...]:
         return self.SUMS + self.MAXES + self.MINS
 
+    @classmethod
+    def from_config(cls: type[T], config: Any) -> T:
+        """A fresh one with the arguments its registry config holds (every field but ``type``), as the
+        registry's roles ``estimators`` and ``intervals`` build it."""
+        return cls(**{name: value for name, value in config if name != "type"})
+
     def state(self) -> dict[str, Any]:
         """Everything this estimator knows, as JSON-able values (infinities as strings)."""
         return {"type": type(self).__name__, "params": _json(self.params()), **{f: _json(getattr(self, f)) for f in self._fields()}}

@@ -27,8 +27,9 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from appliance.estimators import ESTIMATORS, MODEL_BASED, ClopperPearson, ConfidenceSequence, Streaming
-from appliance.estimators.value import build_interval
+from appliance.estimators import ClopperPearson, ConfidenceSequence, Streaming
+from appliance.estimators.value import build_estimator, build_interval, needing_a_reward_model
+from appliance.registry import REGISTRY
 
 VW_CLOPPER_PEARSON = "clopper_pearson_vw"
 PAIRS: dict[str, tuple[str, bool]] = {
@@ -97,7 +98,9 @@ def judge(run: Run, name: str, alpha: float = 0.05, every_event: bool = True) ->
     """Feed target ``name`` of ``run`` event by event to every applicable interval and point estimator."""
     target = run.targets[name]
     intervals = _intervals(run, target)
-    estimators = {n: kind() for n, kind in ESTIMATORS.items() if n not in MODEL_BASED or target.r_hat is not None}
+    names = list(REGISTRY.kinds("estimators"))
+    left_out = set(needing_a_reward_model(names)) if target.r_hat is None else set()
+    estimators = {n: build_estimator(n) for n in names if n not in left_out}
     modelled = [i for pair, i in intervals.items() if PAIRS[pair][1]] + list(estimators.values())
     plain = [i for pair, i in intervals.items() if not PAIRS[pair][1]]
     sequence = intervals.get(SEQUENCE)

@@ -14,29 +14,34 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from appliance.estimators import ESTIMATORS, INTERVALS, EstimatorError, Streaming, restore
+from appliance.estimators import EstimatorError, Streaming, restore
+from appliance.registry import REGISTRY
 
-_RANGED = {"clopper_pearson", "cressie_read", "cs"}  # intervals that take the rewards' range
-_EMPIRICAL = {"cressie_read", "cs"}  # ... and can widen it as rewards come
+
+def build_estimator(name: str) -> Streaming:
+    """The point estimator of kind ``name`` with its config's defaults (an unknown name is a
+    :class:`~appliance.registry.UnknownKindError` naming the known kinds and the installed plug-ins)."""
+    built: Streaming = REGISTRY.build("estimators", REGISTRY.kind("estimators", name).config_class()())
+    return built
 
 
 def build_interval(name: str, rmin: float, rmax: float, empirical: bool) -> Streaming:
     """The interval ``name`` for rewards in [``rmin``, ``rmax``] (widened as they come if ``empirical``, where
-    the interval can; Clopper-Pearson cannot, and refuses rewards outside; it is the ``scaled`` one, which holds
-    where vw-estimators' under-covers)."""
-    kind = _kind(INTERVALS, name, "interval")
-    if name in _EMPIRICAL:
-        return kind(rmin=rmin, rmax=rmax, empirical_r_bounds=empirical)  # type: ignore[call-arg]
-    if name == "clopper_pearson":
-        return kind(rmin=rmin, rmax=rmax, scaled=True)  # type: ignore[call-arg]
-    return kind(rmin=rmin, rmax=rmax) if name in _RANGED else kind()  # type: ignore[call-arg]
+    the interval can), for the kinds whose config has these fields; the other fields keep their defaults
+    (Clopper-Pearson's is the ``scaled`` one, which holds where vw-estimators' under-covers)."""
+    config_class = REGISTRY.kind("intervals", name).config_class()
+    given = {"rmin": rmin, "rmax": rmax, "empirical_r_bounds": empirical}
+    built: Streaming = REGISTRY.build("intervals", config_class(**{k: v for k, v in given.items() if k in config_class.model_fields}))
+    return built
 
 
-def _kind(table: dict[str, type[Streaming]], name: str, what: str) -> type[Streaming]:
-    kind = table.get(name)
-    if kind is None:
-        raise EstimatorError(f"unknown {what} {name!r}; known: {', '.join(table)}")
-    return kind
+def needing_a_reward_model(estimators: Sequence[str]) -> list[str]:
+    """Those of ``estimators`` that need the reward model's predictions (DM, DR, switch-DR).
+
+    >>> needing_a_reward_model(["ips", "dr", "switch_dr"])
+    ['dr', 'switch_dr']
+    """
+    return [name for name in estimators if getattr(REGISTRY.kind("estimators", name).config_class(), "needs_reward_model", False)]
 
 
 class PolicyValue:
@@ -45,7 +50,7 @@ class PolicyValue:
 
     def __init__(self, estimators: Sequence[str] = ("ips", "snips"), intervals: Sequence[str] = ("cressie_read",),
                  rmin: float = 0.0, rmax: float = 1.0, empirical_r_bounds: bool = True) -> None:
-        self.estimators = {name: _kind(ESTIMATORS, name, "estimator")() for name in estimators}
+        self.estimators = {name: build_estimator(name) for name in estimators}
         self.intervals = {name: build_interval(name, rmin, rmax, empirical_r_bounds) for name in intervals}
         self.events = 0.0
         self._all: list[Any] = [*self.estimators.values(), *self.intervals.values()]

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from appliance.errors import UsageError
-from appliance.estimators import MODEL_BASED
-from appliance.estimators.value import PolicyValue
+from appliance.estimators.value import PolicyValue, needing_a_reward_model
 from appliance.evaluation.candidates import Candidate, RewardModel
 from appliance.evaluation.late import FinalRewards
 from appliance.storage import dsjson
@@ -60,8 +59,9 @@ def evaluate(
     it (``values``: each candidate's by name; TensorBoard's observer)."""
     import time
 
-    if any(name in MODEL_BASED for name in estimators) and reward_model is None:
-        raise UsageError(f"estimators {', '.join(sorted(MODEL_BASED.intersection(estimators)))} need a reward model")
+    modelled = needing_a_reward_model(estimators)
+    if modelled and reward_model is None:
+        raise UsageError(f"estimators {', '.join(sorted(modelled))} need a reward model")
     low, high = reward_range or (0.0, 1.0)
     values = [PolicyValue(estimators, intervals, low, high, empirical_r_bounds=reward_range is None) for _ in candidates]
     result = Evaluation({})

@@ -8,7 +8,6 @@ loads the newest checkpoint and goes on after its batch: a batch is learned once
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any, Callable
 from appliance.fleet.files import joined_files
 from appliance.policy.base import Policy
 from appliance.storage import dsjson
-from appliance.storage.atomic import fsync_dir
+from appliance.storage.atomic import replacing
 
 log = logging.getLogger(__name__)
 KEEP = 2
@@ -67,14 +66,10 @@ class CentralTrainer:
     def publish(self) -> None:
         """Checkpoint what was learned (named by its last batch) and make it the current model."""
         checkpoint = self.models / f"checkpoint-{self.batch:012d}.vw"
-        temp = checkpoint.with_suffix(".tmp")
-        self.policy.save(temp)
-        with open(temp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(temp, checkpoint)
-        shutil.copyfile(checkpoint, self.current.with_suffix(".tmp"))
-        os.replace(self.current.with_suffix(".tmp"), self.current)
-        fsync_dir(self.models)
+        with replacing(checkpoint, mode=0o644) as temp:
+            self.policy.save(temp)
+        with replacing(self.current, mode=0o644) as temp:  # the copy fsynced too, before it becomes the current model
+            shutil.copyfile(checkpoint, temp)
         for old in sorted(self.models.glob("checkpoint-*.vw"))[:-KEEP]:
             old.unlink()
         self.published += 1

@@ -1,5 +1,6 @@
-"""Every estimator and interval passes the same checks: a merge of two streams equals one pass over both (the
-confidence sequence: stays valid instead), a state survives JSON, bad input is refused with a reason."""
+"""Every registered estimator and interval passes the same checks: a merge of two streams equals one pass over both
+(the confidence sequence: stays valid instead), a state survives JSON, bad input is refused with a reason; the
+streaming kinds agree with the shipped fakes' batch computations."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import random
 
 import pytest
 
-from appliance.estimators import ESTIMATORS, INTERVALS, ConfidenceSequence, EstimatorError, RecordingEstimator, Streaming, restore
+from appliance.estimators import ConfidenceSequence, EstimatorError, RecordingEstimator, RecordingInterval, Streaming, restore
+from appliance.estimators.value import build_estimator, build_interval
+from appliance.registry import REGISTRY
 
-KINDS: dict[str, type[Streaming]] = {**{f"estimator {k}": v for k, v in ESTIMATORS.items()}, **{f"interval {k}": v for k, v in INTERVALS.items()}}
+KINDS: dict[str, type[Streaming]] = {f"{role} {name}": kind.implementation_class()
+                                     for role in ("estimators", "intervals") for name, kind in REGISTRY.kinds(role).items()}
+INTERVALS = tuple(kind.implementation_class() for kind in REGISTRY.kinds("intervals").values())
 
 
 def feed(estimator: Streaming, seed: int, n: int) -> None:
@@ -24,7 +29,7 @@ def feed(estimator: Streaming, seed: int, n: int) -> None:
 
 
 def value(estimator: Streaming) -> object:
-    return estimator.get(0.1) if estimator in INTERVALS.values() or type(estimator) in INTERVALS.values() else estimator.get()  # type: ignore[attr-defined]
+    return estimator.get(0.1) if type(estimator) in INTERVALS else estimator.get()  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
@@ -47,11 +52,23 @@ def test_merge_state_and_errors(kind: type[Streaming]) -> None:
 
 
 def test_a_fresh_estimator_has_no_value() -> None:
-    assert all(kind().get() is None for kind in ESTIMATORS.values())  # type: ignore[attr-defined]
-    assert all(kind().get(0.05) == [None, None] for kind in INTERVALS.values())  # type: ignore[attr-defined]
+    assert all(build_estimator(name).get() is None for name in REGISTRY.kinds("estimators"))  # type: ignore[attr-defined]
+    assert all(build_interval(name, 0.0, 1.0, True).get(0.05) == [None, None] for name in REGISTRY.kinds("intervals"))  # type: ignore[attr-defined]
 
 
-def test_streaming_ips_equals_the_batch_computation() -> None:
-    streaming, batch = ESTIMATORS["ips"](), RecordingEstimator()
+def test_streaming_kinds_equal_the_fakes_batch_computations() -> None:
+    streaming, batch = build_estimator("ips"), RecordingEstimator()
     feed(streaming, 3, 100), feed(batch, 3, 100)  # type: ignore[arg-type]
     assert streaming.get() == pytest.approx(batch.get())  # type: ignore[attr-defined]
+    streaming, batch_interval = build_interval("gaussian", 0.0, 1.0, True), RecordingInterval()
+    feed(streaming, 4, 100), feed(batch_interval, 4, 100)  # type: ignore[arg-type]
+    assert streaming.get(0.05) == pytest.approx(batch_interval.get(0.05))  # type: ignore[attr-defined]
+
+
+def test_a_kind_is_built_from_its_config_and_an_unknown_name_lists_the_kinds() -> None:
+    config = REGISTRY.kind("estimators", "switch_dr").config_class()(tau=3.0)
+    assert REGISTRY.build("estimators", config).params() == {"tau": 3.0}
+    assert build_interval("cs", -1.0, 2.0, False).params() == {"rmin": -1.0, "rmax": 2.0, "empirical_r_bounds": False}
+    assert build_interval("clopper_pearson", 0.0, 1.0, True).params()["scaled"] is True  # what wabbit evaluate builds
+    with pytest.raises(EstimatorError, match="unknown estimator state type 'Bootstrap'; known: .*IPS"):
+        restore({"type": "Bootstrap"})

@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from appliance.bench.coverage_data import arms_run, generated_runs, world_run
-from appliance.estimators import INTERVALS, ConfidenceSequence
+from appliance.estimators import ConfidenceSequence
 from appliance.estimators.coverage import PAIRS, SEQUENCE, Run, Tally, judge, judge_all
+from appliance.registry import REGISTRY
 
 SEEDS = 20
 
@@ -27,7 +28,7 @@ def tally() -> Tally:
 
 def test_every_interval_kind_is_judged(tally: Tally) -> None:
     judged = {PAIRS[row["pair"]][0] for row in tally.rows()}
-    assert set(INTERVALS) <= judged
+    assert set(REGISTRY.kinds("intervals")) <= judged
 
 
 @pytest.mark.parametrize("pair", ["ips/gaussian", "dr/gaussian", "ips/clopper_pearson", "cressie_read/cressie_read", SEQUENCE])

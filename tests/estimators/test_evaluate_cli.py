@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,8 +44,10 @@ def test_table(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (["--policy", "river: x"], 'write a candidate as "vw: OPTIONS"'),
     (["--policy", "vw: --cb_explore_adf --nonsense"], "Vowpal Wabbit refused"),
     (["--policy", "vw: --cb_explore_adf -d other.txt"], "touch files"),
-    (["--estimators", "ipss"], "unknown estimator 'ipss'"),
-    (["--intervals", "bootstrap"], "unknown interval 'bootstrap'"),
+    (["--estimators", "ipss"], "unknown estimators type 'ipss'; built in: ips, snips, clipped_ips, dm, dr, switch_dr, mle, "
+                               "cressie_read; installed plug-ins: none"),
+    (["--intervals", "bootstrap"], "unknown intervals type 'bootstrap'; built in: gaussian, clopper_pearson, cressie_read, cs"),
+    (["--intervals", ""], "each need at least one name"),
 ])
 def test_arguments_a_user_can_fix(log: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     assert main(["evaluate", str(log), *args]) == 2
@@ -52,3 +57,38 @@ def test_arguments_a_user_can_fix(log: Path, capsys: pytest.CaptureFixture[str],
 def test_a_missing_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", str(tmp_path / "none.dsjson")]) == 2
     assert "no such log file" in capsys.readouterr().err
+
+
+HALF_IPS = '''
+from typing import Literal
+from pydantic import Field
+from appliance.config.estimators import EstimatorConfigBase
+from appliance.estimators.ips import IPS
+
+
+class HalfIPSConfig(EstimatorConfigBase):
+    type: Literal["half_ips"] = Field("half_ips", description="Half of IPS.")
+
+
+class HalfIPS(IPS):
+    Config = HalfIPSConfig
+
+    def value(self, w: float, r: float, r_hat: float, v_hat: float) -> float:
+        return w * r / 2
+'''
+
+
+def test_an_installed_estimator_plug_in_is_a_kind_of_its_role(log: Path, tmp_path: Path) -> None:
+    (tmp_path / "wabbit_half.py").write_text(HALF_IPS)
+    info = tmp_path / "wabbit_half-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: wabbit-half\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[wabbit.estimators]\nhalf_ips = wabbit_half:HalfIPS\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).parents[2])])}
+    command = [sys.executable, "-m", "appliance", "evaluate", str(log), "--no-baselines", "--intervals", "gaussian", "--json"]
+    done = subprocess.run([*command, "--estimators", "ips,half_ips"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    estimates = json.loads(done.stdout)["candidates"]["online"]["estimates"]
+    assert estimates["half_ips"] == pytest.approx(estimates["ips"] / 2)
+    done = subprocess.run([*command, "--estimators", "half"], capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "installed plug-ins: half_ips (plug-in wabbit-half 0.1)" in done.stderr
