@@ -93,7 +93,8 @@ class FeedbackSource(Protocol):
 
 
 class Rewarder:
-    """Applies one source's reward mapping and counts every outcome. Thread-safe (the loop serialises)."""
+    """Applies one source's reward mapping and counts every outcome. Thread-safe: one lock guards the counters
+    (sources signal from their own threads and callbacks); the loop serialises the rewards."""
 
     def __init__(self, target: RewardTarget, mapping: Mapping, source: str) -> None:
         self.target, self.mapping, self.source = target, mapping, source
@@ -149,13 +150,15 @@ class Rewarder:
             self.counts[outcome] += 1
 
     def _note(self, problem: str, level: int = logging.WARNING) -> None:
-        self.last_problem = problem
-        n = self.counts["bad"] + self.counts["unknown"] + self.counts["errors"]
+        with self._lock:
+            self.last_problem = problem
+            n = self.counts["bad"] + self.counts["unknown"] + self.counts["errors"]
         if n <= 10 or n % 100 == 0:  # a noisy sender must not flood the log
             log.log(level, "feedback %s: %s (ignored; %d problems so far)", self.source, problem, n)
 
     def stats(self) -> dict[str, Any]:
-        return {**self.counts, "last_reward": self.last_reward, "last_problem": self.last_problem}
+        with self._lock:  # one consistent snapshot while sources count
+            return {**self.counts, "last_reward": self.last_reward, "last_problem": self.last_problem}
 
 
 class BaseFeedback:
@@ -167,6 +170,7 @@ class BaseFeedback:
         self.name, self.mapping = name, mapping
         self.rewarder: Rewarder | None = None
         self.not_started = 0
+        self._early_lock = threading.Lock()  # early signals come from device callbacks and threads, as later ones do
 
     def start(self, target: RewardTarget) -> None:
         self.rewarder = Rewarder(target, self.mapping, self.name)
@@ -185,10 +189,11 @@ class BaseFeedback:
 
     def too_early(self) -> str:
         """Count (and log) a signal that came before the source was started: there is no loop to reward yet."""
-        self.not_started += 1
-        if self.not_started == 1 or self.not_started % 100 == 0:
-            log.warning("feedback %s: a signal came before the source was started; not rewarded (%d so far)",
-                        self.name, self.not_started)
+        with self._early_lock:
+            self.not_started += 1
+            n = self.not_started
+        if n == 1 or n % 100 == 0:
+            log.warning("feedback %s: a signal came before the source was started; not rewarded (%d so far)", self.name, n)
         return "not started"
 
     def stats(self) -> dict[str, Any]:

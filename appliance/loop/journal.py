@@ -27,6 +27,7 @@ import orjson
 from appliance.clock import Clock
 from appliance.join.joiner import LateReward, Reward
 from appliance.policy.base import Decision
+from appliance.storage.atomic import fsync_dir
 from appliance.storage.eventlog import EventLog, LogPosition
 from appliance.storage.wal import NotDurable, Then, Ticket, WriteAheadLog
 
@@ -87,13 +88,18 @@ class Journal:
             self._done.extend(event_ids)
 
     def flush_late(self) -> None:
-        """Append the late lines handled since the last call (and fsync them, when durable)."""
+        """Append the late lines handled since the last call (and fsync them, when durable; the directory too when
+        this made the file, or a power cut could lose the file with its lines before they leave the WAL)."""
         if self._late_lines:
-            with open(self.events.directory / LATE_LOG, "ab") as f:
+            path = self.events.directory / LATE_LOG
+            created = not path.exists()
+            with open(path, "ab") as f:
                 f.write(("\n".join(self._late_lines) + "\n").encode())
                 f.flush()
                 if self.events.durable:
                     os.fsync(f.fileno())
+            if created and self.events.durable:
+                fsync_dir(self.events.directory)
             self._late_lines = []
 
     def late_keys(self) -> set[str]:

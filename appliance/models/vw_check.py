@@ -2,8 +2,9 @@
 cannot read, arguments such as ``--lrq | x``) and must not take the daemon down with it:
 
 - ``python -m appliance.models.vw_check MODEL`` with ``{"prediction_type": N, "label_type": N}`` on stdin loads the
-  file, checks it predicts and reads labels as the model it replaces does (its clients would break otherwise), and
-  that a save and load gives back the same weights;
+  file (refused if what VW read from it, saved again, is not its size: it was cut short on disk), checks it
+  predicts and reads labels as the model it replaces does (its clients would break otherwise), and that a save
+  and load gives back the same weights;
 - ``python -m appliance.models.vw_check --arguments`` with ``{"arguments": [...]}`` on stdin makes a workspace from
   the arguments, saves it, loads the copy and finishes both.
 
@@ -59,8 +60,15 @@ def main_arguments() -> int:
 def main(path: str) -> int:
     import vowpalwabbit
 
+    from appliance.errors import UsageError
+    from appliance.introspect.layout import open_model
+
     wanted = json.loads(sys.stdin.read())
-    workspace = vowpalwabbit.Workspace(arg_list=["--quiet", "-i", path])
+    try:
+        workspace = open_model(path)  # a file cut short on disk (its digest taken after) is saved again at another size
+    except UsageError as err:
+        print(str(err).replace("\n", " "), file=sys.stderr)
+        return 1
     got = {"prediction_type": int(workspace.get_prediction_type()), "label_type": int(workspace.get_label_type())}
     for key, value in got.items():
         if value != wanted[key]:

@@ -2,8 +2,10 @@
 short must not be swapped in.
 
 Vowpal Wabbit reads a model cut at a weight's boundary without complaint (the missing weights are zero), so
-wholeness is proven the other way: the upload names its SHA-256 (``X-Model-SHA256``, as ``GET /api/model``
-sends it) and the bytes must match. Then ``python -m appliance.policy.model_check MODEL`` with
+wholeness is proven twice: the upload names its SHA-256 (``X-Model-SHA256``, as ``GET /api/model`` sends it)
+and the bytes must match (nothing was lost on the way); and for a ``vw`` policy, what VW read from the file,
+saved again, must be the file's size (nothing was missing on disk before its digest was taken:
+:func:`appliance.introspect.layout.open_model`). Then ``python -m appliance.policy.model_check MODEL`` with
 ``{"policy": ...}`` on stdin builds the daemon's policy (any kind, through the registry), loads the model,
 decides on probe contexts over the declared actions (every pmf a probability distribution), saves it, loads
 that copy into a second policy and checks it decides the same: exit 0 and ``ok`` on success.
@@ -80,9 +82,16 @@ def main(path: str) -> int:
     from pydantic import TypeAdapter
 
     from appliance.assemble import build_policy
-    from appliance.config.policy import PolicyConfig
+    from appliance.config.policy import PolicyConfig, VWPolicyConfig
+    from appliance.introspect.layout import open_model
 
     config = TypeAdapter(PolicyConfig).validate_python(json.loads(sys.stdin.read())["policy"])
+    if isinstance(config, VWPolicyConfig):
+        try:
+            open_model(path).finish()  # a VW model cut short on disk: what VW reads from it is saved at another size
+        except UsageError as err:
+            print(str(err).replace("\n", " "), file=sys.stderr)
+            return 1
     policy = build_policy(config)
     policy.load(Path(path), 0)
     pmfs = [policy.decide(dict(context), f"probe-{i}", 0.0).pmf for i, context in enumerate(PROBES)]

@@ -36,6 +36,19 @@ def test_model_round_trip_and_bad_uploads_change_nothing(daemon: Running) -> Non
         assert c.post("/api/decide", json={}).status_code == 200  # decides with the uploaded model
 
 
+def test_a_model_cut_short_on_disk_is_refused_though_its_digest_matches(shared_daemon: Running) -> None:
+    with shared_daemon.client() as c:
+        model = c.get("/api/model").content
+        for cut in (1, 4, 16, 54, 133):  # truncated before `sha256sum` ran: the digest proves nothing here
+            part = model[:-cut]
+            r = c.put("/api/model", params={"model_version": 10**9}, content=part,
+                      headers={"X-Model-SHA256": hashlib.sha256(part).hexdigest()})
+            assert r.status_code == 422, f"a model cut by {cut} of {len(model)} bytes was accepted: {r.text}"
+            assert "truncated or corrupt" in r.json()["detail"] and "upload" in r.json()["detail"], r.text
+        assert c.get("/api/status").json()["loop"]["model_version"] < 10**9  # the old model still serves
+        assert c.post("/api/decide", json={}).status_code == 200
+
+
 def test_model_upload_is_size_capped(shared_daemon: Running) -> None:
     with shared_daemon.client() as c:
         r = c.put("/api/model", content=b"\0" * (64 * 1024 * 1024 + 1), headers={"Content-Type": "application/octet-stream"})

@@ -9,6 +9,7 @@ truncated and bit-flipped copies of the daemon's own model: whether one is accep
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import random
@@ -142,40 +143,45 @@ def model_variants(rng: random.Random, model: bytes) -> list[bytes]:
     return out
 
 
-def put(c: httpx.Client, url: str, failures: list[str], case: str, **kwargs: Any) -> None:
-    """PUT, and note ``case`` in ``failures`` on a 5xx or a dropped connection."""
+def put(c: httpx.Client, url: str, failures: list[str], case: str, **kwargs: Any) -> str:
+    """PUT, and note ``case`` in ``failures`` on a 5xx or a dropped connection; the status code (or ``dropped``)."""
     try:
         r = c.put(url, **kwargs)
     except httpx.TransportError as err:
         failures.append(f"{case}: {err!r}")
-        return
+        return "dropped"
     if r.status_code >= 500:
         failures.append(f"{case}: {r.status_code} {r.text[:300]}")
+    return str(r.status_code)
 
 
 def test_fuzzed_config_and_model_uploads_get_no_5xx(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     running = start_daemon(tmp_path)
     failures: list[str] = []
+    tried: dict[str, collections.Counter[str]] = {"config": collections.Counter(), "model": collections.Counter()}
     try:
         with running.client() as c:
             fuzzer = ConfigFuzzer(rng)
             for case in range(CONFIGS):
                 text = fuzzer.document()
                 body = json.dumps({"yaml": text}).encode() if rng.random() < 0.97 else rng.randbytes(rng.randint(0, 200))
-                put(c, "/api/config", failures, f"config case {case} {text[:500]!r}", content=body, headers={"Content-Type": "application/json"})
+                tried["config"][put(c, "/api/config", failures, f"config case {case} {text[:500]!r}", content=body,
+                                    headers={"Content-Type": "application/json"})] += 1
             model = c.get("/api/model").content
             for case, data in enumerate(model_variants(rng, model)):
                 version = rng.choice([0, 1, 2**62, -1, 2**70])
                 digest = rng.choice([hashlib.sha256(data).hexdigest(), hashlib.sha256(model).hexdigest(), "not-hex" * 30])
-                put(c, "/api/model", failures, f"model case {case} ({len(data)} bytes of {len(model)})", content=data,
-                    params={"model_version": version},
-                    headers={"Content-Type": rng.choice(["application/octet-stream", "text/plain", "application/json"]),
-                             "X-Model-SHA256": digest})
+                tried["model"][put(c, "/api/model", failures, f"model case {case} ({len(data)} bytes of {len(model)})", content=data,
+                                   params={"model_version": version},
+                                   headers={"Content-Type": rng.choice(["application/octet-stream", "text/plain", "application/json"]),
+                                            "X-Model-SHA256": digest})] += 1
             assert running.proc.poll() is None, "the daemon died"
             assert httpx.get(f"{running.base}/healthz", timeout=5).status_code == 200
             assert c.get("/api/status").status_code == 200
     finally:
         out = running.stop()
+    for kind, statuses in tried.items():
+        print(f"PUT /api/{kind}: {statuses.total()} requests tried, by status {dict(sorted(statuses.items()))}")
     assert not failures, "\n\n".join(failures[:5]) + f"\n\n({len(failures)} failures)\n{out[-3000:]}"
     assert running.proc.returncode == 0 and "Traceback" not in out, out[-5000:]

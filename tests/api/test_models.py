@@ -144,6 +144,11 @@ def test_calls_that_do_not_fit_the_kind_of_model(shared: Running) -> None:
         bad = c.put("/api/models/ratings/model", content=b"not a model at all, just bytes",
                     headers={"X-Model-SHA256": hashlib.sha256(b"not a model at all, just bytes").hexdigest()})
         assert bad.status_code == 422 and "cannot serve this model" in bad.text, bad.text
+        model = c.get("/api/models/ratings/model").content
+        for cut in (1, 4, 16):  # cut short on disk before its digest was taken
+            part = model[:-cut]
+            r = c.put("/api/models/ratings/model", content=part, headers={"X-Model-SHA256": hashlib.sha256(part).hexdigest()})
+            assert r.status_code == 422 and "truncated or corrupt" in r.text, f"cut by {cut} of {len(model)} bytes: {r.text}"
         assert ok(c.post("/api/models/ratings/predict", json={"format": "text", "examples": ["| a"]}))["predictions"]
 
 

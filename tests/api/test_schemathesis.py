@@ -33,6 +33,8 @@ def test_no_5xx_on_generated_input(tmp_path: Path) -> None:
         )
     finally:
         out = running.stop()
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    print("schemathesis:", " | ".join(f"{line} {after}" for line, after in zip(lines, lines[1:]) if line in ("API Operations:", "Test cases:")))
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "Test cases:" in done.stdout and " failed" not in done.stdout.split("Test cases:")[1].splitlines()[1]
     assert running.proc.returncode == 0, out

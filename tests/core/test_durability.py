@@ -16,8 +16,11 @@ import pytest
 from appliance.assemble import open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
+from appliance.join.joiner import LateReward, Reward
 from appliance.loop import Loop
+from appliance.loop.journal import LATE_LOG, Journal
 from appliance.storage import dsjson
+from appliance.storage.eventlog import EventLog
 
 CONFIG = AppConfig.model_validate({"join": {"reward_wait_s": 10, "aggregation": "sum"}, "storage": {"checkpoint_every_events": 20}})
 
@@ -153,6 +156,22 @@ def test_replay_reports_malformed_lines_and_rebuilds(tmp_path: Path, clock: Fake
     assert summary["learned"] == 300 and summary["malformed"] == 1
     assert f"{log_path}:11:" in out.stderr
     assert (tmp_path / "m.vw").stat().st_size > 0
+
+
+def test_late_jsonl_holds_its_lines_from_the_flush_that_creates_it(tmp_path: Path, clock: FakeClock) -> None:
+    """The first flush creates late.jsonl, fsyncs it and then its directory (so the file's entry survives a power
+    cut too); later flushes append. A power cut cannot be staged here: this checks what a reader finds after the
+    journal is closed and opened again (test_chaos.py checks kill -9)."""
+    journal = Journal(EventLog(tmp_path, 1 << 20), None, clock, log_sync_s=0.0)
+    assert journal.events.durable and not (tmp_path / LATE_LOG).exists()
+    journal.handle_late([LateReward("e1/r1", "e1", Reward(0.5, 1.0, "r1"), "log")])
+    journal.sync()
+    journal.handle_late([LateReward("e2/r2", "e2", Reward(1.0, 2.0, "r2"), "log"), LateReward("e3/r3", "e3", Reward(1.0, 2.0, "r3"), "drop")])
+    journal.close()
+    again = Journal(EventLog(tmp_path, 1 << 20), None, clock, log_sync_s=0.0)
+    assert again.late_keys() == {"e1/r1", "e2/r2"}  # a dropped one is nowhere
+    assert [json.loads(line)["reward"] for line in (tmp_path / LATE_LOG).read_text().splitlines()] == [0.5, 1.0]
+    again.close()
 
 
 def test_kill_9_loses_nothing_acknowledged(tmp_path: Path) -> None:
