@@ -1,25 +1,150 @@
 """What a log sink costs the loop: events per second with a sink shipping the joined events at its default
-batching (198 KB or 1 s), against the same loop without one, taken in turn. Goal: at least 0.9."""
+batching (198 KB or 1 s), against the same loop without one, taken in turn. Goal: at least 0.9.
+
+One benchmark per sink, each against a real receiver on loopback: ``sinks.overhead`` a directory,
+``sinks.http_overhead`` a small HTTP server, ``sinks.mqtt_overhead`` mosquitto, ``sinks.redis_overhead``
+redis-server. The servers run as processes of their own (as a real receiver would, not on the loop's cores'
+Python interpreter), started on a free port for the benchmark and stopped after; a benchmark whose server or
+client is not installed is skipped with what to install."""
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, ContextManager, Iterator
 
+from appliance.bench.http_bench import free_port
 from appliance.bench.loop_bench import drive
 from appliance.bench.measure import compared, repeat_each, timed
+from appliance.bench.skip import ProgramMissing
 from appliance.bench.vw_bench import light_workload
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
 
+Receiver = Callable[[Path], ContextManager[dict[str, Any]]]
+"""Starts a sink's receiver in a directory of its own and yields the sink's config (default batching)."""
 
-def bench_sink_overhead(quick: bool) -> dict[str, Any]:
+HTTP_RECEIVER = """
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Ingest(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Ingest).serve_forever()
+"""
+"""A receiver that acknowledges every POSTed batch (204), as a fleet collector does."""
+
+
+def installed_program(name: str, apt_package: str) -> str:
+    """The path of ``name`` (Debian puts some servers in /usr/sbin, off a user's PATH)."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    if found is None:
+        raise ProgramMissing(f"{name} is not installed: apt-get install {apt_package}")
+    return found
+
+
+@contextmanager
+def serving(argv: list[str], port: int, log_path: Path) -> Iterator[None]:
+    """``argv`` running until the block ends, once it accepts connections on ``port``."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"{argv[0]} did not listen on 127.0.0.1:{port}: {log_path.read_text()[-500:]}") from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def directory_receiver(tmp: Path) -> Iterator[dict[str, Any]]:
+    yield {"type": "directory", "path": str(tmp / "inbox")}
+
+
+@contextmanager
+def http_receiver(tmp: Path) -> Iterator[dict[str, Any]]:
+    port = free_port()
+    with serving([sys.executable, "-c", HTTP_RECEIVER, str(port)], port, tmp / "http.log"):
+        yield {"type": "http", "url": f"http://127.0.0.1:{port}/ingest"}
+
+
+@contextmanager
+def mosquitto_broker(tmp: Path) -> Iterator[int]:
+    """A mosquitto broker on loopback (anonymous, not persistent) with its config and log in ``tmp``: its port."""
+    broker, port = installed_program("mosquitto", "mosquitto"), free_port()
+    (tmp / "mosquitto.conf").write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    with serving([broker, "-c", str(tmp / "mosquitto.conf")], port, tmp / "mosquitto.log"):
+        yield port
+
+
+@contextmanager
+def mqtt_receiver(tmp: Path) -> Iterator[dict[str, Any]]:
+    import paho.mqtt.client  # noqa: F401  (missing: the benchmark is skipped, `pip install -e '.[net]'`)
+
+    with mosquitto_broker(tmp) as port:
+        yield {"type": "mqtt", "host": "127.0.0.1", "port": port, "topic": "bench/log"}
+
+
+@contextmanager
+def redis_receiver(tmp: Path) -> Iterator[dict[str, Any]]:
+    import redis  # noqa: F401  (missing: the benchmark is skipped, `pip install -e '.[sinks]'`)
+
+    server, port = installed_program("redis-server", "redis-server"), free_port()
+    with serving([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                   "--dir", str(tmp)], port, tmp / "redis.log"):
+        yield {"type": "redis", "url": f"redis://127.0.0.1:{port}/0", "key": "bench:log"}
+
+
+def _until_accepted(sink: Any, timeout_s: float = 10.0) -> None:
+    """One line sent until the receiver acknowledges it: a sink still connecting (MQTT) would otherwise spend
+    the timed run in its retry backoff."""
+    from appliance.sinks import SinkError
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            sink.send(b'{"bench":"ready"}\n', "bench-ready")
+            return
+        except SinkError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def sink_overhead(kind: str, receiver: Receiver, quick: bool) -> dict[str, Any]:
+    """The loop's events per second while a ``kind`` sink ships to ``receiver``, against the plain loop in turn."""
+    from pydantic import TypeAdapter
+
     from appliance.assemble import open_loop
-    from appliance.config.log_sinks import DirectorySinkConfig
+    from appliance.config.log_sinks import LogSinkConfig
+    from appliance.registry import REGISTRY
     from appliance.sinks import Shipper
-    from appliance.sinks.directory import DirectorySink
     from appliance.workers import Worker
 
     n = 10_000 if quick else 40_000  # long enough for the sink to ship while the loop runs
@@ -27,30 +152,41 @@ def bench_sink_overhead(quick: bool) -> dict[str, Any]:
     config = AppConfig.model_validate({"join": {"reward_wait_s": 1.0}, "storage": {"log_sync_s": 0.0}})
     shipped: list[int] = []  # lines the sink shipped while the loop ran, per run
 
-    def events_per_s(shipping: bool) -> float:
+    def events_per_s(sink_config: Any) -> float:
         with tempfile.TemporaryDirectory() as tmp:
             clock = FakeClock(1_700_000_000.0)
             loop = open_loop(config, clock, Path(tmp), durable=False)
             stop = threading.Event()
-            if shipping:
-                sink_config = DirectorySinkConfig(path=Path(tmp) / "inbox")  # the default batching
-                shipper = Shipper(DirectorySink(sink_config, name="bench"), loop.events, sink_config, Path(tmp) / "bench.cursor")
+            if sink_config is not None:
+                sink = REGISTRY.build("log_sinks", sink_config, name="bench")
+                _until_accepted(sink)
+                shipper = Shipper(sink, loop.events, sink_config, Path(tmp) / "bench.cursor")
                 worker = Worker("sink-bench", shipper.step, 0.25)
                 worker.start(stop)
 
             seconds = timed(lambda: drive(loop, clock, workload))
             stop.set()
-            if shipping:
+            if sink_config is not None:
                 worker.join(30.0)
                 shipped.append(shipper.shipped_lines)
+                shipper.close()
             loop.close()
             return n / seconds
 
-    s = repeat_each(lambda: {"ours": events_per_s(True), "reference": events_per_s(False)}, repeats=3 if quick else 5)
-    return compared("loop events per second while a directory sink ships the joined events at its default batching",
+    with tempfile.TemporaryDirectory() as home, receiver(Path(home)) as raw:
+        sink_config = TypeAdapter(LogSinkConfig).validate_python(raw)  # the default batching
+        s = repeat_each(lambda: {"ours": events_per_s(sink_config), "reference": events_per_s(None)}, repeats=3 if quick else 5)
+    return compared(f"loop events per second while a {kind} sink ships the joined events at its default batching",
                     "events/s", s["ours"], "the same loop without a sink, taken in turn", s["reference"],
                     "the share of the loop's speed a sink leaves (goal >= 0.9)", events=n,
                     shipped_while_running=min(shipped) / n)
 
 
-BENCHMARKS = {"sinks.overhead": bench_sink_overhead}
+def _benchmark(kind: str, receiver: Receiver) -> Callable[[bool], dict[str, Any]]:
+    return lambda quick: sink_overhead(kind, receiver, quick)
+
+
+BENCHMARKS = {"sinks.overhead": _benchmark("directory", directory_receiver),
+              "sinks.http_overhead": _benchmark("http", http_receiver),
+              "sinks.mqtt_overhead": _benchmark("mqtt", mqtt_receiver),
+              "sinks.redis_overhead": _benchmark("redis", redis_receiver)}

@@ -1,8 +1,9 @@
 """Benchmarks whose backend is missing are skipped, with the reason, and the others run.
 
 :func:`run_benchmark` runs one benchmark. When it fails because an optional package is not installed (a
-``ModuleNotFoundError`` for a module outside this project, anywhere in the error's chain) or because an
-inference runtime cannot be loaded (``featurizers``' ``BackendUnavailableError``), its result is
+``ModuleNotFoundError`` for a module outside this project, anywhere in the error's chain), because an
+inference runtime cannot be loaded (``featurizers``' ``BackendUnavailableError``) or because a program it starts
+is not installed (:class:`ProgramMissing`, e.g. the MQTT broker a sink ships to), its result is
 ``{"skipped": reason}``; any other error is a bug and goes through. The reports' readers (history, compare,
 trend) tell such a result by :func:`skip_reason`.
 
@@ -27,6 +28,10 @@ OURS = ("appliance", "featurizers")  # a module of ours that cannot be imported 
 DISTRIBUTION = "raspberry-wabbit"
 DISTRIBUTIONS = {"sklearn": "scikit_learn"}
 """Modules imported by another name than their distribution's."""
+
+
+class ProgramMissing(RuntimeError):
+    """A program a benchmark starts (a server on loopback) is not installed; the message says how to install it."""
 
 
 def _normal(name: str) -> str:
@@ -67,7 +72,7 @@ def _chain(err: BaseException) -> Iterator[BaseException]:
 def missing_backend(err: BaseException) -> str | None:
     """Why ``err`` means a backend is missing on this machine, with what to install; ``None`` for any other error."""
     for cause in _chain(err):
-        if isinstance(cause, BackendUnavailableError):
+        if isinstance(cause, (BackendUnavailableError, ProgramMissing)):
             return str(cause)
         if isinstance(cause, ModuleNotFoundError) and cause.name and cause.name.partition(".")[0] not in OURS:
             return f"{cause.name} is not installed: {install_hint(cause.name)}"

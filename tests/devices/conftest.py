@@ -4,10 +4,6 @@ broker on 127.0.0.1 (a free port, stopped by PID), and loopback HTTP servers (we
 from __future__ import annotations
 
 import http.server
-import os
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from devices_support import ACTIONS, free_port
+from devices_support import ACTIONS
+
+from appliance.bench.sinks_bench import mosquitto_broker
+from appliance.bench.skip import ProgramMissing
 
 
 # -- GPIO ---------------------------------------------------------------------------------------
@@ -86,34 +85,11 @@ class Broker:
 
 @pytest.fixture(scope="session")
 def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    binary = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
-    if binary is None:
-        pytest.fail("mosquitto is not installed; tests/run installs it (tests/apt/devices.txt): apt-get install mosquitto")
-    directory = tmp_path_factory.mktemp("mosquitto")
-    port = free_port()
-    conf = directory / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    log = open(directory / "mosquitto.log", "wb")
-    process = subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"mosquitto did not start: {(directory / 'mosquitto.log').read_text()}") from None
-                time.sleep(0.05)
-        yield Broker("127.0.0.1", port)
-    finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        with mosquitto_broker(tmp_path_factory.mktemp("mosquitto")) as port:
+            yield Broker("127.0.0.1", port)
+    except ProgramMissing as err:
+        pytest.fail(f"{err} (tests/run installs it: tests/apt/devices.txt)")
 
 
 # -- loopback HTTP ------------------------------------------------------------------------------

@@ -1,0 +1,31 @@
+"""The four sink overhead benchmarks in quick mode, each against its real receiver on loopback (a directory, an
+HTTP server, mosquitto, redis-server): well formed, the sink shipped while the loop ran, and a missing server
+is a skip with what to install. About 30 s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from appliance.bench import sinks_bench
+from appliance.bench.registry import all_benchmarks
+from appliance.bench.skip import run_benchmark
+from tests.bench.test_bench_modules import check_compared
+
+
+@pytest.mark.parametrize("name", ["sinks.overhead", "sinks.http_overhead", "sinks.mqtt_overhead", "sinks.redis_overhead"])
+def test_each_sink_costs_the_loop_a_share_of_its_speed(name: str) -> None:
+    result: dict[str, Any] = all_benchmarks()[name](True)
+    check_compared(result)
+    assert result["unit"] == "events/s" and result["events"] == 10_000
+    assert 0 < result["ratio"] < 2, result  # a sink can slow the loop, not double its speed
+    assert 0 < result["shipped_while_running"] <= 1, result  # batches went out while the loop ran, not only after
+
+
+def test_a_missing_server_skips_its_benchmark_with_what_to_install() -> None:
+    def needs_a_missing_server(quick: bool) -> dict[str, Any]:
+        return {"server": sinks_bench.installed_program("wabbit-no-such-server", "wabbit-no-such-package")}
+
+    result = run_benchmark(needs_a_missing_server, quick=True)
+    assert result == {"skipped": "wabbit-no-such-server is not installed: apt-get install wabbit-no-such-package"}
