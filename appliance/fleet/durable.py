@@ -110,7 +110,8 @@ class DurableJoiner:
         added once); ``bodies``: what each decision is written out with, by event id. The newest time of each
         appliance's records (``source``) is its watermark from the second :meth:`due` after this on."""
         wait, grace, bodies = self.config.reward_wait_s, self.grace_s, bodies or {}
-        decisions, rewards, streams = [], [], {}
+        decisions, rewards = [], []
+        streams: dict[str, tuple[float, float]] = {}
         for r in records:
             if isinstance(r, DecisionIn):
                 closes = max(r.timestamp + wait, r.arrival) + grace
@@ -137,7 +138,8 @@ class DurableJoiner:
         self.resumed_at, self.held_until = now, now + self.grace_s
 
     def due(self, now: float) -> list[Joined]:
-        """Close every decision whose wait (and grace) ended by ``now``, oldest first, and forget it (one transaction)."""
+        """Close every decision whose wait (and grace) ended by ``now`` and, when it came from an appliance, whose
+        appliance's watermark passed it too (or that appliance is idle), oldest first, and forget it (one transaction)."""
         return [joined for joined, _ in self.due_with_bodies(now)]
 
     def due_with_bodies(self, now: float, write: Write | None = None) -> list[tuple[Joined, bytes | None]]:
@@ -148,7 +150,8 @@ class DurableJoiner:
             return []
         passed = config.reward_wait_s + self.grace_s
         idle_before = now - self.idle_timeout_s if self.resumed_at <= now - self.idle_timeout_s else -math.inf
-        out = []
+        out: list[tuple[Joined, bytes | None]] = []
+        idle = Counter[str]()
         with self._transaction():
             rows = db.execute(
                 "SELECT d.event_id, d.ts, d.body, d.source, coalesce(s.watermark < d.ts + :passed, 1) FROM decisions d "
@@ -156,7 +159,9 @@ class DurableJoiner:
                 "s.watermark >= d.ts + :passed OR s.last_arrival <= :idle_before) ORDER BY d.closes",
                 {"now": now, "passed": passed, "idle_before": idle_before}).fetchall()
             if rows:
-                out = self._close(rows, now)
+                out, idle = self._close(rows, now)
+            if idle:
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('idle', ?)", (self.closed_idle + idle.total(),))
             self._evict(now)
             db.execute("UPDATE streams SET watermark = seen WHERE watermark IS NULL OR watermark < seen")
             if rows:
@@ -165,11 +170,16 @@ class DurableJoiner:
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('batch', ?)", (self.next_batch + 1,))
         if rows:
             self.next_batch += 1
+        for source, n in idle.items():
+            log.warning("appliance %s has shipped nothing for %.0f s (idle_timeout_s): %d of its decisions closed by the "
+                        "clock before its log passed them (a reward it logs later misses them)", source, self.idle_timeout_s, n)
+        self.closed_idle += idle.total()
         return out
 
-    def _close(self, rows: list[tuple[str, float, bytes | None, str | None, int]], now: float) -> list[tuple[Joined, bytes | None]]:
-        """Join and forget the decisions of ``rows`` (in the open transaction); count and log those an idle
-        appliance's timeout closed."""
+    def _close(self, rows: list[tuple[str, float, bytes | None, str | None, int]],
+               now: float) -> tuple[list[tuple[Joined, bytes | None]], Counter[str]]:
+        """Join and forget the decisions of ``rows`` (in the open transaction); and how many of them, by appliance,
+        an idle appliance's timeout closed."""
         db = self._db
         rewards: dict[str, list[Reward]] = {}
         db.execute("CREATE TEMP TABLE IF NOT EXISTS closing (event_id TEXT PRIMARY KEY)")
@@ -187,13 +197,7 @@ class DurableJoiner:
         db.execute("DELETE FROM rewards WHERE event_id IN (SELECT event_id FROM closing)")
         db.execute("DELETE FROM decisions WHERE event_id IN (SELECT event_id FROM closing)")
         db.execute("INSERT OR IGNORE INTO closed SELECT event_id, ? FROM closing", (now,))
-        for source, n in idle.items():
-            log.warning("appliance %s has shipped nothing for %.0f s (idle_timeout_s): %d of its decisions closed by the "
-                        "clock before its log passed them (a reward it logs later misses them)", source, self.idle_timeout_s, n)
-        if idle:
-            self.closed_idle += sum(idle.values())
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('idle', ?)", (self.closed_idle,))
-        return out
+        return out, idle
 
     def _evict(self, now: float) -> None:
         """Rewards no decision can still claim: stamped and arrived before ``now - grace_s`` with no decision kept (it
