@@ -19,6 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="The collector's address (default 127.0.0.1).")
     parser.add_argument("--port", type=int, default=8090, help="The collector's port (default 8090).")
     parser.add_argument("--grace-s", type=float, default=5.0, help="How late a record may arrive (default 5 s).")
+    parser.add_argument("--idle-timeout-s", type=float, default=600.0, help="SQLite join: how long an appliance may ship "
+                        "nothing before its decisions stop waiting for its log and close by the clock (default 600 s).")
     parser.add_argument("--publish-every-s", type=float, default=5.0, help="Least seconds between two models (default 5).")
 
 
@@ -28,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = FleetSettings(directory=args.dir, engine=args.engine, host=args.host, port=args.port, grace_s=args.grace_s,
-                             publish_every_s=args.publish_every_s)
+                             idle_timeout_s=args.idle_timeout_s, publish_every_s=args.publish_every_s)
     central = Central(settings, load_config(args.config))
     signal.signal(signal.SIGTERM, lambda *_: central.stop.set())
     print(f"wabbit fleet: collecting on http://{args.host}:{central.collector.port}/ingest, models at /model "

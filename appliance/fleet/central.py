@@ -35,6 +35,10 @@ class FleetSettings(StrictModel):
     grace_s: float = Field(5.0, gt=0.0, le=30 * 86400.0, description="How late a record may arrive (shipping lag): the "
                            "watermark's delay; a decision closes this long after its wait and its arrival, and after a start nothing "
                            "closes for this long (the appliances' backlog comes in first).")
+    idle_timeout_s: float = Field(600.0, gt=0.0, le=30 * 86400.0, description="SQLite join: an appliance's decisions wait "
+                                  "for its own log to pass the end of their wait (so a restart of it loses nothing); once it "
+                                  "has shipped nothing for this long, they close by the clock (counted as closed_idle, logged). "
+                                  "Above the longest time an appliance may be down and still lose nothing.")
     publish_every_s: float = Field(5.0, gt=0.0, le=86400.0, description="Least seconds between two published models.")
     step_s: float = Field(0.5, gt=0.0, le=60.0, description="Seconds between two steps of the join and the trainer.")
     heartbeat_s: float = Field(2.0, gt=0.0, le=3600.0, description="Spark: seconds between heartbeats that move the watermark.")
@@ -69,7 +73,8 @@ class Central:
         else:
             from appliance.fleet.engine_sqlite import SqliteEngine
 
-            engine = SqliteEngine(inbox, state, joined, appliance.join, settings.grace_s, features)
+            engine = SqliteEngine(inbox, state, joined, appliance.join, settings.grace_s, features,
+                                  idle_timeout_s=settings.idle_timeout_s)
         self.engine = engine
         self.trainer = CentralTrainer(build_policy(pconfig), joined, root / "models", settings.publish_every_s)
         self._stats: dict[str, Any] = {}

@@ -1,12 +1,17 @@
 """The central join without a cluster: new inbox files go into the durable joiner (each file once, in the same
 transaction as its records), and every step closes what the clock says is due into a numbered DSJSON batch.
 
-The clock is the wall clock: a decision closes ``grace_s`` after both the end of its wait and its arrival
-whether or not more input comes, so this join never stalls when the appliances fall silent (the watermark
-problem of Spark, Flink and Kafka Streams is a processing-time clock's non-problem; the price: records later
-than ``grace_s`` are missed). The clock's time while the central side was down does not count against what
-the appliances shipped meanwhile: the first step after a start (the collector is listening by then) holds
-every close for ``grace_s`` (:meth:`DurableJoiner.resume`), time for their sinks to send their backlog.
+A decision closes ``grace_s`` after both the end of its wait and its arrival (the wall clock) and once its
+own appliance's log has passed the end of its wait by ``grace_s`` (its watermark: an inbox file's name says
+which appliance's log it is and where in it the batch starts, :func:`~appliance.fleet.files.batch_source`), so
+an appliance that was down (kill -9, a reboot) loses none of the rewards it logs when it is up again. One that
+ships nothing for ``idle_timeout_s`` stops holding its decisions: they close by the wall clock (counted as
+``closed_idle``, logged), so the join stalls at most that long on an appliance that never comes back (the
+watermark problem of Spark, Flink and Kafka Streams, bounded); records later than ``grace_s`` in their
+appliance's log are missed. The clock's time while the central side was down does not count against what the
+appliances shipped meanwhile: the first step after a start (the collector is listening by then) holds every
+close for ``grace_s`` (:meth:`DurableJoiner.resume`), time for their sinks to send their backlog, and an
+appliance's idle time counts from then.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any, Callable, Mapping
 from appliance.config.join import JoinConfig
 from appliance.features import Features
 from appliance.fleet.durable import DurableJoiner
-from appliance.fleet.files import dsjson_line, parse_lines, publish_pending, write_joined
+from appliance.fleet.files import batch_source, dsjson_line, parse_lines, publish_pending, write_joined
 from appliance.fleet.records import Joined
 
 log = logging.getLogger(__name__)
@@ -34,11 +39,12 @@ def _key(path: Path) -> str:
 
 class SqliteEngine:
     def __init__(self, inbox: Path, state: Path, joined: Path, config: JoinConfig, grace_s: float,
-                 action_features: Mapping[str, Features], clock: Callable[[], float] = time.time) -> None:
+                 action_features: Mapping[str, Features], clock: Callable[[], float] = time.time,
+                 idle_timeout_s: float = 600.0) -> None:
         self.inbox, self.joined_dir, self.clock = inbox, joined, clock
         for d in (inbox, state, joined):
             d.mkdir(parents=True, exist_ok=True)
-        self.joiner = DurableJoiner(state / "join.db", config, grace_s)
+        self.joiner = DurableJoiner(state / "join.db", config, grace_s, idle_timeout_s=idle_timeout_s)
         self._features = action_features
         self._seen = self.joiner.sources()
         publish_pending(joined, self.joiner.next_batch)
@@ -55,7 +61,7 @@ class SqliteEngine:
             now = self.clock()
             records, bodies, bad = [], {}, 0
             for path in new:
-                r, b, n = parse_lines(path.read_bytes().splitlines(), now)
+                r, b, n = parse_lines(path.read_bytes().splitlines(), now, batch_source(path.name))
                 records += r
                 bodies.update(b)
                 bad += n
@@ -77,7 +83,8 @@ class SqliteEngine:
     def stats(self) -> dict[str, Any]:
         held, size = self.joiner.state()
         return {"engine": "sqlite", "files": self.files, "records": self.records, "malformed": self.malformed,
-                "joined": self.emitted, "held": held, "bytes": size, "orphans_evicted": self.joiner.orphans_evicted}
+                "joined": self.emitted, "held": held, "bytes": size, "orphans_evicted": self.joiner.orphans_evicted,
+                "closed_idle": self.joiner.closed_idle}
 
     def close(self) -> None:
         self.joiner.close()

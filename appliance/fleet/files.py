@@ -19,6 +19,7 @@ b'{"_label_cost":-1.0,"_label_probability":0.8,"_label_Action"'
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -33,8 +34,26 @@ from appliance.storage.atomic import fsync_dir, write_atomically
 JOINED_SUFFIX, PENDING_SUFFIX = ".dsjson", ".pending"
 
 
-def parse_lines(lines: Iterable[bytes], arrival: float) -> tuple[list[Record], dict[str, bytes], int]:
-    """Records from raw lines (decisions keep their line as their body), and how many lines were malformed."""
+def batch_source(name: str) -> str | None:
+    """The appliance an inbox file came from, when its name says where the batch starts in that appliance's log
+    (a log sink's batch id: the collector's ``SOURCE-raw-SEGMENT-OFFSET-DIGEST.jsonl``, a directory sink's
+    ``PREFIX-raw-SEGMENT-OFFSET.jsonl``): its files, sorted by name, are its log in order. ``None`` otherwise.
+
+    >>> batch_source("pi-2-raw-000003-000000001024-0123456789ab.jsonl"), batch_source("pi1-raw-000001-000000000000.jsonl")
+    ('pi-2', 'pi1')
+    >>> batch_source("10.0.0.7-9f86d081884c7d65-0123456789ab.jsonl") is None
+    True
+    """
+    match = _BATCH.match(name)
+    return match.group(1) if match else None
+
+
+_BATCH = re.compile(r"^(.+)-raw-\d{6}-\d{12}(?:-[0-9a-f]{12})?\.jsonl$")
+
+
+def parse_lines(lines: Iterable[bytes], arrival: float, source: str | None = None) -> tuple[list[Record], dict[str, bytes], int]:
+    """Records from raw lines (decisions keep their line as their body), and how many lines were malformed;
+    ``source``: the appliance whose log they are."""
     records: list[Record] = []
     bodies: dict[str, bytes] = {}
     bad = 0
@@ -44,11 +63,12 @@ def parse_lines(lines: Iterable[bytes], arrival: float) -> tuple[list[Record], d
         try:
             r = orjson.loads(line)
             if r["kind"] == "decision":
-                records.append(DecisionIn(str(r["event_id"]), float(r["timestamp"]), arrival))
+                records.append(DecisionIn(str(r["event_id"]), float(r["timestamp"]), arrival, source))
                 bodies[str(r["event_id"])] = bytes(line)
             elif r["kind"] == "reward":
                 rid = r.get("reward_id")
-                records.append(RewardIn(str(r["event_id"]), float(r["reward"]), float(r["timestamp"]), None if rid is None else str(rid), arrival))
+                records.append(RewardIn(str(r["event_id"]), float(r["reward"]), float(r["timestamp"]), None if rid is None else str(rid),
+                                         arrival, source))
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             bad += 1
     return records, bodies, bad

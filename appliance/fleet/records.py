@@ -25,22 +25,26 @@ from appliance.join.joiner import Reward, aggregate
 
 @dataclass(frozen=True, slots=True)
 class DecisionIn:
-    """A decision as the central side receives it: its event id, when it was made, when it arrived."""
+    """A decision as the central side receives it: its event id, when it was made, when it arrived, and the
+    appliance whose log it came in (``None``: not known, or its log's order is not)."""
 
     event_id: str
     timestamp: float
     arrival: float
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RewardIn:
-    """A reward delivery: the event id it is for, its value, when it was observed, its id, when it arrived."""
+    """A reward delivery: the event id it is for, its value, when it was observed, its id, when it arrived, and
+    the appliance whose log it came in."""
 
     event_id: str
     value: float
     timestamp: float
     reward_id: str | None
     arrival: float
+    source: str | None = None
 
 
 Record = Union[DecisionIn, RewardIn]

@@ -93,3 +93,36 @@ def test_a_decision_shipped_late_still_waits_a_grace_for_its_rewards(tmp_path: P
     assert joiner.due(30.5) == []
     joiner.add([RewardIn("e1", 1.0, 2.0, "r", 30.8)])  # its reward, shipped after it
     assert [(j.event_id, j.reward, j.rewards) for j in joiner.due(31.0)] == [("e1", 1.0, 1)]
+
+
+def test_an_appliance_down_longer_than_the_grace_holds_its_decisions_until_its_log_passes_them(tmp_path: Path) -> None:
+    """pi1 is down from 2 s to 45 s (its reward r1, acknowledged before, is logged again when it is up) and the
+    join itself restarts at 30 s; pi2 keeps shipping; pi3 never comes back and its decision closes by the clock
+    once it has been idle for the timeout, counted from the join's restart."""
+    from appliance.config import JoinConfig
+    from appliance.fleet.records import DecisionIn, RewardIn
+
+    config = JoinConfig(reward_wait_s=5)
+    path = tmp_path / "j.db"
+    joiner = DurableJoiner(path, config, grace_s=1, idle_timeout_s=60)
+    records = [DecisionIn("a1", 0.0, 0.1, "pi1"), DecisionIn("b1", 0.0, 0.1, "pi2"), DecisionIn("c1", 0.0, 0.1, "pi3"),
+               RewardIn("a1", 1.0, 1.0, "r0", 2.0, "pi1"), DecisionIn("b2", 9.9, 10.0, "pi2")]
+    joiner.add(records)
+    assert joiner.due(10.0) == []  # b1's wait and grace are over by the clock, but pi2's watermark counts from the next step
+    assert [j.event_id for j in joiner.due(10.5)] == ["b1"]  # pi2's log passed 0 + 5 + 1; pi1's and pi3's did not
+    assert joiner.due(29.0) == []  # pi1 silent 27 s, far longer than the grace: a1 stays open
+    joiner.close()
+    joiner = DurableJoiner(path, config, grace_s=1, idle_timeout_s=60)  # the central job restarts: watermarks kept
+    joiner.resume(30.0)
+    assert joiner.due(40.0) == []
+    back = [RewardIn("a1", 2.0, 1.5, "r1", 45.0, "pi1"), DecisionIn("a2", 45.0, 45.1, "pi1")]
+    joiner.add(back)
+    assert joiner.due(45.2) == []
+    closed = joiner.due(45.3)
+    assert [(j.event_id, j.rewards) for j in closed] == [("a1", 2)]
+    assert joined_set(closed) == {"a1": reference_join(records + back, config)["a1"]}
+    assert joiner.due(89.0) == [] and joiner.closed_idle == 0  # pi3: idle 59 s since the restart
+    # pi3, and pi2 (shipped nothing since 10 s), idle for 60 s since the restart: their decisions close by the clock
+    assert [(j.event_id, j.rewards) for j in joiner.due(90.5)] == [("c1", 0), ("b2", 0)] and joiner.closed_idle == 2
+    assert [j.event_id for j in joiner.due(105.5)] == ["a2"] and joiner.closed_idle == 3  # pi1 idle since 45.1
+    assert joiner.orphans_evicted == 0
