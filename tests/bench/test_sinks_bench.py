@@ -1,6 +1,6 @@
 """The four sink overhead benchmarks in quick mode, each against its real receiver on loopback (a directory, an
 HTTP server, mosquitto, redis-server): well formed, the sink shipped while the loop ran, and a missing server
-is a skip with what to install. About 30 s."""
+is a skip with what to install. About 60 s."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from tests.bench.test_bench_modules import check_compared
 def test_each_sink_costs_the_loop_a_share_of_its_speed(name: str) -> None:
     result: dict[str, Any] = all_benchmarks()[name](True)
     check_compared(result)
-    assert result["unit"] == "events/s" and result["events"] == 10_000
+    assert result["unit"] == "events/s" and result["events"] == 6 * sinks_bench.STRETCH
     assert 0 < result["ratio"] < 2, result  # a sink can slow the loop, not double its speed
-    assert 0 < result["shipped_while_running"] <= 1, result  # batches went out while the loop ran, not only after
+    assert 0 < result["shipped_while_running"] <= 1, result  # batches went out while the loop ran, not only after it
 
 
 def test_a_missing_server_skips_its_benchmark_with_what_to_install() -> None:
