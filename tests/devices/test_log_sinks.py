@@ -128,12 +128,37 @@ def test_directory_http_mqtt_and_redis_receive_every_line(log: EventLog, tmp_pat
             assert time.monotonic() < deadline, len(heard)
             time.sleep(0.05)
         entries = redis.Redis.from_url(redis_server).xrange("fleet:log")
-        assert [fields[b"line"] + b"\n" for _, fields in entries] == LINES
+        assert [fields[b"line"] + b"\n" for _, fields in entries] == LINES  # one entry per line, in order
+        assert {fields[b"batch"] for _, fields in entries} == {b"joined-000001-000000000000"}  # where the batch starts
     finally:
         listener.loop_stop()
         listener.disconnect()
         for shipper in shippers:
             shipper.close()
+
+
+def test_redis_resends_a_refused_batch_reloads_its_script_and_trims_the_stream(log: EventLog, tmp_path: Path,
+                                                                              redis_server: str) -> None:
+    client = redis.Redis.from_url(redis_server)
+    client.set("trimmed:log", "not a stream")  # every XADD on it fails (WRONGTYPE)
+    shipper = shipper_for({"type": "redis", "url": redis_server, "key": "trimmed:log", "max_length": 1000}, log, tmp_path)
+    lines = [json.dumps({"EventId": f"t{i}"}).encode() + b"\n" for i in range(3000)]
+    log.write(lines[:20])
+    log.sync()
+    try:
+        shipper.step()
+        assert (shipper.failures, shipper.shipped_lines) == (1, 0) and "WRONGTYPE" in str(shipper.last_error)
+        client.delete("trimmed:log")
+        client.script_flush()  # a restarted server has forgotten the script: it is loaded again
+        log.write(lines[20:])
+        log.sync()
+        ship_all(shipper)
+        assert shipper.shipped_lines == 3000
+        assert 1000 <= client.xlen("trimmed:log") < 3000  # MAXLEN ~ 1000: trimmed by whole nodes, never below
+        newest = client.xrevrange("trimmed:log", count=1)[0][1]
+        assert newest[b"line"] + b"\n" == lines[-1]
+    finally:
+        shipper.close()
 
 
 def test_the_cursor_survives_a_restart_and_a_failed_batch_is_sent_again(log: EventLog, tmp_path: Path) -> None:
