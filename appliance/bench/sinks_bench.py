@@ -50,7 +50,7 @@ class Ingest(BaseHTTPRequestHandler):
         self.end_headers()
 
     def log_message(self, *args):
-        pass
+        return  # no line on stderr per request
 
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Ingest).serve_forever()
 """

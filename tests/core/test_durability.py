@@ -158,15 +158,29 @@ def test_replay_reports_malformed_lines_and_rebuilds(tmp_path: Path, clock: Fake
     assert (tmp_path / "m.vw").stat().st_size > 0
 
 
-def test_late_jsonl_holds_its_lines_from_the_flush_that_creates_it(tmp_path: Path, clock: FakeClock) -> None:
+def test_late_jsonl_holds_its_lines_from_the_flush_that_creates_it(tmp_path: Path, clock: FakeClock,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The first flush creates late.jsonl, fsyncs it and then its directory (so the file's entry survives a power
-    cut too); later flushes append. A power cut cannot be staged here: this checks what a reader finds after the
-    journal is closed and opened again (test_chaos.py checks kill -9)."""
+    cut too); later flushes append. A power cut cannot be staged here: the real fsync calls are watched (each one
+    still made), and a reader checks what the journal left once closed and opened again (test_chaos.py: kill -9)."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def watched_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", watched_fsync)
     journal = Journal(EventLog(tmp_path, 1 << 20), None, clock, log_sync_s=0.0)
     assert journal.events.durable and not (tmp_path / LATE_LOG).exists()
     journal.handle_late([LateReward("e1/r1", "e1", Reward(0.5, 1.0, "r1"), "log")])
     journal.sync()
+    late, directory = str(tmp_path / LATE_LOG), str(tmp_path)
+    assert late in synced and directory in synced[synced.index(late):]  # the file, then its directory entry
+    synced.clear()
     journal.handle_late([LateReward("e2/r2", "e2", Reward(1.0, 2.0, "r2"), "log"), LateReward("e3/r3", "e3", Reward(1.0, 2.0, "r3"), "drop")])
+    journal.sync()
+    assert late in synced and directory not in synced[synced.index(late):]  # an append: the file only
     journal.close()
     again = Journal(EventLog(tmp_path, 1 << 20), None, clock, log_sync_s=0.0)
     assert again.late_keys() == {"e1/r1", "e2/r2"}  # a dropped one is nowhere
