@@ -4,6 +4,7 @@ the model served before goes on."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tarfile
 from pathlib import Path
@@ -11,12 +12,15 @@ from pathlib import Path
 import grpc
 import pytest
 import vowpalwabbit
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from appliance.client import ClientError
 from appliance.grpc import stubs
 from appliance.models.bundle import pack_bundle
 from tests.api.test_model_bundles import rewritten
 from tests.grpc.conftest import GrpcDaemon
+from tests.grpc.test_fuzz import FUZZ, no_internal_errors
 
 ARGUMENTS = "--oaa 3 --loss_function logistic"
 WEATHER = ["1 | sunny warm", "2 | rain cold", "3 | snow freezing"]
@@ -107,7 +111,30 @@ def test_a_bad_bundle_is_refused_with_the_reason_and_the_old_model_serves(daemon
     assert rpc_err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "cut short on its way" in rpc_err.value.details()
 
 
-def _manifest(bundle: Path, **changed: str) -> bytes:
+json_values = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=30),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=6)
+FIELDS = ["format", "name", "kind", "vw_arguments", "config_yaml", "model_version", "sha256", "size", "vw_version", "created", "extra"]
+
+
+@settings(FUZZ, max_examples=25)
+@given(changed=st.dictionaries(st.sampled_from(FIELDS), json_values, min_size=1, max_size=3), raw=st.none() | st.binary(max_size=60))
+def test_a_fuzzed_manifest_is_refused_with_a_reason(daemon: GrpcDaemon, tmp_path_factory: pytest.TempPathFactory,
+                                                    changed: dict[str, object], raw: bytes | None) -> None:
+    work = tmp_path_factory.mktemp("fuzz")
+    good = work / "good.wabbit"
+    model = work / "m.vw"
+    ws = vowpalwabbit.Workspace("--oaa 3 --quiet")
+    ws.save(str(model))
+    ws.finish()
+    pack_bundle(good, model, "fuzzed", vw_arguments="--oaa 3", model_version=1)
+    manifest = raw if raw is not None else _manifest(good, **changed)
+    data = rewritten(good, work / "fuzzed.wabbit", {"manifest.json": manifest}).read_bytes()
+    management = stubs.management()
+    chunk = management.pb.ModelChunk(model="fuzzed", data=data, sha256=hashlib.sha256(data).hexdigest(), bundle=True)
+    no_internal_errors(lambda: management.rpc.ManagementStub(daemon.channel()).Upload(iter([chunk]), metadata=daemon.metadata))
+
+
+def _manifest(bundle: Path, **changed: object) -> bytes:
     """The bundle's manifest with some fields changed."""
     with tarfile.open(bundle) as tar:
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
