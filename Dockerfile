@@ -59,6 +59,7 @@ print('\n'.join(p['dependencies'] + p['optional-dependencies']['devices'] + p['o
     > /tmp/requirements.txt \
     && /opt/wabbit/venv/bin/pip install -q -r /tmp/requirements.txt
 # ... then the project itself.
+COPY build_stubs.py /src/build_stubs.py
 COPY appliance /src/appliance
 COPY featurizers /src/featurizers
 COPY demos /src/demos

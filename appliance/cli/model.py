@@ -108,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
         try:
             if args.replace and args.name in models.names():
                 models.delete(args.name)
-            model = models.install(args.bundle, args.name)
+            model, _ = models.install(args.bundle, args.name)
             print(f"model {model.name!r} ({model.kind}) installed in {data_dir / 'models' / model.name}", file=sys.stderr)
         finally:
             models.close()

@@ -124,13 +124,13 @@ class AsyncGrpcClient:
             raise ClientError("DATA_LOSS", f"the model arrived cut short or changed ({len(data)} bytes); download it again")
         return bytes(data), version
 
-    async def upload(self, data: bytes, model: str = "", model_version: int | None = None) -> ModelVersion:
+    async def upload(self, data: bytes, model: str = "", model_version: int | None = None, bundle: bool = False) -> ModelVersion:
         async def chunks() -> AsyncIterator[Any]:
             for offset in range(0, max(len(data), 1), CHUNK_BYTES):
                 first = offset == 0
                 yield self._mpb.ModelChunk(
                     data=data[offset:offset + CHUNK_BYTES], model=model if first else "", sha256=hashlib.sha256(data).hexdigest() if first else "",
-                    set_version=first and model_version is not None,
+                    set_version=first and model_version is not None, bundle=first and bundle,
                     version=self._mpb.ModelVersion(version=model_version) if first and model_version is not None else None)
 
         return self._version((await self._call(self.management.Upload, chunks())).version)

@@ -83,9 +83,12 @@ class AsyncHttpClient:
         version = next((v for v in await self.versions(model) if v.sha256 == digest), None)
         return r.content, version or ModelVersion(int(r.headers["X-Model-Version"]), 0.0, digest, len(r.content))
 
-    async def upload(self, data: bytes, model: str = "", model_version: int | None = None) -> ModelVersion:
-        params = {"model_version": model_version} if model_version is not None else {}
+    async def upload(self, data: bytes, model: str = "", model_version: int | None = None, bundle: bool = False) -> ModelVersion:
+        params: dict[str, Any] = {"model_version": model_version} if model_version is not None else {}
+        if bundle:  # 409: a model of that name runs other VW arguments (gRPC's ALREADY_EXISTS)
+            params["bundle"] = "true"
         r = await self._json("PUT", self._path(model, "/model"), content=data, params=params,
+                             conflict="ALREADY_EXISTS" if bundle else "FAILED_PRECONDITION",
                              headers={"X-Model-SHA256": hashlib.sha256(data).hexdigest(), "Content-Type": "application/octet-stream"})
         return next((v for v in await self.versions(model) if v.version == r["model_version"]),
                     ModelVersion(r["model_version"], 0.0, r["sha256"], r["bytes"]))

@@ -69,8 +69,8 @@ class Client:
     def download(self, model: str = "") -> tuple[bytes, ModelVersion]:
         return self._run(self.transport.download(model))
 
-    def upload(self, data: bytes, model: str = "", model_version: int | None = None) -> ModelVersion:
-        return self._run(self.transport.upload(data, model, model_version))
+    def upload(self, data: bytes, model: str = "", model_version: int | None = None, bundle: bool = False) -> ModelVersion:
+        return self._run(self.transport.upload(data, model, model_version, bundle))
 
     def save(self, model: str = "") -> ModelVersion:
         return self._run(self.transport.save(model))

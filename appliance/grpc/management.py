@@ -1,8 +1,9 @@
 """``wabbit.v1.Management``: list, get, create, delete, download, upload, save, versions and roll back models.
 
 An upload is written to a private file while it arrives (at most ``MAX_UPLOAD_BYTES``), its SHA-256 checked
-against the one its first chunk declares, then handed to :meth:`ServedModel.load_file`, which checks it in a
-child process and swaps it in atomically: a file that fails any step changes nothing.
+against the one its first chunk declares, then loaded by :func:`~appliance.models.upload.load_upload` (as HTTP's
+upload is): a model file into the named model, or a bundle (the first chunk's ``bundle``) as a named model,
+checked in a child process and swapped in atomically. An upload that fails any step changes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from appliance.errors import UsageError
 from appliance.grpc.calls import Calls
 from appliance.grpc.status import Oversized, streaming, unary
 from appliance.models.base import ModelVersion, ServedModel
+from appliance.models.upload import load_upload
 
 CHUNK_BYTES = 256 * 1024
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
@@ -78,28 +80,37 @@ class ManagementServicer:
     @unary
     async def Upload(self, chunks: AsyncIterator[Any], context: Any) -> Any:
         self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, name = tempfile.mkstemp(dir=self._dir, suffix=".vw")
+        fd, name = tempfile.mkstemp(dir=self._dir, suffix=".upload")
         path = Path(name)
         try:
-            model, declared, version, size, digest = None, "", None, 0, hashlib.sha256()
+            first, size, digest = None, 0, hashlib.sha256()
             with os.fdopen(fd, "wb") as out:
                 async for chunk in chunks:
-                    if model is None:
-                        model = self._calls.model(chunk.model)
-                        declared = chunk.sha256
-                        version = chunk.version.version if chunk.set_version else None
+                    if first is None:
+                        first = chunk
+                        if not chunk.bundle:
+                            self._calls.model(chunk.model)  # an unknown model is NOT_FOUND before its file arrives
                     size += len(chunk.data)
                     if size > MAX_UPLOAD_BYTES:
-                        raise Oversized(f"the model file is larger than {MAX_UPLOAD_BYTES} bytes; this server takes no larger one")
+                        raise Oversized(f"the upload is larger than {MAX_UPLOAD_BYTES} bytes; this server takes no larger one")
                     digest.update(chunk.data)
                     out.write(chunk.data)
-            if model is None or size == 0:
+            if first is None or size == 0:
                 raise UsageError("the upload held no model: send the file in chunks, the first naming the model and its SHA-256")
-            check_sha256(digest.hexdigest(), declared, size)
+            check_sha256(digest.hexdigest(), first.sha256, size)
+            version = first.version.version if first.set_version else None
             if version is not None and not 0 <= version <= 2**62:
                 raise UsageError(f"model version {version}: use 0 to 2**62")
-            target = model
-            loaded = await self._calls.run(target, "Upload", lambda: target.load_file(path, version))
+            host, target, bundle = self._calls.host, first.model, first.bundle
+
+            def load() -> ModelVersion:
+                return load_upload(host, target, path, bundle=bundle, model_version=version)
+
+            if bundle:
+                loaded = await self._calls.blocking(load)
+                self._on_change()
+            else:
+                loaded = await self._calls.run(self._calls.model(target), "Upload", load)
             return self._pb.UploadResponse(version=self._version(loaded), bytes=size)
         finally:
             path.unlink(missing_ok=True)

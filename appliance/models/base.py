@@ -170,8 +170,12 @@ class ModelHost(Protocol):
         it is served again after a restart."""
         ...
 
-    def install(self, bundle: Path, name: str | None = None) -> ServedModel:
-        """Serve the model a bundle holds (``wabbit model pack`` writes them) as ``name`` (default: the bundle's)."""
+    def install(self, bundle: Path, name: str | None = None, *, update: bool = False,
+                shown: str | None = None) -> tuple[ServedModel, ModelVersion]:
+        """Serve the model a bundle holds (``wabbit model pack`` writes them) as ``name`` (default: the bundle's), and the
+        version it runs as. ``update``: a model of that name running the bundle's VW arguments or config loads the
+        bundle's model as a new version (checked, swapped atomically); else a model of that name is ModelExistsError.
+        ``shown``: how errors name the bundle."""
         ...
 
     def delete(self, name: str) -> None:

@@ -87,28 +87,34 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def read_bundle(bundle: Path, into: Path) -> Manifest:
-    """The bundle's manifest, once its model is extracted to ``into/model.vw`` and checked against it."""
+def read_bundle(bundle: Path, into: Path, shown: str | None = None) -> Manifest:
+    """The bundle's manifest, once its model is extracted to ``into/model.vw`` and checked against it. ``shown``: how
+    errors name the bundle (default: its path; an upload's is a temporary file the user never named)."""
+    where = shown or str(bundle)
     try:
-        tar = tarfile.open(bundle, "r:*")
-    except (tarfile.TarError, OSError) as err:
-        raise UsageError(f"{bundle}: not a model bundle ({err}); make one with `wabbit model pack`") from None
-    with tar:
-        members = {m.name: m for m in tar.getmembers()}
-        strange = sorted(set(members) - set(MEMBERS))
-        if strange or "manifest.json" not in members or "model.vw" not in members:
-            raise UsageError(f"{bundle}: not a model bundle (it holds {', '.join(sorted(members)) or 'nothing'}; a bundle "
-                             "holds manifest.json, model.vw and, for a loop model, config.yaml)")
-        if any(not m.isfile() or m.size > MAX_BYTES for m in members.values()):
-            raise UsageError(f"{bundle}: a member is not a plain file or is larger than {MAX_BYTES} bytes")
-        manifest = _manifest(bundle, _read(tar, members["manifest.json"]))
-        into.mkdir(parents=True, exist_ok=True)
-        (into / "model.vw").write_bytes(_read(tar, members["model.vw"]))
+        with tarfile.open(bundle, "r:*") as tar:
+            manifest = _extract(tar, where, into)
+    except (tarfile.TarError, EOFError, OSError) as err:
+        raise UsageError(f"{where}: not a model bundle, or one cut short ({err}); make one with `wabbit model pack`") from None
     actual = _digest(into / "model.vw")
     if actual != manifest.sha256:
-        raise UsageError(f"{bundle}: its model's SHA-256 is {actual}, not {manifest.sha256} as its manifest says: the bundle is "
+        raise UsageError(f"{where}: its model's SHA-256 is {actual}, not {manifest.sha256} as its manifest says: the bundle is "
                          "corrupt or was cut short; copy it again")
-    _check_vw_version(bundle, manifest.vw_version, _version("vowpalwabbit"))
+    _check_vw_version(where, manifest.vw_version, _version("vowpalwabbit"))
+    return manifest
+
+
+def _extract(tar: tarfile.TarFile, where: str, into: Path) -> Manifest:
+    members = {m.name: m for m in tar.getmembers()}
+    strange = sorted(set(members) - set(MEMBERS))
+    if strange or "manifest.json" not in members or "model.vw" not in members:
+        raise UsageError(f"{where}: not a model bundle (it holds {', '.join(sorted(members)) or 'nothing'}; a bundle "
+                         "holds manifest.json, model.vw and, for a loop model, config.yaml)")
+    if any(not m.isfile() or m.size > MAX_BYTES for m in members.values()):
+        raise UsageError(f"{where}: a member is not a plain file or is larger than {MAX_BYTES} bytes")
+    manifest = _manifest(where, _read(tar, members["manifest.json"]))
+    into.mkdir(parents=True, exist_ok=True)
+    (into / "model.vw").write_bytes(_read(tar, members["model.vw"]))
     return manifest
 
 
@@ -118,24 +124,28 @@ def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
     return f.read()
 
 
-def _manifest(bundle: Path, raw: bytes) -> Manifest:
+def _manifest(where: str, raw: bytes) -> Manifest:
     try:
         data = json.loads(raw)
         manifest = Manifest(**data)
     except (ValueError, TypeError) as err:
-        raise UsageError(f"{bundle}: its manifest.json cannot be read ({err})") from None
+        raise UsageError(f"{where}: its manifest.json cannot be read ({err})") from None
     if manifest.format != FORMAT:
-        raise UsageError(f"{bundle}: bundle format {manifest.format!r}; this appliance reads {FORMAT!r}")
+        raise UsageError(f"{where}: bundle format {manifest.format!r}; this appliance reads {FORMAT!r}")
     if manifest.kind not in ("vw", "loop") or (manifest.kind == "vw") != (manifest.vw_arguments is not None):
-        raise UsageError(f"{bundle}: its manifest's kind {manifest.kind!r} does not match what it holds")
+        raise UsageError(f"{where}: its manifest's kind {manifest.kind!r} does not match what it holds")
+    texts = (manifest.name, manifest.vw_arguments or "", manifest.config_yaml or "", manifest.sha256, manifest.vw_version)
+    if not all(isinstance(t, str) for t in texts) or type(manifest.model_version) is not int or not 0 <= manifest.model_version <= 2**62:
+        raise UsageError(f"{where}: its manifest.json has a field of the wrong type (name, arguments, config, checksum and "
+                         "VW version are strings; model_version a whole number from 0 to 2**62)")
     return manifest
 
 
-def _check_vw_version(bundle: Path, made_with: str, here: str) -> None:
+def _check_vw_version(where: str, made_with: str, here: str) -> None:
     """Refuse a model of another major VW version or a newer release than this one.
 
-    >>> _check_vw_version(Path("b"), "9.8.0", "9.11.9")
-    >>> _check_vw_version(Path("b"), "9.12.0", "9.11.9")  # doctest: +ELLIPSIS
+    >>> _check_vw_version("b", "9.8.0", "9.11.9")
+    >>> _check_vw_version("b", "9.12.0", "9.11.9")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     appliance.errors.UsageError: b: made with Vowpal Wabbit 9.12.0, newer than this appliance's 9.11.9, which cannot read ...
@@ -144,10 +154,10 @@ def _check_vw_version(bundle: Path, made_with: str, here: str) -> None:
         bundle_version = tuple(int(p) for p in made_with.split(".")[:3])
         local = tuple(int(p) for p in here.split(".")[:3])
     except ValueError:
-        raise UsageError(f"{bundle}: made with Vowpal Wabbit {made_with!r}, a version this appliance cannot compare with its {here}") from None
+        raise UsageError(f"{where}: made with Vowpal Wabbit {made_with!r}, a version this appliance cannot compare with its {here}") from None
     if bundle_version[0] != local[0]:
-        raise UsageError(f"{bundle}: made with Vowpal Wabbit {made_with}, another major version than this appliance's {here}; "
+        raise UsageError(f"{where}: made with Vowpal Wabbit {made_with}, another major version than this appliance's {here}; "
                          "models do not carry across major versions")
     if bundle_version > local:
-        raise UsageError(f"{bundle}: made with Vowpal Wabbit {made_with}, newer than this appliance's {here}, which cannot read "
+        raise UsageError(f"{where}: made with Vowpal Wabbit {made_with}, newer than this appliance's {here}, which cannot read "
                          f"its model; upgrade vowpalwabbit here or pack it with {here}")

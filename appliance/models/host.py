@@ -21,7 +21,7 @@ from appliance.bus import EventBus
 from appliance.clock import Clock
 from appliance.config import AppConfig, load_config_text
 from appliance.errors import ConfigError, UsageError
-from appliance.models.base import DEFAULT_MODEL, ModelExistsError, ServedModel, UnknownModelError
+from appliance.models.base import DEFAULT_MODEL, ModelExistsError, ModelVersion, ServedModel, UnknownModelError
 from appliance.models.loop_model import LoopModel
 from appliance.models.vw_model import SPEC, VWModel
 from appliance.storage.atomic import write_atomically
@@ -145,25 +145,48 @@ class DaemonModels:
         log.info("model %s created (%s)", name, model.kind)
         return model
 
-    def install(self, bundle: Path, name: str | None = None) -> ServedModel:
+    def install(self, bundle: Path, name: str | None = None, *, update: bool = False,
+                shown: str | None = None) -> tuple[ServedModel, ModelVersion]:
         """Serve the model of a bundle (:mod:`appliance.models.bundle`) as ``name`` (default: the bundle's), its model
-        checked and loaded as the bundle's version; nothing stays of a bundle that fails."""
+        checked in a child process and loaded as the bundle's version; nothing stays of a bundle that fails.
+        ``update``: a model of that name that runs the bundle's VW arguments (or config) loads the bundle's model as a
+        new version, swapped in atomically (a failed load keeps the one it serves); else a model of that name is an
+        error. ``shown``: how errors name the bundle (default: its path)."""
         import tempfile
 
         from appliance.models.bundle import read_bundle
 
         self._directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         with tempfile.TemporaryDirectory(dir=self._directory) as temp:
-            manifest = read_bundle(bundle, Path(temp))
-            model = self.create(name or manifest.name, vw_arguments=manifest.vw_arguments, config_text=manifest.config_yaml)
+            manifest = read_bundle(bundle, Path(temp), shown)
+            target, model_file = name or manifest.name, Path(temp) / "model.vw"
+            if update and target in self.names():
+                model = self.get(target)
+                self._check_runs(target, manifest.vw_arguments, manifest.config_yaml)
+                return model, model.load_file(model_file, manifest.model_version)
+            model = self.create(target, vw_arguments=manifest.vw_arguments, config_text=manifest.config_yaml)
             try:
-                model.load_file(Path(temp) / "model.vw", manifest.model_version)
+                version = model.load_file(model_file, manifest.model_version)
             except BaseException:
                 self.delete(model.name)
                 raise
-        log.info("model %s installed from %s (version %d, made with VW %s)", model.name, bundle, manifest.model_version,
+        log.info("model %s installed from %s (version %d, made with VW %s)", model.name, shown or bundle, manifest.model_version,
                  manifest.vw_version)
-        return model
+        return model, version
+
+    def _check_runs(self, name: str, vw_arguments: str | None, config_text: str | None) -> None:
+        """Nothing if the model ``name`` runs these VW arguments (or this config); else ModelExistsError saying what differs."""
+        if name == DEFAULT_MODEL:
+            raise ModelExistsError("the default model runs the daemon's own config: upload a model file to it (not a bundle), "
+                                   "or serve the bundle under a name of its own")
+        directory = self._directory / name
+        spec = json.loads((directory / SPEC).read_text())
+        runs = spec["arguments"] if spec.get("kind") == "vw" else None
+        config = (directory / "config.yaml").read_text(encoding="utf-8") if runs is None else None
+        if (runs, config) != (vw_arguments, config_text):
+            ours, theirs = (f"VW arguments {a!r}" if a is not None else "a loop config" for a in (runs, vw_arguments))
+            differ = "runs another config than the bundle's" if ours == theirs else f"runs {ours}; the bundle's model needs {theirs}"
+            raise ModelExistsError(f"model {name!r} {differ}: delete the model first, or serve the bundle under another name")
 
     def delete(self, name: str) -> None:
         if name in ("", DEFAULT_MODEL):

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
 from appliance.models.base import ModelHost, ServedModel
+from appliance.models.upload import load_upload
 from appliance.policy.model_check import DIGEST_HEADER
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.routes_model import MAX_MODEL_BYTES, received_model
@@ -119,15 +120,20 @@ def download(m: ServedModel = Depends(model)) -> FileResponse:
                         headers={"X-Model-Version": str(version.version), DIGEST_HEADER: version.sha256})
 
 
-@router.put("/{name}/model", response_model=ModelUploadResponse, summary="Upload a model", responses={
-    **NAMED, 413: {"model": Message, "description": f"Larger than {MAX_MODEL_BYTES} bytes."}},
+@router.put("/{name}/model", response_model=ModelUploadResponse, summary="Upload a model file or a bundle", responses={
+    **NAMED, 409: {"model": Message, "description": "A bundle for a model of this name that runs other VW arguments or config."},
+    413: {"model": Message, "description": f"Larger than {MAX_MODEL_BYTES} bytes."}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
 async def upload(request: Request, name: str,
-                 model_version: int | None = Query(None, ge=0, le=2**62, description="The version it runs as; omitted: the current one."),
+                 model_version: int | None = Query(None, ge=0, le=2**62, description="The version it runs as; omitted: the current one "
+                                                   "(a bundle runs as the version packed in it)."),
+                 bundle: bool = Query(False, description="The body is a bundle (`wabbit model pack`): served as this model, a new "
+                                                         "one or a new version of one that runs the bundle's VW arguments or config."),
                  sha256: str | None = Header(None, alias=DIGEST_HEADER, max_length=128, description="The file's SHA-256 (hex)."),
                  rt: Runtime = Depends(runtime)) -> ModelUploadResponse:
     """Checked in a child process, then swapped in atomically and saved as a version; a bad file changes nothing."""
-    m = rt.models.get(name)
+    if not bundle:
+        rt.models.get(name)  # an unknown model is 404 before its file arrives
     async with received_model(request, rt.data_dir, sha256) as (path, digest, size):
-        version = await run_in_threadpool(m.load_file, path, model_version)
+        version = await run_in_threadpool(lambda: load_upload(rt.models, name, path, bundle=bundle, model_version=model_version))
     return ModelUploadResponse(model_version=version.version, bytes=size, sha256=digest)

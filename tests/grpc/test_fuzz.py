@@ -84,11 +84,12 @@ def test_management(api: Any, model: str, name: str, arguments: str, config: str
 
 @settings(FUZZ, max_examples=6)
 @given(model=models, data=st.binary(max_size=2000), right_digest=st.booleans(), version=st.integers(-2**63, 2**63 - 1),
-       set_version=st.booleans())
-def test_upload_and_download(api: Any, model: str, data: bytes, right_digest: bool, version: int, set_version: bool) -> None:
+       set_version=st.booleans(), bundle=st.booleans())
+def test_upload_and_download(api: Any, model: str, data: bytes, right_digest: bool, version: int, set_version: bool, bundle: bool) -> None:
     _, _, stub, pb, _, _, md = api
     digest = hashlib.sha256(data).hexdigest() if right_digest else data[:10].hex()
-    chunk = pb.ModelChunk(model=model, data=data, sha256=digest, set_version=set_version, version=pb.ModelVersion(version=version))
+    chunk = pb.ModelChunk(model=model, data=data, sha256=digest, set_version=set_version, version=pb.ModelVersion(version=version),
+                          bundle=bundle)
     no_internal_errors(lambda: stub.Upload(iter([chunk, pb.ModelChunk(data=data)]), metadata=md))
     no_internal_errors(lambda: stub.Download(pb.ModelRef(model=model), metadata=md))
     no_internal_errors(lambda: stub.Save(pb.ModelRef(model=model), metadata=md))
