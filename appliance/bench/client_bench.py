@@ -3,9 +3,11 @@
 ``client.http.decide`` runs the closed-loop grid, concurrency (1, 4, 16) x payload (10x4, 100x10, 20x50),
 over HTTP to a real ``wabbit run`` and in process (``loop.decide`` + the WAL ticket, this process); its
 headline is HTTP decides/s with 4 clients and the 10x4 payload, its ratio that over in-process decides/s in
-the same run. ``client.http.open_loop`` sends at a fixed rate (constant and Poisson arrivals, 4 clients,
-10x4) and reports the coordinated-omission-corrected percentiles; its headline is the Poisson p99, its ratio
-that over the in-process p99 at the same rate. Every cell also reports drops, the CPU the server and the
+the same run (``client.grpc.decide`` and ``client.grpc.stream``: the same over unary gRPC and DecideStream).
+The open loops (``client.http.open_loop``, ``client.grpc.open_loop``, ``client.grpc.stream_open_loop``) offer
+decides at a fixed rate (constant and Poisson arrivals) over the same clients x payloads grid and report the
+coordinated-omission-corrected percentiles; their headline is the Poisson p99 with 4 clients and 10x4, their
+ratio that over the in-process p99 at the same rate. Every cell also reports drops, the CPU the server and the
 load generator spent per call and their resident memory. ``--quick`` runs a small grid (CI).
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -116,13 +119,23 @@ def _headline(cells: list[dict[str, Any]], key: str, **match: Any) -> dict[str, 
     return {"median": cell[key], "repeats": 1, **{k: cell[k] for k in ("p50", "p99", "p99.9", "max")}}
 
 
-def closed_bench(name: str, figure: str, service: Callable[[], Any], quick: bool) -> dict[str, Any]:
-    """The closed-loop grid of one transport (``service()``: a context giving it and the daemon's pid) beside the
-    in-process one; headline: decides/s with 4 clients and the 10x4 payload, ratio over in-process."""
+RunGrid = Callable[[Transport, str, int | None], list[dict[str, Any]]]  # (transport, its name, daemon pid) -> cells
+
+
+def beside_in_process(name: str, service: Callable[[], Any], grid: RunGrid) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The cells of ``grid`` in process (the reference), then over one transport (``service()``: a context giving
+    it and the daemon's pid), in the same run."""
     with in_process() as local:
-        reference = closed_grid(local, "in-process", None, quick)
+        reference = grid(local, "in-process", None)
     with service() as (transport, pid):
-        cells = closed_grid(transport, name, pid, quick)
+        cells = grid(transport, name, pid)
+    return reference, cells
+
+
+def closed_bench(name: str, figure: str, service: Callable[[], Any], quick: bool) -> dict[str, Any]:
+    """The closed-loop grid of one transport beside the in-process one; headline: decides/s with 4 clients and
+    the 10x4 payload, ratio over in-process."""
+    reference, cells = beside_in_process(name, service, lambda t, n, pid: closed_grid(t, n, pid, quick))
     head = dict(clients=HEADLINE_CLIENTS, payload=HEADLINE_PAYLOAD)
     ours, ref = _headline(cells, "per_s", **head), _headline(reference, "per_s", **head)
     return {"figure": f"{figure}, closed loop, {HEADLINE_CLIENTS} clients, {HEADLINE_PAYLOAD} payload, answered once durable",
@@ -150,30 +163,66 @@ def bench_grpc_stream(quick: bool) -> dict[str, Any]:
                         lambda: grpc_daemon(streamed=True), quick)
 
 
-def open_cells(transport: Transport, name: str, pid: int | None, rate: float, seconds: float) -> list[dict[str, Any]]:
-    """Open-loop cells at ``rate`` (constant, then Poisson arrivals), 4 clients, 10x4, after a warm-up."""
-    payload = PAYLOADS[HEADLINE_PAYLOAD]
-    closed_loop(transport, payload, HEADLINE_CLIENTS, 100)
-    return [_cell(transport, lambda t: open_loop(t, payload, HEADLINE_CLIENTS, rate, seconds, process, seed=7), pid,
-                  transport=name, payload=HEADLINE_PAYLOAD, arrivals=process, rate=rate)
-            for process in ("constant", "poisson")]
+@dataclass(frozen=True)
+class OpenGrid:
+    """The open loop's cells: clients x payloads x (constant, Poisson) arrivals, each offered ``rate`` decides a
+    second for ``seconds`` (a windowed stream's calls fall due ``rate / window`` times a second)."""
+
+    clients: tuple[int, ...]
+    payloads: tuple[str, ...]
+    rate: float
+    seconds: float
 
 
-def bench_http_open_loop(quick: bool) -> dict[str, Any]:
-    """p99 latency (from the intended send time) of decides over HTTP at a fixed rate; reference: in process."""
-    rate, seconds = (300.0, 1.5) if quick else (GOAL_RATE, 5.0)
-    with in_process() as local:
-        reference = open_cells(local, "in-process", None, rate, seconds)
-    with http_daemon() as (http, pid):
-        cells = open_cells(http, "http", pid, rate, seconds)
-    ours, ref = _headline(cells, "p99", arrivals="poisson"), _headline(reference, "p99", arrivals="poisson")
-    poisson = next(c for c in cells if c["arrivals"] == "poisson")
-    return {"figure": f"POST /api/decide p99 latency from the intended send time, Poisson arrivals at {rate:g}/s, "
+QUICK_OPEN = OpenGrid((1, HEADLINE_CLIENTS), (HEADLINE_PAYLOAD,), 300.0, 1.0)
+FULL_OPEN = OpenGrid((1, 4, 16), tuple(PAYLOADS), GOAL_RATE, 3.0)
+
+
+def open_cells(transport: Transport, name: str, pid: int | None, grid: OpenGrid) -> list[dict[str, Any]]:
+    """Every clients x payload x arrivals cell of the open loop for one transport, after a warm-up."""
+    per_call = getattr(transport, "items_per_call", 1)
+    closed_loop(transport, PAYLOADS[HEADLINE_PAYLOAD], HEADLINE_CLIENTS, max(HEADLINE_CLIENTS, 100 // per_call))
+    return [_cell(transport, lambda t: open_loop(t, PAYLOADS[p], c, grid.rate / per_call, grid.seconds, process, seed=7),
+                  pid, transport=name, payload=p, arrivals=process, rate=grid.rate)
+            for p in grid.payloads for c in grid.clients for process in ("constant", "poisson")]
+
+
+def open_bench(name: str, what: str, service: Callable[[], Any], grid: OpenGrid) -> dict[str, Any]:
+    """The open-loop grid of one transport beside the in-process one; headline: the p99 (from the intended send
+    time) of Poisson arrivals with 4 clients and the 10x4 payload, ratio over in-process at the same rate."""
+    reference, cells = beside_in_process(name, service, lambda t, n, pid: open_cells(t, n, pid, grid))
+    head = dict(arrivals="poisson", clients=HEADLINE_CLIENTS, payload=HEADLINE_PAYLOAD)
+    ours, ref = _headline(cells, "p99", **head), _headline(reference, "p99", **head)
+    poisson = next(c for c in cells if all(c[k] == v for k, v in head.items()))
+    return {"figure": f"{what} p99 latency from the intended send time, Poisson arrivals at {grid.rate:g} decides/s, "
             f"{HEADLINE_CLIENTS} clients, {HEADLINE_PAYLOAD} payload", "unit": "ms", **ours,
             "reference": {"name": "in-process loop.decide + WAL ticket wait at the same rate", **ref},
             "ratio": ours["median"] / max(ref["median"], 1e-3), "ratio_meaning": "ours / reference: p99 overhead factor",
             "per_s": poisson["per_s"], "drops": poisson["drops"], "grid": reference + cells}
 
 
+def _open_grid(quick: bool) -> OpenGrid:
+    return QUICK_OPEN if quick else FULL_OPEN
+
+
+def bench_http_open_loop(quick: bool) -> dict[str, Any]:
+    """p99 latency (from the intended send time) of decides over HTTP at a fixed rate; reference: in process."""
+    return open_bench("http", "POST /api/decide", http_daemon, _open_grid(quick))
+
+
+def bench_grpc_open_loop(quick: bool) -> dict[str, Any]:
+    """p99 latency (from the intended send time) of unary gRPC Decide at a fixed rate; reference: in process."""
+    return open_bench("grpc-unary", "wabbit.v1 Decide (unary gRPC)", lambda: grpc_daemon(streamed=False), _open_grid(quick))
+
+
+def bench_grpc_stream_open_loop(quick: bool) -> dict[str, Any]:
+    """p99 round trip (from the intended send time) of DecideStream windows at a fixed rate; reference: in process."""
+    from appliance.bench.client_grpc import WINDOW
+
+    return open_bench("grpc-stream", f"wabbit.v1 DecideStream, windows of {WINDOW} per client: a window's",
+                      lambda: grpc_daemon(streamed=True), _open_grid(quick))
+
+
 BENCHMARKS = {"client.http.decide": bench_http_decide, "client.http.open_loop": bench_http_open_loop,
-              "client.grpc.decide": bench_grpc_decide, "client.grpc.stream": bench_grpc_stream}
+              "client.grpc.decide": bench_grpc_decide, "client.grpc.stream": bench_grpc_stream,
+              "client.grpc.open_loop": bench_grpc_open_loop, "client.grpc.stream_open_loop": bench_grpc_stream_open_loop}

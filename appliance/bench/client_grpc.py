@@ -4,12 +4,13 @@ Each client has a channel of its own (its own HTTP/2 connection: no shared subch
 the generated stubs (:mod:`appliance.grpc.stubs`), built once per payload. The streamed transport keeps one
 ``DecideStream`` per client open and sends a *window* of requests before it reads their answers (the server
 handles up to 64 at once, in order): a call is one window, and the latency reported for it is the window's
-round trip, the longest any of its decisions waited.
+round trip, the longest any of its decisions waited. Once a run lets go of its callers, their streams end.
 """
 
 from __future__ import annotations
 
 import queue
+import weakref
 from typing import Any
 
 from appliance.bench.client_load import Caller
@@ -69,4 +70,5 @@ class GrpcDecideStream(GrpcDecide):
                 outbox.put(request)
             for _ in range(WINDOW):
                 next(answers)
+        weakref.finalize(call, outbox.put, None)  # a caller let go ends its stream (and gRPC's thread reading the outbox)
         return call

@@ -79,6 +79,28 @@ def check_cells(cells: list[dict[str, Any]]) -> None:
             assert cell["server_cpu_us_per_call"] > 0 and cell["server_rss_mb"] > 10
 
 
+OPEN_FIELDS = {"figure", "unit", "median", "repeats", "p50", "p99", "p99.9", "max", "reference", "ratio", "ratio_meaning",
+               "per_s", "drops", "grid", "better", "seconds"}
+
+
+def check_open_loop(result: dict[str, Any], transport: str, per_call: int = 1) -> None:
+    """An open-loop entry in quick mode: the same fields for every transport, its headline the Poisson p99 with 4
+    clients and 10x4 against in process at the same rate, and a cell per transport x clients (1, 4) x arrivals,
+    each offered 300 decides/s for 1 s (``per_call`` decides a call: 300 // per_call calls fall due)."""
+    assert set(result) == OPEN_FIELDS, set(result) ^ OPEN_FIELDS
+    assert result["unit"] == "ms" and result["better"] == "lower" and result["median"] > 0, result
+    assert result["ratio"] == pytest.approx(result["median"] / result["reference"]["median"])
+    cells = result["grid"]
+    assert {(c["transport"], c["clients"], c["payload"], c["arrivals"]) for c in cells} == {
+        (t, n, "10x4", a) for t in ("in-process", transport) for n in (1, 4) for a in ("constant", "poisson")}
+    head = next(c for c in cells if (c["transport"], c["clients"], c["arrivals"]) == (transport, 4, "poisson"))
+    assert (result["median"], result["per_s"], result["drops"]) == (head["p99"], head["per_s"], head["drops"])
+    for cell in cells:
+        due = 300 // (1 if cell["transport"] == "in-process" else per_call)
+        assert cell["mode"] == "open" and cell["rate"] == 300 and cell["calls"] + cell["drops"] == due, cell
+    check_cells(cells)
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
     return quick_report(tmp_path_factory.mktemp("client-bench"), "client.http.*")
@@ -95,12 +117,7 @@ def test_quick_client_benchmarks_measure_http_against_in_process(report: tuple[d
         (t, n, p) for t in ("in-process", "http") for n in (1, 4) for p in ("10x4", "20x50")}
     check_cells(cells)
     assert all(c["calls"] == 200 for c in cells)
-    opened = results["client.http.open_loop"]
-    assert opened["unit"] == "ms" and opened["better"] == "lower" and opened["median"] > 0
-    assert {(c["transport"], c["arrivals"]) for c in opened["grid"]} == {
-        (t, a) for t in ("in-process", "http") for a in ("constant", "poisson")}
-    assert all(c["rate"] == 300 and c["calls"] + c["drops"] == 450 for c in opened["grid"])  # 1.5 s at 300/s
-    check_cells(opened["grid"])
+    check_open_loop(results["client.http.open_loop"], "http")
 
 
 def test_client_results_join_the_history(report: tuple[dict[str, Any], Path]) -> None:

@@ -1,23 +1,30 @@
 """The ``client.grpc.*`` benchmarks in quick mode through ``wabbit bench``: unary Decide and windows over
-DecideStream against a real ``wabbit run`` with its gRPC API, beside in-process decide (PredictStream against
-pyvw is helper-grpc's ``grpc.predict_stream``)."""
+DecideStream against a real ``wabbit run`` with its gRPC API, closed loop and open loop, beside in-process decide
+(PredictStream against pyvw is helper-grpc's ``grpc.predict_stream``)."""
 
 from __future__ import annotations
 
+import gc
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.bench.test_client_bench import check_cells, quick_report
+from appliance.bench.client_bench import grpc_daemon
+from appliance.bench.client_grpc import WINDOW
+from appliance.bench.client_load import closed_loop
+from appliance.bench.client_transports import PAYLOADS
+from tests.bench.test_client_bench import check_cells, check_open_loop, quick_report
 
 pytest.importorskip("hdrh", reason="the loadgen extra: pip install -e '.[loadgen]'")
 pytest.importorskip("grpc_tools", reason="the grpc extra: pip install -e '.[grpc]'")
 
 
-def test_quick_grpc_benchmarks_measure_unary_and_streamed_decides(tmp_path: Path) -> None:
+def test_quick_grpc_benchmarks_measure_unary_and_streamed_decides_closed_and_open(tmp_path: Path) -> None:
     report, _ = quick_report(tmp_path, "client.grpc.*")
     results = report["results"]
-    assert set(results) == {"client.grpc.decide", "client.grpc.stream"}
+    assert set(results) == {"client.grpc.decide", "client.grpc.stream", "client.grpc.open_loop", "client.grpc.stream_open_loop"}
     for name, transport in (("client.grpc.decide", "grpc-unary"), ("client.grpc.stream", "grpc-stream")):
         result = results[name]
         assert result["unit"] == "decides/s" and result["median"] > 0, result
@@ -29,3 +36,20 @@ def test_quick_grpc_benchmarks_measure_unary_and_streamed_decides(tmp_path: Path
         check_cells(cells)
     streamed = [c for c in results["client.grpc.stream"]["grid"] if c["transport"] == "grpc-stream"]
     assert all(c["calls"] == 20 for c in streamed)  # windows of 16 decisions: 200 // 16 would be 12, at least 20
+    check_open_loop(results["client.grpc.open_loop"], "grpc-unary")
+    check_open_loop(results["client.grpc.stream_open_loop"], "grpc-stream", per_call=WINDOW)  # 18 windows of 16 fall due
+
+
+def test_a_stream_client_let_go_ends_its_stream() -> None:
+    # Each run opens a DecideStream per client; once the run lets go of its callers their streams must end, or
+    # every cell of a grid would leave gRPC's request-reading threads (and the daemon's streams) behind.
+    with grpc_daemon(streamed=True) as (transport, _):
+        closed_loop(transport, PAYLOADS["10x4"], 1, 1)
+        gc.collect()
+        before = threading.active_count()
+        assert closed_loop(transport, PAYLOADS["10x4"], 8, 8).completed == 8
+        gc.collect()
+        deadline = time.monotonic() + 10
+        while threading.active_count() > before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert threading.active_count() == before, [t.name for t in threading.enumerate()]

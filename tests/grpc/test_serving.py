@@ -5,12 +5,15 @@ client; errors with the right status and a message that says what was wrong."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import grpc
 import pytest
+import vowpalwabbit
 
 from appliance.client import ClientError, Decide
 from appliance.grpc import stubs
+from appliance.models.base import ModelStatistics
 from tests.grpc.conftest import GrpcDaemon
 
 RATINGS = ["1 | sunny warm", "2 | rain cold", "3 | snow freezing", "1 | sunny hot", "2 | rain wet"]
@@ -72,6 +75,49 @@ def test_predict_any_vw_model_type(daemon: GrpcDaemon, arguments: str, example: 
             assert prediction.type == kind
         finally:
             c.delete_model(name)
+
+
+def predicted_100_times(daemon: GrpcDaemon, name: str) -> tuple[tuple[ModelStatistics, bytes], tuple[ModelStatistics, bytes]]:
+    """A new ``--oaa 3`` model that learned 20 examples: its statistics and downloaded model before and after 100
+    Predicts (labelled examples too, whose labels must be ignored)."""
+    with daemon.client() as c:
+        c.create_model(name, vw_arguments="--oaa 3")
+        try:
+            assert c.learn(RATINGS * 4, model=name) == 20
+            before = c.statistics(name).model, c.download(name)[0]
+            for i in range(100):
+                (prediction,) = c.predict([RATINGS[i % 5] if i % 2 else "| snow freezing"], model=name)
+                assert prediction.type == "multiclass"
+            return before, (c.statistics(name).model, c.download(name)[0])
+        finally:
+            c.delete_model(name)
+
+
+def weights(model: bytes, tmp_path: Path) -> list[dict[str, float]]:
+    (tmp_path / "model.vw").write_bytes(model)
+    workspace = vowpalwabbit.Workspace(f"--quiet -i {tmp_path / 'model.vw'}")
+    try:
+        found: list[dict[str, float]] = json.loads(workspace.json_weights())["weights"]
+        return found
+    finally:
+        workspace.finish()
+
+
+def test_predict_has_no_side_effects_on_the_counters_or_the_weights(daemon: GrpcDaemon, tmp_path: Path) -> None:
+    # The issue: "Predict: raw VW examples -> the model's prediction ... with no side effects".
+    (stats, data), (after, data_after) = predicted_100_times(daemon, "t-pure")
+    assert stats.examples == after.examples == 20 and stats.weighted_examples == after.weighted_examples == 20
+    assert (stats.sum_loss, stats.features, stats.nonzero_weights, stats.model_version) == (
+        after.sum_loss, after.features, after.nonzero_weights, after.model_version)
+    assert len(data_after) == len(data) and weights(data_after, tmp_path) == weights(data, tmp_path) != []
+
+
+@pytest.mark.xfail(strict=True, reason="VW's finish_example counts a predicted example (example number, weighted "
+                   "unlabelled examples, features) in the counters it saves with the model (save_resume), so the "
+                   "downloaded file of the same version changes, and its sha256 with it; the weights do not")
+def test_predict_leaves_the_downloaded_model_byte_for_byte(daemon: GrpcDaemon) -> None:
+    (_, data), (_, data_after) = predicted_100_times(daemon, "t-pure-bytes")
+    assert data_after == data
 
 
 def test_streams_answer_in_order_and_a_bad_message_ends_the_stream_with_its_status(daemon: GrpcDaemon) -> None:
