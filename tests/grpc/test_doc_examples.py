@@ -25,11 +25,23 @@ DOC_ADDRESS, DOC_TOKEN = "127.0.0.1:50051", "/var/lib/wabbit/token"
 STATUSES = {code.name for code in grpc.StatusCode}
 UNSERVED = {"grpc.health.v1.Health/List"}
 """In a served proto, but answered UNIMPLEMENTED by grpc's own servicer (grpcio-health-checking 1.85): no Python example."""
+SHOWN = re.compile(r"^(?P<indent> *)(?P<expression>\S.*?) +# [^#\n]*?-> (?P<shown>.+)$", re.M)
 RECORD = 'grpcurl() { printf "%s\\0" "$@" >> "$RECORD"; printf "\\1\\0" >> "$RECORD"; }\nset -euo pipefail\n'
 
 
 def blocks(language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```$", DOC.read_text(), re.S | re.M)
+
+
+def shows(value: object, shown: str) -> None:
+    pattern = ".*".join(re.escape(part) for part in shown.split("..."))
+    assert re.fullmatch(pattern, repr(value)), f"{value!r}, not {shown} as {DOC} shows"
+
+
+def checked(block: str) -> tuple[str, int]:
+    """``block`` with each line ``EXPRESSION  # ... -> VALUE`` made a check that EXPRESSION's repr is VALUE (``...``:
+    anything), and how many there are."""
+    return SHOWN.subn(lambda m: f"{m['indent']}shows({m['expression']}, {m['shown']!r})", block)
 
 
 def grpcurl_lines(script: str) -> list[str]:
@@ -155,10 +167,12 @@ def test_every_grpcurl_line_gets_the_status_the_doc_says(doc_daemon: GrpcDaemon,
 
 
 def test_the_python_examples_run_as_written(doc_daemon: GrpcDaemon) -> None:
-    token = doc_daemon.running.data_dir / "token"
+    token, values = doc_daemon.running.data_dir / "token", 0
     for number, block in enumerate(blocks("python")):
-        code = block.replace(DOC_ADDRESS, doc_daemon.target).replace(DOC_TOKEN, str(token))
-        exec(compile(code, f"{DOC} python block {number + 1}", "exec"), {})  # noqa: S102 - the doc's own examples
+        code, shown = checked(block.replace(DOC_ADDRESS, doc_daemon.target).replace(DOC_TOKEN, str(token)))
+        exec(compile(code, f"{DOC} python block {number + 1}", "exec"), {"shows": shows})  # noqa: S102 - the doc's own examples
+        values += shown
+    assert values >= 9, "the values docs/grpc.md shows (-> VALUE) are checked"
     with doc_daemon.client() as c:
         assert {m.name for m in c.models()} == {"default", "news", "ratings"}
         assert 50 in {v.version for v in c.versions("ratings")}  # the bundle's
