@@ -102,6 +102,9 @@ class AsyncGrpcClient:
     async def models(self) -> list[ModelInfo]:
         return [self._info(m) for m in (await self._call(self.management.ListModels, self._mpb.ListModelsRequest())).models]
 
+    async def get_model(self, model: str = "") -> ModelInfo:
+        return self._info(await self._call(self.management.GetModel, self._mpb.ModelRef(model=model)))
+
     async def create_model(self, name: str, vw_arguments: str | None = None, config_yaml: str | None = None) -> ModelInfo:
         request = self._mpb.CreateModelRequest(name=name, vw_arguments=vw_arguments or "", config_yaml=config_yaml or "")
         return self._info(await self._call(self.management.CreateModel, request))

@@ -68,6 +68,9 @@ class AsyncHttpClient:
     async def models(self) -> list[ModelInfo]:
         return [ModelInfo(**m) for m in await self._json("GET", "/api/models")]
 
+    async def get_model(self, model: str = "") -> ModelInfo:
+        return ModelInfo(**await self._json("GET", self._path(model)))
+
     async def create_model(self, name: str, vw_arguments: str | None = None, config_yaml: str | None = None) -> ModelInfo:
         body = {"name": name, "vw_arguments": vw_arguments, "config_yaml": config_yaml}
         return ModelInfo(**(await self._send("POST", "/api/models", conflict="ALREADY_EXISTS", json=body)).json())

@@ -60,6 +60,9 @@ class Client:
     def models(self) -> list[ModelInfo]:
         return self._run(self.transport.models())
 
+    def get_model(self, model: str = "") -> ModelInfo:
+        return self._run(self.transport.get_model(model))
+
     def create_model(self, name: str, vw_arguments: str | None = None, config_yaml: str | None = None) -> ModelInfo:
         return self._run(self.transport.create_model(name, vw_arguments, config_yaml))
 

@@ -22,18 +22,34 @@ def test_the_async_client_gives_the_same_answers_over_both_transports(daemon: Gr
             predictions = await client.predict(["| a", "| b"], model="ratings")
             saved = await client.save("ratings")
             versions = (await client.versions("ratings"))[0] == saved
+            kind = (await client.get_model("ratings")).kind
             with pytest.raises(ClientError) as err:
                 await client.statistics("nope")
-            return len({d.event_id for d in decided}), len(streamed), rewards, [p.type for p in predictions], bool(versions), err.value.code
+            return (len({d.event_id for d in decided}), len(streamed), rewards, [p.type for p in predictions], bool(versions), kind,
+                    err.value.code)
         finally:
             await client.close()
 
     over_grpc = asyncio.run(session(f"grpc://{daemon.target}"))
     over_http = asyncio.run(session(daemon.running.base))
-    assert over_grpc == over_http == (8, 5, {"accepted"}, ["multiclass", "multiclass"], True, "NOT_FOUND")
+    assert over_grpc == over_http == (8, 5, {"accepted"}, ["multiclass", "multiclass"], True, "vw", "NOT_FOUND")
 
 
 def test_a_url_the_client_cannot_use_is_refused() -> None:
     for url in ("ftp://127.0.0.1:21", "127.0.0.1:50051", "grpc://"):
         with pytest.raises(UsageError, match="use grpc://HOST:PORT"):
             connect(url)
+
+
+def test_get_model_gives_what_list_models_gives_over_both_transports(daemon: GrpcDaemon) -> None:
+    answers = []
+    for url in (f"grpc://{daemon.target}", daemon.running.base):
+        with daemon.client(url) as c:
+            ratings, default = c.get_model("ratings"), c.get_model()
+            listed = {m.name: m for m in c.models()}
+            with pytest.raises(ClientError) as err:
+                c.get_model("nope")
+        assert (ratings.name, ratings.kind, ratings.ready, ratings.status["arguments"]) == ("ratings", "vw", True, "--oaa 3"), url
+        assert (default.name, default.kind) == ("default", listed["default"].kind) and ratings.status.keys() == listed["ratings"].status.keys()
+        answers.append((ratings.name, ratings.kind, ratings.ready, default.name, default.kind, err.value.code, "nope" in err.value.message))
+    assert answers[0] == answers[1] == ("ratings", "vw", True, "default", "loop", "NOT_FOUND", True)
