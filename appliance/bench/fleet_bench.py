@@ -24,7 +24,7 @@ from appliance.fleet.evaluate import JoinRun
 
 SIZES = {"seconds": (3000, 10_000), "days": (4000, 12_000)}
 """Decisions per scenario: quick, full. Every join of a scenario sees the same stream."""
-SPARK_FILES = (8, 20)
+SPARK_FILES = (8, 12)
 """Files Spark's input is shipped as (one micro-batch each): quick, full."""
 REFERENCE = "naive_dict"
 
