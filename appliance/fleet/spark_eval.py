@@ -1,6 +1,6 @@
-"""Spark's join on an evaluated stream: the records shipped as files in order of arrival, one micro-batch run
-to completion per file, so what it emits is stamped with the stream's clock at that file. Then the input stops:
-what is still held back is counted, and a heartbeat releases it.
+"""Spark's join on an evaluated stream, the one the other joins see: the records shipped as files in order of
+arrival, one micro-batch run to completion per file, so what it emits is stamped with the stream's clock at
+that file. Then the input stops: what is still held back is counted, and a heartbeat releases it.
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ def _line(r: Record) -> bytes:
 def spark_run(spark: Any, stream: Stream, files: int) -> tuple[JoinRun, dict[str, Any]]:
     """Run the Spark join over ``stream`` shipped as ``files`` files; returns its figures and the stall's.
 
-    The input stops when the last decision has arrived (the rewards that would come after it do not): the
-    watermark, which only records move, stays where they left it until a heartbeat comes."""
-    last = max(d.arrival for d in stream.decisions)
-    stream = Stream(stream.scenario, [r for r in stream.records if r.arrival <= last], stream.decisions)
+    The input stops after the stream's last record (:func:`~appliance.fleet.streams.until_input_stops` stops
+    it when the last decision has arrived): the watermark, which only records move, stays where they left it
+    until a heartbeat comes, stamped as late as the other joins' clock runs on after the last record."""
     scenario = stream.scenario
     config, wait, grace = scenario.join_config(), scenario.wait_s, scenario.lag_s
     chunks = np.array_split(np.arange(len(stream.records)), files)

@@ -71,6 +71,8 @@ class Stream:
     """Second deliveries of a reward."""
     late: int = 0
     """Rewards stamped after their decision's wait."""
+    cut: int = 0
+    """Records left out because the input stopped before they arrived (:func:`until_input_stops`)."""
 
 
 def _seconds(rfc3339: str) -> float:
@@ -90,15 +92,34 @@ def generated_stream(scenario: Scenario, examples: int, seed: int = 0) -> Stream
     lags = rng.uniform(0.0, scenario.lag_s, len(made) + len(deliveries)).tolist()
     decisions = [DecisionIn(event_id, ts, ts + lags[i]) for i, (event_id, ts) in enumerate(made)]
     rewards: list[RewardIn] = []
-    seen: set[str] = set()
-    duplicates = 0
     for i, d in enumerate(deliveries, start=len(made)):
         ts = _seconds(d["time"])
         rewards.append(RewardIn(d["event_id"], float(d["reward"]), ts, d["reward_id"], ts + lags[i]))
-        duplicates += d["reward_id"] in seen
-        seen.add(d["reward_id"])
-    records: list[Record] = sorted([*decisions, *rewards], key=lambda r: r.arrival)
+    return _counted(scenario, sorted([*decisions, *rewards], key=lambda r: r.arrival), decisions)
+
+
+def until_input_stops(stream: Stream) -> Stream:
+    """``stream`` as it stands when its input stops once the last decision has arrived: the records that would
+    come after it (the last decisions' rewards) never do. Every join is compared on this stream, so that an
+    event-time join's stall (its watermark stays where the last record left it) shows.
+
+    >>> stream = generated_stream(SCENARIOS["seconds"], 400, seed=1)
+    >>> stopped = until_input_stops(stream)
+    >>> stopped.records[-1].arrival == max(d.arrival for d in stream.decisions), len(stopped.decisions)
+    (True, 400)
+    >>> 0 < stopped.cut == len(stream.records) - len(stopped.records)
+    True
+    """
+    last = max(d.arrival for d in stream.decisions)
+    kept = [r for r in stream.records if r.arrival <= last]
+    return _counted(stream.scenario, kept, stream.decisions, cut=stream.cut + len(stream.records) - len(kept))
+
+
+def _counted(scenario: Scenario, records: list[Record], decisions: list[DecisionIn], cut: int = 0) -> Stream:
+    """The stream of ``records`` (in order of arrival), with its early, duplicate and late rewards counted."""
+    rewards = [r for r in records if isinstance(r, RewardIn)]
     decided = {d.event_id: d for d in decisions}
     first = sum(1 for r in rewards if r.arrival < decided[r.event_id].arrival)
+    duplicates = len(rewards) - len({r.reward_id for r in rewards})
     late = sum(1 for r in rewards if r.timestamp > decided[r.event_id].timestamp + scenario.wait_s)
-    return Stream(scenario, records, decisions, first, duplicates, late)
+    return Stream(scenario, records, decisions, first, duplicates, late, cut)

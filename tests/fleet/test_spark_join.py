@@ -22,11 +22,13 @@ pytest.importorskip("pyspark")
 from appliance.config import JoinConfig, load_config  # noqa: E402
 from appliance.config.log_sinks import HTTPSinkConfig  # noqa: E402
 from appliance.fleet.central import Central, FleetSettings  # noqa: E402
+from appliance.fleet.contenders import DurableJoin  # noqa: E402
+from appliance.fleet.evaluate import evaluate  # noqa: E402
 from appliance.fleet.files import joined_files  # noqa: E402
 from appliance.fleet.records import DecisionIn, Record, RewardIn, reference_join  # noqa: E402
 from appliance.fleet.spark_eval import spark_run  # noqa: E402
 from appliance.fleet.spark_join import session  # noqa: E402
-from appliance.fleet.streams import SCENARIOS, generated_stream  # noqa: E402
+from appliance.fleet.streams import SCENARIOS, generated_stream, until_input_stops  # noqa: E402
 from appliance.server.access_token import load_or_create_token  # noqa: E402
 from appliance.sinks import Shipper  # noqa: E402
 from appliance.sinks.http import HTTPSink  # noqa: E402
@@ -45,10 +47,12 @@ def spark() -> Iterator[Any]:
     s.stop()
 
 
-def test_spark_join_is_exact_and_a_heartbeat_releases_the_stall(spark: Any) -> None:
-    stream = generated_stream(SCENARIOS["seconds"], 400, seed=11)
+def test_spark_join_is_exact_and_a_heartbeat_releases_the_stall(spark: Any, tmp_path: Path) -> None:
+    stream = until_input_stops(generated_stream(SCENARIOS["seconds"], 400, seed=11))
     run, stall = spark_run(spark, stream, files=2)
     assert run.mismatches == 0 and run.joined == 400, run
+    durable = evaluate(DurableJoin(stream.scenario, tmp_path / "join.db"), stream)  # the same stream, as join.spark.* does
+    assert durable.mismatches == 0 and (durable.records, durable.joined) == (run.records, run.joined), durable
     assert stall["held_back_when_input_stops"] > 0 and stall["held_back_after_heartbeat"] == 0, stall
     state_store = spark.conf.get("spark.sql.streaming.stateStore.providerClass")
     assert state_store.endswith("RocksDBStateStoreProvider") and run.peak_records > 0
