@@ -209,19 +209,20 @@ class NotDurable:
     (True, [None])
     """
 
-    def _now(self, then: Then | None) -> Ticket:
+    def decision(self, d: Decision, then: Then | None = None) -> Ticket:
         if then is not None:
             then(None)
         return DONE
 
-    def decision(self, d: Decision, then: Then | None = None) -> Ticket:
-        return self._now(then)
-
     def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket:
-        return self._now(then)
+        if then is not None:
+            then(None)
+        return DONE
 
     def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket:
-        return self._now(then)
+        if then is not None:
+            then(None)
+        return DONE
 
 
 class WriteAheadLog:
