@@ -40,8 +40,9 @@ os.register_at_fork(after_in_child=_ids.seed)
 
 
 def new_event_id() -> str:
-    """128 random bits as 32 hex digits: a UUID4's shape, without a system call per decision."""
-    return f"{_ids.getrandbits(128):032x}"
+    """128 random bits as 32 hex digits: a UUID4's shape, without a system call per decision (``bytes.hex`` writes
+    them in half the time of a ``032x`` format)."""
+    return _ids.getrandbits(128).to_bytes(16, "big").hex()
 
 
 def late_key(event_id: str, reward_id: str | None) -> str:
