@@ -214,7 +214,7 @@ class Daemon:
             reward, random = loop.learner.baseline.recent()
             if reward is not None and (not self.history or self.history[-1]["learned"] != loop.learned):
                 self.history.append({"t": round(time.time(), 1), "reward": reward, "random": random, "learned": loop.learned})
-        if self.bus.wants(StatsTaken):
+        if StatsTaken in self.bus.wanted:
             self.bus.publish(StatsTaken(self.status()))
 
     def status(self) -> dict[str, Any]:

@@ -45,11 +45,13 @@ class Reward:
 
 @dataclass(slots=True)
 class RewardResult:
-    """What happened to one reward. ``late_decision`` is the closed decision a late reward is learned with
-    (under ``late_reward: learn``)."""
+    """What happened to one reward. ``reward`` is the reward as kept (its time clamped to the clock's), for those
+    ``accepted`` or ``late``; ``late_decision`` is the closed decision a late reward is learned with (under
+    ``late_reward: learn``)."""
 
     status: RewardStatus
     event_id: str | None
+    reward: Reward | None = None
     late_decision: Decision | None = None
 
 
@@ -289,7 +291,7 @@ class Joiner:
             return RewardResult("duplicate", event_id)
         rewards.append(reward)
         self.stats.rewards += 1
-        return RewardResult("accepted", event_id)
+        return RewardResult("accepted", event_id, reward)
 
     def _late(self, decision: Decision, reward: Reward, seen: set[str] | None) -> RewardResult:
         if reward.reward_id is not None and seen is not None:
@@ -301,12 +303,12 @@ class Joiner:
         policy = self._config.late_reward
         if policy == "drop":
             self.stats.late_dropped += 1
-            return RewardResult("late", decision.event_id)
+            return RewardResult("late", decision.event_id, reward)
         if policy == "log":
             self.stats.late_logged += 1
-            return RewardResult("late", decision.event_id)
+            return RewardResult("late", decision.event_id, reward)
         self.stats.late_learned += 1
-        return RewardResult("late", decision.event_id, decision.without_example())
+        return RewardResult("late", decision.event_id, reward, decision.without_example())
 
     def _close(self, decision: Decision, outcome: Outcome, now: float) -> JoinedEvent:
         """Join ``decision`` (no longer waiting) with its rewards at ``now`` (the clock's time)."""

@@ -32,11 +32,12 @@ class RewardBaseline:
         self._recent: deque[tuple[float, float]] = deque(maxlen=window)
 
     def add_events(self, events: Sequence[JoinedEvent]) -> None:
-        pairs = [(e.reward, e.reward / (len(e.decision.actions) * e.decision.probability)) for e in events]
-        self.count += len(pairs)
-        self.reward_sum += sum(r for r, _ in pairs)
-        self.random_sum += sum(x for _, x in pairs)
-        self._recent.extend(pairs)
+        rewards = [e.reward for e in events]
+        randoms = [e.reward / (len(e.decision.actions) * e.decision.probability) for e in events]
+        self.count += len(rewards)
+        self.reward_sum += sum(rewards)
+        self.random_sum += sum(randoms)
+        self._recent.extend(zip(rewards, randoms))
 
     def averages(self) -> tuple[float | None, float | None]:
         """(the policy's average reward, uniform random's estimate) over every event."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol
 
 import orjson
 
@@ -34,34 +34,51 @@ from appliance.storage.wal import NotDurable, Then, Ticket, WriteAheadLog
 LATE_LOG = "late.jsonl"
 
 
+class Acknowledger(Protocol):
+    """Acknowledges decisions and rewards: ``then(error)`` runs, and the ticket completes, once the record is durable
+    (:class:`WriteAheadLog`), or at once in a loop that is not durable (:class:`NotDurable`)."""
+
+    def decision(self, d: Decision, then: Then | None = None) -> Ticket: ...
+
+    def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket: ...
+
+    def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket: ...
+
+
+class RawLogged:
+    """Writes each record to the raw log, then acknowledges it through ``durable`` (the raw lines are synced
+    before their records leave the write-ahead log: :meth:`Journal.sync`)."""
+
+    def __init__(self, raw: EventLog, durable: Acknowledger) -> None:
+        self._raw, self._durable = raw, durable
+
+    def decision(self, d: Decision, then: Then | None = None) -> Ticket:
+        self._raw.write([raw_decision(d)])
+        return self._durable.decision(d, then)
+
+    def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket:
+        self._raw.write([raw_reward(event_id, reward, None)])
+        return self._durable.reward(event_id, reward, then)
+
+    def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket:
+        self._raw.write([raw_reward(late.event_id, late.reward, late.mode)])
+        return self._durable.late_reward(late, then)
+
+
 class Journal:
     """Not thread-safe: the loop serialises calls (the write-ahead log commits on its own thread)."""
 
     def __init__(self, events: EventLog, wal: WriteAheadLog | None, clock: Clock, log_sync_s: float, raw: EventLog | None = None) -> None:
         self.events, self.wal, self._clock = events, wal, clock
         self.raw = raw  # every decision and reward as it is acknowledged, when a log sink ships them
-        self._acknowledge: WriteAheadLog | NotDurable = wal or NotDurable()
+        durable: Acknowledger = wal or NotDurable()
+        self.acknowledge: Acknowledger = durable if raw is None else RawLogged(raw, durable)
+        """Where decisions and rewards go before they are acknowledged (each record: one call, no layer between)."""
         self._log_sync_s = log_sync_s
         self._last_sync = clock.time()
         self._done: list[str] = []  # event ids the event log now holds: they leave the WAL at the next sync
         self._late_done: list[str] = []  # keys of late rewards handled: they leave the WAL at the next sync
         self._late_lines: list[str] = []
-
-    # -- acknowledged: the write-ahead log (or, for a loop that is not durable, at once) -----------------
-    def decision(self, decision: Decision, then: Then | None = None) -> Ticket:
-        if self.raw is not None:
-            self.raw.write([raw_decision(decision)])
-        return self._acknowledge.decision(decision, then)
-
-    def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket:
-        if self.raw is not None:
-            self.raw.write([raw_reward(event_id, reward, None)])
-        return self._acknowledge.reward(event_id, reward, then)
-
-    def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket:
-        if self.raw is not None:
-            self.raw.write([raw_reward(late.event_id, late.reward, late.mode)])
-        return self._acknowledge.late_reward(late, then)
 
     # -- learned: the event log and late.jsonl ---------------------------------------------------
     def write_joined(self, lines: list[bytes], event_ids: Iterable[str]) -> None:

@@ -64,7 +64,7 @@ class Learner:
         self.learned += len(events)
         self.since_checkpoint += len(events)
         self.recent.extend(events)
-        if self.bus.wants(EventJoined):
+        if EventJoined in self.bus.wanted:
             self.bus.publish_all([EventJoined(e) for e in events])
 
     def learn_logged(self, event: JoinedEvent, features: Sequence[Features]) -> None:

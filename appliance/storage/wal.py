@@ -209,19 +209,20 @@ class NotDurable:
     (True, [None])
     """
 
-    def _now(self, then: Then | None) -> Ticket:
+    def decision(self, d: Decision, then: Then | None = None) -> Ticket:
         if then is not None:
             then(None)
         return DONE
 
-    def decision(self, d: Decision, then: Then | None = None) -> Ticket:
-        return self._now(then)
-
     def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket:
-        return self._now(then)
+        if then is not None:
+            then(None)
+        return DONE
 
     def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket:
-        return self._now(then)
+        if then is not None:
+            then(None)
+        return DONE
 
 
 class WriteAheadLog:
@@ -244,7 +245,8 @@ class WriteAheadLog:
             self._db.execute("CREATE INDEX IF NOT EXISTS rewards_key ON rewards(key)")
         except sqlite3.Error as err:
             raise StorageError(f"{path}: cannot open the write-ahead log ({err}); check the data directory is writable") from None
-        self._thread = threading.Thread(target=self._write_loop, name="wal-writer", daemon=True)
+        self._writing = True  # until the writer thread ends: what _put checks per record (is_alive() costs 3 calls)
+        self._thread = threading.Thread(target=self._writer, name="wal-writer", daemon=True)
         self._thread.start()
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="wal-checkpoint", daemon=True)
@@ -303,7 +305,7 @@ class WriteAheadLog:
 
     def _put(self, kind: str, payload: Any, then: Then | None = None) -> Ticket:
         ticket = Ticket()
-        if not self._thread.is_alive():
+        if not self._writing:
             error = StorageError("the write-ahead log is closed")
             ticket._finish(error)
             if then is not None:
@@ -329,6 +331,13 @@ class WriteAheadLog:
                     log.warning("write-ahead log checkpoint failed (%s); retrying in %g s", err, CHECKPOINT_S)
         finally:
             db.close()
+
+    def _writer(self) -> None:
+        """The writer thread: commits until closed; once it ended, for whatever reason, records fail at once."""
+        try:
+            self._write_loop()
+        finally:
+            self._writing = False
 
     def _write_loop(self) -> None:
         while True:
