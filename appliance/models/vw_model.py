@@ -158,7 +158,7 @@ class VWModel:
     def predict(self, examples: Sequence[str], fmt: ExampleFormat) -> list[Prediction]:
         self._check_format(fmt, examples)
         with self._lock:
-            return self._uncounted.predict(self._workspace, examples)
+            return self._uncounted.predict(self._workspace, examples, fmt)
 
     def learn(self, examples: Sequence[str], fmt: ExampleFormat) -> int:
         self._check_format(fmt, examples)
