@@ -106,7 +106,9 @@ class VWModel:
         self._workspace.save(str(path))
 
     def load(self, path: Path, model_version: int) -> None:
-        workspace = self._open(["-i", str(path)])
+        # VW zeroes the loaded counters (weighted examples, loss, example number) unless told to keep them: the
+        # statistics, and the learning that goes on from the file, are then the loaded version's
+        workspace = self._open(["-i", str(path), "--preserve_performance_counters"])
         self._workspace.finish()
         self._workspace, self.version = workspace, model_version
 
