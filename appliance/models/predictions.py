@@ -72,7 +72,9 @@ def predict(workspace: Any, examples: Sequence[str], fmt: ExampleFormat = "text"
     returns them to, counted."""
     kind = PredictionType(workspace.get_prediction_type()).name.lower()
     if fmt == "text":
-        return [Prediction(kind, plain(workspace.predict(owned(workspace, text, index)))) for index, text in enumerate(examples)]
+        label_type = workspace.get_label_type()
+        return [Prediction(kind, plain(workspace.predict(owned(workspace, text, index, label_type))))
+                for index, text in enumerate(examples)]
     out = []
     for index, text in enumerate(examples):
         parsed = parse(workspace, text, index)
@@ -83,9 +85,10 @@ def predict(workspace: Any, examples: Sequence[str], fmt: ExampleFormat = "text"
     return out
 
 
-def owned(workspace: Any, text: str, index: int) -> Any:
+def owned(workspace: Any, text: str, index: int, label_type: Any = None) -> Any:
     """One VW text example (or the examples of a multi-line one) parsed into examples that are ours to drop: they are
-    freed with the last reference to them, outside VW's pool and its accounting. UsageError naming the example."""
+    freed with the last reference to them, outside VW's pool and its accounting (``label_type``: the workspace's, once
+    asked). UsageError naming the example."""
     lines = text.replace("\r", "").strip().split("\n")
     if not lines[0]:
         raise empty(index)
@@ -94,7 +97,7 @@ def owned(workspace: Any, text: str, index: int) -> Any:
         raise UsageError(f"example {index} has {len(lines)} lines, but this model reads one-line examples: send each line "
                          f"as an example of its own: {text[:120]!r}")
     try:
-        parsed = [Example(workspace, line) for line in lines]
+        parsed = [Example(workspace, line, label_type) for line in lines]
     except (RuntimeError, TypeError, ValueError) as err:
         raise unparsable(index, text, err) from None
     return parsed if multiline else parsed[0]
