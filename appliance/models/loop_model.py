@@ -16,7 +16,7 @@ from appliance.features import Features
 from appliance.join.joiner import RewardResult
 from appliance.loop import Loop
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
-from appliance.models.predictions import Uncounted
+from appliance.models.predictions import predict
 from appliance.policy.base import Decision
 from appliance.storage import dsjson
 from appliance.storage.wal import Ticket
@@ -28,7 +28,6 @@ class LoopModel:
 
     def __init__(self, name: str, supervisor: Supervisor) -> None:
         self.name, self.supervisor = name, supervisor
-        self._uncounted = Uncounted()
 
     def ready(self) -> bool:
         return self.supervisor.loop is not None
@@ -75,7 +74,7 @@ class LoopModel:
         DSJSON lines valued over their actions as a decision would be (``action_probs``, drawing nothing)."""
         policy = self._vw_policy()
         if fmt == "text":
-            return policy.with_workspace(lambda workspace: self._uncounted.predict(workspace, examples))  # type: ignore[no-any-return]
+            return policy.with_workspace(lambda workspace: predict(workspace, examples))  # type: ignore[no-any-return]
         return [Prediction("action_probs", policy.pmf(d.context, d.actions)) for d in (e.decision for e in _events(examples))]
 
     def learn(self, examples: Sequence[str], fmt: ExampleFormat) -> int:
@@ -93,7 +92,7 @@ class LoopModel:
         if not hasattr(policy, "with_workspace"):
             return ModelStatistics(policy.model_version, examples, float(examples), 0.0, None, None, 0)
         weighted, sum_loss, nonzero = policy.with_workspace(
-            lambda ws: (*self._uncounted.learned(ws), len(orjson.loads(ws.json_weights())["weights"])))
+            lambda ws: (float(ws.get_weighted_examples()), float(ws.get_sum_loss()), len(orjson.loads(ws.json_weights())["weights"])))
         return ModelStatistics(policy.model_version, examples, weighted, sum_loss, sum_loss / weighted if weighted else None,
                                None, nonzero)
 

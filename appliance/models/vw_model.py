@@ -106,7 +106,9 @@ class VWModel:
         self._workspace.save(str(path))
 
     def load(self, path: Path, model_version: int) -> None:
-        workspace = self._open(["-i", str(path)])
+        # VW zeroes the loaded counters (weighted examples, loss, example number) unless told to keep them: the
+        # statistics, and the learning that goes on from the file, are then the loaded version's
+        workspace = self._open(["-i", str(path), "--preserve_performance_counters"])
         self._workspace.finish()
         self._workspace, self.version = workspace, model_version
 
@@ -158,7 +160,7 @@ class VWModel:
     def predict(self, examples: Sequence[str], fmt: ExampleFormat) -> list[Prediction]:
         self._check_format(fmt, examples)
         with self._lock:
-            return self._uncounted.predict(self._workspace, examples)
+            return self._uncounted.predict(self._workspace, examples, fmt)
 
     def learn(self, examples: Sequence[str], fmt: ExampleFormat) -> int:
         self._check_format(fmt, examples)

@@ -58,6 +58,26 @@ def test_download_upload_save_versions_rollback(daemon: GrpcDaemon) -> None:
         assert err.value.code == "INVALID_ARGUMENT" and "has no saved version 12345" in err.value.message
 
 
+def test_a_rolled_back_model_has_the_statistics_of_its_version(daemon: GrpcDaemon) -> None:
+    with daemon.client() as c:
+        c.create_model("t-rollback", vw_arguments="--oaa 3")
+        try:
+            c.learn(RATINGS * 4, model="t-rollback")
+            _, first = c.download("t-rollback")
+            learned = c.statistics("t-rollback").model
+            assert (learned.examples, learned.weighted_examples) == (20, 20) and learned.sum_loss > 0
+            c.learn(["2 | snow"] * 50, model="t-rollback")
+            assert c.statistics("t-rollback").model.weighted_examples == 70
+            assert c.rollback(first.version, model="t-rollback").version == first.version
+            back = c.statistics("t-rollback").model
+            assert (back.model_version, back.examples, back.weighted_examples, back.sum_loss, back.average_loss, back.features) == (
+                learned.model_version, 20, 20, learned.sum_loss, learned.average_loss, learned.features)
+            c.learn(RATINGS, model="t-rollback")  # learning goes on from the version's counters
+            assert c.statistics("t-rollback").model.weighted_examples == 25
+        finally:
+            c.delete_model("t-rollback")
+
+
 def test_a_failed_upload_keeps_the_old_model(daemon: GrpcDaemon) -> None:
     with daemon.client() as c:
         c.learn(RATINGS * 10, model="ratings")

@@ -112,9 +112,6 @@ def test_predict_has_no_side_effects_on_the_counters_or_the_weights(daemon: Grpc
     assert len(data_after) == len(data) and weights(data_after, tmp_path) == weights(data, tmp_path) != []
 
 
-@pytest.mark.xfail(strict=True, reason="VW's finish_example counts a predicted example (example number, weighted "
-                   "unlabelled examples, features) in the counters it saves with the model (save_resume), so the "
-                   "downloaded file of the same version changes, and its sha256 with it; the weights do not")
 def test_predict_leaves_the_downloaded_model_byte_for_byte(daemon: GrpcDaemon) -> None:
     (_, data), (_, data_after) = predicted_100_times(daemon, "t-pure-bytes")
     assert data_after == data
