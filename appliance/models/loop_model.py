@@ -86,13 +86,15 @@ class LoopModel:
 
     def statistics(self) -> ModelStatistics:
         loop = self.running_loop()
-        stats = loop.stats()
-        examples = int(stats["learned"])
+        examples = int(loop.stats()["learned"])
+        # The progressive loss as VW defines it for a contextual bandit, from the logged pmf: each joined event's cost
+        # (-reward), since the policy logged its own pmf (tests/tensorboard/test_vw_loss.py checks the definition
+        # against VW's counter). The loop learns without VW's finish_example, which leaves VW's own counters at 0.
+        baseline = loop.learner.baseline
+        weighted, sum_loss = float(baseline.count), -baseline.reward_sum
         policy = loop.policy
-        if not hasattr(policy, "with_workspace"):
-            return ModelStatistics(policy.model_version, examples, float(examples), 0.0, None, None, 0)
-        weighted, sum_loss, nonzero = policy.with_workspace(
-            lambda ws: (float(ws.get_weighted_examples()), float(ws.get_sum_loss()), len(orjson.loads(ws.json_weights())["weights"])))
+        nonzero = policy.with_workspace(lambda ws: len(orjson.loads(ws.json_weights())["weights"])) \
+            if hasattr(policy, "with_workspace") else 0
         return ModelStatistics(policy.model_version, examples, weighted, sum_loss, sum_loss / weighted if weighted else None,
                                None, nonzero)
 

@@ -1,10 +1,12 @@
 """The fleet join on Spark Structured Streaming (local mode, RocksDB state), one SparkSession for the module:
 exact against the reference join on a generated stream, the input-stops stall measured and released by a
 heartbeat, and the central job on the Spark engine killed with kill -9 while two appliances ship, then resumed
-from its checkpoint: every acknowledged decision and reward joined exactly once."""
+from its checkpoint: every acknowledged decision and reward joined exactly once, every joined batch learned by the
+central trainer and its published model pulled as an appliance pulls it."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import signal
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -140,7 +143,8 @@ def test_the_central_spark_job_killed_mid_run_resumes_from_its_checkpoint(spark:
         child.wait(30)
         killed_at, in_flight = len(joined_lines(root)), last(root, "offsets")
         time.sleep(1)  # the appliances keep logging; their sinks retry
-        settings = FleetSettings(directory=root, engine="spark", port=port, grace_s=GRACE_S, heartbeat_s=2.0, step_s=0.5)
+        settings = FleetSettings(directory=root, engine="spark", port=port, grace_s=GRACE_S, heartbeat_s=2.0, step_s=0.5,
+                                 publish_every_s=1.0)
         central = Central(settings, load_config(config), spark=spark)  # restarted on the checkpoint
         running = threading.Thread(target=central.run, daemon=True)
         running.start()
@@ -156,6 +160,15 @@ def test_the_central_spark_job_killed_mid_run_resumes_from_its_checkpoint(spark:
         while {e[0] for e in joined_lines(root)} < decided:  # the heartbeats move the watermark past the last ones
             assert running.is_alive() and time.monotonic() < deadline, central.stats()
             time.sleep(0.5)
+        last_batch = joined_files(root / "joined", -1)[-1][0]
+        while (trained := central.stats()["trainer"])["batch"] < last_batch or not trained["published"]:
+            assert running.is_alive() and time.monotonic() < deadline, trained  # the trainer learns every batch, then publishes
+            time.sleep(0.5)
+        token = (root / "token").read_text().strip()
+        pulled = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/model",
+                                                               headers={"Authorization": f"Bearer {token}"}), timeout=30)
+        assert pulled.read() == (root / "models" / "current.vw").read_bytes()  # what an appliance's http model source pulls
+        assert pulled.headers["ETag"].strip('"') == hashlib.sha256((root / "models" / "current.vw").read_bytes()).hexdigest()
     finally:
         stop.set()
         if child.poll() is None:

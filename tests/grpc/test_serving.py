@@ -161,5 +161,7 @@ def test_learn_on_a_loop_model_takes_dsjson(daemon: GrpcDaemon) -> None:
                        "a": [1, 2], "p": [0.5, 0.5], "c": {"user": {"young": 1.0}, "_multi": [{"_id": "sports"}, {"_id": "politics"}]}})
     with daemon.client() as c:
         assert c.learn([line] * 30, fmt="dsjson", model="news") == 30
+        s = c.statistics("news").model  # each learned event's cost (-reward) is its loss, as VW counts a bandit's
+        assert s.weighted_examples == s.examples >= 30 and s.sum_loss <= -30 and s.average_loss == s.sum_loss / s.weighted_examples
         (pmf,) = c.predict([line], fmt="dsjson", model="news")
         assert pmf.type == "action_probs" and len(pmf.value) == 2
