@@ -1,8 +1,8 @@
 """A world made of a generator spec (:mod:`appliance.datagen`): the pieces ``wabbit gen`` writes files with draw the
 world's contexts and judge its actions. The spec's shared namespaces draw the contexts a block at a time, its action
 pool gives the actions and their features, its truth every action's expected reward (drift included), and its
-``truth.outcome`` and ``truth.noise`` the reward around it. ``linear`` and ``drift`` are such specs
-(:mod:`appliance.worlds.linear`).
+``truth.outcome`` and ``truth.noise`` the reward around it. ``linear``, ``drift`` and ``light`` are such specs
+(:mod:`appliance.worlds.linear`, :mod:`appliance.worlds.light`).
 
 >>> import random
 >>> from appliance.datagen.spec import load_spec_text
@@ -27,7 +27,7 @@ import numpy as np
 from appliance.config.policy import ActionConfig
 from appliance.datagen.ahead import DrawnAhead
 from appliance.datagen.draw import Draw
-from appliance.datagen.namespaces import NamespaceBlock
+from appliance.datagen.namespaces import NamespaceBlock, draw_shared
 from appliance.datagen.spec import GenSpec
 from appliance.features import Features
 
@@ -82,7 +82,7 @@ class GeneratedWorld:
 
     def _draw(self, n: int) -> Iterator[_Drawn]:
         """``n`` contexts drawn by the spec's shared namespaces, scored for the steps from the one asked for."""
-        blocks, start = [drawer.draw(n) for drawer in self._gen.drawers], self._asked
+        blocks, start = draw_shared(self._gen.drawers, n), self._asked
         expected = self._score({ns.name: ns.latent for ns in blocks}, np.arange(start, start + n))
         names = [[row[:count] for row, count in zip(ns.names.tolist(), ns.counts.tolist())] for ns in blocks]
         values = [self._values(ns) for ns in blocks]
