@@ -20,7 +20,7 @@ pool gives the actions and their features, its truth every action's expected rew
 from __future__ import annotations
 
 import random
-from typing import Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
@@ -41,6 +41,23 @@ class _Drawn(NamedTuple):
     expected: list[float]
 
 
+BLOCK = 1024
+"""Contexts drawn at a time: numpy's cost per call (some 60 array operations per namespace make the decimals VW
+reads) is shared by this many. A one-namespace spec (``linear``, ``drift``) draws the same contexts in any blocks."""
+
+
+def _up_to_counts(rows: np.ndarray, counts: np.ndarray) -> list[Any]:
+    """Each row (an example) as a list, up to its count of features.
+
+    >>> _up_to_counts(np.array([[1, 2], [3, 4]]), np.array([1, 2]))
+    [[1], [3, 4]]
+    """
+    listed: list[Any] = rows.tolist()
+    if len(counts) and int(counts.min()) == rows.shape[1]:  # every example has every column
+        return listed
+    return [row[:count] for row, count in zip(listed, counts.tolist())]
+
+
 class GeneratedWorld:
     """The world of ``spec`` (a problem with actions: ``cb_adf`` or ``cb``), every action offered at every step.
 
@@ -57,7 +74,7 @@ class GeneratedWorld:
         self._actions = [ActionConfig(id=action, features={ns.name: dict(zip(ns.names_of(k), self._values(ns)[k])) for ns in pool.namespaces})
                          for k, action in enumerate(pool.ids)]
         self._latents = pool.latents()
-        self._drawn = DrawnAhead(self._draw)
+        self._drawn = DrawnAhead(self._draw, BLOCK)
         self._asked = 0  # the step of the context asked for last
         self._last: tuple[Features, _Drawn] | None = None
 
@@ -71,8 +88,7 @@ class GeneratedWorld:
 
     def _values(self, block: NamespaceBlock) -> list[list[float]]:
         """Each example's values as decimals (``0.1234``, not the float32 VW would read), up to its count."""
-        rows: list[list[float]] = (block.mantissas / self._scale).tolist()
-        return [row[:count] for row, count in zip(rows, block.counts.tolist())]
+        return _up_to_counts(block.mantissas / self._scale, block.counts)
 
     def _score(self, shared: dict[str, np.ndarray], steps: np.ndarray) -> list[list[float]]:
         """Every action's expected reward for each row of the shared namespaces' latent vectors, at ``steps``."""
@@ -84,7 +100,7 @@ class GeneratedWorld:
         """``n`` contexts drawn by the spec's shared namespaces, scored for the steps from the one asked for."""
         blocks, start = draw_shared(self._gen.drawers, n), self._asked
         expected = self._score({ns.name: ns.latent for ns in blocks}, np.arange(start, start + n))
-        names = [[row[:count] for row, count in zip(ns.names.tolist(), ns.counts.tolist())] for ns in blocks]
+        names = [_up_to_counts(ns.names, ns.counts) for ns in blocks]
         values = [self._values(ns) for ns in blocks]
         return (_Drawn([(ns.name, names[j][i], values[j][i]) for j, ns in enumerate(blocks)], start + i, expected[i])
                 for i in range(n))
