@@ -20,7 +20,7 @@ pool gives the actions and their features, its truth every action's expected rew
 from __future__ import annotations
 
 import random
-from typing import Any, Iterator, NamedTuple
+from typing import Iterator, NamedTuple
 
 import numpy as np
 
@@ -33,10 +33,10 @@ from appliance.features import Features
 
 
 class _Drawn(NamedTuple):
-    """One context as drawn: per shared namespace its name, feature names and values; the step it was drawn for and
-    every action's expected reward at that step (scored with its block)."""
+    """One context as drawn: the context, the step it was drawn for and every action's expected reward at that step
+    (scored with its block)."""
 
-    features: list[tuple[str, list[str], list[float]]]
+    context: Features
     step: int
     expected: list[float]
 
@@ -46,16 +46,24 @@ BLOCK = 1024
 reads) is shared by this many. A one-namespace spec (``linear``, ``drift``) draws the same contexts in any blocks."""
 
 
-def _up_to_counts(rows: np.ndarray, counts: np.ndarray) -> list[Any]:
-    """Each row (an example) as a list, up to its count of features.
+def features_of(block: NamespaceBlock, scale: int) -> list[dict[str, float]]:
+    """Each example's features (name -> value as a decimal, ``0.1234``, not the float32 VW would read), up to its
+    count; a namespace of one feature each is read by the column, without a list per example.
 
-    >>> _up_to_counts(np.array([[1, 2], [3, 4]]), np.array([1, 2]))
-    [[1], [3, 4]]
+    >>> from appliance.datagen.decimals import Decimals
+    >>> from appliance.datagen.namespaces import NamespaceDrawer
+    >>> from appliance.datagen.spec import NamespaceSpec
+    >>> spec = NamespaceSpec(name="x", type="sparse", count={"min": 1, "max": 2}, vocabulary=3)
+    >>> block = NamespaceDrawer(spec, Decimals(2), 2, np.random.default_rng(0)).draw(6)
+    >>> features = features_of(block, 100)
+    >>> [len(f) for f in features] == block.counts.tolist(), features[0] == dict(zip(block.names_of(0), block.mantissas[0] / 100))
+    (True, True)
     """
-    listed: list[Any] = rows.tolist()
-    if len(counts) and int(counts.min()) == rows.shape[1]:  # every example has every column
-        return listed
-    return [row[:count] for row, count in zip(listed, counts.tolist())]
+    values = block.mantissas / scale
+    counts = block.counts.tolist()
+    if block.names.shape[1] == 1 and min(counts, default=1) == 1:
+        return [{name: value} for name, value in zip(block.names[:, 0].tolist(), values[:, 0].tolist())]
+    return [dict(zip(names[:count], row[:count])) for names, row, count in zip(block.names.tolist(), values.tolist(), counts)]
 
 
 class GeneratedWorld:
@@ -71,12 +79,12 @@ class GeneratedWorld:
         self._gen = Draw(spec)
         self._scale = self._gen.decimals.scale
         pool = self._gen.pool
-        self._actions = [ActionConfig(id=action, features={ns.name: dict(zip(ns.names_of(k), self._values(ns)[k])) for ns in pool.namespaces})
+        self._actions = [ActionConfig(id=action, features={ns.name: features_of(ns, self._scale)[k] for ns in pool.namespaces})
                          for k, action in enumerate(pool.ids)]
         self._latents = pool.latents()
         self._drawn = DrawnAhead(self._draw, BLOCK)
         self._asked = 0  # the step of the context asked for last
-        self._last: tuple[Features, _Drawn] | None = None
+        self._last: _Drawn | None = None
 
     @property
     def actions(self) -> list[ActionConfig]:
@@ -85,10 +93,6 @@ class GeneratedWorld:
     @property
     def context_namespaces(self) -> list[str]:
         return [ns.name for ns in self.spec.shared]
-
-    def _values(self, block: NamespaceBlock) -> list[list[float]]:
-        """Each example's values as decimals (``0.1234``, not the float32 VW would read), up to its count."""
-        return _up_to_counts(block.mantissas / self._scale, block.counts)
 
     def _score(self, shared: dict[str, np.ndarray], steps: np.ndarray) -> list[list[float]]:
         """Every action's expected reward for each row of the shared namespaces' latent vectors, at ``steps``."""
@@ -100,22 +104,19 @@ class GeneratedWorld:
         """``n`` contexts drawn by the spec's shared namespaces, scored for the steps from the one asked for."""
         blocks, start = draw_shared(self._gen.drawers, n), self._asked
         expected = self._score({ns.name: ns.latent for ns in blocks}, np.arange(start, start + n))
-        names = [_up_to_counts(ns.names, ns.counts) for ns in blocks]
-        values = [self._values(ns) for ns in blocks]
-        return (_Drawn([(ns.name, names[j][i], values[j][i]) for j, ns in enumerate(blocks)], start + i, expected[i])
-                for i in range(n))
+        names = [ns.name for ns in blocks]
+        contexts = (dict(zip(names, features)) for features in zip(*(features_of(ns, self._scale) for ns in blocks)))
+        return map(_Drawn, contexts, range(start, start + n), expected)
 
     def context(self, step: int) -> Features:
         self._asked = step
-        drawn = self._drawn.next()
-        context: Features = {name: dict(zip(names, values)) for name, names, values in drawn.features}
-        self._last = context, drawn
-        return context
+        self._last = self._drawn.next()
+        return self._last.context
 
     def expected_rewards(self, context: Features, step: int) -> list[float]:
         """The truth's expected reward of every action in ``context`` at ``step`` (the step drift follows)."""
-        if self._last is not None and context is self._last[0] and step == self._last[1].step:
-            return list(self._last[1].expected)
+        if self._last is not None and context is self._last.context and step == self._last.step:
+            return list(self._last.expected)
         shared = {d.spec.name: d.latent_of(context[d.spec.name])[None, :] for d in self._gen.drawers}
         return self._score(shared, np.array([step]))[0]
 
