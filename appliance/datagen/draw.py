@@ -17,13 +17,13 @@ import numpy as np
 
 from appliance.datagen.block import ActionPool, Block
 from appliance.datagen.decimals import Decimals
-from appliance.datagen.namespaces import NamespaceDrawer, distinct, draw_counts
+from appliance.datagen.namespaces import NamespaceDrawer, distinct, draw_counts, draw_shared
 from appliance.datagen.policies import Situation, build_policy, exact_pmf, sample
 from appliance.datagen.slots import SlotDrawer
 from appliance.datagen.spec import GenSpec
 from appliance.datagen.spec.problem import BANDITS
 from appliance.datagen.trouble import Clock, arrivals
-from appliance.datagen.truth import Truth
+from appliance.datagen.truth import Truth, given_embeddings
 from appliance.datagen.values import Values
 
 BLOCK = 256
@@ -46,10 +46,11 @@ class Draw:
         slot_names = [ns.name for ns in spec.slots.namespaces] if spec.slots is not None else []
         action_names = [ns.name for ns in actions.namespaces] if self.problem != "regression" and self.problem != "binary" else []
         self.truth = Truth(spec.truth, shared_names + slot_names, action_names, self.rng)
-        self.drawers = [NamespaceDrawer(ns, self.decimals, latent, self.rng) for ns in spec.shared]
+        given = given_embeddings(spec.truth, spec.shared, actions.pool) if spec.truth.model == "given" else {}
+        self.drawers = [NamespaceDrawer(ns, self.decimals, latent, self.rng, embedding=given.get(ns.name)) for ns in spec.shared]
         """One per shared namespace: the contexts."""
-        pool_drawers = [NamespaceDrawer(ns, self.decimals, latent, self.rng, actions.pool) for ns in actions.namespaces]
-        ids = ["-1", "1"] if self.problem == "binary" else [f"a{k}" for k in range(actions.pool)]
+        pool_drawers = [NamespaceDrawer(ns, self.decimals, latent, self.rng, actions.pool, ids=actions.ids) for ns in actions.namespaces]
+        ids = ["-1", "1"] if self.problem == "binary" else actions.ids or [f"a{k}" for k in range(actions.pool)]
         self.pool = ActionPool(ids if self.problem != "regression" else ["label"],
                                [d.draw(actions.pool) for d in pool_drawers] if action_names else [])
         self._policy = build_policy(spec.logging) if self.problem in BANDITS else None
@@ -89,7 +90,7 @@ class Draw:
 
     def _block(self, start: int, n: int) -> Block:
         rng, spec = self.rng, self.spec
-        shared = [drawer.draw(n) for drawer in self.drawers]
+        shared = draw_shared(self.drawers, n)
         offered, mask = self._slots.offer(n) if self._slots is not None and self._slots.slates else self._offer(n)
         steps = np.arange(start, start + n)
         block = Block(start, shared, offered, mask, self._clock.next(n, rng), np.zeros(n, np.int64))

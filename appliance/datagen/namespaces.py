@@ -20,7 +20,7 @@ import numpy as np
 
 from appliance.datagen.decimals import Decimals
 from appliance.datagen.spec import NamespaceSpec, Values
-from appliance.datagen.spec.features import largest
+from appliance.datagen.spec.features import features_drawn, largest
 
 EMBEDDED = 65_536
 """At most this many rows of latent vectors per namespace: larger vocabularies share rows (constant memory)."""
@@ -71,16 +71,27 @@ def draw_counts(rng: np.random.Generator, count: int | tuple[int, int], n: int) 
     return rng.integers(count[0], count[1] + 1, size=n)
 
 
-def draw_values(rng: np.random.Generator, values: Values, shape: tuple[int, ...]) -> np.ndarray:
+def draw_values(rng: np.random.Generator, values: Values, shape: tuple[int, ...], loc: np.ndarray | None = None) -> np.ndarray:
+    """Values of ``shape`` (examples by features), around ``values.loc`` or each example's own ``loc``, held within
+    ``values.min`` and ``values.max``.
+
+    >>> draw_values(np.random.default_rng(0), Values(scale=0.0, max=0.5), (2, 1), np.array([0.2, 0.9])).tolist()
+    [[0.2], [0.5]]
+    """
+    centre: float | np.ndarray = values.loc if loc is None else loc.reshape(-1, *([1] * (len(shape) - 1)))
     if values.distribution == "constant":
-        return np.full(shape, values.loc)
-    if values.distribution == "normal":
-        return rng.normal(values.loc, values.scale, shape)
-    if values.distribution == "uniform":
-        return rng.uniform(values.loc - values.scale, values.loc + values.scale, shape)
-    if values.distribution == "lognormal":
-        return rng.lognormal(values.loc, values.scale, shape)
-    return values.loc + rng.exponential(values.scale, shape)
+        drawn = np.broadcast_to(centre, shape).astype(np.float64)
+    elif values.distribution == "normal":
+        drawn = rng.normal(centre, values.scale, shape)
+    elif values.distribution == "uniform":
+        drawn = rng.uniform(centre - values.scale, centre + values.scale, shape)
+    elif values.distribution == "lognormal":
+        drawn = rng.lognormal(centre, values.scale, shape)
+    else:
+        drawn = centre + rng.exponential(values.scale, shape)
+    if values.min is not None or values.max is not None:
+        drawn = np.clip(drawn, values.min, values.max)
+    return drawn
 
 
 def tokens(indices: np.ndarray, length: int) -> np.ndarray:
@@ -104,21 +115,36 @@ def tokens(indices: np.ndarray, length: int) -> np.ndarray:
 
 class NamespaceDrawer:
     """Draws one namespace's features a block at a time (see :class:`NamespaceBlock`). ``pool`` is the number of
-    actions (or slots) when the namespace is an identity, whose features are ``prefix`` and the index."""
+    actions (or slots) when the namespace is an identity, whose features are the given ``ids``, or ``prefix`` and
+    the index. ``embedding`` gives each feature's row of the latent projection (a given truth's weights) instead
+    of random ones."""
 
     def __init__(self, spec: NamespaceSpec, decimals: Decimals, latent: int, rng: np.random.Generator, pool: int = 0,
-                 prefix: str = "a") -> None:
+                 prefix: str = "a", ids: list[str] | None = None, embedding: np.ndarray | None = None) -> None:
         self.spec, self._decimals, self._rng, self._prefix = spec, decimals, rng, prefix
         self._values = spec.value_distribution()
         self._width = largest(spec.count)
         self._vocabulary = {"dense": self._width, "identity": pool}.get(spec.type, spec.vocabulary)
         rows = min(self._vocabulary, EMBEDDED)
         expected = self._width if isinstance(spec.count, int) else (spec.count.min + spec.count.max) / 2
-        self._embedding = rng.normal(0.0, 1.0 / np.sqrt(max(expected, 1.0)), (rows, latent))
-        self._dense_names = np.char.add("f", np.arange(self._width).astype(str))
+        self._embedding = embedding if embedding is not None else rng.normal(0.0, 1.0 / np.sqrt(max(expected, 1.0)), (rows, latent))
+        self._dense_names = np.array(spec.names) if spec.names is not None else np.char.add("f", np.arange(self._width).astype(str))
+        given = ids if spec.type == "identity" else spec.names if spec.type == "categorical" else None
+        self._given = np.array(given) if given is not None else None
+        by = self._values.loc_by
+        self._loc_by = (by.namespace, by.table) if by is not None else None
 
-    def draw(self, n: int, first: int = 0) -> NamespaceBlock:
-        """The features of ``n`` examples; an identity namespace draws actions ``first`` to ``first + n - 1``."""
+    def _locations(self, earlier: Mapping[str, NamespaceBlock]) -> np.ndarray | None:
+        """Each example's location, from the feature the namespace ``loc_by`` follows drew (None: ``loc`` for all)."""
+        if self._loc_by is None:
+            return None
+        name, table = self._loc_by
+        loc = self._values.loc
+        return np.array([table.get(feature, loc) for feature in earlier[name].names[:, 0].tolist()], np.float64)
+
+    def draw(self, n: int, first: int = 0, earlier: Mapping[str, NamespaceBlock] | None = None) -> NamespaceBlock:
+        """The features of ``n`` examples; an identity namespace draws actions ``first`` to ``first + n - 1``; a namespace
+        whose values follow another's (``loc_by``) needs that namespace's block among ``earlier``."""
         spec, rng = self.spec, self._rng
         count = spec.count if isinstance(spec.count, int) else (spec.count.min, spec.count.max)
         counts = draw_counts(rng, count, n)
@@ -128,7 +154,7 @@ class NamespaceDrawer:
             index = np.arange(first, first + n).reshape(n, 1)
         else:
             index = distinct(rng, n, self._width, self._vocabulary)
-        mantissas, values = self._decimals.quantize(draw_values(rng, self._values, index.shape))
+        mantissas, values = self._decimals.quantize(draw_values(rng, self._values, index.shape, self._locations(earlier or {})))
         present = np.arange(self._width) < counts[:, None]
         values = np.where(present, values, 0.0)
         rows = self._embedding[index % len(self._embedding)]
@@ -136,26 +162,29 @@ class NamespaceDrawer:
         return NamespaceBlock(spec.name, self._names(index), mantissas, values, counts, latent)
 
     def latent_of(self, features: Mapping[str, float]) -> np.ndarray:
-        """The latent vector of one example's features given by name (``f0``, ``f1``, ...: dense and sparse namespaces),
-        as :meth:`draw` makes it; a feature this namespace never draws is an error.
+        """The latent vector of one example's features given by name, as :meth:`draw` makes it; a feature this
+        namespace never draws is an error, and so are random categorical strings and identities (not given by name). A
+        value of 0 counts as 0 (as VW reads it: no feature), where :meth:`draw` writes the smallest positive one.
 
         >>> drawer = NamespaceDrawer(NamespaceSpec(name="x", count=3), Decimals(4), 2, np.random.default_rng(0))
         >>> block = drawer.draw(1)
         >>> bool(np.allclose(drawer.latent_of(dict(zip(block.names_of(0), block.values[0]))), block.latent[0]))
         True
         """
-        if self.spec.type not in ("dense", "sparse"):
-            raise ValueError(f"namespace {self.spec.name!r} is {self.spec.type}: only dense and sparse features name their index")
-        index = [int(name[1:]) if name[:1] == "f" and name[1:].isdigit() else -1 for name in features]
-        if not all(0 <= i < self._vocabulary for i in index):
-            raise ValueError(f"namespace {self.spec.name!r} draws features f0..f{self._vocabulary - 1}, not {sorted(features)}")
-        _, values = self._decimals.quantize(np.fromiter(features.values(), np.float64, len(features)))
+        if self.spec.type == "identity" or self.spec.type == "categorical" and self.spec.names is None:
+            raise ValueError(f"namespace {self.spec.name!r} is {self.spec.type}: its features are not given by name")
+        index = self.spec.indices(features)
+        if min(index, default=0) < 0:
+            raise ValueError(f"namespace {self.spec.name!r} draws features {features_drawn(self.spec)}, not {sorted(features)}")
+        _, values = self._decimals.quantize(np.fromiter(features.values(), np.float64, len(features)), nonzero=False)  # 0 weighs 0
         rows = self._embedding[np.array(index, np.intp) % len(self._embedding)]
         latent: np.ndarray = np.einsum("nc,ncl->nl", values[None], rows[None])[0]  # as draw() sums, to the last bit
         return latent
 
     def _names(self, index: np.ndarray) -> np.ndarray:
         kind = self.spec.type
+        if self._given is not None:
+            return self._given[index]  # type: ignore[no-any-return]
         if kind == "categorical":
             return tokens(index, self.spec.length)
         if kind == "hashed":
@@ -165,3 +194,11 @@ class NamespaceDrawer:
         if kind == "dense":  # the same names in every example: made once
             return np.broadcast_to(self._dense_names, index.shape)
         return np.char.add("f", index.astype(str))
+
+
+def draw_shared(drawers: list[NamespaceDrawer], n: int) -> list[NamespaceBlock]:
+    """``n`` contexts: each shared namespace's block, drawn in order so that a namespace can follow an earlier one."""
+    blocks: dict[str, NamespaceBlock] = {}
+    for drawer in drawers:
+        blocks[drawer.spec.name] = drawer.draw(n, earlier=blocks)
+    return list(blocks.values())

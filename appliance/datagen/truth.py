@@ -3,6 +3,9 @@
 - ``linear``: a weight vector per namespace on its latent vector (unless ``main_effects`` is false), plus a random
   bilinear form per interaction (VW's ``-q``); every term has about unit variance, and their sum is scaled to ``scale``.
 - ``network``: one tanh hidden layer over every namespace's latent vector, to the same scale.
+- ``given``: the spec's ``weights`` written out; each shared namespace's latent vector is its features' given weights
+  for every action of the pool (:func:`given_embeddings`), so an action's score is the sum of its column.
+- ``clip``: the expected reward held within ``[low, high]`` after the link.
 - drift: a second, independent truth; at event ``t`` the score is ``cos(phi) * first + sin(phi) * second``, with
   ``phi`` turning by ``angle_deg`` every ``every`` events (at once, or steadily); or, ``rotate``, the actions pass
   their truths on: after ``j`` changes action ``k`` scores as action ``k + j`` (modulo the pool) did at first.
@@ -20,7 +23,8 @@ import math
 
 import numpy as np
 
-from appliance.datagen.spec import TruthSpec
+from appliance.datagen.spec import NamespaceSpec, TruthSpec
+from appliance.datagen.spec.features import largest
 
 
 class _Linear:
@@ -63,6 +67,35 @@ class _Network:
         return np.tanh(pre) @ self._out
 
 
+class _Given:
+    def __init__(self, weighed: list[str]) -> None:
+        self._weighed = weighed
+
+    def score(self, shared: dict[str, np.ndarray], pool: dict[str, np.ndarray], offered: np.ndarray) -> np.ndarray:
+        total = np.zeros(offered.shape)
+        for name in self._weighed:
+            total += np.take_along_axis(shared[name], offered, axis=1)
+        return total
+
+
+def given_embeddings(spec: TruthSpec, shared: list[NamespaceSpec], pool: int) -> dict[str, np.ndarray]:
+    """A given truth's weights as each weighed shared namespace's latent projection: a row per feature of its
+    vocabulary, a column per action of the pool (0 for the features the weights leave out).
+
+    >>> spec = TruthSpec(model="given", weights={"t": {"pm": [0.5, -1.0]}})
+    >>> given_embeddings(spec, [NamespaceSpec(name="t", type="categorical", names=["am", "pm"])], 2)["t"].tolist()
+    [[0.0, 0.0], [0.5, -1.0]]
+    """
+    embeddings: dict[str, np.ndarray] = {}
+    for ns in shared:
+        table = (spec.weights or {}).get(ns.name)
+        if table is not None:
+            rows = np.zeros((largest(ns.count) if ns.type == "dense" else ns.vocabulary, pool))
+            rows[ns.indices(table)] = np.array(list(table.values()), np.float64).reshape(len(table), pool)
+            embeddings[ns.name] = rows
+    return embeddings
+
+
 def interaction_pairs(spec: TruthSpec, shared: list[str], actions: list[str]) -> list[tuple[str, str]]:
     """The pairs of namespaces the truth crosses: as given, or with ``auto`` every shared one with every action one.
 
@@ -81,7 +114,9 @@ class Truth:
         self.spec = spec
         self.pairs = interaction_pairs(spec, shared, actions)
 
-        def draw() -> _Linear | _Network:
+        def draw() -> _Linear | _Network | _Given:
+            if spec.model == "given":
+                return _Given([name for name in shared if name in (spec.weights or {})])
             if spec.model == "network":
                 return _Network(shared, actions, spec.hidden, spec.latent, rng)
             return _Linear(shared, actions, self.pairs, spec.latent, rng, spec.main_effects)
@@ -117,4 +152,5 @@ class Truth:
 
     def expected(self, score: np.ndarray) -> np.ndarray:
         """The expected reward (or label) of each score, through the link."""
-        return 1.0 / (1.0 + np.exp(-score)) if self.spec.link == "logistic" else score
+        expected = 1.0 / (1.0 + np.exp(-score)) if self.spec.link == "logistic" else score
+        return np.clip(expected, *self.spec.clip) if self.spec.clip is not None else expected

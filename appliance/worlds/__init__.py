@@ -1,7 +1,7 @@
 """Simulated worlds: seeded stand-ins for sensors, people and rewards, each with a known best action.
 
-``linear`` and ``drift`` are generator specs (:class:`GeneratedWorld`: the contexts, truth, drift and reward noise of
-:mod:`appliance.datagen`); ``light`` is the lamp's hand-made world, and the data sets are scikit-learn's."""
+``light``, ``linear`` and ``drift`` are generator specs (:class:`GeneratedWorld`: the contexts, truth, drift and reward
+noise of :mod:`appliance.datagen`); the data sets are scikit-learn's."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """A world made of a generator spec (:mod:`appliance.datagen`): the pieces ``wabbit gen`` writes files with draw the
 world's contexts and judge its actions. The spec's shared namespaces draw the contexts a block at a time, its action
 pool gives the actions and their features, its truth every action's expected reward (drift included), and its
-``truth.outcome`` and ``truth.noise`` the reward around it. ``linear`` and ``drift`` are such specs
-(:mod:`appliance.worlds.linear`).
+``truth.outcome`` and ``truth.noise`` the reward around it. ``linear``, ``drift`` and ``light`` are such specs
+(:mod:`appliance.worlds.linear`, :mod:`appliance.worlds.light`).
 
 >>> import random
 >>> from appliance.datagen.spec import load_spec_text
@@ -27,18 +27,43 @@ import numpy as np
 from appliance.config.policy import ActionConfig
 from appliance.datagen.ahead import DrawnAhead
 from appliance.datagen.draw import Draw
-from appliance.datagen.namespaces import NamespaceBlock
+from appliance.datagen.namespaces import NamespaceBlock, draw_shared
 from appliance.datagen.spec import GenSpec
 from appliance.features import Features
 
 
 class _Drawn(NamedTuple):
-    """One context as drawn: per shared namespace its name, feature names and values; the step it was drawn for and
-    every action's expected reward at that step (scored with its block)."""
+    """One context as drawn: the context, the step it was drawn for and every action's expected reward at that step
+    (scored with its block)."""
 
-    features: list[tuple[str, list[str], list[float]]]
+    context: Features
     step: int
     expected: list[float]
+
+
+BLOCK = 1024
+"""Contexts drawn at a time: numpy's cost per call (some 60 array operations per namespace make the decimals VW
+reads) is shared by this many. A one-namespace spec (``linear``, ``drift``) draws the same contexts in any blocks."""
+
+
+def features_of(block: NamespaceBlock, scale: int) -> list[dict[str, float]]:
+    """Each example's features (name -> value as a decimal, ``0.1234``, not the float32 VW would read), up to its
+    count; a namespace of one feature each is read by the column, without a list per example.
+
+    >>> from appliance.datagen.decimals import Decimals
+    >>> from appliance.datagen.namespaces import NamespaceDrawer
+    >>> from appliance.datagen.spec import NamespaceSpec
+    >>> spec = NamespaceSpec(name="x", type="sparse", count={"min": 1, "max": 2}, vocabulary=3)
+    >>> block = NamespaceDrawer(spec, Decimals(2), 2, np.random.default_rng(0)).draw(6)
+    >>> features = features_of(block, 100)
+    >>> [len(f) for f in features] == block.counts.tolist(), features[0] == dict(zip(block.names_of(0), block.mantissas[0] / 100))
+    (True, True)
+    """
+    values = block.mantissas / scale
+    counts = block.counts.tolist()
+    if block.names.shape[1] == 1 and min(counts, default=1) == 1:
+        return [{name: value} for name, value in zip(block.names[:, 0].tolist(), values[:, 0].tolist())]
+    return [dict(zip(names[:count], row[:count])) for names, row, count in zip(block.names.tolist(), values.tolist(), counts)]
 
 
 class GeneratedWorld:
@@ -54,12 +79,12 @@ class GeneratedWorld:
         self._gen = Draw(spec)
         self._scale = self._gen.decimals.scale
         pool = self._gen.pool
-        self._actions = [ActionConfig(id=action, features={ns.name: dict(zip(ns.names_of(k), self._values(ns)[k])) for ns in pool.namespaces})
+        self._actions = [ActionConfig(id=action, features={ns.name: features_of(ns, self._scale)[k] for ns in pool.namespaces})
                          for k, action in enumerate(pool.ids)]
         self._latents = pool.latents()
-        self._drawn = DrawnAhead(self._draw)
+        self._drawn = DrawnAhead(self._draw, BLOCK)
         self._asked = 0  # the step of the context asked for last
-        self._last: tuple[Features, _Drawn] | None = None
+        self._last: _Drawn | None = None
 
     @property
     def actions(self) -> list[ActionConfig]:
@@ -69,11 +94,6 @@ class GeneratedWorld:
     def context_namespaces(self) -> list[str]:
         return [ns.name for ns in self.spec.shared]
 
-    def _values(self, block: NamespaceBlock) -> list[list[float]]:
-        """Each example's values as decimals (``0.1234``, not the float32 VW would read), up to its count."""
-        rows: list[list[float]] = (block.mantissas / self._scale).tolist()
-        return [row[:count] for row, count in zip(rows, block.counts.tolist())]
-
     def _score(self, shared: dict[str, np.ndarray], steps: np.ndarray) -> list[list[float]]:
         """Every action's expected reward for each row of the shared namespaces' latent vectors, at ``steps``."""
         truth, everyone = self._gen.truth, np.broadcast_to(np.arange(len(self._actions)), (len(steps), len(self._actions)))
@@ -82,24 +102,21 @@ class GeneratedWorld:
 
     def _draw(self, n: int) -> Iterator[_Drawn]:
         """``n`` contexts drawn by the spec's shared namespaces, scored for the steps from the one asked for."""
-        blocks, start = [drawer.draw(n) for drawer in self._gen.drawers], self._asked
+        blocks, start = draw_shared(self._gen.drawers, n), self._asked
         expected = self._score({ns.name: ns.latent for ns in blocks}, np.arange(start, start + n))
-        names = [[row[:count] for row, count in zip(ns.names.tolist(), ns.counts.tolist())] for ns in blocks]
-        values = [self._values(ns) for ns in blocks]
-        return (_Drawn([(ns.name, names[j][i], values[j][i]) for j, ns in enumerate(blocks)], start + i, expected[i])
-                for i in range(n))
+        names = [ns.name for ns in blocks]
+        contexts = (dict(zip(names, features)) for features in zip(*(features_of(ns, self._scale) for ns in blocks)))
+        return map(_Drawn, contexts, range(start, start + n), expected)
 
     def context(self, step: int) -> Features:
         self._asked = step
-        drawn = self._drawn.next()
-        context: Features = {name: dict(zip(names, values)) for name, names, values in drawn.features}
-        self._last = context, drawn
-        return context
+        self._last = self._drawn.next()
+        return self._last.context
 
     def expected_rewards(self, context: Features, step: int) -> list[float]:
         """The truth's expected reward of every action in ``context`` at ``step`` (the step drift follows)."""
-        if self._last is not None and context is self._last[0] and step == self._last[1].step:
-            return list(self._last[1].expected)
+        if self._last is not None and context is self._last.context and step == self._last.step:
+            return list(self._last.expected)
         shared = {d.spec.name: d.latent_of(context[d.spec.name])[None, :] for d in self._gen.drawers}
         return self._score(shared, np.array([step]))[0]
 

@@ -27,6 +27,20 @@ CB = "problem: {type: cb_adf}\nactions: {pool: 6, per_example: 3}\n"
     ("problem: {type: regression}\nrewards: {missing: 0.5}\n", 2, "has labels, not delayed rewards"),
     ("problem: {type: regression}\ntruth: {drift: {every: 5, mode: rotate}}\n", 2, "regression has no such pool"),
     ("truth: {main_effects: false, interactions: []}\n", 1, "the score would be 0"),
+    ("shared:\n  - {name: t, type: sparse, names: [a, b]}\n", 2, "names are given for dense and categorical"),
+    ("shared:\n  - {name: x, count: 2, names: [a]}\n", 2, "1 names for 2 features"),
+    ("shared:\n  - {name: x, values: {loc_by: {namespace: t, table: {a: 1}}}}\n", 1, "which is not an earlier shared namespace"),
+    ("problem: {type: cb_adf}\nactions:\n  pool: 2\n  ids: [a, a]\n", 4, "action ids repeat"),
+    ("problem: {type: cb_adf}\nactions: {pool: 3, ids: [a, b]}\n", 2, "2 ids for a pool of 3 actions"),
+    ("problem: {type: cb_adf}\nactions: {namespaces: [{name: l, values: {loc_by: {namespace: user, table: {f0: 1}}}}]}\n", 2,
+     "drawn apart from the context"),
+    # a check across sections (the truth against the namespaces and the pool) names the section's line
+    ("examples: 3\ntruth:\n  model: given\n  weights: {user: {f9: [1, 2, 3, 4]}}\n", 2, "which it never draws (it draws f0 to f3)"),
+    ("examples: 3\ntruth:\n  model: given\n  weights: {user: {f0: [1, 2]}}\n", 2, "give 2 numbers for a pool of 4 actions"),
+    ("truth: {weights: {user: {f0: [1, 2, 3, 4]}}}\n", 1, "weights are for model: given"),
+    ("truth: {model: given, weights: {user: {f0: [1, 2, 3, 4]}}, drift: {every: 5}}\n", 1, "use drift mode: rotate"),
+    ("problem: {type: regression}\ntruth: {model: given, weights: {user: {f0: [1]}}}\n", 2, "regression has none to weigh"),
+    ("truth: {outcome: bernoulli, clip: [-1, 2]}\n", 1, "a bernoulli outcome needs a probability"),
 ])
 def test_bad_specs_are_refused_at_their_line(text: str, line: int, words: str) -> None:
     with pytest.raises(ConfigError) as err:

@@ -21,11 +21,11 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator
 
 from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
-from appliance.datagen.spec.features import Count, Drawn, NamespaceSpec, Values
+from appliance.datagen.spec.features import Count, Drawn, LocBy, NamespaceSpec, Values, check_loc_by, refuse_loc_by
 from appliance.datagen.spec.problem import ADF, BANDITS, CLASSES, SLOTTED, ActionsSpec, Problem, ProblemSpec
 from appliance.datagen.spec.slots import SlotsSpec, check_slots
 from appliance.datagen.spec.trouble import RewardsSpec, TimeSpec
-from appliance.datagen.spec.truth import DriftSpec, LoggingSpec, TruthSpec
+from appliance.datagen.spec.truth import DriftSpec, LoggingSpec, TruthSpec, check_given
 
 SCHEMA_COMMAND = "wabbit gen schema"
 
@@ -60,6 +60,7 @@ class GenSpec(StrictModel):
     def _shared(cls, shared: list[NamespaceSpec]) -> list[NamespaceSpec]:
         if any(ns.type == "identity" for ns in shared):
             raise ValueError("identity namespaces belong to actions.namespaces: a context has no id of its own")
+        check_loc_by(shared)
         return shared
 
     @field_validator("actions")
@@ -73,6 +74,7 @@ class GenSpec(StrictModel):
                 raise ValueError(f"{problem.type} has no actions: remove the actions section")
             return None
         actions = actions or ActionsSpec()
+        refuse_loc_by(actions.namespaces, "an action's")
         names = [ns.name for ns in info.data.get("shared", [])] + [ns.name for ns in actions.namespaces]
         if len(set(names)) < len(names):
             raise ValueError(f"namespace names repeat ({', '.join(names)}): give each shared and action namespace its own name")
@@ -97,6 +99,7 @@ class GenSpec(StrictModel):
             return None
         assert actions is not None
         slots = slots or SlotsSpec()
+        refuse_loc_by(slots.namespaces, "a slot's")
         names = [ns.name for ns in info.data.get("shared", [])] + [ns.name for ns in actions.namespaces] + [ns.name for ns in slots.namespaces]
         if len(set(names)) < len(names):
             raise ValueError(f"namespace names repeat ({', '.join(names)}): give each shared, action and slot namespace its own name")
@@ -106,16 +109,18 @@ class GenSpec(StrictModel):
     @field_validator("truth")
     @classmethod
     def _truth(cls, truth: TruthSpec, info: ValidationInfo) -> TruthSpec:
-        if truth.outcome == "bernoulli" and truth.link != "logistic":
-            raise ValueError("a bernoulli outcome needs a probability: set link: logistic")
+        if truth.outcome == "bernoulli" and not truth.probability():
+            raise ValueError("a bernoulli outcome needs a probability: set link: logistic, or clip: [low, high] within [0, 1]")
         problem: ProblemSpec | None = info.data.get("problem")
+        actions: ActionsSpec | None = info.data.get("actions")
+        if problem is not None and "shared" in info.data and (actions is not None or problem.type in ("regression", "binary")):
+            check_given(truth, info.data.get("shared", []), problem.type, actions.pool if actions is not None else 0)
         if truth.drift is not None and truth.drift.mode == "rotate" and problem is not None and problem.type in ("regression", "binary", "slates"):
             raise ValueError(f"drift mode rotate passes each action's truth to the next action of the pool, and {problem.type} has "
                              "no such pool: use mode abrupt or gradual")
         if not truth.main_effects and truth.model == "linear" and truth.interactions == []:
             raise ValueError("main_effects: false leaves only the interactions, and there are none: the score would be 0")
         known = [ns.name for ns in info.data.get("shared", [])]
-        actions: ActionsSpec | None = info.data.get("actions")
         known += [ns.name for ns in actions.namespaces] if actions is not None else []
         slots: SlotsSpec | None = info.data.get("slots")
         known += [ns.name for ns in slots.namespaces] if slots is not None else []
@@ -176,5 +181,5 @@ def schema_text() -> str:
     return json.dumps(spec_schema(), indent=2)
 
 
-__all__ = ["SlotsSpec", "ActionsSpec", "Count", "DecimalsSpec", "DriftSpec", "Drawn", "GenSpec", "LoggingSpec", "NamespaceSpec", "Problem",
+__all__ = ["SlotsSpec", "ActionsSpec", "Count", "DecimalsSpec", "DriftSpec", "Drawn", "GenSpec", "LocBy", "LoggingSpec", "NamespaceSpec", "Problem",
            "ProblemSpec", "RewardsSpec", "TimeSpec", "TruthSpec", "Values", "load_spec", "load_spec_text", "schema_text", "spec_schema"]

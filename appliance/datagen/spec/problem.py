@@ -8,6 +8,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from appliance.config.base import StrictModel
 from appliance.datagen.spec.features import Count, Drawn, NamespaceSpec, largest
+from appliance.features import check_vw_name
 
 Problem = Literal["regression", "binary", "multiclass", "cost_sensitive", "cost_sensitive_ldf", "cb", "cb_adf", "ccb", "slates"]
 
@@ -42,6 +43,10 @@ class ActionsSpec(StrictModel):
         default_factory=_default_namespaces, min_length=1, max_length=32,
         description="Each action's features, drawn once per action of the pool (default: one identity namespace `action`); "
                     "at least one, or the actions could not be told apart.")
+    ids: list[str] | None = Field(
+        None, min_length=2, max_length=10_000,
+        description="The actions' ids, one per action of the pool, distinct (default: a0, a1, ...); identity namespaces "
+                    "take an action's id as its feature, and the truth file lists the actions by them.")
 
     @field_validator("per_example")
     @classmethod
@@ -55,6 +60,20 @@ class ActionsSpec(StrictModel):
             raise ValueError(f"{largest(count)} actions per example is more than the pool ({pool}): raise actions.pool "
                              "or lower per_example")
         return count
+
+    @field_validator("ids")
+    @classmethod
+    def _one_id_each(cls, ids: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        pool = info.data.get("pool")
+        if ids is None or pool is None:
+            return ids
+        for action in ids:
+            check_vw_name(action, "action id")
+        if len(ids) != pool:
+            raise ValueError(f"{len(ids)} ids for a pool of {pool} actions: give one id per action")
+        if len(set(ids)) < len(ids):
+            raise ValueError("action ids repeat: give each action its own id")
+        return ids
 
     def offered(self) -> Count:
         """Actions per example, with 0 read as the whole pool."""
