@@ -89,6 +89,7 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     # ... and narrower bounds where light (stationary) fell short of its goal at 0.995
     **{f"linucb alpha {alpha:g}, forgetting {forgetting:g}": {"type": "linucb", "alpha": alpha, "forgetting": forgetting}
        for forgetting in (0.995, 0.996) for alpha in (0.1, 0.15, 0.25) if (alpha, forgetting) != (0.25, 0.995)},
+    "linucb alpha 0.2, forgetting 0.9955": {"type": "linucb", "alpha": 0.2, "forgetting": 0.9955},
 }
 """Candidate name -> the policy options it changes over the VW defaults (:func:`overlay`; ``defaults`` changes none),
 or, with a ``type`` key, another policy kind with its own defaults and these options (:func:`candidate`)."""
