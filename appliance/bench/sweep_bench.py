@@ -1,7 +1,8 @@
 """``quality.sweep``: the sweep that chooses the VW policy's defaults, repeatable on a new VW release.
 
 Each of :data:`CANDIDATES` changes some of the defaults (learning rate, ``power_t``, VW's update rule, ``--l2``,
-SquareCB's gamma, the exploration and its ``cb_type``, interactions); every one runs on every entry of the suite
+SquareCB's gamma, the exploration and its ``cb_type``, interactions) or is another policy kind (LinUCB's alpha
+and forgetting); every one runs on every entry of the suite
 (:data:`ENTRIES`: the built-in worlds, drift every 2,500 and the two data sets) through ``wabbit simulate``'s
 loop, delays and losses, over the same seeds. Two stages: a screen of every candidate at :data:`SCREEN` size,
 then the :data:`FINALISTS` best and the defaults at the suite's full size. The rule (:func:`ranked`): a setting
@@ -27,7 +28,7 @@ import sys
 from typing import Any, Callable
 
 from appliance.bench.measure import compared, summarize
-from appliance.bench.quality_bench import GOALS, config_of, kind, run_one
+from appliance.bench.quality_bench import GOALS, Make, config_of, kind, run_one
 from appliance.config import VWPolicyConfig
 
 DEFAULTS = "defaults"
@@ -72,8 +73,26 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "regcb (elimination)": {"exploration": {"type": "regcb", "optimistic": False}},
     "synthcover": {"exploration": {"type": "synthcover"}},
     "softmax lambda 10": {"exploration": {"type": "softmax", "lambda": 10.0}},
+    # near the default: a learning rate between 1 and 2, SquareCB exploring less late on
+    "learning_rate 1.5": {"learning_rate": 1.5},
+    "gamma_scale 15": {"exploration": {**_SQUARECB, "gamma_scale": 15.0}},
+    "gamma_exponent 0.6": {"exploration": {**_SQUARECB, "gamma_exponent": 0.6}},
+    "learning_rate 1.5, gamma_scale 15": {"learning_rate": 1.5, "exploration": {**_SQUARECB, "gamma_scale": 15.0}},
+    # VW's second-order update (a sketch of the Hessian), which replaces the update rule: so update normalized
+    "--OjaNewton": {"update": "normalized", "vw_args": ["--OjaNewton"]},
+    "--OjaNewton, learning_rate 0.5": {"update": "normalized", "learning_rate": 0.5, "vw_args": ["--OjaNewton"]},
+    # cubic interactions: every triple of namespaces (actions' included) besides the context x action pairs
+    "interactions all triples": {"vw_args": ["--interactions", ":::"]},
+    # another policy kind (a `type` key): LinUCB, forgetting between the stationary 1 and the drifting 0.99
+    **{f"linucb alpha {alpha:g}, forgetting {forgetting:g}": {"type": "linucb", "alpha": alpha, "forgetting": forgetting}
+       for forgetting in (0.995, 0.997, 0.998, 0.999) for alpha in (0.25, 0.5, 1.0)},
+    # ... and narrower bounds where light (stationary) fell short of its goal at 0.995
+    **{f"linucb alpha {alpha:g}, forgetting {forgetting:g}": {"type": "linucb", "alpha": alpha, "forgetting": forgetting}
+       for forgetting in (0.995, 0.996) for alpha in (0.1, 0.15, 0.25) if (alpha, forgetting) != (0.25, 0.995)},
+    "linucb alpha 0.2, forgetting 0.9955": {"type": "linucb", "alpha": 0.2, "forgetting": 0.9955},
 }
-"""Candidate name -> the policy options it changes over the defaults (:func:`overlay`); ``defaults`` changes none."""
+"""Candidate name -> the policy options it changes over the VW defaults (:func:`overlay`; ``defaults`` changes none),
+or, with a ``type`` key, another policy kind with its own defaults and these options (:func:`candidate`)."""
 ENTRIES = ("light", "linear", "drift", "drift_2500", "digits", "wine")
 SCREEN, FULL, QUICK = (2_000, 5), (10_000, 5), (300, 2)
 """(events, seeds): the screen of every candidate, the finalists' run, and ``--quick``'s (a few candidates)."""
@@ -100,10 +119,20 @@ def defaults() -> dict[str, Any]:
     return config.model_dump(by_alias=True, include={"learning_rate", "power_t", "update", "exploration", "cb_type", "interactions", "vw_args"})
 
 
+def candidate(name: str) -> Make:
+    """The named candidate's policy: the VW defaults with its changes, or the kind its ``type`` names with its options.
+
+    >>> candidate("linucb alpha 0.5, forgetting 0.998")(config_of("light", 1, 10)).actions
+    ('warm', 'cool', 'red', 'blue')
+    """
+    options = dict(CANDIDATES[name])
+    type_ = options.pop("type", "vw")
+    return kind("vw", **overlay(defaults(), options)) if type_ == "vw" else kind(type_, **options)
+
+
 def measure(names: list[str], entries: tuple[str, ...], events: int, seeds: int) -> dict[str, dict[str, list[float]]]:
     """Each named candidate's share of the oracle on each entry, one per seed (1..``seeds``)."""
-    base = defaults()
-    return {name: {entry: [run_one(config_of(entry, seed, events), events, kind("vw", **overlay(base, CANDIDATES[name])))["share"]
+    return {name: {entry: [run_one(config_of(entry, seed, events), events, candidate(name))["share"]
                            for seed in range(1, seeds + 1)] for entry in entries} for name in names}
 
 
@@ -149,8 +178,9 @@ def bench_sweep(quick: bool) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """One slice of the sweep (some candidates, entries and size) as JSON: to spread a sweep over processes, or
-    to refine one knob. ``python -m appliance.bench.sweep_bench --candidates 'power_t*' --events 2000 --seeds 5``."""
+    """One slice of the sweep (some candidates, entries and size) as JSON, the medians and each seed's share: to
+    spread a sweep over processes, or to refine one knob.
+    ``python -m appliance.bench.sweep_bench --candidates 'power_t*' --events 2000 --seeds 5``."""
     parser = argparse.ArgumentParser(prog="python -m appliance.bench.sweep_bench", description=main.__doc__)
     parser.add_argument("--candidates", default="*", help="Glob of candidate names (default: all); `--list` names them. A name that starts with "
                         "-- goes as --candidates='--l2*'.")
@@ -163,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.list or not names:
         print("\n".join(f"{name}: {json.dumps(CANDIDATES[name])}" for name in CANDIDATES))
         return 0 if names else 2
-    by_name = medians(measure(names, tuple(args.entries.split(",")), args.events, args.seeds))
-    json.dump({"events": args.events, "seeds": args.seeds, "medians": by_name}, sys.stdout, indent=1)
+    shares = measure(names, tuple(args.entries.split(",")), args.events, args.seeds)
+    json.dump({"events": args.events, "seeds": args.seeds, "medians": medians(shares), "shares": shares}, sys.stdout, indent=1)
     print()
     return 0
 

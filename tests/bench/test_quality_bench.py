@@ -37,6 +37,7 @@ def test_every_policy_kind_and_library_runs_the_same_stream(wine: dict[str, Any]
         assert row["model_bytes"] > 0, name
         assert 0 < row["resident_bytes"] < 2**30, name  # the run's own memory, in a process of its own
         assert row["ratio_to_reference"] == pytest.approx(row["share_of_oracle"]["median"] / wine["reference"]["median"])
+        assert row["goal"] is None and row["meets_goal"] is None, name  # wine is held to no goal
     assert abs(policies["uniform"]["share_of_oracle"]["median"] - 1 / 3) < 0.06  # the oracle earns 1, uniform choices a third
     for learner in ("vw", "linucb", "sklearn", "river.LinUCBDisjoint", "python epsilon-greedy"):
         assert policies[learner]["share_of_oracle"]["median"] > 0.6, learner
@@ -63,6 +64,15 @@ def test_without_river_the_oracle_is_the_reference_and_river_is_reported_skipped
     assert "river is not installed" in skipped["river"] and not [name for name in made if name.startswith("river")]
 
 
+def test_the_default_and_the_second_order_policy_are_each_held_to_their_goals() -> None:
+    assert quality_bench.GOALS_OF == {"vw": quality_bench.GOALS, "linucb": quality_bench.SECOND_ORDER_GOALS}
+    assert quality_bench.SECOND_ORDER_GOALS == {"light": 0.95, "linear": 0.99, "digits": 0.90}
+    assert quality_bench.goal_of("linucb", "linear", 0.985) == {"goal": 0.99, "meets_goal": False}
+    assert quality_bench.goal_of("linucb", "digits", 0.90) == {"goal": 0.90, "meets_goal": True}
+    assert quality_bench.goal_of("vw", "drift_2500", 0.71) == {"goal": 0.70, "meets_goal": True}
+    assert quality_bench.goal_of("linucb forgetting 0.99", "light", 0.99) == {"goal": None, "meets_goal": None}
+
+
 def test_drift_intervals_scale_with_the_events() -> None:
     assert quality_bench.config_of("drift", 1, 10_000).world().drift_every == 5000
     assert quality_bench.config_of("drift_2500", 1, 600).world().drift_every == 150
@@ -82,10 +92,13 @@ def test_the_sweep_screens_the_candidates_then_ranks_the_finalists_against_the_d
 
 
 @pytest.mark.parametrize("name", list(sweep_bench.CANDIDATES))
-def test_every_candidate_is_a_config_vw_starts_with(name: str) -> None:
-    """Each point of the sweep validates and VW takes its options: a candidate can become the default."""
+def test_every_candidate_is_a_config_its_policy_starts_with(name: str) -> None:
+    """Each point of the sweep validates and its policy (VW, or the kind it names) takes its options: a candidate can
+    become the default."""
     config = quality_bench.config_of("light", 1, 100)
-    policy = quality_bench.kind("vw", **sweep_bench.overlay(sweep_bench.defaults(), sweep_bench.CANDIDATES[name]))(config)
+    policy = sweep_bench.candidate(name)(config)
+    options = sweep_bench.CANDIDATES[name]
+    assert type(policy).__name__ == ("LinUCBPolicy" if options.get("type") == "linucb" else "VWPolicy")
     decision = policy.decide({"audio": {"level": 0.5}, "video": {"brightness": 0.2}, "time": {"h20": 1.0}}, "e1", 0.0)
     policy.learn(JoinedEvent(decision, 1.0, "on_time", 1, 0.0))
     assert sum(decision.pmf) == pytest.approx(1.0) and policy.model_version == 1
@@ -95,4 +108,5 @@ def test_a_slice_of_the_sweep_prints_its_medians(capsys: pytest.CaptureFixture[s
     assert sweep_bench.main(["--candidates=--l2*", "--entries", "wine", "--events", "60", "--seeds", "1"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["events"] == 60 and list(printed["medians"]) == ["--l2 1e-6"] and 0 < printed["medians"]["--l2 1e-6"]["wine"] <= 1
+    assert printed["shares"]["--l2 1e-6"]["wine"] == [printed["medians"]["--l2 1e-6"]["wine"]]  # one seed
     assert sweep_bench.main(["--candidates", "nothing*"]) == 2 and "update coin" in capsys.readouterr().out  # unknown: the list
