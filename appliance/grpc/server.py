@@ -87,14 +87,16 @@ class GrpcService:
 
     def _build(self) -> tuple[Any, Any]:
         import grpc
-        from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
         from grpc_reflection.v1alpha import reflection
+
+        from appliance.grpc.health import HealthServicer
 
         serving, management, inference = stubs.serving(), stubs.management(), stubs.inference()
         limit = self.config.max_message_bytes
         server = grpc.aio.server(interceptors=[interceptor(self.token)], options=[
             ("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)])
-        health_servicer = health.aio.HealthServicer()
+        health_servicer = HealthServicer()
         serving.rpc.add_ServingServicer_to_server(ServingServicer(self.calls, serving.pb), server)
         management.rpc.add_ManagementServicer_to_server(ManagementServicer(
             self.calls, management.pb, self.data_dir / "uploads", on_change=lambda: self._health_soon(health_servicer)), server)

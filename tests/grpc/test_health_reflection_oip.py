@@ -1,5 +1,5 @@
-"""What generic tools see: gRPC health (one status per model, no token needed), server reflection (the services
-listed, and a call made from reflected descriptors alone, as grpcurl does), and the Open Inference Protocol v2."""
+"""What generic tools see: gRPC health (one status per model, no token needed, all listed at once), server
+reflection (the services listed, and a call made from reflected descriptors alone, as grpcurl does), and the Open Inference Protocol v2."""
 
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ def test_health_has_one_status_per_model(daemon: GrpcDaemon) -> None:
     for service in ("", "default", "news", "ratings", "wabbit.v1.Serving", "inference.GRPCInferenceService"):
         assert health(daemon, service) == SERVING, service
     assert health(daemon, "no-such-model") == -1
+    listed = health_pb2_grpc.HealthStub(daemon.channel()).List(health_pb2.HealthListRequest(), timeout=5).statuses
+    assert {name: int(s.status) for name, s in listed.items()} == {
+        name: health(daemon, name) for name in listed} and {"", "default", "news", "ratings", "wabbit.v1.Serving"} <= set(listed)
     with daemon.client() as c:
         c.create_model("passing", vw_arguments="--oaa 2")
         eventually(lambda: health(daemon, "passing"), SERVING)
