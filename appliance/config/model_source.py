@@ -13,6 +13,7 @@ pydantic_core._pydantic_core.ValidationError: 1 validation error for LearningCon
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -49,6 +50,11 @@ class HTTPModelSourceConfig(ModelSourceConfigBase):
     url: str = Field(max_length=2048, description="The model's URL (http or https).")
     headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers, e.g. Authorization.")
     timeout_s: float = Field(30.0, gt=0.0, le=600.0, description="Timeout of one request in seconds.")
+    ca_file: Path | None = Field(
+        None,
+        description="https: a PEM file of the CA certificates to trust for the server's certificate (a private CA, or "
+        "a self-signed server's own certificate); null: the system's CAs. The certificate and host name are always checked.",
+    )
 
     @field_validator("url")
     @classmethod
@@ -56,6 +62,22 @@ class HTTPModelSourceConfig(ModelSourceConfigBase):
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"url {url!r} must start with http:// or https://")
         return url
+
+    @model_validator(mode="after")
+    def _ca_file(self) -> "HTTPModelSourceConfig":
+        if self.ca_file is None:
+            return self
+        if not self.url.startswith("https://"):
+            raise ValueError(f"ca_file is for https URLs and url {self.url!r} is http: use https:// or remove ca_file")
+        if not self.ca_file.is_file():
+            raise ValueError(f"ca_file {str(self.ca_file)!r} is not a file: give the path of the PEM CA bundle that signed "
+                             "the server's certificate")
+        try:
+            ssl.create_default_context(cafile=str(self.ca_file))
+        except (ssl.SSLError, OSError) as err:
+            raise ValueError(f"ca_file {str(self.ca_file)!r} holds no PEM CA certificate ({err}); give the PEM bundle "
+                             "(-----BEGIN CERTIFICATE-----) that signed the server's certificate") from None
+        return self
 
 
 class MQTTModelSourceConfig(ModelSourceConfigBase):

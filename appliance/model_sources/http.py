@@ -1,12 +1,15 @@
 """A model at a URL, pulled with ``If-None-Match``: an unchanged model costs a 304, not a download.
 
 It speaks to another appliance's ``GET /api/model`` as it is (pass its token in ``headers``): an
-``X-Model-SHA256`` header, when the server sends one, is checked against the bytes that arrived.
+``X-Model-SHA256`` header, when the server sends one, is checked against the bytes that arrived. An https URL is
+checked against the system's CAs, or against ``ca_file`` (a private CA, a self-signed server): certificate and host
+name both, always.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ssl
 import urllib.error
 import urllib.request
 from typing import Any
@@ -23,12 +26,14 @@ class HTTPModelSource:
         self.etag: str | None = None
         self.not_modified = 0
         self.last_status: int | None = None
+        ca_file = str(config.ca_file) if config.ca_file is not None else None
+        self._tls = ssl.create_default_context(cafile=ca_file) if config.url.startswith("https://") else None
 
     def fetch(self) -> ModelUpdate | None:
         headers = {**self.config.headers, **({"If-None-Match": self.etag} if self.etag else {})}
         request = urllib.request.Request(self.config.url, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.config.timeout_s) as response:
+            with urllib.request.urlopen(request, timeout=self.config.timeout_s, context=self._tls) as response:
                 self.last_status = response.status
                 data = response.read(MAX_BYTES + 1)
                 etag, digest = response.headers.get("ETag"), response.headers.get("X-Model-SHA256")
@@ -40,6 +45,8 @@ class HTTPModelSource:
             raise ModelSourceError(f"{self.config.url}: HTTP {err.code} {err.reason}; check the URL and its headers (a token?)") from None
         except (urllib.error.URLError, OSError) as err:
             reason = getattr(err, "reason", err)
+            if isinstance(reason, ssl.SSLCertVerificationError):
+                raise ModelSourceError(self._untrusted(reason)) from None
             raise ModelSourceError(f"{self.config.url}: cannot fetch the model ({reason}); is the server up?") from None
         if len(data) > MAX_BYTES:
             raise ModelSourceError(f"{self.config.url}: the model is larger than {MAX_BYTES} bytes; this appliance takes smaller ones")
@@ -47,6 +54,15 @@ class HTTPModelSource:
             raise ModelSourceError(f"{self.config.url}: the model's SHA-256 is not the X-Model-SHA256 it came with (cut short?); will retry")
         self.etag = etag
         return ModelUpdate(data, f"{self.config.url} (ETag {etag})" if etag else self.config.url)
+
+    def _untrusted(self, err: ssl.SSLCertVerificationError) -> str:
+        """What was wrong with the server's certificate, and what to do about it."""
+        problem = f"{self.config.url}: the server's TLS certificate failed verification ({err.verify_message or err})"
+        if self.config.ca_file is None:
+            return (f"{problem} against the system's CAs; if a private CA signed it (or it is self-signed), set "
+                    "model_source.ca_file to that CA's PEM certificate")
+        return (f"{problem} against ca_file {self.config.ca_file}; set ca_file to the PEM certificate of the CA that "
+                "signed it, and check that the certificate names the URL's host")
 
     def close(self) -> None:
         """Nothing held between looks."""

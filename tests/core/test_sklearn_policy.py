@@ -1,6 +1,6 @@
 """The scikit-learn policy beyond the contract suite: config errors at their YAML line, any of scikit-learn's
-online estimators, every exploration and cost estimator learning, skops models checked before they are trusted,
-and scikit-learn imported only when a config names it."""
+online estimators, every exploration and cost estimator learning, SquareCB's pmf equal to VW's for the same
+scores, skops models checked before they are trusted, and scikit-learn imported only when a config names it."""
 
 from __future__ import annotations
 
@@ -131,3 +131,51 @@ print("sklearn" in sys.modules, end="")
 
 def test_a_live_model_with_the_sklearn_policy_restarts_from_its_checkpoint(tmp_path: Path) -> None:
     restarts_from_its_checkpoint("sklearn", tmp_path)
+
+
+@pytest.mark.parametrize("gamma_scale,gamma_exponent,learned,scores", [
+    (7.5, 0.6, 25, [0.3, -0.2, 0.05, 0.6]),
+    (10.0, 0.5, 9, [0.4, -0.1, -0.1, 0.0]),  # a tie for the lowest cost: the first takes the remaining mass, as in VW
+    (2.0, 1.0, 40, [-0.9, 0.9, -0.85, 0.2]),
+])
+def test_squarecb_gives_vws_pmf_for_the_same_scores(gamma_scale: float, gamma_exponent: float, learned: int,
+                                                    scores: list[float], tmp_path: Path) -> None:
+    """VW's ``--cb_explore_adf --squarecb`` after ``learned`` events (its gamma's t) with its weights set so that each
+    action's score is ``scores[i]``, and the sklearn policy at model version ``learned`` whose regressor predicts the
+    same costs: the same pmf. (The scores stay within the costs VW learned, [-1, 1]: VW clamps a prediction to them.)"""
+    from vowpalwabbit import pyvw
+
+    from appliance.config.sklearn_policy import SklearnPolicyConfig
+    from appliance.policy.sklearn import SklearnPolicy
+
+    names = [f"a{i}" for i in range(len(scores))]
+    vw = pyvw.Workspace(f"--cb_explore_adf --squarecb --gamma_scale {gamma_scale} --gamma_exponent {gamma_exponent} "
+                        "--noconstant -b 12 --quiet")
+    lines = [f"|A {name}" for name in names]
+    for t in range(learned):
+        chosen = t % len(names)
+        vw.learn([f"0:{1.0 if t % 2 else -1.0}:0.25 {line}" if i == chosen else line for i, line in enumerate(lines)])
+    for name, score in zip(names, scores):
+        vw.set_weight(vw.hash_feature(name, vw.hash_space("A")), 0, score)
+    theirs = vw.predict(lines)
+    vw.finish()
+
+    exploration = {"type": "squarecb", "gamma_scale": gamma_scale, "gamma_exponent": gamma_exponent}
+    config = SklearnPolicyConfig.model_validate({"actions": [{"id": n, "features": {"A": {n: 1.0}}} for n in names],
+                                                 "exploration": exploration, "seed": 1})
+    policy = SklearnPolicy(config)
+    d = policy.decide({}, "fit", 0.0)
+    rows = d.example if d.example is not None else pytest.fail("a decision keeps its hashed rows until it is learned")
+    policy.learn(JoinedEvent(d, reward=1.0, outcome="on_time", rewards_received=1, joined_at=1.0))
+    path = tmp_path / "model.skops"
+    policy.save(path)
+    regressor = skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path))
+    regressor.coef_[:], regressor.intercept_[:] = 0.0, 0.0
+    for i, score in enumerate(scores):  # one hashed column per action, its value +-1 (the hasher's sign)
+        (column,), (value,) = rows[i].indices, rows[i].data
+        regressor.coef_[column] = score / value
+    skops.io.dump(regressor, path)
+    policy.load(path, model_version=learned)
+    ours = policy.decide({}, "probe", 0.0).pmf
+    assert ours == pytest.approx(theirs, abs=1e-6)
+    assert max(ours) < 0.99 and min(ours) > 0.0  # the scores' gaps matter at this gamma: not a uniform or greedy pmf

@@ -1,12 +1,15 @@
 """Real parts for the devices tests: gpiozero MockFactory pins, the real loop on a fake clock, a mosquitto
-broker on 127.0.0.1 (a free port, stopped by PID), and loopback HTTP servers (webhook, Fitbit Web API)."""
+broker on 127.0.0.1 (a free port, stopped by PID), and loopback HTTP servers (webhook, Fitbit Web API, an
+HTTPS model source with a self-signed certificate)."""
 
 from __future__ import annotations
 
 import http.server
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from devices_support import ACTIONS
 
 from appliance.bench.sinks_bench import mosquitto_broker
 from appliance.bench.skip import ProgramMissing
+from tests.certificates import self_signed
 
 
 # -- GPIO ---------------------------------------------------------------------------------------
@@ -102,8 +106,9 @@ class Http:
     handler: Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]] | None = None
 
 
-@pytest.fixture
-def http_server() -> Iterator[Http]:
+@contextmanager
+def serving_http(tls: ssl.SSLContext | None = None) -> Iterator[Http]:
+    """A loopback HTTP server (HTTPS with ``tls``, a server context) whose answers come from its ``handler``."""
     state = Http("")
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -129,12 +134,32 @@ def http_server() -> Iterator[Http]:
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls is not None:  # each connection's handshake runs in its handler's thread, so a refused client blocks nothing
+        server.socket = tls.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    state.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def http_server() -> Iterator[Http]:
+    with serving_http() as state:
+        yield state
+
+
+@pytest.fixture
+def https_server(tmp_path: Path) -> Iterator[tuple[Http, Path]]:
+    """A loopback HTTPS server with a self-signed certificate for 127.0.0.1, and that certificate (PEM)."""
+    cert, key = self_signed(tmp_path)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    with serving_http(tls) as state:
+        yield state, cert
 
 

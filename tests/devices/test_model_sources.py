@@ -1,17 +1,21 @@
 """Model sources against real servers on loopback: a watched file, an HTTP server with ETags (and another
-appliance's /api/model), a retained MQTT message. A new model is checked, then swapped in; a bad one is refused
+appliance's /api/model; HTTPS with a self-signed certificate), a retained MQTT message. A new model is checked, then swapped in; a bad one is refused
 and the running model stays."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import TypeAdapter
 
-from appliance.config.model_source import ModelSourceConfig
+from appliance.config.base import load_yaml_model
+from appliance.config.model_source import HTTPModelSourceConfig, ModelSourceConfig
+from appliance.errors import ConfigError
 from appliance.events import ModelSwapped
 from appliance.model_sources import ModelUpdater
 from appliance.policy.model_check import check_model_file
@@ -108,3 +112,38 @@ def test_a_retained_mqtt_message(make_loop: Any, clock: Any, tmp_path: Path, mos
         publisher.publish("fleet/model", b"", qos=1, retain=True).wait_for_publish(5)
         publisher.loop_stop()
         publisher.disconnect()
+
+
+def test_https_with_a_private_ca_and_its_token(make_loop: Any, clock: Any, tmp_path: Path, https_server: Any,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    """A self-signed server: refused against the system's CAs (counted, the old model kept, a message saying what to
+    set), pulled with ``ca_file`` naming its certificate, the bearer token sent over TLS."""
+    server, cert = https_server
+    model = trained_model(make_loop, clock, tmp_path, "cool")
+    server.handler = lambda method, path, headers, body: (
+        (200, {"ETag": '"v1"'}, model) if headers.get("Authorization") == "Bearer t" else (401, {}, b""))
+    loop = make_loop()
+    before = favourite(loop)
+    raw = {"type": "http", "url": f"{server.url}/model", "headers": {"Authorization": "Bearer t"}}
+    untrusted = updater(loop, raw, tmp_path)
+    with caplog.at_level(logging.WARNING, logger="appliance.model_sources.base"):
+        untrusted.step()
+    assert (untrusted.installed, untrusted.errors) == (0, 1) and favourite(loop) == before and server.requests == []
+    assert "TLS certificate failed verification (self-signed certificate)" in caplog.text
+    assert "set model_source.ca_file" in caplog.text
+    trusted = updater(loop, {**raw, "ca_file": str(cert)}, tmp_path)
+    trusted.step()
+    assert (trusted.installed, trusted.errors) == (1, 0) and favourite(loop) == "cool"
+    assert server.requests[-1]["headers"]["Authorization"] == "Bearer t"
+
+
+def test_a_ca_file_is_checked_when_the_config_loads(tmp_path: Path) -> None:
+    url = "https://127.0.0.1:8443/api/model"
+    missing = tmp_path / "nowhere" / "ca.pem"
+    with pytest.raises(ConfigError, match=f"ca_file '{missing}' is not a file"):
+        load_yaml_model(HTTPModelSourceConfig, f"url: {url}\nca_file: {missing}\n", "wabbit.yaml")
+    (tmp_path / "junk.pem").write_text("not a certificate\n")
+    with pytest.raises(ConfigError, match="holds no PEM CA certificate"):
+        load_yaml_model(HTTPModelSourceConfig, f"url: {url}\nca_file: {tmp_path / 'junk.pem'}\n", "wabbit.yaml")
+    with pytest.raises(ConfigError, match="ca_file is for https URLs"):
+        load_yaml_model(HTTPModelSourceConfig, f"url: http://127.0.0.1:8080/m\nca_file: {tmp_path / 'junk.pem'}\n", "wabbit.yaml")
