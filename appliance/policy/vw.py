@@ -104,7 +104,7 @@ class VWPolicy:
             raise UsageError(f"Vowpal Wabbit refused the options {' '.join(self._args + extra)}: {err}") from None
         if self._costs is None:
             return workspace, ExampleBuilder(workspace, self._features, self._example_pool)
-        return workspace, ExampleBuilder(workspace, self._features, self._example_pool, label_type=CS)
+        return workspace, ExampleBuilder(workspace, self._features, self._example_pool, labelled=64, label_type=CS)
 
     def _explore(self, costs: Sequence[float]) -> list[float]:
         """The pmf over actions from the cost-sensitive learner's predicted costs (``python:`` cb types)."""

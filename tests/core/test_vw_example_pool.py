@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 import vowpalwabbit
 from vowpalwabbit import pyvw
 
@@ -123,10 +124,11 @@ def cost_sensitive_stream(n: int, seed: int) -> list[tuple[Features, tuple[str, 
     return out
 
 
-def test_relabelled_cost_sensitive_examples_learn_the_model_fresh_copies_learn(tmp_path: Path) -> None:
-    """Kept cost-sensitive examples relabelled in place give byte for byte the model that a fresh labelled copy per
-    learn gives, with actions re-declared from a log halfway (one with other features, one new) and, last, a
-    logged decision offering an action twice."""
+@pytest.mark.parametrize("labelled", [0, 8])
+def test_relabelled_cost_sensitive_examples_learn_the_model_fresh_copies_learn(tmp_path: Path, labelled: int) -> None:
+    """Kept cost-sensitive examples relabelled in place (with, or without, copies kept for the first ``labelled``
+    labels) give byte for byte the model that a fresh labelled copy per learn gives, with actions re-declared
+    from a log halfway (one with other features, one new) and, last, a logged decision offering an action twice."""
     arguments = VWPolicy(VWPolicyConfig.model_validate({"actions": [{"id": a} for a in ACTIONS], "cb_type": "python:dm",
                                                         "exploration": {"type": "epsilon", "epsilon": 0.1}})).arguments
     declared: dict[str, Features] = {a: {"colour": {a: 1.0, "lit": 0.5}} for a in ACTIONS}
@@ -139,7 +141,8 @@ def test_relabelled_cost_sensitive_examples_learn_the_model_fresh_copies_learn(t
     models = []
     for relabelled in (True, False):
         vw = vowpalwabbit.Workspace(arg_list=arguments)
-        builder, fresh = ExampleBuilder(vw, declared, label_type=CS), ExampleBuilder(vw, {}, label_type=CS)
+        builder = ExampleBuilder(vw, declared, labelled=labelled, label_type=CS)
+        fresh = ExampleBuilder(vw, {}, label_type=CS)
         for i, (context, offered, costs, only) in enumerate(stream):
             features = declared if i < half else logged
             if i == half:
