@@ -1,11 +1,15 @@
 """Build Vowpal Wabbit examples straight from namespaced features (pylibvw hashes them in one call).
 
 Each declared action's example is built once and reused for every decision; a decision builds only its
-shared (context) example. Learning swaps in a fresh labelled copy of the chosen action (pylibvw can add a
-label but never reset one). That copy is parsed from the action's cached VW text, which costs less than
-pushing its features, but only when the parsed example was checked equal, feature by feature, to the
-directly built one. Features with value 0 are dropped, as VW's text and JSON parsers do, so a model learned
-here equals one learned by ``vw --dsjson`` from the event log.
+shared (context) example. Learning swaps in a fresh labelled copy of the chosen action: pylibvw's
+``set_label_string`` appends a contextual-bandit cost to the label there is (VW then refuses the example: two
+known costs), and nothing resets one. That copy is parsed from the action's cached VW text, which costs less
+than pushing its features, but only when the parsed example was checked equal, feature by feature, to the
+directly built one. A cost-sensitive label does reset (VW's parser clears its costs first), so
+cost-sensitive learning keeps copies for the first labels it sees (few costs repeat a lot), then one example per
+action whose label it sets (1 µs, against 6 µs to allocate and parse a copy). Features with value 0 are
+dropped, as VW's text and JSON parsers do, so a model learned here equals one learned by ``vw --dsjson``
+from the event log.
 
 A native example is large (about 30 KB: VW keeps room for 256 namespaces), and allocating one costs more
 than predicting with it. So shared examples are pooled: once a decision is learned, the policy takes its
@@ -38,6 +42,7 @@ class ExampleBuilder:
         self._vw = workspace
         self._label_type = label_type
         self._labelled: dict[tuple[str, str], Any] = {}
+        self._relabelled: dict[str, Any] = {}  # cost-sensitive: one learning example per action, its label set per learn
         self._keep_labelled = labelled
         self._pool: list[Any] = []
         self._pool_size = pool_size
@@ -87,6 +92,7 @@ class ExampleBuilder:
                     self._texts[action] = text
                 self._offered.clear()
                 self._labelled.clear()
+                self._relabelled.pop(action, None)
 
     def shared(self, context: Features) -> Any:
         """The shared example of one decision, reusing a pooled one when there is one."""
@@ -136,9 +142,31 @@ class ExampleBuilder:
 
     def for_costs(self, shared: Any, actions: tuple[str, ...], costs: Sequence[float], only: int | None = None) -> list[Any]:
         """The cost-sensitive multi-example (:data:`CS` labels, classes 0-based positions): each action with its
-        cost, or action ``only`` alone."""
+        cost, or action ``only`` alone. Each action's example is kept and relabelled: the list is valid until the
+        next call (learn it before)."""
         indexes = range(len(actions)) if only is None else (only,)
-        return [shared, *(self._labelled_copy(actions[i], f"{i}:{cost:.9g}") for i, cost in zip(indexes, costs))]
+        if only is None and len(set(actions)) < len(actions):  # an action offered twice would carry one label: copies
+            return [shared, *(self._labelled_copy(actions[i], f"{i}:{cost:.9g}") for i, cost in zip(indexes, costs))]
+        return [shared, *(self._cost_labelled(actions[i], f"{i}:{cost:.9g}") for i, cost in zip(indexes, costs))]
+
+    def _cost_labelled(self, action: str, label: str) -> Any:
+        """A kept copy labelled ``label`` (few costs repeat a lot: a lookup is cheaper than relabelling), a new
+        one while there is room to keep it, else ``action``'s kept learning example relabelled."""
+        copy = self._labelled.get((action, label))
+        if copy is None and len(self._labelled) >= self._keep_labelled:
+            return self._relabel(action, label)
+        return copy if copy is not None else self._labelled_copy(action, label)
+
+    def _relabel(self, action: str, label: str) -> Any:
+        """``action``'s kept cost-sensitive learning example, now labelled ``label``. VW's cost-sensitive parser
+        clears the costs before reading new ones; the weight and test flag set up from the first label stay right
+        (every label here has a cost and weighs 1)."""
+        example = self._relabelled.get(action)
+        if example is None:
+            example = self._relabelled[action] = self._example(self._action_features[action], label)
+        else:
+            example.set_label_string(self._vw, label, CS)
+        return example
 
     def _labelled_copy(self, action: str, label: str, keep: bool = False) -> Any:
         copy = self._labelled.get((action, label))

@@ -1,19 +1,24 @@
-"""Pooled shared examples and labelled copies parsed from text learn exactly what fresh, directly built examples learn."""
+"""Pooled shared examples, labelled copies parsed from text and relabelled cost-sensitive examples learn exactly what
+fresh, directly built examples learn."""
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
+import pytest
 import vowpalwabbit
+from vowpalwabbit import pyvw
 
 from appliance.config import VWPolicyConfig
 from appliance.features import Features
 from appliance.policy import JoinedEvent
 from appliance.policy.vw import VWPolicy
-from appliance.policy.vw_examples import ExampleBuilder, _contents
+from appliance.policy.vw_examples import CS, ExampleBuilder, _contents
 
 ACTIONS = ["warm", "cool", "red", "blue"]
 NAMESPACES = ["audio", "video", "time", "user"]
+learn_multi = pyvw.pylibvw.vw.learn_multi
 
 
 def contexts(n: int, seed: int) -> list[Features]:
@@ -100,3 +105,58 @@ def test_only_the_newest_pending_decisions_keep_their_example_and_the_model_is_t
     for d in pending:
         few.learn(JoinedEvent(d, 1.0, "on_time", 1, 20.0))
     assert drive(policy(8, held=5), stream, wait=40) == drive(policy(8), stream, wait=40)
+
+
+def cost_sensitive_stream(n: int, seed: int) -> list[tuple[Features, tuple[str, ...], list[float], int | None]]:
+    """Decisions to learn cost-sensitively: offered subsets in any order (so an action's class changes), varying
+    costs, the same action learned alone several times in a row, and learns of all offered actions."""
+    rng = random.Random(seed)
+    out: list[tuple[Features, tuple[str, ...], list[float], int | None]] = []
+    for context in contexts(n, seed):
+        offered = tuple(rng.sample(ACTIONS, rng.randint(2, len(ACTIONS))))
+        if rng.random() < 0.5:
+            out.append((context, offered, [rng.choice([0.0, -1.0, rng.uniform(-3, 3)])], rng.randrange(len(offered))))
+        else:
+            out.append((context, offered, [rng.uniform(-2, 2) for _ in offered], None))
+        if rng.random() < 0.2:  # the same action alone again, with another cost
+            context_, offered_, _, only = out[-1]
+            out += [(context_, offered_, [rng.uniform(-1, 1)], only if only is not None else 0) for _ in range(3)]
+    return out
+
+
+@pytest.mark.parametrize("labelled", [0, 8])
+def test_relabelled_cost_sensitive_examples_learn_the_model_fresh_copies_learn(tmp_path: Path, labelled: int) -> None:
+    """Kept cost-sensitive examples relabelled in place (with, or without, copies kept for the first ``labelled``
+    labels) give byte for byte the model that a fresh labelled copy per learn gives, with actions re-declared
+    from a log halfway (one with other features, one new) and, last, a logged decision offering an action twice."""
+    arguments = VWPolicy(VWPolicyConfig.model_validate({"actions": [{"id": a} for a in ACTIONS], "cb_type": "python:dm",
+                                                        "exploration": {"type": "epsilon", "epsilon": 0.1}})).arguments
+    declared: dict[str, Features] = {a: {"colour": {a: 1.0, "lit": 0.5}} for a in ACTIONS}
+    logged = {**declared, "red": {"colour": {"red": 2.0}, "size": {"big": 1.0}}, "green": {"colour": {"green": 1.0}}}
+    stream = cost_sensitive_stream(800, seed=8)
+    half = len(stream) // 2
+    stream[half:] = [(c, (*offered, "green"), costs if only is not None else [*costs, 0.25], only)
+                     for c, offered, costs, only in stream[half:]]
+    stream.append(({"audio": {"f1": 0.5}}, ("warm", "cool", "warm"), [0.5, -1.0, 1.5], None))
+    models = []
+    for relabelled in (True, False):
+        vw = vowpalwabbit.Workspace(arg_list=arguments)
+        builder = ExampleBuilder(vw, declared, labelled=labelled, label_type=CS)
+        fresh = ExampleBuilder(vw, {}, label_type=CS)
+        for i, (context, offered, costs, only) in enumerate(stream):
+            features = declared if i < half else logged
+            if i == half:
+                builder.declare(tuple(logged), list(logged.values()))
+            shared = builder.shared(context)
+            if relabelled:
+                examples = builder.for_costs(shared, offered, costs, only)
+            else:  # a fresh copy, built feature by feature, per labelled action
+                indexes = range(len(offered)) if only is None else (only,)
+                examples = [shared, *(fresh._example(features[offered[k]], f"{k}:{c:.9g}") for k, c in zip(indexes, costs))]
+            learn_multi(vw, examples)
+            builder.release(shared)
+        vw.save(str(tmp_path / f"{relabelled}.model"))
+        models.append((tmp_path / f"{relabelled}.model").read_bytes())
+    vowpalwabbit.Workspace(arg_list=arguments).save(str(tmp_path / "untrained.model"))
+    assert models[0] == models[1]
+    assert models[0] != (tmp_path / "untrained.model").read_bytes()  # it learned
