@@ -51,7 +51,7 @@ class Shipper:
             source.holds.append(self.held)
 
     def held(self) -> LogPosition:
-        """Block mode's hold on the log: the segments from the cursor on are not pruned."""
+        """Block mode's hold on the log: the segments from its persisted cursor on are not pruned."""
         return self.cursor
 
     def _load_cursor(self) -> LogPosition:
@@ -93,10 +93,10 @@ class Shipper:
             if self.failures <= 10 or self.failures % 100 == 0:
                 log.warning("log sink %s: %s; the batch is sent again in %.1f s", self.sink.name, err, self._retry_at - now)
             return False
+        self._save_cursor(end)  # saved before it moves: block mode's hold never lets go of what a restart would resend
         self.cursor, self._last_sent, self._backoff = end, now, 0.5
         self.shipped_lines += data.count(b"\n")
         self.batches += 1
-        self._save_cursor(end)
         return True
 
     def _save_cursor(self, at: LogPosition) -> None:
