@@ -31,8 +31,11 @@ class StorageConfig(StrictModel):
     )
     keep_checkpoints: int = Field(3, ge=1, le=100, description="How many checkpoints to keep; older ones are deleted.")
     log_segment_mb: float = Field(
-        64.0, ge=0.01, le=4096.0, description="Size at which the joined-event DSJSON log starts a new segment file.",
+        64.0, ge=0.01, le=4096.0,
+        description="Size at which the joined-event DSJSON log (and the raw log a `stream: raw` sink ships) starts a new segment file.",
     )
     keep_log_segments: int = Field(
-        20, ge=1, le=100_000, description="Most DSJSON segments kept; segments still needed after the last checkpoint are never deleted.",
+        20, ge=1, le=100_000,
+        description="Most segments kept of each log (the DSJSON events, the raw decisions and rewards), pruned at each checkpoint; "
+        "segments still needed after the last checkpoint, or not yet shipped by a block-mode sink, are never deleted.",
     )

@@ -153,6 +153,15 @@ class Journal:
         self._last_sync = self._clock.time()
         return position
 
+    def prune(self, covered: LogPosition) -> None:
+        """Delete the segments nothing needs any more, each log beyond its ``keep_segments`` and never one a block-mode
+        sink's hold (its persisted cursor) still needs: the event log's before ``covered`` (a checkpoint's position,
+        what a restart relearns from); the raw log's before its synced end (a restart refills it from the WAL,
+        never reads it back)."""
+        self.events.prune(covered)
+        if self.raw is not None:
+            self.raw.prune(self.raw.synced)
+
     def flush(self) -> None:
         """Wait until the WAL committed everything queued (its forgets included)."""
         if self.wal is not None:

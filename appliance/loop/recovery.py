@@ -55,11 +55,11 @@ class CheckpointSchedule:
 
 def save_checkpoint(policy: Policy, journal: Journal, store: CheckpointStore, stats: dict[str, Any]) -> CheckpointMeta:
     """Sync the log, let the WAL drop what the log holds, save the model with the position and the loop's
-    counters, prune the log."""
+    counters, prune the logs."""
     position = journal.sync()
     journal.flush()  # joined decisions must be gone from the WAL before the checkpoint covers them
     meta = store.save(policy, policy.model_version, position, stats)
-    journal.events.prune(position)
+    journal.prune(position)
     return meta
 
 

@@ -1,5 +1,6 @@
 """Ships one log to one sink, at least once: reads from its cursor, batches, sends, and only then moves the
-cursor, which it keeps in a file so a restart (or ``kill -9``) resumes where the last acknowledged batch ended.
+cursor, which it saves in a file after each step's batches, so a restart (or ``kill -9``) resumes where the last
+saved one ended (it sends a step's batches again at most, under the same batch ids).
 
 The log itself is the queue: only synced lines are read, so nothing shipped can vanish from the log in a crash.
 A batch goes out once it holds ``batch_bytes`` or ``batch_interval_s`` after the previous one; a failed batch is
@@ -42,7 +43,8 @@ class Shipper:
     def __init__(self, sink: LogSink, source: EventLog, config: LogSinkConfigBase, cursor_path: Path,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.sink, self.source, self.config, self._cursor_path, self._clock = sink, source, config, cursor_path, clock
-        self.cursor = self._load_cursor()
+        self.cursor = self.saved = self._load_cursor()
+        """Where the next batch starts; and where the cursor file says it does (a restart resends what lies between)."""
         self.shipped_lines = self.batches = self.failures = self.dropped_lines = 0
         self.last_error: str | None = None
         self._last_sent = float("-inf")  # what is there goes out at once
@@ -51,8 +53,8 @@ class Shipper:
             source.holds.append(self.held)
 
     def held(self) -> LogPosition:
-        """Block mode's hold on the log: the segments from the cursor on are not pruned."""
-        return self.cursor
+        """Block mode's hold on the log: the segments from its persisted cursor on are not pruned."""
+        return self.saved
 
     def _load_cursor(self) -> LogPosition:
         """The saved cursor, or the log's end: a new sink ships from now on, and that start is saved at once (a
@@ -68,19 +70,25 @@ class Shipper:
             return self.source.synced
 
     def step(self) -> None:
-        """The sink worker's step: send what is due (several batches when behind), or nothing."""
+        """The sink worker's step: send what is due (several batches when behind), or nothing; then save the cursor,
+        once for all the step's batches (each save is a file written, fsynced and renamed: per batch, those system
+        calls would hand the interpreter's lock back and forth with the loop's thread dozens of times a batch)."""
         now = self._clock()
         if now < self._retry_at:
             return
-        if self.config.mode == "drop":
-            self._skip_if_too_far_behind()
-        for _ in range(MAX_BATCHES_PER_STEP):
-            data, end = self.source.read_batch(self.cursor, self.config.batch_bytes)
-            full = end < self.source.synced  # more than a batch was waiting
-            if not data or (not full and now - self._last_sent < self.config.batch_interval_s):
-                return
-            if not self._send(data, end, now) or not full:
-                return
+        try:
+            if self.config.mode == "drop":
+                self._skip_if_too_far_behind()
+            for _ in range(MAX_BATCHES_PER_STEP):
+                data, end = self.source.read_batch(self.cursor, self.config.batch_bytes)
+                full = end < self.source.synced  # more than a batch was waiting
+                if not data or (not full and now - self._last_sent < self.config.batch_interval_s):
+                    return
+                if not self._send(data, end, now) or not full:
+                    return
+        finally:
+            if self.cursor != self.saved:
+                self._save_cursor(self.cursor)
 
     def _send(self, data: bytes, end: LogPosition, now: float) -> bool:
         batch_id = f"{self.config.stream}-{self.cursor.segment:06d}-{self.cursor.offset:012d}"
@@ -96,11 +104,11 @@ class Shipper:
         self.cursor, self._last_sent, self._backoff = end, now, 0.5
         self.shipped_lines += data.count(b"\n")
         self.batches += 1
-        self._save_cursor(end)
         return True
 
     def _save_cursor(self, at: LogPosition) -> None:
         write_atomically(self._cursor_path, json.dumps({"segment": at.segment, "offset": at.offset, "stream": self.config.stream}).encode())
+        self.saved = at
 
     def backlog_bytes(self) -> int:
         """How far behind the log's synced end the cursor is."""

@@ -31,21 +31,18 @@ def fsync_dir(directory: Path) -> None:
 
 
 @contextmanager
-def replacing(path: Path, mode: int = 0o600) -> Iterator[Path]:
-    """A temp path beside ``path`` to write in full; on a clean exit it is fsynced and renamed over ``path``.
-
-    On an error the temp file is removed and ``path`` is left as it was. ``mode`` is the new file's
-    permission bits (private by default: the data directory holds models, logs and the token).
-    """
+def _renamed_over(path: Path, mode: int) -> Iterator[tuple[int, Path]]:
+    """A new temp file beside ``path`` (open, with ``mode``) for the body to write and fsync; on a clean exit it is
+    closed, renamed over ``path`` and the directory fsynced; on an error it is removed and ``path`` left as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     temp = Path(name)
     try:
-        os.chmod(temp, mode)
-        yield temp
-        with open(temp, "rb+") as f:
-            os.fsync(f.fileno())
+        try:
+            os.fchmod(fd, mode)
+            yield fd, temp
+        finally:
+            os.close(fd)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -53,7 +50,25 @@ def replacing(path: Path, mode: int = 0o600) -> Iterator[Path]:
     fsync_dir(path.parent)
 
 
+@contextmanager
+def replacing(path: Path, mode: int = 0o600) -> Iterator[Path]:
+    """A temp path beside ``path`` to write in full; on a clean exit it is fsynced and renamed over ``path``.
+
+    On an error the temp file is removed and ``path`` is left as it was. ``mode`` is the new file's
+    permission bits (private by default: the data directory holds models, logs and the token).
+    """
+    with _renamed_over(path, mode) as (_, temp):
+        yield temp
+        with open(temp, "rb+") as f:  # what the body wrote under that name, perhaps as a file of its own
+            os.fsync(f.fileno())
+
+
 def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` atomically and durably (see the module docstring)."""
-    with replacing(path, mode) as temp:
-        temp.write_bytes(data)
+    """Replace ``path`` with ``data`` atomically and durably (see the module docstring), in as few system calls as
+    that takes: a log sink's worker writes a batch and its cursor this way, and every call hands the interpreter's
+    lock to the loop's thread and waits to get it back."""
+    with _renamed_over(path, mode) as (fd, _):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)

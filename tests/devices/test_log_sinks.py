@@ -21,7 +21,11 @@ import uvicorn
 from fastapi import FastAPI, Request, Response
 from pydantic import TypeAdapter
 
+from appliance.assemble import open_loop
+from appliance.clock import FakeClock
+from appliance.config import AppConfig
 from appliance.config.log_sinks import LogSinkConfig
+from appliance.loop import Loop
 from appliance.registry import REGISTRY
 from appliance.sinks import RecordingSink, Shipper
 from appliance.storage.eventlog import EventLog
@@ -198,6 +202,52 @@ def test_drop_mode_skips_and_counts_block_mode_holds_the_log(tmp_path: Path) -> 
     log.close()
 
 
+def test_the_raw_log_keeps_what_its_sink_has_not_shipped_across_a_crash_then_prunes_it(tmp_path: Path, clock: FakeClock) -> None:
+    """A loop whose block-mode sink of the raw decisions and rewards is down: its checkpoints prune the event log but
+    keep every raw segment; a crash and a restart (whose recovery checkpoints) lose none; once the sink has shipped
+    them, the next checkpoint prunes them to keep_log_segments."""
+    sink = {"type": "directory", "path": str(tmp_path / "out"), "stream": "raw", "mode": "block"}
+    config = AppConfig.model_validate({"join": {"reward_wait_s": 2}, "log_sinks": [sink], "storage": {
+        "log_segment_mb": 0.01, "keep_log_segments": 1, "log_sync_s": 0, "checkpoint_every_events": 20}})
+    data = tmp_path / "data"
+
+    def started() -> tuple[Loop, Shipper]:  # as the supervisor starts them: the sink's hold before recovery
+        loop = open_loop(config, clock, data)
+        assert loop.journal.raw is not None
+        shipper = shipper_for(sink, loop.journal.raw, tmp_path, "raw")
+        shipper.sink = RecordingSink()
+        loop.recover()
+        return loop, shipper
+
+    def segments(pattern: str) -> list[str]:
+        return sorted(p.name for p in (data / "events").glob(pattern))
+
+    loop, down = started()
+    down.sink.failing = 1_000_000  # type: ignore[attr-defined]
+    for i in range(300):
+        decision, ticket = loop.decide({"x": {"i": float(i)}})
+        ticket.wait()
+        if i % 2:
+            loop.reward(decision.event_id, 1.0)[1].wait()
+        clock.advance(1)
+        loop.tick()
+        down.step()
+    assert down.failures and loop.last_checkpoint is not None and len(segments("events-*.dsjson")) <= 2  # checkpoints pruned
+    written = segments("raw-*.jsonl")
+    assert len(written) >= 4 and written[0] == "raw-000001.jsonl"  # ...but not the raw segments the sink has not shipped
+    acknowledged = [line for name in written for line in (data / "events" / name).read_bytes().splitlines(keepends=True)]
+    loop.journal.close()  # the process dies: no tick, no checkpoint
+
+    loop, up = started()
+    loop.checkpoint()
+    assert segments("raw-*.jsonl")[: len(written)] == written  # the restart's checkpoints kept them too
+    ship_all(up)
+    assert set(acknowledged) <= set(up.sink.lines)  # type: ignore[attr-defined]
+    loop.checkpoint()  # shipped: they go
+    assert written[0] not in segments("raw-*.jsonl") and len(segments("raw-*.jsonl")) <= 2
+    loop.close()
+
+
 def test_a_daemon_killed_while_it_ships_loses_nothing_acknowledged(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     config = FAST + (f"log_sinks:\n  - {{type: directory, path: {inbox}, name: joined, batch_interval_s: 0.2}}\n"
@@ -220,10 +270,12 @@ def test_a_daemon_killed_while_it_ships_loses_nothing_acknowledged(tmp_path: Pat
     assert logged <= decided and any(r["kind"] == "reward" for r in raw)
 
 
-def test_block_mode_keeps_what_it_has_not_shipped_across_a_crash_and_recovery(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stream, pattern", [("joined", "events-*.dsjson"), ("raw", "raw-*.jsonl")])
+def test_block_mode_keeps_what_it_has_not_shipped_across_a_crash_and_recovery(tmp_path: Path, stream: str, pattern: str) -> None:
     """A block-mode sink that cannot ship (its directory is a file) while the loop logs several segments; the process
-    dies; at the next start, recovery relearns and checkpoints (pruning the log to keep_log_segments: 1) before
-    anything else: every joined event of the first run is still shipped once the sink can write."""
+    dies; at the next start, recovery relearns and checkpoints (pruning the logs to keep_log_segments: 1) before
+    anything else: every line of the first run is still shipped once the sink can write, and the next checkpoint
+    prunes the segments it has shipped (the raw log's as the event log's)."""
     data, blocked, inbox = tmp_path / "data", tmp_path / "not-a-directory", tmp_path / "inbox"
     blocked.write_text("")
 
@@ -232,7 +284,11 @@ def test_block_mode_keeps_what_it_has_not_shipped_across_a_crash_and_recovery(tm
                 "simulation": {"decision_every_s": 0.01, "delay": {"mean_s": 0.02}} if world else None,
                 "storage": {"log_segment_mb": 0.01, "keep_log_segments": 1, "log_sync_s": 0.05,
                             "checkpoint_every_events": 10_000_000, "checkpoint_every_s": 86400},
-                "log_sinks": [{"type": "directory", "path": str(path), "name": "held", "mode": "block", "batch_interval_s": 0.05}]}
+                "log_sinks": [{"type": "directory", "path": str(path), "name": "held", "mode": "block", "batch_interval_s": 0.05,
+                               "stream": stream}]}
+
+    def lines_in(files: Any) -> set[str]:
+        return {line for f in files for line in f.read_text().splitlines()}
 
     child = f"""
 import os, time
@@ -240,7 +296,7 @@ from pathlib import Path
 from appliance.embedded import LiveModel
 model = LiveModel({config(blocked, True)!r}, {str(data)!r})
 deadline = time.monotonic() + 60
-while len(list(Path({str(data / 'events')!r}).glob('events-*.dsjson'))) < 4:
+while len(list(Path({str(data / 'events')!r}).glob({pattern!r}))) < 4:
     assert time.monotonic() < deadline, "the loop did not log four segments"
     time.sleep(0.05)
 time.sleep(0.2)
@@ -249,15 +305,16 @@ os._exit(0)  # no close(): nothing shipped, nothing checkpointed
     done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
-    logged = {json.loads(line)["EventId"] for f in (data / "events").glob("events-*.dsjson") for line in f.read_text().splitlines()}
+    logged, joined = lines_in((data / "events").glob(pattern)), lines_in((data / "events").glob("events-*.dsjson"))
     assert len(logged) > 20
     from appliance.embedded import LiveModel
 
     with LiveModel(config(inbox, False), data) as model:
         recovered = model._supervisor.recovered
-        assert recovered is not None and recovered["relearned"] >= len(logged) - 5  # so it checkpointed and pruned
+        assert recovered is not None and recovered["relearned"] >= len(joined) - 5  # so it checkpointed and pruned
         deadline = time.monotonic() + 30
-        while not logged <= (shipped := {json.loads(line)["EventId"] for f in inbox.glob("*.jsonl") for line in f.read_text().splitlines()}):
-            assert time.monotonic() < deadline, f"{len(logged - shipped)} of {len(logged)} unshipped joined events lost"
+        while not logged <= (shipped := lines_in(inbox.glob("*.jsonl"))):
+            assert time.monotonic() < deadline, f"{len(logged - shipped)} of {len(logged)} unshipped lines lost"
             time.sleep(0.1)
-    assert len(list((data / "events").glob("events-*.dsjson"))) <= 2  # shipped, the old segments are pruned again
+        model.loop.checkpoint()  # the sink still holds its cursor: only what it has shipped goes
+        assert len(list((data / "events").glob(pattern))) <= 2
