@@ -9,6 +9,10 @@ decides at a fixed rate (constant and Poisson arrivals) over the same clients x 
 coordinated-omission-corrected percentiles; their headline is the Poisson p99 with 4 clients and 10x4, their
 ratio that over the in-process p99 at the same rate. Every cell also reports drops, the CPU the server and the
 load generator spent per call and their resident memory. ``--quick`` runs a small grid (CI).
+
+The raw transports (a socket, the generated stubs) stay the headline: a heavy client would measure itself. The
+closed loops of HTTP and unary gRPC also run the appliance's own client (``client-http``, ``client-grpc``) on
+the same daemon, and report it (``client``) as a ratio over the raw transport of the same protocol.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 
 from appliance.bench.client_load import Result, Transport, closed_loop, open_loop
-from appliance.bench.client_transports import PAYLOADS, HTTPDecide, InProcess, daemon_config, process_usage
+from appliance.bench.client_transports import PAYLOADS, ClientDecide, HTTPDecide, InProcess, daemon_config, process_usage
 from appliance.bench.measure import rss_bytes
 
 HEADLINE_CLIENTS = 4
@@ -81,22 +85,30 @@ def daemon(grpc_port: int | None = None) -> Iterator[tuple[int, str, int]]:
             proc.wait(30)
 
 
+Served = tuple[Transport, int, ClientDecide | None]
+"""A transport to a benchmark daemon, the daemon's pid, and the appliance's client over the same protocol (if it
+has a call to compare)."""
+
+
 @contextmanager
-def http_daemon() -> Iterator[tuple[HTTPDecide, int]]:
-    """The HTTP transport to a benchmark daemon, and the daemon's pid."""
+def http_daemon() -> Iterator[Served]:
+    """The raw HTTP transport to a benchmark daemon, its pid, and the appliance's client over HTTP."""
     with daemon() as (port, token, pid):
-        yield HTTPDecide(port, token), pid
+        yield HTTPDecide(port, token), pid, ClientDecide(f"http://127.0.0.1:{port}", token)
 
 
 @contextmanager
-def grpc_daemon(streamed: bool) -> Iterator[tuple[Transport, int]]:
-    """The gRPC transport (unary ``Decide``, or windows over ``DecideStream``) to a benchmark daemon, and its pid."""
+def grpc_daemon(streamed: bool) -> Iterator[Served]:
+    """The raw gRPC transport (unary ``Decide``, or windows over ``DecideStream``) to a benchmark daemon, its pid, and
+    the appliance's client over gRPC for unary ``Decide`` (its ``decide_many`` opens a stream per call: no match
+    for a stream kept open)."""
     from appliance.bench.client_grpc import GrpcDecide, GrpcDecideStream
     from appliance.bench.http_bench import free_port
 
     grpc_port = free_port()
     with daemon(grpc_port) as (_, token, pid):
-        yield (GrpcDecideStream if streamed else GrpcDecide)(grpc_port, token), pid
+        client = None if streamed else ClientDecide(f"grpc://127.0.0.1:{grpc_port}", token)
+        yield (GrpcDecideStream if streamed else GrpcDecide)(grpc_port, token), pid, client
 
 
 def _grid(quick: bool) -> tuple[tuple[int, ...], tuple[str, ...], int]:
@@ -105,9 +117,12 @@ def _grid(quick: bool) -> tuple[tuple[int, ...], tuple[str, ...], int]:
     return (1, 4, 16), tuple(PAYLOADS), 1500
 
 
-def closed_grid(transport: Transport, name: str, pid: int | None, quick: bool) -> list[dict[str, Any]]:
-    """Every concurrency x payload cell of the closed loop for one transport (after a warm-up)."""
+def closed_grid(transport: Transport, name: str, pid: int | None, quick: bool, headline_only: bool = False) -> list[dict[str, Any]]:
+    """Every concurrency x payload cell of the closed loop for one transport (after a warm-up); ``headline_only``:
+    just the headline cell (4 clients, 10x4)."""
     clients, payloads, calls = _grid(quick)
+    if headline_only:
+        clients, payloads = (HEADLINE_CLIENTS,), (HEADLINE_PAYLOAD,)
     calls = max(20, calls // getattr(transport, "items_per_call", 1))  # a windowed stream's call answers several
     closed_loop(transport, PAYLOADS[HEADLINE_PAYLOAD], HEADLINE_CLIENTS, 20)
     return [_cell(transport, lambda t: closed_loop(t, PAYLOADS[p], c, calls), pid, transport=name, payload=p)
@@ -122,27 +137,45 @@ def _headline(cells: list[dict[str, Any]], key: str, **match: Any) -> dict[str, 
 RunGrid = Callable[[Transport, str, int | None], list[dict[str, Any]]]  # (transport, its name, daemon pid) -> cells
 
 
-def beside_in_process(name: str, service: Callable[[], Any], grid: RunGrid) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The cells of ``grid`` in process (the reference), then over one transport (``service()``: a context giving
-    it and the daemon's pid), in the same run."""
+def beside_in_process(name: str, service: Callable[[], ContextManager[Served]], grid: RunGrid,
+                      client_grid: RunGrid | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The cells of ``grid`` in process (the reference), then over one transport (``service()``), in the same run;
+    then, on the same daemon, the cells of ``client_grid`` through the appliance's client (if it has one)."""
     with in_process() as local:
         reference = grid(local, "in-process", None)
-    with service() as (transport, pid):
+    with service() as (transport, pid, client):
         cells = grid(transport, name, pid)
+        if client_grid is not None and client is not None:
+            cells += client_grid(client, client.name, pid)
     return reference, cells
 
 
-def closed_bench(name: str, figure: str, service: Callable[[], Any], quick: bool) -> dict[str, Any]:
+def _client_overhead(cells: list[dict[str, Any]], raw: str, head: dict[str, Any]) -> dict[str, Any]:
+    """The appliance client's headline cell against the raw transport's (same protocol, daemon and run)."""
+    client = next(c for c in cells if c["transport"].startswith("client-") and all(c[k] == v for k, v in head.items()))
+    base = next(c for c in cells if c["transport"] == raw and all(c[k] == v for k, v in head.items()))
+    return {"name": f"appliance.client (sync) as {client['transport']}, {HEADLINE_CLIENTS} clients, {HEADLINE_PAYLOAD}",
+            **{k: client[k] for k in ("per_s", "p50", "p99", "client_cpu_us_per_call")},
+            "raw_client_cpu_us_per_call": base["client_cpu_us_per_call"], "ratio": client["per_s"] / base["per_s"],
+            "ratio_meaning": f"{client['transport']} / {raw} decides/s: share of the raw transport's throughput the client keeps",
+            "cpu_ratio": client["client_cpu_us_per_call"] / max(base["client_cpu_us_per_call"], 1e-3),
+            "cpu_ratio_meaning": f"{client['transport']} / {raw} load-generator CPU per decide"}
+
+
+def closed_bench(name: str, figure: str, service: Callable[[], ContextManager[Served]], quick: bool) -> dict[str, Any]:
     """The closed-loop grid of one transport beside the in-process one; headline: decides/s with 4 clients and
-    the 10x4 payload, ratio over in-process."""
-    reference, cells = beside_in_process(name, service, lambda t, n, pid: closed_grid(t, n, pid, quick))
+    the 10x4 payload, ratio over in-process. The appliance's client runs the same grid (``--quick``: its headline
+    cell) on the same daemon, reported as ``client``: its ratio over the raw transport."""
+    reference, cells = beside_in_process(name, service, lambda t, n, pid: closed_grid(t, n, pid, quick),
+                                         lambda t, n, pid: closed_grid(t, n, pid, quick, headline_only=quick))
     head = dict(clients=HEADLINE_CLIENTS, payload=HEADLINE_PAYLOAD)
-    ours, ref = _headline(cells, "per_s", **head), _headline(reference, "per_s", **head)
+    ours, ref = _headline([c for c in cells if c["transport"] == name], "per_s", **head), _headline(reference, "per_s", **head)
+    client = {"client": _client_overhead(cells, name, head)} if any(c["transport"].startswith("client-") for c in cells) else {}
     return {"figure": f"{figure}, closed loop, {HEADLINE_CLIENTS} clients, {HEADLINE_PAYLOAD} payload, answered once durable",
             "unit": "decides/s", **ours,
             "reference": {"name": f"in-process loop.decide + WAL ticket wait, {HEADLINE_CLIENTS} threads", **ref},
             "ratio": ours["median"] / ref["median"], "ratio_meaning": "ours / reference: share of in-process throughput",
-            "grid": reference + cells}
+            **client, "grid": reference + cells}
 
 
 def bench_http_decide(quick: bool) -> dict[str, Any]:
@@ -187,7 +220,7 @@ def open_cells(transport: Transport, name: str, pid: int | None, grid: OpenGrid)
             for p in grid.payloads for c in grid.clients for process in ("constant", "poisson")]
 
 
-def open_bench(name: str, what: str, service: Callable[[], Any], grid: OpenGrid) -> dict[str, Any]:
+def open_bench(name: str, what: str, service: Callable[[], ContextManager[Served]], grid: OpenGrid) -> dict[str, Any]:
     """The open-loop grid of one transport beside the in-process one; headline: the p99 (from the intended send
     time) of Poisson arrivals with 4 clients and the 10x4 payload, ratio over in-process at the same rate."""
     reference, cells = beside_in_process(name, service, lambda t, n, pid: open_cells(t, n, pid, grid))

@@ -6,6 +6,8 @@ a payload offers the first 4, 10 or all 50 of them with a context of 10, 100 or 
 
 The HTTP transport is a lean keep-alive HTTP/1.1 client on a plain socket (request bytes built once, the
 answer's status and length checked): a load generator on the same two cores must cost the server little.
+:class:`ClientDecide` drives the appliance's own client (:mod:`appliance.client`, sync API) instead, over HTTP
+or gRPC, so that its overhead can be measured against the raw transport of the same protocol.
 
 >>> p = PAYLOADS["10x4"]
 >>> len(p.context["shared"]), len(p.actions), p.body[:28]
@@ -17,6 +19,7 @@ answer's status and length checked): a load generator on the same two cores must
 from __future__ import annotations
 
 import socket
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,6 +72,25 @@ class InProcess:
     def open(self) -> Caller:
         def call(payload: Payload) -> None:
             self.loop.decide(payload.context, payload.actions)[1].wait()
+        return call
+
+
+class ClientDecide:
+    """``decide`` through the appliance's client (:func:`appliance.client.connect`, ``http://`` or ``grpc://``), one
+    synchronous client (its own event loop thread and connection) per load-generator client, closed once let go."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
+        self.name = f"client-{url.partition(':')[0]}"
+
+    def open(self) -> Caller:
+        from appliance.client import connect
+
+        client = connect(self.url, self.token)
+
+        def call(payload: Payload) -> None:
+            client.decide(payload.context, payload.actions)
+        weakref.finalize(call, client.close)  # a caller let go closes its connection and stops its loop thread
         return call
 
 

@@ -79,6 +79,20 @@ def check_cells(cells: list[dict[str, Any]]) -> None:
             assert cell["server_cpu_us_per_call"] > 0 and cell["server_rss_mb"] > 10
 
 
+def check_client_cell(result: dict[str, Any], raw: str, client: str) -> None:
+    """A closed-loop entry in quick mode also ran the appliance's client on the same daemon, at the headline cell
+    only (4 clients, 10x4, 200 calls), and reports it as a ratio over the raw transport's cell of that run."""
+    cells = {(c["transport"], c["clients"], c["payload"]): c for c in result["grid"]}
+    assert [key for key in cells if key[0] == client] == [(client, 4, "10x4")], list(cells)
+    ours, base, overhead = cells[(client, 4, "10x4")], cells[(raw, 4, "10x4")], result["client"]
+    assert ours["calls"] == 200 and ours["drops"] == 0 and "errors" not in ours, ours
+    assert client in overhead["name"] and overhead["per_s"] == ours["per_s"] and overhead["p99"] == ours["p99"], overhead
+    assert overhead["ratio"] == pytest.approx(ours["per_s"] / base["per_s"]) and overhead["ratio"] > 0
+    assert overhead["raw_client_cpu_us_per_call"] == base["client_cpu_us_per_call"]
+    assert overhead["cpu_ratio"] == pytest.approx(ours["client_cpu_us_per_call"] / base["client_cpu_us_per_call"])
+    assert result["median"] == base["per_s"]  # the raw transport stays the headline
+
+
 OPEN_FIELDS = {"figure", "unit", "median", "repeats", "p50", "p99", "p99.9", "max", "reference", "ratio", "ratio_meaning",
                "per_s", "drops", "grid", "better", "seconds"}
 
@@ -114,9 +128,10 @@ def test_quick_client_benchmarks_measure_http_against_in_process(report: tuple[d
     assert closed["ratio"] == pytest.approx(closed["median"] / closed["reference"]["median"])
     cells = closed["grid"]
     assert {(c["transport"], c["clients"], c["payload"]) for c in cells} == {
-        (t, n, p) for t in ("in-process", "http") for n in (1, 4) for p in ("10x4", "20x50")}
+        (t, n, p) for t in ("in-process", "http") for n in (1, 4) for p in ("10x4", "20x50")} | {("client-http", 4, "10x4")}
     check_cells(cells)
     assert all(c["calls"] == 200 for c in cells)
+    check_client_cell(closed, "http", "client-http")
     check_open_loop(results["client.http.open_loop"], "http")
 
 

@@ -15,7 +15,7 @@ from appliance.bench.client_bench import grpc_daemon
 from appliance.bench.client_grpc import WINDOW
 from appliance.bench.client_load import closed_loop
 from appliance.bench.client_transports import PAYLOADS
-from tests.bench.test_client_bench import check_cells, check_open_loop, quick_report
+from tests.bench.test_client_bench import check_cells, check_client_cell, check_open_loop, quick_report
 
 pytest.importorskip("hdrh", reason="the loadgen extra: pip install -e '.[loadgen]'")
 pytest.importorskip("grpc_tools", reason="the grpc extra: pip install -e '.[grpc]'")
@@ -30,20 +30,26 @@ def test_quick_grpc_benchmarks_measure_unary_and_streamed_decides_closed_and_ope
         assert result["unit"] == "decides/s" and result["median"] > 0, result
         assert result["ratio"] == pytest.approx(result["median"] / result["reference"]["median"])
         cells = result["grid"]
-        assert {c["transport"] for c in cells} == {"in-process", transport}
+        assert {c["transport"] for c in cells} == {"in-process", transport} | ({"client-grpc"} if transport == "grpc-unary" else set())
         assert {(c["clients"], c["payload"]) for c in cells if c["transport"] == transport} == {
             (n, p) for n in (1, 4) for p in ("10x4", "20x50")}
         check_cells(cells)
+    check_client_cell(results["client.grpc.decide"], "grpc-unary", "client-grpc")
+    assert "client" not in results["client.grpc.stream"]  # the client's decide_many opens a stream per call: no match
     streamed = [c for c in results["client.grpc.stream"]["grid"] if c["transport"] == "grpc-stream"]
     assert all(c["calls"] == 20 for c in streamed)  # windows of 16 decisions: 200 // 16 would be 12, at least 20
     check_open_loop(results["client.grpc.open_loop"], "grpc-unary")
     check_open_loop(results["client.grpc.stream_open_loop"], "grpc-stream", per_call=WINDOW)  # 18 windows of 16 fall due
 
 
-def test_a_stream_client_let_go_ends_its_stream() -> None:
-    # Each run opens a DecideStream per client; once the run lets go of its callers their streams must end, or
-    # every cell of a grid would leave gRPC's request-reading threads (and the daemon's streams) behind.
-    with grpc_daemon(streamed=True) as (transport, _):
+@pytest.mark.parametrize("streamed", [True, False], ids=["grpc-stream", "client-grpc"])
+def test_a_client_let_go_ends_its_stream_or_its_client(streamed: bool) -> None:
+    # Each run opens a DecideStream (or an appliance client, with its event loop thread) per client; once the run
+    # lets go of its callers they must end, or every cell of a grid would leave threads (and the daemon's streams)
+    # behind.
+    with grpc_daemon(streamed) as (raw, _, client):
+        transport = raw if streamed else client
+        assert transport is not None
         closed_loop(transport, PAYLOADS["10x4"], 1, 1)
         gc.collect()
         before = threading.active_count()
