@@ -61,7 +61,7 @@ def light_workload(n: int, seed: int = 11) -> LightWorkload:
     """``n`` seeded light-world decisions.
 
     >>> w = light_workload(2)
-    >>> w.lines(0, labelled=True)[0].startswith("shared |audio level:"), w.actions
+    >>> w.lines(0, labelled=True)[0].startswith("shared |time h"), w.actions
     (True, ('warm', 'cool', 'red', 'blue'))
     """
     from appliance.config import AppConfig, VWPolicyConfig
