@@ -15,13 +15,15 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any, Sequence
 
+import vowpalwabbit
 from vowpalwabbit import PredictionType
 from vowpalwabbit.pyvw import Example
 
 from appliance.errors import UsageError
-from appliance.models.base import ExampleFormat, Prediction
+from appliance.models.base import Prediction
 
 
 def plain(value: Any) -> Any:
@@ -35,54 +37,55 @@ def plain(value: Any) -> Any:
     return value
 
 
-class Uncounted:
-    """VW counts the examples it parsed itself (DSJSON) in the counters it saves with the model, as it does those it
-    learned, once they go back through ``finish_example``: this keeps what such predictions added, per workspace, so a
-    model's statistics are those of its learning. VW text predictions add nothing (see :func:`predict`)."""
+class DSJSONPredictor:
+    """DSJSON lines predicted by ``model`` (a ``--dsjson`` workspace) with no trace in it. VW's JSON parser fills only
+    examples of a workspace's own pool, and ``finish_example``, which takes them back, counts them (example number,
+    weighted examples, features) in the counters VW saves with the model. So the lines are parsed by a second
+    workspace of the model's own arguments (the same hashing and interactions), which never learns and is never
+    saved: the model predicts them, and this workspace takes them back and counts them.
 
-    def __init__(self) -> None:
-        self._workspace, self.weighted, self.loss = 0, 0.0, 0.0
+    >>> import json, vowpalwabbit
+    >>> ws = vowpalwabbit.Workspace("--cb_explore_adf --dsjson --quiet")
+    >>> line = json.dumps({"c": {"s": {"a": 1}, "_multi": [{"x": {"b": 1}}, {"x": {"c": 1}}]}, "a": [1, 2], "p": [0.5, 0.5]})
+    >>> DSJSONPredictor(ws).predict([line])
+    [Prediction(type='action_probs', value=[0.5, 0.5])]
+    >>> ws.get_weighted_examples()  # counted nowhere: the saved model stays the same file
+    0.0
+    """
 
-    def predict(self, workspace: Any, examples: Sequence[str], fmt: ExampleFormat) -> list[Prediction]:
-        """:func:`predict`, keeping what it adds to VW's counters apart."""
-        if id(workspace) != self._workspace:  # another model was loaded: its counters start afresh
-            self._workspace, self.weighted, self.loss = id(workspace), 0.0, 0.0
-        weighted, loss = workspace.get_weighted_examples(), workspace.get_sum_loss()
-        try:
-            return predict(workspace, examples, fmt)
-        finally:
-            self.weighted += workspace.get_weighted_examples() - weighted
-            self.loss += workspace.get_sum_loss() - loss
+    def __init__(self, model: Any) -> None:
+        args = shlex.split(model.get_arguments())
+        files = {i for i, a in enumerate(args) if a in ("-i", "--initial_regressor")}  # the file the model was loaded from
+        self._model = model
+        self._parser = vowpalwabbit.Workspace(arg_list=[a for i, a in enumerate(args) if i not in files and i - 1 not in files])
+        self._kind = PredictionType(model.get_prediction_type()).name.lower()
 
-    def learned(self, workspace: Any) -> tuple[float, float]:
-        """VW's weighted examples and summed loss of what ``workspace`` learned."""
-        if id(workspace) != self._workspace:
-            return float(workspace.get_weighted_examples()), float(workspace.get_sum_loss())
-        return float(workspace.get_weighted_examples()) - self.weighted, float(workspace.get_sum_loss()) - self.loss
+    def predict(self, examples: Sequence[str]) -> list[Prediction]:
+        out = []
+        for index, text in enumerate(examples):
+            parsed = parse(self._parser, text, index)
+            try:
+                out.append(Prediction(self._kind, plain(self._model.predict(parsed))))
+            finally:
+                self._parser.finish_example(parsed)
+        return out
+
+    def close(self) -> None:
+        self._parser.finish()
 
 
-def predict(workspace: Any, examples: Sequence[str], fmt: ExampleFormat = "text") -> list[Prediction]:
-    """Each example (VW text, or a DSJSON line for a ``--dsjson`` workspace; a multi-line example's lines joined by
-    newlines) predicted, learning nothing. A blank example is refused with its index.
+def predict(workspace: Any, examples: Sequence[str]) -> list[Prediction]:
+    """Each VW text example (a multi-line example's lines joined by newlines) predicted, learning nothing. A blank
+    example is refused with its index.
 
-    VW text goes into examples of our own, which VW's text parser fills and its learner predicts but which never go
+    The text goes into examples of our own, which VW's text parser fills and its learner predicts but which never go
     back through ``finish_example``: that is where VW counts an example (example number, weighted unlabelled
     examples, features) in the counters it saves with the model, so the model saved after any number of predictions
-    is the same file. DSJSON needs VW's own pool of examples (its JSON parser fills no other), which ``finish_example``
-    returns them to, counted."""
+    is the same file (DSJSON lines: :class:`DSJSONPredictor`)."""
     kind = PredictionType(workspace.get_prediction_type()).name.lower()
-    if fmt == "text":
-        label_type = workspace.get_label_type()
-        return [Prediction(kind, plain(workspace.predict(owned(workspace, text, index, label_type))))
-                for index, text in enumerate(examples)]
-    out = []
-    for index, text in enumerate(examples):
-        parsed = parse(workspace, text, index)
-        try:
-            out.append(Prediction(kind, plain(workspace.predict(parsed))))
-        finally:
-            workspace.finish_example(parsed)
-    return out
+    label_type = workspace.get_label_type()
+    return [Prediction(kind, plain(workspace.predict(owned(workspace, text, index, label_type))))
+            for index, text in enumerate(examples)]
 
 
 def owned(workspace: Any, text: str, index: int, label_type: Any = None) -> Any:

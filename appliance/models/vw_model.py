@@ -31,7 +31,7 @@ from appliance.errors import UsageError
 from appliance.features import Features
 from appliance.join.joiner import RewardResult
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
-from appliance.models.predictions import Uncounted, parse
+from appliance.models.predictions import DSJSONPredictor, parse, predict
 from appliance.policy.base import Decision
 from appliance.storage.atomic import write_atomically
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
@@ -81,7 +81,7 @@ class VWModel:
         self._workspace = self._open([])
         self.version = self.features = self._since = 0
         self._weights: tuple[int, int] | None = None  # (version, non-zero weights) once counted
-        self._uncounted = Uncounted()
+        self._dsjson_predictor: DSJSONPredictor | None = None  # made at the workspace's first DSJSON prediction
         self._recover()
 
     @classmethod
@@ -109,6 +109,7 @@ class VWModel:
         # VW zeroes the loaded counters (weighted examples, loss, example number) unless told to keep them: the
         # statistics, and the learning that goes on from the file, are then the loaded version's
         workspace = self._open(["-i", str(path), "--preserve_performance_counters"])
+        self._close_predictor()
         self._workspace.finish()
         self._workspace, self.version = workspace, model_version
 
@@ -160,7 +161,16 @@ class VWModel:
     def predict(self, examples: Sequence[str], fmt: ExampleFormat) -> list[Prediction]:
         self._check_format(fmt, examples)
         with self._lock:
-            return self._uncounted.predict(self._workspace, examples, fmt)
+            if fmt == "text":
+                return predict(self._workspace, examples)
+            if self._dsjson_predictor is None:  # closed whenever another workspace is loaded
+                self._dsjson_predictor = DSJSONPredictor(self._workspace)
+            return self._dsjson_predictor.predict(examples)
+
+    def _close_predictor(self) -> None:
+        if self._dsjson_predictor is not None:
+            self._dsjson_predictor.close()
+            self._dsjson_predictor = None
 
     def learn(self, examples: Sequence[str], fmt: ExampleFormat) -> int:
         self._check_format(fmt, examples)
@@ -192,7 +202,7 @@ class VWModel:
     def statistics(self) -> ModelStatistics:
         with self._lock:
             ws = self._workspace
-            weighted, sum_loss = self._uncounted.learned(ws)
+            weighted, sum_loss = float(ws.get_weighted_examples()), float(ws.get_sum_loss())
             if self._weights is None or self._weights[0] != self.version:
                 self._weights = (self.version, len(orjson.loads(ws.json_weights())["weights"]))
             return ModelStatistics(self.version, self.version, weighted, sum_loss, sum_loss / weighted if weighted else None,
@@ -243,4 +253,5 @@ class VWModel:
             if self._since:
                 self._checkpoint()
             self._log.close()
+            self._close_predictor()
             self._workspace.finish()
