@@ -1,10 +1,10 @@
 """gRPC transports for the client benchmarks: ``wabbit.v1.Serving/Decide`` (unary) and ``DecideStream``.
 
-Each client has a channel of its own (its own HTTP/2 connection: no shared subchannel, no bandwidth-delay probing,
-as the server has none) and the messages of the generated stubs (:mod:`appliance.grpc.stubs`), built once per
-payload. The streamed transport keeps one ``DecideStream`` per client open and sends a *window* of requests before
-it reads their answers (the server handles up to 64 at once, in order): a call is one window, and the latency
-reported for it is the window's round trip, the longest any of its decisions waited. Once a run lets go of its callers, their streams end.
+Each client has a channel of its own (its own HTTP/2 connection: no shared subchannel) and the messages of
+the generated stubs (:mod:`appliance.grpc.stubs`), built once per payload. The streamed transport keeps one
+``DecideStream`` per client open and sends a *window* of requests before it reads their answers (the server
+handles up to 64 at once, in order): a call is one window, and the latency reported for it is the window's
+round trip, the longest any of its decisions waited. Once a run lets go of its callers, their streams end.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class GrpcDecide:
     def stub(self) -> Any:
         import grpc
 
-        channel = grpc.insecure_channel(self.target, options=[("grpc.use_local_subchannel_pool", 1), ("grpc.http2.bdp_probe", 0)])
+        channel = grpc.insecure_channel(self.target, options=[("grpc.use_local_subchannel_pool", 1)])
         return self._rpc.ServingStub(channel)
 
     def open(self) -> Caller:

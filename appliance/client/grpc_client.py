@@ -25,8 +25,7 @@ class AsyncGrpcClient:
         the system's roots)."""
         import grpc
 
-        options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes),
-                   ("grpc.http2.bdp_probe", 0)]  # its PINGs cost small calls system calls and wake-ups (appliance/grpc/server.py)
+        options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes)]
         self._channel = (grpc.aio.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=tls_ca), options=options)
                          if tls else grpc.aio.insecure_channel(target, options=options))
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()

@@ -25,11 +25,6 @@ from appliance.models.base import ModelHost
 
 log = logging.getLogger("wabbit")
 HEALTH_EVERY_S = 1.0
-CHEAP_CALLS = (("grpc.http2.bdp_probe", 0),)
-"""No bandwidth-delay probing: with it, a connection's incoming data sends PINGs (and reads their acks) to size its
-flow-control window, a few system calls and wake-ups a call that small calls on a LAN never need (a 64 KiB window
-still carries 64 MiB uploads at LAN speed); without it the server spends about a fifth less CPU per small call
-(docs/client-benchmarks.md)."""
 
 
 class GrpcService:
@@ -100,7 +95,7 @@ class GrpcService:
         serving, management, inference = stubs.serving(), stubs.management(), stubs.inference()
         limit = self.config.max_message_bytes
         server = grpc.aio.server(interceptors=[interceptor(self.token)], options=[
-            ("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit), *CHEAP_CALLS])
+            ("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)])
         health_servicer = HealthServicer()
         serving.rpc.add_ServingServicer_to_server(ServingServicer(self.calls, serving.pb), server)
         management.rpc.add_ManagementServicer_to_server(ManagementServicer(
