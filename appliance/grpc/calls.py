@@ -25,6 +25,8 @@ from appliance.storage.wal import Ticket
 
 T = TypeVar("T")
 R = TypeVar("R")
+IN_LINE = 64
+"""At most this many decisions of a batch are made on the event loop (a few ms); the rest go to a worker thread."""
 
 
 @dataclass
@@ -140,15 +142,16 @@ class Calls:
 
     def durable_batch(self, model: ServedModel, rpc: str, begins: Sequence[Callable[[bool], tuple[T, Ticket] | None]],
                       answer: Callable[[list[T]], R]) -> Awaitable[R]:
-        """:meth:`durable` for several calls answered as one (a batch of decisions): each ``begin(False)`` in-line while
-        the model is free, the rest ``begin(True)`` in one worker thread once it is busy; ``answer(results)`` once every
-        ticket completed, counted as one call of ``len(begins)`` items. A failure ends the batch: the calls begun
-        before it stay made (durable, unanswered)."""
+        """:meth:`durable` for several calls answered as one (a batch of decisions): the first ``IN_LINE`` by
+        ``begin(False)`` in-line while the model is free, the rest ``begin(True)`` in one worker thread (so a large batch
+        does not hold up the event loop's other calls); ``answer(results)`` once every ticket completed, counted as one
+        call of ``len(begins)`` items. A failure ends the batch: the calls begun before it stay made (durable,
+        unanswered)."""
         arrived = time.perf_counter_ns()
         started = [arrived]
         made: list[tuple[T, Ticket]] = []
         try:
-            for begin in begins:
+            for begin in begins[:IN_LINE]:
                 one = begin(False)
                 if one is None:
                     break
