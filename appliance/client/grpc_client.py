@@ -14,6 +14,7 @@ from appliance.models.base import ModelStatistics, ModelVersion, Prediction
 
 FORMATS = {"text": 0, "dsjson": 1}
 BATCH = 1000
+DECIDE_BATCH = 500
 CHUNK_BYTES = 256 * 1024
 
 
@@ -57,15 +58,20 @@ class AsyncGrpcClient:
         return self._decided(await self._call(self.serving.Decide, self._decide_request(Decide(context, actions, event_id), model)))
 
     async def decide_many(self, requests: Sequence[Decide], model: str = "") -> list[Decided]:
+        """One DecideStream carrying the decisions in batches of up to ``DECIDE_BATCH`` a message (a server from
+        before batches answers a batch with one decision of its own and no ``batch``: ClientError)."""
         import grpc
 
-        messages = [self._decide_request(d, model) for d in requests]
+        messages = [self._pb.DecideRequest(model=model, batch=[self._decide_request(d, "") for d in requests[i:i + DECIDE_BATCH]])
+                    for i in range(0, len(requests), DECIDE_BATCH)]
         out: list[Decided] = []
         try:
             async for response in self.serving.DecideStream(iter(messages), metadata=self._metadata, timeout=self._timeout):
-                out.append(self._decided(response))
+                if not response.batch:
+                    raise ClientError("UNIMPLEMENTED", "the server does not take batches of decisions over DecideStream; upgrade it")
+                out.extend(self._decided(r) for r in response.batch)
         except grpc.aio.AioRpcError as err:
-            raise ClientError(err.code().name, f"{err.details()} (after {len(out)} of {len(messages)} decisions)") from None
+            raise ClientError(err.code().name, f"{err.details()} (after {len(out)} of {len(requests)} decisions)") from None
         return out
 
     async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded:

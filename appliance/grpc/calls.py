@@ -18,13 +18,15 @@ import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, Sequence, TypeVar
 
 from appliance.models.base import ModelHost, ServedModel
 from appliance.storage.wal import Ticket
 
 T = TypeVar("T")
 R = TypeVar("R")
+IN_LINE = 64
+"""At most this many decisions of a batch are made on the event loop (a few ms); the rest go to a worker thread."""
 
 
 @dataclass
@@ -138,9 +140,52 @@ class Calls:
         finally:
             self._count(model, rpc, ok, arrived, started[0])
 
-    def _count(self, model: ServedModel, rpc: str, ok: bool, arrived: int, started: int) -> None:
+    def durable_batch(self, model: ServedModel, rpc: str, begins: Sequence[Callable[[bool], tuple[T, Ticket] | None]],
+                      answer: Callable[[list[T]], R]) -> Awaitable[R]:
+        """:meth:`durable` for several calls answered as one (a batch of decisions): the first ``IN_LINE`` by
+        ``begin(False)`` in-line while the model is free, the rest ``begin(True)`` in one worker thread (so a large batch
+        does not hold up the event loop's other calls); ``answer(results)`` once every ticket completed, counted as one
+        call of ``len(begins)`` items. A failure ends the batch: the calls begun before it stay made (durable,
+        unanswered)."""
+        arrived = time.perf_counter_ns()
+        started = [arrived]
+        made: list[tuple[T, Ticket]] = []
+        try:
+            for begin in begins[:IN_LINE]:
+                one = begin(False)
+                if one is None:
+                    break
+                made.append(one)
+        except Exception:
+            self._count(model, rpc, False, arrived, started[0], len(begins))
+            raise
+        rest = begins[len(made):]
+
+        def in_thread() -> list[tuple[T, Ticket] | None]:
+            started[0] = time.perf_counter_ns()
+            return [begin(True) for begin in rest]
+
+        later = asyncio.get_running_loop().run_in_executor(self.executor, in_thread) if rest else None
+        return self._all_committed(model, rpc, made, later, answer, arrived, started, len(begins))
+
+    async def _all_committed(self, model: ServedModel, rpc: str, made: list[tuple[T, Ticket]],
+                             later: Awaitable[list[tuple[T, Ticket] | None]] | None, answer: Callable[[list[T]], R],
+                             arrived: int, started: list[int], items: int) -> R:
+        ok = False
+        try:
+            for one in await later if later is not None else ():
+                assert one is not None  # begin(True) waits for the model
+                made.append(one)
+            for _, ticket in made:  # committed in order: after the first wait, the rest are mostly done already
+                await ticket.wait_async()
+            ok = True
+            return answer([result for result, _ in made])
+        finally:
+            self._count(model, rpc, ok, arrived, started[0], items)
+
+    def _count(self, model: ServedModel, rpc: str, ok: bool, arrived: int, started: int, items: int = 1) -> None:
         now = time.perf_counter_ns()
-        self.stats.record(model.name, rpc, ok=ok, queue_ns=started - arrived, compute_ns=now - started, total_ns=now - arrived, items=1)
+        self.stats.record(model.name, rpc, ok=ok, queue_ns=started - arrived, compute_ns=now - started, total_ns=now - arrived, items=items)
 
     async def blocking(self, work: Callable[[], T]) -> T:
         """``work()`` in a worker thread, uncounted (management calls that name no model yet)."""

@@ -165,3 +165,41 @@ def test_learn_on_a_loop_model_takes_dsjson(daemon: GrpcDaemon) -> None:
         assert s.weighted_examples == s.examples >= 30 and s.sum_loss <= -30 and s.average_loss == s.sum_loss / s.weighted_examples
         (pmf,) = c.predict([line], fmt="dsjson", model="news")
         assert pmf.type == "action_probs" and len(pmf.value) == 2
+
+
+def test_decide_stream_takes_batches_beside_single_decisions(daemon: GrpcDaemon) -> None:
+    serving = stubs.serving()
+    stub, pb, md = serving.rpc.ServingStub(daemon.channel()), serving.pb, daemon.metadata
+
+    def batch(prefix: str, n: int, **fields: object) -> object:
+        return pb.DecideRequest(model="news", batch=[pb.DecideRequest(event_id=f"{prefix}{i}", context={"u": pb.Namespace(features={"x": float(i)})})
+                                                     for i in range(n)], **fields)
+
+    before = {c.rpc: c for c in stub.Statistics(pb.StatisticsRequest(model="news"), metadata=md).rpcs}.get("DecideStream")
+    answers = list(stub.DecideStream(iter([batch("ba", 300), pb.DecideRequest(model="news", event_id="one"), batch("bb", 2)]), metadata=md))
+    assert [len(a.batch) for a in answers] == [300, 0, 2] and answers[1].event_id == "one" and not answers[0].event_id
+    assert [d.event_id for d in answers[0].batch] == [f"ba{i}" for i in range(300)] and [d.event_id for d in answers[2].batch] == ["bb0", "bb1"]
+    assert all(d.action in ("sports", "politics") and abs(sum(p.probability for p in d.pmf) - 1) < 1e-6 for d in answers[0].batch)
+    after = {c.rpc: c for c in stub.Statistics(pb.StatisticsRequest(model="news"), metadata=md).rpcs}["DecideStream"]
+    assert after.items - (before.items if before else 0) == 303 and after.success.count - (before.success.count if before else 0) == 3
+    with daemon.client() as c:  # each decision of a batch waits for its reward, as any other
+        assert c.reward("ba299", 1.0, model="news").status == "accepted"
+    refused = [  # each ends its stream before any decision of its batch is made
+        (batch("bc", 3, event_id="own"), grpc.StatusCode.INVALID_ARGUMENT, "decides only its batch"),
+        (pb.DecideRequest(model="news", batch=[pb.DecideRequest(event_id="bc0"),
+                                               pb.DecideRequest(context={"u": pb.Namespace(features={"x": float("nan")})})]),
+         grpc.StatusCode.INVALID_ARGUMENT, "batch item 1: context"),
+        (pb.DecideRequest(model="news", batch=[pb.DecideRequest(model="ratings")]), grpc.StatusCode.INVALID_ARGUMENT, "batch item 0 names model"),
+        (pb.DecideRequest(model="news", batch=[pb.DecideRequest(batch=[pb.DecideRequest()])]), grpc.StatusCode.INVALID_ARGUMENT, "do not nest"),
+        (batch("bc", 1001), grpc.StatusCode.RESOURCE_EXHAUSTED, "at most 1000"),
+    ]
+    for request, code, message in refused:
+        with pytest.raises(grpc.RpcError) as err:
+            list(stub.DecideStream(iter([request]), metadata=md))
+        assert err.value.code() == code and message in err.value.details(), err.value.details()
+    with daemon.client() as c, pytest.raises(ClientError) as never_made:
+        c.reward("bc0", 1.0, model="news")
+    assert never_made.value.code == "NOT_FOUND"
+    with pytest.raises(grpc.RpcError) as unary:
+        stub.Decide(batch("bd", 2), metadata=md)
+    assert unary.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "travels over DecideStream" in unary.value.details()
