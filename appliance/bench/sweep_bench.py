@@ -90,6 +90,33 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     **{f"linucb alpha {alpha:g}, forgetting {forgetting:g}": {"type": "linucb", "alpha": alpha, "forgetting": forgetting}
        for forgetting in (0.995, 0.996) for alpha in (0.1, 0.15, 0.25) if (alpha, forgetting) != (0.25, 0.995)},
     "linucb alpha 0.2, forgetting 0.9955": {"type": "linucb", "alpha": 0.2, "forgetting": 0.9955},
+    "linucb (its defaults)": {"type": "linucb"},
+    # 3 December, afternoon: explorations with optimism or a confidence set, greedier ones, and estimators not swept
+    "rnd 3": {"exploration": {"type": "rnd", "size": 3}},
+    "rnd 3, rnd_alpha 0.03": {"exploration": {"type": "rnd", "size": 3, "alpha": 0.03}},
+    "rnd 3, rnd_alpha 0.3": {"exploration": {"type": "rnd", "size": 3, "alpha": 0.3}},
+    "rnd 3, rnd_invlambda 1": {"exploration": {"type": "rnd", "size": 3, "invlambda": 1.0}},
+    "rnd 3, rnd_invlambda 0.01": {"exploration": {"type": "rnd", "size": 3, "invlambda": 0.01}},
+    "rnd 3, epsilon 0.01": {"exploration": {"type": "rnd", "size": 3, "epsilon": 0.01}},
+    "squarecb elim": {"exploration": {**_SQUARECB, "elim": True}},
+    "squarecb elim, mellowness 0.01": {"exploration": {**_SQUARECB, "elim": True, "mellowness": 0.01}},
+    "squarecb elim, mellowness 0.1": {"exploration": {**_SQUARECB, "elim": True, "mellowness": 0.1}},
+    "squarecb elim, gamma_exponent 0.6": {"exploration": {**_SQUARECB, "elim": True, "gamma_exponent": 0.6}},
+    "regcbopt, mellowness 0.01": {"exploration": {"type": "regcb", "optimistic": True, "mellowness": 0.01}},
+    "regcbopt, mellowness 0.001": {"exploration": {"type": "regcb", "optimistic": True, "mellowness": 0.001}},
+    "bag 5, greedify": {"exploration": {"type": "bag", "size": 5, "greedify": True}},
+    "bag 5, greedify, epsilon 0.01": {"exploration": {"type": "bag", "size": 5, "greedify": True, "epsilon": 0.01}},
+    "bag 3, greedify": {"exploration": {"type": "bag", "size": 3, "greedify": True}},
+    "cover 4, mtr": {"exploration": {"type": "cover", "size": 4}},
+    "cover 4, mtr, psi 0.1": {"exploration": {"type": "cover", "size": 4, "psi": 0.1}},
+    **{f"epsilon {epsilon:g}, {cb_type}": {"exploration": {"type": "epsilon", "epsilon": epsilon}, "cb_type": cb_type}
+       for epsilon in (0.01, 0.02) for cb_type in ("dm", "sm", "mtr", "dr") if (epsilon, cb_type) != (0.02, "mtr")},
+    "epsilon 0.005, dm": {"exploration": {"type": "epsilon", "epsilon": 0.005}, "cb_type": "dm"},
+    "first 200": {"exploration": {"type": "first", "tau": 200}},
+    "first 1000": {"exploration": {"type": "first", "tau": 1000}},
+    # SquareCB on VW's cost-sensitive learner with the estimator in Python: dm learns without importance weights
+    "squarecb, cb_type python:dm": {"cb_type": "python:dm"},
+    "squarecb, cb_type python:mtr": {"cb_type": "python:mtr"},
 }
 """Candidate name -> the policy options it changes over the VW defaults (:func:`overlay`; ``defaults`` changes none),
 or, with a ``type`` key, another policy kind with its own defaults and these options (:func:`candidate`)."""
