@@ -53,6 +53,11 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "--adaptive --normalized (no --invariant)": {"update": "normalized", "vw_args": ["--adaptive", "--normalized"]},
     "--normalized --invariant (no --adaptive)": {"update": "normalized", "vw_args": ["--normalized", "--invariant"]},
     "--l2 1e-6": {"vw_args": ["--l2", "1e-6"]},
+    # importance weights of the regression (mtr: 1/p of the chosen action) capped at 1/clip_p (VW --clip_p)
+    "--clip_p 0.1": {"vw_args": ["--clip_p", "0.1"]},
+    "--clip_p 0.02": {"vw_args": ["--clip_p", "0.02"]},
+    "--clip_p 0.1, squarecb elim": {"vw_args": ["--clip_p", "0.1"], "exploration": {**_SQUARECB, "elim": True}},
+    "--clip_p 0.02, gamma_exponent 0.6": {"vw_args": ["--clip_p", "0.02"], "exploration": {**_SQUARECB, "gamma_exponent": 0.6}},
     # SquareCB's gamma = gamma_scale * t ** gamma_exponent
     "gamma_scale 5": {"exploration": {**_SQUARECB, "gamma_scale": 5.0}},
     "gamma_scale 20": {"exploration": {**_SQUARECB, "gamma_scale": 20.0}},
@@ -90,6 +95,38 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     **{f"linucb alpha {alpha:g}, forgetting {forgetting:g}": {"type": "linucb", "alpha": alpha, "forgetting": forgetting}
        for forgetting in (0.995, 0.996) for alpha in (0.1, 0.15, 0.25) if (alpha, forgetting) != (0.25, 0.995)},
     "linucb alpha 0.2, forgetting 0.9955": {"type": "linucb", "alpha": 0.2, "forgetting": 0.9955},
+    "linucb (its defaults)": {"type": "linucb"},
+    # 3 December, afternoon: explorations with optimism or a confidence set, greedier ones, and estimators not swept
+    "rnd 3": {"exploration": {"type": "rnd", "size": 3}},
+    "rnd 3, rnd_alpha 0.03": {"exploration": {"type": "rnd", "size": 3, "alpha": 0.03}},
+    "rnd 3, rnd_alpha 0.3": {"exploration": {"type": "rnd", "size": 3, "alpha": 0.3}},
+    "rnd 3, rnd_invlambda 1": {"exploration": {"type": "rnd", "size": 3, "invlambda": 1.0}},
+    "rnd 3, rnd_invlambda 0.01": {"exploration": {"type": "rnd", "size": 3, "invlambda": 0.01}},
+    "rnd 3, epsilon 0.01": {"exploration": {"type": "rnd", "size": 3, "epsilon": 0.01}},
+    "squarecb elim": {"exploration": {**_SQUARECB, "elim": True}},
+    "squarecb elim, mellowness 0.01": {"exploration": {**_SQUARECB, "elim": True, "mellowness": 0.01}},
+    "squarecb elim, mellowness 0.1": {"exploration": {**_SQUARECB, "elim": True, "mellowness": 0.1}},
+    "squarecb elim, mellowness 1": {"exploration": {**_SQUARECB, "elim": True, "mellowness": 1.0}},
+    "squarecb elim, gamma_exponent 0.6": {"exploration": {**_SQUARECB, "elim": True, "gamma_exponent": 0.6}},
+    "squarecb elim, mellowness 0.0001": {"exploration": {**_SQUARECB, "elim": True, "mellowness": 0.0001}},
+    "squarecb elim, gamma_scale 20": {"exploration": {**_SQUARECB, "elim": True, "gamma_scale": 20.0}},
+    "squarecb elim, gamma_scale 5": {"exploration": {**_SQUARECB, "elim": True, "gamma_scale": 5.0}},
+    "squarecb elim, learning_rate 1.5": {"learning_rate": 1.5, "exploration": {**_SQUARECB, "elim": True}},
+    "regcbopt, mellowness 0.01": {"exploration": {"type": "regcb", "optimistic": True, "mellowness": 0.01}},
+    "regcbopt, mellowness 0.001": {"exploration": {"type": "regcb", "optimistic": True, "mellowness": 0.001}},
+    "bag 5, greedify": {"exploration": {"type": "bag", "size": 5, "greedify": True}},
+    "bag 5, greedify, epsilon 0.01": {"exploration": {"type": "bag", "size": 5, "greedify": True, "epsilon": 0.01}},
+    "bag 3, greedify": {"exploration": {"type": "bag", "size": 3, "greedify": True}},
+    "cover 4, mtr": {"exploration": {"type": "cover", "size": 4}},
+    "cover 4, mtr, psi 0.1": {"exploration": {"type": "cover", "size": 4, "psi": 0.1}},
+    **{f"epsilon {epsilon:g}, {cb_type}": {"exploration": {"type": "epsilon", "epsilon": epsilon}, "cb_type": cb_type}
+       for epsilon in (0.01, 0.02) for cb_type in ("dm", "sm", "mtr", "dr") if (epsilon, cb_type) != (0.02, "mtr")},
+    "epsilon 0.005, dm": {"exploration": {"type": "epsilon", "epsilon": 0.005}, "cb_type": "dm"},
+    "first 200": {"exploration": {"type": "first", "tau": 200}},
+    "first 1000": {"exploration": {"type": "first", "tau": 1000}},
+    # SquareCB on VW's cost-sensitive learner with the estimator in Python: dm learns without importance weights
+    "squarecb, cb_type python:dm": {"cb_type": "python:dm"},
+    "squarecb, cb_type python:mtr": {"cb_type": "python:mtr"},
 }
 """Candidate name -> the policy options it changes over the VW defaults (:func:`overlay`; ``defaults`` changes none),
 or, with a ``type`` key, another policy kind with its own defaults and these options (:func:`candidate`)."""

@@ -63,9 +63,11 @@ class Bag(ExplorationBase):
     type: Literal["bag"] = Field("bag", description="Bagging: an ensemble of policies trained on bootstrap resamples.")
     size: int = Field(5, ge=2, le=64, description="Number of policies in the bag.")
     epsilon: float = Field(0.0, ge=0.0, le=1.0, description="Extra uniform exploration on top of the bag.")
+    greedify: bool = Field(False, description="Train the first policy on every event, not a bootstrap resample (VW --greedify): "
+                           "the bag leans towards the greedy choice, exploring less.")
 
     def vw_args(self) -> list[str]:
-        return ["--bag", str(self.size), "--epsilon", str(self.epsilon)]
+        return ["--bag", str(self.size), "--epsilon", str(self.epsilon), *(["--greedify"] if self.greedify else [])]
 
 
 class Cover(ExplorationBase):
@@ -88,24 +90,9 @@ class Softmax(ExplorationBase):
         return ["--softmax", "--lambda", str(self.lambda_)]
 
 
-class SquareCB(ExplorationBase):
-    cb_types = ("mtr",)
-    good_at = ("the default: inverse-gap weighting on a regression (cb_type mtr only); explores less as it learns, the best "
-               "of the sweep on stationary and drifting worlds alike (with update: adaptive)")
-    type: Literal["squarecb"] = Field("squarecb", description="SquareCB: inverse-gap weighting, strong with regression oracles.")
-    gamma_scale: float = Field(10.0, gt=0.0, le=1e6, description="Scale of the exploration parameter gamma.")
-    gamma_exponent: float = Field(0.5, ge=0.0, le=1.0, description="Growth of gamma with the number of decisions.")
+class CostRange(ExplorationBase):
+    """The range of costs VW's confidence bounds assume (RegCB, SquareCB's elimination)."""
 
-    def vw_args(self) -> list[str]:
-        return ["--squarecb", "--gamma_scale", str(self.gamma_scale), "--gamma_exponent", str(self.gamma_exponent)]
-
-
-class RegCB(ExplorationBase):
-    cb_types = ("mtr",)
-    good_at = "optimism from a confidence interval on a regression (cb_type mtr only); needs the cost range, which the appliance passes"
-    type: Literal["regcb"] = Field("regcb", description="RegCB: optimistic (regcbopt) or elimination-based exploration.")
-    optimistic: bool = Field(True, description="Use the optimistic variant (--regcbopt) instead of elimination (--regcb).")
-    mellowness: float = Field(0.1, gt=0.0, le=10.0, description="Confidence width; smaller explores less.")
     min_cost: float = Field(
         -1.0, ge=-1e6, le=1e6,
         description="The lowest cost (VW --cb_min_cost). The appliance learns cost = -reward, so rewards in [0, 1] are costs in "
@@ -113,15 +100,42 @@ class RegCB(ExplorationBase):
     max_cost: float = Field(0.0, ge=-1e6, le=1e6, description="The highest cost (VW --cb_max_cost): minus the lowest reward.")
 
     @model_validator(mode="after")
-    def _cost_range(self) -> "RegCB":
+    def _cost_range(self) -> "CostRange":
         if self.min_cost >= self.max_cost:
             raise ValueError(f"min_cost ({self.min_cost}) must be below max_cost ({self.max_cost}); costs are -reward: "
                              "rewards in [0, 1] give min_cost -1, max_cost 0")
         return self
 
+    def cost_range_args(self) -> list[str]:
+        return ["--cb_min_cost", str(self.min_cost), "--cb_max_cost", str(self.max_cost)]
+
+
+class SquareCB(CostRange):
+    cb_types = ("mtr",)
+    good_at = ("the default: inverse-gap weighting on a regression (cb_type mtr only); explores less as it learns, the best "
+               "of the sweep on stationary and drifting worlds alike (with update: adaptive)")
+    type: Literal["squarecb"] = Field("squarecb", description="SquareCB: inverse-gap weighting, strong with regression oracles.")
+    gamma_scale: float = Field(10.0, gt=0.0, le=1e6, description="Scale of the exploration parameter gamma.")
+    gamma_exponent: float = Field(0.5, ge=0.0, le=1.0, description="Growth of gamma with the number of decisions.")
+    elim: bool = Field(False, description="Explore only among the plausible actions, those RegCB's confidence bounds have not "
+                       "ruled out (VW --elim; min_cost, max_cost and mellowness apply only with it).")
+    mellowness: float = Field(0.001, gt=0.0, le=10.0, description="Confidence width of the plausible set (VW --mellowness), "
+                              "with elim; smaller rules actions out sooner.")
+
     def vw_args(self) -> list[str]:
-        return ["--regcbopt" if self.optimistic else "--regcb", "--mellowness", str(self.mellowness),
-                "--cb_min_cost", str(self.min_cost), "--cb_max_cost", str(self.max_cost)]
+        elim = ["--elim", "--mellowness", str(self.mellowness), *self.cost_range_args()] if self.elim else []
+        return ["--squarecb", "--gamma_scale", str(self.gamma_scale), "--gamma_exponent", str(self.gamma_exponent), *elim]
+
+
+class RegCB(CostRange):
+    cb_types = ("mtr",)
+    good_at = "optimism from a confidence interval on a regression (cb_type mtr only); needs the cost range, which the appliance passes"
+    type: Literal["regcb"] = Field("regcb", description="RegCB: optimistic (regcbopt) or elimination-based exploration.")
+    optimistic: bool = Field(True, description="Use the optimistic variant (--regcbopt) instead of elimination (--regcb).")
+    mellowness: float = Field(0.1, gt=0.0, le=10.0, description="Confidence width; smaller explores less.")
+
+    def vw_args(self) -> list[str]:
+        return ["--regcbopt" if self.optimistic else "--regcb", "--mellowness", str(self.mellowness), *self.cost_range_args()]
 
 
 class RND(ExplorationBase):
@@ -129,9 +143,14 @@ class RND(ExplorationBase):
     type: Literal["rnd"] = Field("rnd", description="Random network distillation: exploration bonus from a random predictor.")
     size: int = Field(3, ge=1, le=64, description="Number of random predictors.")
     epsilon: float = Field(0.0, ge=0.0, le=1.0, description="Extra uniform exploration.")
+    alpha: float = Field(0.1, ge=0.0, le=1000.0, description="Confidence width of the bonus (VW --rnd_alpha): larger explores "
+                         "more on features seen before.")
+    invlambda: float = Field(0.1, gt=0.0, le=1000.0, description="Regularisation of the predictors' covariance (VW "
+                             "--rnd_invlambda): larger explores more on new features.")
 
     def vw_args(self) -> list[str]:
-        return ["--rnd", str(self.size), "--epsilon", str(self.epsilon)]
+        return ["--rnd", str(self.size), "--epsilon", str(self.epsilon), "--rnd_alpha", str(self.alpha),
+                "--rnd_invlambda", str(self.invlambda)]
 
 
 class SynthCover(ExplorationBase):
@@ -143,6 +162,15 @@ class SynthCover(ExplorationBase):
 
     def vw_args(self) -> list[str]:
         return ["--synthcover", "--synthcoversize", str(self.size), "--synthcoverpsi", str(self.psi), "--epsilon", str(self.epsilon)]
+
+
+def explored_in_python(exploration: Epsilon | Softmax | SquareCB, where: str) -> Epsilon | Softmax | SquareCB:
+    """``exploration``, if Python can compute it (``appliance/policy/exploration.py``): SquareCB's ``elim`` needs VW's
+    RegCB confidence bounds, which only VW's own learner keeps."""
+    if isinstance(exploration, SquareCB) and exploration.elim:
+        raise ValueError(f"{where} explores in Python, which has no confidence bounds for squarecb's elim: drop elim, or use "
+                         "policy type vw with a VW cb_type (mtr)")
+    return exploration
 
 
 UPDATES: dict[str, tuple[str, ...]] = {
@@ -306,6 +334,7 @@ class VWPolicyConfig(PolicyConfigBase):
             if not isinstance(self.exploration, (Epsilon, Softmax, SquareCB)):
                 raise ValueError(f"cb_type {self.cb_type} explores in Python: exploration must be epsilon, softmax or squarecb "
                                  f"(got {self.exploration.type})")
+            explored_in_python(self.exploration, f"cb_type {self.cb_type}")
         return self
 
     @field_validator("interactions")

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from appliance.config.base import StrictModel
-from appliance.config.policy import Epsilon, PolicyConfigBase, Softmax, SquareCB
+from appliance.config.policy import Epsilon, PolicyConfigBase, Softmax, SquareCB, explored_in_python
 
 DEFAULT_ESTIMATOR: dict[str, Any] = {"class": "SGDRegressor", "params": {"eta0": 0.1}}
 Param = Union[bool, int, float, str, None, list[Union[bool, int, float, str]]]
@@ -90,6 +90,11 @@ class SklearnPolicyConfig(PolicyConfigBase):
         description="The scikit-learn estimator and its parameters; by default SGDRegressor with eta0 0.1 (ten times "
         "scikit-learn's default step: on the simulated worlds it learns in hundreds of events, not thousands).",
     )
+
+    @field_validator("exploration")
+    @classmethod
+    def _explored_in_python(cls, exploration: Epsilon | Softmax | SquareCB) -> Epsilon | Softmax | SquareCB:
+        return explored_in_python(exploration, "policy type sklearn")
 
     @field_validator("cb_type")
     @classmethod

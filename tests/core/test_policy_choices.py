@@ -71,6 +71,28 @@ def test_regcb_learns_in_the_appliances_cost_range() -> None:
         load_config_text("policy: {actions: [{id: a}, {id: b}], exploration: {type: regcb, min_cost: 0}}")
 
 
+@pytest.mark.parametrize("exploration,passed", [
+    ({"type": "squarecb", "elim": True, "mellowness": 0.01},
+     "--squarecb --gamma_scale 10.0 --gamma_exponent 0.5 --elim --mellowness 0.01 --cb_min_cost -1.0 --cb_max_cost 0.0"),
+    ({"type": "rnd", "alpha": 0.3, "invlambda": 1}, "--rnd 3 --epsilon 0.0 --rnd_alpha 0.3 --rnd_invlambda 1.0"),
+    ({"type": "bag", "greedify": True}, "--bag 5 --epsilon 0.0 --greedify"),
+])
+def test_an_explorations_options_reach_vw_and_it_learns(exploration: dict[str, Any], passed: str) -> None:
+    config = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}], "exploration": exploration})
+    assert " ".join(vw_arguments(config)).endswith(passed) and vw_starts(config, "mtr")
+
+
+def test_squarecbs_elimination_gets_the_cost_range_and_needs_vw() -> None:
+    plain = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}]})
+    assert "--elim" not in vw_arguments(plain) and "--cb_min_cost" not in vw_arguments(plain)  # the range only with elim
+    with pytest.raises(ConfigError, match=r"min_cost \(0.0\) must be below max_cost \(0.0\)"):
+        load_config_text("policy: {actions: [{id: a}, {id: b}], exploration: {type: squarecb, elim: true, min_cost: 0}}")
+    for policy in ("cb_type: 'python:mtr'", "type: sklearn"):
+        with pytest.raises(ConfigError, match=r"explores in Python, which has no confidence bounds for squarecb's elim: drop "
+                           r"elim, or use policy type vw"):
+            load_config_text(f"policy: {{actions: [{{id: a}}, {{id: b}}], exploration: {{type: squarecb, elim: true}}, {policy}}}")
+
+
 @pytest.mark.parametrize("update", list(UPDATES))
 def test_every_update_starts_vw_and_learns(update: str) -> None:
     config = VWPolicyConfig.model_validate({"actions": [{"id": "a"}, {"id": "b"}], "update": update})
