@@ -80,7 +80,7 @@ def delete(name: str, models: ModelHost = Depends(host)) -> Response:
                   openapi_extra=body_of(DecideRequest))
 async def decide(request: Request, name: str) -> Response:
     raw = await authorised_body(request)
-    m = _named(request, name)
+    m = await _named(request, name)
     body = parsed(DecideRequest, raw)
     if body.explain:
         raise HTTPException(422, "explanations are served for the default model (POST /api/decide with explain: true)")
@@ -91,7 +91,7 @@ async def decide(request: Request, name: str) -> Response:
                   summary="Give a decision its reward", openapi_extra=body_of(RewardRequest))
 async def reward(request: Request, name: str) -> Response:
     raw = await authorised_body(request)
-    m = _named(request, name)
+    m = await _named(request, name)
     body = parsed(RewardRequest, raw)
     result = await durably(lambda wait: m.begin_reward(body.event_id, body.reward, body.reward_id, wait=wait))
     if result.status == "unknown":
@@ -99,10 +99,9 @@ async def reward(request: Request, name: str) -> Response:
     return reward_answer(result.event_id or body.event_id, result.status, 202)
 
 
-def _named(request: Request, name: str) -> ServedModel:
+async def _named(request: Request, name: str) -> ServedModel:
     """The model ``name`` (UnknownModelError: 404), looked up before the body is validated, as a dependency is."""
-    rt: Runtime = request.app.state.runtime
-    return rt.models.get(name)
+    return (await runtime(request)).models.get(name)
 
 
 @calls_router.post("/{name}/predict", response_model=ModelPredictions, responses=NAMED, summary="Predict raw examples")
