@@ -1,14 +1,23 @@
-"""The HTTP transport of the client (``http://HOST:PORT`` or ``https://``): the JSON API, ``/api/models/{name}/...``."""
+"""The HTTP transport of the client (``http://HOST:PORT`` or ``https://``): the JSON API, ``/api/models/{name}/...``.
+
+Cheap per call: JSON written and read by orjson, each path's URL built once, each request sent in one write
+(:mod:`appliance.client.http_transport`); docs/client-benchmarks.md has the costs.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import quote
+
+import orjson
 
 from appliance.client.base import HTTP_CODES, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
 from appliance.features import Features
 from appliance.models.base import DEFAULT_MODEL, ModelStatistics, ModelVersion, Prediction
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class AsyncHttpClient:
@@ -16,27 +25,40 @@ class AsyncHttpClient:
         """``tls_ca``: a PEM file to verify an ``https`` server against (``None``: the system's roots)."""
         import httpx
 
+        from appliance.client.http_transport import JoinedTransport
+
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout_s, verify=tls_ca or True)
+        self._http = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout_s,
+                                       transport=JoinedTransport(verify=tls_ca or True))
+        self._urls: dict[tuple[str, str], httpx.URL] = {}
 
-    @staticmethod
-    def _path(model: str, tail: str = "") -> str:
-        return f"/api/models/{quote(model or DEFAULT_MODEL, safe='')}{tail}"
+    def _path(self, model: str, tail: str = "") -> httpx.URL:
+        """The URL of ``api/models/{model}{tail}`` under the base URL, as httpx merges a relative one (which it parses
+        again on every call: this one is built once)."""
+        url = self._urls.get((model, tail))
+        if url is None:
+            base = self._http.base_url
+            path = f"api/models/{quote(model or DEFAULT_MODEL, safe='')}{tail}".encode()
+            url = self._urls[model, tail] = base.copy_with(raw_path=base.raw_path + path)
+        return url
 
-    async def _send(self, method: str, path: str, conflict: str = "FAILED_PRECONDITION", **kwargs: Any) -> Any:
+    async def _send(self, method: str, path: str | httpx.URL, conflict: str = "FAILED_PRECONDITION", *, json: Any = None, **kwargs: Any) -> Any:
+        if json is not None:
+            kwargs["content"] = orjson.dumps(json)
+            kwargs["headers"] = {"Content-Type": "application/json"}
         response = await self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
-                detail = response.json().get("detail", response.text)
-            except ValueError:
+                detail = orjson.loads(response.content).get("detail", response.text)
+            except (ValueError, AttributeError):
                 detail = response.text
             status = response.status_code
             code = conflict if status == 409 else HTTP_CODES.get(status, "UNKNOWN" if status < 500 else "INTERNAL")
             raise ClientError(code, detail if isinstance(detail, str) else str(detail))
         return response
 
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        return (await self._send(method, path, **kwargs)).json()
+    async def _json(self, method: str, path: str | httpx.URL, **kwargs: Any) -> Any:
+        return orjson.loads((await self._send(method, path, **kwargs)).content)
 
     # -- the loop --------------------------------------------------------------------------------
     async def decide(self, context: Features | None = None, actions: Sequence[str] | None = None, event_id: str | None = None,

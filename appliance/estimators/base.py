@@ -58,6 +58,14 @@ def weigh(p_log: float, p_pred: float, count: float, p_drop: float, n_drop: floa
     return p_pred / (p_log * (1.0 - p_drop)), count * (1.0 + n_drop)
 
 
+def batch_weights(p_log: Any, p_pred: Any) -> Any:
+    """The importance weights ``p_pred / p_log`` of a batch of events (numpy arrays), once every ``p_log`` is in (0, 1]
+    and every ``p_pred`` >= 0 (as :func:`weigh` checks one event)."""
+    if not (bool((p_log > 0.0).all()) and bool((p_log <= 1.0).all()) and bool((p_pred >= 0.0).all())):
+        raise EstimatorError("p_log must be in (0, 1] and p_pred >= 0 for every event of the batch")
+    return p_pred / p_log
+
+
 class Streaming:
     """State kept as named numbers: ``SUMS`` add up when two estimators merge, ``MAXES`` and ``MINS`` take the
     larger and the smaller. Constructor arguments come back from :meth:`params` (merging needs them equal)."""
@@ -69,6 +77,13 @@ class Streaming:
     def params(self) -> dict[str, Any]:
         """The constructor's arguments."""
         return {}
+
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any) -> None:
+        """The events of a batch (numpy arrays; no drops, each counted once) in order: here each through
+        ``add_example``; IPS, clipped IPS, SNIPS and the confidence sequence take the batch vectorised (the same sums,
+        up to rounding)."""
+        for p, reward, q in zip(p_log.tolist(), r.tolist(), p_pred.tolist()):
+            self.add_example(p, reward, q)  # type: ignore[attr-defined]
 
     def _fields(self) -> tuple[str, ...]:
         return self.SUMS + self.MAXES + self.MINS

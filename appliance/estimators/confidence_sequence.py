@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from appliance.estimators.base import EstimatorError, Streaming, weigh
+from appliance.estimators.base import EstimatorError, Streaming, batch_weights, weigh
 from appliance.estimators.special import bisect, log_lower_gamma, trigamma
 
 _RHO = 1.0  # the prior's weight in the betting mixture (as in vw-estimators)
@@ -112,10 +112,8 @@ class ConfidenceSequence(Streaming):
         """The events of a batch in order, as ``add_example`` takes them one by one (no drops), vectorised."""
         if not len(r):
             return
-        if not (np.all(p_log > 0.0) and np.all(p_log <= 1.0) and np.all(p_pred >= 0.0)):
-            raise EstimatorError("p_log must be in (0, 1] and p_pred >= 0 for every event of the batch")
         s: Any = self
-        w = p_pred / p_log
+        w = batch_weights(p_log, p_pred)
         if self.empirical_r_bounds:
             r_min = np.minimum.accumulate(np.concatenate(([self.r_min], r)))[1:]
             r_max = np.maximum.accumulate(np.concatenate(([self.r_max], r)))[1:]

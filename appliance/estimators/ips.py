@@ -8,9 +8,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from appliance.estimators.base import batch_weights
 from appliance.estimators.mean import MeanEstimator
 
 
 class IPS(MeanEstimator):
     def value(self, w: float, r: float, r_hat: float, v_hat: float) -> float:
         return w * r
+
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any) -> None:
+        self._add_terms(batch_weights(p_log, p_pred) * r)

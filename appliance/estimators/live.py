@@ -22,10 +22,13 @@ import hashlib
 import json
 import logging
 import random
+import threading
 import time
 from collections import deque
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from appliance.config.observers import PolicyValueObserverConfig
 from appliance.estimators import EstimatorError
@@ -41,6 +44,7 @@ from appliance.storage.atomic import replacing, write_atomically
 log = logging.getLogger(__name__)
 STATE_VERSION = 1
 CHARTED = 120  # points of the dashboard's value chart
+HELD = 64  # events valued together, each candidate's in one vectorised pass (stats and saves value those held first)
 
 
 class PolicyValueObserver:
@@ -67,6 +71,8 @@ class PolicyValueObserver:
         self.saved_at: float | None = None
         self._charted_at = self._saved_at = time.monotonic()
         self._closed = False
+        self._held: list[tuple[float, float, list[float]]] = []  # events not valued yet (HELD at most)
+        self._lock = threading.RLock()  # stats() and save() come from other threads: they value what is held first
 
     # -- the loop's events -----------------------------------------------------------------------
     def events(self) -> tuple[type, ...]:
@@ -83,15 +89,32 @@ class PolicyValueObserver:
             return
         logged = dsjson.Logged(joined, self._action_features(d.actions))
         chosen, p_drop, n_drop = d.action_index, 1.0 - self._keep, self._unvalued
-        for candidate in self.candidates:
-            self.values[candidate.name].add_example(d.probability, joined.reward, candidate.step(logged)[chosen],
-                                                    p_drop=p_drop, n_drop=n_drop)
-        self._unvalued = 0
-        if now - self._charted_at >= self.config.chart_every_s:
-            self._charted_at = now
-            self.chart.append({"t": round(time.time(), 1), **{n: self._band(v) for n, v in self._charted().items()}})
-        if now - self._saved_at >= self.config.save_every_s:
-            self.save()
+        preds = [candidate.step(logged)[chosen] for candidate in self.candidates]  # now: a VW candidate learns the event
+        with self._lock:
+            if p_drop or n_drop:  # it stands for events sampled out too: valued at once, after those held
+                self._value_held()
+                for candidate, p_pred in zip(self.candidates, preds):
+                    self.values[candidate.name].add_example(d.probability, joined.reward, p_pred, p_drop=p_drop, n_drop=n_drop)
+            else:
+                self._held.append((d.probability, joined.reward, preds))
+                if len(self._held) >= HELD:
+                    self._value_held()
+            self._unvalued = 0
+            if now - self._charted_at >= self.config.chart_every_s:
+                self._charted_at = now
+                self._value_held()
+                self.chart.append({"t": round(time.time(), 1), **{n: self._band(v) for n, v in self._charted().items()}})
+            if now - self._saved_at >= self.config.save_every_s:
+                self.save()
+
+    def _value_held(self) -> None:
+        """Value the events held (under the lock): for each candidate, the batch in one vectorised pass."""
+        if not self._held:
+            return
+        p_log, rewards, preds = (np.array(column, dtype=float) for column in zip(*self._held))
+        self._held = []
+        for candidate, p_pred in zip(self.candidates, preds.T):
+            self.values[candidate.name].add_examples(p_log, rewards, p_pred)
 
     def _sampled(self, now: float) -> bool:
         """Whether this event is valued: all are while they arrive slower than ``max_events_per_s``; above, each
@@ -131,6 +154,11 @@ class PolicyValueObserver:
         return {c.name: self.values[c.name] for c in self.candidates if not isinstance(c, Constant)}
 
     def stats(self) -> dict[str, Any]:
+        with self._lock:
+            self._value_held()
+            return self._stats()
+
+    def _stats(self) -> dict[str, Any]:
         online = self._band(self.values["online"])
         candidates = {}
         for name, value in self.values.items():
@@ -198,6 +226,8 @@ class PolicyValueObserver:
 
     def save(self) -> None:
         """Write the values, the chart and the VW candidates' models (each file atomically; models first)."""
+        with self._lock:
+            self._value_held()
         self._saved_at = time.monotonic()
         if self._directory is None:
             return

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from appliance.estimators.base import Streaming, weigh
 
 
@@ -30,6 +32,11 @@ class MeanEstimator(Streaming):
         w, n = weigh(p_log, p_pred, count, p_drop, n_drop)
         self.n += n
         self.total += count * self.value(w, r, r_hat, v_hat)
+
+    def _add_terms(self, terms: Any) -> None:
+        """A batch's terms (a numpy array, one per event), as ``add_example`` adds them one by one."""
+        self.n += len(terms)
+        self.total += float(terms.sum())
 
     def get(self) -> float | None:
         return self.total / self.n if self.n > 0 else None

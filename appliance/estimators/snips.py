@@ -9,7 +9,9 @@ do not average to one on the sample).
 
 from __future__ import annotations
 
-from appliance.estimators.base import Streaming, weigh
+from typing import Any
+
+from appliance.estimators.base import Streaming, batch_weights, weigh
 
 
 class SNIPS(Streaming):
@@ -24,6 +26,11 @@ class SNIPS(Streaming):
         w, _ = weigh(p_log, p_pred, count, p_drop, n_drop)
         self.sum_w += count * w
         self.sum_wr += count * w * r
+
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any) -> None:
+        w = batch_weights(p_log, p_pred)
+        self.sum_w += float(w.sum())
+        self.sum_wr += float((w * r).sum())
 
     def get(self) -> float | None:
         return self.sum_wr / self.sum_w if self.sum_w != 0 else None

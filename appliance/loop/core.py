@@ -15,7 +15,7 @@ import random
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence, TypeVar
 
 from appliance.bus import EventBus
 from appliance.clock import Clock
@@ -35,6 +35,7 @@ from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
 from appliance.storage.eventlog import EventLog
 from appliance.storage.wal import DONE, Ticket, WriteAheadLog
 
+T = TypeVar("T")
 _ids = random.Random()  # seeded from os.urandom; reseeded in a forked child so no two processes share ids
 os.register_at_fork(after_in_child=_ids.seed)
 
@@ -48,6 +49,11 @@ def new_event_id() -> str:
 def late_key(event_id: str, reward_id: str | None) -> str:
     """A late reward's key: ``EVENT/REWARD_ID`` (a resent one is the same reward), or a random suffix."""
     return f"{event_id}/{reward_id if reward_id is not None else f'~{_ids.getrandbits(64):016x}'}"
+
+
+def _check_reward(value: float) -> None:
+    if not math.isfinite(value):
+        raise UsageError(f"reward {value!r} is not a finite number")
 
 
 class Loop:
@@ -112,10 +118,14 @@ class Loop:
         """:meth:`decide`, or ``None`` at once when another call holds the loop (learning, checkpointing): what an
         event loop calls, so that it never waits for the loop's lock (it hands the call to a thread instead)."""
         check_context(context)
+        return self._if_free(lambda: self._decide(context, actions, event_id))
+
+    def _if_free(self, call: Callable[[], T]) -> T | None:
+        """``call()`` under the loop's lock, or ``None`` at once when another call holds it."""
         if not self._lock.acquire(blocking=False):
             return None
         try:
-            return self._decide(context, actions, event_id)
+            return call()
         finally:
             self._lock.release()
 
@@ -139,18 +149,21 @@ class Loop:
         self, event_id: str, value: float, reward_id: str | None = None, timestamp: float | None = None
     ) -> tuple[RewardResult, Ticket]:
         """A reward for ``event_id``; ``unknown`` and ``duplicate`` results are not stored."""
-        if not math.isfinite(value):
-            raise UsageError(f"reward {value!r} is not a finite number")
+        _check_reward(value)
         with self._lock:
             return self._store(self.joiner.reward(event_id, value, timestamp, reward_id))
+
+    def try_reward(self, event_id: str, value: float, reward_id: str | None = None) -> tuple[RewardResult, Ticket] | None:
+        """:meth:`reward`, or ``None`` at once when another call holds the loop (what an event loop calls)."""
+        _check_reward(value)
+        return self._if_free(lambda: self._store(self.joiner.reward(event_id, value, None, reward_id)))
 
     def attribute(
         self, value: float, within_s: float, reward_id: str | None = None, timestamp: float | None = None,
         actions: Sequence[str] | None = None,
     ) -> tuple[RewardResult, Ticket]:
         """A reward for the latest decision made within ``within_s`` seconds."""
-        if not math.isfinite(value):
-            raise UsageError(f"reward {value!r} is not a finite number")
+        _check_reward(value)
         with self._lock:
             return self._store(self.joiner.attribute(value, within_s, timestamp, reward_id, actions))
 

@@ -116,6 +116,13 @@ class ServedModel(Protocol):
         not stored)."""
         ...
 
+    def begin_reward(
+        self, event_id: str, value: float, reward_id: str | None = None, *, wait: bool = True
+    ) -> tuple[RewardResult, Ticket] | None:
+        """:meth:`reward` without waiting for durability, as :meth:`begin_decide` (``wait=False``: ``None`` at once
+        when the model is busy)."""
+        ...
+
     def predict(self, examples: Sequence[str], fmt: ExampleFormat) -> list[Prediction]:
         """The model's prediction for each example, learning nothing."""
         ...

@@ -64,9 +64,17 @@ class LoopModel:
         return loop.decide(context, actions, event_id) if wait else loop.try_decide(context, actions, event_id)
 
     def reward(self, event_id: str, value: float, reward_id: str | None = None) -> RewardResult:
-        result, ticket = self.running_loop().reward(event_id, value, reward_id)
+        made = self.begin_reward(event_id, value, reward_id)
+        assert made is not None  # it waited for the loop
+        result, ticket = made
         ticket.wait()
         return result
+
+    def begin_reward(
+        self, event_id: str, value: float, reward_id: str | None = None, *, wait: bool = True
+    ) -> tuple[RewardResult, Ticket] | None:
+        loop = self.running_loop()
+        return loop.reward(event_id, value, reward_id) if wait else loop.try_reward(event_id, value, reward_id)
 
     # -- raw examples ----------------------------------------------------------------------------
     def predict(self, examples: Sequence[str], fmt: ExampleFormat) -> list[Prediction]:

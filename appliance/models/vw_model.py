@@ -144,7 +144,15 @@ class VWModel:
         return ModelKindError(f"model {self.name!r} is a vw model: it predicts and learns examples; decisions come from loop models")
 
     def reward(self, event_id: str, value: float, reward_id: str | None = None) -> RewardResult:
-        raise ModelKindError(f"model {self.name!r} is a vw model: it learns labelled examples, not rewards of decisions")
+        raise self._no_rewards()
+
+    def begin_reward(
+        self, event_id: str, value: float, reward_id: str | None = None, *, wait: bool = True
+    ) -> tuple[RewardResult, Ticket] | None:
+        raise self._no_rewards()
+
+    def _no_rewards(self) -> ModelKindError:
+        return ModelKindError(f"model {self.name!r} is a vw model: it learns labelled examples, not rewards of decisions")
 
     def _check_format(self, fmt: ExampleFormat, examples: Sequence[str]) -> None:
         if (fmt == "dsjson") != self._dsjson:

@@ -35,6 +35,7 @@ from appliance.server import (
     routes_preview,
 )
 from appliance.server.auth import COOKIE, SESSION_DAYS, Auth, require_auth
+from appliance.server.fast_path import document_bodies
 from appliance.server.limits import BodyLimit, SecurityHeaders
 from appliance.server.routes_model import MAX_MODEL_BYTES
 from appliance.server.runtime import Runtime
@@ -69,10 +70,12 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
         return {"status": "ok"}
 
     authed = [Depends(require_auth)]
-    app.include_router(routes_decisions.decide_router)  # checks the token itself (see there)
-    for module in (routes_decisions, routes_model, routes_models, routes_introspect, routes_config, routes_kit, routes_metrics,
-                   routes_preview):
-        app.include_router(module.router, dependencies=authed)
+    lean = (routes_decisions.lean_router, routes_models.lean_router)  # these check the token themselves (fast_path)
+    for router in (routes_decisions.lean_router, routes_decisions.router, routes_model.router, routes_models.router,
+                   routes_models.lean_router, routes_models.calls_router, routes_introspect.router, routes_config.router,
+                   routes_kit.router, routes_metrics.router, routes_preview.router):
+        app.include_router(router, dependencies=None if router in lean else authed)
+    document_bodies(app)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=authed)
     def openapi() -> dict[str, Any]:

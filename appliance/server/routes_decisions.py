@@ -1,28 +1,24 @@
 """``POST /api/decide``, ``POST /api/reward``, ``GET /api/events``: the Personalizer-style loop over HTTP.
 
 Nothing is acknowledged before it is in the write-ahead log: a 200 from decide and a 202 from reward
-survive ``kill -9``. Blocking loop calls run in FastAPI's thread pool (plain ``def`` endpoints), except
-decide's: it decides on the event loop when the loop is free and awaits the write-ahead log without a thread,
-and it reads its body itself (pydantic parses and validates the JSON in one pass; FastAPI would decode it with
-``json`` first and solve the loop and runtime as dependencies). See docs/client-benchmarks.md for the costs.
+survive ``kill -9``. Decide and reward take the lean path (:mod:`appliance.server.fast_path`: the body read and
+validated in one pass, the token checked in FastAPI's order, the call on the event loop when the loop is free, the
+write-ahead log awaited without a thread); the other endpoints run in FastAPI's thread pool (plain ``def``).
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
-import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ValidationError
+from fastapi.responses import Response
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
 from appliance.policy.base import Decision
-from appliance.server.auth import require_auth
-from appliance.server.runtime import Runtime, running_loop, runtime
+from appliance.server.fast_path import authorised_body, body_of, decide_answer, durably, parsed, reward_answer
+from appliance.server.runtime import running_loop, runtime
 from appliance.server.schemas import (
     DecideRequest,
     DecideResponse,
@@ -37,10 +33,9 @@ from appliance.server.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["decisions"])
-decide_router = APIRouter(prefix="/api", tags=["decisions"])
-"""``POST /api/decide`` alone: the app includes it without its token dependency, because the route checks the token
-itself once the body is in (FastAPI reads a declared body before it solves dependencies: the same order)."""
-B = TypeVar("B", bound=BaseModel)
+lean_router = APIRouter(prefix="/api", tags=["decisions"])
+"""Decide and reward: the app includes them without its token dependency, because they check the token themselves
+once the body is in (FastAPI reads a declared body before it solves dependencies: the same order)."""
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Message, "description": "No or wrong access token."},
     409: {"model": Message, "description": "Safe mode (invalid config), or decisions by API are switched off."},
@@ -48,64 +43,24 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-DECIDE_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DecideRequest"}}}}
-
-
-@decide_router.post("/decide", response_model=DecideResponse, responses=ERRORS, summary="Choose an action",
-                    openapi_extra={"requestBody": DECIDE_BODY})
+@lean_router.post("/decide", response_model=DecideResponse, responses=ERRORS, summary="Choose an action",
+                  openapi_extra=body_of(DecideRequest))
 async def decide(request: Request) -> Response:
     """Choose an action for a context (default: the sensors' current one). Answered once it is durable."""
-    raw = await request.body()
-    await require_auth(request)  # the hot path: each called in FastAPI's order, not solved as dependencies
+    raw = await authorised_body(request)
     loop, rt = await running_loop(request), await runtime(request)
     body = parsed(DecideRequest, raw)
     if not rt.config.triggers.api:
         raise HTTPException(409, "decisions by API are switched off (triggers.api: false in the config); "
                                  "set it to true with PUT /api/config")
     context = body.context if body.context is not None else rt.current_context()
-    try:  # on the event loop when the loop is free (no thread hop); in a worker thread when it is busy learning
-        made = None if body.explain else loop.try_decide(context, body.actions, body.event_id)
-        if made is None:
-            made = await run_in_threadpool(loop.decide, context, body.actions, body.event_id)
+    try:  # an explained decision goes to a worker thread at once: its explanation is made there too
+        decision = await durably(lambda wait: (loop.decide if wait else loop.try_decide)(context, body.actions, body.event_id),
+                                 in_line=not body.explain)
     except UsageError as err:
         raise HTTPException(422, f"{err}; fix the request and send it again") from None
-    decision, ticket = made
     why, unexplained = await run_in_threadpool(explained, loop, decision) if body.explain else (None, None)
-    await ticket.wait_async()  # acknowledged once in the write-ahead log; no thread waits meanwhile
     return decide_answer(decision, why, unexplained)
-
-
-def parsed(model: type[B], raw: bytes) -> B:
-    """``raw`` JSON as ``model``, parsed and validated in one pass by pydantic; invalid: the error FastAPI gives a body
-    it validated itself (each location under ``body``).
-
-    >>> parsed(DecideRequest, b'{"actions": ["on"]}').actions
-    ['on']
-    >>> try:
-    ...     parsed(DecideRequest, b'{"actions": [], "colour": 1}')
-    ... except RequestValidationError as err:
-    ...     [(e["loc"], e["type"]) for e in err.errors()]
-    [(('body', 'actions'), 'too_short'), (('body', 'colour'), 'extra_forbidden')]
-    """
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError as err:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in err.errors(include_url=False)]) from None
-
-
-def decide_answer(decision: Decision, why: Explanation | None, unexplained: str | None = None) -> Response:
-    """The :class:`DecideResponse` body, written by orjson (the schema documents it; our own output is not
-    validated again on its way out).
-
-    >>> from appliance.policy.base import Decision
-    >>> decide_answer(Decision("e1", "on", 0, 0.9, (0.9, 0.1), ("on", "off"), {}, 3, 12.5), None).body[:60]
-    b'{"event_id":"e1","action":"on","probability":0.9,"pmf":[{"ac'
-    """
-    pmf = [{"action": a, "probability": p} for a, p in zip(decision.actions, decision.pmf)]
-    body = {"event_id": decision.event_id, "action": decision.action, "probability": decision.probability, "pmf": pmf,
-            "model_version": decision.model_version, "timestamp": decision.timestamp,
-            "explanation": why.model_dump() if why is not None else None, "explanation_error": unexplained}
-    return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
 
 
 def explain(loop: Loop, decision: Decision) -> Explanation:
@@ -126,15 +81,19 @@ def explained(loop: Loop, decision: Decision) -> tuple[Explanation | None, str |
         return None, f"{err}; the decision stands without an explanation"
 
 
-@router.post(
+@lean_router.post(
     "/reward", status_code=202, response_model=RewardResponse, summary="Give a decision its reward",
     responses={**ERRORS, 200: {"model": RewardResponse, "description": "A duplicate (same reward id): counted once already."},
                404: {"model": Message, "description": "Unknown or expired event id."}},
+    openapi_extra=body_of(RewardRequest),
 )
-def reward(body: RewardRequest, loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> Any:
+async def reward(request: Request) -> Response:
     """202 once the reward is in the write-ahead log; 200 for a duplicate reward id; 404 for an unknown event."""
+    raw = await authorised_body(request)
+    loop, rt = await running_loop(request), await runtime(request)
+    body = parsed(RewardRequest, raw)
     try:
-        result, ticket = loop.reward(body.event_id, body.reward, body.reward_id)
+        result = await durably(lambda wait: (loop.reward if wait else loop.try_reward)(body.event_id, body.reward, body.reward_id))
     except UsageError as err:
         raise HTTPException(422, str(err)) from None
     if result.status == "unknown":
@@ -142,9 +101,7 @@ def reward(body: RewardRequest, loop: Loop = Depends(running_loop), rt: Runtime 
         raise HTTPException(404, f"unknown event id {body.event_id!r}: no decision with this id is waiting for rewards "
                                  f"or closed within the last {horizon:g} s (join.late_horizon_s). Check the id "
                                  "/api/decide returned; a reward for an older decision cannot be joined.")
-    ticket.wait()
-    answer = RewardResponse(event_id=result.event_id or body.event_id, status=result.status, durable=True)
-    return JSONResponse(answer.model_dump(), status_code=200 if result.status == "duplicate" else 202)
+    return reward_answer(result.event_id or body.event_id, result.status, 200 if result.status == "duplicate" else 202)
 
 
 @router.get("/events/{event_id}", response_model=EventDetail, summary="One decision, its rewards and what became of them",

@@ -2,7 +2,8 @@
 
 A ``loop`` model decides and takes rewards; any model predicts and learns raw examples (VW text or DSJSON),
 reports VW's statistics, exports and loads its model file, lists its saved versions and rolls back to one.
-Blocking calls run in FastAPI's thread pool (plain ``def`` endpoints); what is acknowledged is durable.
+Decide and reward take the lean path of ``POST /api/decide`` (:mod:`appliance.server.fast_path`); the other blocking
+calls run in FastAPI's thread pool (plain ``def`` endpoints). What is acknowledged is durable.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi.responses import FileResponse, Response
 from appliance.models.base import ModelHost, ServedModel
 from appliance.models.upload import load_upload
 from appliance.policy.model_check import DIGEST_HEADER
+from appliance.server.fast_path import authorised_body, body_of, decide_answer, durably, parsed, reward_answer
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.routes_model import MAX_MODEL_BYTES, received_model
 from appliance.server.runtime import Runtime, runtime
@@ -30,6 +32,11 @@ from appliance.server.schemas_models import (
 )
 
 router = APIRouter(prefix="/api/models", tags=["models"])
+"""The models and each model itself; :data:`lean_router`: decide and reward, on the lean path (they check the token
+themselves, see :mod:`appliance.server.fast_path`); :data:`calls_router`: the other calls on a model. Three routers
+in the order of their paths in the OpenAPI document, because the app adds its token dependency per router."""
+lean_router = APIRouter(prefix="/api/models", tags=["models"])
+calls_router = APIRouter(prefix="/api/models", tags=["models"])
 NAMED = {**ERRORS, 404: {"model": Message, "description": "No model has this name."}}
 
 
@@ -69,49 +76,62 @@ def delete(name: str, models: ModelHost = Depends(host)) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{name}/decide", response_model=DecideResponse, responses=NAMED, summary="Choose an action (loop models)")
-def decide(body: DecideRequest, m: ServedModel = Depends(model)) -> DecideResponse:
+@lean_router.post("/{name}/decide", response_model=DecideResponse, responses=NAMED, summary="Choose an action (loop models)",
+                  openapi_extra=body_of(DecideRequest))
+async def decide(request: Request, name: str) -> Response:
+    raw = await authorised_body(request)
+    m = await _named(request, name)
+    body = parsed(DecideRequest, raw)
     if body.explain:
         raise HTTPException(422, "explanations are served for the default model (POST /api/decide with explain: true)")
-    return DecideResponse.of(m.decide(body.context or {}, body.actions, body.event_id))
+    return decide_answer(await durably(lambda wait: m.begin_decide(body.context or {}, body.actions, body.event_id, wait=wait)))
 
 
-@router.post("/{name}/reward", status_code=202, response_model=RewardResponse, responses=NAMED, summary="Give a decision its reward")
-def reward(body: RewardRequest, m: ServedModel = Depends(model)) -> RewardResponse:
-    result = m.reward(body.event_id, body.reward, body.reward_id)
+@lean_router.post("/{name}/reward", status_code=202, response_model=RewardResponse, responses=NAMED,
+                  summary="Give a decision its reward", openapi_extra=body_of(RewardRequest))
+async def reward(request: Request, name: str) -> Response:
+    raw = await authorised_body(request)
+    m = await _named(request, name)
+    body = parsed(RewardRequest, raw)
+    result = await durably(lambda wait: m.begin_reward(body.event_id, body.reward, body.reward_id, wait=wait))
     if result.status == "unknown":
         raise HTTPException(404, f"model {m.name!r}: unknown event id {body.event_id!r}; check the id decide returned")
-    return RewardResponse(event_id=result.event_id or body.event_id, status=result.status, durable=True)
+    return reward_answer(result.event_id or body.event_id, result.status, 202)
 
 
-@router.post("/{name}/predict", response_model=ModelPredictions, responses=NAMED, summary="Predict raw examples")
+async def _named(request: Request, name: str) -> ServedModel:
+    """The model ``name`` (UnknownModelError: 404), looked up before the body is validated, as a dependency is."""
+    return (await runtime(request)).models.get(name)
+
+
+@calls_router.post("/{name}/predict", response_model=ModelPredictions, responses=NAMED, summary="Predict raw examples")
 def predict(body: ModelExamples, m: ServedModel = Depends(model)) -> ModelPredictions:
     """VW text or DSJSON examples predicted, learning nothing."""
     return ModelPredictions.of(m.predict(body.examples, body.format))
 
 
-@router.post("/{name}/learn", response_model=ModelLearned, responses=NAMED, summary="Learn labelled examples")
+@calls_router.post("/{name}/learn", response_model=ModelLearned, responses=NAMED, summary="Learn labelled examples")
 def learn(body: ModelExamples, m: ServedModel = Depends(model)) -> ModelLearned:
     """Answered once the examples are durable (in the model's log) and learned."""
     return ModelLearned(learned=m.learn(body.examples, body.format))
 
 
-@router.get("/{name}/statistics", response_model=ModelStatisticsResponse, responses=NAMED, summary="VW's counters")
+@calls_router.get("/{name}/statistics", response_model=ModelStatisticsResponse, responses=NAMED, summary="VW's counters")
 def statistics(m: ServedModel = Depends(model)) -> ModelStatisticsResponse:
     return ModelStatisticsResponse(**m.statistics().__dict__)
 
 
-@router.get("/{name}/versions", response_model=list[ModelVersionInfo], responses=NAMED, summary="Saved versions, newest first")
+@calls_router.get("/{name}/versions", response_model=list[ModelVersionInfo], responses=NAMED, summary="Saved versions, newest first")
 def versions(m: ServedModel = Depends(model)) -> list[ModelVersionInfo]:
     return [ModelVersionInfo(**v.__dict__) for v in m.versions()]
 
 
-@router.post("/{name}/rollback", response_model=ModelVersionInfo, responses=NAMED, summary="Load a saved version again")
+@calls_router.post("/{name}/rollback", response_model=ModelVersionInfo, responses=NAMED, summary="Load a saved version again")
 def rollback(body: ModelRollback, m: ServedModel = Depends(model)) -> ModelVersionInfo:
     return ModelVersionInfo(**m.rollback(body.version).__dict__)
 
 
-@router.get("/{name}/model", response_class=FileResponse, summary="Download the model (saved now)", responses={
+@calls_router.get("/{name}/model", response_class=FileResponse, summary="Download the model (saved now)", responses={
     **NAMED, 200: {"content": {"application/octet-stream": {}}, "description": "The VW model file."}})
 def download(m: ServedModel = Depends(model)) -> FileResponse:
     """The model as a new version saved now; its version and SHA-256 in ``X-Model-Version`` and ``X-Model-SHA256``."""
@@ -120,7 +140,7 @@ def download(m: ServedModel = Depends(model)) -> FileResponse:
                         headers={"X-Model-Version": str(version.version), DIGEST_HEADER: version.sha256})
 
 
-@router.put("/{name}/model", response_model=ModelUploadResponse, summary="Upload a model file or a bundle", responses={
+@calls_router.put("/{name}/model", response_model=ModelUploadResponse, summary="Upload a model file or a bundle", responses={
     **NAMED, 409: {"model": Message, "description": "A bundle for a model of this name that runs other VW arguments or config."},
     413: {"model": Message, "description": f"Larger than {MAX_MODEL_BYTES} bytes."}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})

@@ -152,6 +152,27 @@ def test_calls_that_do_not_fit_the_kind_of_model(shared: Running) -> None:
         assert ok(c.post("/api/models/ratings/predict", json={"format": "text", "examples": ["| a"]}))["predictions"]
 
 
+def test_named_decide_and_reward_check_as_fastapi_did(shared: Running) -> None:
+    """Decide and reward on a named model read their body themselves (the lean path of POST /api/decide) and answer
+    errors as FastAPI's dependencies did: the token (401), then the model (404), then the body (422)."""
+    with httpx.Client(base_url=shared.base, timeout=10) as anonymous:
+        for tail in ("decide", "reward"):
+            assert anonymous.post(f"/api/models/nope/{tail}", json={"colour": 1}).status_code == 401
+    with shared.client() as c:
+        for tail in ("decide", "reward"):
+            assert "no model" in ok(c.post(f"/api/models/nope/{tail}", json={"colour": 1}), 404)["detail"].lower()
+        invalid = ok(c.post("/api/models/news/decide", json={"actions": [], "colour": 1}), 422)
+        assert [e["loc"] for e in invalid["errors"]] == [["body", "actions"], ["body", "colour"]]
+        assert [e["loc"] for e in ok(c.post("/api/models/news/reward", json={"reward": 1}), 422)["errors"]] == [["body", "event_id"]]
+        assert "default model" in ok(c.post("/api/models/news/decide", json={"explain": True}), 422)["detail"]
+        assert "is a vw model" in ok(c.post("/api/models/ratings/reward", json={"event_id": "e", "reward": 1}), 409)["detail"]
+        assert "unknown event id 'e0'" in ok(c.post("/api/models/news/reward", json={"event_id": "e0", "reward": 1}), 404)["detail"]
+        decision = ok(c.post("/api/models/news/decide", json={"context": {"user": {"young": 1.0}}, "event_id": "named-1"}))
+        assert decision["event_id"] == "named-1" and decision["explanation"] is None and len(decision["pmf"]) == 2
+        again = {"event_id": "named-1", "reward": 1.0, "reward_id": "r1"}
+        assert [ok(c.post("/api/models/news/reward", json=again), 202)["status"] for _ in range(2)] == ["accepted", "duplicate"]
+
+
 @needs_chromium
 def test_the_dashboard_switches_between_models(shared: Running, page: Any) -> None:
     with shared.client() as c:
