@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import random
 from functools import lru_cache
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -40,6 +40,9 @@ from appliance.datagen.policies import Situation, exact_pmf, sample
 from appliance.datagen.policies.epsilon_greedy import EpsilonGreedyPolicy
 from appliance.datagen.policies.softmax import SoftmaxPolicy
 from appliance.estimators.coverage import Run, Target
+
+if TYPE_CHECKING:
+    from appliance.worlds.generated import GeneratedWorld
 
 ACTIONS = 4
 EPSILON = 0.2
@@ -108,7 +111,7 @@ class _Recorder:
         self.expected.append(np.where(mask, expected, 0.0))
 
 
-def _world(name: str, seed: int, events: int) -> object:
+def _world(name: str, seed: int, events: int) -> GeneratedWorld:
     from appliance.worlds import DriftWorld, LightWorld, LinearWorld
 
     if name == "light":
@@ -118,34 +121,24 @@ def _world(name: str, seed: int, events: int) -> object:
     return DriftWorld(8, ACTIONS, 0.1, max(1, events // 4), seed)
 
 
-def _observe(world: object, events: int) -> np.ndarray:
-    """The expected rewards of every action in ``events`` contexts of ``world``, in order."""
-    w: object = world
-    rows = []
-    for step in range(events):
-        context = w.context(step)  # type: ignore[attr-defined]
-        rows.append(w.expected_rewards(context, step))  # type: ignore[attr-defined]
-    return np.array(rows)
-
-
 @lru_cache(maxsize=1)
 def light_truths(contexts: int = 400_000) -> dict[str, float]:
     """Each target's value on the light world, by a Monte-Carlo over ``contexts`` contexts (its preferences are
     the same for every seed; only its draws differ)."""
-    expected = _observe(_world("light", 2**31 - 1, contexts), contexts)
+    expected = _world("light", 2**31 - 1, contexts).expected_in_turn(contexts)
     return {name: float((pi * expected).sum(axis=1).mean()) for name, pi in _policies(expected).items()}
 
 
 def world_run(name: str, seed: int, events: int) -> Run:
     """``events`` decisions in world ``name`` (``seed``), logged epsilon-greedy on its expected rewards."""
     world = _world(name, seed, events)
-    expected = _observe(world, events)
+    expected = world.expected_in_turn(events)
     # the world draws its contexts from default_rng(seed): the choices and rewards need streams of their own
     rng, draws = np.random.default_rng((seed, 1)), random.Random(f"rewards-{seed}")
     pmf = exact_pmf(EpsilonGreedyPolicy(EPSILON).probabilities(Situation(expected, np.ones(expected.shape, bool), str)), PLACES)
     chosen = sample(pmf, rng, PLACES)
     rows = np.arange(events)
-    rewards = [world.reward(m, draws) for m in expected[rows, chosen].tolist()]  # type: ignore[attr-defined]
+    rewards = [world.reward(m, draws) for m in expected[rows, chosen].tolist()]
     reward = np.array([0.0 if r is None else r for r in rewards])  # nobody pressed: reward 0, as the join's default
     keep = {"uniform", *(f"a{k}" for k in range(ACTIONS))}
     if name == "light":

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from appliance.bench.measure import compared, repeat_each
+from appliance.bench.vw_bench import light_contexts
 from appliance.config.policy import ActionConfig
 from appliance.features import Features
 from appliance.policy.base import JoinedEvent, Policy
@@ -37,12 +38,9 @@ class Stream:
 
 def light_stream(n: int, seed: int = 11) -> Stream:
     """``n`` seeded light-world contexts."""
-    from appliance.worlds import LightWorld
-
-    world = LightWorld(seed)
+    actions, contexts, expected = light_contexts(n, seed)
     rng = random.Random(seed + 1)
-    contexts = [world.context(i) for i in range(n)]
-    return Stream(world.actions, contexts, [world.expected_rewards(c, i) for i, c in enumerate(contexts)], [rng.random() for _ in contexts])
+    return Stream(actions, contexts, expected, [rng.random() for _ in contexts])
 
 
 def run_stream(policy: Policy, stream: Stream) -> dict[str, float]:
