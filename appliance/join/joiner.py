@@ -316,9 +316,13 @@ class Joiner:
         rewards = self._rewards.pop(event_id, None)
         ids: set[str] | None = None
         if rewards:
-            value = aggregate(rewards, config.aggregation)
             stats.on_time += outcome == "on_time"
-            ids = {r.reward_id for r in rewards if r.reward_id is not None} or None
+            if len(rewards) == 1:  # the common case, without the two calls below
+                value, reward_id = rewards[0].value, rewards[0].reward_id
+                ids = None if reward_id is None else {reward_id}
+            else:
+                value = aggregate(rewards, config.aggregation)
+                ids = {r.reward_id for r in rewards if r.reward_id is not None} or None
         else:
             value = config.default_reward
             stats.defaulted += 1

@@ -53,12 +53,17 @@ class Learner:
     def learn(self, events: Sequence[JoinedEvent]) -> None:
         if not events:
             return
-        learn, encode, multi_of = self.policy.learn, dsjson.encode, self._multi_of
+        learn, learns, encode = self.policy.learn, self.learns, dsjson.encode
         lines = []
+        actions: tuple[str, ...] | None = None
+        multi = None
         for event in events:
-            if self.learns:
+            if learns:
                 learn(event)
-            lines.append(encode(event, (), multi_of(event.decision.actions)))
+            if event.decision.actions is not actions:  # a tick's events mostly share the action tuple: looked up once
+                actions = event.decision.actions
+                multi = self._multi_of(actions)
+            lines.append(encode(event, (), multi))
         self.journal.write_joined(lines, [e.decision.event_id for e in events])
         self.baseline.add_events(events)
         self.learned += len(events)

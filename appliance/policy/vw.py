@@ -84,7 +84,7 @@ class VWPolicy:
         self._args = vw_arguments(config)
         self._action_namespaces = action_namespaces(config)
         self._context_namespaces: dict[str, None] = {}  # every namespace seen in a context, in order
-        self._seen_namespaces = self._context_namespaces.keys()  # a live view: one call less per decision
+        self._seen_namespaces: set[str] = set()  # the same, to check a context against (faster than a keys view)
         self._features = {a.id: a.vw_features() for a in config.actions}
         self._actions = tuple(self._features)
         self._rng = random.Random(config.seed)
@@ -137,8 +137,9 @@ class VWPolicy:
         self, context: Features, event_id: str, timestamp: float, actions: Sequence[str] | None = None
     ) -> Decision:
         offered = offered_actions(actions, self._actions) if actions else self._actions
-        if not context.keys() <= self._seen_namespaces and len(self._context_namespaces) < MAX_SHOWN_NAMESPACES:
+        if not self._seen_namespaces.issuperset(context) and len(self._context_namespaces) < MAX_SHOWN_NAMESPACES:
             self._context_namespaces.update(dict.fromkeys(context))  # bounded: a client may send new names every time
+            self._seen_namespaces.update(context)
         with self._lock:
             builder = self._builder
             shared = builder.shared(context)
