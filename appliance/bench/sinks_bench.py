@@ -50,6 +50,8 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Ingest(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keeps the connection open between batches, as a fleet collector (uvicorn) does
+
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
         self.send_response(204)
