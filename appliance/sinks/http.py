@@ -56,7 +56,7 @@ class HTTPSink:
             said = response.read(300).decode("utf-8", "replace").strip()
         except (http.client.HTTPException, OSError) as err:
             self.close()
-            raise SinkError(f"{self.name}: cannot reach {self.config.url} ({err or type(err).__name__})") from None
+            raise SinkError(f"{self.name}: cannot reach {self.config.url} ({str(err) or type(err).__name__})") from None
         self.close()
         raise SinkError(f"{self.name}: {self.config.url} answered HTTP {response.status} {response.reason}"
                         + (f": {said}" if said else ""))
