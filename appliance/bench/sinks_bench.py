@@ -6,6 +6,12 @@ alternating every round (running, paused; paused, running; ...) and the first ro
 is the median of its stretches, so a stretch another process slowed does not count, and both modes share the
 model, the joiner and the memory. Each running stretch starts with the sink caught up.
 
+Beside that ratio (the headline: the issue's figure, events per second of wall time), ``cpu_ratio`` is the same
+share computed from CPU time, which other processes on a loaded machine barely move: the loop's CPU per event
+(its thread's, in the paused stretches) over that plus the sink's CPU per event (the CPU of every other thread of
+the process in the running stretches, less the paused ones', plus the loop's thread's while it ships the tail).
+The receiver's own CPU is not the sink's and counts in neither.
+
 One benchmark per sink, each against a real receiver on loopback: ``sinks.overhead`` a directory,
 ``sinks.http_overhead`` a small HTTP server, ``sinks.mqtt_overhead`` mosquitto, ``sinks.redis_overhead``
 redis-server. The servers run as processes of their own (as a real receiver would, not on the loop's cores'
@@ -44,6 +50,8 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Ingest(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keeps the connection open between batches, as a fleet collector (uvicorn) does
+
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
         self.send_response(204)
@@ -145,13 +153,22 @@ def _until_accepted(sink: Any, timeout_s: float = 10.0) -> None:
             time.sleep(0.05)
 
 
+def other_threads_cpu_s() -> float:
+    """CPU seconds of every live thread of this process but the calling one (a sink's worker, its client's network
+    thread)."""
+    me = threading.get_ident()
+    return sum(time.clock_gettime(time.pthread_getcpuclockid(thread.ident)) for thread in threading.enumerate()
+               if thread.ident is not None and thread.ident != me and thread.is_alive())
+
+
 def taken_in_turn(receiver_config: Any, workload: LightWorkload, rounds: int) -> dict[str, Any]:
     """One loop fed ``workload`` once a stretch, by turns with the sink's shipper stepping and paused (its worker
     not stepping), the order alternating from one round to the next; the first of ``rounds`` warms up. A running
     stretch starts with the sink caught up (what the paused one logged is shipped before its clock starts) and
     ends once the sink has shipped its last line (the tail under a batch sent at once, on the clock), so it pays
-    for shipping its own events and no others. Events per second of every measured stretch, by mode, and the
-    share of the running stretches' events the worker shipped before that tail."""
+    for shipping its own events and no others. Events per second of every measured stretch, by mode, the share of
+    the running stretches' events the worker shipped before that tail, and CPU seconds per event: the loop's (its
+    thread's, paused stretches) and the sink's (see the module docstring)."""
     from appliance.assemble import open_loop
     from appliance.registry import REGISTRY
     from appliance.sinks import Shipper
@@ -160,6 +177,7 @@ def taken_in_turn(receiver_config: Any, workload: LightWorkload, rounds: int) ->
     n = len(workload.contexts)
     stretches: dict[str, list[float]] = {"running": [], "paused": []}
     shipped = logged = 0
+    cpu = {"loop": 0.0, "running": 0.0, "paused": 0.0}  # the loop's thread's; the other threads', by mode; with the tail
     with tempfile.TemporaryDirectory() as tmp:
         clock = FakeClock(1_700_000_000.0)
         loop = open_loop(CONFIG, clock, Path(tmp), durable=False)
@@ -182,8 +200,9 @@ def taken_in_turn(receiver_config: Any, workload: LightWorkload, rounds: int) ->
                 if mode == "running":
                     shipper.drain(30.0)
                 running[0], before = mode == "running", shipper.shipped_lines
-            started = time.perf_counter()
+            started, others, own = time.perf_counter(), other_threads_cpu_s(), time.thread_time()
             drive(loop, clock, workload)
+            driven = time.thread_time()
             with gate:
                 running[0], by_worker = False, shipper.shipped_lines - before
                 if mode == "running":
@@ -192,13 +211,17 @@ def taken_in_turn(receiver_config: Any, workload: LightWorkload, rounds: int) ->
             seconds = time.perf_counter() - started
             if turn >= 2:  # the first round warms up
                 stretches[mode].append(n / seconds)
+                cpu[mode] += other_threads_cpu_s() - others + time.thread_time() - driven
+                cpu["loop"] += (driven - own) if mode == "paused" else 0.0
                 if mode == "running":
                     shipped, logged = shipped + by_worker, logged + n
         stop.set()
         worker.join(30.0)
         shipper.close()
         loop.close()
-    return {**stretches, "shipped_while_running": shipped / logged}
+    measured = (rounds - 1) * n
+    return {**stretches, "shipped_while_running": shipped / logged, "loop_cpu_s": cpu["loop"] / measured,
+            "sink_cpu_s": max(cpu["running"] - cpu["paused"], 0.0) / measured}
 
 
 def sink_overhead(kind: str, receiver: Receiver, quick: bool) -> dict[str, Any]:
@@ -208,14 +231,16 @@ def sink_overhead(kind: str, receiver: Receiver, quick: bool) -> dict[str, Any]:
 
     from appliance.config.log_sinks import LogSinkConfig
 
-    rounds = 3 if quick else 8
+    rounds = 3 if quick else 12
     with tempfile.TemporaryDirectory() as home, receiver(Path(home)) as raw:
         result = taken_in_turn(TypeAdapter(LogSinkConfig).validate_python(raw), light_workload(STRETCH), rounds)
+    loop_cpu, sink_cpu = result["loop_cpu_s"], result["sink_cpu_s"]
     return compared(f"loop events per second while a {kind} sink ships the joined events at its default batching",
                     "events/s", summarize(result["running"]),
                     f"the same loop with the sink paused, taking turns every {STRETCH} events", summarize(result["paused"]),
                     "the share of the loop's speed a sink leaves (goal >= 0.9)", events=2 * rounds * STRETCH,
-                    shipped_while_running=result["shipped_while_running"])
+                    shipped_while_running=result["shipped_while_running"], loop_cpu_us_per_event=1e6 * loop_cpu,
+                    sink_cpu_us_per_event=1e6 * sink_cpu, cpu_ratio=loop_cpu / (loop_cpu + sink_cpu))
 
 
 def _benchmark(kind: str, receiver: Receiver) -> Callable[[bool], dict[str, Any]]:

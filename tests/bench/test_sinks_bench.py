@@ -1,6 +1,6 @@
 """The four sink overhead benchmarks in quick mode, each against its real receiver on loopback (a directory, an
 HTTP server, mosquitto, redis-server): well formed, the sink shipped while the loop ran, and a missing server
-is a skip with what to install. About 60 s."""
+is a skip with what to install; the CPU-based share beside the wall one. About 60 s."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ def test_each_sink_costs_the_loop_a_share_of_its_speed(name: str) -> None:
     assert result["unit"] == "events/s" and result["events"] == 6 * sinks_bench.STRETCH
     assert 0 < result["ratio"] < 2, result  # a sink can slow the loop, not double its speed
     assert 0 < result["shipped_while_running"] <= 1, result  # batches went out while the loop ran, not only after it
+    assert result["sink_cpu_us_per_event"] > 0 and result["loop_cpu_us_per_event"] > 0, result  # shipping costs CPU
+    cpu = result["loop_cpu_us_per_event"]
+    assert result["cpu_ratio"] == pytest.approx(cpu / (cpu + result["sink_cpu_us_per_event"])), result
 
 
 def test_a_missing_server_skips_its_benchmark_with_what_to_install() -> None:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -139,6 +140,44 @@ def test_directory_http_mqtt_and_redis_receive_every_line(log: EventLog, tmp_pat
         listener.disconnect()
         for shipper in shippers:
             shipper.close()
+
+
+def test_the_http_sink_keeps_its_connection_and_resends_at_once_on_one_the_receiver_closed(log: EventLog, tmp_path: Path,
+                                                                                        receiver: Any) -> None:
+    url, posted = receiver
+    kept = shipper_for({"type": "http", "url": url}, log, tmp_path, "kept")
+    got: list[bytes] = []
+
+    class ClosesAfterEachAnswer(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # it answers as if it kept the connection, then closes it (an idle timeout)
+
+        def do_POST(self) -> None:
+            got.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+            self.close_connection = True
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ClosesAfterEachAnswer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    closing = shipper_for({"type": "http", "url": f"http://127.0.0.1:{server.server_port}/ingest"}, log, tmp_path, "closing")
+    try:
+        for line in LINES[:4]:
+            log.write([line])
+            log.sync()
+            before = kept.stats()["connections"]
+            ship_all(kept)  # the receiver's first answer is a 503 (unless an earlier test had it): a new connection after it
+            assert line is LINES[0] or kept.stats()["connections"] == before  # the batch went on the kept connection
+            ship_all(closing)
+        assert posted[-1][1] == LINES[3] and got == LINES[:4]
+        assert closing.failures == 0 and closing.stats()["connections"] == 4  # sent again at once, on a new connection
+    finally:
+        kept.close()
+        closing.close()
+        server.shutdown()
+        server.server_close()
 
 
 def test_redis_resends_a_refused_batch_reloads_its_script_and_trims_the_stream(log: EventLog, tmp_path: Path,
