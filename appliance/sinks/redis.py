@@ -44,14 +44,14 @@ class RedisSink:
         self._add_lines = self.client.register_script(ADD_LINES)  # EVALSHA, loaded again if the server lost it
 
     def send(self, data: bytes, batch_id: str) -> None:
-        lines = data.count(b"\n")
+        line_count = data.count(b"\n")
         maxlen = "" if self.config.max_length is None else str(self.config.max_length)
         try:
             added = self._add_lines(keys=[self.config.key], args=[maxlen, batch_id, data])
         except self._errors as err:
             raise SinkError(f"{self.name}: {self.config.url} refused the batch ({err})") from None
-        if added != lines:
-            raise SinkError(f"{self.name}: {self.config.url} added {added} of the batch's {lines} lines; it is sent again")
+        if added != line_count:
+            raise SinkError(f"{self.name}: {self.config.url} added {added} of the batch's {line_count} lines; it is sent again")
 
     def close(self) -> None:
         self.client.close()

@@ -30,7 +30,7 @@ class Echo(BaseHTTPRequestHandler):
         self.wfile.write(answer)
 
     def log_message(self, *args: Any) -> None:
-        pass
+        """Quiet: http.server writes each request to stderr, and the test reads the write counts instead."""
 
 
 class CountingStream(httpcore.AsyncNetworkStream):
