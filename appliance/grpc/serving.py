@@ -13,14 +13,14 @@ import asyncio
 from typing import Any, AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 
 import orjson
-from pydantic import TypeAdapter, ValidationError
 
 from appliance.errors import UsageError
 from appliance.grpc.calls import Calls
-from appliance.grpc.status import Oversized, UnknownEvent, invalid_input, streaming, unary
+from appliance.grpc.decide_input import DecideCall, batch_calls, decide_call
+from appliance.grpc.status import Oversized, UnknownEvent, streaming, unary
 from appliance.models.base import ExampleFormat, Prediction, ServedModel
 from appliance.policy.base import Decision
-from appliance.server.schemas import DecideRequest, RewardRequest
+from appliance.server.schemas import RewardRequest
 from appliance.storage.wal import Ticket
 
 FORMATS: dict[int, ExampleFormat] = {0: "text", 1: "dsjson"}
@@ -57,39 +57,6 @@ def numbers(value: Any) -> list[float]:
     return []
 
 
-def _fields(request: Any) -> dict[str, Any]:
-    """A DecideRequest message as the HTTP API's body (a map read key by key: ``dict()`` of a protobuf map costs
-    twice as much)."""
-    context = request.context
-    namespaces = {}
-    for namespace in context:
-        features = context[namespace].features
-        namespaces[namespace] = {name: features[name] for name in features}
-    return {"context": namespaces or None, "actions": list(request.actions) or None, "event_id": request.event_id or None}
-
-
-def _body(request: Any) -> DecideRequest:
-    """A DecideRequest message checked as the HTTP API checks its body."""
-    return DecideRequest.model_validate(_fields(request))
-
-
-_BODIES = TypeAdapter(list[DecideRequest])
-
-
-def _bodies(items: Sequence[Any]) -> list[DecideRequest]:
-    """A batch's items checked as the HTTP API checks a body, all at once; a refusal names the first item refused."""
-    fields = [_fields(item) for item in items]
-    try:
-        return _BODIES.validate_python(fields)
-    except ValidationError as err:
-        index = err.errors()[0]["loc"][0]
-        try:
-            DecideRequest.model_validate(fields[int(index)])
-        except ValidationError as one:
-            raise UsageError(f"batch item {index}: {invalid_input(one)} (no decision of this batch was made)") from None
-        raise  # never: the item the list refused is refused alone too
-
-
 def _answer(decision: Decision) -> dict[str, Any]:
     """A DecideResponse's fields for ``decision`` (its pmf as plain dicts: building ActionProbability messages costs more)."""
     return {"event_id": decision.event_id, "action": decision.action, "probability": decision.probability,
@@ -97,8 +64,9 @@ def _answer(decision: Decision) -> dict[str, Any]:
             "model_version": decision.model_version, "timestamp": decision.timestamp}
 
 
-def _begin(model: ServedModel, body: DecideRequest) -> Callable[[bool], tuple[Decision, Ticket] | None]:
-    return lambda wait: model.begin_decide(body.context or {}, body.actions, body.event_id, wait=wait)
+def _begin(model: ServedModel, call: DecideCall) -> Callable[[bool], tuple[Decision, Ticket] | None]:
+    context, actions, event_id = call
+    return lambda wait: model.begin_decide(context, actions, event_id, wait=wait)
 
 
 class ServingServicer:
@@ -122,7 +90,7 @@ class ServingServicer:
         if request.batch:
             raise UsageError(f"a batch of decisions ({len(request.batch)}) travels over DecideStream; {rpc} takes one decision a message")
         model = self._calls.model(request.model)
-        return self._calls.durable(model, rpc, _begin(model, _body(request)), self._decision)
+        return self._calls.durable(model, rpc, _begin(model, decide_call(request)), self._decision)
 
     def _decide_batch(self, request: Any) -> Awaitable[Any]:
         """A DecideStream message's batch: every decision checked first, then made (in-line while the model is free); the
@@ -138,7 +106,7 @@ class ServingServicer:
             if item.model and self._calls.model(item.model) is not model:
                 raise UsageError(f"batch item {index} names model {item.model!r}; a batch decides for the model its message names "
                                  f"({model.name!r}): send one batch a model")
-        begins = [_begin(model, body) for body in _bodies(request.batch)]
+        begins = [_begin(model, call) for call in batch_calls(request.batch)]
         return self._calls.durable_batch(model, "DecideStream", begins, self._decisions)
 
     @unary
