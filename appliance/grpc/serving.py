@@ -206,6 +206,7 @@ async def in_order(requests: AsyncIterator[Any], handle: Callable[[Any], Awaitab
         while not pending.empty():
             left = pending.get_nowait()
             if isinstance(left, asyncio.Future):
-                left.cancel()
+                if not left.cancel() and not left.cancelled():
+                    left.exception()  # failed already: read, so that asyncio does not log it as never retrieved
             elif isinstance(left, Coroutine):
                 left.close()  # never to be awaited: its work (a decision's commit) goes on, its answer is not sent
