@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Callable, cast
+from typing import Any, Callable, Coroutine, cast
 
 import pytest
 
 from appliance.errors import StorageError
-from appliance.grpc.calls import Calls
+from appliance.grpc.calls import Calls, RpcCounter
 from appliance.models.base import ModelHost, ServedModel
 from appliance.storage.wal import Ticket
 
@@ -23,6 +23,15 @@ def committed_soon(error: BaseException | None = None) -> Ticket:
     ticket = Ticket()
     threading.Timer(0.01, ticket._finish, (error,)).start()
     return ticket
+
+
+def counted(calls: Calls, work: Coroutine[Any, Any, None]) -> RpcCounter:
+    """Runs ``work``, closes ``calls``: model m's one counter."""
+    try:
+        asyncio.run(work)
+    finally:
+        calls.close()
+    return calls.stats.of("m")[0]
 
 
 def test_a_free_model_decides_in_line_a_busy_one_in_a_worker_thread_and_both_answer_once_committed() -> None:
@@ -61,11 +70,7 @@ def test_a_failed_commit_or_decision_fails_the_call_and_is_counted() -> None:
         with pytest.raises(ValueError, match="bad context"):
             calls.durable(model, "Decide", refused, str)
 
-    try:
-        asyncio.run(failing())
-    finally:
-        calls.close()
-    row = calls.stats.of("m")[0]
+    row = counted(calls, failing())
     assert (row.success.count, row.fail.count, row.items) == (0, 2, 0)
 
 
@@ -115,9 +120,5 @@ def test_a_batch_whose_commit_failed_fails_though_its_last_decision_was_committe
         with pytest.raises(StorageError, match="disk full"):
             await calls.durable_batch(model, "DecideStream", [begin((1, failed)), begin((2, committed))], list)
 
-    try:
-        asyncio.run(batch())
-    finally:
-        calls.close()
-    row = calls.stats.of("m")[0]
+    row = counted(calls, batch())
     assert (row.success.count, row.fail.count, row.items) == (0, 1, 0)
