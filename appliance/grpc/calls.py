@@ -26,7 +26,7 @@ from appliance.storage.wal import Ticket
 T = TypeVar("T")
 R = TypeVar("R")
 IN_LINE = 64
-"""At most this many decisions of a batch are made on the event loop (a few ms); the rest go to a worker thread."""
+"""A batch's decisions are made on the event loop this many at a time (a few ms), its other calls served in between."""
 
 
 @dataclass
@@ -80,6 +80,7 @@ class Calls:
         self.host = host
         self.stats = RpcStatistics()
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc-model")
+        self._batches: dict[str, asyncio.Lock] = {}
 
     def model(self, name: str) -> ServedModel:
         """The named model (``""``: the default one); UnknownModelError otherwise."""
@@ -142,46 +143,36 @@ class Calls:
 
     def durable_batch(self, model: ServedModel, rpc: str, begins: Sequence[Callable[[bool], tuple[T, Ticket] | None]],
                       answer: Callable[[list[T]], R]) -> Awaitable[R]:
-        """:meth:`durable` for several calls answered as one (a batch of decisions): the first ``IN_LINE`` by
-        ``begin(False)`` in-line while the model is free, the rest ``begin(True)`` in one worker thread (so a large batch
-        does not hold up the event loop's other calls); ``answer(results)`` once every ticket completed, counted as one
-        call of ``len(begins)`` items. A failure ends the batch: the calls begun before it stay made (durable,
-        unanswered)."""
-        arrived = time.perf_counter_ns()
-        started = [arrived]
-        made: list[tuple[T, Ticket]] = []
+        """:meth:`durable` for several calls answered as one (a batch of decisions), started now as a task: each by
+        ``begin(False)`` on the event loop, ``IN_LINE`` at a time with the loop's other calls served in between; one that
+        finds the model busy waits for it by ``begin(True)`` in a worker thread, and the rest go on in-line. ``answer(results)``
+        once every ticket completed, counted as one call of ``len(begins)`` items. A failure ends the batch: the calls begun
+        before it stay made (durable, unanswered)."""
+        return asyncio.ensure_future(self._batch(model, rpc, begins, answer, time.perf_counter_ns()))
+
+    async def _batch(self, model: ServedModel, rpc: str, begins: Sequence[Callable[[bool], tuple[T, Ticket] | None]],
+                     answer: Callable[[list[T]], R], arrived: int) -> R:
+        started, ok = arrived, False
+        results: list[T] = []
+        tickets: list[Ticket] = []
         try:
-            for begin in begins[:IN_LINE]:
-                one = begin(False)
-                if one is None:
-                    break
-                made.append(one)
-        except Exception:
-            self._count(model, rpc, False, arrived, started[0], len(begins))
-            raise
-        rest = begins[len(made):]
-
-        def in_thread() -> list[tuple[T, Ticket] | None]:
-            started[0] = time.perf_counter_ns()
-            return [begin(True) for begin in rest]
-
-        later = asyncio.get_running_loop().run_in_executor(self.executor, in_thread) if rest else None
-        return self._all_committed(model, rpc, made, later, answer, arrived, started, len(begins))
-
-    async def _all_committed(self, model: ServedModel, rpc: str, made: list[tuple[T, Ticket]],
-                             later: Awaitable[list[tuple[T, Ticket] | None]] | None, answer: Callable[[list[T]], R],
-                             arrived: int, started: list[int], items: int) -> R:
-        ok = False
-        try:
-            for one in await later if later is not None else ():
-                assert one is not None  # begin(True) waits for the model
-                made.append(one)
-            for _, ticket in made:  # committed in order: after the first wait, the rest are mostly done already
+            async with self._batches.setdefault(model.name, asyncio.Lock()):  # one batch at a time, in their order
+                started = time.perf_counter_ns()
+                for index, begin in enumerate(begins):
+                    if index and not index % IN_LINE:
+                        await asyncio.sleep(0)  # the event loop's other calls go first
+                    made = begin(False)
+                    if made is None:
+                        made = await asyncio.get_running_loop().run_in_executor(self.executor, begin, True)
+                        assert made is not None  # begin(True) waits for the model
+                    results.append(made[0])
+                    tickets.append(made[1])
+            for ticket in reversed(tickets):  # the log commits in order: once the last is durable, the others mostly are
                 await ticket.wait_async()
             ok = True
-            return answer([result for result, _ in made])
+            return answer(results)
         finally:
-            self._count(model, rpc, ok, arrived, started[0], items)
+            self._count(model, rpc, ok, arrived, started, len(begins))
 
     def _count(self, model: ServedModel, rpc: str, ok: bool, arrived: int, started: int, items: int = 1) -> None:
         now = time.perf_counter_ns()

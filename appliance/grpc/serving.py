@@ -13,14 +13,14 @@ import asyncio
 from typing import Any, AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 
 import orjson
-from pydantic import ValidationError
 
 from appliance.errors import UsageError
 from appliance.grpc.calls import Calls
-from appliance.grpc.status import Oversized, UnknownEvent, invalid_input, streaming, unary
+from appliance.grpc.decide_input import DecideCall, batch_calls, decide_call
+from appliance.grpc.status import Oversized, UnknownEvent, streaming, unary
 from appliance.models.base import ExampleFormat, Prediction, ServedModel
 from appliance.policy.base import Decision
-from appliance.server.schemas import DecideRequest, RewardRequest
+from appliance.server.schemas import RewardRequest
 from appliance.storage.wal import Ticket
 
 FORMATS: dict[int, ExampleFormat] = {0: "text", 1: "dsjson"}
@@ -57,15 +57,16 @@ def numbers(value: Any) -> list[float]:
     return []
 
 
-def _body(request: Any) -> DecideRequest:
-    """A DecideRequest message checked as the HTTP API checks its body."""
-    return DecideRequest.model_validate({
-        "context": {ns: dict(values.features) for ns, values in request.context.items()} or None,
-        "actions": list(request.actions) or None, "event_id": request.event_id or None})
+def _answer(decision: Decision) -> dict[str, Any]:
+    """A DecideResponse's fields for ``decision`` (its pmf as plain dicts: building ActionProbability messages costs more)."""
+    return {"event_id": decision.event_id, "action": decision.action, "probability": decision.probability,
+            "pmf": [{"action": a, "probability": p} for a, p in zip(decision.actions, decision.pmf)],
+            "model_version": decision.model_version, "timestamp": decision.timestamp}
 
 
-def _begin(model: ServedModel, body: DecideRequest) -> Callable[[bool], tuple[Decision, Ticket] | None]:
-    return lambda wait: model.begin_decide(body.context or {}, body.actions, body.event_id, wait=wait)
+def _begin(model: ServedModel, call: DecideCall) -> Callable[[bool], tuple[Decision, Ticket] | None]:
+    context, actions, event_id = call
+    return lambda wait: model.begin_decide(context, actions, event_id, wait=wait)
 
 
 class ServingServicer:
@@ -74,17 +75,22 @@ class ServingServicer:
 
     # -- the loop --------------------------------------------------------------------------------
     def _decision(self, decision: Decision) -> Any:
-        pb = self._pb
-        return pb.DecideResponse(event_id=decision.event_id, action=decision.action, probability=decision.probability,
-                                 pmf=[pb.ActionProbability(action=a, probability=p) for a, p in zip(decision.actions, decision.pmf)],
-                                 model_version=decision.model_version, timestamp=decision.timestamp)
+        return self._pb.DecideResponse(**_answer(decision))
+
+    def _decisions(self, decisions: Sequence[Decision]) -> Any:
+        """A batch's answers, each added in place (a message built apart would be copied in)."""
+        response = self._pb.DecideResponse()
+        add = response.batch.add
+        for decision in decisions:
+            add(**_answer(decision))
+        return response
 
     def _decide(self, request: Any, rpc: str) -> Awaitable[Any]:
         """Decide now (in-line when the model is free); the awaitable answers once the decision is durable."""
         if request.batch:
             raise UsageError(f"a batch of decisions ({len(request.batch)}) travels over DecideStream; {rpc} takes one decision a message")
         model = self._calls.model(request.model)
-        return self._calls.durable(model, rpc, _begin(model, _body(request)), self._decision)
+        return self._calls.durable(model, rpc, _begin(model, decide_call(request)), self._decision)
 
     def _decide_batch(self, request: Any) -> Awaitable[Any]:
         """A DecideStream message's batch: every decision checked first, then made (in-line while the model is free); the
@@ -94,20 +100,14 @@ class ServingServicer:
         if request.context or request.actions or request.event_id:
             raise UsageError("a message with a batch decides only its batch: leave its own context, actions and event_id empty")
         model = self._calls.model(request.model)
-        begins = []
         for index, item in enumerate(request.batch):
             if item.batch:
                 raise UsageError(f"batch item {index} has a batch of its own; batches do not nest")
             if item.model and self._calls.model(item.model) is not model:
                 raise UsageError(f"batch item {index} names model {item.model!r}; a batch decides for the model its message names "
                                  f"({model.name!r}): send one batch a model")
-            try:
-                begins.append(_begin(model, _body(item)))
-            except ValidationError as err:
-                raise UsageError(f"batch item {index}: {invalid_input(err)} (no decision of this batch was made)") from None
-        pb = self._pb
-        return self._calls.durable_batch(model, "DecideStream", begins,
-                                         lambda decisions: pb.DecideResponse(batch=[self._decision(d) for d in decisions]))
+        begins = [_begin(model, call) for call in batch_calls(request.batch)]
+        return self._calls.durable_batch(model, "DecideStream", begins, self._decisions)
 
     @unary
     async def Decide(self, request: Any, context: Any) -> Any:
@@ -206,6 +206,7 @@ async def in_order(requests: AsyncIterator[Any], handle: Callable[[Any], Awaitab
         while not pending.empty():
             left = pending.get_nowait()
             if isinstance(left, asyncio.Future):
-                left.cancel()
+                if not left.cancel() and not left.cancelled():
+                    left.exception()  # failed already: read, so that asyncio does not log it as never retrieved
             elif isinstance(left, Coroutine):
                 left.close()  # never to be awaited: its work (a decision's commit) goes on, its answer is not sent
