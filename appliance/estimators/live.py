@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -61,6 +61,7 @@ class PolicyValueObserver:
         self._directory = home.directory
         self._features = dict(home.action_features)
         self._offered: dict[tuple[str, ...], list[Features]] = {}
+        self._fixed: dict[tuple[str, ...], list[Sequence[float] | None]] = {}
         self.candidates: list[Candidate] = [Logged(), Uniform()]
         if config.constant_actions:
             self.candidates += [Constant(action) for action in self._features]
@@ -92,7 +93,9 @@ class PolicyValueObserver:
             return
         logged = dsjson.Logged(joined, self._action_features(d.actions))
         chosen, p_drop, n_drop = d.action_index, 1.0 - self._keep, self._unvalued
-        preds = [candidate.step(logged)[chosen] for candidate in self.candidates]  # now: a VW candidate learns the event
+        fixed = self._fixed_pmfs(logged)
+        preds = [pmf[chosen] if pmf is not None else candidate.step(logged)[chosen]  # now: a VW candidate learns the event
+                 for candidate, pmf in zip(self.candidates, fixed)]
         with self._lock:
             if p_drop or n_drop:  # it stands for events sampled out too: valued at once, after those held
                 self._value_held()
@@ -134,6 +137,15 @@ class PolicyValueObserver:
             self.sampled_out += 1
             return False
         return True
+
+    def _fixed_pmfs(self, logged: dsjson.Logged) -> list[Sequence[float] | None]:
+        """Each candidate's pmf when it depends on the offered actions alone (random, a constant action), made once per
+        tuple of actions; ``None`` for the others (the online policy's logged pmf, a VW candidate's step)."""
+        actions = logged.event.decision.actions
+        pmfs = self._fixed.get(actions)
+        if pmfs is None:
+            pmfs = self._fixed[actions] = [c.step(logged) if isinstance(c, (Uniform, Constant)) else None for c in self.candidates]
+        return pmfs
 
     def _action_features(self, actions: tuple[str, ...]) -> list[Features]:
         """The features of ``actions`` (an action the config no longer declares has none); the same list object
