@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -44,7 +44,10 @@ from appliance.storage.atomic import replacing, write_atomically
 log = logging.getLogger(__name__)
 STATE_VERSION = 1
 CHARTED = 120  # points of the dashboard's value chart
-HELD = 64  # events valued together, each candidate's in one vectorised pass (stats and saves value those held first)
+HELD = 1024
+"""Events valued together, each candidate's in one vectorised pass (stats and saves value those held first). numpy's cost
+per call, not per event, dominates a batch: with 52 candidates (50 declared actions), batches of 64 cost the observer's
+thread 150-200 µs of CPU (and of the GIL) per event, batches of 1024 a sixteenth of that (docs/client-benchmarks.md)."""
 
 
 class PolicyValueObserver:
@@ -58,6 +61,7 @@ class PolicyValueObserver:
         self._directory = home.directory
         self._features = dict(home.action_features)
         self._offered: dict[tuple[str, ...], list[Features]] = {}
+        self._fixed: dict[tuple[str, ...], list[Sequence[float] | None]] = {}
         self.candidates: list[Candidate] = [Logged(), Uniform()]
         if config.constant_actions:
             self.candidates += [Constant(action) for action in self._features]
@@ -89,7 +93,9 @@ class PolicyValueObserver:
             return
         logged = dsjson.Logged(joined, self._action_features(d.actions))
         chosen, p_drop, n_drop = d.action_index, 1.0 - self._keep, self._unvalued
-        preds = [candidate.step(logged)[chosen] for candidate in self.candidates]  # now: a VW candidate learns the event
+        fixed = self._fixed_pmfs(logged)
+        preds = [pmf[chosen] if pmf is not None else candidate.step(logged)[chosen]  # now: a VW candidate learns the event
+                 for candidate, pmf in zip(self.candidates, fixed)]
         with self._lock:
             if p_drop or n_drop:  # it stands for events sampled out too: valued at once, after those held
                 self._value_held()
@@ -131,6 +137,15 @@ class PolicyValueObserver:
             self.sampled_out += 1
             return False
         return True
+
+    def _fixed_pmfs(self, logged: dsjson.Logged) -> list[Sequence[float] | None]:
+        """Each candidate's pmf when it depends on the offered actions alone (random, a constant action), made once per
+        tuple of actions; ``None`` for the others (the online policy's logged pmf, a VW candidate's step)."""
+        actions = logged.event.decision.actions
+        pmfs = self._fixed.get(actions)
+        if pmfs is None:
+            pmfs = self._fixed[actions] = [c.step(logged) if isinstance(c, (Uniform, Constant)) else None for c in self.candidates]
+        return pmfs
 
     def _action_features(self, actions: tuple[str, ...]) -> list[Features]:
         """The features of ``actions`` (an action the config no longer declares has none); the same list object

@@ -36,7 +36,7 @@ from appliance.server import (
 )
 from appliance.server.auth import COOKIE, SESSION_DAYS, Auth, require_auth
 from appliance.server.fast_path import document_bodies
-from appliance.server.limits import BodyLimit, SecurityHeaders
+from appliance.server.limits import BodyLimit, BodySizes, SecurityHeaders
 from appliance.server.routes_model import MAX_MODEL_BYTES
 from appliance.server.runtime import Runtime
 from appliance.server.schemas import LoginRequest, Message
@@ -46,6 +46,8 @@ SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"  # swagger-ui-bund
 DOCS_ASSETS = "/docs/assets"
 MAX_BODY_BYTES = 1024 * 1024
 MAX_EXAMPLES_BYTES = 16 * 1024 * 1024  # a batch of raw examples to predict or learn
+BODY_SIZES = BodySizes(MAX_BODY_BYTES, per_path={"/api/model": MAX_MODEL_BYTES},
+                       per_suffix={"/model": MAX_MODEL_BYTES, "/learn": MAX_EXAMPLES_BYTES, "/predict": MAX_EXAMPLES_BYTES})
 
 
 def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> FastAPI:
@@ -60,8 +62,7 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
                   "except `/healthz`.")
     app.state.runtime = rt
     app.state.auth = Auth(rt.token)
-    app.add_middleware(BodyLimit, default_bytes=MAX_BODY_BYTES, per_path={"/api/model": MAX_MODEL_BYTES},
-                       per_suffix={"/model": MAX_MODEL_BYTES, "/learn": MAX_EXAMPLES_BYTES, "/predict": MAX_EXAMPLES_BYTES})
+    app.add_middleware(BodyLimit, sizes=BODY_SIZES)
     app.add_middleware(SecurityHeaders)
     _error_handlers(app)
 

@@ -5,7 +5,9 @@ Such a route reads its body itself and checks the token, in FastAPI's order (bod
 FastAPI decode the JSON with ``json``, validate it again and solve the token, loop and model as dependencies; pydantic
 parses and validates the body in one pass. The call runs on the event loop when the loop is free (no thread hop), in a
 worker thread only when it is busy learning or checkpointing, and its write-ahead log ticket is awaited with no thread
-held: nothing is answered before it is durable. The answer is written by orjson. docs/client-benchmarks.md has the costs.
+held: nothing is answered before it is durable. The answer is written by orjson. The daemon calls these endpoints from
+:class:`~appliance.server.lean_routes.LeanRoutes`, in front of the app's middleware and routing (which a request reaches
+only if the app is served without it). docs/client-benchmarks.md has the costs.
 
 The OpenAPI document stays as FastAPI wrote it for a declared body: a route declares its body with :func:`body_of`,
 and :func:`document_bodies` puts the schemas of these bodies in the document's components.

@@ -3,56 +3,79 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Mapping
 
 from fastapi import HTTPException
-
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"request body larger than {limit} bytes; send less (model uploads may be larger: see PUT /api/model)")
 
 
-class BodyLimit:
-    """Refuse bodies over ``default_bytes`` (or ``per_path[path]``, or the limit of the first ``per_suffix`` the path
-    ends with) whether or not they declare a length."""
+@dataclass(frozen=True)
+class BodySizes:
+    """The largest body each path takes: ``per_path[path]``, or the limit of the first ``per_suffix`` the path ends
+    with, or ``default_bytes``."""
 
-    def __init__(self, app: ASGIApp, default_bytes: int, per_path: Mapping[str, int] | None = None,
-                 per_suffix: Mapping[str, int] | None = None) -> None:
-        self.app, self.default, self.per_path = app, default_bytes, dict(per_path or {})
-        self.per_suffix = tuple((per_suffix or {}).items())
+    default_bytes: int
+    per_path: Mapping[str, int] = field(default_factory=dict)
+    per_suffix: Mapping[str, int] = field(default_factory=dict)
+
+    def limit(self, path: str) -> int:
+        """The largest body ``path`` takes (bytes).
+
+        >>> BodySizes(10, {"/a": 20}, {"/b": 30}).limit("/x/b"), BodySizes(10, {"/a": 20}, {"/b": 30}).limit("/c")
+        (30, 10)
+        """
+        return self.per_path.get(path) or next((n for suffix, n in self.per_suffix.items() if path.endswith(suffix)), self.default_bytes)
+
+    @staticmethod
+    def refusal(scope: Scope, limit: int) -> tuple[int, str] | None:
+        """The status and detail for a declared length over ``limit`` (413) or not a number (400); ``None``: no
+        length declared, or one within the limit."""
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
+                return (413, str(too_large(limit).detail)) if value.isdigit() else (400, "invalid Content-Length header")
+        return None
+
+
+class BodyLimit:
+    """Refuse bodies over their path's limit (``sizes``) whether or not they declare a length.
+    :mod:`appliance.server.lean_routes` applies the same checks in front of the app."""
+
+    def __init__(self, app: ASGIApp, sizes: BodySizes) -> None:
+        self.app, self.sizes = app, sizes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        limit = self.per_path.get(path) or next((n for suffix, n in self.per_suffix if path.endswith(suffix)), self.default)
-        for name, value in scope.get("headers", []):
-            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
-                await _reject(send, 413 if value.isdigit() else 400,
-                              too_large(limit).detail if value.isdigit() else "invalid Content-Length header")
-                return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise too_large(limit)
-            return message
-
-        await self.app(scope, counted, send)
+        limit = self.sizes.limit(scope["path"])
+        refused = self.sizes.refusal(scope, limit)
+        if refused is not None:
+            await reject(send, *refused)
+            return
+        await self.app(scope, counted(receive, limit), send)
 
 
-async def _reject(send: Send, status: int, detail: str) -> None:
+def counted(receive: Receive, limit: int) -> Receive:
+    """``receive``, raising 413 (HTTPException) once the body's parts add up to more than ``limit`` bytes."""
+    seen = 0
+
+    async def receive_counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise too_large(limit)
+        return message
+    return receive_counted
+
+
+async def reject(send: Send, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
@@ -75,13 +98,16 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/docs"):
             await self.app(scope, receive, send)
             return
+        await self.app(scope, receive, secured(send))
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start" and not scope["path"].startswith("/docs"):
-                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
-            await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+def secured(send: Send) -> Send:
+    """``send`` adding the security headers to the response's head."""
+    async def send_secured(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+        await send(message)
+    return send_secured

@@ -30,6 +30,9 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from appliance.server.app import BODY_SIZES
+from appliance.server.lean_routes import LeanRoutes
+
 HEADER_TIMEOUT_S = 5
 BODY_IDLE_S = 5
 PER_CLIENT = 32
@@ -46,7 +49,8 @@ def build_server(app: FastAPI, host: str, port: int, on_exit: Callable[[], None]
             on_exit()  # e.g. end the live streams, so shutdown need not wait for them
             super().handle_exit(sig, frame)
 
-    return Server(uvicorn.Config(app, host=host, port=port, http=GuardedHttpToolsProtocol, ws="none", log_level="warning",
+    front = LeanRoutes(app, BODY_SIZES)  # decide and reward in front of the app's stack (appliance.server.lean_routes)
+    return Server(uvicorn.Config(front, host=host, port=port, http=GuardedHttpToolsProtocol, ws="none", log_level="warning",
                                  access_log=False, timeout_keep_alive=HEADER_TIMEOUT_S, timeout_graceful_shutdown=3))
 
 

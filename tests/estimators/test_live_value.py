@@ -180,3 +180,51 @@ def test_events_valued_in_batches_give_the_figures_of_one_at_a_time(interval: st
                 assert stats[c.name]["estimates"] == pytest.approx(summary["estimates"], rel=1e-12), c.name
                 assert stats[c.name]["interval"] == pytest.approx([round(b, 6) for b in summary["intervals"][interval]], abs=2e-6)
     value.close()
+
+
+def test_full_batches_give_the_figures_of_one_at_a_time() -> None:
+    """Events past a full batch (HELD) are valued as they come in batches, then the rest when read: the figures are
+    those of the events added one at a time."""
+    from appliance.estimators.live import HELD
+    from appliance.estimators.value import PolicyValue
+    from appliance.evaluation.candidates import Constant
+    from appliance.storage import dsjson
+
+    rng, value = random.Random(7), observer(None, interval="cs", estimators=["ips", "snips"])
+    reference = PolicyValue(("ips", "snips"), ("cs",), 0.0, 1.0, empirical_r_bounds=True)
+    for i in range(1, 2 * HELD + 100):
+        event = joined(rng, i)
+        value.handle(event)
+        d = event.event.decision
+        reference.add_example(d.probability, event.event.reward, Constant("on").step(dsjson.Logged(event.event, [{}, {}]))[d.action_index])
+    assert not value.sampled_out
+    stats, summary = value.stats()["candidates"]["always on"], reference.summary(0.05)
+    assert stats["events"] == summary["events"] == 2 * HELD + 99
+    assert stats["estimates"] == pytest.approx(summary["estimates"], rel=1e-12)
+    assert stats["interval"] == pytest.approx([round(b, 6) for b in summary["intervals"]["cs"]], abs=2e-6)
+    value.close()
+
+
+def test_random_and_constant_values_follow_the_actions_each_event_offers() -> None:
+    """Random's and each constant action's probabilities are made once per tuple of offered actions: an event that does
+    not offer an action values its constant baseline as uniform, as one-at-a-time valuation does."""
+    from appliance.estimators.value import PolicyValue
+    from appliance.evaluation.candidates import Constant, Uniform
+    from appliance.storage import dsjson
+
+    rng, value = random.Random(3), observer(None, estimators=["ips"])
+    offers = [("on", "off"), ("off",), ("off", "on")]
+    reference = {c.name: (c, PolicyValue(("ips",), ("cs",), 0.0, 1.0, empirical_r_bounds=True)) for c in (Uniform(), Constant("on"))}
+    for i in range(1, 301):
+        actions = offers[i % 3]
+        index = rng.randrange(len(actions))
+        d = Decision(f"e{i}", actions[index], index, 1 / len(actions), (1 / len(actions),) * len(actions), actions, {"u": {"x": 1.0}}, i, float(i))
+        event = EventJoined(JoinedEvent(d, float(rng.random() < 0.5), "on_time", 1, float(i)))
+        value.handle(event)
+        for candidate, expected in reference.values():
+            expected.add_example(d.probability, event.event.reward, candidate.step(dsjson.Logged(event.event, [{}] * len(actions)))[index])
+    stats = value.stats()["candidates"]
+    for name, (_, expected) in reference.items():
+        assert stats[name]["estimates"] == pytest.approx(expected.summary(0.05)["estimates"], rel=1e-12), name
+    assert stats["always on"]["estimate"] != stats["random"]["estimate"]
+    value.close()
