@@ -84,6 +84,12 @@ def batch_dropped(p_drop: Any, n_drop: Any) -> Any:
     return None if p_drop is None else p_drop / (1.0 - p_drop)
 
 
+def batch_events(r: Any, p_drop: Any, n_drop: Any) -> float:
+    """The events a batch stands for: each of its own, and the dropped ones (:func:`batch_dropped`)."""
+    dropped = batch_dropped(p_drop, n_drop)
+    return len(r) + (float(dropped.sum()) if dropped is not None else 0.0)
+
+
 class Streaming:
     """State kept as named numbers: ``SUMS`` add up when two estimators merge, ``MAXES`` and ``MINS`` take the
     larger and the smaller. Constructor arguments come back from :meth:`params` (merging needs them equal)."""
@@ -98,8 +104,9 @@ class Streaming:
 
     def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
         """The events of a batch (numpy arrays, each counted once; ``p_drop``, ``n_drop`` arrays too, or ``None`` when
-        nothing was dropped) in order: here each through ``add_example``; IPS, clipped IPS, SNIPS and the confidence
-        sequence take the batch vectorised (the same sums, up to rounding)."""
+        nothing was dropped) in order: here each through ``add_example``; the kinds the live observer offers (IPS, clipped
+        IPS, SNIPS, the confidence sequence, Gaussian, Cressie-Read, Clopper-Pearson) take it vectorised (the same sums, up
+        to rounding)."""
         if p_drop is None and n_drop is None:
             for p, reward, q in zip(p_log.tolist(), r.tolist(), p_pred.tolist()):
                 self.add_example(p, reward, q)  # type: ignore[attr-defined]

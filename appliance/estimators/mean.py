@@ -33,10 +33,10 @@ class MeanEstimator(Streaming):
         self.n += n
         self.total += count * self.value(w, r, r_hat, v_hat)
 
-    def _add_terms(self, terms: Any, dropped: Any = None) -> None:
-        """A batch's terms (a numpy array, one per event), as ``add_example`` adds them one by one, each event standing
-        for itself and ``dropped`` ones (an array, or ``None``: none)."""
-        self.n += len(terms) + (float(dropped.sum()) if dropped is not None else 0.0)
+    def _add_terms(self, terms: Any, events: float) -> None:
+        """A batch's terms (a numpy array, one per event), as ``add_example`` adds them one by one; they stand for
+        ``events`` (:func:`~appliance.estimators.base.batch_events`)."""
+        self.n += events
         self.total += float(terms.sum())
 
     def get(self) -> float | None:

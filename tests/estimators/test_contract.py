@@ -99,3 +99,15 @@ def test_a_batch_with_drops_gives_the_figures_of_one_at_a_time(kind: type[Stream
         assert value(batched) == pytest.approx(value(single), rel=1e-10)  # cs's bounds magnify the sums' last bits
     with pytest.raises(EstimatorError, match="p_drop"):
         kind().add_examples(p_log, r, p_pred, np.full(len(r), 1.0))
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
+def test_an_empty_batch_changes_nothing_and_a_reward_out_of_range_is_refused(kind: type[Streaming]) -> None:
+    import numpy as np
+
+    estimator, empty = kind(), np.array([])
+    estimator.add_examples(empty, empty, empty)
+    assert value(estimator) == value(kind())
+    if kind.__name__ in ("ClopperPearson", "CressieReadInterval"):  # rewards in [0, 1] unless told otherwise
+        with pytest.raises(EstimatorError, match="outside"):
+            kind().add_examples(np.array([0.5]), np.array([2.0]), np.array([0.5]))

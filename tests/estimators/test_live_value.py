@@ -154,7 +154,7 @@ def test_candidates_are_checked_with_the_config(candidates: list[str], message: 
         PolicyValueObserverConfig(candidates=candidates)
 
 
-@pytest.mark.parametrize("interval", ["cs", "gaussian"])
+@pytest.mark.parametrize("interval", ["cs", "gaussian", "cressie_read", "clopper_pearson"])
 def test_events_valued_in_batches_give_the_figures_of_one_at_a_time(interval: str) -> None:
     """The observer values the events it holds together, per candidate in one vectorised pass; each candidate's
     figures are those of the events added one at a time (up to rounding), whenever they are read."""
@@ -230,7 +230,7 @@ def test_random_and_constant_values_follow_the_actions_each_event_offers() -> No
     value.close()
 
 
-@pytest.mark.parametrize("interval", ["cs", "gaussian"])
+@pytest.mark.parametrize("interval", ["cs", "gaussian", "cressie_read", "clopper_pearson"])
 def test_sampled_events_valued_in_batches_give_the_figures_of_one_at_a_time(interval: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Above its rate the observer values a sample, each event standing for those sampled out before it, in batches
     (several full ones, read between them too): each candidate's figures are those of the sampled events added one at
