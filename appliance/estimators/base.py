@@ -58,12 +58,36 @@ def weigh(p_log: float, p_pred: float, count: float, p_drop: float, n_drop: floa
     return p_pred / (p_log * (1.0 - p_drop)), count * (1.0 + n_drop)
 
 
-def batch_weights(p_log: Any, p_pred: Any) -> Any:
-    """The importance weights ``p_pred / p_log`` of a batch of events (numpy arrays), once every ``p_log`` is in (0, 1]
-    and every ``p_pred`` >= 0 (as :func:`weigh` checks one event)."""
+def batch_weights(p_log: Any, p_pred: Any, p_drop: Any = None) -> Any:
+    """The importance weights ``p_pred / (p_log (1 - p_drop))`` of a batch of events (numpy arrays; ``p_drop`` ``None``
+    when nothing was dropped), once every ``p_log`` is in (0, 1], every ``p_pred`` >= 0 and every ``p_drop`` in [0, 1)
+    (as :func:`weigh` checks one event)."""
     if not (bool((p_log > 0.0).all()) and bool((p_log <= 1.0).all()) and bool((p_pred >= 0.0).all())):
         raise EstimatorError("p_log must be in (0, 1] and p_pred >= 0 for every event of the batch")
-    return p_pred / p_log
+    if p_drop is None:
+        return p_pred / p_log
+    if not (bool((p_drop >= 0.0).all()) and bool((p_drop < 1.0).all())):
+        raise EstimatorError("p_drop must be in [0, 1) for every event of the batch: the probability that an event was dropped")
+    return p_pred / (p_log * (1.0 - p_drop))
+
+
+def batch_dropped(p_drop: Any, n_drop: Any) -> Any:
+    """The dropped events each event of a batch stands for besides itself (``n_drop``, or ``p_drop / (1 - p_drop)``
+    when only that is given, as :func:`weigh` takes them); ``None`` when neither is given.
+
+    >>> import numpy as np
+    >>> batch_dropped(np.array([0.0, 0.5]), None).tolist(), batch_dropped(None, np.array([3.0])).tolist(), batch_dropped(None, None)
+    ([0.0, 1.0], [3.0], None)
+    """
+    if n_drop is not None:
+        return n_drop
+    return None if p_drop is None else p_drop / (1.0 - p_drop)
+
+
+def batch_events(r: Any, p_drop: Any, n_drop: Any) -> float:
+    """The events a batch stands for: each of its own, and the dropped ones (:func:`batch_dropped`)."""
+    dropped = batch_dropped(p_drop, n_drop)
+    return len(r) + (float(dropped.sum()) if dropped is not None else 0.0)
 
 
 class Streaming:
@@ -78,12 +102,19 @@ class Streaming:
         """The constructor's arguments."""
         return {}
 
-    def add_examples(self, p_log: Any, r: Any, p_pred: Any) -> None:
-        """The events of a batch (numpy arrays; no drops, each counted once) in order: here each through
-        ``add_example``; IPS, clipped IPS, SNIPS and the confidence sequence take the batch vectorised (the same sums,
-        up to rounding)."""
-        for p, reward, q in zip(p_log.tolist(), r.tolist(), p_pred.tolist()):
-            self.add_example(p, reward, q)  # type: ignore[attr-defined]
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
+        """The events of a batch (numpy arrays, each counted once; ``p_drop``, ``n_drop`` arrays too, or ``None`` when
+        nothing was dropped) in order: here each through ``add_example``; the kinds the live observer offers (IPS, clipped
+        IPS, SNIPS, the confidence sequence, Gaussian, Cressie-Read, Clopper-Pearson) take it vectorised (the same sums, up
+        to rounding)."""
+        if p_drop is None and n_drop is None:
+            for p, reward, q in zip(p_log.tolist(), r.tolist(), p_pred.tolist()):
+                self.add_example(p, reward, q)  # type: ignore[attr-defined]
+            return
+        drops = p_drop.tolist() if p_drop is not None else [0.0] * len(r)
+        dropped = n_drop.tolist() if n_drop is not None else [None] * len(r)
+        for p, reward, q, pd, nd in zip(p_log.tolist(), r.tolist(), p_pred.tolist(), drops, dropped):
+            self.add_example(p, reward, q, p_drop=pd, n_drop=nd)  # type: ignore[attr-defined]
 
     def _fields(self) -> tuple[str, ...]:
         return self.SUMS + self.MAXES + self.MINS

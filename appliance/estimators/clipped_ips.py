@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.estimators.base import EstimatorError, batch_weights
+from appliance.estimators.base import EstimatorError, batch_events, batch_weights
 from appliance.estimators.mean import MeanEstimator
 
 
@@ -28,5 +28,5 @@ class ClippedIPS(MeanEstimator):
     def value(self, w: float, r: float, r_hat: float, v_hat: float) -> float:
         return min(w, self.max_weight) * r
 
-    def add_examples(self, p_log: Any, r: Any, p_pred: Any) -> None:
-        self._add_terms(batch_weights(p_log, p_pred).clip(max=self.max_weight) * r)
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
+        self._add_terms(batch_weights(p_log, p_pred, p_drop).clip(max=self.max_weight) * r, batch_events(r, p_drop, n_drop))

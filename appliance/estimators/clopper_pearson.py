@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.estimators.base import EstimatorError, Streaming, weigh
+from appliance.estimators.base import EstimatorError, Streaming, batch_events, batch_weights, weigh
 from appliance.estimators.special import beta_ppf
 
 
@@ -70,6 +70,16 @@ class ClopperPearson(Streaming):
         self.n += n
         self.sum_wr += count * w * (r - self.rmin) / (self.rmax - self.rmin)
         self.max_w = max(self.max_w, w)
+
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
+        if not len(r):
+            return
+        if not (bool((r >= self.rmin).all()) and bool((r <= self.rmax).all())):
+            raise EstimatorError(f"a reward of the batch is outside [{self.rmin}, {self.rmax}]; give the interval the rewards' range")
+        w = batch_weights(p_log, p_pred, p_drop)
+        self.n += batch_events(r, p_drop, n_drop)
+        self.sum_wr += float((w * (r - self.rmin) / (self.rmax - self.rmin)).sum())
+        self.max_w = max(self.max_w, float(w.max()))
 
     def get(self, alpha: float = 0.05) -> list[float | None]:
         if self.max_w <= 0.0:

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from appliance.estimators.base import EstimatorError, Streaming, batch_weights, weigh
-from appliance.estimators.special import bisect, log_lower_gamma, trigamma
+from appliance.estimators.base import EstimatorError, Streaming, batch_dropped, batch_weights, weigh
+from appliance.estimators.special import bisect, log_lower_gamma, trigamma, trigammas
 
 _RHO = 1.0  # the prior's weight in the betting mixture (as in vw-estimators)
 _SUMS = ("sumwsqrsq", "sumwsqr", "sumwsq", "sumwr", "sumw", "sumwrxhatlow", "sumwxhatlow", "sumxhatlowsq", "sumwrxhathigh",
@@ -108,12 +108,14 @@ class ConfidenceSequence(Streaming):
         for _ in range(int(count)):
             self._add(w, r, dropped)
 
-    def add_examples(self, p_log: np.ndarray, r: np.ndarray, p_pred: np.ndarray) -> None:
-        """The events of a batch in order, as ``add_example`` takes them one by one (no drops), vectorised."""
+    def add_examples(self, p_log: np.ndarray, r: np.ndarray, p_pred: np.ndarray, p_drop: Any = None, n_drop: Any = None) -> None:
+        """The events of a batch in order, as ``add_example`` takes them one by one, vectorised; each may stand for
+        dropped ones before it (``p_drop``, ``n_drop``: arrays, or ``None`` when nothing was dropped)."""
         if not len(r):
             return
         s: Any = self
-        w = batch_weights(p_log, p_pred)
+        w = batch_weights(p_log, p_pred, p_drop)
+        dropped = batch_dropped(p_drop, n_drop)
         if self.empirical_r_bounds:
             r_min = np.minimum.accumulate(np.concatenate(([self.r_min], r)))[1:]
             r_max = np.maximum.accumulate(np.concatenate(([self.r_max], r)))[1:]
@@ -123,9 +125,22 @@ class ConfidenceSequence(Streaming):
         wr = w * r
         sumw = s.sumw + np.concatenate(([0.0], np.cumsum(w)[:-1]))  # the sums before each event
         sumwr = s.sumwr + np.concatenate(([0.0], np.cumsum(wr)[:-1]))
-        t = s.t + np.arange(len(r)) + 1.0
-        xhat_low = ((sumwr - sumw * r_min) / (r_max - r_min) + 0.5) / t
-        xhat_high = ((sumw * r_max - sumwr) / (r_max - r_min) + 0.5) / t
+        if dropped is None:
+            t = s.t + np.arange(len(r)) + 1.0  # t once each event is in
+        else:  # each event's dropped ones, then itself, added in _add's order: t before each, after its drops, after it
+            steps = np.empty(2 * len(r) + 1)
+            steps[0], steps[1::2], steps[2::2] = s.t, dropped, 1.0
+            counted = np.cumsum(steps)
+            t = counted[2::2]
+        low_half = (sumwr - sumw * r_min) / (r_max - r_min) + 0.5
+        high_half = (sumw * r_max - sumwr) / (r_max - r_min) + 0.5
+        xhat_low, xhat_high = low_half / t, high_half / t
+        if dropped is not None and bool((dropped > 0).any()):  # the dropped events, weight 0, in closed form (as _add)
+            some = dropped > 0
+            before = counted[:-1:2][some] + 1.0
+            tail = trigammas(before) - trigammas(before + dropped[some])
+            s.sumxhatlowsq += float(np.sum(low_half[some] ** 2 * tail))
+            s.sumxhathighsq += float(np.sum(high_half[some] ** 2 * tail))
         s.sumwsqrsq += float(np.sum(wr * wr))
         s.sumwsqr += float(np.sum(w * wr))
         s.sumwsq += float(np.sum(w * w))
@@ -137,7 +152,7 @@ class ConfidenceSequence(Streaming):
         s.sumwrxhathigh += float(np.sum(wr * xhat_high))
         s.sumwxhathigh += float(np.sum(w * xhat_high))
         s.sumxhathighsq += float(np.sum(xhat_high * xhat_high))
-        s.t += len(r)
+        s.t = float(t[-1])
         self.r_min, self.r_max = float(r_min[-1]), float(r_max[-1])
 
     def _add(self, w: float, r: float, dropped: float) -> None:

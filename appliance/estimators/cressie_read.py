@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
-from appliance.estimators.base import EstimatorError, Streaming, weigh
+from appliance.estimators.base import EstimatorError, Streaming, batch_events, batch_weights, weigh
 
 
 class CressieRead(Streaming):
@@ -42,6 +42,18 @@ class CressieRead(Streaming):
         self.sumwsqr += count * w * w * r
         self.sumr += count * r
         self.w_max, self.w_min = max(self.w_max, w), min(self.w_min, w)
+
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
+        if not len(r):
+            return
+        w = batch_weights(p_log, p_pred, p_drop)
+        self.n += batch_events(r, p_drop, n_drop)
+        self.sumw += float(w.sum())
+        self.sumwsq += float((w * w).sum())
+        self.sumwr += float((w * r).sum())
+        self.sumwsqr += float((w * w * r).sum())
+        self.sumr += float(r.sum())
+        self.w_max, self.w_min = max(self.w_max, float(w.max())), min(self.w_min, float(w.min()))
 
     def get(self) -> float | None:
         n = self.n

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from appliance.estimators.base import EstimatorError, weigh
+from appliance.estimators.base import EstimatorError, batch_weights, weigh
 from appliance.estimators.cressie_read import CressieRead
 from appliance.estimators.special import f1_isf
 
@@ -45,6 +45,17 @@ class CressieReadInterval(CressieRead):
         super().add_example(p_log, r, p_pred, count, p_drop=p_drop, n_drop=n_drop)
         w, _ = weigh(p_log, p_pred, count, p_drop, n_drop)
         self.sumwsqrsq += count * (w * r) ** 2
+
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
+        if not len(r):
+            return
+        if self.empirical_r_bounds:
+            self.r_min, self.r_max = min(self.r_min, float(r.min())), max(self.r_max, float(r.max()))
+        elif not (bool((r >= self.rmin).all()) and bool((r <= self.rmax).all())):
+            raise EstimatorError(f"a reward of the batch is outside [{self.rmin}, {self.rmax}]; give the rewards' range, or "
+                                 "empirical_r_bounds=True")
+        super().add_examples(p_log, r, p_pred, p_drop, n_drop)
+        self.sumwsqrsq += float(((batch_weights(p_log, p_pred, p_drop) * r) ** 2).sum())
 
     def get(self, alpha: float = 0.05, atol: float = 1e-9) -> list[float | None]:  # type: ignore[override]
         n = self.n

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import Any
 
-from appliance.estimators.base import Streaming, weigh
+from appliance.estimators.base import Streaming, batch_events, batch_weights, weigh
 
 
 class Gaussian(Streaming):
@@ -29,6 +30,12 @@ class Gaussian(Streaming):
         self.n += n
         self.total += count * x
         self.total_sq += count * x * x
+
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
+        x = batch_weights(p_log, p_pred, p_drop) * r  # IPS's values: a batch has no reward model's predictions
+        self.n += batch_events(r, p_drop, n_drop)
+        self.total += float(x.sum())
+        self.total_sq += float((x * x).sum())
 
     def get(self, alpha: float = 0.05) -> list[float | None]:
         if self.n <= 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.estimators.base import batch_weights
+from appliance.estimators.base import batch_events, batch_weights
 from appliance.estimators.mean import MeanEstimator
 
 
@@ -18,5 +18,5 @@ class IPS(MeanEstimator):
     def value(self, w: float, r: float, r_hat: float, v_hat: float) -> float:
         return w * r
 
-    def add_examples(self, p_log: Any, r: Any, p_pred: Any) -> None:
-        self._add_terms(batch_weights(p_log, p_pred) * r)
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
+        self._add_terms(batch_weights(p_log, p_pred, p_drop) * r, batch_events(r, p_drop, n_drop))

@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 CHARTED = 120  # points of the dashboard's value chart
 HELD = 1024
-"""Events valued together, each candidate's in one vectorised pass (stats and saves value those held first). numpy's cost
+"""Events valued together, each candidate's in one vectorised pass, sampled ones with their weights (stats and saves value
+those held first). numpy's cost
 per call, not per event, dominates a batch: with 52 candidates (50 declared actions), batches of 64 cost the observer's
 thread 150-200 µs of CPU (and of the GIL) per event, batches of 1024 a sixteenth of that (docs/client-benchmarks.md)."""
 
@@ -75,7 +76,7 @@ class PolicyValueObserver:
         self.saved_at: float | None = None
         self._charted_at = self._saved_at = time.monotonic()
         self._closed = False
-        self._held: list[tuple[float, float, list[float]]] = []  # events not valued yet (HELD at most)
+        self._held: list[tuple[float, float, float, int, list[float]]] = []  # events not valued yet (HELD at most)
         self._lock = threading.RLock()  # stats() and save() come from other threads: they value what is held first
 
     # -- the loop's events -----------------------------------------------------------------------
@@ -97,14 +98,9 @@ class PolicyValueObserver:
         preds = [pmf[chosen] if pmf is not None else candidate.step(logged)[chosen]  # now: a VW candidate learns the event
                  for candidate, pmf in zip(self.candidates, fixed)]
         with self._lock:
-            if p_drop or n_drop:  # it stands for events sampled out too: valued at once, after those held
+            self._held.append((d.probability, joined.reward, p_drop, n_drop, preds))  # it stands for n_drop sampled out too
+            if len(self._held) >= HELD:
                 self._value_held()
-                for candidate, p_pred in zip(self.candidates, preds):
-                    self.values[candidate.name].add_example(d.probability, joined.reward, p_pred, p_drop=p_drop, n_drop=n_drop)
-            else:
-                self._held.append((d.probability, joined.reward, preds))
-                if len(self._held) >= HELD:
-                    self._value_held()
             self._unvalued = 0
             if now - self._charted_at >= self.config.chart_every_s:
                 self._charted_at = now
@@ -117,10 +113,11 @@ class PolicyValueObserver:
         """Value the events held (under the lock): for each candidate, the batch in one vectorised pass."""
         if not self._held:
             return
-        p_log, rewards, preds = (np.array(column, dtype=float) for column in zip(*self._held))
+        p_log, rewards, p_drop, n_drop, preds = (np.array(column, dtype=float) for column in zip(*self._held))
         self._held = []
+        drops = (p_drop, n_drop) if p_drop.any() or n_drop.any() else ()  # none: the cheaper pass without them
         for candidate, p_pred in zip(self.candidates, preds.T):
-            self.values[candidate.name].add_examples(p_log, rewards, p_pred)
+            self.values[candidate.name].add_examples(p_log, rewards, p_pred, *drops)
 
     def _sampled(self, now: float) -> bool:
         """Whether this event is valued: all are while they arrive slower than ``max_events_per_s``; above, each

@@ -33,9 +33,10 @@ class MeanEstimator(Streaming):
         self.n += n
         self.total += count * self.value(w, r, r_hat, v_hat)
 
-    def _add_terms(self, terms: Any) -> None:
-        """A batch's terms (a numpy array, one per event), as ``add_example`` adds them one by one."""
-        self.n += len(terms)
+    def _add_terms(self, terms: Any, events: float) -> None:
+        """A batch's terms (a numpy array, one per event), as ``add_example`` adds them one by one; they stand for
+        ``events`` (:func:`~appliance.estimators.base.batch_events`)."""
+        self.n += events
         self.total += float(terms.sum())
 
     def get(self) -> float | None:

@@ -27,8 +27,8 @@ class SNIPS(Streaming):
         self.sum_w += count * w
         self.sum_wr += count * w * r
 
-    def add_examples(self, p_log: Any, r: Any, p_pred: Any) -> None:
-        w = batch_weights(p_log, p_pred)
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
+        w = batch_weights(p_log, p_pred, p_drop)  # a dropped event weighs nothing
         self.sum_w += float(w.sum())
         self.sum_wr += float((w * r).sum())
 

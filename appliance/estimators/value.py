@@ -61,12 +61,13 @@ class PolicyValue:
         for estimator in self._all:
             estimator.add_example(p_log, r, p_pred, count, p_drop=p_drop, n_drop=n_drop, r_hat=r_hat, v_hat=v_hat)
 
-    def add_examples(self, p_log: Any, r: Any, p_pred: Any) -> None:
-        """A batch of events (numpy arrays; no drops, each counted once), as :meth:`add_example` takes them one by one
-        (vectorised where the estimator or interval can: the same sums, up to rounding)."""
+    def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
+        """A batch of events (numpy arrays, each counted once; ``p_drop``, ``n_drop`` arrays too, or ``None`` when
+        nothing was dropped), as :meth:`add_example` takes them one by one (vectorised where the estimator or interval
+        can: the same sums, up to rounding)."""
         self.events += len(r)
         for estimator in self._all:
-            estimator.add_examples(p_log, r, p_pred)
+            estimator.add_examples(p_log, r, p_pred, p_drop, n_drop)
 
     def summary(self, alpha: float = 0.05) -> dict[str, Any]:
         """``{"events", "estimates": {name: value}, "intervals": {name: [lower, upper]}}`` at confidence ``1 - alpha``."""

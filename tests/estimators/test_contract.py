@@ -72,3 +72,42 @@ def test_a_kind_is_built_from_its_config_and_an_unknown_name_lists_the_kinds() -
     assert build_interval("clopper_pearson", 0.0, 1.0, True).params()["scaled"] is True  # what wabbit evaluate builds
     with pytest.raises(EstimatorError, match="unknown estimator state type 'Bootstrap'; known: .*IPS"):
         restore({"type": "Bootstrap"})
+
+
+@pytest.mark.parametrize("given", ["both", "p_drop", "none"])
+@pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
+def test_a_batch_with_drops_gives_the_figures_of_one_at_a_time(kind: type[Streaming], given: str) -> None:
+    """``add_examples`` over batches of events that stand for dropped ones (a sampled stream) keeps the sums of
+    ``add_example`` one event at a time with the same drops (to 1e-12; they differ in the order they are added)."""
+    import numpy as np
+
+    rng, batched, single = random.Random(9), kind(), kind()
+    for size in (40, 1, 300):
+        chosen = rng.choices(range(3), (0.1, 0.3, 0.6), k=size)
+        p_log = np.array([(0.1, 0.3, 0.6)[c] for c in chosen])
+        r = np.array([float(rng.random() < 0.4) for _ in chosen])
+        p_pred = np.array([(0.5, 0.5, 0.0)[c] for c in chosen])
+        p_drop = np.array([rng.choice((0.0, 0.5, 0.9)) for _ in chosen])
+        n_drop = np.array([float(rng.randrange(12)) if p > 0 else 0.0 for p in p_drop])
+        drops = {"both": (p_drop, n_drop), "p_drop": (p_drop, None), "none": ()}[given]
+        batched.add_examples(p_log, r, p_pred, *drops)
+        for i in range(size):
+            extra = {"both": {"p_drop": p_drop[i], "n_drop": n_drop[i]}, "p_drop": {"p_drop": p_drop[i]}, "none": {}}[given]
+            single.add_example(float(p_log[i]), float(r[i]), float(p_pred[i]), **extra)  # type: ignore[attr-defined]
+        sums = batched.SUMS + batched.MAXES + batched.MINS
+        assert [getattr(batched, f) for f in sums] == pytest.approx([getattr(single, f) for f in sums], rel=1e-12)
+        assert value(batched) == pytest.approx(value(single), rel=1e-10)  # cs's bounds magnify the sums' last bits
+    with pytest.raises(EstimatorError, match="p_drop"):
+        kind().add_examples(p_log, r, p_pred, np.full(len(r), 1.0))
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
+def test_an_empty_batch_changes_nothing_and_a_reward_out_of_range_is_refused(kind: type[Streaming]) -> None:
+    import numpy as np
+
+    estimator, empty = kind(), np.array([])
+    estimator.add_examples(empty, empty, empty)
+    assert value(estimator) == value(kind())
+    if kind.__name__ in ("ClopperPearson", "CressieReadInterval"):  # rewards in [0, 1] unless told otherwise
+        with pytest.raises(EstimatorError, match="outside"):
+            kind().add_examples(np.array([0.5]), np.array([2.0]), np.array([0.5]))

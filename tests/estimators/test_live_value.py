@@ -154,7 +154,7 @@ def test_candidates_are_checked_with_the_config(candidates: list[str], message: 
         PolicyValueObserverConfig(candidates=candidates)
 
 
-@pytest.mark.parametrize("interval", ["cs", "gaussian"])
+@pytest.mark.parametrize("interval", ["cs", "gaussian", "cressie_read", "clopper_pearson"])
 def test_events_valued_in_batches_give_the_figures_of_one_at_a_time(interval: str) -> None:
     """The observer values the events it holds together, per candidate in one vectorised pass; each candidate's
     figures are those of the events added one at a time (up to rounding), whenever they are read."""
@@ -227,4 +227,46 @@ def test_random_and_constant_values_follow_the_actions_each_event_offers() -> No
     for name, (_, expected) in reference.items():
         assert stats[name]["estimates"] == pytest.approx(expected.summary(0.05)["estimates"], rel=1e-12), name
     assert stats["always on"]["estimate"] != stats["random"]["estimate"]
+    value.close()
+
+
+@pytest.mark.parametrize("interval", ["cs", "gaussian", "cressie_read", "clopper_pearson"])
+def test_sampled_events_valued_in_batches_give_the_figures_of_one_at_a_time(interval: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above its rate the observer values a sample, each event standing for those sampled out before it, in batches
+    (several full ones, read between them too): each candidate's figures are those of the sampled events added one at
+    a time with their drops."""
+    from appliance.estimators.live import HELD
+    from appliance.estimators.value import PolicyValue
+    from appliance.evaluation.candidates import Constant, Logged, Uniform
+    from appliance.storage import dsjson
+
+    now = [1000.0]
+    monkeypatch.setattr("appliance.estimators.live.time.monotonic", lambda: now[0])
+    estimators = ("ips", "snips", "clipped_ips")
+    rng, value = random.Random(13), observer(None, interval=interval, estimators=list(estimators), max_events_per_s=500)
+    candidates = [Logged(), Uniform(), Constant("on"), Constant("off")]
+    reference = {c.name: PolicyValue(estimators, (interval,), 0.0, 1.0, empirical_r_bounds=True) for c in candidates}
+    dropped = valued = 0
+    i = 0
+    while valued < 4 * HELD + 300:
+        i += 1
+        now[0] += 0.001 if i % 3000 < 2000 else 0.0004  # 1,000 then 2,500 events a second: the kept share varies
+        event, sampled_out = joined(rng, i), value.sampled_out
+        value.handle(event)
+        if value.sampled_out > sampled_out:
+            dropped += 1
+            continue
+        d, valued = event.event.decision, valued + 1
+        for c in candidates:
+            p_pred = c.step(dsjson.Logged(event.event, [{}, {}]))[d.action_index]
+            reference[c.name].add_example(d.probability, event.event.reward, p_pred, p_drop=1.0 - value._keep, n_drop=dropped)
+        dropped = 0
+        if valued % 1500 == 0 or valued == 4 * HELD + 300:  # read between batches and past several
+            stats = value.stats()["candidates"]
+            for c in candidates:
+                summary, got = reference[c.name].summary(0.05), value.values[c.name].summary(0.05)
+                assert stats[c.name]["events"] == summary["events"] == valued
+                assert got["estimates"] == pytest.approx(summary["estimates"], rel=1e-12), c.name
+                assert got["intervals"][interval] == pytest.approx(summary["intervals"][interval], rel=1e-12), c.name
+    assert 0.3 < value._keep < 0.7 and value.sampled_out > 3 * HELD  # it did sample
     value.close()
