@@ -17,7 +17,7 @@ from appliance.join.joiner import RewardResult
 from appliance.loop import Loop
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
 from appliance.models.predictions import predict
-from appliance.policy.base import Decision
+from appliance.policy.base import CountsFeatures, Decision
 from appliance.storage import dsjson
 from appliance.storage.wal import Ticket
 from appliance.supervisor import Supervisor
@@ -103,8 +103,9 @@ class LoopModel:
         policy = loop.policy
         nonzero = policy.with_workspace(lambda ws: len(orjson.loads(ws.json_weights())["weights"])) \
             if hasattr(policy, "with_workspace") else 0
+        features = policy.features if isinstance(policy, CountsFeatures) else None  # VW's count, kept in the checkpoints
         return ModelStatistics(policy.model_version, examples, weighted, sum_loss, sum_loss / weighted if weighted else None,
-                               None, nonzero)
+                               features, nonzero)
 
     # -- versions --------------------------------------------------------------------------------
     def export(self) -> tuple[Path, ModelVersion]:
