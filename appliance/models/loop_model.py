@@ -97,7 +97,8 @@ class LoopModel:
         examples = int(loop.stats()["learned"])
         # The progressive loss as VW defines it for a contextual bandit, from the logged pmf: each joined event's cost
         # (-reward), since the policy logged its own pmf (tests/tensorboard/test_vw_loss.py checks the definition
-        # against VW's counter). The loop learns without VW's finish_example, which leaves VW's own counters at 0.
+        # against VW's counter). VW's own counters, which the loop's learning feeds too, start again from 0 at each start
+        # (a model file loaded does not bring them back): the loop's counts are kept with its checkpoints.
         baseline = loop.learner.baseline
         weighted, sum_loss = float(baseline.count), -baseline.reward_sum
         policy = loop.policy

@@ -29,15 +29,14 @@ from appliance.estimators.costs import cost_estimator
 from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
 from appliance.policy.exploration import explore, sample
-from appliance.policy.vw_examples import CS, ExampleBuilder
+from appliance.policy.vw_examples import CS, ExampleBuilder, features_of
+from appliance.policy.vw_examples import learn_multi as _learn
 
 MAX_SHOWN_NAMESPACES = 256
 """How many context namespaces the status lists, at most."""
 MAX_EXPLAINED_NAMES = 100_000
 """How many feature names explanations remember (hashed once each) before starting afresh."""
 _predict = pyvw.pylibvw.vw.predict_multi  # straight to the native calls, past pyvw's type checks
-_learn = pyvw.pylibvw.vw.learn_multi
-_feature_number = pyvw.pylibvw.example.get_feature_number
 T = TypeVar("T")
 
 
@@ -193,9 +192,7 @@ class VWPolicy:
                 d.example = None  # it goes back to the pool: whoever still holds this decision must not use it
                 self._holding.pop(d.event_id, None)
             if self._costs is None:
-                examples = self._builder.for_learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features)
-                _learn(self._vw, examples)
-                self.features += sum(map(_feature_number, examples))
+                self.features += self._builder.learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features)
             else:
                 self._learn_costs(shared, d, -event.reward, action_features)
             self._builder.release(shared)
@@ -216,7 +213,7 @@ class VWPolicy:
         targets = costs.costs(d.action_index, cost, probability, predicted, len(d.actions))
         examples = builder.for_costs(shared, d.actions, targets, d.action_index if costs.only_chosen else None)
         _learn(self._vw, examples)
-        self.features += sum(map(_feature_number, examples))
+        self.features += features_of(examples)
 
     def save(self, path: Path) -> None:
         with self._lock:
