@@ -35,13 +35,13 @@ learn_multi = pyvw.pylibvw.vw.learn_multi  # straight to the native calls, past 
 _finish = pyvw.pylibvw.vw._finish_example_multi_ex
 _parse = pyvw.pylibvw.vw._parse
 _feature_number = _Example.get_feature_number
+_UNSAFE_IN_TEXT = re.compile(r"[\s|:]")
 
 
 def features_of(examples: list[Any]) -> int:
     """The features of a learned multi-example: every example's, interaction terms included (VW counts those as it
     learns)."""
     return sum(map(_feature_number, examples))
-_UNSAFE_IN_TEXT = re.compile(r"[\s|:]")
 
 
 class ExampleBuilder:
