@@ -30,7 +30,7 @@ from appliance.events import EventJoined
 from appliance.features import Features
 from appliance.loop.baseline import RewardBaseline
 from appliance.loop.journal import Journal
-from appliance.policy.base import JoinedEvent, Policy
+from appliance.policy.base import CountsFeatures, JoinedEvent, Policy
 from appliance.storage import dsjson
 
 
@@ -85,13 +85,16 @@ class Learner:
     def checkpoint_stats(self) -> dict[str, Any]:
         """The counters a checkpoint keeps, so a restart goes on counting."""
         b = self.baseline
-        return {"learned": self.learned, "rewards": b.count, "reward_sum": b.reward_sum, "random_sum": b.random_sum}
+        stats = {"learned": self.learned, "rewards": b.count, "reward_sum": b.reward_sum, "random_sum": b.random_sum}
+        return stats | ({"features": self.policy.features} if isinstance(self.policy, CountsFeatures) else {})
 
     def restore(self, stats: Mapping[str, Any]) -> None:
         """The counters a checkpoint kept (``{}``: none)."""
         b = self.baseline
         self.learned, b.count = int(stats.get("learned", 0)), int(stats.get("rewards", 0))
         b.reward_sum, b.random_sum = float(stats.get("reward_sum", 0.0)), float(stats.get("random_sum", 0.0))
+        if isinstance(self.policy, CountsFeatures):
+            self.policy.features = int(stats.get("features", 0))
 
     def _multi_of(self, actions: tuple[str, ...]) -> orjson.Fragment:
         multi = self._multi.get(actions)

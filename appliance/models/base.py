@@ -69,8 +69,8 @@ class ModelStatistics:
     sum_loss: float
     average_loss: float | None
     features: int | None
-    """Features in the examples learned (as VW's ``total_features`` counts them); ``None`` for loop models, whose
-    learn path does not count them."""
+    """Features in the examples learned (as VW's ``total_features`` counts them: each example's, interaction terms
+    included); ``None`` for a loop model whose policy is not VW."""
     nonzero_weights: int
 
 

@@ -17,7 +17,7 @@ from appliance.join.joiner import RewardResult
 from appliance.loop import Loop
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
 from appliance.models.predictions import predict
-from appliance.policy.base import Decision
+from appliance.policy.base import CountsFeatures, Decision
 from appliance.storage import dsjson
 from appliance.storage.wal import Ticket
 from appliance.supervisor import Supervisor
@@ -97,14 +97,16 @@ class LoopModel:
         examples = int(loop.stats()["learned"])
         # The progressive loss as VW defines it for a contextual bandit, from the logged pmf: each joined event's cost
         # (-reward), since the policy logged its own pmf (tests/tensorboard/test_vw_loss.py checks the definition
-        # against VW's counter). The loop learns without VW's finish_example, which leaves VW's own counters at 0.
+        # against VW's counter). VW's own counters, which the loop's learning feeds too, start again from 0 at each start
+        # (a model file loaded does not bring them back): the loop's counts are kept with its checkpoints.
         baseline = loop.learner.baseline
         weighted, sum_loss = float(baseline.count), -baseline.reward_sum
         policy = loop.policy
         nonzero = policy.with_workspace(lambda ws: len(orjson.loads(ws.json_weights())["weights"])) \
             if hasattr(policy, "with_workspace") else 0
+        features = policy.features if isinstance(policy, CountsFeatures) else None  # VW's count, kept in the checkpoints
         return ModelStatistics(policy.model_version, examples, weighted, sum_loss, sum_loss / weighted if weighted else None,
-                               None, nonzero)
+                               features, nonzero)
 
     # -- versions --------------------------------------------------------------------------------
     def export(self) -> tuple[Path, ModelVersion]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, Sequence
+from typing import Any, Literal, Protocol, Sequence, runtime_checkable
 
 from appliance.errors import UsageError
 from appliance.features import Features
@@ -138,3 +138,12 @@ def learns(policy: object) -> bool:
     (False, True)
     """
     return bool(getattr(policy, "learns", True))
+
+
+@runtime_checkable
+class CountsFeatures(Protocol):
+    """A policy that counts the features it learned from (VW's: every learned example's, shared and actions, interaction
+    terms included, as ``example.get_feature_number()`` counts them after learning). The loop keeps the count in its
+    checkpoints, so that a restart goes on counting; Statistics reports it."""
+
+    features: int

@@ -29,14 +29,14 @@ from appliance.estimators.costs import cost_estimator
 from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
 from appliance.policy.exploration import explore, sample
-from appliance.policy.vw_examples import CS, ExampleBuilder
+from appliance.policy.vw_examples import CS, ExampleBuilder, features_of
+from appliance.policy.vw_examples import learn_multi as _learn
 
 MAX_SHOWN_NAMESPACES = 256
 """How many context namespaces the status lists, at most."""
 MAX_EXPLAINED_NAMES = 100_000
 """How many feature names explanations remember (hashed once each) before starting afresh."""
 _predict = pyvw.pylibvw.vw.predict_multi  # straight to the native calls, past pyvw's type checks
-_learn = pyvw.pylibvw.vw.learn_multi
 T = TypeVar("T")
 
 
@@ -96,6 +96,8 @@ class VWPolicy:
         self._costs = cost_estimator(config.python_cb_type) if config.python_cb_type is not None else None
         self._explainer: Any = None  # built at the first explanation: the decision path never touches it
         self._vw, self._builder = self._open([])
+        self.features = 0
+        """Features learned from: each learned multi-example's (shared and actions, interaction terms included)."""
 
     def _open(self, extra: list[str]) -> tuple[Any, ExampleBuilder]:
         try:
@@ -190,7 +192,7 @@ class VWPolicy:
                 d.example = None  # it goes back to the pool: whoever still holds this decision must not use it
                 self._holding.pop(d.event_id, None)
             if self._costs is None:
-                _learn(self._vw, self._builder.for_learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features))
+                self.features += self._builder.learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features)
             else:
                 self._learn_costs(shared, d, -event.reward, action_features)
             self._builder.release(shared)
@@ -209,7 +211,9 @@ class VWPolicy:
             predicted = shared.get_action_scores()
         probability = 1.0 if isinstance(self._config.exploration, SquareCB) else d.probability
         targets = costs.costs(d.action_index, cost, probability, predicted, len(d.actions))
-        _learn(self._vw, builder.for_costs(shared, d.actions, targets, d.action_index if costs.only_chosen else None))
+        examples = builder.for_costs(shared, d.actions, targets, d.action_index if costs.only_chosen else None)
+        _learn(self._vw, examples)
+        self.features += features_of(examples)
 
     def save(self, path: Path) -> None:
         with self._lock:

@@ -1,15 +1,17 @@
 """Build Vowpal Wabbit examples straight from namespaced features (pylibvw hashes them in one call).
 
 Each declared action's example is built once and reused for every decision; a decision builds only its
-shared (context) example. Learning swaps in a fresh labelled copy of the chosen action: pylibvw's
+shared (context) example. Learning swaps in a labelled copy of the chosen action: pylibvw's
 ``set_label_string`` appends a contextual-bandit cost to the label there is (VW then refuses the example: two
 known costs), and nothing resets one. That copy is parsed from the action's cached VW text, which costs less
 than pushing its features, but only when the parsed example was checked equal, feature by feature, to the
-directly built one. A cost-sensitive label does reset (VW's parser clears its costs first), so
-cost-sensitive learning keeps copies for the first labels it sees (few costs repeat a lot), then one example per
-action whose label it sets (1 µs, against 6 µs to allocate and parse a copy). Features with value 0 are
-dropped, as VW's text and JSON parsers do, so a model learned here equals one learned by ``vw --dsjson``
-from the event log.
+directly built one. :meth:`ExampleBuilder.learn` parses it into an example of VW's own pool and finishes the
+multi-example once learned, as VW's driver does: the copy goes back to the pool, and VW's parser resets its
+label when it reuses it (allocating and freeing a copy of 30 KB cost some 13,000 instructions an event). A
+cost-sensitive label does reset (VW's parser clears its costs first), so cost-sensitive learning keeps copies for
+the first labels it sees (few costs repeat a lot), then one example per action whose label it sets (1 µs, against
+6 µs to allocate and parse a copy). Features with value 0 are dropped, as VW's text and JSON parsers do, so a model
+learned here equals one learned by ``vw --dsjson`` from the event log.
 
 A native example is large (about 30 KB: VW keeps room for 256 namespaces), and allocating one costs more
 than predicting with it. So shared examples are pooled: once a decision is learned, the policy takes its
@@ -29,7 +31,17 @@ from appliance.features import Features
 _CB = pyvw.LabelType.CONTEXTUAL_BANDIT.value
 CS = pyvw.LabelType.COST_SENSITIVE.value
 _Example = pyvw.pylibvw.example  # the native example: pyvw's wrapper adds ~25% to every call on the hot path
+learn_multi = pyvw.pylibvw.vw.learn_multi  # straight to the native calls, past pyvw's type checks
+_finish = pyvw.pylibvw.vw._finish_example_multi_ex
+_parse = pyvw.pylibvw.vw._parse
+_feature_number = _Example.get_feature_number
 _UNSAFE_IN_TEXT = re.compile(r"[\s|:]")
+
+
+def features_of(examples: list[Any]) -> int:
+    """The features of a learned multi-example: every example's, interaction terms included (VW counts those as it
+    learns)."""
+    return sum(map(_feature_number, examples))
 
 
 class ExampleBuilder:
@@ -52,6 +64,7 @@ class ExampleBuilder:
         self._actions = {a: self._example(f) for a, f in self._action_features.items()}
         self._texts = {a: text for a, f in self._action_features.items() if (text := self._checked_text(f)) is not None}
         self._offered: dict[tuple[str, ...], list[Any]] = {}
+        self._alike: dict[tuple[str, ...], list[tuple[int, int]]] = {}  # per action list: see _count
         self._declared: Sequence[Features] | None = None
 
     def _example(self, features: Features, label: str | None = None) -> Any:
@@ -93,6 +106,7 @@ class ExampleBuilder:
                 else:
                     self._texts[action] = text
                 self._offered.clear()
+                self._alike.clear()
                 self._labelled.clear()
                 self._relabelled.pop(action, None)
 
@@ -126,14 +140,50 @@ class ExampleBuilder:
             offered = self._offered[actions] = [self._labelled_copy(a, f"{i}:0", keep=True) for i, a in enumerate(actions)]
         return offered
 
-    def for_learn(
+    def learn(
         self, shared: Any, actions: tuple[str, ...], chosen: int, cost: float, probability: float,
         action_features: Sequence[Features] | None = None,
+    ) -> int:
+        """Learn one event's multi-example (:meth:`for_learn`, its labelled copy drawn from VW's example pool) and
+        finish it, which gives the copy back to the pool (``shared`` and the actions' examples are ours: VW leaves
+        them be) and counts the event in VW's own counters. Returns its features (every example's, interaction terms
+        included, as ``get_feature_number`` counts them once learned)."""
+        examples = self.for_learn(shared, actions, chosen, cost, probability, action_features, pooled=True)
+        try:
+            learn_multi(self._vw, examples)
+            return features_of(examples) if action_features is not None else self._count(examples, actions)
+        finally:
+            _finish(self._vw, examples)
+
+    def _count(self, examples: list[Any], actions: tuple[str, ...]) -> int:
+        """:func:`features_of` a learned multi-example of declared actions, asking VW once per group of actions alike.
+
+        VW counts an action's interaction terms from the sizes of its namespaces and of the shared example's, so
+        actions whose namespaces hold as many features each (most often all of them: one ``Action`` feature each)
+        count alike: one of them is asked (a call into pylibvw costs as much as a dozen lines of Python).
+        """
+        alike = self._alike.get(actions)
+        if alike is None:
+            if len(self._alike) >= 1024:
+                self._alike.clear()  # per-request action lists are bounded in memory too
+            first: dict[tuple[tuple[int, int], ...], list[int]] = {}
+            for position, action in enumerate(actions, 1):
+                first.setdefault(_sizes(self._actions[action]), [position, 0])[1] += 1
+            alike = self._alike[actions] = [(position, n) for position, n in first.values()]
+        count: int = _feature_number(examples[0])
+        for position, n in alike:
+            count += n * _feature_number(examples[position])
+        return count
+
+    def for_learn(
+        self, shared: Any, actions: tuple[str, ...], chosen: int, cost: float, probability: float,
+        action_features: Sequence[Features] | None = None, pooled: bool = False,
     ) -> list[Any]:
         """The multi-example to learn: the chosen action is a fresh copy carrying the CB label.
 
         ``action_features`` builds every action from the given features instead (events from a log whose
-        actions are not declared here).
+        actions are not declared here). ``pooled``: the copy parsed from the action's text is an example of VW's
+        pool, which the caller must finish once learned (:meth:`learn`).
         """
         # 9 significant digits hold a float32 (VW's own float parser is off by a few ulps whatever the digits,
         # as when it reads the same numbers from the DSJSON log); the cost's text is looked up (few costs repeat
@@ -152,7 +202,9 @@ class ExampleBuilder:
         text = self._texts.get(action)
         if self._keep_labelled or text is None:
             examples[chosen + 1] = self._labelled_copy(action, label)
-        else:  # nothing kept to look up (the live policy): parsed straight from the action's checked text
+        elif pooled:  # the live policy: parsed from the action's checked text into a pooled example
+            examples[chosen + 1] = _parse(self._vw, f"{label} {text}")[0]
+        else:  # nothing kept to look up: parsed straight from the action's checked text
             examples[chosen + 1] = _Example(self._vw, self._label_type, f"{label} {text}")
         return examples
 
@@ -201,3 +253,8 @@ def _contents(example: Any) -> tuple[Any, ...]:
     label = [(example.get_cbandits_class(i), example.get_cbandits_cost(i), example.get_cbandits_probability(i))
              for i in range(example.get_cbandits_num_costs())]
     return spaces, features, label, example.get_total_sum_feat_sq()
+
+
+def _sizes(example: Any) -> tuple[tuple[int, int], ...]:
+    """How many features each namespace of ``example`` holds (what VW's count of interaction terms depends on)."""
+    return tuple((ns, example.num_features_in(ns)) for ns in map(example.namespace, range(example.num_namespaces())))

@@ -160,3 +160,25 @@ def test_relabelled_cost_sensitive_examples_learn_the_model_fresh_copies_learn(t
     vowpalwabbit.Workspace(arg_list=arguments).save(str(tmp_path / "untrained.model"))
     assert models[0] == models[1]
     assert models[0] != (tmp_path / "untrained.model").read_bytes()  # it learned
+
+
+@pytest.mark.parametrize("interactions", ["auto", ["uc", "ac", "tA"]])
+def test_the_features_counted_are_those_pyvw_counts_learning_the_same_examples(interactions: object) -> None:
+    """Actions alike are asked once per event (:meth:`ExampleBuilder._count`); the total is pyvw's, every example's."""
+    from appliance.bench.vw_bench import vw_text
+    from appliance.policy.vw import vw_arguments
+
+    actions = [{"id": "warm"}, {"id": "cool", "features": {"colour": {"blue": 1.0, "dark": 0.5}}}, {"id": "red"},
+               {"id": "navy", "features": {"colour": {"blue": 1.0, "dark": 0.25}}}, {"id": "grey", "features": {"colour": {"dim": 1.0}}}]
+    config = VWPolicyConfig.model_validate({"actions": actions, "seed": 3, "interactions": interactions})
+    counted, reference = VWPolicy(config), vowpalwabbit.Workspace(arg_list=vw_arguments(config))
+    features = [a.vw_features() for a in config.actions]
+    expected = 0
+    for i, context in enumerate(contexts(300, seed=9)):
+        d = counted.decide(context, f"e{i}", float(i))
+        counted.learn(JoinedEvent(d, float(i % 2), "on_time", 1, float(i)))
+        examples = reference.parse([f"shared {vw_text(context)}", *(f"{'1:-1:0.5 ' if k == 0 else ''}{vw_text(f)}" for k, f in enumerate(features))])
+        reference.learn(examples)
+        expected += sum(e.get_feature_number() for e in examples)
+        reference.finish_example(examples)
+    assert counted.features == expected and len(counted._builder._alike[counted.actions]) == 3
