@@ -62,7 +62,7 @@ class ModelStatisticsResponse(BaseModel):
     weighted_examples: float = Field(description="Their total importance weight, as VW counts it.")
     sum_loss: float = Field(description="VW's progressive loss, summed.")
     average_loss: float | None = Field(description="sum_loss / weighted_examples (null before any).")
-    features: int | None = Field(description="Features in the examples learned (vw models; null for loop models).")
+    features: int | None = Field(description="Features in the examples learned (interaction terms included; null for a loop whose policy is not VW).")
     nonzero_weights: int = Field(description="Weights that are not zero.")
 
 
