@@ -32,6 +32,8 @@ from appliance.policy.base import Decision
 log = logging.getLogger(__name__)
 _MAX_BATCH = 10_000
 CHECKPOINT_S = 1.0
+GIVE_UP_TICK_S = 0.25
+"""How often an event loop looks for waits on the log that are past their timeout."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (event_id TEXT PRIMARY KEY, ts REAL NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rewards (
@@ -100,9 +102,9 @@ class Ticket:
             done: asyncio.Future[None] = loop.create_future()
             wakeups = _Wakeups.of(loop)
             self.when_done(lambda error: wakeups.add(done))
+            wakeups.give_up(done, timeout)
             try:
-                async with asyncio.timeout(timeout):
-                    await done
+                await done
             except TimeoutError:
                 raise StorageError(f"the write-ahead log did not commit within {timeout} s (disk stalled?)") from None
         self._raise()
@@ -137,6 +139,7 @@ class _Wakeups:
         self._loop = loop
         self._futures: list[asyncio.Future[None]] = []
         self._lock = threading.Lock()
+        self._deadlines: list[tuple[float, asyncio.Future[None]]] = []  # only touched on the loop's thread
 
     @classmethod
     def of(cls, loop: asyncio.AbstractEventLoop) -> _Wakeups:
@@ -154,6 +157,27 @@ class _Wakeups:
             self._futures.append(done)
         if first:  # the hand-over already asked for takes this one too
             self._loop.call_soon_threadsafe(self._settle)
+
+    def give_up(self, done: asyncio.Future[None], timeout: float) -> None:
+        """Fail ``done`` with TimeoutError if it is still pending ``timeout`` s from now (up to ``GIVE_UP_TICK_S``
+        later): one timer per loop while futures wait, not one per wait (``asyncio.timeout`` cost a tenth of a
+        decide's time on the event loop). Called on the loop's thread."""
+        if not self._deadlines:
+            self._loop.call_later(GIVE_UP_TICK_S, self._expire)
+        self._deadlines.append((self._loop.time() + timeout, done))
+
+    def _expire(self) -> None:
+        now, waiting = self._loop.time(), []
+        for deadline, done in self._deadlines:
+            if done.done():
+                continue
+            if deadline <= now:
+                done.set_exception(TimeoutError())
+            else:
+                waiting.append((deadline, done))
+        self._deadlines = waiting
+        if waiting:
+            self._loop.call_later(GIVE_UP_TICK_S, self._expire)
 
     def _settle(self) -> None:
         with self._lock:
