@@ -180,26 +180,29 @@ def test_the_http_sink_keeps_its_connection_and_resends_at_once_on_one_the_recei
         server.server_close()
 
 
-def test_redis_resends_a_refused_batch_reloads_its_script_and_trims_the_stream(log: EventLog, tmp_path: Path,
-                                                                              redis_server: str) -> None:
+def test_redis_resends_a_refused_batch_reconnects_and_trims_the_stream(log: EventLog, tmp_path: Path, redis_server: str) -> None:
     client = redis.Redis.from_url(redis_server)
     client.set("trimmed:log", "not a stream")  # every XADD on it fails (WRONGTYPE)
     shipper = shipper_for({"type": "redis", "url": redis_server, "key": "trimmed:log", "max_length": 1000}, log, tmp_path)
-    lines = [json.dumps({"EventId": f"t{i}"}).encode() + b"\n" for i in range(3000)]
+    lines = [json.dumps({"EventId": f"t{i}"}).encode() + b"\n" for i in range(6000)]
     log.write(lines[:20])
     log.sync()
     try:
         shipper.step()
         assert (shipper.failures, shipper.shipped_lines) == (1, 0) and "WRONGTYPE" in str(shipper.last_error)
         client.delete("trimmed:log")
-        client.script_flush()  # a restarted server has forgotten the script: it is loaded again
-        log.write(lines[20:])
+        log.write(lines[20:3000])  # one batch: its replies (entry ids) come in several reads
         log.sync()
         ship_all(shipper)
-        assert shipper.shipped_lines == 3000
-        assert 1000 <= client.xlen("trimmed:log") < 3000  # MAXLEN ~ 1000: trimmed by whole nodes, never below
+        assert shipper.shipped_lines == 3000 and shipper.batches == 1
+        assert client.client_kill_filter(_type="normal", skipme=True) >= 1  # the sink's connection among them: it reconnects
+        log.write(lines[3000:])
+        log.sync()
+        ship_all(shipper)
+        assert shipper.shipped_lines == 6000
+        assert 1000 <= client.xlen("trimmed:log") < 6000  # MAXLEN ~ 1000: trimmed by whole nodes, never below
         newest = client.xrevrange("trimmed:log", count=1)[0][1]
-        assert newest[b"line"] + b"\n" == lines[-1]
+        assert newest[b"line"] + b"\n" == lines[-1] and newest[b"batch"].startswith(b"joined-000001-")
     finally:
         shipper.close()
 
