@@ -4,11 +4,12 @@ and checked, acknowledge it. Needs the ``sinks`` extra (redis).
 
 Packed and checked here, not by redis-py: its pipeline packs each command and parses each reply in Python, in the
 loop's process (about 30 µs a line). Here the commands are put together by ``bytes.join`` over the batch's lines
-(the fixed parts once per batch) and the replies read from the connection's socket as one block, whose entry ids
-are only counted: about 2 µs a line in the process. Not a Lua script adding the lines on the server either: each
-``redis.call`` costs the server as much again as the ``XADD`` itself (about 9 µs a line against 3.5), CPU the
-server takes from the cores the loop runs on. redis-py still connects, authenticates, selects the database and
-reconnects (its pinned version's socket is read directly; see ``_replies``).
+(the fixed parts once per batch) and the replies read from the connection's socket in one or two reads, their
+entry ids only counted: 1.1-1.4 µs a line in the process, as the Lua script this replaced cost (1.0-1.5). The script
+cost the server more than twice the ``XADD`` s themselves, since each ``redis.call`` converts its arguments and reply
+(8-9 µs a line against 2-3), CPU a server on the appliance takes from the cores the loop runs on. redis-py still
+connects, authenticates, selects the database and reconnects (its pinned version's socket is read directly; see
+``_replies``).
 
 At least once: a batch with an error reply, or whose replies do not all come back, is sent again, whole, after the
 connection is closed (no late reply can be taken for the next batch's); the entries it had added before come
@@ -26,6 +27,9 @@ from appliance.sinks.base import SinkError
 
 ERROR_REPLY = re.compile(rb"(?:^|\r\n)-([^\r]*)\r\n")
 """A complete error reply (``-WRONGTYPE Operation against a key...``): its text. An entry id never starts with ``-``."""
+SHORTEST_REPLY = len(b"$15\r\n1764756000000-0\r\n")
+"""An entry id's reply: 13 digits of milliseconds (any time from 2001 on), a dash and a sequence number. An error
+reply is longer (an error shorter than that, too short to be waited for, fails the batch at the socket's timeout)."""
 
 
 def bulk(value: bytes) -> bytes:
@@ -89,14 +93,20 @@ class RefusedError(Exception):
 
 
 def _replies(sock: socket.socket | None, count: int) -> None:
-    """Read ``count`` ``XADD`` replies, each an entry id (``$15\\r\\n1764756000000-0\\r\\n``: two lines), or raise at
+    """Read ``count`` ``XADD`` replies, each an entry id (``$15\r\n1764756000000-0\r\n``: two lines), or raise at
     the first error reply (a line starting with ``-``; an id has none). redis-py 8.1 (pinned) keeps its connection's
-    socket in ``_sock`` and reads nothing ahead of a command's replies, so the socket holds exactly these."""
+    socket in ``_sock`` and reads nothing ahead of a command's replies, so the socket holds exactly these.
+
+    The server writes the replies in a dozen blocks a batch (one per 16 KB of commands it reads); the socket's
+    low-water mark (``SO_RCVLOWAT``, the shortest the replies can be) makes one read take nearly all: each read is
+    two system calls that hand the interpreter's lock to the loop's thread and wait to get it back."""
     if sock is None:
         raise ConnectionError("not connected")
     replies = bytearray()
     while replies.count(b"\r\n") < 2 * count:
-        chunk = sock.recv(1 << 16)
+        least = min(max(count * SHORTEST_REPLY - len(replies), 1), 1 << 20)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, least)
+        chunk = sock.recv(max(least, 1 << 16))
         if not chunk:
             raise ConnectionError("the server closed the connection")
         replies += chunk
@@ -104,3 +114,4 @@ def _replies(sock: socket.socket | None, count: int) -> None:
             refused = ERROR_REPLY.search(replies)
             if refused is not None:
                 raise RefusedError(refused[1].decode(errors="replace"))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)  # redis-py's own reads wait for any byte
