@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 import socket
+import ssl
 from typing import Any
 
 from appliance.config.log_sinks import RedisSinkConfig
@@ -93,19 +94,22 @@ class RefusedError(Exception):
 
 
 def _replies(sock: socket.socket | None, count: int) -> None:
-    """Read ``count`` ``XADD`` replies, each an entry id (``$15\r\n1764756000000-0\r\n``: two lines), or raise at
+    """Read ``count`` ``XADD`` replies, each an entry id (``$15\\r\\n1764756000000-0\\r\\n``: two lines), or raise at
     the first error reply (a line starting with ``-``; an id has none). redis-py 8.1 (pinned) keeps its connection's
     socket in ``_sock`` and reads nothing ahead of a command's replies, so the socket holds exactly these.
 
     The server writes the replies in a dozen blocks a batch (one per 16 KB of commands it reads); the socket's
     low-water mark (``SO_RCVLOWAT``, the shortest the replies can be) makes one read take nearly all: each read is
-    two system calls that hand the interpreter's lock to the loop's thread and wait to get it back."""
+    two system calls that hand the interpreter's lock to the loop's thread and wait to get it back. Not over TLS,
+    whose layer may hold part of a record already, which the mark would wait for again (until the timeout)."""
     if sock is None:
         raise ConnectionError("not connected")
+    low_water = not isinstance(sock, ssl.SSLSocket)  # TLS: what its layer took in already would not count
     replies = bytearray()
     while replies.count(b"\r\n") < 2 * count:
         least = min(max(count * SHORTEST_REPLY - len(replies), 1), 1 << 20)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, least)
+        if low_water:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, least)
         chunk = sock.recv(max(least, 1 << 16))
         if not chunk:
             raise ConnectionError("the server closed the connection")
@@ -114,4 +118,5 @@ def _replies(sock: socket.socket | None, count: int) -> None:
             refused = ERROR_REPLY.search(replies)
             if refused is not None:
                 raise RefusedError(refused[1].decode(errors="replace"))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)  # redis-py's own reads wait for any byte
+    if low_water:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)  # redis-py's own reads wait for any byte
