@@ -20,7 +20,7 @@ import pytest
 import redis
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from appliance.assemble import open_loop
 from appliance.bench.sinks_bench import installed_program, serving
@@ -212,6 +212,8 @@ def test_the_mqtt_sink_fails_while_the_broker_is_away_and_reconnects_to_a_restar
     port = free_port()
     (tmp_path / "mosquitto.conf").write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
     broker = [installed_program("mosquitto", "mosquitto"), "-c", str(tmp_path / "mosquitto.conf")]
+    with pytest.raises(ValidationError, match="wildcard"):
+        TypeAdapter(LogSinkConfig).validate_python({"type": "mqtt", "topic": "fleet/+/log"})  # one topic, not a filter
     config = TypeAdapter(LogSinkConfig).validate_python({"type": "mqtt", "host": "127.0.0.1", "port": port, "topic": "t"})
     sink = REGISTRY.build("log_sinks", config, name="mqtt")
     try:
