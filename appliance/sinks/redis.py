@@ -5,9 +5,9 @@ and checked, acknowledge it. Needs the ``sinks`` extra (redis).
 Packed and checked here, not by redis-py: its pipeline packs each command and parses each reply in Python, in the
 loop's process (about 30 µs a line). Here the commands are put together by ``bytes.join`` over the batch's lines
 (the fixed parts once per batch) and the replies read from the connection's socket in one or two reads, their
-entry ids only counted: 1.1-1.4 µs a line in the process, as the Lua script this replaced cost (1.0-1.5). The script
-cost the server more than twice the ``XADD`` s themselves, since each ``redis.call`` converts its arguments and reply
-(8-9 µs a line against 2-3), CPU a server on the appliance takes from the cores the loop runs on. redis-py still
+entry ids only counted: 1.1-1.9 µs a line in the process, against the 1.0-1.5 of the Lua script this replaced. The
+script cost the server more than twice the ``XADD`` s themselves, since each ``redis.call`` converts its arguments and
+reply (7.3-8.7 µs a line against 2.1-3.7), CPU a server on the appliance takes from the cores the loop runs on. redis-py still
 connects, authenticates, selects the database and reconnects (its pinned version's socket is read directly; see
 ``_replies``).
 
