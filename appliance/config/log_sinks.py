@@ -92,9 +92,17 @@ class MQTTSinkConfig(LogSinkConfigBase):
     topic: str = Field("wabbit/log", min_length=1, max_length=255, description="Topic the batches are published on.")
     timeout_s: float = Field(10.0, gt=0.0, le=600.0, description="How long a batch waits for its PUBACK.")
 
+    @field_validator("topic")
+    @classmethod
+    def _topic(cls, topic: str) -> str:
+        if "+" in topic or "#" in topic:
+            raise ValueError(f"topic {topic!r} holds a wildcard (+ or #): a message is published on one topic, e.g. wabbit/log")
+        return topic
+
 
 class RedisSinkConfig(LogSinkConfigBase):
-    type: Literal["redis"] = Field("redis", description="Each line added to a Redis stream as an entry of its own (XADD, one Lua script per batch).")
+    type: Literal["redis"] = Field("redis", description="Each line added to a Redis stream as an entry of its own (XADD; a "
+                                   "batch's XADDs pipelined in one write).")
     url: str = Field("redis://127.0.0.1:6379/0", max_length=2048, description="The Redis server (redis:// or rediss://).")
     key: str = Field("wabbit:log", min_length=1, max_length=255, description="The stream's key.")
     max_length: int | None = Field(None, ge=1000, le=1_000_000_000,

@@ -20,15 +20,16 @@ import pytest
 import redis
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from appliance.assemble import open_loop
+from appliance.bench.sinks_bench import installed_program, serving
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.config.log_sinks import LogSinkConfig
 from appliance.loop import Loop
 from appliance.registry import REGISTRY
-from appliance.sinks import RecordingSink, Shipper
+from appliance.sinks import RecordingSink, Shipper, SinkError
 from appliance.storage.eventlog import EventLog
 from tests.api.conftest import FAST, start_daemon
 
@@ -180,28 +181,53 @@ def test_the_http_sink_keeps_its_connection_and_resends_at_once_on_one_the_recei
         server.server_close()
 
 
-def test_redis_resends_a_refused_batch_reloads_its_script_and_trims_the_stream(log: EventLog, tmp_path: Path,
-                                                                              redis_server: str) -> None:
+def test_redis_resends_a_refused_batch_reconnects_and_trims_the_stream(log: EventLog, tmp_path: Path, redis_server: str) -> None:
     client = redis.Redis.from_url(redis_server)
     client.set("trimmed:log", "not a stream")  # every XADD on it fails (WRONGTYPE)
     shipper = shipper_for({"type": "redis", "url": redis_server, "key": "trimmed:log", "max_length": 1000}, log, tmp_path)
-    lines = [json.dumps({"EventId": f"t{i}"}).encode() + b"\n" for i in range(3000)]
+    lines = [json.dumps({"EventId": f"t{i}"}).encode() + b"\n" for i in range(6000)]
     log.write(lines[:20])
     log.sync()
     try:
         shipper.step()
         assert (shipper.failures, shipper.shipped_lines) == (1, 0) and "WRONGTYPE" in str(shipper.last_error)
         client.delete("trimmed:log")
-        client.script_flush()  # a restarted server has forgotten the script: it is loaded again
-        log.write(lines[20:])
+        log.write(lines[20:3000])  # one batch: its replies (entry ids) come in several reads
         log.sync()
         ship_all(shipper)
-        assert shipper.shipped_lines == 3000
-        assert 1000 <= client.xlen("trimmed:log") < 3000  # MAXLEN ~ 1000: trimmed by whole nodes, never below
+        assert shipper.shipped_lines == 3000 and shipper.batches == 1
+        assert client.client_kill_filter(_type="normal", skipme=True) >= 1  # the sink's connection among them: it reconnects
+        log.write(lines[3000:])
+        log.sync()
+        ship_all(shipper)
+        assert shipper.shipped_lines == 6000
+        assert 1000 <= client.xlen("trimmed:log") < 6000  # MAXLEN ~ 1000: trimmed by whole nodes, never below
         newest = client.xrevrange("trimmed:log", count=1)[0][1]
-        assert newest[b"line"] + b"\n" == lines[-1]
+        assert newest[b"line"] + b"\n" == lines[-1] and newest[b"batch"].startswith(b"joined-000001-")
     finally:
         shipper.close()
+
+
+def test_the_mqtt_sink_fails_while_the_broker_is_away_and_reconnects_to_a_restarted_one(tmp_path: Path) -> None:
+    port = free_port()
+    (tmp_path / "mosquitto.conf").write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    broker = [installed_program("mosquitto", "mosquitto"), "-c", str(tmp_path / "mosquitto.conf")]
+    with pytest.raises(ValidationError, match="wildcard"):
+        TypeAdapter(LogSinkConfig).validate_python({"type": "mqtt", "topic": "fleet/+/log"})  # one topic, not a filter
+    config = TypeAdapter(LogSinkConfig).validate_python({"type": "mqtt", "host": "127.0.0.1", "port": port, "topic": "t"})
+    sink = REGISTRY.build("log_sinks", config, name="mqtt")
+    try:
+        with pytest.raises(SinkError, match=f"mqtt: the MQTT broker 127.0.0.1:{port} did not take the batch .*refused"):
+            sink.send(b'{"EventId":"e1"}\n', "joined-000001-000000000000")
+        for restart in range(2):
+            with serving(broker, port, tmp_path / f"mosquitto{restart}.log"):
+                sink.send(b'{"EventId":"e1"}\n', "joined-000001-000000000000")  # returns once the PUBACK came
+                sink.send(b'{"EventId":"e2"}\n', "joined-000001-000000000017")
+        stats = sink.stats()
+        assert (stats["connects"], stats["disconnects"]) == (2, 1) and stats["connected"]  # found closed at the next batch
+        assert stats["last_error"] == "the broker closed the connection"
+    finally:
+        sink.close()
 
 
 def test_the_cursor_survives_a_restart_and_a_failed_batch_is_sent_again(log: EventLog, tmp_path: Path) -> None:
