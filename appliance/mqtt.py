@@ -1,6 +1,5 @@
 """One MQTT connection (paho-mqtt, the ``net`` extra) for every part that speaks MQTT: actuators, feedback,
-stats, and the modules to come. The MQTT log sink alone publishes on a socket of its own (a batch at a time, one
-write and one read: appliance/sinks/mqtt.py says why).
+stats, and the modules to come.
 
 The client connects in the background on paho's own thread and reconnects with backoff (1 s to 30 s); a
 broker that is away never blocks the caller. It counts connects, disconnects and the last error.

@@ -23,13 +23,12 @@ from fastapi import FastAPI, Request, Response
 from pydantic import TypeAdapter, ValidationError
 
 from appliance.assemble import open_loop
-from appliance.bench.sinks_bench import installed_program, serving
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.config.log_sinks import LogSinkConfig
 from appliance.loop import Loop
 from appliance.registry import REGISTRY
-from appliance.sinks import RecordingSink, Shipper, SinkError
+from appliance.sinks import RecordingSink, Shipper
 from appliance.storage.eventlog import EventLog
 from tests.api.conftest import FAST, start_daemon
 
@@ -208,26 +207,10 @@ def test_redis_resends_a_refused_batch_reconnects_and_trims_the_stream(log: Even
         shipper.close()
 
 
-def test_the_mqtt_sink_fails_while_the_broker_is_away_and_reconnects_to_a_restarted_one(tmp_path: Path) -> None:
-    port = free_port()
-    (tmp_path / "mosquitto.conf").write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    broker = [installed_program("mosquitto", "mosquitto"), "-c", str(tmp_path / "mosquitto.conf")]
+def test_an_mqtt_sink_topic_is_one_topic_not_a_filter() -> None:
     with pytest.raises(ValidationError, match="wildcard"):
-        TypeAdapter(LogSinkConfig).validate_python({"type": "mqtt", "topic": "fleet/+/log"})  # one topic, not a filter
-    config = TypeAdapter(LogSinkConfig).validate_python({"type": "mqtt", "host": "127.0.0.1", "port": port, "topic": "t"})
-    sink = REGISTRY.build("log_sinks", config, name="mqtt")
-    try:
-        with pytest.raises(SinkError, match=f"mqtt: the MQTT broker 127.0.0.1:{port} did not take the batch .*refused"):
-            sink.send(b'{"EventId":"e1"}\n', "joined-000001-000000000000")
-        for restart in range(2):
-            with serving(broker, port, tmp_path / f"mosquitto{restart}.log"):
-                sink.send(b'{"EventId":"e1"}\n', "joined-000001-000000000000")  # returns once the PUBACK came
-                sink.send(b'{"EventId":"e2"}\n', "joined-000001-000000000017")
-        stats = sink.stats()
-        assert (stats["connects"], stats["disconnects"]) == (2, 1) and stats["connected"]  # found closed at the next batch
-        assert stats["last_error"] == "the broker closed the connection"
-    finally:
-        sink.close()
+        TypeAdapter(LogSinkConfig).validate_python({"type": "mqtt", "topic": "fleet/+/log"})
+    assert TypeAdapter(LogSinkConfig).validate_python({"type": "mqtt", "topic": "fleet/pi-1/log"}).topic == "fleet/pi-1/log"
 
 
 def test_the_cursor_survives_a_restart_and_a_failed_batch_is_sent_again(log: EventLog, tmp_path: Path) -> None:
