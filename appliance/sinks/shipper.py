@@ -135,8 +135,11 @@ class Shipper:
         self.saved = at
 
     def backlog_bytes(self) -> int:
-        """How far behind the log's synced end the cursor is."""
+        """How far behind the log's synced end the cursor is (without listing the log's segments when both are in
+        the same one: drop mode asks at every step)."""
         synced, total = self.source.synced, 0
+        if self.cursor.segment == synced.segment:
+            return max(synced.offset - self.cursor.offset, 0)
         for segment in self.source.segments():
             if self.cursor.segment <= segment <= synced.segment:
                 size = synced.offset if segment == synced.segment else self.source.path(segment).stat().st_size
