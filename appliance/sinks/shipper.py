@@ -30,8 +30,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 from appliance.config.log_sinks import LogSinkConfigBase
 from appliance.sinks.base import CommittingSink, LogSink, SinkError
 from appliance.storage.atomic import write_atomically
@@ -39,12 +37,6 @@ from appliance.storage.eventlog import EventLog, LogPosition
 
 log = logging.getLogger(__name__)
 MAX_BATCHES_PER_STEP = 16  # a sink that fell behind catches up several full batches at a time
-
-
-def _lines(data: bytes) -> int:
-    """How many lines ``data`` holds: numpy counts a batch's newlines in a quarter of the time ``bytes.count``
-    takes (a byte at a time, holding the interpreter's lock the loop's thread waits for)."""
-    return int(np.count_nonzero(np.frombuffer(data, np.uint8) == 10))
 
 
 class Shipper:
@@ -107,7 +99,7 @@ class Shipper:
             self._failed(err, "the batch is sent again", now)
             return False
         self.cursor, self._last_sent, self._backoff = end, now, 0.5
-        self.shipped_lines += _lines(data)
+        self.shipped_lines += data.count(b"\n")
         self.batches += 1
         return True
 
@@ -153,7 +145,7 @@ class Shipper:
             data, end = self._reader.read_batch(self.cursor, min(excess, 1 << 20))
             if not data:
                 return
-            self.dropped_lines += _lines(data)
+            self.dropped_lines += data.count(b"\n")
             excess -= len(data)
             self.cursor = end
         if excess <= 0 < self.dropped_lines:
