@@ -4,6 +4,10 @@ A sink only sends; the :class:`~appliance.sinks.shipper.Shipper` reads the log, 
 cursor. ``send`` either delivers the whole batch (returns) or raises :class:`SinkError` (the batch is sent
 again later, whole). Every batch has a stable ``batch_id`` (where it starts in the log) and every line its
 event id, so a receiver can drop the duplicates at-least-once delivery brings.
+
+A sink that makes several batches durable at once more cheaply than each alone (a directory: one fsync of its
+new entries) is a :class:`CommittingSink` too: the shipper commits before it saves its cursor, and a failed
+commit sends those batches again.
 """
 
 from __future__ import annotations
@@ -33,4 +37,13 @@ class LogSink(Protocol):
 
     def stats(self) -> dict[str, Any]:
         """JSON-able: where it sends, its own counters."""
+        ...
+
+
+@runtime_checkable
+class CommittingSink(Protocol):
+    """A log sink whose delivered batches become durable at ``commit`` (optional beside :class:`LogSink`)."""
+
+    def commit(self) -> None:
+        """Make durable every batch ``send`` delivered since the last commit, or raise :class:`SinkError`."""
         ...

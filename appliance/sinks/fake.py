@@ -1,4 +1,5 @@
-"""A shipped fake log sink: keeps what it was sent, and fails when told to (tests of the shipper's retries).
+"""A shipped fake log sink: keeps what it was sent, and fails when told to (tests of the shipper's retries); a
+committing one (its ``commit`` counts, or fails when told to: tests of the cursor that waits for it).
 
 >>> sink = RecordingSink()
 >>> sink.send(b'{"EventId":"e1"}\\n', "joined-000001-000000000000"); sink.lines
@@ -21,7 +22,8 @@ class RecordingSink:
         self.name = name
         self.lines: list[bytes] = []
         self.batches: list[str] = []
-        self.failing = 0
+        self.failing = self.failing_commits = 0
+        self.commits = 0
 
     def send(self, data: bytes, batch_id: str) -> None:
         if self.failing:
@@ -29,6 +31,12 @@ class RecordingSink:
             raise SinkError(f"{self.name}: told to fail ({self.failing + 1} more time{'s' if self.failing else ''})")
         self.lines.extend(data.splitlines(keepends=True))
         self.batches.append(batch_id)
+
+    def commit(self) -> None:
+        if self.failing_commits:
+            self.failing_commits -= 1
+            raise SinkError(f"{self.name}: told to fail a commit ({self.failing_commits + 1} more)")
+        self.commits += 1
 
     def close(self) -> None:
         """Nothing held."""

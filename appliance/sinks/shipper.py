@@ -19,7 +19,7 @@ supervisor builds the shippers before the loop's recovery prunes the log), and n
 >>> log.write([b'{"EventId":"e1"}\\n', b'{"EventId":"e2"}\\n']); _ = log.sync()
 >>> shipper.step(); shipper.sink.lines, shipper.stats()["shipped_lines"]
 ([b'{"EventId":"e1"}\\n', b'{"EventId":"e2"}\\n'], 2)
->>> log.close()
+>>> shipper.close(); log.close()
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from appliance.config.log_sinks import LogSinkConfigBase
-from appliance.sinks.base import LogSink, SinkError
+from appliance.sinks.base import CommittingSink, LogSink, SinkError
 from appliance.storage.atomic import write_atomically
 from appliance.storage.eventlog import EventLog, LogPosition
 
@@ -43,6 +43,7 @@ class Shipper:
     def __init__(self, sink: LogSink, source: EventLog, config: LogSinkConfigBase, cursor_path: Path,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.sink, self.source, self.config, self._cursor_path, self._clock = sink, source, config, cursor_path, clock
+        self._reader = source.reader()
         self.cursor = self.saved = self._load_cursor()
         """Where the next batch starts; and where the cursor file says it does (a restart resends what lies between)."""
         self.shipped_lines = self.batches = self.failures = self.dropped_lines = 0
@@ -80,7 +81,7 @@ class Shipper:
             if self.config.mode == "drop":
                 self._skip_if_too_far_behind()
             for _ in range(MAX_BATCHES_PER_STEP):
-                data, end = self.source.read_batch(self.cursor, self.config.batch_bytes)
+                data, end = self._reader.read_batch(self.cursor, self.config.batch_bytes)
                 full = end < self.source.synced  # more than a batch was waiting
                 if not data or (not full and now - self._last_sent < self.config.batch_interval_s):
                     return
@@ -88,31 +89,49 @@ class Shipper:
                     return
         finally:
             if self.cursor != self.saved:
-                self._save_cursor(self.cursor)
+                self._acknowledge(now)
 
     def _send(self, data: bytes, end: LogPosition, now: float) -> bool:
         batch_id = f"{self.config.stream}-{self.cursor.segment:06d}-{self.cursor.offset:012d}"
         try:
             self.sink.send(data, batch_id)
         except SinkError as err:
-            self.failures += 1
-            self.last_error = str(err)
-            self._retry_at, self._backoff = now + self._backoff, min(self._backoff * 2, self.config.retry_max_s)
-            if self.failures <= 10 or self.failures % 100 == 0:
-                log.warning("log sink %s: %s; the batch is sent again in %.1f s", self.sink.name, err, self._retry_at - now)
+            self._failed(err, "the batch is sent again", now)
             return False
         self.cursor, self._last_sent, self._backoff = end, now, 0.5
         self.shipped_lines += data.count(b"\n")
         self.batches += 1
         return True
 
+    def _failed(self, err: SinkError, then: str, now: float) -> None:
+        self.failures += 1
+        self.last_error = str(err)
+        self._retry_at, self._backoff = now + self._backoff, min(self._backoff * 2, self.config.retry_max_s)
+        if self.failures <= 10 or self.failures % 100 == 0:
+            log.warning("log sink %s: %s; %s in %.1f s", self.sink.name, err, then, self._retry_at - now)
+
+    def _acknowledge(self, now: float) -> None:
+        """Save the cursor once the batches it covers are durable: a committing sink commits them first, and if it
+        cannot, the cursor goes back to the saved one (those batches are sent again, under the same ids)."""
+        if isinstance(self.sink, CommittingSink):
+            try:
+                self.sink.commit()
+            except SinkError as err:
+                self.cursor = self.saved
+                self._failed(err, "the batches since the saved cursor are sent again", now)
+                return
+        self._save_cursor(self.cursor)
+
     def _save_cursor(self, at: LogPosition) -> None:
         write_atomically(self._cursor_path, json.dumps({"segment": at.segment, "offset": at.offset, "stream": self.config.stream}).encode())
         self.saved = at
 
     def backlog_bytes(self) -> int:
-        """How far behind the log's synced end the cursor is."""
+        """How far behind the log's synced end the cursor is (without listing the log's segments when both are in
+        the same one: drop mode asks at every step)."""
         synced, total = self.source.synced, 0
+        if self.cursor.segment == synced.segment:
+            return max(synced.offset - self.cursor.offset, 0)
         for segment in self.source.segments():
             if self.cursor.segment <= segment <= synced.segment:
                 size = synced.offset if segment == synced.segment else self.source.path(segment).stat().st_size
@@ -123,7 +142,7 @@ class Shipper:
         """Drop mode: keep the newest ``max_backlog_mb`` of the backlog, count the lines skipped."""
         excess = self.backlog_bytes() - int(self.config.max_backlog_mb * 1024 * 1024)
         while excess > 0:
-            data, end = self.source.read_batch(self.cursor, min(excess, 1 << 20))
+            data, end = self._reader.read_batch(self.cursor, min(excess, 1 << 20))
             if not data:
                 return
             self.dropped_lines += data.count(b"\n")
@@ -141,6 +160,7 @@ class Shipper:
 
     def close(self) -> None:
         self.sink.close()
+        self._reader.close()
 
     def stats(self) -> dict[str, Any]:
         return {"name": self.sink.name, **self.sink.stats(), "stream": self.config.stream, "mode": self.config.mode,

@@ -31,11 +31,15 @@ def fsync_dir(directory: Path) -> None:
 
 
 @contextmanager
-def _renamed_over(path: Path, mode: int) -> Iterator[tuple[int, Path]]:
+def _renamed_over(path: Path, mode: int, sync_dir: bool = True) -> Iterator[tuple[int, Path]]:
     """A new temp file beside ``path`` (open, with ``mode``) for the body to write and fsync; on a clean exit it is
-    closed, renamed over ``path`` and the directory fsynced; on an error it is removed and ``path`` left as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    closed, renamed over ``path`` and (``sync_dir``) the directory fsynced; on an error it is removed and ``path`` left
+    as it was. The directory is created when it is missing."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     temp = Path(name)
     try:
         try:
@@ -47,7 +51,8 @@ def _renamed_over(path: Path, mode: int) -> Iterator[tuple[int, Path]]:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
 @contextmanager
@@ -63,11 +68,12 @@ def replacing(path: Path, mode: int = 0o600) -> Iterator[Path]:
             os.fsync(f.fileno())
 
 
-def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+def write_atomically(path: Path, data: bytes, mode: int = 0o600, sync_dir: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically and durably (see the module docstring), in as few system calls as
     that takes: a log sink's worker writes a batch and its cursor this way, and every call hands the interpreter's
-    lock to the loop's thread and waits to get it back."""
-    with _renamed_over(path, mode) as (fd, _):
+    lock to the loop's thread and waits to get it back. ``sync_dir=False`` leaves the rename to be made durable by
+    the caller's own :func:`fsync_dir`, once for several files (a directory sink's batches, before its cursor moves)."""
+    with _renamed_over(path, mode, sync_dir) as (fd, _):
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
