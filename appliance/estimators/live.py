@@ -46,9 +46,12 @@ STATE_VERSION = 1
 CHARTED = 120  # points of the dashboard's value chart
 HELD = 1024
 """Events valued together, each candidate's in one vectorised pass, sampled ones with their weights (stats and saves value
-those held first). numpy's cost
-per call, not per event, dominates a batch: with 52 candidates (50 declared actions), batches of 64 cost the observer's
-thread 150-200 µs of CPU (and of the GIL) per event, batches of 1024 a sixteenth of that (docs/client-benchmarks.md)."""
+those held first). numpy's cost per call, not per event, dominates a batch: with 52 candidates (50 declared actions),
+batches of 64 cost the observer's thread 150-200 µs of CPU (and of the GIL) per event, batches of 1024 a sixteenth of
+that (docs/client-benchmarks.md)."""
+ACTION_LISTS = 1024
+"""Offered action lists whose features and fixed pmfs are kept, at most (requests may offer any subset of the actions:
+past it, both start afresh, so memory stays bounded)."""
 
 
 class PolicyValueObserver:
@@ -141,6 +144,8 @@ class PolicyValueObserver:
         actions = logged.event.decision.actions
         pmfs = self._fixed.get(actions)
         if pmfs is None:
+            if len(self._fixed) >= ACTION_LISTS:
+                self._fixed.clear()
             pmfs = self._fixed[actions] = [c.step(logged) if isinstance(c, (Uniform, Constant)) else None for c in self.candidates]
         return pmfs
 
@@ -149,6 +154,8 @@ class PolicyValueObserver:
         for the same actions, so a VW candidate declares them once."""
         features = self._offered.get(actions)
         if features is None:
+            if len(self._offered) >= ACTION_LISTS:
+                self._offered.clear()
             features = self._offered[actions] = [self._features.get(a, {}) for a in actions]
         return features
 

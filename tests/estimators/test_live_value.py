@@ -205,13 +205,17 @@ def test_full_batches_give_the_figures_of_one_at_a_time() -> None:
     value.close()
 
 
-def test_random_and_constant_values_follow_the_actions_each_event_offers() -> None:
+@pytest.mark.parametrize("kept", [1024, 2])
+def test_random_and_constant_values_follow_the_actions_each_event_offers(kept: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Random's and each constant action's probabilities are made once per tuple of offered actions: an event that does
-    not offer an action values its constant baseline as uniform, as one-at-a-time valuation does."""
+    not offer an action values its constant baseline as uniform, as one-at-a-time valuation does. With room for fewer
+    action lists than are offered, the kept ones start afresh (memory stays bounded) and the figures are the same."""
+    from appliance.estimators import live
     from appliance.estimators.value import PolicyValue
     from appliance.evaluation.candidates import Constant, Uniform
     from appliance.storage import dsjson
 
+    monkeypatch.setattr(live, "ACTION_LISTS", kept)
     rng, value = random.Random(3), observer(None, estimators=["ips"])
     offers = [("on", "off"), ("off",), ("off", "on")]
     reference = {c.name: (c, PolicyValue(("ips",), ("cs",), 0.0, 1.0, empirical_r_bounds=True)) for c in (Uniform(), Constant("on"))}
@@ -227,6 +231,7 @@ def test_random_and_constant_values_follow_the_actions_each_event_offers() -> No
     for name, (_, expected) in reference.items():
         assert stats[name]["estimates"] == pytest.approx(expected.summary(0.05)["estimates"], rel=1e-12), name
     assert stats["always on"]["estimate"] != stats["random"]["estimate"]
+    assert len(value._fixed) <= kept and len(value._offered) <= kept
     value.close()
 
 
