@@ -16,29 +16,33 @@ from appliance.events import DecisionMade, EventJoined, ModelSwapped, RewardRece
 def test_a_stuck_and_a_failing_observer_cost_the_loop_nothing(tmp_path: Path) -> None:
     clock = FakeClock(1_700_000_000.0)
     bus = EventBus()
-    release = threading.Event()
+    release, entered = threading.Event(), threading.Event()
     seen: list[object] = []
 
     def stuck(event: object) -> None:
+        entered.set()
         release.wait(30)
 
     def failing(event: object) -> None:
         raise RuntimeError("observer bug")
 
     bus.subscribe("stuck", stuck, (DecisionMade, EventJoined), max_queue=10)
-    bus.subscribe("failing", failing, (RewardReceived,))
+    failing_sub = bus.subscribe("failing", failing, (RewardReceived,))
     bus.subscribe("fine", seen.append, (DecisionMade, RewardReceived, EventJoined))
     loop = open_loop(AppConfig.model_validate({"join": {"reward_wait_s": 1}}), clock, tmp_path, bus=bus)  # the WAL's commits publish
     started = time.monotonic()
     for i in range(200):
         decision, ticket = loop.decide({"room": {"level": i / 200}})
-        loop.reward(decision.event_id, 1.0)[1].wait()
         ticket.wait()
+        if i == 0:  # the stuck observer holds exactly the first decision before anything else reaches it
+            assert entered.wait(10)
+        loop.reward(decision.event_id, 1.0)[1].wait()
         clock.advance(0.01)
     clock.advance(2)
     loop.tick()
     elapsed = time.monotonic() - started
     assert bus.flush(1.0) is False  # the stuck one has not caught up...
+    assert failing_sub.idle(10.0)  # ...while the failing one handled (and counted) every reward
     stats = bus.stats()
     assert (stats["stuck"]["dropped"], stats["stuck"]["queued"]) == (400 - 10 - 1, 10)  # one in its handler, 10 queued, the rest counted
     assert stats["failing"]["errors"] == 200 and "observer bug" in stats["failing"]["last_error"]
