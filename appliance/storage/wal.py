@@ -17,9 +17,10 @@ import sqlite3
 import threading
 import time
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import orjson
 
@@ -116,6 +117,7 @@ class Ticket:
 
 
 _CALLBACKS = threading.Lock()  # a ticket's callbacks are either added or run, never both at once
+_HELD = threading.local()  # the writer's wake-ups to hand over once its tickets are settled (_Wakeups.held)
 
 
 class _Wakeups:
@@ -156,8 +158,31 @@ class _Wakeups:
         with self._lock:
             first = not self._futures
             self._futures.append(done)
-        if first:  # the hand-over already asked for takes this one too
+        if not first:  # the hand-over already asked for takes this one too
+            return
+        held: list[_Wakeups] | None = getattr(_HELD, "wakeups", None)
+        if held is None:
             self._loop.call_soon_threadsafe(self._settle)
+        else:
+            held.append(self)
+
+    @staticmethod
+    @contextmanager
+    def held() -> Iterator[None]:
+        """The hand-overs this thread asks for within, made at its end: the writer settles a whole commit's tickets
+        before it wakes any loop. Asked for per ticket, the first hand-over's write to the wake-up pipe let go of the
+        interpreter's lock, the loop took it and settled one future, and the writer waited for the lock again (up to
+        the 5 ms switch interval) before the next ticket, which then needed a hand-over of its own."""
+        _HELD.wakeups = held = []
+        try:
+            yield
+        finally:
+            _HELD.wakeups = None
+            for wakeups in held:
+                try:
+                    wakeups._loop.call_soon_threadsafe(wakeups._settle)
+                except RuntimeError:  # the loop that waited is closed: the writer must go on
+                    log.exception("a write-ahead log wake-up failed")
 
     def give_up(self, done: asyncio.Future[None], timeout: float) -> None:
         """Fail ``done`` with TimeoutError if it is still pending ``timeout`` s from now (up to ``GIVE_UP_TICK_S``
@@ -380,13 +405,14 @@ class WriteAheadLog:
             stop = batch[-1] is None
             items = [b for b in batch if b is not None]
             error = self._commit(items)
-            for _, _, ticket, then in items:
-                if then is not None:  # first: whoever waits on the ticket finds its callback's work done
-                    try:
-                        then(error)
-                    except Exception:  # a callback must not stop the writer: later records still need committing
-                        log.exception("a write-ahead log callback failed")
-                ticket._finish(error)
+            with _Wakeups.held():  # the waiting coroutines of each event loop woken once, all tickets settled
+                for _, _, ticket, then in items:
+                    if then is not None:  # first: whoever waits on the ticket finds its callback's work done
+                        try:
+                            then(error)
+                        except Exception:  # a callback must not stop the writer: later records still need committing
+                            log.exception("a write-ahead log callback failed")
+                    ticket._finish(error)
             if stop:
                 return
 
