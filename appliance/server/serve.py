@@ -5,7 +5,8 @@ The SD image binds the LAN, so a connection costs the client nothing and the dae
 
 - a connection sends its request headers within ``HEADER_TIMEOUT_S`` of opening (or of its previous
   response), and its body with pauses of at most ``BODY_IDLE_S``; otherwise it gets a 408 and is closed.
-  A connection that sent nothing is closed without an answer (an idle keep-alive one too).
+  A connection that sent nothing is closed without an answer (an idle keep-alive one too). The deadlines are
+  checked every ``SWEEP_S`` (:class:`DeadlineSweep`), so each is met up to that much late.
 - one remote address holds at most ``PER_CLIENT`` connections, all of them together ``MAX_CONNECTIONS``.
   A new connection over a cap closes the connection of that group that has waited longest for a request;
   only when every one of them is busy with a request is the new one refused (503).
