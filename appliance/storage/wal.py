@@ -173,7 +173,8 @@ class _Wakeups:
         before it wakes any loop. Asked for per ticket, the first hand-over's write to the wake-up pipe let go of the
         interpreter's lock, the loop took it and settled one future, and the writer waited for the lock again (up to
         the 5 ms switch interval) before the next ticket, which then needed a hand-over of its own."""
-        _HELD.wakeups = held = []
+        held: list[_Wakeups] = []
+        _HELD.wakeups = held
         try:
             yield
         finally:
