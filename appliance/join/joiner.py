@@ -261,13 +261,13 @@ class Joiner:
         self.stats.unknown += 1
         return RewardResult("unknown", None)
 
-    def due(self, now: float | None = None) -> list[JoinedEvent]:
-        """Close and return every decision whose wait has ended, oldest first."""
+    def due(self, now: float | None = None, limit: int | None = None) -> list[JoinedEvent]:
+        """Close and return every decision whose wait has ended (the oldest ``limit`` of them), oldest first."""
         closed_at = self._clock.time()
         now = closed_at if now is None else now
         joined: list[JoinedEvent] = []
         waiting, close, rewards, until = self._waiting, self._close, self._rewards, now - self._wait
-        while waiting:
+        while waiting and (limit is None or len(joined) < limit):
             event_id, first = waiting.popitem(last=False)
             if first.timestamp > until:
                 waiting[event_id] = first  # not due: back in front

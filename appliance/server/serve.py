@@ -5,7 +5,8 @@ The SD image binds the LAN, so a connection costs the client nothing and the dae
 
 - a connection sends its request headers within ``HEADER_TIMEOUT_S`` of opening (or of its previous
   response), and its body with pauses of at most ``BODY_IDLE_S``; otherwise it gets a 408 and is closed.
-  A connection that sent nothing is closed without an answer (an idle keep-alive one too).
+  A connection that sent nothing is closed without an answer (an idle keep-alive one too). The deadlines are
+  checked every ``SWEEP_S`` (:class:`DeadlineSweep`), so each is met up to that much late.
 - one remote address holds at most ``PER_CLIENT`` connections, all of them together ``MAX_CONNECTIONS``.
   A new connection over a cap closes the connection of that group that has waited longest for a request;
   only when every one of them is busy with a request is the new one refused (503).
@@ -23,6 +24,7 @@ import json
 import logging
 import math
 import time
+import weakref
 from types import FrameType
 from typing import Any, Callable
 
@@ -37,6 +39,8 @@ HEADER_TIMEOUT_S = 5
 BODY_IDLE_S = 5
 PER_CLIENT = 32
 MAX_CONNECTIONS = 512  # well under the default limit of 1024 file descriptors
+SWEEP_S = 0.5
+"""How often an event loop looks for connections past their deadline (a deadline is kept up to this much late)."""
 
 log = logging.getLogger("wabbit")
 
@@ -67,12 +71,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a deadline for each request and caps on connections (see the module)."""
 
     waiting_since = 0.0
-    deadline: asyncio.TimerHandle | None = None
+    deadline = math.inf  # time.monotonic() at which expire() runs (DeadlineSweep); inf: none
     phase = Phase.IDLE
     last_refusal_logged = -math.inf
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        DeadlineSweep.of(self.loop).watch(self)
         self.waiting_since = time.monotonic()
         if not (_make_room([c for c in self.peers() if c.address() == self.address()], PER_CLIENT)
                 and _make_room(self.peers(), MAX_CONNECTIONS)):
@@ -108,13 +113,21 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._arm(BODY_IDLE_S)
         elif self.phase is Phase.HANDLING:
             self._disarm()
-        elif self.phase is Phase.HEADERS and self.deadline is None:  # a pipelined request began while one was handled
+        elif self.phase is Phase.HEADERS and self.deadline == math.inf:  # a pipelined request began while one was handled
             self._arm(HEADER_TIMEOUT_S)
 
     def on_response_complete(self) -> None:
+        """uvicorn's, without its keep-alive timer (a timer armed per response and cancelled by the next request): the
+        deadline of ``_idle`` closes a connection that stays idle, after the same ``HEADER_TIMEOUT_S``."""
         if self.phase is Phase.HANDLING and self.cycle.response_complete:  # no later request has begun
             self._idle()
-        super().on_response_complete()
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:  # a pipelined request waits for this response: its turn
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
 
     def _idle(self) -> None:
         self.phase = Phase.IDLE
@@ -123,6 +136,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        DeadlineSweep.of(self.loop).forget(self)
         super().connection_lost(exc)
 
     def peers(self) -> list[GuardedHttpToolsProtocol]:
@@ -137,16 +151,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         return self.phase is Phase.IDLE or self.phase is Phase.HEADERS
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self.deadline = self.loop.call_later(seconds, self._expire)
+        self.deadline = time.monotonic() + seconds
 
     def _disarm(self) -> None:
-        if self.deadline is not None:
-            self.deadline.cancel()
-            self.deadline = None
+        self.deadline = math.inf
 
-    def _expire(self) -> None:
-        self.deadline = None
+    def expire(self) -> None:
+        """Past the deadline: what the phase calls for (see the module)."""
+        self.deadline = math.inf
         if self.phase is Phase.BODY and self.flow.read_paused:
             self._arm(BODY_IDLE_S)  # the app has not read what came so far: not the client's delay
         elif self.phase is Phase.BODY and not (self.cycle and self.cycle.response_started):
@@ -157,6 +169,41 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                     "send the whole request at once")
         elif self.phase is not Phase.HANDLING:
             self.transport.close()
+
+
+class DeadlineSweep:
+    """The open connections of one event loop, whose deadlines it checks every ``SWEEP_S`` while any is open: one
+    timer per loop, not one armed and cancelled per request (with uvicorn's keep-alive timer, two per request were a
+    twentieth of the event loop's time per decide)."""
+
+    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, DeadlineSweep] = weakref.WeakKeyDictionary()
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._watched: set[GuardedHttpToolsProtocol] = set()
+        self._timer: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> DeadlineSweep:
+        """The loop's (called on its thread)."""
+        sweep = cls._of_loop.get(loop)
+        if sweep is None:
+            sweep = cls._of_loop[loop] = cls(loop)
+        return sweep
+
+    def watch(self, connection: GuardedHttpToolsProtocol) -> None:
+        self._watched.add(connection)
+        if self._timer is None:
+            self._timer = self._loop.call_later(SWEEP_S, self._sweep)
+
+    def forget(self, connection: GuardedHttpToolsProtocol) -> None:
+        self._watched.discard(connection)
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        for connection in [c for c in self._watched if c.deadline <= now]:
+            connection.expire()
+        self._timer = self._loop.call_later(SWEEP_S, self._sweep) if self._watched else None
 
 
 class Corked(asyncio.Transport):
