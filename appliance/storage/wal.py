@@ -420,7 +420,7 @@ class WriteAheadLog:
     def _commit(self, items: list[_Item]) -> BaseException | None:
         plan = statements((kind, payload) for kind, payload, _, _ in items)
         try:
-            if len(plan) == 1:  # one statement is its own transaction (appliance.storage.wal_sql)
+            if len(plan) == 1 and not plan[0][2]:  # one statement is its own transaction (appliance.storage.wal_sql)
                 self._run(*plan[0])
             elif plan:
                 self._db.execute("BEGIN")

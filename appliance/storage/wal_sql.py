@@ -4,7 +4,8 @@ A run of inserts of one kind is one multi-row ``INSERT`` (up to :data:`MAX_PARAM
 SQLite version), not an ``executemany``: SQLite's module lets go of the interpreter's lock around every step, and each
 step's return waits for the lock, which the event loop holds while it serves requests (up to the 5 ms switch interval).
 A commit of k decisions took k + 3 such waits (``BEGIN``, k inserts, ``COMMIT``); now it takes one: a batch that is a
-single statement needs no ``BEGIN``/``COMMIT`` (SQLite commits it as its own transaction, synced as any other).
+single statement needs no ``BEGIN``/``COMMIT`` (SQLite commits it as its own transaction, synced as any other;
+an ``executemany`` of several rows is several, so it keeps them).
 """
 
 from __future__ import annotations
