@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 from appliance.config.log_sinks import LogSinkConfig
 from appliance.sinks import ShipperProcess
 from appliance.storage.eventlog import EventLog, LogPosition
+from tests.api.conftest import FAST, start_daemon
 from tests.devices.test_log_sinks import LINES, ROOT
 
 
@@ -150,3 +151,24 @@ time.sleep(60)
     while not gone(child):
         assert time.monotonic() < deadline, "the shipper's child outlived the daemon"
         time.sleep(0.02)
+
+
+def test_a_config_change_ends_the_old_sinks_child_and_starts_the_new_ones(tmp_path: Path) -> None:
+    first, second = tmp_path / "inbox-1", tmp_path / "inbox-2"
+    running = start_daemon(tmp_path, FAST + f"log_sinks:\n  - {{type: directory, path: {first}, name: one, batch_interval_s: 0.2}}\n")
+    try:
+        with running.client() as c:
+            old = c.get("/api/status").json()["log_sinks"]["one"]
+            assert old["pid"] and not gone(old["pid"]) and old["restarts"] == 0
+            text = c.get("/api/config").json()["yaml"]
+            r = c.put("/api/config", json={"yaml": text.replace(f"path: {first}, name: one", f"path: {second}, name: two")})
+            assert r.status_code == 200 and "sink-two" in r.json()["restarted"], r.text
+            sinks = c.get("/api/status").json()["log_sinks"]
+            assert list(sinks) == ["two"] and gone(old["pid"]) and not gone(new := sinks["two"]["pid"])
+            deadline = time.monotonic() + 30
+            while not list(second.glob("*.jsonl")):
+                assert time.monotonic() < deadline, c.get("/api/status").json()["log_sinks"]
+                time.sleep(0.1)
+    finally:
+        running.stop()
+    assert running.proc.returncode == 0 and gone(new)
