@@ -20,6 +20,7 @@ import logging
 import mmap
 import os
 import signal
+import site
 import struct
 import subprocess
 import sys
@@ -40,6 +41,8 @@ STATS_AT, SIZE = 64, 64 + 16384
 COUNTERS = ("shipped_lines", "batches", "failures", "dropped_lines")
 """The shipper's counters, carried over to a restarted child."""
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+"""Where the child imports this package from: the daemon's own copy (a checkout), unless it is installed (then the
+child's interpreter finds it in its site-packages, which must not go ahead of the standard library)."""
 
 
 def packed(at: LogPosition) -> int:
@@ -145,7 +148,8 @@ class ShipperProcess:
                 "log_name": self.source.name, "suffix": self.source.suffix, "cursor": str(self.cursor_path),
                 "interval_s": self.interval_s, "fd": self._channel.fd, "parent": os.getpid(),
                 "log_level": logging.getLogger().getEffectiveLevel(), "carried": {key: self._stats[key] for key in COUNTERS}}
-        path = os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))
+        installed = PACKAGE_ROOT in {*site.getsitepackages(), site.getusersitepackages()}
+        path = os.pathsep.join(filter(None, [None if installed else PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))
         self._process = subprocess.Popen([sys.executable, "-m", "appliance.sinks.child", json.dumps(spec)], stdin=subprocess.PIPE,
                                          pass_fds=(self._channel.fd,), env={**os.environ, "PYTHONPATH": path})
         self._started_at, self._restart_at = time.monotonic(), float("inf")

@@ -8,6 +8,9 @@ sent again, whole, after a doubling backoff. In ``drop`` mode a sink further beh
 skips the oldest lines (counted); in ``block`` mode it holds the log's segments until it has shipped them (the
 supervisor builds the shippers before the loop's recovery prunes the log), and never makes the loop wait.
 
+The daemon runs each shipper in a child process of its own (:mod:`appliance.sinks.process`), which reads the log
+as :class:`~appliance.storage.eventlog.LogSegments` up to the synced end the daemon tells it.
+
 >>> import tempfile, pathlib
 >>> from appliance.config.log_sinks import DirectorySinkConfig
 >>> from appliance.sinks.fake import RecordingSink
