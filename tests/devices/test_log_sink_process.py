@@ -120,6 +120,18 @@ def test_a_child_that_dies_is_started_again_counted_and_goes_on_from_its_cursor(
         assert host.drain(10.0)
         assert shipped(inbox) == LINES
         assert host.stats()["shipped_lines"] == len(LINES) and host.stats()["restarts"] == 1  # the counters carried over
+        second = host.pid
+        assert second is not None
+        os.kill(second, signal.SIGTERM)  # ignored: the daemon stops it (a service stop signals the whole group)
+        assert host.drain(10.0) and host.pid == second
+        os.kill(second, signal.SIGKILL)  # dying young again: it waits a second
+        while not gone(second):
+            time.sleep(0.01)
+        host.watch()
+        assert host.restarts == 2 and host.pid == second
+        time.sleep(1.1)
+        host.watch()
+        assert host.pid not in (None, second) and host.drain(10.0)
     finally:
         host.stop()
         host.release()
