@@ -1,17 +1,19 @@
 """What a log sink costs the loop: events per second with a sink shipping the joined events at its default
 batching (198 KB or 1 s), against the same loop with the sink paused. Goal: at least 0.9.
 
-One loop, fed ``STRETCH`` events at a time, by turns with the sink's worker stepping and paused, the order
+The sink ships as the daemon runs it: its shipper in a child process of its own (:mod:`appliance.sinks.process`).
+One loop, fed ``STRETCH`` events at a time, by turns with that child running and paused (SIGSTOP), the order
 alternating every round (running, paused; paused, running; ...) and the first round a warm-up; the ratio is the
 median over the rounds of each round's running speed over its paused one (two neighbouring stretches, under the
 same load from other processes), so a round another process slowed does not count, and both modes share the
-model, the joiner and the memory. Each running stretch starts with the sink caught up; both end with the log
-synced.
+model, the joiner and the memory. Each running stretch starts with the sink caught up and ends once the child
+has shipped its last line (drained at once); both end with the log synced.
 
 Beside that ratio (the headline: the issue's figure, events per second of wall time), ``cpu_ratio`` is the same
 share computed from CPU time, which other processes on a loaded machine barely move: the loop's CPU per event
-(its thread's, in the paused stretches) over that plus the sink's CPU per event (the CPU of every other thread of
-the process in the running stretches, less the paused ones', plus the loop's thread's while it ships the tail).
+(its thread's, in the paused stretches) over that plus the sink's CPU per event (the CPU of the shipper's child
+process and of every other thread of the loop's process in the running stretches, less the paused ones', plus the
+loop's thread's while it waits for the tail).
 The receiver's own CPU is not the sink's and counts in neither.
 
 One benchmark per sink, each against a real receiver on loopback: ``sinks.overhead`` a directory,
@@ -22,7 +24,9 @@ client is not installed is skipped with what to install."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -41,6 +45,7 @@ from appliance.bench.skip import ProgramMissing
 from appliance.bench.vw_bench import LightWorkload, light_workload
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
+from appliance.sinks.process import ShipperProcess
 
 Receiver = Callable[[Path], ContextManager[dict[str, Any]]]
 """Starts a sink's receiver in a directory of its own and yields the sink's config (default batching)."""
@@ -157,71 +162,95 @@ def _until_accepted(sink: Any, timeout_s: float = 10.0) -> None:
 
 
 def other_threads_cpu_s() -> float:
-    """CPU seconds of every live thread of this process but the calling one (a sink's worker, its client's network
-    thread)."""
+    """CPU seconds of every live thread of this process but the calling one (the sink's watch worker)."""
     me = threading.get_ident()
     return sum(time.clock_gettime(time.pthread_getcpuclockid(thread.ident)) for thread in threading.enumerate()
                if thread.ident is not None and thread.ident != me and thread.is_alive())
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds of the live threads of process ``pid`` (a sink's shipper, its client's network thread), from
+    the scheduler's nanosecond counts."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):  # a thread that ended meanwhile
+            continue
+    return total / 1e9
+
+
+def caught_up(host: ShipperProcess, timeout_s: float = 30.0) -> None:
+    """``host``'s child has shipped everything the log has synced (drains again after a failed batch: a client still
+    connecting, as MQTT's at the start)."""
+    deadline = time.monotonic() + timeout_s
+    while not host.drain(timeout_s):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the {host.name} sink did not catch up within {timeout_s:g} s: {host.stats()}")
+        time.sleep(0.05)
+
+
 def taken_in_turn(receiver_config: Any, workload: LightWorkload, rounds: int) -> dict[str, Any]:
-    """One loop fed ``workload`` once a stretch, by turns with the sink's shipper stepping and paused (its worker
-    not stepping), the order alternating from one round to the next; the first of ``rounds`` warms up. A running
-    stretch starts with the sink caught up (what the paused one logged is shipped before its clock starts) and
-    ends once the sink has shipped its last line (the tail under a batch sent at once, on the clock), so it pays
-    for shipping its own events and no others. Events per second of every measured stretch, by mode, the share of
-    the running stretches' events the worker shipped before that tail, and CPU seconds per event: the loop's (its
+    """One loop fed ``workload`` once a stretch, by turns with the sink's shipper process running and paused
+    (stopped by SIGSTOP), the order alternating from one round to the next; the first of ``rounds`` warms up. A
+    running stretch starts with the sink caught up (what the paused one logged is shipped before its clock starts)
+    and ends once the sink has shipped its last line (the tail drained at once, on the clock), so it pays for
+    shipping its own events and no others. Events per second of every measured stretch, by mode, the share of the
+    running stretches' events the child shipped before that tail, and CPU seconds per event: the loop's (its
     thread's, paused stretches) and the sink's (see the module docstring)."""
     from appliance.assemble import open_loop
     from appliance.registry import REGISTRY
-    from appliance.sinks import Shipper
     from appliance.workers import Worker
 
     n = len(workload.contexts)
     stretches: dict[str, list[float]] = {"running": [], "paused": []}
     shipped = logged = 0
-    cpu = {"loop": 0.0, "running": 0.0, "paused": 0.0}  # the loop's thread's; the other threads', by mode; with the tail
+    cpu = {"loop": 0.0, "running": 0.0, "paused": 0.0}  # the loop's thread's; the sink's and the other threads', by mode
     with tempfile.TemporaryDirectory() as tmp:
         clock = FakeClock(1_700_000_000.0)
         loop = open_loop(CONFIG, clock, Path(tmp), durable=False)
         sink = REGISTRY.build("log_sinks", receiver_config, name="bench")
         _until_accepted(sink)
-        shipper = Shipper(sink, loop.events, receiver_config, Path(tmp) / "bench.cursor")
-        gate, running = threading.Lock(), [False]
-
-        def step() -> None:
-            with gate:
-                if running[0]:
-                    shipper.step()
-
+        sink.close()
+        host = ShipperProcess(receiver_config, "bench", loop.events, Path(tmp) / "bench.cursor",
+                              min(0.25, receiver_config.batch_interval_s / 2))  # as the daemon starts it
+        host.start()
         stop = threading.Event()
-        worker = Worker("sink-bench", step, 0.25)
+        worker = Worker("sink-bench", host.watch, 0.5)
         worker.start(stop)
-        for turn in range(2 * rounds):
-            mode = MODES[(turn + turn // 2) % 2]  # running, paused; then paused, running; ...
-            with gate:
+        pid = host.pid
+        assert pid is not None
+        try:
+            for turn in range(2 * rounds):
+                mode = MODES[(turn + turn // 2) % 2]  # running, paused; then paused, running; ...
                 if mode == "running":
-                    shipper.drain(30.0)
-                running[0], before = mode == "running", shipper.shipped_lines
-            started, others, own = time.perf_counter(), other_threads_cpu_s(), time.thread_time()
-            drive(loop, clock, workload)
-            driven = time.thread_time()
-            loop.events.sync()  # in both modes: the stretch's last lines reach the log on its clock
-            with gate:
-                running[0], by_worker = False, shipper.shipped_lines - before
+                    os.kill(pid, signal.SIGCONT)
+                    caught_up(host)
+                before = host.stats()["shipped_lines"]
+                started, others, child, own = time.perf_counter(), other_threads_cpu_s(), process_cpu_s(pid), time.thread_time()
+                drive(loop, clock, workload)
+                driven = time.thread_time()
+                loop.events.sync()  # in both modes: the stretch's last lines reach the log on its clock
+                by_child = host.stats()["shipped_lines"] - before
                 if mode == "running":
-                    shipper.drain(30.0)
-            seconds = time.perf_counter() - started
-            if turn >= 2:  # the first round warms up
-                stretches[mode].append(n / seconds)
-                cpu[mode] += other_threads_cpu_s() - others + time.thread_time() - driven
-                cpu["loop"] += (driven - own) if mode == "paused" else 0.0
+                    caught_up(host)
+                seconds = time.perf_counter() - started
+                spent = other_threads_cpu_s() - others + process_cpu_s(pid) - child + time.thread_time() - driven
                 if mode == "running":
-                    shipped, logged = shipped + by_worker, logged + n
-        stop.set()
-        worker.join(30.0)
-        shipper.close()
-        loop.close()
+                    os.kill(pid, signal.SIGSTOP)
+                if turn >= 2:  # the first round warms up
+                    stretches[mode].append(n / seconds)
+                    cpu[mode] += spent
+                    cpu["loop"] += (driven - own) if mode == "paused" else 0.0
+                    if mode == "running":
+                        shipped, logged = shipped + by_child, logged + n
+        finally:
+            os.kill(pid, signal.SIGCONT)
+            stop.set()
+            worker.join(30.0)
+            host.stop()
+            host.release()
+            loop.close()
     measured = (rounds - 1) * n
     return {**stretches, "round_ratios": [r / p for r, p in zip(stretches["running"], stretches["paused"])],
             "shipped_while_running": shipped / logged, "loop_cpu_s": cpu["loop"] / measured,

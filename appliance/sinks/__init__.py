@@ -2,6 +2,7 @@
 
 from appliance.sinks.base import LogSink, SinkError
 from appliance.sinks.fake import RecordingSink
+from appliance.sinks.process import ShipperProcess
 from appliance.sinks.shipper import Shipper
 
-__all__ = ["LogSink", "RecordingSink", "Shipper", "SinkError"]
+__all__ = ["LogSink", "RecordingSink", "Shipper", "ShipperProcess", "SinkError"]

@@ -8,6 +8,9 @@ sent again, whole, after a doubling backoff. In ``drop`` mode a sink further beh
 skips the oldest lines (counted); in ``block`` mode it holds the log's segments until it has shipped them (the
 supervisor builds the shippers before the loop's recovery prunes the log), and never makes the loop wait.
 
+The daemon runs each shipper in a child process of its own (:mod:`appliance.sinks.process`), which reads the log
+as :class:`~appliance.storage.eventlog.LogSegments` up to the synced end the daemon tells it.
+
 >>> import tempfile, pathlib
 >>> from appliance.config.log_sinks import DirectorySinkConfig
 >>> from appliance.sinks.fake import RecordingSink
@@ -33,14 +36,25 @@ from typing import Any, Callable
 from appliance.config.log_sinks import LogSinkConfigBase
 from appliance.sinks.base import CommittingSink, LogSink, SinkError
 from appliance.storage.atomic import write_atomically
-from appliance.storage.eventlog import EventLog, LogPosition
+from appliance.storage.eventlog import LogPosition, LogSegments
 
 log = logging.getLogger(__name__)
 MAX_BATCHES_PER_STEP = 16  # a sink that fell behind catches up several full batches at a time
 
 
+def read_cursor(path: Path) -> LogPosition:
+    """The position a cursor file holds; raises ``OSError`` (``FileNotFoundError``: none saved yet) or ``ValueError``,
+    ``KeyError``, ``TypeError`` (not a cursor)."""
+    saved = json.loads(path.read_text())
+    return LogPosition(int(saved["segment"]), int(saved["offset"]))
+
+
+def save_cursor(path: Path, at: LogPosition, stream: str) -> None:
+    write_atomically(path, json.dumps({"segment": at.segment, "offset": at.offset, "stream": stream}).encode())
+
+
 class Shipper:
-    def __init__(self, sink: LogSink, source: EventLog, config: LogSinkConfigBase, cursor_path: Path,
+    def __init__(self, sink: LogSink, source: LogSegments, config: LogSinkConfigBase, cursor_path: Path,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.sink, self.source, self.config, self._cursor_path, self._clock = sink, source, config, cursor_path, clock
         self._reader = source.reader()
@@ -61,8 +75,7 @@ class Shipper:
         """The saved cursor, or the log's end: a new sink ships from now on, and that start is saved at once (a
         restart before its first batch must not skip what was logged meanwhile)."""
         try:
-            saved = json.loads(self._cursor_path.read_text())
-            return LogPosition(int(saved["segment"]), int(saved["offset"]))
+            return read_cursor(self._cursor_path)
         except FileNotFoundError:
             self._save_cursor(self.source.synced)
             return self.source.synced
@@ -123,7 +136,7 @@ class Shipper:
         self._save_cursor(self.cursor)
 
     def _save_cursor(self, at: LogPosition) -> None:
-        write_atomically(self._cursor_path, json.dumps({"segment": at.segment, "offset": at.offset, "stream": self.config.stream}).encode())
+        save_cursor(self._cursor_path, at, self.config.stream)
         self.saved = at
 
     def backlog_bytes(self) -> int:

@@ -2,7 +2,8 @@
 the joined events' DSJSON (``events-NNNNNN.dsjson``), and the raw decisions and rewards (``raw-NNNNNN.jsonl``).
 
 Readers that must see every line (a log sink in ``block`` mode) register a *hold* (a function giving the
-position they still need): pruning never deletes a segment a hold needs.
+position they still need): pruning never deletes a segment a hold needs. A reader in another process (a log sink's
+shipper) sees the segments as :class:`LogSegments` and learns the synced end from an ``on_sync`` hook of the writer.
 
 >>> import tempfile, pathlib
 >>> log = EventLog(pathlib.Path(tempfile.mkdtemp()), segment_bytes=1 << 20)
@@ -34,15 +35,36 @@ class LogPosition:
     offset: int
 
 
-class EventLog:
+class LogSegments:
+    """The segment files of a log as its readers see them: named, listed, read in batches up to ``synced`` (which
+    the writer moves; a reader in another process is told it)."""
+
+    def __init__(self, directory: Path, name: str = "events", suffix: str = "dsjson", synced: LogPosition = LogPosition(1, 0)) -> None:
+        self.directory, self.name, self.suffix = directory, name, suffix
+        self.synced = synced
+        """What is durable: readers that ship the log read up to here."""
+        self.holds: list[Callable[[], LogPosition]] = []
+
+    def path(self, segment: int) -> Path:
+        return self.directory / f"{self.name}-{segment:06d}.{self.suffix}"
+
+    def segments(self) -> list[int]:
+        return sorted(int(p.stem.rsplit("-", 1)[1]) for p in self.directory.glob(f"{self.name}-*.{self.suffix}"))
+
+    def reader(self) -> LogReader:
+        """A reader of batches of this log, for one thread (a log sink's shipper); close it when done."""
+        return LogReader(self)
+
+
+class EventLog(LogSegments):
     def __init__(self, directory: Path, segment_bytes: int, keep_segments: int = 1_000_000, fsync: bool = True,
                  name: str = "events", suffix: str = "dsjson") -> None:
-        self.directory = directory
+        super().__init__(directory, name, suffix)
         self.durable = fsync
         self._limit = segment_bytes
         self._keep = keep_segments
-        self._name, self._suffix = name, suffix
-        self.holds: list[Callable[[], LogPosition]] = []
+        self.on_sync: list[Callable[[LogPosition], None]] = []
+        """Called with the new synced end after each sync (a shipper in another process is told it)."""
         try:
             directory.mkdir(parents=True, exist_ok=True)
             segments = self.segments()
@@ -53,14 +75,7 @@ class EventLog:
             raise StorageError(f"{directory}: cannot open the event log ({err.strerror}); check permissions and free space") from None
         self._offset = self._file.tell()
         self.synced = self.position
-        """What is durable: readers that ship the log read up to here."""
         self.lines_written = 0
-
-    def path(self, segment: int) -> Path:
-        return self.directory / f"{self._name}-{segment:06d}.{self._suffix}"
-
-    def segments(self) -> list[int]:
-        return sorted(int(p.stem.rsplit("-", 1)[1]) for p in self.directory.glob(f"{self._name}-*.{self._suffix}"))
 
     @property
     def current_path(self) -> Path:
@@ -105,11 +120,9 @@ class EventLog:
         except OSError as err:
             raise StorageError(f"{self.current_path}: cannot write the event log ({err.strerror}); is the disk full?") from None
         self.synced = self.position
+        for tell in self.on_sync:
+            tell(self.synced)
         return self.synced
-
-    def reader(self) -> LogReader:
-        """A reader of batches of this log, for one thread (a log sink's shipper); close it when done."""
-        return LogReader(self)
 
     def read_from(self, start: LogPosition) -> Iterator[tuple[Path, int, str]]:
         """(file, line number, line) for every line at or after ``start``."""
@@ -185,10 +198,10 @@ class EventLog:
 
 
 class LogReader:
-    """Batches of an :class:`EventLog` for one reader on one thread (a log sink's shipper), the segment it reads
-    kept open from one batch to the next."""
+    """Batches of a log's segments for one reader on one thread (a log sink's shipper), the segment it reads kept
+    open from one batch to the next."""
 
-    def __init__(self, log: EventLog) -> None:
+    def __init__(self, log: LogSegments) -> None:
         self.log = log
         self._segment, self._fd = 0, -1
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from appliance.observers import Observers
     from appliance.sensing import Sensing
     from appliance.simulated import SimulatedDevices
-    from appliance.sinks import Shipper
+    from appliance.sinks.process import ShipperProcess
     from appliance.triggers import Triggers
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class Parts:
         self.observers: Observers | None = None
         self.model_updater: ModelUpdater | None = None
         self.model_worker: Worker | None = None
-        self.shippers: list[tuple[Shipper, Worker]] = []
+        self.shippers: list[tuple[ShipperProcess, Worker]] = []
         self.context_workers: list[Worker] = []
         self.learn_worker = Worker("join-learn", loop.tick, 0.1)
 
@@ -148,20 +148,22 @@ class Parts:
         self.model_worker, self.model_updater = None, None
 
     def start_sinks(self, config: AppConfig) -> None:
-        """One shipper per log sink, each on its own worker, resuming from its cursor in ``DATA_DIR/sinks``. Started
-        before the loop's recovery, whose checkpoint prunes the log: a block-mode sink's hold must be in place by then."""
-        from appliance.registry import REGISTRY
-        from appliance.sinks import Shipper
+        """One shipper per log sink, each in a child process of its own (:mod:`appliance.sinks.process`: it never holds
+        the loop process's interpreter lock) resuming from its cursor in ``DATA_DIR/sinks``, and a worker that starts
+        it again if it dies. Started before the loop's recovery, whose checkpoint prunes the log: a block-mode sink's
+        hold must be in place by then."""
+        from appliance.sinks.process import ShipperProcess
 
         try:
             for index, sink_config in enumerate(config.log_sinks):
                 name = sink_config.name or f"{sink_config.type}-{index}"
                 source = self.loop.journal.raw if sink_config.stream == "raw" else self.loop.journal.events
                 assert source is not None  # the raw log is opened with the loop when a sink ships it (see the plan)
-                shipper = Shipper(REGISTRY.build("log_sinks", sink_config, name=name), source, sink_config,
-                                  self._data_dir / "sinks" / f"{name}.cursor")
-                worker = Worker(f"sink-{name}", shipper.step, min(0.25, sink_config.batch_interval_s / 2))
-                self.shippers.append((shipper, worker))
+                host = ShipperProcess(sink_config, name, source, self._data_dir / "sinks" / f"{name}.cursor",
+                                      min(0.25, sink_config.batch_interval_s / 2))
+                worker = Worker(f"sink-{name}", host.watch, 0.5)
+                self.shippers.append((host, worker))
+                host.start()
                 worker.start(self._stop)
         except BaseException:
             self.stop_sinks()
@@ -174,20 +176,20 @@ class Parts:
         self._release_sinks(shippers)
 
     @staticmethod
-    def _retire_sinks(shippers: list[tuple[Shipper, Worker]], drain_s: float = 0.0) -> None:
-        for shipper, worker in shippers:
+    def _retire_sinks(shippers: list[tuple[ShipperProcess, Worker]], drain_s: float = 0.0) -> None:
+        for _, worker in shippers:
             worker.retire()
+        for host, worker in shippers:
             worker.join(10.0)
             if drain_s:
-                shipper.drain(drain_s)
-            shipper.close()
+                host.drain(drain_s)
+            host.stop()
 
     @staticmethod
-    def _release_sinks(shippers: list[tuple[Shipper, Worker]]) -> None:
+    def _release_sinks(shippers: list[tuple[ShipperProcess, Worker]]) -> None:
         """Block mode's holds on the log go: what these shippers had not shipped may be pruned."""
-        for shipper, _ in shippers:
-            if shipper.held in shipper.source.holds:
-                shipper.source.holds.remove(shipper.held)
+        for host, _ in shippers:
+            host.release()
 
     def _start_context(self, config: AppConfig) -> None:
         """Triggers, and the context they decide from: live sensing, the simulated world, or none (API only)."""
@@ -269,4 +271,4 @@ class Parts:
                 "triggers": self.triggers.stats() if self.triggers is not None else None,
                 "observers": self.observers.stats() if self.observers is not None else {},
                 "model_source": self.model_updater.stats() if self.model_updater is not None else None,
-                "log_sinks": {shipper.sink.name: shipper.stats() for shipper, _ in self.shippers}}
+                "log_sinks": {host.name: host.stats() for host, _ in self.shippers}}
