@@ -103,10 +103,17 @@ class MQTTSinkConfig(LogSinkConfigBase):
 class RedisSinkConfig(LogSinkConfigBase):
     type: Literal["redis"] = Field("redis", description="Each line added to a Redis stream as an entry of its own (XADD; a "
                                    "batch's XADDs pipelined in one write).")
-    url: str = Field("redis://127.0.0.1:6379/0", max_length=2048, description="The Redis server (redis:// or rediss://).")
+    url: str = Field("redis://127.0.0.1:6379/0", max_length=2048, description="The Redis server (redis://, rediss:// or unix://).")
     key: str = Field("wabbit:log", min_length=1, max_length=255, description="The stream's key.")
     max_length: int | None = Field(None, ge=1000, le=1_000_000_000,
                                    description="Keep about this many entries in the stream (XADD MAXLEN ~); empty: all.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"url {url!r} must start with redis://, rediss:// or unix:// (a socket's path)")
+        return url
 
 
 LogSinkConfig = Annotated[LogSinkConfigBase, KindOf("log_sinks")]

@@ -23,7 +23,7 @@ from pydantic import TypeAdapter
 
 from appliance.config.log_sinks import LogSinkConfig
 from appliance.registry import REGISTRY
-from appliance.sinks.process import COUNTERS, DRAIN_ASKED, DRAIN_MS, DRAINED, SAVED, SYNCED, Channel, packed, unpacked
+from appliance.sinks.process import BUILT, COUNTERS, DRAIN_ASKED, DRAIN_MS, DRAINED, SAVED, SYNCED, Channel, packed, unpacked
 from appliance.sinks.shipper import Shipper
 from appliance.storage.eventlog import LogSegments
 
@@ -41,11 +41,12 @@ def main(argv: list[str]) -> int:
         config = TypeAdapter(LogSinkConfig).validate_python(spec["config"])
         shipper = Shipper(REGISTRY.build("log_sinks", config, name=spec["name"]), segments, config, Path(spec["cursor"]))
     except Exception as err:  # the daemon logs it, and starts it again after a pause
-        log.exception("log sink %s cannot start", spec["name"])
+        log.error("log sink %s cannot start: %s", spec["name"], err)  # the daemon refuses the config with this reason
         channel.write_stats({"name": spec["name"], **spec["carried"], "last_error": f"cannot start: {err}"})
         return 2
     for key in COUNTERS:
         setattr(shipper, key, spec["carried"][key])
+    channel.set(BUILT, 1)  # the daemon's start() waits for this (or the exit above)
     try:
         ship(shipper, segments, channel, spec["interval_s"], spec["parent"])
     except Exception as err:

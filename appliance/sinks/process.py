@@ -30,16 +30,20 @@ from pathlib import Path
 from typing import Any
 
 from appliance.config.log_sinks import LogSinkConfigBase
+from appliance.sinks.base import SinkError
 from appliance.sinks.shipper import read_cursor, save_cursor
 from appliance.storage.eventlog import EventLog, LogPosition
 
 log = logging.getLogger(__name__)
-SYNCED, SAVED, DRAIN_ASKED, DRAINED, DRAIN_MS, STATS_SEQ, STATS_LEN = range(7)
+SYNCED, SAVED, DRAIN_ASKED, DRAINED, DRAIN_MS, STATS_SEQ, STATS_LEN, BUILT = range(8)
 """The channel's int64 slots: the log's synced end, the child's saved cursor (both packed), the last drain asked
-and the last done, its timeout, and the stats' version (odd while the child writes them) and length."""
+and the last done, its timeout, the stats' version (odd while the child writes them) and length, and whether the
+child has built its sink (1)."""
 STATS_AT, SIZE = 64, 64 + 16384
 COUNTERS = ("shipped_lines", "batches", "failures", "dropped_lines")
 """The shipper's counters, carried over to a restarted child."""
+START_TIMEOUT_S = 30.0
+"""How long :meth:`ShipperProcess.start` waits for the child to build its sink (an interpreter's start and imports)."""
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 """Where the child imports this package from: the daemon's own copy (a checkout), unless it is installed (then the
 child's interpreter finds it in its site-packages, which must not go ahead of the standard library)."""
@@ -139,9 +143,24 @@ class ShipperProcess:
         """Block mode's hold on the log: the segments from the child's saved cursor on are not pruned."""
         return unpacked(self._channel.get(SAVED))
 
-    def start(self) -> None:
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Start the child and wait until it has built its sink: a sink that cannot be built (a bad URL, a missing
+        package) raises :class:`SinkError` with the child's reason, so the config that asked for it is refused."""
         with self._lock:
+            self._channel.set(BUILT, 0)
             self._spawn()
+            process = self._process
+        assert process is not None
+        deadline = time.monotonic() + timeout_s
+        while not self._channel.get(BUILT):
+            if process.poll() is not None:
+                said = (self._channel.read_stats() or {}).get("last_error") or f"its process exited with code {process.returncode}"
+                self.stop()
+                raise SinkError(f"log sink {self.name} {said}; check its settings under log_sinks")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SinkError(f"log sink {self.name}: its process did not start within {timeout_s:g} s; see the log")
+            time.sleep(0.01)
 
     def _spawn(self) -> None:
         spec = {"name": self.name, "config": self.config.model_dump(mode="json"), "directory": str(self.source.directory),

@@ -152,7 +152,7 @@ class Supervisor:
         except Exception as err:  # a trigger's pin in use, a source that cannot open: the previous config goes on
             self.parts.apply(before, plan)
             self.state = "running"
-            raise ConfigError(f"{path}: not applied: its triggers, sensing, devices or observers could not start ({err}). The "
+            raise ConfigError(f"{path}: not applied: its triggers, sensing, devices, observers or log sinks could not start ({err}). The "
                               "previous config still runs and the file is unchanged; fix the config and send it again") from err
         self.config, self.state = config, "running"
 

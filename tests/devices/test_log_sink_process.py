@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from appliance.config.log_sinks import LogSinkConfig
-from appliance.sinks import ShipperProcess
+from appliance.sinks import ShipperProcess, SinkError
 from appliance.storage.eventlog import EventLog, LogPosition
 from tests.api.conftest import FAST, start_daemon
 from tests.devices.test_log_sinks import LINES, ROOT
@@ -137,6 +137,18 @@ def test_a_child_that_dies_is_started_again_counted_and_goes_on_from_its_cursor(
         host.release()
 
 
+def test_a_sink_that_cannot_be_built_is_refused_with_its_reason(log: EventLog, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="must start with redis://"):
+        TypeAdapter(LogSinkConfig).validate_python({"type": "redis", "url": "http://127.0.0.1:6379/0"})
+    host = host_for({"type": "redis", "url": "redis://127.0.0.1:notaport/0"}, log, tmp_path)
+    try:
+        with pytest.raises(SinkError, match="log sink sink cannot start: Port could not be cast"):
+            host.start()
+        assert host.pid is None
+    finally:
+        host.release()
+
+
 def test_the_child_ends_when_the_daemon_is_killed(tmp_path: Path) -> None:
     daemon = f"""
 import sys, time
@@ -173,6 +185,12 @@ def test_a_config_change_ends_the_old_sinks_child_and_starts_the_new_ones(tmp_pa
             old = c.get("/api/status").json()["log_sinks"]["one"]
             assert old["pid"] and not gone(old["pid"]) and old["restarts"] == 0
             text = c.get("/api/config").json()["yaml"]
+            bad = text.replace(f"{{type: directory, path: {first}, name: one,", "{type: redis, url: 'redis://127.0.0.1:x/0', name: one,")
+            r = c.put("/api/config", json={"yaml": bad})
+            assert r.status_code == 422 and "cannot start: Port could not be cast" in r.text, r.text
+            again = c.get("/api/status").json()["log_sinks"]
+            assert list(again) == ["one"] and not gone(again["one"]["pid"])  # the rollback runs the old sink again
+            old = again["one"]
             r = c.put("/api/config", json={"yaml": text.replace(f"path: {first}, name: one", f"path: {second}, name: two")})
             assert r.status_code == 200 and "sink-two" in r.json()["restarted"], r.text
             sinks = c.get("/api/status").json()["log_sinks"]
