@@ -26,13 +26,13 @@ from appliance.events import DecisionMade, ModelSwapped, RewardReceived
 from appliance.features import Features, check_context
 from appliance.join.joiner import Joiner, LateReward, RewardResult
 from appliance.loop.apprentice import Apprentice
-from appliance.loop.journal import Journal
+from appliance.loop.journal import Journal, PendingSync
 from appliance.loop.learning import Learner
 from appliance.loop.lookup import find_event
-from appliance.loop.recovery import CheckpointSchedule, recover, save_checkpoint
+from appliance.loop.recovery import CheckpointSchedule, finish_checkpoint, recover, take_checkpoint
 from appliance.policy.base import Decision, JoinedEvent, Policy
 from appliance.storage import dsjson
-from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
+from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore, TakenCheckpoint
 from appliance.storage.eventlog import EventLog
 from appliance.storage.wal import DONE, Ticket, WriteAheadLog
 
@@ -92,6 +92,7 @@ class Loop:
         self.last_checkpoint: CheckpointMeta | None = None
         self._new_id = new_id
         self._lock = threading.RLock()
+        self._checkpointing = threading.Lock()  # held from taking a checkpoint until its files are written
         self._late: list[LateReward] = []  # late rewards the next tick handles (their records then leave the WAL)
         self._recent_decisions: deque[Decision] = deque(maxlen=200)
 
@@ -201,6 +202,8 @@ class Loop:
         call sees is one a tick leaves), with the lock and the interpreter's lock given up between slices."""
         now = self.clock.time() if now is None else now  # what is due when the tick begins: a busy loop cannot stretch it
         joined: list[JoinedEvent] = []
+        syncing: PendingSync | None = None
+        taken: tuple[TakenCheckpoint, int] | None = None
         while True:
             with self._lock:
                 closed = self.joiner.due(now, LEARN_SLICE)
@@ -217,11 +220,25 @@ class Loop:
                     if late:
                         self.journal.handle_late(late)
                     self.journal.flush_late()
-                    self.journal.sync_if_due()
-                    if self.checkpoints is not None and self._schedule.due(self.learner.since_checkpoint):
-                        self.checkpoint()
-                    return joined
+                    if self._schedule.due(self.learner.since_checkpoint):
+                        taken = self._take_checkpoint(blocking=False)  # syncs the log first
+                    if taken is None:
+                        syncing = self.journal.sync_if_due()
+                    break
             time.sleep(0)  # a decide waiting for the lock takes it before the next slice
+        if syncing is not None:
+            self._end_sync(syncing)
+        if taken is not None:
+            self._finish_checkpoint(taken)
+        return joined
+
+    def _end_sync(self, syncing: PendingSync) -> None:
+        """fsync the logs outside the lock (decides go on meanwhile: up to ~2 ms), then let the WAL drop what they hold."""
+        try:
+            syncing.fsync()
+        finally:
+            with self._lock:
+                self.journal.end_sync(syncing)
 
     def learn_events(self, events: Sequence[JoinedEvent]) -> int:
         """Learn joined events another logger sent (DSJSON lines of a client), over the declared actions with their
@@ -243,14 +260,40 @@ class Loop:
         return len(events)
 
     def checkpoint(self) -> CheckpointMeta | None:
+        """Checkpoint now (after the one under way, if any), all under the lock."""
         with self._lock:
-            if self.checkpoints is None:
-                return None
+            taken = self._take_checkpoint(blocking=True)
+            return self._finish_checkpoint(taken) if taken is not None else None
+
+    def _take_checkpoint(self, blocking: bool) -> tuple[TakenCheckpoint, int] | None:
+        """Under the lock: sync the log and take the model, with the events learned since the last checkpoint; ``None``
+        without a store, or (not ``blocking``) while another checkpoint is under way. Only one is: a checkpoint writing
+        its files holds ``_checkpointing`` but never waits for the loop's lock, so a caller holding it may wait."""
+        if self.checkpoints is None or not self._checkpointing.acquire(blocking=blocking):
+            return None
+        try:
             stats = {**self.learner.checkpoint_stats(), **({"apprentice": self.apprentice.state()} if self.apprentice else {})}
-            self.last_checkpoint = save_checkpoint(self.policy, self.journal, self.checkpoints, stats)
-            self.learner.since_checkpoint = 0
+            return take_checkpoint(self.policy, self.journal, self.checkpoints, stats), self.learner.since_checkpoint
+        except BaseException:
+            self._checkpointing.release()
+            raise
+
+    def _finish_checkpoint(self, taken: tuple[TakenCheckpoint, int]) -> CheckpointMeta:
+        """Write a checkpoint taken (outside the lock, when the caller does not hold it: ~10 ms of file I/O), then,
+        under the lock, count it and prune the logs it covers (one that failed is due again at the next tick)."""
+        checkpoint, learned = taken
+        assert self.checkpoints is not None  # taken from it
+        try:
+            meta = finish_checkpoint(self.journal, self.checkpoints, checkpoint)
+        finally:
+            self._checkpointing.release()
+        with self._lock:
+            if self.last_checkpoint is None or meta.created >= self.last_checkpoint.created:
+                self.last_checkpoint = meta
+            self.learner.since_checkpoint = max(self.learner.since_checkpoint - learned, 0)
             self._schedule.taken()
-            return self.last_checkpoint
+            self.journal.prune(meta.position)
+        return meta
 
     def load_model(self, path: Path, model_version: int, reason: Literal["upload", "source"] = "upload") -> None:
         """Swap in a validated model file atomically, then checkpoint it so a restart keeps it."""

@@ -10,7 +10,9 @@ one example, and a restart that finds its key in the files does not handle it ag
 >>> from appliance.clock import FakeClock
 >>> from appliance.storage.eventlog import EventLog
 >>> journal = Journal(EventLog(pathlib.Path(tempfile.mkdtemp()), 1 << 20), None, FakeClock(0.0), log_sync_s=0.0)
->>> journal.write_joined([b'{"EventId":"e1"}\\n'], ["e1"]); journal.sync_if_due()
+>>> journal.write_joined([b'{"EventId":"e1"}\\n'], ["e1"]); syncing = journal.sync_if_due()
+>>> syncing.fsync(); journal.end_sync(syncing)
+LogPosition(segment=1, offset=17)
 >>> journal.events.lines_written
 1
 >>> journal.close()
@@ -28,7 +30,7 @@ from appliance.clock import Clock
 from appliance.join.joiner import LateReward, Reward
 from appliance.policy.base import Decision
 from appliance.storage.atomic import fsync_dir
-from appliance.storage.eventlog import EventLog, LogPosition
+from appliance.storage.eventlog import EventLog, LogPosition, SyncPoint
 from appliance.storage.wal import NotDurable, Then, Ticket, WriteAheadLog
 
 LATE_LOG = "late.jsonl"
@@ -65,6 +67,30 @@ class RawLogged:
         return self._durable.late_reward(late, then)
 
 
+class PendingSync:
+    """A sync of the journal's logs begun under the loop's lock (:meth:`Journal.begin_sync`), with the records the
+    WAL may drop once it is durable."""
+
+    def __init__(self, events: SyncPoint, raw: SyncPoint | None, done: list[str], late_done: list[str]) -> None:
+        self.events, self.raw, self.done, self.late_done = events, raw, done, late_done
+        self.durable = False
+
+    def fsync(self) -> None:
+        """Make the lines written before it began durable; no lock needed."""
+        try:
+            self.events.fsync()
+            if self.raw is not None:
+                self.raw.fsync()
+            self.durable = True
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.events.close()
+        if self.raw is not None:
+            self.raw.close()
+
+
 class Journal:
     """Not thread-safe: the loop serialises calls (the write-ahead log commits on its own thread)."""
 
@@ -79,6 +105,7 @@ class Journal:
         self._done: list[str] = []  # event ids the event log now holds: they leave the WAL at the next sync
         self._late_done: list[str] = []  # keys of late rewards handled: they leave the WAL at the next sync
         self._late_lines: list[str] = []
+        self._syncing: PendingSync | None = None  # begun by sync_if_due, being fsynced outside the loop's lock
 
     # -- learned: the event log and late.jsonl ---------------------------------------------------
     def write_joined(self, lines: list[bytes], event_ids: Iterable[str]) -> None:
@@ -135,22 +162,52 @@ class Journal:
             pass
         return keys
 
-    def sync_if_due(self) -> None:
-        if self._clock.time() - self._last_sync >= self._log_sync_s:
-            self.sync()
+    def sync_if_due(self) -> PendingSync | None:
+        """A sync begun when one is due and none is under way: the caller fsyncs it outside the loop's lock
+        (:meth:`PendingSync.fsync`), then ends it under that lock (:meth:`end_sync`)."""
+        if self._syncing is None and self._clock.time() - self._last_sync >= self._log_sync_s:
+            self._syncing = self.begin_sync()
+            return self._syncing
+        return None
 
-    def sync(self) -> LogPosition:
-        """Sync the event log, then let the WAL drop what it now holds (a crash in between relearns nothing
-        twice: recovery skips WAL decisions found in the log)."""
+    def begin_sync(self) -> PendingSync:
+        """Flush the logs and take the records their lines now hold; more lines may be written before it ends, and
+        their records wait for the next sync."""
         self.flush_late()
-        position = self.events.sync()
-        if self.raw is not None:
-            self.raw.sync()  # its lines are written before their records are acknowledged: synced before they leave the WAL
-        if self.wal is not None:
-            self.wal.forget(self._done)
-            self.wal.forget_late(self._late_done)
+        events = self.events.begin_sync()
+        raw = self.raw.begin_sync() if self.raw is not None else None  # its lines are written before their records are acknowledged
+        pending = PendingSync(events, raw, self._done, self._late_done)
         self._done, self._late_done = [], []
         self._last_sync = self._clock.time()
+        return pending
+
+    def end_sync(self, pending: PendingSync) -> LogPosition:
+        """Once ``pending`` is fsynced, let the WAL drop the records it took (a crash in between relearns nothing
+        twice: recovery skips WAL decisions found in the log); a sync that failed hands them to the next one."""
+        if self._syncing is pending:
+            self._syncing = None
+        if not pending.durable:
+            self._done[:0], self._late_done[:0] = pending.done, pending.late_done
+            return self.events.synced
+        position = self.events.end_sync(pending.events)
+        if self.raw is not None and pending.raw is not None:
+            self.raw.end_sync(pending.raw)
+        if self.wal is not None:
+            self.wal.forget(pending.done)
+            self.wal.forget_late(pending.late_done)
+        return position
+
+    def sync(self) -> LogPosition:
+        """Sync the event log now, then let the WAL drop what it holds: also the records of a sync under way, whose
+        lines are durable now too (a checkpoint must not cover lines whose records the WAL still holds)."""
+        pending = self.begin_sync()
+        if self._syncing is not None:
+            pending.done = self._syncing.done + pending.done
+            pending.late_done = self._syncing.late_done + pending.late_done
+        try:
+            pending.fsync()
+        finally:
+            position = self.end_sync(pending)
         return position
 
     def prune(self, covered: LogPosition) -> None:

@@ -20,7 +20,7 @@ from appliance.loop.journal import Journal, raw_decision, raw_reward
 from appliance.loop.learning import Learner
 from appliance.policy.base import Policy
 from appliance.storage import dsjson
-from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
+from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore, TakenCheckpoint
 from appliance.storage.eventlog import LogPosition
 
 log = logging.getLogger(__name__)
@@ -53,14 +53,18 @@ class CheckpointSchedule:
         self.last_at = self.clock.time()
 
 
-def save_checkpoint(policy: Policy, journal: Journal, store: CheckpointStore, stats: dict[str, Any]) -> CheckpointMeta:
-    """Sync the log, let the WAL drop what the log holds, save the model with the position and the loop's
-    counters, prune the logs."""
+def take_checkpoint(policy: Policy, journal: Journal, store: CheckpointStore, stats: dict[str, Any]) -> TakenCheckpoint:
+    """Under the loop's lock: sync the log, let the WAL drop what the log holds, and take the model as it is now
+    with the position and the loop's counters (:func:`finish_checkpoint` writes it, outside the lock)."""
     position = journal.sync()
-    journal.flush()  # joined decisions must be gone from the WAL before the checkpoint covers them
-    meta = store.save(policy, policy.model_version, position, stats)
-    journal.prune(position)
-    return meta
+    return store.take(policy, policy.model_version, position, stats)
+
+
+def finish_checkpoint(journal: Journal, store: CheckpointStore, taken: TakenCheckpoint) -> CheckpointMeta:
+    """Write ``taken`` durably once the WAL committed its drops: joined decisions must be gone from the WAL before the
+    checkpoint covers them (no lock needed; the caller prunes the logs with :meth:`Journal.prune` under it)."""
+    journal.flush()
+    return store.commit(taken)
 
 
 @dataclass

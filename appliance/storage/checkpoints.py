@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from appliance.errors import CheckpointError, WabbitError
-from appliance.storage.atomic import replacing, write_atomically
+from appliance.storage.atomic import fsync_dir, write_atomically
 from appliance.storage.eventlog import LogPosition
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,18 @@ class CheckpointMeta:
     @property
     def position(self) -> LogPosition:
         return LogPosition(self.log_segment, self.log_offset)
+
+
+@dataclass(frozen=True)
+class TakenCheckpoint:
+    """A checkpoint taken (:meth:`CheckpointStore.take`) but not yet durable: its model in a temp file."""
+
+    stem: Path
+    temp: Path
+    model_version: int
+    position: LogPosition
+    created: float
+    stats: dict[str, Any]
 
 
 def _taken(meta_path: Path) -> tuple[float, str]:
@@ -72,16 +86,49 @@ class CheckpointStore:
         return sorted(self.directory.glob("model-*.json"), key=_taken, reverse=True)
 
     def save(self, model: Saveable, model_version: int, position: LogPosition, stats: dict[str, Any] | None = None) -> CheckpointMeta:
+        return self.commit(self.take(model, model_version, position, stats))
+
+    def take(self, model: Saveable, model_version: int, position: LogPosition, stats: dict[str, Any] | None = None) -> TakenCheckpoint:
+        """The first step of :meth:`save`, under the loop's lock: the model as it is now into a temp file (not yet
+        fsynced); :meth:`commit` makes it a checkpoint outside that lock. One checkpoint at a time: a save between
+        the two would remove the temp file as a crash's leftover."""
         stem = f"model-{time.time_ns():020d}-v{model_version}"
         try:
-            with replacing(self.directory / f"{stem}.vw") as temp:
+            fd, name = tempfile.mkstemp(prefix=f".{stem}.vw-", suffix=".tmp", dir=self.directory)
+            os.close(fd)
+            temp = Path(name)
+            try:
                 model.save(temp)
-                meta = CheckpointMeta(model_version, position.segment, position.offset, _sha256(temp), time.time(), stats or {})
-            write_atomically(self.directory / f"{stem}.json", json.dumps(asdict(meta)).encode())
+            except BaseException:
+                temp.unlink(missing_ok=True)
+                raise
         except OSError as err:
-            raise CheckpointError(f"{self.directory}: cannot write a checkpoint ({err.strerror}); is the disk full?") from None
+            raise self._failed(err) from None
+        return TakenCheckpoint(self.directory / stem, temp, model_version, position, time.time(), stats or {})
+
+    def commit(self, taken: TakenCheckpoint) -> CheckpointMeta:
+        """Make ``taken`` durable: fsync its model file and rename it into place, then write the sidecar (last: a
+        checkpoint without one never existed); prune the oldest."""
+        model_path = taken.stem.with_suffix(".vw")
+        try:
+            try:
+                with open(taken.temp, "rb+") as f:
+                    os.fsync(f.fileno())
+                meta = CheckpointMeta(taken.model_version, taken.position.segment, taken.position.offset, _sha256(taken.temp),
+                                      taken.created, taken.stats)
+                os.replace(taken.temp, model_path)
+            except BaseException:
+                taken.temp.unlink(missing_ok=True)
+                raise
+            fsync_dir(self.directory)
+            write_atomically(taken.stem.with_suffix(".json"), json.dumps(asdict(meta)).encode())
+        except OSError as err:
+            raise self._failed(err) from None
         self._prune()
         return meta
+
+    def _failed(self, err: OSError) -> CheckpointError:
+        return CheckpointError(f"{self.directory}: cannot write a checkpoint ({err.strerror}); is the disk full?")
 
     def _prune(self) -> None:
         for meta_path in self._metas()[self._keep:]:

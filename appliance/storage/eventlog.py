@@ -107,19 +107,35 @@ class EventLog(LogSegments):
 
     def sync(self) -> LogPosition:
         """Make everything appended durable (flushed only, without ``fsync``); start a new segment when this one is full."""
+        point = self.begin_sync()
+        point.fsync()
+        return self.end_sync(point)
+
+    def begin_sync(self) -> SyncPoint:
+        """The first step of :meth:`sync`, under the writer's lock: flush what is appended and note where it ends. Its
+        :meth:`SyncPoint.fsync` may then run outside that lock while more lines are written, and :meth:`end_sync`
+        (under the lock again) publishes the position noted here, never a later one. A full segment is fsynced and
+        closed here at once, and a new one begun (a rare stop of a few milliseconds)."""
         try:
             self._file.flush()
-            if self.durable:
-                os.fsync(self._file.fileno())
             if self._offset >= self._limit:
+                if self.durable:
+                    os.fsync(self._file.fileno())
                 self._file.close()
                 self._segment += 1
                 self._file = open(self.path(self._segment), "ab", buffering=_BUFFER)
                 self._offset = 0
                 fsync_dir(self.directory)
+                return SyncPoint(self.position, -1, self.current_path)
+            fd = os.dup(self._file.fileno()) if self.durable else -1  # still open should a sync rotate the segment meanwhile
         except OSError as err:
-            raise StorageError(f"{self.current_path}: cannot write the event log ({err.strerror}); is the disk full?") from None
-        self.synced = self.position
+            raise write_failed(self.current_path, err) from None
+        return SyncPoint(self.position, fd, self.current_path)
+
+    def end_sync(self, point: SyncPoint) -> LogPosition:
+        """The last step of :meth:`sync`, under the writer's lock, once ``point`` is fsynced: readers may read up to it
+        (the synced end never moves back, should another sync have ended first)."""
+        self.synced = max(self.synced, point.position)
         for tell in self.on_sync:
             tell(self.synced)
         return self.synced
@@ -195,6 +211,36 @@ class EventLog(LogSegments):
         if not self._file.closed:
             self.sync()
             self._file.close()
+
+
+def write_failed(path: Path, err: OSError) -> StorageError:
+    return StorageError(f"{path}: cannot write the event log ({err.strerror}); is the disk full?")
+
+
+class SyncPoint:
+    """A sync begun (:meth:`EventLog.begin_sync`): the position it makes durable, and its own descriptor of that
+    segment (``-1``: nothing left to fsync), closed by :meth:`fsync` or :meth:`close`."""
+
+    __slots__ = ("position", "_fd", "_path")
+
+    def __init__(self, position: LogPosition, fd: int, path: Path) -> None:
+        self.position, self._fd, self._path = position, fd, path
+
+    def fsync(self) -> None:
+        """Make the lines up to :attr:`position` durable (no lock needed: nothing else uses this descriptor)."""
+        try:
+            if self._fd >= 0:
+                os.fsync(self._fd)
+        except OSError as err:
+            raise write_failed(self._path, err) from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Give the descriptor back (idempotent)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 class LogReader:
