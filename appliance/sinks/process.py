@@ -15,6 +15,7 @@ A child that dies is started again by :meth:`ShipperProcess.watch` (the ``sink-N
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import mmap
@@ -154,7 +155,8 @@ class ShipperProcess:
         deadline = time.monotonic() + timeout_s
         while not self._channel.get(BUILT):
             if process.poll() is not None:
-                said = (self._channel.read_stats() or {}).get("last_error") or f"its process exited with code {process.returncode}"
+                said = ((self._channel.read_stats() or {}).get("last_error")
+                        or f"cannot start: its process exited with code {process.returncode} (see the log)")
                 self.stop()
                 raise SinkError(f"log sink {self.name} {said}; check its settings under log_sinks")
             if time.monotonic() > deadline:
@@ -212,12 +214,10 @@ class ShipperProcess:
 
     @staticmethod
     def _wake(process: subprocess.Popen[bytes]) -> None:
-        try:
-            assert process.stdin is not None
+        assert process.stdin is not None
+        with contextlib.suppress(OSError):  # it died: the watch starts it again
             process.stdin.write(b"w")
             process.stdin.flush()
-        except OSError:  # it died: the watch starts it again
-            pass
 
     def stop(self) -> None:
         """End the child after the step it is in (killed if that takes over 10 s); its cursor is final."""

@@ -30,17 +30,22 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-@contextmanager
-def _renamed_over(path: Path, mode: int, sync_dir: bool = True) -> Iterator[tuple[int, Path]]:
-    """A new temp file beside ``path`` (open, with ``mode``) for the body to write and fsync; on a clean exit it is
-    closed, renamed over ``path`` and (``sync_dir``) the directory fsynced; on an error it is removed and ``path`` left
-    as it was. The directory is created when it is missing."""
+def _temp_beside(path: Path) -> tuple[int, Path]:
+    """A new temp file beside ``path``, open (the directory is created when it is missing)."""
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    temp = Path(name)
+    return fd, Path(name)
+
+
+@contextmanager
+def _renamed_over(path: Path, mode: int, sync_dir: bool = True) -> Iterator[tuple[int, Path]]:
+    """A new temp file beside ``path`` (open, with ``mode``) for the body to write and fsync; on a clean exit it is
+    closed, renamed over ``path`` and (``sync_dir``) the directory fsynced; on an error it is removed and ``path`` left
+    as it was. The directory is created when it is missing."""
+    fd, temp = _temp_beside(path)
     try:
         try:
             os.fchmod(fd, mode)
@@ -62,10 +67,39 @@ def replacing(path: Path, mode: int = 0o600) -> Iterator[Path]:
     On an error the temp file is removed and ``path`` is left as it was. ``mode`` is the new file's
     permission bits (private by default: the data directory holds models, logs and the token).
     """
-    with _renamed_over(path, mode) as (_, temp):
+    temp = staged(path, mode)
+    try:
         yield temp
-        with open(temp, "rb+") as f:  # what the body wrote under that name, perhaps as a file of its own
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    install(temp, path)
+
+
+def staged(path: Path, mode: int = 0o600) -> Path:
+    """The first half of :func:`replacing`: a new empty temp file beside ``path``, with ``mode``, to write in full now
+    and :func:`install` later (or remove), for a writer that must not hold its lock through the second half (a
+    checkpoint's model, saved under the loop's lock and made durable outside it)."""
+    fd, temp = _temp_beside(path)
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+    return temp
+
+
+def install(temp: Path, path: Path) -> None:
+    """The second half of :func:`replacing`: fsync ``temp`` (what was written under that name, perhaps as a file of
+    its own), rename it over ``path``, fsync the directory; on an error ``temp`` is removed and ``path`` left as it
+    was."""
+    try:
+        with open(temp, "rb+") as f:
             os.fsync(f.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
 
 
 def write_atomically(path: Path, data: bytes, mode: int = 0o600, sync_dir: bool = True) -> None:

@@ -11,15 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from appliance.errors import CheckpointError, WabbitError
-from appliance.storage.atomic import fsync_dir, write_atomically
+from appliance.storage.atomic import install, staged, write_atomically
 from appliance.storage.eventlog import LogPosition
 
 log = logging.getLogger(__name__)
@@ -94,9 +92,7 @@ class CheckpointStore:
         the two would remove the temp file as a crash's leftover."""
         stem = f"model-{time.time_ns():020d}-v{model_version}"
         try:
-            fd, name = tempfile.mkstemp(prefix=f".{stem}.vw-", suffix=".tmp", dir=self.directory)
-            os.close(fd)
-            temp = Path(name)
+            temp = staged(self.directory / f"{stem}.vw")
             try:
                 model.save(temp)
             except BaseException:
@@ -109,18 +105,14 @@ class CheckpointStore:
     def commit(self, taken: TakenCheckpoint) -> CheckpointMeta:
         """Make ``taken`` durable: fsync its model file and rename it into place, then write the sidecar (last: a
         checkpoint without one never existed); prune the oldest."""
-        model_path = taken.stem.with_suffix(".vw")
         try:
             try:
-                with open(taken.temp, "rb+") as f:
-                    os.fsync(f.fileno())
                 meta = CheckpointMeta(taken.model_version, taken.position.segment, taken.position.offset, _sha256(taken.temp),
                                       taken.created, taken.stats)
-                os.replace(taken.temp, model_path)
             except BaseException:
                 taken.temp.unlink(missing_ok=True)
                 raise
-            fsync_dir(self.directory)
+            install(taken.temp, taken.stem.with_suffix(".vw"))
             write_atomically(taken.stem.with_suffix(".json"), json.dumps(asdict(meta)).encode())
         except OSError as err:
             raise self._failed(err) from None
