@@ -17,7 +17,7 @@ from appliance.clock import Clock, FakeClock
 from appliance.config.feedback import MQTTFeedbackConfig
 from appliance.feedback.base import BaseFeedback, Mapping
 from appliance.join.joiner import RewardResult
-from appliance.storage.wal import DONE, Ticket
+from appliance.storage.wal_tickets import DONE, Ticket
 
 
 class ScriptedFeedback(BaseFeedback):

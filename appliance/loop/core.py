@@ -34,7 +34,8 @@ from appliance.policy.base import Decision, JoinedEvent, Policy
 from appliance.storage import dsjson
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore, TakenCheckpoint
 from appliance.storage.eventlog import EventLog
-from appliance.storage.wal import DONE, Ticket, WriteAheadLog
+from appliance.storage.wal import WriteAheadLog
+from appliance.storage.wal_tickets import DONE, Ticket
 
 T = TypeVar("T")
 LEARN_SLICE = 16

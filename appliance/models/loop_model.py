@@ -19,7 +19,7 @@ from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, Mode
 from appliance.models.predictions import predict
 from appliance.policy.base import CountsFeatures, Decision
 from appliance.storage import dsjson
-from appliance.storage.wal import Ticket
+from appliance.storage.wal_tickets import Ticket
 from appliance.supervisor import Supervisor
 
 
