@@ -77,11 +77,10 @@ ROLES: tuple[Role, ...] = (
             "video": ("VideoFeaturizerConfig", "video.features:VideoFeaturizer"),
             "face": ("FaceFeaturizerConfig", "tflite.face:FaceFeaturizer"),
         })),
-    Role("policies", "appliance.policy.base:Policy", "appliance.policy.fake:UniformPolicy", {**_table(
-        "appliance.policy", "appliance.config.policy", {
-            "vw": ("VWPolicyConfig", "vw:VWPolicy"),
-            "uniform": ("UniformPolicyConfig", "fake:UniformPolicy"),
-        }), "sklearn": ("appliance.config.sklearn_policy:SklearnPolicyConfig", "appliance.policy.sklearn:SklearnPolicy"),
+    Role("policies", "appliance.policy.base:Policy", "appliance.policy.fake:UniformPolicy", {
+        "vw": ("appliance.config.vw_policy:VWPolicyConfig", "appliance.policy.vw:VWPolicy"),
+        "uniform": ("appliance.config.policy:UniformPolicyConfig", "appliance.policy.fake:UniformPolicy"),
+        "sklearn": ("appliance.config.sklearn_policy:SklearnPolicyConfig", "appliance.policy.sklearn:SklearnPolicy"),
         "linucb": ("appliance.config.linucb_policy:LinUCBPolicyConfig", "appliance.policy.linucb:LinUCBPolicy")}),
     Role("model_sources", "appliance.model_sources.base:ModelSource", "appliance.model_sources.fake:HandedModelSource", _table(
         "appliance.model_sources", "appliance.config.model_source", {
