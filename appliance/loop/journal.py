@@ -30,7 +30,8 @@ from appliance.clock import Clock
 from appliance.join.joiner import LateReward, Reward
 from appliance.policy.base import Decision
 from appliance.storage.atomic import fsync_dir
-from appliance.storage.eventlog import EventLog, LogPosition, SyncPoint
+from appliance.storage.eventlog import EventLog, SyncPoint
+from appliance.storage.log_segments import LogPosition
 from appliance.storage.wal import NotDurable, WriteAheadLog
 from appliance.storage.wal_tickets import Then, Ticket
 

@@ -21,7 +21,7 @@ from appliance.loop.learning import Learner
 from appliance.policy.base import Policy
 from appliance.storage import dsjson
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore, TakenCheckpoint
-from appliance.storage.eventlog import LogPosition
+from appliance.storage.log_segments import LogPosition
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,8 @@ from appliance.models.predictions import DSJSONPredictor, parse, predict
 from appliance.policy.base import Decision
 from appliance.storage.atomic import write_atomically
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
-from appliance.storage.eventlog import EventLog, LogPosition
+from appliance.storage.eventlog import EventLog
+from appliance.storage.log_segments import LogPosition
 from appliance.storage.wal_tickets import Ticket
 
 # Options that read or write files, open sockets or fork: the model's files are the appliance's.
