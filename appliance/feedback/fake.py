@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from appliance.clock import Clock, FakeClock
 from appliance.config.feedback import MQTTFeedbackConfig
 from appliance.feedback.base import BaseFeedback, Mapping
-from appliance.join.joiner import RewardResult
+from appliance.join.rewards import RewardResult
 from appliance.storage.wal_tickets import DONE, Ticket
 
 

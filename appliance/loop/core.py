@@ -24,7 +24,8 @@ from appliance.config.model_source import LearningConfig
 from appliance.errors import UsageError
 from appliance.events import DecisionMade, ModelSwapped, RewardReceived
 from appliance.features import Features, check_context
-from appliance.join.joiner import Joiner, LateReward, RewardResult
+from appliance.join.joiner import Joiner
+from appliance.join.rewards import LateReward, RewardResult
 from appliance.loop.apprentice import Apprentice
 from appliance.loop.journal import Journal, PendingSync
 from appliance.loop.learning import Learner

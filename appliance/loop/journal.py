@@ -27,7 +27,7 @@ from typing import Any, Iterable, Protocol
 import orjson
 
 from appliance.clock import Clock
-from appliance.join.joiner import LateReward, Reward
+from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
 from appliance.storage.atomic import fsync_dir
 from appliance.storage.eventlog import EventLog, SyncPoint

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.clock import Clock
-from appliance.join.joiner import Joiner, LateReward
+from appliance.join.joiner import Joiner
+from appliance.join.rewards import LateReward
 from appliance.loop.journal import Journal, raw_decision, raw_reward
 from appliance.loop.learning import Learner
 from appliance.policy.base import Policy

@@ -13,7 +13,7 @@ import orjson
 
 from appliance.errors import UsageError
 from appliance.features import Features
-from appliance.join.joiner import RewardResult
+from appliance.join.rewards import RewardResult
 from appliance.loop import Loop
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
 from appliance.models.predictions import predict

@@ -29,7 +29,7 @@ import vowpalwabbit
 
 from appliance.errors import UsageError
 from appliance.features import Features
-from appliance.join.joiner import RewardResult
+from appliance.join.rewards import RewardResult
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
 from appliance.models.predictions import DSJSONPredictor, parse, predict
 from appliance.policy.base import Decision

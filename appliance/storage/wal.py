@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from appliance.errors import StorageError
-from appliance.join.joiner import LateReward, Reward
+from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
 from appliance.storage.wal_records import Recovered, decision_body, decision_row, open_database, read_recovered
 from appliance.storage.wal_sql import statements

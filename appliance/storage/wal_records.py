@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 
 from appliance.errors import StorageError
-from appliance.join.joiner import LateReward, Reward
+from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
 
 _SCHEMA = """
