@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from appliance.join.joiner import RewardStatus
+from appliance.join.rewards import RewardStatus
 from appliance.policy.base import Decision, JoinedEvent
 
 

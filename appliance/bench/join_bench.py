@@ -140,7 +140,7 @@ def _checkpoint_ms(quick: bool) -> tuple[dict[str, dict[str, Any]], float]:
     import vowpalwabbit
 
     from appliance.storage.checkpoints import CheckpointStore
-    from appliance.storage.eventlog import LogPosition
+    from appliance.storage.log_segments import LogPosition
 
     policy = _trained_policy(500 if quick else 5000)
     with tempfile.TemporaryDirectory() as tmp:

@@ -150,7 +150,8 @@ class _AppendFileLog:
 def bench_wal(quick: bool) -> dict[str, Any]:
     """Acknowledged decisions per second, 8 concurrent writers each waiting for durability (like API clients)."""
     from appliance.policy import UniformPolicy
-    from appliance.storage.wal import WriteAheadLog, decision_row
+    from appliance.storage.wal import WriteAheadLog
+    from appliance.storage.wal_records import decision_row
 
     n = 160 if quick else 2000
     contexts = light_workload(n).contexts

@@ -24,7 +24,7 @@ from appliance.config.join import JoinConfig
 from appliance.config.log_sinks import LogSinkConfig
 from appliance.config.model_source import LearningConfig, ModelSourceConfig
 from appliance.config.observers import ObserverConfig, ObserverConfigBase, PolicyValueObserverConfig
-from appliance.config.policy import ActionConfig, PolicyConfig, PolicyConfigBase, VWPolicyConfig
+from appliance.config.policy import ActionConfig, PolicyConfig, PolicyConfigBase
 from appliance.config.sensing import (
     FEATURIZERS_DESCRIPTION,
     SOURCES_DESCRIPTION,
@@ -38,6 +38,7 @@ from appliance.config.server import ServerConfig
 from appliance.config.simulation import SimulationConfig
 from appliance.config.storage import StorageConfig
 from appliance.config.triggers import TriggersConfig
+from appliance.config.vw_policy import VWPolicyConfig
 
 __all__ = [
     "ActionConfig",

@@ -26,7 +26,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from appliance.config.base import StrictModel
-from appliance.config.policy import Epsilon, PolicyConfigBase, Softmax, SquareCB, explored_in_python
+from appliance.config.explorations import Epsilon, Softmax, SquareCB, explored_in_python
+from appliance.config.policy import PolicyConfigBase
 
 DEFAULT_ESTIMATOR: dict[str, Any] = {"class": "SGDRegressor", "params": {"eta0": 0.1}}
 Param = Union[bool, int, float, str, None, list[Union[bool, int, float, str]]]

@@ -37,8 +37,8 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 from appliance.clock import Clock
 from appliance.config.feedback import Transform
 from appliance.errors import StorageError, WabbitError
-from appliance.join.joiner import RewardResult
-from appliance.storage.wal import Ticket
+from appliance.join.rewards import RewardResult
+from appliance.storage.wal_tickets import Ticket
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any, Sequence
 from appliance.clock import Clock, FakeClock
 from appliance.config.feedback import MQTTFeedbackConfig
 from appliance.feedback.base import BaseFeedback, Mapping
-from appliance.join.joiner import RewardResult
-from appliance.storage.wal import DONE, Ticket
+from appliance.join.rewards import RewardResult
+from appliance.storage.wal_tickets import DONE, Ticket
 
 
 class ScriptedFeedback(BaseFeedback):

@@ -48,7 +48,7 @@ from typing import Callable, Iterable, Sequence
 from appliance.config.join import JoinConfig
 from appliance.errors import StorageError
 from appliance.fleet.records import DecisionIn, Joined, Record, combine
-from appliance.join.joiner import Reward
+from appliance.join.rewards import Reward
 
 log = logging.getLogger(__name__)
 

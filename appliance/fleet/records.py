@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence, Union
 
 from appliance.config.join import JoinConfig
-from appliance.join.joiner import Reward, aggregate
+from appliance.join.rewards import Reward, aggregate
 
 
 @dataclass(frozen=True, slots=True)

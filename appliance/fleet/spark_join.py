@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from appliance.config.join import JoinConfig
-from appliance.join.joiner import Reward
+from appliance.join.rewards import Reward
 from appliance.storage.atomic import write_atomically
 
 RAW_SCHEMA = ("kind STRING, event_id STRING, timestamp DOUBLE, reward DOUBLE, reward_id STRING, action STRING, "

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Sequence, TypeVar
 
 from appliance.models.base import ModelHost, ServedModel
-from appliance.storage.wal import Ticket
+from appliance.storage.wal_tickets import Ticket
 
 T = TypeVar("T")
 R = TypeVar("R")

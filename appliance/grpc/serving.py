@@ -21,7 +21,7 @@ from appliance.grpc.status import Oversized, UnknownEvent, streaming, unary
 from appliance.models.base import ExampleFormat, Prediction, ServedModel
 from appliance.policy.base import Decision
 from appliance.server.schemas import RewardRequest
-from appliance.storage.wal import Ticket
+from appliance.storage.wal_tickets import Ticket
 
 FORMATS: dict[int, ExampleFormat] = {0: "text", 1: "dsjson"}
 MAX_EXAMPLES = 10_000

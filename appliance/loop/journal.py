@@ -27,11 +27,13 @@ from typing import Any, Iterable, Protocol
 import orjson
 
 from appliance.clock import Clock
-from appliance.join.joiner import LateReward, Reward
+from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
 from appliance.storage.atomic import fsync_dir
-from appliance.storage.eventlog import EventLog, LogPosition, SyncPoint
-from appliance.storage.wal import NotDurable, Then, Ticket, WriteAheadLog
+from appliance.storage.eventlog import EventLog, SyncPoint
+from appliance.storage.log_segments import LogPosition
+from appliance.storage.wal import NotDurable, WriteAheadLog
+from appliance.storage.wal_tickets import Then, Ticket
 
 LATE_LOG = "late.jsonl"
 

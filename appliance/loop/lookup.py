@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from appliance.join.joiner import LateReward, Reward
+from appliance.join.rewards import LateReward, Reward
 from appliance.loop.journal import LATE_LOG, Journal
 from appliance.policy.base import Decision, JoinedEvent
 from appliance.storage import dsjson

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.clock import Clock
-from appliance.join.joiner import Joiner, LateReward
+from appliance.join.joiner import Joiner
+from appliance.join.rewards import LateReward
 from appliance.loop.journal import Journal, raw_decision, raw_reward
 from appliance.loop.learning import Learner
 from appliance.policy.base import Policy
 from appliance.storage import dsjson
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore, TakenCheckpoint
-from appliance.storage.eventlog import LogPosition
+from appliance.storage.log_segments import LogPosition
 
 log = logging.getLogger(__name__)
 

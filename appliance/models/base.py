@@ -23,10 +23,10 @@ from typing import Any, Literal, Protocol, Sequence
 
 from appliance.errors import WabbitError
 from appliance.features import Features
-from appliance.join.joiner import RewardResult
+from appliance.join.rewards import RewardResult
 from appliance.policy.base import Decision
 from appliance.storage.checkpoints import CheckpointMeta
-from appliance.storage.wal import Ticket
+from appliance.storage.wal_tickets import Ticket
 
 ModelKind = Literal["loop", "vw"]
 ExampleFormat = Literal["text", "dsjson"]

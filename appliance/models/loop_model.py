@@ -13,13 +13,13 @@ import orjson
 
 from appliance.errors import UsageError
 from appliance.features import Features
-from appliance.join.joiner import RewardResult
+from appliance.join.rewards import RewardResult
 from appliance.loop import Loop
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
 from appliance.models.predictions import predict
 from appliance.policy.base import CountsFeatures, Decision
 from appliance.storage import dsjson
-from appliance.storage.wal import Ticket
+from appliance.storage.wal_tickets import Ticket
 from appliance.supervisor import Supervisor
 
 

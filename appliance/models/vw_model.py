@@ -29,14 +29,15 @@ import vowpalwabbit
 
 from appliance.errors import UsageError
 from appliance.features import Features
-from appliance.join.joiner import RewardResult
+from appliance.join.rewards import RewardResult
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
 from appliance.models.predictions import DSJSONPredictor, parse, predict
 from appliance.policy.base import Decision
 from appliance.storage.atomic import write_atomically
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
-from appliance.storage.eventlog import EventLog, LogPosition
-from appliance.storage.wal import Ticket
+from appliance.storage.eventlog import EventLog
+from appliance.storage.log_segments import LogPosition
+from appliance.storage.wal_tickets import Ticket
 
 # Options that read or write files, open sockets or fork: the model's files are the appliance's.
 FORBIDDEN = frozenset(

@@ -21,7 +21,7 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import Sequence
 
-from appliance.config.policy import Epsilon, Softmax, SquareCB
+from appliance.config.explorations import Epsilon, Softmax, SquareCB
 
 
 def epsilon_greedy(costs: Sequence[float], epsilon: float) -> list[float]:

@@ -82,7 +82,8 @@ def main(path: str) -> int:
     from pydantic import TypeAdapter
 
     from appliance.assemble import build_policy
-    from appliance.config.policy import PolicyConfig, VWPolicyConfig
+    from appliance.config.policy import PolicyConfig
+    from appliance.config.vw_policy import VWPolicyConfig
     from appliance.introspect.layout import open_model
 
     config = TypeAdapter(PolicyConfig).validate_python(json.loads(sys.stdin.read())["policy"])

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from sklearn.feature_extraction import FeatureHasher
 
-from appliance.config.policy import SquareCB
+from appliance.config.explorations import SquareCB
 from appliance.config.sklearn_policy import SklearnPolicyConfig
 from appliance.errors import UsageError
 from appliance.estimators.costs import cost_estimator

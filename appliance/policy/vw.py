@@ -23,7 +23,8 @@ from typing import Any, Callable, Sequence, TypeVar
 import vowpalwabbit
 from vowpalwabbit import pyvw
 
-from appliance.config.policy import UPDATES, Epsilon, Softmax, SquareCB, VWPolicyConfig
+from appliance.config.explorations import Epsilon, Softmax, SquareCB
+from appliance.config.vw_policy import UPDATES, VWPolicyConfig
 from appliance.errors import UsageError
 from appliance.estimators.costs import cost_estimator
 from appliance.features import Features

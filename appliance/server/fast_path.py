@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 from appliance.policy.base import Decision
 from appliance.server.auth import require_auth
 from appliance.server.schemas import DecideRequest, Explanation, RewardRequest
-from appliance.storage.wal import Ticket
+from appliance.storage.wal_tickets import Ticket
 
 B = TypeVar("B", bound=BaseModel)
 T = TypeVar("T")
@@ -104,7 +104,7 @@ async def durably(begin: Callable[[bool], tuple[T, Ticket] | None], in_line: boo
     worker thread; ``in_line=False``: in the thread at once), returned once its ticket is committed.
 
     >>> import asyncio
-    >>> from appliance.storage.wal import DONE
+    >>> from appliance.storage.wal_tickets import DONE
     >>> asyncio.run(durably(lambda wait: None if not wait else ("in a thread", DONE)))
     'in a thread'
     """

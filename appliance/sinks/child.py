@@ -25,7 +25,7 @@ from appliance.config.log_sinks import LogSinkConfig
 from appliance.registry import REGISTRY
 from appliance.sinks.process import BUILT, COUNTERS, DRAIN_ASKED, DRAIN_MS, DRAINED, SAVED, SYNCED, Channel, packed, unpacked
 from appliance.sinks.shipper import Shipper
-from appliance.storage.eventlog import LogSegments
+from appliance.storage.log_segments import LogSegments
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,8 @@ from typing import Any
 from appliance.config.log_sinks import LogSinkConfigBase
 from appliance.sinks.base import SinkError
 from appliance.sinks.shipper import read_cursor, save_cursor
-from appliance.storage.eventlog import EventLog, LogPosition
+from appliance.storage.eventlog import EventLog
+from appliance.storage.log_segments import LogPosition
 
 log = logging.getLogger(__name__)
 SYNCED, SAVED, DRAIN_ASKED, DRAINED, DRAIN_MS, STATS_SEQ, STATS_LEN, BUILT = range(8)

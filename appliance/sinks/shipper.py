@@ -9,7 +9,7 @@ skips the oldest lines (counted); in ``block`` mode it holds the log's segments 
 supervisor builds the shippers before the loop's recovery prunes the log), and never makes the loop wait.
 
 The daemon runs each shipper in a child process of its own (:mod:`appliance.sinks.process`), which reads the log
-as :class:`~appliance.storage.eventlog.LogSegments` up to the synced end the daemon tells it.
+as :class:`~appliance.storage.log_segments.LogSegments` up to the synced end the daemon tells it.
 
 >>> import tempfile, pathlib
 >>> from appliance.config.log_sinks import DirectorySinkConfig
@@ -36,7 +36,7 @@ from typing import Any, Callable
 from appliance.config.log_sinks import LogSinkConfigBase
 from appliance.sinks.base import CommittingSink, LogSink, SinkError
 from appliance.storage.atomic import write_atomically
-from appliance.storage.eventlog import LogPosition, LogSegments
+from appliance.storage.log_segments import LogPosition, LogSegments
 
 log = logging.getLogger(__name__)
 MAX_BATCHES_PER_STEP = 16  # a sink that fell behind catches up several full batches at a time

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from appliance.errors import CheckpointError, WabbitError
 from appliance.storage.atomic import install, staged, write_atomically
-from appliance.storage.eventlog import LogPosition
+from appliance.storage.log_segments import LogPosition
 
 log = logging.getLogger(__name__)
 

@@ -6,249 +6,32 @@ transaction, so one fsync covers many of them: under load an SD card sees a few 
 per event. Why SQLite rather than an append-only file: it checksums its
 WAL frames (a torn write at power loss is detected and rolled back), deleting joined rows keeps the file
 small without a compaction scheme of our own, and recovery is a query (see ``wabbit bench`` for costs).
+The pieces: :mod:`appliance.storage.wal_tickets` (what a caller holds until its record is committed, and the
+wake-ups of the coroutines waiting), :mod:`appliance.storage.wal_records` (the tables, a decision's row, what a
+restart reads back), :mod:`appliance.storage.wal_sql` (the statements of one group commit).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import queue
 import sqlite3
 import threading
 import time
-import weakref
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
-
-import orjson
+from typing import Any, Sequence
 
 from appliance.errors import StorageError
-from appliance.join.joiner import LateReward, Reward
+from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
+from appliance.storage.wal_records import Recovered, decision_body, decision_row, open_database, read_recovered
 from appliance.storage.wal_sql import statements
+from appliance.storage.wal_tickets import DONE, Then, Ticket, Wakeups
 
 log = logging.getLogger(__name__)
 _MAX_BATCH = 10_000
 CHECKPOINT_S = 1.0
-GIVE_UP_TICK_S = 0.25
-"""How often an event loop looks for waits on the log that are past their timeout."""
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (event_id TEXT PRIMARY KEY, ts REAL NOT NULL, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS rewards (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, value REAL NOT NULL, ts REAL NOT NULL, reward_id TEXT);
-CREATE INDEX IF NOT EXISTS rewards_event ON rewards(event_id);
-"""
-# Late rewards (added after the first release; a WAL from before gets the columns, its rows stay on-time ones):
-# `late` is the late_reward mode they were acknowledged under, `key` names them, `decision` is the closed
-# decision's body a `learn` one is learned with.
-_LATE_COLUMNS = {"late": "TEXT", "key": "TEXT", "decision": "TEXT"}
-
-
-class Ticket:
-    """Completes when the record it stands for is committed (or the commit failed).
-
-    A thread blocks in :meth:`wait`; a coroutine awaits :meth:`wait_async`, which holds no thread meanwhile
-    (the writer thread wakes the event loop once the commit is done). A ticket is two fields until someone waits on
-    it (a ``threading.Event`` per record, made on the event loop, was a twentieth of its time per HTTP decide).
-    """
-
-    __slots__ = ("_error", "_callbacks")
-
-    def __init__(self) -> None:
-        self._error: BaseException | None = None
-        self._callbacks: list[Then] | None = []  # None once completed
-
-    def _finish(self, error: BaseException | None) -> None:
-        self._error = error
-        with _CALLBACKS:
-            callbacks, self._callbacks = self._callbacks, None
-        for callback in callbacks or ():
-            try:
-                callback(error)
-            except Exception:  # e.g. the event loop that waited is closed: the writer must go on
-                log.exception("a write-ahead log ticket callback failed")
-
-    def when_done(self, callback: Then) -> None:
-        """Call ``callback(error)`` once committed (``error`` None) or failed: at once if that already happened,
-        else on the writer thread (it must not block)."""
-        with _CALLBACKS:
-            if self._callbacks is not None:
-                self._callbacks.append(callback)
-                return
-        callback(self._error)
-
-    def wait(self, timeout: float | None = 10.0) -> None:
-        """Block until committed; raise :class:`StorageError` if the commit failed or took too long."""
-        if self._callbacks is not None:
-            done = threading.Event()
-            self.when_done(lambda error: done.set())
-            if not done.wait(timeout):
-                raise StorageError(f"the write-ahead log did not commit within {timeout} s (disk stalled?)")
-        self._raise()
-
-    async def wait_async(self, timeout: float = 10.0) -> None:
-        """:meth:`wait` for a coroutine: the event loop serves other requests until the commit is done.
-
-        >>> ticket = Ticket()
-        >>> async def committed() -> str:
-        ...     threading.Timer(0.01, ticket._finish, (None,)).start()
-        ...     await ticket.wait_async()
-        ...     return "durable"
-        >>> asyncio.run(committed())
-        'durable'
-        """
-        if self._callbacks is not None:
-            loop = asyncio.get_running_loop()
-            done: asyncio.Future[None] = loop.create_future()
-            wakeups = _Wakeups.of(loop)
-            self.when_done(lambda error: wakeups.add(done))
-            wakeups.give_up(done, timeout)
-            try:
-                await done
-            except TimeoutError:
-                raise StorageError(f"the write-ahead log did not commit within {timeout} s (disk stalled?)") from None
-        self._raise()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise StorageError(f"the write-ahead log could not commit: {self._error}")
-
-
-_CALLBACKS = threading.Lock()  # a ticket's callbacks are either added or run, never both at once
-_HELD = threading.local()  # the writer's wake-ups to hand over once its tickets are settled (_Wakeups.held)
-
-
-class _Wakeups:
-    """The futures of one event loop's coroutines whose tickets completed, settled in one hand-over to that loop
-    however many a commit completes at once (``call_soon_threadsafe`` writes to the loop's wake-up pipe: one system
-    call and one wake-up per batch, not per ticket).
-
-    >>> async def two() -> list[bool]:
-    ...     loop = asyncio.get_running_loop()
-    ...     futures = [loop.create_future(), loop.create_future()]
-    ...     for f in futures:
-    ...         _Wakeups.of(loop).add(f)
-    ...     await asyncio.gather(*futures)
-    ...     return [f.done() for f in futures]
-    >>> asyncio.run(two())
-    [True, True]
-    """
-
-    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wakeups] = weakref.WeakKeyDictionary()
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._futures: list[asyncio.Future[None]] = []
-        self._lock = threading.Lock()
-        self._deadlines: list[tuple[float, asyncio.Future[None]]] = []  # only touched on the loop's thread
-
-    @classmethod
-    def of(cls, loop: asyncio.AbstractEventLoop) -> _Wakeups:
-        """The running loop's."""
-        wakeups = cls._of_loop.get(loop)
-        if wakeups is None:
-            with _CALLBACKS:  # the HTTP and gRPC servers' loops run on threads of their own
-                wakeups = cls._of_loop.setdefault(loop, cls(loop))
-        return wakeups
-
-    def add(self, done: asyncio.Future[None]) -> None:
-        """Settle ``done`` soon, on its loop (called from any thread)."""
-        with self._lock:
-            first = not self._futures
-            self._futures.append(done)
-        if not first:  # the hand-over already asked for takes this one too
-            return
-        held: list[_Wakeups] | None = getattr(_HELD, "wakeups", None)
-        if held is None:
-            self._loop.call_soon_threadsafe(self._settle)
-        else:
-            held.append(self)
-
-    @staticmethod
-    @contextmanager
-    def held() -> Iterator[None]:
-        """The hand-overs this thread asks for within, made at its end: the writer settles a whole commit's tickets
-        before it wakes any loop. Asked for per ticket, the first hand-over's write to the wake-up pipe let go of the
-        interpreter's lock, the loop took it and settled one future, and the writer waited for the lock again (up to
-        the 5 ms switch interval) before the next ticket, which then needed a hand-over of its own."""
-        held: list[_Wakeups] = []
-        _HELD.wakeups = held
-        try:
-            yield
-        finally:
-            _HELD.wakeups = None
-            for wakeups in held:
-                try:
-                    wakeups._loop.call_soon_threadsafe(wakeups._settle)
-                except RuntimeError:  # the loop that waited is closed: the writer must go on
-                    log.exception("a write-ahead log wake-up failed")
-
-    def give_up(self, done: asyncio.Future[None], timeout: float) -> None:
-        """Fail ``done`` with TimeoutError if it is still pending ``timeout`` s from now (up to ``GIVE_UP_TICK_S``
-        later): one timer per loop while futures wait, not one per wait (``asyncio.timeout`` cost a tenth of a
-        decide's time on the event loop). Called on the loop's thread."""
-        if not self._deadlines:
-            self._loop.call_later(GIVE_UP_TICK_S, self._expire)
-        self._deadlines.append((self._loop.time() + timeout, done))
-
-    def _expire(self) -> None:
-        now, waiting = self._loop.time(), []
-        for deadline, done in self._deadlines:
-            if done.done():
-                continue
-            if deadline <= now:
-                done.set_exception(TimeoutError())
-            else:
-                waiting.append((deadline, done))
-        self._deadlines = waiting
-        if waiting:
-            self._loop.call_later(GIVE_UP_TICK_S, self._expire)
-
-    def _settle(self) -> None:
-        with self._lock:
-            futures, self._futures = self._futures, []
-        for done in futures:
-            if not done.done():  # not given up (timed out, or the client left)
-                done.set_result(None)
-
-
-DONE = Ticket()
-DONE._finish(None)
-
-Then = Callable[[BaseException | None], None]
-"""Runs on the writer thread once a record is committed (``None``) or failed (the error)."""
 _Item = tuple[str, Any, Ticket, Then | None]
-
-
-@dataclass(frozen=True)
-class Recovered:
-    """What the WAL holds: pending decisions, their on-time rewards, and late rewards not yet handled.
-    ``orphan_rewards`` are on-time rows whose decision is gone (left by a WAL from before late rewards had rows of
-    their own)."""
-
-    decisions: list[Decision]
-    rewards: dict[str, list[Reward]]
-    late: list[LateReward]
-    orphan_rewards: list[tuple[str, Reward]]
-
-
-def decision_row(d: Decision) -> tuple[str, float, str]:
-    return d.event_id, d.timestamp, decision_body(d)
-
-
-def decision_body(d: Decision) -> str:
-    body = {"action_index": d.action_index, "probability": d.probability, "pmf": d.pmf, "actions": d.actions,
-            "context": d.context, "model_version": d.model_version}
-    return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY).decode()
-
-
-def decision_from_row(event_id: str, ts: float, body: str) -> Decision:
-    b = orjson.loads(body)
-    actions = tuple(b["actions"])
-    return Decision(event_id, actions[b["action_index"]], b["action_index"], b["probability"], tuple(b["pmf"]),
-                    actions, b["context"], b["model_version"], ts)
 
 
 class NotDurable:
@@ -283,19 +66,7 @@ class WriteAheadLog:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self.commits = 0
         self.records = 0
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run on their own thread, not in a commit
-            self._db.executescript(_SCHEMA)
-            have = {row[1] for row in self._db.execute("PRAGMA table_info(rewards)")}
-            for column, kind in _LATE_COLUMNS.items():
-                if column not in have:
-                    self._db.execute(f"ALTER TABLE rewards ADD COLUMN {column} {kind}")
-            self._db.execute("CREATE INDEX IF NOT EXISTS rewards_key ON rewards(key)")
-        except sqlite3.Error as err:
-            raise StorageError(f"{path}: cannot open the write-ahead log ({err}); check the data directory is writable") from None
+        self._db = open_database(path)
         self._writing = True  # until the writer thread ends: what _put checks per record (is_alive() costs 3 calls)
         self._thread = threading.Thread(target=self._writer, name="wal-writer", daemon=True)
         self._thread.start()
@@ -305,21 +76,7 @@ class WriteAheadLog:
 
     def recover(self) -> Recovered:
         """Everything not yet forgotten: pending decisions with their rewards, and rewards without a decision."""
-        decisions = [decision_from_row(*row) for row in self._db.execute("SELECT event_id, ts, body FROM decisions ORDER BY ts, rowid")]
-        known = {d.event_id for d in decisions}
-        rewards: dict[str, list[Reward]] = {}
-        late: list[LateReward] = []
-        orphans: list[tuple[str, Reward]] = []
-        query = "SELECT event_id, value, ts, reward_id, late, key, decision FROM rewards ORDER BY seq"
-        for event_id, value, ts, reward_id, mode, key, body in self._db.execute(query):
-            reward = Reward(value, ts, reward_id)
-            if mode is not None:
-                late.append(LateReward(key, event_id, reward, mode, decision_from_row(event_id, 0.0, body) if body else None))
-            elif event_id in known:
-                rewards.setdefault(event_id, []).append(reward)
-            else:
-                orphans.append((event_id, reward))
-        return Recovered(decisions, rewards, late, orphans)
+        return read_recovered(self._db)
 
     def decision(self, d: Decision, then: Then | None = None) -> Ticket:
         """Queue a decision; ``then(error)`` runs on the writer thread once it is committed (``error`` None)."""
@@ -406,7 +163,7 @@ class WriteAheadLog:
             stop = batch[-1] is None
             items = [b for b in batch if b is not None]
             error = self._commit(items)
-            with _Wakeups.held():  # the waiting coroutines of each event loop woken once, all tickets settled
+            with Wakeups.held():  # the waiting coroutines of each event loop woken once, all tickets settled
                 for _, _, ticket, then in items:
                     if then is not None:  # first: whoever waits on the ticket finds its callback's work done
                         try:

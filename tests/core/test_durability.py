@@ -16,7 +16,7 @@ import pytest
 from appliance.assemble import open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
-from appliance.join.joiner import LateReward, Reward
+from appliance.join.rewards import LateReward, Reward
 from appliance.loop import Loop
 from appliance.loop.journal import LATE_LOG, Journal
 from appliance.storage import dsjson

@@ -13,7 +13,8 @@ import vowpalwabbit
 
 from appliance.cli import main
 from appliance.config import AppConfig, VWPolicyConfig, load_config_text
-from appliance.config.policy import EXPLORATIONS, UPDATES
+from appliance.config.explorations import EXPLORATIONS
+from appliance.config.vw_policy import UPDATES
 from appliance.errors import ConfigError
 from appliance.policy.vw import vw_arguments
 from tests.core.test_policy_contract import oracle_share

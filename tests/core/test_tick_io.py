@@ -16,7 +16,8 @@ from appliance.config import AppConfig
 from appliance.loop import Loop
 from appliance.loop.journal import Journal
 from appliance.policy.base import Decision
-from appliance.storage.eventlog import EventLog, LogPosition
+from appliance.storage.eventlog import EventLog
+from appliance.storage.log_segments import LogPosition
 from appliance.storage.wal import WriteAheadLog
 
 CONFIG = AppConfig.model_validate({"join": {"reward_wait_s": 10}, "storage": {"checkpoint_every_events": 20, "log_sync_s": 0}})

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from appliance.errors import StorageError
-from appliance.storage.wal import GIVE_UP_TICK_S, Ticket
+from appliance.storage.wal_tickets import GIVE_UP_TICK_S, Ticket
 
 
 def test_a_wait_that_never_commits_is_given_up_after_its_timeout_and_others_still_settle() -> None:

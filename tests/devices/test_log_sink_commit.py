@@ -12,7 +12,8 @@ import pytest
 from appliance.config.log_sinks import DirectorySinkConfig
 from appliance.sinks import RecordingSink, SinkError
 from appliance.sinks.directory import DirectorySink
-from appliance.storage.eventlog import EventLog, LogPosition
+from appliance.storage.eventlog import EventLog
+from appliance.storage.log_segments import LogPosition
 from tests.devices.test_log_sinks import LINES, ship_all, shipper_for
 
 

@@ -18,7 +18,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from appliance.config.log_sinks import LogSinkConfig
 from appliance.sinks import ShipperProcess, SinkError
-from appliance.storage.eventlog import EventLog, LogPosition
+from appliance.storage.eventlog import EventLog
+from appliance.storage.log_segments import LogPosition
 from tests.api.conftest import FAST, start_daemon
 from tests.devices.test_log_sinks import LINES, ROOT
 

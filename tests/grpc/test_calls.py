@@ -12,7 +12,7 @@ import pytest
 from appliance.errors import StorageError
 from appliance.grpc.calls import Calls, RpcCounter
 from appliance.models.base import ModelHost, ServedModel
-from appliance.storage.wal import Ticket
+from appliance.storage.wal_tickets import Ticket
 
 
 class Named:
