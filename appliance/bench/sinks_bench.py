@@ -52,6 +52,10 @@ Receiver = Callable[[Path], ContextManager[dict[str, Any]]]
 STRETCH = 20_000  # over a second of the loop here: several worker steps (every 0.25 s) and batch intervals (1 s)
 CONFIG = AppConfig.model_validate({"join": {"reward_wait_s": 1.0}, "storage": {"log_sync_s": 0.0}})
 MODES = ("running", "paused")
+ROUNDS = 24
+"""Rounds of a full run. One round's ratio swings 0.5-1.5 when another process takes a core for a while, and the
+sink costs 3-4 % of the loop's CPU: the median of 11 measured rounds fell on either side of 0.9 from one run to the
+next (its spread about ±0.075), that of 23 has about ±0.05."""
 
 HTTP_RECEIVER = """
 import sys
@@ -264,7 +268,7 @@ def sink_overhead(kind: str, receiver: Receiver, quick: bool) -> dict[str, Any]:
 
     from appliance.config.log_sinks import LogSinkConfig
 
-    rounds = 3 if quick else 12
+    rounds = 3 if quick else ROUNDS
     with tempfile.TemporaryDirectory() as home, receiver(Path(home)) as raw:
         result = taken_in_turn(TypeAdapter(LogSinkConfig).validate_python(raw), light_workload(STRETCH), rounds)
     loop_cpu, sink_cpu, round_ratios = result["loop_cpu_s"], result["sink_cpu_s"], result["round_ratios"]
