@@ -59,16 +59,7 @@ class Learner:
             return
         if self.learns:
             self._learn_all(events)
-        encode = dsjson.encode
-        lines = []
-        actions: tuple[str, ...] | None = None
-        multi = None
-        for event in events:
-            if event.decision.actions is not actions:  # a tick's events mostly share the action tuple: looked up once
-                actions = event.decision.actions
-                multi = self._multi_of(actions)
-            lines.append(encode(event, (), multi))
-        self.journal.write_joined(lines, [e.decision.event_id for e in events])
+        self.journal.write_joined(dsjson.encode_all(events, self._multi_of), [e.decision.event_id for e in events])
         self.baseline.add_events(events)
         self.learned += len(events)
         self.since_checkpoint += len(events)
