@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, Sequence, runtime_checkable
+from typing import Any, Iterable, Literal, Protocol, Sequence, runtime_checkable
 
 from appliance.errors import UsageError
 from appliance.features import Features
@@ -138,6 +138,15 @@ def learns(policy: object) -> bool:
     (False, True)
     """
     return bool(getattr(policy, "learns", True))
+
+
+@runtime_checkable
+class LearnsInBatches(Protocol):
+    """A policy that learns a batch of joined events in one call (the loop's learner gives it a tick's events)."""
+
+    def learn_all(self, events: Iterable[JoinedEvent]) -> None:
+        """:meth:`Policy.learn` each of ``events``, in order."""
+        ...
 
 
 @runtime_checkable

@@ -18,7 +18,7 @@ import random
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 import vowpalwabbit
 from vowpalwabbit import pyvw
@@ -150,7 +150,9 @@ class VWPolicy:
             builder = self._builder
             shared = builder.shared(context)
             _predict(self._vw, [shared, *builder.offered(offered)])
-            pmf = self._distribution(shared.get_action_scores())
+            pmf = shared.get_action_scores()
+            if self._costs is not None or abs(sum(pmf) - 1.0) >= 1e-4:  # else VW's pmf as it is: a call less, ~500 instructions
+                pmf = self._distribution(pmf)
             index = sample(pmf, self._rng.random())
             decision = Decision(event_id, offered[index], index, pmf[index], tuple(pmf), offered, context, self._version,
                                 timestamp, shared)
@@ -185,21 +187,28 @@ class VWPolicy:
     def learn(self, event: JoinedEvent, action_features: Sequence[Features] | None = None) -> None:
         """Learn one event. ``action_features`` supplies the actions' features when they are not declared
         here (replaying a log written with other actions)."""
-        d = event.decision
+        self.learn_all((event,), action_features)
+
+    def learn_all(self, events: Iterable[JoinedEvent], action_features: Sequence[Features] | None = None) -> None:
+        """Learn ``events`` in order (each as :meth:`learn` would, with the same ``action_features``) under one hold of
+        the lock: what the loop calls for a tick's events, a call and a lock less an event than :meth:`learn` each."""
         with self._lock:
-            if action_features is None and d.actions is not self._actions and any(a not in self._features for a in d.actions):
-                raise UsageError(f"event {d.event_id} offered undeclared actions {d.actions}; pass their features")
-            shared = d.example
-            if shared is None:  # learned before (its example went back to the pool), or kept across a model swap
-                shared = self._builder.shared(d.context)
-            else:
-                d.example = None  # it goes back to the pool: whoever still holds this decision must not use it
-            if self._costs is None:
-                self.features += self._builder.learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features)
-            else:
-                self._learn_costs(shared, d, -event.reward, action_features)
-            self._builder.release(shared)
-            self._version += 1
+            builder, declared, features, costs = self._builder, self._actions, self._features, self._costs
+            for event in events:
+                d = event.decision
+                if action_features is None and d.actions is not declared and any(a not in features for a in d.actions):
+                    raise UsageError(f"event {d.event_id} offered undeclared actions {d.actions}; pass their features")
+                shared = d.example
+                if shared is None:  # learned before (its example went back to the pool), or kept across a model swap
+                    shared = builder.shared(d.context)
+                else:
+                    d.example = None  # it goes back to the pool: whoever still holds this decision must not use it
+                if costs is None:
+                    self.features += builder.learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features)
+                else:
+                    self._learn_costs(shared, d, -event.reward, action_features)
+                builder.release(shared)
+                self._version += 1
 
     def _learn_costs(self, shared: Any, d: Decision, cost: float, action_features: Sequence[Features] | None) -> None:
         """Learn through the Python cost estimator: its targets go to VW's cost-sensitive learner. Under SquareCB the
