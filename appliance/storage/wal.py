@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from appliance.errors import StorageError
 from appliance.join.rewards import LateReward, Reward
@@ -177,12 +177,12 @@ class WriteAheadLog:
     def _commit(self, items: list[_Item]) -> BaseException | None:
         plan = statements((kind, payload) for kind, payload, _, _ in items)
         try:
-            if len(plan) == 1 and not plan[0][2]:  # one statement is its own transaction (appliance.storage.wal_sql)
-                self._run(*plan[0])
+            if len(plan) == 1:  # one statement is its own transaction (appliance.storage.wal_sql)
+                self._db.execute(*plan[0])
             elif plan:
                 self._db.execute("BEGIN")
                 for statement in plan:
-                    self._run(*statement)
+                    self._db.execute(*statement)
                 self._db.execute("COMMIT")
         except sqlite3.Error as err:
             if self._db.in_transaction:
@@ -191,9 +191,3 @@ class WriteAheadLog:
         self.commits += 1
         self.records += len(items)
         return None
-
-    def _run(self, sql: str, parameters: Sequence[Any], many: bool) -> None:
-        if many:
-            self._db.executemany(sql, parameters)
-        else:
-            self._db.execute(sql, parameters)
