@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from appliance.join.joiner import LateReward, Reward
+from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
 from appliance.storage.wal import WriteAheadLog
 from appliance.storage.wal_sql import MAX_PARAMETERS
