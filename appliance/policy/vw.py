@@ -118,10 +118,13 @@ class VWPolicy:
         assert isinstance(exploration, (Epsilon, Softmax, SquareCB))
         return explore(exploration, costs, self._version)
 
-    def _distribution(self, scores: list[float]) -> list[float]:
-        """The pmf from VW's action scores (or, for ``python:`` cb types, from the predicted costs). VW's ``--regcbopt``
-        gives every action tied for the optimistic best probability 1 (all of them at the first decision): such
-        scores are scaled to sum to 1, so that the logged probability is the one the action was drawn with."""
+    def _pmf_of(self, shared: Any) -> list[float]:
+        """The pmf of a multi-example just predicted, from its shared example's action scores: VW's own when they sum
+        to 1 (as they do under every VW exploration), or, for ``python:`` cb types, the exploration of the predicted
+        costs. VW's ``--regcbopt`` gives every action tied for the optimistic best probability 1 (all of them at the
+        first decision): such scores are scaled to sum to 1, so that the logged probability is the one the action
+        was drawn with."""
+        scores: list[float] = shared.get_action_scores()
         if self._costs is not None:
             return self._explore(scores)
         total = sum(scores)
@@ -150,9 +153,7 @@ class VWPolicy:
             builder = self._builder
             shared = builder.shared(context)
             _predict(self._vw, [shared, *builder.offered(offered)])
-            pmf = shared.get_action_scores()
-            if self._costs is not None or abs(sum(pmf) - 1.0) >= 1e-4:  # else VW's pmf as it is: a call less, ~500 instructions
-                pmf = self._distribution(pmf)
+            pmf = self._pmf_of(shared)
             index = sample(pmf, self._rng.random())
             decision = Decision(event_id, offered[index], index, pmf[index], tuple(pmf), offered, context, self._version,
                                 timestamp, shared)
@@ -174,7 +175,7 @@ class VWPolicy:
             shared = builder.shared(context)
             try:
                 _predict(self._vw, [shared, *builder.offered(offered)])
-                return self._distribution(shared.get_action_scores())
+                return self._pmf_of(shared)
             finally:
                 builder.release(shared)
 

@@ -151,7 +151,9 @@ class ExampleBuilder:
 
         The live policy's event (declared actions, the chosen one's text checked, no labelled copies kept) is built
         here, its labelled copy parsed from the action's checked text into a pooled example, and counted here: a call
-        of :meth:`_label` instead of two (``for_learn``, a counting method), ~1,600 instructions an event.
+        of :meth:`_label` instead of two (``for_learn``, a counting method), ~1,600 instructions an event. Its test for
+        that case is :meth:`for_learn`'s, written out: calling ``for_learn`` with a flag for the pooled copy instead
+        measured 1,400 instructions an event more (0.8 % of the loop's), so the two change together.
         """
         text = self._texts.get(actions[chosen])
         if action_features is not None or self._keep_labelled or text is None:
