@@ -14,7 +14,11 @@ share computed from CPU time, which other processes on a loaded machine barely m
 (its thread's, in the paused stretches) over that plus the sink's CPU per event (the CPU of the shipper's child
 process and of every other thread of the loop's process in the running stretches, less the paused ones', plus the
 loop's thread's while it waits for the tail).
-The receiver's own CPU is not the sink's and counts in neither.
+The receiver's own CPU is not the sink's and counts in neither: a fleet's receiver runs on another machine. It is
+measured apart (``receiver_cpu_us_per_event``, the running stretches' less the paused ones'), and so is where each
+mode's wall time went (``per_event_us``, from the scheduler's counts in ``/proc/PID/task/TID/schedstat``): the
+loop's thread on a CPU and waiting for one (runnable while other tasks held both cores), the loop process's other
+threads, the shipper's child on a CPU and waiting, the receiver, and the tail after the loop's last event.
 
 One benchmark per sink, each against a real receiver on loopback: ``sinks.overhead`` a directory,
 ``sinks.http_overhead`` a small HTTP server, ``sinks.mqtt_overhead`` mosquitto, ``sinks.redis_overhead``
@@ -36,7 +40,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator
+from typing import Any, Callable, ContextManager, Iterator, NamedTuple
 
 from appliance.bench.http_bench import free_port
 from appliance.bench.loop_bench import drive
@@ -47,8 +51,9 @@ from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.sinks.process import ShipperProcess
 
-Receiver = Callable[[Path], ContextManager[dict[str, Any]]]
-"""Starts a sink's receiver in a directory of its own and yields the sink's config (default batching)."""
+Receiver = Callable[[Path], ContextManager[tuple[dict[str, Any], int | None]]]
+"""Starts a sink's receiver in a directory of its own and yields the sink's config (default batching) and the
+receiver's pid (``None``: a directory, written by the shipper itself)."""
 STRETCH = 20_000  # over a second of the loop here: several worker steps (every 0.25 s) and batch intervals (1 s)
 CONFIG = AppConfig.model_validate({"join": {"reward_wait_s": 1.0}, "storage": {"log_sync_s": 0.0}})
 MODES = ("running", "paused")
@@ -86,8 +91,8 @@ def installed_program(name: str, apt_package: str) -> str:
 
 
 @contextmanager
-def serving(argv: list[str], port: int, log_path: Path) -> Iterator[None]:
-    """``argv`` running until the block ends, once it accepts connections on ``port``."""
+def serving(argv: list[str], port: int, log_path: Path) -> Iterator[int]:
+    """``argv`` running until the block ends, once it accepts connections on ``port``: its pid."""
     with open(log_path, "wb") as log:
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -100,7 +105,7 @@ def serving(argv: list[str], port: int, log_path: Path) -> Iterator[None]:
                     if process.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"{argv[0]} did not listen on 127.0.0.1:{port}: {log_path.read_text()[-500:]}") from None
                     time.sleep(0.05)
-            yield
+            yield process.pid
         finally:
             process.terminate()
             try:
@@ -110,43 +115,50 @@ def serving(argv: list[str], port: int, log_path: Path) -> Iterator[None]:
                 process.wait()
 
 
-@contextmanager
-def directory_receiver(tmp: Path) -> Iterator[dict[str, Any]]:
-    yield {"type": "directory", "path": str(tmp / "inbox")}
+class BrokerProcess(NamedTuple):
+    """A broker :func:`mosquitto_broker` started: the port it listens on, and its pid (its CPU is measured)."""
+
+    port: int
+    pid: int
 
 
 @contextmanager
-def http_receiver(tmp: Path) -> Iterator[dict[str, Any]]:
+def directory_receiver(tmp: Path) -> Iterator[tuple[dict[str, Any], int | None]]:
+    yield {"type": "directory", "path": str(tmp / "inbox")}, None
+
+
+@contextmanager
+def http_receiver(tmp: Path) -> Iterator[tuple[dict[str, Any], int | None]]:
     port = free_port()
-    with serving([sys.executable, "-c", HTTP_RECEIVER, str(port)], port, tmp / "http.log"):
-        yield {"type": "http", "url": f"http://127.0.0.1:{port}/ingest"}
+    with serving([sys.executable, "-c", HTTP_RECEIVER, str(port)], port, tmp / "http.log") as pid:
+        yield {"type": "http", "url": f"http://127.0.0.1:{port}/ingest"}, pid
 
 
 @contextmanager
-def mosquitto_broker(tmp: Path) -> Iterator[int]:
-    """A mosquitto broker on loopback (anonymous, not persistent) with its config and log in ``tmp``: its port."""
+def mosquitto_broker(tmp: Path) -> Iterator[BrokerProcess]:
+    """A mosquitto broker on loopback (anonymous, not persistent) with its config and log in ``tmp``."""
     broker, port = installed_program("mosquitto", "mosquitto"), free_port()
     (tmp / "mosquitto.conf").write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    with serving([broker, "-c", str(tmp / "mosquitto.conf")], port, tmp / "mosquitto.log"):
-        yield port
+    with serving([broker, "-c", str(tmp / "mosquitto.conf")], port, tmp / "mosquitto.log") as pid:
+        yield BrokerProcess(port, pid)
 
 
 @contextmanager
-def mqtt_receiver(tmp: Path) -> Iterator[dict[str, Any]]:
+def mqtt_receiver(tmp: Path) -> Iterator[tuple[dict[str, Any], int | None]]:
     import paho.mqtt.client  # noqa: F401  (missing: the benchmark is skipped, `pip install -e '.[net]'`)
 
-    with mosquitto_broker(tmp) as port:
-        yield {"type": "mqtt", "host": "127.0.0.1", "port": port, "topic": "bench/log"}
+    with mosquitto_broker(tmp) as broker:
+        yield {"type": "mqtt", "host": "127.0.0.1", "port": broker.port, "topic": "bench/log"}, broker.pid
 
 
 @contextmanager
-def redis_receiver(tmp: Path) -> Iterator[dict[str, Any]]:
+def redis_receiver(tmp: Path) -> Iterator[tuple[dict[str, Any], int | None]]:
     import redis  # noqa: F401  (missing: the benchmark is skipped, `pip install -e '.[sinks]'`)
 
     server, port = installed_program("redis-server", "redis-server"), free_port()
     with serving([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                   "--dir", str(tmp)], port, tmp / "redis.log"):
-        yield {"type": "redis", "url": f"redis://127.0.0.1:{port}/0", "key": "bench:log"}
+                   "--dir", str(tmp)], port, tmp / "redis.log") as pid:
+        yield {"type": "redis", "url": f"redis://127.0.0.1:{port}/0", "key": "bench:log"}, pid
 
 
 def _until_accepted(sink: Any, timeout_s: float = 10.0) -> None:
@@ -172,16 +184,33 @@ def other_threads_cpu_s() -> float:
                if thread.ident is not None and thread.ident != me and thread.is_alive())
 
 
-def process_cpu_s(pid: int) -> float:
-    """CPU seconds of the live threads of process ``pid`` (a sink's shipper, its client's network thread), from
-    the scheduler's nanosecond counts."""
-    total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
+def scheduled_s(tasks: list[Path]) -> tuple[float, float]:
+    """Seconds the threads ``tasks`` (``/proc/PID/task/TID``) ran and waited for a CPU (runnable, while other
+    tasks held every core), from the scheduler's nanosecond counts; a thread that ended meanwhile counts no more."""
+    ran = waited = 0
+    for task in tasks:
         try:
-            total += int((task / "schedstat").read_text().split()[0])
-        except (FileNotFoundError, ProcessLookupError):  # a thread that ended meanwhile
+            fields = (task / "schedstat").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
             continue
-    return total / 1e9
+        ran, waited = ran + int(fields[0]), waited + int(fields[1])
+    return ran / 1e9, waited / 1e9
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds of the live threads of process ``pid`` (a sink's shipper, its client's network thread)."""
+    return scheduled_s(list(Path(f"/proc/{pid}/task").iterdir()))[0]
+
+
+def gauges(shipper: int, receiver: int | None) -> dict[str, float]:
+    """Where the time goes, as running totals in seconds: the wall clock; this (the loop's) thread's time on a CPU
+    and waiting for one; the CPU of the loop process's other threads; the shipper's child's time on a CPU and
+    waiting for one; the receiver's CPU (0 for none)."""
+    loop_cpu, loop_wait = scheduled_s([Path(f"/proc/self/task/{threading.get_native_id()}")])
+    shipper_cpu, shipper_wait = scheduled_s(list(Path(f"/proc/{shipper}/task").iterdir()))
+    return {"wall": time.perf_counter(), "loop_on_cpu": loop_cpu, "loop_waiting_for_cpu": loop_wait,
+            "other_threads_cpu": other_threads_cpu_s(), "shipper_cpu": shipper_cpu, "shipper_waiting_for_cpu": shipper_wait,
+            "receiver_cpu": process_cpu_s(receiver) if receiver is not None else 0.0}
 
 
 def caught_up(host: ShipperProcess, timeout_s: float = 30.0) -> None:
@@ -194,7 +223,7 @@ def caught_up(host: ShipperProcess, timeout_s: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def taken_in_turn(receiver_config: Any, workload: LightWorkload, rounds: int) -> dict[str, Any]:
+def taken_in_turn(receiver_config: Any, receiver_pid: int | None, workload: LightWorkload, rounds: int) -> dict[str, Any]:
     """One loop fed ``workload`` once a stretch, by turns with the sink's shipper process running and paused
     (stopped by SIGSTOP), the order alternating from one round to the next; the first of ``rounds`` warms up. A
     running stretch starts with the sink caught up (what the paused one logged is shipped before its clock starts)
@@ -209,7 +238,7 @@ def taken_in_turn(receiver_config: Any, workload: LightWorkload, rounds: int) ->
     n = len(workload.contexts)
     stretches: dict[str, list[float]] = {"running": [], "paused": []}
     shipped = logged = 0
-    cpu = {"loop": 0.0, "running": 0.0, "paused": 0.0}  # the loop's thread's; the sink's and the other threads', by mode
+    spent: dict[str, dict[str, float]] = {mode: {} for mode in MODES}  # seconds by gauge, over the measured stretches
     with tempfile.TemporaryDirectory() as tmp:
         clock = FakeClock(1_700_000_000.0)
         loop = open_loop(CONFIG, clock, Path(tmp), durable=False)
@@ -231,21 +260,22 @@ def taken_in_turn(receiver_config: Any, workload: LightWorkload, rounds: int) ->
                     os.kill(pid, signal.SIGCONT)
                     caught_up(host)
                 before = host.stats()["shipped_lines"]
-                started, others, child, own = time.perf_counter(), other_threads_cpu_s(), process_cpu_s(pid), time.thread_time()
+                started = gauges(pid, receiver_pid)
                 drive(loop, clock, workload)
-                driven = time.thread_time()
+                driven = gauges(pid, receiver_pid)
                 loop.events.sync()  # in both modes: the stretch's last lines reach the log on its clock
                 by_child = host.stats()["shipped_lines"] - before
                 if mode == "running":
                     caught_up(host)
-                seconds = time.perf_counter() - started
-                spent = other_threads_cpu_s() - others + process_cpu_s(pid) - child + time.thread_time() - driven
+                ended = gauges(pid, receiver_pid)
                 if mode == "running":
                     os.kill(pid, signal.SIGSTOP)
                 if turn >= 2:  # the first round warms up
-                    stretches[mode].append(n / seconds)
-                    cpu[mode] += spent
-                    cpu["loop"] += (driven - own) if mode == "paused" else 0.0
+                    stretches[mode].append(n / (ended["wall"] - started["wall"]))
+                    for key, value in (*((key, ended[key] - started[key]) for key in ended),
+                                       ("tail_wall", ended["wall"] - driven["wall"]),
+                                       ("tail_loop_on_cpu", ended["loop_on_cpu"] - driven["loop_on_cpu"])):
+                        spent[mode][key] = spent[mode].get(key, 0.0) + value
                     if mode == "running":
                         shipped, logged = shipped + by_child, logged + n
         finally:
@@ -256,9 +286,15 @@ def taken_in_turn(receiver_config: Any, workload: LightWorkload, rounds: int) ->
             host.release()
             loop.close()
     measured = (rounds - 1) * n
+    running, paused = spent["running"], spent["paused"]
+    beside_the_loop = {mode: spent[mode]["other_threads_cpu"] + spent[mode]["shipper_cpu"] + spent[mode]["tail_loop_on_cpu"]
+                       for mode in MODES}
     return {**stretches, "round_ratios": [r / p for r, p in zip(stretches["running"], stretches["paused"])],
-            "shipped_while_running": shipped / logged, "loop_cpu_s": cpu["loop"] / measured,
-            "sink_cpu_s": max(cpu["running"] - cpu["paused"], 0.0) / measured}
+            "shipped_while_running": shipped / logged,
+            "loop_cpu_s": (paused["loop_on_cpu"] - paused["tail_loop_on_cpu"]) / measured,
+            "sink_cpu_s": max(beside_the_loop["running"] - beside_the_loop["paused"], 0.0) / measured,
+            "receiver_cpu_s": (running["receiver_cpu"] - paused["receiver_cpu"]) / measured,
+            "per_event_us": {mode: {key: round(1e6 * value / measured, 3) for key, value in spent[mode].items()} for mode in MODES}}
 
 
 def sink_overhead(kind: str, receiver: Receiver, quick: bool) -> dict[str, Any]:
@@ -269,8 +305,8 @@ def sink_overhead(kind: str, receiver: Receiver, quick: bool) -> dict[str, Any]:
     from appliance.config.log_sinks import LogSinkConfig
 
     rounds = 3 if quick else ROUNDS
-    with tempfile.TemporaryDirectory() as home, receiver(Path(home)) as raw:
-        result = taken_in_turn(TypeAdapter(LogSinkConfig).validate_python(raw), light_workload(STRETCH), rounds)
+    with tempfile.TemporaryDirectory() as home, receiver(Path(home)) as (raw, receiver_pid):
+        result = taken_in_turn(TypeAdapter(LogSinkConfig).validate_python(raw), receiver_pid, light_workload(STRETCH), rounds)
     loop_cpu, sink_cpu, round_ratios = result["loop_cpu_s"], result["sink_cpu_s"], result["round_ratios"]
     figures = compared(f"loop events per second while a {kind} sink ships the joined events at its default batching",
                        "events/s", summarize(result["running"]),
@@ -279,6 +315,7 @@ def sink_overhead(kind: str, receiver: Receiver, quick: bool) -> dict[str, Any]:
                        "speed over the paused one's of the same round (goal >= 0.9)", events=2 * rounds * STRETCH,
                        round_ratios=round_ratios, shipped_while_running=result["shipped_while_running"],
                        loop_cpu_us_per_event=1e6 * loop_cpu, sink_cpu_us_per_event=1e6 * sink_cpu,
+                       receiver_cpu_us_per_event=1e6 * result["receiver_cpu_s"], per_event_us=result["per_event_us"],
                        cpu_ratio=loop_cpu / (loop_cpu + sink_cpu))
     return {**figures, "ratio_of_medians": figures["ratio"], "ratio": statistics.median(round_ratios)}
 

@@ -1,7 +1,8 @@
 """The four sink overhead benchmarks in quick mode, each against its real receiver on loopback (a directory, an
 HTTP server, mosquitto, redis-server): well formed, the sink shipped while the loop ran, and a missing server
 is a skip with what to install; the ratio the median of the rounds' own ratios; the CPU-based share beside the wall
-one. About 60 s."""
+one, and where the wall's time went (the loop's thread on a CPU or waiting for one, the shipper's, the receiver's).
+About 60 s."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def test_each_sink_costs_the_loop_a_share_of_its_speed(name: str) -> None:
     assert result["sink_cpu_us_per_event"] > 0 and result["loop_cpu_us_per_event"] > 0, result  # shipping costs CPU
     cpu = result["loop_cpu_us_per_event"]
     assert result["cpu_ratio"] == pytest.approx(cpu / (cpu + result["sink_cpu_us_per_event"])), result
+    running, paused = result["per_event_us"]["running"], result["per_event_us"]["paused"]  # where the clock's time went
+    assert running["shipper_cpu"] > 0 and paused["shipper_cpu"] < running["shipper_cpu"], result  # stopped: it ships nothing
+    for mode in (running, paused):  # the loop's thread ran or waited for a CPU most of the stretch
+        assert 0 < mode["loop_on_cpu"] + mode["loop_waiting_for_cpu"] <= mode["wall"] * 1.001, result
+    if name == "sinks.overhead":  # a directory has no receiver of its own (the shipper writes the files)
+        assert result["receiver_cpu_us_per_event"] == 0 and running["receiver_cpu"] == 0, result
+    else:  # the receiver's process works while the sink ships (counted apart: it is not the appliance's)
+        assert result["receiver_cpu_us_per_event"] > 0, result
 
 
 def test_a_missing_server_skips_its_benchmark_with_what_to_install() -> None:

@@ -90,8 +90,8 @@ class Broker:
 @pytest.fixture(scope="session")
 def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     try:
-        with mosquitto_broker(tmp_path_factory.mktemp("mosquitto")) as port:
-            yield Broker("127.0.0.1", port)
+        with mosquitto_broker(tmp_path_factory.mktemp("mosquitto")) as broker:
+            yield Broker("127.0.0.1", broker.port)
     except ProgramMissing as err:
         pytest.fail(f"{err} (tests/run installs it: tests/apt/devices.txt)")
 
