@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator
 
-from appliance.bench.http_bench import free_port
+from appliance.bench.http_bench import free_port, stop
 from appliance.bench.loop_bench import drive
 from appliance.bench.measure import compared, summarize
 from appliance.bench.skip import ProgramMissing
@@ -102,12 +102,7 @@ def serving(argv: list[str], port: int, log_path: Path) -> Iterator[None]:
                     time.sleep(0.05)
             yield
         finally:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 @contextmanager

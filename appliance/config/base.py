@@ -9,7 +9,6 @@ Traceback (most recent call last):
 appliance.errors.ConfigError: demo.yaml:1: rate: Input should be greater than or equal to 8000 (got 100). Sample rate in Hz.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 from types import UnionType

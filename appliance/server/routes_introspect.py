@@ -1,7 +1,8 @@
 """``GET /api/model/features``: the model's features and interaction terms (vw-varinfo), sorted, paged, filtered.
 
 Names and value ranges come from the event log (the decisions the model learned from), weights from the model
-itself: the loop pays nothing for it (see :mod:`appliance.introspect.live`).
+itself: the loop pays nothing for it (see :mod:`appliance.introspect.live`). Introspection (and numpy, which its
+tables use) is imported by the first call, not at the daemon's start.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from appliance.errors import UsageError
-from appliance.introspect.live import ModelFeatures, require_vw
 from appliance.loop import Loop
 from appliance.server.routes_decisions import ERRORS, explain
 from appliance.server.runtime import Runtime, running_loop, runtime
@@ -31,6 +31,8 @@ def features(request: Request,
              loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> FeaturesResponse:
     """Every feature and interaction term of the logged decisions with its weight, value range, RelScore and importance;
     weights no logged decision explains are counted in ``unnamed`` (and listed, nameless, at the end)."""
+    from appliance.introspect.live import ModelFeatures, require_vw
+
     try:
         arguments = require_vw(loop.policy)
     except UsageError as err:

@@ -21,7 +21,6 @@ reward
 ...
 """
 
-from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
@@ -106,7 +105,7 @@ class DecideResponse(BaseModel):
         "explained); the decision stands all the same: send its reward as usual. Else null.")
 
     @classmethod
-    def of(cls, decision: Decision, explanation: Explanation | None = None) -> DecideResponse:
+    def of(cls, decision: Decision, explanation: Explanation | None = None) -> "DecideResponse":
         return cls(event_id=decision.event_id, action=decision.action, probability=decision.probability,
                    pmf=[ActionProbability(action=a, probability=p) for a, p in zip(decision.actions, decision.pmf)],
                    model_version=decision.model_version, timestamp=decision.timestamp, explanation=explanation)
