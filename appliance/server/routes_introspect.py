@@ -15,7 +15,7 @@ from appliance.errors import UsageError
 from appliance.loop import Loop
 from appliance.server.routes_decisions import ERRORS, explain
 from appliance.server.runtime import Runtime, running_loop, runtime
-from appliance.server.schemas import EventId, Explanation, FeatureRow, FeaturesResponse, Message
+from appliance.server.schemas import EventId, Explanation, FeatureRow, FeaturesResponse, message
 
 router = APIRouter(prefix="/api", tags=["model"])
 
@@ -50,8 +50,8 @@ def features(request: Request,
 
 
 @router.get("/events/{event_id}/explanation", response_model=Explanation, tags=["decisions"], summary="Why a decision went as it did",
-            responses={**ERRORS, 404: {"model": Message, "description": "Not among the pending or the last 200 learned decisions."},
-                       409: {"model": Message, "description": "Safe mode, or the policy's model cannot be explained."}})
+            responses={**ERRORS, 404: message("Not among the pending or the last 200 learned decisions."),
+                       409: message("Safe mode, or the policy's model cannot be explained.")})
 def explanation(event_id: EventId, loop: Loop = Depends(running_loop)) -> Explanation:
     """Each offered action's score and top contributions for a recent decision's context, with the model as it is now
     (the dashboard's "why" of the current decision)."""

@@ -20,7 +20,7 @@ from appliance.config import load_config_text
 from appliance.errors import ConfigError
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, runtime
-from appliance.server.schemas import Body, Message
+from appliance.server.schemas import Body, Message, message
 from appliance.supervisor.plan import plan_change
 
 router = APIRouter(prefix="/api", tags=["kit"])
@@ -87,7 +87,7 @@ def demos() -> DemosResponse:
 
 
 @router.get("/demos/{name}", response_model=DemoResponse, summary="One demo config, to load into the editor",
-            responses={**ERRORS, 404: {"model": Message, "description": "No demo of that name."}})
+            responses={**ERRORS, 404: message("No demo of that name.")})
 def demo(name: str = Path(max_length=64, description="The demo's name, e.g. hello-world.")) -> DemoResponse:
     from appliance.kit.errors import KitError
     from appliance.kit.files import demo_path, demo_title
