@@ -172,14 +172,15 @@ def launched(argv: list[str], port: int, log: Path, then: Callable[[subprocess.P
             stop(process, grace_s=20.0)  # the daemon checkpoints its model as it stops
 
 
-def ready_round(tmp: Path, number: int, logged: list[float]) -> dict[str, float]:
-    """One launch of the daemon (fresh data directory) and one of the reference, the order alternating by round."""
+def ready_round(tmp: Path, number: int, logged: dict[int, float]) -> dict[str, float]:
+    """One launch of the daemon (fresh data directory) and one of the reference, the order alternating by round;
+    ``logged[number]``: the seconds the daemon's log line said."""
     def ours() -> float:
         port, data = free_port(), tmp / f"data-{number}"
         seconds = launched(daemon_argv(data, port), port, tmp / f"daemon-{number}.log", lambda p, s: s)
         said = logged_ready_s((tmp / f"daemon-{number}.log").read_text())
         if said is not None:
-            logged.append(said)
+            logged[number] = said
         return seconds
 
     def reference() -> float:
@@ -193,15 +194,16 @@ def ready_round(tmp: Path, number: int, logged: list[float]) -> dict[str, float]
 
 def bench_ready(quick: bool) -> dict[str, Any]:
     rounds = iter(range(1_000))
-    logged: list[float] = []
+    warmup = 0 if quick else 1
+    logged: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        runs = repeat_each(lambda: ready_round(Path(tmp), next(rounds), logged), repeats=2 if quick else 7,
-                           warmup=0 if quick else 1)
+        runs = repeat_each(lambda: ready_round(Path(tmp), next(rounds), logged), repeats=2 if quick else 7, warmup=warmup)
+    said = [seconds for number, seconds in logged.items() if number >= warmup]
     ours = runs["ours"]
     return compared("launch of `wabbit run` (simulated devices) to the first answer of /api/status", "s", ours,
                     "a process importing VW (one workspace) and serving one FastAPI route with uvicorn", runs["reference"],
                     "the appliance's start-up over the stack's floor", **with_goal(ours, READY_GOAL_S),
-                    logged_ready_s=summarize(logged) if logged else None)
+                    logged_ready_s=summarize(said) if said else None)
 
 
 def settled_mb(settle_s: float) -> Callable[[subprocess.Popen[bytes], float], float]:
