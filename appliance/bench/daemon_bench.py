@@ -18,8 +18,8 @@ without ``PYTHONDONTWRITEBYTECODE``, as the installed appliance does. ``logged_r
 ``daemon.rss_mb``: the resident memory (MB) of the daemon and its child processes after it has run
 ``SETTLE_S`` seconds with :data:`FEATURIZERS_CONFIG` (a synthetic microphone and camera; the audio, video and
 face featurizers, BlazeFace on the CPU from the model shipped in ``featurizers/models``: no download); beside
-it ``simulated_mb``, the same with simulated devices. The reference is the minimal process's resident memory once
-it answers. Without a TFLite runtime the benchmark is skipped with what to install.
+it ``simulated_mb``, the same with simulated devices (not with ``--quick``). The reference is the minimal
+process's resident memory once it answers. Without a TFLite runtime the benchmark is skipped with what to install.
 
 >>> ready = {"median": 2.0, "min": 1.9, "max": 2.1, "repeats": 3}
 >>> with_goal(ready, 3.0)
@@ -231,14 +231,15 @@ def bench_rss(quick: bool) -> dict[str, Any]:
             port = free_port()
             samples["featurizers"].append(launched(daemon_argv(tmp / f"data-f{number}", port, config), port,
                                                    tmp / f"featurizers-{number}.log", settled_mb(settle_s)))
-            port = free_port()
-            samples["simulated"].append(launched(daemon_argv(tmp / f"data-s{number}", port), port,
-                                                 tmp / f"simulated-{number}.log", settled_mb(settle_s)))
+            if not quick:  # --quick: two launches, the figure and its reference
+                port = free_port()
+                samples["simulated"].append(launched(daemon_argv(tmp / f"data-s{number}", port), port,
+                                                     tmp / f"simulated-{number}.log", settled_mb(settle_s)))
     ours = summarize(samples["featurizers"])
     return compared(f"resident memory of `wabbit run` with the audio, video and face featurizers after {settle_s:.0f} s",
                     "MB", ours, "the same minimal VW + FastAPI + uvicorn process, answering", summarize(samples["reference"]),
                     "the appliance's memory over the stack's floor", **with_goal(ours, RSS_GOAL_MB),
-                    simulated_mb=summarize(samples["simulated"]))
+                    simulated_mb=summarize(samples["simulated"]) if samples["simulated"] else None)
 
 
 BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {
