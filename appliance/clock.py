@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Protocol
 
@@ -47,3 +48,31 @@ class FakeClock:
     def set(self, now: float) -> None:
         """Jump to ``now`` (never backward)."""
         self.advance(now - self._now)
+
+
+RESTARTED_AT = "WABBIT_RESTARTED_AT"
+"""Set by a ``wabbit run`` that starts itself again in the same process (``exec``): when it did, seconds since the
+epoch, so the new start-up counts from there rather than from the first start."""
+_IMPORTED = time.time()
+
+
+def process_started() -> float:
+    """When this process started (seconds since the epoch), imports included: from ``/proc/self/stat`` on Linux,
+    or the :data:`RESTARTED_AT` time after an ``exec``; elsewhere, when this module was first imported.
+
+    >>> 0.0 <= time.time() - process_started() < 3600.0
+    True
+    """
+    started = _IMPORTED
+    try:
+        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+            ticks = int(stat.read().rpartition(")")[2].split()[19])  # field 22, starttime, in clock ticks after boot
+            age = float(uptime.read().split()[0]) - ticks / os.sysconf("SC_CLK_TCK")
+        started = time.time() - age
+    except (OSError, ValueError, IndexError):
+        pass
+    restarted = os.environ.get(RESTARTED_AT, "")
+    try:
+        return max(started, float(restarted)) if restarted else started
+    except ValueError:
+        return started

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appliance.bus import EventBus
-from appliance.clock import SystemClock
+from appliance.clock import SystemClock, process_started
 from appliance.config import AppConfig
 from appliance.events import StatsTaken
 from appliance.features import Features
@@ -177,7 +177,9 @@ class Daemon:
         os.kill(os.getpid(), signal.SIGTERM)
 
     def _ready(self) -> None:
-        log.info("ready in %.2f s: http://%s:%d%s", time.time() - self.started, self.host, self.port,
+        now = time.time()  # since the process started (imports included), and since the daemon's own start-up
+        log.info("ready in %.2f s since the process started (%.2f s since the imports): http://%s:%d%s",
+                 now - process_started(), now - self.started, self.host, self.port,
                  " (SAFE MODE: invalid config)" if self.error else "")
         sd_notify("READY=1")
 

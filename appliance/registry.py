@@ -25,6 +25,7 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Callable, Iterable
 
@@ -81,7 +82,7 @@ class Registry:
 
     def __init__(self, roles: Iterable[Role], discover: Callable[[str], Iterable[EntryPoint]] | None = None) -> None:
         self._roles = {r.name: r for r in roles}
-        self._discover = discover or (lambda group: entry_points(group=group))
+        self._discover = discover or installed_entry_points
         self._kinds: dict[str, dict[str, Kind]] = {}
         self._broken: dict[str, dict[str, str]] = {}
 
@@ -144,6 +145,19 @@ class Registry:
                 broken[point.name] = problem
                 log.error("plug-in %s %r (%s) is skipped: %s", role, point.name, point.value, problem)
         return kinds
+
+
+@cache
+def _installed() -> Any:
+    """Every installed package's entry points: one scan of the installed distributions (each
+    ``entry_points(group=...)`` scans them all again: the 11 roles' groups took 0.2-0.4 s of the daemon's start)."""
+    return entry_points()
+
+
+def installed_entry_points(group: str) -> Iterable[EntryPoint]:
+    """The installed entry points in ``group`` (the packages are scanned once per process)."""
+    points: Iterable[EntryPoint] = _installed().select(group=group)
+    return points
 
 
 def _plugin_problem(kind: Kind, known: dict[str, Kind], factory: str) -> str | None:

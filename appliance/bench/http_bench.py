@@ -32,6 +32,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop(process: subprocess.Popen[bytes], grace_s: float = 5.0) -> None:
+    """SIGTERM ``process`` and wait for it; SIGKILL it if it is still running after ``grace_s``."""
+    process.terminate()
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 
 def _context(i: int) -> dict[str, dict[str, float]]:
     return {"audio": {"level": (i % 17) / 17}, "video": {"brightness": (i % 5) / 5}, "time": {f"h{i % 24}": 1.0}}

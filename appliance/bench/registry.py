@@ -33,6 +33,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("appliance.bench.policy_bench", ""),
     ("appliance.bench.tensorboard_bench", ""),
     ("appliance.bench.client_bench", ""),
+    ("appliance.bench.daemon_bench", ""),
     ("featurizers.bench", "featurizers."),
 )
 

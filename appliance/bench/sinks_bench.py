@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator, NamedTuple
 
-from appliance.bench.http_bench import free_port
+from appliance.bench.http_bench import free_port, stop
 from appliance.bench.loop_bench import drive
 from appliance.bench.measure import compared, summarize
 from appliance.bench.skip import ProgramMissing
@@ -107,12 +107,7 @@ def serving(argv: list[str], port: int, log_path: Path) -> Iterator[int]:
                     time.sleep(0.05)
             yield process.pid
         finally:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 class BrokerProcess(NamedTuple):

@@ -10,8 +10,11 @@ import argparse
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from appliance.clock import RESTARTED_AT
 
 if TYPE_CHECKING:
     from appliance.config import AppConfig
@@ -46,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     code = daemon.run()
     if daemon.restart_requested:  # POST /api/restart: the same command again, in this process (same PID for systemd)
         print("wabbit run: restarting with the config as written", file=sys.stderr, flush=True)
+        os.environ[RESTARTED_AT] = repr(time.time())  # the new start-up's "ready in" counts from here
         os.execv(sys.executable, [sys.executable, "-m", "appliance", *_argv(args)])
     return code
 

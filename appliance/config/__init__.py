@@ -9,8 +9,6 @@ Traceback (most recent call last):
 appliance.errors.ConfigError: my.yaml:2: join.reward_wait: unknown key; remove it or check its spelling (`wabbit config schema` lists the keys).
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any
 

@@ -9,8 +9,6 @@ Every actuator maps action ids to an effect; an action it does not map sends it 
 ((1.0, 0.6, 0.2), 5.0, ['warm'])
 """
 
-from __future__ import annotations
-
 from abc import abstractmethod
 from typing import Annotated, Any, ClassVar, Literal
 

@@ -5,8 +5,6 @@
 # How long a decision waits for rewards before it is learned (Personalizer's rewardWaitTime).
 """
 
-from __future__ import annotations
-
 import json
 import textwrap
 

@@ -3,8 +3,6 @@
 Run when the config loads (``AppConfig``), when devices start, and before a config change applies.
 """
 
-from __future__ import annotations
-
 from typing import Sequence
 
 from appliance.config.actuators import ActuatorConfig

@@ -9,8 +9,6 @@ plug-in from the entry point group ``wabbit.estimators`` are built the same way.
 True
 """
 
-from __future__ import annotations
-
 import math
 from typing import Annotated, Any, ClassVar, Literal
 

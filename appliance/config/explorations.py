@@ -5,8 +5,6 @@ with the Vowpal Wabbit options it stands for and what it is good at.
 ['--squarecb', '--gamma_scale', '10.0', '--gamma_exponent', '0.5']
 """
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator

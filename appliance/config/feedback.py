@@ -12,8 +12,6 @@ if set), unless the signal names its event id.
 0.15
 """
 
-from __future__ import annotations
-
 import math
 from typing import Annotated, Any, ClassVar, Literal
 

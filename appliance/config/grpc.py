@@ -11,8 +11,6 @@ Traceback (most recent call last):
 appliance.errors.ConfigError: wabbit.yaml:1: (top level): Value error, tls_cert and tls_key go together: set both (TLS) or neither ...
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from pydantic import Field, model_validator

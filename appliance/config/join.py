@@ -1,7 +1,5 @@
 """The ``join:`` section: how decisions wait for their rewards and how rewards are combined."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

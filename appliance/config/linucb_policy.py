@@ -6,8 +6,6 @@ inverse kept by Sherman-Morrison updates), optimistic by its confidence width, f
 (0.5, 1.0, 0.0, 256)
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

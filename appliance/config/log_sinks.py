@@ -16,8 +16,6 @@ a sink removed from the config (or renamed) lets go of it.
 ('joined', 202752, 'drop')
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 

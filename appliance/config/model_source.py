@@ -11,8 +11,6 @@ pydantic_core._pydantic_core.ValidationError: 1 validation error for LearningCon
   Value error, apprentice mode acts by a baseline action: set `baseline_action` to one of the policy's actions ...
 """
 
-from __future__ import annotations
-
 import ssl
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal

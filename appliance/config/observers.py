@@ -7,8 +7,6 @@
 'cs'
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -90,7 +88,7 @@ class PolicyValueObserverConfig(ObserverConfigBase):
         return candidates
 
     @model_validator(mode="after")
-    def _range_ordered(self) -> PolicyValueObserverConfig:
+    def _range_ordered(self) -> "PolicyValueObserverConfig":
         if self.reward_range is not None and not self.reward_range[0] < self.reward_range[1]:
             raise ValueError(f"reward_range {list(self.reward_range)}: the minimum must be below the maximum")
         return self

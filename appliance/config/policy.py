@@ -6,8 +6,6 @@ shares. Each kind's own fields are in its config: ``vw`` in :mod:`appliance.conf
 {'on': {'Action': {'on': 1.0}}, 'off': {'Action': {'off': 1.0}}}
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator

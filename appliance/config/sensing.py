@@ -13,8 +13,6 @@ what to do; ``AppConfig`` raises them at the line of the section.
 featurizers[0]: source 'cam' is not defined; defined sources: mic. Set `source:` to one of them or add the source under `sources:`
 """
 
-from __future__ import annotations
-
 from typing import Sequence
 
 from pydantic import ValidationError

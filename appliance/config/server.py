@@ -11,8 +11,6 @@ Traceback (most recent call last):
 appliance.errors.ConfigError: wabbit.yaml:1: mqtt_stats: Value error, password_file needs a username: set `username` too, or remove password_file. ...
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Literal
 

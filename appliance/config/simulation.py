@@ -1,7 +1,5 @@
 """The ``simulation:`` section: the simulated world that stands in for devices when none are configured."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

@@ -18,8 +18,6 @@ time); choose one of BernoulliNB, ... [type=value_error, ...]
     For further information visit ...
 """
 
-from __future__ import annotations
-
 from types import ModuleType
 from typing import Annotated, Any, Literal, Union
 

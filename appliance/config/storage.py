@@ -1,7 +1,5 @@
 """The ``storage:`` section: write-ahead log, event log and checkpoints under the data directory."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from pydantic import Field

@@ -7,8 +7,6 @@
 ('TensorBoardObserverConfig', 1000, 30.0, 'auto')
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 

@@ -15,8 +15,6 @@ events
   Value error, trigger names must be unique; repeated: clap. ...
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator

@@ -6,8 +6,6 @@
 ['--squarecb', '--gamma_scale', '10.0', '--gamma_exponent', '0.5']
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator

@@ -4,8 +4,6 @@ Used for every config the appliance reads (files, ``PUT /api/config``): nothing 
 recursion or Python's integer conversion, and every problem names its line.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import yaml

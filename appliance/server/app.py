@@ -90,7 +90,7 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
                                    swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png")
 
     @app.post("/api/login", tags=["session"], status_code=204, response_class=Response, summary="Dashboard log-in",
-              responses={401: {"model": Message, "description": "Wrong token."}})
+              responses={401: {"model": Message, "description": "Wrong token."}})  # puts Message in the spec's components
     async def login(body: LoginRequest) -> Response:
         """Exchange the access token for an HttpOnly, SameSite=Strict session cookie."""
         auth: Auth = app.state.auth

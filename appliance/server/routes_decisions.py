@@ -27,9 +27,9 @@ from appliance.server.schemas import (
     EventsResponse,
     EventSummary,
     Explanation,
-    Message,
     RewardRequest,
     RewardResponse,
+    message,
 )
 
 router = APIRouter(prefix="/api", tags=["decisions"])
@@ -37,9 +37,9 @@ lean_router = APIRouter(prefix="/api", tags=["decisions"])
 """Decide and reward: the app includes them without its token dependency, because they check the token themselves
 once the body is in (FastAPI reads a declared body before it solves dependencies: the same order)."""
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message, "description": "No or wrong access token."},
-    409: {"model": Message, "description": "Safe mode (invalid config), or decisions by API are switched off."},
-    422: {"model": Message, "description": "Invalid input; the message says what to fix."},
+    401: message("No or wrong access token."),
+    409: message("Safe mode (invalid config), or decisions by API are switched off."),
+    422: message("Invalid input; the message says what to fix."),
 }
 
 
@@ -84,7 +84,7 @@ def explained(loop: Loop, decision: Decision) -> tuple[Explanation | None, str |
 @lean_router.post(
     "/reward", status_code=202, response_model=RewardResponse, summary="Give a decision its reward",
     responses={**ERRORS, 200: {"model": RewardResponse, "description": "A duplicate (same reward id): counted once already."},
-               404: {"model": Message, "description": "Unknown or expired event id."}},
+               404: message("Unknown or expired event id.")},
     openapi_extra=body_of(RewardRequest),
 )
 async def reward(request: Request) -> Response:
@@ -105,7 +105,7 @@ async def reward(request: Request) -> Response:
 
 
 @router.get("/events/{event_id}", response_model=EventDetail, summary="One decision, its rewards and what became of them",
-            responses={**ERRORS, 404: {"model": Message, "description": "No decision with this id is known here."}})
+            responses={**ERRORS, 404: message("No decision with this id is known here.")})
 def event(event_id: EventId, loop: Loop = Depends(running_loop)) -> EventDetail:
     """The decision, its rewards, how it was learned and its late rewards, pending or learned, from the loop's memory
     or, once it is older, from the event log (also across restarts)."""

@@ -1,7 +1,8 @@
 """``GET /api/model/features``: the model's features and interaction terms (vw-varinfo), sorted, paged, filtered.
 
 Names and value ranges come from the event log (the decisions the model learned from), weights from the model
-itself: the loop pays nothing for it (see :mod:`appliance.introspect.live`).
+itself: the loop pays nothing for it (see :mod:`appliance.introspect.live`). Introspection (and numpy, which its
+tables use) is imported by the first call, not at the daemon's start.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from appliance.errors import UsageError
-from appliance.introspect.live import ModelFeatures, require_vw
 from appliance.loop import Loop
 from appliance.server.routes_decisions import ERRORS, explain
 from appliance.server.runtime import Runtime, running_loop, runtime
-from appliance.server.schemas import EventId, Explanation, FeatureRow, FeaturesResponse, Message
+from appliance.server.schemas import EventId, Explanation, FeatureRow, FeaturesResponse, message
 
 router = APIRouter(prefix="/api", tags=["model"])
 
@@ -31,6 +31,8 @@ def features(request: Request,
              loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> FeaturesResponse:
     """Every feature and interaction term of the logged decisions with its weight, value range, RelScore and importance;
     weights no logged decision explains are counted in ``unnamed`` (and listed, nameless, at the end)."""
+    from appliance.introspect.live import ModelFeatures, require_vw
+
     try:
         arguments = require_vw(loop.policy)
     except UsageError as err:
@@ -48,8 +50,8 @@ def features(request: Request,
 
 
 @router.get("/events/{event_id}/explanation", response_model=Explanation, tags=["decisions"], summary="Why a decision went as it did",
-            responses={**ERRORS, 404: {"model": Message, "description": "Not among the pending or the last 200 learned decisions."},
-                       409: {"model": Message, "description": "Safe mode, or the policy's model cannot be explained."}})
+            responses={**ERRORS, 404: message("Not among the pending or the last 200 learned decisions."),
+                       409: message("Safe mode, or the policy's model cannot be explained.")})
 def explanation(event_id: EventId, loop: Loop = Depends(running_loop)) -> Explanation:
     """Each offered action's score and top contributions for a recent decision's context, with the model as it is now
     (the dashboard's "why" of the current decision)."""

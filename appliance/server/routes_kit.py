@@ -3,6 +3,8 @@ of the config in force (a table, and the breadboard view and schematic as SVG).
 
 ``POST /api/config/validate`` answers as ``wabbit config validate`` does, line by line, and says what applying
 the config would do (restart workers, or need ``wabbit run`` restarted); ``PUT /api/config`` applies it.
+
+The kit's modules (parts, wiring, drawings) are imported by the routes that use them, not at the daemon's start.
 """
 
 from __future__ import annotations
@@ -16,16 +18,9 @@ from pydantic import BaseModel, Field
 
 from appliance.config import load_config_text
 from appliance.errors import ConfigError
-from appliance.kit.bom import load_bom
-from appliance.kit.breadboard import breadboard
-from appliance.kit.errors import KitError, WiringError
-from appliance.kit.files import demo_names, demo_path, demo_title
-from appliance.kit.render import bom_data
-from appliance.kit.schematic import schematic
-from appliance.kit.wiring import wiring_of
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, runtime
-from appliance.server.schemas import Body, Message
+from appliance.server.schemas import Body, Message, message
 from appliance.supervisor.plan import plan_change
 
 router = APIRouter(prefix="/api", tags=["kit"])
@@ -86,12 +81,17 @@ def _title(rt: Runtime) -> str:
 
 @router.get("/demos", response_model=DemosResponse, responses=ERRORS, summary="The demo configs")
 def demos() -> DemosResponse:
+    from appliance.kit.files import demo_names, demo_path, demo_title
+
     return DemosResponse(demos=[DemoInfo(name=n, title=demo_title(demo_path(n).read_text(encoding="utf-8"))) for n in demo_names()])
 
 
 @router.get("/demos/{name}", response_model=DemoResponse, summary="One demo config, to load into the editor",
-            responses={**ERRORS, 404: {"model": Message, "description": "No demo of that name."}})
+            responses={**ERRORS, 404: message("No demo of that name.")})
 def demo(name: str = Path(max_length=64, description="The demo's name, e.g. hello-world.")) -> DemoResponse:
+    from appliance.kit.errors import KitError
+    from appliance.kit.files import demo_path, demo_title
+
     try:
         text = demo_path(name).read_text(encoding="utf-8")
     except KitError as err:
@@ -102,6 +102,9 @@ def demo(name: str = Path(max_length=64, description="The demo's name, e.g. hell
 @router.post("/config/validate", response_model=ValidateResponse, responses=ERRORS, summary="Check a config without applying it")
 def validate(body: ValidateBody, rt: Runtime = Depends(runtime)) -> ValidateResponse:
     """The errors `wabbit config validate` would print, each with its line, and what `PUT /api/config` would change."""
+    from appliance.kit.errors import WiringError
+    from appliance.kit.wiring import wiring_of
+
     try:
         config = load_config_text(body.yaml, body.name)
     except ConfigError as err:
@@ -129,11 +132,17 @@ def restart(background: BackgroundTasks, rt: Runtime = Depends(runtime)) -> Mess
 def parts() -> dict[str, Any]:
     """Each kit with its parts (the first of a choice is the recommendation), what each is for, its typical price,
     the maker's and shops' links and what else is known to work."""
+    from appliance.kit.bom import load_bom
+    from appliance.kit.render import bom_data
+
     return bom_data(load_bom())
 
 
 @router.get("/kit/wiring", response_model=WiringResponse, responses=ERRORS, summary="The wires the config in force needs")
 def wiring(rt: Runtime = Depends(runtime)) -> WiringResponse:
+    from appliance.kit.errors import KitError
+    from appliance.kit.wiring import wiring_of
+
     try:
         rows = [WiringRow(**r) for r in wiring_of(rt.config).rows()]
     except KitError as err:
@@ -146,6 +155,11 @@ def wiring(rt: Runtime = Depends(runtime)) -> WiringResponse:
 def wiring_svg(view: Literal["breadboard", "schematic"] = Query("breadboard", description="Which drawing."),
                rt: Runtime = Depends(runtime)) -> Response:
     """The breadboard view or the schematic, drawn from the same pin definitions the running devices use."""
+    from appliance.kit.breadboard import breadboard
+    from appliance.kit.errors import KitError
+    from appliance.kit.schematic import schematic
+    from appliance.kit.wiring import wiring_of
+
     try:
         drawing = wiring_of(rt.config)
     except KitError as err:

@@ -18,7 +18,7 @@ from appliance.loop import Loop
 from appliance.policy.model_check import DIGEST_HEADER, check_digest
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, running_loop, runtime
-from appliance.server.schemas import Message, ModelUploadResponse
+from appliance.server.schemas import ModelUploadResponse, message
 
 MAX_MODEL_BYTES = 64 * 1024 * 1024
 router = APIRouter(prefix="/api", tags=["model"])
@@ -46,7 +46,7 @@ def download(if_none_match: str | None = Header(None, description="An ETag this 
 
 @router.put(
     "/model", response_model=ModelUploadResponse, summary="Upload a model",
-    responses={**ERRORS, 413: {"model": Message, "description": f"Larger than {MAX_MODEL_BYTES} bytes."}},
+    responses={**ERRORS, 413: message(f"Larger than {MAX_MODEL_BYTES} bytes.")},
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
 )

@@ -19,7 +19,7 @@ from appliance.server.fast_path import authorised_body, body_of, decide_answer, 
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.routes_model import MAX_MODEL_BYTES, received_model
 from appliance.server.runtime import Runtime, runtime
-from appliance.server.schemas import DecideRequest, DecideResponse, Message, ModelUploadResponse, RewardRequest, RewardResponse
+from appliance.server.schemas import DecideRequest, DecideResponse, ModelUploadResponse, RewardRequest, RewardResponse, message
 from appliance.server.schemas_models import (
     ModelCreate,
     ModelExamples,
@@ -37,7 +37,7 @@ themselves, see :mod:`appliance.server.fast_path`); :data:`calls_router`: the ot
 in the order of their paths in the OpenAPI document, because the app adds its token dependency per router."""
 lean_router = APIRouter(prefix="/api/models", tags=["models"])
 calls_router = APIRouter(prefix="/api/models", tags=["models"])
-NAMED = {**ERRORS, 404: {"model": Message, "description": "No model has this name."}}
+NAMED = {**ERRORS, 404: message("No model has this name.")}
 
 
 def host(rt: Runtime = Depends(runtime)) -> ModelHost:
@@ -59,7 +59,7 @@ def list_models(models: ModelHost = Depends(host)) -> list[ModelInfo]:
 
 
 @router.post("", status_code=201, response_model=ModelInfo, summary="Create a model",
-             responses={**ERRORS, 409: {"model": Message, "description": "A model with this name exists."}})
+             responses={**ERRORS, 409: message("A model with this name exists.")})
 def create(body: ModelCreate, models: ModelHost = Depends(host)) -> ModelInfo:
     """A ``vw`` model from VW arguments, or a ``loop`` model from a config (YAML); served until deleted, restarts included."""
     return _info(models.create(body.name, vw_arguments=body.vw_arguments, config_text=body.config_yaml))
@@ -141,8 +141,8 @@ def download(m: ServedModel = Depends(model)) -> FileResponse:
 
 
 @calls_router.put("/{name}/model", response_model=ModelUploadResponse, summary="Upload a model file or a bundle", responses={
-    **NAMED, 409: {"model": Message, "description": "A bundle for a model of this name that runs other VW arguments or config."},
-    413: {"model": Message, "description": f"Larger than {MAX_MODEL_BYTES} bytes."}},
+    **NAMED, 409: message("A bundle for a model of this name that runs other VW arguments or config."),
+    413: message(f"Larger than {MAX_MODEL_BYTES} bytes.")},
     openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
 async def upload(request: Request, name: str,
                  model_version: int | None = Query(None, ge=0, le=2**62, description="The version it runs as; omitted: the current one "

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from appliance.config import AppConfig
 from appliance.server.preview import Previews
 from appliance.server.routes_decisions import ERRORS
-from appliance.server.schemas import Message
+from appliance.server.schemas import message
 from featurizers.config.sources import ID_PATTERN
 from featurizers.errors import BackendUnavailableError
 
@@ -44,8 +44,8 @@ async def previews(request: Request) -> Previews:
 
 @router.get("/preview/{source_id}", response_class=Response, summary="A camera's latest frame (JPEG)", responses={
     **ERRORS, 200: {"content": {"image/jpeg": {}}, "description": "The newest frame, downscaled to the preview width."},
-    404: {"model": Message, "description": "The preview is off, or no video source has this id."},
-    409: {"model": Message, "description": "The source has no frame to show yet (see Retry-After), or PyAV is missing."}})
+    404: message("The preview is off, or no video source has this id."),
+    409: message("The source has no frame to show yet (see Retry-After), or PyAV is missing.")})
 def preview(request: Request, source_id: str = Path(pattern=ID_PATTERN, description="A video source's id."),
             encoder: Previews = Depends(previews)) -> Response:
     """The newest frame the featurizers read from a video source, as a JPEG ``server.camera_preview.width`` wide."""

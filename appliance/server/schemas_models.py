@@ -6,8 +6,6 @@
 ['1 | a']
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal, Sequence
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -48,7 +46,7 @@ class ModelPredictions(BaseModel):
     predictions: list[PredictionBody] = Field(description="One per example, in order.")
 
     @classmethod
-    def of(cls, predictions: Sequence[Prediction]) -> ModelPredictions:
+    def of(cls, predictions: Sequence[Prediction]) -> "ModelPredictions":
         return cls(predictions=[PredictionBody(type=p.type, value=p.value) for p in predictions])
 
 

@@ -13,8 +13,6 @@ pydantic_core._pydantic_core.ValidationError: 1 validation error for PipelineCon
   Value error, featurizers[0]: source 'cam' is not defined; defined sources: (none) ...
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -57,7 +55,7 @@ class AudioFeaturizerConfig(FeaturizerConfigBase):
     rolloff_percent: float = Field(default=0.85, gt=0.0, lt=1.0, description="Energy fraction for spectral rolloff.")
 
     @model_validator(mode="after")
-    def _check(self) -> AudioFeaturizerConfig:
+    def _check(self) -> "AudioFeaturizerConfig":
         if self.n_mfcc > self.n_mels:
             raise ValueError(f"n_mfcc ({self.n_mfcc}) must be <= n_mels ({self.n_mels})")
         if self.hop_length > self.n_fft:
@@ -108,7 +106,7 @@ class PipelineConfig(BaseModel):
                                                 description="Featurizers, each reading one source.")
 
     @model_validator(mode="after")
-    def _check_links(self) -> PipelineConfig:
+    def _check_links(self) -> "PipelineConfig":
         ids = [s.id for s in self.sources]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

@@ -11,8 +11,6 @@ pydantic_core._pydantic_core.ValidationError: 1 validation error for function-be
 ...
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
