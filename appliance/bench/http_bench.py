@@ -42,7 +42,6 @@ def stop(process: subprocess.Popen[bytes], grace_s: float = 5.0) -> None:
         process.wait()
 
 
-
 def _context(i: int) -> dict[str, dict[str, float]]:
     return {"audio": {"level": (i % 17) / 17}, "video": {"brightness": (i % 5) / 5}, "time": {f"h{i % 24}": 1.0}}
 
