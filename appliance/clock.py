@@ -63,16 +63,23 @@ def process_started() -> float:
     >>> 0.0 <= time.time() - process_started() < 3600.0
     True
     """
-    started = _IMPORTED
-    try:
-        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
-            ticks = int(stat.read().rpartition(")")[2].split()[19])  # field 22, starttime, in clock ticks after boot
-            age = float(uptime.read().split()[0]) - ticks / os.sysconf("SC_CLK_TCK")
-        started = time.time() - age
-    except (OSError, ValueError, IndexError):
-        pass
+    started = _started_by_proc()
+    if started is None:
+        started = _IMPORTED
     restarted = os.environ.get(RESTARTED_AT, "")
     try:
         return max(started, float(restarted)) if restarted else started
     except ValueError:
         return started
+
+
+def _started_by_proc() -> float | None:
+    """When this process started by Linux's ``/proc`` (field 22 of ``/proc/self/stat`` against the uptime), or
+    ``None`` where those files are missing or read otherwise."""
+    try:
+        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+            ticks = int(stat.read().rpartition(")")[2].split()[19])  # field 22, starttime, in clock ticks after boot
+            age = float(uptime.read().split()[0]) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    return time.time() - age

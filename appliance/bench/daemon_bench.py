@@ -29,6 +29,7 @@ process's resident memory once it answers. Without a TFLite runtime the benchmar
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import os
 import re
@@ -193,7 +194,7 @@ def ready_round(tmp: Path, number: int, logged: dict[int, float]) -> dict[str, f
 
 
 def bench_ready(quick: bool) -> dict[str, Any]:
-    rounds = iter(range(1_000))
+    rounds = itertools.count()  # each round's number: its files' names, and which of the two launches goes first
     warmup = 0 if quick else 1
     logged: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -35,11 +35,11 @@ from appliance.server import (
     routes_preview,
 )
 from appliance.server.auth import COOKIE, SESSION_DAYS, Auth, require_auth
-from appliance.server.fast_path import document_bodies
+from appliance.server.fast_path import document_references
 from appliance.server.limits import BodyLimit, BodySizes, SecurityHeaders
 from appliance.server.routes_model import MAX_MODEL_BYTES
 from appliance.server.runtime import Runtime
-from appliance.server.schemas import LoginRequest, Message
+from appliance.server.schemas import LoginRequest, message
 
 STATIC = Path(__file__).parent / "static"
 SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"  # swagger-ui-bundle.js, swagger-ui.css, favicon.png
@@ -76,7 +76,7 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
                    routes_models.lean_router, routes_models.calls_router, routes_introspect.router, routes_config.router,
                    routes_kit.router, routes_metrics.router, routes_preview.router):
         app.include_router(router, dependencies=None if router in lean else authed)
-    document_bodies(app)
+    document_references(app)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=authed)
     def openapi() -> dict[str, Any]:
@@ -90,7 +90,7 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
                                    swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png")
 
     @app.post("/api/login", tags=["session"], status_code=204, response_class=Response, summary="Dashboard log-in",
-              responses={401: {"model": Message, "description": "Wrong token."}})  # puts Message in the spec's components
+              responses={401: message("Wrong token.")})
     async def login(body: LoginRequest) -> Response:
         """Exchange the access token for an HttpOnly, SameSite=Strict session cookie."""
         auth: Auth = app.state.auth

@@ -29,13 +29,16 @@ from pydantic import BaseModel, ValidationError
 
 from appliance.policy.base import Decision
 from appliance.server.auth import require_auth
-from appliance.server.schemas import DecideRequest, Explanation, RewardRequest
+from appliance.server.schemas import DecideRequest, Explanation, Message, RewardRequest
 from appliance.storage.wal_tickets import Ticket
 
 B = TypeVar("B", bound=BaseModel)
 T = TypeVar("T")
 BODIES: tuple[type[BaseModel], ...] = (DecideRequest, RewardRequest)
 """The bodies lean routes read themselves (their schemas go into the OpenAPI components)."""
+REFERRED: tuple[type[BaseModel], ...] = (*BODIES, Message)
+"""Every model the spec names by ``$ref`` alone, which FastAPI does not list: the lean routes' bodies and
+:class:`Message`, the error answers' (:func:`appliance.server.schemas.message`)."""
 REF = "#/components/schemas/{model}"
 
 
@@ -45,9 +48,9 @@ def body_of(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}}}}
 
 
-def document_bodies(app: FastAPI) -> None:
-    """Add the schemas of :data:`BODIES` to ``app``'s OpenAPI components, as FastAPI does for a body it parses
-    itself (it lists only those)."""
+def document_references(app: FastAPI) -> None:
+    """Add the schemas of :data:`REFERRED` to ``app``'s OpenAPI components, as FastAPI does for a body it parses
+    itself (it lists only those), so that every ``$ref`` in the spec resolves whatever the routes declare."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -55,7 +58,7 @@ def document_bodies(app: FastAPI) -> None:
             return app.openapi_schema
         spec = generate()  # FastAPI keeps it as app.openapi_schema: completed here once, in place
         readers = [APIRoute(f"/{model.__name__}", _reading(model), methods=["POST"], operation_id=model.__name__)
-                   for model in BODIES]  # routes that declare these bodies: FastAPI writes their schemas
+                   for model in REFERRED]  # routes that declare these bodies: FastAPI writes their schemas
         found = get_openapi(title="", version="", routes=readers)["components"]["schemas"]
         schemas = {**found, **spec.get("components", {}).get("schemas", {})}
         spec.setdefault("components", {})["schemas"] = {name: schemas[name] for name in sorted(schemas)}

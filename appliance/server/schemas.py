@@ -228,9 +228,10 @@ class Message(BaseModel):
 
 def message(description: str) -> dict[str, Any]:
     """An error answer's entry in a route's ``responses``: a :class:`Message` with ``description``, by reference to the
-    spec's component (``POST /api/login`` names the model, which puts it there). FastAPI builds a pydantic field for
-    each ``{"model": ...}`` entry, only for the OpenAPI spec, twice per route (when it is declared, and again when the
-    first request matches the router including it): about 100 such entries cost the first request 40-80 ms.
+    spec's component (:func:`appliance.server.fast_path.document_references` puts it there). FastAPI builds a
+    pydantic field for each ``{"model": ...}`` entry, only for the OpenAPI spec, twice per route (when it is declared,
+    and again when the first request matches the router including it): about 100 such entries cost the first request
+    40-80 ms.
 
     >>> message("Unknown id.")["content"]["application/json"]["schema"]
     {'$ref': '#/components/schemas/Message'}

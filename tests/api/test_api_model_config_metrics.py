@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterator
 
 import httpx
 
@@ -101,9 +102,26 @@ def test_config_get_put_validates_and_applies(daemon: Running) -> None:
         assert status["triggers"]["periodic_s"] == 0.2 and status["workers"]["sources-decide"]["alive"]
 
 
+def _refs(node: object) -> Iterator[str]:
+    """Every ``$ref`` in a JSON document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
 def test_openapi_and_docs_with_the_token(shared_daemon: Running) -> None:
     with shared_daemon.client() as c:
         spec = c.get("/openapi.json").json()
         assert {"/api/decide", "/api/reward", "/api/events", "/api/model", "/api/config", "/metrics"} <= set(spec["paths"])
+        refs = set(_refs(spec))
+        assert "#/components/schemas/Message" in refs and "#/components/schemas/DecideRequest" in refs
+        dangling = {ref for ref in refs if ref.rpartition("/")[2] not in spec["components"]["schemas"]}
+        assert not dangling, f"$refs with no component: {sorted(dangling)}"
         assert c.get("/docs").status_code == 200
     assert httpx.get(f"{shared_daemon.base}/openapi.json").status_code == 401
