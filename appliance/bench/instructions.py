@@ -6,10 +6,10 @@ machine's load does not move.
 ``build`` (the ExampleBuilder making the labelled multi-example the policy learns) or ``http`` (``POST /api/decide``
 of the benchmark's raw client over one keep-alive connection, through the daemon's uvicorn protocol and its ASGI
 front, without sockets or write-ahead log: everything the event loop does per decide but the system calls and the
-wait for the commit). :func:`instructions` runs it
-under ``valgrind --tool=cachegrind`` (instruction counting only, no cache simulation) and returns the program's
-total: the interpreter's start and the imports (about 2.2 billion instructions) plus the events (about 0.22
-million each through the loop), so 2000 events are about a sixth of it. The same code gives the same count to
+wait for the commit). :func:`instructions` runs it under ``valgrind --tool=cachegrind`` (instruction counting only,
+no cache simulation) and returns the program's total: the interpreter's start and the imports (about 2.2 billion
+instructions) plus the events (about 0.22 million each through the loop, 0.45 million a decide over ``http``), so
+2000 events of ``loop`` are about a sixth of it. The same code gives the same count to
 within a few parts in ten thousand, whatever the load, so a change of 1 % is the code's.
 The workload file is run by its path from the checkout that asks, with the measured checkout's code on the
 path, so a parent commit without this file can be counted too.
@@ -81,7 +81,7 @@ def _run_build(n: int) -> None:
 
 
 class _Wire(asyncio.Transport):
-    """A connection's socket, for :func:`_run_http`: what the server writes is counted, not sent."""
+    """A connection's socket, for :func:`http_answers`: what the server writes is kept, not sent."""
 
     def __init__(self) -> None:
         super().__init__()
