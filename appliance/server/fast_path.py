@@ -131,7 +131,7 @@ def decide_answer(decision: Decision, why: Explanation | None = None, unexplaine
     body = {"event_id": decision.event_id, "action": decision.action, "probability": decision.probability, "pmf": pmf,
             "model_version": decision.model_version, "timestamp": decision.timestamp,
             "explanation": why.model_dump() if why is not None else None, "explanation_error": unexplained}
-    return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
+    return JSONAnswer(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY))
 
 
 def reward_answer(event_id: str, status: str, status_code: int) -> Response:
@@ -140,4 +140,19 @@ def reward_answer(event_id: str, status: str, status_code: int) -> Response:
     >>> reward_answer("e1", "accepted", 202).body
     b'{"event_id":"e1","status":"accepted","durable":true}'
     """
-    return Response(orjson.dumps({"event_id": event_id, "status": status, "durable": True}), status_code, media_type="application/json")
+    return JSONAnswer(orjson.dumps({"event_id": event_id, "status": status, "durable": True}), status_code)
+
+
+class JSONAnswer(Response):
+    """A JSON body already encoded, and its two headers made at once (Starlette's ``Response`` looks for given headers,
+    a charset and a status without a body on each answer).
+
+    >>> JSONAnswer(b'{}', 202).raw_headers
+    [(b'content-length', b'2'), (b'content-type', b'application/json')]
+    """
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, status_code: int = 200) -> None:  # Response.__init__ not called: nothing else to set
+        self.body, self.status_code, self.background = body, status_code, None
+        self.raw_headers = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]

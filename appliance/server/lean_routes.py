@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from appliance.server import routes_decisions, routes_models
-from appliance.server.limits import SECURITY_HEADERS, BodySizes, counted, reject, secured
+from appliance.server.limits import SECURITY_HEADERS, BodySizes, reject, secured, whole_body
 
 Endpoint = Callable[..., Awaitable[Response]]
 Handler = Callable[[Request, Exception], Any]
@@ -80,8 +80,9 @@ class LeanRoutes:
             await reject(secured(send), *refused)
             return
         scope["app"] = self.app  # what Starlette sets: the endpoints find the runtime and the token through it
-        request = Request(scope, counted(receive, limit))
+        request = Request(scope, receive)
         try:
+            request._body = await whole_body(receive, limit)  # Starlette's cache of the body: request.body() returns it
             response = await endpoint(request, *arguments)
         except Exception as exc:
             handler = self.handler(exc)
@@ -89,8 +90,8 @@ class LeanRoutes:
                 await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
                 raise
             response = await handler(request, exc) if inspect.iscoroutinefunction(handler) else await run_in_threadpool(handler, request, exc)
-        response.raw_headers.extend(SECURITY_HEADERS)
-        await response(scope, receive, send)
+        await send({"type": "http.response.start", "status": response.status_code, "headers": [*response.raw_headers, *SECURITY_HEADERS]})
+        await send({"type": "http.response.body", "body": response.body})  # the lean endpoints' and handlers' answers are whole
 
     def handler(self, exc: Exception) -> Handler | None:
         """The app's handler of ``exc``, found as Starlette's ExceptionMiddleware finds it."""

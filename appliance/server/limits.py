@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from fastapi import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -29,7 +30,13 @@ class BodySizes:
         >>> BodySizes(10, {"/a": 20}, {"/b": 30}).limit("/x/b"), BodySizes(10, {"/a": 20}, {"/b": 30}).limit("/c")
         (30, 10)
         """
-        return self.per_path.get(path) or next((n for suffix, n in self.per_suffix.items() if path.endswith(suffix)), self.default_bytes)
+        limit = self.per_path.get(path)
+        if limit:
+            return limit
+        for suffix, limit in self.per_suffix.items():  # a loop, not next() over a generator: asked once per request
+            if path.endswith(suffix):
+                return limit
+        return self.default_bytes
 
     @staticmethod
     def refusal(scope: Scope, limit: int) -> tuple[int, str] | None:
@@ -73,6 +80,28 @@ def counted(receive: Receive, limit: int) -> Receive:
                 raise too_large(limit)
         return message
     return receive_counted
+
+
+async def whole_body(receive: Receive, limit: int) -> bytes:
+    """The request's body, read in one loop over ``receive``: 413 (HTTPException) once its parts add up to more than
+    ``limit`` bytes, ``ClientDisconnect`` if the client leaves first (what Starlette's ``Request.body`` raises, without
+    its async generator and :func:`counted`'s wrapper)."""
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if message["type"] == "http.request" and not message.get("more_body", False) and len(body) <= limit:
+        return body  # the whole body in one message: nearly every request
+    parts, seen = [], 0
+    while True:
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        part = message.get("body", b"")
+        seen += len(part)
+        if seen > limit:
+            raise too_large(limit)
+        parts.append(part)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+        message = await receive()
 
 
 async def reject(send: Send, status: int, detail: str) -> None:

@@ -68,3 +68,15 @@ def test_other_methods_and_paths_still_go_to_the_app(shared_daemon: Running) -> 
         assert r.status_code == 307 and r.headers["location"].endswith("/api/decide")
         spec = c.get("/openapi.json").json()
         assert {"/api/decide", "/api/reward", "/api/models/{name}/decide", "/api/models/{name}/reward"} <= set(spec["paths"])
+
+
+def test_a_lean_answer_has_the_headers_of_a_routed_one(shared_daemon: Running) -> None:
+    with shared_daemon.client() as c:
+        routed = c.get("/api/status")
+        decided = c.post("/api/decide", json={"event_id": "lean-headers"})
+        rewarded = c.post("/api/reward", json={"event_id": "lean-headers", "reward": 1})
+    assert (routed.status_code, decided.status_code, rewarded.status_code) == (200, 200, 202)
+    for lean in (decided, rewarded):
+        assert {(k, v) for k, v in lean.headers.items() if k not in VARYING} == {
+            (k, v) for k, v in routed.headers.items() if k not in VARYING}
+        assert int(lean.headers["content-length"]) == len(lean.content)
