@@ -5,6 +5,7 @@ content-length and chunked answers, TLS with a CA file, timeouts and refused con
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ssl
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -15,15 +16,18 @@ import pytest
 from appliance.client import ClientError
 from appliance.client.http_client import AsyncHttpClient
 from appliance.client.http_connection import Connection
+from appliance.models.base import ModelVersion
 from tests.certificates import self_signed
 
+MODEL = b"a model file"
 Session = Callable[[AsyncHttpClient], Awaitable[Any]]
 
 
 class Learner:
     """Answers ``POST /api/models/{how}/learn`` with ``{"learned": N}`` (N: the examples it read), the model name saying
     how: ``default`` keep-alive with a content-length, ``chunked`` in chunks, ``close`` with ``Connection: close``,
-    ``hangup`` keep-alive but closing the connection right after, ``silent`` never; ``missing`` answers 404."""
+    ``hangup`` keep-alive but closing the connection right after, ``silent`` never; ``missing`` answers 404.
+    ``GET .../model`` answers :data:`MODEL` (with a wrong digest for ``cut``), ``GET .../versions`` no versions."""
 
     def __init__(self) -> None:
         self.connections = 0
@@ -36,16 +40,26 @@ class Learner:
             while head := await reader.readuntil(b"\r\n\r\n"):
                 lines = head.decode().split("\r\n")
                 length = next(int(line.partition(":")[2]) for line in lines if line.lower().startswith("content-length"))
-                how = lines[0].split("/")[3]
-                learned = len(orjson.loads(await reader.readexactly(length))["examples"])
+                method, path, _ = lines[0].split(" ")
+                how, body = path.split("/")[3], await reader.readexactly(length)
+                if method == "GET":  # a model download (its digest wrong for "cut"), and its versions
+                    writer.write(self.model(how) if path.endswith("/model") else self.answer(how, b"[]"))
+                    continue
                 if how == "silent":
                     await asyncio.sleep(10)
+                learned = len(orjson.loads(body)["examples"])
                 writer.write(self.answer(how, orjson.dumps({"learned": learned} if how != "missing" else {"detail": "no such model"})))
                 if how in ("close", "hangup"):
                     writer.close()
                     return
         except asyncio.IncompleteReadError:
             writer.close()
+
+    @staticmethod
+    def model(how: str) -> bytes:
+        digest = hashlib.sha256(MODEL if how != "cut" else MODEL[:-1]).hexdigest()
+        return b"HTTP/1.1 200 OK\r\nX-Model-SHA256: %s\r\nX-Model-Version: 3\r\nContent-Length: %d\r\n\r\n%s" % (
+            digest.encode(), len(MODEL), MODEL)
 
     @staticmethod
     def answer(how: str, body: bytes) -> bytes:
@@ -144,3 +158,11 @@ def test_statuses_timeouts_and_refusals_are_client_errors() -> None:
     with pytest.raises(ClientError) as err:
         run(refused)
     assert err.value.code == "UNAVAILABLE" and "127.0.0.1:9" in err.value.message
+
+
+def test_a_download_is_checked_against_its_digest() -> None:
+    downloaded, _ = run(lambda client: client.download())
+    assert downloaded == (MODEL, ModelVersion(3, 0.0, hashlib.sha256(MODEL).hexdigest(), len(MODEL)))
+    with pytest.raises(ClientError) as err:
+        run(lambda client: client.download("cut"))
+    assert err.value.code == "DATA_LOSS" and f"({len(MODEL)} bytes)" in err.value.message
