@@ -6,8 +6,8 @@
 'joined'
 
 ``connect_async`` gives the same calls as coroutines. URLs: ``grpc://`` (plain text), ``grpcs://`` (TLS),
-``http://``, ``https://``. The gRPC transport needs the ``grpc`` extra, the HTTP one ``httpx``
-(``pip install 'raspberry-wabbit[client]'``).
+``http://``, ``https://``. The gRPC transport needs the ``client`` extra (``pip install 'raspberry-wabbit[client]'``);
+the HTTP one, nothing more than the appliance's own dependencies.
 """
 
 from __future__ import annotations

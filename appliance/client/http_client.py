@@ -1,63 +1,77 @@
 """The HTTP transport of the client (``http://HOST:PORT`` or ``https://``): the JSON API, ``/api/models/{name}/...``.
 
-Cheap per call: JSON written and read by orjson, each path's URL built once, each request sent in one write
-(:mod:`appliance.client.http_transport`); docs/client-benchmarks.md has the costs.
+Cheap per call: JSON written and read by orjson, each path built once, each request sent in one write on a
+keep-alive connection and its answer read by llhttp (:mod:`appliance.client.http_connection`);
+docs/client-benchmarks.md has the costs. A call that cannot reach the server fails with ``UNAVAILABLE``, one that
+runs past ``timeout_s`` with ``DEADLINE_EXCEEDED`` (the gRPC transport's codes).
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any, Sequence
-from urllib.parse import quote
+import ssl
+from typing import Any, Sequence
+from urllib.parse import quote, urlencode, urlsplit
 
 import orjson
 
 from appliance.client.base import HTTP_CODES, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
+from appliance.client.http_connection import Connection, Pool, Response
 from appliance.features import Features
 from appliance.models.base import DEFAULT_MODEL, ModelStatistics, ModelVersion, Prediction
 
-if TYPE_CHECKING:
-    import httpx
+JSON = b"Content-Type: application/json\r\n"
 
 
 class AsyncHttpClient:
-    def __init__(self, base_url: str, token: str | None = None, *, tls_ca: str | None = None, timeout_s: float = 30.0) -> None:
-        """``tls_ca``: a PEM file to verify an ``https`` server against (``None``: the system's roots)."""
-        import httpx
+    def __init__(self, base_url: str, token: str | None = None, *, tls_ca: str | None = None, timeout_s: float = 30.0,
+                 connection: type[Connection] = Connection) -> None:
+        """``tls_ca``: a PEM file to verify an ``https`` server against (``None``: the system's roots); ``connection``:
+        the protocol each connection runs (the tests count its writes)."""
+        parts = urlsplit(base_url)
+        tls = None
+        if parts.scheme == "https":
+            tls = ssl.create_default_context(cafile=tls_ca)
+            tls.set_alpn_protocols(["http/1.1"])
+        self._pool = Pool(parts.hostname or "", parts.port or (443 if tls else 80), tls, timeout_s, connection)
+        self._root = parts.path.rstrip("/") + "/"
+        authorization = f"Authorization: Bearer {token}\r\n" if token else ""
+        self._head = f" HTTP/1.1\r\nHost: {parts.netloc.rpartition('@')[2]}\r\n{authorization}".encode("latin-1")
+        self._paths: dict[tuple[str, str], str] = {}
 
-        from appliance.client.http_transport import JoinedTransport
+    def _path(self, model: str, tail: str = "") -> str:
+        """The path of ``api/models/{model}{tail}`` under the base URL's (built once)."""
+        path = self._paths.get((model, tail))
+        if path is None:
+            path = self._paths[model, tail] = f"{self._root}api/models/{quote(model or DEFAULT_MODEL, safe='')}{tail}"
+        return path
 
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout_s,
-                                       transport=JoinedTransport(verify=tls_ca or True))
-        self._urls: dict[tuple[str, str], httpx.URL] = {}
-
-    def _path(self, model: str, tail: str = "") -> httpx.URL:
-        """The URL of ``api/models/{model}{tail}`` under the base URL, as httpx merges a relative one (which it parses
-        again on every call: this one is built once)."""
-        url = self._urls.get((model, tail))
-        if url is None:
-            base = self._http.base_url
-            path = f"api/models/{quote(model or DEFAULT_MODEL, safe='')}{tail}".encode()
-            url = self._urls[model, tail] = base.copy_with(raw_path=base.raw_path + path)
-        return url
-
-    async def _send(self, method: str, path: str | httpx.URL, conflict: str = "FAILED_PRECONDITION", *, json: Any = None, **kwargs: Any) -> Any:
+    async def _send(self, method: str, path: str, conflict: str = "FAILED_PRECONDITION", *, json: Any = None, content: bytes = b"",
+                    params: dict[str, Any] | None = None, headers: bytes = b"") -> Response:
         if json is not None:
-            kwargs["content"] = orjson.dumps(json)
-            kwargs["headers"] = {"Content-Type": "application/json"}
-        response = await self._http.request(method, path, **kwargs)
-        if response.status_code >= 400:
+            content, headers = orjson.dumps(json), JSON
+        target = f"{path}?{urlencode(params)}" if params else path
+        request = b"".join((method.encode(), b" ", target.encode(), self._head, headers, b"Content-Length: %d\r\n\r\n" % len(content),
+                            content))
+        try:
+            response = await self._pool.request(request)
+        except TimeoutError:
+            raise ClientError("DEADLINE_EXCEEDED", f"no answer from {self._pool.host}:{self._pool.port} within "
+                              f"{self._pool.timeout_s:g} s") from None
+        except OSError as err:
+            raise ClientError("UNAVAILABLE", f"cannot reach {self._pool.host}:{self._pool.port}: {err}") from None
+        if response.status >= 400:
+            text = response.content.decode(errors="replace")
             try:
-                detail = orjson.loads(response.content).get("detail", response.text)
+                detail = orjson.loads(response.content).get("detail", text)
             except (ValueError, AttributeError):
-                detail = response.text
-            status = response.status_code
+                detail = text
+            status = response.status
             code = conflict if status == 409 else HTTP_CODES.get(status, "UNKNOWN" if status < 500 else "INTERNAL")
             raise ClientError(code, detail if isinstance(detail, str) else str(detail))
         return response
 
-    async def _json(self, method: str, path: str | httpx.URL, **kwargs: Any) -> Any:
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return orjson.loads((await self._send(method, path, **kwargs)).content)
 
     # -- the loop --------------------------------------------------------------------------------
@@ -88,14 +102,14 @@ class AsyncHttpClient:
 
     # -- management ------------------------------------------------------------------------------
     async def models(self) -> list[ModelInfo]:
-        return [ModelInfo(**m) for m in await self._json("GET", "/api/models")]
+        return [ModelInfo(**m) for m in await self._json("GET", f"{self._root}api/models")]
 
     async def get_model(self, model: str = "") -> ModelInfo:
         return ModelInfo(**await self._json("GET", self._path(model)))
 
     async def create_model(self, name: str, vw_arguments: str | None = None, config_yaml: str | None = None) -> ModelInfo:
         body = {"name": name, "vw_arguments": vw_arguments, "config_yaml": config_yaml}
-        return ModelInfo(**(await self._send("POST", "/api/models", conflict="ALREADY_EXISTS", json=body)).json())
+        return ModelInfo(**orjson.loads((await self._send("POST", f"{self._root}api/models", conflict="ALREADY_EXISTS", json=body)).content))
 
     async def delete_model(self, name: str) -> None:
         await self._send("DELETE", self._path(name))
@@ -103,10 +117,10 @@ class AsyncHttpClient:
     async def download(self, model: str = "") -> tuple[bytes, ModelVersion]:
         r = await self._send("GET", self._path(model, "/model"))
         digest = hashlib.sha256(r.content).hexdigest()
-        if digest != r.headers.get("X-Model-SHA256"):
+        if digest != r.headers.get("x-model-sha256"):
             raise ClientError("DATA_LOSS", f"the model arrived cut short or changed ({len(r.content)} bytes); download it again")
         version = next((v for v in await self.versions(model) if v.sha256 == digest), None)
-        return r.content, version or ModelVersion(int(r.headers["X-Model-Version"]), 0.0, digest, len(r.content))
+        return r.content, version or ModelVersion(int(r.headers["x-model-version"]), 0.0, digest, len(r.content))
 
     async def upload(self, data: bytes, model: str = "", model_version: int | None = None, bundle: bool = False) -> ModelVersion:
         params: dict[str, Any] = {"model_version": model_version} if model_version is not None else {}
@@ -114,7 +128,7 @@ class AsyncHttpClient:
             params["bundle"] = "true"
         r = await self._json("PUT", self._path(model, "/model"), content=data, params=params,
                              conflict="ALREADY_EXISTS" if bundle else "FAILED_PRECONDITION",
-                             headers={"X-Model-SHA256": hashlib.sha256(data).hexdigest(), "Content-Type": "application/octet-stream"})
+                             headers=f"X-Model-SHA256: {hashlib.sha256(data).hexdigest()}\r\nContent-Type: application/octet-stream\r\n".encode())
         return next((v for v in await self.versions(model) if v.version == r["model_version"]),
                     ModelVersion(r["model_version"], 0.0, r["sha256"], r["bytes"]))
 
@@ -128,4 +142,4 @@ class AsyncHttpClient:
         return ModelVersion(**await self._json("POST", self._path(model, "/rollback"), json={"version": version}))
 
     async def close(self) -> None:
-        await self._http.aclose()
+        self._pool.close()
