@@ -81,11 +81,14 @@ def _run_build(n: int) -> None:
 
 
 class _Wire(asyncio.Transport):
-    """A connection's socket, for :func:`http_answers`: what the server writes is kept, not sent."""
+    """A connection's socket, for :func:`http_answers`: what the server writes is kept, not sent; whether it closed
+    the connection or paused reading from it is kept too (a decide that does either is not a keep-alive answer)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.answers: list[bytes] = []
+        self.closed = False
+        self.reading = True
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return {"sockname": ("127.0.0.1", 8080), "peername": ("127.0.0.1", 50000)}.get(name, default)
@@ -94,16 +97,16 @@ class _Wire(asyncio.Transport):
         self.answers.append(bytes(data))
 
     def is_closing(self) -> bool:
-        return False
+        return self.closed
 
     def close(self) -> None:
-        pass
+        self.closed = True
 
     def pause_reading(self) -> None:
-        pass
+        self.reading = False
 
     def resume_reading(self) -> None:
-        pass
+        self.reading = True
 
 
 def http_answers(n: int) -> list[bytes]:
@@ -135,6 +138,9 @@ def http_answers(n: int) -> list[bytes]:
         for k in range(n):  # one keep-alive connection, each request sent once the previous is answered
             protocol.data_received(request)
             while len(wire.answers) == k:
+                if wire.closed or not wire.reading:
+                    raise RuntimeError(f"the server {'closed' if wire.closed else 'stopped reading'} the connection "
+                                       f"after {k} of {n} decides: the workload counts keep-alive decides only")
                 await asyncio.sleep(0)
         protocol.connection_lost(None)
         return wire.answers
