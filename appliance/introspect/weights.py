@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import orjson
+
+from appliance.models.base import weight_entries
 
 
 def nonzero_weights(workspace: Any) -> tuple[np.ndarray, np.ndarray]:
     """Indexes (as ``--invert_hash`` numbers them) and values of every non-zero weight, by index."""
-    entries = orjson.loads(workspace.json_weights())["weights"]
+    entries = weight_entries(workspace)
     index = np.fromiter((e["index"] for e in entries), np.int64, len(entries))
     value = np.fromiter((e["value"] for e in entries), np.float64, len(entries))
     order = np.argsort(index, kind="stable")

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, Sequence
 
+import orjson
+
 from appliance.errors import WabbitError
 from appliance.features import Features
 from appliance.join.rewards import RewardResult
@@ -45,6 +47,29 @@ class ModelExistsError(WabbitError):
 
 class ModelKindError(WabbitError):
     """The call does not apply to this kind of model (e.g. ``decide`` on a ``vw`` model)."""
+
+
+class ModelDiverged(ModelKindError):
+    """The model holds a weight that is not a finite number: what reads its weights cannot go on."""
+
+
+def weight_entries(workspace: Any) -> list[dict[str, Any]]:
+    """Every non-zero weight of a VW workspace (``{"index", "value"}``), in one native call; :class:`ModelDiverged`
+    when one is infinite or not a number (VW's JSON writer stops there, so no count is right).
+
+    >>> import vowpalwabbit
+    >>> ws = vowpalwabbit.Workspace("--quiet -b 10")
+    >>> ws.learn("1 |a x")
+    >>> len(weight_entries(ws))
+    2
+    >>> ws.finish()
+    """
+    try:
+        return orjson.loads(workspace.json_weights())["weights"]  # type: ignore[no-any-return]
+    except orjson.JSONDecodeError:
+        raise ModelDiverged("the model holds a weight that is not a finite number: it diverged (a label, cost or importance "
+                            "too large, or a probability too small, can do it). Roll it back to a version from before "
+                            "(Versions, Rollback) and leave that example out") from None
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-import orjson
-
 from appliance.errors import UsageError
 from appliance.features import Features
 from appliance.join.rewards import RewardResult
 from appliance.loop import Loop
-from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
+from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction, weight_entries
 from appliance.models.predictions import predict
 from appliance.policy.base import CountsFeatures, Decision
 from appliance.storage import dsjson
@@ -102,7 +100,7 @@ class LoopModel:
         baseline = loop.learner.baseline
         weighted, sum_loss = float(baseline.count), -baseline.reward_sum
         policy = loop.policy
-        nonzero = policy.with_workspace(lambda ws: len(orjson.loads(ws.json_weights())["weights"])) \
+        nonzero = policy.with_workspace(lambda ws: len(weight_entries(ws))) \
             if hasattr(policy, "with_workspace") else 0
         features = policy.features if isinstance(policy, CountsFeatures) else None  # VW's count, kept in the checkpoints
         return ModelStatistics(policy.model_version, examples, weighted, sum_loss, sum_loss / weighted if weighted else None,

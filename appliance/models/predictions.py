@@ -18,12 +18,15 @@ from __future__ import annotations
 import shlex
 from typing import Any, Sequence
 
+import orjson
 import vowpalwabbit
-from vowpalwabbit import PredictionType
+from vowpalwabbit import LabelType, PredictionType
 from vowpalwabbit.pyvw import Example
 
 from appliance.errors import UsageError
 from appliance.models.base import Prediction
+from appliance.models.vw_json import check_line
+from appliance.models.vw_text import check_lines
 
 
 def plain(value: Any) -> Any:
@@ -55,6 +58,7 @@ class DSJSONPredictor:
 
     def __init__(self, model: Any) -> None:
         args = shlex.split(model.get_arguments())
+        self._slates = model.get_label_type() == LabelType.SLATES
         files = {i for i, a in enumerate(args) if a in ("-i", "--initial_regressor")}  # the file the model was loaded from
         self._model = model
         self._parser = vowpalwabbit.Workspace(arg_list=[a for i, a in enumerate(args) if i not in files and i - 1 not in files])
@@ -63,9 +67,10 @@ class DSJSONPredictor:
     def predict(self, examples: Sequence[str]) -> list[Prediction]:
         out = []
         for index, text in enumerate(examples):
+            check_dsjson(text, index, self._slates)
             parsed = parse(self._parser, text, index)
             try:
-                out.append(Prediction(self._kind, plain(self._model.predict(parsed))))
+                out.append(Prediction(self._kind, plain(_predicted(self._model, parsed, index, text))))
             finally:
                 self._parser.finish_example(parsed)
         return out
@@ -84,8 +89,17 @@ def predict(workspace: Any, examples: Sequence[str]) -> list[Prediction]:
     is the same file (DSJSON lines: :class:`DSJSONPredictor`)."""
     kind = PredictionType(workspace.get_prediction_type()).name.lower()
     label_type = workspace.get_label_type()
-    return [Prediction(kind, plain(workspace.predict(owned(workspace, text, index, label_type))))
+    return [Prediction(kind, plain(_predicted(workspace, owned(workspace, text, index, label_type), index, text)))
             for index, text in enumerate(examples)]
+
+
+def _predicted(workspace: Any, parsed: Any, index: int, text: str) -> Any:
+    """The workspace's prediction of a parsed example; UsageError when VW's learner refuses it (a slates action
+    whose slot does not exist, a ccb example without actions: VW checks such things only when it predicts)."""
+    try:
+        return workspace.predict(parsed)
+    except RuntimeError as err:
+        raise refused(index, text, err) from None
 
 
 def owned(workspace: Any, text: str, index: int, label_type: Any = None) -> Any:
@@ -99,6 +113,7 @@ def owned(workspace: Any, text: str, index: int, label_type: Any = None) -> Any:
     if len(lines) > 1 and not multiline:
         raise UsageError(f"example {index} has {len(lines)} lines, but this model reads one-line examples: send each line "
                          f"as an example of its own: {text[:120]!r}")
+    check_text(lines, index, workspace.get_label_type() if label_type is None else label_type, multiline)
     try:
         parsed = [Example(workspace, line, label_type) for line in lines]
     except (RuntimeError, TypeError, ValueError) as err:
@@ -119,9 +134,33 @@ def parse(workspace: Any, text: str, index: int) -> Any:
     return parsed
 
 
+def check_dsjson(text: str, index: int, slates: bool) -> None:
+    """A DSJSON line in the shape VW's reader takes (:mod:`appliance.models.vw_json`), before it sees it; UsageError
+    naming the example."""
+    try:
+        check_line(orjson.loads(text), slates)
+    except orjson.JSONDecodeError as err:
+        raise UsageError(f"example {index} is not a DSJSON line ({err}): {text[:120]!r}") from None
+    except UsageError as err:
+        raise UsageError(f"example {index} is not a DSJSON line VW reads: {err}: {text[:120]!r}") from None
+
+
+def check_text(lines: Sequence[str], index: int, label_type: Any, multiline: bool) -> None:
+    """A multi-line VW text example in the order VW's learner takes (:mod:`appliance.models.vw_text`); UsageError naming
+    the example."""
+    try:
+        check_lines(lines, label_type, multiline)
+    except UsageError as err:
+        raise UsageError(f"example {index}: {err}") from None
+
+
 def empty(index: int) -> UsageError:
     return UsageError(f"example {index} is empty; send one VW example (a multi-line one as its lines joined by newlines)")
 
 
 def unparsable(index: int, text: str, err: Exception) -> UsageError:
     return UsageError(f"example {index} cannot be parsed by this model ({err}): {text[:120]!r}")
+
+
+def refused(index: int, text: str, err: Exception) -> UsageError:
+    return UsageError(f"example {index} is refused by this model's learner ({err}): {text[:120]!r}")

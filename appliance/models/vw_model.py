@@ -18,6 +18,7 @@ serves every caller (no forked children whose weights diverge) and a save never 
 from __future__ import annotations
 
 import json
+import logging
 import shlex
 import threading
 import time
@@ -26,12 +27,13 @@ from typing import Any, Sequence
 
 import orjson
 import vowpalwabbit
+from vowpalwabbit import LabelType
 
 from appliance.errors import UsageError
 from appliance.features import Features
 from appliance.join.rewards import RewardResult
-from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction
-from appliance.models.predictions import DSJSONPredictor, parse, predict
+from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction, weight_entries
+from appliance.models.predictions import DSJSONPredictor, check_dsjson, check_text, parse, predict
 from appliance.policy.base import Decision
 from appliance.storage.atomic import write_atomically
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
@@ -46,6 +48,7 @@ FORBIDDEN = frozenset(
     "--output_feature_regularizer_binary --output_feature_regularizer_text --input_feature_regularizer --span_server "
     "--unique_id --total --node --sendto --passes --save_per_pass --flatbuffer --no_stdin --quiet --help -h".split())
 SPEC = "model.json"
+log = logging.getLogger(__name__)
 
 
 def checked_arguments(arguments: str) -> list[str]:
@@ -80,6 +83,7 @@ class VWModel:
         self._checkpoints = CheckpointStore(directory / "checkpoints", keep=10)
         self._every = checkpoint_every
         self._workspace = self._open([])
+        self._label_type, self._multiline = self._workspace.get_label_type(), self._workspace._is_multiline()
         self.version = self.features = self._since = 0
         self._weights: tuple[int, int] | None = None  # (version, non-zero weights) once counted
         self._dsjson_predictor: DSJSONPredictor | None = None  # made at the workspace's first DSJSON prediction
@@ -91,7 +95,11 @@ class VWModel:
         child process has shown that Vowpal Wabbit takes its arguments without crashing."""
         from appliance.models.vw_check import check_vw_arguments
 
-        check_vw_arguments(checked_arguments(arguments))
+        args = checked_arguments(arguments)
+        if "--json" in args:
+            raise UsageError("VW option --json: the appliance takes JSON examples as DSJSON lines; create the model with "
+                             '--dsjson and send each example as the "c" of a line ({"c": {...}})')
+        check_vw_arguments(args)
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomically(directory / SPEC, json.dumps({"kind": "vw", "arguments": arguments, "created": time.time()}).encode())
         return cls(name, directory, arguments, durable)
@@ -125,7 +133,12 @@ class VWModel:
                 examples = [str(x) for x in orjson.loads(line)["x"]]
             except (ValueError, KeyError, TypeError):
                 continue  # a torn last line: never acknowledged
-            self._learn(examples)
+            try:
+                parsed = self._parsed(examples)
+            except UsageError as err:  # logged by a version that checked less, and refused then: never acknowledged
+                log.warning("model %r: a logged batch that VW cannot read is left out: %s", self.name, err)
+                continue
+            self._learn(parsed)
         if self._since:
             self._checkpoint()
 
@@ -155,20 +168,13 @@ class VWModel:
     def _no_rewards(self) -> ModelKindError:
         return ModelKindError(f"model {self.name!r} is a vw model: it learns labelled examples, not rewards of decisions")
 
-    def _check_format(self, fmt: ExampleFormat, examples: Sequence[str]) -> None:
+    def _check_format(self, fmt: ExampleFormat) -> None:
         if (fmt == "dsjson") != self._dsjson:
             raise UsageError(f"model {self.name!r} reads {'DSJSON' if self._dsjson else 'VW text'} examples (it was created "
                              f"{'with' if self._dsjson else 'without'} --dsjson); send them in that format")
-        if fmt == "dsjson":
-            for index, line in enumerate(examples):
-                try:
-                    if not isinstance(orjson.loads(line), dict):
-                        raise ValueError("not a JSON object")
-                except ValueError as err:
-                    raise UsageError(f"example {index} is not a DSJSON line ({err}): {line[:120]!r}") from None
 
     def predict(self, examples: Sequence[str], fmt: ExampleFormat) -> list[Prediction]:
-        self._check_format(fmt, examples)
+        self._check_format(fmt)
         with self._lock:
             if fmt == "text":
                 return predict(self._workspace, examples)
@@ -182,38 +188,71 @@ class VWModel:
             self._dsjson_predictor = None
 
     def learn(self, examples: Sequence[str], fmt: ExampleFormat) -> int:
-        self._check_format(fmt, examples)
+        """The examples learned once they are in the log. All are parsed first: one that VW cannot parse refuses the
+        batch, nothing logged or learned. One that VW's learner refuses (it checks some things only when it learns)
+        is left out and named in a UsageError after the others are learned: those are durable, not to be sent again."""
+        self._check_format(fmt)
         if not examples:
             return 0
-        for index, text in enumerate(examples):
-            if not text.strip():
-                raise UsageError(f"example {index} is empty; send labelled VW examples")
         with self._lock:
-            self._log.write([orjson.dumps({"f": fmt, "x": list(examples)}) + b"\n"])
-            self._log.sync()  # durable before it is learned and acknowledged
-            self._learn(examples)
+            parsed = self._parsed(examples)
+            try:
+                self._log.write([orjson.dumps({"f": fmt, "x": list(examples)}) + b"\n"])
+                self._log.sync()  # durable before it is learned and acknowledged
+            except BaseException:
+                for example in parsed:  # back to VW's pool, not learned
+                    self._workspace.finish_example(example)
+                raise
+            refusals = self._learn(parsed)
             if self._since >= self._every:
                 self._checkpoint()
+        if refusals:
+            index, err = refusals[0]
+            raise UsageError(f"model {self.name!r} learned {len(examples) - len(refusals)} of {len(examples)} examples, durably "
+                             f"(do not send them again); its learner refused example(s) {', '.join(str(i) for i, _ in refusals)} "
+                             f"(example {index}: {err}): {examples[index][:120]!r}")
         return len(examples)
 
-    def _learn(self, examples: Sequence[str]) -> None:
-        workspace = self._workspace
-        for index, text in enumerate(examples):
-            parsed = parse(workspace, text, index)
+    def _parsed(self, examples: Sequence[str]) -> list[Any]:
+        """Every example parsed by the workspace (a DSJSON line checked before VW's reader sees it); UsageError naming
+        the first that is not one, with the others given back."""
+        workspace, parsed = self._workspace, []
+        try:
+            for index, text in enumerate(examples):
+                if not text.strip():
+                    raise UsageError(f"example {index} is empty; send labelled VW examples")
+                if self._dsjson:
+                    check_dsjson(text, index, self._label_type == LabelType.SLATES)
+                else:
+                    check_text(text.replace("\r", "").strip().split("\n"), index, self._label_type, self._multiline)
+                parsed.append(parse(workspace, text, index))
+        except UsageError:
+            for example in parsed:
+                workspace.finish_example(example)
+            raise
+        return parsed
+
+    def _learn(self, parsed: list[Any]) -> list[tuple[int, str]]:
+        """Each parsed example learned and given back; the (index, reason) of those the learner refused."""
+        workspace, refusals = self._workspace, []
+        for index, example in enumerate(parsed):
             try:
-                workspace.learn(parsed)
-                self.features += sum(e.get_feature_number() for e in parsed) if isinstance(parsed, list) else parsed.get_feature_number()
+                workspace.learn(example)
+                self.features += sum(e.get_feature_number() for e in example) if isinstance(example, list) else example.get_feature_number()
+            except RuntimeError as err:
+                refusals.append((index, str(err)))
             finally:
-                workspace.finish_example(parsed)
-        self.version += len(examples)
-        self._since += len(examples)
+                workspace.finish_example(example)
+        self.version += len(parsed) - len(refusals)
+        self._since += len(parsed) - len(refusals)
+        return refusals
 
     def statistics(self) -> ModelStatistics:
         with self._lock:
             ws = self._workspace
             weighted, sum_loss = float(ws.get_weighted_examples()), float(ws.get_sum_loss())
             if self._weights is None or self._weights[0] != self.version:
-                self._weights = (self.version, len(orjson.loads(ws.json_weights())["weights"]))
+                self._weights = (self.version, len(weight_entries(ws)))
             return ModelStatistics(self.version, self.version, weighted, sum_loss, sum_loss / weighted if weighted else None,
                                    self.features, self._weights[1])
 
