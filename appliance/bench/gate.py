@@ -7,7 +7,8 @@ measured in the same process, which already cancels much of the machine's speed)
 a round, and takes the median over the rounds: the *slowdown* is how many times worse the new code is (1.00:
 the same). It fails past ``1 + threshold``; the threshold comes from A/A runs (both sides the same code) on the
 2-core CI machine, see docs/benchmarks.md. As a second signal that load does not move, instruction counts of
-the hottest path (:mod:`appliance.bench.instructions`) are compared with a much tighter threshold.
+the hottest paths (:mod:`appliance.bench.instructions`: the loop, and a decide over HTTP) are compared with a
+much tighter threshold.
 
 >>> slowdown([1.0, 1.0, 1.0], [1.3, 1.2, 1.1], "lower"), slowdown([10.0, 10.0], [5.0, 5.0], "higher")
 (1.2, 2.0)
@@ -41,6 +42,9 @@ load average of 14 moved up to 1.42x (dsjson.append), 1.38x (vw.build_example), 
 INSTRUCTION_THRESHOLD = 0.01
 """Fail past 1 % more instructions: two cachegrind runs of the same code differ by far less (see docs)."""
 INSTRUCTION_EVENTS = 2000
+INSTRUCTION_WORKLOADS = ("loop", "http")
+"""Counted on both sides: the loop's events, and ``POST /api/decide`` through the daemon's HTTP front (a base commit
+without the ``http`` workload skips its line)."""
 CODE = ("appliance", "featurizers", "pyproject.toml")
 """What the gate measures: a change elsewhere (docs, tests, images) is not measured."""
 
@@ -147,13 +151,13 @@ def _benchmark_lines(base: Path, new: Path, names: tuple[str, ...], rounds: int,
     return lines
 
 
-def instruction_line(base: Path, new: Path, log: Log, events: int = INSTRUCTION_EVENTS) -> Line:
-    """Both sides' instruction counts of ``events`` through the loop under valgrind, and the verdict on their ratio."""
-    line = Line(f"instructions: loop, {events} events")
+def instruction_line(base: Path, new: Path, log: Log, events: int = INSTRUCTION_EVENTS, workload: str = "loop") -> Line:
+    """Both sides' instruction counts of ``events`` of ``workload`` under valgrind, and the verdict on their ratio."""
+    line = Line(f"instructions: {workload}, {events} events")
     try:
-        log("instruction counts under valgrind (both sides at once: one core each)")
+        log(f"{workload} instruction counts under valgrind (both sides at once: one core each)")
         with ThreadPoolExecutor(2) as pool:
-            counts = list(pool.map(lambda checkout: instructions("loop", events, checkout), (base, new)))
+            counts = list(pool.map(lambda checkout: instructions(workload, events, checkout), (base, new)))
         line.base, line.new = [float(counts[0])], [float(counts[1])]
     except (ValgrindMissing, RuntimeError, ValueError, subprocess.SubprocessError) as err:
         line.note = str(err)
@@ -176,7 +180,7 @@ def run_gate(repo: Path, rev: str, rounds: int, threshold: float, count_instruct
             compile_all(checkout)
         lines = _benchmark_lines(base, repo, names, rounds, threshold, log)
         if count_instructions:
-            lines.append(instruction_line(base, repo, log))
+            lines += [instruction_line(base, repo, log, workload=workload) for workload in INSTRUCTION_WORKLOADS]
     return {"base": commit, "rounds": rounds, "threshold": threshold, "instruction_threshold": INSTRUCTION_THRESHOLD,
             "lines": [asdict(line) for line in lines],
             "regressed": [line.name for line in lines if line.verdict == "regressed"]}

@@ -83,7 +83,7 @@ def test_the_same_code_counts_the_same_instructions_under_valgrind() -> None:
     CPU per side, nearly all of it the interpreter's start and imports under valgrind)."""
     logged: list[str] = []
     line = instruction_line(ROOT, ROOT, logged.append, events=100)
-    assert line.note == "" and logged == ["instruction counts under valgrind (both sides at once: one core each)"]
+    assert line.note == "" and logged == ["loop instruction counts under valgrind (both sides at once: one core each)"]
     assert line.name == "instructions: loop, 100 events"
     base, new = line.base[0], line.new[0]
     assert base > 1e9 and new > 1e9  # the start and imports alone are about 2.2 billion
