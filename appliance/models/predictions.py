@@ -134,15 +134,15 @@ def parse(workspace: Any, text: str, index: int) -> Any:
     return parsed
 
 
-def check_dsjson(text: str, index: int, slates: bool) -> None:
+def check_dsjson(text: str, index: int, slates: bool, what: str = "DSJSON line") -> None:
     """A DSJSON line in the shape VW's reader takes (:mod:`appliance.models.vw_json`), before it sees it; UsageError
     naming the example."""
     try:
         check_line(orjson.loads(text), slates)
     except orjson.JSONDecodeError as err:
-        raise UsageError(f"example {index} is not a DSJSON line ({err}): {text[:120]!r}") from None
+        raise UsageError(f"example {index} is not a {what} ({err}): {text[:120]!r}") from None
     except UsageError as err:
-        raise UsageError(f"example {index} is not a DSJSON line VW reads: {err}: {text[:120]!r}") from None
+        raise UsageError(f"example {index} is not a {what} VW reads: {err}: {text[:120]!r}") from None
 
 
 def check_text(lines: Sequence[str], index: int, label_type: Any, multiline: bool) -> None:

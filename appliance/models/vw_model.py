@@ -223,6 +223,8 @@ class VWModel:
                     raise UsageError(f"example {index} is empty; send labelled VW examples")
                 if self._dsjson:
                     check_dsjson(text, index, self._label_type == LabelType.SLATES)
+                elif "--json" in self._args:  # made before --json was refused: its learning reads VW's JSON, checked as a context
+                    check_dsjson(f'{{"c":{text}}}', index, self._label_type == LabelType.SLATES, what="JSON example")
                 else:
                     check_text(text.replace("\r", "").strip().split("\n"), index, self._label_type, self._multiline)
                 parsed.append(parse(workspace, text, index))

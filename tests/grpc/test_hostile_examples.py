@@ -59,7 +59,7 @@ OUTCOMES = {0: "refused", 1: "took it", 2: "failed otherwise"}
 
 
 def _call(directory: str, arguments: str, method: str, text: str, fmt: str) -> None:  # pragma: no cover - in the child
-    model = VWModel.create("m", Path(directory), arguments, durable=False)
+    model = VWModel("m", Path(directory), arguments, durable=False)
     try:
         getattr(model, method)([text], fmt)
     except UsageError:
@@ -162,9 +162,19 @@ def test_a_logged_batch_vw_cannot_read_is_left_out_at_restart(tmp_path: Path) ->
         reopened.close()
 
 
-def test_json_models_are_made_with_dsjson(tmp_path: Path) -> None:
+def test_json_models_are_made_with_dsjson_and_one_made_before_is_checked(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--json.*--dsjson"):
         VWModel.create("j", tmp_path / "j", "--cb_explore_adf --json")
+    older = VWModel("j", tmp_path / "j", "--cb_explore_adf --json", durable=False)  # as a model made before opens
+    try:
+        ok = orjson.dumps({"_label_cost": -1, "_label_probability": 0.5, "_labelIndex": 0, "_label_Action": 1, **SHARED}).decode()
+        assert older.learn([ok], "text") == 1
+        slots_of_lists = '{"_slots": [[{}, false], []], "c": [{}, []]}'  # SIGSEGV in VW 9.11's JSON reader
+        assert in_child(tmp_path, "--cb_explore_adf --json", "learn", slots_of_lists, "text") == "refused"
+        with pytest.raises(UsageError, match="not a JSON example VW reads"):
+            older.learn([slots_of_lists], "text")
+    finally:
+        older.close()
 
 
 def test_a_model_that_diverged_says_so_and_rolls_back(tmp_path: Path) -> None:
