@@ -106,7 +106,7 @@ def owned(workspace: Any, text: str, index: int, label_type: Any = None) -> Any:
     """One VW text example (or the examples of a multi-line one) parsed into examples that are ours to drop: they are
     freed with the last reference to them, outside VW's pool and its accounting (``label_type``: the workspace's, once
     asked). UsageError naming the example."""
-    lines = text.replace("\r", "").strip().split("\n")
+    lines = lines_of(text)
     if not lines[0]:
         raise empty(index)
     multiline = workspace._is_multiline()
@@ -145,11 +145,16 @@ def check_dsjson(text: str, index: int, slates: bool, what: str = "DSJSON line")
         raise UsageError(f"example {index} is not a {what} VW reads: {err}: {text[:120]!r}") from None
 
 
-def check_text(lines: Sequence[str], index: int, label_type: Any, multiline: bool) -> None:
+def lines_of(text: str) -> list[str]:
+    """A VW text example's lines, without carriage returns or the blank lines around it."""
+    return text.replace("\r", "").strip().split("\n")
+
+
+def check_text(lines: Sequence[str], index: int, label_type: Any, multiline: bool, learning: bool = False) -> None:
     """A multi-line VW text example in the order VW's learner takes (:mod:`appliance.models.vw_text`); UsageError naming
     the example."""
     try:
-        check_lines(lines, label_type, multiline)
+        check_lines(lines, label_type, multiline, learning)
     except UsageError as err:
         raise UsageError(f"example {index}: {err}") from None
 

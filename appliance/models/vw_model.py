@@ -33,7 +33,7 @@ from appliance.errors import UsageError
 from appliance.features import Features
 from appliance.join.rewards import RewardResult
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction, weight_entries
-from appliance.models.predictions import DSJSONPredictor, check_dsjson, check_text, parse, predict
+from appliance.models.predictions import DSJSONPredictor, check_dsjson, check_text, lines_of, parse, predict
 from appliance.policy.base import Decision
 from appliance.storage.atomic import write_atomically
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
@@ -77,13 +77,14 @@ class VWModel:
     def __init__(self, name: str, directory: Path, arguments: str, durable: bool = True, checkpoint_every: int = 10_000) -> None:
         self.name, self.directory, self.arguments = name, directory, arguments
         self._args = checked_arguments(arguments)
-        self._dsjson = "--dsjson" in self._args
+        self._dsjson, self._json = "--dsjson" in self._args, "--json" in self._args
         self._lock = threading.Lock()
         self._log = EventLog(directory / "learn", segment_bytes=16 << 20, fsync=durable, name="learn", suffix="jsonl")
         self._checkpoints = CheckpointStore(directory / "checkpoints", keep=10)
         self._every = checkpoint_every
         self._workspace = self._open([])
         self._label_type, self._multiline = self._workspace.get_label_type(), self._workspace._is_multiline()
+        self._slates = self._label_type == LabelType.SLATES  # VW reads slates DSJSON with fewer checks
         self.version = self.features = self._since = 0
         self._weights: tuple[int, int] | None = None  # (version, non-zero weights) once counted
         self._dsjson_predictor: DSJSONPredictor | None = None  # made at the workspace's first DSJSON prediction
@@ -222,11 +223,11 @@ class VWModel:
                 if not text.strip():
                     raise UsageError(f"example {index} is empty; send labelled VW examples")
                 if self._dsjson:
-                    check_dsjson(text, index, self._label_type == LabelType.SLATES)
-                elif "--json" in self._args:  # made before --json was refused: its learning reads VW's JSON, checked as a context
-                    check_dsjson(f'{{"c":{text}}}', index, self._label_type == LabelType.SLATES, what="JSON example")
+                    check_dsjson(text, index, self._slates)
+                elif self._json:  # made before --json was refused: its learning reads VW's JSON, checked as a context
+                    check_dsjson(f'{{"c":{text}}}', index, self._slates, what="JSON example")
                 else:
-                    check_text(text.replace("\r", "").strip().split("\n"), index, self._label_type, self._multiline)
+                    check_text(lines_of(text), index, self._label_type, self._multiline, learning=True)
                 parsed.append(parse(workspace, text, index))
         except UsageError:
             for example in parsed:

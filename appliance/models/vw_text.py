@@ -5,8 +5,8 @@ conditional bandit (``--ccb_explore_adf``) or slates example whose first line is
 fewer actions than slots, and a label-dependent-features example (``--csoaa_ldf``, ``--wap_ldf``) whose first
 action has no label or no ``|``, read memory that is not there: the process ends with a segmentation fault. So those examples
 reach VW only in the order VW documents, and anything else is a :class:`UsageError` saying which line is out of
-place. (A contextual-bandit example with two labelled actions VW refuses itself; it is refused here too, so that a
-batch of examples is refused whole, before any is learned.)
+place. (A contextual-bandit example with two labelled actions VW refuses itself; when learning, it is refused here
+too, so that a batch of examples is refused whole, before any is learned.)
 
 >>> from vowpalwabbit import LabelType
 >>> check_lines(["ccb shared |u a", "ccb action |x b", "ccb slot 0:1:0.5 |s c"], LabelType.CONDITIONAL_CONTEXTUAL_BANDIT, True)
@@ -31,16 +31,19 @@ from appliance.errors import UsageError
 
 SLOTTED = {LabelType.CONDITIONAL_CONTEXTUAL_BANDIT: "ccb", LabelType.SLATES: "slates"}
 LDF_LABEL = re.compile(r" *[^ \t|]+ ")  # VW's label-dependent reader splits its label off at a space, and no other way
+BLANKS = re.compile("[ \t]+")  # what separates the words of a label
 
 
-def check_lines(lines: Sequence[str], label_type: LabelType, multiline: bool) -> None:
-    """The lines of one example (a multi-line one's in order) in an order VW's ``label_type`` learner takes."""
+def check_lines(lines: Sequence[str], label_type: LabelType, multiline: bool, learning: bool = False) -> None:
+    """The lines of one example (a multi-line one's in order) in an order VW's ``label_type`` learner takes.
+    ``learning``: also what VW refuses itself, so that a batch is refused before any of it is learned (a prediction
+    lets VW refuse it, for nothing)."""
     if not multiline:
         return
     if label_type in SLOTTED:
         _check_slotted(lines, SLOTTED[label_type])
-    elif label_type == LabelType.CONTEXTUAL_BANDIT:
-        costed = [i for i, line in enumerate(lines) if _label(line) and _label(line)[0] != "shared"]
+    elif label_type == LabelType.CONTEXTUAL_BANDIT and learning:
+        costed = [i for i, line in enumerate(lines) if line.partition("|")[0].strip() and _label(line)[:1] not in ([], ["shared"])]
         if len(costed) > 1:
             raise UsageError(f"lines {costed[0]} and {costed[1]} both have a label; a contextual-bandit example labels one action, "
                              "the one chosen (action:cost:probability)")
@@ -104,4 +107,4 @@ def _check_slates(lines: Sequence[str], actions: list[list[str]], slots: list[in
 def _label(line: str) -> list[str]:
     """The words of a line's label (VW splits them at spaces and tabs), without its tag: ``"1:0.5 'tag |x a"`` ->
     ``["1:0.5"]``."""
-    return [word for word in re.split("[ \t]+", line.split("|", 1)[0]) if word and not word.startswith("'")]
+    return [word for word in BLANKS.split(line.partition("|")[0]) if word and not word.startswith("'")]

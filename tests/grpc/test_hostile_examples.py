@@ -217,3 +217,17 @@ def test_what_the_data_generator_writes_passes_the_checks(tmp_path: Path, proble
             assert len(model.predict(examples[:20], fmt)) == 20
         finally:
             model.close()
+
+
+def test_two_labelled_actions_are_refused_by_predict_and_by_learn_before_anything_is_learned(tmp_path: Path) -> None:
+    """The gRPC fuzz's INTERNAL of stop 33: VW raises when it predicts a cb example with two labelled actions."""
+    model = VWModel.create("cb", tmp_path / "cb", "--cb_explore_adf", durable=False)
+    two = "shared |s a\n0:1:0.5 |x a\n0:1:0.5 |x b"
+    try:
+        with pytest.raises(UsageError, match="example 0 is refused by this model's learner .*only one"):
+            model.predict([two], "text")
+        with pytest.raises(UsageError, match="lines 1 and 2 both have a label"):
+            model.learn(["shared |s a\n0:1:0.5 |x a\n|x b", two], "text")
+        assert model.version == 0
+    finally:
+        model.close()
