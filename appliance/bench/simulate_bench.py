@@ -17,7 +17,6 @@ True
 
 from __future__ import annotations
 
-import gc
 import math
 import random
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 from appliance.bench.measure import compared, repeat_each
 from appliance.config import AppConfig
 from appliance.features import Features
+from appliance.heap import settled_heap
 from appliance.simulate import Simulation, open_simulated_loop, reward_deliveries
 from appliance.worlds import build_world
 
@@ -112,19 +112,14 @@ def taken_in_turn(config: AppConfig, script: Script) -> dict[str, float]:
     """Events per second of a :class:`~appliance.simulate.Simulation` of ``config`` and of the :class:`LoopAlone`
     fed ``script``, taking turns every ``STRETCH`` steps."""
     events = len(script.contexts)
-    gc.collect()
-    gc.freeze()  # what the process held before (the script, other benchmarks, pytest) is not walked by the collector
-    try:
-        with tempfile.TemporaryDirectory() as simulated, tempfile.TemporaryDirectory() as alone:
-            simulation, loop = Simulation(config, Path(simulated)), LoopAlone(config, script, Path(alone))
-            for turn, start in enumerate(range(0, events, STRETCH)):
-                steps = min(STRETCH, events - start)
-                for side in (simulation, loop) if turn % 2 else (loop, simulation):  # each goes first in turn
-                    side.run(steps)
-            simulation.finish()
-            loop.finish()
-    finally:
-        gc.unfreeze()
+    with settled_heap(), tempfile.TemporaryDirectory() as simulated, tempfile.TemporaryDirectory() as alone:
+        simulation, loop = Simulation(config, Path(simulated)), LoopAlone(config, script, Path(alone))
+        for turn, start in enumerate(range(0, events, STRETCH)):
+            steps = min(STRETCH, events - start)
+            for side in (simulation, loop) if turn % 2 else (loop, simulation):  # each goes first in turn
+                side.run(steps)
+        simulation.finish()
+        loop.finish()
     return {"simulate": events / simulation.seconds, "loop": events / loop.seconds}
 
 

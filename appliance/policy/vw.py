@@ -30,7 +30,7 @@ from appliance.estimators.costs import cost_estimator
 from appliance.features import Features
 from appliance.policy.base import Decision, JoinedEvent, offered_actions
 from appliance.policy.exploration import explore, sample
-from appliance.policy.vw_examples import CS, ExampleBuilder, features_of
+from appliance.policy.vw_examples import CS, ExampleBuilder, Learnable, features_of
 from appliance.policy.vw_examples import learn_multi as _learn
 
 MAX_SHOWN_NAMESPACES = 256
@@ -192,24 +192,34 @@ class VWPolicy:
 
     def learn_all(self, events: Iterable[JoinedEvent], action_features: Sequence[Features] | None = None) -> None:
         """Learn ``events`` in order (each as :meth:`learn` would, with the same ``action_features``) under one hold of
-        the lock: what the loop calls for a tick's events, a call and a lock less an event than :meth:`learn` each."""
+        the lock: what the loop calls for a tick's events, which VW then learns in passes
+        (:meth:`ExampleBuilder.learn_all`). An event offering undeclared actions without ``action_features`` is
+        refused once the events before it are learned."""
         with self._lock:
-            builder, declared, features, costs = self._builder, self._actions, self._features, self._costs
+            builder, declared, features = self._builder, self._actions, self._features
+            learnable: list[Learnable] = []
+            refused: UsageError | None = None
             for event in events:
                 d = event.decision
                 if action_features is None and d.actions is not declared and any(a not in features for a in d.actions):
-                    raise UsageError(f"event {d.event_id} offered undeclared actions {d.actions}; pass their features")
+                    refused = UsageError(f"event {d.event_id} offered undeclared actions {d.actions}; pass their features")
+                    break
                 shared = d.example
                 if shared is None:  # learned before (its example went back to the pool), or kept across a model swap
                     shared = builder.shared(d.context)
                 else:
                     d.example = None  # it goes back to the pool: whoever still holds this decision must not use it
-                if costs is None:
-                    self.features += builder.learn(shared, d.actions, d.action_index, -event.reward, d.probability, action_features)
-                else:
+                if self._costs is not None:
                     self._learn_costs(shared, d, -event.reward, action_features)
-                builder.release(shared)
+                    builder.release(shared)
+                    self._version += 1
+                else:
+                    learnable.append((shared, d.actions, d.action_index, -event.reward, d.probability))
+            for count in builder.learn_all(learnable, action_features):
+                self.features += count
                 self._version += 1
+            if refused is not None:
+                raise refused
 
     def _learn_costs(self, shared: Any, d: Decision, cost: float, action_features: Sequence[Features] | None) -> None:
         """Learn through the Python cost estimator: its targets go to VW's cost-sensitive learner. Under SquareCB the

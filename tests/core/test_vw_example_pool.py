@@ -11,6 +11,7 @@ import vowpalwabbit
 from vowpalwabbit import pyvw
 
 from appliance.config import VWPolicyConfig
+from appliance.errors import UsageError
 from appliance.features import Features
 from appliance.policy import JoinedEvent
 from appliance.policy.vw import VWPolicy
@@ -105,6 +106,36 @@ def test_only_the_newest_pending_decisions_keep_their_example_and_the_model_is_t
     for d in pending:
         few.learn(JoinedEvent(d, 1.0, "on_time", 1, 20.0))
     assert drive(policy(8, held=5), stream, wait=40) == drive(policy(8), stream, wait=40)
+
+
+def test_a_tick_learned_in_passes_gives_the_model_events_learned_one_at_a_time(tmp_path: Path) -> None:
+    """:meth:`VWPolicy.learn_all` builds a tick's multi-examples, learns them, then finishes them (three passes): the
+    model, its version, the features counted and the pooled examples are those of learning each event alone."""
+    stream = contexts(600, seed=8)
+    batched, alone = policy(8), policy(8)
+    for start in range(0, len(stream), 16):
+        events = []
+        for p in (batched, alone):
+            decisions = [p.decide(c, f"e{start + i}", float(start + i)) for i, c in enumerate(stream[start:start + 16])]
+            events.append([JoinedEvent(d, float(("audio" in d.context) == (d.action == "warm")), "on_time", 1, 0.0) for d in decisions])
+        batched.learn_all(events[0])
+        for event in events[1]:
+            alone.learn(event)
+        assert [e.decision.example for e in events[0]] == [None] * len(events[0])  # their examples went back to the pool
+    assert batched.model_version == alone.model_version == len(stream) and batched.features == alone.features
+    assert len(batched._builder._pool) == len(alone._builder._pool) == 8
+    batched.save(tmp_path / "batched.model")
+    alone.save(tmp_path / "alone.model")
+    assert (tmp_path / "batched.model").read_bytes() == (tmp_path / "alone.model").read_bytes()
+
+
+def test_an_event_offering_undeclared_actions_is_refused_after_the_events_before_it_are_learned() -> None:
+    p = policy(8)
+    made = [p.decide(c, f"e{i}", float(i)) for i, c in enumerate(contexts(3, seed=4))]
+    made[1].actions = ("warm", "violet")
+    with pytest.raises(UsageError, match="undeclared actions"):
+        p.learn_all([JoinedEvent(d, 1.0, "on_time", 1, 5.0) for d in made])
+    assert p.model_version == 1 and made[0].example is None and made[2].example is not None
 
 
 def cost_sensitive_stream(n: int, seed: int) -> list[tuple[Features, tuple[str, ...], list[float], int | None]]:
