@@ -73,6 +73,14 @@ def test_validate_cli_exit_2_with_line(tmp_path: Path) -> None:
     assert f"{path}:2: join.max_pending" in result.stderr
 
 
+def test_output_piped_into_head_ends_quietly() -> None:
+    """`wabbit config schema | head` is what a user types: a reader that stops early is no traceback."""
+    shell = f"{sys.executable} -m appliance config schema | head -c 10"
+    out = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True)
+    assert out.stdout == '{\n  "$defs'
+    assert out.stderr == "" and out.returncode == 141
+
+
 def test_schema_cli_is_json() -> None:
     out = subprocess.run([*WABBIT, "config", "schema"], check=True, capture_output=True, text=True).stdout
     schema = json.loads(out)
