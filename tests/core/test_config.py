@@ -25,7 +25,10 @@ def test_missing_config_means_simulated_devices() -> None:
     [
         ("join:\n  reward_wait_s: -1\n", 2, "greater than 0"),
         ("join:\n  aggregation: median\n", 2, "earliest"),
-        ("server:\n  port: 8080\nstorage:\n  colour: red\n", 4, "unknown key"),
+        ("server:\n  port: 8080\nstorage:\n  colour: red\n", 4, "unknown key; remove it or check its spelling"),
+        ("join:\n  reward_wiat_s: 10\n", 2, "join.reward_wiat_s: unknown key; did you mean `reward_wait_s`?"),
+        ("policy:\n  actions: [{id: a}, {id: b}]\n  exploration: {type: epsilon, epsilom: 0.2}\n", 3, "did you mean `epsilon`?"),
+        ("polcy:\n  actions: [{id: a}, {id: b}]\n", 1, "polcy: unknown key; did you mean `policy`?"),
         ("policy:\n  actions:\n    - id: a\n    - id: 'b c'\n", 4, "not VW-safe"),
         ("policy:\n  actions:\n    - id: a\n    - id: b\n  exploration:\n    type: epsilon\n    epsilon: 3\n", 7, "less than or equal to 1"),
         ("policy:\n  actions: [{id: a}, {id: b}]\n  vw_args: ['-f', 'x.model']\n", 3, "touches files"),
