@@ -21,6 +21,7 @@ from appliance.config import AppConfig
 from appliance.config.simulation import SimulationConfig
 from appliance.datagen.spec import RewardsSpec
 from appliance.datagen.trouble import Deliveries
+from appliance.errors import ConfigError
 from appliance.loop import Loop
 from appliance.policy.base import Policy
 from appliance.worlds import build_world
@@ -40,6 +41,22 @@ def reward_deliveries(config: SimulationConfig, duplicates: bool = True) -> Deli
     return Deliveries(spec, np.random.default_rng((config.seed, 2)))
 
 
+def check_world_actions(world: str, declared: list[str], actions: list[str]) -> None:
+    """Refuse declared actions the world cannot score: a simulation judges each choice by the world's expected reward for it.
+
+    >>> check_world_actions("linear", ["a0", "a2"], ["a0", "a1", "a2"])
+    >>> try:
+    ...     check_world_actions("linear", ["warm", "a0"], ["a0", "a1"])
+    ... except ConfigError as err:
+    ...     print(err)
+    policy.actions: warm are not actions of the linear world, which scores a0, a1: declare some of those (with any features their policy needs)
+    """
+    unknown = [a for a in declared if a not in actions]
+    if unknown:
+        raise ConfigError(f"policy.actions: {', '.join(unknown)} are not actions of the {world} world, which scores "
+                          f"{', '.join(actions)}: declare some of those (with any features their policy needs)")
+
+
 def open_simulated_loop(config: AppConfig, log_dir: Path, policy: Policy | None = None) -> tuple[Loop, FakeClock]:
     """The loop a simulation drives, and its clock: not durable, simulated time, event ids ``sim-00000000`` on."""
     clock = FakeClock(1_700_000_000.0)
@@ -54,10 +71,12 @@ class Simulation:
     def __init__(self, config: AppConfig, log_dir: Path, policy: Policy | None = None) -> None:
         self._config, self._sim = config, config.world()
         self._world = build_world(self._sim)
+        self._action_index = {a.id: k for k, a in enumerate(self._world.actions)}
+        if config.policy is not None:
+            check_world_actions(self._sim.world, [a.id for a in config.policy.actions], list(self._action_index))
         self._loop, self._clock = open_simulated_loop(config, log_dir, policy)
         self._rng = random.Random(self._sim.seed + 1)
         self._deliveries = reward_deliveries(self._sim)
-        self._action_index = {a.id: k for k, a in enumerate(self._world.actions)}
         self._inbox: list[tuple[float, int, str, float, str]] = []  # (due, seq, event id, reward, reward id)
         self._seq = itertools.count()
         self._expected_sums = (0.0, 0.0, 0.0)  # of the chosen action, the best one, a uniformly random one

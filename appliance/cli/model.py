@@ -89,7 +89,8 @@ def _pack_data_dir(args: argparse.Namespace) -> Manifest:
         return pack_bundle(args.output, model_file, name, vw_arguments=spec["arguments"], model_version=meta.model_version)
     config_file = args.config or directory / "config.yaml"
     if not config_file.exists():
-        raise UsageError(f"{config_file}: no config for model {name!r}; give it with --config")
+        raise UsageError(f"{config_file}: no config for model {name!r}; give it with --config: the file the daemon ran with "
+                         "(`wabbit run --config FILE`), or an empty file if it ran with none (simulated devices, the defaults)")
     return pack_bundle(args.output, model_file, name, config_yaml=config_file.read_text(encoding="utf-8"),
                        model_version=meta.model_version)
 

@@ -6,7 +6,7 @@
 >>> load_config_text("join:\\n  reward_wait: 30\\n", "my.yaml")
 Traceback (most recent call last):
 ...
-appliance.errors.ConfigError: my.yaml:2: join.reward_wait: unknown key; remove it or check its spelling (`wabbit config schema` lists the keys).
+appliance.errors.ConfigError: my.yaml:2: join.reward_wait: unknown key; did you mean `reward_wait_s`? (`wabbit config schema` lists the keys).
 """
 
 from pathlib import Path

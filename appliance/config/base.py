@@ -13,6 +13,7 @@ Traceback (most recent call last):
 appliance.errors.ConfigError: demo.yaml:1: rate: Input should be greater than or equal to 8000 (got 100). Sample rate in Hz.
 """
 
+import difflib
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -98,6 +99,22 @@ def _shorten(text: str, width: int = 80) -> str:
 
 
 
+def _near_key(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
+    """The key of the section an unknown key at ``loc`` is in that it most likely misspells, if one is close.
+
+    >>> class Join(StrictModel):
+    ...     reward_wait_s: float = 10
+    >>> _near_key(Join, ("reward_wiat_s",)), _near_key(Join, ("colour",))
+    ('reward_wait_s', None)
+    """
+    types: tuple[Any, ...] = (model,)
+    for part in loc[:-1]:
+        types, _, _ = _step(types, part)
+    keys = [key for t in types if isinstance(t, type) and issubclass(t, BaseModel) for key in t.model_fields]
+    near = difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.8)
+    return near[0] if near else None
+
+
 def format_validation_error(
     model: type[BaseModel], err: ValidationError, source: str, root: yaml.Node | None, schema_command: str = "wabbit config schema"
 ) -> str:
@@ -108,7 +125,9 @@ def format_validation_error(
         line = f":{node.start_mark.line + 1}" if node is not None else ""
         message = problem["msg"]
         if problem["type"] == "extra_forbidden":
-            message = f"unknown key; remove it or check its spelling (`{schema_command}` lists the keys)"
+            near = _near_key(model, tuple(problem["loc"]))
+            fix = f"did you mean `{near}`?" if near else "remove it or check its spelling"
+            message = f"unknown key; {fix} (`{schema_command}` lists the keys)"
         got = problem.get("input")
         shown = "" if problem["type"] in ("extra_forbidden", "missing") or isinstance(got, (dict, list)) else f" (got {_shorten(repr(got))})"
         lines.append(f"{source}{line}: {path}: {message}{shown}." + (f" {hint}" if hint else ""))

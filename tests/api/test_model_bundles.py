@@ -76,6 +76,8 @@ def test_pack_inspect_serve_and_pack_again_from_the_data_directory(tmp_path: Pat
     assert wabbit("model", "pack", again, "--data-dir", data, "--name", "ratings").returncode == 0
     assert json.loads(wabbit("model", "inspect", again).stdout)["model_version"] == 91
     default = tmp_path / "default.wabbit"
+    refused = wabbit("model", "pack", default, "--data-dir", data)  # the daemon ran with a config from elsewhere
+    assert refused.returncode == 2 and "or an empty file if it ran with none" in refused.stderr, refused.stderr
     done = wabbit("model", "pack", default, "--data-dir", data, "--config", tmp_path / "config.yaml")
     assert done.returncode == 0 and "loop model 'default'" in done.stdout, done.stderr
     served = start_daemon(tmp_path, None, data_dir=tmp_path / "other", command=("model", "serve", str(default), "--name", "copy"))

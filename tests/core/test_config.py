@@ -25,7 +25,10 @@ def test_missing_config_means_simulated_devices() -> None:
     [
         ("join:\n  reward_wait_s: -1\n", 2, "greater than 0"),
         ("join:\n  aggregation: median\n", 2, "earliest"),
-        ("server:\n  port: 8080\nstorage:\n  colour: red\n", 4, "unknown key"),
+        ("server:\n  port: 8080\nstorage:\n  colour: red\n", 4, "unknown key; remove it or check its spelling"),
+        ("join:\n  reward_wiat_s: 10\n", 2, "join.reward_wiat_s: unknown key; did you mean `reward_wait_s`?"),
+        ("policy:\n  actions: [{id: a}, {id: b}]\n  exploration: {type: epsilon, epsilom: 0.2}\n", 3, "did you mean `epsilon`?"),
+        ("polcy:\n  actions: [{id: a}, {id: b}]\n", 1, "polcy: unknown key; did you mean `policy`?"),
         ("policy:\n  actions:\n    - id: a\n    - id: 'b c'\n", 4, "not VW-safe"),
         ("policy:\n  actions:\n    - id: a\n    - id: b\n  exploration:\n    type: epsilon\n    epsilon: 3\n", 7, "less than or equal to 1"),
         ("policy:\n  actions: [{id: a}, {id: b}]\n  vw_args: ['-f', 'x.model']\n", 3, "touches files"),
@@ -71,6 +74,14 @@ def test_validate_cli_exit_2_with_line(tmp_path: Path) -> None:
     result = subprocess.run([*WABBIT, "config", "validate", str(path)], capture_output=True, text=True)
     assert result.returncode == 2
     assert f"{path}:2: join.max_pending" in result.stderr
+
+
+def test_output_piped_into_head_ends_quietly() -> None:
+    """`wabbit config schema | head` is what a user types: a reader that stops early is no traceback."""
+    shell = f"{sys.executable} -m appliance config schema | head -c 10"
+    out = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True)
+    assert out.stdout == '{\n  "$defs'
+    assert out.stderr == "" and out.returncode == 141
 
 
 def test_schema_cli_is_json() -> None:

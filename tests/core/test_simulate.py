@@ -78,6 +78,15 @@ def test_bad_arguments_exit_2_with_one_line(args: list[str], words: str) -> None
     assert words in out.stderr and len(out.stderr.strip().splitlines()) <= 2
 
 
+def test_actions_the_world_does_not_have_are_refused_by_name(tmp_path: Path) -> None:
+    """The world scores its own actions: a config declaring others is a config error naming the world's, not a KeyError."""
+    config = tmp_path / "linucb.yaml"
+    config.write_text("policy: {type: linucb, actions: [{id: warm}, {id: cool}, {id: red}, {id: blue}]}\n")
+    out = run("--world", "linear", "--events", "10", "--config", str(config))
+    assert out.returncode == 2, out.stderr
+    assert "not actions of the linear world" in out.stderr and "a0" in out.stderr and "Traceback" not in out.stderr
+
+
 @pytest.mark.parametrize("name", WORLDS)
 def test_world_contract(name: str) -> None:
     config = SimulationConfig(world=name, seed=7, drift_every=100)

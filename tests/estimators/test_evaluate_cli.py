@@ -92,3 +92,19 @@ def test_an_installed_estimator_plug_in_is_a_kind_of_its_role(log: Path, tmp_pat
     assert estimates["half_ips"] == pytest.approx(estimates["ips"] / 2)
     done = subprocess.run([*command, "--estimators", "half"], capture_output=True, text=True, env=env)
     assert done.returncode == 2 and "installed plug-ins: half_ips (plug-in wabbit-half 0.1)" in done.stderr
+
+
+def test_a_reward_model_that_overshoots_is_held_within_the_rewards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """VW's default normalized update, first fed a feature at 0.0001 (the light world's night), predicts millions when it
+    then sees 0.9: DM and DR use the prediction held within the rewards' range, not a value of 7e6 for rewards in [0, 1]."""
+    def line(brightness: float, cost: float, action: int) -> str:
+        return json.dumps({"_label_cost": cost, "_label_probability": 0.5, "_label_Action": action, "_labelIndex": action - 1,
+                           "a": [action, 3 - action], "p": [0.5, 0.5],
+                           "c": {"video": {"brightness": brightness}, "_multi": [{"_id": "warm", "colour": {"warm": 1.0}},
+                                                                                 {"_id": "cool", "colour": {"cool": 1.0}}]}})
+    log = tmp_path / "night.dsjson"
+    log.write_text("\n".join([line(0.0001, -1.0, 1), line(0.0001, 0.0, 2), line(0.9, -1.0, 1), line(0.5, 0.0, 2)]) + "\n")
+    assert main(["evaluate", str(log), "--estimators", "dm,dr", "--json"]) == 0
+    for name, value in json.loads(capsys.readouterr().out)["candidates"].items():
+        assert 0 <= value["estimates"]["dm"] <= 1, (name, value["estimates"])
+        assert -2 <= value["estimates"]["dr"] <= 3, (name, value["estimates"])  # v_hat + (r - r_hat) * w, w <= 2 here
