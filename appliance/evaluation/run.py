@@ -54,10 +54,10 @@ def evaluate(
 ) -> Evaluation:
     """Every candidate's value on the decisions of ``paths`` (``_skipLearn`` events skipped, as VW does; a decision
     learned again with late rewards counted once, with the last of them; malformed lines reported on stderr with
-    their number and skipped). ``reward_range``: the rewards' bounds, else the
-    intervals widen theirs as rewards come; the reward model's predictions are held within them (a regression that
-    overshoots, as VW's normalized update does after a feature first seen tiny, would otherwise put DM and DR
-    millions off). ``watch(logged, values)`` hears of each event once every candidate took
+    their number and skipped). ``reward_range``: the rewards' bounds, else the intervals widen theirs as rewards come.
+    The reward model's predictions are held within the range as it stood before each event: a regression that
+    overshoots (VW's normalized update, after a feature first seen tiny) would otherwise put DM and DR millions off.
+    ``watch(logged, values)`` hears of each event once every candidate took
     it (``values``: each candidate's by name; TensorBoard's observer)."""
     import time
 
@@ -86,9 +86,10 @@ def evaluate(
             continue
         d, reward, p_drop = logged.event.decision, logged.event.reward, logged.p_drop
         chosen, p_log = d.action_index, d.probability
+        # held within the rewards' range before this one (the estimate of an event must not depend on its reward)
+        predicted = None if reward_model is None else [min(max(r, low), high) for r in reward_model.rewards(logged)]
         if reward_range is None:  # the rewards' range so far, as the intervals widen theirs
             low, high = min(low, reward), max(high, reward)
-        predicted = None if reward_model is None else [min(max(r, low), high) for r in reward_model.rewards(logged)]
         for candidate, value in pairs:
             pmf = candidate.step(logged)
             if predicted is None:
