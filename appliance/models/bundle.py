@@ -94,6 +94,8 @@ def read_bundle(bundle: Path, into: Path, shown: str | None = None) -> Manifest:
     try:
         with tarfile.open(bundle, "r:*") as tar:
             manifest = _extract(tar, where, into)
+    except FileNotFoundError:
+        raise UsageError(f"{where}: no such file") from None
     except (tarfile.TarError, EOFError, OSError) as err:
         raise UsageError(f"{where}: not a model bundle, or one cut short ({err}); make one with `wabbit model pack`") from None
     actual = _digest(into / "model.vw")
@@ -134,11 +136,20 @@ def _manifest(where: str, raw: bytes) -> Manifest:
         raise UsageError(f"{where}: bundle format {manifest.format!r}; this appliance reads {FORMAT!r}")
     if manifest.kind not in ("vw", "loop") or (manifest.kind == "vw") != (manifest.vw_arguments is not None):
         raise UsageError(f"{where}: its manifest's kind {manifest.kind!r} does not match what it holds")
-    texts = (manifest.name, manifest.vw_arguments or "", manifest.config_yaml or "", manifest.sha256, manifest.vw_version)
-    if not all(isinstance(t, str) for t in texts) or type(manifest.model_version) is not int or not 0 <= manifest.model_version <= 2**62:
-        raise UsageError(f"{where}: its manifest.json has a field of the wrong type (name, arguments, config, checksum and "
-                         "VW version are strings; model_version a whole number from 0 to 2**62)")
+    wrong = [f"{field} ({what})" for field, (types, what) in _FIELD_TYPES.items() if type(getattr(manifest, field)) not in types]
+    if wrong or not 0 <= manifest.model_version <= 2**62:
+        raise UsageError(f"{where}: its manifest.json has a field of the wrong type: "
+                         f"{', '.join(wrong) or 'model_version (a whole number from 0 to 2**62)'}")
     return manifest
+
+
+_FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": ((str,), "a string"), "vw_arguments": ((str, type(None)), "a string or null"),
+    "config_yaml": ((str, type(None)), "a string or null"), "model_version": ((int,), "a whole number from 0 to 2**62"),
+    "sha256": ((str,), "a string"), "size": ((int,), "a whole number"), "vw_version": ((str,), "a string"),
+    "wabbit_version": ((str,), "a string"), "created": ((int, float), "a number"), "host": ((str,), "a string"),
+}
+"""Each manifest field's JSON types, by ``type()`` (a ``true`` is no number), and how an error names them."""
 
 
 def _check_vw_version(where: str, made_with: str, here: str) -> None:

@@ -12,8 +12,11 @@ import tarfile
 import time
 from pathlib import Path
 
+import pytest
 import vowpalwabbit
 
+from appliance.errors import UsageError
+from appliance.models.bundle import pack_bundle, read_bundle
 from tests.api.conftest import FAST, start_daemon
 
 EXAMPLES = ["1 | sunny warm", "2 | rain cold", "3 | snow freezing"] * 30
@@ -96,6 +99,9 @@ def test_bundles_that_are_refused_say_why(tmp_path: Path) -> None:
     bundle = tmp_path / "ratings.wabbit"
     assert wabbit("model", "pack", bundle, "--model", tmp_path / "m.vw", "--vw-arguments", "--oaa 3").returncode == 0
     manifest = json.loads(wabbit("model", "inspect", bundle).stdout)
+    assert manifest["name"] == "ratings"  # the bundle's file name, not the model file's (m)
+    missing = wabbit("model", "inspect", tmp_path / "missing.wabbit")
+    assert missing.returncode == 2 and "missing.wabbit: no such file" in missing.stderr, missing.stderr
     (tmp_path / "junk.wabbit").write_bytes(b"this is no tar archive at all" * 40)
 
     def changed(name: str, member: str, data: bytes) -> str:
@@ -112,3 +118,17 @@ def test_bundles_that_are_refused_say_why(tmp_path: Path) -> None:
         done = wabbit("model", "serve", tmp_path / name, "--data-dir", tmp_path / "data", "--no-run")
         assert done.returncode == 2 and message in done.stderr, (name, done.stderr)
     assert not any((tmp_path / "data" / "models").glob("*/model.json"))  # nothing stays of a refused bundle
+
+
+@pytest.mark.parametrize(("field", "value"), [("vw_arguments", {}), ("config_yaml", 0), ("name", None), ("created", "today"),
+                                              ("size", True), ("host", []), ("model_version", -1), ("model_version", 1.5)])
+def test_a_manifest_field_of_the_wrong_type_is_named(tmp_path: Path, field: str, value: object) -> None:
+    """Falsy values of another type ({} as the VW arguments) are refused too: they used to pass to an AttributeError."""
+    trained(tmp_path / "m.vw")
+    bundle = tmp_path / "ratings.wabbit"
+    pack_bundle(bundle, tmp_path / "m.vw", "ratings", vw_arguments="--oaa 3")
+    with tarfile.open(bundle) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    changed = rewritten(bundle, tmp_path / "changed.wabbit", {"manifest.json": json.dumps({**manifest, field: value}).encode()})
+    with pytest.raises(UsageError, match=f"wrong type: {field} "):
+        read_bundle(changed, tmp_path / "out")
