@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     pack = sub.add_parser("pack", help="Write a bundle from a model file, or from a model of a data directory.")
     pack.add_argument("output", type=Path, help="The bundle to write (e.g. ratings.wabbit).")
-    pack.add_argument("--name", help="The model's name (from a data directory: which model; default: default).")
+    pack.add_argument("--name", help="The model's name (default: the bundle's file name, e.g. ratings for ratings.wabbit; "
+                                     "from a data directory: which model, default: default).")
     pack.add_argument("--model", type=Path, help="A VW model file (else the newest checkpoint of --data-dir's model).")
     pack.add_argument("--vw-arguments", help="The VW arguments of a vw model (with --model).")
     pack.add_argument("--config", type=Path, help="The config of a loop model (with --model, or for a data directory's "
@@ -61,7 +62,7 @@ def _pack(args: argparse.Namespace) -> int:
         if (args.vw_arguments is None) == (args.config is None):
             raise UsageError("with --model, give --vw-arguments (a vw model) or --config (a loop model)")
         config = args.config.read_text(encoding="utf-8") if args.config else None
-        manifest = pack_bundle(args.output, args.model, args.name or args.model.stem, vw_arguments=args.vw_arguments,
+        manifest = pack_bundle(args.output, args.model, args.name or args.output.name.split(".")[0], vw_arguments=args.vw_arguments,
                                config_yaml=config, model_version=args.model_version)
     elif args.data_dir is not None:
         manifest = _pack_data_dir(args)

@@ -267,9 +267,14 @@ class VWModel:
         return meta
 
     def export(self) -> tuple[Path, ModelVersion]:
+        """The model saved as it is now: a new checkpoint, unless the newest is of this version and nothing was learned
+        since (a save after an upload or another save lists that version once)."""
         with self._lock:
-            self._checkpoint()
-            meta, path = self._checkpoints.entries()[0]
+            entries = self._checkpoints.entries()
+            if self._since or not entries or entries[0][0].model_version != self.version:
+                self._checkpoint()
+                entries = self._checkpoints.entries()
+            meta, path = entries[0]
         return path, ModelVersion.of(meta, path)
 
     def load_file(self, path: Path, model_version: int | None = None) -> ModelVersion:

@@ -53,6 +53,7 @@ def test_download_upload_save_versions_rollback(daemon: GrpcDaemon) -> None:
         assert c.predict(["| snow"], model="ratings")[0].value == 3
         uploaded = c.upload(data, model="ratings", model_version=7)
         assert uploaded.version == 7 and c.versions("ratings")[0].version == 7 and c.statistics("ratings").model.model_version == 7
+        assert c.save("ratings") == uploaded and [v.version for v in c.versions("ratings")].count(7) == 1  # saved already
         with pytest.raises(ClientError) as err:
             c.rollback(12345, model="ratings")
         assert err.value.code == "INVALID_ARGUMENT" and "has no saved version 12345" in err.value.message
