@@ -62,7 +62,7 @@ def _pack(args: argparse.Namespace) -> int:
         if (args.vw_arguments is None) == (args.config is None):
             raise UsageError("with --model, give --vw-arguments (a vw model) or --config (a loop model)")
         config = args.config.read_text(encoding="utf-8") if args.config else None
-        manifest = pack_bundle(args.output, args.model, args.name or args.output.name.split(".")[0], vw_arguments=args.vw_arguments,
+        manifest = pack_bundle(args.output, args.model, args.name or args.output.stem, vw_arguments=args.vw_arguments,
                                config_yaml=config, model_version=args.model_version)
     elif args.data_dir is not None:
         manifest = _pack_data_dir(args)

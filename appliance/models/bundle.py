@@ -139,7 +139,7 @@ def _manifest(where: str, raw: bytes) -> Manifest:
     wrong = [f"{field} ({what})" for field, (types, what) in _FIELD_TYPES.items() if type(getattr(manifest, field)) not in types]
     if wrong or not 0 <= manifest.model_version <= 2**62:
         raise UsageError(f"{where}: its manifest.json has a field of the wrong type: "
-                         f"{', '.join(wrong) or 'model_version (a whole number from 0 to 2**62)'}")
+                         f"{', '.join(wrong) or 'model_version (a whole number from 0 to 2**62)'}; pack it again with `wabbit model pack`")
     return manifest
 
 

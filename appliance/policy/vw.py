@@ -196,7 +196,7 @@ class VWPolicy:
         (:meth:`ExampleBuilder.learn_all`). An event offering undeclared actions without ``action_features`` is
         refused once the events before it are learned."""
         with self._lock:
-            builder, declared, features = self._builder, self._actions, self._features
+            builder, declared, features, costs = self._builder, self._actions, self._features, self._costs
             learnable: list[Learnable] = []
             refused: UsageError | None = None
             for event in events:
@@ -209,7 +209,7 @@ class VWPolicy:
                     shared = builder.shared(d.context)
                 else:
                     d.example = None  # it goes back to the pool: whoever still holds this decision must not use it
-                if self._costs is not None:
+                if costs is not None:
                     self._learn_costs(shared, d, -event.reward, action_features)
                     builder.release(shared)
                     self._version += 1
