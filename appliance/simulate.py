@@ -45,16 +45,19 @@ def check_world_actions(world: str, declared: list[str], actions: list[str]) -> 
     """Refuse declared actions the world cannot score: a simulation judges each choice by the world's expected reward for it.
 
     >>> check_world_actions("linear", ["a0", "a2"], ["a0", "a1", "a2"])
-    >>> try:
-    ...     check_world_actions("linear", ["warm", "a0"], ["a0", "a1"])
-    ... except ConfigError as err:
-    ...     print(err)
-    policy.actions: warm are not actions of the linear world, which scores a0, a1: declare some of those (with any features their policy needs)
+    >>> for declared in (["warm", "a0"], ["warm", "hot"]):
+    ...     try:
+    ...         check_world_actions("linear", declared, ["a0", "a1"])
+    ...     except ConfigError as err:
+    ...         print(err)
+    policy.actions: warm is not an action of the linear world, which scores a0, a1: declare some of those (with any features their policy needs)
+    policy.actions: warm, hot are not actions of the linear world, which scores a0, a1: declare some of those (with any features their policy needs)
     """
     unknown = [a for a in declared if a not in actions]
     if unknown:
-        raise ConfigError(f"policy.actions: {', '.join(unknown)} are not actions of the {world} world, which scores "
-                          f"{', '.join(actions)}: declare some of those (with any features their policy needs)")
+        named = f"{unknown[0]} is not an action" if len(unknown) == 1 else f"{', '.join(unknown)} are not actions"
+        raise ConfigError(f"policy.actions: {named} of the {world} world, which scores {', '.join(actions)}: declare some "
+                          "of those (with any features their policy needs)")
 
 
 def open_simulated_loop(config: AppConfig, log_dir: Path, policy: Policy | None = None) -> tuple[Loop, FakeClock]:

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from appliance.introspect import Observations, diff, open_model, read_data, read_layout, varinfo
     from appliance.introspect.live import LogReader
     from appliance.introspect.sources import check_checkpoint, event_log, newest_checkpoint
+    from appliance.introspect.varinfo import check_comparable
 
     data_dir: Path | None = args.data_dir
     if args.diff or args.model:
@@ -50,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     workspaces = [open_model(model) for model in models]
     try:  # a checkpoint is a bandit, also one VW learns as cost-sensitive (cb_type python:NAME)
         layout = read_layout(workspaces[0], "contextual bandit") if all(checkpoints) else None
+        if args.diff:
+            check_comparable(*(read_layout(ws) for ws in workspaces))
         seen = read_data(workspaces[0], args.data, Observations.of(workspaces[0], layout))
         log = None if args.data else event_log(models[0], data_dir)
         if log is not None:
@@ -62,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         for ws in workspaces:
             ws.finish()
     table = diff(*tables) if args.diff else tables[0].sorted(args.sort)
+    if table.warning:
+        print(f"wabbit introspect: warning: {table.warning}", file=sys.stderr)
     view = table.filter(namespace=args.namespace, search=args.search)
     view = view.top(args.top) if args.top else view
     print({"text": view.to_text, "csv": view.to_csv, "json": view.to_json}[args.format](), end="")

@@ -39,6 +39,18 @@ _UNSUPPORTED = ("--ngram", "--skips", "--affix", "--spelling", "--lrq", "--lrqfa
                 "--automl", "--sparse_weights", "--bfgs", "--conjugate_gradient", "--mf", "--rank", "--new_mf", "--csoaa",
                 "--multilabel_oaa")
 _MULTILINE = ("--cb_adf", "--cb_explore_adf", "--csoaa_ldf", "--wap_ldf")
+# options that name files, say how examples are read or passed over, or what is reported: not what a model's weights mean
+_NOT_THE_MODEL = frozenset((
+    "--initial_regressor", "--final_regressor", "--readable_model", "--invert_hash", "--cache_file", "--cache", "--kill_cache",
+    "--compressed", "--data", "--daemon", "--port", "--num_children", "--pid_file", "--port_file", "--foreground",
+    "--predictions", "--raw_predictions", "--audit", "--audit_regressor", "--save_per_pass", "--save_resume",
+    "--preserve_performance_counters", "--predict_only_model", "--id", "--hexfloat_weights", "--quiet", "--no_stdin",
+    "--progress", "--limit_output", "--driver_output_off", "--driver_output", "--log_level", "--log_output", "--dsjson",
+    "--json", "--chain_hash", "--flatbuffer", "--csv", "--strict_parse", "--extra_metrics", "--onethread", "--testonly",
+    "--passes", "--examples", "--holdout_off", "--holdout_period", "--holdout_after", "--early_terminate", "--random_seed",
+    "--output_feature_regularizer_binary", "--output_feature_regularizer_text", "--input_feature_regularizer",
+    "--dump_json_weights_experimental", "--dump_json_weights_include_feature_names_experimental",
+    "--dump_json_weights_include_extra_online_state_experimental"))
 Kind = Literal["regression", "binary", "multiclass", "contextual bandit"]
 
 
@@ -95,6 +107,20 @@ def _options(arguments: str) -> dict[str, list[str]]:
         elif i > 0 and words[i - 1].startswith("-") and not _is_number(words[i - 1]):
             found[words[i - 1]].append(word)
     return found
+
+
+def model_options(layout: ModelLayout) -> dict[str, tuple[str, ...]]:
+    """The options that made the model, each with its values sorted: its arguments without the files, input, output
+    and passes, its bits as read (a loaded model names them; a new workspace leaves the default out).
+
+    >>> import vowpalwabbit
+    >>> ws = vowpalwabbit.Workspace("--quiet -q cd -q ab --cache_file /tmp/x.cache -l 0.5 --noconstant")
+    >>> model_options(read_layout(ws))
+    {'--bit_precision': ('18',), '--learning_rate': ('0.5',), '--noconstant': (), '--quadratic': ('ab', 'cd')}
+    >>> ws.finish()
+    """
+    found = {option: tuple(sorted(values)) for option, values in _options(layout.arguments).items() if option not in _NOT_THE_MODEL}
+    return dict(sorted((found | {"--bit_precision": (str(layout.bits),)}).items()))
 
 
 def _is_number(word: str) -> bool:

@@ -45,6 +45,8 @@ class Varinfo:
     """The rows of this view, in order (views share the columns)."""
     before: np.ndarray | None = None
     """In a diff (:func:`~appliance.introspect.varinfo.diff`): the first model's weight; ``weight`` is the change."""
+    warning: str | None = None
+    """In a diff: the VW options the two models were made with that differ, when any do."""
 
     def __len__(self) -> int:
         return len(self.order)
@@ -108,7 +110,8 @@ class Varinfo:
         return [self.record(r) for r in self.order]
 
     def to_json(self) -> str:
-        return orjson.dumps({"model": self.layout.arguments, "kind": self.layout.kind, "note": self.note,
+        warning = {"warning": self.warning} if self.warning else {}
+        return orjson.dumps({"model": self.layout.arguments, "kind": self.layout.kind, "note": self.note, **warning,
                              "sub_models": self.layout.sub_models, "unnamed": self.unnamed, "rows": self.records()}).decode()
 
     def to_csv(self) -> str:

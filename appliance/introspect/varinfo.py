@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from appliance.errors import UsageError
-from appliance.introspect.layout import ModelLayout, read_layout
+from appliance.introspect.layout import ModelLayout, model_options, read_layout
 from appliance.introspect.observed import Observations
 from appliance.introspect.table import Varinfo
 from appliance.introspect.weights import dense_weights
@@ -67,7 +67,8 @@ def varinfo(workspace: Any, observations: Observations | None = None) -> Varinfo
     scale = np.abs(weight[(term >= 0) & ~constant]).max(initial=0.0)
     relscore = np.where(constant, 0.0, 100.0 * weight / scale if scale > 0 else 0.0)
     importance = np.abs(weight) * (np.maximum(hi, 0.0) - np.minimum(lo, 0.0))
-    return Varinfo(layout, seen, term, model, index, weight, lo, hi, count, relscore, importance, np.arange(len(term)))
+    own = replace(layout, arguments=model_layout.arguments)  # the data's reading of the weights, with this model's options
+    return Varinfo(own, seen, term, model, index, weight, lo, hi, count, relscore, importance, np.arange(len(term)))
 
 
 def _hashing(layout: ModelLayout) -> tuple[Any, ...]:
@@ -76,13 +77,43 @@ def _hashing(layout: ModelLayout) -> tuple[Any, ...]:
             layout.permutations, layout.leave_duplicates, layout.ignore, layout.ignore_linear)
 
 
+def option_differences(before: ModelLayout, after: ModelLayout) -> list[str]:
+    """The options two models were made with that differ (:func:`~appliance.introspect.layout.model_options`: files,
+    input and output left out), each as ``--option: first vs second``.
+
+    >>> import vowpalwabbit
+    >>> a, b = vowpalwabbit.Workspace("--quiet -q ab -l 0.5"), vowpalwabbit.Workspace("--quiet -q ab --binary")
+    >>> option_differences(read_layout(a), read_layout(b))
+    ['--binary: not set vs set', '--learning_rate: 0.5 vs not set']
+    >>> a.finish(); b.finish()
+    """
+    first, second = model_options(before), model_options(after)
+    return [f"{option}: {_given(first.get(option))} vs {_given(second.get(option))}"
+            for option in sorted(first.keys() | second.keys()) if first.get(option) != second.get(option)]
+
+
+def _given(values: tuple[str, ...] | None) -> str:
+    return "not set" if values is None else " ".join(values) or "set"
+
+
+def check_comparable(before: ModelLayout, after: ModelLayout) -> None:
+    """Refuse two models whose options place their weights differently (bits, interactions, hashing), naming them."""
+    if _hashing(before) != _hashing(after):
+        raise UsageError(f"the two models place their weights differently ({'; '.join(option_differences(before, after))}): "
+                         "a diff compares models made with the same bits, interactions and hashing options")
+
+
 def diff(before: Varinfo, after: Varinfo) -> Varinfo:
     """What changed between two models read with the same observations, by term: each row's weight is
     ``after - before`` (``before`` kept as a column), its importance the change times the term's range; largest
-    change first. "Why did it change its mind": the terms whose pull moved most."""
+    change first. "Why did it change its mind": the terms whose pull moved most. Models made with other options
+    (a learning rate, a loss) get a ``warning`` naming them: a change may come from those, not from the data."""
     if before.observations is not after.observations or len(before.term) < len(after.observations) * len(after.layout.sub_models):
         raise UsageError("compare two models through the same observations (read the data once, then varinfo each model: "
                          "it refuses a model whose options place the weights elsewhere)")
+    differ = option_differences(before.layout, after.layout)
+    warning = (f"the two models were made with different VW options ({'; '.join(differ)}): a weight may have changed "
+               "with those, not only with what was learned") if differ else None
     named = len(after.observations) * len(after.layout.sub_models)
     old = dict(zip(before.index[named:].tolist(), before.weight[named:].tolist()))
     new = dict(zip(after.index[named:].tolist(), after.weight[named:].tolist()))
@@ -97,5 +128,5 @@ def diff(before: Varinfo, after: Varinfo) -> Varinfo:
                     index=np.concatenate([after.index[:named], np.array(orphans, np.int64)]), weight=change, lo=lo, hi=hi,
                     count=np.concatenate([after.count[:named], np.zeros(len(orphans), np.int64)]),
                     relscore=np.full(len(change), np.nan), importance=np.abs(change) * (np.maximum(hi, 0.0) - np.minimum(lo, 0.0)),
-                    order=np.arange(len(change)), before=was)
+                    order=np.arange(len(change)), before=was, warning=warning)
     return table.sorted("abs_weight")

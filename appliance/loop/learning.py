@@ -68,14 +68,15 @@ class Learner:
             self.bus.publish_all([EventJoined(e) for e in events])
 
     def learn_logged(self, event: JoinedEvent, features: Sequence[Features]) -> None:
-        """Learn (and count) an event read back from a log, with its logged action features unless they are the
-        declared ones."""
+        """Learn (and count, as learned since the last checkpoint) an event read back from a log or sent by another
+        logger, with its logged action features unless they are the declared ones."""
         d = event.decision
         declared = all(self.action_features.get(a) == f for a, f in zip(d.actions, features))
         if self.learns:
             self.policy.learn(event, None if declared else features)
         self.baseline.add_events((event,))
         self.learned += 1
+        self.since_checkpoint += 1
 
     def checkpoint_stats(self) -> dict[str, Any]:
         """The counters a checkpoint keeps, so a restart goes on counting."""

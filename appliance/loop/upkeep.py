@@ -113,14 +113,29 @@ class LoopUpkeep:
             self.journal.sync()
             for event in events:
                 self.learner.learn_logged(event, [features[a] for a in event.decision.actions])
-            self.learner.since_checkpoint += len(events)
         return len(events)
 
     def checkpoint(self) -> CheckpointMeta | None:
-        """Checkpoint now (after the one under way, if any), all under the lock."""
+        """The newest checkpoint when it holds the model as it is (nothing learned since: a Save after a Save lists that
+        version once), else one taken now (after the one under way, if any), all under the lock; ``None`` without a
+        store."""
         with self._lock:
-            taken = self._take_checkpoint(blocking=True)
-            return self._finish_checkpoint(taken) if taken is not None else None
+            return self._unchanged_checkpoint() or self._checkpoint_now()
+
+    def _checkpoint_now(self) -> CheckpointMeta | None:
+        """Checkpoint now, learned or not (a model swapped in), after the one under way, if any; the caller holds the lock."""
+        taken = self._take_checkpoint(blocking=True)
+        return self._finish_checkpoint(taken) if taken is not None else None
+
+    def _unchanged_checkpoint(self) -> CheckpointMeta | None:
+        """The loop's last checkpoint when it is the store's newest, of the policy's version, and nothing was learned
+        since (nor relearned from the log, nor swapped in); else ``None``."""
+        last = self.last_checkpoint
+        if self.checkpoints is None or last is None or self.learner.since_checkpoint or last.model_version != self.policy.model_version:
+            return None
+        entries = self.checkpoints.entries()
+        newest = entries[0][0] if entries else None
+        return last if newest is not None and (newest.created, newest.sha256) == (last.created, last.sha256) else None
 
     def _take_checkpoint(self, blocking: bool) -> tuple[TakenCheckpoint, int] | None:
         """Under the lock: sync the log and take the model, with the events learned since the last checkpoint; ``None``
@@ -157,7 +172,7 @@ class LoopUpkeep:
         with self._lock:
             self.joiner.drop_examples()
             self.policy.load(path, model_version)
-            self.checkpoint()
+            self._checkpoint_now()
         self.bus.publish(ModelSwapped(model_version, reason))
 
     # -- restart ---------------------------------------------------------------------------------

@@ -32,7 +32,16 @@ from vowpalwabbit import LabelType
 from appliance.errors import UsageError
 from appliance.features import Features
 from appliance.join.rewards import RewardResult
-from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction, weight_entries
+from appliance.models.base import (
+    ExampleFormat,
+    ModelKind,
+    ModelKindError,
+    ModelStatistics,
+    ModelVersion,
+    Prediction,
+    counted_examples,
+    weight_entries,
+)
 from appliance.models.predictions import DSJSONPredictor, check_dsjson, check_text, lines_of, parse, predict
 from appliance.policy.base import Decision
 from appliance.storage.atomic import write_atomically
@@ -85,7 +94,7 @@ class VWModel:
         self._workspace = self._open([])
         self._label_type, self._multiline = self._workspace.get_label_type(), self._workspace._is_multiline()
         self._slates = self._label_type == LabelType.SLATES  # VW reads slates DSJSON with fewer checks
-        self.version = self.features = self._since = 0
+        self.version = self.examples = self.features = self._since = 0
         self._weights: tuple[int, int] | None = None  # (version, non-zero weights) once counted
         self._dsjson_predictor: DSJSONPredictor | None = None  # made at the workspace's first DSJSON prediction
         self._recover()
@@ -126,7 +135,7 @@ class VWModel:
     def _recover(self) -> None:
         meta = self._checkpoints.load_latest(self)
         if meta is not None:
-            self.features = int(meta.stats.get("features", 0))
+            self._restore(meta)
         segments = self._log.segments()
         start = meta.position if meta is not None else LogPosition(segments[0] if segments else 1, 0)
         for _, _, line in self._log.read_from(start):
@@ -142,6 +151,10 @@ class VWModel:
             self._learn(parsed)
         if self._since:
             self._checkpoint()
+
+    def _restore(self, meta: CheckpointMeta) -> None:
+        """The counters a checkpoint kept (one from before examples were kept apart from the version: its version)."""
+        self.features, self.examples = int(meta.stats.get("features", 0)), int(meta.stats.get("examples", meta.model_version))
 
     # -- serving ---------------------------------------------------------------------------------
     def ready(self) -> bool:
@@ -246,8 +259,8 @@ class VWModel:
                 refusals.append((index, str(err)))
             finally:
                 workspace.finish_example(example)
-        self.version += len(parsed) - len(refusals)
-        self._since += len(parsed) - len(refusals)
+        learned = len(parsed) - len(refusals)
+        self.version, self.examples, self._since = self.version + learned, self.examples + learned, self._since + learned
         return refusals
 
     def statistics(self) -> ModelStatistics:
@@ -256,13 +269,13 @@ class VWModel:
             weighted, sum_loss = float(ws.get_weighted_examples()), float(ws.get_sum_loss())
             if self._weights is None or self._weights[0] != self.version:
                 self._weights = (self.version, len(weight_entries(ws)))
-            return ModelStatistics(self.version, self.version, weighted, sum_loss, sum_loss / weighted if weighted else None,
+            return ModelStatistics(self.version, self.examples, weighted, sum_loss, sum_loss / weighted if weighted else None,
                                    self.features, self._weights[1])
 
     # -- versions --------------------------------------------------------------------------------
     def _checkpoint(self) -> CheckpointMeta:
         position = self._log.sync()
-        meta = self._checkpoints.save(self, self.version, position, {"features": self.features})
+        meta = self._checkpoints.save(self, self.version, position, {"features": self.features, "examples": self.examples})
         self._since = 0
         return meta
 
@@ -283,6 +296,7 @@ class VWModel:
         check_vw_file(path, self._workspace)
         with self._lock:
             self.load(path, self.version if model_version is None else model_version)
+            self.examples = counted_examples(path)  # what it learned, not the version it runs as
             meta = self._checkpoint()
         return ModelVersion.of(meta, self._checkpoints.entries()[0][1])
 
@@ -294,7 +308,7 @@ class VWModel:
             if meta.model_version == version:
                 with self._lock:
                     self.load(path, version)
-                    self.features = int(meta.stats.get("features", 0))
+                    self._restore(meta)
                     new = self._checkpoint()
                 return ModelVersion.of(new, self._checkpoints.entries()[0][1])
         raise UsageError(f"model {self.name!r} has no saved version {version}; its versions: "

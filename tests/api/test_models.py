@@ -99,7 +99,8 @@ def test_a_vw_model_and_a_loop_model_beside_the_default_one(running: Running, tm
     try:
         with again.client() as c:
             assert [m["name"] for m in ok(c.get("/api/models"))] == ["default", "news", "ratings"]
-            assert ok(c.get("/api/models/ratings/statistics"))["examples"] == 7  # the uploaded version's count
+            stats = ok(c.get("/api/models/ratings/statistics"))  # the uploaded model's count, as version 7
+            assert (stats["model_version"], stats["examples"], stats["weighted_examples"]) == (7, 100, 100)
             assert ok(c.get("/api/models/news/statistics"))["examples"] == 200
             assert ok(c.post("/api/models/news/reward", json={"event_id": pending["event_id"], "reward": 1.0}), 202)["status"] == "accepted"
             ok(c.delete("/api/models/ratings"), 204)

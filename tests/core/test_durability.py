@@ -36,8 +36,8 @@ def abandon(loop: Loop) -> None:
         loop.wal.close()
 
 
-def fill(loop: Loop, clock: FakeClock, n: int) -> None:
-    for i in range(n):
+def fill(loop: Loop, clock: FakeClock, n: int, start: int = 0) -> None:
+    for i in range(start, start + n):
         d, ticket = loop.decide(ctx(i), event_id=f"e{i}")
         ticket.wait()
         if i % 2:
@@ -244,6 +244,36 @@ def test_an_uploaded_model_is_the_one_a_restart_comes_back_with(tmp_path: Path, 
     assert again.policy.model_version == 0
     assert again.policy.decide(ctx(5), "probe2", 0.0).pmf == pytest.approx(probe)
     again.close()
+
+
+def test_a_checkpoint_with_nothing_learned_since_is_the_newest_one(tmp_path: Path, clock: FakeClock) -> None:
+    """A Save after a Save lists one version: with nothing learned since, the loop's newest checkpoint is the one it
+    gives; learning, a model swapped in and a restart's relearning each take a new one."""
+    storage = CONFIG.storage.model_copy(update={"checkpoint_every_events": 1000, "keep_checkpoints": 10})
+    config = CONFIG.model_copy(update={"storage": storage})
+    loop = open_loop(config, clock, tmp_path / "data")
+    assert loop.checkpoints is not None
+    fill(loop, clock, 30)
+    first = loop.checkpoint()
+    assert first is not None and loop.checkpoint() == first and len(loop.checkpoints.entries()) == 1
+    loop.policy.save(tmp_path / "same.vw")
+    loop.load_model(tmp_path / "same.vw", loop.policy.model_version)  # the same version, swapped in: checkpointed again
+    swapped = loop.checkpoint()
+    assert swapped != first and loop.checkpoint() == swapped and len(loop.checkpoints.entries()) == 2
+    fill(loop, clock, 5, start=30)
+    learned = loop.checkpoint()
+    assert learned is not None and learned.model_version > first.model_version and len(loop.checkpoints.entries()) == 3
+    fill(loop, clock, 5, start=35)  # logged after the last checkpoint, then a crash
+    loop.events.sync()
+    abandon(loop)
+    again = open_loop(config, clock, tmp_path / "data")
+    assert again.recover()["relearned"] > 0 and again.checkpoints is not None
+    assert len(again.checkpoints.entries()) == 4 and again.checkpoint() == again.last_checkpoint
+    assert len(again.checkpoints.entries()) == 4
+    again.close()
+    third = open_loop(config, clock, tmp_path / "data")
+    assert third.recover()["relearned"] == 0 and third.policy.model_version == again.policy.model_version
+    third.close()
 
 
 def test_recovery_checkpoints_so_the_next_restart_replays_nothing(tmp_path: Path, clock: FakeClock) -> None:

@@ -16,7 +16,8 @@ from appliance.assemble import open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.config.simulation import SimulationConfig
-from appliance.simulate import simulate
+from appliance.errors import ConfigError
+from appliance.simulate import check_world_actions, simulate
 from appliance.simulated import SimulatedDevices
 from appliance.worlds import WORLDS, LightWorld, best_action, build_world
 
@@ -84,7 +85,18 @@ def test_actions_the_world_does_not_have_are_refused_by_name(tmp_path: Path) -> 
     config.write_text("policy: {type: linucb, actions: [{id: warm}, {id: cool}, {id: red}, {id: blue}]}\n")
     out = run("--world", "linear", "--events", "10", "--config", str(config))
     assert out.returncode == 2, out.stderr
-    assert "not actions of the linear world" in out.stderr and "a0" in out.stderr and "Traceback" not in out.stderr
+    assert "warm, cool, red, blue are not actions of the linear world" in out.stderr and "a0" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(("declared", "named"), [
+    (["a0", "warm"], "warm is not an action of the linear world"),
+    (["warm", "a1", "hot"], "warm, hot are not actions of the linear world"),
+])
+def test_the_actions_a_world_does_not_have_are_named_in_a_sentence(declared: list[str], named: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        check_world_actions("linear", declared, ["a0", "a1"])
+    assert str(err.value).startswith(f"policy.actions: {named}, which scores a0, a1: ")
 
 
 @pytest.mark.parametrize("name", WORLDS)

@@ -71,6 +71,24 @@ def test_an_uploaded_bundle_serves_with_its_vw_arguments(daemon: GrpcDaemon, tmp
         assert err.value.code == "ALREADY_EXISTS" and "serve the bundle under a name of its own" in err.value.message
 
 
+def test_a_served_bundle_counts_the_examples_its_model_learned(daemon: GrpcDaemon, tmp_path: Path) -> None:
+    """Three examples learned in pyvw, packed as version 12: Statistics gives 3 examples (VW's count, kept in the
+    file) beside 3 weighted ones, not the version; they stay so across a save, learning and a rollback."""
+    bundle, _ = packed(tmp_path, "three", 12, repeats=1)
+    with daemon.client() as c:
+        try:
+            assert c.upload(bundle.read_bytes(), bundle=True).version == 12
+            served = c.statistics("three").model
+            assert (served.model_version, served.examples, served.weighted_examples) == (12, 3, 3.0)
+            c.learn(WEATHER, model="three")
+            learned = c.statistics("three").model
+            assert (learned.model_version, learned.examples, learned.weighted_examples) == (15, 6, 6.0)
+            assert c.rollback(12, model="three").version == 12
+            assert (c.statistics("three").model.examples, c.statistics("three").model.weighted_examples) == (3, 3.0)
+        finally:
+            c.delete_model("three")
+
+
 def test_a_bad_bundle_is_refused_with_the_reason_and_the_old_model_serves(daemon: GrpcDaemon, tmp_path: Path) -> None:
     good, predicted = packed(tmp_path, "storm", 7)
     data = good.read_bytes()

@@ -59,6 +59,16 @@ def test_download_upload_save_versions_rollback(daemon: GrpcDaemon) -> None:
         assert err.value.code == "INVALID_ARGUMENT" and "has no saved version 12345" in err.value.message
 
 
+def test_a_loop_model_saved_again_with_nothing_learned_lists_its_version_once(daemon: GrpcDaemon) -> None:
+    with daemon.client() as c:
+        saved = c.save("news")
+        assert c.save("news") == saved and c.download("news")[1] == saved
+        assert [v.version for v in c.versions("news")].count(saved.version) == 1
+        uploaded = c.upload(c.download("news")[0], model="news", model_version=9)  # swapped in: a version of its own
+        assert c.versions("news")[:2] == [uploaded, saved] and c.save("news") == uploaded
+        assert [v.version for v in c.versions("news")] == [9, saved.version]
+
+
 def test_a_rolled_back_model_has_the_statistics_of_its_version(daemon: GrpcDaemon) -> None:
     with daemon.client() as c:
         c.create_model("t-rollback", vw_arguments="--oaa 3")

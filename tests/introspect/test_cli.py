@@ -74,6 +74,40 @@ def test_diff_between_two_checkpoints_by_feature(data_dir: Path, capsys: pytest.
     assert all(r["after"] - r["before"] == pytest.approx(r["weight"]) for r in rows)
 
 
+def _trained(path: Path, args: str, data: list[str]) -> Path:
+    ws = vowpalwabbit.Workspace(f"--quiet {args}")
+    for line in data:
+        ws.learn(line)
+    ws.save(str(path))
+    ws.finish()
+    return path
+
+
+def test_a_diff_of_models_made_with_other_options_names_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Other options that move the weights are refused by name; others are a warning naming them; the same options
+    read from two paths (VW lists each model's --initial_regressor) are no warning."""
+    data = single_line_data("regression", 100)
+    (tmp_path / "train.txt").write_text("\n".join(data) + "\n")
+    half = data[:50]
+    base = _trained(tmp_path / "base.vw", "-q ab", data)
+    for args, named in (("-q ab -b 16", "--bit_precision: 18 vs 16"), ("-q ac", "--quadratic: ab vs ac")):
+        other = _trained(tmp_path / "other.vw", args, data)
+        assert main(["introspect", "--diff", str(base), str(other), "--data", str(tmp_path / "train.txt")]) == 2
+        err = capsys.readouterr().err
+        assert "the two models place their weights differently" in err and named in err, err
+    slower = _trained(tmp_path / "slower.vw", "-q ab -l 0.1", data)
+    assert main(["introspect", "--diff", str(base), str(slower), "--data", str(tmp_path / "train.txt"), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert "warning: the two models were made with different VW options (--learning_rate: not set vs 0.1" in err, err
+    assert json.loads(out)["warning"].startswith("the two models were made with different VW options") and json.loads(out)["rows"]
+    for copy in (tmp_path / "a", tmp_path / "b"):
+        copy.mkdir()
+    earlier, later = _trained(tmp_path / "a" / "m.vw", "-q ab", half), _trained(tmp_path / "b" / "m.vw", "-q ab", data)
+    assert main(["introspect", "--diff", str(earlier), str(later), "--data", str(tmp_path / "train.txt"), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "warning" not in json.loads(out) and json.loads(out)["rows"][0]["weight"] != 0
+
+
 def test_a_model_file_plus_text_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = single_line_data("oaa", 200)
     model, _ = train_with_invert_hash("--oaa 3 -q ab", data, tmp_path)
