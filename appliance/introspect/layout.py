@@ -211,7 +211,7 @@ def check_model_file(path: Path) -> None:
                          f"retrain it with VW {ours.split('.')[0]}.x (e.g. `wabbit replay` on its event log)")
 
 
-def open_model(path: str | Path, extra: str = "") -> Any:
+def open_model(path: str | Path) -> Any:
     """A workspace that loaded the model at ``path``, checked first: VW reads a file cut short without a word
     (missing weights are zeros), so the model is saved again and must come out the size it went in."""
     import tempfile
@@ -221,7 +221,7 @@ def open_model(path: str | Path, extra: str = "") -> Any:
     path = Path(path)
     check_model_file(path)
     try:
-        workspace = vowpalwabbit.Workspace(f"--quiet -i {shlex.quote(str(path))} {extra}")
+        workspace = vowpalwabbit.Workspace(arg_list=["--quiet", "-i", str(path)])  # a list: VW does not unquote a quoted path
     except RuntimeError as err:
         raise UsageError(f"{path}: Vowpal Wabbit cannot load this model ({err}); the file is truncated or corrupt") from None
     with tempfile.TemporaryDirectory() as tmp:

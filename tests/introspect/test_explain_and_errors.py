@@ -67,6 +67,15 @@ def test_files_that_are_not_vw_models_or_are_cut_short_or_too_old_are_refused(mo
         open_model(tmp_path / "missing.vw")
 
 
+def test_a_model_under_a_path_with_quotes_and_spaces_opens(model: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "bob's models" / 'a "b".vw'
+    odd.parent.mkdir()
+    odd.write_bytes(model.read_bytes())
+    workspace = open_model(odd)
+    assert workspace.num_weights() > 0
+    workspace.finish()
+
+
 @pytest.mark.parametrize(("text", "suffix", "message"), [
     ("1 |a x\n2 |a y\n9 |a z\n", ".txt", r"data.txt:3: label '9' does not fit this model \(multiclass\): a class from 1 to 3"),
     ("1 |a x\nshared |a y\n", ".txt", r"data.txt:2: a 'shared' line belongs to multi-line data"),
