@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from appliance.estimators.base import EstimatorError, Streaming, batch_dropped, batch_weights, weigh
+from appliance.estimators.base import EstimatorError, Streaming, batch_dropped, batch_weights, dropped_per_event, weigh
 from appliance.estimators.special import bisect, log_lower_gamma, trigamma, trigammas
 
 _RHO = 1.0  # the prior's weight in the betting mixture (as in vw-estimators)
@@ -104,7 +104,7 @@ class ConfidenceSequence(Streaming):
             self.r_min, self.r_max = min(self.r_min, r), max(self.r_max, r)
         else:
             r = min(self.r_max, max(self.r_min, r))
-        dropped = p_drop / (1 - p_drop) if n_drop is None else n_drop
+        dropped = dropped_per_event(p_drop, n_drop)
         for _ in range(int(count)):
             self._add(w, r, dropped)
 
