@@ -108,9 +108,11 @@ def test_an_empty_batch_changes_nothing_and_a_reward_out_of_range_is_refused(kin
     estimator, empty = kind(), np.array([])
     estimator.add_examples(empty, empty, empty)
     assert value(estimator) == value(kind())
-    if kind.__name__ in ("ClopperPearson", "CressieReadInterval"):  # rewards in [0, 1] unless told otherwise
-        with pytest.raises(EstimatorError, match="outside"):
+    if kind.__name__ in ("ClopperPearson", "CressieReadInterval", "ConfidenceSequence"):  # rewards in [0, 1] unless told otherwise
+        with pytest.raises(EstimatorError, match="outside"):  # not clipped silently: an interval then missed its own IPS
             kind().add_examples(np.array([0.5]), np.array([2.0]), np.array([0.5]))
+        with pytest.raises(EstimatorError, match="outside"):
+            kind().add_example(0.5, -1.0, 0.5)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("name", ["dm", "dr", "switch_dr"])
