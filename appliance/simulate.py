@@ -24,7 +24,7 @@ from appliance.datagen.trouble import Deliveries
 from appliance.errors import ConfigError
 from appliance.loop import Loop
 from appliance.policy.base import Policy
-from appliance.worlds import build_world
+from appliance.worlds import build_world, offered_rewards
 
 
 def reward_deliveries(config: SimulationConfig, duplicates: bool = True) -> Deliveries:
@@ -82,7 +82,7 @@ class Simulation:
         self._deliveries = reward_deliveries(self._sim)
         self._inbox: list[tuple[float, int, str, float, str]] = []  # (due, seq, event id, reward, reward id)
         self._seq = itertools.count()
-        self._expected_sums = (0.0, 0.0, 0.0)  # of the chosen action, the best one, a uniformly random one
+        self._expected_sums = (0.0, 0.0, 0.0)  # of the chosen action, the best offered one, a uniformly random offered one
         self._missing = self._duplicated = 0  # rewards lost on the way, delivered twice
         self.steps = 0
         self.seconds = 0.0
@@ -122,6 +122,8 @@ class Simulation:
             deciding += perf() - before
             expected = world.expected_rewards(context, step)
             mean = expected[action_index[decision.action]]
+            if len(decision.actions) != len(expected):  # a policy given some of the world's actions: judged among those
+                expected = offered_rewards(expected, action_index, decision.actions)
             chosen += mean
             oracle += max(expected)
             uniform += sum(expected) / len(expected)

@@ -17,7 +17,7 @@ from appliance.clock import Clock
 from appliance.config.simulation import SimulationConfig
 from appliance.loop import Loop
 from appliance.simulate import reward_deliveries
-from appliance.worlds import World
+from appliance.worlds import World, offered_rewards
 
 
 class SimulatedDevices:
@@ -54,7 +54,7 @@ class SimulatedDevices:
             return  # the config's actions are not this world's: it can show context, not judge choices
         expected = self._world.expected_rewards(context, self._step - 1)
         self.chosen_sum += expected[action]
-        self.oracle_sum += max(expected)
+        self.oracle_sum += max(offered_rewards(expected, self._action_index, decision.actions))
         self._judged += 1
         feedback = self._world.reward(expected[action], self._rng)
         if feedback is not None:

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if watch is not None:
             watch.close()
-    values = with_verdicts(result.values, args.intervals[0], args.alpha)
+    values = with_verdicts(result.values, args.intervals[0], args.alpha, result.unsupported)
     if args.plot:
         plot(values, args.estimators[0], args.intervals[0], args.alpha, args.plot)
     if args.json:

@@ -53,9 +53,17 @@ def weigh(p_log: float, p_pred: float, count: float, p_drop: float, n_drop: floa
         raise EstimatorError(f"p_pred {p_pred!r} must be >= 0: the evaluated policy's probability of the logged action")
     if not 0.0 <= p_drop < 1.0:
         raise EstimatorError(f"p_drop {p_drop!r} must be in [0, 1): the probability that the logger dropped an event")
-    if n_drop is None:
-        n_drop = p_drop / (1.0 - p_drop)
-    return p_pred / (p_log * (1.0 - p_drop)), count * (1.0 + n_drop)
+    return p_pred / (p_log * (1.0 - p_drop)), count * (1.0 + dropped_per_event(p_drop, n_drop))
+
+
+def dropped_per_event(p_drop: float, n_drop: float | None) -> float:
+    """The dropped events one logged event stands for besides itself: ``n_drop``, or ``p_drop / (1 - p_drop)``
+    when only that is given (as :func:`weigh` counts them).
+
+    >>> dropped_per_event(0.5, None), dropped_per_event(0.0, 3.0)
+    (1.0, 3.0)
+    """
+    return p_drop / (1.0 - p_drop) if n_drop is None else n_drop
 
 
 def batch_weights(p_log: Any, p_pred: Any, p_drop: Any = None) -> Any:

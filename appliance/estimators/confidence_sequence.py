@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from appliance.estimators.base import EstimatorError, Streaming, batch_dropped, batch_weights, weigh
+from appliance.estimators.base import EstimatorError, Streaming, batch_dropped, batch_weights, dropped_per_event, weigh
 from appliance.estimators.special import bisect, log_lower_gamma, trigamma, trigammas
 
 _RHO = 1.0  # the prior's weight in the betting mixture (as in vw-estimators)
@@ -102,9 +102,10 @@ class ConfidenceSequence(Streaming):
         w, _ = weigh(p_log, p_pred, 1, p_drop, n_drop)
         if self.empirical_r_bounds:
             self.r_min, self.r_max = min(self.r_min, r), max(self.r_max, r)
-        else:
-            r = min(self.r_max, max(self.r_min, r))
-        dropped = p_drop / (1 - p_drop) if n_drop is None else n_drop
+        elif not self.rmin <= r <= self.rmax:
+            raise EstimatorError(f"reward {r!r} is outside [{self.rmin}, {self.rmax}]; give the rewards' range, or "
+                                 "empirical_r_bounds=True")
+        dropped = dropped_per_event(p_drop, n_drop)
         for _ in range(int(count)):
             self._add(w, r, dropped)
 
@@ -120,7 +121,9 @@ class ConfidenceSequence(Streaming):
             r_min = np.minimum.accumulate(np.concatenate(([self.r_min], r)))[1:]
             r_max = np.maximum.accumulate(np.concatenate(([self.r_max], r)))[1:]
         else:
-            r = np.clip(r, self.r_min, self.r_max)
+            if not (bool((r >= self.rmin).all()) and bool((r <= self.rmax).all())):
+                raise EstimatorError(f"a reward of the batch is outside [{self.rmin}, {self.rmax}]; give the rewards' range, or "
+                                     "empirical_r_bounds=True")
             r_min, r_max = np.full(len(r), self.r_min), np.full(len(r), self.r_max)
         wr = w * r
         sumw = s.sumw + np.concatenate(([0.0], np.cumsum(w)[:-1]))  # the sums before each event

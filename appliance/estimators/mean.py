@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.estimators.base import Streaming, weigh
+from appliance.estimators.base import Streaming, dropped_per_event, weigh
 
 
 class MeanEstimator(Streaming):
-    """The average of :meth:`value` over the events (each counted ``count`` times, dropped ones as zeros)."""
+    """The average of :meth:`value` over the events (each counted ``count`` times, dropped ones as zeros: the importance
+    weight and the model's value ``v_hat`` given to :meth:`value` carry them)."""
 
     SUMS = ("n", "total")
 
@@ -31,7 +32,9 @@ class MeanEstimator(Streaming):
                     n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
         w, n = weigh(p_log, p_pred, count, p_drop, n_drop)
         self.n += n
-        self.total += count * self.value(w, r, r_hat, v_hat)
+        # the model's value stands for the dropped events too (their contexts unseen: like this one), as w does for the
+        # weighted part; counted once, a share p_drop of DM's value went missing
+        self.total += count * self.value(w, r, r_hat, v_hat * (1.0 + dropped_per_event(p_drop, n_drop)))
 
     def _add_terms(self, terms: Any, events: float) -> None:
         """A batch's terms (a numpy array, one per event), as ``add_example`` adds them one by one; they stand for

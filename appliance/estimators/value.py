@@ -46,7 +46,8 @@ def needing_a_reward_model(estimators: Sequence[str]) -> list[str]:
 
 class PolicyValue:
     """Estimators and intervals fed the same events. ``r_hat``/``v_hat`` reach the model-based estimators (DM,
-    DR, switch-DR); the intervals are around IPS."""
+    DR, switch-DR) and the intervals: the Gaussian one is then around DR (``wabbit evaluate`` with a reward model),
+    the others are around IPS (or Cressie-Read's reweighting of it) whatever is given."""
 
     def __init__(self, estimators: Sequence[str] = ("ips", "snips"), intervals: Sequence[str] = ("cressie_read",),
                  rmin: float = 0.0, rmax: float = 1.0, empirical_r_bounds: bool = True) -> None:

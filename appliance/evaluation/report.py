@@ -15,7 +15,7 @@ unclear    100     0.550  [0.300, 0.800]  not distinguishable at 95%
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from appliance.errors import UsageError
 
@@ -38,10 +38,22 @@ def verdict(interval: Sequence[float | None], current: Sequence[float | None], a
     return f"not distinguishable at {level}"
 
 
-def with_verdicts(values: dict[str, dict[str, Any]], interval: str, alpha: float) -> dict[str, dict[str, Any]]:
-    """``values`` with each candidate's ``verdict`` against the online policy, on ``interval``."""
+def with_verdicts(values: dict[str, dict[str, Any]], interval: str, alpha: float,
+                  unsupported: Mapping[str, float] | None = None) -> dict[str, dict[str, Any]]:
+    """``values`` with each candidate's ``verdict`` against the online policy, on ``interval``; with ``unsupported``
+    (each candidate's share of choices the logging policy never made: :attr:`~appliance.evaluation.Evaluation.unsupported`)
+    that share too, and no verdict for a candidate that has any (the log cannot value those choices).
+
+    >>> values = {"online": {"intervals": {"cs": [0.4, 0.6]}}, "always off": {"intervals": {"cs": [0.0, 0.1]}}}
+    >>> with_verdicts(values, "cs", 0.05, {"online": 0.0, "always off": 0.75})["always off"]
+    {'intervals': {'cs': [0.0, 0.1]}, 'unsupported': 0.75, 'verdict': 'not valued: 75% of its choices the logging policy never made'}
+    """
     current = values[CURRENT]["intervals"][interval] if CURRENT in values else [None, None]
-    return {name: {**v, "verdict": verdict(v["intervals"][interval], current, alpha)} for name, v in values.items()}
+    if unsupported is None:
+        return {name: {**v, "verdict": verdict(v["intervals"][interval], current, alpha)} for name, v in values.items()}
+    return {name: {**v, "unsupported": unsupported[name],
+                   "verdict": f"not valued: {100 * unsupported[name]:.3g}% of its choices the logging policy never made"
+                   if unsupported[name] > 0.0 else verdict(v["intervals"][interval], current, alpha)} for name, v in values.items()}
 
 
 def _number(value: float | None) -> str:
@@ -49,8 +61,9 @@ def _number(value: float | None) -> str:
 
 
 def table(values: dict[str, dict[str, Any]], interval: str, alpha: float) -> str:
-    """One line per candidate: events, each estimate, the interval, the verdict."""
-    rows = with_verdicts(values, interval, alpha)
+    """One line per candidate: events, each estimate, the interval, the verdict (the one ``values`` hold, when they do:
+    :func:`with_verdicts`'s)."""
+    rows = values if all("verdict" in v for v in values.values()) else with_verdicts(values, interval, alpha)
     estimators = list(next(iter(rows.values()))["estimates"])
     header = ["candidate", "events", *estimators, f"{interval} {100 * (1 - alpha):g}%", "verdict"]
     lines = [header] + [[name, f"{v['events']:g}", *(_number(v["estimates"][e]) for e in estimators),

@@ -37,6 +37,9 @@ class Evaluation:
     it was last learned with (:mod:`appliance.evaluation.late`)."""
     malformed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    unsupported: dict[str, float] = field(default_factory=dict)
+    """Each candidate's share of choices on actions the logging policy gave probability 0 (a deterministic logger's
+    others): the log says nothing of them, so its estimates hold only for the rest (IPS counts them as worth 0)."""
 
 
 def first_actions(paths: Sequence[Path]) -> tuple[str, ...]:
@@ -74,6 +77,7 @@ def evaluate(
         print(f"{path}:{number}: {why}; line skipped", file=sys.stderr)
 
     pairs = list(zip(candidates, values))
+    unlogged = [0.0] * len(pairs)  # each candidate's probability summed over the actions its events' logger never took
     by_name = {c.name: v for c, v in pairs}
     finals = FinalRewards(paths)
     for line in dsjson.read(paths, malformed, progress):
@@ -90,8 +94,11 @@ def evaluate(
         predicted = None if reward_model is None else [min(max(r, low), high) for r in reward_model.rewards(logged)]
         if reward_range is None:  # the rewards' range so far, as the intervals widen theirs
             low, high = min(low, reward), max(high, reward)
-        for candidate, value in pairs:
+        never = [i for i, q in enumerate(d.pmf) if q <= 0.0]  # a deterministic logger's others: nothing known of them
+        for k, (candidate, value) in enumerate(pairs):
             pmf = candidate.step(logged)
+            if never:
+                unlogged[k] += sum(pmf[i] for i in never)
             if predicted is None:
                 value.add_example(p_log, reward, pmf[chosen], p_drop=p_drop)
             else:
@@ -103,5 +110,6 @@ def evaluate(
     if not result.events:
         raise UsageError(f"no events to evaluate in {', '.join(map(str, paths))}")
     result.values = {c.name: v.summary(alpha) for c, v in pairs}
+    result.unsupported = {c.name: share / result.events for (c, _), share in zip(pairs, unlogged)}
     result.seconds = time.perf_counter() - started
     return result

@@ -6,7 +6,7 @@ noise of :mod:`appliance.datagen`); the data sets are scikit-learn's."""
 from __future__ import annotations
 
 from appliance.config.simulation import SimulationConfig
-from appliance.worlds.base import World, best_action
+from appliance.worlds.base import World, best_action, offered_rewards
 from appliance.worlds.dataset import DATASETS, DatasetWorld
 from appliance.worlds.drift import DriftWorld
 from appliance.worlds.generated import GeneratedWorld
@@ -27,4 +27,5 @@ def build_world(config: SimulationConfig) -> World:
     return DatasetWorld(config.world, config.seed)
 
 
-__all__ = ["DATASETS", "WORLDS", "DatasetWorld", "DriftWorld", "GeneratedWorld", "LightWorld", "LinearWorld", "World", "best_action", "build_world"]
+__all__ = ["DATASETS", "WORLDS", "DatasetWorld", "DriftWorld", "GeneratedWorld", "LightWorld", "LinearWorld", "World", "best_action", "build_world",
+           "offered_rewards"]

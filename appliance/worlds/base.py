@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import Protocol
+from typing import Protocol, Sequence
 
 from appliance.config.policy import ActionConfig
 from appliance.features import Features
@@ -38,3 +38,14 @@ def best_action(world: World, context: Features, step: int) -> str:
     """The oracle's choice: the action with the highest expected reward (the first of equals)."""
     expected = world.expected_rewards(context, step)
     return world.actions[expected.index(max(expected))].id
+
+
+def offered_rewards(expected: list[float], index: dict[str, int], actions: Sequence[str]) -> list[float]:
+    """The expected rewards of the ``actions`` a decision offered (those the world does not score left out), from the
+    world's ``expected`` reward of each of its actions (``index``: an action's position): the oracle and random choices
+    a policy is measured against choose among the actions it could choose, not the world's others.
+
+    >>> offered_rewards([0.1, 0.9, 0.5], {"a0": 0, "a1": 1, "a2": 2}, ["a2", "a0", "other"])
+    [0.5, 0.1]
+    """
+    return [expected[index[a]] for a in actions if a in index]

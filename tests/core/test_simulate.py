@@ -99,6 +99,22 @@ def test_the_actions_a_world_does_not_have_are_named_in_a_sentence(declared: lis
     assert str(err.value).startswith(f"policy.actions: {named}, which scores a0, a1: ")
 
 
+def test_the_oracle_and_random_choose_among_the_policys_actions(tmp_path: Path) -> None:
+    """A policy given two of the world's four actions is measured against the oracle and random choices among those
+    two, recomputed from the world's expected rewards at each step (the oracle was the best of all four, which the
+    policy could never choose: it reported 0.31 of the oracle for 0.98 of what it could earn)."""
+    config = AppConfig.model_validate({"simulation": {"world": "linear", "seed": 1},
+                                       "policy": {"type": "linucb", "actions": [{"id": "a0"}, {"id": "a2"}]}})
+    result = simulate(config, 300, tmp_path)
+    world = build_world(config.world())
+    ids = [a.id for a in world.actions]
+    expected = [world.expected_rewards(world.context(step), step) for step in range(300)]  # contexts drawn in order
+    offered = [[rewards[ids.index("a0")], rewards[ids.index("a2")]] for rewards in expected]
+    oracle, uniform = statistics.fmean(map(max, offered)), statistics.fmean(map(statistics.fmean, offered))
+    assert (result["oracle_avg_reward"], result["random_avg_reward"]) == pytest.approx((oracle, uniform))
+    assert result["random_avg_reward"] < result["avg_reward"] <= result["oracle_avg_reward"]
+
+
 @pytest.mark.parametrize("name", WORLDS)
 def test_world_contract(name: str) -> None:
     config = SimulationConfig(world=name, seed=7, drift_every=100)
@@ -150,3 +166,21 @@ def test_simulated_devices_judge_every_decision_and_deliver_rewards(tmp_path: Pa
     assert stats["decisions"] == 400 and sorted(stats["context"]) == ["audio", "time", "video"]
     assert 0.0 < stats["avg_expected_reward"] <= stats["oracle_avg_reward"] <= 0.98
     assert loop.learner.baseline.reward_sum > 100  # about half the colours please, and their presses reached the loop
+
+
+def test_simulated_devices_judge_the_oracle_among_the_configs_actions(tmp_path: Path) -> None:
+    """A daemon whose config declares two of the light world's four actions: its oracle is the better of those two at
+    each decision (it was the best of all four, out of the policy's reach), recomputed from the world."""
+    config = AppConfig.model_validate({"simulation": {"seed": 3}, "policy": {"type": "linucb", "actions": [{"id": "warm"}, {"id": "blue"}]}})
+    clock, world = FakeClock(), build_world(config.world())
+    loop = open_loop(config, clock, tmp_path, durable=False)
+    devices = SimulatedDevices(world, config.world(), loop, clock)
+    for _ in range(100):
+        devices.step()
+        loop.tick()
+        clock.advance(config.world().decision_every_s)
+    loop.close()
+    ids, again = [a.id for a in world.actions], build_world(config.world())
+    expected = [again.expected_rewards(again.context(step), step) for step in range(100)]
+    oracle = statistics.fmean(max(rewards[ids.index("warm")], rewards[ids.index("blue")]) for rewards in expected)
+    assert devices.stats()["oracle_avg_reward"] == pytest.approx(oracle)

@@ -108,6 +108,22 @@ def test_an_empty_batch_changes_nothing_and_a_reward_out_of_range_is_refused(kin
     estimator, empty = kind(), np.array([])
     estimator.add_examples(empty, empty, empty)
     assert value(estimator) == value(kind())
-    if kind.__name__ in ("ClopperPearson", "CressieReadInterval"):  # rewards in [0, 1] unless told otherwise
-        with pytest.raises(EstimatorError, match="outside"):
+    if kind.__name__ in ("ClopperPearson", "CressieReadInterval", "ConfidenceSequence"):  # rewards in [0, 1] unless told otherwise
+        with pytest.raises(EstimatorError, match="outside"):  # not clipped silently: an interval then missed its own IPS
             kind().add_examples(np.array([0.5]), np.array([2.0]), np.array([0.5]))
+        with pytest.raises(EstimatorError, match="outside"):
+            kind().add_example(0.5, -1.0, 0.5)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", ["dm", "dr", "switch_dr"])
+def test_the_models_value_stands_for_the_dropped_events_too(name: str) -> None:
+    """An event logged with ``p_drop`` stands for itself and the dropped ones like it: the importance weight carries
+    them for IPS's part, and the model's value of the policy must carry them too. A perfect model on events half of
+    which were dropped: IPS, DM, DR and switch-DR all give the true value, 1 (they gave 0.5: the dropped events'
+    model values counted as zeros), and the Gaussian interval around DR is centred on it."""
+    estimator, interval, ips = build_estimator(name), build_interval("gaussian", 0.0, 1.0, False), build_estimator("ips")
+    for each in (estimator, interval, ips):
+        for _ in range(10):
+            each.add_example(0.5, 1.0, 0.5, p_drop=0.5, r_hat=1.0, v_hat=1.0)  # type: ignore[attr-defined]
+    lower, upper = interval.get(0.05)  # type: ignore[attr-defined]
+    assert (ips.get(), estimator.get(), (lower + upper) / 2) == pytest.approx((1.0, 1.0, 1.0))  # type: ignore[attr-defined]

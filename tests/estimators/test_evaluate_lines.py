@@ -85,3 +85,25 @@ def test_pdrop_reaches_every_estimate_and_interval(log: Path, tmp_path: Path) ->
         uniform.add_example(p_log, reward, 1 / len(event["a"]), p_drop=p_drop)
     assert result.values == {"online": online.summary(), "random": uniform.summary()}
     assert result.values["random"]["intervals"] != plain.values["random"]["intervals"]
+
+
+def test_a_candidate_choosing_what_the_logger_never_could_is_not_judged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A deterministic logger (p = 1 for its choice, 0 for the others) tells nothing of the actions it never takes:
+    IPS counts them as worth 0, and intervals built on it (Clopper-Pearson, Gaussian) exclude the truth with
+    confidence. Each candidate's share of choices the log cannot value is reported, and a candidate with any gets no
+    better/worse verdict."""
+    line = ('{{"_label_cost":{cost},"_label_probability":1.0,"_labelIndex":0,"a":[1,2,3],"p":[1.0,0.0,0.0],"EventId":"e{i}",'
+            '"c":{{"_multi":[{{"_id":"on"}},{{"_id":"off"}},{{"_id":"dim"}}]}}}}')
+    path = tmp_path / "deterministic.dsjson"
+    path.write_text("".join(line.format(cost=-float(i % 3 == 0), i=i) + "\n" for i in range(300)))
+    assert main(["evaluate", str(path), "--json", "--estimators", "ips", "--intervals", "clopper_pearson", "--reward-range", "0", "1"]) == 0
+    candidates = json.loads(capsys.readouterr().out)["candidates"]
+    unsupported = {name: value["unsupported"] for name, value in candidates.items()}
+    assert unsupported == pytest.approx({"online": 0.0, "random": 2 / 3, "always on": 0.0, "always off": 1.0, "always dim": 1.0})
+    assert candidates["always off"]["estimates"]["ips"] == 0.0  # what IPS makes of it: not the action's value
+    for name in ("random", "always off", "always dim"):
+        assert candidates[name]["verdict"].startswith("not valued:"), candidates[name]["verdict"]
+    assert candidates["always on"]["verdict"] == "the current policy"  # what the logger did: valued in full
+    assert main(["evaluate", str(path), "--estimators", "ips", "--intervals", "clopper_pearson", "--reward-range", "0", "1"]) == 0
+    rows = {line.split("  ")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert rows["always off"].endswith("not valued: 100% of its choices the logging policy never made")  # the table says it too
