@@ -150,17 +150,26 @@ class ExampleBuilder:
         (:meth:`release`: its holder must drop it). Each event is ``(shared, actions, chosen, cost, probability)``;
         ``action_features`` as for :meth:`for_learn`.
 
-        Two passes over the events, not one: every multi-example is built (VW's text parser), then each is learned
-        and finished. A tick's events then run the parser's code together and the learner's together, which stays
-        in the processor's instruction cache; built and learned an event at a time, each evicted the other's (the
-        loop ran 4-5 % faster in two passes, taken in turn in one process). Finishing stays beside learning: VW
-        reckons an event's loss from its learner's last event.
+        Two passes over the events, not one: every multi-example is built (the live policy's labelled copies parsed
+        by VW's text parser in one call, a line each), then each is learned and finished. A tick's events then run
+        the parser's code together and the learner's together, which stays in the processor's instruction cache;
+        built and learned an event at a time, each evicted the other's. Finishing stays beside learning: VW reckons
+        an event's loss from its learner's last event.
         """
         vw, built, finished = self._vw, [], 0
+        lines: list[str] = []  # the pooled labelled copies to parse, in the order of their multi-examples
         try:
             for shared, actions, chosen, cost, probability in events:
-                built.append((self._learnable(shared, actions, chosen, cost, probability, action_features), actions))
-            for examples, actions in built:
+                examples, line = self._learnable(shared, actions, chosen, cost, probability, action_features)
+                built.append((examples, actions, chosen + 1 if line else 0))
+                if line:
+                    lines.append(line)
+            if lines:
+                copies = iter(_parse(vw, "\n".join(lines)))  # a line each: a multi-line string is parsed line by line
+                for examples, _, position in built:
+                    if position:
+                        examples[position] = next(copies)
+            for examples, actions, _ in built:
                 learn_multi(vw, examples)
                 if action_features is not None:
                     count = features_of(examples)
@@ -173,26 +182,25 @@ class ExampleBuilder:
                 finished += 1
                 yield count
         finally:
-            for examples, _ in built[finished:]:  # not learned (one failed): back to the pools all the same
+            for examples, _, _ in built[finished:]:  # not learned (one failed): back to the pools all the same
                 _finish(vw, examples)
                 self.release(examples[0])
 
     def _learnable(
         self, shared: Any, actions: tuple[str, ...], chosen: int, cost: float, probability: float,
         action_features: Sequence[Features] | None,
-    ) -> list[Any]:
-        """One event's multi-example to learn, its labelled copy drawn from VW's example pool when it can be: the
-        live policy's event (declared actions, the chosen one's text checked, no labelled copies kept) is built here,
-        its copy parsed from the action's checked text, a call of :meth:`_label` instead of :meth:`for_learn`'s
-        (which makes its copies outside the pool, for callers that never finish them). Its test for that case is
-        :meth:`for_learn`'s, written out: calling ``for_learn`` with a flag for the pooled copy instead measured 1,400
-        instructions an event more (0.8 % of the loop's), so the two change together."""
+    ) -> tuple[list[Any], str]:
+        """One event's multi-example to learn, and the text of its labelled copy when that is to be parsed into an
+        example of VW's pool (its place in the list holds the unlabelled action until then; ``""`` when the list is
+        complete). The live policy's event (declared actions, the chosen one's text checked, no labelled copies kept)
+        is built here, a call of :meth:`_label` instead of :meth:`for_learn`'s (which makes its copies outside the
+        pool, for callers that never finish them). Its test for that case is :meth:`for_learn`'s, written out:
+        calling ``for_learn`` with a flag for the pooled copy instead measured 1,400 instructions an event more (0.8 %
+        of the loop's), so the two change together."""
         text = self._texts.get(actions[chosen])
         if action_features is not None or self._keep_labelled or text is None:
-            return self.for_learn(shared, actions, chosen, cost, probability, action_features)
-        examples = [shared, *(self._offered.get(actions) or self._offer(actions))]
-        examples[chosen + 1] = _parse(self._vw, f"{self._label(chosen, cost, probability)} {text}")[0]
-        return examples
+            return self.for_learn(shared, actions, chosen, cost, probability, action_features), ""
+        return [shared, *(self._offered.get(actions) or self._offer(actions))], f"{self._label(chosen, cost, probability)} {text}"
 
     def _alike_of(self, actions: tuple[str, ...]) -> list[tuple[int, int]]:
         """Groups of ``actions`` whose examples count their features alike once learned: (the 1-based position of the
