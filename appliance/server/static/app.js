@@ -122,7 +122,7 @@ function connect() {
   if (state.stream) state.stream.close();
   const stream = new EventSource("/api/stream");
   state.stream = stream;
-  stream.addEventListener("open", () => { $("connection").textContent = "live"; $("connection").className = "badge live"; });
+  stream.addEventListener("open", () => { $("connection").textContent = "live"; $("connection").className = "badge live"; loadRecent(); });
   stream.addEventListener("error", () => { $("connection").textContent = "reconnecting"; $("connection").className = "badge"; });
   stream.addEventListener("stats", (e) => onStats(JSON.parse(e.data)));
   stream.addEventListener("decision", (e) => onDecision(JSON.parse(e.data)));
@@ -131,9 +131,14 @@ function connect() {
 }
 
 function onDecision(d) {
-  state.current = d;
   state.seen += 1;
   $("decisions-seen").textContent = state.seen;
+  showDecision(d);
+  upsertEventRow(d, "pending");
+}
+
+function showDecision(d) {  // the decision in force: its action, probability and pmf, the reward buttons, its "why"
+  state.current = d;
   $("decision-action").textContent = d.action;
   $("decision-event").textContent = d.event_id;
   $("decision-probability").textContent = fmt(d.probability);
@@ -149,8 +154,18 @@ function onDecision(d) {
     row.append(el("span", action, "name"), track, el("span", fmt(p, 2)));
     bars.append(row);
   }
-  addEventRow(d, "pending");
   explainSoon(d.event_id);
+}
+
+// The decisions made before the page opened, or while the stream was down (the daemon restarting): asked for each
+// time the stream opens, so the decision in force and the recent ones show without waiting for the next decision.
+async function loadRecent() {
+  const { status, body } = await api(`/api/events?limit=${RECENT_ROWS}`);
+  if (status !== 200) return;
+  for (const e of [...body.events].reverse()) upsertEventRow(e, e.status === "joined" ? learnedText(e) :
+    e.rewards_so_far.length ? rewardText(e.rewards_so_far[e.rewards_so_far.length - 1], "accepted") : "pending");
+  const newest = body.events[0];
+  if (newest && (!state.current || newest.timestamp > state.current.timestamp)) showDecision(newest);
 }
 
 // The model panel: the current decision's "why" (at most one request a second) and the top features, searchable.
@@ -189,14 +204,19 @@ async function loadFeatures() {
 }
 $("feature-search").addEventListener("input", () => { clearTimeout(model.searchTimer); model.searchTimer = setTimeout(loadFeatures, 300); });
 
-function addEventRow(d, reward) {
+const RECENT_ROWS = 30;
+function upsertEventRow(d, reward) {  // the row of decision d (newest first), made if missing; its reward cell set
+  const cell = cellOf(d.event_id);
+  if (cell) { if (reward !== "pending") cell.textContent = reward; return; }  // a reward shown stays
   const body = $("events").tBodies[0];
   const row = el("tr");
   row.dataset.event = d.event_id;
+  row.dataset.timestamp = d.timestamp;
   row.append(el("td", new Date(d.timestamp * 1000).toLocaleTimeString()), el("td", d.action), el("td", fmt(d.probability, 2)),
              el("td", reward));
-  body.prepend(row);
-  while (body.rows.length > 30) body.deleteRow(-1);
+  const older = [...body.rows].find((r) => Number(r.dataset.timestamp) < d.timestamp);
+  body.insertBefore(row, older || null);
+  while (body.rows.length > RECENT_ROWS) body.deleteRow(-1);
 }
 
 function cellOf(eventId) {
@@ -204,14 +224,17 @@ function cellOf(eventId) {
   return null;
 }
 
+const rewardText = (reward, status) => `${fmt(reward, 2)} (${status})`;
+const learnedText = (j) => `${fmt(j.reward, 2)} learned (${j.outcome})`;
+
 function onReward(r) {
   const cell = cellOf(r.event_id);
-  if (cell) cell.textContent = `${fmt(r.reward, 2)} (${r.status})`;
+  if (cell) cell.textContent = rewardText(r.reward, r.status);
 }
 
 function onJoined(j) {
   const cell = cellOf(j.event_id);
-  if (cell) cell.textContent = `${fmt(j.reward, 2)} learned (${j.outcome})`;
+  if (cell) cell.textContent = learnedText(j);
 }
 
 async function giveReward(value) {
