@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import daemon_running
+from tests.api.conftest import daemon_running, start_daemon
 from tests.browser import console_errors, log_in, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
@@ -42,3 +42,26 @@ def test_a_page_opened_between_decisions_shows_the_decision_in_force(tmp_path: P
         expect(pg.locator("#events tbody tr td").nth(3)).to_have_text("1.00 (accepted)")
         assert pg.inner_text("#decisions-seen") == "0"  # none came over the stream
         assert not errors, errors
+
+
+def test_a_page_whose_session_ended_asks_to_log_in_again(tmp_path: Path, page: Any) -> None:
+    """A new token (the file deleted, the daemon restarted) ends every session: the open page, whose stream the
+    browser then gives up on, says so and shows the log-in form instead of 'reconnecting' for ever."""
+    pg, expect = page, sync_api.expect
+    first = start_daemon(tmp_path, HOURLY)
+    try:
+        pg.goto(first.base)
+        log_in(pg, first.token)
+        expect(pg.locator("#connection")).to_have_text("live", timeout=10_000)
+    finally:
+        assert first.stop() and first.proc.returncode == 0
+    (first.data_dir / "token").unlink()
+    second = start_daemon(tmp_path, HOURLY, data_dir=first.data_dir, port=int(first.base.rsplit(":", 1)[1]))
+    try:
+        assert second.token != first.token
+        expect(pg.locator("#login")).to_be_visible(timeout=20_000)
+        expect(pg.locator("#login-error")).to_contain_text("log in again")
+        log_in(pg, second.token)
+        expect(pg.locator("#connection")).to_have_text("live", timeout=10_000)
+    finally:
+        second.stop()

@@ -113,22 +113,45 @@ $("login-form").addEventListener("submit", async (event) => {
 
 $("logout").addEventListener("click", async () => {
   await api("/api/logout", { method: "POST" });
+  loggedOut("");
+});
+
+function loggedOut(why) {  // back to the log-in form, the stream closed, ``why`` said above the form
   if (state.stream) state.stream.close();
   onPreview(null);
   show("login");
-});
+  $("login-error").textContent = why;
+}
 
 function connect() {
   if (state.stream) state.stream.close();
   const stream = new EventSource("/api/stream");
   state.stream = stream;
   stream.addEventListener("open", () => { $("connection").textContent = "live"; $("connection").className = "badge live"; loadRecent(); });
-  stream.addEventListener("error", () => { $("connection").textContent = "reconnecting"; $("connection").className = "badge"; });
+  stream.addEventListener("error", () => {
+    $("connection").textContent = "reconnecting";
+    $("connection").className = "badge";
+    if (stream.readyState === EventSource.CLOSED) streamRefused(stream);
+  });
   stream.addEventListener("stats", (e) => onStats(JSON.parse(e.data)));
   stream.addEventListener("decision", (e) => onDecision(JSON.parse(e.data)));
   stream.addEventListener("reward", (e) => onReward(JSON.parse(e.data)));
   stream.addEventListener("joined", (e) => onJoined(JSON.parse(e.data)));
 }
+
+// The browser retries a stream cut off by itself, but gives up on one refused with an HTTP error: a 401 once the
+// daemon's token has changed (every session ends), or a 5xx from a proxy. Then say why, or try again in a while.
+async function streamRefused(stream) {
+  const { status } = await api("/api/status");
+  if (state.stream !== stream) return;
+  if (status === 401) {
+    loggedOut("Your session has ended (the daemon's access token changed, or it is 30 days old): log in again " +
+      "with the token, which is in the file token in the data directory.");
+    return;
+  }
+  setTimeout(() => { if (state.stream === stream) connect(); }, STREAM_RETRY_MS);
+}
+const STREAM_RETRY_MS = 3000;
 
 function onDecision(d) {
   state.seen += 1;
