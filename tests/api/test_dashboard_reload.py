@@ -37,6 +37,9 @@ def test_a_page_opened_between_decisions_shows_the_decision_in_force(tmp_path: P
         expect(pg.locator("#pmf .bar")).to_have_count(len(decision["pmf"]))
         expect(pg.locator("#events tbody tr")).to_have_count(1)
         expect(pg.locator("#events tbody tr td").nth(3)).to_have_text("pending")
+        # the why names the decision it explains (at a decision a second it is often the one before the current one)
+        shown_at = pg.locator("#events tbody tr td").first.inner_text()
+        expect(pg.locator("#why-note")).to_contain_text(f"The decision at {shown_at} ({decision['action']}):")
         pg.click("#reward-good")  # the decision in force can be rewarded at once
         expect(pg.locator("#reward-status")).to_contain_text(f"({decision['event_id']}): accepted")
         expect(pg.locator("#events tbody tr td").nth(3)).to_have_text("1.00 (accepted)")

@@ -177,7 +177,7 @@ function showDecision(d) {  // the decision in force: its action, probability an
     row.append(el("span", action, "name"), track, el("span", fmt(p, 2)));
     bars.append(row);
   }
-  explainSoon(d.event_id);
+  explainSoon(d);
 }
 
 // The decisions made before the page opened, or while the stream was down (the daemon restarting): asked for each
@@ -191,20 +191,26 @@ async function loadRecent() {
   if (newest && (!state.current || newest.timestamp > state.current.timestamp)) showDecision(newest);
 }
 
-// The model panel: the current decision's "why" (at most one request a second) and the top features, searchable.
-const model = { whyTimer: null, eventId: null, searchTimer: null, featuresTimer: null };
-function explainSoon(eventId) {
-  model.eventId = eventId;
+// The model panel: the current decision's "why" (at most one request a second, so while decisions come faster it
+// may explain an earlier one: its note names the decision) and the top features, searchable.
+const model = { whyTimer: null, decision: null, searchTimer: null, featuresTimer: null };
+function explainSoon(decision) {
+  model.decision = decision;
   if (!model.whyTimer) model.whyTimer = setTimeout(loadWhy, 1000);
 }
 
 async function loadWhy() {
   model.whyTimer = null;
-  const id = model.eventId;
-  const { status, body } = await api(`/api/events/${encodeURIComponent(id)}/explanation`);
-  if (status !== 200) { $("why-note").textContent = (body && body.detail) || `HTTP ${status}`; return; }
+  const d = model.decision;
+  const { status, body } = await api(`/api/events/${encodeURIComponent(d.event_id)}/explanation`);
+  if (status !== 200) {  // no boxes left from an earlier decision under the reason
+    $("why-note").textContent = (body && body.detail) || `HTTP ${status}`;
+    $("why").replaceChildren();
+    return;
+  }
   const chosen = body.actions.find((a) => a.chosen);
-  $("why-note").textContent = `${chosen ? chosen.action : "?"}: ${body.exploratory ? "an exploratory pick (not the best score)" :
+  $("why-note").textContent = `The decision at ${new Date(d.timestamp * 1000).toLocaleTimeString()} (${chosen ? chosen.action : "?"}): ${
+    body.exploratory ? "an exploratory pick (not the best score)" :
     "the best score"}. Scores are expected rewards, the sum of value × weight.`;
   $("why").replaceChildren(...body.actions.map((a) => {
     const box = el("div", null, "action" + (a.chosen ? " chosen" : ""));
