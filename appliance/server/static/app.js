@@ -1,7 +1,7 @@
 // Raspberry Wabbit dashboard: log in with the token (session cookie), then follow /api/stream (SSE).
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null };
+const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null, mode: null, configError: null };
 const preview = { sources: [], states: {}, timer: null, busy: false };  // camera previews (server.camera_preview)
 const PREVIEW_EVERY_MS = 1000;
 
@@ -293,8 +293,16 @@ function table(id, rows) {  // fills the table's body if it has one (a header st
 
 function onStats(s) {
   const safe = s.mode === "safe";
+  if (!safe && state.mode === "safe") loadFeatures();  // a config fixed: the model's features again, not the refusal
   $("safe-mode").hidden = !safe;
-  if (safe) $("safe-mode").textContent = `Safe mode: the config is invalid. ${s.config_error} Fix it (PUT /api/config) or edit the file and restart.`;
+  if (safe && (state.mode !== "safe" || s.config_error !== state.configError)) {  // built once, so a click lands
+    const link = el("a", "Config page");
+    link.href = "#config";
+    $("safe-mode").replaceChildren(`Safe mode: the config is invalid. ${s.config_error} Fix it in the `, link,
+      " and apply it, or edit the file and restart the daemon.");
+  }
+  state.mode = s.mode;
+  state.configError = s.config_error;
   $("uptime").textContent = `${Math.round(s.uptime_s)} s`;
   $("temperature").textContent = s.host && s.host.cpu_temperature_c != null ? `${fmt(s.host.cpu_temperature_c, 1)} °C` +
     (s.host.throttled ? ` (throttled 0x${s.host.throttled.toString(16)})` : "") : "-";
