@@ -52,6 +52,7 @@ async function loadModels() {
 $("model-select").addEventListener("change", switchModel);
 function switchModel() {
   clearInterval(models.timer);
+  $("model-note").textContent = "";  // a roll-back's note belongs to the model it was done to
   const name = $("model-select").value;
   if (name === "default") { show("dashboard"); return; }
   show("model");
