@@ -51,6 +51,10 @@ def test_log_in_see_live_decisions_give_a_reward_and_see_it_counted(running: Run
     event_id = re.search(r"\(([0-9a-f]{32})\)", pg.inner_text("#reward-status")).group(1)  # type: ignore[union-attr]
     expect(pg.locator("#hand-rewards")).to_have_text("1")
     expect(pg.locator("#rewards-total")).to_have_text("1", timeout=10_000)  # counted by the joiner, shown live
+    # the joiner's counts and the average start again with the daemon; the model's learned events do not
+    assert pg.locator("dt:has(+ #rewards-total)").inner_text() == "Rewards since start"
+    assert pg.locator("dt:has(+ #learned)").inner_text() == "Learned in all"
+    expect(pg.locator("p:has(> #reward-avg)")).to_contain_text("Average reward since the daemon started:")
     with running.client() as c:
         events = c.get("/api/events", params={"limit": 200}).json()["events"]
     assert next(e for e in events if e["event_id"] == event_id)["rewards_so_far"] == [1.0]
