@@ -1,7 +1,7 @@
 // Raspberry Wabbit dashboard: log in with the token (session cookie), then follow /api/stream (SSE).
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null, mode: null, configError: null };
+const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null, mode: null, configError: null, loopless: false };
 const preview = { sources: [], states: {}, timer: null, busy: false };  // camera previews (server.camera_preview)
 const PREVIEW_EVERY_MS = 1000;
 
@@ -294,7 +294,8 @@ function table(id, rows) {  // fills the table's body if it has one (a header st
 
 function onStats(s) {
   const safe = s.mode === "safe";
-  if (!safe && state.mode === "safe") loadFeatures();  // a config fixed: the model's features again, not the refusal
+  if (s.loop && state.loopless) loadFeatures();  // the loop has started (a config fixed): its features, not the refusal
+  state.loopless = !s.loop;
   $("safe-mode").hidden = !safe;
   if (safe && (state.mode !== "safe" || s.config_error !== state.configError)) {  // built once, so a click lands
     const link = el("a", "Config page");
