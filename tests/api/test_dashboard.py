@@ -51,9 +51,38 @@ def test_log_in_see_live_decisions_give_a_reward_and_see_it_counted(running: Run
     event_id = re.search(r"\(([0-9a-f]{32})\)", pg.inner_text("#reward-status")).group(1)  # type: ignore[union-attr]
     expect(pg.locator("#hand-rewards")).to_have_text("1")
     expect(pg.locator("#rewards-total")).to_have_text("1", timeout=10_000)  # counted by the joiner, shown live
+    # the joiner's counts and the average start again with the daemon; the model's learned events do not
+    assert pg.locator("dt:has(+ #rewards-total)").inner_text() == "Rewards since start"
+    assert pg.locator("dt:has(+ #learned)").inner_text() == "Learned in all"
+    expect(pg.locator("p:has(> #reward-avg)")).to_contain_text("Average reward since the daemon started:")
     with running.client() as c:
         events = c.get("/api/events", params={"limit": 200}).json()["events"]
     assert next(e for e in events if e["event_id"] == event_id)["rewards_so_far"] == [1.0]
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone, no sideways scrolling
     pg.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     assert not errors, errors
+
+
+def test_safe_mode_leads_to_the_config_page_and_out_of_safe_mode(tmp_path: Path, page: object) -> None:
+    """An invalid config: the banner says what is wrong and links to the Config page, where applying a fixed
+    config ends safe mode; back on the dashboard nothing still says the daemon is in safe mode."""
+    pg: sync_api.Page = page  # type: ignore[assignment]
+    expect = sync_api.expect
+    with daemon_running(tmp_path, "join:\n  reward_wait_s: -1\n") as running:
+        errors = console_errors(pg, ("401", "409"))  # 409: what the loop's endpoints answer in safe mode
+        pg.goto(running.base)
+        log_in(pg, running.token)
+        banner = pg.locator("#safe-mode")
+        expect(banner).to_contain_text("join.reward_wait_s: Input should be greater than 0")
+        expect(pg.locator("#features-note")).to_contain_text("safe mode")
+        banner.get_by_role("link", name="Config page").click()
+        expect(pg.locator("#editor")).to_be_visible()
+        expect(pg.locator("#config-problems")).to_contain_text("line 2")
+        pg.fill("#config-text", CONFIG)
+        pg.click("#apply-config")
+        expect(pg.locator("#editor-status")).to_contain_text("Applied")
+        pg.click("a[data-view=dashboard]")
+        expect(pg.locator("#mode")).to_have_text("simulated")
+        expect(banner).to_be_hidden()
+        expect(pg.locator("#features-note")).not_to_contain_text("safe mode", timeout=3000)
+        assert not errors, errors

@@ -1,7 +1,7 @@
 // Raspberry Wabbit dashboard: log in with the token (session cookie), then follow /api/stream (SSE).
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null };
+const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null, mode: null, configError: null, loopless: false };
 const preview = { sources: [], states: {}, timer: null, busy: false };  // camera previews (server.camera_preview)
 const PREVIEW_EVERY_MS = 1000;
 
@@ -52,6 +52,7 @@ async function loadModels() {
 $("model-select").addEventListener("change", switchModel);
 function switchModel() {
   clearInterval(models.timer);
+  $("model-note").textContent = "";  // a roll-back's note belongs to the model it was done to
   const name = $("model-select").value;
   if (name === "default") { show("dashboard"); return; }
   show("model");
@@ -113,27 +114,55 @@ $("login-form").addEventListener("submit", async (event) => {
 
 $("logout").addEventListener("click", async () => {
   await api("/api/logout", { method: "POST" });
+  loggedOut("");
+});
+
+function loggedOut(why) {  // back to the log-in form, the stream closed, ``why`` said above the form
   if (state.stream) state.stream.close();
   onPreview(null);
   show("login");
-});
+  $("login-error").textContent = why;
+}
 
 function connect() {
   if (state.stream) state.stream.close();
   const stream = new EventSource("/api/stream");
   state.stream = stream;
-  stream.addEventListener("open", () => { $("connection").textContent = "live"; $("connection").className = "badge live"; });
-  stream.addEventListener("error", () => { $("connection").textContent = "reconnecting"; $("connection").className = "badge"; });
+  stream.addEventListener("open", () => { $("connection").textContent = "live"; $("connection").className = "badge live"; loadRecent(); });
+  stream.addEventListener("error", () => {
+    $("connection").textContent = "reconnecting";
+    $("connection").className = "badge";
+    if (stream.readyState === EventSource.CLOSED) streamRefused(stream);
+  });
   stream.addEventListener("stats", (e) => onStats(JSON.parse(e.data)));
   stream.addEventListener("decision", (e) => onDecision(JSON.parse(e.data)));
   stream.addEventListener("reward", (e) => onReward(JSON.parse(e.data)));
   stream.addEventListener("joined", (e) => onJoined(JSON.parse(e.data)));
 }
 
+// The browser retries a stream cut off by itself, but gives up on one refused with an HTTP error: a 401 once the
+// daemon's token has changed (every session ends), or a 5xx from a proxy. Then say why, or try again in a while.
+async function streamRefused(stream) {
+  const { status } = await api("/api/status");
+  if (state.stream !== stream) return;
+  if (status === 401) {
+    loggedOut("Your session has ended (the daemon's access token changed, or it is 30 days old): log in again " +
+      "with the token, which is in the file token in the data directory.");
+    return;
+  }
+  setTimeout(() => { if (state.stream === stream) connect(); }, STREAM_RETRY_MS);
+}
+const STREAM_RETRY_MS = 3000;
+
 function onDecision(d) {
-  state.current = d;
   state.seen += 1;
   $("decisions-seen").textContent = state.seen;
+  showDecision(d);
+  upsertEventRow(d, "pending");
+}
+
+function showDecision(d) {  // the decision in force: its action, probability and pmf, the reward buttons, its "why"
+  state.current = d;
   $("decision-action").textContent = d.action;
   $("decision-event").textContent = d.event_id;
   $("decision-probability").textContent = fmt(d.probability);
@@ -149,24 +178,40 @@ function onDecision(d) {
     row.append(el("span", action, "name"), track, el("span", fmt(p, 2)));
     bars.append(row);
   }
-  addEventRow(d, "pending");
-  explainSoon(d.event_id);
+  explainSoon(d);
 }
 
-// The model panel: the current decision's "why" (at most one request a second) and the top features, searchable.
-const model = { whyTimer: null, eventId: null, searchTimer: null, featuresTimer: null };
-function explainSoon(eventId) {
-  model.eventId = eventId;
+// The decisions made before the page opened, or while the stream was down (the daemon restarting): asked for each
+// time the stream opens, so the decision in force and the recent ones show without waiting for the next decision.
+async function loadRecent() {
+  const { status, body } = await api(`/api/events?limit=${RECENT_ROWS}`);
+  if (status !== 200) return;
+  for (const e of [...body.events].reverse()) upsertEventRow(e, e.status === "joined" ? learnedText(e) :
+    e.rewards_so_far.length ? rewardText(e.rewards_so_far[e.rewards_so_far.length - 1], "accepted") : "pending");
+  const newest = body.events[0];
+  if (newest && (!state.current || newest.timestamp > state.current.timestamp)) showDecision(newest);
+}
+
+// The model panel: the current decision's "why" (at most one request a second, so while decisions come faster it
+// may explain an earlier one: its note names the decision) and the top features, searchable.
+const model = { whyTimer: null, decision: null, searchTimer: null, featuresTimer: null };
+function explainSoon(decision) {
+  model.decision = decision;
   if (!model.whyTimer) model.whyTimer = setTimeout(loadWhy, 1000);
 }
 
 async function loadWhy() {
   model.whyTimer = null;
-  const id = model.eventId;
-  const { status, body } = await api(`/api/events/${encodeURIComponent(id)}/explanation`);
-  if (status !== 200) { $("why-note").textContent = (body && body.detail) || `HTTP ${status}`; return; }
+  const d = model.decision;
+  const { status, body } = await api(`/api/events/${encodeURIComponent(d.event_id)}/explanation`);
+  if (status !== 200) {  // no boxes left from an earlier decision under the reason
+    $("why-note").textContent = (body && body.detail) || `HTTP ${status}`;
+    $("why").replaceChildren();
+    return;
+  }
   const chosen = body.actions.find((a) => a.chosen);
-  $("why-note").textContent = `${chosen ? chosen.action : "?"}: ${body.exploratory ? "an exploratory pick (not the best score)" :
+  $("why-note").textContent = `The decision at ${new Date(d.timestamp * 1000).toLocaleTimeString()} (${chosen ? chosen.action : "?"}): ${
+    body.exploratory ? "an exploratory pick (not the best score)" :
     "the best score"}. Scores are expected rewards, the sum of value × weight.`;
   $("why").replaceChildren(...body.actions.map((a) => {
     const box = el("div", null, "action" + (a.chosen ? " chosen" : ""));
@@ -189,14 +234,19 @@ async function loadFeatures() {
 }
 $("feature-search").addEventListener("input", () => { clearTimeout(model.searchTimer); model.searchTimer = setTimeout(loadFeatures, 300); });
 
-function addEventRow(d, reward) {
+const RECENT_ROWS = 30;
+function upsertEventRow(d, reward) {  // the row of decision d (newest first), made if missing; its reward cell set
+  const cell = cellOf(d.event_id);
+  if (cell) { if (reward !== "pending") cell.textContent = reward; return; }  // a reward shown stays
   const body = $("events").tBodies[0];
   const row = el("tr");
   row.dataset.event = d.event_id;
+  row.dataset.timestamp = d.timestamp;
   row.append(el("td", new Date(d.timestamp * 1000).toLocaleTimeString()), el("td", d.action), el("td", fmt(d.probability, 2)),
              el("td", reward));
-  body.prepend(row);
-  while (body.rows.length > 30) body.deleteRow(-1);
+  const older = [...body.rows].find((r) => Number(r.dataset.timestamp) < d.timestamp);
+  body.insertBefore(row, older || null);
+  while (body.rows.length > RECENT_ROWS) body.deleteRow(-1);
 }
 
 function cellOf(eventId) {
@@ -204,14 +254,17 @@ function cellOf(eventId) {
   return null;
 }
 
+const rewardText = (reward, status) => `${fmt(reward, 2)} (${status})`;
+const learnedText = (j) => `${fmt(j.reward, 2)} learned (${j.outcome})`;
+
 function onReward(r) {
   const cell = cellOf(r.event_id);
-  if (cell) cell.textContent = `${fmt(r.reward, 2)} (${r.status})`;
+  if (cell) cell.textContent = rewardText(r.reward, r.status);
 }
 
 function onJoined(j) {
   const cell = cellOf(j.event_id);
-  if (cell) cell.textContent = `${fmt(j.reward, 2)} learned (${j.outcome})`;
+  if (cell) cell.textContent = learnedText(j);
 }
 
 async function giveReward(value) {
@@ -241,8 +294,17 @@ function table(id, rows) {  // fills the table's body if it has one (a header st
 
 function onStats(s) {
   const safe = s.mode === "safe";
+  if (s.loop && state.loopless) loadFeatures();  // the loop has started (a config fixed): its features, not the refusal
+  state.loopless = !s.loop;
   $("safe-mode").hidden = !safe;
-  if (safe) $("safe-mode").textContent = `Safe mode: the config is invalid. ${s.config_error} Fix it (PUT /api/config) or edit the file and restart.`;
+  if (safe && (state.mode !== "safe" || s.config_error !== state.configError)) {  // built once, so a click lands
+    const link = el("a", "Config page");
+    link.href = "#config";
+    $("safe-mode").replaceChildren(`Safe mode: the config is invalid. ${s.config_error} Fix it in the `, link,
+      " and apply it, or edit the file and restart the daemon.");
+  }
+  state.mode = s.mode;
+  state.configError = s.config_error;
   $("uptime").textContent = `${Math.round(s.uptime_s)} s`;
   $("temperature").textContent = s.host && s.host.cpu_temperature_c != null ? `${fmt(s.host.cpu_temperature_c, 1)} °C` +
     (s.host.throttled ? ` (throttled 0x${s.host.throttled.toString(16)})` : "") : "-";
