@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, AsyncIterator, Sequence
 
 import orjson
 
 from appliance.client.base import ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
+from appliance.client.failures import connection_lost, timed_out, unreachable
 from appliance.features import Features
 from appliance.grpc import stubs
 from appliance.models.base import ModelStatistics, ModelVersion, Prediction
@@ -16,6 +18,8 @@ FORMATS = {"text": 0, "dsjson": 1}
 BATCH = 1000
 DECIDE_BATCH = 500
 CHUNK_BYTES = 256 * 1024
+TRANSPORT_FAILURE = re.compile(r"Socket closed|Stream removed|Connection reset|Broken pipe|GOAWAY|recvmsg|sendmsg|Connection closed")
+"""grpc's words for a connection that broke under a call (a status the daemon sent has its own)."""
 
 
 class AsyncGrpcClient:
@@ -29,7 +33,7 @@ class AsyncGrpcClient:
         self._channel = (grpc.aio.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=tls_ca), options=options)
                          if tls else grpc.aio.insecure_channel(target, options=options))
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
-        self._timeout = timeout_s
+        self._target, self._timeout = target, timeout_s
         serving, management = stubs.serving(), stubs.management()
         self._pb, self._mpb = serving.pb, management.pb
         self.serving = serving.rpc.ServingStub(self._channel)
@@ -41,7 +45,21 @@ class AsyncGrpcClient:
         try:
             return await method(request, metadata=self._metadata, timeout=self._timeout)
         except grpc.aio.AioRpcError as err:
-            raise ClientError(err.code().name, err.details() or "") from None
+            raise self._error(err) from None
+
+    def _error(self, err: Any, after: str = "") -> ClientError:
+        """The ClientError of a failed call (``after``: what a stream did before it); grpc's own words for a deadline,
+        a refused connection or a broken one are replaced by the HTTP transport's, which say what the call may have done."""
+        code, details = err.code().name, err.details() or ""
+        if code == "DEADLINE_EXCEEDED" and details == "Deadline Exceeded":
+            failed = timed_out(self._target, self._timeout)
+        elif code == "UNAVAILABLE" and details.startswith("failed to connect to all addresses"):
+            failed = unreachable(self._target, details.partition("last error: ")[2] or details, "handshake failed" in details.lower())
+        elif code == "UNAVAILABLE" and TRANSPORT_FAILURE.search(details):
+            failed = connection_lost(self._target, details)
+        else:
+            failed = ClientError(code, details)
+        return ClientError(failed.code, failed.message + after) if after else failed
 
     # -- the loop --------------------------------------------------------------------------------
     def _decide_request(self, d: Decide, model: str) -> Any:
@@ -71,7 +89,7 @@ class AsyncGrpcClient:
                     raise ClientError("UNIMPLEMENTED", "the server does not take batches of decisions over DecideStream; upgrade it")
                 out.extend(self._decided(r) for r in response.batch)
         except grpc.aio.AioRpcError as err:
-            raise ClientError(err.code().name, f"{err.details()} (after {len(out)} of {len(requests)} decisions)") from None
+            raise self._error(err, f" (after {len(out)} of {len(requests)} decisions)") from None
         return out
 
     async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded:
@@ -128,7 +146,7 @@ class AsyncGrpcClient:
                     version = self._version(chunk.version)
                 data += chunk.data
         except grpc.aio.AioRpcError as err:
-            raise ClientError(err.code().name, err.details() or "") from None
+            raise self._error(err) from None
         if version is None or hashlib.sha256(data).hexdigest() != version.sha256:
             raise ClientError("DATA_LOSS", f"the model arrived cut short or changed ({len(data)} bytes); download it again")
         return bytes(data), version

@@ -2,8 +2,10 @@
 
 Cheap per call: JSON written and read by orjson, each path built once, each request sent in one write on a
 keep-alive connection and its answer read by llhttp (:mod:`appliance.client.http_connection`);
-docs/client-benchmarks.md has the costs. A call that cannot reach the server fails with ``UNAVAILABLE``, one that
-runs past ``timeout_s`` with ``DEADLINE_EXCEEDED`` (the gRPC transport's codes).
+docs/client-benchmarks.md has the costs. A call that cannot reach the server fails with ``UNAVAILABLE`` (nothing sent),
+one whose connection breaks before the answer with ``UNAVAILABLE`` too (its outcome unknown), one that runs past
+``timeout_s`` with ``DEADLINE_EXCEEDED``: the gRPC transport's codes and messages (:mod:`appliance.client.base`).
+A call is never sent twice.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from urllib.parse import quote, urlencode, urlsplit
 import orjson
 
 from appliance.client.base import HTTP_CODES, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
-from appliance.client.http_connection import Connection, Pool, Response
+from appliance.client.failures import connection_lost, timed_out, unreachable
+from appliance.client.http_connection import ConnectFailed, Connection, Pool, Response
 from appliance.features import Features
 from appliance.models.base import DEFAULT_MODEL, ModelStatistics, ModelVersion, Prediction
 
@@ -53,13 +56,15 @@ class AsyncHttpClient:
         target = f"{path}?{urlencode(params)}" if params else path
         request = b"".join((method.encode(), b" ", target.encode(), self._head, headers, b"Content-Length: %d\r\n\r\n" % len(content),
                             content))
+        target = f"{self._pool.host}:{self._pool.port}"
         try:
             response = await self._pool.request(request)
         except TimeoutError:
-            raise ClientError("DEADLINE_EXCEEDED", f"no answer from {self._pool.host}:{self._pool.port} within "
-                              f"{self._pool.timeout_s:g} s") from None
+            raise timed_out(target, self._pool.timeout_s) from None
+        except ConnectFailed as err:
+            raise unreachable(target, str(err), err.tls) from None
         except OSError as err:
-            raise ClientError("UNAVAILABLE", f"cannot reach {self._pool.host}:{self._pool.port}: {err}") from None
+            raise connection_lost(target, str(err)) from None
         if response.status >= 400:
             text = response.content.decode(errors="replace")
             try:

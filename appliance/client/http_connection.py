@@ -25,6 +25,14 @@ MAX_IDLE = 20
 IDLE_S = 5.0
 
 
+class ConnectFailed(ConnectionError):
+    """The connection could not be opened (``tls``: its TLS handshake failed): no request was sent."""
+
+    def __init__(self, err: OSError) -> None:
+        super().__init__(str(err))
+        self.tls = isinstance(err, ssl.SSLError)
+
+
 @dataclass(frozen=True)
 class Response:
     """A whole answer: its status, headers (lower-case names) and body."""
@@ -139,8 +147,11 @@ class Pool:
 
     async def _open(self) -> Connection:
         loop = asyncio.get_running_loop()
-        _, connection = await loop.create_connection(self._connection, self.host, self.port, ssl=self._tls,
-                                                     server_hostname=self.host if self._tls else None)
+        try:
+            _, connection = await loop.create_connection(self._connection, self.host, self.port, ssl=self._tls,
+                                                         server_hostname=self.host if self._tls else None)
+        except OSError as err:
+            raise ConnectFailed(err) from err
         return connection
 
     def _put(self, connection: Connection) -> None:
