@@ -28,3 +28,13 @@ def unreachable(target: str, detail: str, tls: bool) -> ClientError:
     hint = TLS_HINT if tls else ("is the daemon running, is this its port, and does it speak what the URL says (TLS: https://, "
                                  "grpcs://; plain text: http://, grpc://)?")
     return ClientError("UNAVAILABLE", f"cannot reach {target} ({detail}): {hint} Nothing was sent: the call is safe to repeat")
+
+
+def closed_client() -> ClientError:
+    """The error of a call to a client closed before it."""
+    return ClientError("CANCELLED", "this client is closed: make a new one (connect() or connect_async())")
+
+
+def closed_during_call() -> ClientError:
+    """The error of a call ended by closing its client."""
+    return ClientError("CANCELLED", f"the client was closed during the call: it may or may not have taken effect; {RETRY}")

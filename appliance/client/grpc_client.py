@@ -9,7 +9,7 @@ from typing import Any, AsyncIterator, Sequence
 import orjson
 
 from appliance.client.base import ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
-from appliance.client.failures import connection_lost, timed_out, unreachable
+from appliance.client.failures import closed_client, connection_lost, timed_out, unreachable
 from appliance.features import Features
 from appliance.grpc import stubs
 from appliance.models.base import ModelStatistics, ModelVersion, Prediction
@@ -44,6 +44,8 @@ class AsyncGrpcClient:
 
         try:
             return await method(request, metadata=self._metadata, timeout=self._timeout)
+        except grpc.aio.UsageError:  # its channel is closed
+            raise closed_client() from None
         except grpc.aio.AioRpcError as err:
             raise self._error(err) from None
 
@@ -88,6 +90,8 @@ class AsyncGrpcClient:
                 if not response.batch:
                     raise ClientError("UNIMPLEMENTED", "the server does not take batches of decisions over DecideStream; upgrade it")
                 out.extend(self._decided(r) for r in response.batch)
+        except grpc.aio.UsageError:  # its channel is closed
+            raise closed_client() from None
         except grpc.aio.AioRpcError as err:
             raise self._error(err, f" (after {len(out)} of {len(requests)} decisions)") from None
         return out
@@ -145,6 +149,8 @@ class AsyncGrpcClient:
                 if version is None:
                     version = self._version(chunk.version)
                 data += chunk.data
+        except grpc.aio.UsageError:  # its channel is closed
+            raise closed_client() from None
         except grpc.aio.AioRpcError as err:
             raise self._error(err) from None
         if version is None or hashlib.sha256(data).hexdigest() != version.sha256:

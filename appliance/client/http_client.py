@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import orjson
 
 from appliance.client.base import HTTP_CODES, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
-from appliance.client.failures import connection_lost, timed_out, unreachable
+from appliance.client.failures import closed_client, connection_lost, timed_out, unreachable
 from appliance.client.http_connection import ConnectFailed, Connection, Pool, Response
 from appliance.features import Features
 from appliance.models.base import DEFAULT_MODEL, ModelStatistics, ModelVersion, Prediction
@@ -56,6 +56,8 @@ class AsyncHttpClient:
         target = f"{path}?{urlencode(params)}" if params else path
         request = b"".join((method.encode(), b" ", target.encode(), self._head, headers, b"Content-Length: %d\r\n\r\n" % len(content),
                             content))
+        if self._pool.closed:
+            raise closed_client()
         target = f"{self._pool.host}:{self._pool.port}"
         try:
             response = await self._pool.request(request)

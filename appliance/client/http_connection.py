@@ -120,7 +120,7 @@ class Pool:
         self.host, self.port, self.timeout_s = host, port, timeout_s
         self._tls, self._connection = tls, connection
         self._idle: list[Connection] = []
-        self._closed = False
+        self.closed = False
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
 
     async def request(self, request: bytes) -> Response:
@@ -155,7 +155,7 @@ class Pool:
         return connection
 
     def _put(self, connection: Connection) -> None:
-        if connection.reusable and not self._closed and len(self._idle) < MAX_IDLE:
+        if connection.reusable and not self.closed and len(self._idle) < MAX_IDLE:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
         else:
@@ -163,7 +163,7 @@ class Pool:
 
     def close(self) -> None:
         """Close the idle connections (one in use closes when its call ends)."""
-        self._closed = True
+        self.closed = True
         for connection in self._idle:
             connection.close()
         self._idle.clear()
