@@ -18,6 +18,10 @@ FORMATS = {"text": 0, "dsjson": 1}
 BATCH = 1000
 DECIDE_BATCH = 500
 CHUNK_BYTES = 256 * 1024
+RECONNECT_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 500), ("grpc.min_reconnect_backoff_ms", 500),
+                     ("grpc.max_reconnect_backoff_ms", 1000)]
+"""Try a lost daemon again every second at most: grpc's backoff (1 s, times 1.6 up to 120 s) left a client failing
+UNAVAILABLE for up to two minutes after a daemon that was down a while came back (14 s after a 25 s outage)."""
 TRANSPORT_FAILURE = re.compile(r"Socket closed|Stream removed|Connection reset|Broken pipe|GOAWAY|recvmsg|sendmsg|Connection closed")
 """grpc's words for a connection that broke under a call (a status the daemon sent has its own)."""
 
@@ -29,7 +33,8 @@ class AsyncGrpcClient:
         the system's roots)."""
         import grpc
 
-        options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes)]
+        options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes),
+                   *RECONNECT_OPTIONS]
         self._channel = (grpc.aio.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=tls_ca), options=options)
                          if tls else grpc.aio.insecure_channel(target, options=options))
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
