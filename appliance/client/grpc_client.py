@@ -64,6 +64,9 @@ class AsyncGrpcClient:
             failed = unreachable(self._target, details.partition("last error: ")[2] or details, "handshake failed" in details.lower())
         elif code == "UNAVAILABLE" and TRANSPORT_FAILURE.search(details):
             failed = connection_lost(self._target, details)
+        elif code == "RESOURCE_EXHAUSTED" and "larger than max" in details:  # grpc's words, on either side
+            failed = ClientError(code, f"{details}: send less a call (fewer or smaller examples); the daemon takes at most "
+                                 "server.grpc.max_message_bytes a message")
         else:
             failed = ClientError(code, details)
         return ClientError(failed.code, failed.message + after) if after else failed

@@ -53,3 +53,10 @@ def test_get_model_gives_what_list_models_gives_over_both_transports(daemon: Grp
         assert (default.name, default.kind) == ("default", listed["default"].kind) and ratings.status.keys() == listed["ratings"].status.keys()
         answers.append((ratings.name, ratings.kind, ratings.ready, default.name, default.kind, err.value.code, "nope" in err.value.message))
     assert answers[0] == answers[1] == ("ratings", "vw", True, "default", "loop", "NOT_FOUND", True)
+
+
+def test_a_request_too_large_is_refused_alike_over_both_transports(daemon: GrpcDaemon) -> None:
+    for url in (f"grpc://{daemon.target}", daemon.running.base):
+        with daemon.client(url) as c, pytest.raises(ClientError) as err:
+            c.predict(["| " + "a" * (17 << 20)], model="ratings")
+        assert err.value.code == "RESOURCE_EXHAUSTED" and "send less" in err.value.message, (url, err.value)
