@@ -90,7 +90,14 @@ class AsyncHttpClient:
                        r["timestamp"])
 
     async def decide_many(self, requests: Sequence[Decide], model: str = "") -> list[Decided]:
-        return [await self.decide(d.context, d.actions, d.event_id, model) for d in requests]
+        """One decide after another; a failure says how many were answered before it, as over gRPC (those were made)."""
+        out: list[Decided] = []
+        try:
+            for d in requests:
+                out.append(await self.decide(d.context, d.actions, d.event_id, model))
+        except ClientError as err:
+            raise ClientError(err.code, f"{err.message} (after {len(out)} of {len(requests)} decisions)") from None
+        return out
 
     async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded:
         r = await self._json("POST", self._path(model, "/reward"), json={"event_id": event_id, "reward": value, "reward_id": reward_id})
