@@ -23,7 +23,9 @@ __all__ = ["AsyncClient", "Client", "ClientError", "Decide", "Decided", "ModelIn
 
 
 def connect_async(url: str, token: str | None = None, *, tls_ca: Path | None = None, timeout_s: float = 30.0) -> AsyncClient:
-    """An asyncio client for ``url``; ``tls_ca``: a PEM file to verify the server's certificate (``None``: system roots).
+    """An asyncio client for ``url``; ``tls_ca``: a PEM file to verify the server's certificate (``None``: system roots);
+    ``timeout_s``: the longest a call may take, connecting, sending and the answer (then ``DEADLINE_EXCEEDED``). Which
+    calls are safe to repeat after a failure: docs/grpc.md, "When calls fail".
 
     >>> connect_async("ftp://127.0.0.1:21")
     Traceback (most recent call last):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, AsyncIterator, Sequence
 
 import orjson
 
 from appliance.client.base import ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
+from appliance.client.failures import closed_client, connection_lost, timed_out, unreachable
 from appliance.features import Features
 from appliance.grpc import stubs
 from appliance.models.base import ModelStatistics, ModelVersion, Prediction
@@ -16,6 +18,12 @@ FORMATS = {"text": 0, "dsjson": 1}
 BATCH = 1000
 DECIDE_BATCH = 500
 CHUNK_BYTES = 256 * 1024
+RECONNECT_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 500), ("grpc.min_reconnect_backoff_ms", 500),
+                     ("grpc.max_reconnect_backoff_ms", 1000)]
+"""Try a lost daemon again every second at most: grpc's backoff (1 s, times 1.6 up to 120 s) left a client failing
+UNAVAILABLE for up to two minutes after a daemon that was down a while came back (14 s after a 25 s outage)."""
+TRANSPORT_FAILURE = re.compile(r"Socket closed|Stream removed|Connection reset|Broken pipe|GOAWAY|recvmsg|sendmsg|Connection closed")
+"""grpc's words for a connection that broke under a call (a status the daemon sent has its own)."""
 
 
 class AsyncGrpcClient:
@@ -25,11 +33,12 @@ class AsyncGrpcClient:
         the system's roots)."""
         import grpc
 
-        options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes)]
+        options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes),
+                   *RECONNECT_OPTIONS]
         self._channel = (grpc.aio.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=tls_ca), options=options)
                          if tls else grpc.aio.insecure_channel(target, options=options))
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
-        self._timeout = timeout_s
+        self._target, self._timeout = target, timeout_s
         serving, management = stubs.serving(), stubs.management()
         self._pb, self._mpb = serving.pb, management.pb
         self.serving = serving.rpc.ServingStub(self._channel)
@@ -40,8 +49,27 @@ class AsyncGrpcClient:
 
         try:
             return await method(request, metadata=self._metadata, timeout=self._timeout)
+        except grpc.aio.UsageError:  # its channel is closed
+            raise closed_client() from None
         except grpc.aio.AioRpcError as err:
-            raise ClientError(err.code().name, err.details() or "") from None
+            raise self._error(err) from None
+
+    def _error(self, err: Any, after: str = "") -> ClientError:
+        """The ClientError of a failed call (``after``: what a stream did before it); grpc's own words for a deadline,
+        a refused connection or a broken one are replaced by the HTTP transport's, which say what the call may have done."""
+        code, details = err.code().name, err.details() or ""
+        if code == "DEADLINE_EXCEEDED" and details == "Deadline Exceeded":
+            failed = timed_out(self._target, self._timeout)
+        elif code == "UNAVAILABLE" and details.startswith("failed to connect to all addresses"):
+            failed = unreachable(self._target, details.partition("last error: ")[2] or details, "handshake failed" in details.lower())
+        elif code == "UNAVAILABLE" and TRANSPORT_FAILURE.search(details):
+            failed = connection_lost(self._target, details)
+        elif code == "RESOURCE_EXHAUSTED" and "larger than max" in details:  # grpc's words, on either side
+            failed = ClientError(code, f"{details}: send less a call (fewer or smaller examples); the daemon takes at most "
+                                 "server.grpc.max_message_bytes a message")
+        else:
+            failed = ClientError(code, details)
+        return ClientError(failed.code, failed.message + after) if after else failed
 
     # -- the loop --------------------------------------------------------------------------------
     def _decide_request(self, d: Decide, model: str) -> Any:
@@ -70,8 +98,10 @@ class AsyncGrpcClient:
                 if not response.batch:
                     raise ClientError("UNIMPLEMENTED", "the server does not take batches of decisions over DecideStream; upgrade it")
                 out.extend(self._decided(r) for r in response.batch)
+        except grpc.aio.UsageError:  # its channel is closed
+            raise closed_client() from None
         except grpc.aio.AioRpcError as err:
-            raise ClientError(err.code().name, f"{err.details()} (after {len(out)} of {len(requests)} decisions)") from None
+            raise self._error(err, f" (after {len(out)} of {len(requests)} decisions)") from None
         return out
 
     async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded:
@@ -127,8 +157,10 @@ class AsyncGrpcClient:
                 if version is None:
                     version = self._version(chunk.version)
                 data += chunk.data
+        except grpc.aio.UsageError:  # its channel is closed
+            raise closed_client() from None
         except grpc.aio.AioRpcError as err:
-            raise ClientError(err.code().name, err.details() or "") from None
+            raise self._error(err) from None
         if version is None or hashlib.sha256(data).hexdigest() != version.sha256:
             raise ClientError("DATA_LOSS", f"the model arrived cut short or changed ({len(data)} bytes); download it again")
         return bytes(data), version

@@ -2,8 +2,10 @@
 
 Cheap per call: JSON written and read by orjson, each path built once, each request sent in one write on a
 keep-alive connection and its answer read by llhttp (:mod:`appliance.client.http_connection`);
-docs/client-benchmarks.md has the costs. A call that cannot reach the server fails with ``UNAVAILABLE``, one that
-runs past ``timeout_s`` with ``DEADLINE_EXCEEDED`` (the gRPC transport's codes).
+docs/client-benchmarks.md has the costs. A call that cannot reach the server fails with ``UNAVAILABLE`` (nothing sent),
+one whose connection breaks before the answer with ``UNAVAILABLE`` too (its outcome unknown), one that runs past
+``timeout_s`` with ``DEADLINE_EXCEEDED``: the gRPC transport's codes and messages (:mod:`appliance.client.base`).
+A call is never sent twice.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from urllib.parse import quote, urlencode, urlsplit
 import orjson
 
 from appliance.client.base import HTTP_CODES, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
-from appliance.client.http_connection import Connection, Pool, Response
+from appliance.client.failures import closed_client, connection_lost, timed_out, unreachable
+from appliance.client.http_connection import ConnectFailed, Connection, Pool, Response
 from appliance.features import Features
 from appliance.models.base import DEFAULT_MODEL, ModelStatistics, ModelVersion, Prediction
 
@@ -53,13 +56,17 @@ class AsyncHttpClient:
         target = f"{path}?{urlencode(params)}" if params else path
         request = b"".join((method.encode(), b" ", target.encode(), self._head, headers, b"Content-Length: %d\r\n\r\n" % len(content),
                             content))
+        if self._pool.closed:
+            raise closed_client()
+        target = f"{self._pool.host}:{self._pool.port}"
         try:
             response = await self._pool.request(request)
         except TimeoutError:
-            raise ClientError("DEADLINE_EXCEEDED", f"no answer from {self._pool.host}:{self._pool.port} within "
-                              f"{self._pool.timeout_s:g} s") from None
+            raise timed_out(target, self._pool.timeout_s) from None
+        except ConnectFailed as err:
+            raise unreachable(target, str(err), err.tls) from None
         except OSError as err:
-            raise ClientError("UNAVAILABLE", f"cannot reach {self._pool.host}:{self._pool.port}: {err}") from None
+            raise connection_lost(target, str(err)) from None
         if response.status >= 400:
             text = response.content.decode(errors="replace")
             try:
@@ -83,7 +90,14 @@ class AsyncHttpClient:
                        r["timestamp"])
 
     async def decide_many(self, requests: Sequence[Decide], model: str = "") -> list[Decided]:
-        return [await self.decide(d.context, d.actions, d.event_id, model) for d in requests]
+        """One decide after another; a failure says how many were answered before it, as over gRPC (those were made)."""
+        out: list[Decided] = []
+        try:
+            for d in requests:
+                out.append(await self.decide(d.context, d.actions, d.event_id, model))
+        except ClientError as err:
+            raise ClientError(err.code, f"{err.message} (after {len(out)} of {len(requests)} decisions)") from None
+        return out
 
     async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded:
         r = await self._json("POST", self._path(model, "/reward"), json={"event_id": event_id, "reward": value, "reward_id": reward_id})

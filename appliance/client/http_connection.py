@@ -25,6 +25,14 @@ MAX_IDLE = 20
 IDLE_S = 5.0
 
 
+class ConnectFailed(ConnectionError):
+    """The connection could not be opened (``tls``: its TLS handshake failed): no request was sent."""
+
+    def __init__(self, err: OSError) -> None:
+        super().__init__(str(err))
+        self.tls = isinstance(err, ssl.SSLError)
+
+
 @dataclass(frozen=True)
 class Response:
     """A whole answer: its status, headers (lower-case names) and body."""
@@ -112,7 +120,7 @@ class Pool:
         self.host, self.port, self.timeout_s = host, port, timeout_s
         self._tls, self._connection = tls, connection
         self._idle: list[Connection] = []
-        self._closed = False
+        self.closed = False
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
 
     async def request(self, request: bytes) -> Response:
@@ -139,12 +147,15 @@ class Pool:
 
     async def _open(self) -> Connection:
         loop = asyncio.get_running_loop()
-        _, connection = await loop.create_connection(self._connection, self.host, self.port, ssl=self._tls,
-                                                     server_hostname=self.host if self._tls else None)
+        try:
+            _, connection = await loop.create_connection(self._connection, self.host, self.port, ssl=self._tls,
+                                                         server_hostname=self.host if self._tls else None)
+        except OSError as err:
+            raise ConnectFailed(err) from err
         return connection
 
     def _put(self, connection: Connection) -> None:
-        if connection.reusable and not self._closed and len(self._idle) < MAX_IDLE:
+        if connection.reusable and not self.closed and len(self._idle) < MAX_IDLE:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
         else:
@@ -152,7 +163,7 @@ class Pool:
 
     def close(self) -> None:
         """Close the idle connections (one in use closes when its call ends)."""
-        self._closed = True
+        self.closed = True
         for connection in self._idle:
             connection.close()
         self._idle.clear()

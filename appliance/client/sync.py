@@ -7,10 +7,12 @@ once: their calls run concurrently on that loop), including inside a program tha
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from typing import Any, Callable, Coroutine, Sequence, TypeVar
 
 from appliance.client.base import AsyncClient, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
+from appliance.client.failures import closed_client, closed_during_call
 from appliance.features import Features
 from appliance.models.base import ModelVersion, Prediction
 
@@ -23,6 +25,8 @@ class Client:
     def __init__(self, make: Callable[[], AsyncClient]) -> None:
         """``make``: builds the async client (on the client's loop, where its channel or connection pool lives)."""
         self._loop = asyncio.new_event_loop()
+        self._closed = False
+        self._calls: set[concurrent.futures.Future[Any]] = set()
         self._thread = threading.Thread(target=self._loop.run_forever, name="wabbit-client", daemon=True)
         self._thread.start()
 
@@ -36,7 +40,23 @@ class Client:
             raise
 
     def _run(self, call: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(call, self._loop).result()
+        """``call`` run on the client's loop; a call made after :meth:`close`, or still running when it closes, raises
+        ``CANCELLED``."""
+        if self._closed:
+            call.close()
+            raise closed_client()
+        try:
+            future = asyncio.run_coroutine_threadsafe(call, self._loop)
+        except RuntimeError:  # its loop closed meanwhile
+            call.close()
+            raise closed_client() from None
+        self._calls.add(future)
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            raise closed_during_call() from None
+        finally:
+            self._calls.discard(future)
 
     def decide(self, context: Features | None = None, actions: Sequence[str] | None = None, event_id: str | None = None,
                model: str = "") -> Decided:
@@ -85,16 +105,27 @@ class Client:
         return self._run(self.transport.rollback(version, model))
 
     def close(self) -> None:
-        if self._loop.is_running():
+        """End the calls still running (they raise ``CANCELLED``), close the connections and stop the client's thread."""
+        if not self._closed:
+            self._closed = True
             try:
-                self._run(self.transport.close())
+                asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result()
             finally:
                 self._stop()
+
+    async def _shutdown(self) -> None:
+        calls = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in calls:
+            task.cancel()
+        await asyncio.gather(*calls, return_exceptions=True)
+        await self.transport.close()
 
     def _stop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()
+        for future in list(self._calls):  # a call that came in as the client closed
+            future.cancel()
 
     def __enter__(self) -> Client:
         return self

@@ -45,11 +45,11 @@ def test_tls_with_the_token_and_nothing_without_them(tls_daemon: tuple[GrpcDaemo
     with connect(f"grpc://{daemon.target}", daemon.running.token) as plain:  # plain text to a TLS port: no answer
         with pytest.raises(ClientError) as err:
             plain.models()
-        assert err.value.code == "UNAVAILABLE"
+        assert err.value.code == "UNAVAILABLE" and "TLS: https://, grpcs://" in err.value.message, err.value
     with connect(url, daemon.running.token) as untrusted:  # the system's roots do not know this certificate
         with pytest.raises(ClientError) as err:
             untrusted.models()
-        assert err.value.code == "UNAVAILABLE"
+        assert err.value.code == "UNAVAILABLE" and "does tls_ca hold the certificate" in err.value.message, err.value
 
 
 def test_health_and_reflection_are_open_inference_is_not(tls_daemon: tuple[GrpcDaemon, Path]) -> None:

@@ -53,3 +53,25 @@ def test_get_model_gives_what_list_models_gives_over_both_transports(daemon: Grp
         assert (default.name, default.kind) == ("default", listed["default"].kind) and ratings.status.keys() == listed["ratings"].status.keys()
         answers.append((ratings.name, ratings.kind, ratings.ready, default.name, default.kind, err.value.code, "nope" in err.value.message))
     assert answers[0] == answers[1] == ("ratings", "vw", True, "default", "loop", "NOT_FOUND", True)
+
+
+def test_a_request_too_large_is_refused_alike_over_both_transports(daemon: GrpcDaemon) -> None:
+    for url in (f"grpc://{daemon.target}", daemon.running.base):
+        with daemon.client(url) as c, pytest.raises(ClientError) as err:
+            c.predict(["| " + "a" * (17 << 20)], model="ratings")
+        assert err.value.code == "RESOURCE_EXHAUSTED" and "send less" in err.value.message, (url, err.value)
+
+
+def test_decide_many_says_how_many_were_answered_before_a_failure_over_both_transports(daemon: GrpcDaemon) -> None:
+    async def failing(url: str) -> str:
+        client = connect_async(url, daemon.running.token)
+        try:
+            with pytest.raises(ClientError) as err:
+                await client.decide_many([Decide({"user": {"a": 1.0}}), Decide({"user": {"a": 1.0}}, actions=["nope"])], model="news")
+            return err.value.message
+        finally:
+            await client.close()
+
+    for url in (f"grpc://{daemon.target}", daemon.running.base):
+        message = asyncio.run(failing(url))
+        assert "unknown action(s) 'nope'" in message and " of 2 decisions)" in message, (url, message)
