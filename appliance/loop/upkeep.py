@@ -120,7 +120,11 @@ class LoopUpkeep:
         version once), else one taken now (after the one under way, if any), all under the lock; ``None`` without a
         store."""
         with self._lock:
-            return self._unchanged_checkpoint() or self._checkpoint_now()
+            unchanged = self._unchanged_checkpoint()
+            if unchanged is None:
+                return self._checkpoint_now()
+            self.journal.prune(unchanged.position)  # as a new one would: what a sink has shipped since goes
+            return unchanged
 
     def _checkpoint_now(self) -> CheckpointMeta | None:
         """Checkpoint now, learned or not (a model swapped in), after the one under way, if any; the caller holds the lock."""
