@@ -1,6 +1,6 @@
 """README's endpoint tables against the daemon's own spec (``/openapi.json``): every endpoint they name is served,
-every served one is named (but the dashboard's log-in), and a row names the headers its endpoint reads and, for a JSON
-body, the body's required fields, so a user who copies the row sends what the daemon reads."""
+every served one is named (but the dashboard's log-in), and a row names the headers and query parameters its endpoint
+reads and, for a JSON body, the body's required fields, so a user who copies the row sends what the daemon reads."""
 
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ def test_readme_names_every_endpoint_the_daemon_serves_with_the_body_it_reads(sh
     for method, path, row in rows:
         if (method, path) in OUTSIDE_THE_SPEC:
             continue
-        headers = [h["name"] for h in served[method, shape(path)].get("parameters", []) if h["in"] == "header"]
-        assert [h for h in headers if h.lower() not in row.lower()] == [], f"README's row for {method} {path} omits a header it reads"
+        read = [(h["name"], h["in"]) for h in served[method, shape(path)].get("parameters", []) if h["in"] in ("header", "query")]
+        assert [h for h in read if h[0].lower() not in row.lower()] == [], f"README's row for {method} {path} omits what it reads"
         body = served[method, shape(path)].get("requestBody", {}).get("content", {}).get("application/json")
         if body is None:
             continue
