@@ -27,6 +27,8 @@ from typing import Any, Callable
 from appliance.storage.atomic import write_atomically
 
 MAX_BATCH = 64 * 1024 * 1024
+IDLE_S = 60.0
+"""How long a kept-alive connection may wait for its next request before the collector closes it."""
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -56,6 +58,9 @@ class Collector:
         collector = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: a sink sends its batches over one connection
+            timeout = IDLE_S
+
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: the collector reports through its own logger and counters, not a line per request."""
 
@@ -78,6 +83,7 @@ class Collector:
                 while 0 < remaining <= MAX_BATCH:  # read what was sent: closing on unread data would reset the answer
                     chunk = self.rfile.read(min(remaining, 1 << 16))
                     remaining = remaining - len(chunk) if chunk else 0
+                self.close_connection = self.close_connection or remaining > 0  # a body too large to read ends it
                 why = "a wrong token" if given else "no token"
                 self._answer(401, json.dumps({"error": f"{why}: send 'Authorization: Bearer TOKEN' with the token in "
                                                        f"{collector._token_path} (a log sink's token_file)"}).encode(),
@@ -87,9 +93,11 @@ class Collector:
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
                 if not self._allowed():
                     return None
+                length = int(self.headers.get("Content-Length") or 0)
+                if self.path != "/ingest" or not 0 < length <= MAX_BATCH:
+                    self.close_connection = True  # its body is not read: the connection cannot carry another request
                 if self.path != "/ingest":
                     return self._answer(404, b'{"error": "POST /ingest"}')
-                length = int(self.headers.get("Content-Length") or 0)
                 if not 0 < length <= MAX_BATCH:
                     return self._answer(413 if length else 400, b'{"error": "a batch of 1 byte to 64 MB of JSON lines"}')
                 data = self.rfile.read(length)

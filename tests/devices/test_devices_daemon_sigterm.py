@@ -1,4 +1,5 @@
-"""`wabbit run --config demos/hello-world.yaml` on gpiozero's MockFactory: the LED lights, SIGTERM turns it off."""
+"""`wabbit run --config demos/hello-world.yaml` on gpiozero's MockFactory: the LED lights, SIGTERM turns it off, and the
+log says what demos/README.md quotes."""
 
 from __future__ import annotations
 
@@ -50,3 +51,5 @@ def test_sigterm_puts_the_demo_lamp_in_its_safe_state(tmp_path: Path) -> None:
     assert proc.returncode == 0, out
     final = json.loads(re.search(r"actuators in their safe state: (.*)", out).group(1))  # type: ignore[union-attr]
     assert final == {"lamp": [0.0, 0.0, 0.0]}, out
+    said = re.search(r"(?i)the log says `([^`]+)`", (DEMO.parent / "README.md").read_text())
+    assert said is not None and said.group(1) in out, f"demos/README.md's hello world on a laptop quotes a line the log lacks:\n{out}"

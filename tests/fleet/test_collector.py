@@ -51,6 +51,7 @@ def test_requests_without_the_token_are_refused(collector: Collector, tmp_path: 
 def test_the_sink_with_its_token_file_is_let_in(collector: Collector, tmp_path: Path) -> None:
     shipping = sink(collector, tmp_path / "token")
     shipping.send(b'{"kind":"decision","event_id":"e1"}\n', "raw-000001-000000000000")
+    shipping.close()
     assert shipping.last_status == 200
     [stored] = (tmp_path / "inbox").iterdir()
     assert stored.name.startswith("pi1-raw-000001-000000000000-") and stored.read_bytes() == b'{"kind":"decision","event_id":"e1"}\n'
@@ -61,3 +62,17 @@ def test_the_sink_with_its_token_file_is_let_in(collector: Collector, tmp_path: 
         model = client.get("/model")
         assert model.content == b"model" and client.get("/model", headers={"If-None-Match": model.headers["ETag"]}).status_code == 304
     assert collector.stats()["lines"] == 1 and collector.stats()["refused"] == 0
+
+
+def test_the_sink_keeps_one_connection_from_batch_to_batch(collector: Collector, tmp_path: Path) -> None:
+    shipping = sink(collector, tmp_path / "token")
+    for i in range(3):
+        shipping.send(b'{"kind":"decision","event_id":"e%d"}\n' % i, f"raw-000001-00000000000{i}")
+    shipping.close()
+    assert shipping.connections == 1 and len(list((tmp_path / "inbox").iterdir())) == 3
+    token = (tmp_path / "token").read_text().strip()
+    with httpx.Client(base_url=f"http://127.0.0.1:{collector.port}", headers={"Authorization": f"Bearer {token}"}) as client:
+        assert client.post("/elsewhere", content=b'{"kind":"reward"}\n').status_code == 404  # its body left unread
+        assert client.post("/ingest", content=b"").status_code == 400
+        assert client.post("/ingest", content=b'{"kind":"reward","event_id":"e0"}\n').status_code == 200
+    assert len(list((tmp_path / "inbox").iterdir())) == 4

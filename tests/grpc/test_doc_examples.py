@@ -1,7 +1,8 @@
 """docs/grpc.md's examples, run as written against a real daemon: its Python blocks, and its grpcurl lines made as
 grpcurl makes them (grpcurl is not installed here): bash expands each line with a ``grpcurl`` function that records
 its arguments, then the call is built from the descriptors the server sends through reflection and the ``-d`` JSON
-read by protobuf's ``json_format``. Every RPC the daemon serves has an example of both kinds."""
+read by protobuf's ``json_format``. Every RPC the daemon serves has an example of both kinds. README's client example
+runs too, over gRPC and HTTP."""
 
 from __future__ import annotations
 
@@ -174,3 +175,15 @@ def test_the_python_examples_run_as_written(doc_daemon: GrpcDaemon) -> None:
     with doc_daemon.client() as c:
         assert {m.name for m in c.models()} == {"default", "news", "ratings"}
         assert 50 in {v.version for v in c.versions("ratings")}  # the bundle's
+
+
+def test_readme_client_example_runs_as_written_over_grpc_and_http(doc_daemon: GrpcDaemon) -> None:
+    readme = (DOC.parents[1] / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"^```python\n(.*?)^```$", readme, re.S | re.M) if "appliance.client" in b]
+    grpc_url = re.findall(r'connect\("([^"]+)"', block)[0]  # the block's address; its comment gives the HTTP one
+    for url in (f"grpc://{doc_daemon.target}", doc_daemon.running.base):
+        scope: dict[str, Any] = {"TOKEN": doc_daemon.running.token}
+        exec(compile(block.replace(grpc_url, url), "README.md's client example", "exec"), scope)  # noqa: S102
+        with doc_daemon.running.client() as c:
+            event = c.get(f"/api/events/{scope['d'].event_id}").json()
+        assert [r["value"] for r in event["rewards"]] == [1.0], (url, event)
