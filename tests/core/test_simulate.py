@@ -203,3 +203,19 @@ def test_simulate_takes_a_policy_without_actions_from_the_worlds(tmp_path: Path)
     assert result["events"] == 300 and result["learned"] == 300
     offered = {tuple(m["_id"] for m in json.loads(line)["c"]["_multi"]) for line in Path(result["log"]).read_text().splitlines()}
     assert offered == {tuple(a.id for a in build_world(SimulationConfig(world="linear")).actions)}
+
+
+def test_the_daemons_loop_runs_a_policy_without_actions_on_the_worlds(tmp_path: Path) -> None:
+    """`wabbit run` with only the exploration tuned: the loop the daemon assembles decides among the world's actions."""
+    config = AppConfig.model_validate({"policy": {"exploration": {"type": "epsilon", "epsilon": 0.05}}})
+    clock = FakeClock()
+    loop = open_loop(config, clock, tmp_path, durable=False)
+    devices = SimulatedDevices(build_world(config.world()), config.world(), loop, clock)
+    for _ in range(50):
+        devices.step()
+        loop.tick()
+        clock.advance(config.world().decision_every_s)
+    stats = devices.stats()
+    actions = [str(a) for a in loop.policy.actions]
+    loop.close()
+    assert actions == [a.id for a in LightWorld(0).actions] and stats["decisions"] == 50
