@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--drift-every must be between 10 and 10000000 (got {args.drift_every})")
     config = load_config(args.config)
     world = {"world": args.world, "seed": args.seed} | ({} if args.drift_every is None else {"drift_every": args.drift_every})
-    config.simulation = config.world().model_copy(update=world)
+    config = config.in_world(config.world().model_copy(update=world))
     if config.policy is not None:
         config.policy = config.policy.model_copy(update={"seed": args.seed})
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix=f"wabbit-sim-{args.world}-"))

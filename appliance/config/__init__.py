@@ -12,7 +12,15 @@ appliance.errors.ConfigError: my.yaml:2: join.reward_wait: unknown key; did you 
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from appliance.config.actuators import ActuatorConfig
 from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
@@ -37,6 +45,7 @@ from appliance.config.simulation import SimulationConfig
 from appliance.config.storage import StorageConfig
 from appliance.config.triggers import TriggersConfig
 from appliance.config.vw_policy import VWPolicyConfig
+from appliance.errors import ConfigError
 
 __all__ = [
     "ActionConfig",
@@ -62,13 +71,23 @@ __all__ = [
     "load_config_text",
 ]
 
+NO_WORLD = ("simulation is null (no simulated world), so the actions must come from the config: add a `policy:` section "
+            "with `actions:` (e.g. `actions: [{id: on}, {id: off}]`)")
+
+
+def world_actions(simulation: SimulationConfig) -> list[dict[str, Any]]:
+    """The simulated world's actions, as a ``policy:`` section declares them."""
+    from appliance.worlds import build_world
+
+    return [a.model_dump(by_alias=True) for a in build_world(simulation).actions]
+
 
 class AppConfig(StrictModel):
     """The whole appliance. Every section is optional; nothing at all means: simulated devices."""
 
     policy: PolicyConfig | None = Field(
-        None, description="The policy (`type`: vw by default), its actions and exploration. Empty: the simulated world's "
-        "actions with the default exploration.",
+        None, description="The policy (`type`: vw by default), its actions and exploration. Left out: the simulated world's "
+        "actions with the default exploration; a section without `actions:` takes the simulated world's actions too.",
     )
     join: JoinConfig = Field(default_factory=JoinConfig, description="How decisions wait for and combine rewards.")
     storage: StorageConfig = Field(default_factory=StorageConfig, description="Write-ahead log, event log and checkpoints.")
@@ -111,6 +130,28 @@ class AppConfig(StrictModel):
         "thread with a bounded queue. Default: the live policy value (online, random, each constant action). Empty: none.",
     )
 
+    _world_actions: bool = PrivateAttr(False)
+    """Whether the policy took its actions from the simulated world (its section has no ``actions:``)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _policy_actions_from_world(cls, data: Any, handler: ModelWrapValidatorHandler["AppConfig"]) -> "AppConfig":
+        """A ``policy:`` section without ``actions:`` takes the simulated world's, as the default policy does."""
+        policy = data.get("policy") if isinstance(data, dict) else None
+        if not isinstance(policy, dict) or "actions" in policy:
+            return handler(data)
+        problem = check_policy(data.get("sources") or [], False) or (NO_WORLD if data.get("simulation", {}) is None else None)
+        if problem:  # reported at the policy section, which lacks them
+            raise ValidationError.from_exception_data(cls.__name__, [
+                {"type": "value_error", "loc": ("policy", "actions"), "input": policy, "ctx": {"error": ValueError(problem)}}])
+        try:
+            simulation = SimulationConfig.model_validate(data.get("simulation", {}))
+        except ValidationError:
+            return handler(data)  # the simulation's own errors are reported
+        config = handler({**data, "policy": {**policy, "actions": world_actions(simulation)}})
+        config._world_actions = True
+        return config
+
     @field_validator("sources")
     @classmethod
     def _sources_need_actions(cls, sources: list[SourceConfig], info: ValidationInfo) -> list[SourceConfig]:
@@ -141,8 +182,7 @@ class AppConfig(StrictModel):
     @model_validator(mode="after")
     def _device_actions(self) -> "AppConfig":
         if self.policy is None and self.simulation is None:
-            raise ValueError("simulation is null (no simulated world), so the actions must come from the config: add a "
-                             "`policy:` section with `actions:` (e.g. `actions: [{id: on}, {id: off}]`)")
+            raise ValueError(NO_WORLD)
         if self.policy is not None:
             problems = check_actions(self.actuators, self.feedback, [a.id for a in self.policy.actions])
             if problems:
@@ -165,13 +205,22 @@ class AppConfig(StrictModel):
             return self.policy
         from pydantic import TypeAdapter
 
-        from appliance.worlds import build_world
-
         assert self.simulation is not None  # checked by _device_actions
-        world = build_world(self.simulation)
         policy: PolicyConfigBase = TypeAdapter(PolicyConfig).validate_python(
-            {"actions": [a.model_dump(by_alias=True) for a in world.actions], "seed": self.simulation.seed})
+            {"actions": world_actions(self.simulation), "seed": self.simulation.seed})
         return policy
+
+    def in_world(self, simulation: SimulationConfig | None) -> "AppConfig":
+        """This config against another simulated world (``None``: none); a policy that took its actions from the
+        world takes the new world's, and without a world to take them from it is a :class:`ConfigError`."""
+        config = self.model_copy()
+        if self._world_actions and self.policy is not None:
+            if simulation is None:
+                raise ConfigError(f"policy.actions: {NO_WORLD}")
+            config.policy = self.policy.model_copy(
+                update={"actions": [ActionConfig.model_validate(a) for a in world_actions(simulation)]})
+        config.simulation = simulation
+        return config
 
 
 def load_config_text(text: str, source: str = "<config>") -> AppConfig:

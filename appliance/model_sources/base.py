@@ -4,7 +4,7 @@ A source is asked every ``interval_s`` for a model newer than the last one it ga
 The :class:`ModelUpdater` writes it to the data directory, checks it in a child process as an upload is
 checked (it loads with the policy's options, decides over the declared actions, decides the same after a save
 and load), and swaps it in atomically, checkpointed at once; a model that fails the check is refused and
-counted, and the loop keeps the one it had.
+counted, and the loop keeps the one it had. ``last_error`` is the failure since the last install, if any.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ class ModelUpdater:
                 return
             self._install(path)
         self.installed += 1
+        self.last_error = None  # a failure before this install is history; `errors` and `refused` still count it
         self.last_installed = {"origin": update.origin, "bytes": len(update.data), "at": time.time()}
         log.info("model source %s: installed %s (%d bytes)", self.source.name, update.origin, len(update.data))
 

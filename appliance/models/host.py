@@ -51,7 +51,10 @@ def service_config(text: str, name: str) -> AppConfig:
     """A config for a model beside the default one: no devices, and no simulated world unless it names one."""
     config = load_config_text(text, f"model {name} config")
     if "simulation" not in (load_yaml_keys(text)):
-        config = config.model_copy(update={"simulation": None})
+        try:
+            config = config.in_world(None)
+        except ConfigError as err:
+            raise ConfigError(f"model {name} config: {err}") from None
     problems = [what for what, present in (("sources", config.sources), ("actuators", config.actuators), ("feedback", config.feedback),
                                            ("triggers.events", config.triggers.events)) if present]
     if problems:

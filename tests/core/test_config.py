@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from appliance.config import AppConfig, load_config, load_config_text
+from appliance.config.simulation import SimulationConfig
 from appliance.errors import ConfigError
 
 WABBIT = [sys.executable, "-m", "appliance"]
@@ -89,3 +90,58 @@ def test_schema_cli_is_json() -> None:
     schema = json.loads(out)
     assert schema["additionalProperties"] is False
     assert "join" in schema["properties"]
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("policy: {exploration: {type: epsilon, epsilon: 0.05}}\n", "vw"),
+    ("policy: {type: linucb}\n", "linucb"),
+    ("simulation: {world: linear}\npolicy: {type: linucb}\n", "linucb"),
+    ("simulation: {world: drift, actions: 6}\npolicy: {seed: 3}\n", "vw"),
+])
+def test_a_policy_without_actions_takes_the_simulated_worlds(text: str, kind: str, tmp_path: Path) -> None:
+    """Only tuning the policy: the actions are the ones the default policy (no `policy:` section) takes from the world."""
+    config = load_config_text(text)
+    assert config.simulation is not None and config.policy is not None and config.policy.type == kind
+    default = AppConfig(simulation=config.simulation).effective_policy()
+    assert config.policy.action_features() == default.action_features()
+    assert config.effective_policy() is config.policy
+    path = tmp_path / "policy.yaml"
+    path.write_text(text)
+    result = subprocess.run([*WABBIT, "config", "validate", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_policy_keeps_the_actions_it_declares() -> None:
+    config = load_config_text("policy: {actions: [{id: warm}, {id: cool}]}\n")
+    assert config.policy is not None and [a.id for a in config.policy.actions] == ["warm", "cool"]
+    assert [a.id for a in config.in_world(None).policy.actions] == ["warm", "cool"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("simulation: null\npolicy: {type: linucb}\n", "cfg.yaml:2: policy.actions: Value error, simulation is null (no simulated world)"),
+    ("sources:\n  - {type: synthetic_video, id: cam, width: 64, height: 48, fps: 15}\npolicy: {type: vw}\n",
+     "cfg.yaml:3: policy.actions: Value error, sources are configured"),
+])
+def test_a_policy_without_actions_and_no_world_to_take_them_from_says_to_declare_them(text: str, where: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config_text(text, "cfg.yaml")
+    assert where in str(err.value) and "so the actions must come from the config: add a `policy:` section with `actions:`" in str(err.value)
+
+
+def test_a_model_beside_the_default_one_still_declares_its_actions() -> None:
+    """A loop model runs no simulated world unless its config names one: no world's actions to take."""
+    from appliance.models.host import service_config
+
+    with pytest.raises(ConfigError, match="model news config: policy.actions: simulation is null"):
+        service_config("policy: {type: linucb}\n", "news")
+    assert [a.id for a in service_config("simulation: {world: linear}\npolicy: {type: linucb}\n", "news").effective_policy().actions][0] == "a0"
+
+
+def test_a_policy_that_took_the_worlds_actions_follows_another_world() -> None:
+    config = load_config_text("policy: {type: linucb}\n")
+    linear = config.in_world(SimulationConfig(world="linear", actions=3))
+    assert linear.policy is not None and linear.simulation is not None and linear.simulation.world == "linear"
+    assert linear.policy.action_features() == AppConfig(simulation=linear.simulation).effective_policy().action_features()
+    assert config.policy is not None and [a.id for a in config.policy.actions] == ["warm", "cool", "red", "blue"]
+    with pytest.raises(ConfigError, match="simulation is null"):
+        config.in_world(None)

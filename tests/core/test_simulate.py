@@ -184,3 +184,38 @@ def test_simulated_devices_judge_the_oracle_among_the_configs_actions(tmp_path: 
     expected = [again.expected_rewards(again.context(step), step) for step in range(100)]
     oracle = statistics.fmean(max(rewards[ids.index("warm")], rewards[ids.index("blue")]) for rewards in expected)
     assert devices.stats()["oracle_avg_reward"] == pytest.approx(oracle)
+
+
+@pytest.mark.parametrize("world", ["light", "linear", "drift"])
+def test_a_config_tuning_only_the_policy_runs_on_the_worlds_actions(world: str, tmp_path: Path) -> None:
+    """`policy: {type: linucb}` alone: the simulated world supplies the actions, whichever `--world` is chosen."""
+    config = tmp_path / "linucb.yaml"
+    config.write_text("policy: {type: linucb}\n")
+    out = run("--world", world, "--events", "200", "--json", "--config", str(config), "--log-dir", str(tmp_path / "log"))
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["events"] == 200 and result["learned"] == 200 and result["avg_reward"] > 0
+
+
+def test_simulate_takes_a_policy_without_actions_from_the_worlds(tmp_path: Path) -> None:
+    config = AppConfig.model_validate({"simulation": {"world": "linear"}, "policy": {"exploration": {"type": "epsilon", "epsilon": 0.05}}})
+    result = simulate(config, 300, tmp_path)
+    assert result["events"] == 300 and result["learned"] == 300
+    offered = {tuple(m["_id"] for m in json.loads(line)["c"]["_multi"]) for line in Path(result["log"]).read_text().splitlines()}
+    assert offered == {tuple(a.id for a in build_world(SimulationConfig(world="linear")).actions)}
+
+
+def test_the_daemons_loop_runs_a_policy_without_actions_on_the_worlds(tmp_path: Path) -> None:
+    """`wabbit run` with only the exploration tuned: the loop the daemon assembles decides among the world's actions."""
+    config = AppConfig.model_validate({"policy": {"exploration": {"type": "epsilon", "epsilon": 0.05}}})
+    clock = FakeClock()
+    loop = open_loop(config, clock, tmp_path, durable=False)
+    devices = SimulatedDevices(build_world(config.world()), config.world(), loop, clock)
+    for _ in range(50):
+        devices.step()
+        loop.tick()
+        clock.advance(config.world().decision_every_s)
+    stats = devices.stats()
+    actions = [str(a) for a in loop.policy.actions]
+    loop.close()
+    assert actions == [a.id for a in LightWorld(0).actions] and stats["decisions"] == 50

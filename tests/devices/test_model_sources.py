@@ -94,6 +94,25 @@ def test_http_with_etags_and_a_digest_that_does_not_match(make_loop: Any, clock:
     assert source.installed == 2 and favourite(loop) == "warm"
 
 
+def test_an_install_after_a_failure_clears_the_last_error(make_loop: Any, clock: Any, tmp_path: Path, http_server: Any) -> None:
+    model = trained_model(make_loop, clock, tmp_path, "cool")
+    serving: dict[str, bytes | None] = {"model": None}
+
+    def handler(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        data = serving["model"]
+        return (404, {}, b"no model yet") if data is None else (200, {"X-Model-SHA256": hashlib.sha256(data).hexdigest()}, data)
+
+    http_server.handler = handler
+    loop = make_loop()
+    source = updater(loop, {"type": "http", "url": f"{http_server.url}/model"}, tmp_path)
+    source.step()
+    assert source.stats()["errors"] == 1 and "404" in (source.stats()["last_error"] or "")
+    serving["model"] = model
+    source.step()
+    stats = source.stats()
+    assert (stats["installed"], stats["errors"], stats["last_error"]) == (1, 1, None) and favourite(loop) == "cool"
+
+
 def test_a_retained_mqtt_message(make_loop: Any, clock: Any, tmp_path: Path, mosquitto: Any) -> None:
     model = trained_model(make_loop, clock, tmp_path, "cool")
     publisher = mosquitto.client()
