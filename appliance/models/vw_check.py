@@ -4,7 +4,7 @@ cannot read, arguments such as ``--lrq | x``) and must not take the daemon down 
 - ``python -m appliance.models.vw_check MODEL`` with ``{"prediction_type": N, "label_type": N}`` on stdin loads the
   file (refused if what VW read from it, saved again, is not its size: it was cut short on disk), checks it
   predicts and reads labels as the model it replaces does (its clients would break otherwise), and that a save
-  and load gives back the same weights; then prints the counters VW kept in the file (``{"examples": N}``), so that
+  and load gives back the same weights; then prints the counters VW kept in the file (``{"examples": N, "features": N}``), so that
   the daemon reads the file once, to serve it;
 - ``python -m appliance.models.vw_check --arguments`` with ``{"arguments": [...]}`` on stdin makes a workspace from
   the arguments, saves it, loads the copy and finishes both.
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 # VW's summary of a finished workspace: its line -> the counter
-_SUMMARY = {"number of examples": "examples"}
+_SUMMARY = {"number of examples": "examples", "total feature number": "features"}
 
 
 class FileCounters(NamedTuple):
@@ -29,6 +29,8 @@ class FileCounters(NamedTuple):
 
     examples: int
     """Examples learned (VW's ``number of examples``)."""
+    features: int
+    """Features in them (VW's ``total feature number``: each example's, interaction terms included)."""
 
 
 def check_vw_file(path: Path, current: Any, timeout_s: float = 60.0) -> FileCounters:
@@ -47,7 +49,7 @@ def summary_counters(log: list[str]) -> dict[str, int]:
     """The counters in a finished workspace's log (its summary), by :class:`FileCounters` field; 0 for one missing.
 
     >>> summary_counters(["finished run", "number of examples = 3", "weighted example sum = 3.000000"])
-    {'examples': 3}
+    {'examples': 3, 'features': 0}
     """
     found = dict.fromkeys(_SUMMARY.values(), 0)
     for line in log:

@@ -295,7 +295,7 @@ class VWModel:
         counted = check_vw_file(path, self._workspace)
         with self._lock:
             self.load(path, self.version if model_version is None else model_version)
-            self.examples = counted.examples  # what it learned, not the version it runs as
+            self.examples, self.features = counted.examples, counted.features  # what it learned, not the version it runs as
             meta = self._checkpoint()
         return ModelVersion.of(meta, self._checkpoints.entries()[0][1])
 

@@ -45,3 +45,17 @@ def test_an_upload_reads_the_file_once_in_the_daemon_and_counts_its_examples(tmp
         assert (stats.model_version, stats.examples, stats.weighted_examples) == (5, 12, 12.0)
     finally:
         model.close()
+
+
+def test_an_uploaded_model_counts_the_features_it_learned_not_those_of_the_model_before(tmp_path: Path) -> None:
+    upload = trained(tmp_path / "upload.vw", repeats=4)  # 12 examples of 2 features and the constant
+    model = VWModel.create("ratings", tmp_path / "ratings", "--oaa 3", durable=False)
+    try:
+        model.learn(["1 | a b c d e f g"] * 5, "text")
+        assert model.statistics().features == 40
+        model.load_file(upload)
+        assert (model.statistics().examples, model.statistics().features) == (12, 36)
+        model.learn(["2 | rain"], "text")
+        assert (model.statistics().examples, model.statistics().features) == (13, 38)
+    finally:
+        model.close()
