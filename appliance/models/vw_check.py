@@ -4,8 +4,8 @@ cannot read, arguments such as ``--lrq | x``) and must not take the daemon down 
 - ``python -m appliance.models.vw_check MODEL`` with ``{"prediction_type": N, "label_type": N}`` on stdin loads the
   file (refused if what VW read from it, saved again, is not its size: it was cut short on disk), checks it
   predicts and reads labels as the model it replaces does (its clients would break otherwise), and that a save
-  and load gives back the same weights; then prints the counters VW kept in the file (``{"examples": N, "features": N}``), so that
-  the daemon reads the file once, to serve it;
+  and load gives back the same weights; then prints the counters VW kept in the file (``{"examples": N,
+  "features": N}``), so that the daemon reads the file once, to serve it;
 - ``python -m appliance.models.vw_check --arguments`` with ``{"arguments": [...]}`` on stdin makes a workspace from
   the arguments, saves it, loads the copy and finishes both.
 
@@ -94,7 +94,8 @@ def main(path: str) -> int:
 
     wanted = json.loads(sys.stdin.read())
     try:
-        workspace = open_model(path, counters=True)  # a file cut short on disk (its digest taken after) is saved again at another size
+        # a file cut short on disk (its digest taken after) is saved again at another size
+        workspace = open_model(path, counters=True)
     except UsageError as err:
         print(str(err).replace("\n", " "), file=sys.stderr)
         return 1

@@ -295,7 +295,8 @@ class VWModel:
         counted = check_vw_file(path, self._workspace)
         with self._lock:
             self.load(path, self.version if model_version is None else model_version)
-            self.examples, self.features = counted.examples, counted.features  # what it learned, not the version it runs as
+            # what it learned, not the version it runs as
+            self.examples, self.features = counted.examples, counted.features
             meta = self._checkpoint()
         return ModelVersion.of(meta, self._checkpoints.entries()[0][1])
 
