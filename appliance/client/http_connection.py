@@ -22,7 +22,10 @@ import httptools
 
 MAX_CONNECTIONS = 100  # httpx's default limits, which the client had
 MAX_IDLE = 20
-IDLE_S = 5.0
+IDLE_S = 2.0
+"""How long a connection may stay idle and still be given a request: well under the daemon's 5 s keep-alive
+(``appliance.server.serve.HEADER_TIMEOUT_S``), so that a request never goes out as the daemon closes the connection
+(the call would fail, not knowing whether it took effect)."""
 
 
 class ConnectFailed(ConnectionError):

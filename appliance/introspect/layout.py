@@ -211,17 +211,20 @@ def check_model_file(path: Path) -> None:
                          f"retrain it with VW {ours.split('.')[0]}.x (e.g. `wabbit replay` on its event log)")
 
 
-def open_model(path: str | Path) -> Any:
+def open_model(path: str | Path, *, counters: bool = False) -> Any:
     """A workspace that loaded the model at ``path``, checked first: VW reads a file cut short without a word
-    (missing weights are zeros), so the model is saved again and must come out the size it went in."""
+    (missing weights are zeros), so the model is saved again and must come out the size it went in. ``counters``: it
+    keeps the counters the file holds (VW zeroes them otherwise) and logs into its own log (``get_log()``), where
+    ``finish()`` leaves its summary of them."""
     import tempfile
 
     import vowpalwabbit
 
     path = Path(path)
     check_model_file(path)
-    try:
-        workspace = vowpalwabbit.Workspace(arg_list=["--quiet", "-i", str(path)])  # a list: VW does not unquote a quoted path
+    kept = ["--preserve_performance_counters"] if counters else ["--quiet"]
+    try:  # a list: VW does not unquote a quoted path
+        workspace = vowpalwabbit.Workspace(arg_list=[*kept, "-i", str(path)], enable_logging=counters)
     except RuntimeError as err:
         raise UsageError(f"{path}: Vowpal Wabbit cannot load this model ({err}); the file is truncated or corrupt") from None
     with tempfile.TemporaryDirectory() as tmp:

@@ -36,7 +36,8 @@ from appliance.storage import dsjson
 
 
 class Learner:
-    """Learns, logs and counts joined events. Not thread-safe: the loop serialises calls."""
+    """Learns, logs and counts joined events (a decision once: a late reward learned again with it is a new example of
+    the model, since the last checkpoint, not a new event). Not thread-safe: the loop serialises calls."""
 
     def __init__(self, policy: Policy, journal: Journal, action_features: Mapping[str, Features], bus: EventBus,
                  recent: int = 200, learns: bool = True) -> None:
@@ -60,8 +61,9 @@ class Learner:
         if self.learns:
             self._learn_all(events)
         self.journal.write_joined(dsjson.encode_all(events, self._multi_of), [e.decision.event_id for e in events])
-        self.baseline.add_events(events)
-        self.learned += len(events)
+        counted = [e for e in events if e.late_key is None]  # a late reward learned (`late_reward: learn`): no new event
+        self.baseline.add_events(counted)
+        self.learned += len(counted)
         self.since_checkpoint += len(events)
         self.recent.extend(events)
         if EventJoined in self.bus.wanted:
@@ -74,8 +76,9 @@ class Learner:
         declared = all(self.action_features.get(a) == f for a, f in zip(d.actions, features))
         if self.learns:
             self.policy.learn(event, None if declared else features)
-        self.baseline.add_events((event,))
-        self.learned += 1
+        if event.late_key is None:  # as :meth:`learn` counts it
+            self.baseline.add_events((event,))
+            self.learned += 1
         self.since_checkpoint += 1
 
     def checkpoint_stats(self) -> dict[str, Any]:

@@ -123,7 +123,7 @@ class LoopUpkeep:
             unchanged = self._unchanged_checkpoint()
             if unchanged is None:
                 return self._checkpoint_now()
-            self.journal.prune(unchanged.position)  # as a new one would: what a sink has shipped since goes
+            self._covered(unchanged, 0)  # as a new one would: what a sink has shipped since goes
             return unchanged
 
     def _checkpoint_now(self) -> CheckpointMeta | None:
@@ -155,21 +155,27 @@ class LoopUpkeep:
             raise
 
     def _finish_checkpoint(self, taken: tuple[TakenCheckpoint, int]) -> CheckpointMeta:
-        """Write a checkpoint taken (outside the lock, when the caller does not hold it: ~10 ms of file I/O), then,
-        under the lock, count it and prune the logs it covers (one that failed is due again at the next tick)."""
+        """Write a checkpoint taken (outside the lock, when the caller does not hold it: ~10 ms of file I/O), then
+        count it (one that failed is due again at the next tick)."""
         checkpoint, learned = taken
         assert self.checkpoints is not None  # taken from it
         try:
             meta = finish_checkpoint(self.journal, self.checkpoints, checkpoint)
         finally:
             self._checkpointing.release()
+        self._covered(meta, learned)
+        return meta
+
+    def _covered(self, meta: CheckpointMeta, learned: int) -> None:
+        """Under the lock, what a checkpoint that holds the model as it is now (``learned``: the events it took that
+        were not in the one before) changes: it is the last one, the schedule starts again, and the logs it covers are
+        pruned. Every checkpoint, written now or the newest returned again, is counted here alone."""
         with self._lock:
             if self.last_checkpoint is None or meta.created >= self.last_checkpoint.created:
                 self.last_checkpoint = meta
             self.learner.since_checkpoint = max(self.learner.since_checkpoint - learned, 0)
             self._schedule.taken()
             self.journal.prune(meta.position)
-        return meta
 
     def load_model(self, path: Path, model_version: int, reason: Literal["upload", "source"] = "upload") -> None:
         """Swap in a validated model file atomically, then checkpoint it so a restart keeps it."""

@@ -72,27 +72,6 @@ def weight_entries(workspace: Any) -> list[dict[str, Any]]:
                             "(Versions, Rollback) and leave that example out") from None
 
 
-def counted_examples(path: Path) -> int:
-    """The examples VW counted into the model file at ``path`` (its ``number of examples``, which VW keeps in the file
-    with its other counters; 0 in a file saved without them), from VW's summary of loading it once more.
-
-    >>> import tempfile, vowpalwabbit
-    >>> ws, path = vowpalwabbit.Workspace("--quiet --oaa 3"), Path(tempfile.mkdtemp()) / "m.vw"
-    >>> for line in ("1 | a", "2 | b", "3 | c"):
-    ...     ws.learn(line)
-    >>> ws.save(str(path)); ws.finish()
-    >>> counted_examples(path)
-    3
-    """
-    import vowpalwabbit
-
-    workspace = vowpalwabbit.Workspace(arg_list=["-i", str(path), "--preserve_performance_counters", "--no_stdin"],
-                                       enable_logging=True)  # its summary into its log, not onto stderr
-    workspace.finish()
-    counted = [line.split("=", 1)[1] for line in workspace.get_log() if line.startswith("number of examples =")]
-    return int(counted[0]) if counted else 0
-
-
 @dataclass(frozen=True)
 class Prediction:
     """One example's prediction. ``type``: VW's prediction type, lower case without its ``p`` (``scalar``,

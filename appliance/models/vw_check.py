@@ -4,11 +4,12 @@ cannot read, arguments such as ``--lrq | x``) and must not take the daemon down 
 - ``python -m appliance.models.vw_check MODEL`` with ``{"prediction_type": N, "label_type": N}`` on stdin loads the
   file (refused if what VW read from it, saved again, is not its size: it was cut short on disk), checks it
   predicts and reads labels as the model it replaces does (its clients would break otherwise), and that a save
-  and load gives back the same weights;
+  and load gives back the same weights; then prints the counters VW kept in the file (``{"examples": N,
+  "features": N}``), so that the daemon reads the file once, to serve it;
 - ``python -m appliance.models.vw_check --arguments`` with ``{"arguments": [...]}`` on stdin makes a workspace from
   the arguments, saves it, loads the copy and finishes both.
 
-Either prints ``ok`` and exits 0 when all is well."""
+Either prints ``ok`` last and exits 0 when all is well."""
 
 from __future__ import annotations
 
@@ -17,17 +18,45 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+# VW's summary of a finished workspace: its line -> the counter
+_SUMMARY = {"number of examples": "examples", "total feature number": "features"}
 
 
-def check_vw_file(path: Path, current: Any, timeout_s: float = 60.0) -> None:
-    """UsageError unless ``path`` is a model the ``vw`` model whose workspace is ``current`` can serve instead."""
+class FileCounters(NamedTuple):
+    """What VW counted into a model file, kept there with its weights (0 in a file saved without them)."""
+
+    examples: int
+    """Examples learned (VW's ``number of examples``)."""
+    features: int
+    """Features in them (VW's ``total feature number``: each example's, interaction terms included)."""
+
+
+def check_vw_file(path: Path, current: Any, timeout_s: float = 60.0) -> FileCounters:
+    """The counters in the model file at ``path``; UsageError unless it is a model the ``vw`` model whose workspace is
+    ``current`` can serve instead."""
     from appliance.policy.model_check import check_in_child
 
     spec = {"prediction_type": int(current.get_prediction_type()), "label_type": int(current.get_label_type())}
-    check_in_child("appliance.models.vw_check", path, spec, timeout_s,
-                   "Vowpal Wabbit cannot serve this model in place of the current one ({reason}); upload a model this "
-                   "model exported, or create a new model for another kind of prediction")
+    report = check_in_child("appliance.models.vw_check", path, spec, timeout_s,
+                            "Vowpal Wabbit cannot serve this model in place of the current one ({reason}); upload a model "
+                            "this model exported, or create a new model for another kind of prediction")
+    return FileCounters(**json.loads(report))
+
+
+def summary_counters(log: list[str]) -> dict[str, int]:
+    """The counters in a finished workspace's log (its summary), by :class:`FileCounters` field; 0 for one missing.
+
+    >>> summary_counters(["finished run", "number of examples = 3", "weighted example sum = 3.000000"])
+    {'examples': 3, 'features': 0}
+    """
+    found = dict.fromkeys(_SUMMARY.values(), 0)
+    for line in log:
+        name, _, value = line.partition(" = ")
+        if name in _SUMMARY:
+            found[_SUMMARY[name]] = int(value)
+    return found
 
 
 def check_vw_arguments(arguments: list[str], timeout_s: float = 60.0) -> None:
@@ -65,7 +94,8 @@ def main(path: str) -> int:
 
     wanted = json.loads(sys.stdin.read())
     try:
-        workspace = open_model(path)  # a file cut short on disk (its digest taken after) is saved again at another size
+        # a file cut short on disk (its digest taken after) is saved again at another size
+        workspace = open_model(path, counters=True)
     except UsageError as err:
         print(str(err).replace("\n", " "), file=sys.stderr)
         return 1
@@ -82,6 +112,8 @@ def main(path: str) -> int:
         if again.json_weights() != workspace.json_weights():
             print("its weights are not the same once saved and loaded again", file=sys.stderr)
             return 1
+    workspace.finish()
+    print(json.dumps(summary_counters(workspace.get_log())))
     print("ok")
     return 0
 

@@ -39,7 +39,6 @@ from appliance.models.base import (
     ModelStatistics,
     ModelVersion,
     Prediction,
-    counted_examples,
     weight_entries,
 )
 from appliance.models.predictions import DSJSONPredictor, check_dsjson, check_text, lines_of, parse, predict
@@ -293,10 +292,11 @@ class VWModel:
     def load_file(self, path: Path, model_version: int | None = None) -> ModelVersion:
         from appliance.models.vw_check import check_vw_file
 
-        check_vw_file(path, self._workspace)
+        counted = check_vw_file(path, self._workspace)
         with self._lock:
             self.load(path, self.version if model_version is None else model_version)
-            self.examples = counted_examples(path)  # what it learned, not the version it runs as
+            # what it learned, not the version it runs as
+            self.examples, self.features = counted.examples, counted.features
             meta = self._checkpoint()
         return ModelVersion.of(meta, self._checkpoints.entries()[0][1])
 

@@ -52,30 +52,34 @@ def check_model_file(path: Path, policy: dict[str, Any], timeout_s: float = 60.0
                    "this appliance (GET /api/model) or by `vw --cb_explore_adf` with the same options")
 
 
-def check_in_child(module: str, path: Path, spec: dict[str, Any], timeout_s: float, refusal: str) -> None:
+def check_in_child(module: str, path: Path, spec: dict[str, Any], timeout_s: float, refusal: str) -> str:
     """Run ``python -m module PATH`` with ``spec`` (JSON) on stdin; :class:`UsageError` (``refusal`` with the child's
-    ``{reason}``) unless it prints ``ok``. A file too small to be a model is refused without a child."""
+    ``{reason}``) unless it ends with ``ok``; what it printed before. A file too small to be a model is refused
+    without a child."""
     size = path.stat().st_size
     if size < MIN_BYTES:
         raise UsageError(f"the model is {size} bytes, too small to be a Vowpal Wabbit model; upload the file "
                          "GET /api/model returns (or `vw -f` writes)")
-    run_check([module, str(path)], spec, timeout_s, refusal, "loading the model")
+    return run_check([module, str(path)], spec, timeout_s, refusal, "loading the model")
 
 
-def run_check(argv: list[str], spec: dict[str, Any], timeout_s: float, refusal: str, what: str) -> None:
+def run_check(argv: list[str], spec: dict[str, Any], timeout_s: float, refusal: str, what: str) -> str:
     """Run ``python -m ARGV...`` with ``spec`` (JSON) on stdin; :class:`UsageError` (``refusal`` with the child's
-    ``{reason}``: its last line on stderr, or the signal that killed it) unless it prints ``ok`` in time."""
+    ``{reason}``: its last line on stderr, or the signal that killed it) unless its last line on stdout is ``ok``, in
+    time; what it printed before that line (what it found out, for the caller)."""
     try:
         done = subprocess.run([sys.executable, "-m", *argv], input=json.dumps(spec), capture_output=True, text=True,
                               timeout=timeout_s)
     except subprocess.TimeoutExpired:
         raise UsageError(f"{what} took over {timeout_s:g} s; it is not something this appliance can serve") from None
-    if done.returncode != 0 or done.stdout.strip() != "ok":
+    report, _, last = done.stdout.strip().rpartition("\n")
+    if done.returncode != 0 or last != "ok":
         if done.returncode < 0:
             reason = f"it crashed: {signal.Signals(-done.returncode).name}"
         else:
             reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
         raise UsageError(refusal.replace("{reason}", reason))
+    return report
 
 
 def main(path: str) -> int:

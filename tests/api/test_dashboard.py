@@ -86,3 +86,16 @@ def test_safe_mode_leads_to_the_config_page_and_out_of_safe_mode(tmp_path: Path,
         expect(banner).to_be_hidden()
         expect(pg.locator("#features-note")).not_to_contain_text("safe mode", timeout=3000)
         assert not errors, errors
+
+
+def test_the_uptime_and_the_sections_a_restart_needs_read_as_a_person_says_them(running: Running, page: object) -> None:
+    pg: sync_api.Page = page  # type: ignore[assignment]
+    pg.goto(running.base)
+    log_in(pg, running.token)
+    sync_api.expect(pg.locator("#uptime")).to_have_text(re.compile(r"^\d+ s$|^1 min( \d+ s)?$"), timeout=10_000)
+    assert pg.evaluate("[0, 59.9, 60, 119, 3600, 7500, 86399, 86400 * 3 + 4 * 3600 + 59].map(durationText)") == [
+        "0 s", "59 s", "1 min", "1 min 59 s", "1 h", "2 h 5 min", "23 h 59 min", "3 d 4 h"]
+    assert pg.evaluate("[['policy'], ['join', 'policy'], ['join', 'policy', 'server']].map(restartText)") == [
+        "The policy section takes effect after a restart",
+        "The join and policy sections take effect after a restart",
+        "The join, policy and server sections take effect after a restart"]

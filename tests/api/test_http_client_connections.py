@@ -166,3 +166,16 @@ def test_a_download_is_checked_against_its_digest() -> None:
     with pytest.raises(ClientError) as err:
         run(lambda client: client.download("cut"))
     assert err.value.code == "DATA_LOSS" and f"({len(MODEL)} bytes)" in err.value.message
+
+
+def test_the_client_drops_an_idle_connection_well_before_the_daemon_closes_it() -> None:
+    """A request on a connection idle just under the daemon's keep-alive reaches it as the daemon closes the connection:
+    the call then fails, and whether it took effect is unknown. The client reuses a connection idle for at most half
+    the daemon's keep-alive, so that a slow network or a busy event loop on either side stays clear of that race."""
+    from fastapi import FastAPI
+
+    from appliance.client import http_connection
+    from appliance.server.serve import build_server
+
+    keep_alive = build_server(FastAPI(), "127.0.0.1", 0, lambda: None).config.timeout_keep_alive
+    assert 0 < http_connection.IDLE_S <= keep_alive / 2, (http_connection.IDLE_S, keep_alive)

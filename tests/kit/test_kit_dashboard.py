@@ -64,7 +64,7 @@ def test_edit_check_apply_restart_then_the_kit_page(running: Running, page: obje
     pg.fill("#config-text", good)
     pg.click("#apply-config")
     expect(pg.locator("#editor-status")).to_contain_text("Applied and written to", timeout=15_000)
-    expect(pg.locator("#editor-status")).to_contain_text("join, policy take effect after a restart")
+    expect(pg.locator("#editor-status")).to_contain_text("The join and policy sections take effect after a restart")
     expect(pg.locator("#config-problems li")).to_have_count(0)
     pg.click("#restart-daemon")
     expect(pg.locator("#editor-status")).to_contain_text("Restarted: the whole config is in force", timeout=40_000)

@@ -12,6 +12,16 @@ function el(tag, text, cls) {
   return node;
 }
 const fmt = (v, digits = 3) => (v === null || v === undefined || Number.isNaN(v) ? "-" : Number(v).toFixed(digits));
+const DURATION_UNITS = [["d", 86400], ["h", 3600], ["min", 60], ["s", 1]];
+function durationText(seconds) {  // its two largest units, as a person says it: "59 s", "2 h 5 min", "3 d 4 h"
+  const whole = Math.max(0, Math.floor(seconds));
+  const found = DURATION_UNITS.findIndex(([, size]) => whole >= size);
+  const i = found >= 0 ? found : DURATION_UNITS.length - 1;  // under a second: "0 s"
+  const [name, size] = DURATION_UNITS[i];
+  const next = DURATION_UNITS[i + 1];
+  const rest = next ? Math.floor((whole % size) / next[1]) : 0;
+  return `${Math.floor(whole / size)} ${name}` + (rest ? ` ${rest} ${next[0]}` : "");
+}
 
 async function api(path, options = {}) {  // status 0: no connection (the daemon restarting, the network gone)
   let response;
@@ -305,7 +315,8 @@ function onStats(s) {
   }
   state.mode = s.mode;
   state.configError = s.config_error;
-  $("uptime").textContent = `${Math.round(s.uptime_s)} s`;
+  $("uptime").textContent = durationText(s.uptime_s);
+  $("uptime").title = `${Math.floor(s.uptime_s)} s`;
   $("temperature").textContent = s.host && s.host.cpu_temperature_c != null ? `${fmt(s.host.cpu_temperature_c, 1)} °C` +
     (s.host.throttled ? ` (throttled 0x${s.host.throttled.toString(16)})` : "") : "-";
   table("workers", Object.entries(s.workers || {}).map(([name, w]) =>

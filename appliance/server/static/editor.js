@@ -96,7 +96,12 @@ async function apply() {
   const restart = body.restart_required.length > 0;
   $("restart-daemon").hidden = !restart;
   say(`Applied and written to ${body.path}.` + (body.restarted.length ? ` Restarted: ${body.restarted.join(", ")}.` : "") +
-      (restart ? ` ${body.restart_required.join(", ")} take effect after a restart: press “Restart the daemon now”.` : ""));
+      (restart ? ` ${restartText(body.restart_required)}: press “Restart the daemon now”.` : ""));
+}
+
+function restartText(sections) {  // ["join", "policy"]: "The join and policy sections take effect after a restart"
+  const names = sections.length > 1 ? `${sections.slice(0, -1).join(", ")} and ${sections[sections.length - 1]}` : sections[0];
+  return `The ${names} ${sections.length > 1 ? "sections take" : "section takes"} effect after a restart`;
 }
 
 async function restartDaemon() {  // back when a daemon answers that started after the request
