@@ -156,4 +156,4 @@ class AsyncHttpClient:
         return ModelVersion(**await self._json("POST", self._path(model, "/rollback"), json={"version": version}))
 
     async def close(self) -> None:
-        self._pool.close()
+        await self._pool.close()

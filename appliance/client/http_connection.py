@@ -26,6 +26,9 @@ IDLE_S = 2.0
 """How long a connection may stay idle and still be given a request: well under the daemon's 5 s keep-alive
 (``appliance.server.serve.HEADER_TIMEOUT_S``), so that a request never goes out as the daemon closes the connection
 (the call would fail, not knowing whether it took effect)."""
+CLOSE_S = 1.0
+"""How long closing the client waits for its connections to close (a TLS one exchanges close_notify first) before it
+cuts them."""
 
 
 class ConnectFailed(ConnectionError):
@@ -56,10 +59,13 @@ class Connection(asyncio.Protocol):
         self._answer: asyncio.Future[Response] | None = None
         self.reusable = False
         self.idle_since = 0.0
+        self.lost: asyncio.Future[None] | None = None
+        """Done once the connection is gone (its socket closed)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport, self.reusable = transport, True
+        self.lost = asyncio.get_running_loop().create_future()
 
     async def exchange(self, request: bytes) -> Response:
         """Send ``request`` in one write and wait for its whole answer."""
@@ -79,6 +85,12 @@ class Connection(asyncio.Protocol):
         self.reusable = False
         if self._transport is not None:
             self._transport.close()
+
+    def abort(self) -> None:
+        """Close at once, without waiting for a TLS peer's close_notify."""
+        self.reusable = False
+        if self._transport is not None:
+            self._transport.abort()
 
     # -- asyncio's and llhttp's callbacks ---------------------------------------------------------
     def data_received(self, data: bytes) -> None:
@@ -107,6 +119,8 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._fail(exc or ConnectionError("the connection closed before the server answered"))
+        if self.lost is not None and not self.lost.done():
+            self.lost.set_result(None)
 
     def _fail(self, err: Exception) -> None:
         self.close()
@@ -123,6 +137,7 @@ class Pool:
         self.host, self.port, self.timeout_s = host, port, timeout_s
         self._tls, self._connection = tls, connection
         self._idle: list[Connection] = []
+        self._connections: set[Connection] = set()  # every connection open, idle or in use
         self.closed = False
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
 
@@ -155,6 +170,9 @@ class Pool:
                                                          server_hostname=self.host if self._tls else None)
         except OSError as err:
             raise ConnectFailed(err) from err
+        self._connections.add(connection)
+        assert connection.lost is not None  # made as it connected
+        connection.lost.add_done_callback(lambda _: self._connections.discard(connection))
         return connection
 
     def _put(self, connection: Connection) -> None:
@@ -164,9 +182,18 @@ class Pool:
         else:
             connection.close()
 
-    def close(self) -> None:
-        """Close the idle connections (one in use closes when its call ends)."""
+    async def close(self) -> None:
+        """Close the idle connections (one in use closes when its call ends), and wait until every connection closed so
+        far is gone, cutting those still open after :data:`CLOSE_S`, so that no socket is left to the garbage collector
+        (a TLS connection closes in a few turns of the event loop)."""
         self.closed = True
         for connection in self._idle:
             connection.close()
         self._idle.clear()
+        closing = {c.lost: c for c in self._connections if not c.reusable and c.lost is not None}
+        if closing:
+            _, stuck = await asyncio.wait(closing, timeout=CLOSE_S)
+            for lost in stuck:
+                closing[lost].abort()
+            if stuck:
+                await asyncio.sleep(0)  # the cut connections' callbacks run

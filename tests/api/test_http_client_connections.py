@@ -5,8 +5,11 @@ content-length and chunked answers, TLS with a CA file, timeouts and refused con
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import ssl
+import threading
+import warnings
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -16,6 +19,7 @@ import pytest
 from appliance.client import ClientError
 from appliance.client.http_client import AsyncHttpClient
 from appliance.client.http_connection import Connection
+from appliance.client.sync import Client
 from appliance.models.base import ModelVersion
 from tests.certificates import self_signed
 
@@ -179,3 +183,33 @@ def test_the_client_drops_an_idle_connection_well_before_the_daemon_closes_it() 
 
     keep_alive = build_server(FastAPI(), "127.0.0.1", 0, lambda: None).config.timeout_keep_alive
     assert 0 < http_connection.IDLE_S <= keep_alive / 2, (http_connection.IDLE_S, keep_alive)
+
+
+def test_a_closed_client_leaves_no_tls_connection_to_the_garbage_collector(tmp_path: Path) -> None:
+    """A TLS connection takes a few turns of the event loop to close (close_notify both ways): the synchronous client
+    used to stop its loop before them, leaving the socket open until the garbage collector found it."""
+    cert, key = self_signed(tmp_path)
+    server_loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=server_loop.run_forever, daemon=True)
+    thread.start()
+
+    async def start() -> asyncio.Server:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        return await asyncio.start_server(Learner().serve, "127.0.0.1", 0, ssl=context)
+
+    server = asyncio.run_coroutine_threadsafe(start(), server_loop).result()
+    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(3):
+                with Client(lambda: AsyncHttpClient(url, "token", tls_ca=str(cert))) as client:
+                    assert client.learn(["| a"]) == 1
+            gc.collect()
+        assert not [w for w in caught if issubclass(w.category, ResourceWarning)], [str(w.message) for w in caught]
+    finally:
+        server_loop.call_soon_threadsafe(server.close)
+        server_loop.call_soon_threadsafe(server_loop.stop)
+        thread.join(5)
+        server_loop.close()
