@@ -154,7 +154,9 @@ class AppConfig(StrictModel):
             simulation = SimulationConfig.model_validate(data.get("simulation", {}))
         except ValidationError:
             return handler(data)  # the simulation's own errors are reported
-        config = handler({**data, "policy": {**policy, "actions": world_actions(simulation)}})
+        # the simulation validated once: pydantic takes a model instance as it is
+        world = {"simulation": simulation} if "simulation" in data else {}
+        config = handler({**data, **world, "policy": {**policy, "actions": world_actions(simulation)}})
         config._world_actions = True
         return config
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Iterator, Mapping
 
 import pytest
 
@@ -138,6 +139,31 @@ def test_a_missing_field_elsewhere_is_reported_at_the_same_place_in_the_same_wor
     with pytest.raises(ConfigError) as err:
         load_config_text("log_sinks:\n  - type: http\n    stream: raw\n", "cfg.yaml")
     assert str(err.value).startswith("cfg.yaml:2: log_sinks.0.url: Field required. ")
+
+
+class ReadCounted(Mapping[str, Any]):
+    """A config section that counts how often it is read through."""
+
+    def __init__(self, section: dict[str, Any]) -> None:
+        self.section, self.reads = section, 0
+
+    def __getitem__(self, key: str) -> Any:
+        return self.section[key]
+
+    def __iter__(self) -> Iterator[str]:
+        self.reads += 1
+        return iter(self.section)
+
+    def __len__(self) -> int:
+        return len(self.section)
+
+
+def test_a_policy_taking_the_worlds_actions_validates_the_simulation_section_once() -> None:
+    simulation = ReadCounted({"world": "linear", "seed": 4})
+    config = AppConfig.model_validate({"simulation": simulation, "policy": {"type": "linucb"}})
+    assert simulation.reads == 1 and config.simulation == SimulationConfig(world="linear", seed=4)
+    assert config.policy is not None and [a.id for a in config.policy.actions] == ["a0", "a1", "a2", "a3"]
+    assert AppConfig.model_validate({"policy": {"type": "linucb"}}).model_fields_set == {"policy"}  # the world left a default
 
 
 def test_a_model_beside_the_default_one_still_declares_its_actions() -> None:
