@@ -72,6 +72,8 @@ class Collector:
                 for k, v in (headers or {"Content-Type": "application/json"}).items():
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
+                if self.close_connection:  # said, so that a client sends its next request on a new connection
+                    self.send_header("Connection", "close")
                 self.end_headers()
                 self.wfile.write(body)
 

@@ -74,7 +74,8 @@ def test_the_sink_keeps_one_connection_from_batch_to_batch(collector: Collector,
     assert shipping.connections == 1 and len(list((tmp_path / "inbox").iterdir())) == 3
     token = (tmp_path / "token").read_text().strip()
     with httpx.Client(base_url=f"http://127.0.0.1:{collector.port}", headers={"Authorization": f"Bearer {token}"}) as client:
-        assert client.post("/elsewhere", content=b'{"kind":"reward"}\n').status_code == 404  # its body left unread
+        elsewhere = client.post("/elsewhere", content=b'{"kind":"reward"}\n')  # its body left unread: the connection ends
+        assert (elsewhere.status_code, elsewhere.headers["Connection"]) == (404, "close")
         assert client.post("/ingest", content=b"").status_code == 400
         assert client.post("/ingest", content=b'{"kind":"reward","event_id":"e0"}\n').status_code == 200
     assert len(list((tmp_path / "inbox").iterdir())) == 4
@@ -92,6 +93,7 @@ def test_a_content_length_that_is_not_a_number_of_bytes_is_answered_400_and_clos
         while chunk := conn.recv(4096):  # the collector closes the connection: recv returns b"" instead of waiting
             answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
-    assert head.split(b"\r\n")[0] == b"HTTP/1.1 400 Bad Request"
+    status, *headers = head.split(b"\r\n")
+    assert status == b"HTTP/1.1 400 Bad Request" and b"Connection: close" in headers
     assert json.loads(body) == {"error": f"Content-Length must be a number of bytes, not {length!r}"}
     assert list((tmp_path / "inbox").iterdir()) == [] and collector.stats()["refused"] == 0
