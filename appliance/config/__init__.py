@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from appliance.config.actuators import ActuatorConfig
 from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
@@ -73,6 +74,10 @@ __all__ = [
 
 NO_WORLD = ("simulation is null (no simulated world), so the actions must come from the config: add a `policy:` section "
             "with `actions:` (e.g. `actions: [{id: on}, {id: off}]`)")
+# why a policy section without `actions:` cannot take the simulated world's, and what to do
+SOURCED = "sources are configured, and the simulated world's actions only apply without sources"
+WORLDLESS = "simulation is null, so no simulated world supplies the actions"
+ACTIONS_FIX = "list them in the policy section, e.g. `actions: [{id: on}, {id: off}]`"
 
 
 def world_actions(simulation: SimulationConfig) -> list[dict[str, Any]]:
@@ -140,15 +145,18 @@ class AppConfig(StrictModel):
         policy = data.get("policy") if isinstance(data, dict) else None
         if not isinstance(policy, dict) or "actions" in policy:
             return handler(data)
-        problem = check_policy(data.get("sources") or [], False) or (NO_WORLD if data.get("simulation", {}) is None else None)
-        if problem:  # reported at the policy section, which lacks them
-            raise ValidationError.from_exception_data(cls.__name__, [
-                {"type": "value_error", "loc": ("policy", "actions"), "input": policy, "ctx": {"error": ValueError(problem)}}])
+        why = (SOURCED if data.get("sources") else WORLDLESS if data.get("simulation", {}) is None else None)
+        if why:  # a missing field, reported as pydantic reports one: at the mapping that lacks it
+            raise ValidationError.from_exception_data(cls.__name__, [{
+                "type": PydanticCustomError("missing", "Field required ({why}); {fix}", {"why": why, "fix": ACTIONS_FIX}),
+                "loc": ("policy", "actions"), "input": policy}])
         try:
             simulation = SimulationConfig.model_validate(data.get("simulation", {}))
         except ValidationError:
             return handler(data)  # the simulation's own errors are reported
-        config = handler({**data, "policy": {**policy, "actions": world_actions(simulation)}})
+        # the simulation validated once: pydantic takes a model instance as it is
+        world = {"simulation": simulation} if "simulation" in data else {}
+        config = handler({**data, **world, "policy": {**policy, "actions": world_actions(simulation)}})
         config._world_actions = True
         return config
 

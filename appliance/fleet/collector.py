@@ -10,7 +10,8 @@ pull the current model.
 
 Every request carries the central side's token (``Authorization: Bearer TOKEN``; the file ``token`` in its
 directory, made at first start like the appliance's); without it, or with another, the answer is 401 with a
-message saying where the token is.
+message saying where the token is. A ``Content-Length`` that is not a number of bytes leaves the body's end
+unknown: the answer is 400 (before the token is looked at) and the connection is closed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ MAX_BATCH = 64 * 1024 * 1024
 IDLE_S = 60.0
 """How long a kept-alive connection may wait for its next request before the collector closes it."""
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class Collector:
@@ -60,6 +62,7 @@ class Collector:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive: a sink sends its batches over one connection
             timeout = IDLE_S
+            length = 0  # the request's Content-Length, once :meth:`parse_request` has checked it
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: the collector reports through its own logger and counters, not a line per request."""
@@ -69,8 +72,23 @@ class Collector:
                 for k, v in (headers or {"Content-Type": "application/json"}).items():
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
+                if self.close_connection:  # said, so that a client sends its next request on a new connection
+                    self.send_header("Connection", "close")
                 self.end_headers()
                 self.wfile.write(body)
+
+            def parse_request(self) -> bool:
+                """The request line and headers, then the body's framing: a ``Content-Length`` that is not a
+                number of bytes leaves the body's end unknown, so the answer is 400 and the connection closes."""
+                if not super().parse_request():
+                    return False
+                given = (self.headers.get("Content-Length") or "0").strip()
+                if _DIGITS.fullmatch(given):
+                    self.length = int(given)
+                    return True
+                self.close_connection = True
+                self._answer(400, json.dumps({"error": f"Content-Length must be a number of bytes, not {given[:40]!r}"}).encode())
+                return False
 
             def _allowed(self) -> bool:
                 """The bearer token, compared in constant time; a 401 with what to do otherwise."""
@@ -79,7 +97,7 @@ class Collector:
                     return True
                 with collector._lock:
                     collector.refused += 1
-                remaining = int(self.headers.get("Content-Length") or 0)
+                remaining = self.length
                 while 0 < remaining <= MAX_BATCH:  # read what was sent: closing on unread data would reset the answer
                     chunk = self.rfile.read(min(remaining, 1 << 16))
                     remaining = remaining - len(chunk) if chunk else 0
@@ -93,7 +111,7 @@ class Collector:
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
                 if not self._allowed():
                     return None
-                length = int(self.headers.get("Content-Length") or 0)
+                length = self.length
                 if self.path != "/ingest" or not 0 < length <= MAX_BATCH:
                     self.close_connection = True  # its body is not read: the connection cannot carry another request
                 if self.path != "/ingest":

@@ -61,9 +61,9 @@ class Learner:
         if self.learns:
             self._learn_all(events)
         self.journal.write_joined(dsjson.encode_all(events, self._multi_of), [e.decision.event_id for e in events])
-        counted = [e for e in events if e.late_key is None]  # a late reward learned (`late_reward: learn`): no new event
-        self.baseline.add_events(counted)
-        self.learned += len(counted)
+        late = sum(e.late_key is not None for e in events)  # late rewards learned (`late_reward: learn`): no new event
+        self.baseline.add_events([e for e in events if e.late_key is None] if late else events)
+        self.learned += len(events) - late
         self.since_checkpoint += len(events)
         self.recent.extend(events)
         if EventJoined in self.bus.wanted:

@@ -23,7 +23,7 @@ import shlex
 import threading
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Protocol, Sequence
 
 import orjson
 import vowpalwabbit
@@ -79,11 +79,23 @@ def checked_arguments(arguments: str) -> list[str]:
     return args
 
 
+class WorkspaceFactory(Protocol):
+    """What makes a :class:`VWModel`'s workspaces from VW arguments: ``vowpalwabbit.Workspace``, or a test's wrapper
+    around it (one that counts the loads, say)."""
+
+    def __call__(self, *, arg_list: list[str]) -> Any: ...
+
+
 class VWModel:
+    """Every workspace the model makes in this process (at start, on a checkpoint or upload loaded) comes from its
+    ``workspace`` factory."""
+
     kind: ModelKind = "vw"
 
-    def __init__(self, name: str, directory: Path, arguments: str, durable: bool = True, checkpoint_every: int = 10_000) -> None:
+    def __init__(self, name: str, directory: Path, arguments: str, durable: bool = True, checkpoint_every: int = 10_000,
+                 workspace: WorkspaceFactory = vowpalwabbit.Workspace) -> None:
         self.name, self.directory, self.arguments = name, directory, arguments
+        self._new_workspace = workspace
         self._args = checked_arguments(arguments)
         self._dsjson, self._json = "--dsjson" in self._args, "--json" in self._args
         self._lock = threading.Lock()
@@ -99,7 +111,8 @@ class VWModel:
         self._recover()
 
     @classmethod
-    def create(cls, name: str, directory: Path, arguments: str, durable: bool = True) -> VWModel:
+    def create(cls, name: str, directory: Path, arguments: str, durable: bool = True,
+               workspace: WorkspaceFactory = vowpalwabbit.Workspace) -> VWModel:
         """A new model in ``directory`` (its arguments saved in ``model.json``, read by :func:`open_model`), once a
         child process has shown that Vowpal Wabbit takes its arguments without crashing."""
         from appliance.models.vw_check import check_vw_arguments
@@ -111,11 +124,11 @@ class VWModel:
         check_vw_arguments(args)
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomically(directory / SPEC, json.dumps({"kind": "vw", "arguments": arguments, "created": time.time()}).encode())
-        return cls(name, directory, arguments, durable)
+        return cls(name, directory, arguments, durable, workspace=workspace)
 
     def _open(self, extra: list[str]) -> Any:
         try:
-            return vowpalwabbit.Workspace(arg_list=[*self._args, "--quiet", *extra])
+            return self._new_workspace(arg_list=[*self._args, "--quiet", *extra])
         except RuntimeError as err:
             raise UsageError(f"Vowpal Wabbit refused the arguments {self.arguments!r}: {err}") from None
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Iterator, Mapping
 
 import pytest
 
@@ -118,14 +119,51 @@ def test_a_policy_keeps_the_actions_it_declares() -> None:
 
 
 @pytest.mark.parametrize(("text", "where"), [
-    ("simulation: null\npolicy: {type: linucb}\n", "cfg.yaml:2: policy.actions: Value error, simulation is null (no simulated world)"),
+    ("simulation: null\npolicy: {type: linucb}\n",
+     "cfg.yaml:2: policy.actions: Field required (simulation is null, so no simulated world supplies the actions); "),
     ("sources:\n  - {type: synthetic_video, id: cam, width: 64, height: 48, fps: 15}\npolicy: {type: vw}\n",
-     "cfg.yaml:3: policy.actions: Value error, sources are configured"),
+     "cfg.yaml:3: policy.actions: Field required (sources are configured, and the simulated world's actions only apply "
+     "without sources); "),
+    ("simulation: null\npolicy:\n  type: vw\n  seed: 3\n",  # the line of the mapping that lacks it, as for any missing field
+     "cfg.yaml:3: policy.actions: Field required (simulation is null"),
 ])
 def test_a_policy_without_actions_and_no_world_to_take_them_from_says_to_declare_them(text: str, where: str) -> None:
     with pytest.raises(ConfigError) as err:
         load_config_text(text, "cfg.yaml")
-    assert where in str(err.value) and "so the actions must come from the config: add a `policy:` section with `actions:`" in str(err.value)
+    assert str(err.value).startswith(where), str(err.value)
+    assert "; list them in the policy section, e.g. `actions: [{id: on}, {id: off}]`. The actions the bandit" in str(err.value)
+
+
+def test_a_missing_field_elsewhere_is_reported_at_the_same_place_in_the_same_words() -> None:
+    """What the policy's missing actions are measured against: the line of the mapping lacking the key, `Field required`."""
+    with pytest.raises(ConfigError) as err:
+        load_config_text("log_sinks:\n  - type: http\n    stream: raw\n", "cfg.yaml")
+    assert str(err.value).startswith("cfg.yaml:2: log_sinks.0.url: Field required. ")
+
+
+class ReadCounted(Mapping[str, Any]):
+    """A config section that counts how often it is read through."""
+
+    def __init__(self, section: dict[str, Any]) -> None:
+        self.section, self.reads = section, 0
+
+    def __getitem__(self, key: str) -> Any:
+        return self.section[key]
+
+    def __iter__(self) -> Iterator[str]:
+        self.reads += 1
+        return iter(self.section)
+
+    def __len__(self) -> int:
+        return len(self.section)
+
+
+def test_a_policy_taking_the_worlds_actions_validates_the_simulation_section_once() -> None:
+    simulation = ReadCounted({"world": "linear", "seed": 4})
+    config = AppConfig.model_validate({"simulation": simulation, "policy": {"type": "linucb"}})
+    assert simulation.reads == 1 and config.simulation == SimulationConfig(world="linear", seed=4)
+    assert config.policy is not None and [a.id for a in config.policy.actions] == ["a0", "a1", "a2", "a3"]
+    assert AppConfig.model_validate({"policy": {"type": "linucb"}}).model_fields_set == {"policy"}  # the world left a default
 
 
 def test_a_model_beside_the_default_one_still_declares_its_actions() -> None:

@@ -17,6 +17,7 @@ from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.config.simulation import SimulationConfig
 from appliance.errors import ConfigError
+from appliance.loop import Loop
 from appliance.simulate import check_world_actions, simulate
 from appliance.simulated import SimulatedDevices
 from appliance.worlds import WORLDS, LightWorld, best_action, build_world
@@ -151,18 +152,24 @@ def test_light_expected_rewards_follow_the_hour_sound_and_light() -> None:
     assert best_action(world, loud_dark_evening, 0) == "red" and best_action(world, quiet_bright_morning, 0) == "cool"
 
 
-def test_simulated_devices_judge_every_decision_and_deliver_rewards(tmp_path: Path) -> None:
-    """The daemon's simulated devices use the same World calls as ``wabbit simulate``."""
-    config = AppConfig.model_validate({"simulation": {"seed": 3, "delay": {"distribution": "fixed", "mean_s": 2.0}}})
+def stepped(config: AppConfig, tmp_path: Path, n: int) -> tuple[Loop, SimulatedDevices]:
+    """The daemon's loop and its simulated devices (on a fake clock) after ``n`` decisions, the loop closed."""
     clock = FakeClock()
     loop = open_loop(config, clock, tmp_path, durable=False)
     devices = SimulatedDevices(build_world(config.world()), config.world(), loop, clock)
-    for _ in range(400):
+    for _ in range(n):
         devices.step()
         loop.tick()
         clock.advance(config.world().decision_every_s)
-    stats = devices.stats()
     loop.close()
+    return loop, devices
+
+
+def test_simulated_devices_judge_every_decision_and_deliver_rewards(tmp_path: Path) -> None:
+    """The daemon's simulated devices use the same World calls as ``wabbit simulate``."""
+    config = AppConfig.model_validate({"simulation": {"seed": 3, "delay": {"distribution": "fixed", "mean_s": 2.0}}})
+    loop, devices = stepped(config, tmp_path, 400)
+    stats = devices.stats()
     assert stats["decisions"] == 400 and sorted(stats["context"]) == ["audio", "time", "video"]
     assert 0.0 < stats["avg_expected_reward"] <= stats["oracle_avg_reward"] <= 0.98
     assert loop.learner.baseline.reward_sum > 100  # about half the colours please, and their presses reached the loop
@@ -172,15 +179,9 @@ def test_simulated_devices_judge_the_oracle_among_the_configs_actions(tmp_path: 
     """A daemon whose config declares two of the light world's four actions: its oracle is the better of those two at
     each decision (it was the best of all four, out of the policy's reach), recomputed from the world."""
     config = AppConfig.model_validate({"simulation": {"seed": 3}, "policy": {"type": "linucb", "actions": [{"id": "warm"}, {"id": "blue"}]}})
-    clock, world = FakeClock(), build_world(config.world())
-    loop = open_loop(config, clock, tmp_path, durable=False)
-    devices = SimulatedDevices(world, config.world(), loop, clock)
-    for _ in range(100):
-        devices.step()
-        loop.tick()
-        clock.advance(config.world().decision_every_s)
-    loop.close()
-    ids, again = [a.id for a in world.actions], build_world(config.world())
+    _, devices = stepped(config, tmp_path, 100)
+    again = build_world(config.world())
+    ids = [a.id for a in again.actions]
     expected = [again.expected_rewards(again.context(step), step) for step in range(100)]
     oracle = statistics.fmean(max(rewards[ids.index("warm")], rewards[ids.index("blue")]) for rewards in expected)
     assert devices.stats()["oracle_avg_reward"] == pytest.approx(oracle)
@@ -208,14 +209,6 @@ def test_simulate_takes_a_policy_without_actions_from_the_worlds(tmp_path: Path)
 def test_the_daemons_loop_runs_a_policy_without_actions_on_the_worlds(tmp_path: Path) -> None:
     """`wabbit run` with only the exploration tuned: the loop the daemon assembles decides among the world's actions."""
     config = AppConfig.model_validate({"policy": {"exploration": {"type": "epsilon", "epsilon": 0.05}}})
-    clock = FakeClock()
-    loop = open_loop(config, clock, tmp_path, durable=False)
-    devices = SimulatedDevices(build_world(config.world()), config.world(), loop, clock)
-    for _ in range(50):
-        devices.step()
-        loop.tick()
-        clock.advance(config.world().decision_every_s)
-    stats = devices.stats()
+    loop, devices = stepped(config, tmp_path, 50)
     actions = [str(a) for a in loop.policy.actions]
-    loop.close()
-    assert actions == [a.id for a in LightWorld(0).actions] and stats["decisions"] == 50
+    assert actions == [a.id for a in LightWorld(0).actions] and devices.stats()["decisions"] == 50

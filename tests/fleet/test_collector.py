@@ -3,6 +3,8 @@ appliances' ``http`` log sink with ``token_file`` delivering batches the collect
 
 from __future__ import annotations
 
+import json
+import socket
 from pathlib import Path
 from typing import Iterator
 
@@ -72,7 +74,26 @@ def test_the_sink_keeps_one_connection_from_batch_to_batch(collector: Collector,
     assert shipping.connections == 1 and len(list((tmp_path / "inbox").iterdir())) == 3
     token = (tmp_path / "token").read_text().strip()
     with httpx.Client(base_url=f"http://127.0.0.1:{collector.port}", headers={"Authorization": f"Bearer {token}"}) as client:
-        assert client.post("/elsewhere", content=b'{"kind":"reward"}\n').status_code == 404  # its body left unread
+        elsewhere = client.post("/elsewhere", content=b'{"kind":"reward"}\n')  # its body left unread: the connection ends
+        assert (elsewhere.status_code, elsewhere.headers["Connection"]) == (404, "close")
         assert client.post("/ingest", content=b"").status_code == 400
         assert client.post("/ingest", content=b'{"kind":"reward","event_id":"e0"}\n').status_code == 200
     assert len(list((tmp_path / "inbox").iterdir())) == 4
+
+
+@pytest.mark.parametrize("length", ["ten", "-5", "1_000"])
+@pytest.mark.parametrize("token", [True, False])
+def test_a_content_length_that_is_not_a_number_of_bytes_is_answered_400_and_closed(
+        collector: Collector, tmp_path: Path, length: str, token: bool) -> None:
+    bearer = f"Authorization: Bearer {(tmp_path / 'token').read_text().strip()}\r\n" if token else ""
+    request = f"POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\n{bearer}Content-Length: {length}\r\n\r\n" + '{"kind":"reward"}\n'
+    with socket.create_connection(("127.0.0.1", collector.port), timeout=10) as conn:
+        conn.sendall(request.encode())
+        answer = b""
+        while chunk := conn.recv(4096):  # the collector closes the connection: recv returns b"" instead of waiting
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *headers = head.split(b"\r\n")
+    assert status == b"HTTP/1.1 400 Bad Request" and b"Connection: close" in headers
+    assert json.loads(body) == {"error": f"Content-Length must be a number of bytes, not {length!r}"}
+    assert list((tmp_path / "inbox").iterdir()) == [] and collector.stats()["refused"] == 0
