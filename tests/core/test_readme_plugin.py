@@ -72,6 +72,17 @@ with LiveModel("means.yaml", data_dir="data") as model:
     assert ast.literal_eval(pmf) == {"news": 0.025, "sports": 0.975}  # learned: sports, exploring 5%
 
 
+def test_readme_policy_plug_in_passes_the_policy_contract_suite(tmp_path: Path) -> None:
+    """All but the linear-world check, which a policy that reads no context cannot pass (README says so): a file that
+    is no model, or a model saved for other actions, is refused as the loop needs it."""
+    assert "every action is worth 0 on average" in " ".join(section("Write a policy plug-in").split())
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/core/test_policy_contract.py",
+                           "-k", "means and not linear_world"], capture_output=True, text=True, env=install(tmp_path), cwd=ROOT,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "7 passed" in done.stdout, done.stdout[-3000:]
+
+
 def test_readme_sklearn_config_is_valid() -> None:
     config = load_config_text(block(section("A scikit-learn policy"), "yaml"))
     assert config.policy is not None and config.policy.type == "sklearn"
