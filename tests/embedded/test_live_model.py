@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from appliance.embedded import LiveModel
-from appliance.errors import StorageError
+from appliance.errors import ConfigError, StorageError
 
 ROOT = Path(__file__).parents[2]
 CONFIG = {"policy": {"actions": [{"id": "a"}, {"id": "b"}]}, "join": {"reward_wait_s": 0.2}}
@@ -67,3 +67,14 @@ def test_an_rlclient_configuration_ports(tmp_path: Path) -> None:
         ranking = model.choose_rank({"user": {"x": 0.5}})
         assert ranking.chosen_action in ("a", "b", "c") and len(ranking.pmf) == 3
         assert min(p for _, p in ranking.pmf) >= 0.3 / 3 - 1e-9  # epsilon 0.3 spread over the three actions
+
+
+def test_a_bad_config_mapping_is_a_config_error_naming_the_key_and_the_fix(tmp_path: Path) -> None:
+    """As a YAML file's errors read: the dotted path without pydantic's union tags, the value, what the key means."""
+    with pytest.raises(ConfigError) as found:
+        LiveModel({"policy": {**CONFIG["policy"], "exploraton": {"type": "epsilon"}}}, tmp_path / "data")
+    assert str(found.value).startswith("LiveModel config: policy.exploraton: unknown key; did you mean `exploration`?")
+    with pytest.raises(ConfigError) as found:
+        LiveModel({"join": {"reward_wait_s": -1}}, tmp_path / "data")
+    assert str(found.value).startswith("LiveModel config: join.reward_wait_s: Input should be greater than 0 (got -1). How long")
+    assert not (tmp_path / "data" / "lock").exists()
