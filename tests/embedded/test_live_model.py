@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from appliance.embedded import LiveModel
-from appliance.errors import ConfigError, StorageError
+from appliance.errors import ConfigError, StorageError, UsageError
 
 ROOT = Path(__file__).parents[2]
 CONFIG = {"policy": {"actions": [{"id": "a"}, {"id": "b"}]}, "join": {"reward_wait_s": 0.2}}
@@ -78,3 +78,16 @@ def test_a_bad_config_mapping_is_a_config_error_naming_the_key_and_the_fix(tmp_p
         LiveModel({"join": {"reward_wait_s": -1}}, tmp_path / "data")
     assert str(found.value).startswith("LiveModel config: join.reward_wait_s: Input should be greater than 0 (got -1). How long")
     assert not (tmp_path / "data" / "lock").exists()
+
+
+def test_a_context_or_reward_of_the_wrong_shape_is_a_usage_error_saying_the_right_one(tmp_path: Path) -> None:
+    with LiveModel(CONFIG, tmp_path / "data") as model:
+        with pytest.raises(UsageError, match=r"^context namespace 'age' = 0.3 is not a mapping of feature names to numbers; "
+                                             r"send \{namespace: \{feature: number\}\}, e.g. \{'user': \{'age': 0.3\}\}$"):
+            model.choose_rank({"age": 0.3})  # type: ignore[dict-item]
+        with pytest.raises(UsageError, match=r"^the context \['age'\] is a list, not a mapping"):
+            model.choose_rank(["age"])  # type: ignore[arg-type]
+        event_id = model.choose_rank({"user": {"age": 0.3}}).event_id
+        with pytest.raises(UsageError, match=r"^reward '1' is not a finite number$"):
+            model.report_outcome(event_id, "1")  # type: ignore[arg-type]
+        assert model.report_outcome(event_id, 1) == "accepted"
