@@ -47,6 +47,8 @@ def test_merge_state_and_errors(kind: type[Streaming]) -> None:
     assert type(restored) is kind and value(restored) == value(merged)
     with pytest.raises(EstimatorError, match="p_log"):
         kind().add_example(0.0, 1.0, 0.5)  # type: ignore[attr-defined]
+    with pytest.raises(EstimatorError, match=r"p_pred 2.0 must be in \[0, 1\]: .* not an importance weight"):
+        kind().add_example(0.5, 1.0, 2.0)  # type: ignore[attr-defined]
     with pytest.raises(EstimatorError, match="merge"):
         merged + RecordingEstimator()  # type: ignore[operator]
 
@@ -99,6 +101,8 @@ def test_a_batch_with_drops_gives_the_figures_of_one_at_a_time(kind: type[Stream
         assert value(batched) == pytest.approx(value(single), rel=1e-10)  # cs's bounds magnify the sums' last bits
     with pytest.raises(EstimatorError, match="p_drop"):
         kind().add_examples(p_log, r, p_pred, np.full(len(r), 1.0))
+    with pytest.raises(EstimatorError, match=r"p_pred.* in \[0, 1\]"):
+        kind().add_examples(p_log, r, p_pred * 4)
 
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
