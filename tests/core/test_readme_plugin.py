@@ -114,3 +114,6 @@ except SinkError as err:
     assert done.stdout.splitlines() == ["{'type': 'append', 'path': 'shipped.jsonl', 'batches': 1}",
                                         "bad: cannot append to missing/shipped.jsonl: No such file or directory"]
     assert (tmp_path / "shipped.jsonl").read_text() == '{"EventId": "e1"}\n'
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/core/test_registry_contract.py",
+                           "-k", "append"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert done.returncode == 0 and " passed" in done.stdout, done.stdout[-3000:]
