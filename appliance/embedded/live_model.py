@@ -63,7 +63,7 @@ class LiveModel:
         self._supervisor.start()
         if self._supervisor.loop is None:
             self.close()
-            raise UsageError(f"the loop could not start: {self._supervisor.error}")
+            raise UsageError(self._supervisor.error or "the loop could not start")
 
     @classmethod
     def from_rlclient(cls, client_json: Path | str | Mapping[str, Any], actions: Sequence[str], data_dir: Path | str,

@@ -91,3 +91,13 @@ def test_a_context_or_reward_of_the_wrong_shape_is_a_usage_error_saying_the_righ
         with pytest.raises(UsageError, match=r"^reward '1' is not a finite number$"):
             model.report_outcome(event_id, "1")  # type: ignore[arg-type]
         assert model.report_outcome(event_id, 1) == "accepted"
+
+
+def test_a_loop_that_cannot_start_says_why_once_and_frees_the_directory(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as found:
+        LiveModel.from_rlclient({"model.vw.initial_command_line": "--cb_explore_adf --bogus 3"}, ["a", "b"], tmp_path / "data")
+    assert str(found.value).startswith("the loop could not start: Vowpal Wabbit refused the options --cb_explore_adf")
+    assert str(found.value).count("could not start") == 1 and str(found.value).endswith("unrecognised option '--bogus'")
+    held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}")]
+    assert not [path for path in held if path.startswith(str(tmp_path))]  # nothing was opened before the policy failed
+    LiveModel(CONFIG, tmp_path / "data").close()  # the directory was released
