@@ -38,6 +38,7 @@ def open_loop(
     """A loop whose storage lives in ``data_dir``: with ``durable`` the write-ahead log and checkpoints too. ``policy``:
     one built elsewhere over the config's actions (a benchmark's library adapter), instead of the configured one."""
     pconfig = config.effective_policy()
+    policy = policy or build_policy(pconfig)  # first: a policy that cannot be built leaves no file open
     directory = data_dir or config.storage.data_dir or default_data_dir()
     storage = config.storage
     segment_bytes = int(storage.log_segment_mb * 1024 * 1024)
@@ -47,7 +48,7 @@ def open_loop(
     wal = WriteAheadLog(directory / "wal.sqlite", storage.group_commit_ms) if durable else None
     checkpoints = CheckpointStore(directory / "checkpoints", storage.keep_checkpoints) if durable else None
     return Loop(
-        policy or build_policy(pconfig), Joiner(config.join, clock), clock, events, pconfig.action_features(),
+        policy, Joiner(config.join, clock), clock, events, pconfig.action_features(),
         wal=wal, checkpoints=checkpoints, checkpoint_every_events=storage.checkpoint_every_events,
         checkpoint_every_s=storage.checkpoint_every_s, log_sync_s=storage.log_sync_s, new_id=new_id, bus=bus,
         learning=config.learning, raw=raw,

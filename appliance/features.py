@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Mapping
 
 from appliance.errors import UsageError
 
@@ -51,14 +52,24 @@ def check_context(context: Features) -> None:
 
     Plain finite floats pass a fast check; anything else is looked at closely.
     """
+    if type(context) is not dict:
+        return _check_values(context)
     for values in context.values():
+        if type(values) is not dict:
+            return _check_values(context)
         for value in values.values():
             if type(value) is not float or value - value != 0.0:
                 return _check_values(context)
 
 
 def _check_values(context: Features) -> None:
+    if not isinstance(context, Mapping):
+        raise UsageError(f"the context {context!r:.40} is a {type(context).__name__}, not a mapping; send {{namespace: "
+                         "{feature: number}}, e.g. {'user': {'age': 0.3}}")
     for namespace, values in context.items():
+        if not isinstance(values, Mapping):
+            raise UsageError(f"context namespace {namespace!r} = {values!r:.40} is not a mapping of feature names to numbers; "
+                             f"send {{namespace: {{feature: number}}}}, e.g. {{'user': {{{namespace!r}: {values!r:.40}}}}}")
         for name, value in values.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise UsageError(f"context feature {namespace}.{name} = {value!r} is not a finite number")

@@ -15,11 +15,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Mapping, Sequence
 
+from pydantic import ValidationError
+
 from appliance.bus import EventBus
 from appliance.clock import SystemClock
 from appliance.config import AppConfig, load_config
+from appliance.config.base import format_validation_error
 from appliance.embedded.rlclient_config import config_from_rlclient
-from appliance.errors import UsageError
+from appliance.errors import ConfigError, UsageError
 from appliance.features import Features
 from appliance.loop import Loop
 from appliance.storage.datadir import DataDir
@@ -46,7 +49,8 @@ class Ranking:
 class LiveModel:
     """``LiveModel(config, data_dir)``; use it as a context manager, or call :meth:`close`.
 
-    ``config``: an :class:`AppConfig`, a dict of the same sections, or a YAML file. Without ``simulation`` set,
+    ``config``: an :class:`AppConfig`, a dict of the same sections, or a YAML file (an invalid one raises
+    :class:`~appliance.errors.ConfigError`, one line per problem, as ``wabbit config validate`` prints them). Without ``simulation`` set,
     no simulated world makes decisions of its own: only ``choose_rank`` does (and triggers, if configured).
     """
 
@@ -59,7 +63,7 @@ class LiveModel:
         self._supervisor.start()
         if self._supervisor.loop is None:
             self.close()
-            raise UsageError(f"the loop could not start: {self._supervisor.error}")
+            raise UsageError(self._supervisor.error or "the loop could not start")
 
     @classmethod
     def from_rlclient(cls, client_json: Path | str | Mapping[str, Any], actions: Sequence[str], data_dir: Path | str,
@@ -113,4 +117,7 @@ def _as_config(config: AppConfig | Mapping[str, Any] | Path | str) -> AppConfig:
         return config
     if isinstance(config, (str, Path)):
         return load_config(Path(config))
-    return AppConfig.model_validate({"simulation": None, **config})
+    try:
+        return AppConfig.model_validate({"simulation": None, **config})
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(AppConfig, err, "LiveModel config", None)) from None

@@ -49,8 +49,9 @@ def weigh(p_log: float, p_pred: float, count: float, p_drop: float, n_drop: floa
     """
     if not 0.0 < p_log <= 1.0:
         raise EstimatorError(f"p_log {p_log!r} must be in (0, 1]: the logging policy's probability of the logged action")
-    if not p_pred >= 0.0:
-        raise EstimatorError(f"p_pred {p_pred!r} must be >= 0: the evaluated policy's probability of the logged action")
+    if not 0.0 <= p_pred <= 1.0:
+        raise EstimatorError(f"p_pred {p_pred!r} must be in [0, 1]: the evaluated policy's probability of the logged action, "
+                             "not an importance weight")
     if not 0.0 <= p_drop < 1.0:
         raise EstimatorError(f"p_drop {p_drop!r} must be in [0, 1): the probability that the logger dropped an event")
     return p_pred / (p_log * (1.0 - p_drop)), count * (1.0 + dropped_per_event(p_drop, n_drop))
@@ -68,10 +69,11 @@ def dropped_per_event(p_drop: float, n_drop: float | None) -> float:
 
 def batch_weights(p_log: Any, p_pred: Any, p_drop: Any = None) -> Any:
     """The importance weights ``p_pred / (p_log (1 - p_drop))`` of a batch of events (numpy arrays; ``p_drop`` ``None``
-    when nothing was dropped), once every ``p_log`` is in (0, 1], every ``p_pred`` >= 0 and every ``p_drop`` in [0, 1)
+    when nothing was dropped), once every ``p_log`` is in (0, 1], every ``p_pred`` in [0, 1] and every ``p_drop`` in [0, 1)
     (as :func:`weigh` checks one event)."""
-    if not (bool((p_log > 0.0).all()) and bool((p_log <= 1.0).all()) and bool((p_pred >= 0.0).all())):
-        raise EstimatorError("p_log must be in (0, 1] and p_pred >= 0 for every event of the batch")
+    if not (bool((p_log > 0.0).all()) and bool((p_log <= 1.0).all()) and bool((p_pred >= 0.0).all()) and bool((p_pred <= 1.0).all())):
+        raise EstimatorError("p_log must be in (0, 1] and p_pred in [0, 1] for every event of the batch: the logging and the "
+                             "evaluated policies' probabilities of the logged action")
     if p_drop is None:
         return p_pred / p_log
     if not (bool((p_drop >= 0.0).all()) and bool((p_drop < 1.0).all())):

@@ -13,5 +13,7 @@ from appliance.estimators.mean import MeanEstimator
 
 
 class DM(MeanEstimator):
+    NEEDS = ("v_hat",)
+
     def value(self, w: float, r: float, r_hat: float, v_hat: float) -> float:
         return v_hat

@@ -13,5 +13,7 @@ from appliance.estimators.mean import MeanEstimator
 
 
 class DR(MeanEstimator):
+    NEEDS = ("r_hat", "v_hat")
+
     def value(self, w: float, r: float, r_hat: float, v_hat: float) -> float:
         return v_hat + w * (r - r_hat)

@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from appliance.estimators.base import Streaming, dropped_per_event, weigh
+from appliance.estimators.base import EstimatorError, Streaming, dropped_per_event, weigh
 
 
 class MeanEstimator(Streaming):
@@ -19,6 +19,8 @@ class MeanEstimator(Streaming):
     weight and the model's value ``v_hat`` given to :meth:`value` carry them)."""
 
     SUMS = ("n", "total")
+    NEEDS: ClassVar[tuple[str, ...]] = ()
+    """The reward model's predictions each event must bring (``r_hat``, ``v_hat``): DM's and DR's."""
 
     def __init__(self) -> None:
         self.n = 0.0
@@ -29,8 +31,13 @@ class MeanEstimator(Streaming):
         raise NotImplementedError
 
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
-                    n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
+                    n_drop: float | None = None, r_hat: float | None = None, v_hat: float | None = None) -> None:
         w, n = weigh(p_log, p_pred, count, p_drop, n_drop)
+        if self.NEEDS and (v_hat is None or r_hat is None and "r_hat" in self.NEEDS):
+            raise EstimatorError(f"{type(self).__name__} needs the reward model's predictions with every event: add_example(p_log, "
+                                 f"r, p_pred, {'=..., '.join(self.NEEDS)}=...), where r_hat is the model's reward of the logged "
+                                 "action and v_hat its value of the evaluated policy (its rewards weighted by the policy's pmf)")
+        r_hat, v_hat = r_hat or 0.0, v_hat or 0.0
         self.n += n
         # the model's value stands for the dropped events too (their contexts unseen: like this one), as w does for the
         # weighted part; counted once, a share p_drop of DM's value went missing

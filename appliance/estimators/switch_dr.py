@@ -17,6 +17,8 @@ from appliance.estimators.mean import MeanEstimator
 
 
 class SwitchDR(MeanEstimator):
+    NEEDS = ("r_hat", "v_hat")
+
     def __init__(self, tau: float = 10.0) -> None:
         if not tau > 0:
             raise EstimatorError(f"tau {tau!r} must be > 0: the largest importance weight DR is used for")

@@ -57,10 +57,11 @@ class PolicyValue:
         self._all: list[Any] = [*self.estimators.values(), *self.intervals.values()]
 
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
-                    n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
+                    n_drop: float | None = None, r_hat: float | None = None, v_hat: float | None = None) -> None:
         self.events += count
+        model = {} if r_hat is None or v_hat is None else {"r_hat": r_hat, "v_hat": v_hat}  # DM and DR refuse an event without them
         for estimator in self._all:
-            estimator.add_example(p_log, r, p_pred, count, p_drop=p_drop, n_drop=n_drop, r_hat=r_hat, v_hat=v_hat)
+            estimator.add_example(p_log, r, p_pred, count, p_drop=p_drop, n_drop=n_drop, **model)
 
     def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
         """A batch of events (numpy arrays, each counted once; ``p_drop``, ``n_drop`` arrays too, or ``None`` when

@@ -54,8 +54,12 @@ def late_key(event_id: str, reward_id: str | None) -> str:
 
 
 def _check_reward(value: float) -> None:
-    if not math.isfinite(value):
-        raise UsageError(f"reward {value!r} is not a finite number")
+    try:
+        finite = math.isfinite(value)
+    except TypeError:
+        finite = False
+    if not finite:
+        raise UsageError(f"reward {value!r:.40} is not a finite number")
 
 
 class Loop(LoopUpkeep):

@@ -126,7 +126,9 @@ class Policy(Protocol):
         ...
 
     def load(self, path: Path, model_version: int) -> None:
-        """Replace the model with the one saved at ``path``."""
+        """Replace the model with the one saved at ``path`` (a checkpoint at start, or an upload). A file it cannot use
+        (not its kind's, or saved for other actions) raises a :class:`~appliance.errors.WabbitError` such as
+        ``CheckpointError`` and leaves the model as it was: the loop then falls back to an older checkpoint."""
         ...
 
 

@@ -47,9 +47,12 @@ def check_digest(actual: str, declared: str | None, size: int) -> None:
 
 def check_model_file(path: Path, policy: dict[str, Any], timeout_s: float = 60.0) -> None:
     """Raise :class:`UsageError` saying what is wrong unless the model loads, decides and survives a round trip."""
-    check_in_child("appliance.policy.model_check", path, {"policy": policy}, timeout_s,
-                   "Vowpal Wabbit cannot use this model with the configured policy ({reason}); upload a model saved by "
-                   "this appliance (GET /api/model) or by `vw --cb_explore_adf` with the same options")
+    kind = policy.get("type") or "vw"
+    refusal = ("Vowpal Wabbit cannot use this model with the configured policy ({reason}); upload a model saved by this "
+               "appliance (GET /api/model) or by `vw --cb_explore_adf` with the same options") if kind == "vw" else (
+               f"the {kind} policy cannot use this model ({{reason}}); upload a model this appliance saved with the same "
+               "policy section (GET /api/model)")
+    check_in_child("appliance.policy.model_check", path, {"policy": policy}, timeout_s, refusal)
 
 
 def check_in_child(module: str, path: Path, spec: dict[str, Any], timeout_s: float, refusal: str) -> str:

@@ -136,10 +136,10 @@ def parse(line: str | bytes) -> Logged:
     ...                '"c":{"u":{"x":1},"_multi":[{"a":{"f":1}},{"a":{"g":1}}]},"pdrop":0.1,"_skipLearn":true}')
     >>> logged.event.decision.action, logged.event.reward, logged.p_drop, logged.skip_learn
     ('2', 1.0, 0.1, True)
-    >>> parse('{"_label_cost":0,"c":{}}')
+    >>> parse('{"_label_cost":0,"c":{}}')  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: not a DSJSON event: KeyError: '_multi'
+    ValueError: not a DSJSON event: it has no '_multi' key (a line needs _label_cost, _label_probability, ...)
     """
     try:
         obj: dict[str, Any] = orjson.loads(line)
@@ -161,7 +161,10 @@ def parse(line: str | bytes) -> Logged:
         else:
             event = JoinedEvent(decision, reward, "replay", 1, ts)
         return Logged(event, features, obj.get("_skipLearn") is True, float(obj.get("pdrop") or 0.0))
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
+    except KeyError as err:
+        raise ValueError(f"not a DSJSON event: it has no {err} key (a line needs _label_cost, _label_probability, _labelIndex "
+                         "or _label_Action, a, p, and c with its _multi actions)") from None
+    except (ValueError, TypeError, IndexError, AttributeError) as err:
         raise ValueError(f"not a DSJSON event: {type(err).__name__}: {err}") from None
 
 

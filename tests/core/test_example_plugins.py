@@ -66,7 +66,7 @@ def test_the_policy_contract_suite_passes_over_the_plug_in(installed: dict[str, 
                            "-k", "epsilon_linear or jsonl", f"{site}/wabbit_example_plugins"],
                           capture_output=True, text=True, env=installed, cwd=ROOT)
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "9 passed" in done.stdout, done.stdout[-3000:]  # the suite's seven checks, the two doctests
+    assert "10 passed" in done.stdout, done.stdout[-3000:]  # the suite's eight checks, the two doctests
 
 
 def test_the_plug_in_observer_writes_the_joined_events_in_its_home(installed: dict[str, str], tmp_path: Path) -> None:

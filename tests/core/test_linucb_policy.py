@@ -113,5 +113,6 @@ def test_a_model_passes_the_model_check_of_uploads_and_model_sources(tmp_path: P
     drive(policy, 20)
     policy.save(tmp_path / "model")
     check_model_file(tmp_path / "model", {"type": "linucb", "actions": [{"id": a} for a in ACTIONS]})
-    with pytest.raises(UsageError, match="cannot use this model"):
+    with pytest.raises(UsageError, match=r"^the linucb policy cannot use this model \(.*learned for actions warm, cool, red.*\); "
+                                         r"upload a model this appliance saved with the same policy section \(GET /api/model\)$"):
         check_model_file(tmp_path / "model", {"type": "linucb", "actions": [{"id": "x"}, {"id": "y"}]})

@@ -1,6 +1,7 @@
 """One contract for every registered Policy kind (built-in, like vw, sklearn and the fake uniform, or a plug-in's):
-valid pmfs, seeded determinism, save/load round trip, bad input, and learning on the linear world (unless the
-kind declares ``learns = False``). tests/core/test_example_plugins.py runs it over the demos/plugins package."""
+valid pmfs, seeded determinism, save/load round trip, bad input, a file that is no model or one saved for other
+actions, and learning on the linear world (unless the kind declares ``learns = False``).
+tests/core/test_example_plugins.py runs it over the demos/plugins package, tests/core/test_readme_plugin.py over README's."""
 
 from __future__ import annotations
 
@@ -127,6 +128,23 @@ def test_a_file_that_is_no_model_is_refused_and_the_policy_goes_on(make: Callabl
         policy.load(tmp_path / "model", 99)
     assert policy.model_version == 20
     assert sum(policy.decide({"room": {"dark": 1.0}}, "after", 0.0).pmf) == pytest.approx(1.0)
+
+
+def test_a_model_saved_for_other_actions_is_refused_or_decides_over_the_declared_ones(
+        request: pytest.FixtureRequest, make: Callable[[int], Policy], tmp_path: Path) -> None:
+    """A checkpoint taken before policy.actions changed: loading it either fails with a WabbitError (the loop then
+    falls back to an older checkpoint or a new model) or gives a policy that still decides over every declared action."""
+    kind = request.node.callspec.params["make"]
+    fewer = build(kind, 0, [{"id": "warm"}, {"id": "cool"}])
+    drive(fewer, 20)
+    fewer.save(tmp_path / "model")
+    policy = make(0)
+    try:
+        policy.load(tmp_path / "model", 20)
+    except WabbitError:
+        assert policy.model_version == 0
+    d = policy.decide({"room": {"dark": 1.0}}, "after", 0.0)
+    assert d.actions == tuple(ACTIONS) and sum(d.pmf) == pytest.approx(1.0)
 
 
 def test_learning_beats_uniform_choices_on_the_linear_world(request: pytest.FixtureRequest, make: Callable[[int], Policy]) -> None:

@@ -72,6 +72,48 @@ with LiveModel("means.yaml", data_dir="data") as model:
     assert ast.literal_eval(pmf) == {"news": 0.025, "sports": 0.975}  # learned: sports, exploring 5%
 
 
+def test_readme_policy_plug_in_passes_the_policy_contract_suite(tmp_path: Path) -> None:
+    """All but the linear-world check, which a policy that reads no context cannot pass (README says so): a file that
+    is no model, or a model saved for other actions, is refused as the loop needs it."""
+    assert "every action is worth 0 on average" in " ".join(section("Write a policy plug-in").split())
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/core/test_policy_contract.py",
+                           "-k", "means and not linear_world"], capture_output=True, text=True, env=install(tmp_path), cwd=ROOT,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "7 passed" in done.stdout, done.stdout[-3000:]
+
+
 def test_readme_sklearn_config_is_valid() -> None:
     config = load_config_text(block(section("A scikit-learn policy"), "yaml"))
     assert config.policy is not None and config.policy.type == "sklearn"
+
+
+def test_readme_log_sink_plug_in_validates_and_ships_a_batch(tmp_path: Path) -> None:
+    env = install(tmp_path)
+    sink, = [b for b in re.findall(r"```python\n(.+?)```", section("Write a policy plug-in"), re.S) if "LogSinkConfigBase" in b]
+    (tmp_path / "wabbit_append.py").write_text(sink)
+    points = tmp_path / "wabbit_means-0.1.dist-info" / "entry_points.txt"
+    points.write_text(points.read_text() + "[wabbit.log_sinks]\nappend = wabbit_append:AppendSink\n")
+    program = """
+from appliance.config import load_config_text
+from appliance.registry import REGISTRY
+from appliance.sinks.base import SinkError
+
+config = load_config_text("log_sinks: [{type: append, path: shipped.jsonl, batch_interval_s: 0.5}]")
+sink = REGISTRY.build("log_sinks", config.log_sinks[0], name="append-0")
+sink.send(b'{"EventId": "e1"}\\n', "joined-000001-000000000000")
+print(sink.stats())
+config = load_config_text("log_sinks: [{type: append, path: missing/shipped.jsonl}]")
+try:
+    REGISTRY.build("log_sinks", config.log_sinks[0], name="bad").send(b"x\\n", "b")
+except SinkError as err:
+    print(err)
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["{'type': 'append', 'path': 'shipped.jsonl', 'batches': 1}",
+                                        "bad: cannot append to missing/shipped.jsonl: No such file or directory"]
+    assert (tmp_path / "shipped.jsonl").read_text() == '{"EventId": "e1"}\n'
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/core/test_registry_contract.py",
+                           "-k", "append"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert done.returncode == 0 and " passed" in done.stdout, done.stdout[-3000:]

@@ -17,6 +17,7 @@ import pytest
 import vowpalwabbit
 
 from appliance.datagen import generate, load_spec_text
+from appliance.errors import UsageError
 
 ROOT = Path(__file__).parents[2]
 WABBIT = [sys.executable, "-m", "appliance"]
@@ -129,3 +130,9 @@ def test_the_published_schema_file_is_what_the_command_prints() -> None:
     printed = subprocess.run([*WABBIT, "gen", "schema"], capture_output=True, text=True, check=True).stdout
     published = ROOT / "docs" / "gen-spec.schema.json"
     assert published.read_text() == printed, "docs/gen-spec.schema.json is stale: run `wabbit gen schema > docs/gen-spec.schema.json`"
+
+
+def test_an_unknown_format_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"^unknown format 'dsjon'; one of text, dsjson, flatbuffer$"):
+        generate(load_spec_text(SPARSE), tmp_path / "out.dsjson", "dsjon")
+    assert list(tmp_path.iterdir()) == []

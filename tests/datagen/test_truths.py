@@ -151,3 +151,26 @@ def test_a_cb_explore_model_logs_the_chosen_actions_probability(tmp_path: Path) 
     adf = load_spec_text(CB_ADF + f"examples: 5\nlogging: {{policy: vw, model: {json.dumps(str(model))}}}\n")
     with pytest.raises(UsageError, match=r"cb.model cannot predict these examples .* a --cb_explore_adf one for cb_adf"):
         generate(adf, tmp_path / "adf.txt", "text")
+
+
+def test_an_estimate_from_a_log_with_lost_rewards_tends_to_the_truth_readme_says(tmp_path: Path) -> None:
+    """README's rule: with a share q of the rewards lost or late, a log's estimate of a policy tends to
+    (1 - q) x its true value + q x default. Checked for uniform choices with IPS, within 3 standard errors."""
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    assert "an estimator's value of any policy from it, tends to `(1 - q) × value + q × default`" in readme
+    from appliance.estimators import IPS
+    from appliance.storage import dsjson
+
+    spec = ("examples: 6000\nseed: 5\nproblem: {type: cb_adf}\nshared: [{name: u, count: 3}]\nactions: {pool: 3, per_example: 3}\n"
+            "truth: {link: logistic, outcome: bernoulli}\nrewards: {missing: 0.3, default: -1.0}\n")
+    truth = generate(load_spec_text(spec), tmp_path / "log.dsjson", "dsjson")
+    ips, values = IPS(), []
+    for line in (tmp_path / "log.dsjson").read_text().splitlines():
+        event = dsjson.parse(line).event
+        value = event.reward / event.decision.probability / 3
+        ips.add_example(event.decision.probability, event.reward, 1 / 3)
+        values.append(value)
+    q = (truth["trouble"]["missing"] + truth["trouble"]["late"]) / truth["examples"]
+    expected = (1 - q) * truth["value"]["uniform"] + q * -1.0
+    assert abs(ips.get() - expected) < 3 * float(np.std(values)) / math.sqrt(len(values))
+    assert abs(ips.get() - truth["value"]["uniform"]) > 0.2  # the losses move it far from the truth

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from appliance.embedded import LiveModel
-from appliance.errors import StorageError
+from appliance.errors import ConfigError, StorageError, UsageError
 
 ROOT = Path(__file__).parents[2]
 CONFIG = {"policy": {"actions": [{"id": "a"}, {"id": "b"}]}, "join": {"reward_wait_s": 0.2}}
@@ -67,3 +67,37 @@ def test_an_rlclient_configuration_ports(tmp_path: Path) -> None:
         ranking = model.choose_rank({"user": {"x": 0.5}})
         assert ranking.chosen_action in ("a", "b", "c") and len(ranking.pmf) == 3
         assert min(p for _, p in ranking.pmf) >= 0.3 / 3 - 1e-9  # epsilon 0.3 spread over the three actions
+
+
+def test_a_bad_config_mapping_is_a_config_error_naming_the_key_and_the_fix(tmp_path: Path) -> None:
+    """As a YAML file's errors read: the dotted path without pydantic's union tags, the value, what the key means."""
+    with pytest.raises(ConfigError) as found:
+        LiveModel({"policy": {**CONFIG["policy"], "exploraton": {"type": "epsilon"}}}, tmp_path / "data")
+    assert str(found.value).startswith("LiveModel config: policy.exploraton: unknown key; did you mean `exploration`?")
+    with pytest.raises(ConfigError) as found:
+        LiveModel({"join": {"reward_wait_s": -1}}, tmp_path / "data")
+    assert str(found.value).startswith("LiveModel config: join.reward_wait_s: Input should be greater than 0 (got -1). How long")
+    assert not (tmp_path / "data" / "lock").exists()
+
+
+def test_a_context_or_reward_of_the_wrong_shape_is_a_usage_error_saying_the_right_one(tmp_path: Path) -> None:
+    with LiveModel(CONFIG, tmp_path / "data") as model:
+        with pytest.raises(UsageError, match=r"^context namespace 'age' = 0.3 is not a mapping of feature names to numbers; "
+                                             r"send \{namespace: \{feature: number\}\}, e.g. \{'user': \{'age': 0.3\}\}$"):
+            model.choose_rank({"age": 0.3})  # type: ignore[dict-item]
+        with pytest.raises(UsageError, match=r"^the context \['age'\] is a list, not a mapping"):
+            model.choose_rank(["age"])  # type: ignore[arg-type]
+        event_id = model.choose_rank({"user": {"age": 0.3}}).event_id
+        with pytest.raises(UsageError, match=r"^reward '1' is not a finite number$"):
+            model.report_outcome(event_id, "1")  # type: ignore[arg-type]
+        assert model.report_outcome(event_id, 1) == "accepted"
+
+
+def test_a_loop_that_cannot_start_says_why_once_and_frees_the_directory(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as found:
+        LiveModel.from_rlclient({"model.vw.initial_command_line": "--cb_explore_adf --bogus 3"}, ["a", "b"], tmp_path / "data")
+    assert str(found.value).startswith("the loop could not start: Vowpal Wabbit refused the options --cb_explore_adf")
+    assert str(found.value).count("could not start") == 1 and str(found.value).endswith("unrecognised option '--bogus'")
+    held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}")]
+    assert not [path for path in held if path.startswith(str(tmp_path))]  # nothing was opened before the policy failed
+    LiveModel(CONFIG, tmp_path / "data").close()  # the directory was released

@@ -47,6 +47,8 @@ def test_merge_state_and_errors(kind: type[Streaming]) -> None:
     assert type(restored) is kind and value(restored) == value(merged)
     with pytest.raises(EstimatorError, match="p_log"):
         kind().add_example(0.0, 1.0, 0.5)  # type: ignore[attr-defined]
+    with pytest.raises(EstimatorError, match=r"p_pred 2.0 must be in \[0, 1\]: .* not an importance weight"):
+        kind().add_example(0.5, 1.0, 2.0)  # type: ignore[attr-defined]
     with pytest.raises(EstimatorError, match="merge"):
         merged + RecordingEstimator()  # type: ignore[operator]
 
@@ -81,6 +83,10 @@ def test_a_batch_with_drops_gives_the_figures_of_one_at_a_time(kind: type[Stream
     ``add_example`` one event at a time with the same drops (to 1e-12; they differ in the order they are added)."""
     import numpy as np
 
+    if getattr(kind, "NEEDS", ()):  # DM and DR: a batch has no reward model's predictions
+        with pytest.raises(EstimatorError, match="needs the reward model's predictions with every event"):
+            kind().add_examples(np.array([0.5]), np.array([1.0]), np.array([0.5]))
+        return
     rng, batched, single = random.Random(9), kind(), kind()
     for size in (40, 1, 300):
         chosen = rng.choices(range(3), (0.1, 0.3, 0.6), k=size)
@@ -99,6 +105,8 @@ def test_a_batch_with_drops_gives_the_figures_of_one_at_a_time(kind: type[Stream
         assert value(batched) == pytest.approx(value(single), rel=1e-10)  # cs's bounds magnify the sums' last bits
     with pytest.raises(EstimatorError, match="p_drop"):
         kind().add_examples(p_log, r, p_pred, np.full(len(r), 1.0))
+    with pytest.raises(EstimatorError, match=r"p_pred.* in \[0, 1\]"):
+        kind().add_examples(p_log, r, p_pred * 4)
 
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
@@ -113,6 +121,15 @@ def test_an_empty_batch_changes_nothing_and_a_reward_out_of_range_is_refused(kin
             kind().add_examples(np.array([0.5]), np.array([2.0]), np.array([0.5]))
         with pytest.raises(EstimatorError, match="outside"):
             kind().add_example(0.5, -1.0, 0.5)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", ["dm", "dr", "switch_dr"])
+def test_a_model_based_estimator_refuses_an_event_without_the_models_predictions(name: str) -> None:
+    estimator = REGISTRY.build("estimators", REGISTRY.kind("estimators", name).config_class()())
+    with pytest.raises(EstimatorError, match=r"needs the reward model's predictions with every event: add_example\(p_log, r, "
+                                             r"p_pred, (r_hat=\.\.\., )?v_hat=\.\.\.\)"):
+        estimator.add_example(0.5, 1.0, 1.0)
+    assert estimator.get() is None  # nothing was counted
 
 
 @pytest.mark.parametrize("name", ["dm", "dr", "switch_dr"])

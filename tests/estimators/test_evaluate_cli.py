@@ -108,3 +108,14 @@ def test_a_reward_model_that_overshoots_is_held_within_the_rewards(tmp_path: Pat
     for name, value in json.loads(capsys.readouterr().out)["candidates"].items():
         assert 0 <= value["estimates"]["dm"] <= 1, (name, value["estimates"])
         assert -2 <= value["estimates"]["dr"] <= 3, (name, value["estimates"])  # v_hat + (r - r_hat) * w, w <= 2 here
+
+
+def test_a_line_missing_a_key_names_the_key_and_what_a_line_needs(log: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    line = json.loads(log.read_text().splitlines()[0])
+    del line["p"]
+    other = tmp_path / "other.dsjson"
+    other.write_text(log.read_text().splitlines()[0] + "\n" + json.dumps(line) + "\n")
+    assert main(["evaluate", str(other), "--no-baselines"]) == 0
+    assert (f"{other}:2: not a DSJSON event: it has no 'p' key (a line needs _label_cost, _label_probability, _labelIndex or "
+            "_label_Action, a, p, and c with its _multi actions); line skipped") in capsys.readouterr().err

@@ -5,12 +5,15 @@ from __future__ import annotations
 from appliance.datagen.writers.base import Writer, WriterContext
 from appliance.datagen.writers.dsjson import DSJSONWriter
 from appliance.datagen.writers.text import TextWriter
+from appliance.errors import UsageError
 
 FORMATS = ("text", "dsjson", "flatbuffer")
 
 
 def build_writer(name: str, context: WriterContext) -> Writer:
-    """The writer of format ``name`` (one of :data:`FORMATS`)."""
+    """The writer of format ``name`` (one of :data:`FORMATS`); another name is a :class:`UsageError`."""
+    if name not in FORMATS:
+        raise UsageError(f"unknown format {name!r}; one of {', '.join(FORMATS)}")
     if name == "flatbuffer":
         from appliance.datagen.writers.flatbuffer import FlatBufferWriter  # needs the `datagen` extra
 
