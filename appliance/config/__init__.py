@@ -218,13 +218,14 @@ class AppConfig(StrictModel):
             {"actions": world_actions(self.simulation), "seed": self.simulation.seed})
         return policy
 
-    def in_world(self, simulation: SimulationConfig | None) -> "AppConfig":
+    def in_world(self, simulation: SimulationConfig | None, why: str = WORLDLESS) -> "AppConfig":
         """This config against another simulated world (``None``: none); a policy that took its actions from the
-        world takes the new world's, and without a world to take them from it is a :class:`ConfigError`."""
+        world takes the new world's, and without a world to take them from it is a :class:`ConfigError` saying
+        ``why`` there is none, as a missing ``policy.actions`` is reported."""
         config = self.model_copy()
         if self._world_actions and self.policy is not None:
             if simulation is None:
-                raise ConfigError(f"policy.actions: {NO_WORLD}")
+                raise ConfigError(f"policy.actions: Field required ({why}); {ACTIONS_FIX}")
             config.policy = self.policy.model_copy(
                 update={"actions": [ActionConfig.model_validate(a) for a in world_actions(simulation)]})
         config.simulation = simulation

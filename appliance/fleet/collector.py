@@ -10,17 +10,24 @@ pull the current model.
 
 Every request carries the central side's token (``Authorization: Bearer TOKEN``; the file ``token`` in its
 directory, made at first start like the appliance's); without it, or with another, the answer is 401 with a
-message saying where the token is. A ``Content-Length`` that is not a number of bytes leaves the body's end
-unknown: the answer is 400 (before the token is looked at) and the connection is closed.
+message saying where the token is. A body comes with a ``Content-Length`` or ``Transfer-Encoding: chunked`` (as
+``curl -T -`` and streaming clients send it); a ``Content-Length`` that is not a number of bytes, both at once, or
+chunks that are not well formed leave the body's end unknown: the answer is 400 (before the token is looked at) and
+the connection is closed. After an error answer whose request body was not read, the collector reads and discards
+what the client still sends (up to :data:`LINGER_BYTES` or :data:`LINGER_S`) before it closes, so that the kernel
+does not reset the connection and destroy the answer before the client reads it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import re
+import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
@@ -30,8 +37,63 @@ from appliance.storage.atomic import write_atomically
 MAX_BATCH = 64 * 1024 * 1024
 IDLE_S = 60.0
 """How long a kept-alive connection may wait for its next request before the collector closes it."""
+LINGER_BYTES = 16 * 1024 * 1024
+LINGER_S = 1.0
+"""How much, and for how long, the collector reads and discards after an error answer before closing."""
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 _DIGITS = re.compile(r"[0-9]+")
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
+
+
+class BadBody(ValueError):
+    """A request body whose framing is broken or whose size is over the limit: the answer's status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def read_chunked(rfile: io.BufferedIOBase, limit: int) -> bytes:
+    """A ``Transfer-Encoding: chunked`` body (its chunks, then trailers up to a blank line), at most ``limit`` bytes.
+
+    >>> import io
+    >>> read_chunked(io.BytesIO(b"4;x=y\\r\\nab\\r\\n\\r\\n2\\r\\ncd\\r\\n0\\r\\nX-Sum: 1\\r\\n\\r\\n"), 10)
+    b'ab\\r\\ncd'
+    """
+    data = bytearray()
+    while size := _chunk_size(rfile.readline(1024)):
+        if len(data) + size > limit:
+            raise BadBody(413, f"a batch of 1 byte to {limit // 2**20} MB of JSON lines")
+        chunk = rfile.read(size)
+        if len(chunk) < size or rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise BadBody(400, "a chunk ends before its size or without CRLF: send the chunks whole, or a Content-Length")
+        data += chunk
+    while (trailer := rfile.readline(8192)) not in (b"\r\n", b"\n"):
+        if not trailer.endswith(b"\n"):
+            raise BadBody(400, "the chunked body ends before the blank line after its last chunk")
+    return bytes(data)
+
+
+def _chunk_size(line: bytes) -> int:
+    size = line.split(b";", 1)[0].strip()
+    if not line.endswith(b"\n") or not _HEX.fullmatch(size):
+        raise BadBody(400, f"a chunk's size must be a hexadecimal number of bytes, not {line[:40]!r}")
+    return int(size, 16)
+
+
+def linger(connection: socket.socket) -> None:
+    """End the answer (FIN), then read and discard what the client still sends until it closes, up to
+    :data:`LINGER_BYTES` or :data:`LINGER_S`: closing on unread data would make the kernel send a reset."""
+    deadline, left = time.monotonic() + LINGER_S, LINGER_BYTES
+    try:
+        connection.shutdown(socket.SHUT_WR)
+        while left > 0 and (wait := deadline - time.monotonic()) > 0:
+            connection.settimeout(wait)
+            if not (chunk := connection.recv(min(left, 1 << 16))):
+                return
+            left -= len(chunk)
+    except OSError:  # the client is gone or the time is up: the answer was sent, closing is all that is left
+        return
 
 
 class Collector:
@@ -63,6 +125,8 @@ class Collector:
             protocol_version = "HTTP/1.1"  # keep-alive: a sink sends its batches over one connection
             timeout = IDLE_S
             length = 0  # the request's Content-Length, once :meth:`parse_request` has checked it
+            chunked = False  # its body comes as Transfer-Encoding: chunked instead
+            unread = False  # its body is still to be read: closing on it would reset the connection
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: the collector reports through its own logger and counters, not a line per request."""
@@ -78,17 +142,48 @@ class Collector:
                 self.wfile.write(body)
 
             def parse_request(self) -> bool:
-                """The request line and headers, then the body's framing: a ``Content-Length`` that is not a
-                number of bytes leaves the body's end unknown, so the answer is 400 and the connection closes."""
+                """The request line and headers, then the body's framing: a ``Content-Length`` that is not a number
+                of bytes, one beside ``Transfer-Encoding``, or an encoding other than chunked leaves the body's end
+                unknown, so the answer is 400 (501 for the encoding) and the connection closes."""
+                self.unread = False
                 if not super().parse_request():
                     return False
-                given = (self.headers.get("Content-Length") or "0").strip()
-                if _DIGITS.fullmatch(given):
-                    self.length = int(given)
+                given, encoding = self.headers.get("Content-Length"), self.headers.get("Transfer-Encoding")
+                self.unread, self.chunked, self.length = given is not None or encoding is not None, encoding is not None, 0
+                if given is not None and not _DIGITS.fullmatch(given.strip()):
+                    problem = (400, f"Content-Length must be a number of bytes, not {given.strip()[:40]!r}")
+                elif encoding is not None and encoding.strip().lower() != "chunked":
+                    problem = (501, f"Transfer-Encoding {encoding[:40]!r} is not supported: send the body with a "
+                                    "Content-Length or as chunked")
+                elif encoding is not None and given is not None:
+                    problem = (400, "Content-Length and Transfer-Encoding: chunked at once: send one of them")
+                else:
+                    self.length = int(given or "0")
                     return True
                 self.close_connection = True
-                self._answer(400, json.dumps({"error": f"Content-Length must be a number of bytes, not {given[:40]!r}"}).encode())
+                self._answer(problem[0], json.dumps({"error": problem[1]}).encode())
                 return False
+
+            def _body(self, limit: int) -> bytes:
+                """The request's body (Content-Length or chunked), at most ``limit`` bytes; :class:`BadBody` if it
+                is larger or its framing is broken, and then the connection closes, its end unread."""
+                try:
+                    if self.chunked:
+                        data = read_chunked(self.rfile, limit)
+                    elif self.length <= limit:
+                        data = self.rfile.read(self.length)
+                    else:
+                        raise BadBody(413, f"a batch of 1 byte to {limit // 2**20} MB of JSON lines")
+                except BadBody:
+                    self.close_connection = True
+                    raise
+                self.unread = False
+                return data
+
+            def finish(self) -> None:
+                super().finish()
+                if self.close_connection and self.unread:
+                    linger(self.connection)
 
             def _allowed(self) -> bool:
                 """The bearer token, compared in constant time; a 401 with what to do otherwise."""
@@ -97,11 +192,10 @@ class Collector:
                     return True
                 with collector._lock:
                     collector.refused += 1
-                remaining = self.length
-                while 0 < remaining <= MAX_BATCH:  # read what was sent: closing on unread data would reset the answer
-                    chunk = self.rfile.read(min(remaining, 1 << 16))
-                    remaining = remaining - len(chunk) if chunk else 0
-                self.close_connection = self.close_connection or remaining > 0  # a body too large to read ends it
+                try:  # read what was sent, so that the connection can carry the next request
+                    self._body(MAX_BATCH)
+                except BadBody:
+                    pass  # a body too large or broken ends the connection, after the answer
                 why = "a wrong token" if given else "no token"
                 self._answer(401, json.dumps({"error": f"{why}: send 'Authorization: Bearer TOKEN' with the token in "
                                                        f"{collector._token_path} (a log sink's token_file)"}).encode(),
@@ -111,14 +205,15 @@ class Collector:
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
                 if not self._allowed():
                     return None
-                length = self.length
-                if self.path != "/ingest" or not 0 < length <= MAX_BATCH:
-                    self.close_connection = True  # its body is not read: the connection cannot carry another request
                 if self.path != "/ingest":
+                    self.close_connection = True  # its body is not read: the connection cannot carry another request
                     return self._answer(404, b'{"error": "POST /ingest"}')
-                if not 0 < length <= MAX_BATCH:
-                    return self._answer(413 if length else 400, b'{"error": "a batch of 1 byte to 64 MB of JSON lines"}')
-                data = self.rfile.read(length)
+                try:
+                    data = self._body(MAX_BATCH)
+                except BadBody as err:
+                    return self._answer(err.status, json.dumps({"error": str(err)}).encode())
+                if not data:
+                    return self._answer(400, b'{"error": "a batch of 1 byte to 64 MB of JSON lines"}')
                 source = _SAFE.sub("_", self.headers.get("X-Wabbit-Source") or self.client_address[0])[:64]
                 batch = _SAFE.sub("_", self.headers.get("X-Wabbit-Batch") or hashlib.sha256(data).hexdigest()[:16])[:80]
                 if not data.endswith(b"\n"):

@@ -36,6 +36,9 @@ OUT_SCHEMA = "event_id STRING, decided DOUBLE, reward DOUBLE, rewards INT, body 
 STATE_SCHEMA = "decided DOUBLE, body STRING, rewards STRING"
 ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
 HEARTBEAT = "__heartbeat__"
+WORKER_WARNINGS = "ignore:The behavior of DataFrame concatenation with empty or all-NA entries:FutureWarning:pyspark.worker"
+"""The Python workers' warning filter: pandas' deprecation of pyspark's own padding of its state frames, which a
+user cannot act on; the user's own ``PYTHONWARNINGS`` still applies to everything else."""
 
 
 def heartbeat(directory: Path, now: float, name: str = "heartbeat") -> Path:
@@ -52,7 +55,7 @@ def heartbeat(directory: Path, now: float, name: str = "heartbeat") -> Path:
 
 def session(app: str = "wabbit-fleet", rocksdb: bool = True, cores: int = 2, partitions: int = 2) -> Any:
     """A local SparkSession kept on loopback, with the RocksDB state store; ``partitions``: of the state (one
-    Python worker each per micro-batch)."""
+    Python worker each per micro-batch). Its Python workers leave out pyspark's pandas warning (:data:`WORKER_WARNINGS`)."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers run this interpreter (its packages, ours)
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
@@ -62,7 +65,8 @@ def session(app: str = "wabbit-fleet", rocksdb: bool = True, cores: int = 2, par
                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", str(partitions))
                .config("spark.sql.session.timeZone", "UTC").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.streaming.noDataMicroBatches.enabled", "true"))
+               .config("spark.sql.streaming.noDataMicroBatches.enabled", "true")
+               .config("spark.executorEnv.PYTHONWARNINGS", ",".join(filter(None, (os.environ.get("PYTHONWARNINGS"), WORKER_WARNINGS)))))
     if rocksdb:
         builder = builder.config("spark.sql.streaming.stateStore.providerClass", ROCKSDB)
     spark = builder.getOrCreate()

@@ -30,6 +30,7 @@ from appliance.supervisor import Supervisor
 log = logging.getLogger("wabbit")
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 MAX_MODELS = 32
+BESIDE = "a model beside the default one runs no simulated world unless its config has a `simulation:` section, so none supplies the actions"
 
 
 def check_name(name: str) -> str:
@@ -52,7 +53,7 @@ def service_config(text: str, name: str) -> AppConfig:
     config = load_config_text(text, f"model {name} config")
     if "simulation" not in (load_yaml_keys(text)):
         try:
-            config = config.in_world(None)
+            config = config.in_world(None, BESIDE)
         except ConfigError as err:
             raise ConfigError(f"model {name} config: {err}") from None
     problems = [what for what, present in (("sources", config.sources), ("actuators", config.actuators), ("feedback", config.feedback),

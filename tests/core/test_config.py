@@ -170,8 +170,12 @@ def test_a_model_beside_the_default_one_still_declares_its_actions() -> None:
     """A loop model runs no simulated world unless its config names one: no world's actions to take."""
     from appliance.models.host import service_config
 
-    with pytest.raises(ConfigError, match="model news config: policy.actions: simulation is null"):
+    with pytest.raises(ConfigError) as refused:
         service_config("policy: {type: linucb}\n", "news")
+    assert str(refused.value) == (
+        "model news config: policy.actions: Field required (a model beside the default one runs no simulated world unless "
+        "its config has a `simulation:` section, so none supplies the actions); list them in the policy section, "
+        "e.g. `actions: [{id: on}, {id: off}]`")
     assert [a.id for a in service_config("simulation: {world: linear}\npolicy: {type: linucb}\n", "news").effective_policy().actions][0] == "a0"
 
 

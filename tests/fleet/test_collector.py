@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 import httpx
 import pytest
@@ -97,3 +97,62 @@ def test_a_content_length_that_is_not_a_number_of_bytes_is_answered_400_and_clos
     assert status == b"HTTP/1.1 400 Bad Request" and b"Connection: close" in headers
     assert json.loads(body) == {"error": f"Content-Length must be a number of bytes, not {length!r}"}
     assert list((tmp_path / "inbox").iterdir()) == [] and collector.stats()["refused"] == 0
+
+
+def answer(reader: BinaryIO) -> tuple[bytes, dict[bytes, bytes], bytes]:
+    """One answer read off a raw connection: its status line, headers (lower-cased names) and body."""
+    status, headers = reader.readline().rstrip(), {}
+    while (line := reader.readline().rstrip()):
+        name, _, value = line.partition(b":")
+        headers[name.lower()] = value.strip()
+    return status, headers, reader.read(int(headers[b"content-length"]))
+
+
+def test_a_chunked_batch_is_stored_whole_and_the_connection_carries_the_next_request(
+        collector: Collector, tmp_path: Path) -> None:
+    token = (tmp_path / "token").read_text().strip()
+    chunks = b'6;ext=1\r\n{"kind\r\n1e\r\n":"decision","event_id":"e1"}\n\r\n0\r\nX-Trailer: ok\r\n\r\n'
+    request = (f"POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nX-Wabbit-Source: pi1\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n").encode() + chunks
+    status_request = f"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", collector.port), timeout=10) as conn, conn.makefile("rb") as reader:
+        conn.sendall(request + status_request)
+        assert answer(reader)[::2] == (b"HTTP/1.1 200 OK", b'{"stored": true}')
+        assert answer(reader)[::2] == (b"HTTP/1.1 200 OK", b'{"join": {}}')  # the chunks were not taken for a request
+    [stored] = (tmp_path / "inbox").iterdir()
+    assert stored.name.startswith("pi1-") and stored.read_bytes() == b'{"kind":"decision","event_id":"e1"}\n'
+
+
+@pytest.mark.parametrize(("framing", "body", "status", "says"), [
+    ("Transfer-Encoding: chunked", b"zz\r\nab\r\n0\r\n\r\n", b"HTTP/1.1 400 Bad Request", "hexadecimal number"),
+    ("Transfer-Encoding: chunked", b"4\r\nab", b"HTTP/1.1 400 Bad Request", "before its size"),
+    ("Transfer-Encoding: gzip", b"ab", b"HTTP/1.1 501 Not Implemented", "'gzip' is not supported"),
+    ("Transfer-Encoding: chunked\r\nContent-Length: 2", b"ab", b"HTTP/1.1 400 Bad Request", "at once"),
+])
+def test_a_body_whose_end_is_unknown_is_answered_and_closed(
+        collector: Collector, tmp_path: Path, framing: str, body: bytes, status: bytes, says: str) -> None:
+    token = (tmp_path / "token").read_text().strip()
+    request = f"POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n{framing}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", collector.port), timeout=10) as conn, conn.makefile("rb") as reader:
+        conn.sendall(request + body)
+        if body.endswith(b"ab"):
+            conn.shutdown(socket.SHUT_WR)  # the chunk stops short: the collector sees its end
+        got, headers, error = answer(reader)
+        assert (got, headers[b"connection"]) == (status, b"close") and says in json.loads(error)["error"]
+        assert reader.read() == b""
+    assert list((tmp_path / "inbox").iterdir()) == []
+
+
+@pytest.mark.parametrize(("path", "declared", "bearer", "status"), [
+    ("/elsewhere", 8 << 20, True, b"HTTP/1.1 404 Not Found"),
+    ("/ingest", 100 << 20, True, b"HTTP/1.1 413 Request Entity Too Large"),
+    ("/ingest", 100 << 20, False, b"HTTP/1.1 401 Unauthorized"),
+])
+def test_an_error_answer_reaches_a_client_still_sending_its_large_body(
+        collector: Collector, tmp_path: Path, path: str, declared: int, bearer: bool, status: bytes) -> None:
+    token = f"Authorization: Bearer {(tmp_path / 'token').read_text().strip()}\r\n" if bearer else ""
+    request = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{token}Content-Length: {declared}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", collector.port), timeout=10) as conn, conn.makefile("rb") as reader:
+        conn.sendall(request + b"x" * min(declared, 8 << 20))  # no reset: the client sends, then reads the answer
+        got, headers, _ = answer(reader)
+    assert (got, headers[b"connection"]) == (status, b"close")

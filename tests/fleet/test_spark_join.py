@@ -61,6 +61,21 @@ def test_spark_join_is_exact_and_a_heartbeat_releases_the_stall(spark: Any, tmp_
     assert state_store.endswith("RocksDBStateStoreProvider") and run.peak_records > 0
 
 
+def test_the_workers_leave_out_pysparks_pandas_warning_only(spark: Any) -> None:
+    """pandas warns on stderr that pyspark's own concat is deprecated, once per worker: a user cannot act on it."""
+
+    def passing(_: int) -> list[str]:  # in a worker (pickled by value): which of the warning, as pyspark's worker
+        import warnings  # and as our code would meet it, passes the worker's warning filters
+
+        with warnings.catch_warnings(record=True) as seen:
+            for module in ("pyspark.worker", "appliance.fleet.spark_join"):
+                warnings.warn_explicit("The behavior of DataFrame concatenation with empty or all-NA entries is "
+                                       "deprecated.", FutureWarning, module.replace(".", "/") + ".py", 1, module)
+        return [w.filename for w in seen]
+
+    assert spark.sparkContext.parallelize([0], 1).flatMap(passing).collect() == ["appliance/fleet/spark_join.py"]
+
+
 class Appliance:
     """An appliance's shipping half: its raw log (decisions and rewards, stamped with the clock) and the ``http``
     log sink that ships it to the collector, in block mode (nothing dropped while the central side is down)."""
