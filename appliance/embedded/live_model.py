@@ -57,7 +57,7 @@ class LiveModel:
     def __init__(self, config: AppConfig | Mapping[str, Any] | Path | str, data_dir: Path | str) -> None:
         self.config = _as_config(config)
         self.data_dir = Path(data_dir)
-        self._claim = DataDir.claim(self.data_dir)
+        self._claim = DataDir.claim(self.data_dir, "data_dir= (LiveModel's argument)")
         self.bus = EventBus()
         self._supervisor = Supervisor(self.config, self.data_dir, None, None, self.bus, SystemClock(), lambda config: None)
         self._supervisor.start()

@@ -46,8 +46,10 @@ os._exit(0)  # no close(): the process dies with the decision pending
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stdout.strip() == "accepted", done.stderr
     with LiveModel(CONFIG, tmp_path) as model:
-        with pytest.raises(StorageError, match="is used by another wabbit process"):
+        with pytest.raises(StorageError, match="is used by another wabbit process") as refused:
             LiveModel(CONFIG, tmp_path)
+        # told in the caller's terms, not the command line's
+        assert str(refused.value).endswith("give this one its own data_dir= (LiveModel's argument)"), refused.value
         deadline = time.monotonic() + 10
         while (found := model.loop.find("crash-1")) is None or found["state"] != "learned":
             assert time.monotonic() < deadline, found
