@@ -60,10 +60,11 @@ class LiveModel:
         self._claim = DataDir.claim(self.data_dir, "data_dir= (LiveModel's argument)")
         self.bus = EventBus()
         self._supervisor = Supervisor(self.config, self.data_dir, None, None, self.bus, SystemClock(), lambda config: None)
-        self._supervisor.start()
-        if self._supervisor.loop is None:
+        try:
+            self._supervisor.start(safe_mode=False)
+        except Exception as err:
             self.close()
-            raise UsageError(self._supervisor.error or "the loop could not start")
+            raise UsageError(f"the loop could not start: {err}") from err
 
     @classmethod
     def from_rlclient(cls, client_json: Path | str | Mapping[str, Any], actions: Sequence[str], data_dir: Path | str,
