@@ -89,7 +89,7 @@ def _sweep(config: AppConfig, args: argparse.Namespace, log_dir: Path) -> int:
         result = _one(config.model_copy(update={"policy": policy}), args, log_dir / name, name, assignment)
         runs.append({"run": name, **assignment, **result})
         if not args.json:
-            print(f"{name:<60} avg_reward {result['avg_reward']:.4f}  of the oracle's {result['avg_reward'] / result['oracle_avg_reward']:.3f}"
+            print(f"{name:<60} avg_reward {result['avg_reward']:.4f}, {result['avg_reward'] / result['oracle_avg_reward']:.3f} of the oracle's reward"
                   f"  {result['events_per_s']:.0f} events/s")
     best = max(runs, key=lambda r: r["avg_reward"])
     if args.json:

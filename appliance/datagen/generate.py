@@ -20,11 +20,11 @@ import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Mapping
 
 from appliance.datagen.block import Block
 from appliance.datagen.draw import Draw
-from appliance.datagen.spec import GenSpec
+from appliance.datagen.spec import GenSpec, as_spec
 from appliance.datagen.spec.problem import ADF, BANDITS, SLOTTED
 from appliance.datagen.trouble import RewardStream
 from appliance.datagen.writers import WriterContext, build_writer
@@ -73,8 +73,10 @@ class _Progress:
         self._stream.flush()
 
 
-def generate(spec: GenSpec, out: Path, format: str = "dsjson", progress: bool = False) -> dict[str, Any]:
-    """Write ``spec.examples`` examples to ``out`` in ``format``; returns what ``OUT.truth.json`` holds."""
+def generate(spec: GenSpec | Mapping[str, Any], out: Path, format: str = "dsjson", progress: bool = False) -> dict[str, Any]:
+    """Write ``spec.examples`` examples to ``out`` in ``format``; returns what ``OUT.truth.json`` holds. ``spec``: a
+    :class:`GenSpec` (:func:`load_spec` reads one) or a mapping of its sections, validated as a spec file is."""
+    spec = as_spec(spec)
     started = time.perf_counter()
     draw = Draw(spec)
     context = WriterContext(spec.problem.type, draw.pool, draw.decimals, spec.decimals.propensities)

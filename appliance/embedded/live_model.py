@@ -57,13 +57,14 @@ class LiveModel:
     def __init__(self, config: AppConfig | Mapping[str, Any] | Path | str, data_dir: Path | str) -> None:
         self.config = _as_config(config)
         self.data_dir = Path(data_dir)
-        self._claim = DataDir.claim(self.data_dir)
+        self._claim = DataDir.claim(self.data_dir, "data_dir= (LiveModel's argument)")
         self.bus = EventBus()
         self._supervisor = Supervisor(self.config, self.data_dir, None, None, self.bus, SystemClock(), lambda config: None)
-        self._supervisor.start()
-        if self._supervisor.loop is None:
+        try:
+            self._supervisor.start(safe_mode=False)
+        except Exception as err:
             self.close()
-            raise UsageError(self._supervisor.error or "the loop could not start")
+            raise UsageError(f"the loop could not start: {err}") from err
 
     @classmethod
     def from_rlclient(cls, client_json: Path | str | Mapping[str, Any], actions: Sequence[str], data_dir: Path | str,

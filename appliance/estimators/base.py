@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar, Protocol, TypeVar
 
+import numpy as np
+
 from appliance.errors import WabbitError
 
 
@@ -36,17 +38,25 @@ class EstimatorError(WabbitError, ValueError):
 T = TypeVar("T", bound="Streaming")
 
 
-def weigh(p_log: float, p_pred: float, count: float, p_drop: float, n_drop: float | None) -> tuple[float, float]:
+def weigh(p_log: float, r: float, p_pred: float, count: float, p_drop: float, n_drop: float | None) -> tuple[float, float]:
     """The importance weight ``p_pred / (p_log (1 - p_drop))`` and the number of events the example stands for
-    (``count`` times itself and the dropped ones before it).
+    (``count`` times itself and the dropped ones before it), once the event is usable (a finite reward ``r``, and
+    probabilities in their ranges): every estimator and interval checks its events here.
 
-    >>> weigh(0.5, 0.25, 1, 0.0, None), weigh(0.5, 0.5, 2, 0.5, None)
+    >>> weigh(0.5, 1.0, 0.25, 1, 0.0, None), weigh(0.5, 0.0, 0.5, 2, 0.5, None)
     ((0.5, 1.0), (2.0, 4.0))
-    >>> weigh(0.0, 1.0, 1, 0.0, None)
+    >>> weigh(0.0, 1.0, 1.0, 1, 0.0, None)
     Traceback (most recent call last):
     ...
     appliance.estimators.base.EstimatorError: p_log 0.0 must be in (0, 1]: the logging policy's probability of the logged action
+    >>> weigh(0.5, float("nan"), 1.0, 1, 0.0, None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    appliance.estimators.base.EstimatorError: reward nan is not a finite number: it would make every estimate nan ...
     """
+    if r - r != 0.0:  # nan and the infinities (cheaper than math.isfinite on the live observer's path)
+        raise EstimatorError(f"reward {r!r} is not a finite number: it would make every estimate nan (or infinite); drop the event "
+                             "or give it a reward")
     if not 0.0 < p_log <= 1.0:
         raise EstimatorError(f"p_log {p_log!r} must be in (0, 1]: the logging policy's probability of the logged action")
     if not 0.0 <= p_pred <= 1.0:
@@ -67,10 +77,13 @@ def dropped_per_event(p_drop: float, n_drop: float | None) -> float:
     return p_drop / (1.0 - p_drop) if n_drop is None else n_drop
 
 
-def batch_weights(p_log: Any, p_pred: Any, p_drop: Any = None) -> Any:
+def batch_weights(p_log: Any, r: Any, p_pred: Any, p_drop: Any = None) -> Any:
     """The importance weights ``p_pred / (p_log (1 - p_drop))`` of a batch of events (numpy arrays; ``p_drop`` ``None``
-    when nothing was dropped), once every ``p_log`` is in (0, 1], every ``p_pred`` in [0, 1] and every ``p_drop`` in [0, 1)
-    (as :func:`weigh` checks one event)."""
+    when nothing was dropped), once every reward ``r`` is finite, every ``p_log`` in (0, 1], every ``p_pred`` in [0, 1]
+    and every ``p_drop`` in [0, 1) (as :func:`weigh` checks one event)."""
+    if not bool(np.isfinite(r).all()):
+        raise EstimatorError(f"reward {float(r[~np.isfinite(r)][0])!r} of the batch is not a finite number: it would make every estimate "
+                             "nan (or infinite); drop those events or give them rewards")
     if not (bool((p_log > 0.0).all()) and bool((p_log <= 1.0).all()) and bool((p_pred >= 0.0).all()) and bool((p_pred <= 1.0).all())):
         raise EstimatorError("p_log must be in (0, 1] and p_pred in [0, 1] for every event of the batch: the logging and the "
                              "evaluated policies' probabilities of the logged action")
@@ -116,7 +129,8 @@ class Streaming:
         """The events of a batch (numpy arrays, each counted once; ``p_drop``, ``n_drop`` arrays too, or ``None`` when
         nothing was dropped) in order: here each through ``add_example``; the kinds the live observer offers (IPS, clipped
         IPS, SNIPS, the confidence sequence, Gaussian, Cressie-Read, Clopper-Pearson) take it vectorised (the same sums, up
-        to rounding)."""
+        to rounding). An unusable event refuses the whole batch before any is added."""
+        batch_weights(p_log, r, p_pred, p_drop)
         if p_drop is None and n_drop is None:
             for p, reward, q in zip(p_log.tolist(), r.tolist(), p_pred.tolist()):
                 self.add_example(p, reward, q)  # type: ignore[attr-defined]

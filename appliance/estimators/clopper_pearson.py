@@ -66,7 +66,7 @@ class ClopperPearson(Streaming):
                     n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
         if not self.rmin <= r <= self.rmax:
             raise EstimatorError(f"reward {r!r} is outside [{self.rmin}, {self.rmax}]; give the interval the rewards' range")
-        w, n = weigh(p_log, p_pred, count, p_drop, n_drop)
+        w, n = weigh(p_log, r, p_pred, count, p_drop, n_drop)
         self.n += n
         self.sum_wr += count * w * (r - self.rmin) / (self.rmax - self.rmin)
         self.max_w = max(self.max_w, w)
@@ -76,7 +76,7 @@ class ClopperPearson(Streaming):
             return
         if not (bool((r >= self.rmin).all()) and bool((r <= self.rmax).all())):
             raise EstimatorError(f"a reward of the batch is outside [{self.rmin}, {self.rmax}]; give the interval the rewards' range")
-        w = batch_weights(p_log, p_pred, p_drop)
+        w = batch_weights(p_log, r, p_pred, p_drop)
         self.n += batch_events(r, p_drop, n_drop)
         self.sum_wr += float((w * (r - self.rmin) / (self.rmax - self.rmin)).sum())
         self.max_w = max(self.max_w, float(w.max()))

@@ -99,7 +99,7 @@ class ConfidenceSequence(Streaming):
 
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
                     n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
-        w, _ = weigh(p_log, p_pred, 1, p_drop, n_drop)
+        w, _ = weigh(p_log, r, p_pred, 1, p_drop, n_drop)
         if self.empirical_r_bounds:
             self.r_min, self.r_max = min(self.r_min, r), max(self.r_max, r)
         elif not self.rmin <= r <= self.rmax:
@@ -115,7 +115,7 @@ class ConfidenceSequence(Streaming):
         if not len(r):
             return
         s: Any = self
-        w = batch_weights(p_log, p_pred, p_drop)
+        w = batch_weights(p_log, r, p_pred, p_drop)
         dropped = batch_dropped(p_drop, n_drop)
         if self.empirical_r_bounds:
             r_min = np.minimum.accumulate(np.concatenate(([self.r_min], r)))[1:]

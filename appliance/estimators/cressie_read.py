@@ -34,7 +34,7 @@ class CressieRead(Streaming):
 
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
                     n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
-        w, n = weigh(p_log, p_pred, count, p_drop, n_drop)
+        w, n = weigh(p_log, r, p_pred, count, p_drop, n_drop)
         self.n += n
         self.sumw += count * w
         self.sumwsq += count * w * w
@@ -46,7 +46,7 @@ class CressieRead(Streaming):
     def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
         if not len(r):
             return
-        w = batch_weights(p_log, p_pred, p_drop)
+        w = batch_weights(p_log, r, p_pred, p_drop)
         self.n += batch_events(r, p_drop, n_drop)
         self.sumw += float(w.sum())
         self.sumwsq += float((w * w).sum())

@@ -37,25 +37,25 @@ class CressieReadInterval(CressieRead):
 
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
                     n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
-        if self.empirical_r_bounds:
-            self.r_min, self.r_max = min(self.r_min, r), max(self.r_max, r)
-        elif not self.rmin <= r <= self.rmax:
+        if not self.empirical_r_bounds and not self.rmin <= r <= self.rmax:
             raise EstimatorError(f"reward {r!r} is outside [{self.rmin}, {self.rmax}]; give the rewards' range, or "
                                  "empirical_r_bounds=True")
-        super().add_example(p_log, r, p_pred, count, p_drop=p_drop, n_drop=n_drop)
-        w, _ = weigh(p_log, p_pred, count, p_drop, n_drop)
+        super().add_example(p_log, r, p_pred, count, p_drop=p_drop, n_drop=n_drop)  # refuses an unusable event first
+        if self.empirical_r_bounds:
+            self.r_min, self.r_max = min(self.r_min, r), max(self.r_max, r)
+        w, _ = weigh(p_log, r, p_pred, count, p_drop, n_drop)
         self.sumwsqrsq += count * (w * r) ** 2
 
     def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
         if not len(r):
             return
-        if self.empirical_r_bounds:
-            self.r_min, self.r_max = min(self.r_min, float(r.min())), max(self.r_max, float(r.max()))
-        elif not (bool((r >= self.rmin).all()) and bool((r <= self.rmax).all())):
+        if not self.empirical_r_bounds and not (bool((r >= self.rmin).all()) and bool((r <= self.rmax).all())):
             raise EstimatorError(f"a reward of the batch is outside [{self.rmin}, {self.rmax}]; give the rewards' range, or "
                                  "empirical_r_bounds=True")
-        super().add_examples(p_log, r, p_pred, p_drop, n_drop)
-        self.sumwsqrsq += float(((batch_weights(p_log, p_pred, p_drop) * r) ** 2).sum())
+        super().add_examples(p_log, r, p_pred, p_drop, n_drop)  # refuses an unusable batch first
+        if self.empirical_r_bounds:
+            self.r_min, self.r_max = min(self.r_min, float(r.min())), max(self.r_max, float(r.max()))
+        self.sumwsqrsq += float(((batch_weights(p_log, r, p_pred, p_drop) * r) ** 2).sum())
 
     def get(self, alpha: float = 0.05, atol: float = 1e-9) -> list[float | None]:  # type: ignore[override]
         n = self.n

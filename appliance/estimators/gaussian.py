@@ -25,14 +25,14 @@ class Gaussian(Streaming):
 
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
                     n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
-        w, n = weigh(p_log, p_pred, count, p_drop, n_drop)
+        w, n = weigh(p_log, r, p_pred, count, p_drop, n_drop)
         x = v_hat * (1.0 + dropped_per_event(p_drop, n_drop)) + w * (r - r_hat)  # the model's value stands for the dropped too
         self.n += n
         self.total += count * x
         self.total_sq += count * x * x
 
     def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
-        x = batch_weights(p_log, p_pred, p_drop) * r  # IPS's values: a batch has no reward model's predictions
+        x = batch_weights(p_log, r, p_pred, p_drop) * r  # IPS's values: a batch has no reward model's predictions
         self.n += batch_events(r, p_drop, n_drop)
         self.total += float(x.sum())
         self.total_sq += float((x * x).sum())

@@ -19,4 +19,4 @@ class IPS(MeanEstimator):
         return w * r
 
     def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
-        self._add_terms(batch_weights(p_log, p_pred, p_drop) * r, batch_events(r, p_drop, n_drop))
+        self._add_terms(batch_weights(p_log, r, p_pred, p_drop) * r, batch_events(r, p_drop, n_drop))

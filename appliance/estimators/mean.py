@@ -32,7 +32,7 @@ class MeanEstimator(Streaming):
 
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
                     n_drop: float | None = None, r_hat: float | None = None, v_hat: float | None = None) -> None:
-        w, n = weigh(p_log, p_pred, count, p_drop, n_drop)
+        w, n = weigh(p_log, r, p_pred, count, p_drop, n_drop)
         if self.NEEDS and (v_hat is None or r_hat is None and "r_hat" in self.NEEDS):
             raise EstimatorError(f"{type(self).__name__} needs the reward model's predictions with every event: add_example(p_log, "
                                  f"r, p_pred, {'=..., '.join(self.NEEDS)}=...), where r_hat is the model's reward of the logged "

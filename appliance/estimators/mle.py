@@ -34,7 +34,7 @@ class MLE(Streaming):
 
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
                     n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
-        w, _ = weigh(p_log, p_pred, count, p_drop, n_drop)
+        w, _ = weigh(p_log, r, p_pred, count, p_drop, n_drop)
         self.counts[w, r] = self.counts.get((w, r), 0.0) + count
         self.w_max, self.w_min = max(self.w_max, w), min(self.w_min, w)
 

@@ -23,12 +23,12 @@ class SNIPS(Streaming):
 
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
                     n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
-        w, _ = weigh(p_log, p_pred, count, p_drop, n_drop)
+        w, _ = weigh(p_log, r, p_pred, count, p_drop, n_drop)
         self.sum_w += count * w
         self.sum_wr += count * w * r
 
     def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
-        w = batch_weights(p_log, p_pred, p_drop)  # a dropped event weighs nothing
+        w = batch_weights(p_log, r, p_pred, p_drop)  # a dropped event weighs nothing
         self.sum_w += float(w.sum())
         self.sum_wr += float((w * r).sum())
 

@@ -58,18 +58,18 @@ class PolicyValue:
 
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
                     n_drop: float | None = None, r_hat: float | None = None, v_hat: float | None = None) -> None:
-        self.events += count
         model = {} if r_hat is None or v_hat is None else {"r_hat": r_hat, "v_hat": v_hat}  # DM and DR refuse an event without them
         for estimator in self._all:
             estimator.add_example(p_log, r, p_pred, count, p_drop=p_drop, n_drop=n_drop, **model)
+        self.events += count  # once every estimator took the event (the first refuses an unusable one)
 
     def add_examples(self, p_log: Any, r: Any, p_pred: Any, p_drop: Any = None, n_drop: Any = None) -> None:
         """A batch of events (numpy arrays, each counted once; ``p_drop``, ``n_drop`` arrays too, or ``None`` when
         nothing was dropped), as :meth:`add_example` takes them one by one (vectorised where the estimator or interval
         can: the same sums, up to rounding)."""
-        self.events += len(r)
         for estimator in self._all:
             estimator.add_examples(p_log, r, p_pred, p_drop, n_drop)
+        self.events += len(r)
 
     def summary(self, alpha: float = 0.05) -> dict[str, Any]:
         """``{"events", "estimates": {name: value}, "intervals": {name: [lower, upper]}}`` at confidence ``1 - alpha``."""

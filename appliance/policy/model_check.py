@@ -52,17 +52,19 @@ def check_model_file(path: Path, policy: dict[str, Any], timeout_s: float = 60.0
                "appliance (GET /api/model) or by `vw --cb_explore_adf` with the same options") if kind == "vw" else (
                f"the {kind} policy cannot use this model ({{reason}}); upload a model this appliance saved with the same "
                "policy section (GET /api/model)")
-    check_in_child("appliance.policy.model_check", path, {"policy": policy}, timeout_s, refusal)
+    check_in_child("appliance.policy.model_check", path, {"policy": policy}, timeout_s, refusal, vw=kind == "vw")
 
 
-def check_in_child(module: str, path: Path, spec: dict[str, Any], timeout_s: float, refusal: str) -> str:
+def check_in_child(module: str, path: Path, spec: dict[str, Any], timeout_s: float, refusal: str, vw: bool = True) -> str:
     """Run ``python -m module PATH`` with ``spec`` (JSON) on stdin; :class:`UsageError` (``refusal`` with the child's
-    ``{reason}``) unless it ends with ``ok``; what it printed before. A file too small to be a model is refused
-    without a child."""
+    ``{reason}``) unless it ends with ``ok``; what it printed before. A file that cannot be a model is refused without a
+    child: an empty one, or for Vowpal Wabbit (``vw``) one under ``MIN_BYTES`` (another kind's model may be that small)."""
     size = path.stat().st_size
-    if size < MIN_BYTES:
+    if vw and size < MIN_BYTES:
         raise UsageError(f"the model is {size} bytes, too small to be a Vowpal Wabbit model; upload the file "
                          "GET /api/model returns (or `vw -f` writes)")
+    if size == 0:
+        raise UsageError("the model is empty (0 bytes); upload the file GET /api/model returns")
     return run_check([module, str(path)], spec, timeout_s, refusal, "loading the model")
 
 

@@ -34,8 +34,10 @@ class DataDir:
         self.path, self._fd, self._umask = path, lock_fd, umask
 
     @classmethod
-    def claim(cls, path: Path) -> DataDir:
-        """Create (0700) or tighten ``path``, make what this process writes private, and lock it for this process."""
+    def claim(cls, path: Path, set_by: str = "--data-dir") -> DataDir:
+        """Create (0700) or tighten ``path``, make what this process writes private, and lock it for this process.
+        ``set_by`` is how the caller chooses the directory, which a refusal tells it to change: the command line's
+        ``--data-dir``, or an argument (``LiveModel``'s ``data_dir=``)."""
         try:
             path.mkdir(parents=True, exist_ok=True, mode=0o700)
             for inside in (path, *path.rglob("*")):  # what an older version left readable
@@ -44,14 +46,14 @@ class DataDir:
             fd = os.open(path / "lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as err:
             raise StorageError(f"{path}: cannot use it as the data directory ({err.strerror}); check it is writable "
-                               "by this user, or pass --data-dir") from None
+                               f"by this user, or pass another {set_by}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             os.close(fd)
             raise StorageError(f"{path} is used by another wabbit process (pid {holder}); stop it first, or give this one "
-                               "its own --data-dir") from None
+                               f"its own {set_by}") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         return cls(path, fd, os.umask(PRIVATE_UMASK))

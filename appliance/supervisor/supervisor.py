@@ -49,8 +49,10 @@ class Supervisor:
         parts = self.parts
         return parts.workers if parts is not None else []
 
-    def start(self) -> None:
-        """Run the loop from the config, or stay in safe mode (an invalid config) and say why."""
+    def start(self, safe_mode: bool = True) -> None:
+        """Run the loop from the config, or stay in safe mode (an invalid config) and say why in the log: the daemon's
+        way. Without ``safe_mode`` (a library's loop, which has no dashboard to wait on) a loop that cannot start raises
+        its error instead, nothing logged and nothing left running."""
         with self._lock:
             if self.error is not None:
                 log.error("invalid config; starting in safe mode (dashboard and /api/status show why):\n%s", self.error)
@@ -59,6 +61,8 @@ class Supervisor:
                 self._start_loop(self.config)
             except Exception as err:
                 self.error = f"the loop could not start: {err}"
+                if not safe_mode:
+                    raise
                 log.exception("the loop could not start; safe mode until a config that starts arrives")
 
     def apply(self, config: AppConfig, text: str) -> dict[str, Any]:

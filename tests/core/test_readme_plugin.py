@@ -117,3 +117,53 @@ except SinkError as err:
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/core/test_registry_contract.py",
                            "-k", "append"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert done.returncode == 0 and " passed" in done.stdout, done.stdout[-3000:]
+
+
+TALLY = """
+from typing import Literal
+from pydantic import Field
+from appliance.errors import CheckpointError
+from wabbit_means import MeansConfig, MeansPolicy
+
+class TallyConfig(MeansConfig):
+    type: Literal["tally"] = Field("tally", description="README's means policy, whose model is the count of events learned.")
+
+class TallyPolicy(MeansPolicy):
+    Config = TallyConfig
+    def save(self, path): path.write_text(str(self.model_version))
+    def load(self, path, model_version):
+        if not path.read_text().isdigit():
+            raise CheckpointError(f"{path}: not a tally model")
+        self.model_version = model_version
+"""
+
+
+def test_a_plug_in_model_smaller_than_any_vw_model_is_checked_not_refused_for_its_size(tmp_path: Path) -> None:
+    """An upload is refused as "too small to be a Vowpal Wabbit model" only for a vw policy: a plug-in policy whose whole
+    model is one digit passes the check; an empty file is refused for any kind."""
+    env = install(tmp_path)
+    (tmp_path / "wabbit_tally.py").write_text(TALLY)
+    (tmp_path / "wabbit_tally-0.1.dist-info").mkdir()
+    (tmp_path / "wabbit_tally-0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: wabbit-tally\nVersion: 0.1\n")
+    (tmp_path / "wabbit_tally-0.1.dist-info" / "entry_points.txt").write_text("[wabbit.policies]\ntally = wabbit_tally:TallyPolicy\n")
+    (tmp_path / "tiny.model").write_text("7")
+    (tmp_path / "empty.model").write_text("")
+    program = """
+from pathlib import Path
+from appliance.errors import UsageError
+from appliance.policy.model_check import check_model_file
+
+actions = [{"id": "a"}, {"id": "b"}]
+check_model_file(Path("tiny.model"), {"type": "tally", "actions": actions})
+print("tiny ok")
+for path, kind in (("empty.model", "tally"), ("tiny.model", "vw")):
+    try:
+        check_model_file(Path(path), {"type": kind, "actions": actions})
+    except UsageError as err:
+        print(err)
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["tiny ok", "the model is empty (0 bytes); upload the file GET /api/model returns",
+                                        "the model is 1 bytes, too small to be a Vowpal Wabbit model; upload the file "
+                                        "GET /api/model returns (or `vw -f` writes)"]

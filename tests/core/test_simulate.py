@@ -212,3 +212,20 @@ def test_the_daemons_loop_runs_a_policy_without_actions_on_the_worlds(tmp_path: 
     loop, devices = stepped(config, tmp_path, 50)
     actions = [str(a) for a in loop.policy.actions]
     assert actions == [a.id for a in LightWorld(0).actions] and devices.stats()["decisions"] == 50
+
+
+def test_a_sweeps_line_names_the_share_of_the_oracles_reward_as_a_share(tmp_path: Path) -> None:
+    """Each run's line gives its reward and that reward's share of the oracle's, worded so the share cannot be read
+    as the oracle's own reward."""
+    import re
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("learning_rate: [0.5]\n")
+    out = run("--world", "light", "--events", "300", "--seed", "1", "--sweep", str(grid), "--log-dir", str(tmp_path / "logs"))
+    assert out.returncode == 0, out.stderr
+    found = re.search(r"avg_reward ([\d.]+), ([\d.]+) of the oracle's reward  \d+ events/s", out.stdout)
+    assert found is not None, out.stdout
+    again = json.loads(run("--world", "light", "--events", "300", "--seed", "1", "--sweep", str(grid), "--json",
+                           "--log-dir", str(tmp_path / "logs2")).stdout)["runs"][0]
+    assert float(found[1]) == pytest.approx(again["avg_reward"], abs=1e-4)
+    assert float(found[2]) == pytest.approx(again["avg_reward"] / again["oracle_avg_reward"], abs=1e-3)

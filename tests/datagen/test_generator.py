@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from appliance.datagen import generate, load_spec, load_spec_text
-from appliance.errors import ConfigError
+from appliance.errors import ConfigError, UsageError
 
 CB = "problem: {type: cb_adf}\nactions: {pool: 6, per_example: 3}\n"
 
@@ -64,6 +64,22 @@ def test_the_same_seed_gives_the_same_bytes(format: str, tmp_path: Path) -> None
     spec.seed = 1
     generate(spec, tmp_path / "c", format)
     assert (tmp_path / "a").read_bytes() != (tmp_path / "c").read_bytes()
+
+
+def test_a_mapping_is_a_spec_and_its_mistakes_are_named_as_a_files_are(tmp_path: Path) -> None:
+    """A researcher's dict gives the bytes its YAML text gives; a bad key or value is a ConfigError naming it, anything
+    else a UsageError saying what to pass (not an AttributeError from inside the generator)."""
+    text = CB + "examples: 50\nseed: 3\n"
+    mapping = {"problem": {"type": "cb_adf"}, "actions": {"pool": 6, "per_example": 3}, "examples": 50, "seed": 3}
+    assert generate(mapping, tmp_path / "a", "text")["examples"] == 50
+    generate(load_spec_text(text), tmp_path / "b", "text")
+    assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes()
+    with pytest.raises(ConfigError, match=r"<spec mapping>: actions.per_example: .*is more than the pool \(6\)"):
+        generate({**mapping, "actions": {"pool": 6, "per_example": 7}}, tmp_path / "c", "text")
+    with pytest.raises(ConfigError, match="<spec mapping>: seeed: unknown key; did you mean `seed`?"):
+        generate({**mapping, "seeed": 4}, tmp_path / "c", "text")
+    with pytest.raises(UsageError, match=r"the spec is a str: pass a GenSpec \(load_spec\(path\) reads a file"):
+        generate("spec.yaml", tmp_path / "c", "text")  # type: ignore[arg-type]
 
 
 def test_memory_stays_flat_however_many_examples(tmp_path: Path) -> None:

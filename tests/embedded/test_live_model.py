@@ -4,6 +4,7 @@ example runs as it is; an rlclientlib client.json ports."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -46,8 +47,10 @@ os._exit(0)  # no close(): the process dies with the decision pending
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stdout.strip() == "accepted", done.stderr
     with LiveModel(CONFIG, tmp_path) as model:
-        with pytest.raises(StorageError, match="is used by another wabbit process"):
+        with pytest.raises(StorageError, match="is used by another wabbit process") as refused:
             LiveModel(CONFIG, tmp_path)
+        # told in the caller's terms, not the command line's
+        assert str(refused.value).endswith("give this one its own data_dir= (LiveModel's argument)"), refused.value
         deadline = time.monotonic() + 10
         while (found := model.loop.find("crash-1")) is None or found["state"] != "learned":
             assert time.monotonic() < deadline, found
@@ -93,9 +96,11 @@ def test_a_context_or_reward_of_the_wrong_shape_is_a_usage_error_saying_the_righ
         assert model.report_outcome(event_id, 1) == "accepted"
 
 
-def test_a_loop_that_cannot_start_says_why_once_and_frees_the_directory(tmp_path: Path) -> None:
-    with pytest.raises(UsageError) as found:
+def test_a_loop_that_cannot_start_says_why_once_and_frees_the_directory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING), pytest.raises(UsageError) as found:
         LiveModel.from_rlclient({"model.vw.initial_command_line": "--cb_explore_adf --bogus 3"}, ["a", "b"], tmp_path / "data")
+    # the exception is the news: no traceback logged before it, no word of the daemon's safe mode
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.exc_info or "safe mode" in r.getMessage()] == []
     assert str(found.value).startswith("the loop could not start: Vowpal Wabbit refused the options --cb_explore_adf")
     assert str(found.value).count("could not start") == 1 and str(found.value).endswith("unrecognised option '--bogus'")
     held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}")]

@@ -10,7 +10,7 @@ import random
 import pytest
 
 from appliance.estimators import ConfidenceSequence, EstimatorError, RecordingEstimator, RecordingInterval, Streaming, restore
-from appliance.estimators.value import build_estimator, build_interval
+from appliance.estimators.value import PolicyValue, build_estimator, build_interval
 from appliance.registry import REGISTRY
 
 KINDS: dict[str, type[Streaming]] = {f"{role} {name}": kind.implementation_class()
@@ -144,3 +144,36 @@ def test_the_models_value_stands_for_the_dropped_events_too(name: str) -> None:
             each.add_example(0.5, 1.0, 0.5, p_drop=0.5, r_hat=1.0, v_hat=1.0)  # type: ignore[attr-defined]
     lower, upper = interval.get(0.05)  # type: ignore[attr-defined]
     assert (ips.get(), estimator.get(), (lower + upper) / 2) == pytest.approx((1.0, 1.0, 1.0))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
+def test_a_reward_that_is_not_a_finite_number_is_refused_and_changes_nothing(kind: type[Streaming]) -> None:
+    """A nan or infinite reward would turn every later estimate into nan: each kind refuses it, one event or a batch, even
+    with rewards' bounds taken from the data, and keeps what it had."""
+    import inspect
+
+    import numpy as np
+
+    empirical = {"empirical_r_bounds": True} if "empirical_r_bounds" in inspect.signature(kind).parameters else {}
+    estimator = kind(**empirical)
+    feed(estimator, 5, 50)
+    before = json.dumps(estimator.state())
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        # Clopper-Pearson has no empirical bounds: its range check refuses the reward first
+        reason = "outside" if kind.__name__ == "ClopperPearson" else f"reward {bad!r} is not a finite number"
+        with pytest.raises(EstimatorError, match=reason):
+            estimator.add_example(0.5, bad, 0.5, r_hat=0.5, v_hat=0.5)  # type: ignore[attr-defined]
+        if not getattr(kind, "NEEDS", ()):  # DM and DR take no batch
+            reason = "outside" if kind.__name__ == "ClopperPearson" else f"reward {bad!r} of the batch is not a finite number"
+            with pytest.raises(EstimatorError, match=reason):
+                estimator.add_examples(np.array([0.5, 0.5]), np.array([1.0, bad]), np.array([0.5, 0.5]))
+        assert json.dumps(estimator.state()) == before
+
+
+def test_a_policy_value_refuses_a_nan_reward_without_counting_it() -> None:
+    value = PolicyValue(estimators=("ips", "snips", "dr"), intervals=("gaussian", "cs"))
+    value.add_example(0.5, 1.0, 0.5, r_hat=0.5, v_hat=0.5)
+    with pytest.raises(EstimatorError, match="reward nan is not a finite number"):
+        value.add_example(0.5, float("nan"), 0.5, r_hat=0.5, v_hat=0.5)
+    summary = value.summary()
+    assert summary["events"] == 1.0 and summary["estimates"] == {"ips": 1.0, "snips": 1.0, "dr": 1.0}

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
-from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
+from appliance.config.base import StrictModel, format_validation_error, load_yaml_file, load_yaml_model
 from appliance.datagen.spec.features import Count, Drawn, LocBy, NamespaceSpec, Values, check_loc_by, refuse_loc_by
 from appliance.datagen.spec.problem import ADF, BANDITS, CLASSES, SLOTTED, ActionsSpec, Problem, ProblemSpec
 from appliance.datagen.spec.slots import SlotsSpec, check_slots
 from appliance.datagen.spec.trouble import RewardsSpec, TimeSpec
 from appliance.datagen.spec.truth import DriftSpec, LoggingSpec, TruthSpec, check_given
+from appliance.errors import ConfigError, UsageError
 
 SCHEMA_COMMAND = "wabbit gen schema"
 
@@ -162,6 +163,28 @@ def load_spec_text(text: str, source: str = "<spec>") -> GenSpec:
     return load_yaml_model(GenSpec, text, source, SCHEMA_COMMAND)
 
 
+def as_spec(spec: Any, source: str = "<spec mapping>") -> GenSpec:
+    """``spec`` itself if it is a :class:`GenSpec`, else a mapping of the spec's sections validated into one
+    (:class:`~appliance.errors.ConfigError`, one line per problem, as :func:`load_spec` reports them).
+
+    >>> as_spec({"examples": 5, "problem": {"type": "cb"}}).examples
+    5
+    >>> as_spec({"examples": 5, "problme": {"type": "cb"}})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    appliance.errors.ConfigError: <spec mapping>: problme: unknown key; did you mean `problem`? ...
+    """
+    if isinstance(spec, GenSpec):
+        return spec
+    if not isinstance(spec, Mapping):
+        raise UsageError(f"the spec is a {type(spec).__name__}: pass a GenSpec (load_spec(path) reads a file, load_spec_text(text) "
+                         "YAML or JSON text) or a mapping of its sections")
+    try:
+        return GenSpec.model_validate(dict(spec))
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(GenSpec, err, source, None, SCHEMA_COMMAND)) from None
+
+
 def load_spec(path: Path) -> GenSpec:
     """A spec file; a relative ``logging.model`` is taken relative to the file."""
     spec = load_yaml_file(GenSpec, path, SCHEMA_COMMAND)
@@ -182,4 +205,4 @@ def schema_text() -> str:
 
 
 __all__ = ["SlotsSpec", "ActionsSpec", "Count", "DecimalsSpec", "DriftSpec", "Drawn", "GenSpec", "LocBy", "LoggingSpec", "NamespaceSpec", "Problem",
-           "ProblemSpec", "RewardsSpec", "TimeSpec", "TruthSpec", "Values", "load_spec", "load_spec_text", "schema_text", "spec_schema"]
+           "ProblemSpec", "RewardsSpec", "TimeSpec", "TruthSpec", "Values", "as_spec", "load_spec", "load_spec_text", "schema_text", "spec_schema"]
