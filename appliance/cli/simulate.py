@@ -89,11 +89,25 @@ def _sweep(config: AppConfig, args: argparse.Namespace, log_dir: Path) -> int:
         result = _one(config.model_copy(update={"policy": policy}), args, log_dir / name, name, assignment)
         runs.append({"run": name, **assignment, **result})
         if not args.json:
-            print(f"{name:<60} avg_reward {result['avg_reward']:.4f}, {result['avg_reward'] / result['oracle_avg_reward']:.3f} of the oracle's reward"
-                  f"  {result['events_per_s']:.0f} events/s")
+            print(f"{name:<60} avg_reward {result['avg_reward']:.4f}, {share_of_oracle(result)}  {result['events_per_s']:.0f} events/s")
     best = max(runs, key=lambda r: r["avg_reward"])
     if args.json:
         print(json.dumps({"runs": runs, "best": best["run"]}))
     else:
         print(f"best: {best['run']}" + (f"; compare them with: tensorboard --logdir {args.tensorboard}" if args.tensorboard else ""))
     return 0
+
+
+def share_of_oracle(result: dict[str, Any]) -> str:
+    """How a sweep's line gives a run's share of the oracle's reward; none when the oracle earned nothing (or less: a
+    world of costs), where a share means nothing.
+
+    >>> share_of_oracle({"avg_reward": 0.6, "oracle_avg_reward": 0.8})
+    "0.750 of the oracle's reward"
+    >>> share_of_oracle({"avg_reward": 0.0, "oracle_avg_reward": 0.0})
+    "n/a of the oracle's reward (the oracle earned 0)"
+    """
+    oracle = result["oracle_avg_reward"]
+    if oracle > 0:
+        return f"{result['avg_reward'] / oracle:.3f} of the oracle's reward"
+    return f"n/a of the oracle's reward (the oracle earned {oracle:.4g})"

@@ -24,6 +24,7 @@ mergeable (``a + b`` estimates from both streams) and checkpointable (``state()`
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
@@ -65,6 +66,26 @@ def weigh(p_log: float, r: float, p_pred: float, count: float, p_drop: float, n_
     if not 0.0 <= p_drop < 1.0:
         raise EstimatorError(f"p_drop {p_drop!r} must be in [0, 1): the probability that the logger dropped an event")
     return p_pred / (p_log * (1.0 - p_drop)), count * (1.0 + dropped_per_event(p_drop, n_drop))
+
+
+_PREDICTIONS = {"r_hat": "the reward model's prediction for the logged action",
+                "v_hat": "the reward model's value of the evaluated policy in this context"}
+
+
+def check_predictions(predictions: Mapping[str, float | None]) -> None:
+    """Nothing if each of the reward model's predictions given (``r_hat``, ``v_hat``; ``None`` when not given) is a
+    finite number; else an :class:`EstimatorError` saying which is not: a model-based estimate would be nan.
+
+    >>> check_predictions({"r_hat": 0.5, "v_hat": None})
+    >>> check_predictions({"r_hat": 0.5, "v_hat": float("nan")})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    appliance.estimators.base.EstimatorError: v_hat nan (the reward model's value of the evaluated policy in this context) ...
+    """
+    for name, value in predictions.items():
+        if value is not None and value - value != 0.0:  # nan and the infinities, as weigh checks the reward
+            raise EstimatorError(f"{name} {value!r} ({_PREDICTIONS[name]}) is not a finite number: it would make every "
+                                 "model-based estimate nan (or infinite); check the reward model, or drop the event")
 
 
 def dropped_per_event(p_drop: float, n_drop: float | None) -> float:

@@ -14,7 +14,7 @@ import math
 from statistics import NormalDist
 from typing import Any
 
-from appliance.estimators.base import Streaming, batch_events, batch_weights, dropped_per_event, weigh
+from appliance.estimators.base import Streaming, batch_events, batch_weights, check_predictions, dropped_per_event, weigh
 
 
 class Gaussian(Streaming):
@@ -26,6 +26,7 @@ class Gaussian(Streaming):
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
                     n_drop: float | None = None, r_hat: float = 0.0, v_hat: float = 0.0) -> None:
         w, n = weigh(p_log, r, p_pred, count, p_drop, n_drop)
+        check_predictions({"r_hat": r_hat, "v_hat": v_hat})
         x = v_hat * (1.0 + dropped_per_event(p_drop, n_drop)) + w * (r - r_hat)  # the model's value stands for the dropped too
         self.n += n
         self.total += count * x

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from appliance.estimators.base import EstimatorError, Streaming, dropped_per_event, weigh
+from appliance.estimators.base import EstimatorError, Streaming, check_predictions, dropped_per_event, weigh
 
 
 class MeanEstimator(Streaming):
@@ -37,6 +37,7 @@ class MeanEstimator(Streaming):
             raise EstimatorError(f"{type(self).__name__} needs the reward model's predictions with every event: add_example(p_log, "
                                  f"r, p_pred, {'=..., '.join(self.NEEDS)}=...), where r_hat is the model's reward of the logged "
                                  "action and v_hat its value of the evaluated policy (its rewards weighted by the policy's pmf)")
+        check_predictions({"r_hat": r_hat if "r_hat" in self.NEEDS else None, "v_hat": v_hat if "v_hat" in self.NEEDS else None})
         r_hat, v_hat = r_hat or 0.0, v_hat or 0.0
         self.n += n
         # the model's value stands for the dropped events too (their contexts unseen: like this one), as w does for the

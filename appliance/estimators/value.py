@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from appliance.estimators import EstimatorError, Streaming, restore
+from appliance.estimators.base import check_predictions
 from appliance.registry import REGISTRY
 
 
@@ -59,6 +60,7 @@ class PolicyValue:
     def add_example(self, p_log: float, r: float, p_pred: float, count: float = 1, *, p_drop: float = 0.0,
                     n_drop: float | None = None, r_hat: float | None = None, v_hat: float | None = None) -> None:
         model = {} if r_hat is None or v_hat is None else {"r_hat": r_hat, "v_hat": v_hat}  # DM and DR refuse an event without them
+        check_predictions(model)  # before any estimator counts the event
         for estimator in self._all:
             estimator.add_example(p_log, r, p_pred, count, p_drop=p_drop, n_drop=n_drop, **model)
         self.events += count  # once every estimator took the event (the first refuses an unusable one)

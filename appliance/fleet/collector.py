@@ -8,6 +8,9 @@ pull the current model.
 - ``GET /model``: ``current.vw`` with an ``ETag`` (its SHA-256) and ``X-Model-SHA256``; ``If-None-Match`` gives 304.
 - ``GET /status``: the central side's counters, as JSON.
 
+A GET sent with a body has it read and dropped (up to :data:`GET_BODY` bytes; a larger one is answered 413 and the
+connection closed), so that its bytes are not taken for the next request on a kept-alive connection.
+
 Every request carries the central side's token (``Authorization: Bearer TOKEN``; the file ``token`` in its
 directory, made at first start like the appliance's); without it, or with another, the answer is 401 with a
 message saying where the token is. A body comes with a ``Content-Length`` or ``Transfer-Encoding: chunked`` (as
@@ -37,6 +40,8 @@ from appliance.storage.atomic import write_atomically
 MAX_BATCH = 64 * 1024 * 1024
 IDLE_S = 60.0
 """How long a kept-alive connection may wait for its next request before the collector closes it."""
+GET_BODY = 64 * 1024
+"""The largest body a GET may come with (read and dropped: the answer does not depend on it)."""
 LINGER_BYTES = 16 * 1024 * 1024
 LINGER_S = 1.0
 """How much, and for how long, the collector reads and discards after an error answer before closing."""
@@ -228,8 +233,21 @@ class Collector:
                     collector.lines += data.count(b"\n")
                 self._answer(200, b'{"stored": true}')
 
+            def _drop_body(self) -> bool:
+                """Read and drop a GET's body, so that its bytes are not taken for the next request on the connection;
+                False once answered (413 when over :data:`GET_BODY`, 400 when its framing is broken: the connection
+                then closes)."""
+                try:
+                    self._body(GET_BODY)
+                except BadBody as err:
+                    message = (f"a GET needs no body, and this one is over {GET_BODY} bytes: send GET /model or /status "
+                               "without one") if err.status == 413 else str(err)
+                    self._answer(err.status, json.dumps({"error": message}).encode())
+                    return False
+                return True
+
             def do_GET(self) -> None:  # noqa: N802
-                if not self._allowed():
+                if not self._allowed() or not self._drop_body():
                     return None
                 if self.path == "/status":
                     return self._answer(200, json.dumps(collector.status()).encode())

@@ -9,7 +9,7 @@ cannot read, arguments such as ``--lrq | x``) and must not take the daemon down 
 - ``python -m appliance.models.vw_check --arguments`` with ``{"arguments": [...]}`` on stdin makes a workspace from
   the arguments, saves it, loads the copy and finishes both.
 
-Either prints ``ok`` last and exits 0 when all is well."""
+Either prints ``ok`` last and exits 0 when all is well, or says why not in an ``error: ...`` line on stderr."""
 
 from __future__ import annotations
 
@@ -71,12 +71,13 @@ def check_vw_arguments(arguments: list[str], timeout_s: float = 60.0) -> None:
 def main_arguments() -> int:
     import vowpalwabbit
 
+    from appliance.policy.model_check import refuse
+
     arguments = [str(a) for a in json.loads(sys.stdin.read())["arguments"]]
     try:
         workspace = vowpalwabbit.Workspace(arg_list=[*arguments, "--quiet"])
     except RuntimeError as err:
-        print(str(err).strip().replace("\n", " "), file=sys.stderr)
-        return 1
+        return refuse(str(err))
     with tempfile.TemporaryDirectory() as directory:
         copy = Path(directory) / "copy.vw"
         workspace.save(str(copy))
@@ -91,27 +92,25 @@ def main(path: str) -> int:
 
     from appliance.errors import UsageError
     from appliance.introspect.layout import open_model
+    from appliance.policy.model_check import refuse
 
     wanted = json.loads(sys.stdin.read())
     try:
         # a file cut short on disk (its digest taken after) is saved again at another size
         workspace = open_model(path, counters=True)
     except UsageError as err:
-        print(str(err).replace("\n", " "), file=sys.stderr)
-        return 1
+        return refuse(str(err))
     got = {"prediction_type": int(workspace.get_prediction_type()), "label_type": int(workspace.get_label_type())}
     for key, value in got.items():
         if value != wanted[key]:
             names = {"prediction_type": vowpalwabbit.PredictionType, "label_type": vowpalwabbit.LabelType}[key]
-            print(f"its {key.replace('_', ' ')} is {names(value).name}, the model's is {names(wanted[key]).name}", file=sys.stderr)
-            return 1
+            return refuse(f"its {key.replace('_', ' ')} is {names(value).name}, the model's is {names(wanted[key]).name}")
     with tempfile.TemporaryDirectory() as directory:
         copy = Path(directory) / "copy.vw"
         workspace.save(str(copy))
         again = vowpalwabbit.Workspace(arg_list=["--quiet", "-i", str(copy)])
         if again.json_weights() != workspace.json_weights():
-            print("its weights are not the same once saved and loaded again", file=sys.stderr)
-            return 1
+            return refuse("its weights are not the same once saved and loaded again")
     workspace.finish()
     print(json.dumps(summary_counters(workspace.get_log())))
     print("ok")
@@ -119,4 +118,6 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main_arguments() if sys.argv[1] == "--arguments" else main(sys.argv[1]))
+    from appliance.policy.model_check import child_main
+
+    sys.exit(child_main(main_arguments if sys.argv[1] == "--arguments" else lambda: main(sys.argv[1])))

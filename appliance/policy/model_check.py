@@ -8,7 +8,8 @@ saved again, must be the file's size (nothing was missing on disk before its dig
 :func:`appliance.introspect.layout.open_model`). Then ``python -m appliance.policy.model_check MODEL`` with
 ``{"policy": ...}`` on stdin builds the daemon's policy (any kind, through the registry), loads the model,
 decides on probe contexts over the declared actions (every pmf a probability distribution), saves it, loads
-that copy into a second policy and checks it decides the same: exit 0 and ``ok`` on success.
+that copy into a second policy and checks it decides the same: exit 0 and ``ok`` on success. A child that fails
+says why on one last line of stderr, ``error: REASON`` (:func:`refuse`, :func:`child_main`), which the refusal quotes.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from appliance.errors import UsageError
 
 MIN_BYTES = 16
+ERROR_PREFIX = "error: "
+REASON_CHARS = 400
 DIGEST_HEADER = "X-Model-SHA256"
 PROBES: tuple[dict[str, dict[str, float]], ...] = ({}, {"probe": {"x": 1.0}}, {"probe": {"x": -1.0, "y": 0.5}})
 
@@ -70,7 +74,7 @@ def check_in_child(module: str, path: Path, spec: dict[str, Any], timeout_s: flo
 
 def run_check(argv: list[str], spec: dict[str, Any], timeout_s: float, refusal: str, what: str) -> str:
     """Run ``python -m ARGV...`` with ``spec`` (JSON) on stdin; :class:`UsageError` (``refusal`` with the child's
-    ``{reason}``: its last line on stderr, or the signal that killed it) unless its last line on stdout is ``ok``, in
+    ``{reason}``: :func:`child_reason`, or the signal that killed it) unless its last line on stdout is ``ok``, in
     time; what it printed before that line (what it found out, for the caller)."""
     try:
         done = subprocess.run([sys.executable, "-m", *argv], input=json.dumps(spec), capture_output=True, text=True,
@@ -82,9 +86,86 @@ def run_check(argv: list[str], spec: dict[str, Any], timeout_s: float, refusal: 
         if done.returncode < 0:
             reason = f"it crashed: {signal.Signals(-done.returncode).name}"
         else:
-            reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+            reason = child_reason(done.stderr) or f"exit code {done.returncode}"
         raise UsageError(refusal.replace("{reason}", reason))
     return report
+
+
+def one_line(message: str) -> str:
+    """A child's failure ``message`` on one line of at most ``REASON_CHARS``, without pydantic's pointers to its docs.
+
+    >>> one_line("1 validation error for PolicyConfig\\nbits\\n  Input should be a valid integer\\n"
+    ...          "    For further information visit https://errors.pydantic.dev/2/v/int_parsing")
+    '1 validation error for PolicyConfig bits Input should be a valid integer'
+    >>> len(one_line("x" * 1000))
+    400
+    """
+    words = [line.strip() for line in message.splitlines() if not line.strip().startswith("For further information visit")]
+    text = " ".join(" ".join(words).split())
+    return text if len(text) <= REASON_CHARS else text[:REASON_CHARS - 3] + "..."
+
+
+def refuse(reason: str) -> int:
+    """Write ``reason`` as a check child's ``error: ...`` line, which :func:`run_check` quotes; exit code 1."""
+    print(ERROR_PREFIX + one_line(reason), file=sys.stderr)
+    return 1
+
+
+def child_main(main: Callable[[], int]) -> int:
+    """A check child's exit code: ``main``'s, or 1 after :func:`refuse` with the exception it raised (its type and
+    message), so that the parent quotes that instead of the last line of a traceback."""
+    try:
+        return main()
+    except Exception as err:  # noqa: BLE001 - whatever the child hits is the reason the model is refused
+        return refuse(describe(err))
+
+
+def describe(err: Exception) -> str:
+    """What a check child hit: a pydantic ValidationError's problems (``where: what``, without the validator's long
+    name), a :class:`UsageError`'s message (written for the user), else the exception's type and message.
+
+    >>> from pydantic import BaseModel, ValidationError
+    >>> class Spec(BaseModel):
+    ...     bits: int
+    >>> try:
+    ...     Spec.model_validate({"bits": "many"})
+    ... except ValidationError as err:
+    ...     print(describe(err))
+    ValidationError: bits: Input should be a valid integer, unable to parse string as an integer (got 'many')
+    >>> describe(KeyError("policy"))
+    "KeyError: 'policy'"
+    """
+    from pydantic import ValidationError
+
+    if isinstance(err, ValidationError):
+        problems = [f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']} (got {problem['input']!r})"
+                    for problem in err.errors()]
+        return "ValidationError: " + "; ".join(problems)
+    return str(err) if isinstance(err, UsageError) else f"{type(err).__name__}: {err}"
+
+
+def child_reason(stderr: str) -> str:
+    """Why a check child failed, from its ``stderr``: its last ``error: ...`` line; else, after a traceback, the
+    exception it ends with (type and message, on one line); else its last line; "" if it wrote nothing.
+
+    >>> child_reason("vw warning\\nerror: its pmf is empty\\n")
+    'its pmf is empty'
+    >>> child_reason('Traceback (most recent call last):\\n  File "x.py", line 1, in <module>\\n    f()\\n'
+    ...              'pydantic_core.ValidationError: 1 validation error for Spec\\nbits\\n  Field required\\n'
+    ...              '    For further information visit https://errors.pydantic.dev/2/v/missing')
+    'pydantic_core.ValidationError: 1 validation error for Spec bits Field required'
+    """
+    lines = stderr.strip().splitlines()
+    for line in reversed(lines):
+        if line.startswith(ERROR_PREFIX):
+            return one_line(line.removeprefix(ERROR_PREFIX))
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
+    if starts:
+        after = lines[starts[-1] + 1:]
+        ends = [i for i, line in enumerate(after) if line.strip() and not line[:1].isspace()]
+        if ends:
+            return one_line("\n".join(after[ends[0]:]))
+    return one_line(lines[-1]) if lines else ""
 
 
 def main(path: str) -> int:
@@ -100,26 +181,23 @@ def main(path: str) -> int:
         try:
             open_model(path).finish()  # a VW model cut short on disk: what VW reads from it is saved at another size
         except UsageError as err:
-            print(str(err).replace("\n", " "), file=sys.stderr)
-            return 1
+            return refuse(str(err))
     policy = build_policy(config)
     policy.load(Path(path), 0)
     pmfs = [policy.decide(dict(context), f"probe-{i}", 0.0).pmf for i, context in enumerate(PROBES)]
     for pmf in pmfs:
         if len(pmf) != len(policy.actions) or abs(sum(pmf) - 1.0) > 1e-3 or not all(0.0 <= p <= 1.0 for p in pmf):
-            print(f"its pmf {pmf} over the {len(policy.actions)} declared actions is not a probability distribution", file=sys.stderr)
-            return 1
+            return refuse(f"its pmf {pmf} over the {len(policy.actions)} declared actions is not a probability distribution")
     with tempfile.TemporaryDirectory() as directory:
         copy = Path(directory) / "copy.vw"
         policy.save(copy)
         again = build_policy(config)
         again.load(copy, 0)
         if [again.decide(dict(context), f"again-{i}", 0.0).pmf for i, context in enumerate(PROBES)] != pmfs:
-            print("it does not decide the same once saved and loaded again", file=sys.stderr)
-            return 1
+            return refuse("it does not decide the same once saved and loaded again")
     print("ok")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(child_main(lambda: main(sys.argv[1])))

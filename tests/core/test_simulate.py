@@ -229,3 +229,16 @@ def test_a_sweeps_line_names_the_share_of_the_oracles_reward_as_a_share(tmp_path
                            "--log-dir", str(tmp_path / "logs2")).stdout)["runs"][0]
     assert float(found[1]) == pytest.approx(again["avg_reward"], abs=1e-4)
     assert float(found[2]) == pytest.approx(again["avg_reward"] / again["oracle_avg_reward"], abs=1e-3)
+
+
+def test_a_sweep_over_a_world_where_the_oracle_earns_nothing_says_so(tmp_path: Path) -> None:
+    """The wine world with seed 2 opens on three wines of cultivar c1; a policy offered only c0 and c2 can earn nothing
+    there, nor can the oracle among those two: the line says the share is not available (it divided by 0)."""
+    pytest.importorskip("sklearn")
+    config, grid = tmp_path / "wabbit.yaml", tmp_path / "grid.yaml"
+    config.write_text("policy: {actions: [{id: c0}, {id: c2}]}\n")
+    grid.write_text("learning_rate: [0.5]\n")
+    out = run("--world", "wine", "--events", "3", "--seed", "2", "--config", str(config), "--sweep", str(grid),
+              "--log-dir", str(tmp_path / "logs"))
+    assert out.returncode == 0, out.stderr
+    assert "avg_reward 0.0000, n/a of the oracle's reward (the oracle earned 0)  " in out.stdout, out.stdout

@@ -177,3 +177,29 @@ def test_a_policy_value_refuses_a_nan_reward_without_counting_it() -> None:
         value.add_example(0.5, float("nan"), 0.5, r_hat=0.5, v_hat=0.5)
     summary = value.summary()
     assert summary["events"] == 1.0 and summary["estimates"] == {"ips": 1.0, "snips": 1.0, "dr": 1.0}
+
+
+@pytest.mark.parametrize("kind", [KINDS[key] for key in ("estimators dm", "estimators dr", "estimators switch_dr", "intervals gaussian")],
+                         ids=["dm", "dr", "switch_dr", "gaussian"])
+def test_a_reward_model_prediction_that_is_not_a_finite_number_is_refused_and_changes_nothing(kind: type[Streaming]) -> None:
+    """A nan or infinite ``r_hat`` or ``v_hat`` (a broken reward model) would make every later model-based estimate nan:
+    each kind that uses it refuses the event, says which prediction it was, and keeps what it had."""
+    estimator = kind()
+    feed(estimator, 5, 50)
+    before = json.dumps(estimator.state())
+    used = getattr(kind, "NEEDS", ("r_hat", "v_hat"))
+    for name in used:
+        for bad in (float("nan"), float("inf"), -float("inf")):
+            predictions = {"r_hat": 0.5, "v_hat": 0.5, name: bad}
+            with pytest.raises(EstimatorError, match=rf"^{name} {bad!r} \(the reward model's .*\) is not a finite number"):
+                estimator.add_example(0.5, 1.0, 0.5, **predictions)  # type: ignore[attr-defined]
+    assert json.dumps(estimator.state()) == before
+
+
+def test_a_policy_value_refuses_a_nan_prediction_before_any_estimator_counts_it() -> None:
+    value = PolicyValue(estimators=("ips", "dr"), intervals=("cs",))
+    value.add_example(0.5, 1.0, 0.5, r_hat=0.5, v_hat=0.5)
+    before = json.dumps(value.state())
+    with pytest.raises(EstimatorError, match=r"^r_hat nan \(the reward model's prediction for the logged action\)"):
+        value.add_example(0.5, 1.0, 0.5, r_hat=float("nan"), v_hat=0.5)
+    assert json.dumps(value.state()) == before

@@ -156,3 +156,35 @@ def test_an_error_answer_reaches_a_client_still_sending_its_large_body(
         conn.sendall(request + b"x" * min(declared, 8 << 20))  # no reset: the client sends, then reads the answer
         got, headers, _ = answer(reader)
     assert (got, headers[b"connection"]) == (status, b"close")
+
+
+@pytest.mark.parametrize("body", [b"Content-Length: 25\r\n\r\nGET /nothing HTTP/1.1\r\n\r\n",
+                                  b"Transfer-Encoding: chunked\r\n\r\n19\r\nGET /nothing HTTP/1.1\r\n\r\n\r\n0\r\n\r\n"],
+                         ids=["content-length", "chunked"])
+@pytest.mark.parametrize("path", ["/status", "/model"])
+def test_a_get_with_a_body_is_answered_and_the_connection_carries_the_next_request(
+        collector: Collector, tmp_path: Path, path: str, body: bytes) -> None:
+    """The body of a GET is read and dropped, not parsed as a request of its own (here one that would be a 401)."""
+    token = (tmp_path / "token").read_text().strip()
+    (tmp_path / "current.vw").write_bytes(b"model bytes")
+    get = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n".encode()
+    status_request = f"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", collector.port), timeout=10) as conn, conn.makefile("rb") as reader:
+        conn.sendall(get + body + status_request)
+        first = answer(reader)
+        assert (first[0], first[2]) == (b"HTTP/1.1 200 OK", b'{"join": {}}' if path == "/status" else b"model bytes")
+        assert b"connection" not in first[1]
+        assert answer(reader)[::2] == (b"HTTP/1.1 200 OK", b'{"join": {}}')
+    assert collector.stats()["refused"] == 0
+
+
+def test_a_get_with_a_large_body_is_answered_413_and_closed(collector: Collector, tmp_path: Path) -> None:
+    token = (tmp_path / "token").read_text().strip()
+    request = f"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Length: {1 << 20}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", collector.port), timeout=10) as conn, conn.makefile("rb") as reader:
+        conn.sendall(request.encode() + b"x" * (1 << 20))
+        got, headers, error = answer(reader)
+        assert (got, headers[b"connection"]) == (b"HTTP/1.1 413 Request Entity Too Large", b"close")
+        assert json.loads(error) == {"error": "a GET needs no body, and this one is over 65536 bytes: send GET /model or "
+                                              "/status without one"}
+        assert reader.read() == b""
