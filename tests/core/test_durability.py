@@ -305,3 +305,25 @@ def test_an_event_older_than_the_recent_history_is_found_in_the_event_log(tmp_pa
     assert loop.find("e299") is not None and loop.find("e299")["found_in"] == "memory"  # type: ignore[index]
     assert loop.find("nobody") is None
     loop.close()
+
+
+def test_switching_policy_kinds_passes_over_the_other_kinds_checkpoints_quietly(
+        tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    loop = open_loop(CONFIG, clock, tmp_path)
+    fill(loop, clock, 50)
+    loop.close()
+    linucb = AppConfig.model_validate({**CONFIG.model_dump(exclude={"policy"}), "policy": {"type": "linucb"}})
+    switched = open_loop(linucb, clock, tmp_path)
+    with caplog.at_level(logging.INFO):
+        report = switched.recover()
+    assert report["corrupt_checkpoints"] == 0 and report["checkpoint_version"] is None, report
+    assert "is corrupt" not in caplog.text and "saved by the vw policy and policy.type is now linucb" in caplog.text
+    assert report["relearned"] == 41 and switched.policy.model_version == 41
+    assert switched.checkpoints is not None and switched.checkpoints.entries(), "the versions listed are linucb's own"
+    assert {meta.policy for meta, _ in switched.checkpoints.entries()} == {"linucb"}
+    switched.close()
+    back = open_loop(CONFIG, clock, tmp_path)
+    report = back.recover()
+    assert report["corrupt_checkpoints"] == 0 and report["checkpoint_version"] == 41, report
+    assert back.policy.model_version == 41
+    back.close()
