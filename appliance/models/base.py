@@ -98,7 +98,8 @@ class ModelStatistics:
     features: int | None
     """Features in the examples learned (as VW's ``total_features`` counts them: each example's, interaction terms
     included); ``None`` for a loop model whose policy is not VW."""
-    nonzero_weights: int
+    nonzero_weights: int | None
+    """The VW model's weights that are not zero; ``None`` for a loop model whose policy is not VW (it has no VW weights)."""
 
 
 @dataclass(frozen=True)

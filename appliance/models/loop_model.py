@@ -101,7 +101,7 @@ class LoopModel:
         weighted, sum_loss = float(baseline.count), -baseline.reward_sum
         policy = loop.policy
         nonzero = policy.with_workspace(lambda ws: len(weight_entries(ws))) \
-            if hasattr(policy, "with_workspace") else 0
+            if hasattr(policy, "with_workspace") else None
         features = policy.features if isinstance(policy, CountsFeatures) else None  # VW's count, kept in the checkpoints
         return ModelStatistics(policy.model_version, examples, weighted, sum_loss, sum_loss / weighted if weighted else None,
                                features, nonzero)
