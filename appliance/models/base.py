@@ -127,6 +127,10 @@ class ServedModel(Protocol):
         """Whether it answers calls now (a ``loop`` model in safe mode does not)."""
         ...
 
+    def policy_type(self) -> str:
+        """The policy it runs: ``vw`` for a vw model, a loop model's ``policy.type``; raw examples need ``vw``."""
+        ...
+
     def decide(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Decision:
         """Choose an action (``loop`` models); returns once the decision is durable."""
         ...

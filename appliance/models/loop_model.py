@@ -38,11 +38,14 @@ class LoopModel:
                                  "Fix its config, then call again")
         return loop
 
+    def policy_type(self) -> str:
+        return self.supervisor.config.effective_policy().type
+
     def _vw_policy(self) -> Any:
         policy = self.running_loop().policy
         if not hasattr(policy, "with_workspace"):
-            raise ModelKindError(f"model {self.name!r} runs a {type(policy).__name__}, which has no VW model; raw examples "
-                                 "need policy.type: vw")
+            raise ModelKindError(f"model {self.name!r} runs policy.type {self.policy_type()} ({type(policy).__name__}), which "
+                                 "has no VW model; raw examples need policy.type: vw (or a vw model)")
         return policy
 
     # -- the loop --------------------------------------------------------------------------------

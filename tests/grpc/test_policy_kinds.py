@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import grpc
 import pytest
 
+from appliance.client import ClientError
+from appliance.grpc import stubs
 from tests.grpc.conftest import GrpcDaemon
 
 KINDS = ("linucb", "uniform")
@@ -38,3 +41,21 @@ def test_statistics_of_a_non_vw_policy_count_no_vw_weights(kinds: GrpcDaemon, ki
     with kinds.running.client() as http:
         answer = http.get(f"/api/models/{kind}/statistics")
     assert answer.status_code == 200 and answer.json()["nonzero_weights"] is None, answer.text
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_oip_metadata_names_the_policy_and_predict_names_the_kind(kinds: GrpcDaemon, kind: str) -> None:
+    oip = stubs.inference()
+    infer, pb = oip.rpc.GRPCInferenceServiceStub(kinds.channel()), oip.pb
+    meta = infer.ModelMetadata(pb.ModelMetadataRequest(name=kind), metadata=kinds.metadata, timeout=10)
+    assert meta.platform == f"raspberry_wabbit_{kind}" and not meta.inputs and not meta.outputs, meta
+    vw = infer.ModelMetadata(pb.ModelMetadataRequest(name="news"), metadata=kinds.metadata, timeout=10)
+    assert vw.platform == "vowpal_wabbit_loop" and [t.name for t in vw.inputs] == ["examples"]
+    examples = pb.ModelInferRequest.InferInputTensor(name="examples", datatype="BYTES", shape=[1],
+                                                     contents=pb.InferTensorContents(bytes_contents=[b"shared |u a:1\n|a x"]))
+    with pytest.raises(grpc.RpcError) as err:
+        infer.ModelInfer(pb.ModelInferRequest(model_name=kind, inputs=[examples]), metadata=kinds.metadata, timeout=10)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and f"policy.type {kind}" in str(err.value.details())
+    with kinds.client() as c, pytest.raises(ClientError) as refused:
+        c.predict(["shared |u a:1\n|a x"], model=kind)
+    assert refused.value.code == "FAILED_PRECONDITION" and f"policy.type {kind}" in str(refused.value)
