@@ -82,6 +82,9 @@ class CheckpointStore:
         self._keep = keep
         self._policy = policy
         self.corrupt = 0
+        self.refused = 0
+        """Intact checkpoints (their SHA-256 matches) that the configured policy would not load: the policy section
+        changed since they were taken (other VW options, other actions)."""
         directory.mkdir(parents=True, exist_ok=True)
 
     def _metas(self) -> list[Path]:
@@ -151,8 +154,8 @@ class CheckpointStore:
         return found
 
     def load_latest(self, model: Saveable) -> CheckpointMeta | None:
-        """Load the newest checkpoint of this policy kind that verifies; each one that does not is logged as an error and
-        skipped."""
+        """Load the newest checkpoint of this policy kind that verifies and that the policy loads. One that does not
+        verify is logged as an error (corrupt) and skipped; an intact one the policy refuses, as a warning (refused)."""
         for meta_path in self._metas():
             model_path = meta_path.with_suffix(".vw")
             try:
@@ -163,9 +166,15 @@ class CheckpointStore:
                     continue
                 if _sha256(model_path) != meta.sha256:
                     raise CheckpointError("its sha256 does not match (torn or altered file)")
+            except (OSError, ValueError, TypeError, WabbitError) as err:
+                self.corrupt += 1
+                log.error("checkpoint %s is corrupt and was skipped: %s; falling back to the previous one", model_path, err)
+                continue
+            try:
                 model.load(model_path, meta.model_version)
                 return meta
             except (OSError, ValueError, TypeError, WabbitError, RuntimeError) as err:
-                self.corrupt += 1
-                log.error("checkpoint %s is corrupt and was skipped: %s; falling back to the previous one", model_path, err)
+                self.refused += 1
+                log.warning("checkpoint %s is intact but the configured policy cannot load it (did the policy section change "
+                            "since it was taken?): %s; falling back to the previous one", model_path, err)
         return None

@@ -122,7 +122,7 @@ def test_corrupt_checkpoint_falls_back_to_the_previous_one_loudly(tmp_path: Path
     again = open_loop(CONFIG, clock, tmp_path)
     with caplog.at_level(logging.ERROR):
         report = again.recover()
-    assert report["corrupt_checkpoints"] == 1
+    assert report["corrupt_checkpoints"] == 1 and report["refused_checkpoints"] == 0
     assert "is corrupt" in caplog.text
     assert report["checkpoint_version"] < 50 and again.policy.model_version == loop.policy.model_version
     again.close()
@@ -327,3 +327,19 @@ def test_switching_policy_kinds_passes_over_the_other_kinds_checkpoints_quietly(
     assert report["corrupt_checkpoints"] == 0 and report["checkpoint_version"] == 41, report
     assert back.policy.model_version == 41
     back.close()
+
+
+def test_an_intact_checkpoint_the_changed_policy_refuses_is_not_called_corrupt(
+        tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    loop = open_loop(CONFIG, clock, tmp_path)
+    fill(loop, clock, 50)
+    loop.close()
+    other = AppConfig.model_validate({**CONFIG.model_dump(exclude={"policy"}), "policy": {"update": "coin"}})
+    again = open_loop(other, clock, tmp_path)
+    with caplog.at_level(logging.WARNING):
+        report = again.recover()
+    assert report["corrupt_checkpoints"] == 0 and report["refused_checkpoints"] == 3, report
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert "is intact but the configured policy cannot load it" in caplog.text
+    assert again.policy.model_version == 41 and again.stats()["refused_checkpoints"] == 3
+    again.close()
