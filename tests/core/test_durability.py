@@ -307,15 +307,21 @@ def test_an_event_older_than_the_recent_history_is_found_in_the_event_log(tmp_pa
     loop.close()
 
 
-def test_switching_policy_kinds_passes_over_the_other_kinds_checkpoints_quietly(
-        tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+
+def reopened_with(policy: dict[str, object], tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> tuple[Loop, dict[str, object]]:
+    """A loop that learned 41 events and closed, opened again with another ``policy`` section, and its recovery report
+    (its log records in ``caplog`` from INFO up)."""
     loop = open_loop(CONFIG, clock, tmp_path)
     fill(loop, clock, 50)
     loop.close()
-    linucb = AppConfig.model_validate({**CONFIG.model_dump(exclude={"policy"}), "policy": {"type": "linucb"}})
-    switched = open_loop(linucb, clock, tmp_path)
+    again = open_loop(AppConfig.model_validate({**CONFIG.model_dump(exclude={"policy"}), "policy": policy}), clock, tmp_path)
     with caplog.at_level(logging.INFO):
-        report = switched.recover()
+        return again, again.recover()
+
+
+def test_switching_policy_kinds_passes_over_the_other_kinds_checkpoints_quietly(
+        tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    switched, report = reopened_with({"type": "linucb"}, tmp_path, clock, caplog)
     assert report["corrupt_checkpoints"] == 0 and report["checkpoint_version"] is None, report
     assert "is corrupt" not in caplog.text and "saved by the vw policy and policy.type is now linucb" in caplog.text
     assert report["relearned"] == 41 and switched.policy.model_version == 41
@@ -331,13 +337,7 @@ def test_switching_policy_kinds_passes_over_the_other_kinds_checkpoints_quietly(
 
 def test_an_intact_checkpoint_the_changed_policy_refuses_is_not_called_corrupt(
         tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
-    loop = open_loop(CONFIG, clock, tmp_path)
-    fill(loop, clock, 50)
-    loop.close()
-    other = AppConfig.model_validate({**CONFIG.model_dump(exclude={"policy"}), "policy": {"update": "coin"}})
-    again = open_loop(other, clock, tmp_path)
-    with caplog.at_level(logging.WARNING):
-        report = again.recover()
+    again, report = reopened_with({"update": "coin"}, tmp_path, clock, caplog)
     assert report["corrupt_checkpoints"] == 0 and report["refused_checkpoints"] == 3, report
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     assert "is intact but the configured policy cannot load it" in caplog.text
