@@ -46,7 +46,7 @@ def open_loop(
     raw = EventLog(directory / "events", segment_bytes, storage.keep_log_segments, fsync=durable, name="raw", suffix="jsonl") \
         if any(sink.stream == "raw" for sink in config.log_sinks) else None
     wal = WriteAheadLog(directory / "wal.sqlite", storage.group_commit_ms) if durable else None
-    checkpoints = CheckpointStore(directory / "checkpoints", storage.keep_checkpoints) if durable else None
+    checkpoints = CheckpointStore(directory / "checkpoints", storage.keep_checkpoints, pconfig.type) if durable else None
     return Loop(
         policy, Joiner(config.join, clock), clock, events, pconfig.action_features(),
         wal=wal, checkpoints=checkpoints, checkpoint_every_events=storage.checkpoint_every_events,

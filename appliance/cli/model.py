@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from appliance.models.bundle import Manifest
+    from appliance.storage.checkpoints import CheckpointMeta
 
 HELP = "Pack a model into a bundle, show a bundle, or serve one (it becomes a named model of the daemon)."
 
@@ -74,26 +75,39 @@ def _pack(args: argparse.Namespace) -> int:
 
 
 def _pack_data_dir(args: argparse.Namespace) -> Manifest:
+    from appliance.config import load_config_text
     from appliance.errors import UsageError
     from appliance.models.bundle import pack_bundle
     from appliance.models.vw_model import SPEC
-    from appliance.storage.checkpoints import CheckpointStore
 
     name = args.name or "default"
     directory = args.data_dir if name == "default" else args.data_dir / "models" / name
-    entries = CheckpointStore(directory / "checkpoints", keep=1_000_000).entries() if (directory / "checkpoints").is_dir() else []
-    if not entries:
-        raise UsageError(f"{directory}: no checkpoint of model {name!r} to pack (is it the right data directory and name?)")
-    meta, model_file = entries[0]
     spec = json.loads((directory / SPEC).read_text()) if name != "default" else {"kind": "loop"}
     if spec["kind"] == "vw":
+        meta, model_file = _newest_checkpoint(directory, name)
         return pack_bundle(args.output, model_file, name, vw_arguments=spec["arguments"], model_version=meta.model_version)
     config_file = args.config or directory / "config.yaml"
     if not config_file.exists():
         raise UsageError(f"{config_file}: no config for model {name!r}; give it with --config: the file the daemon ran with "
                          "(`wabbit run --config FILE`), or an empty file if it ran with none (simulated devices, the defaults)")
-    return pack_bundle(args.output, model_file, name, config_yaml=config_file.read_text(encoding="utf-8"),
-                       model_version=meta.model_version)
+    text = config_file.read_text(encoding="utf-8")
+    meta, model_file = _newest_checkpoint(directory, name, load_config_text(text, str(config_file)).effective_policy().type)
+    return pack_bundle(args.output, model_file, name, config_yaml=text, model_version=meta.model_version)
+
+
+def _newest_checkpoint(directory: Path, name: str, policy: str = "") -> tuple[CheckpointMeta, Path]:
+    """The newest checkpoint of a model's data directory; saved by ``policy`` when given (the kind its config runs)."""
+    from appliance.errors import UsageError
+    from appliance.storage.checkpoints import CheckpointStore
+
+    checkpoints = directory / "checkpoints"
+    entries = CheckpointStore(checkpoints, 1_000_000, policy).entries() if checkpoints.is_dir() else []
+    if entries:
+        return entries[0]
+    if policy and checkpoints.is_dir() and CheckpointStore(checkpoints, 1_000_000).entries():
+        raise UsageError(f"{directory}: model {name!r} has no checkpoint saved by the {policy} policy its config names (its "
+                         "checkpoints are another policy.type's); give --config the file it ran with")
+    raise UsageError(f"{directory}: no checkpoint of model {name!r} to pack (is it the right data directory and name?)")
 
 
 def _serve(args: argparse.Namespace) -> int:

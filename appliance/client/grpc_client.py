@@ -121,7 +121,7 @@ class AsyncGrpcClient:
     async def statistics(self, model: str = "") -> Statistics:
         r = await self._call(self.serving.Statistics, self._pb.StatisticsRequest(model=model))
         stats = ModelStatistics(r.model_version, r.examples, r.weighted_examples, r.sum_loss, r.average_loss if r.has_average_loss else None,
-                                None if r.features < 0 else r.features, r.nonzero_weights)
+                                None if r.features < 0 else r.features, None if r.nonzero_weights < 0 else r.nonzero_weights)
         rpcs = {c.rpc: {"items": c.items, **{k: {"count": getattr(c, k).count, "ns": getattr(c, k).ns}
                                              for k in ("success", "fail", "queue", "compute")}} for c in r.rpcs}
         return Statistics(stats, rpcs)

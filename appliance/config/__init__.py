@@ -223,9 +223,10 @@ class AppConfig(StrictModel):
         world takes the new world's, and without a world to take them from it is a :class:`ConfigError` saying
         ``why`` there is none, as a missing ``policy.actions`` is reported."""
         config = self.model_copy()
-        if self._world_actions and self.policy is not None:
-            if simulation is None:
+        if simulation is None:
+            if self.policy is None or self._world_actions:  # no policy section takes the world's actions too
                 raise ConfigError(f"policy.actions: Field required ({why}); {ACTIONS_FIX}")
+        elif self._world_actions and self.policy is not None:
             config.policy = self.policy.model_copy(
                 update={"actions": [ActionConfig.model_validate(a) for a in world_actions(simulation)]})
         config.simulation = simulation

@@ -40,6 +40,8 @@ class BoundedLoader(yaml.SafeLoader):
     'line 2: an integer of 5000 characters; numbers in a config have at most 64'
     >>> problem("when: 2001-13-45")
     "line 1: '2001-13-45' is not a valid timestamp"
+    >>> problem("policy: {type: vw}\\njoin: {}\\npolicy: {type: linucb}")
+    "line 3: the key 'policy' is given twice (first on line 1); YAML would keep only the last: remove one"
     """
 
     def __init__(self, text: str) -> None:
@@ -76,6 +78,16 @@ class BoundedLoader(yaml.SafeLoader):
         if self.depth + height > MAX_DEPTH:
             raise too_deep
         return node
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[str, int] = {}
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                if key.value in seen:
+                    raise ConstructorError(None, None, f"the key {key.value[:40]!r} is given twice (first on line "
+                                           f"{seen[key.value]}); YAML would keep only the last: remove one", key.start_mark)
+                seen[key.value] = key.start_mark.line + 1
+        return super().construct_mapping(node, deep)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node.tag == INT_TAG and len(node.value) > MAX_INT_CHARS:

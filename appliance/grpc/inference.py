@@ -105,6 +105,10 @@ class InferenceServicer:
         model = self._calls.model(request.name)
         versions = await self._calls.run(model, "ModelMetadata", model.versions)
         tensor = self._pb.ModelMetadataResponse.TensorMetadata
+        policy = model.policy_type()
+        if policy != "vw":  # a loop whose policy is not VW: no raw examples to infer from (ModelInfer says so)
+            return self._pb.ModelMetadataResponse(name=model.name, versions=[str(v.version) for v in versions],
+                                                  platform=f"raspberry_wabbit_{policy}", inputs=[], outputs=[])
         return self._pb.ModelMetadataResponse(
             name=model.name, versions=[str(v.version) for v in versions], platform=f"vowpal_wabbit_{model.kind}",
             inputs=[tensor(name="examples", datatype="BYTES", shape=[-1])],

@@ -175,7 +175,8 @@ class ServingServicer:
             ("success", c.success), ("fail", c.fail), ("queue", c.queue), ("compute", c.compute))}) for c in self._calls.stats.of(model.name)]
         return pb.StatisticsResponse(model=model.name, model_version=s.model_version, examples=s.examples, weighted_examples=s.weighted_examples,
                                      sum_loss=s.sum_loss, average_loss=s.average_loss or 0.0, has_average_loss=s.average_loss is not None,
-                                     features=-1 if s.features is None else s.features, nonzero_weights=s.nonzero_weights, rpcs=rpcs)
+                                     features=-1 if s.features is None else s.features,
+                                     nonzero_weights=-1 if s.nonzero_weights is None else s.nonzero_weights, rpcs=rpcs)
 
 
 async def in_order(requests: AsyncIterator[Any], handle: Callable[[Any], Awaitable[Any]], window: int = WINDOW) -> AsyncIterator[Any]:

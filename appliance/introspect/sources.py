@@ -21,18 +21,39 @@ from typing import Any
 from appliance.errors import UsageError
 
 
-def newest_checkpoint(data_dir: Path) -> Path:
-    """The newest checkpoint's model file in ``data_dir/checkpoints`` (by when it was taken, as a restart picks it)."""
-    directory = data_dir / "checkpoints"
+def _sidecar(sidecar: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads(sidecar.read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
-    def taken(sidecar: Path) -> float:
-        try:
-            return float(json.loads(sidecar.read_text())["created"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return float("-inf")
-    sidecars = sorted(directory.glob("model-*.json"), key=taken)
+
+def _taken(sidecar: Path) -> float:
+    try:
+        return float(_sidecar(sidecar)["created"])
+    except (KeyError, TypeError, ValueError):
+        return float("-inf")
+
+
+def _policy(sidecar: Path) -> str:
+    """The ``policy.type`` that saved a checkpoint ("vw" for one written before kinds were recorded: only VW's were)."""
+    return str(_sidecar(sidecar).get("policy") or "vw")
+
+
+def newest_checkpoint(data_dir: Path) -> Path:
+    """The newest checkpoint's model file in ``data_dir/checkpoints`` (by when it was taken, as a restart picks it); a
+    UsageError when another policy kind saved it (a ``linucb`` or ``sklearn`` model has no VW weights to read)."""
+    directory = data_dir / "checkpoints"
+    sidecars = sorted(directory.glob("model-*.json"), key=_taken)
     if not sidecars:
         raise UsageError(f"no checkpoint in {directory}: run the appliance until it checkpoints, or pass a model file")
+    kind = _policy(sidecars[-1])
+    if kind != "vw":
+        older = [s.with_suffix(".vw") for s in sidecars if _policy(s) == "vw"]
+        raise UsageError(f"the newest checkpoint in {directory} was saved by the {kind} policy (policy.type: {kind}), which "
+                         "has no Vowpal Wabbit model to introspect; " + (f"pass an older VW checkpoint, e.g. {older[-1]}" if older
+                                                                         else "introspection needs policy.type: vw"))
     return sidecars[-1].with_suffix(".vw")
 
 
@@ -42,6 +63,9 @@ def check_checkpoint(model: Path) -> bool:
     sidecar = model.with_suffix(".json")
     if not sidecar.exists():
         return False
+    if (kind := _policy(sidecar)) != "vw":
+        raise UsageError(f"{model} is a checkpoint of the {kind} policy (policy.type: {kind}), which has no Vowpal Wabbit "
+                         "model to introspect; pass a checkpoint taken while policy.type was vw")
     try:
         expected = json.loads(sidecar.read_text())["sha256"]
         actual = hashlib.sha256(model.read_bytes()).hexdigest()

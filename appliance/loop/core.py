@@ -228,6 +228,7 @@ class Loop(LoopUpkeep):
                 "checkpoint": {"model_version": self.last_checkpoint.model_version, "created": self.last_checkpoint.created}
                 if self.last_checkpoint else None,
                 "corrupt_checkpoints": self.checkpoints.corrupt if self.checkpoints else 0,
+                "refused_checkpoints": self.checkpoints.refused if self.checkpoints else 0,
                 "policy": self.policy.stats(),
                 "learning": {"mode": self.learning.mode, **({"apprentice": self.apprentice.stats()} if self.apprentice else {})},
             }

@@ -135,5 +135,6 @@ def recover(learner: Learner, joiner: Joiner, store: CheckpointStore | None) -> 
     report = {"checkpoint_version": meta.model_version if meta else None, "relearned": len(replayed.joined),
               "relearned_late": len(replayed.late_keys), "malformed_lines": replayed.malformed, "restored_pending": restored,
               "late_rewards_pending": len(pending_late), "late_rewards_already_handled": len(handled),
-              "corrupt_checkpoints": store.corrupt if store else 0, "model_version": policy.model_version}
+              "corrupt_checkpoints": store.corrupt if store else 0, "refused_checkpoints": store.refused if store else 0,
+              "model_version": policy.model_version}
     return meta, pending_late, report

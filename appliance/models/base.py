@@ -98,7 +98,8 @@ class ModelStatistics:
     features: int | None
     """Features in the examples learned (as VW's ``total_features`` counts them: each example's, interaction terms
     included); ``None`` for a loop model whose policy is not VW."""
-    nonzero_weights: int
+    nonzero_weights: int | None
+    """The VW model's weights that are not zero; ``None`` for a loop model whose policy is not VW (it has no VW weights)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,10 @@ class ServedModel(Protocol):
 
     def ready(self) -> bool:
         """Whether it answers calls now (a ``loop`` model in safe mode does not)."""
+        ...
+
+    def policy_type(self) -> str:
+        """The policy it runs: ``vw`` for a vw model, a loop model's ``policy.type``; raw examples need ``vw``."""
         ...
 
     def decide(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Decision:

@@ -38,11 +38,14 @@ class LoopModel:
                                  "Fix its config, then call again")
         return loop
 
+    def policy_type(self) -> str:
+        return self.supervisor.config.effective_policy().type
+
     def _vw_policy(self) -> Any:
         policy = self.running_loop().policy
         if not hasattr(policy, "with_workspace"):
-            raise ModelKindError(f"model {self.name!r} runs a {type(policy).__name__}, which has no VW model; raw examples "
-                                 "need policy.type: vw")
+            raise ModelKindError(f"model {self.name!r} runs policy.type {self.policy_type()} ({type(policy).__name__}), which "
+                                 "has no VW model; raw examples need policy.type: vw (or a vw model)")
         return policy
 
     # -- the loop --------------------------------------------------------------------------------
@@ -101,7 +104,7 @@ class LoopModel:
         weighted, sum_loss = float(baseline.count), -baseline.reward_sum
         policy = loop.policy
         nonzero = policy.with_workspace(lambda ws: len(weight_entries(ws))) \
-            if hasattr(policy, "with_workspace") else 0
+            if hasattr(policy, "with_workspace") else None
         features = policy.features if isinstance(policy, CountsFeatures) else None  # VW's count, kept in the checkpoints
         return ModelStatistics(policy.model_version, examples, weighted, sum_loss, sum_loss / weighted if weighted else None,
                                features, nonzero)

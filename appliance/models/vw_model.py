@@ -172,6 +172,9 @@ class VWModel:
     def ready(self) -> bool:
         return True
 
+    def policy_type(self) -> str:
+        return "vw"
+
     def decide(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Decision:
         raise self._no_decisions()
 

@@ -185,6 +185,9 @@ class LinUCBPolicy:
                      a_inv=self._a_inv, b=self._b, updates=self._updates, folded=np.array(self._folded))
 
     def load(self, path: Path, model_version: int) -> None:
+        if not zipfile.is_zipfile(path):  # numpy would try it as a pickle, and suggest allowing pickles
+            raise CheckpointError(f"{path}: not a linucb model (not the .npz archive GET /api/model gives while policy.type "
+                                  "is linucb; a model saved by another policy kind, e.g. VW's, cannot be loaded)")
         try:
             with np.load(path, allow_pickle=False) as saved:
                 actions, names = tuple(saved["actions"].tolist()), saved["names"].tolist()

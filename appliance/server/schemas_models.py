@@ -61,7 +61,7 @@ class ModelStatisticsResponse(BaseModel):
     sum_loss: float = Field(description="VW's progressive loss, summed.")
     average_loss: float | None = Field(description="sum_loss / weighted_examples (null before any).")
     features: int | None = Field(description="Features in the examples learned (interaction terms included; null for a loop whose policy is not VW).")
-    nonzero_weights: int = Field(description="Weights that are not zero.")
+    nonzero_weights: int | None = Field(description="VW weights that are not zero (null for a loop whose policy is not VW).")
 
 
 class ModelVersionInfo(BaseModel):

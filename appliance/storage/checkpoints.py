@@ -38,6 +38,8 @@ class CheckpointMeta:
     created: float
     stats: dict[str, Any] = field(default_factory=dict)
     """The loop's counters when it was taken (learned events, reward sums), restored on restart."""
+    policy: str = ""
+    """The ``policy.type`` that saved it ("" when unknown: a checkpoint written before kinds were recorded)."""
 
     @property
     def position(self) -> LogPosition:
@@ -73,10 +75,16 @@ def _sha256(path: Path) -> str:
 
 
 class CheckpointStore:
-    def __init__(self, directory: Path, keep: int) -> None:
+    def __init__(self, directory: Path, keep: int, policy: str = "") -> None:
+        """``policy``: the ``policy.type`` whose checkpoints these are; :meth:`load_latest` passes over another kind's
+        (left by a config that switched kinds) without calling them corrupt. "" loads any."""
         self.directory = directory
         self._keep = keep
+        self._policy = policy
         self.corrupt = 0
+        self.refused = 0
+        """Intact checkpoints (their SHA-256 matches) that the configured policy would not load: the policy section
+        changed since they were taken (other VW options, other actions)."""
         directory.mkdir(parents=True, exist_ok=True)
 
     def _metas(self) -> list[Path]:
@@ -108,7 +116,7 @@ class CheckpointStore:
         try:
             try:
                 meta = CheckpointMeta(taken.model_version, taken.position.segment, taken.position.offset, _sha256(taken.temp),
-                                      taken.created, taken.stats)
+                                      taken.created, taken.stats, self._policy)
             except BaseException:
                 taken.temp.unlink(missing_ok=True)
                 raise
@@ -129,27 +137,44 @@ class CheckpointStore:
         for stale in self.directory.glob(".model-*.tmp"):  # left by a crash in the middle of a save
             stale.unlink(missing_ok=True)
 
+    def _other_kind(self, meta: CheckpointMeta) -> bool:
+        return bool(meta.policy and self._policy and meta.policy != self._policy)
+
     def entries(self) -> list[tuple[CheckpointMeta, Path]]:
-        """Every checkpoint whose sidecar reads, newest first, with its model file (not verified here)."""
+        """Every checkpoint of this policy kind whose sidecar reads, newest first, with its model file (not verified
+        here): the versions a rollback can load."""
         found = []
         for meta_path in self._metas():
             try:
-                found.append((CheckpointMeta(**json.loads(meta_path.read_text())), meta_path.with_suffix(".vw")))
+                meta = CheckpointMeta(**json.loads(meta_path.read_text()))
             except (OSError, ValueError, TypeError):
                 continue
+            if not self._other_kind(meta):
+                found.append((meta, meta_path.with_suffix(".vw")))
         return found
 
     def load_latest(self, model: Saveable) -> CheckpointMeta | None:
-        """Load the newest checkpoint that verifies; each one that does not is logged as an error and skipped."""
+        """Load the newest checkpoint of this policy kind that verifies and that the policy loads. One that does not
+        verify is logged as an error (corrupt) and skipped; an intact one the policy refuses, as a warning (refused)."""
         for meta_path in self._metas():
             model_path = meta_path.with_suffix(".vw")
             try:
                 meta = CheckpointMeta(**json.loads(meta_path.read_text()))
+                if self._other_kind(meta):
+                    log.info("checkpoint %s was saved by the %s policy and policy.type is now %s: not loaded (an older "
+                             "one of this kind, or the event log, rebuilds the model)", model_path, meta.policy, self._policy)
+                    continue
                 if _sha256(model_path) != meta.sha256:
                     raise CheckpointError("its sha256 does not match (torn or altered file)")
+            except (OSError, ValueError, TypeError, WabbitError) as err:
+                self.corrupt += 1
+                log.error("checkpoint %s is corrupt and was skipped: %s; falling back to the previous one", model_path, err)
+                continue
+            try:
                 model.load(model_path, meta.model_version)
                 return meta
             except (OSError, ValueError, TypeError, WabbitError, RuntimeError) as err:
-                self.corrupt += 1
-                log.error("checkpoint %s is corrupt and was skipped: %s; falling back to the previous one", model_path, err)
+                self.refused += 1
+                log.warning("checkpoint %s is intact but the configured policy cannot load it (did the policy section change "
+                            "since it was taken?): %s; falling back to the previous one", model_path, err)
         return None

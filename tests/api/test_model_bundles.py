@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 import vowpalwabbit
 
+from appliance.assemble import open_loop
+from appliance.clock import FakeClock
+from appliance.config import load_config_text
 from appliance.errors import UsageError
 from appliance.models.bundle import pack_bundle, read_bundle
 from tests.api.conftest import FAST, start_daemon
@@ -132,3 +135,26 @@ def test_a_manifest_field_of_the_wrong_type_is_named(tmp_path: Path, field: str,
     changed = rewritten(bundle, tmp_path / "changed.wabbit", {"manifest.json": json.dumps({**manifest, field: value}).encode()})
     with pytest.raises(UsageError, match=f"wrong type: {field} "):
         read_bundle(changed, tmp_path / "out")
+
+
+
+def test_pack_takes_the_checkpoint_of_the_policy_kind_its_config_names(tmp_path: Path) -> None:
+    vw, linucb = tmp_path / "vw.yaml", tmp_path / "linucb.yaml"
+    vw.write_text("policy: {actions: [{id: a}, {id: b}]}\nsimulation: null\n")
+    linucb.write_text("policy: {type: linucb, actions: [{id: a}, {id: b}]}\nsimulation: null\n")
+    switched, only_linucb = tmp_path / "switched", tmp_path / "only-linucb"
+    for data, configs in ((switched, (vw, linucb)), (only_linucb, (linucb,))):  # the first ran vw, then linucb
+        for config in configs:
+            loop = open_loop(load_config_text(config.read_text()), FakeClock(1_700_000_000.0), data)
+            loop.recover()
+            loop.close()
+
+    def packed_model(config: Path) -> bytes:
+        done = wabbit("model", "pack", tmp_path / "out.wabbit", "--data-dir", switched, "--config", config)
+        assert done.returncode == 0, done.stderr
+        read_bundle(tmp_path / "out.wabbit", tmp_path / "unpacked")
+        return (tmp_path / "unpacked" / "model.vw").read_bytes()
+    assert not packed_model(vw).startswith(b"PK"), "a vw config gets the vw checkpoint, not the newer linucb one"
+    assert packed_model(linucb).startswith(b"PK")  # linucb saves an .npz (a zip)
+    refused = wabbit("model", "pack", tmp_path / "none.wabbit", "--data-dir", only_linucb, "--config", vw)
+    assert refused.returncode == 2 and "no checkpoint saved by the vw policy its config names" in refused.stderr, refused.stderr

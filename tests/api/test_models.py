@@ -120,6 +120,7 @@ def test_a_vw_model_and_a_loop_model_beside_the_default_one(running: Running, tm
     ("post", "/api/models", {"name": "x", "config_yaml": 'policy: {actions: [{id: a}, {id: b}]}\nactuators: [{type: led, pin: 17, "on": [a]}]\n'},
      422, "only the default model drives devices"),
     ("post", "/api/models", {"name": "x", "config_yaml": "policy: [oops\n"}, 422, "model x config"),
+    ("post", "/api/models", {"name": "x", "config_yaml": "join: {reward_wait_s: 1}\n"}, 422, "model x config: policy.actions: Field required"),
     ("delete", "/api/models/default", None, 422, "cannot be deleted"),
 ])
 def test_bad_requests_say_what_was_wrong(shared: Running, method: str, path: str, body: object, status: int, message: str) -> None:

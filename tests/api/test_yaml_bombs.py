@@ -44,3 +44,12 @@ def test_wabbit_run_starts_in_safe_mode_showing_the_line(tmp_path: Path, data: b
     finally:
         out = running.stop()
     assert running.proc.returncode == 0 and "starting in safe mode" in out, out
+
+
+def test_a_section_given_twice_is_refused_not_silently_the_last(shared_daemon: Running) -> None:
+    """A user who switches kinds by adding a second ``policy:`` section would otherwise run whichever came last."""
+    with shared_daemon.client() as c:
+        r = c.put("/api/config", json={"yaml": "policy: {type: linucb}\njoin: {reward_wait_s: 1}\npolicy: {type: uniform}\n"})
+        detail = r.json()["detail"]
+        assert r.status_code == 422 and detail.startswith("config:3: not valid YAML: the key 'policy' is given twice (first on line 1)"), detail
+        assert c.get("/api/status").json()["loop"]["policy"]["type"] == "vw"

@@ -122,7 +122,7 @@ def test_corrupt_checkpoint_falls_back_to_the_previous_one_loudly(tmp_path: Path
     again = open_loop(CONFIG, clock, tmp_path)
     with caplog.at_level(logging.ERROR):
         report = again.recover()
-    assert report["corrupt_checkpoints"] == 1
+    assert report["corrupt_checkpoints"] == 1 and report["refused_checkpoints"] == 0
     assert "is corrupt" in caplog.text
     assert report["checkpoint_version"] < 50 and again.policy.model_version == loop.policy.model_version
     again.close()
@@ -305,3 +305,41 @@ def test_an_event_older_than_the_recent_history_is_found_in_the_event_log(tmp_pa
     assert loop.find("e299") is not None and loop.find("e299")["found_in"] == "memory"  # type: ignore[index]
     assert loop.find("nobody") is None
     loop.close()
+
+
+
+def reopened_with(policy: dict[str, object], tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> tuple[Loop, dict[str, object]]:
+    """A loop that learned 41 events and closed, opened again with another ``policy`` section, and its recovery report
+    (its log records in ``caplog`` from INFO up)."""
+    loop = open_loop(CONFIG, clock, tmp_path)
+    fill(loop, clock, 50)
+    loop.close()
+    again = open_loop(AppConfig.model_validate({**CONFIG.model_dump(exclude={"policy"}), "policy": policy}), clock, tmp_path)
+    with caplog.at_level(logging.INFO):
+        return again, again.recover()
+
+
+def test_switching_policy_kinds_passes_over_the_other_kinds_checkpoints_quietly(
+        tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    switched, report = reopened_with({"type": "linucb"}, tmp_path, clock, caplog)
+    assert report["corrupt_checkpoints"] == 0 and report["checkpoint_version"] is None, report
+    assert "is corrupt" not in caplog.text and "saved by the vw policy and policy.type is now linucb" in caplog.text
+    assert report["relearned"] == 41 and switched.policy.model_version == 41
+    assert switched.checkpoints is not None and switched.checkpoints.entries(), "the versions listed are linucb's own"
+    assert {meta.policy for meta, _ in switched.checkpoints.entries()} == {"linucb"}
+    switched.close()
+    back = open_loop(CONFIG, clock, tmp_path)
+    report = back.recover()
+    assert report["corrupt_checkpoints"] == 0 and report["checkpoint_version"] == 41, report
+    assert back.policy.model_version == 41
+    back.close()
+
+
+def test_an_intact_checkpoint_the_changed_policy_refuses_is_not_called_corrupt(
+        tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    again, report = reopened_with({"update": "coin"}, tmp_path, clock, caplog)
+    assert report["corrupt_checkpoints"] == 0 and report["refused_checkpoints"] == 3, report
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert "is intact but the configured policy cannot load it" in caplog.text
+    assert again.policy.model_version == 41 and again.stats()["refused_checkpoints"] == 3
+    again.close()

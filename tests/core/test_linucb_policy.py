@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import vowpalwabbit
 
 from appliance.config import load_config_text
 from appliance.errors import CheckpointError, ConfigError, UsageError
@@ -89,6 +90,10 @@ def test_checkpoints_of_other_actions_or_other_files_are_refused(tmp_path: Path)
     (tmp_path / "junk").write_text("not numpy")
     with pytest.raises(CheckpointError, match="not a linucb model"):
         linucb().load(tmp_path / "junk", 1)
+    vowpalwabbit.Workspace("--cb_explore_adf --quiet").save(str(tmp_path / "vw.model"))  # a user's file from policy.type: vw
+    with pytest.raises(CheckpointError, match="not a linucb model") as refused:
+        linucb().load(tmp_path / "vw.model", 1)
+    assert "pickle" not in str(refused.value) and "policy.type is linucb" in str(refused.value), refused.value
 
 
 def test_an_undeclared_action_cannot_be_learned() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,19 @@ def test_weights_of_terms_not_in_the_data_read_are_listed_as_unknown_names(tmp_p
     assert all(r["min"] is None and r["max"] is None and r["count"] == 0 and r["weight"] != 0 for r in nameless)
     both = json.loads(_run(capsys, str(model), "--data", str(seen), str(unseen), "--top", "0", "--format", "json"))
     assert both["unnamed"] == 0 and {"zeta^z1", "zeta^z2", "zeta^z3"} <= {r["name"] for r in both["rows"]}
+
+
+def test_checkpoints_of_another_policy_kind_are_refused_naming_it(data_dir: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    switched = tmp_path / "data"
+    shutil.copytree(data_dir, switched)
+    clock = FakeClock(1_700_001_000.0)
+    loop = open_loop(AppConfig.model_validate({"join": {"reward_wait_s": 1.0}, "policy": {"type": "linucb"}}), clock, switched)
+    loop.recover()
+    loop.close()  # its checkpoint is now the newest
+    assert main(["introspect", "--data-dir", str(switched)]) == 2
+    err = capsys.readouterr().err
+    assert "saved by the linucb policy" in err and "pass an older VW checkpoint" in err, err
+    newest = max((switched / "checkpoints").glob("model-*.json"), key=lambda p: json.loads(p.read_text())["created"])
+    assert main(["introspect", str(newest.with_suffix(".vw"))]) == 2
+    assert "is a checkpoint of the linucb policy" in capsys.readouterr().err

@@ -81,7 +81,7 @@ async function loadModel(name) {
   const loop = info.status.loop || {};
   const rows = status === 200 ? [["version", stats.model_version], ["examples learned", stats.examples],
     ["weighted examples", fmt(stats.weighted_examples, 1)], ["average loss", fmt(stats.average_loss, 4)],
-    ["features", stats.features ?? "-"], ["non-zero weights", stats.nonzero_weights]] : [];
+    ["features", stats.features ?? "-"], ["non-zero weights", stats.nonzero_weights ?? "-"]] : [];
   if (info.kind === "loop") rows.push(["pending joins", loop.pending ?? "-"], ["average reward", fmt(loop.reward_avg)]);
   table("model-stats", rows);
   table("model-versions", (versions || []).map((v, i) => {
