@@ -15,7 +15,7 @@ from appliance.join.rewards import RewardResult
 from appliance.loop import Loop
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction, weight_entries
 from appliance.models.predictions import predict
-from appliance.policy.base import CountsFeatures, Decision
+from appliance.policy.base import CountsFeatures, Decision, model_suffix
 from appliance.storage import dsjson
 from appliance.storage.wal_tickets import Ticket
 from appliance.supervisor import Supervisor
@@ -40,6 +40,9 @@ class LoopModel:
 
     def policy_type(self) -> str:
         return self.supervisor.config.effective_policy().type
+
+    def model_suffix(self) -> str:
+        return model_suffix(self.running_loop().policy)
 
     def _vw_policy(self) -> Any:
         policy = self.running_loop().policy

@@ -29,6 +29,8 @@ class UniformPolicy:
 
     learns = False
     """It counts what it learned but never changes its choices (see :func:`appliance.policy.base.learns`)."""
+    model_suffix = ".json"
+    """Its model is a small JSON file (see :func:`appliance.policy.base.model_suffix`)."""
 
     def __init__(self, config: PolicyConfigBase) -> None:
         self._actions = tuple(a.id for a in config.actions)

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
+from appliance.policy.base import model_suffix
 from appliance.policy.model_check import DIGEST_HEADER, check_digest
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, running_loop, runtime
@@ -25,12 +26,14 @@ router = APIRouter(prefix="/api", tags=["model"])
 
 
 @router.get("/model", summary="Download the model", response_class=Response, responses={
-    **ERRORS, 200: {"content": {"application/octet-stream": {}}, "description": "The VW model (binary)."}})
+    **ERRORS, 200: {"content": {"application/octet-stream": {}},
+                    "description": "The model: a VW model, or the policy kind's own file (`.npz`, `.skops`, `.json`)."}})
 def download(if_none_match: str | None = Header(None, description="An ETag this server sent: 304 if the model is the same."),
              loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> Response:
-    """The current Vowpal Wabbit model; its version is in the ``X-Model-Version`` header, its SHA-256 (what an
-    upload must declare) in ``X-Model-SHA256`` and, quoted, in the ``ETag`` (another appliance's model source
-    sends it back as ``If-None-Match`` and gets a 304 while the model is the same)."""
+    """The current model (named ``wabbit-model-vN`` with its policy kind's suffix: ``.vw``, ``.npz``, ...); its version
+    is in the ``X-Model-Version`` header, its SHA-256 (what an upload must declare) in ``X-Model-SHA256`` and, quoted,
+    in the ``ETag`` (another appliance's model source sends it back as ``If-None-Match`` and gets a 304 while the model
+    is the same)."""
     with tempfile.TemporaryDirectory(dir=rt.data_dir) as tmp:
         path = Path(tmp) / "model.vw"
         version = loop.policy.model_version
@@ -41,7 +44,7 @@ def download(if_none_match: str | None = Header(None, description="An ETag this 
     if if_none_match == f'"{digest}"':
         return Response(status_code=304, headers=headers)
     return Response(data, media_type="application/octet-stream",
-                    headers={**headers, "Content-Disposition": f'attachment; filename="wabbit-model-v{version}.vw"'})
+                    headers={**headers, "Content-Disposition": f'attachment; filename="wabbit-model-v{version}{model_suffix(loop.policy)}"'})
 
 
 @router.put(

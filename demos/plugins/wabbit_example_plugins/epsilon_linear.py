@@ -32,6 +32,7 @@ class EpsilonLinearConfig(PolicyConfigBase):
 
 class EpsilonLinearPolicy:
     Config = EpsilonLinearConfig
+    model_suffix = ".json"
 
     def __init__(self, config: EpsilonLinearConfig) -> None:
         self.config, self.actions, self.model_version = config, tuple(a.id for a in config.actions), 0

@@ -1,0 +1,40 @@
+"""The model routes with a policy kind other than VW (linucb, uniform), over real HTTP: downloads named with the kind's
+suffix, a refused upload said in words, an upload without a version on either route, a rollback to another kind's
+version."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from tests.api.conftest import Running, daemon_running
+
+
+def config(kind: str) -> str:
+    return f"simulation: null\njoin: {{reward_wait_s: 30}}\npolicy:\n  type: {kind}\n  actions: [{{id: sports}}, {{id: politics}}]\n"
+
+
+def put_model(c: httpx.Client, path: str, data: bytes, **params: int) -> httpx.Response:
+    return c.put(path, params=params, content=data, headers={"X-Model-SHA256": hashlib.sha256(data).hexdigest()})
+
+
+@pytest.fixture(scope="module", params=["linucb", "uniform"])
+def kind_daemon(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Running]]:
+    with daemon_running(tmp_path_factory.mktemp(request.param), config(request.param)) as running:
+        yield request.param, running
+
+
+def test_downloads_are_named_with_the_policy_kinds_suffix(kind_daemon: tuple[str, Running]) -> None:
+    kind, daemon = kind_daemon
+    suffix = {"linucb": ".npz", "uniform": ".json"}[kind]
+    with daemon.client() as c:
+        r = c.get("/api/model")
+        assert r.status_code == 200, r.text
+        assert r.headers["content-disposition"] == f'attachment; filename="wabbit-model-v{r.headers["x-model-version"]}{suffix}"'
+        r = c.get("/api/models/default/model")
+        assert r.status_code == 200, r.text
+        assert r.headers["content-disposition"].endswith(f'-v{r.headers["x-model-version"]}{suffix}"'), r.headers
