@@ -75,6 +75,9 @@ class UniformPolicy:
         try:
             state = json.loads(path.read_text())
             self.reward_sum = float(state["reward_sum"])
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise CheckpointError(f"{path}: not a UniformPolicy model ({err})") from None
+        except OSError as err:
+            raise CheckpointError(f"{path}: cannot read the model ({err.strerror})") from None
+        except (ValueError, KeyError, TypeError):
+            raise CheckpointError(f"{path}: not a uniform model (not the JSON file GET /api/model gives while policy.type is "
+                                  "uniform; a model saved by another policy kind, e.g. VW's, cannot be loaded)") from None
         self._version = model_version

@@ -38,3 +38,12 @@ def test_downloads_are_named_with_the_policy_kinds_suffix(kind_daemon: tuple[str
         r = c.get("/api/models/default/model")
         assert r.status_code == 200, r.text
         assert r.headers["content-disposition"].endswith(f'-v{r.headers["x-model-version"]}{suffix}"'), r.headers
+
+
+def test_a_refused_upload_says_what_is_wrong_in_words(kind_daemon: tuple[str, Running]) -> None:
+    kind, daemon = kind_daemon
+    with daemon.client() as c:
+        r = put_model(c, "/api/model", bytes(range(128, 256)) * 4)  # not UTF-8, not an archive
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"]
+        assert f"not a {kind} model" in detail and "Error:" not in detail and "codec" not in detail, detail
