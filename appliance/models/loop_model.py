@@ -138,6 +138,10 @@ class LoopModel:
             if meta.model_version == version:
                 loop.load_model(path, version)
                 return _newest(loop)[1]
+        other = loop.checkpoints.saved_by_other_kind(version) if loop.checkpoints is not None else None
+        if other is not None:
+            raise UsageError(f"model {self.name!r}: version {version} was saved by the {other} policy and policy.type is now "
+                             f"{self.policy_type()}; set policy.type back to {other} in its config to roll back to it")
         raise UsageError(f"model {self.name!r} has no saved version {version}; its versions: "
                          f"{', '.join(str(v.version) for v in self.versions()) or 'none'}")
 

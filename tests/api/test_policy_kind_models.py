@@ -47,3 +47,14 @@ def test_a_refused_upload_says_what_is_wrong_in_words(kind_daemon: tuple[str, Ru
         assert r.status_code == 422, r.text
         detail = r.json()["detail"]
         assert f"not a {kind} model" in detail and "Error:" not in detail and "codec" not in detail, detail
+
+
+def test_an_upload_without_a_version_keeps_the_current_one_on_both_routes(kind_daemon: tuple[str, Running]) -> None:
+    _, daemon = kind_daemon
+    with daemon.client() as c:
+        model = c.get("/api/model").content
+        assert put_model(c, "/api/model", model, model_version=7).json()["model_version"] == 7
+        for route in ("/api/model", "/api/models/default/model"):
+            r = put_model(c, route, model)
+            assert r.status_code == 200 and r.json()["model_version"] == 7, (route, r.text)
+            assert c.get("/api/status").json()["loop"]["model_version"] == 7, route
