@@ -53,8 +53,9 @@ def download(if_none_match: str | None = Header(None, description="An ETag this 
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-async def upload(request: Request, model_version: int = Query(
-        0, ge=0, le=2**62, description="The version (events learned) the model runs as from now on."),
+async def upload(request: Request, model_version: int | None = Query(
+        None, ge=0, le=2**62, description="The version (events learned) the model runs as from now on; omitted: the current "
+                                          "one (as PUT /api/models/default/model)."),
         sha256: str | None = Header(None, alias=DIGEST_HEADER, max_length=128,
                                     description="The model file's SHA-256 (hex), as GET /api/model sends it: a file cut short is refused."),
         loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> ModelUploadResponse:
@@ -62,8 +63,9 @@ async def upload(request: Request, model_version: int = Query(
     decides over the declared actions, decides the same after a save and load); a bad file changes nothing. The
     model is checkpointed at once, so a restart comes back with it."""
     async with received_model(request, rt.data_dir, sha256) as (path, digest, size):
-        await run_in_threadpool(_install, rt, loop, path, model_version)
-    return ModelUploadResponse(model_version=model_version, bytes=size, sha256=digest)
+        version = loop.policy.model_version if model_version is None else model_version
+        await run_in_threadpool(_install, rt, loop, path, version)
+    return ModelUploadResponse(model_version=version, bytes=size, sha256=digest)
 
 
 @asynccontextmanager

@@ -58,3 +58,17 @@ def test_an_upload_without_a_version_keeps_the_current_one_on_both_routes(kind_d
             r = put_model(c, route, model)
             assert r.status_code == 200 and r.json()["model_version"] == 7, (route, r.text)
             assert c.get("/api/status").json()["loop"]["model_version"] == 7, route
+
+
+def test_a_rollback_to_a_version_another_kind_saved_says_to_switch_back(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (tmp_path / "linucb").mkdir()
+    (tmp_path / "uniform").mkdir()
+    with daemon_running(tmp_path / "linucb", config("linucb"), data_dir=data) as daemon, daemon.client() as c:
+        model = c.get("/api/model").content
+        assert put_model(c, "/api/model", model, model_version=5).status_code == 200
+    with daemon_running(tmp_path / "uniform", config("uniform"), data_dir=data) as daemon, daemon.client() as c:
+        r = c.post("/api/models/default/rollback", json={"version": 5})
+        assert r.status_code == 422, r.text
+        assert "version 5 was saved by the linucb policy and policy.type is now uniform" in r.json()["detail"], r.text
+        assert "set policy.type back to linucb" in r.json()["detail"], r.text
