@@ -170,6 +170,10 @@ class ServedModel(Protocol):
         """The file of the newest version, saved now (read it, do not change it)."""
         ...
 
+    def model_suffix(self) -> str:
+        """Its model file's suffix (``.vw``; a loop model's policy kind's: ``.npz`` for linucb), for a download's name."""
+        ...
+
     def close(self) -> None:
         """Stop serving: flush and checkpoint (the host calls it at shutdown or deletion)."""
         ...

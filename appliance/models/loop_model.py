@@ -15,7 +15,7 @@ from appliance.join.rewards import RewardResult
 from appliance.loop import Loop
 from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction, weight_entries
 from appliance.models.predictions import predict
-from appliance.policy.base import CountsFeatures, Decision
+from appliance.policy.base import CountsFeatures, Decision, model_suffix
 from appliance.storage import dsjson
 from appliance.storage.wal_tickets import Ticket
 from appliance.supervisor import Supervisor
@@ -40,6 +40,9 @@ class LoopModel:
 
     def policy_type(self) -> str:
         return self.supervisor.config.effective_policy().type
+
+    def model_suffix(self) -> str:
+        return model_suffix(self.running_loop().policy)
 
     def _vw_policy(self) -> Any:
         policy = self.running_loop().policy
@@ -135,6 +138,10 @@ class LoopModel:
             if meta.model_version == version:
                 loop.load_model(path, version)
                 return _newest(loop)[1]
+        other = loop.checkpoints.saved_by_other_kind(version) if loop.checkpoints is not None else None
+        if other is not None:
+            raise UsageError(f"model {self.name!r}: version {version} was saved by the {other} policy and policy.type is now "
+                             f"{self.policy_type()}; set policy.type back to {other} in its config to roll back to it")
         raise UsageError(f"model {self.name!r} has no saved version {version}; its versions: "
                          f"{', '.join(str(v.version) for v in self.versions()) or 'none'}")
 

@@ -175,6 +175,9 @@ class VWModel:
     def policy_type(self) -> str:
         return "vw"
 
+    def model_suffix(self) -> str:
+        return ".vw"
+
     def decide(self, context: Features, actions: Sequence[str] | None = None, event_id: str | None = None) -> Decision:
         raise self._no_decisions()
 

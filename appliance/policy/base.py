@@ -93,7 +93,8 @@ class Policy(Protocol):
     """Chooses actions and learns from joined events. Implementations are not thread-safe unless they say so.
 
     A kind that does not learn from rewards (a baseline) declares it with a class attribute ``learns = False``
-    (see :func:`learns`): the contract suite then does not expect it to beat uniform choices.
+    (see :func:`learns`): the contract suite then does not expect it to beat uniform choices. A class attribute
+    ``model_suffix`` (``".json"``) names its model file's suffix in downloads (see :func:`model_suffix`).
     """
 
     @property
@@ -140,6 +141,17 @@ def learns(policy: object) -> bool:
     (False, True)
     """
     return bool(getattr(policy, "learns", True))
+
+
+def model_suffix(policy: object) -> str:
+    """The file suffix of ``policy``'s saved model, for a download's file name: its class's ``model_suffix`` (``.npz``
+    for LinUCB's archive, ``.json`` for the uniform kind's), ``.bin`` for a plug-in kind that declares none.
+
+    >>> from appliance.policy.fake import UniformPolicy
+    >>> model_suffix(UniformPolicy.of(["a", "b"])), model_suffix(object())
+    ('.json', '.bin')
+    """
+    return str(getattr(policy, "model_suffix", ".bin"))
 
 
 @runtime_checkable

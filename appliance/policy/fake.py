@@ -29,6 +29,8 @@ class UniformPolicy:
 
     learns = False
     """It counts what it learned but never changes its choices (see :func:`appliance.policy.base.learns`)."""
+    model_suffix = ".json"
+    """Its model is a small JSON file (see :func:`appliance.policy.base.model_suffix`)."""
 
     def __init__(self, config: PolicyConfigBase) -> None:
         self._actions = tuple(a.id for a in config.actions)
@@ -73,6 +75,9 @@ class UniformPolicy:
         try:
             state = json.loads(path.read_text())
             self.reward_sum = float(state["reward_sum"])
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise CheckpointError(f"{path}: not a UniformPolicy model ({err})") from None
+        except OSError as err:
+            raise CheckpointError(f"{path}: cannot read the model ({err.strerror})") from None
+        except (ValueError, KeyError, TypeError):
+            raise CheckpointError(f"{path}: not a uniform model (not the JSON file GET /api/model gives while policy.type is "
+                                  "uniform; a model saved by another policy kind, e.g. VW's, cannot be loaded)") from None
         self._version = model_version

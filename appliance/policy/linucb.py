@@ -55,6 +55,9 @@ def refresh_every(forgetting: float) -> int:
 class LinUCBPolicy:
     """Thread-safe: one lock guards the model."""
 
+    model_suffix = ".npz"
+    """Its saved model's file suffix (see :func:`appliance.policy.base.model_suffix`)."""
+
     def __init__(self, config: LinUCBPolicyConfig) -> None:
         self._config = config
         self._actions = tuple(a.id for a in config.actions)

@@ -15,6 +15,7 @@ says why on one last line of stderr, ``error: REASON`` (:func:`refuse`, :func:`c
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from appliance.errors import UsageError
+from appliance.errors import UsageError, WabbitError
 
 MIN_BYTES = 16
 ERROR_PREFIX = "error: "
@@ -122,7 +123,8 @@ def child_main(main: Callable[[], int]) -> int:
 
 def describe(err: Exception) -> str:
     """What a check child hit: a pydantic ValidationError's problems (``where: what``, without the validator's long
-    name), a :class:`UsageError`'s message (written for the user), else the exception's type and message.
+    name), a :class:`WabbitError`'s message (written for the user: a ``CheckpointError`` too), else the exception's type
+    and message.
 
     >>> from pydantic import BaseModel, ValidationError
     >>> class Spec(BaseModel):
@@ -132,8 +134,9 @@ def describe(err: Exception) -> str:
     ... except ValidationError as err:
     ...     print(describe(err))
     ValidationError: bits: Input should be a valid integer, unable to parse string as an integer (got 'many')
-    >>> describe(KeyError("policy"))
-    "KeyError: 'policy'"
+    >>> from appliance.errors import CheckpointError
+    >>> describe(KeyError("policy")), describe(CheckpointError("not a uniform model"))
+    ("KeyError: 'policy'", 'not a uniform model')
     """
     from pydantic import ValidationError
 
@@ -141,12 +144,17 @@ def describe(err: Exception) -> str:
         problems = [f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']} (got {problem['input']!r})"
                     for problem in err.errors()]
         return "ValidationError: " + "; ".join(problems)
-    return str(err) if isinstance(err, UsageError) else f"{type(err).__name__}: {err}"
+    return str(err) if isinstance(err, WabbitError) else f"{type(err).__name__}: {err}"
+
+
+OWN_ERROR = re.compile(r"^appliance(\.\w+)+: ")
+"""The class path a traceback's last line starts with when it is one of this project's errors (a WabbitError)."""
 
 
 def child_reason(stderr: str) -> str:
     """Why a check child failed, from its ``stderr``: its last ``error: ...`` line; else, after a traceback, the
-    exception it ends with (type and message, on one line); else its last line; "" if it wrote nothing.
+    exception it ends with (type and message, on one line; one of this project's errors, its message alone: it is
+    written for the user); else its last line; "" if it wrote nothing.
 
     >>> child_reason("vw warning\\nerror: its pmf is empty\\n")
     'its pmf is empty'
@@ -154,6 +162,9 @@ def child_reason(stderr: str) -> str:
     ...              'pydantic_core.ValidationError: 1 validation error for Spec\\nbits\\n  Field required\\n'
     ...              '    For further information visit https://errors.pydantic.dev/2/v/missing')
     'pydantic_core.ValidationError: 1 validation error for Spec bits Field required'
+    >>> child_reason('Traceback (most recent call last):\\n  File "x.py", line 1, in <module>\\n'
+    ...              'appliance.errors.CheckpointError: not a uniform model')
+    'not a uniform model'
     """
     lines = stderr.strip().splitlines()
     for line in reversed(lines):
@@ -164,7 +175,7 @@ def child_reason(stderr: str) -> str:
         after = lines[starts[-1] + 1:]
         ends = [i for i, line in enumerate(after) if line.strip() and not line[:1].isspace()]
         if ends:
-            return one_line("\n".join(after[ends[0]:]))
+            return OWN_ERROR.sub("", one_line("\n".join(after[ends[0]:])), count=1)
     return one_line(lines[-1]) if lines else ""
 
 

@@ -56,6 +56,9 @@ def feature_rows(context: Features, actions: Sequence[Features]) -> list[dict[st
 class SklearnPolicy:
     """Thread-safe: one lock guards the model."""
 
+    model_suffix = ".skops"
+    """Its saved model's file suffix (see :func:`appliance.policy.base.model_suffix`)."""
+
     def __init__(self, config: SklearnPolicyConfig) -> None:
         self._config = config
         self._features = config.action_features()

@@ -80,6 +80,9 @@ def vw_arguments(config: VWPolicyConfig) -> list[str]:
 class VWPolicy:
     """Thread-safe: one lock guards the workspace."""
 
+    model_suffix = ".vw"
+    """Its saved model's file suffix (see :func:`appliance.policy.base.model_suffix`)."""
+
     def __init__(self, config: VWPolicyConfig, example_pool: int = 64) -> None:
         self._config = config
         self._args = vw_arguments(config)

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
+from appliance.policy.base import model_suffix
 from appliance.policy.model_check import DIGEST_HEADER, check_digest
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, running_loop, runtime
@@ -25,12 +26,14 @@ router = APIRouter(prefix="/api", tags=["model"])
 
 
 @router.get("/model", summary="Download the model", response_class=Response, responses={
-    **ERRORS, 200: {"content": {"application/octet-stream": {}}, "description": "The VW model (binary)."}})
+    **ERRORS, 200: {"content": {"application/octet-stream": {}},
+                    "description": "The model: a VW model, or the policy kind's own file (`.npz`, `.skops`, `.json`)."}})
 def download(if_none_match: str | None = Header(None, description="An ETag this server sent: 304 if the model is the same."),
              loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> Response:
-    """The current Vowpal Wabbit model; its version is in the ``X-Model-Version`` header, its SHA-256 (what an
-    upload must declare) in ``X-Model-SHA256`` and, quoted, in the ``ETag`` (another appliance's model source
-    sends it back as ``If-None-Match`` and gets a 304 while the model is the same)."""
+    """The current model (named ``wabbit-model-vN`` with its policy kind's suffix: ``.vw``, ``.npz``, ...); its version
+    is in the ``X-Model-Version`` header, its SHA-256 (what an upload must declare) in ``X-Model-SHA256`` and, quoted,
+    in the ``ETag`` (another appliance's model source sends it back as ``If-None-Match`` and gets a 304 while the model
+    is the same)."""
     with tempfile.TemporaryDirectory(dir=rt.data_dir) as tmp:
         path = Path(tmp) / "model.vw"
         version = loop.policy.model_version
@@ -41,7 +44,7 @@ def download(if_none_match: str | None = Header(None, description="An ETag this 
     if if_none_match == f'"{digest}"':
         return Response(status_code=304, headers=headers)
     return Response(data, media_type="application/octet-stream",
-                    headers={**headers, "Content-Disposition": f'attachment; filename="wabbit-model-v{version}.vw"'})
+                    headers={**headers, "Content-Disposition": f'attachment; filename="wabbit-model-v{version}{model_suffix(loop.policy)}"'})
 
 
 @router.put(
@@ -50,8 +53,9 @@ def download(if_none_match: str | None = Header(None, description="An ETag this 
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-async def upload(request: Request, model_version: int = Query(
-        0, ge=0, le=2**62, description="The version (events learned) the model runs as from now on."),
+async def upload(request: Request, model_version: int | None = Query(
+        None, ge=0, le=2**62, description="The version (events learned) the model runs as from now on; omitted: the current "
+                                          "one (as PUT /api/models/default/model)."),
         sha256: str | None = Header(None, alias=DIGEST_HEADER, max_length=128,
                                     description="The model file's SHA-256 (hex), as GET /api/model sends it: a file cut short is refused."),
         loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> ModelUploadResponse:
@@ -59,8 +63,9 @@ async def upload(request: Request, model_version: int = Query(
     decides over the declared actions, decides the same after a save and load); a bad file changes nothing. The
     model is checkpointed at once, so a restart comes back with it."""
     async with received_model(request, rt.data_dir, sha256) as (path, digest, size):
-        await run_in_threadpool(_install, rt, loop, path, model_version)
-    return ModelUploadResponse(model_version=model_version, bytes=size, sha256=digest)
+        version = loop.policy.model_version if model_version is None else model_version
+        await run_in_threadpool(_install, rt, loop, path, version)
+    return ModelUploadResponse(model_version=version, bytes=size, sha256=digest)
 
 
 @asynccontextmanager

@@ -132,12 +132,13 @@ def rollback(body: ModelRollback, m: ServedModel = Depends(model)) -> ModelVersi
 
 
 @calls_router.get("/{name}/model", response_class=FileResponse, summary="Download the model (saved now)", responses={
-    **NAMED, 200: {"content": {"application/octet-stream": {}}, "description": "The VW model file."}})
+    **NAMED, 200: {"content": {"application/octet-stream": {}},
+                   "description": "The model file (a VW model, or the policy kind's own: `.npz`, `.skops`, `.json`)."}})
 def download(m: ServedModel = Depends(model)) -> FileResponse:
     """The model saved now (a new version, unless nothing was learned since the newest: that one); its version and
     SHA-256 in ``X-Model-Version`` and ``X-Model-SHA256``."""
     path, version = m.export()
-    return FileResponse(path, media_type="application/octet-stream", filename=f"{m.name}-v{version.version}.vw",
+    return FileResponse(path, media_type="application/octet-stream", filename=f"{m.name}-v{version.version}{m.model_suffix()}",
                         headers={"X-Model-Version": str(version.version), DIGEST_HEADER: version.sha256})
 
 

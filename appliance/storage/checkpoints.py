@@ -140,18 +140,26 @@ class CheckpointStore:
     def _other_kind(self, meta: CheckpointMeta) -> bool:
         return bool(meta.policy and self._policy and meta.policy != self._policy)
 
-    def entries(self) -> list[tuple[CheckpointMeta, Path]]:
-        """Every checkpoint of this policy kind whose sidecar reads, newest first, with its model file (not verified
-        here): the versions a rollback can load."""
+    def _readable(self) -> list[tuple[CheckpointMeta, Path]]:
+        """Every checkpoint whose sidecar reads, of any policy kind, newest first, with its model file."""
         found = []
         for meta_path in self._metas():
             try:
-                meta = CheckpointMeta(**json.loads(meta_path.read_text()))
+                found.append((CheckpointMeta(**json.loads(meta_path.read_text())), meta_path.with_suffix(".vw")))
             except (OSError, ValueError, TypeError):
                 continue
-            if not self._other_kind(meta):
-                found.append((meta, meta_path.with_suffix(".vw")))
         return found
+
+    def entries(self) -> list[tuple[CheckpointMeta, Path]]:
+        """Every checkpoint of this policy kind whose sidecar reads, newest first, with its model file (not verified
+        here): the versions a rollback can load."""
+        return [(meta, path) for meta, path in self._readable() if not self._other_kind(meta)]
+
+    def saved_by_other_kind(self, model_version: int) -> str | None:
+        """The ``policy.type`` that saved a kept checkpoint of ``model_version`` when that is another kind than this
+        store's (a config switched kinds since), else None: why a rollback to it is refused."""
+        return next((meta.policy for meta, _ in self._readable() if meta.model_version == model_version and self._other_kind(meta)),
+                    None)
 
     def load_latest(self, model: Saveable) -> CheckpointMeta | None:
         """Load the newest checkpoint of this policy kind that verifies and that the policy loads. One that does not

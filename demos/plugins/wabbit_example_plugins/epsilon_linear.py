@@ -32,6 +32,7 @@ class EpsilonLinearConfig(PolicyConfigBase):
 
 class EpsilonLinearPolicy:
     Config = EpsilonLinearConfig
+    model_suffix = ".json"
 
     def __init__(self, config: EpsilonLinearConfig) -> None:
         self.config, self.actions, self.model_version = config, tuple(a.id for a in config.actions), 0
@@ -66,8 +67,8 @@ class EpsilonLinearPolicy:
     def load(self, path: Path, model_version: int) -> None:
         try:
             weights = {str(a): {str(k): float(v) for k, v in w.items()} for a, w in json.loads(path.read_text()).items()}
-        except (OSError, ValueError, AttributeError) as err:
-            raise CheckpointError(f"{path}: not an epsilon_linear model ({err}); load a model this policy saved") from None
+        except (OSError, ValueError, AttributeError):
+            raise CheckpointError(f"{path}: not an epsilon_linear model (not the JSON file it saves); load a model this policy saved") from None
         self._weights, self.model_version = weights, model_version
 
 
