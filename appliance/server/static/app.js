@@ -1,7 +1,8 @@
 // Raspberry Wabbit dashboard: log in with the token (session cookie), then follow /api/stream (SSE).
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null, mode: null, configError: null, loopless: false };
+const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null, mode: null, configError: null, loopless: false,
+  policy: null };  // policy: its kind and VW arguments ("vw --cb_explore_adf ..."), null without a loop
 const preview = { sources: [], states: {}, timer: null, busy: false };  // camera previews (server.camera_preview)
 const PREVIEW_EVERY_MS = 1000;
 
@@ -236,7 +237,11 @@ async function loadWhy() {
 async function loadFeatures() {
   const search = $("feature-search").value.trim();
   const { status, body } = await api(`/api/model/features?limit=15${search ? `&search=${encodeURIComponent(search)}` : ""}`);
-  if (status !== 200) { $("features-note").textContent = (body && body.detail) || `HTTP ${status}`; return; }
+  if (status !== 200) {  // no rows left from an earlier policy (a VW model before a switch to linucb) under the reason
+    $("features-note").textContent = (body && body.detail) || `HTTP ${status}`;
+    table("features", []);
+    return;
+  }
   table("features", body.rows.map((r) => [r.name || "(unknown)", fmt(r.weight), r.min === null ? "-" : `${fmt(r.min, 2)}…${fmt(r.max, 2)}`,
     fmt(r.importance)]));
   $("features-note").textContent = `${body.total} terms from ${body.decisions_read} logged decisions` +
@@ -304,8 +309,11 @@ function table(id, rows) {  // fills the table's body if it has one (a header st
 
 function onStats(s) {
   const safe = s.mode === "safe";
-  if (s.loop && state.loopless) loadFeatures();  // the loop has started (a config fixed): its features, not the refusal
+  const policy = s.loop && s.loop.policy ? `${s.loop.policy.type} ${s.loop.policy.arguments || ""}` : null;
+  // the loop has started (a config fixed), or its policy changed (another kind): its features, not the earlier ones
+  if (s.loop && (state.loopless || (state.policy && policy !== state.policy))) loadFeatures();
   state.loopless = !s.loop;
+  state.policy = policy;
   $("safe-mode").hidden = !safe;
   if (safe && (state.mode !== "safe" || s.config_error !== state.configError)) {  // built once, so a click lands
     const link = el("a", "Config page");

@@ -1,0 +1,42 @@
+"""The dashboard in headless Chromium across a switch of policy kind (``vw`` to ``linucb`` through the config API and
+a restart): the model panel drops the VW model's features."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+import pytest
+
+from tests.api.conftest import FAST, Running, daemon_running
+from tests.browser import console_errors, log_in, needs_chromium
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
+
+pytestmark = needs_chromium
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    with daemon_running(tmp_path) as daemon:
+        yield daemon
+
+
+def test_a_switch_to_linucb_clears_the_vw_features(running: Running, page: Page) -> None:
+    pg, expect = page, sync_api.expect
+    errors = console_errors(pg, expected=("401", "409", "ERR_CONNECTION_REFUSED"))  # the refusals, the restart
+    pg.goto(running.base)
+    log_in(pg, running.token)
+    rows = pg.locator("#features tbody tr")
+    expect(rows.first).to_be_visible(timeout=15_000)  # the VW model's terms
+    with running.client() as c:
+        answer = c.put("/api/config", json={"yaml": FAST + "policy:\n  type: linucb\n"})
+        assert answer.status_code == 200 and answer.json()["restart_required"] == ["policy"], answer.text
+        assert c.post("/api/restart").status_code == 202
+    # without waiting for the 10 s refresh: the new kind's refusal, and no row left from the VW model
+    expect(pg.locator("#features-note")).to_contain_text("LinUCBPolicy, which has no Vowpal Wabbit model", timeout=8_000)
+    expect(rows).to_have_count(0)
+    assert not errors, errors
