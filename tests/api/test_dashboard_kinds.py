@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium across a switch of policy kind (``vw`` to ``linucb`` through the config API and
-a restart): the model panel drops the VW model's features."""
+a restart, and back): the model panel drops the VW model's features and stops asking a policy without a model to
+explain, until the policy changes again."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def running(tmp_path: Path) -> Iterator[Running]:
         yield daemon
 
 
-def test_a_switch_to_linucb_clears_the_vw_features(running: Running, page: Page) -> None:
+def test_a_switch_to_linucb_clears_the_vw_features_and_stops_asking_why(running: Running, page: Page) -> None:
     pg, expect = page, sync_api.expect
     errors = console_errors(pg, expected=("401", "409", "ERR_CONNECTION_REFUSED"))  # the refusals, the restart
     pg.goto(running.base)
@@ -39,4 +40,16 @@ def test_a_switch_to_linucb_clears_the_vw_features(running: Running, page: Page)
     # without waiting for the 10 s refresh: the new kind's refusal, and no row left from the VW model
     expect(pg.locator("#features-note")).to_contain_text("LinUCBPolicy, which has no Vowpal Wabbit model", timeout=8_000)
     expect(rows).to_have_count(0)
+    expect(pg.locator("#why-note")).to_contain_text("LinUCBPolicy, which has no model to explain", timeout=8_000)
+    expect(pg.locator("#why .action")).to_have_count(0)
+    asked: list[str] = []
+    pg.on("request", lambda r: asked.append(r.url) if "/explanation" in r.url or "/model/features" in r.url else None)
+    pg.wait_for_timeout(3_000)  # about 30 decisions: none asks again what this policy refused
+    assert asked == [], asked
+    expect(pg.locator("#why-note")).to_contain_text("no model to explain")
+    with running.client() as c:  # back to VW: asked again, explained again
+        assert c.put("/api/config", json={"yaml": FAST}).status_code == 200
+        assert c.post("/api/restart").status_code == 202
+    expect(pg.locator("#why .action").first).to_be_visible(timeout=10_000)
+    expect(pg.locator("#features-note")).to_contain_text("logged decisions", timeout=5_000)
     assert not errors, errors

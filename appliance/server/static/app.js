@@ -112,7 +112,9 @@ async function boot() {
   loadModels();
   if (!models.listTimer) models.listTimer = setInterval(() => { if (!document.hidden) loadModels(); }, 10000);
   loadFeatures();
-  if (!model.featuresTimer) model.featuresTimer = setInterval(() => { if (!document.hidden && !$("dashboard").hidden) loadFeatures(); }, 10000);
+  if (!model.featuresTimer) model.featuresTimer = setInterval(() => {
+    if (!document.hidden && !$("dashboard").hidden && model.featuresRefused !== state.policy) loadFeatures();
+  }, 10000);
 }
 
 $("login-form").addEventListener("submit", async (event) => {
@@ -204,17 +206,19 @@ async function loadRecent() {
 }
 
 // The model panel: the current decision's "why" (at most one request a second, so while decisions come faster it
-// may explain an earlier one: its note names the decision) and the top features, searchable.
-const model = { whyTimer: null, decision: null, searchTimer: null, featuresTimer: null };
+// may explain an earlier one: its note names the decision) and the top features, searchable. A policy that refuses
+// either (409: linucb, uniform, a VW model without explanations) is not asked again until the policy changes.
+const model = { whyTimer: null, decision: null, searchTimer: null, featuresTimer: null, whyRefused: false, featuresRefused: false };
 function explainSoon(decision) {
   model.decision = decision;
-  if (!model.whyTimer) model.whyTimer = setTimeout(loadWhy, 1000);
+  if (!model.whyTimer && model.whyRefused !== state.policy) model.whyTimer = setTimeout(loadWhy, 1000);
 }
 
 async function loadWhy() {
   model.whyTimer = null;
   const d = model.decision;
   const { status, body } = await api(`/api/events/${encodeURIComponent(d.event_id)}/explanation`);
+  model.whyRefused = status === 409 ? state.policy : false;
   if (status !== 200) {  // no boxes left from an earlier decision under the reason
     $("why-note").textContent = (body && body.detail) || `HTTP ${status}`;
     $("why").replaceChildren();
@@ -237,6 +241,7 @@ async function loadWhy() {
 async function loadFeatures() {
   const search = $("feature-search").value.trim();
   const { status, body } = await api(`/api/model/features?limit=15${search ? `&search=${encodeURIComponent(search)}` : ""}`);
+  model.featuresRefused = status === 409 ? state.policy : false;
   if (status !== 200) {  // no rows left from an earlier policy (a VW model before a switch to linucb) under the reason
     $("features-note").textContent = (body && body.detail) || `HTTP ${status}`;
     table("features", []);
