@@ -1,6 +1,6 @@
 """The dashboard in headless Chromium across a switch of policy kind (``vw`` to ``linucb`` through the config API and
 a restart, and back): the model panel drops the VW model's features and stops asking a policy without a model to
-explain, until the policy changes again."""
+explain, until the policy changes again; the model menu says a loop model's policy kind."""
 
 from __future__ import annotations
 
@@ -20,17 +20,27 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 
+LINUCB = "policy: {type: linucb, actions: [{id: a}, {id: b}]}\n"
+
+
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[Running]:
     with daemon_running(tmp_path) as daemon:
         yield daemon
 
 
-def test_a_switch_to_linucb_clears_the_vw_features_and_stops_asking_why(running: Running, page: Page) -> None:
+def test_the_model_panel_follows_a_switch_of_kind_and_the_menu_names_a_loop_models_kind(running: Running, page: Page) -> None:
     pg, expect = page, sync_api.expect
     errors = console_errors(pg, expected=("401", "409", "ERR_CONNECTION_REFUSED"))  # the refusals, the restart
+    with running.client() as c:
+        assert c.post("/api/models", json={"name": "lin", "config_yaml": LINUCB}).status_code == 201
     pg.goto(running.base)
     log_in(pg, running.token)
+    pg.select_option("#model-select", "lin")  # the model menu: a loop model says its policy's kind, and no VW figures
+    expect(pg.locator("#model-kind")).to_have_text("a loop model with a linucb policy (running)", timeout=5_000)
+    expect(pg.locator("#model-stats")).to_contain_text("pending joins")
+    assert "features" not in pg.locator("#model-stats").inner_text()
+    pg.select_option("#model-select", "default")
     rows = pg.locator("#features tbody tr")
     expect(rows.first).to_be_visible(timeout=15_000)  # the VW model's terms
     with running.client() as c:

@@ -76,13 +76,14 @@ async function loadModel(name) {
   const [{ body: info }, { status, body: stats }, { body: versions }] = await Promise.all([api(path), api(`${path}/statistics`), api(`${path}/versions`)]);
   if (!info || $("model-select").value !== name) return;
   $("model-name").textContent = name;
-  $("model-kind").textContent = info.kind === "vw" ? `a vw model: ${info.status.arguments}` : `a loop model (${info.status.state})`;
+  const loop = info.status.loop || {}, policy = (loop.policy && loop.policy.type) || "";
+  $("model-kind").textContent = info.kind === "vw" ? `a vw model: ${info.status.arguments}` :
+    `a loop model${policy && ` with a ${policy} policy`} (${info.status.state})`;
   $("model-error").hidden = !info.status.error;
   $("model-error").textContent = info.status.error || "";
-  const loop = info.status.loop || {};
   const rows = status === 200 ? [["version", stats.model_version], ["examples learned", stats.examples],
-    ["weighted examples", fmt(stats.weighted_examples, 1)], ["average loss", fmt(stats.average_loss, 4)],
-    ["features", stats.features ?? "-"], ["non-zero weights", stats.nonzero_weights ?? "-"]] : [];
+    ["weighted examples", fmt(stats.weighted_examples, 1)], ["average loss", fmt(stats.average_loss, 4)]] : [];
+  if (status === 200 && stats.features !== null) rows.push(["features", stats.features], ["non-zero weights", stats.nonzero_weights]);  // VW's
   if (info.kind === "loop") rows.push(["pending joins", loop.pending ?? "-"], ["average reward", fmt(loop.reward_avg)]);
   table("model-stats", rows);
   table("model-versions", (versions || []).map((v, i) => {
