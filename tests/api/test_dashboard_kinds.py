@@ -43,6 +43,7 @@ def test_the_model_panel_follows_a_switch_of_kind_and_the_menu_names_a_loop_mode
     pg.select_option("#model-select", "default")
     rows = pg.locator("#features tbody tr")
     expect(rows.first).to_be_visible(timeout=15_000)  # the VW model's terms
+    expect(pg.locator("#policy-kind")).to_have_text("vw")
     with running.client() as c:
         answer = c.put("/api/config", json={"yaml": FAST + "policy:\n  type: linucb\n"})
         assert answer.status_code == 200 and answer.json()["restart_required"] == ["policy"], answer.text
@@ -50,6 +51,7 @@ def test_the_model_panel_follows_a_switch_of_kind_and_the_menu_names_a_loop_mode
     # without waiting for the 10 s refresh: the new kind's refusal, and no row left from the VW model
     expect(pg.locator("#features-note")).to_contain_text("LinUCBPolicy, which has no Vowpal Wabbit model", timeout=8_000)
     expect(rows).to_have_count(0)
+    expect(pg.locator("#policy-kind")).to_have_text("linucb")
     expect(pg.locator("#why-note")).to_contain_text("LinUCBPolicy, which has no model to explain", timeout=8_000)
     expect(pg.locator("#why .action")).to_have_count(0)
     asked: list[str] = []

@@ -338,6 +338,8 @@ function onStats(s) {
   $("mode").textContent = s.mode || "-";
   onPreview(s.camera_preview, s.sensing);
   if (!s.loop) return;
+  $("policy-kind").textContent = (s.loop.policy && s.loop.policy.type) || "-";  // a plug-in may not say its kind
+  $("policy-kind").title = (s.loop.policy && s.loop.policy.arguments) || "";  // VW's: its options
   $("model-version").textContent = s.loop.model_version;
   $("learned").textContent = s.loop.learned;
   $("pending").textContent = s.loop.pending;
