@@ -197,7 +197,7 @@ def test_the_dashboard_switches_between_models(shared: Running, page: Any) -> No
     row.locator("button").click()
     expect(pg.locator("#model-note")).to_have_text(f"rolled back to version {first}")
     pg.select_option("#model-select", "news")
-    expect(pg.locator("#model-kind")).to_have_text("a loop model (running)")
+    expect(pg.locator("#model-kind")).to_have_text("a loop model with a vw policy (running)")
     expect(pg.locator("#model-note")).to_have_text("")  # what was done to ratings is not said of news
     pg.select_option("#model-select", "default")
     expect(pg.locator("#dashboard")).to_be_visible()

@@ -1,7 +1,8 @@
 // Raspberry Wabbit dashboard: log in with the token (session cookie), then follow /api/stream (SSE).
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null, mode: null, configError: null, loopless: false };
+const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null, mode: null, configError: null, loopless: false,
+  policy: null };  // policy: its kind and VW arguments ("vw --cb_explore_adf ..."), null without a loop
 const preview = { sources: [], states: {}, timer: null, busy: false };  // camera previews (server.camera_preview)
 const PREVIEW_EVERY_MS = 1000;
 
@@ -75,13 +76,14 @@ async function loadModel(name) {
   const [{ body: info }, { status, body: stats }, { body: versions }] = await Promise.all([api(path), api(`${path}/statistics`), api(`${path}/versions`)]);
   if (!info || $("model-select").value !== name) return;
   $("model-name").textContent = name;
-  $("model-kind").textContent = info.kind === "vw" ? `a vw model: ${info.status.arguments}` : `a loop model (${info.status.state})`;
+  const loop = info.status.loop || {}, policy = (loop.policy && loop.policy.type) || "";
+  $("model-kind").textContent = info.kind === "vw" ? `a vw model: ${info.status.arguments}` :
+    `a loop model${policy && ` with a ${policy} policy`} (${info.status.state})`;
   $("model-error").hidden = !info.status.error;
   $("model-error").textContent = info.status.error || "";
-  const loop = info.status.loop || {};
   const rows = status === 200 ? [["version", stats.model_version], ["examples learned", stats.examples],
-    ["weighted examples", fmt(stats.weighted_examples, 1)], ["average loss", fmt(stats.average_loss, 4)],
-    ["features", stats.features ?? "-"], ["non-zero weights", stats.nonzero_weights ?? "-"]] : [];
+    ["weighted examples", fmt(stats.weighted_examples, 1)], ["average loss", fmt(stats.average_loss, 4)]] : [];
+  if (status === 200 && stats.features !== null) rows.push(["features", stats.features], ["non-zero weights", stats.nonzero_weights]);  // VW's
   if (info.kind === "loop") rows.push(["pending joins", loop.pending ?? "-"], ["average reward", fmt(loop.reward_avg)]);
   table("model-stats", rows);
   table("model-versions", (versions || []).map((v, i) => {
@@ -111,7 +113,9 @@ async function boot() {
   loadModels();
   if (!models.listTimer) models.listTimer = setInterval(() => { if (!document.hidden) loadModels(); }, 10000);
   loadFeatures();
-  if (!model.featuresTimer) model.featuresTimer = setInterval(() => { if (!document.hidden && !$("dashboard").hidden) loadFeatures(); }, 10000);
+  if (!model.featuresTimer) model.featuresTimer = setInterval(() => {
+    if (!document.hidden && !$("dashboard").hidden && model.featuresRefused !== state.policy) loadFeatures();
+  }, 10000);
 }
 
 $("login-form").addEventListener("submit", async (event) => {
@@ -203,17 +207,19 @@ async function loadRecent() {
 }
 
 // The model panel: the current decision's "why" (at most one request a second, so while decisions come faster it
-// may explain an earlier one: its note names the decision) and the top features, searchable.
-const model = { whyTimer: null, decision: null, searchTimer: null, featuresTimer: null };
+// may explain an earlier one: its note names the decision) and the top features, searchable. A policy that refuses
+// either (409: linucb, uniform, a VW model without explanations) is not asked again until the policy changes.
+const model = { whyTimer: null, decision: null, searchTimer: null, featuresTimer: null, whyRefused: false, featuresRefused: false };
 function explainSoon(decision) {
   model.decision = decision;
-  if (!model.whyTimer) model.whyTimer = setTimeout(loadWhy, 1000);
+  if (!model.whyTimer && model.whyRefused !== state.policy) model.whyTimer = setTimeout(loadWhy, 1000);
 }
 
 async function loadWhy() {
   model.whyTimer = null;
   const d = model.decision;
   const { status, body } = await api(`/api/events/${encodeURIComponent(d.event_id)}/explanation`);
+  model.whyRefused = status === 409 ? state.policy : false;
   if (status !== 200) {  // no boxes left from an earlier decision under the reason
     $("why-note").textContent = (body && body.detail) || `HTTP ${status}`;
     $("why").replaceChildren();
@@ -236,7 +242,12 @@ async function loadWhy() {
 async function loadFeatures() {
   const search = $("feature-search").value.trim();
   const { status, body } = await api(`/api/model/features?limit=15${search ? `&search=${encodeURIComponent(search)}` : ""}`);
-  if (status !== 200) { $("features-note").textContent = (body && body.detail) || `HTTP ${status}`; return; }
+  model.featuresRefused = status === 409 ? state.policy : false;
+  if (status !== 200) {  // no rows left from an earlier policy (a VW model before a switch to linucb) under the reason
+    $("features-note").textContent = (body && body.detail) || `HTTP ${status}`;
+    table("features", []);
+    return;
+  }
   table("features", body.rows.map((r) => [r.name || "(unknown)", fmt(r.weight), r.min === null ? "-" : `${fmt(r.min, 2)}…${fmt(r.max, 2)}`,
     fmt(r.importance)]));
   $("features-note").textContent = `${body.total} terms from ${body.decisions_read} logged decisions` +
@@ -304,8 +315,11 @@ function table(id, rows) {  // fills the table's body if it has one (a header st
 
 function onStats(s) {
   const safe = s.mode === "safe";
-  if (s.loop && state.loopless) loadFeatures();  // the loop has started (a config fixed): its features, not the refusal
+  const policy = s.loop && s.loop.policy ? `${s.loop.policy.type} ${s.loop.policy.arguments || ""}` : null;
+  // the loop has started (a config fixed), or its policy changed (another kind): its features, not the earlier ones
+  if (s.loop && (state.loopless || (state.policy && policy !== state.policy))) loadFeatures();
   state.loopless = !s.loop;
+  state.policy = policy;
   $("safe-mode").hidden = !safe;
   if (safe && (state.mode !== "safe" || s.config_error !== state.configError)) {  // built once, so a click lands
     const link = el("a", "Config page");
@@ -324,6 +338,8 @@ function onStats(s) {
   $("mode").textContent = s.mode || "-";
   onPreview(s.camera_preview, s.sensing);
   if (!s.loop) return;
+  $("policy-kind").textContent = (s.loop.policy && s.loop.policy.type) || "-";  // a plug-in may not say its kind
+  $("policy-kind").title = (s.loop.policy && s.loop.policy.arguments) || "";  // VW's: its options
   $("model-version").textContent = s.loop.model_version;
   $("learned").textContent = s.loop.learned;
   $("pending").textContent = s.loop.pending;

@@ -1,0 +1,67 @@
+"""The dashboard in headless Chromium across a switch of policy kind (``vw`` to ``linucb`` through the config API and
+a restart, and back): the model panel drops the VW model's features and stops asking a policy without a model to
+explain, until the policy changes again; the model menu says a loop model's policy kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+import pytest
+
+from tests.api.conftest import FAST, Running, daemon_running
+from tests.browser import console_errors, log_in, needs_chromium
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
+
+pytestmark = needs_chromium
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+
+LINUCB = "policy: {type: linucb, actions: [{id: a}, {id: b}]}\n"
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    with daemon_running(tmp_path) as daemon:
+        yield daemon
+
+
+def test_the_model_panel_follows_a_switch_of_kind_and_the_menu_names_a_loop_models_kind(running: Running, page: Page) -> None:
+    pg, expect = page, sync_api.expect
+    errors = console_errors(pg, expected=("401", "409", "ERR_CONNECTION_REFUSED"))  # the refusals, the restart
+    with running.client() as c:
+        assert c.post("/api/models", json={"name": "lin", "config_yaml": LINUCB}).status_code == 201
+    pg.goto(running.base)
+    log_in(pg, running.token)
+    pg.select_option("#model-select", "lin")  # the model menu: a loop model says its policy's kind, and no VW figures
+    expect(pg.locator("#model-kind")).to_have_text("a loop model with a linucb policy (running)", timeout=5_000)
+    expect(pg.locator("#model-stats")).to_contain_text("pending joins")
+    assert "features" not in pg.locator("#model-stats").inner_text()
+    pg.select_option("#model-select", "default")
+    rows = pg.locator("#features tbody tr")
+    expect(rows.first).to_be_visible(timeout=15_000)  # the VW model's terms
+    expect(pg.locator("#policy-kind")).to_have_text("vw")
+    with running.client() as c:
+        answer = c.put("/api/config", json={"yaml": FAST + "policy:\n  type: linucb\n"})
+        assert answer.status_code == 200 and answer.json()["restart_required"] == ["policy"], answer.text
+        assert c.post("/api/restart").status_code == 202
+    # without waiting for the 10 s refresh: the new kind's refusal, and no row left from the VW model
+    expect(pg.locator("#features-note")).to_contain_text("LinUCBPolicy, which has no Vowpal Wabbit model", timeout=8_000)
+    expect(rows).to_have_count(0)
+    expect(pg.locator("#policy-kind")).to_have_text("linucb")
+    expect(pg.locator("#why-note")).to_contain_text("LinUCBPolicy, which has no model to explain", timeout=8_000)
+    expect(pg.locator("#why .action")).to_have_count(0)
+    asked: list[str] = []
+    pg.on("request", lambda r: asked.append(r.url) if "/explanation" in r.url or "/model/features" in r.url else None)
+    pg.wait_for_timeout(3_000)  # about 30 decisions: none asks again what this policy refused
+    assert asked == [], asked
+    expect(pg.locator("#why-note")).to_contain_text("no model to explain")
+    with running.client() as c:  # back to VW: asked again, explained again
+        assert c.put("/api/config", json={"yaml": FAST}).status_code == 200
+        assert c.post("/api/restart").status_code == 202
+    expect(pg.locator("#why .action").first).to_be_visible(timeout=10_000)
+    expect(pg.locator("#features-note")).to_contain_text("logged decisions", timeout=5_000)
+    assert not errors, errors
