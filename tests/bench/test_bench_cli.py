@@ -19,6 +19,7 @@ from appliance.bench.flame import denied, find_py_spy
 from appliance.bench.history import history_name, load_history, write_history
 from appliance.cli import main
 from appliance.cli.bench import PI4_FACTOR
+from tests.bench.quick import QuickRun
 
 WABBIT = [sys.executable, "-m", "appliance"]
 FAST = "featurizers.video_featurizer_640x480"  # about a second with --quick
@@ -43,14 +44,10 @@ def _write(path: Path, report: dict[str, Any]) -> Path:
 
 
 @pytest.mark.slow
-def test_quick_run_writes_a_complete_report_and_its_history(tmp_path: Path) -> None:
-    out, history = tmp_path / "quick.json", tmp_path / "history"
+def test_quick_run_writes_a_complete_report_and_its_history(quick_run: QuickRun) -> None:
     names = subprocess.run([*WABBIT, "bench", "--list"], check=True, capture_output=True, text=True).stdout.split()
-    proc = subprocess.run([*WABBIT, "bench", "--quick", "--json", str(out), "--history", str(history)],
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    assert "[1/" not in proc.stderr  # no progress when stderr is not a terminal
-    report = json.loads(out.read_text())
+    assert "[1/" not in quick_run.proc.stderr  # no progress when stderr is not a terminal
+    report, out, history = quick_run.report, quick_run.history.parent / "quick.json", quick_run.history
     assert report["quick"] is True and list(report["results"]) == names
     machine = report["machine"]
     assert machine["cpu"] and machine["cores"] >= 1 and machine["python"] == sys.version.split()[0]

@@ -1,20 +1,17 @@
 """The client load generator (open and closed loop) and the ``client.http.*`` benchmarks in quick mode, through
-``wabbit bench`` so their results join the history like every other entry (gRPC: test_client_grpc_bench.py)."""
+``wabbit bench``: the session's quick run (conftest.py), whose history the CLI's test checks (gRPC:
+test_client_grpc_bench.py)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from appliance.bench.client_load import Caller, closed_loop, open_loop
-from appliance.bench.history import load_history
+from tests.bench.quick import QuickRun
 
 pytest.importorskip("hdrh", reason="the loadgen extra: pip install -e '.[loadgen]'")
 
@@ -58,14 +55,6 @@ def test_failures_and_requests_past_the_deadline_are_drops() -> None:
     assert result.completed == 0 and result.drops == 10 and result.errors[0] == "ConnectionError: refused"
     slow = open_loop(Stalling(1, 2.0), None, concurrency=1, rate=100.0, seconds=0.1, grace_s=0.5)
     assert slow.completed < 10 and slow.drops == 10 - slow.completed
-
-
-def quick_report(tmp: Path, pattern: str) -> tuple[dict[str, Any], Path]:
-    """``wabbit bench --quick --only PATTERN`` with a history folder: the report and the folder."""
-    out, history = tmp / "report.json", tmp / "history"
-    subprocess.run([sys.executable, "-m", "appliance", "bench", "--quick", "--only", pattern, "--json", str(out),
-                    "--history", str(history)], check=True, timeout=300)
-    return json.loads(out.read_text()), history
 
 
 def check_cells(cells: list[dict[str, Any]]) -> None:
@@ -115,13 +104,8 @@ def check_open_loop(result: dict[str, Any], transport: str, per_call: int = 1) -
     check_cells(cells)
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    return quick_report(tmp_path_factory.mktemp("client-bench"), "client.http.*")
-
-
-def test_quick_client_benchmarks_measure_http_against_in_process(report: tuple[dict[str, Any], Path]) -> None:
-    results = report[0]["results"]
+def test_quick_client_benchmarks_measure_http_against_in_process(quick_run: QuickRun) -> None:
+    results = quick_run.results("client.http.")
     assert set(results) == {"client.http.decide", "client.http.open_loop"}
     closed = results["client.http.decide"]
     assert closed["unit"] == "decides/s" and closed["better"] == "higher" and closed["median"] > 0
@@ -134,7 +118,3 @@ def test_quick_client_benchmarks_measure_http_against_in_process(report: tuple[d
     check_client_cell(closed, "http", "client-http")
     check_open_loop(results["client.http.open_loop"], "http")
 
-
-def test_client_results_join_the_history(report: tuple[dict[str, Any], Path]) -> None:
-    [(path, saved)] = load_history(report[1])
-    assert saved["results"].keys() == report[0]["results"].keys()

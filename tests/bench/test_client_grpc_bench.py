@@ -7,7 +7,6 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -15,15 +14,15 @@ from appliance.bench.client_bench import grpc_daemon
 from appliance.bench.client_grpc import WINDOW
 from appliance.bench.client_load import closed_loop
 from appliance.bench.client_transports import PAYLOADS
-from tests.bench.test_client_bench import check_cells, check_client_cell, check_open_loop, quick_report
+from tests.bench.quick import QuickRun
+from tests.bench.test_client_bench import check_cells, check_client_cell, check_open_loop
 
 pytest.importorskip("hdrh", reason="the loadgen extra: pip install -e '.[loadgen]'")
 pytest.importorskip("grpc_tools", reason="the grpc extra: pip install -e '.[grpc]'")
 
 
-def test_quick_grpc_benchmarks_measure_unary_and_streamed_decides_closed_and_open(tmp_path: Path) -> None:
-    report, _ = quick_report(tmp_path, "client.grpc.*")
-    results = report["results"]
+def test_quick_grpc_benchmarks_measure_unary_and_streamed_decides_closed_and_open(quick_run: QuickRun) -> None:
+    results = quick_run.results("client.grpc.")
     assert set(results) == {"client.grpc.decide", "client.grpc.stream", "client.grpc.open_loop", "client.grpc.stream_open_loop"}
     for name, transport in (("client.grpc.decide", "grpc-unary"), ("client.grpc.stream", "grpc-stream")):
         result = results[name]
