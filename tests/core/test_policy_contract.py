@@ -1,7 +1,7 @@
 """One contract for every registered Policy kind (built-in, like vw, sklearn and the fake uniform, or a plug-in's):
 valid pmfs, seeded determinism, save/load round trip, bad input, a file that is no model or one saved for other
 actions, and learning on the linear world (unless the kind declares ``learns = False``).
-tests/core/test_example_plugins.py runs it over the demos/plugins package, tests/core/test_readme_plugin.py over README's."""
+tests/core/test_example_plugins.py runs it over the demos/plugins package, tests/core/test_plugins_doc.py over docs/plugins.md's."""
 
 from __future__ import annotations
 

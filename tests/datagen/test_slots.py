@@ -173,10 +173,10 @@ def test_bad_slot_specs_are_refused_at_their_line(text: str, line: int, words: s
     assert f"spec.yaml:{line}:" in str(err.value) and words in str(err.value)
 
 
-def test_the_readme_spec_generates(tmp_path: Path) -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    section = readme[readme.index("**Conditional contextual bandits and slates**"):]
+def test_the_documented_spec_generates(tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "datagen.md").read_text()
+    section = doc[doc.index("**Conditional contextual bandits and slates**"):]
     block = textwrap.dedent(section[section.index("```yaml") + 7:section.index("```", section.index("```yaml") + 7)])
-    truth = generate(load_spec_text("examples: 50\n" + block, "README.md"), tmp_path / "data.txt", "text")
+    truth = generate(load_spec_text("examples: 50\n" + block, "docs/datagen.md"), tmp_path / "data.txt", "text")
     assert truth["vw_args"] == "--ccb_explore_adf -q pa -q sa -q ua"  # the slots' namespaces crossed with the actions'
     assert len(truth["value"]["slots"]) == 3

@@ -153,11 +153,11 @@ def test_a_cb_explore_model_logs_the_chosen_actions_probability(tmp_path: Path) 
         generate(adf, tmp_path / "adf.txt", "text")
 
 
-def test_an_estimate_from_a_log_with_lost_rewards_tends_to_the_truth_readme_says(tmp_path: Path) -> None:
-    """README's rule: with a share q of the rewards lost or late, a log's estimate of a policy tends to
+def test_an_estimate_from_a_log_with_lost_rewards_tends_to_the_truth_the_doc_says(tmp_path: Path) -> None:
+    """docs/datagen.md's rule: with a share q of the rewards lost or late, a log's estimate of a policy tends to
     (1 - q) x its true value + q x default. Checked for uniform choices with IPS, within 3 standard errors."""
-    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
-    assert "an estimator's value of any policy from it, tends to `(1 - q) × value + q × default`" in readme
+    doc = " ".join((Path(__file__).parents[2] / "docs" / "datagen.md").read_text().split())
+    assert "an estimator's value of any policy from it, tends to `(1 - q) × value + q × default`" in doc
     from appliance.estimators import IPS
     from appliance.storage import dsjson
 

@@ -53,7 +53,7 @@ def test_python_estimator_learns_vws_model(name: str, exploration: dict[str, obj
 @pytest.mark.parametrize("name", ["dr", "mtr"])
 def test_the_other_estimators_learn_a_model_of_their_own(name: str) -> None:
     """VW's DR keeps a second regressor and its MTR an importance weight pylibvw cannot set: different models,
-    which still learn (their effect on reward is in README)."""
+    which still learn (their effect on reward is in docs/estimators.md)."""
     vw, python = policy(name), policy(f"python:{name}", {"type": "squarecb"})
     replay([vw, python])
     assert any(weights(python)) and weights(python) != weights(vw)

@@ -1,6 +1,6 @@
-"""README's plug-in example as written: its module and its entry point (the toml block) become a distribution on a
-temporary PYTHONPATH, the config README gives validates, and a Python program decides and learns with it. README's
-sklearn config validates too."""
+"""docs/plugins.md's plug-in example as written: its module and its entry point (the toml block) become a distribution
+on a temporary PYTHONPATH, the config the page gives validates, and a Python program decides and learns with it. The
+page's sklearn config validates too."""
 
 from __future__ import annotations
 
@@ -15,24 +15,24 @@ from pathlib import Path
 from appliance.config import load_config_text
 
 ROOT = Path(__file__).parents[2]
-README = (ROOT / "README.md").read_text()
+DOC = (ROOT / "docs" / "plugins.md").read_text()
 
 
 def section(title: str) -> str:
-    """README's text from the bold ``title`` to the next bold paragraph title."""
-    match = re.search(rf"\*\*{re.escape(title)}\*\*(.+?)\n\*\*", README, re.S)
-    assert match, f"README: no **{title}** paragraph"
+    """The page's text from the bold ``title`` to the next bold paragraph title."""
+    match = re.search(rf"\*\*{re.escape(title)}\*\*(.+?)\n\*\*", DOC, re.S)
+    assert match, f"docs/plugins.md: no **{title}** paragraph"
     return match.group(1)
 
 
 def block(text: str, language: str) -> str:
     match = re.search(rf"```{language}\n(.+?)```", text, re.S)
-    assert match, f"README: no {language} block"
+    assert match, f"docs/plugins.md: no {language} block"
     return match.group(1)
 
 
 def install(site: Path) -> dict[str, str]:
-    """The README's module, and a ``.dist-info`` whose entry points are the README's toml block."""
+    """The page's module, and a ``.dist-info`` whose entry points are the page's toml block."""
     text = section("Write a policy plug-in")
     groups = tomllib.loads(block(text, "toml"))["project"]["entry-points"]
     (name, value), = groups["wabbit.policies"].items()
@@ -45,10 +45,10 @@ def install(site: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
 
 
-def test_readme_policy_plug_in_validates_decides_and_learns(tmp_path: Path) -> None:
+def test_documented_policy_plug_in_validates_decides_and_learns(tmp_path: Path) -> None:
     env = install(tmp_path)
     policy = re.search(r"`(policy: \{type: means.+?)`", section("Write a policy plug-in"))
-    assert policy, "README: no config naming the plug-in"
+    assert policy, "docs/plugins.md: no config naming the plug-in"
     (tmp_path / "means.yaml").write_text(policy.group(1) + "\njoin: {reward_wait_s: 0.1}\n")
     done = subprocess.run([sys.executable, "-m", "appliance", "config", "validate", "means.yaml"], capture_output=True, text=True,
                           env=env, cwd=tmp_path)
@@ -72,8 +72,8 @@ with LiveModel("means.yaml", data_dir="data") as model:
     assert ast.literal_eval(pmf) == {"news": 0.025, "sports": 0.975}  # learned: sports, exploring 5%
 
 
-def test_readme_policy_plug_in_passes_the_policy_contract_suite(tmp_path: Path) -> None:
-    """All but the linear-world check, which a policy that reads no context cannot pass (README says so): a file that
+def test_documented_policy_plug_in_passes_the_policy_contract_suite(tmp_path: Path) -> None:
+    """All but the linear-world check, which a policy that reads no context cannot pass (the page says so): a file that
     is no model, or a model saved for other actions, is refused as the loop needs it."""
     assert "every action is worth 0 on average" in " ".join(section("Write a policy plug-in").split())
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/core/test_policy_contract.py",
@@ -83,12 +83,12 @@ def test_readme_policy_plug_in_passes_the_policy_contract_suite(tmp_path: Path) 
     assert "7 passed" in done.stdout, done.stdout[-3000:]
 
 
-def test_readme_sklearn_config_is_valid() -> None:
+def test_documented_sklearn_config_is_valid() -> None:
     config = load_config_text(block(section("A scikit-learn policy"), "yaml"))
     assert config.policy is not None and config.policy.type == "sklearn"
 
 
-def test_readme_log_sink_plug_in_validates_and_ships_a_batch(tmp_path: Path) -> None:
+def test_documented_log_sink_plug_in_validates_and_ships_a_batch(tmp_path: Path) -> None:
     env = install(tmp_path)
     sink, = [b for b in re.findall(r"```python\n(.+?)```", section("Write a policy plug-in"), re.S) if "LogSinkConfigBase" in b]
     (tmp_path / "wabbit_append.py").write_text(sink)
@@ -126,7 +126,7 @@ from appliance.errors import CheckpointError
 from wabbit_means import MeansConfig, MeansPolicy
 
 class TallyConfig(MeansConfig):
-    type: Literal["tally"] = Field("tally", description="README's means policy, whose model is the count of events learned.")
+    type: Literal["tally"] = Field("tally", description="docs/plugins.md's means policy, whose model is the count of events learned.")
 
 class TallyPolicy(MeansPolicy):
     Config = TallyConfig
