@@ -192,10 +192,10 @@ class CheckpointStore:
                 return meta
             except (OSError, ValueError, TypeError, WabbitError, RuntimeError) as err:
                 self.refused += 1
-                if not meta.policy:  # only VW's were taken before kinds were recorded: most likely another kind's now
+                if not meta.policy and self._policy not in ("", "vw"):  # only VW's were taken before kinds were recorded
                     log.warning("checkpoint %s records no policy kind (an older version took it, when only the vw policy "
                                 "saved checkpoints) and the configured %s policy cannot load it: %s; falling back to the "
-                                "previous one", model_path, self._policy or "configured", err)
+                                "previous one", model_path, self._policy, err)
                 else:
                     log.warning("checkpoint %s is intact but the configured policy cannot load it (did the policy section "
                                 "change since it was taken?): %s; falling back to the previous one", model_path, err)
