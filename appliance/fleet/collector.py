@@ -13,12 +13,13 @@ connection closed), so that its bytes are not taken for the next request on a ke
 
 Every request carries the central side's token (``Authorization: Bearer TOKEN``; the file ``token`` in its
 directory, made at first start like the appliance's); without it, or with another, the answer is 401 with a
-message saying where the token is. A body comes with a ``Content-Length`` or ``Transfer-Encoding: chunked`` (as
-``curl -T -`` and streaming clients send it); a ``Content-Length`` that is not a number of bytes, both at once, or
-chunks that are not well formed leave the body's end unknown: the answer is 400 (before the token is looked at) and
-the connection is closed. After an error answer whose request body was not read, the collector reads and discards
-what the client still sends (up to :data:`LINGER_BYTES` or :data:`LINGER_S`) before it closes, so that the kernel
-does not reset the connection and destroy the answer before the client reads it.
+message saying where the token is, sent before its body is read (the connection then closes). A body comes with
+a ``Content-Length`` or ``Transfer-Encoding: chunked`` (as ``curl -T -`` and streaming clients send it); a
+``Content-Length`` that is not a number of bytes, both at once, or chunks that are not well formed leave the body's
+end unknown: the answer is 400 (before the token is looked at) and the connection is closed. After an error answer
+whose request body was not read, the collector reads and discards what the client still sends (up to
+:data:`LINGER_BYTES` or :data:`LINGER_S`) before it closes, so that the kernel does not reset the connection and
+destroy the answer before the client reads it.
 """
 
 from __future__ import annotations
@@ -197,10 +198,9 @@ class Collector:
                     return True
                 with collector._lock:
                     collector.refused += 1
-                try:  # read what was sent, so that the connection can carry the next request
-                    self._body(MAX_BATCH)
-                except BadBody:
-                    pass  # a body too large or broken ends the connection, after the answer
+                # a body is not read before the token is checked: the connection closes after the answer, and what
+                # the client still sends is read and dropped (:func:`linger`), never held
+                self.close_connection = self.close_connection or self.unread
                 why = "a wrong token" if given else "no token"
                 self._answer(401, json.dumps({"error": f"{why}: send 'Authorization: Bearer TOKEN' with the token in "
                                                        f"{collector._token_path} (a log sink's token_file)"}).encode(),

@@ -188,13 +188,12 @@ def _stack(workspace: Any) -> list[str]:
     return [order[r] for r in workspace.get_enabled_reductions() if r in order]  # --bag is ignored without ADF, as VW does
 
 
-def check_model_file(path: Path) -> None:
-    """Refuse a file that is not a VW model, or one from a VW this one cannot read, before VW reads it.
+def vw_version(path: Path) -> bytes:
+    """The version of the Vowpal Wabbit that saved the model at ``path`` (``b"9.11.9"``), ``b""`` when it is not a VW
+    model; a UsageError when it cannot be read.
 
-    A VW model starts with the length of its version string, then the version (``9.11.9``).
+    A VW model starts with the length of its version string, then the version.
     """
-    import vowpalwabbit
-
     try:
         with open(path, "rb") as f:
             head = f.read(64)
@@ -202,7 +201,15 @@ def check_model_file(path: Path) -> None:
         raise UsageError(f"{path}: cannot read the model ({err.strerror})") from None
     size = struct.unpack("<I", head[:4])[0] if len(head) >= 4 else 0
     version = head[4:4 + size].rstrip(b"\0") if 2 <= size <= 32 else b""
-    if not version or not all(c in b"0123456789." for c in version):
+    return version if version and all(c in b"0123456789." for c in version) else b""
+
+
+def check_model_file(path: Path) -> None:
+    """Refuse a file that is not a VW model, or one from a VW this one cannot read, before VW reads it."""
+    import vowpalwabbit
+
+    version = vw_version(path)
+    if not version:
         raise UsageError(f"{path} is not a Vowpal Wabbit model (it does not start with a VW version); pass a file "
                          "saved by VW (`vw -f`, Workspace.save, GET /api/model or a checkpoint)")
     ours = vowpalwabbit.__version__ if hasattr(vowpalwabbit, "__version__") else "9"

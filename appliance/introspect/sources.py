@@ -1,5 +1,7 @@
 """Where ``wabbit introspect`` finds a model and its data: a file, a checkpoint (its SHA-256 checked), the newest
-checkpoint and the event log of a data directory, or the running daemon's API.
+checkpoint and the event log of a data directory, or the running daemon's API. A checkpoint's sidecar is read as the
+checkpoint store reads it: one that names no policy kind (written before kinds were recorded) is of unknown kind,
+introspected when it is a VW model.
 
 >>> import tempfile
 >>> newest_checkpoint(Path(tempfile.mkdtemp()))
@@ -10,7 +12,6 @@ appliance.errors.UsageError: no checkpoint in .../checkpoints: run the appliance
 
 from __future__ import annotations
 
-import hashlib
 import json
 import urllib.error
 import urllib.parse
@@ -19,61 +20,56 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import UsageError
+from appliance.storage.checkpoints import CheckpointMeta, file_sha256, read_checkpoints, read_meta
 
 
-def _sidecar(sidecar: Path) -> dict[str, Any]:
-    try:
-        meta = json.loads(sidecar.read_text())
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def _taken(sidecar: Path) -> float:
-    try:
-        return float(_sidecar(sidecar)["created"])
-    except (KeyError, TypeError, ValueError):
-        return float("-inf")
-
-
-def _policy(sidecar: Path) -> str:
-    """The ``policy.type`` that saved a checkpoint ("vw" for one written before kinds were recorded: only VW's were)."""
-    return str(_sidecar(sidecar).get("policy") or "vw")
+def _maybe_vw(meta: CheckpointMeta) -> bool:
+    """Whether VW may have saved the checkpoint: its sidecar says so, or names no kind."""
+    return meta.policy in ("", "vw")
 
 
 def newest_checkpoint(data_dir: Path) -> Path:
     """The newest checkpoint's model file in ``data_dir/checkpoints`` (by when it was taken, as a restart picks it); a
     UsageError when another policy kind saved it (a ``linucb`` or ``sklearn`` model has no VW weights to read)."""
     directory = data_dir / "checkpoints"
-    sidecars = sorted(directory.glob("model-*.json"), key=_taken)
-    if not sidecars:
+    found = read_checkpoints(directory)
+    if not found:
         raise UsageError(f"no checkpoint in {directory}: run the appliance until it checkpoints, or pass a model file")
-    kind = _policy(sidecars[-1])
-    if kind != "vw":
-        older = [s.with_suffix(".vw") for s in sidecars if _policy(s) == "vw"]
-        raise UsageError(f"the newest checkpoint in {directory} was saved by the {kind} policy (policy.type: {kind}), which "
-                         "has no Vowpal Wabbit model to introspect; " + (f"pass an older VW checkpoint, e.g. {older[-1]}" if older
-                                                                         else "introspection needs policy.type: vw"))
-    return sidecars[-1].with_suffix(".vw")
+    meta, model = found[0]
+    if not _maybe_vw(meta):
+        older = [path for other, path in found if _maybe_vw(other)]
+        raise UsageError(f"the newest checkpoint in {directory} was saved by the {meta.policy} policy (policy.type: "
+                         f"{meta.policy}), which has no Vowpal Wabbit model to introspect; "
+                         + (f"pass an older VW checkpoint, e.g. {older[0]}" if older else "introspection needs policy.type: vw"))
+    return model
 
 
 def check_checkpoint(model: Path) -> bool:
     """A checkpoint's model must match the SHA-256 its sidecar recorded (a model file without one is left to VW).
     Whether ``model`` is a checkpoint: the appliance's policy, a contextual bandit whatever VW reduction it runs."""
+    from appliance.introspect.layout import vw_version
+
     sidecar = model.with_suffix(".json")
     if not sidecar.exists():
         return False
-    if (kind := _policy(sidecar)) != "vw":
-        raise UsageError(f"{model} is a checkpoint of the {kind} policy (policy.type: {kind}), which has no Vowpal Wabbit "
-                         "model to introspect; pass a checkpoint taken while policy.type was vw")
     try:
-        expected = json.loads(sidecar.read_text())["sha256"]
-        actual = hashlib.sha256(model.read_bytes()).hexdigest()
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise UsageError(f"{model}: cannot check it against its sidecar {sidecar.name} ({err})") from None
-    if actual != expected:
+        meta = read_meta(sidecar)
+    except (OSError, ValueError, TypeError) as err:
+        raise UsageError(f"{model}: cannot read its checkpoint sidecar {sidecar.name} ({err}); use another checkpoint") from None
+    if not _maybe_vw(meta):
+        raise UsageError(f"{model} is a checkpoint of the {meta.policy} policy (policy.type: {meta.policy}), which has no "
+                         "Vowpal Wabbit model to introspect; pass a checkpoint taken while policy.type was vw")
+    try:
+        actual = file_sha256(model)
+    except OSError as err:
+        raise UsageError(f"{model}: cannot read the model to check it against its sidecar ({err.strerror})") from None
+    if actual != meta.sha256:
         raise UsageError(f"{model} does not match the SHA-256 its checkpoint recorded: it is truncated or altered; "
                          "use another checkpoint")
+    if not meta.policy and not vw_version(model):
+        raise UsageError(f"{model} is a checkpoint whose sidecar does not name the policy kind that saved it (written before "
+                         "kinds were recorded), and it is not a Vowpal Wabbit model: another policy.type saved it; pass a "
+                         "checkpoint taken while policy.type was vw")
     return True
 
 

@@ -118,6 +118,4 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
-    from appliance.policy.model_check import child_main
-
-    sys.exit(child_main(main_arguments if sys.argv[1] == "--arguments" else lambda: main(sys.argv[1])))
+    sys.exit(main_arguments() if sys.argv[1] == "--arguments" else main(sys.argv[1]))

@@ -9,18 +9,17 @@ saved again, must be the file's size (nothing was missing on disk before its dig
 ``{"policy": ...}`` on stdin builds the daemon's policy (any kind, through the registry), loads the model,
 decides on probe contexts over the declared actions (every pmf a probability distribution), saves it, loads
 that copy into a second policy and checks it decides the same: exit 0 and ``ok`` on success. A child that fails
-says why on one last line of stderr, ``error: REASON`` (:func:`refuse`, :func:`child_main`), which the refusal quotes.
+says why on one last line of stderr, ``error: REASON`` (:func:`refuse`), which the refusal quotes: the child is started
+through :data:`BOOT`, which says so also for an exception raised while its module is imported.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,17 @@ ERROR_PREFIX = "error: "
 REASON_CHARS = 400
 DIGEST_HEADER = "X-Model-SHA256"
 PROBES: tuple[dict[str, dict[str, float]], ...] = ({}, {"probe": {"x": 1.0}}, {"probe": {"x": -1.0, "y": 0.5}})
+BOOT = """import sys
+module = sys.argv.pop(1)
+try:
+    import runpy
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+except Exception as err:
+    from appliance.policy.model_check import describe, refuse
+    sys.exit(refuse(describe(err)))
+"""
+"""How a check child starts (``python -c BOOT MODULE ARGS...``): it runs ``MODULE`` as ``python -m`` would, and whatever
+exception it raises, from its first import on, becomes its ``error: REASON`` line."""
 
 
 def check_digest(actual: str, declared: str | None, size: int) -> None:
@@ -74,22 +84,26 @@ def check_in_child(module: str, path: Path, spec: dict[str, Any], timeout_s: flo
 
 
 def run_check(argv: list[str], spec: dict[str, Any], timeout_s: float, refusal: str, what: str) -> str:
-    """Run ``python -m ARGV...`` with ``spec`` (JSON) on stdin; :class:`UsageError` (``refusal`` with the child's
-    ``{reason}``: :func:`child_reason`, or the signal that killed it) unless its last line on stdout is ``ok``, in
-    time; what it printed before that line (what it found out, for the caller)."""
+    """Run ``python -m ARGV...`` (through :data:`BOOT`) with ``spec`` (JSON) on stdin; :class:`UsageError` (``refusal``
+    with the child's ``{reason}``: its ``error: ...`` line, or the signal that killed it) unless its last line on stdout
+    is ``ok``, in time; what it printed before that line (what it found out, for the caller). A child that exits
+    without either could not run the check at all: the UsageError says so, with its exit code and last line."""
     try:
-        done = subprocess.run([sys.executable, "-m", *argv], input=json.dumps(spec), capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-c", BOOT, *argv], input=json.dumps(spec), capture_output=True, text=True,
                               timeout=timeout_s)
     except subprocess.TimeoutExpired:
         raise UsageError(f"{what} took over {timeout_s:g} s; it is not something this appliance can serve") from None
     report, _, last = done.stdout.strip().rpartition("\n")
-    if done.returncode != 0 or last != "ok":
-        if done.returncode < 0:
-            reason = f"it crashed: {signal.Signals(-done.returncode).name}"
-        else:
-            reason = child_reason(done.stderr) or f"exit code {done.returncode}"
+    if done.returncode == 0 and last == "ok":
+        return report
+    if done.returncode < 0:
+        raise UsageError(refusal.replace("{reason}", f"it crashed: {signal.Signals(-done.returncode).name}"))
+    if (reason := child_reason(done.stderr)) is not None:
         raise UsageError(refusal.replace("{reason}", reason))
-    return report
+    said = one_line(done.stderr.strip().rpartition("\n")[2]) or "nothing on stderr"
+    raise UsageError(f"the check ({what}) could not run: its child process (python -m {argv[0]}) exited with code "
+                     f"{done.returncode} without saying why (its last line on stderr: {said}); the appliance's Python "
+                     "environment may be broken: that module must import and run with the daemon's Python")
 
 
 def one_line(message: str) -> str:
@@ -110,15 +124,6 @@ def refuse(reason: str) -> int:
     """Write ``reason`` as a check child's ``error: ...`` line, which :func:`run_check` quotes; exit code 1."""
     print(ERROR_PREFIX + one_line(reason), file=sys.stderr)
     return 1
-
-
-def child_main(main: Callable[[], int]) -> int:
-    """A check child's exit code: ``main``'s, or 1 after :func:`refuse` with the exception it raised (its type and
-    message), so that the parent quotes that instead of the last line of a traceback."""
-    try:
-        return main()
-    except Exception as err:  # noqa: BLE001 - whatever the child hits is the reason the model is refused
-        return refuse(describe(err))
 
 
 def describe(err: Exception) -> str:
@@ -147,36 +152,16 @@ def describe(err: Exception) -> str:
     return str(err) if isinstance(err, WabbitError) else f"{type(err).__name__}: {err}"
 
 
-OWN_ERROR = re.compile(r"^appliance(\.\w+)+: ")
-"""The class path a traceback's last line starts with when it is one of this project's errors (a WabbitError)."""
+def child_reason(stderr: str) -> str | None:
+    """Why a check child failed: its last ``error: ...`` line on ``stderr``; None when it wrote none.
 
-
-def child_reason(stderr: str) -> str:
-    """Why a check child failed, from its ``stderr``: its last ``error: ...`` line; else, after a traceback, the
-    exception it ends with (type and message, on one line; one of this project's errors, its message alone: it is
-    written for the user); else its last line; "" if it wrote nothing.
-
-    >>> child_reason("vw warning\\nerror: its pmf is empty\\n")
-    'its pmf is empty'
-    >>> child_reason('Traceback (most recent call last):\\n  File "x.py", line 1, in <module>\\n    f()\\n'
-    ...              'pydantic_core.ValidationError: 1 validation error for Spec\\nbits\\n  Field required\\n'
-    ...              '    For further information visit https://errors.pydantic.dev/2/v/missing')
-    'pydantic_core.ValidationError: 1 validation error for Spec bits Field required'
-    >>> child_reason('Traceback (most recent call last):\\n  File "x.py", line 1, in <module>\\n'
-    ...              'appliance.errors.CheckpointError: not a uniform model')
-    'not a uniform model'
+    >>> child_reason("vw warning\\nerror: its pmf is empty\\n"), child_reason("Segmentation fault")
+    ('its pmf is empty', None)
     """
-    lines = stderr.strip().splitlines()
-    for line in reversed(lines):
+    for line in reversed(stderr.strip().splitlines()):
         if line.startswith(ERROR_PREFIX):
             return one_line(line.removeprefix(ERROR_PREFIX))
-    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
-    if starts:
-        after = lines[starts[-1] + 1:]
-        ends = [i for i, line in enumerate(after) if line.strip() and not line[:1].isspace()]
-        if ends:
-            return OWN_ERROR.sub("", one_line("\n".join(after[ends[0]:])), count=1)
-    return one_line(lines[-1]) if lines else ""
+    return None
 
 
 def main(path: str) -> int:
@@ -211,4 +196,4 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(child_main(lambda: main(sys.argv[1])))
+    sys.exit(main(sys.argv[1]))

@@ -66,7 +66,30 @@ def _taken(meta_path: Path) -> tuple[float, str]:
     return created, meta_path.name
 
 
-def _sha256(path: Path) -> str:
+def _sidecars(directory: Path) -> list[Path]:
+    """The sidecars in ``directory``, newest first (by the time each was taken; one that cannot be read goes last)."""
+    return sorted(directory.glob("model-*.json"), key=_taken, reverse=True)
+
+
+def read_meta(meta_path: Path) -> CheckpointMeta:
+    """The checkpoint sidecar at ``meta_path`` (its ``policy`` "" when it names none); OSError, ValueError or TypeError
+    when it cannot be read or is not a sidecar."""
+    return CheckpointMeta(**json.loads(meta_path.read_text()))
+
+
+def read_checkpoints(directory: Path) -> list[tuple[CheckpointMeta, Path]]:
+    """Every checkpoint in ``directory`` whose sidecar reads, of any policy kind, newest first (by the time each was
+    taken), with its model file (not verified here); none when there is no such directory."""
+    found = []
+    for meta_path in _sidecars(directory):
+        try:
+            found.append((read_meta(meta_path), meta_path.with_suffix(".vw")))
+        except (OSError, ValueError, TypeError):
+            continue
+    return found
+
+
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -86,10 +109,6 @@ class CheckpointStore:
         """Intact checkpoints (their SHA-256 matches) that the configured policy would not load: the policy section
         changed since they were taken (other VW options, other actions)."""
         directory.mkdir(parents=True, exist_ok=True)
-
-    def _metas(self) -> list[Path]:
-        """The sidecars, newest first (by the time each was taken; a sidecar that cannot be read goes last)."""
-        return sorted(self.directory.glob("model-*.json"), key=_taken, reverse=True)
 
     def save(self, model: Saveable, model_version: int, position: LogPosition, stats: dict[str, Any] | None = None) -> CheckpointMeta:
         return self.commit(self.take(model, model_version, position, stats))
@@ -115,7 +134,7 @@ class CheckpointStore:
         checkpoint without one never existed); prune the oldest."""
         try:
             try:
-                meta = CheckpointMeta(taken.model_version, taken.position.segment, taken.position.offset, _sha256(taken.temp),
+                meta = CheckpointMeta(taken.model_version, taken.position.segment, taken.position.offset, file_sha256(taken.temp),
                                       taken.created, taken.stats, self._policy)
             except BaseException:
                 taken.temp.unlink(missing_ok=True)
@@ -131,7 +150,7 @@ class CheckpointStore:
         return CheckpointError(f"{self.directory}: cannot write a checkpoint ({err.strerror}); is the disk full?")
 
     def _prune(self) -> None:
-        for meta_path in self._metas()[self._keep:]:
+        for meta_path in _sidecars(self.directory)[self._keep:]:
             meta_path.with_suffix(".vw").unlink(missing_ok=True)
             meta_path.unlink(missing_ok=True)
         for stale in self.directory.glob(".model-*.tmp"):  # left by a crash in the middle of a save
@@ -140,39 +159,29 @@ class CheckpointStore:
     def _other_kind(self, meta: CheckpointMeta) -> bool:
         return bool(meta.policy and self._policy and meta.policy != self._policy)
 
-    def _readable(self) -> list[tuple[CheckpointMeta, Path]]:
-        """Every checkpoint whose sidecar reads, of any policy kind, newest first, with its model file."""
-        found = []
-        for meta_path in self._metas():
-            try:
-                found.append((CheckpointMeta(**json.loads(meta_path.read_text())), meta_path.with_suffix(".vw")))
-            except (OSError, ValueError, TypeError):
-                continue
-        return found
-
     def entries(self) -> list[tuple[CheckpointMeta, Path]]:
         """Every checkpoint of this policy kind whose sidecar reads, newest first, with its model file (not verified
         here): the versions a rollback can load."""
-        return [(meta, path) for meta, path in self._readable() if not self._other_kind(meta)]
+        return [(meta, path) for meta, path in read_checkpoints(self.directory) if not self._other_kind(meta)]
 
     def saved_by_other_kind(self, model_version: int) -> str | None:
         """The ``policy.type`` that saved a kept checkpoint of ``model_version`` when that is another kind than this
         store's (a config switched kinds since), else None: why a rollback to it is refused."""
-        return next((meta.policy for meta, _ in self._readable() if meta.model_version == model_version and self._other_kind(meta)),
+        return next((meta.policy for meta, _ in read_checkpoints(self.directory) if meta.model_version == model_version and self._other_kind(meta)),
                     None)
 
     def load_latest(self, model: Saveable) -> CheckpointMeta | None:
         """Load the newest checkpoint of this policy kind that verifies and that the policy loads. One that does not
         verify is logged as an error (corrupt) and skipped; an intact one the policy refuses, as a warning (refused)."""
-        for meta_path in self._metas():
+        for meta_path in _sidecars(self.directory):
             model_path = meta_path.with_suffix(".vw")
             try:
-                meta = CheckpointMeta(**json.loads(meta_path.read_text()))
+                meta = read_meta(meta_path)
                 if self._other_kind(meta):
                     log.info("checkpoint %s was saved by the %s policy and policy.type is now %s: not loaded (an older "
                              "one of this kind, or the event log, rebuilds the model)", model_path, meta.policy, self._policy)
                     continue
-                if _sha256(model_path) != meta.sha256:
+                if file_sha256(model_path) != meta.sha256:
                     raise CheckpointError("its sha256 does not match (torn or altered file)")
             except (OSError, ValueError, TypeError, WabbitError) as err:
                 self.corrupt += 1
@@ -183,6 +192,11 @@ class CheckpointStore:
                 return meta
             except (OSError, ValueError, TypeError, WabbitError, RuntimeError) as err:
                 self.refused += 1
-                log.warning("checkpoint %s is intact but the configured policy cannot load it (did the policy section change "
-                            "since it was taken?): %s; falling back to the previous one", model_path, err)
+                if not meta.policy and self._policy not in ("", "vw"):  # only VW's were taken before kinds were recorded
+                    log.warning("checkpoint %s records no policy kind (an older version took it, when only the vw policy "
+                                "saved checkpoints) and the configured %s policy cannot load it: %s; falling back to the "
+                                "previous one", model_path, self._policy, err)
+                else:
+                    log.warning("checkpoint %s is intact but the configured policy cannot load it (did the policy section "
+                                "change since it was taken?): %s; falling back to the previous one", model_path, err)
         return None

@@ -343,3 +343,30 @@ def test_an_intact_checkpoint_the_changed_policy_refuses_is_not_called_corrupt(
     assert "is intact but the configured policy cannot load it" in caplog.text
     assert again.policy.model_version == 41 and again.stats()["refused_checkpoints"] == 3
     again.close()
+
+
+def kindless(directory: Path) -> None:
+    """Make the checkpoints in ``directory`` an older version's: sidecars without the policy kind and counters."""
+    for sidecar in (directory / "checkpoints").glob("model-*.json"):
+        sidecar.write_text(json.dumps({k: v for k, v in json.loads(sidecar.read_text()).items() if k not in ("policy", "stats")}))
+
+
+@pytest.mark.parametrize(("policy", "says"), [
+    ({"type": "linucb"}, "records no policy kind (an older version took it, when only the vw policy saved checkpoints) "
+                         "and the configured linucb policy cannot load it"),
+    ({"update": "coin"}, "is intact but the configured policy cannot load it (did the policy section change"),
+], ids=["other-kind", "vw-options-changed"])
+def test_checkpoints_of_an_older_version_that_name_no_kind_are_not_called_corrupt(
+        tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture, policy: dict[str, object], says: str) -> None:
+    """An upgrade, then a change of ``policy``: the older version's VW checkpoints, whose sidecars name no kind, are
+    neither called corrupt nor, under another kind, blamed on a changed policy section; the log rebuilds the model."""
+    loop = open_loop(CONFIG, clock, tmp_path)
+    fill(loop, clock, 50)
+    loop.close()
+    kindless(tmp_path)
+    changed = open_loop(AppConfig.model_validate({**CONFIG.model_dump(exclude={"policy"}), "policy": policy}), clock, tmp_path)
+    with caplog.at_level(logging.INFO):
+        report = changed.recover()
+    assert report["corrupt_checkpoints"] == 0 and report["checkpoint_version"] is None and report["relearned"] == 41, report
+    assert "is corrupt and was skipped" not in caplog.text and caplog.text.count(says) == 3, caplog.text
+    changed.close()

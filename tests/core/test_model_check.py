@@ -21,27 +21,39 @@ def test_a_policy_the_child_cannot_validate_is_refused_with_the_validation_error
     assert "For further information" not in message and "\n" not in message
 
 
-def test_a_child_that_crashes_with_a_traceback_is_refused_with_its_exception(tmp_path: Path,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_child_whose_module_raises_as_it_is_imported_says_why_exactly(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception raised before the check's own code runs (while its module is imported) is its reason, as the
+    child reports it from the start: the problems of a ValidationError, not a traceback's last lines guessed at."""
     (tmp_path / "crashing_check.py").write_text(
         "import pydantic\n"
         "class Spec(pydantic.BaseModel):\n"
         "    bits: int\n"
         "Spec.model_validate({})\n")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
-    with pytest.raises(UsageError, match=r"^refused \(pydantic_core\._pydantic_core\.ValidationError: 1 validation error "
-                                         r"for Spec bits Field required \[type=missing, input_value=\{\}, "
-                                         r"input_type=dict\]\)$"):
+    with pytest.raises(UsageError, match=r"^refused \(ValidationError: bits: Field required \(got \{\}\)\)$"):
         run_check(["crashing_check"], {}, 30.0, "refused ({reason})", "checking")
+    with pytest.raises(UsageError, match=r"^refused \(ImportError: No module named missing_check\)$"):
+        run_check(["missing_check"], {}, 30.0, "refused ({reason})", "checking")
+
+
+def test_a_child_that_exits_without_a_reason_is_reported_as_such(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that dies without an ``error:`` line is not quoted as if its last line were why the model is refused."""
+    (tmp_path / "dying_check.py").write_text("import os, sys\nprint('half a message', file=sys.stderr, flush=True)\nos._exit(3)\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    with pytest.raises(UsageError) as failed:
+        run_check(["dying_check", "model"], {}, 30.0, "refused ({reason})", "checking")
+    assert str(failed.value) == ("the check (checking) could not run: its child process (python -m dying_check) exited "
+                                 "with code 3 without saying why (its last line on stderr: half a message); the appliance's "
+                                 "Python environment may be broken: that module must import and run with the daemon's Python")
 
 
 def test_a_long_reason_is_cut_to_one_bounded_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "long_check.py").write_text(
         "import sys\n"
-        "from appliance.policy.model_check import child_main\n"
         "def main():\n"
         "    raise ValueError('first line\\n' + 'x' * 2000)\n"
-        "sys.exit(child_main(main))\n")
+        "sys.exit(main())\n")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
     with pytest.raises(UsageError) as refused:
         run_check(["long_check"], {}, 30.0, "refused ({reason})", "checking")

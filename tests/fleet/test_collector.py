@@ -188,3 +188,20 @@ def test_a_get_with_a_large_body_is_answered_413_and_closed(collector: Collector
         assert json.loads(error) == {"error": "a GET needs no body, and this one is over 65536 bytes: send GET /model or "
                                               "/status without one"}
         assert reader.read() == b""
+
+
+@pytest.mark.parametrize("framing", [f"Content-Length: {32 << 20}", "Transfer-Encoding: chunked"])
+def test_a_request_without_the_token_is_answered_401_before_its_body_is_read(
+        collector: Collector, tmp_path: Path, framing: str) -> None:
+    """The body of a request without the token is not read (up to 64 MB into memory) before the answer: the 401 comes
+    while the client has sent only its headers, and the connection closes after it."""
+    request = f"POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\n{framing}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", collector.port), timeout=10) as conn, conn.makefile("rb") as reader:
+        conn.sendall(request)  # and not one byte of the body
+        conn.settimeout(5)
+        got, headers, error = answer(reader)
+        assert (got, headers[b"connection"]) == (b"HTTP/1.1 401 Unauthorized", b"close")
+        assert json.loads(error)["error"].startswith("no token")
+        conn.sendall(b"x" * (1 << 20))  # what it still sends is read and dropped until the collector closes
+        assert reader.read() == b""
+    assert collector.stats()["refused"] == 1

@@ -183,3 +183,23 @@ def test_checkpoints_of_another_policy_kind_are_refused_naming_it(data_dir: Path
     newest = max((switched / "checkpoints").glob("model-*.json"), key=lambda p: json.loads(p.read_text())["created"])
     assert main(["introspect", str(newest.with_suffix(".vw"))]) == 2
     assert "is a checkpoint of the linucb policy" in capsys.readouterr().err
+
+
+def test_a_checkpoint_whose_sidecar_names_no_kind_is_read_as_the_store_reads_it(data_dir: Path, tmp_path: Path,
+                                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A sidecar without a ``policy`` field (an older version's, or a model host's that records none) is of unknown
+    kind, as the checkpoint store reads it: VW's introspects; another kind's is named as such, not as a bad VW file."""
+    switched = tmp_path / "data"
+    shutil.copytree(data_dir, switched)
+    loop = open_loop(AppConfig.model_validate({"join": {"reward_wait_s": 1.0}, "policy": {"type": "linucb"}}),
+                     FakeClock(1_700_001_000.0), switched)
+    loop.recover()
+    loop.close()
+    for sidecar in (switched / "checkpoints").glob("model-*.json"):
+        sidecar.write_text(json.dumps({k: v for k, v in json.loads(sidecar.read_text()).items() if k != "policy"}))
+    assert main(["introspect", "--data-dir", str(switched)]) == 2
+    err = capsys.readouterr().err
+    assert "does not name the policy kind that saved it" in err and "not a Vowpal Wabbit model" in err, err
+    assert "pass a checkpoint taken while policy.type was vw" in err, err
+    older = [p for p in (switched / "checkpoints").glob("model-*.vw") if p.read_bytes()[4:5].isdigit()]
+    assert older and main(["introspect", str(older[0]), "--top", "1"]) == 0, capsys.readouterr().err

@@ -93,7 +93,7 @@ def test_wabbit_introspect_shows_a_python_ips_checkpoint_in_reward_space(tmp_pat
     (tmp_path / "checkpoints").mkdir()
     model = tmp_path / "checkpoints" / "model-000200.vw"
     python.save(model)
-    sidecar = {"model_version": 200, "created": 1.0, "sha256": hashlib.sha256(model.read_bytes()).hexdigest()}
+    sidecar = {"model_version": 200, "log_segment": 1, "log_offset": 0, "created": 1.0, "sha256": hashlib.sha256(model.read_bytes()).hexdigest()}
     model.with_suffix(".json").write_text(json.dumps(sidecar))
     assert main(["introspect", "--data-dir", str(tmp_path), "--format", "json", "--top", "0"]) == 0
     body = json.loads(capsys.readouterr().out)
