@@ -91,7 +91,10 @@ def run(args: argparse.Namespace) -> int:
         pipeline.stop()
     if count == 0:
         stats = pipeline.stats()["sources"][source.id]
+        window = getattr(source, "window_seconds", 0.0)
+        hint = (f"; the audio window is {window:g} s: run longer than it (--seconds) or give a shorter --window"
+                if window >= args.seconds else "")
         print(f"wabbit featurize: no window/frame from {args.source} in {args.seconds:g} s "
-              f"(state {stats['state']}, last error: {stats['last_error'] or 'none'})", file=sys.stderr)
+              f"(state {stats['state']}, last error: {stats['last_error'] or 'none'}){hint}", file=sys.stderr)
         return 1
     return 0

@@ -72,8 +72,10 @@ class LiveModel:
         """A live model from rlclientlib's JSON configuration: its policy, learning mode, model source and log shipping
         (``log_sinks``: sinks to ship to, batched by its ``send.*`` and ``queue.mode`` keys). rlclientlib's keys
         without an equivalent here are named in one warning; a key rlclientlib does not know is refused."""
-        raw = json.loads(Path(client_json).read_text()) if isinstance(client_json, (str, Path)) else dict(client_json)
-        found = config_from_rlclient(raw, actions, log_sinks)
+        if isinstance(client_json, (str, Path)):
+            found = config_from_rlclient(_read_client_json(Path(client_json)), actions, log_sinks, str(client_json))
+        else:
+            found = config_from_rlclient(client_json, actions, log_sinks)
         warning = found.warning()
         if warning:
             log.warning("%s", warning)
@@ -122,3 +124,20 @@ def _as_config(config: AppConfig | Mapping[str, Any] | Path | str) -> AppConfig:
         return AppConfig.model_validate({"simulation": None, **config})
     except ValidationError as err:
         raise ConfigError(format_validation_error(AppConfig, err, "LiveModel config", None)) from None
+
+
+def _read_client_json(path: Path) -> Mapping[str, Any]:
+    """rlclientlib's JSON configuration file; a file that cannot be read, or is not a JSON object, is a ConfigError
+    naming it."""
+    try:
+        raw = json.loads(path.read_bytes())
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read it ({err.strerror}); give the path of rlclientlib's client.json") from None
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{path}:{err.lineno}: not JSON ({err.msg}); fix the file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not JSON (not UTF-8 text); fix the file") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: not an rlclientlib configuration: a JSON object of keys and values, not a "
+                          f"{'list' if isinstance(raw, list) else type(raw).__name__}")
+    return raw

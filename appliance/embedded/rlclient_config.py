@@ -114,14 +114,15 @@ class RlclientConfig:
 class _Keys:
     """The client.json's values by canonical name, remembering each one's name in the file and which were used."""
 
-    def __init__(self, raw: Mapping[str, Any]) -> None:
+    def __init__(self, raw: Mapping[str, Any], source: str) -> None:
+        self.source = source
         self.values: dict[str, str] = {}
         self.written: dict[str, str] = {}
         for key, value in raw.items():
             name = canonical_name(key)
             if not is_rlclient_name(name):
                 close = difflib.get_close_matches(name, sorted(MAPPED | UNMAPPED | set(LEGACY)), 1, 0.6)
-                raise ConfigError(f"client.json: {key}: not a key rlclientlib knows{f' (e.g. {close[0]})' if close else ''}; "
+                raise ConfigError(f"{source}: {key}: not a key rlclientlib knows{f' (e.g. {close[0]})' if close else ''}; "
                                   "remove it or check its spelling")
             self.values[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
             self.written[name] = key
@@ -146,7 +147,7 @@ class _Keys:
         try:
             return float(text) * scale
         except ValueError:
-            raise ConfigError(f"client.json: {self.written[name]}: {text!r} is not a number; give one") from None
+            raise ConfigError(f"{self.source}: {self.written[name]}: {text!r} is not a number; give one") from None
 
     def batching(self, name: str) -> tuple[str, str | None]:
         """A batching key's name and value: a section's (``interaction.`` or ``observation.``) before the global one,
@@ -154,7 +155,7 @@ class _Keys:
         overall = self.get(name)
         given = {f"{section}.{name}": value for section in SECTIONS if (value := self.get(f"{section}.{name}")) is not None}
         if len(set(given.values())) > 1:
-            raise ConfigError(f"client.json: {' and '.join(f'{self.written[k]} ({v})' for k, v in given.items())} differ, "
+            raise ConfigError(f"{self.source}: {' and '.join(f'{self.written[k]} ({v})' for k, v in given.items())} differ, "
                               f"and decisions and rewards ship together here: give one {name}")
         return next(iter(given.items()), (name, overall))
 
@@ -162,21 +163,23 @@ class _Keys:
         return self._number(*self.batching(name), scale)
 
 
-def config_from_rlclient(raw: Mapping[str, Any], actions: Sequence[str], log_sinks: Sequence[Mapping[str, Any]] = ()) -> RlclientConfig:
+def config_from_rlclient(raw: Mapping[str, Any], actions: Sequence[str], log_sinks: Sequence[Mapping[str, Any]] = (),
+                         source: str = "client.json") -> RlclientConfig:
     """The config sections for ``actions`` from an rlclientlib configuration; ``log_sinks``: sinks of this appliance's
-    kinds to ship to (rlclientlib's batching keys apply to them, and to the HTTP sender's URL it names)."""
-    keys = _Keys(raw)
+    kinds to ship to (rlclientlib's batching keys apply to them, and to the HTTP sender's URL it names); ``source``:
+    the file's name, which its errors start with."""
+    keys = _Keys(raw, source)
     config: dict[str, Any] = {"policy": _policy(keys, actions)}
     mode = keys.get("rank.learning.mode")
     if mode is not None:
         if mode.upper() not in _LEARNING_MODES:
-            raise ConfigError(f"client.json: {keys.written['rank.learning.mode']}: {mode!r} is not ONLINE, APPRENTICE or LOGGINGONLY")
+            raise ConfigError(f"{keys.source}: {keys.written['rank.learning.mode']}: {mode!r} is not ONLINE, APPRENTICE or LOGGINGONLY")
         config["learning"] = {"mode": _LEARNING_MODES[mode.upper()]}
         if mode.upper() == "APPRENTICE":  # rlclientlib's apprentice acts by the first action, the baseline
             config["learning"]["baseline_action"] = actions[0]
-    source = _model_source(keys)
-    if source is not None:
-        config["model_source"] = source
+    model_source = _model_source(keys)
+    if model_source is not None:
+        config["model_source"] = model_source
     sinks = _log_sinks(keys, log_sinks)
     if sinks:
         config["log_sinks"] = sinks
@@ -214,18 +217,18 @@ def _model_source(keys: _Keys) -> dict[str, Any] | None:
     if kind == "FILE_MODEL_DATA":
         path = keys.get("model_file_loader.file_name")
         if path is None:
-            raise ConfigError("client.json: model.source is FILE_MODEL_DATA: give model_file_loader.file_name, the model file")
+            raise ConfigError(f"{keys.source}: model.source is FILE_MODEL_DATA: give model_file_loader.file_name, the model file")
         source: dict[str, Any] = {"type": "file", "path": path}
     elif kind in _HTTP_SOURCES:
         keys.mark("model.http.api.host", "model.blob.uri")
         if not url:
-            raise ConfigError(f"client.json: model.source is {kind}: give model.blob.uri (or model.http.api.host), the model's URL")
+            raise ConfigError(f"{keys.source}: model.source is {kind}: give model.blob.uri (or model.http.api.host), the model's URL")
         source = {"type": "http", "url": url, **({"headers": headers} if (headers := _headers(keys)) else {})}
         timeout = keys.number("http.timeout")
         if timeout is not None:
             source["timeout_s"] = timeout
     else:
-        raise ConfigError(f"client.json: model.source: {kind!r} is not NO_MODEL_DATA, FILE_MODEL_DATA, HTTP_MODEL_DATA or "
+        raise ConfigError(f"{keys.source}: model.source: {kind!r} is not NO_MODEL_DATA, FILE_MODEL_DATA, HTTP_MODEL_DATA or "
                           "AZURE_STORAGE_BLOB")
     interval = keys.number("model.refreshintervalms", 0.001)
     if interval is not None:

@@ -3,6 +3,7 @@ names, so a user who runs one can read what its figure, reference and ratio are.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from pathlib import Path
 
@@ -27,3 +28,14 @@ def test_every_benchmark_has_a_row_and_every_row_a_benchmark() -> None:
     registered, rows = set(all_benchmarks()), table_names()
     assert sorted(registered - rows) == [], f"benchmarks without a row in {DOC}"
     assert sorted(rows - registered) == [], f"rows of {DOC} for benchmarks that do not exist"
+
+
+def test_every_only_pattern_in_the_docs_names_a_benchmark() -> None:
+    names = list(all_benchmarks())
+    unmatched = []
+    for doc in [DOC.parents[1] / "README.md", *sorted(DOC.parent.glob("*.md"))]:
+        text = doc.read_text()
+        for only in re.finditer(r"--only '?([A-Za-z0-9_.*]+)'?", text):
+            if only.group(1) != "PATTERN" and not fnmatch.filter(names, only.group(1)):
+                unmatched.append(f"{doc.name}:{text[:only.start()].count(chr(10)) + 1}: {only.group(1)}")
+    assert unmatched == []

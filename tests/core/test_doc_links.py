@@ -34,3 +34,8 @@ def test_every_link_between_the_docs_reaches_its_file_and_heading() -> None:
             if not path.exists() or (anchor and path.suffix == ".md" and anchor not in anchors(path)):
                 broken.append(f"{doc.relative_to(ROOT)}:{text[:link.start()].count(chr(10)) + 1}: {link.group(1)}")
     assert broken == []
+
+
+def test_readme_links_every_docs_page() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert [page.name for page in sorted((ROOT / "docs").glob("*.md")) if f"](docs/{page.name}" not in readme] == []

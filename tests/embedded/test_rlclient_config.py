@@ -94,6 +94,22 @@ def test_what_cannot_be_read_is_refused_with_the_key(raw: dict[str, Any], messag
         config_from_rlclient(raw, ["a"])
 
 
+@pytest.mark.parametrize("text, message", [
+    ('{"model.refresh_interval_ms": "1"}', r"/shop\.json: model.refresh_interval_ms: not a key rlclientlib knows"),
+    ('{"LearningMode": "OFFLINE"}', r"/shop\.json: LearningMode: 'OFFLINE' is not"),
+    ('{"LearningMode":\n', r"/shop\.json:2: not JSON \(Expecting value\)"),
+    ('{"a": "\xff"}', r"/shop\.json: not JSON \(not UTF-8 text\)"),
+    ('["LearningMode"]', r"/shop\.json: not an rlclientlib configuration: a JSON object of keys and values, not a list"),
+])
+def test_a_file_that_cannot_be_read_is_refused_with_its_name(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "shop.json").write_bytes(text.encode("latin-1"))
+    with pytest.raises(ConfigError, match=message):
+        LiveModel.from_rlclient(tmp_path / "shop.json", ["a"], tmp_path / "data")
+    with pytest.raises(ConfigError, match=r"nope\.json: cannot read it \(No such file or directory\)"):
+        LiveModel.from_rlclient(tmp_path / "nope.json", ["a"], tmp_path / "data")
+    assert not (tmp_path / "data").exists()
+
+
 def test_keys_with_nothing_to_apply_to_are_named_in_one_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     client = tmp_path / "client.json"
     client.write_text(json.dumps({"ApplicationID": "shop", "EventHubInteractionConnectionString": "Endpoint=sb://x/;...",

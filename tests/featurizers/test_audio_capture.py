@@ -83,6 +83,14 @@ def test_missing_audio_device_names_present_ones(pulse: Any, cli: Any) -> None:
     assert "no-such-mic" in err and "pulse" in err
 
 
+def test_a_run_shorter_than_the_window_says_so(tone_files: dict[str, object], cli: Any) -> None:
+    code, out, err = cli("featurize", ["--source", f"audio:file:{tone_files['wav']}", "--seconds", "0.5"])
+    assert (code, out) == (1, "")
+    assert "the audio window is 1 s: run longer than it (--seconds) or give a shorter --window" in err
+    code, out, err = cli("featurize", ["--source", f"audio:file:{tone_files['wav']}", "--seconds", "0.5", "--window", "0.2"])
+    assert code == 0 and out.startswith("|audio "), err
+
+
 @pytest.mark.parametrize("kind", ["wav", "flac"])
 def test_audio_file_resampled_windows(tone_files: dict[str, object], kind: str) -> None:
     source = build_source(AudioFileSourceConfig(id="f", path=str(tone_files[kind]), realtime=False,

@@ -185,8 +185,9 @@ def as_spec(spec: Any, source: str = "<spec mapping>") -> GenSpec:
         raise ConfigError(format_validation_error(GenSpec, err, source, None, SCHEMA_COMMAND)) from None
 
 
-def load_spec(path: Path) -> GenSpec:
+def load_spec(path: Path | str) -> GenSpec:
     """A spec file; a relative ``logging.model`` is taken relative to the file."""
+    path = Path(path)
     spec = load_yaml_file(GenSpec, path, SCHEMA_COMMAND)
     if spec.logging.model is not None and not spec.logging.model.is_absolute():
         spec.logging.model = path.parent / spec.logging.model
