@@ -1,0 +1,54 @@
+"""The config editor in headless Chromium when the daemon is in safe mode with a config valid on its own that could not
+start (VW refuses an option): the page says so and why, instead of "Valid"; after a restart into safe mode it says the
+same, instead of "the whole config is in force"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.api.conftest import FAST, start_daemon
+from tests.browser import console_errors, log_in, needs_chromium
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
+
+pytestmark = needs_chromium
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+REFUSED = FAST + "policy:\n  vw_args: ['--foo']\n"
+LINUCB = FAST + "policy:\n  type: linucb\n"
+RESTART_MS = 60_000
+"""A restart on two loaded cores may take tens of seconds."""
+
+
+def test_the_editor_says_why_a_valid_config_left_the_daemon_in_safe_mode(tmp_path: Path, page: Page) -> None:
+    pg, expect = page, sync_api.expect
+    status, problems = pg.locator("#editor-status"), pg.locator("#config-problems")
+    running = start_daemon(tmp_path, REFUSED)  # its log holds the loop's traceback: not daemon_running's clean stop
+    try:
+        errors = console_errors(pg, expected=("401", "409", "422", "ERR_CONNECTION_REFUSED"))
+        pg.goto(f"{running.base}/#config")
+        log_in(pg, running.token)
+        expect(problems).to_contain_text("unrecognised option '--foo'", timeout=15_000)
+        expect(status).to_have_text("The daemon is in safe mode: this config is valid, but it could not start (below). "
+                                    "Fix it here and apply.")
+        pg.click("#apply-config")  # the same config again: refused, and nothing else runs
+        expect(status).to_have_text("Not applied (HTTP 422): the daemon stays in safe mode.", timeout=30_000)
+        pg.fill("#config-text", LINUCB)  # out of safe mode with another kind, then back to VW: a restart
+        pg.click("#apply-config")
+        expect(status).to_contain_text("Applied and written", timeout=30_000)
+        pg.fill("#config-text", FAST)
+        pg.click("#apply-config")
+        expect(pg.locator("#restart-daemon")).to_be_visible(timeout=30_000)
+        (tmp_path / "config.yaml").write_text(REFUSED)  # edited by hand meanwhile: the restart cannot start it
+        pg.click("#restart-daemon")
+        expect(status).to_contain_text("The daemon is in safe mode: this config is valid, but it could not start",
+                                       timeout=RESTART_MS)
+        expect(problems).to_contain_text("unrecognised option '--foo'")
+        assert not errors, errors
+    finally:
+        running.stop()
