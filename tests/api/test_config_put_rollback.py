@@ -106,3 +106,18 @@ def test_a_policy_that_cannot_start_is_refused_before_it_is_written(tmp_path: Pa
         r = c.put("/api/config", json={"yaml": FAST + "policy:\n  type: linucb\n"})
         assert r.status_code == 200 and r.json()["restart_required"] == ["policy"], r.text
         assert path.read_text() == FAST + "policy:\n  type: linucb\n"
+
+
+def test_a_config_edited_from_one_no_longer_in_force_is_not_applied(tmp_path: Path) -> None:
+    """Two editors load the config; the first applies a change; the second's, edited from the old config (its ``base``),
+    gets a 409 and the first one's change stays, in force and on disk. Without ``base`` a PUT applies as before."""
+    with daemon_running(tmp_path) as running, running.client() as c:
+        path, loaded = tmp_path / "config.yaml", c.get("/api/config").json()
+        first = c.put("/api/config", json={"yaml": FAST + "# the first editor's\n", "base": loaded["version"]})
+        assert first.status_code == 200 and first.json()["version"] == c.get("/api/config").json()["version"], first.text
+        second = c.put("/api/config", json={"yaml": FAST + "# the second editor's\n", "base": loaded["version"]})
+        assert second.status_code == 409 and "the config changed since this one was edited from it" in second.json()["detail"]
+        assert path.read_text() == FAST + "# the first editor's\n"
+        again = c.put("/api/config", json={"yaml": FAST + "# the second editor's\n", "base": first.json()["version"]})
+        assert again.status_code == 200 and path.read_text() == FAST + "# the second editor's\n", again.text
+        assert c.put("/api/config", json={"yaml": FAST}).status_code == 200 and path.read_text() == FAST

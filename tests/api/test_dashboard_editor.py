@@ -1,15 +1,15 @@
-"""The config editor in headless Chromium when the daemon is in safe mode with a config valid on its own that could not
-start (VW refuses an option): the page says so and why, instead of "Valid"; after a restart into safe mode it says the
-same, instead of "the whole config is in force"."""
+"""The config editor in headless Chromium: when the daemon is in safe mode with a config valid on its own that could not
+start (VW refuses an option), the page says so and why, instead of "Valid", and after a restart into safe mode it says the
+same, instead of "the whole config is in force"; a config edited from one another editor replaced meanwhile is refused."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
-from tests.api.conftest import FAST, start_daemon
+from tests.api.conftest import FAST, Running, daemon_running, start_daemon
 from tests.browser import console_errors, log_in, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
@@ -52,3 +52,29 @@ def test_the_editor_says_why_a_valid_config_left_the_daemon_in_safe_mode(tmp_pat
         assert not errors, errors
     finally:
         running.stop()
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    with daemon_running(tmp_path) as daemon:
+        yield daemon
+
+
+def test_an_edit_of_a_config_replaced_meanwhile_is_refused_until_reloaded(running: Running, page: Page) -> None:
+    pg, expect = page, sync_api.expect
+    errors = console_errors(pg, expected=("401", "409"))
+    pg.goto(f"{running.base}/#config")
+    log_in(pg, running.token)
+    expect(pg.locator("#editor-status")).to_contain_text("The config in force", timeout=15_000)
+    with running.client() as c:  # another editor applies a change meanwhile
+        assert c.put("/api/config", json={"yaml": FAST + "# elsewhere\n"}).status_code == 200
+    pg.fill("#config-text", FAST + "# here\n")
+    pg.click("#apply-config")
+    expect(pg.locator("#editor-status")).to_have_text("Not applied (HTTP 409): the previous config still runs.", timeout=30_000)
+    expect(pg.locator("#config-problems")).to_contain_text("the config changed since this one was edited from it")
+    assert (running.data_dir.parent / "config.yaml").read_text() == FAST + "# elsewhere\n"
+    pg.click("#load-current")  # the other editor's config, to edit on
+    expect(pg.locator("#config-text")).to_have_value(FAST + "# elsewhere\n")
+    pg.click("#apply-config")
+    expect(pg.locator("#editor-status")).to_contain_text("Applied and written", timeout=30_000)
+    assert not errors, errors

@@ -1,6 +1,7 @@
 // Raspberry Wabbit: the config editor (#config) and the Kit page (#kit). Uses app.js's $, el, api and table.
 "use strict";
-const editor = { loaded: false, name: "config.yaml", safe: null };  // safe: why the daemon is in safe mode, else null
+// safe: why the daemon is in safe mode, else null; version: the config in force the text was edited from (PUT's base)
+const editor = { loaded: false, name: "config.yaml", safe: null, version: null };
 const LINE_PX = 19.5;  // the textarea's and the gutter's line height (style.css: 13px / 1.5)
 
 document.addEventListener("view", (e) => {
@@ -26,6 +27,7 @@ async function loadCurrent() {
   const path = body.path || "config.yaml";
   setText(body.yaml, path.split("/").pop());
   editor.safe = body.error;
+  editor.version = body.version;
   if (body.error) await safeMode(); else say(`The config in force (${path}).`);
 }
 
@@ -93,7 +95,7 @@ async function apply() {
   const checked = await check();
   if (!checked || !checked.valid) return;
   say("Applying…");
-  const { status, body } = await api("/api/config", { method: "PUT", body: JSON.stringify({ yaml: $("config-text").value }) });
+  const { status, body } = await api("/api/config", { method: "PUT", body: JSON.stringify({ yaml: $("config-text").value, base: editor.version }) });
   if (status !== 200) {
     const detail = String((body && body.detail) || `HTTP ${status}`);
     problems(detail.split("\n").map((text) => ({ line: Number((text.match(/^[^:\s]+:(\d+): /) || [])[1]) || null, text })));
@@ -101,6 +103,7 @@ async function apply() {
     return;
   }
   editor.safe = null;
+  editor.version = body.version;
   const restart = body.restart_required.length > 0;
   $("restart-daemon").hidden = !restart;
   say(`Applied and written to ${body.path}.` + (body.restarted.length ? ` Restarted: ${body.restarted.join(", ")}.` : "") +
@@ -122,8 +125,8 @@ async function restartDaemon() {  // back when a daemon answers that started aft
     await new Promise((resolve) => setTimeout(resolve, 500));
     const now = await api("/api/status");  // status 0 while it is down
     if (now.status === 200 && Date.now() / 1000 - now.body.uptime_s > asked) {
-      editor.safe = now.body.config_error;
-      if (editor.safe) await safeMode(); else say("Restarted: the whole config is in force.");
+      await loadCurrent();  // what the restarted daemon read (hand edits of the file too), and whether it runs
+      if (!editor.safe) say("Restarted: the whole config is in force.");
       connect();
       return;
     }
