@@ -5,11 +5,11 @@ same, instead of "the whole config is in force"; a config edited from one anothe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.api.conftest import FAST, Running, daemon_running, start_daemon
+from tests.api.conftest import FAST, Running, start_daemon
 from tests.browser import console_errors, log_in, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
@@ -54,14 +54,8 @@ def test_the_editor_says_why_a_valid_config_left_the_daemon_in_safe_mode(tmp_pat
         running.stop()
 
 
-@pytest.fixture
-def running(tmp_path: Path) -> Iterator[Running]:
-    with daemon_running(tmp_path) as daemon:
-        yield daemon
-
-
-def test_an_edit_of_a_config_replaced_meanwhile_is_refused_until_reloaded(running: Running, page: Page) -> None:
-    pg, expect = page, sync_api.expect
+def test_an_edit_of_a_config_replaced_meanwhile_is_refused_until_reloaded(daemon: Running, page: Page) -> None:
+    pg, expect, running = page, sync_api.expect, daemon
     errors = console_errors(pg, expected=("401", "409"))
     pg.goto(f"{running.base}/#config")
     log_in(pg, running.token)
