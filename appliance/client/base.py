@@ -8,7 +8,7 @@ failed call raises :class:`ClientError` whose ``code`` is the gRPC status name (
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, Sequence
+from typing import Any, Literal, Protocol, Self, Sequence
 
 from appliance.errors import WabbitError
 from appliance.features import Features
@@ -119,3 +119,20 @@ class AsyncClient(Protocol):
     async def rollback(self, version: int, model: str = "") -> ModelVersion: ...
 
     async def close(self) -> None: ...
+
+    async def __aenter__(self) -> AsyncClient: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+class AsyncClosing:
+    """``async with connect_async(...) as c:`` closes the client at the block's end, as ``with connect(...)`` does."""
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

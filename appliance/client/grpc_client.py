@@ -8,7 +8,7 @@ from typing import Any, AsyncIterator, Sequence
 
 import orjson
 
-from appliance.client.base import ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
+from appliance.client.base import AsyncClosing, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
 from appliance.client.failures import closed_client, connection_lost, timed_out, unreachable
 from appliance.features import Features
 from appliance.grpc import stubs
@@ -26,7 +26,7 @@ TRANSPORT_FAILURE = re.compile(r"Socket closed|Stream removed|Connection reset|B
 """grpc's words for a connection that broke under a call (a status the daemon sent has its own)."""
 
 
-class AsyncGrpcClient:
+class AsyncGrpcClient(AsyncClosing):
     def __init__(self, target: str, token: str | None = None, *, tls: bool = False, tls_ca: bytes | None = None,
                  timeout_s: float = 30.0, max_message_bytes: int = 16 << 20) -> None:
         """``target``: ``host:port``; ``tls``: verify the server's certificate against ``tls_ca`` (PEM; ``None``:

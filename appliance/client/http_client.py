@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import orjson
 
-from appliance.client.base import HTTP_CODES, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
+from appliance.client.base import HTTP_CODES, AsyncClosing, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
 from appliance.client.failures import closed_client, connection_lost, timed_out, unreachable
 from appliance.client.http_connection import ConnectFailed, Connection, Pool, Response
 from appliance.features import Features
@@ -26,7 +26,7 @@ from appliance.models.base import DEFAULT_MODEL, ModelStatistics, ModelVersion, 
 JSON = b"Content-Type: application/json\r\n"
 
 
-class AsyncHttpClient:
+class AsyncHttpClient(AsyncClosing):
     def __init__(self, base_url: str, token: str | None = None, *, tls_ca: str | None = None, timeout_s: float = 30.0,
                  connection: type[Connection] = Connection) -> None:
         """``tls_ca``: a PEM file to verify an ``https`` server against (``None``: the system's roots); ``connection``:

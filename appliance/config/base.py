@@ -115,6 +115,10 @@ def _near_key(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
     return near[0] if near else None
 
 
+KIND_ERRORS = ("unknown_kind", "union_tag_invalid")
+"""A `type` that names no kind (a registry role's, an exploration's)."""
+
+
 def format_validation_error(
     model: type[BaseModel], err: ValidationError, source: str, root: yaml.Node | None, schema_command: str = "wabbit config schema"
 ) -> str:
@@ -122,6 +126,9 @@ def format_validation_error(
     lines = []
     for problem in err.errors():
         path, node, hint = locate(model, root, tuple(problem["loc"]))
+        if problem["type"] in KIND_ERRORS:  # at its `type:` line, not at the first line of its section
+            type_key = locate(model, root, (*problem["loc"], "type"))[1]
+            node = type_key if isinstance(type_key, yaml.ScalarNode) and type_key.value == "type" else node
         line = f":{node.start_mark.line + 1}" if node is not None else ""
         message = problem["msg"]
         if problem["type"] == "extra_forbidden":

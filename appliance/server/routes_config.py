@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from typing import Any
 
 import yaml
 from fastapi import APIRouter, Depends, HTTPException
 
-from appliance.config import load_config_text
+from appliance.config import AppConfig, load_config_text
 from appliance.errors import ConfigError
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, runtime
 from appliance.server.schemas import ConfigApplied, ConfigBody, ConfigResponse
 
 router = APIRouter(prefix="/api", tags=["config"])
+_applying = threading.Lock()
+"""One PUT at a time, so that a ``base`` checked is still the config in force when its config is applied."""
 
 
 def config_yaml(rt: Runtime) -> str:
@@ -27,25 +31,42 @@ def config_yaml(rt: Runtime) -> str:
     return yaml.safe_dump(data, sort_keys=False) if data else ""
 
 
+def config_version(text: str) -> str:
+    """The ``version`` of a config's text: its SHA-256, shortened."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 @router.get("/config", response_model=ConfigResponse, responses=ERRORS, summary="The config in force")
 def get_config(rt: Runtime = Depends(runtime)) -> ConfigResponse:
-    return ConfigResponse(yaml=config_yaml(rt), path=str(rt.config_path) if rt.config_path else None, error=rt.error)
+    text = config_yaml(rt)
+    return ConfigResponse(yaml=text, path=str(rt.config_path) if rt.config_path else None, error=rt.error, version=config_version(text))
 
 
 @router.put("/config", response_model=ConfigApplied, responses=ERRORS, summary="Replace the config")
 def put_config(body: ConfigBody, rt: Runtime = Depends(runtime)) -> Any:
     """Validate the YAML (422 names the line and the fix), restart the workers it affects, then write it.
 
-    A config that fails to start (422) or cannot be written (409) leaves the previous one running and on disk.
+    A config that fails to start (422), cannot be written (409) or was edited from a config no longer in force (409:
+    ``base`` is not its ``version``) leaves the previous one running and on disk.
     """
     try:
         config = load_config_text(body.yaml, "config")
     except ConfigError as err:
         raise HTTPException(422, str(err)) from None
+    with _applying:
+        return _apply(body, config, rt)
+
+
+def _apply(body: ConfigBody, config: AppConfig, rt: Runtime) -> ConfigApplied:
+    if body.base is not None and body.base != config_version(config_yaml(rt)):
+        raise HTTPException(409, "the config changed since this one was edited from it (another editor applied one, or the file "
+                                 "was edited), so it was not applied and the config in force runs on: reload the config "
+                                 "(GET /api/config), make the change again and send it with its new version as base")
     try:
-        return ConfigApplied(**rt.apply_config(config, body.yaml))
+        applied = rt.apply_config(config, body.yaml)
     except ConfigError as err:  # valid on its own, but its devices, triggers or sources could not start
         raise HTTPException(422, str(err)) from None
     except OSError as err:
         raise HTTPException(409, f"cannot write the config file ({err}), so the config in force is unchanged; give "
                                  "the daemon write access to it, or edit it by hand and restart `wabbit run`") from None
+    return ConfigApplied(**applied, version=config_version(config_yaml(rt)))

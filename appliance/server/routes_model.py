@@ -73,7 +73,7 @@ async def received_model(request: Request, directory: Path, declared: str | None
     """The request body in a temporary file of ``directory`` (deleted after), with its SHA-256 and size, once it is
     within the size limit, not empty, and matches the SHA-256 it declared (413 or 422 otherwise)."""
     digest, size = hashlib.sha256(), 0
-    fd, name = tempfile.mkstemp(prefix="upload-", suffix=".vw", dir=directory)
+    fd, name = tempfile.mkstemp(prefix="upload-", suffix=".upload", dir=directory)  # of any kind: not named as VW's
     path = Path(name)
     try:
         with os.fdopen(fd, "wb") as f:

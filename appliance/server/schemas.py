@@ -180,16 +180,21 @@ class ModelUploadResponse(BaseModel):
 
 class ConfigBody(Body):
     yaml: str = Field(max_length=262_144, description="The whole config as YAML (see `wabbit config default`).")
+    base: str | None = Field(None, max_length=64, description=(
+        "The `version` GET /api/config gave for the config this one was edited from: if the config changed since (another "
+        "editor applied one, or the file was edited), 409 and nothing changes. Left out: applied whatever is in force."))
 
 
 class ConfigResponse(BaseModel):
     yaml: str = Field(description="The config in force, as YAML.")
     path: str | None = Field(description="The file it is read from and written to.")
     error: str | None = Field(None, description="Why the daemon is in safe mode (an invalid config), else null.")
+    version: str = Field(description="A digest of `yaml`: send it back as PUT's `base`, so that a change made meanwhile is not overwritten.")
 
 
 class ConfigApplied(BaseModel):
     path: str = Field(description="The file the new config was written to.")
+    version: str = Field(description="The `version` of the config now in force (the `base` of the next PUT).")
     restarted: list[str] = Field(description="Workers restarted to apply it.")
     restart_required: list[str] = Field(
         description="Sections that take effect only after `wabbit run` restarts (policy, join, storage, server).",

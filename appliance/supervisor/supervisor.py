@@ -20,6 +20,7 @@ from appliance.config import AppConfig
 from appliance.config.devices import check_actions
 from appliance.errors import ConfigError
 from appliance.loop import Loop
+from appliance.policy.policy_check import check_policy
 from appliance.supervisor.config_file import replace_config_file
 from appliance.supervisor.parts import Parts
 from appliance.supervisor.plan import Plan, plan_change
@@ -78,7 +79,7 @@ class Supervisor:
                 raise ConfigError(f"the daemon is {self.state}; send the config again once it runs")
             assert self.loop is not None
             plan = plan_change(self.config, config)
-            self._check_actions(config, plan)
+            self._check_actions(config, plan, path)
             before = self.config
             if plan.live:
                 self._reconfigure(before.model_copy(update={s: getattr(config, s) for s in plan.live}), before, plan, path)
@@ -160,8 +161,11 @@ class Supervisor:
                               "previous config still runs and the file is unchanged; fix the config and send it again") from err
         self.config, self.state = config, "running"
 
-    def _check_actions(self, config: AppConfig, plan: Plan) -> None:
+    def _check_actions(self, config: AppConfig, plan: Plan, path: Path) -> None:
+        """Refuse a config whose devices name actions the policy lacks, or whose changed policy cannot start."""
         assert self.loop is not None
         problems = check_actions(config.actuators, config.feedback, self.loop.policy.actions) if plan.devices else []
         if problems:
             raise ConfigError("\n".join(problems))
+        if "policy" in plan.needs_restart:  # built only at the next restart: a policy that fails then would mean safe mode
+            check_policy(config.effective_policy().model_dump(mode="json", by_alias=True), path)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-from tests.api.conftest import FAST, Running, start_daemon
+from tests.api.conftest import FAST, Running, daemon_running, start_daemon
 
 LAMP = 'actuators:\n  - {type: led, name: lamp, pin: 17, "on": [warm]}\n'
 # the lamp moves to GPIO18 and a button trigger wants GPIO18 too: the devices start, the trigger cannot
@@ -90,3 +90,34 @@ def test_a_config_that_fails_to_start_is_rolled_back_in_memory_and_on_disk(tmp_p
         for daemon in (running, restarted):
             if daemon is not None and daemon.proc.poll() is None:
                 daemon.stop()
+
+
+def test_a_policy_that_cannot_start_is_refused_before_it_is_written(tmp_path: Path) -> None:
+    """A policy section is built only at the next restart: one VW refuses is refused now (422, the file unchanged), not
+    written to leave the daemon in safe mode when it restarts; a policy of another kind that starts is written."""
+    with daemon_running(tmp_path) as running, running.client() as c:
+        path = tmp_path / "config.yaml"
+        r = c.put("/api/config", json={"yaml": FAST + "policy:\n  vw_args: ['--l2', 'abc']\n"})
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"]
+        assert "its policy could not start (Vowpal Wabbit refused the options" in detail and "--l2 abc" in detail, detail
+        assert "The previous config still runs and the file is unchanged; fix the policy section" in detail, detail
+        assert path.read_text() == FAST and c.get("/api/status").json()["config_error"] is None
+        r = c.put("/api/config", json={"yaml": FAST + "policy:\n  type: linucb\n"})
+        assert r.status_code == 200 and r.json()["restart_required"] == ["policy"], r.text
+        assert path.read_text() == FAST + "policy:\n  type: linucb\n"
+
+
+def test_a_config_edited_from_one_no_longer_in_force_is_not_applied(tmp_path: Path) -> None:
+    """Two editors load the config; the first applies a change; the second's, edited from the old config (its ``base``),
+    gets a 409 and the first one's change stays, in force and on disk. Without ``base`` a PUT applies as before."""
+    with daemon_running(tmp_path) as running, running.client() as c:
+        path, loaded = tmp_path / "config.yaml", c.get("/api/config").json()
+        first = c.put("/api/config", json={"yaml": FAST + "# the first editor's\n", "base": loaded["version"]})
+        assert first.status_code == 200 and first.json()["version"] == c.get("/api/config").json()["version"], first.text
+        second = c.put("/api/config", json={"yaml": FAST + "# the second editor's\n", "base": loaded["version"]})
+        assert second.status_code == 409 and "the config changed since this one was edited from it" in second.json()["detail"]
+        assert path.read_text() == FAST + "# the first editor's\n"
+        again = c.put("/api/config", json={"yaml": FAST + "# the second editor's\n", "base": first.json()["version"]})
+        assert again.status_code == 200 and path.read_text() == FAST + "# the second editor's\n", again.text
+        assert c.put("/api/config", json={"yaml": FAST}).status_code == 200 and path.read_text() == FAST

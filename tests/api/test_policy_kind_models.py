@@ -47,6 +47,7 @@ def test_a_refused_upload_says_what_is_wrong_in_words(kind_daemon: tuple[str, Ru
         assert r.status_code == 422, r.text
         detail = r.json()["detail"]
         assert f"not a {kind} model" in detail and "Error:" not in detail and "codec" not in detail, detail
+        assert ".vw" not in detail, detail  # the upload is not called a VW model's file
 
 
 def test_an_upload_without_a_version_keeps_the_current_one_on_both_routes(kind_daemon: tuple[str, Running]) -> None:

@@ -35,6 +35,10 @@ def test_missing_config_means_simulated_devices() -> None:
         ("policy:\n  actions:\n    - id: a\n    - id: b\n  exploration:\n    type: epsilon\n    epsilon: 3\n", 7, "less than or equal to 1"),
         ("policy:\n  actions: [{id: a}, {id: b}]\n  vw_args: ['-f', 'x.model']\n", 3, "touches files"),
         ("join: [1\n", 2, "not valid YAML"),
+        ("policy:\n  actions: [{id: a}, {id: b}]\n  type: linucbx\n", 3, "policy: unknown policies type 'linucbx'"),
+        ("actuators:\n  - name: lamp\n    type: lamb\n", 3, "actuators.0: unknown actuators type 'lamb'"),
+        ("policy:\n  actions: [{id: a}, {id: b}]\n  exploration:\n    gamma: 1\n    type: epsilonx\n", 5, "Input tag 'epsilonx'"),
+        ("actuators:\n  - name: lamp\n    pin: 3\n", 2, "needs a `type` key"),
     ],
 )
 def test_errors_name_the_line_and_the_problem(text: str, line: int, words: str) -> None:

@@ -35,6 +35,18 @@ def test_the_async_client_gives_the_same_answers_over_both_transports(daemon: Gr
     assert over_grpc == over_http == (8, 5, {"accepted"}, ["multiclass", "multiclass"], True, "vw", "NOT_FOUND")
 
 
+def test_the_async_client_closes_at_the_end_of_an_async_with_block_over_both_transports(daemon: GrpcDaemon) -> None:
+    """``async with connect_async(...) as c:``, as ``with connect(...) as c:``: the client, closed at the block's end."""
+    async def session(url: str) -> tuple[str, str]:
+        async with connect_async(url, daemon.running.token) as client:
+            default = (await client.get_model()).name
+        with pytest.raises(ClientError) as err:
+            await client.models()
+        return default, err.value.code
+
+    assert asyncio.run(session(f"grpc://{daemon.target}")) == asyncio.run(session(daemon.running.base)) == ("default", "CANCELLED")
+
+
 def test_a_url_the_client_cannot_use_is_refused() -> None:
     for url in ("ftp://127.0.0.1:21", "127.0.0.1:50051", "grpc://"):
         with pytest.raises(UsageError, match="use grpc://HOST:PORT"):

@@ -335,6 +335,7 @@ function onStats(s) {
     (s.host.throttled ? ` (throttled 0x${s.host.throttled.toString(16)})` : "") : "-";
   table("workers", Object.entries(s.workers || {}).map(([name, w]) =>
     [name, w.alive ? "alive" : "stopped", `${w.steps} steps`, `${w.restarts} restarts`]));
+  onObservers(s.observers || {});
   $("mode").textContent = s.mode || "-";
   onPreview(s.camera_preview, s.sensing);
   if (!s.loop) return;
@@ -415,6 +416,18 @@ function onSensing(sensing, triggers) {
   const rows = Object.entries(each).map(([name, t]) => [name, `${t.type}: ${t.fired} fired`, t.value != null ? `${t.feature} ${fmt(t.value)}` : ""]);
   if (triggers && triggers.api) rows.push(["api", "POST /api/decide", ""]);
   table("triggers", rows.length ? rows : [["none", "-", ""]]);
+}
+
+// The bus's observers: configured ones (built-in or plug-in, by kind) and the daemon's own; an observer that fails or
+// stopped shows its last error.
+function onObservers(observers) {
+  const rows = Object.entries(observers).map(([name, o]) => {
+    const trouble = o.errors > 0 || !o.alive;
+    const state = el("td", (o.alive ? "alive" : "stopped") + (o.errors ? `, ${o.errors} errors` : "") +
+                  (o.last_error ? ` (${o.last_error})` : ""), trouble ? "error" : "");
+    return [o.type ? `${name} (${o.type})` : name, state, `${o.delivered} delivered` + (o.dropped ? `, ${o.dropped} dropped` : "")];
+  });
+  table("observers", rows.length ? rows : [["none", "-", ""]]);
 }
 
 // One <img> per video source with a preview, refreshed about once a second while the page is visible. The JPEG is

@@ -1,6 +1,7 @@
 // Raspberry Wabbit: the config editor (#config) and the Kit page (#kit). Uses app.js's $, el, api and table.
 "use strict";
-const editor = { loaded: false, name: "config.yaml" };
+// safe: why the daemon is in safe mode, else null; version: the config in force the text was edited from (PUT's base)
+const editor = { loaded: false, name: "config.yaml", safe: null, version: null };
 const LINE_PX = 19.5;  // the textarea's and the gutter's line height (style.css: 13px / 1.5)
 
 document.addEventListener("view", (e) => {
@@ -25,8 +26,16 @@ async function loadCurrent() {
   if (status !== 200) { say((body && body.detail) || `HTTP ${status}`); return; }
   const path = body.path || "config.yaml";
   setText(body.yaml, path.split("/").pop());
-  say(body.error ? `The daemon is in safe mode: its config is invalid. Fix it here and apply.` : `The config in force (${path}).`);
-  if (body.error) check();
+  editor.safe = body.error;
+  editor.version = body.version;
+  if (body.error) await safeMode(); else say(`The config in force (${path}).`);
+}
+
+async function safeMode() {  // the check's problems, or (a config valid on its own that could not start) why not
+  const checked = await check();
+  if (checked && checked.valid) problems([{ line: null, text: editor.safe }]);
+  if (checked) say(`The daemon is in safe mode: ${checked.valid ? "this config is valid, but it could not start (below)" :
+                    "its config is invalid"}. Fix it here and apply.`);
 }
 
 function setText(text, name) {
@@ -86,13 +95,15 @@ async function apply() {
   const checked = await check();
   if (!checked || !checked.valid) return;
   say("Applying…");
-  const { status, body } = await api("/api/config", { method: "PUT", body: JSON.stringify({ yaml: $("config-text").value }) });
+  const { status, body } = await api("/api/config", { method: "PUT", body: JSON.stringify({ yaml: $("config-text").value, base: editor.version }) });
   if (status !== 200) {
     const detail = String((body && body.detail) || `HTTP ${status}`);
     problems(detail.split("\n").map((text) => ({ line: Number((text.match(/^[^:\s]+:(\d+): /) || [])[1]) || null, text })));
-    say(`Not applied (HTTP ${status}): the previous config still runs.`);
+    say(`Not applied (HTTP ${status}): ${editor.safe ? "the daemon stays in safe mode" : "the previous config still runs"}.`);
     return;
   }
+  editor.safe = null;
+  editor.version = body.version;
   const restart = body.restart_required.length > 0;
   $("restart-daemon").hidden = !restart;
   say(`Applied and written to ${body.path}.` + (body.restarted.length ? ` Restarted: ${body.restarted.join(", ")}.` : "") +
@@ -114,7 +125,8 @@ async function restartDaemon() {  // back when a daemon answers that started aft
     await new Promise((resolve) => setTimeout(resolve, 500));
     const now = await api("/api/status");  // status 0 while it is down
     if (now.status === 200 && Date.now() / 1000 - now.body.uptime_s > asked) {
-      say("Restarted: the whole config is in force.");
+      await loadCurrent();  // what the restarted daemon read (hand edits of the file too), and whether it runs
+      if (!editor.safe) say("Restarted: the whole config is in force.");
       connect();
       return;
     }
