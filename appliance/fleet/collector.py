@@ -6,6 +6,8 @@ pull the current model.
   its address), the batch id (``X-Wabbit-Batch``) and its SHA-256, so a batch sent again replaces itself, and one
   that starts at the same place but holds more (sent again after the sender restarted) is a file of its own.
 - ``GET /model``: ``current.vw`` with an ``ETag`` (its SHA-256) and ``X-Model-SHA256``; ``If-None-Match`` gives 304.
+  Before the central side has published its first model: 404 with :data:`NONE_PUBLISHED`, which an appliance's
+  ``http`` model source takes as "wait" rather than as a wrong URL.
 - ``GET /status``: the central side's counters, as JSON.
 
 A GET sent with a body has it read and dropped (up to :data:`GET_BODY` bytes; a larger one is answered 413 and the
@@ -41,6 +43,9 @@ from appliance.storage.atomic import write_atomically
 MAX_BATCH = 64 * 1024 * 1024
 IDLE_S = 60.0
 """How long a kept-alive connection may wait for its next request before the collector closes it."""
+NONE_PUBLISHED = json.dumps({"error": "no model published yet: the central trainer publishes one once it has trained",
+                             "published": False}).encode()
+"""The body of ``GET /model``'s 404 before a model is published (``published``: false; the model source reads it)."""
 GET_BODY = 64 * 1024
 """The largest body a GET may come with (read and dropped: the answer does not depend on it)."""
 LINGER_BYTES = 16 * 1024 * 1024
@@ -256,7 +261,7 @@ class Collector:
                 try:
                     data = collector.model.read_bytes()
                 except FileNotFoundError:
-                    return self._answer(404, b'{"error": "no model published yet"}')
+                    return self._answer(404, NONE_PUBLISHED)
                 digest = hashlib.sha256(data).hexdigest()
                 if self.headers.get("If-None-Match") == f'"{digest}"':
                     return self._answer(304, headers={"ETag": f'"{digest}"'})

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 from appliance.bus import EventBus
 from appliance.clock import Clock
@@ -177,13 +177,17 @@ class LoopUpkeep:
             self._schedule.taken()
             self.journal.prune(meta.position)
 
-    def load_model(self, path: Path, model_version: int, reason: Literal["upload", "source"] = "upload") -> None:
-        """Swap in a validated model file atomically, then checkpoint it so a restart keeps it."""
+    def load_model(self, path: Path, model_version: int | Callable[[], int], reason: Literal["upload", "source"] = "upload") -> int:
+        """Swap in a validated model file atomically, then checkpoint it so a restart keeps it; the version it runs as.
+        ``model_version``: that version, or what picks it under the lock, so that no learning comes in between (an
+        upload's: above every version the model has had)."""
         with self._lock:
+            version = model_version() if callable(model_version) else model_version
             self.joiner.drop_examples()
-            self.policy.load(path, model_version)
+            self.policy.load(path, version)
             self._checkpoint_now()
-        self.bus.publish(ModelSwapped(model_version, reason))
+        self.bus.publish(ModelSwapped(version, reason))
+        return version
 
     # -- restart ---------------------------------------------------------------------------------
     def recover(self) -> dict[str, Any]:

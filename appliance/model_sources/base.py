@@ -56,7 +56,7 @@ class ModelUpdater:
     """The ``model-source`` worker's step: fetch, check, install. ``check(path)`` raises :class:`UsageError` for
     a model the policy cannot use; ``install(path)`` swaps it in."""
 
-    def __init__(self, source: ModelSource, directory: Path, check: Callable[[Path], None], install: Callable[[Path], None]) -> None:
+    def __init__(self, source: ModelSource, directory: Path, check: Callable[[Path], None], install: Callable[[Path], object]) -> None:
         self.source, self._directory, self._check, self._install = source, directory, check, install
         self.looks = self.installed = self.refused = self.errors = 0
         self.last_error: str | None = None

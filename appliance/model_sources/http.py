@@ -3,21 +3,26 @@
 It speaks to another appliance's ``GET /api/model`` as it is (pass its token in ``headers``): an
 ``X-Model-SHA256`` header, when the server sends one, is checked against the bytes that arrived. An https URL is
 checked against the system's CAs, or against ``ca_file`` (a private CA, a self-signed server): certificate and host
-name both, always.
+name both, always. A 404 whose JSON body says ``"published": false`` (the fleet's collector, before the central side
+has published its first model) is no error: the source logs once, at info level, that it waits.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import ssl
 import urllib.error
 import urllib.request
 from typing import Any
 
+import orjson
+
 from appliance.config.model_source import HTTPModelSourceConfig
 from appliance.model_sources.base import ModelSourceError, ModelUpdate
 
 MAX_BYTES = 64 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class HTTPModelSource:
@@ -26,6 +31,8 @@ class HTTPModelSource:
         self.etag: str | None = None
         self.not_modified = 0
         self.last_status: int | None = None
+        self.waiting = False
+        """The server answered that it has no model published yet (logged once, until a model comes)."""
         ca_file = str(config.ca_file) if config.ca_file is not None else None
         self._tls = ssl.create_default_context(cafile=ca_file) if config.url.startswith("https://") else None
 
@@ -42,6 +49,11 @@ class HTTPModelSource:
             if err.code == 304:
                 self.not_modified += 1
                 return None
+            if err.code == 404 and _none_published(err):
+                if not self.waiting:
+                    log.info("model source %s: no model published yet at %s; waiting", self.name, self.config.url)
+                self.waiting = True
+                return None
             raise ModelSourceError(f"{self.config.url}: HTTP {err.code} {err.reason}; check the URL and its headers (a token?)") from None
         except (urllib.error.URLError, OSError) as err:
             reason = getattr(err, "reason", err)
@@ -52,7 +64,7 @@ class HTTPModelSource:
             raise ModelSourceError(f"{self.config.url}: the model is larger than {MAX_BYTES} bytes; this appliance takes smaller ones")
         if digest is not None and hashlib.sha256(data).hexdigest() != digest.strip().lower():
             raise ModelSourceError(f"{self.config.url}: the model's SHA-256 is not the X-Model-SHA256 it came with (cut short?); will retry")
-        self.etag = etag
+        self.etag, self.waiting = etag, False
         return ModelUpdate(data, f"{self.config.url} (ETag {etag})" if etag else self.config.url)
 
     def _untrusted(self, err: ssl.SSLCertVerificationError) -> str:
@@ -69,4 +81,14 @@ class HTTPModelSource:
 
     def stats(self) -> dict[str, Any]:
         return {"type": "http", "url": self.config.url, "etag": self.etag, "last_status": self.last_status,
-                "not_modified": self.not_modified}
+                "not_modified": self.not_modified, "waiting": self.waiting}
+
+
+def _none_published(err: urllib.error.HTTPError) -> bool:
+    """Whether a 404 says the server has no model published yet (its JSON body's ``published`` is false), rather
+    than that the URL is wrong."""
+    try:
+        body = orjson.loads(err.read(64 * 1024))
+    except (OSError, orjson.JSONDecodeError):
+        return False
+    return isinstance(body, dict) and body.get("published") is False

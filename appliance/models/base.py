@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol, Sequence
+from typing import Any, Iterable, Literal, Protocol, Sequence
 
 import orjson
 
@@ -70,6 +70,23 @@ def weight_entries(workspace: Any) -> list[dict[str, Any]]:
         raise ModelDiverged("the model holds a weight that is not a finite number: it diverged (a label, cost or importance "
                             "too large, or a probability too small, can do it). Roll it back to a version from before "
                             "(Versions, Rollback) and leave that example out") from None
+
+
+def version_above(current: int, saved: Iterable[int], asked: int | None = None) -> int:
+    """The version a model file swapped in (an upload, a bundle, a rollback) runs as: ``asked`` (a bundle's packed
+    version, an upload's ``model_version``) when it is above every version the model has had (``current``, the one
+    it runs as, and its ``saved`` ones), else the next one above them. A model's versions only go up, so a number
+    names one version and a rollback to it is never ambiguous.
+
+    >>> version_above(2, [2, 1])
+    3
+    >>> version_above(2, [2, 1], asked=0)
+    3
+    >>> version_above(0, [], asked=90)
+    90
+    """
+    highest = max([current, *saved])
+    return asked if asked is not None and asked > highest else highest + 1
 
 
 @dataclass(frozen=True)
@@ -179,9 +196,9 @@ class ServedModel(Protocol):
         ...
 
     def load_file(self, path: Path, model_version: int | None = None) -> ModelVersion:
-        """Check the model file in a child process, then swap it in atomically and save it as a new version (numbered
-        ``model_version``; ``None``: the current number goes on); a file that fails the check raises UsageError
-        and the model in use stays."""
+        """Check the model file in a child process, then swap it in atomically and save it as a new version, numbered
+        by :func:`version_above` (``model_version`` when above every version the model has had); a file that fails
+        the check raises UsageError and the model in use stays."""
         ...
 
     def versions(self) -> list[ModelVersion]:
@@ -189,7 +206,7 @@ class ServedModel(Protocol):
         ...
 
     def rollback(self, version: int) -> ModelVersion:
-        """Load a saved version again (as a new version)."""
+        """Load a saved version again, saved as a new version (:func:`version_above`)."""
         ...
 
     def status(self) -> dict[str, Any]:
@@ -216,9 +233,10 @@ class ModelHost(Protocol):
     def install(self, bundle: Path, name: str | None = None, *, update: bool = False,
                 shown: str | None = None) -> tuple[ServedModel, ModelVersion]:
         """Serve the model a bundle holds (``wabbit model pack`` writes them) as ``name`` (default: the bundle's), and the
-        version it runs as. ``update``: a model of that name running the bundle's VW arguments or config loads the
-        bundle's model as a new version (checked, swapped atomically); else a model of that name is ModelExistsError.
-        ``shown``: how errors name the bundle."""
+        version it runs as (:func:`version_above`: the packed one when above every version the model has had).
+        ``update``: a model of that name running the bundle's VW arguments or config loads the bundle's model as a new
+        version (checked, swapped atomically); else a model of that name is ModelExistsError. ``shown``: how errors
+        name the bundle."""
         ...
 
     def delete(self, name: str) -> None:

@@ -152,7 +152,8 @@ class DaemonModels:
     def install(self, bundle: Path, name: str | None = None, *, update: bool = False,
                 shown: str | None = None) -> tuple[ServedModel, ModelVersion]:
         """Serve the model of a bundle (:mod:`appliance.models.bundle`) as ``name`` (default: the bundle's), its model
-        checked in a child process and loaded as the bundle's version; nothing stays of a bundle that fails.
+        checked in a child process and loaded as the bundle's version when that is above every version the model has
+        had, else as the next one (:func:`~appliance.models.base.version_above`); nothing stays of a bundle that fails.
         ``update``: a model of that name that runs the bundle's VW arguments (or config) loads the bundle's model as a
         new version, swapped in atomically (a failed load keeps the one it serves); else a model of that name is an
         error. ``shown``: how errors name the bundle (default: its path)."""
@@ -167,15 +168,16 @@ class DaemonModels:
             if update and target in self.names():
                 model = self.get(target)
                 self._check_runs(target, manifest.vw_arguments, manifest.config_yaml)
-                return model, model.load_file(model_file, manifest.model_version)
-            model = self.create(target, vw_arguments=manifest.vw_arguments, config_text=manifest.config_yaml)
-            try:
                 version = model.load_file(model_file, manifest.model_version)
-            except BaseException:
-                self.delete(model.name)
-                raise
-        log.info("model %s installed from %s (version %d, made with VW %s)", model.name, shown or bundle, manifest.model_version,
-                 manifest.vw_version)
+            else:
+                model = self.create(target, vw_arguments=manifest.vw_arguments, config_text=manifest.config_yaml)
+                try:
+                    version = model.load_file(model_file, manifest.model_version)
+                except BaseException:
+                    self.delete(model.name)
+                    raise
+        log.info("model %s installed from %s as version %d (packed as version %d, made with VW %s)", model.name, shown or bundle,
+                 version.version, manifest.model_version, manifest.vw_version)
         return model, version
 
     def _check_runs(self, name: str, vw_arguments: str | None, config_text: str | None) -> None:

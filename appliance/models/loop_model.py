@@ -13,7 +13,7 @@ from appliance.errors import UsageError
 from appliance.features import Features
 from appliance.join.rewards import RewardResult
 from appliance.loop import Loop
-from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction, weight_entries
+from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction, version_above, weight_entries
 from appliance.models.predictions import predict
 from appliance.policy.base import CountsFeatures, Decision, model_suffix
 from appliance.storage import dsjson
@@ -125,7 +125,7 @@ class LoopModel:
 
         loop = self.running_loop()
         check_model_file(path, self.supervisor.config.effective_policy().model_dump(mode="json", by_alias=True))
-        loop.load_model(path, loop.policy.model_version if model_version is None else model_version)
+        loop.load_model(path, lambda: version_after(loop, model_version))
         return _newest(loop)[1]
 
     def versions(self) -> list[ModelVersion]:
@@ -136,7 +136,7 @@ class LoopModel:
         loop = self.running_loop()
         for meta, path in loop.checkpoints.entries() if loop.checkpoints is not None else []:
             if meta.model_version == version:
-                loop.load_model(path, version)
+                loop.load_model(path, lambda: version_after(loop))
                 return _newest(loop)[1]
         other = loop.checkpoints.saved_by_other_kind(version) if loop.checkpoints is not None else None
         if other is not None:
@@ -163,6 +163,12 @@ def _events(lines: Sequence[str]) -> list[Any]:
         except ValueError as err:
             raise UsageError(f"example {index} is not a DSJSON event ({err}): {line[:120]!r}") from None
     return events
+
+
+def version_after(loop: Loop, asked: int | None = None) -> int:
+    """The version a model file swapped into ``loop`` runs as (:func:`version_above`): an upload's, a rollback's."""
+    saved = [meta.model_version for meta, _ in loop.checkpoints.entries()] if loop.checkpoints is not None else []
+    return version_above(loop.policy.model_version, saved, asked)
 
 
 def _newest(loop: Loop) -> tuple[Path, ModelVersion]:

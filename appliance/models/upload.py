@@ -20,13 +20,14 @@ def load_upload(host: ModelHost, name: str, path: Path, *, bundle: bool, model_v
     """Load the uploaded file ``path`` and return the version it runs as.
 
     ``bundle``: ``path`` is a bundle, served as ``name`` (``""``: the bundle's own name): a new model, or a new version of
-    the model of that name if it runs the bundle's VW arguments (or config); it runs as the version packed in it.
-    Otherwise ``path`` is a model file for the model ``name`` (``""``: the default one), run as ``model_version``
-    (``None``: the current number goes on).
+    the model of that name if it runs the bundle's VW arguments (or config). Otherwise ``path`` is a model file for the
+    model ``name`` (``""``: the default one). Either runs as :func:`~appliance.models.base.version_above` says: the
+    version asked for (the bundle's packed one, ``model_version``) when it is above every version the model has had,
+    else the next one above them, so a model's versions only go up.
     """
     if bundle:
         if model_version is not None:
-            raise UsageError("a bundle runs as the version packed in it: leave the version unset, or pack it again with "
+            raise UsageError("a bundle asks for the version packed in it: leave the version unset, or pack it again with "
                              "`wabbit model pack --model-version N`")
         return host.install(path, name or None, update=True, shown=UPLOADED)[1]
     if tarfile.is_tarfile(path):

@@ -39,6 +39,7 @@ from appliance.models.base import (
     ModelStatistics,
     ModelVersion,
     Prediction,
+    version_above,
     weight_entries,
 )
 from appliance.models.predictions import DSJSONPredictor, check_dsjson, check_text, lines_of, parse, predict
@@ -313,7 +314,7 @@ class VWModel:
 
         counted = check_vw_file(path, self._workspace)
         with self._lock:
-            self.load(path, self.version if model_version is None else model_version)
+            self.load(path, self._above(model_version))
             # what it learned, not the version it runs as
             self.examples, self.features = counted.examples, counted.features
             meta = self._checkpoint()
@@ -322,11 +323,14 @@ class VWModel:
     def versions(self) -> list[ModelVersion]:
         return [ModelVersion.of(meta, path) for meta, path in self._checkpoints.entries()]
 
+    def _above(self, asked: int | None = None) -> int:
+        return version_above(self.version, (meta.model_version for meta, _ in self._checkpoints.entries()), asked)
+
     def rollback(self, version: int) -> ModelVersion:
         for meta, path in self._checkpoints.entries():
             if meta.model_version == version:
                 with self._lock:
-                    self.load(path, version)
+                    self.load(path, self._above())
                     self._restore(meta)
                     new = self._checkpoint()
                 return ModelVersion.of(new, self._checkpoints.entries()[0][1])

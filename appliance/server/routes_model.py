@@ -7,7 +7,7 @@ import os
 import tempfile
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
+from appliance.models.loop_model import version_after
 from appliance.policy.base import model_suffix
 from appliance.policy.model_check import DIGEST_HEADER, check_digest
 from appliance.server.routes_decisions import ERRORS
@@ -54,8 +55,8 @@ def download(if_none_match: str | None = Header(None, description="An ETag this 
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
 )
 async def upload(request: Request, model_version: int | None = Query(
-        None, ge=0, le=2**62, description="The version (events learned) the model runs as from now on; omitted: the current "
-                                          "one (as PUT /api/models/default/model)."),
+        None, ge=0, le=2**62, description="The version the model runs as from now on if it is above every version the model "
+                                          "has had; else, or omitted, the next one above them (as PUT /api/models/default/model)."),
         sha256: str | None = Header(None, alias=DIGEST_HEADER, max_length=128,
                                     description="The model file's SHA-256 (hex), as GET /api/model sends it: a file cut short is refused."),
         loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> ModelUploadResponse:
@@ -63,8 +64,7 @@ async def upload(request: Request, model_version: int | None = Query(
     decides over the declared actions, decides the same after a save and load); a bad file changes nothing. The
     model is checkpointed at once, so a restart comes back with it."""
     async with received_model(request, rt.data_dir, sha256) as (path, digest, size):
-        version = loop.policy.model_version if model_version is None else model_version
-        await run_in_threadpool(_install, rt, loop, path, version)
+        version = await run_in_threadpool(_install, rt, loop, path, model_version)
     return ModelUploadResponse(model_version=version, bytes=size, sha256=digest)
 
 
@@ -94,9 +94,10 @@ async def received_model(request: Request, directory: Path, declared: str | None
         path.unlink(missing_ok=True)
 
 
-def _install(rt: Runtime, loop: Loop, path: Path, version: int) -> Any:
+def _install(rt: Runtime, loop: Loop, path: Path, asked: int | None) -> int:
+    """Check the model file and swap it in; the version it runs as (:func:`~appliance.models.base.version_above`)."""
     try:
         rt.check_model(path)
-        loop.load_model(path, version)
+        return loop.load_model(path, lambda: version_after(loop, asked))
     except UsageError as err:
         raise HTTPException(422, str(err)) from None

@@ -147,8 +147,9 @@ def download(m: ServedModel = Depends(model)) -> FileResponse:
     413: message(f"Larger than {MAX_MODEL_BYTES} bytes.")},
     openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
 async def upload(request: Request, name: str,
-                 model_version: int | None = Query(None, ge=0, le=2**62, description="The version it runs as; omitted: the current one "
-                                                   "(a bundle runs as the version packed in it)."),
+                 model_version: int | None = Query(None, ge=0, le=2**62, description="The version it runs as if it is above every "
+                                                   "version the model has had; else, or omitted, the next one above them (a "
+                                                   "bundle asks for the version packed in it)."),
                  bundle: bool = Query(False, description="The body is a bundle (`wabbit model pack`): served as this model, a new "
                                                          "one or a new version of one that runs the bundle's VW arguments or config."),
                  sha256: str | None = Header(None, alias=DIGEST_HEADER, max_length=128, description="The file's SHA-256 (hex)."),

@@ -2,8 +2,9 @@
 
 Each checkpoint is a model file and a JSON sidecar naming its model version, its sha256, the event-log
 position it covers and the loop's counters. The sidecar is written last, so a checkpoint without one never
-existed. Checkpoints are ordered by when they were taken, not by model version: an uploaded model runs as any
-version, and a restart must come back with the model that was serving.
+existed. Checkpoints are ordered by when they were taken, not by model version: a version swapped in now runs above
+every earlier one (:func:`~appliance.models.base.version_above`), but a data directory from an older release may
+hold a lower version taken later, and a restart must come back with the model that was serving.
 """
 
 from __future__ import annotations

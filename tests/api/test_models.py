@@ -71,11 +71,12 @@ def test_a_vw_model_and_a_loop_model_beside_the_default_one(running: Running, tm
             first = int(exported.headers["X-Model-Version"])
             ok(c.post("/api/models/ratings/learn", json={"format": "text", "examples": ["2 | snow"] * 50}))
             assert ok(c.post("/api/models/ratings/predict", json={"format": "text", "examples": ["| snow"]}))["predictions"][0]["value"] == 2
-            assert ok(c.post("/api/models/ratings/rollback", json={"version": first}))["version"] == first
+            back = ok(c.post("/api/models/ratings/rollback", json={"version": first}))["version"]
+            assert back == first + 51  # a new version, above the others
             assert ok(c.post("/api/models/ratings/predict", json={"format": "text", "examples": ["| snow"]}))["predictions"][0]["value"] == 3
-            uploaded = ok(c.put("/api/models/ratings/model?model_version=7", content=exported.content,
+            uploaded = ok(c.put("/api/models/ratings/model?model_version=700", content=exported.content,
                                 headers={"X-Model-SHA256": exported.headers["X-Model-SHA256"]}))
-            assert uploaded["model_version"] == 7 and [v["version"] for v in ok(c.get("/api/models/ratings/versions"))][0] == 7
+            assert uploaded["model_version"] == 700 and [v["version"] for v in ok(c.get("/api/models/ratings/versions"))][0] == 700
 
             # the loop model: decide, reward, learn DSJSON from another logger
             decision = ok(c.post("/api/models/news/decide", json={"context": {"user": {"young": 1.0}}}))
@@ -99,8 +100,8 @@ def test_a_vw_model_and_a_loop_model_beside_the_default_one(running: Running, tm
     try:
         with again.client() as c:
             assert [m["name"] for m in ok(c.get("/api/models"))] == ["default", "news", "ratings"]
-            stats = ok(c.get("/api/models/ratings/statistics"))  # the uploaded model's count, as version 7
-            assert (stats["model_version"], stats["examples"], stats["weighted_examples"]) == (7, 100, 100)
+            stats = ok(c.get("/api/models/ratings/statistics"))  # the uploaded model's count, as version 700
+            assert (stats["model_version"], stats["examples"], stats["weighted_examples"]) == (700, 100, 100)
             assert ok(c.get("/api/models/news/statistics"))["examples"] == 200
             assert ok(c.post("/api/models/news/reward", json={"event_id": pending["event_id"], "reward": 1.0}), 202)["status"] == "accepted"
             ok(c.delete("/api/models/ratings"), 204)
@@ -181,7 +182,7 @@ def test_the_dashboard_switches_between_models(shared: Running, page: Any) -> No
         ok(c.post("/api/models/ratings/learn", json={"format": "text", "examples": RATINGS}))
         first = int(c.get("/api/models/ratings/model").headers["X-Model-Version"])  # a saved version to go back to
         ok(c.post("/api/models/ratings/learn", json={"format": "text", "examples": RATINGS}))
-        c.get("/api/models/ratings/model")
+        newest = int(c.get("/api/models/ratings/model").headers["X-Model-Version"])
     sync_api = pytest.importorskip("playwright.sync_api")
     pg, expect = page, sync_api.expect
     errors = console_errors(pg)
@@ -195,7 +196,7 @@ def test_the_dashboard_switches_between_models(shared: Running, page: Any) -> No
     expect(pg.locator("#model-stats")).to_contain_text("examples learned")
     row = pg.locator("#model-versions tbody tr", has=pg.locator(f"td:first-child:text-is('{first}')")).first
     row.locator("button").click()
-    expect(pg.locator("#model-note")).to_have_text(f"rolled back to version {first}")
+    expect(pg.locator("#model-note")).to_have_text(f"rolled back to version {newest + 1}")  # saved as a new version
     pg.select_option("#model-select", "news")
     expect(pg.locator("#model-kind")).to_have_text("a loop model with a vw policy (running)")
     expect(pg.locator("#model-note")).to_have_text("")  # what was done to ratings is not said of news

@@ -50,15 +50,18 @@ def test_a_refused_upload_says_what_is_wrong_in_words(kind_daemon: tuple[str, Ru
         assert ".vw" not in detail, detail  # the upload is not called a VW model's file
 
 
-def test_an_upload_without_a_version_keeps_the_current_one_on_both_routes(kind_daemon: tuple[str, Running]) -> None:
+def test_an_upload_without_a_version_runs_as_the_next_one_on_both_routes(kind_daemon: tuple[str, Running]) -> None:
     _, daemon = kind_daemon
     with daemon.client() as c:
         model = c.get("/api/model").content
-        assert put_model(c, "/api/model", model, model_version=7).json()["model_version"] == 7
-        for route in ("/api/model", "/api/models/default/model"):
+        asked = c.get("/api/status").json()["loop"]["model_version"] + 100
+        assert put_model(c, "/api/model", model, model_version=asked).json()["model_version"] == asked
+        for step, route in enumerate(("/api/model", "/api/models/default/model"), 1):
             r = put_model(c, route, model)
-            assert r.status_code == 200 and r.json()["model_version"] == 7, (route, r.text)
-            assert c.get("/api/status").json()["loop"]["model_version"] == 7, route
+            assert r.status_code == 200 and r.json()["model_version"] == asked + step, (route, r.text)
+            assert c.get("/api/status").json()["loop"]["model_version"] == asked + step, route
+        r = put_model(c, "/api/model", model, model_version=asked)  # asked for again: a new version above it
+        assert r.status_code == 200 and r.json()["model_version"] == asked + 3, r.text
 
 
 def test_a_rollback_to_a_version_another_kind_saved_says_to_switch_back(tmp_path: Path) -> None:

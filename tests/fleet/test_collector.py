@@ -1,9 +1,11 @@
-"""The collector's bearer token: refused without it or with another (401, a message saying where it is), and the
-appliances' ``http`` log sink with ``token_file`` delivering batches the collector stores."""
+"""The collector's bearer token: refused without it or with another (401, a message saying where it is), the
+appliances' ``http`` log sink with ``token_file`` delivering batches the collector stores, and their ``http`` model
+source waiting, without a warning, for the first model the central side publishes."""
 
 from __future__ import annotations
 
 import json
+import logging
 import socket
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -12,7 +14,10 @@ import httpx
 import pytest
 
 from appliance.config.log_sinks import HTTPSinkConfig
+from appliance.config.model_source import HTTPModelSourceConfig
 from appliance.fleet.collector import Collector
+from appliance.model_sources import ModelUpdater
+from appliance.model_sources.http import HTTPModelSource
 from appliance.server.access_token import load_or_create_token
 from appliance.sinks import SinkError
 from appliance.sinks.http import HTTPSink
@@ -205,3 +210,29 @@ def test_a_request_without_the_token_is_answered_401_before_its_body_is_read(
         conn.sendall(b"x" * (1 << 20))  # what it still sends is read and dropped until the collector closes
         assert reader.read() == b""
     assert collector.stats()["refused"] == 1
+
+
+def test_a_model_source_waits_quietly_for_the_first_model_and_warns_of_a_wrong_url(
+        collector: Collector, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    token = (tmp_path / "token").read_text().strip()
+    installed: list[bytes] = []
+
+    def source(path: str) -> ModelUpdater:
+        config = HTTPModelSourceConfig(url=f"http://127.0.0.1:{collector.port}{path}", headers={"Authorization": f"Bearer {token}"})
+        return ModelUpdater(HTTPModelSource(config, name="central"), tmp_path, lambda path: None,
+                            lambda path: installed.append(path.read_bytes()))
+
+    central, wrong = source("/model"), source("/models")
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            central.step()
+        wrong.step()
+    url = f"http://127.0.0.1:{collector.port}/model"
+    waiting = [r for r in caplog.records if "no model published yet" in r.getMessage()]
+    assert [(r.levelno, r.getMessage()) for r in waiting] == [(logging.INFO, f"model source central: no model published yet at {url}; waiting")]
+    assert (central.errors, central.last_error, central.stats()["waiting"]) == (0, None, True)
+    assert wrong.errors == 1 and "HTTP 404 Not Found; check the URL and its headers" in (wrong.last_error or "")
+    assert [r.levelno for r in caplog.records if "check the URL" in r.getMessage()] == [logging.WARNING]
+    (tmp_path / "current.vw").write_bytes(b"model")
+    central.step()
+    assert installed == [b"model"] and (central.installed, central.stats()["waiting"]) == (1, False)

@@ -83,10 +83,32 @@ def test_a_served_bundle_counts_the_examples_its_model_learned(daemon: GrpcDaemo
             c.learn(WEATHER, model="three")
             learned = c.statistics("three").model
             assert (learned.model_version, learned.examples, learned.weighted_examples) == (15, 6, 6.0)
-            assert c.rollback(12, model="three").version == 12
+            assert c.rollback(12, model="three").version == 16  # a new version, above the others
             assert (c.statistics("three").model.examples, c.statistics("three").model.weighted_examples) == (3, 3.0)
         finally:
             c.delete_model("three")
+
+
+def test_an_upload_runs_as_a_version_above_every_version_the_model_had(daemon: GrpcDaemon, tmp_path: Path) -> None:
+    """A model at version 2 takes a bundle packed as version 0 (gRPC), a plain file asking for version 1 (HTTP) and a
+    rollback: each runs as a new version above the others, so every number names one version."""
+    bundle, predicted = packed(tmp_path, "t-up", 0)
+    with daemon.client() as c, daemon.client(daemon.running.base) as http:
+        c.create_model("t-up", vw_arguments=ARGUMENTS)
+        try:
+            c.learn(WEATHER[:2], model="t-up")
+            plain, two = c.download("t-up")
+            assert two.version == 2
+            assert c.upload(bundle.read_bytes(), model="t-up", bundle=True).version == 3
+            assert [p.value for p in c.predict(ASKED, model="t-up")] == predicted
+            c.learn(WEATHER[:1], model="t-up")
+            assert c.save("t-up").version == 4
+            assert http.upload(plain, model="t-up", model_version=1).version == 5
+            assert c.rollback(3, model="t-up").version == 6
+            assert [p.value for p in c.predict(ASKED, model="t-up")] == predicted
+            assert [v.version for v in c.versions("t-up")] == [6, 5, 4, 3, 2]
+        finally:
+            c.delete_model("t-up")
 
 
 def test_a_bad_bundle_is_refused_with_the_reason_and_the_old_model_serves(daemon: GrpcDaemon, tmp_path: Path) -> None:
@@ -118,7 +140,7 @@ def test_a_bad_bundle_is_refused_with_the_reason_and_the_old_model_serves(daemon
         assert err.value.code == "INVALID_ARGUMENT" and "upload it as a bundle" in err.value.message
         with pytest.raises(ClientError) as err:
             c.upload(data, model="storm", model_version=9, bundle=True)
-        assert err.value.code == "INVALID_ARGUMENT" and "runs as the version packed in it" in err.value.message
+        assert err.value.code == "INVALID_ARGUMENT" and "asks for the version packed in it" in err.value.message
         assert c.versions("storm") == versions and [p.value for p in c.predict(ASKED, model="storm")] == predicted
         assert "fresh" not in [m.name for m in c.models()]
 

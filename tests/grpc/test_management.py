@@ -49,11 +49,13 @@ def test_download_upload_save_versions_rollback(daemon: GrpcDaemon) -> None:
         assert c.predict(["| snow"], model="ratings")[0].value == 2
         saved = c.save("ratings")
         assert saved.version == first.version + 50 and c.versions("ratings")[0] == saved
-        assert c.rollback(first.version, model="ratings").version == first.version
+        back = c.rollback(first.version, model="ratings")
+        assert back.version == saved.version + 1 and back.sha256 == first.sha256  # a new version, above the others
         assert c.predict(["| snow"], model="ratings")[0].value == 3
-        uploaded = c.upload(data, model="ratings", model_version=7)
-        assert uploaded.version == 7 and c.versions("ratings")[0].version == 7 and c.statistics("ratings").model.model_version == 7
-        assert c.save("ratings") == uploaded and [v.version for v in c.versions("ratings")].count(7) == 1  # saved already
+        uploaded = c.upload(data, model="ratings", model_version=back.version + 100)  # above the others: runs as asked
+        assert uploaded.version == back.version + 100 and c.versions("ratings")[0] == uploaded
+        assert c.statistics("ratings").model.model_version == uploaded.version
+        assert c.save("ratings") == uploaded and [v.version for v in c.versions("ratings")].count(uploaded.version) == 1  # saved already
         with pytest.raises(ClientError) as err:
             c.rollback(12345, model="ratings")
         assert err.value.code == "INVALID_ARGUMENT" and "has no saved version 12345" in err.value.message
@@ -79,10 +81,10 @@ def test_a_rolled_back_model_has_the_statistics_of_its_version(daemon: GrpcDaemo
             assert (learned.examples, learned.weighted_examples) == (20, 20) and learned.sum_loss > 0
             c.learn(["2 | snow"] * 50, model="t-rollback")
             assert c.statistics("t-rollback").model.weighted_examples == 70
-            assert c.rollback(first.version, model="t-rollback").version == first.version
+            assert c.rollback(first.version, model="t-rollback").version == 71  # a new version, above the others
             back = c.statistics("t-rollback").model
             assert (back.model_version, back.examples, back.weighted_examples, back.sum_loss, back.average_loss, back.features) == (
-                learned.model_version, 20, 20, learned.sum_loss, learned.average_loss, learned.features)
+                71, 20, 20, learned.sum_loss, learned.average_loss, learned.features)
             c.learn(RATINGS, model="t-rollback")  # learning goes on from the version's counters
             assert c.statistics("t-rollback").model.weighted_examples == 25
         finally:
