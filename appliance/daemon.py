@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from appliance.loop import Loop
     from appliance.sensing import Sensing
     from appliance.server.mqtt_stats import MQTTStats
+    from appliance.supervisor.plan import Plan
 
 log = logging.getLogger("wabbit")
 
@@ -197,6 +198,9 @@ class Daemon:
         from appliance.policy.model_check import check_model_file
 
         check_model_file(path, self.config.effective_policy().model_dump(mode="json", by_alias=True))
+
+    def check_config(self, config: AppConfig, name: str) -> Plan | None:
+        return self.supervisor.check(config, Path(name))
 
     def apply_config(self, config: AppConfig, text: str) -> dict[str, Any]:
         return self.supervisor.apply(config, text)

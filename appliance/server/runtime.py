@@ -16,6 +16,7 @@ from appliance.features import Features
 from appliance.loop import Loop
 from appliance.models.base import ModelHost
 from appliance.server.hub import EventHub
+from appliance.supervisor.plan import Plan
 
 
 class Runtime(Protocol):
@@ -58,6 +59,11 @@ class Runtime(Protocol):
 
     def check_model(self, path: Path) -> None:
         """Raise UsageError unless ``path`` is a model this daemon's policy can load and decide with."""
+        ...
+
+    def check_config(self, config: AppConfig, name: str) -> Plan | None:
+        """What applying ``config`` would change (``None`` in safe mode: everything starts), or the ConfigError that
+        ``apply_config`` would raise before starting anything (a changed policy that cannot start), naming ``name``."""
         ...
 
     def apply_config(self, config: AppConfig, text: str) -> dict[str, Any]:

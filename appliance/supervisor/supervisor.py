@@ -77,9 +77,8 @@ class Supervisor:
                 return {"path": str(path), "restarted": [w.name for w in self.workers], "restart_required": []}
             if self.state != "running":
                 raise ConfigError(f"the daemon is {self.state}; send the config again once it runs")
-            assert self.loop is not None
-            plan = plan_change(self.config, config)
-            self._check_actions(config, plan, path)
+            plan = self.check(config, path)
+            assert plan is not None  # running: it has a loop
             before = self.config
             if plan.live:
                 self._reconfigure(before.model_copy(update={s: getattr(config, s) for s in plan.live}), before, plan, path)
@@ -161,11 +160,17 @@ class Supervisor:
                               "previous config still runs and the file is unchanged; fix the config and send it again") from err
         self.config, self.state = config, "running"
 
-    def _check_actions(self, config: AppConfig, plan: Plan, path: Path) -> None:
-        """Refuse a config whose devices name actions the policy lacks, or whose changed policy cannot start."""
-        assert self.loop is not None
-        problems = check_actions(config.actuators, config.feedback, self.loop.policy.actions) if plan.devices else []
-        if problems:
-            raise ConfigError("\n".join(problems))
-        if "policy" in plan.needs_restart:  # built only at the next restart: a policy that fails then would mean safe mode
-            check_policy(config.effective_policy().model_dump(mode="json", by_alias=True), path)
+    def check(self, config: AppConfig, path: Path) -> Plan | None:
+        """What applying ``config`` would change (``None`` in safe mode: it would start everything); a ConfigError
+        (naming ``path``) if the running loop would refuse it: its devices name actions the policy lacks, or its changed
+        policy cannot start (tried in a child, as :meth:`apply` does)."""
+        with self._lock:
+            if self.loop is None:
+                return None
+            plan = plan_change(self.config, config)
+            problems = check_actions(config.actuators, config.feedback, self.loop.policy.actions) if plan.devices else []
+            if problems:
+                raise ConfigError("\n".join(problems))
+            if "policy" in plan.needs_restart:  # built only at the next restart: one that fails then would mean safe mode
+                check_policy(config.effective_policy().model_dump(mode="json", by_alias=True), path)
+            return plan

@@ -94,15 +94,20 @@ def test_a_config_that_fails_to_start_is_rolled_back_in_memory_and_on_disk(tmp_p
 
 def test_a_policy_that_cannot_start_is_refused_before_it_is_written(tmp_path: Path) -> None:
     """A policy section is built only at the next restart: one VW refuses is refused now (422, the file unchanged), not
-    written to leave the daemon in safe mode when it restarts; a policy of another kind that starts is written."""
+    written to leave the daemon in safe mode when it restarts, and the editor's Check says so first; a policy of
+    another kind that starts is checked valid and written."""
     with daemon_running(tmp_path) as running, running.client() as c:
         path = tmp_path / "config.yaml"
+        checked = c.post("/api/config/validate", json={"yaml": FAST + "policy:\n  vw_args: ['--l2', 'abc']\n"}).json()
+        assert not checked["valid"] and len(checked["errors"]) == 1, checked  # the editor's Check says what Apply will
+        assert "its policy could not start (Vowpal Wabbit refused the options" in checked["errors"][0]["text"], checked
         r = c.put("/api/config", json={"yaml": FAST + "policy:\n  vw_args: ['--l2', 'abc']\n"})
         assert r.status_code == 422, r.text
         detail = r.json()["detail"]
         assert "its policy could not start (Vowpal Wabbit refused the options" in detail and "--l2 abc" in detail, detail
         assert "The previous config still runs and the file is unchanged; fix the policy section" in detail, detail
         assert path.read_text() == FAST and c.get("/api/status").json()["config_error"] is None
+        assert c.post("/api/config/validate", json={"yaml": FAST + "policy:\n  type: linucb\n"}).json()["valid"]
         r = c.put("/api/config", json={"yaml": FAST + "policy:\n  type: linucb\n"})
         assert r.status_code == 200 and r.json()["restart_required"] == ["policy"], r.text
         assert path.read_text() == FAST + "policy:\n  type: linucb\n"
