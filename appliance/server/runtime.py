@@ -1,7 +1,7 @@
 """What the API needs from the daemon: the ``Runtime`` protocol, and the dependency that hands it over.
 
-The daemon implements it; a test may build a small one. In safe mode (an invalid config) ``loop`` is
-``None`` and ``error`` says why: the endpoints that need the loop answer 409 with that reason.
+The daemon implements it; a test may build a small one. In safe mode (a config invalid, or valid but could not start)
+``loop`` is ``None`` and ``error`` says why: the endpoints that need the loop answer 409 with that reason.
 """
 
 from __future__ import annotations
@@ -37,6 +37,11 @@ class Runtime(Protocol):
     @property
     def error(self) -> str | None:
         """Why the daemon is in safe mode (``None`` when it runs)."""
+        ...
+
+    @property
+    def safe_reason(self) -> str | None:
+        """``error`` to follow "safe mode because": its config is invalid, or valid but it could not start."""
         ...
 
     @property
@@ -91,6 +96,6 @@ async def running_loop(request: Request) -> Loop:
     """FastAPI dependency: the loop, or 409 in safe mode."""
     rt = _runtime(request)
     if rt.loop is None:
-        raise HTTPException(409, f"the daemon is in safe mode because its config is invalid: {rt.error} "
+        raise HTTPException(409, f"the daemon is in safe mode because {rt.safe_reason} "
                                  "Fix it with PUT /api/config (or edit the file and restart `wabbit run`).")
     return rt.loop

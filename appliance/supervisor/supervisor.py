@@ -36,6 +36,8 @@ class Supervisor:
     def __init__(self, config: AppConfig, data_dir: Path, config_path: Path | None, error: str | None, bus: EventBus,
                  clock: Clock, pins: Callable[[AppConfig], Any]) -> None:
         self.config, self.data_dir, self.config_path, self.error = config, data_dir, config_path, error
+        self.config_valid = error is None
+        """False when safe mode's ``error`` is the config's own (it does not validate), not its failed start."""
         self.bus, self.clock, self._pins = bus, clock, pins
         self.state: State = "safe"
         self.loop: Loop | None = None
@@ -43,6 +45,14 @@ class Supervisor:
         self.recovered: dict[str, Any] | None = None
         self._stop = threading.Event()
         self._lock = threading.RLock()
+
+    @property
+    def safe_reason(self) -> str | None:
+        """Why the daemon is in safe mode, to follow "because" (``None`` when it runs): its config is invalid (where,
+        and the fix), or it is valid but the loop could not start (why)."""
+        if self.error is None:
+            return None
+        return f"its config is invalid: {self.error}" if not self.config_valid else f"its config is valid, but {self.error}"
 
     @property
     def workers(self) -> list[Worker]:
@@ -119,7 +129,7 @@ class Supervisor:
             self._stop_loop()
             self.state = "safe"
             raise
-        self.config, self.error, self.state = config, None, "running"
+        self.config, self.error, self.config_valid, self.state = config, None, True, "running"
 
     def _stop_loop(self) -> None:
         """Undo what runs (also a start that failed half-way): parts stopped, the loop closed; back to nothing."""

@@ -324,7 +324,8 @@ function onStats(s) {
   if (safe && (state.mode !== "safe" || s.config_error !== state.configError)) {  // built once, so a click lands
     const link = el("a", "Config page");
     link.href = "#config";
-    $("safe-mode").replaceChildren(`Safe mode: the config is invalid. ${s.config_error} Fix it in the `, link,
+    const why = s.config_valid ? `the config is valid, but ${s.config_error}` : `the config is invalid. ${s.config_error}`;
+    $("safe-mode").replaceChildren(`Safe mode: ${why} Fix it in the `, link,
       " and apply it, or edit the file and restart the daemon.");
   }
   state.mode = s.mode;
