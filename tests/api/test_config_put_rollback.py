@@ -115,7 +115,8 @@ def test_a_policy_that_cannot_start_is_refused_before_it_is_written(tmp_path: Pa
 
 def test_a_config_edited_from_one_no_longer_in_force_is_not_applied(tmp_path: Path) -> None:
     """Two editors load the config; the first applies a change; the second's, edited from the old config (its ``base``),
-    gets a 409 and the first one's change stays, in force and on disk. Without ``base`` a PUT applies as before."""
+    gets a 409 and the first one's change stays, in force and on disk. Without ``base`` a PUT applies as before. A
+    config file the daemon cannot write is another answer, 507, so that a client tells the two apart by status."""
     with daemon_running(tmp_path) as running, running.client() as c:
         path, loaded = tmp_path / "config.yaml", c.get("/api/config").json()
         first = c.put("/api/config", json={"yaml": FAST + "# the first editor's\n", "base": loaded["version"]})
@@ -126,3 +127,8 @@ def test_a_config_edited_from_one_no_longer_in_force_is_not_applied(tmp_path: Pa
         again = c.put("/api/config", json={"yaml": FAST + "# the second editor's\n", "base": first.json()["version"]})
         assert again.status_code == 200 and path.read_text() == FAST + "# the second editor's\n", again.text
         assert c.put("/api/config", json={"yaml": FAST}).status_code == 200 and path.read_text() == FAST
+        (tmp_path / "config.yaml.previous").unlink()
+        (tmp_path / "config.yaml.previous").mkdir()  # where the replaced config goes: a file the daemon cannot write
+        unwritable = c.put("/api/config", json={"yaml": FAST + "# kept?\n", "base": c.get("/api/config").json()["version"]})
+        assert unwritable.status_code == 507, unwritable.text  # not a conflict: no reload helps, the host must be fixed
+        assert "cannot write the config file" in unwritable.json()["detail"] and path.read_text() == FAST
