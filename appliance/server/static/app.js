@@ -215,11 +215,16 @@ function explainSoon(decision) {
   if (!model.whyTimer && model.whyRefused !== state.policy) model.whyTimer = setTimeout(loadWhy, 1000);
 }
 
+function policyKey(p) { return `${p.type} ${p.arguments || ""}`; }  // a policy (/api/status's loop.policy), to compare
+function refusedBy(status, body) {  // the policy a 409 came from: the one the daemon names (else safe mode: the page's)
+  return status !== 409 ? false : body && body.policy ? policyKey(body.policy) : state.policy;
+}
+
 async function loadWhy() {
   model.whyTimer = null;
   const d = model.decision;
   const { status, body } = await api(`/api/events/${encodeURIComponent(d.event_id)}/explanation`);
-  model.whyRefused = status === 409 ? state.policy : false;
+  model.whyRefused = refusedBy(status, body);
   if (status !== 200) {  // no boxes left from an earlier decision under the reason
     $("why-note").textContent = (body && body.detail) || `HTTP ${status}`;
     $("why").replaceChildren();
@@ -242,7 +247,7 @@ async function loadWhy() {
 async function loadFeatures() {
   const search = $("feature-search").value.trim();
   const { status, body } = await api(`/api/model/features?limit=15${search ? `&search=${encodeURIComponent(search)}` : ""}`);
-  model.featuresRefused = status === 409 ? state.policy : false;
+  model.featuresRefused = refusedBy(status, body);
   if (status !== 200) {  // no rows left from an earlier policy (a VW model before a switch to linucb) under the reason
     $("features-note").textContent = (body && body.detail) || `HTTP ${status}`;
     table("features", []);
@@ -315,7 +320,7 @@ function table(id, rows) {  // fills the table's body if it has one (a header st
 
 function onStats(s) {
   const safe = s.mode === "safe";
-  const policy = s.loop && s.loop.policy ? `${s.loop.policy.type} ${s.loop.policy.arguments || ""}` : null;
+  const policy = s.loop && s.loop.policy ? policyKey(s.loop.policy) : null;
   // the loop has started (a config fixed), or its policy changed (another kind): its features, not the earlier ones
   if (s.loop && (state.loopless || (state.policy && policy !== state.policy))) loadFeatures();
   state.loopless = !s.loop;
