@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from appliance.loop import Loop
     from appliance.sensing import Sensing
     from appliance.server.mqtt_stats import MQTTStats
+    from appliance.supervisor.plan import Plan
 
 log = logging.getLogger("wabbit")
 
@@ -169,7 +170,7 @@ class Daemon:
         now = time.time()  # since the process started (imports included), and since the daemon's own start-up
         log.info("ready in %.2f s since the process started (%.2f s since the imports): http://%s:%d%s",
                  now - process_started(), now - self.started, self.host, self.port,
-                 " (SAFE MODE: invalid config)" if self.error else "")
+                 " (SAFE MODE: /api/status says why)" if self.error else "")
         sd_notify("READY=1")
 
     # -- the Runtime the API uses ----------------------------------------------------------------
@@ -186,6 +187,10 @@ class Daemon:
         return self.supervisor.error
 
     @property
+    def safe_reason(self) -> str | None:
+        return self.supervisor.safe_reason
+
+    @property
     def loop(self) -> Loop | None:
         return self.supervisor.loop
 
@@ -197,6 +202,9 @@ class Daemon:
         from appliance.policy.model_check import check_model_file
 
         check_model_file(path, self.config.effective_policy().model_dump(mode="json", by_alias=True))
+
+    def check_config(self, config: AppConfig, name: str) -> Plan | None:
+        return self.supervisor.check(config, Path(name))
 
     def apply_config(self, config: AppConfig, text: str) -> dict[str, Any]:
         return self.supervisor.apply(config, text)
@@ -230,7 +238,8 @@ class Daemon:
             "uptime_s": round(time.time() - self.started, 3), "state": supervisor.state,
             "mode": "safe" if supervisor.state == "safe" else "live" if self.config.sources else
             "simulated" if self.config.simulation is not None else "service",
-            "config_error": self.error, "host": host_stats(), "workers": workers, "stream_clients": self.hub.subscribers,
+            "config_error": self.error, "config_valid": supervisor.config_valid,
+            "host": host_stats(), "workers": workers, "stream_clients": self.hub.subscribers,
             "observers": self.bus.stats(),
             "mqtt_stats": self.mqtt_stats.stats() if self.mqtt_stats is not None else None,
             "grpc": self.grpc.stats() if self.grpc is not None else None,

@@ -17,7 +17,7 @@ A role with a ``factory`` builds its kinds with that class method (estimators an
 >>> REGISTRY.kind("actuators", "blinky")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-appliance.registry.UnknownKindError: unknown actuators type 'blinky'; built in: led, pwm_led, ... plug-ins: none. ...
+appliance.registry.UnknownKindError: unknown actuator type 'blinky'; built in: led, pwm_led, ... plug-ins: none. ...
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class Registry:
         builtin = [t for t, k in kinds.items() if k.origin == "built-in"]
         plugins = [f"{k.name} ({k.origin})" for k in kinds.values() if k.origin != "built-in"]
         broken = [f"{name} ({why})" for name, why in self.broken(role).items()]
-        return (f"unknown {role} type {type_!r}; built in: {', '.join(builtin)}; installed plug-ins: "
+        return (f"unknown {self._roles[role].noun} type {type_!r}; built in: {', '.join(builtin)}; installed plug-ins: "
                 f"{', '.join(plugins) or 'none'}" + (f"; plug-ins that failed to load: {'; '.join(broken)}" if broken else "")
                 + ". Check the spelling, or install the package that provides it (its entry point group is "
                 f"wabbit.{role})")
@@ -197,7 +197,7 @@ class KindOf:
     Traceback (most recent call last):
     ...
     pydantic_core._pydantic_core.ValidationError: 1 validation error for function-before[...]
-      unknown actuators type 'lamp'; built in: led, pwm_led, ...
+      unknown actuator type 'lamp'; built in: led, pwm_led, ...
     """
 
     def __init__(self, role: str, default: str | None = None, registry: Registry | None = None) -> None:

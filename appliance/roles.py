@@ -25,6 +25,16 @@ class Role:
     factory: str = ""
     """The implementation's class method that builds it from its config; empty: the class itself is called."""
 
+    @property
+    def noun(self) -> str:
+        """One kind of this role, as a message names it.
+
+        >>> [Role(n, "", "").noun for n in ("policies", "log_sinks", "feedback")]
+        ['policy', 'log sink', 'feedback']
+        """
+        words = self.name.replace("_", " ")
+        return words[:-3] + "y" if words.endswith("ies") else words.removesuffix("s")
+
 
 
 def _table(module: str, config_module: str, kinds: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:

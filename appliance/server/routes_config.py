@@ -13,7 +13,7 @@ from appliance.config import AppConfig, load_config_text
 from appliance.errors import ConfigError
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, runtime
-from appliance.server.schemas import ConfigApplied, ConfigBody, ConfigResponse
+from appliance.server.schemas import ConfigApplied, ConfigBody, ConfigResponse, message
 
 router = APIRouter(prefix="/api", tags=["config"])
 _applying = threading.Lock()
@@ -42,12 +42,22 @@ def get_config(rt: Runtime = Depends(runtime)) -> ConfigResponse:
     return ConfigResponse(yaml=text, path=str(rt.config_path) if rt.config_path else None, error=rt.error, version=config_version(text))
 
 
-@router.put("/config", response_model=ConfigApplied, responses=ERRORS, summary="Replace the config")
+PUT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    409: message("Edited from a config no longer in force (`base` is not its `version`): reload it and edit again."),
+    422: message("Invalid, or valid but it could not start; the message says what to fix. Nothing changed."),
+    507: message("The config file cannot be written (permissions, a full or read-only disk): nothing changed; fix the "
+                 "host, not the request."),
+}
+
+
+@router.put("/config", response_model=ConfigApplied, responses=PUT_ERRORS, summary="Replace the config")
 def put_config(body: ConfigBody, rt: Runtime = Depends(runtime)) -> Any:
     """Validate the YAML (422 names the line and the fix), restart the workers it affects, then write it.
 
-    A config that fails to start (422), cannot be written (409) or was edited from a config no longer in force (409:
-    ``base`` is not its ``version``) leaves the previous one running and on disk.
+    A config that fails to start (422), was edited from a config no longer in force (409: ``base`` is not its
+    ``version``) or cannot be written (507, Insufficient Storage: the host is at fault, not the request) leaves the
+    previous one running and on disk.
     """
     try:
         config = load_config_text(body.yaml, "config")
@@ -67,6 +77,6 @@ def _apply(body: ConfigBody, config: AppConfig, rt: Runtime) -> ConfigApplied:
     except ConfigError as err:  # valid on its own, but its devices, triggers or sources could not start
         raise HTTPException(422, str(err)) from None
     except OSError as err:
-        raise HTTPException(409, f"cannot write the config file ({err}), so the config in force is unchanged; give "
+        raise HTTPException(507, f"cannot write the config file ({err}), so the config in force is unchanged; give "
                                  "the daemon write access to it, or edit it by hand and restart `wabbit run`") from None
     return ConfigApplied(**applied, version=config_version(config_yaml(rt)))

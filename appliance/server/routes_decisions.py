@@ -38,7 +38,7 @@ lean_router = APIRouter(prefix="/api", tags=["decisions"])
 once the body is in (FastAPI reads a declared body before it solves dependencies: the same order)."""
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: message("No or wrong access token."),
-    409: message("Safe mode (invalid config), or decisions by API are switched off."),
+    409: message("Safe mode (a config invalid, or valid but could not start), or decisions by API are switched off."),
     422: message("Invalid input; the message says what to fix."),
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
@@ -20,7 +21,8 @@ from appliance.server.schemas import EventId, Explanation, FeatureRow, FeaturesR
 router = APIRouter(prefix="/api", tags=["model"])
 
 
-@router.get("/model/features", response_model=FeaturesResponse, responses=ERRORS, summary="The model's features and their weights")
+@router.get("/model/features", response_model=FeaturesResponse, summary="The model's features and their weights", responses={
+    **ERRORS, 409: message("Safe mode, or the policy has no VW model to read (then `policy` names it: `type` and `arguments`).")})
 def features(request: Request,
              sort: Literal["importance", "weight", "abs_weight", "relscore", "name", "count"] = Query(
                  "importance", description="Largest first (name: A-Z)."),
@@ -28,7 +30,7 @@ def features(request: Request,
              search: str | None = Query(None, max_length=128, description="Only names containing this text (any case)."),
              offset: int = Query(0, ge=0, le=10_000_000, description="Rows to skip."),
              limit: int = Query(50, ge=1, le=1000, description="Rows to return."),
-             loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> FeaturesResponse:
+             loop: Loop = Depends(running_loop), rt: Runtime = Depends(runtime)) -> FeaturesResponse | JSONResponse:
     """Every feature and interaction term of the logged decisions with its weight, value range, RelScore and importance;
     weights no logged decision explains are counted in ``unnamed`` (and listed, nameless, at the end)."""
     from appliance.introspect.live import ModelFeatures, require_vw
@@ -36,7 +38,7 @@ def features(request: Request,
     try:
         arguments = require_vw(loop.policy)
     except UsageError as err:
-        raise HTTPException(409, str(err)) from None
+        return refusal(err, loop)
     cached: ModelFeatures | None = getattr(request.app.state, "model_features", None)
     if cached is None or cached.arguments != arguments:  # first use, or a new policy config
         if cached is not None:
@@ -51,8 +53,9 @@ def features(request: Request,
 
 @router.get("/events/{event_id}/explanation", response_model=Explanation, tags=["decisions"], summary="Why a decision went as it did",
             responses={**ERRORS, 404: message("Not among the pending or the last 200 learned decisions."),
-                       409: message("Safe mode, or the policy's model cannot be explained.")})
-def explanation(event_id: EventId, loop: Loop = Depends(running_loop)) -> Explanation:
+                       409: message("Safe mode, or the policy's model cannot be explained (then `policy` names it: "
+                                    "`type` and `arguments`).")})
+def explanation(event_id: EventId, loop: Loop = Depends(running_loop)) -> Explanation | JSONResponse:
     """Each offered action's score and top contributions for a recent decision's context, with the model as it is now
     (the dashboard's "why" of the current decision)."""
     decision = loop.joiner.waiting_decision(event_id)
@@ -64,4 +67,11 @@ def explanation(event_id: EventId, loop: Loop = Depends(running_loop)) -> Explan
     try:
         return explain(loop, decision)
     except UsageError as err:  # the policy's state, not the request, is what stands in the way
-        raise HTTPException(409, str(err)) from None
+        return refusal(err, loop)
+
+
+def refusal(err: UsageError, loop: Loop) -> JSONResponse:
+    """A 409 from the policy itself, naming it (``policy``: its type and arguments, as /api/status's ``loop.policy``):
+    what a client that still holds another policy (the page before a switch of kind's stats) holds the refusal against."""
+    stats = loop.policy.stats()
+    return JSONResponse({"detail": str(err), "policy": {"type": stats.get("type"), "arguments": stats.get("arguments")}}, 409)

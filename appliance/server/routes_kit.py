@@ -21,7 +21,6 @@ from appliance.errors import ConfigError
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, runtime
 from appliance.server.schemas import Body, Message, message
-from appliance.supervisor.plan import plan_change
 
 router = APIRouter(prefix="/api", tags=["kit"])
 
@@ -114,9 +113,12 @@ def validate(body: ValidateBody, rt: Runtime = Depends(runtime)) -> ValidateResp
         wiring_of(config)
     except WiringError as err:
         warnings.append(str(err))
-    if rt.loop is None:  # safe mode: a valid config starts everything
+    try:
+        plan = rt.check_config(config, body.name)  # what PUT /api/config refuses before it starts anything
+    except ConfigError as err:
+        return ValidateResponse(valid=False, errors=_problems(err, body.name), warnings=warnings, applies_live=[], restart_required=[])
+    if plan is None:  # safe mode: a valid config starts everything
         return ValidateResponse(valid=True, errors=[], warnings=warnings, applies_live=["all"], restart_required=[])
-    plan = plan_change(rt.config, config)
     return ValidateResponse(valid=True, errors=[], warnings=warnings, applies_live=list(plan.live), restart_required=list(plan.needs_restart))
 
 

@@ -1,7 +1,7 @@
 """What the API needs from the daemon: the ``Runtime`` protocol, and the dependency that hands it over.
 
-The daemon implements it; a test may build a small one. In safe mode (an invalid config) ``loop`` is
-``None`` and ``error`` says why: the endpoints that need the loop answer 409 with that reason.
+The daemon implements it; a test may build a small one. In safe mode (a config invalid, or valid but could not start)
+``loop`` is ``None`` and ``error`` says why: the endpoints that need the loop answer 409 with that reason.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from appliance.features import Features
 from appliance.loop import Loop
 from appliance.models.base import ModelHost
 from appliance.server.hub import EventHub
+from appliance.supervisor.plan import Plan
 
 
 class Runtime(Protocol):
@@ -39,6 +40,11 @@ class Runtime(Protocol):
         ...
 
     @property
+    def safe_reason(self) -> str | None:
+        """``error`` to follow "safe mode because": its config is invalid, or valid but it could not start."""
+        ...
+
+    @property
     def config(self) -> AppConfig:
         """The config in force."""
         ...
@@ -58,6 +64,11 @@ class Runtime(Protocol):
 
     def check_model(self, path: Path) -> None:
         """Raise UsageError unless ``path`` is a model this daemon's policy can load and decide with."""
+        ...
+
+    def check_config(self, config: AppConfig, name: str) -> Plan | None:
+        """What applying ``config`` would change (``None`` in safe mode: everything starts), or the ConfigError that
+        ``apply_config`` would raise before starting anything (a changed policy that cannot start), naming ``name``."""
         ...
 
     def apply_config(self, config: AppConfig, text: str) -> dict[str, Any]:
@@ -85,6 +96,6 @@ async def running_loop(request: Request) -> Loop:
     """FastAPI dependency: the loop, or 409 in safe mode."""
     rt = _runtime(request)
     if rt.loop is None:
-        raise HTTPException(409, f"the daemon is in safe mode because its config is invalid: {rt.error} "
+        raise HTTPException(409, f"the daemon is in safe mode because {rt.safe_reason} "
                                  "Fix it with PUT /api/config (or edit the file and restart `wabbit run`).")
     return rt.loop

@@ -36,6 +36,8 @@ class Supervisor:
     def __init__(self, config: AppConfig, data_dir: Path, config_path: Path | None, error: str | None, bus: EventBus,
                  clock: Clock, pins: Callable[[AppConfig], Any]) -> None:
         self.config, self.data_dir, self.config_path, self.error = config, data_dir, config_path, error
+        self.config_valid = error is None
+        """False when safe mode's ``error`` is the config's own (it does not validate), not its failed start."""
         self.bus, self.clock, self._pins = bus, clock, pins
         self.state: State = "safe"
         self.loop: Loop | None = None
@@ -43,6 +45,14 @@ class Supervisor:
         self.recovered: dict[str, Any] | None = None
         self._stop = threading.Event()
         self._lock = threading.RLock()
+
+    @property
+    def safe_reason(self) -> str | None:
+        """Why the daemon is in safe mode, to follow "because" (``None`` when it runs): its config is invalid (where,
+        and the fix), or it is valid but the loop could not start (why)."""
+        if self.error is None:
+            return None
+        return f"its config is invalid: {self.error}" if not self.config_valid else f"its config is valid, but {self.error}"
 
     @property
     def workers(self) -> list[Worker]:
@@ -77,9 +87,8 @@ class Supervisor:
                 return {"path": str(path), "restarted": [w.name for w in self.workers], "restart_required": []}
             if self.state != "running":
                 raise ConfigError(f"the daemon is {self.state}; send the config again once it runs")
-            assert self.loop is not None
-            plan = plan_change(self.config, config)
-            self._check_actions(config, plan, path)
+            plan = self.check(config, path)
+            assert plan is not None  # running: it has a loop
             before = self.config
             if plan.live:
                 self._reconfigure(before.model_copy(update={s: getattr(config, s) for s in plan.live}), before, plan, path)
@@ -120,7 +129,7 @@ class Supervisor:
             self._stop_loop()
             self.state = "safe"
             raise
-        self.config, self.error, self.state = config, None, "running"
+        self.config, self.error, self.config_valid, self.state = config, None, True, "running"
 
     def _stop_loop(self) -> None:
         """Undo what runs (also a start that failed half-way): parts stopped, the loop closed; back to nothing."""
@@ -161,11 +170,17 @@ class Supervisor:
                               "previous config still runs and the file is unchanged; fix the config and send it again") from err
         self.config, self.state = config, "running"
 
-    def _check_actions(self, config: AppConfig, plan: Plan, path: Path) -> None:
-        """Refuse a config whose devices name actions the policy lacks, or whose changed policy cannot start."""
-        assert self.loop is not None
-        problems = check_actions(config.actuators, config.feedback, self.loop.policy.actions) if plan.devices else []
-        if problems:
-            raise ConfigError("\n".join(problems))
-        if "policy" in plan.needs_restart:  # built only at the next restart: a policy that fails then would mean safe mode
-            check_policy(config.effective_policy().model_dump(mode="json", by_alias=True), path)
+    def check(self, config: AppConfig, path: Path) -> Plan | None:
+        """What applying ``config`` would change (``None`` in safe mode: it would start everything); a ConfigError
+        (naming ``path``) if the running loop would refuse it: its devices name actions the policy lacks, or its changed
+        policy cannot start (tried in a child, as :meth:`apply` does)."""
+        with self._lock:
+            if self.loop is None:
+                return None
+            plan = plan_change(self.config, config)
+            problems = check_actions(config.actuators, config.feedback, self.loop.policy.actions) if plan.devices else []
+            if problems:
+                raise ConfigError("\n".join(problems))
+            if "policy" in plan.needs_restart:  # built only at the next restart: one that fails then would mean safe mode
+                check_policy(config.effective_policy().model_dump(mode="json", by_alias=True), path)
+            return plan

@@ -20,8 +20,9 @@ def test_invalid_config_starts_safe_mode_and_a_valid_put_starts_the_loop(tmp_pat
             assert status["mode"] == "safe" and "config.yaml:3: join.reward_wiat: unknown key" in status["config_error"]
             assert "wabbit_up 0" in c.get("/metrics").text
             assert c.get("/").status_code == 200
+            assert status["config_valid"] is False  # the config itself is wrong, not its start
             r = c.post("/api/decide", json={})
-            assert r.status_code == 409 and "safe mode" in r.json()["detail"]
+            assert r.status_code == 409 and "safe mode because its config is invalid: " in r.json()["detail"]
             assert c.get("/api/config").json()["error"] == status["config_error"]
             r = c.put("/api/config", json={"yaml": FAST})
             assert r.status_code == 200, r.text

@@ -94,15 +94,20 @@ def test_a_config_that_fails_to_start_is_rolled_back_in_memory_and_on_disk(tmp_p
 
 def test_a_policy_that_cannot_start_is_refused_before_it_is_written(tmp_path: Path) -> None:
     """A policy section is built only at the next restart: one VW refuses is refused now (422, the file unchanged), not
-    written to leave the daemon in safe mode when it restarts; a policy of another kind that starts is written."""
+    written to leave the daemon in safe mode when it restarts, and the editor's Check says so first; a policy of
+    another kind that starts is checked valid and written."""
     with daemon_running(tmp_path) as running, running.client() as c:
         path = tmp_path / "config.yaml"
+        checked = c.post("/api/config/validate", json={"yaml": FAST + "policy:\n  vw_args: ['--l2', 'abc']\n"}).json()
+        assert not checked["valid"] and len(checked["errors"]) == 1, checked  # the editor's Check says what Apply will
+        assert "its policy could not start (Vowpal Wabbit refused the options" in checked["errors"][0]["text"], checked
         r = c.put("/api/config", json={"yaml": FAST + "policy:\n  vw_args: ['--l2', 'abc']\n"})
         assert r.status_code == 422, r.text
         detail = r.json()["detail"]
         assert "its policy could not start (Vowpal Wabbit refused the options" in detail and "--l2 abc" in detail, detail
         assert "The previous config still runs and the file is unchanged; fix the policy section" in detail, detail
         assert path.read_text() == FAST and c.get("/api/status").json()["config_error"] is None
+        assert c.post("/api/config/validate", json={"yaml": FAST + "policy:\n  type: linucb\n"}).json()["valid"]
         r = c.put("/api/config", json={"yaml": FAST + "policy:\n  type: linucb\n"})
         assert r.status_code == 200 and r.json()["restart_required"] == ["policy"], r.text
         assert path.read_text() == FAST + "policy:\n  type: linucb\n"
@@ -110,7 +115,8 @@ def test_a_policy_that_cannot_start_is_refused_before_it_is_written(tmp_path: Pa
 
 def test_a_config_edited_from_one_no_longer_in_force_is_not_applied(tmp_path: Path) -> None:
     """Two editors load the config; the first applies a change; the second's, edited from the old config (its ``base``),
-    gets a 409 and the first one's change stays, in force and on disk. Without ``base`` a PUT applies as before."""
+    gets a 409 and the first one's change stays, in force and on disk. Without ``base`` a PUT applies as before. A
+    config file the daemon cannot write is another answer, 507, so that a client tells the two apart by status."""
     with daemon_running(tmp_path) as running, running.client() as c:
         path, loaded = tmp_path / "config.yaml", c.get("/api/config").json()
         first = c.put("/api/config", json={"yaml": FAST + "# the first editor's\n", "base": loaded["version"]})
@@ -121,3 +127,8 @@ def test_a_config_edited_from_one_no_longer_in_force_is_not_applied(tmp_path: Pa
         again = c.put("/api/config", json={"yaml": FAST + "# the second editor's\n", "base": first.json()["version"]})
         assert again.status_code == 200 and path.read_text() == FAST + "# the second editor's\n", again.text
         assert c.put("/api/config", json={"yaml": FAST}).status_code == 200 and path.read_text() == FAST
+        (tmp_path / "config.yaml.previous").unlink()
+        (tmp_path / "config.yaml.previous").mkdir()  # where the replaced config goes: a file the daemon cannot write
+        unwritable = c.put("/api/config", json={"yaml": FAST + "# kept?\n", "base": c.get("/api/config").json()["version"]})
+        assert unwritable.status_code == 507, unwritable.text  # not a conflict: no reload helps, the host must be fixed
+        assert "cannot write the config file" in unwritable.json()["detail"] and path.read_text() == FAST

@@ -73,6 +73,7 @@ def test_safe_mode_leads_to_the_config_page_and_out_of_safe_mode(tmp_path: Path,
         pg.goto(running.base)
         log_in(pg, running.token)
         banner = pg.locator("#safe-mode")
+        expect(banner).to_contain_text("Safe mode: the config is invalid. ")
         expect(banner).to_contain_text("join.reward_wait_s: Input should be greater than 0")
         expect(pg.locator("#features-note")).to_contain_text("safe mode")
         banner.get_by_role("link", name="Config page").click()

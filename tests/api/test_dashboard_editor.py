@@ -1,6 +1,7 @@
 """The config editor in headless Chromium: when the daemon is in safe mode with a config valid on its own that could not
-start (VW refuses an option), the page says so and why, instead of "Valid", and after a restart into safe mode it says the
-same, instead of "the whole config is in force"; a config edited from one another editor replaced meanwhile is refused."""
+start (VW refuses an option), the banner and the editor say so and why, instead of "invalid" or "Valid", and after a
+restart into safe mode they say the same, instead of "the whole config is in force"; a config edited from one another
+editor replaced meanwhile is refused."""
 
 from __future__ import annotations
 
@@ -30,9 +31,17 @@ def test_the_editor_says_why_a_valid_config_left_the_daemon_in_safe_mode(tmp_pat
     status, problems = pg.locator("#editor-status"), pg.locator("#config-problems")
     running = start_daemon(tmp_path, REFUSED)  # its log holds the loop's traceback: not daemon_running's clean stop
     try:
+        with running.client() as c:  # valid, but it could not start: said so, not "invalid"
+            assert c.get("/api/status").json()["config_valid"] is True
+            detail = c.post("/api/decide", json={}).json()["detail"]
+            assert "safe mode because its config is valid, but the loop could not start: " in detail, detail
         errors = console_errors(pg, expected=("401", "409", "422", "ERR_CONNECTION_REFUSED"))
-        pg.goto(f"{running.base}/#config")
+        pg.goto(running.base)
         log_in(pg, running.token)
+        banner = pg.locator("#safe-mode")
+        expect(banner).to_contain_text("Safe mode: the config is valid, but the loop could not start: ", timeout=15_000)
+        expect(banner).to_contain_text("unrecognised option '--foo'")
+        banner.get_by_role("link", name="Config page").click()
         expect(problems).to_contain_text("unrecognised option '--foo'", timeout=15_000)
         expect(status).to_have_text("The daemon is in safe mode: this config is valid, but it could not start (below). "
                                     "Fix it here and apply.")

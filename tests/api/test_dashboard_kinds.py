@@ -56,9 +56,20 @@ def test_the_model_panel_follows_a_switch_of_kind_and_the_menu_names_a_loop_mode
     expect(rows).to_have_count(0)
     expect(pg.locator("#why-note")).to_contain_text("LinUCBPolicy, which has no model to explain", timeout=5_000)
     expect(pg.locator("#why .action")).to_have_count(0)
-    # a decision of the new loop may come before the stats naming its policy: its refusal is then held against the old
-    # policy, and the page asks once more when the stats arrive; from the refusal held against this one, never again
+    # a decision of the new loop may come before the stats naming its policy: its refusal is held against the policy
+    # the daemon names in it, not the old one the page still holds, so the page does not ask again when the stats come
     pg.wait_for_function("model.whyRefused === state.policy && model.featuresRefused === state.policy", timeout=10_000)
+    held = pg.evaluate("""async () => {  // asked while the page still holds the old policy (no stats meanwhile)
+        state.stream.close();
+        const policy = state.policy;
+        state.policy = "vw --the-old-one";
+        await Promise.all([loadWhy(), loadFeatures()]);
+        const held = [model.whyRefused, model.featuresRefused];
+        state.policy = policy;
+        connect();
+        return [policy, held];
+    }""")
+    assert held[1] == [held[0], held[0]], held  # each refusal held against the policy that made it, named by the daemon
     asked: list[str] = []
     pg.on("request", lambda r: asked.append(r.url) if "/explanation" in r.url or "/model/features" in r.url else None)
     pg.wait_for_timeout(3_000)  # about 30 decisions: none asks again what this policy refused

@@ -101,7 +101,7 @@ def test_every_role_ships_a_fake_that_keeps_its_protocol(role: str) -> None:
 
 
 def test_an_unknown_type_names_the_known_kinds_and_the_plug_ins() -> None:
-    with pytest.raises(UnknownKindError, match="unknown actuators type 'lamp'; built in: led, .* installed plug-ins: none"):
+    with pytest.raises(UnknownKindError, match="unknown actuator type 'lamp'; built in: led, .* installed plug-ins: none"):
         REGISTRY.kind("actuators", "lamp")
 
 
@@ -153,7 +153,7 @@ def test_an_installed_plug_in_adds_a_kind_and_a_broken_one_is_reported(tmp_path:
     bad.write_text("actuators:\n  - {type: blinky}\n")
     done = subprocess.run([sys.executable, "-m", "appliance", "config", "validate", str(bad)], capture_output=True, text=True, env=env)
     assert done.returncode == 2
-    assert "bad.yaml:2: actuators.0: unknown actuators type 'blinky'" in done.stderr
+    assert "bad.yaml:2: actuators.0: unknown actuator type 'blinky'" in done.stderr
     assert "installed plug-ins: blink (plug-in wabbit-blink 0.1)" in done.stderr
     assert "broken (its Config must declare" in done.stderr or "broken (cannot load" in done.stderr
     assert "led (built-in kind 'led' has this name already)" in done.stderr

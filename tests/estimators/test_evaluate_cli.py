@@ -44,9 +44,9 @@ def test_table(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (["--policy", "river: x"], 'write a candidate as "vw: OPTIONS"'),
     (["--policy", "vw: --cb_explore_adf --nonsense"], "Vowpal Wabbit refused"),
     (["--policy", "vw: --cb_explore_adf -d other.txt"], "touch files"),
-    (["--estimators", "ipss"], "unknown estimators type 'ipss'; built in: ips, snips, clipped_ips, dm, dr, switch_dr, mle, "
+    (["--estimators", "ipss"], "unknown estimator type 'ipss'; built in: ips, snips, clipped_ips, dm, dr, switch_dr, mle, "
                                "cressie_read; installed plug-ins: none"),
-    (["--intervals", "bootstrap"], "unknown intervals type 'bootstrap'; built in: gaussian, clopper_pearson, cressie_read, cs"),
+    (["--intervals", "bootstrap"], "unknown interval type 'bootstrap'; built in: gaussian, clopper_pearson, cressie_read, cs"),
     (["--intervals", ""], "each need at least one name"),
 ])
 def test_arguments_a_user_can_fix(log: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:

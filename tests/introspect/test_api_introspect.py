@@ -116,6 +116,7 @@ def test_a_policy_that_cannot_be_explained_still_answers_its_decision(tmp_path: 
             assert c.get(f"/api/events/{body['event_id']}").json()["event_id"] == body["event_id"]  # logged, rewarded
             why = c.get(f"/api/events/{body['event_id']}/explanation")
             assert why.status_code == 409 and "--coin" in why.json()["detail"]
+            assert why.json()["policy"] == {k: c.get("/api/status").json()["loop"]["policy"][k] for k in ("type", "arguments")}
             assert c.post("/api/decide", json={"context": {"room": {"dark": 1.0}}}).json()["explanation_error"] is None
     finally:
         out = running.stop()

@@ -1,107 +1,5 @@
 // Raspberry Wabbit dashboard: log in with the token (session cookie), then follow /api/stream (SSE).
 "use strict";
-const $ = (id) => document.getElementById(id);
-const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null, mode: null, configError: null, loopless: false,
-  policy: null };  // policy: its kind and VW arguments ("vw --cb_explore_adf ..."), null without a loop
-const preview = { sources: [], states: {}, timer: null, busy: false };  // camera previews (server.camera_preview)
-const PREVIEW_EVERY_MS = 1000;
-
-function el(tag, text, cls) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (cls) node.className = cls;
-  return node;
-}
-const fmt = (v, digits = 3) => (v === null || v === undefined || Number.isNaN(v) ? "-" : Number(v).toFixed(digits));
-const DURATION_UNITS = [["d", 86400], ["h", 3600], ["min", 60], ["s", 1]];
-function durationText(seconds) {  // its two largest units, as a person says it: "59 s", "2 h 5 min", "3 d 4 h"
-  const whole = Math.max(0, Math.floor(seconds));
-  const found = DURATION_UNITS.findIndex(([, size]) => whole >= size);
-  const i = found >= 0 ? found : DURATION_UNITS.length - 1;  // under a second: "0 s"
-  const [name, size] = DURATION_UNITS[i];
-  const next = DURATION_UNITS[i + 1];
-  const rest = next ? Math.floor((whole % size) / next[1]) : 0;
-  return `${Math.floor(whole / size)} ${name}` + (rest ? ` ${rest} ${next[0]}` : "");
-}
-
-async function api(path, options = {}) {  // status 0: no connection (the daemon restarting, the network gone)
-  let response;
-  try {
-    response = await fetch(path, { credentials: "same-origin", ...options,
-      headers: { "Content-Type": "application/json", ...(options.headers || {}) } });
-  } catch (e) {
-    return { status: 0, body: { detail: "no connection to the daemon" } };
-  }
-  let body = null;
-  try { body = await response.json(); } catch (e) { body = null; }
-  return { status: response.status, body };
-}
-
-// Views: log-in, and once in, the dashboard, the config editor (#config) and the Kit page (#kit); editor.js fills the last two.
-const VIEWS = { "#config": "editor", "#kit": "kit" };
-const MAINS = { dashboard: "dashboard", editor: "editor", kit: "kit", model: "model-view" };  // view -> its <main>
-function show(view) {
-  $("login").hidden = view !== "login";
-  for (const [name, id] of Object.entries(MAINS)) $(id).hidden = view !== name;
-  $("logout").hidden = $("views").hidden = $("model-select").hidden = view === "login";
-  for (const a of $("views").querySelectorAll("a")) a.classList.toggle("current", a.dataset.view === view);
-  if (view !== "model" && $("model-select").value !== "default") { clearInterval(models.timer); $("model-select").value = "default"; }
-  document.dispatchEvent(new CustomEvent("view", { detail: view }));
-}
-
-// Several models: the select lists them (refreshed every 10 s); "default" is the dashboard above, another one the
-// model view (its statistics and saved versions, each one a roll-back away), refreshed every 2 s while shown.
-const models = { timer: null, listTimer: null };
-async function loadModels() {
-  const { status, body } = await api("/api/models");
-  if (status !== 200) return;
-  const select = $("model-select"), chosen = select.value;
-  select.replaceChildren(...body.map((m) => { const o = el("option", `${m.name} (${m.kind})`); o.value = m.name; return o; }));
-  select.value = body.some((m) => m.name === chosen) ? chosen : "default";
-  if (select.value !== chosen) switchModel();
-}
-$("model-select").addEventListener("change", switchModel);
-function switchModel() {
-  clearInterval(models.timer);
-  $("model-note").textContent = "";  // a roll-back's note belongs to the model it was done to
-  const name = $("model-select").value;
-  if (name === "default") { show("dashboard"); return; }
-  show("model");
-  loadModel(name);
-  models.timer = setInterval(() => { if (!document.hidden) loadModel(name); }, 2000);
-}
-
-async function loadModel(name) {
-  const path = `/api/models/${encodeURIComponent(name)}`;
-  const [{ body: info }, { status, body: stats }, { body: versions }] = await Promise.all([api(path), api(`${path}/statistics`), api(`${path}/versions`)]);
-  if (!info || $("model-select").value !== name) return;
-  $("model-name").textContent = name;
-  const loop = info.status.loop || {}, policy = (loop.policy && loop.policy.type) || "";
-  $("model-kind").textContent = info.kind === "vw" ? `a vw model: ${info.status.arguments}` :
-    `a loop model${policy && ` with a ${policy} policy`} (${info.status.state})`;
-  $("model-error").hidden = !info.status.error;
-  $("model-error").textContent = info.status.error || "";
-  const rows = status === 200 ? [["version", stats.model_version], ["examples learned", stats.examples],
-    ["weighted examples", fmt(stats.weighted_examples, 1)], ["average loss", fmt(stats.average_loss, 4)]] : [];
-  if (status === 200 && stats.features !== null) rows.push(["features", stats.features], ["non-zero weights", stats.nonzero_weights]);  // VW's
-  if (info.kind === "loop") rows.push(["pending joins", loop.pending ?? "-"], ["average reward", fmt(loop.reward_avg)]);
-  table("model-stats", rows);
-  table("model-versions", (versions || []).map((v, i) => {
-    const cell = el("td");
-    if (i > 0) {
-      const button = el("button", "roll back", "secondary");
-      button.addEventListener("click", () => rollback(name, v.version));
-      cell.append(button);
-    }
-    return [v.version, new Date(v.created * 1000).toLocaleString(), v.size, cell];
-  }));
-}
-
-async function rollback(name, version) {
-  const { status, body } = await api(`/api/models/${encodeURIComponent(name)}/rollback`, { method: "POST", body: JSON.stringify({ version }) });
-  $("model-note").textContent = status === 200 ? `rolled back to version ${body.version}` : (body && body.detail) || `HTTP ${status}`;
-  loadModel(name);
-}
 window.addEventListener("hashchange", () => { if ($("login").hidden) show(VIEWS[location.hash] || "dashboard"); });
 
 async function boot() {
@@ -206,55 +104,6 @@ async function loadRecent() {
   if (newest && (!state.current || newest.timestamp > state.current.timestamp)) showDecision(newest);
 }
 
-// The model panel: the current decision's "why" (at most one request a second, so while decisions come faster it
-// may explain an earlier one: its note names the decision) and the top features, searchable. A policy that refuses
-// either (409: linucb, uniform, a VW model without explanations) is not asked again until the policy changes.
-const model = { whyTimer: null, decision: null, searchTimer: null, featuresTimer: null, whyRefused: false, featuresRefused: false };
-function explainSoon(decision) {
-  model.decision = decision;
-  if (!model.whyTimer && model.whyRefused !== state.policy) model.whyTimer = setTimeout(loadWhy, 1000);
-}
-
-async function loadWhy() {
-  model.whyTimer = null;
-  const d = model.decision;
-  const { status, body } = await api(`/api/events/${encodeURIComponent(d.event_id)}/explanation`);
-  model.whyRefused = status === 409 ? state.policy : false;
-  if (status !== 200) {  // no boxes left from an earlier decision under the reason
-    $("why-note").textContent = (body && body.detail) || `HTTP ${status}`;
-    $("why").replaceChildren();
-    return;
-  }
-  const chosen = body.actions.find((a) => a.chosen);
-  $("why-note").textContent = `The decision at ${new Date(d.timestamp * 1000).toLocaleTimeString()} (${chosen ? chosen.action : "?"}): ${
-    body.exploratory ? "an exploratory pick (not the best score)" :
-    "the best score"}. Scores are expected rewards, the sum of value × weight.`;
-  $("why").replaceChildren(...body.actions.map((a) => {
-    const box = el("div", null, "action" + (a.chosen ? " chosen" : ""));
-    box.append(el("b", a.action), el("span", ` score ${fmt(a.score)}, p = ${fmt(a.probability, 2)}`, "muted"));
-    const list = el("ul");
-    for (const c of a.top.slice(0, 3)) list.append(el("li", `${c.feature}: ${fmt(c.value, 2)} × ${fmt(c.weight)} = ${fmt(c.contribution)}`));
-    box.append(list);
-    return box;
-  }));
-}
-
-async function loadFeatures() {
-  const search = $("feature-search").value.trim();
-  const { status, body } = await api(`/api/model/features?limit=15${search ? `&search=${encodeURIComponent(search)}` : ""}`);
-  model.featuresRefused = status === 409 ? state.policy : false;
-  if (status !== 200) {  // no rows left from an earlier policy (a VW model before a switch to linucb) under the reason
-    $("features-note").textContent = (body && body.detail) || `HTTP ${status}`;
-    table("features", []);
-    return;
-  }
-  table("features", body.rows.map((r) => [r.name || "(unknown)", fmt(r.weight), r.min === null ? "-" : `${fmt(r.min, 2)}…${fmt(r.max, 2)}`,
-    fmt(r.importance)]));
-  $("features-note").textContent = `${body.total} terms from ${body.decisions_read} logged decisions` +
-    (body.unnamed ? `; ${body.unnamed} weights of terms not in the log` : "") + (body.note ? `. ${body.note}` : "");
-}
-$("feature-search").addEventListener("input", () => { clearTimeout(model.searchTimer); model.searchTimer = setTimeout(loadFeatures, 300); });
-
 const RECENT_ROWS = 30;
 function upsertEventRow(d, reward) {  // the row of decision d (newest first), made if missing; its reward cell set
   const cell = cellOf(d.event_id);
@@ -303,19 +152,9 @@ async function giveReward(value) {
 $("reward-good").addEventListener("click", () => giveReward(1));
 $("reward-bad").addEventListener("click", () => giveReward(0));
 
-function table(id, rows) {  // fills the table's body if it has one (a header stays)
-  const t = $(id).tBodies[0] || $(id);
-  t.replaceChildren();
-  for (const cells of rows) {
-    const tr = el("tr");
-    for (const c of cells) tr.append(c instanceof Node ? c : el("td", c));
-    t.append(tr);
-  }
-}
-
 function onStats(s) {
   const safe = s.mode === "safe";
-  const policy = s.loop && s.loop.policy ? `${s.loop.policy.type} ${s.loop.policy.arguments || ""}` : null;
+  const policy = s.loop && s.loop.policy ? policyKey(s.loop.policy) : null;
   // the loop has started (a config fixed), or its policy changed (another kind): its features, not the earlier ones
   if (s.loop && (state.loopless || (state.policy && policy !== state.policy))) loadFeatures();
   state.loopless = !s.loop;
@@ -324,7 +163,8 @@ function onStats(s) {
   if (safe && (state.mode !== "safe" || s.config_error !== state.configError)) {  // built once, so a click lands
     const link = el("a", "Config page");
     link.href = "#config";
-    $("safe-mode").replaceChildren(`Safe mode: the config is invalid. ${s.config_error} Fix it in the `, link,
+    const why = s.config_valid ? `the config is valid, but ${s.config_error}` : `the config is invalid. ${s.config_error}`;
+    $("safe-mode").replaceChildren(`Safe mode: ${why} Fix it in the `, link,
       " and apply it, or edit the file and restart the daemon.");
   }
   state.mode = s.mode;
@@ -364,128 +204,6 @@ function onStats(s) {
   table("devices", devices);
   if (s.reward_history) { state.points = s.reward_history.slice(-120); drawChart(); }
   onValues(Object.values(s.observers || {}).find((o) => o.type === "policy_value"));
-}
-
-// The policy_value observer: each policy's estimated value over time with its band (online, random, VW candidates),
-// and a table of every policy's latest value, interval and verdict against the online policy.
-const VALUE_COLORS = ["var(--accent)", "var(--random)", "#b5651d", "#6a3d9a", "#1b9e77", "#d95f02", "#e7298a", "#66a61e"];
-function onValues(v) {
-  $("value-card").hidden = !v;
-  if (!v) return;
-  $("value-confidence").textContent = `(${v.estimator}, ${Math.round(v.confidence * 100)}% ${v.interval === "cs" ? "confidence sequence" : v.interval + " interval"})`;
-  table("values", Object.entries(v.candidates).map(([name, c]) => [name, fmt(c.estimate),
-    c.interval ? `${fmt(c.interval[0])} .. ${fmt(c.interval[1])}` : "-", fmt(c.events, 0), c.verdict || "-"]));
-  const pts = v.chart, svg = $("value-chart"), legend = $("value-legend");
-  svg.replaceChildren();
-  legend.replaceChildren();
-  if (pts.length < 2) return;
-  const names = Object.keys(pts[pts.length - 1]).filter((k) => k !== "t");
-  const values = pts.flatMap((p) => names.flatMap((n) => p[n] || [])).filter((x) => Number.isFinite(x));
-  const lo = Math.min(0, ...values), hi = Math.max(1, ...values);
-  const x = (i) => (i / (pts.length - 1)) * 300, y = (w) => 115 - ((Math.min(Math.max(w, lo), hi) - lo) / (hi - lo || 1)) * 110;
-  names.forEach((name, k) => {
-    const color = VALUE_COLORS[k % VALUE_COLORS.length];
-    const idx = pts.map((p, i) => [p[name], i]).filter(([b]) => b);
-    const band = document.createElementNS("http://www.w3.org/2000/svg", "polygon");
-    band.setAttribute("points", [...idx.map(([b, i]) => `${x(i).toFixed(1)},${y(b[2]).toFixed(1)}`),
-      ...[...idx].reverse().map(([b, i]) => `${x(i).toFixed(1)},${y(b[1]).toFixed(1)}`)].join(" "));
-    band.setAttribute("class", "band");
-    band.style.fill = color;
-    const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
-    line.setAttribute("points", idx.map(([b, i]) => `${x(i).toFixed(1)},${y(b[0]).toFixed(1)}`).join(" "));
-    line.setAttribute("class", "value");
-    line.style.stroke = color;
-    line.dataset.policy = name;
-    svg.append(band, line);
-    const key = el("span", null, "key");
-    key.style.background = color;
-    legend.append(key, ` ${name} `);
-  });
-}
-
-function onSensing(sensing, triggers) {
-  $("sensing-card").hidden = !sensing;
-  if (sensing) {
-    table("sources", Object.entries(sensing.sources).map(([id, src]) => {
-      const state = el("td", src.state + (src.last_error ? ` (${src.last_error})` : ""), src.state === "running" ? "state-on" : "error");
-      return [id, state, fmt(src.fps, 1), src.dropped];
-    }));
-    table("featurizers", Object.entries(sensing.featurizers).map(([ns, f]) => [ns, fmt(f.ms_last, 2), fmt(f.ms_mean, 2), f.calls]));
-  }
-  const each = (triggers && triggers.each) || {};
-  const rows = Object.entries(each).map(([name, t]) => [name, `${t.type}: ${t.fired} fired`, t.value != null ? `${t.feature} ${fmt(t.value)}` : ""]);
-  if (triggers && triggers.api) rows.push(["api", "POST /api/decide", ""]);
-  table("triggers", rows.length ? rows : [["none", "-", ""]]);
-}
-
-// The bus's observers: configured ones (built-in or plug-in, by kind) and the daemon's own; an observer that fails or
-// stopped shows its last error.
-function onObservers(observers) {
-  const rows = Object.entries(observers).map(([name, o]) => {
-    const trouble = o.errors > 0 || !o.alive;
-    const state = el("td", (o.alive ? "alive" : "stopped") + (o.errors ? `, ${o.errors} errors` : "") +
-                  (o.last_error ? ` (${o.last_error})` : ""), trouble ? "error" : "");
-    return [o.type ? `${name} (${o.type})` : name, state, `${o.delivered} delivered` + (o.dropped ? `, ${o.dropped} dropped` : "")];
-  });
-  table("observers", rows.length ? rows : [["none", "-", ""]]);
-}
-
-// One <img> per video source with a preview, refreshed about once a second while the page is visible. The JPEG is
-// fetched with the session cookie and shown as an object URL (the CSP allows blob: images for this).
-function onPreview(p, sensing) {
-  const ids = p && p.enabled ? p.sources : [];
-  if (sensing) preview.states = Object.fromEntries(Object.entries(sensing.sources).map(([id, src]) => [id, src.state]));
-  if (ids.join("\n") === preview.sources.join("\n")) return;
-  preview.sources = ids;
-  clearInterval(preview.timer);
-  const box = $("previews");
-  for (const img of box.querySelectorAll("img")) if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
-  box.replaceChildren(...ids.map((id) => {
-    const figure = el("figure");
-    const img = el("img");
-    img.alt = `camera preview of ${id}`;
-    img.dataset.source = id;
-    figure.append(img, el("figcaption", id));
-    return figure;
-  }));
-  box.hidden = !ids.length;
-  if (ids.length) { refreshPreviews(); preview.timer = setInterval(refreshPreviews, PREVIEW_EVERY_MS); }
-}
-
-async function refreshPreviews() {
-  if (document.hidden || preview.busy) return;
-  preview.busy = true;
-  try {
-    await Promise.all([...$("previews").querySelectorAll("figure")].map(loadPreview));
-  } finally {
-    preview.busy = false;
-  }
-}
-
-async function loadPreview(figure) {
-  const img = figure.querySelector("img"), caption = figure.querySelector("figcaption"), id = img.dataset.source;
-  const capturing = preview.states[id];
-  if (capturing !== "running") {  // no frame to fetch (the Sources table shows why)
-    caption.textContent = `${id}: ${capturing || "not started"}`;
-    return;
-  }
-  let response;
-  try {
-    response = await fetch(`/api/preview/${encodeURIComponent(id)}`, { credentials: "same-origin", cache: "no-store" });
-  } catch (e) {
-    caption.textContent = `${id}: no connection`;
-    return;
-  }
-  if (!response.ok) {
-    let detail = `HTTP ${response.status}`;
-    try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON: keep the status */ }
-    caption.textContent = `${id}: ${detail}`;
-    return;
-  }
-  const old = img.src;
-  img.src = URL.createObjectURL(await response.blob());
-  if (old.startsWith("blob:")) URL.revokeObjectURL(old);
-  caption.textContent = id;
 }
 
 function drawChart() {
