@@ -34,7 +34,7 @@ class LoopModel:
         """The loop, or ModelKindError saying why there is none (safe mode: the config's error)."""
         loop = self.supervisor.loop
         if loop is None:
-            raise ModelKindError(f"model {self.name!r} is in safe mode because its config is invalid: {self.supervisor.error} "
+            raise ModelKindError(f"model {self.name!r} is in safe mode because {self.supervisor.safe_reason} "
                                  "Fix its config, then call again")
         return loop
 

@@ -43,3 +43,16 @@ def test_config_validate_checks_without_starting(tmp_path: Path) -> None:
     path.write_text(BAD)
     done = subprocess.run([sys.executable, "-m", "appliance", "config", "validate", str(path)], capture_output=True, text=True)
     assert done.returncode == 2 and f"{path}:3: join.reward_wiat: unknown key" in done.stderr
+
+
+def test_a_model_call_in_safe_mode_says_whether_the_config_is_invalid_or_could_not_start(tmp_path: Path) -> None:
+    for name, config, reason in (("invalid", BAD, "its config is invalid: "),
+                                 ("refused", FAST + "policy:\n  vw_args: ['--foo']\n", "its config is valid, but ")):
+        (tmp_path / name).mkdir()
+        running = start_daemon(tmp_path / name, config)
+        try:
+            with running.client() as c:
+                r = c.get("/api/models/default/statistics")
+                assert r.status_code == 409 and f"model 'default' is in safe mode because {reason}" in r.json()["detail"], r.text
+        finally:
+            running.stop()
