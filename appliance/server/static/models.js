@@ -51,6 +51,6 @@ async function loadModel(name) {
 
 async function rollback(name, version) {
   const { status, body } = await api(`/api/models/${encodeURIComponent(name)}/rollback`, { method: "POST", body: JSON.stringify({ version }) });
-  $("model-note").textContent = status === 200 ? `rolled back to version ${body.version}` : (body && body.detail) || `HTTP ${status}`;
+  $("model-note").textContent = status === 200 ? `rolled back to version ${version}, now running as version ${body.version}` : (body && body.detail) || `HTTP ${status}`;
   loadModel(name);
 }
