@@ -171,6 +171,13 @@ def version_after(loop: Loop, asked: int | None = None) -> int:
     return version_above(loop.policy.model_version, saved, asked)
 
 
+def load_pulled(loop: Loop, path: Path, published: int | None = None) -> int:
+    """Swap in a model a model source pulled (checked already), as a new version of ``loop``'s model: the version the
+    source says it publishes when above every version the model has had, else the next one (:func:`version_after`),
+    so that a fleet appliance that learns nothing itself still numbers each model it installs anew."""
+    return loop.load_model(path, lambda: version_after(loop, published), reason="source")
+
+
 def _newest(loop: Loop) -> tuple[Path, ModelVersion]:
     """The newest checkpoint's file and version (the loop just took it)."""
     assert loop.checkpoints is not None

@@ -28,9 +28,14 @@ def test_a_logging_only_appliance_runs_the_model_another_one_learns(tmp_path: Pa
                     time.sleep(0.2)
                 assert source["errors"] == 0 and source["refused"] == 0 and source["type"] == "http"
                 assert source["last_installed"]["origin"].startswith(f"{teacher.base}/api/model (ETag")
+                # it logs what it joins and learns nothing itself: each model it pulls runs as a new version (a checkpoint
+                # may list one twice)
+                listed = s.get("/api/models/default/versions").json()
                 status = s.get("/api/status").json()
                 assert status["loop"]["learning"] == {"mode": "logging_only"} and status["loop"]["learned"] > 0
-                assert status["loop"]["model_version"] == 0  # it logs what it joins, and learns nothing itself
+                versions = sorted({v["version"] for v in listed}, reverse=True)
+                assert status["loop"]["model_version"] >= versions[0] > 0 and [v["version"] for v in listed] == sorted(
+                    (v["version"] for v in listed), reverse=True) and len(versions) >= 2  # two pulled
         finally:
             out = student.stop()
             assert student.proc.returncode == 0, out

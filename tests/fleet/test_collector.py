@@ -220,7 +220,7 @@ def test_a_model_source_waits_quietly_for_the_first_model_and_warns_of_a_wrong_u
     def source(path: str) -> ModelUpdater:
         config = HTTPModelSourceConfig(url=f"http://127.0.0.1:{collector.port}{path}", headers={"Authorization": f"Bearer {token}"})
         return ModelUpdater(HTTPModelSource(config, name="central"), tmp_path, lambda path: None,
-                            lambda path: installed.append(path.read_bytes()))
+                            lambda path, published: installed.append(path.read_bytes()))
 
     central, wrong = source("/model"), source("/models")
     with caplog.at_level(logging.INFO):
