@@ -44,7 +44,7 @@ def updater(loop: Any, raw: dict[str, Any], tmp_path: Path) -> ModelUpdater:
     config = TypeAdapter(ModelSourceConfig).validate_python(raw)
     policy = {"actions": [{"id": a, "features": {"colour": {a: 1.0}}} for a in loop.policy.actions]}
     return ModelUpdater(REGISTRY.build("model_sources", config, name="test"), tmp_path,
-                        lambda path: check_model_file(path, policy), partial(load_pulled, loop))
+                        lambda path: check_model_file(path, policy), partial(load_pulled, loop, "test"))
 
 
 def favourite(loop: Any) -> str:
