@@ -46,7 +46,7 @@ class HTTPModelSource:
                 self.last_status = response.status
                 data = response.read(MAX_BYTES + 1)
                 etag, digest = response.headers.get("ETag"), response.headers.get("X-Model-SHA256")
-                published = response.headers.get("X-Model-Version", "").strip()
+                published = _published(response.headers.get("X-Model-Version"))
         except urllib.error.HTTPError as err:
             self.last_status = err.code
             if err.code == 304:
@@ -68,8 +68,7 @@ class HTTPModelSource:
         if digest is not None and hashlib.sha256(data).hexdigest() != digest.strip().lower():
             raise ModelSourceError(f"{self.config.url}: the model's SHA-256 is not the X-Model-SHA256 it came with (cut short?); will retry")
         self.etag, self.waiting = etag, False
-        return ModelUpdate(data, f"{self.config.url} (ETag {etag})" if etag else self.config.url,
-                           int(published) if published.isascii() and published.isdigit() else None)
+        return ModelUpdate(data, f"{self.config.url} (ETag {etag})" if etag else self.config.url, published)
 
     def _untrusted(self, err: ssl.SSLCertVerificationError) -> str:
         """What was wrong with the server's certificate, and what to do about it."""
@@ -86,6 +85,17 @@ class HTTPModelSource:
     def stats(self) -> dict[str, Any]:
         return {"type": "http", "url": self.config.url, "etag": self.etag, "last_status": self.last_status,
                 "not_modified": self.not_modified, "waiting": self.waiting}
+
+
+def _published(header: str | None) -> int | None:
+    """The version an ``X-Model-Version`` header says, when it is a whole number from 0 to 2**62 (what an upload may ask
+    for); else ``None``, and the model runs as the next version.
+
+    >>> _published(" 42 "), _published(None), _published("-1"), _published("4e2"), _published(str(2**63)), _published("9" * 5000)
+    (42, None, None, None, None, None)
+    """
+    text = (header or "").strip()
+    return int(text) if len(text) <= 19 and text.isascii() and text.isdigit() and int(text) <= 2**62 else None
 
 
 def _none_published(err: urllib.error.HTTPError) -> bool:

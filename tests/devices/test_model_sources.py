@@ -103,6 +103,9 @@ def test_http_with_etags_and_a_digest_that_does_not_match(make_loop: Any, clock:
     serving["cut"] = 0
     source.step()
     assert source.installed == 2 and favourite(loop) == "warm" and loop.policy.model_version == 41  # 12 is below 40: the next
+    published["red"], serving["name"] = "9" * 20, "red"  # above 2**62, what no API takes (nor gRPC's int64): said nothing
+    source.step()
+    assert source.installed == 3 and favourite(loop) == "red" and loop.policy.model_version == 42
 
 
 def test_an_install_after_a_failure_clears_the_last_error(make_loop: Any, clock: Any, tmp_path: Path, http_server: Any) -> None:
