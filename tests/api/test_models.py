@@ -202,6 +202,7 @@ def test_the_dashboard_switches_between_models(shared: Running, page: Any) -> No
     row = pg.locator("#model-versions tbody tr", has=pg.locator(f"td:first-child:text-is('{first}')")).first
     row.locator("button").click()
     expect(pg.locator("#model-note")).to_have_text(f"rolled back to version {first}, now running as version {newest + 1}")  # a new one
+    expect(pg.locator("#model-versions tbody tr").first).to_contain_text(f"{newest + 1}rollback ({first})")  # and where it came from
     pg.select_option("#model-select", "news")
     expect(pg.locator("#model-kind")).to_have_text("a loop model with a vw policy (running)")
     expect(pg.locator("#model-note")).to_have_text("")  # what was done to ratings is not said of news
