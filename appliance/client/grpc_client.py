@@ -133,7 +133,8 @@ class AsyncGrpcClient(AsyncClosing):
 
     @staticmethod
     def _version(v: Any) -> ModelVersion:
-        return ModelVersion(v.version, v.created, v.sha256, v.size)
+        return ModelVersion(v.version, v.created, v.sha256, v.size, v.origin,
+                            v.source_version if v.HasField("source_version") else None)
 
     async def models(self) -> list[ModelInfo]:
         return [self._info(m) for m in (await self._call(self.management.ListModels, self._mpb.ListModelsRequest())).models]

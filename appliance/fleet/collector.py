@@ -5,7 +5,9 @@ pull the current model.
   answer 200: an acknowledged batch is on disk. It is named by the sender (header ``X-Wabbit-Source``, else
   its address), the batch id (``X-Wabbit-Batch``) and its SHA-256, so a batch sent again replaces itself, and one
   that starts at the same place but holds more (sent again after the sender restarted) is a file of its own.
-- ``GET /model``: ``current.vw`` with an ``ETag`` (its SHA-256) and ``X-Model-SHA256``; ``If-None-Match`` gives 304.
+- ``GET /model``: ``current.vw`` with an ``ETag`` (its SHA-256), ``X-Model-SHA256`` and ``X-Model-Version``, the
+  version the trainer publishes it as (:func:`~appliance.fleet.trainer.published_version`; an appliance's ``http``
+  model source installs it as that version when above its others); ``If-None-Match`` gives 304.
   Before the central side has published its first model: 404 with :data:`NONE_PUBLISHED`, which an appliance's
   ``http`` model source takes as "wait" rather than as a wrong URL.
 - ``GET /status``: the central side's counters, as JSON.
@@ -38,6 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
+from appliance.fleet.trainer import published_version
 from appliance.storage.atomic import write_atomically
 
 MAX_BATCH = 64 * 1024 * 1024
@@ -265,7 +268,9 @@ class Collector:
                 digest = hashlib.sha256(data).hexdigest()
                 if self.headers.get("If-None-Match") == f'"{digest}"':
                     return self._answer(304, headers={"ETag": f'"{digest}"'})
-                self._answer(200, data, {"Content-Type": "application/octet-stream", "ETag": f'"{digest}"', "X-Model-SHA256": digest})
+                version = published_version(collector.model.parent, data)
+                self._answer(200, data, {"Content-Type": "application/octet-stream", "ETag": f'"{digest}"', "X-Model-SHA256": digest,
+                                         **({"X-Model-Version": str(version)} if version is not None else {})})
 
         return Handler
 

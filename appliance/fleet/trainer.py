@@ -1,7 +1,8 @@
 """The central VW trainer: learns the joined DSJSON batches in order and publishes models the appliances pull.
 
 Each published model is first a checkpoint named by the last batch it learned (``checkpoint-000000000042.vw``),
-then copied atomically to ``current.vw`` (what the collector serves and a file model source watches). A restart
+then copied atomically to ``current.vw`` (what the collector serves and a file model source watches); it is
+published as version batch + 1 (:func:`published_version`, the collector's ``X-Model-Version``). A restart
 loads the newest checkpoint and goes on after its batch: a batch is learned once, whatever was killed when.
 """
 
@@ -20,6 +21,26 @@ from appliance.storage.atomic import replacing
 
 log = logging.getLogger(__name__)
 KEEP = 2
+
+
+def published_version(models: Path, data: bytes) -> int | None:
+    """The version the model ``data`` (``current.vw`` as read) is published as: its checkpoint's batch + 1, the version
+    a restarted trainer runs it as, so it goes up with every model published; ``None`` when no checkpoint kept holds
+    those bytes (two more were published since it was read).
+
+    >>> import tempfile
+    >>> models = Path(tempfile.mkdtemp())
+    >>> _ = (models / "checkpoint-000000000041.vw").write_bytes(b"model")
+    >>> published_version(models, b"model"), published_version(models, b"another")
+    (42, None)
+    """
+    for checkpoint in sorted(models.glob("checkpoint-*.vw"), reverse=True):
+        try:
+            if checkpoint.stat().st_size == len(data) and checkpoint.read_bytes() == data:
+                return int(checkpoint.stem.split("-")[1]) + 1
+        except (FileNotFoundError, ValueError):  # pruned since it was listed; not a name the trainer writes
+            continue
+    return None
 
 
 class CentralTrainer:

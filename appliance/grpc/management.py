@@ -33,7 +33,8 @@ class ManagementServicer:
         self._calls, self._pb, self._dir, self._on_change = calls, pb, upload_dir, on_change
 
     def _version(self, v: ModelVersion) -> Any:
-        return self._pb.ModelVersion(version=v.version, created=v.created, sha256=v.sha256, size=v.size)
+        return self._pb.ModelVersion(version=v.version, created=v.created, sha256=v.sha256, size=v.size, origin=v.origin,
+                                     source_version=v.source_version)
 
     def _info(self, m: ServedModel) -> Any:
         return self._pb.ModelInfo(name=m.name, kind=m.kind, ready=m.ready(), status_json=orjson.dumps(m.status(), default=str).decode())

@@ -31,6 +31,7 @@ from appliance.loop.learning import Learner
 from appliance.loop.lookup import find_event
 from appliance.loop.recovery import CheckpointSchedule
 from appliance.loop.upkeep import LoopUpkeep
+from appliance.models.base import Origin
 from appliance.policy.base import Decision, JoinedEvent, Policy
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore
 from appliance.storage.eventlog import EventLog
@@ -94,6 +95,8 @@ class Loop(LoopUpkeep):
         self.checkpoints = checkpoints
         self._schedule = CheckpointSchedule(clock, checkpoint_every_events, checkpoint_every_s)
         self.last_checkpoint: CheckpointMeta | None = None
+        self.origin: Origin | None = None
+        """Where the model version it runs as came from (an upload, a rollback, a model source), if it was swapped in."""
         self._new_id = new_id
         self._lock = threading.RLock()
         self._checkpointing = threading.Lock()  # held from taking a checkpoint until its files are written

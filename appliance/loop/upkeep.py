@@ -23,6 +23,7 @@ from appliance.loop.apprentice import Apprentice
 from appliance.loop.journal import Journal, PendingSync
 from appliance.loop.learning import Learner
 from appliance.loop.recovery import CheckpointSchedule, finish_checkpoint, recover, take_checkpoint
+from appliance.models.base import Origin
 from appliance.policy.base import Decision, JoinedEvent, Policy
 from appliance.storage import dsjson
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore, TakenCheckpoint
@@ -46,6 +47,7 @@ class LoopUpkeep:
     apprentice: Apprentice | None
     checkpoints: CheckpointStore | None
     last_checkpoint: CheckpointMeta | None
+    origin: Origin | None
     _schedule: CheckpointSchedule
     _lock: threading.RLock
     _checkpointing: threading.Lock
@@ -148,7 +150,8 @@ class LoopUpkeep:
         if self.checkpoints is None or not self._checkpointing.acquire(blocking=blocking):
             return None
         try:
-            stats = {**self.learner.checkpoint_stats(), **({"apprentice": self.apprentice.state()} if self.apprentice else {})}
+            stats = {**self.learner.checkpoint_stats(), **({"apprentice": self.apprentice.state()} if self.apprentice else {}),
+                     **(self.origin.stats(self.policy.model_version) if self.origin else {})}
             return take_checkpoint(self.policy, self.journal, self.checkpoints, stats), self.learner.since_checkpoint
         except BaseException:
             self._checkpointing.release()
@@ -177,14 +180,17 @@ class LoopUpkeep:
             self._schedule.taken()
             self.journal.prune(meta.position)
 
-    def load_model(self, path: Path, model_version: int | Callable[[], int], reason: Literal["upload", "source"] = "upload") -> int:
+    def load_model(self, path: Path, model_version: int | Callable[[], int], reason: Literal["upload", "source"] = "upload",
+                   *, how: str = "upload", named: int | None = None) -> int:
         """Swap in a validated model file atomically, then checkpoint it so a restart keeps it; the version it runs as.
         ``model_version``: that version, or what picks it under the lock, so that no learning comes in between (an
-        upload's: above every version the model has had)."""
+        upload's: above every version the model has had). ``how`` and ``named``: where it came from
+        (:class:`~appliance.models.base.Origin`), kept with the version's checkpoints."""
         with self._lock:
             version = model_version() if callable(model_version) else model_version
             self.joiner.drop_examples()
             self.policy.load(path, version)
+            self.origin = Origin(how, named, version)
             self._checkpoint_now()
         self.bus.publish(ModelSwapped(version, reason))
         return version
@@ -196,6 +202,7 @@ class LoopUpkeep:
         next restart does not relearn it all again."""
         with self._lock:
             self.last_checkpoint, late, report = recover(self.learner, self.joiner, self.checkpoints)
+            self.origin = Origin.kept(self.last_checkpoint)
             if self.apprentice is not None and self.last_checkpoint is not None:
                 self.apprentice.restore(self.last_checkpoint.stats.get("apprentice", {}))
             self._late.extend(late)

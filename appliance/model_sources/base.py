@@ -3,8 +3,9 @@
 A source is asked every ``interval_s`` for a model newer than the last one it gave (:meth:`ModelSource.fetch`).
 The :class:`ModelUpdater` writes it to the data directory, checks it in a child process as an upload is
 checked (it loads with the policy's options, decides over the declared actions, decides the same after a save
-and load), and swaps it in atomically, checkpointed at once; a model that fails the check is refused and
-counted, and the loop keeps the one it had. ``last_error`` is the failure since the last install, if any.
+and load), and swaps it in atomically, checkpointed at once, as a new version above every version the model has
+had (the version the source publishes when it says one above them, else the next); a model that fails the check is
+refused and counted, and the loop keeps the one it had. ``last_error`` is the failure since the last install, if any.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ class ModelSourceError(WabbitError, RuntimeError):
 
 @dataclass(frozen=True)
 class ModelUpdate:
-    """A model a source brought: its bytes, and where it came from (a path, a URL with its ETag, a topic)."""
+    """A model a source brought: its bytes, where it came from (a path, a URL with its ETag, a topic), and the version
+    the source says it publishes (an HTTP server's ``X-Model-Version``), if it says one."""
 
     data: bytes
     origin: str
+    version: int | None = None
 
 
 @runtime_checkable
@@ -54,9 +57,11 @@ class ModelSource(Protocol):
 
 class ModelUpdater:
     """The ``model-source`` worker's step: fetch, check, install. ``check(path)`` raises :class:`UsageError` for
-    a model the policy cannot use; ``install(path)`` swaps it in."""
+    a model the policy cannot use; ``install(path, published)`` swaps it in as a new version (``published``: the
+    version the source says it publishes, or ``None``)."""
 
-    def __init__(self, source: ModelSource, directory: Path, check: Callable[[Path], None], install: Callable[[Path], object]) -> None:
+    def __init__(self, source: ModelSource, directory: Path, check: Callable[[Path], None],
+                 install: Callable[[Path, int | None], object]) -> None:
         self.source, self._directory, self._check, self._install = source, directory, check, install
         self.looks = self.installed = self.refused = self.errors = 0
         self.last_error: str | None = None
@@ -81,7 +86,7 @@ class ModelUpdater:
                 self.refused += 1
                 self._note(f"{update.origin}: refused, the running model stays ({err})")
                 return
-            self._install(path)
+            self._install(path, update.version)
         self.installed += 1
         self.last_error = None  # a failure before this install is history; `errors` and `refused` still count it
         self.last_installed = {"origin": update.origin, "bytes": len(update.data), "at": time.time()}

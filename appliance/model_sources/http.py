@@ -1,9 +1,11 @@
 """A model at a URL, pulled with ``If-None-Match``: an unchanged model costs a 304, not a download.
 
 It speaks to another appliance's ``GET /api/model`` as it is (pass its token in ``headers``): an
-``X-Model-SHA256`` header, when the server sends one, is checked against the bytes that arrived. An https URL is
-checked against the system's CAs, or against ``ca_file`` (a private CA, a self-signed server): certificate and host
-name both, always. A 404 whose JSON body says ``"published": false`` (the fleet's collector, before the central side
+``X-Model-SHA256`` header, when the server sends one, is checked against the bytes that arrived; an
+``X-Model-Version`` header (the version the server runs the model as) is the version the model is installed as
+here when above every version the model here has had (else it runs as the next one). An https URL is checked
+against the system's CAs, or against ``ca_file`` (a private CA, a self-signed server): certificate and host name
+both, always. A 404 whose JSON body says ``"published": false`` (the fleet's collector, before the central side
 has published its first model) is no error: the source logs once, at info level, that it waits.
 """
 
@@ -44,6 +46,7 @@ class HTTPModelSource:
                 self.last_status = response.status
                 data = response.read(MAX_BYTES + 1)
                 etag, digest = response.headers.get("ETag"), response.headers.get("X-Model-SHA256")
+                published = _published(response.headers.get("X-Model-Version"))
         except urllib.error.HTTPError as err:
             self.last_status = err.code
             if err.code == 304:
@@ -65,7 +68,7 @@ class HTTPModelSource:
         if digest is not None and hashlib.sha256(data).hexdigest() != digest.strip().lower():
             raise ModelSourceError(f"{self.config.url}: the model's SHA-256 is not the X-Model-SHA256 it came with (cut short?); will retry")
         self.etag, self.waiting = etag, False
-        return ModelUpdate(data, f"{self.config.url} (ETag {etag})" if etag else self.config.url)
+        return ModelUpdate(data, f"{self.config.url} (ETag {etag})" if etag else self.config.url, published)
 
     def _untrusted(self, err: ssl.SSLCertVerificationError) -> str:
         """What was wrong with the server's certificate, and what to do about it."""
@@ -82,6 +85,17 @@ class HTTPModelSource:
     def stats(self) -> dict[str, Any]:
         return {"type": "http", "url": self.config.url, "etag": self.etag, "last_status": self.last_status,
                 "not_modified": self.not_modified, "waiting": self.waiting}
+
+
+def _published(header: str | None) -> int | None:
+    """The version an ``X-Model-Version`` header says, when it is a whole number from 0 to 2**62 (what an upload may ask
+    for); else ``None``, and the model runs as the next version.
+
+    >>> _published(" 42 "), _published(None), _published("-1"), _published("4e2"), _published(str(2**63)), _published("9" * 5000)
+    (42, None, None, None, None, None)
+    """
+    text = (header or "").strip()
+    return int(text) if len(text) <= 19 and text.isascii() and text.isdigit() and int(text) <= 2**62 else None
 
 
 def _none_published(err: urllib.error.HTTPError) -> bool:

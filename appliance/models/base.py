@@ -120,6 +120,37 @@ class ModelStatistics:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where the version a model runs as came from, kept in its checkpoints' sidecars (``stats["origin"]``) while the
+    model runs as that version (a restart keeps it; learning on to another version leaves it behind)."""
+
+    how: str
+    """``upload``, ``bundle``, ``rollback``, or ``source NAME`` (a model source)."""
+    named: int | None
+    """The version it named: an upload's ``model_version``, a bundle's packed one, the one rolled back to, the one a
+    model source publishes; ``None`` when it named none."""
+    runs_as: int
+
+    def stats(self, version: int) -> dict[str, Any]:
+        """What a checkpoint of ``version`` keeps of it (nothing once the model learned on to another version)."""
+        return {"origin": {"how": self.how, "named": self.named, "runs_as": self.runs_as}} if version == self.runs_as else {}
+
+    @classmethod
+    def kept(cls, meta: CheckpointMeta | None) -> Origin | None:
+        """The origin a checkpoint kept, if it kept one (one written before origins were kept did not).
+
+        >>> meta = CheckpointMeta(3, 1, 0, "", 0.0, Origin("bundle", 0, 3).stats(3))
+        >>> Origin.kept(meta)
+        Origin(how='bundle', named=0, runs_as=3)
+        """
+        kept = meta.stats.get("origin") if meta is not None else None
+        if meta is None or not isinstance(kept, dict) or kept.get("runs_as") != meta.model_version:
+            return None
+        named = kept.get("named")
+        return cls(str(kept.get("how", "")), int(named) if named is not None else None, int(kept["runs_as"]))
+
+
+@dataclass(frozen=True)
 class ModelVersion:
     """One saved version of a model (a checkpoint)."""
 
@@ -127,11 +158,17 @@ class ModelVersion:
     created: float
     sha256: str
     size: int
+    origin: str = ""
+    """Where it came from (:attr:`Origin.how`); ``""`` for a version the model learned to."""
+    source_version: int | None = None
+    """The version its origin named (:attr:`Origin.named`): a bundle's packed version, the version rolled back to..."""
 
     @classmethod
     def of(cls, meta: CheckpointMeta, path: Path) -> ModelVersion:
         """The version a checkpoint (its sidecar and model file) holds."""
-        return cls(meta.model_version, meta.created, meta.sha256, path.stat().st_size if path.exists() else 0)
+        origin = Origin.kept(meta)
+        return cls(meta.model_version, meta.created, meta.sha256, path.stat().st_size if path.exists() else 0,
+                   origin.how if origin else "", origin.named if origin else None)
 
 
 class ServedModel(Protocol):
@@ -195,10 +232,11 @@ class ServedModel(Protocol):
         """Stop serving: flush and checkpoint (the host calls it at shutdown or deletion)."""
         ...
 
-    def load_file(self, path: Path, model_version: int | None = None) -> ModelVersion:
+    def load_file(self, path: Path, model_version: int | None = None, how: str = "upload") -> ModelVersion:
         """Check the model file in a child process, then swap it in atomically and save it as a new version, numbered
-        by :func:`version_above` (``model_version`` when above every version the model has had); a file that fails
-        the check raises UsageError and the model in use stays."""
+        by :func:`version_above` (``model_version`` when above every version the model has had) and kept with where
+        it came from (``how``: :attr:`Origin.how`); a file that fails the check raises UsageError and the model in
+        use stays."""
         ...
 
     def versions(self) -> list[ModelVersion]:

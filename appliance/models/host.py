@@ -168,11 +168,11 @@ class DaemonModels:
             if update and target in self.names():
                 model = self.get(target)
                 self._check_runs(target, manifest.vw_arguments, manifest.config_yaml)
-                version = model.load_file(model_file, manifest.model_version)
+                version = model.load_file(model_file, manifest.model_version, how="bundle")
             else:
                 model = self.create(target, vw_arguments=manifest.vw_arguments, config_text=manifest.config_yaml)
                 try:
-                    version = model.load_file(model_file, manifest.model_version)
+                    version = model.load_file(model_file, manifest.model_version, how="bundle")
                 except BaseException:
                     self.delete(model.name)
                     raise

@@ -120,12 +120,12 @@ class LoopModel:
             raise ModelKindError(f"model {self.name!r} keeps no checkpoints (storage.durable: false); nothing to export")
         return _newest(loop)
 
-    def load_file(self, path: Path, model_version: int | None = None) -> ModelVersion:
+    def load_file(self, path: Path, model_version: int | None = None, how: str = "upload") -> ModelVersion:
         from appliance.policy.model_check import check_model_file
 
         loop = self.running_loop()
         check_model_file(path, self.supervisor.config.effective_policy().model_dump(mode="json", by_alias=True))
-        loop.load_model(path, lambda: version_after(loop, model_version))
+        loop.load_model(path, lambda: version_after(loop, model_version), how=how, named=model_version)
         return _newest(loop)[1]
 
     def versions(self) -> list[ModelVersion]:
@@ -136,7 +136,7 @@ class LoopModel:
         loop = self.running_loop()
         for meta, path in loop.checkpoints.entries() if loop.checkpoints is not None else []:
             if meta.model_version == version:
-                loop.load_model(path, lambda: version_after(loop))
+                loop.load_model(path, lambda: version_after(loop), how="rollback", named=version)
                 return _newest(loop)[1]
         other = loop.checkpoints.saved_by_other_kind(version) if loop.checkpoints is not None else None
         if other is not None:
@@ -169,6 +169,14 @@ def version_after(loop: Loop, asked: int | None = None) -> int:
     """The version a model file swapped into ``loop`` runs as (:func:`version_above`): an upload's, a rollback's."""
     saved = [meta.model_version for meta, _ in loop.checkpoints.entries()] if loop.checkpoints is not None else []
     return version_above(loop.policy.model_version, saved, asked)
+
+
+def load_pulled(loop: Loop, source: str, path: Path, published: int | None = None) -> int:
+    """Swap in a model the model source ``source`` (its name) pulled, checked already, as a new version of ``loop``'s
+    model: the version the source says it publishes when above every version the model has had, else the next one
+    (:func:`version_after`), so that a fleet appliance that learns nothing itself still numbers each model it installs
+    anew."""
+    return loop.load_model(path, lambda: version_after(loop, published), reason="source", how=f"source {source}", named=published)
 
 
 def _newest(loop: Loop) -> tuple[Path, ModelVersion]:

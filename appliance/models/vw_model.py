@@ -38,6 +38,7 @@ from appliance.models.base import (
     ModelKindError,
     ModelStatistics,
     ModelVersion,
+    Origin,
     Prediction,
     version_above,
     weight_entries,
@@ -107,6 +108,7 @@ class VWModel:
         self._label_type, self._multiline = self._workspace.get_label_type(), self._workspace._is_multiline()
         self._slates = self._label_type == LabelType.SLATES  # VW reads slates DSJSON with fewer checks
         self.version = self.examples = self.features = self._since = 0
+        self._origin: Origin | None = None  # where the version it runs as came from (an upload, a bundle, a rollback)
         self._weights: tuple[int, int] | None = None  # (version, non-zero weights) once counted
         self._dsjson_predictor: DSJSONPredictor | None = None  # made at the workspace's first DSJSON prediction
         self._recover()
@@ -168,6 +170,7 @@ class VWModel:
     def _restore(self, meta: CheckpointMeta) -> None:
         """The counters a checkpoint kept (one from before examples were kept apart from the version: its version)."""
         self.features, self.examples = int(meta.stats.get("features", 0)), int(meta.stats.get("examples", meta.model_version))
+        self._origin = Origin.kept(meta)
 
     # -- serving ---------------------------------------------------------------------------------
     def ready(self) -> bool:
@@ -294,7 +297,8 @@ class VWModel:
     # -- versions --------------------------------------------------------------------------------
     def _checkpoint(self) -> CheckpointMeta:
         position = self._log.sync()
-        meta = self._checkpoints.save(self, self.version, position, {"features": self.features, "examples": self.examples})
+        stats = {"features": self.features, "examples": self.examples, **(self._origin.stats(self.version) if self._origin else {})}
+        meta = self._checkpoints.save(self, self.version, position, stats)
         self._since = 0
         return meta
 
@@ -309,7 +313,7 @@ class VWModel:
             meta, path = entries[0]
         return path, ModelVersion.of(meta, path)
 
-    def load_file(self, path: Path, model_version: int | None = None) -> ModelVersion:
+    def load_file(self, path: Path, model_version: int | None = None, how: str = "upload") -> ModelVersion:
         from appliance.models.vw_check import check_vw_file
 
         counted = check_vw_file(path, self._workspace)
@@ -317,6 +321,7 @@ class VWModel:
             self.load(path, self._above(model_version))
             # what it learned, not the version it runs as
             self.examples, self.features = counted.examples, counted.features
+            self._origin = Origin(how, model_version, self.version)
             meta = self._checkpoint()
         return ModelVersion.of(meta, self._checkpoints.entries()[0][1])
 
@@ -332,6 +337,7 @@ class VWModel:
                 with self._lock:
                     self.load(path, self._above())
                     self._restore(meta)
+                    self._origin = Origin("rollback", version, self.version)
                     new = self._checkpoint()
                 return ModelVersion.of(new, self._checkpoints.entries()[0][1])
         raise UsageError(f"model {self.name!r} has no saved version {version}; its versions: "

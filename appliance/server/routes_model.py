@@ -98,6 +98,6 @@ def _install(rt: Runtime, loop: Loop, path: Path, asked: int | None) -> int:
     """Check the model file and swap it in; the version it runs as (:func:`~appliance.models.base.version_above`)."""
     try:
         rt.check_model(path)
-        return loop.load_model(path, lambda: version_after(loop, asked))
+        return loop.load_model(path, lambda: version_after(loop, asked), named=asked)
     except UsageError as err:
         raise HTTPException(422, str(err)) from None

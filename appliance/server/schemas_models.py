@@ -69,6 +69,11 @@ class ModelVersionInfo(BaseModel):
     created: float = Field(description="When (Unix seconds).")
     sha256: str = Field(description="The model file's SHA-256.")
     size: int = Field(description="The model file's size in bytes.")
+    origin: str = Field("", description="Where it came from: `upload`, `bundle`, `rollback` or `source NAME` (a model "
+                        "source); empty for a version the model learned to (or one saved before origins were kept).")
+    source_version: int | None = Field(None, description="The version its origin named: an upload's `model_version`, a "
+                                       "bundle's packed version, the version rolled back to, the version a model source "
+                                       "publishes; null when it named none.")
 
 
 class ModelRollback(Body):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -129,6 +130,7 @@ class Parts:
         if config.model_source is None:
             return
         from appliance.model_sources import ModelUpdater
+        from appliance.models.loop_model import load_pulled
         from appliance.policy.model_check import check_model_file
         from appliance.registry import REGISTRY
 
@@ -136,7 +138,7 @@ class Parts:
         loop = self.loop
         source = REGISTRY.build("model_sources", config.model_source, name=f"model-source-{config.model_source.type}")
         self.model_updater = ModelUpdater(source, self._data_dir, lambda path: check_model_file(path, policy),
-                                          lambda path: loop.load_model(path, loop.policy.model_version, reason="source"))
+                                          partial(load_pulled, loop, source.name))
         self.model_worker = Worker("model-source", self.model_updater.step, config.model_source.interval_s)
         self.model_worker.start(self._stop)
 

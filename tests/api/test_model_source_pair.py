@@ -28,9 +28,18 @@ def test_a_logging_only_appliance_runs_the_model_another_one_learns(tmp_path: Pa
                     time.sleep(0.2)
                 assert source["errors"] == 0 and source["refused"] == 0 and source["type"] == "http"
                 assert source["last_installed"]["origin"].startswith(f"{teacher.base}/api/model (ETag")
+                # it logs what it joins and learns nothing itself: each model it pulls runs as a new version, the
+                # teacher's (its X-Model-Version) when above the student's others (a checkpoint may list one twice)
+                listed = s.get("/api/models/default/versions").json()
                 status = s.get("/api/status").json()
                 assert status["loop"]["learning"] == {"mode": "logging_only"} and status["loop"]["learned"] > 0
-                assert status["loop"]["model_version"] == 0  # it logs what it joins, and learns nothing itself
+                versions = sorted({v["version"] for v in listed}, reverse=True)
+                assert status["loop"]["model_version"] >= versions[0] > 0 and [v["version"] for v in listed] == sorted(
+                    (v["version"] for v in listed), reverse=True) and len(versions) >= 2  # two pulled
+                newest = listed[0]
+                assert newest["origin"] == "source model-source-http" and versions[0] == max(newest["source_version"], versions[1] + 1)
+                with teacher.client() as c:
+                    assert newest["source_version"] <= int(c.get("/api/model").headers["x-model-version"])
         finally:
             out = student.stop()
             assert student.proc.returncode == 0, out

@@ -76,7 +76,10 @@ def test_a_vw_model_and_a_loop_model_beside_the_default_one(running: Running, tm
             assert ok(c.post("/api/models/ratings/predict", json={"format": "text", "examples": ["| snow"]}))["predictions"][0]["value"] == 3
             uploaded = ok(c.put("/api/models/ratings/model?model_version=700", content=exported.content,
                                 headers={"X-Model-SHA256": exported.headers["X-Model-SHA256"]}))
-            assert uploaded["model_version"] == 700 and [v["version"] for v in ok(c.get("/api/models/ratings/versions"))][0] == 700
+            versions = ok(c.get("/api/models/ratings/versions"))
+            assert uploaded["model_version"] == 700 and [v["version"] for v in versions][0] == 700
+            assert [(v["version"], v["origin"], v["source_version"]) for v in versions[:2]] == [
+                (700, "upload", 700), (back, "rollback", first)]  # where each came from
 
             # the loop model: decide, reward, learn DSJSON from another logger
             decision = ok(c.post("/api/models/news/decide", json={"context": {"user": {"young": 1.0}}}))
@@ -102,6 +105,8 @@ def test_a_vw_model_and_a_loop_model_beside_the_default_one(running: Running, tm
             assert [m["name"] for m in ok(c.get("/api/models"))] == ["default", "news", "ratings"]
             stats = ok(c.get("/api/models/ratings/statistics"))  # the uploaded model's count, as version 700
             assert (stats["model_version"], stats["examples"], stats["weighted_examples"]) == (700, 100, 100)
+            assert [(v["origin"], v["source_version"]) for v in ok(c.get("/api/models/ratings/versions"))[:2]] == [
+                ("upload", 700), ("rollback", first)]  # kept with the checkpoints
             assert ok(c.get("/api/models/news/statistics"))["examples"] == 200
             assert ok(c.post("/api/models/news/reward", json={"event_id": pending["event_id"], "reward": 1.0}), 202)["status"] == "accepted"
             ok(c.delete("/api/models/ratings"), 204)
@@ -197,6 +202,7 @@ def test_the_dashboard_switches_between_models(shared: Running, page: Any) -> No
     row = pg.locator("#model-versions tbody tr", has=pg.locator(f"td:first-child:text-is('{first}')")).first
     row.locator("button").click()
     expect(pg.locator("#model-note")).to_have_text(f"rolled back to version {first}, now running as version {newest + 1}")  # a new one
+    expect(pg.locator("#model-versions tbody tr").first).to_contain_text(f"{newest + 1}rollback ({first})")  # and where it came from
     pg.select_option("#model-select", "news")
     expect(pg.locator("#model-kind")).to_have_text("a loop model with a vw policy (running)")
     expect(pg.locator("#model-note")).to_have_text("")  # what was done to ratings is not said of news

@@ -19,6 +19,7 @@ from appliance.config import AppConfig
 from appliance.join.rewards import LateReward, Reward
 from appliance.loop import Loop
 from appliance.loop.journal import LATE_LOG, Journal
+from appliance.models.base import ModelVersion
 from appliance.storage import dsjson
 from appliance.storage.eventlog import EventLog
 
@@ -243,6 +244,23 @@ def test_an_uploaded_model_is_the_one_a_restart_comes_back_with(tmp_path: Path, 
     again.recover()
     assert again.policy.model_version == 0
     assert again.policy.decide(ctx(5), "probe2", 0.0).pmf == pytest.approx(probe)
+    again.close()
+
+
+def test_where_a_swapped_in_version_came_from_survives_a_restart_until_the_model_learns_on(tmp_path: Path, clock: FakeClock) -> None:
+    loop = open_loop(CONFIG, clock, tmp_path / "data")
+    fill(loop, clock, 30)
+    loop.policy.save(tmp_path / "pulled.vw")
+    assert loop.load_model(tmp_path / "pulled.vw", 90, "source", how="source central", named=90) == 90
+    loop.close()
+    again = open_loop(CONFIG, clock, tmp_path / "data")
+    again.recover()
+    assert again.checkpoints is not None
+    newest = ModelVersion.of(*again.checkpoints.entries()[0])
+    assert (newest.version, newest.origin, newest.source_version) == (90, "source central", 90)
+    fill(again, clock, 5, start=30)
+    learned = again.checkpoint()
+    assert learned is not None and learned.model_version > 90 and ModelVersion.of(learned, tmp_path).origin == ""
     again.close()
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from appliance.config.model_source import HTTPModelSourceConfig, ModelSourceConf
 from appliance.errors import ConfigError
 from appliance.events import ModelSwapped
 from appliance.model_sources import ModelUpdater
+from appliance.models.loop_model import load_pulled
 from appliance.policy.model_check import check_model_file
 from appliance.registry import REGISTRY
 
@@ -41,7 +44,7 @@ def updater(loop: Any, raw: dict[str, Any], tmp_path: Path) -> ModelUpdater:
     config = TypeAdapter(ModelSourceConfig).validate_python(raw)
     policy = {"actions": [{"id": a, "features": {"colour": {a: 1.0}}} for a in loop.policy.actions]}
     return ModelUpdater(REGISTRY.build("model_sources", config, name="test"), tmp_path,
-                        lambda path: check_model_file(path, policy), lambda path: loop.load_model(path, 7, reason="source"))
+                        lambda path: check_model_file(path, policy), partial(load_pulled, loop, "test"))
 
 
 def favourite(loop: Any) -> str:
@@ -60,15 +63,22 @@ def test_a_watched_file_is_taken_once_settled_and_a_bad_one_is_refused(make_loop
     shared.write_bytes(b"not a model at all" * 10)
     source.step(), source.step()
     assert (source.installed, source.refused) == (0, 1) and "refused" in (source.last_error or "")
+    before = loop.policy.model_version
     shared.write_bytes(model)
     source.step(), source.step(), source.step()
     assert (source.installed, source.refused) == (1, 1)
-    assert favourite(loop) == "blue" and loop.policy.model_version == 7
-    assert loop.bus.flush() and [e.reason for e in swapped] == ["source"]
+    assert favourite(loop) == "blue" and loop.policy.model_version == before + 1  # a file says no version: the next one
+    shared.write_bytes(model)  # the same model published again: a new version all the same
+    os.utime(shared, ns=(time.time_ns(), shared.stat().st_mtime_ns + 1_000_000))
+    source.step(), source.step()
+    assert source.installed == 2 and loop.policy.model_version == before + 2
+    assert [m.model_version for m, _ in loop.checkpoints.entries()][:2] == [before + 2, before + 1]
+    assert loop.bus.flush() and [e.reason for e in swapped] == ["source", "source"]
 
 
 def test_http_with_etags_and_a_digest_that_does_not_match(make_loop: Any, clock: Any, tmp_path: Path, http_server: Any) -> None:
     models = {"red": trained_model(make_loop, clock, tmp_path, "red"), "warm": trained_model(make_loop, clock, tmp_path, "warm")}
+    published = {"red": "40", "warm": "12"}  # the versions the server says it runs them as
     serving = {"name": "red", "cut": 0}
 
     def handler(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -76,13 +86,14 @@ def test_http_with_etags_and_a_digest_that_does_not_match(make_loop: Any, clock:
         etag = f'"{hashlib.sha256(data).hexdigest()[:16]}"'
         if headers.get("If-None-Match") == etag:
             return 304, {"ETag": etag}, b""
-        return 200, {"ETag": etag, "X-Model-SHA256": hashlib.sha256(data).hexdigest()}, data[: len(data) - serving["cut"]]
+        return 200, {"ETag": etag, "X-Model-SHA256": hashlib.sha256(data).hexdigest(), "X-Model-Version": published[serving["name"]]}, \
+            data[: len(data) - serving["cut"]]
 
     http_server.handler = handler
     loop = make_loop()
     source = updater(loop, {"type": "http", "url": f"{http_server.url}/model", "headers": {"Authorization": "Bearer t"}}, tmp_path)
     source.step()
-    assert source.installed == 1 and favourite(loop) == "red"
+    assert source.installed == 1 and favourite(loop) == "red" and loop.policy.model_version == 40  # the server's version
     source.step()
     assert source.installed == 1 and source.stats()["not_modified"] == 1  # 304: nothing downloaded again
     assert http_server.requests[-1]["headers"]["Authorization"] == "Bearer t"
@@ -91,7 +102,10 @@ def test_http_with_etags_and_a_digest_that_does_not_match(make_loop: Any, clock:
     assert source.errors == 1 and "SHA-256" in (source.last_error or "") and favourite(loop) == "red"
     serving["cut"] = 0
     source.step()
-    assert source.installed == 2 and favourite(loop) == "warm"
+    assert source.installed == 2 and favourite(loop) == "warm" and loop.policy.model_version == 41  # 12 is below 40: the next
+    published["red"], serving["name"] = "9" * 20, "red"  # above 2**62, what no API takes (nor gRPC's int64): said nothing
+    source.step()
+    assert source.installed == 3 and favourite(loop) == "red" and loop.policy.model_version == 42
 
 
 def test_an_install_after_a_failure_clears_the_last_error(make_loop: Any, clock: Any, tmp_path: Path, http_server: Any) -> None:

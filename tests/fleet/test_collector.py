@@ -215,12 +215,12 @@ def test_a_request_without_the_token_is_answered_401_before_its_body_is_read(
 def test_a_model_source_waits_quietly_for_the_first_model_and_warns_of_a_wrong_url(
         collector: Collector, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     token = (tmp_path / "token").read_text().strip()
-    installed: list[bytes] = []
+    installed: list[tuple[bytes, int | None]] = []
 
     def source(path: str) -> ModelUpdater:
         config = HTTPModelSourceConfig(url=f"http://127.0.0.1:{collector.port}{path}", headers={"Authorization": f"Bearer {token}"})
         return ModelUpdater(HTTPModelSource(config, name="central"), tmp_path, lambda path: None,
-                            lambda path: installed.append(path.read_bytes()))
+                            lambda path, published: installed.append((path.read_bytes(), published)))
 
     central, wrong = source("/model"), source("/models")
     with caplog.at_level(logging.INFO):
@@ -233,6 +233,7 @@ def test_a_model_source_waits_quietly_for_the_first_model_and_warns_of_a_wrong_u
     assert (central.errors, central.last_error, central.stats()["waiting"]) == (0, None, True)
     assert wrong.errors == 1 and "HTTP 404 Not Found; check the URL and its headers" in (wrong.last_error or "")
     assert [r.levelno for r in caplog.records if "check the URL" in r.getMessage()] == [logging.WARNING]
+    (tmp_path / "checkpoint-000000000041.vw").write_bytes(b"model")  # the trainer publishes after batch 41...
     (tmp_path / "current.vw").write_bytes(b"model")
-    central.step()
-    assert installed == [b"model"] and (central.installed, central.stats()["waiting"]) == (1, False)
+    central.step()  # ...as version 42, which the appliance installs the model as (when above its others)
+    assert installed == [(b"model", 42)] and (central.installed, central.stats()["waiting"]) == (1, False)

@@ -46,6 +46,7 @@ def test_an_uploaded_bundle_serves_with_its_vw_arguments(daemon: GrpcDaemon, tmp
     with daemon.client() as c:
         version = c.upload(first.read_bytes(), bundle=True)  # no model named: the bundle's own name
         assert version.version == 12 and c.versions("weather")[0] == version
+        assert (version.origin, version.source_version) == ("bundle", 12)  # its packed version, kept in the list
         info = next(m for m in c.models() if m.name == "weather")
         assert (info.kind, info.status["arguments"]) == ("vw", ARGUMENTS)
         assert [p.value for p in c.predict(ASKED, model="weather")] == predicted
@@ -107,6 +108,10 @@ def test_an_upload_runs_as_a_version_above_every_version_the_model_had(daemon: G
             assert c.rollback(3, model="t-up").version == 6
             assert [p.value for p in c.predict(ASKED, model="t-up")] == predicted
             assert [v.version for v in c.versions("t-up")] == [6, 5, 4, 3, 2]
+            # where each came from, over gRPC and HTTP alike: the version it asked for is kept beside the one it runs as
+            expected = [("rollback", 3), ("upload", 1), ("", None), ("bundle", 0), ("", None)]
+            assert [(v.origin, v.source_version) for v in c.versions("t-up")] == expected
+            assert [(v.origin, v.source_version) for v in http.versions("t-up")] == expected
         finally:
             c.delete_model("t-up")
 

@@ -51,9 +51,12 @@ def test_download_upload_save_versions_rollback(daemon: GrpcDaemon) -> None:
         assert saved.version == first.version + 50 and c.versions("ratings")[0] == saved
         back = c.rollback(first.version, model="ratings")
         assert back.version == saved.version + 1 and back.sha256 == first.sha256  # a new version, above the others
+        assert (saved.origin, saved.source_version) == ("", None)  # learned to
+        assert (back.origin, back.source_version) == ("rollback", first.version)  # kept: which version it rolled back to
         assert c.predict(["| snow"], model="ratings")[0].value == 3
         uploaded = c.upload(data, model="ratings", model_version=back.version + 100)  # above the others: runs as asked
         assert uploaded.version == back.version + 100 and c.versions("ratings")[0] == uploaded
+        assert (uploaded.origin, uploaded.source_version) == ("upload", back.version + 100)
         assert c.statistics("ratings").model.model_version == uploaded.version
         assert c.save("ratings") == uploaded and [v.version for v in c.versions("ratings")].count(uploaded.version) == 1  # saved already
         with pytest.raises(ClientError) as err:
@@ -69,6 +72,7 @@ def test_a_loop_model_saved_again_with_nothing_learned_lists_its_version_once(da
         uploaded = c.upload(c.download("news")[0], model="news", model_version=9)  # swapped in: a version of its own
         assert c.versions("news")[:2] == [uploaded, saved] and c.save("news") == uploaded
         assert [v.version for v in c.versions("news")] == [9, saved.version]
+        assert [(v.origin, v.source_version) for v in c.versions("news")[:2]] == [("upload", 9), ("", None)]
 
 
 def test_a_rolled_back_model_has_the_statistics_of_its_version(daemon: GrpcDaemon) -> None:

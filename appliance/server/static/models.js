@@ -45,7 +45,8 @@ async function loadModel(name) {
       button.addEventListener("click", () => rollback(name, v.version));
       cell.append(button);
     }
-    return [v.version, new Date(v.created * 1000).toLocaleString(), v.size, cell];
+    const origin = v.origin ? `${v.origin}${v.source_version === null ? "" : ` (${v.source_version})`}` : "learned";
+    return [v.version, origin, new Date(v.created * 1000).toLocaleString(), v.size, cell];
   }));
 }
 
