@@ -99,6 +99,7 @@ class Loop(LoopUpkeep):
         self._checkpointing = threading.Lock()  # held from taking a checkpoint until its files are written
         self._late: list[LateReward] = []  # late rewards the next tick handles (their records then leave the WAL)
         self._recent_decisions: deque[Decision] = deque(maxlen=200)
+        self._refused: deque[Callable[[], None]] = deque()  # undoing records the WAL refused; run under the lock
 
     @property
     def events(self) -> EventLog:
@@ -145,13 +146,12 @@ class Loop(LoopUpkeep):
         if self.apprentice is not None:
             self.apprentice.act(decision)
         try:
-            closed = self.joiner.add(decision)
+            closed = self._settled().add(decision)
         except ValueError as err:
             raise UsageError(str(err)) from None
         if closed:
             self.learner.learn(closed)  # max_pending overflowed
-        then = self._announcer(DecisionMade(decision)) if DecisionMade in self.bus.wanted else None
-        ticket = self.journal.acknowledge.decision(decision, then)
+        ticket = self.journal.acknowledge.decision(decision, self._settle(DecisionMade(decision), lambda: self._unmake(decision)))
         self._recent_decisions.append(decision)
         return decision, ticket
 
@@ -161,12 +161,12 @@ class Loop(LoopUpkeep):
         """A reward for ``event_id``; ``unknown`` and ``duplicate`` results are not stored."""
         _check_reward(value)
         with self._lock:
-            return self._store(self.joiner.reward(event_id, value, timestamp, reward_id))
+            return self._store(self._settled().reward(event_id, value, timestamp, reward_id))
 
     def try_reward(self, event_id: str, value: float, reward_id: str | None = None) -> tuple[RewardResult, Ticket] | None:
         """:meth:`reward`, or ``None`` at once when another call holds the loop (what an event loop calls)."""
         _check_reward(value)
-        return self._if_free(lambda: self._store(self.joiner.reward(event_id, value, None, reward_id)))
+        return self._if_free(lambda: self._store(self._settled().reward(event_id, value, None, reward_id)))
 
     def attribute(
         self, value: float, within_s: float, reward_id: str | None = None, timestamp: float | None = None,
@@ -175,29 +175,47 @@ class Loop(LoopUpkeep):
         """A reward for the latest decision made within ``within_s`` seconds."""
         _check_reward(value)
         with self._lock:
-            return self._store(self.joiner.attribute(value, within_s, timestamp, reward_id, actions))
+            return self._store(self._settled().attribute(value, within_s, timestamp, reward_id, actions))
 
     def _store(self, result: RewardResult) -> tuple[RewardResult, Ticket]:
         """Acknowledge the reward the joiner kept (``accepted`` or ``late``), as the joiner timed it."""
         status, event_id, reward = result.status, result.event_id, result.reward
         if reward is None or event_id is None:  # unknown or duplicate
             return result, DONE
-        then = (self._announcer(RewardReceived(event_id, reward.value, status, reward.reward_id, reward.timestamp))
-                if RewardReceived in self.bus.wanted else None)
+        received = RewardReceived(event_id, reward.value, status, reward.reward_id, reward.timestamp)
         if status != "late":
+            then = self._settle(received, lambda: self.joiner.withdraw_reward(event_id, reward))
             return result, self.journal.acknowledge.reward(event_id, reward, then)
         late = LateReward(late_key(event_id, reward.reward_id), event_id, reward, self.joiner.late_policy, result.late_decision)
         self._late.append(late)  # the next tick handles it; its record leaves the WAL once that is durable
+        then = self._settle(received, lambda: self._unlate(late))
         return result, self.journal.acknowledge.late_reward(late, then)
 
-    def _announcer(self, event: object) -> Callable[[BaseException | None], None]:
-        """Publishes ``event`` once its record is committed (never if the commit failed: nothing happened)."""
-        bus = self.bus
+    def _settle(self, event: object, undo: Callable[[], None]) -> Callable[[BaseException | None], None]:
+        """What runs once a record's commit ended: publishes ``event`` if it was committed; if it was refused (a full
+        disk), nobody was told of it, so ``undo`` forgets it at the next call (a retry is then new, not a duplicate)."""
+        bus, wanted = self.bus, type(event) in self.bus.wanted
 
-        def announce(error: BaseException | None) -> None:
-            if error is None:
+        def settle(error: BaseException | None) -> None:
+            if error is not None:
+                self._refused.append(undo)  # the writer thread must not take the loop's lock: a waiter may hold it
+            elif wanted:
                 bus.publish(event)
-        return announce
+        return settle
+
+    def _settled(self) -> Joiner:
+        """The joiner, once the records the write-ahead log refused are forgotten (call under the lock)."""
+        while self._refused:
+            self._refused.popleft()()
+        return self.joiner
+
+    def _unmake(self, decision: Decision) -> None:
+        self.joiner.withdraw(decision)
+        self._recent_decisions = deque((d for d in self._recent_decisions if d is not decision), maxlen=200)
+
+    def _unlate(self, late: LateReward) -> None:
+        self._late = [other for other in self._late if other is not late]
+        self.joiner.withdraw_reward(late.event_id, late.reward)
 
     # -- what the API and the dashboard show ---------------------------------------------------------
     def recent_decisions(self) -> list[dict[str, Any]]:

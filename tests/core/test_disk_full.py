@@ -1,0 +1,46 @@
+"""A full disk under the loop: what the write-ahead log refused was never acknowledged, so nothing of it stays."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from appliance.assemble import open_loop
+from appliance.clock import FakeClock
+from appliance.config import AppConfig
+from appliance.errors import StorageError
+from appliance.storage.wal_tickets import Ticket
+from tests.small_disk import fill, small_disk
+
+__all__ = ["small_disk"]
+CONFIG = AppConfig.model_validate({"join": {"reward_wait_s": 60}})
+CONTEXT = {"u": {f"f{i}": 1.0 for i in range(200)}}
+
+
+def refused(send: Callable[[int], Ticket]) -> int:
+    """The first ``i`` whose ``send(i)`` the full disk refuses (one that fits in the log's free pages commits)."""
+    for i in range(200):
+        try:
+            send(i).wait()
+        except StorageError:
+            return i
+    raise AssertionError("200 records committed on a full disk")
+
+
+def test_a_decision_or_reward_the_full_disk_refused_is_forgotten_so_its_retry_is_new(small_disk: Path) -> None:
+    loop = open_loop(CONFIG, FakeClock(1000.0), small_disk)
+    try:
+        loop.decide(CONTEXT, event_id="kept")[1].wait()
+        filler = fill(small_disk)
+        decision = refused(lambda i: loop.decide(CONTEXT, event_id=f"d{i}")[1])
+        reward = refused(lambda i: loop.reward("kept", 1.0, f"r{i}")[1])
+        assert loop.joiner.waiting_decision(f"d{decision}") is None  # not learned, nor its default reward
+        assert loop.reward(f"d{decision}", 1.0)[0].status == "unknown"
+        filler.unlink()
+        loop.decide(CONTEXT, event_id=f"d{decision}")[1].wait()  # was: "event id 'd…' is already used"
+        result, ticket = loop.reward("kept", 1.0, f"r{reward}")
+        ticket.wait()
+        assert result.status == "accepted"  # was: "duplicate", acknowledged though it was never written
+        assert [r.reward_id for r in loop.joiner.rewards_of("kept")] == [f"r{i}" for i in range(reward + 1)]
+    finally:
+        loop.close()
