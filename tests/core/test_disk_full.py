@@ -9,6 +9,7 @@ from appliance.assemble import open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.errors import StorageError
+from appliance.storage.log_segments import LogPosition
 from appliance.storage.wal_tickets import Ticket
 from tests.small_disk import fill, small_disk
 
@@ -42,5 +43,29 @@ def test_a_decision_or_reward_the_full_disk_refused_is_forgotten_so_its_retry_is
         ticket.wait()
         assert result.status == "accepted"  # was: "duplicate", acknowledged though it was never written
         assert [r.reward_id for r in loop.joiner.rewards_of("kept")] == [f"r{i}" for i in range(reward + 1)]
+    finally:
+        loop.close()
+
+
+def test_events_learned_while_the_disk_is_full_reach_the_event_log_once_when_it_has_room(small_disk: Path) -> None:
+    clock = FakeClock(1000.0)
+    loop = open_loop(CONFIG, clock, small_disk)
+    try:
+        ids = [f"e{i}" for i in range(40)]
+        for event_id in ids:  # ~5 KB lines: 40 of them overflow the log's 64 KB buffer
+            loop.decide({"u": {f"feature{j}": 1.0 for j in range(300)}}, event_id=event_id)[1].wait()
+        filler = fill(small_disk)
+        clock.advance(61)
+        for _ in ids:  # a tick learns 16 at a time; the ones that cannot sync fail
+            try:
+                loop.tick()
+            except StorageError:  # the log cannot sync (was a bare ENOSPC from its buffer, which lost their lines)
+                pass
+        filler.unlink()
+        loop.tick()
+        loop.journal.sync()
+        logged = [line for _, _, line in loop.events.read_from(LogPosition(1, 0))]
+        assert sorted(line.split('"EventId":"')[1].split('"')[0] for line in logged) == sorted(ids)
+        assert loop.learned == len(ids)
     finally:
         loop.close()
