@@ -187,7 +187,15 @@ class WriteAheadLog:
         except sqlite3.Error as err:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
-            return err
+            return self._refused(err)
         self.commits += 1
         self.records += len(items)
         return None
+
+    def _refused(self, err: sqlite3.Error) -> BaseException:
+        """What a failed commit tells whoever waits for it: on a full disk, where and what to do."""
+        if getattr(err, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+            return err
+        return StorageError(f"the disk of the data directory {self.path.parent} is full, so the write-ahead log cannot "
+                            "grow: free space on that disk (delete files you do not need on it); decisions and rewards "
+                            "are taken again as soon as there is room, without a restart")

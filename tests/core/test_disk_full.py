@@ -18,12 +18,14 @@ CONFIG = AppConfig.model_validate({"join": {"reward_wait_s": 60}})
 CONTEXT = {"u": {f"f{i}": 1.0 for i in range(200)}}
 
 
-def refused(send: Callable[[int], Ticket]) -> int:
-    """The first ``i`` whose ``send(i)`` the full disk refuses (one that fits in the log's free pages commits)."""
+def refused(send: Callable[[int], Ticket], data_dir: Path) -> int:
+    """The first ``i`` whose ``send(i)`` the full disk refuses (one that fits in the log's free pages commits); the
+    refusal says where the disk is full and what to do."""
     for i in range(200):
         try:
             send(i).wait()
-        except StorageError:
+        except StorageError as err:
+            assert f"the data directory {data_dir} is full" in str(err) and "free space on that disk" in str(err), err
             return i
     raise AssertionError("200 records committed on a full disk")
 
@@ -33,8 +35,8 @@ def test_a_decision_or_reward_the_full_disk_refused_is_forgotten_so_its_retry_is
     try:
         loop.decide(CONTEXT, event_id="kept")[1].wait()
         filler = fill(small_disk)
-        decision = refused(lambda i: loop.decide(CONTEXT, event_id=f"d{i}")[1])
-        reward = refused(lambda i: loop.reward("kept", 1.0, f"r{i}")[1])
+        decision = refused(lambda i: loop.decide(CONTEXT, event_id=f"d{i}")[1], small_disk)
+        reward = refused(lambda i: loop.reward("kept", 1.0, f"r{i}")[1], small_disk)
         assert loop.joiner.waiting_decision(f"d{decision}") is None  # not learned, nor its default reward
         assert loop.reward(f"d{decision}", 1.0)[0].status == "unknown"
         filler.unlink()
