@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 from typing import Callable
 
-from appliance.assemble import open_loop
+import pytest
+
+from appliance.assemble import build_policy, open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
-from appliance.errors import StorageError
+from appliance.errors import CheckpointError, StorageError
+from appliance.storage.checkpoints import CheckpointStore
 from appliance.storage.log_segments import LogPosition
 from appliance.storage.wal_tickets import Ticket
 from tests.small_disk import fill, small_disk
 
 __all__ = ["small_disk"]
 CONFIG = AppConfig.model_validate({"join": {"reward_wait_s": 60}})
+PAGE = 4096
 CONTEXT = {"u": {f"f{i}": 1.0 for i in range(200)}}
 
 
@@ -71,3 +77,17 @@ def test_events_learned_while_the_disk_is_full_reach_the_event_log_once_when_it_
         assert loop.learned == len(ids)
     finally:
         loop.close()
+
+
+def test_a_checkpoint_the_full_disk_cut_short_leaves_no_model_file_behind(small_disk: Path) -> None:
+    store, policy = CheckpointStore(small_disk / "checkpoints", 3, "vw"), build_policy(CONFIG.effective_policy())
+    kept = store.save(policy, 1, LogPosition(1, 0))
+    files = sorted(p.name for p in store.directory.iterdir())
+    pages = -(-(store.directory / files[1]).stat().st_size // PAGE)
+    filler = fill(small_disk)
+    os.truncate(filler, filler.stat().st_size // PAGE * PAGE - (pages * PAGE - shutil.disk_usage(small_disk).free))
+    assert shutil.disk_usage(small_disk).free == pages * PAGE  # room for the model file, none for its sidecar
+    with pytest.raises(CheckpointError, match="disk"):
+        store.save(policy, 2, LogPosition(1, 0))
+    assert sorted(p.name for p in store.directory.iterdir()) == files  # was: an orphan model-…-v2.vw, never pruned
+    assert store.load_latest(policy) == kept
