@@ -13,7 +13,10 @@ from appliance.assemble import build_policy, open_loop
 from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.errors import CheckpointError, StorageError
+from appliance.join.rewards import LateReward, Reward
+from appliance.loop.journal import LATE_LOG, Journal
 from appliance.storage.checkpoints import CheckpointStore
+from appliance.storage.eventlog import EventLog
 from appliance.storage.log_segments import LogPosition
 from appliance.storage.wal_tickets import Ticket
 from tests.small_disk import fill, small_disk
@@ -91,3 +94,18 @@ def test_a_checkpoint_the_full_disk_cut_short_leaves_no_model_file_behind(small_
         store.save(policy, 2, LogPosition(1, 0))
     assert sorted(p.name for p in store.directory.iterdir()) == files  # was: an orphan model-…-v2.vw, never pruned
     assert store.load_latest(policy) == kept
+
+
+def test_late_lines_a_full_disk_cut_short_are_written_whole_once_it_has_room(small_disk: Path) -> None:
+    journal = Journal(EventLog(small_disk / "events", 1 << 20), None, FakeClock(0.0), 0.0)
+    late = [LateReward(f"e{i}/r", f"e{i}", Reward(1.0, 0.0, "r" * 100), "log") for i in range(100)]  # ~20 KB of lines
+    filler = fill(small_disk)
+    os.truncate(filler, filler.stat().st_size // PAGE * PAGE - PAGE)  # room for a part of them
+    journal.handle_late(late)
+    with pytest.raises(StorageError, match="disk"):
+        journal.flush_late()
+    filler.unlink()
+    journal.flush_late()
+    assert journal.late_keys() == {reward.key for reward in late}  # was: the first one merged into a torn line
+    assert len((small_disk / "events" / LATE_LOG).read_text().splitlines()) == len(late)
+    journal.events.close()
