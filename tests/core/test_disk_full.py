@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -15,10 +17,14 @@ from appliance.config import AppConfig
 from appliance.errors import CheckpointError, StorageError
 from appliance.join.rewards import LateReward, Reward
 from appliance.loop.journal import LATE_LOG, Journal
+from appliance.policy.base import Decision
+from appliance.storage import wal as wal_module
 from appliance.storage.checkpoints import CheckpointStore
 from appliance.storage.eventlog import EventLog
 from appliance.storage.log_segments import LogPosition
+from appliance.storage.wal import WriteAheadLog
 from appliance.storage.wal_tickets import Ticket
+from tests.api.test_event_history import until
 from tests.small_disk import fill, small_disk
 
 __all__ = ["small_disk"]
@@ -109,3 +115,28 @@ def test_late_lines_a_full_disk_cut_short_are_written_whole_once_it_has_room(sma
     assert journal.late_keys() == {reward.key for reward in late}  # was: the first one merged into a torn line
     assert len((small_disk / "events" / LATE_LOG).read_text().splitlines()) == len(late)
     journal.events.close()
+
+
+def test_write_ahead_log_checkpoints_a_full_disk_stops_are_logged_once_and_once_more_when_they_work(
+        small_disk: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(wal_module, "CHECKPOINT_S", 0.02)
+    wal = WriteAheadLog(small_disk / "wal.sqlite")
+
+    def write(batch: str) -> None:  # ~150 KB of log frames, ~100 KB in the database once checkpointed
+        for i in range(20):
+            wal.decision(Decision(f"{batch}{i}", "a", 0, 1.0, (1.0,), ("a",), {"u": {f"f{j}": 1.0 for j in range(300)}}, 1, 0.0))
+        wal.flush()
+    try:
+        write("a")
+        until(lambda: (small_disk / "wal.sqlite").stat().st_size > 100_000, "the first batch checkpointed", 30)
+        filler = fill(small_disk)
+        with caplog.at_level(logging.WARNING, logger=wal_module.__name__):
+            write("b")  # into the log's file from its start again: it fits, the database's growth does not
+            until(lambda: caplog.records, "a checkpoint failed", 30)
+            time.sleep(0.3)  # more rounds that cannot copy it into the database
+            filler.unlink()
+            until(lambda: len(caplog.records) > 1, "checkpoints said to work again", 30)
+        said = [r.getMessage() for r in caplog.records]
+        assert len(said) == 2 and "checkpoint failed" in said[0] and "work again" in said[1], said
+    finally:
+        wal.close()
