@@ -38,6 +38,9 @@ def test_a_full_disk_is_refused_with_where_and_what_to_do_and_said_until_it_has_
             assert refused is not None and answer.status_code == 503, answer.text
             assert f"the data directory {small_disk} is full" in answer.json()["detail"], answer.text
             assert client.get("/api/events").status_code == 200  # reads go on
+            upload = client.put("/api/model", content=b"\0" * 300_000)
+            assert upload.status_code == 507 and f"data directory {small_disk} (No space left" in upload.text, upload.text
+            assert list(small_disk.glob("*.upload")) == []  # was: a 500, "Internal Server Error"
             filler.unlink()
             until(lambda: not client.get("/api/status").json()["disk"]["full"], "status says there is room again", 30)
             assert httpx.get(f"{running.base}/healthz").json() == {"status": "ok"}
