@@ -113,10 +113,9 @@ class EventLog(LogSegments):
             if self._offset >= self._limit:
                 if self.durable:
                     os.fsync(self._file.fileno())
+                following = open(self.path(self._segment + 1), "ab", buffering=0)  # first: a full disk leaves this one open
                 self._file.close()
-                self._segment += 1
-                self._file = open(self.path(self._segment), "ab", buffering=0)
-                self._offset = 0
+                self._file, self._segment, self._offset = following, self._segment + 1, 0
                 fsync_dir(self.directory)
                 return SyncPoint(self.position, -1, self.current_path)
             fd = os.dup(self._file.fileno()) if self.durable else -1  # still open should a sync rotate the segment meanwhile

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -18,6 +19,7 @@ from appliance.errors import CheckpointError, StorageError
 from appliance.join.rewards import LateReward, Reward
 from appliance.loop.journal import LATE_LOG, Journal
 from appliance.policy.base import Decision
+from appliance.storage import eventlog as eventlog_module
 from appliance.storage import wal as wal_module
 from appliance.storage.checkpoints import CheckpointStore
 from appliance.storage.eventlog import EventLog
@@ -140,3 +142,19 @@ def test_write_ahead_log_checkpoints_a_full_disk_stops_are_logged_once_and_once_
         assert len(said) == 2 and "checkpoint failed" in said[0] and "work again" in said[1], said
     finally:
         wal.close()
+
+
+def test_a_new_log_segment_the_disk_cannot_hold_is_begun_again_once_it_can(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events = EventLog(tmp_path, segment_bytes=10)
+    events.write([b'{"n":1}\n', b'{"n":2}\n'])
+
+    def no_room(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(eventlog_module, "open", no_room, raising=False)
+    with pytest.raises(StorageError, match="No space left"):
+        events.sync()  # full: a new segment begins, but its file cannot be made
+    monkeypatch.undo()
+    events.write([b'{"n":3}\n'])
+    events.sync()  # was: ValueError, "I/O operation on closed file", at every sync from then on
+    assert [line for _, _, line in events.read_from(LogPosition(1, 0))] == ['{"n":1}', '{"n":2}', '{"n":3}']
+    events.close()
