@@ -26,6 +26,7 @@ from appliance.heap import settle_heap
 from appliance.models.host import DaemonModels
 from appliance.server.hub import EventHub
 from appliance.storage.datadir import DataDir
+from appliance.storage.diskspace import DiskWatch
 from appliance.supervisor import Supervisor
 from appliance.workers import Watchdog, Worker
 
@@ -56,6 +57,7 @@ class Daemon:
     def __init__(self, config: AppConfig, data_dir: Path, host: str, port: int,
                  config_path: Path | None = None, error: str | None = None, pin_factory: Any = None) -> None:
         self.data_dir, self.host, self.port = data_dir, host, port
+        self.disk = DiskWatch(data_dir)
         self.pin_factory = pin_factory  # gpiozero's; resolved once, when a configured kind has a GPIO pin
         self.clock = SystemClock()
         self.started = time.time()
@@ -216,6 +218,7 @@ class Daemon:
         return parts.sensing if parts is not None else None
 
     def _stats_step(self) -> None:
+        self.disk.check()
         loop = self.loop
         if loop is not None:
             now, decisions, rewards = time.monotonic(), loop.joiner.stats.decisions, loop.joiner.stats.rewards
@@ -238,7 +241,7 @@ class Daemon:
             "uptime_s": round(time.time() - self.started, 3), "state": supervisor.state,
             "mode": "safe" if supervisor.state == "safe" else "live" if self.config.sources else
             "simulated" if self.config.simulation is not None else "service",
-            "config_error": self.error, "config_valid": supervisor.config_valid,
+            "config_error": self.error, "config_valid": supervisor.config_valid, "disk": self.disk.state,
             "host": host_stats(), "workers": workers, "stream_clients": self.hub.subscribers,
             "observers": self.bus.stats(),
             "mqtt_stats": self.mqtt_stats.stats() if self.mqtt_stats is not None else None,

@@ -132,6 +132,25 @@ class Joiner:
             closed.append(self._close(oldest, "overflow", self._clock.time()))
         return closed
 
+    def withdraw(self, decision: Decision) -> None:
+        """Forget ``decision`` while it waits, with its rewards: its record was refused (a full disk), so nobody was
+        told of it, and its event id may be sent again."""
+        if self._waiting.get(decision.event_id) is decision:
+            del self._waiting[decision.event_id]
+            self.stats.rewards -= len(self._rewards.pop(decision.event_id, ()))
+            self.stats.decisions -= 1
+
+    def withdraw_reward(self, event_id: str, reward: Reward) -> None:
+        """Forget ``reward``: its record was refused, so it was not counted, and its reward id may be sent again."""
+        rewards = self._rewards.get(event_id, [])
+        kept = [r for r in rewards if r is not reward]
+        if len(kept) < len(rewards):
+            rewards[:] = kept
+            self.stats.rewards -= 1
+        closed = self._closed.get(event_id)
+        if closed is not None and closed[2] is not None and reward.reward_id is not None:
+            closed[2].discard(reward.reward_id)
+
     def reward(self, event_id: str, value: float, timestamp: float | None = None, reward_id: str | None = None) -> RewardResult:
         """A reward for one event id."""
         reward = Reward(value, self._when(timestamp), reward_id)

@@ -8,7 +8,7 @@ one example, and a restart that finds its key in the files does not handle it ag
 
 >>> import tempfile, pathlib
 >>> from appliance.clock import FakeClock
->>> from appliance.storage.eventlog import EventLog
+>>> from appliance.storage.eventlog import EventLog, write_failed
 >>> journal = Journal(EventLog(pathlib.Path(tempfile.mkdtemp()), 1 << 20), None, FakeClock(0.0), log_sync_s=0.0)
 >>> journal.write_joined([b'{"EventId":"e1"}\\n'], ["e1"]); syncing = journal.sync_if_due()
 >>> syncing.fsync(); journal.end_sync(syncing)
@@ -30,7 +30,7 @@ from appliance.clock import Clock
 from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
 from appliance.storage.atomic import fsync_dir
-from appliance.storage.eventlog import EventLog, SyncPoint
+from appliance.storage.eventlog import EventLog, SyncPoint, write_failed
 from appliance.storage.log_segments import LogPosition
 from appliance.storage.wal import NotDurable, WriteAheadLog
 from appliance.storage.wal_tickets import Then, Ticket
@@ -139,11 +139,17 @@ class Journal:
         if self._late_lines:
             path = self.events.directory / LATE_LOG
             created = not path.exists()
-            with open(path, "ab") as f:
-                f.write(("\n".join(self._late_lines) + "\n").encode())
-                f.flush()
-                if self.events.durable:
-                    os.fsync(f.fileno())
+            with open(path, "ab", buffering=0) as f:
+                end = f.tell()
+                data = memoryview(("\n".join(self._late_lines) + "\n").encode())
+                try:
+                    while data:  # unbuffered (nothing left to flush at close): a write may take a part
+                        data = data[f.write(data):]
+                    if self.events.durable:
+                        os.fsync(f.fileno())
+                except OSError as err:  # a full disk: cut what fitted, so that the next try writes whole lines again
+                    f.truncate(end)
+                    raise write_failed(path, err) from None
             if created and self.events.durable:
                 fsync_dir(self.events.directory)
             self._late_lines = []

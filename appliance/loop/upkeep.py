@@ -53,6 +53,7 @@ class LoopUpkeep:
     _checkpointing: threading.Lock
     _late: list[LateReward]
     _recent_decisions: deque[Decision]
+    _settled: Callable[[], Joiner]
 
     # -- joining and learning --------------------------------------------------------------------
     def tick(self, now: float | None = None) -> list[JoinedEvent]:
@@ -65,7 +66,7 @@ class LoopUpkeep:
         taken: tuple[TakenCheckpoint, int] | None = None
         while True:
             with self._lock:
-                closed = self.joiner.due(now, LEARN_SLICE)
+                closed = self._settled().due(now, LEARN_SLICE)
                 last = len(closed) < LEARN_SLICE  # else perhaps more are due: another slice once decides had their turn
                 late: list[LateReward] = []
                 if last:

@@ -68,7 +68,9 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
 
     @app.get("/healthz", tags=["health"], summary="Liveness (no token needed)")
     async def healthz() -> dict[str, str]:  # async: nothing blocks, so no thread-pool hop
-        return {"status": "ok"}
+        """200 while the daemon lives; its ``status`` is ``disk full`` while the data directory's disk is (the
+        details, with the token: ``/api/status``'s ``disk``), else ``ok``."""
+        return {"status": "disk full"} if rt.disk.full else {"status": "ok"}
 
     authed = [Depends(require_auth)]
     lean = (routes_decisions.lean_router, routes_models.lean_router)  # these check the token themselves (fast_path)

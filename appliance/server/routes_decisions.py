@@ -41,9 +41,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: message("Safe mode (a config invalid, or valid but could not start), or decisions by API are switched off."),
     422: message("Invalid input; the message says what to fix."),
 }
+UNWRITTEN: dict[int | str, dict[str, Any]] = {
+    503: message("Not written, so not acknowledged: the write-ahead log failed (e.g. the data directory's disk is full); "
+                 "the message says where and what to do. Send it again then."),
+}
 
 
-@lean_router.post("/decide", response_model=DecideResponse, responses=ERRORS, summary="Choose an action",
+@lean_router.post("/decide", response_model=DecideResponse, responses={**ERRORS, **UNWRITTEN}, summary="Choose an action",
                   openapi_extra=body_of(DecideRequest))
 async def decide(request: Request) -> Response:
     """Choose an action for a context (default: the sensors' current one). Answered once it is durable."""
@@ -83,7 +87,7 @@ def explained(loop: Loop, decision: Decision) -> tuple[Explanation | None, str |
 
 @lean_router.post(
     "/reward", status_code=202, response_model=RewardResponse, summary="Give a decision its reward",
-    responses={**ERRORS, 200: {"model": RewardResponse, "description": "A duplicate (same reward id): counted once already."},
+    responses={**ERRORS, **UNWRITTEN, 200: {"model": RewardResponse, "description": "A duplicate (same reward id): counted once already."},
                404: message("Unknown or expired event id.")},
     openapi_extra=body_of(RewardRequest),
 )

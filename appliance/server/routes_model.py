@@ -48,9 +48,12 @@ def download(if_none_match: str | None = Header(None, description="An ETag this 
                     headers={**headers, "Content-Disposition": f'attachment; filename="wabbit-model-v{version}{model_suffix(loop.policy)}"'})
 
 
+UNKEPT = message("The data directory's disk cannot hold the upload (full or read-only): nothing changed.")
+
+
 @router.put(
     "/model", response_model=ModelUploadResponse, summary="Upload a model",
-    responses={**ERRORS, 413: message(f"Larger than {MAX_MODEL_BYTES} bytes.")},
+    responses={**ERRORS, 413: message(f"Larger than {MAX_MODEL_BYTES} bytes."), 507: UNKEPT},
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
 )
@@ -73,16 +76,22 @@ async def received_model(request: Request, directory: Path, declared: str | None
     """The request body in a temporary file of ``directory`` (deleted after), with its SHA-256 and size, once it is
     within the size limit, not empty, and matches the SHA-256 it declared (413 or 422 otherwise)."""
     digest, size = hashlib.sha256(), 0
-    fd, name = tempfile.mkstemp(prefix="upload-", suffix=".upload", dir=directory)  # of any kind: not named as VW's
+    try:
+        fd, name = tempfile.mkstemp(prefix="upload-", suffix=".upload", dir=directory)  # of any kind: not named as VW's
+    except OSError as err:
+        raise cannot_keep(directory, err) from None
     path = Path(name)
     try:
-        with os.fdopen(fd, "wb") as f:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_MODEL_BYTES:
-                    raise HTTPException(413, f"the model is larger than {MAX_MODEL_BYTES} bytes; this appliance takes smaller ones")
-                digest.update(chunk)
-                f.write(chunk)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > MAX_MODEL_BYTES:
+                        raise HTTPException(413, f"the model is larger than {MAX_MODEL_BYTES} bytes; this appliance takes smaller ones")
+                    digest.update(chunk)
+                    f.write(chunk)
+        except OSError as err:
+            raise cannot_keep(directory, err) from None
         if size == 0:
             raise HTTPException(422, "the request body is empty; send the model file as application/octet-stream")
         try:
@@ -92,6 +101,12 @@ async def received_model(request: Request, directory: Path, declared: str | None
         yield path, digest.hexdigest(), size
     finally:
         path.unlink(missing_ok=True)
+
+
+def cannot_keep(directory: Path, err: OSError) -> HTTPException:
+    """507 for an upload the data directory's disk cannot hold (full, or read-only)."""
+    return HTTPException(507, f"cannot keep the uploaded model in the data directory {directory} ({err.strerror}): nothing "
+                              "changed; free space on that disk (or make it writable) and upload it again")
 
 
 def _install(rt: Runtime, loop: Loop, path: Path, asked: int | None) -> int:

@@ -16,6 +16,7 @@ from appliance.features import Features
 from appliance.loop import Loop
 from appliance.models.base import ModelHost
 from appliance.server.hub import EventHub
+from appliance.storage.diskspace import DiskWatch
 from appliance.supervisor.plan import Plan
 
 
@@ -23,6 +24,7 @@ class Runtime(Protocol):
     token: str
     hub: EventHub
     data_dir: Path
+    disk: DiskWatch
 
     @property
     def models(self) -> ModelHost:

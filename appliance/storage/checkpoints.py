@@ -141,7 +141,11 @@ class CheckpointStore:
                 taken.temp.unlink(missing_ok=True)
                 raise
             install(taken.temp, taken.stem.with_suffix(".vw"))
-            write_atomically(taken.stem.with_suffix(".json"), json.dumps(asdict(meta)).encode())
+            try:
+                write_atomically(taken.stem.with_suffix(".json"), json.dumps(asdict(meta)).encode())
+            except BaseException:  # no checkpoint without its sidecar: its model file would only take room, for good
+                taken.stem.with_suffix(".vw").unlink(missing_ok=True)
+                raise
         except OSError as err:
             raise self._failed(err) from None
         self._prune()

@@ -27,7 +27,7 @@ from appliance.storage.atomic import fsync_dir
 from appliance.storage.log_segments import LogPosition, LogSegments
 
 log = logging.getLogger(__name__)
-_BUFFER = 1 << 16  # appends between syncs (a tick's worth) reach the file in one write
+_BUFFER = 1 << 16  # appends between syncs (a tick's worth) reach the file in one write, or at this size
 
 
 class EventLog(LogSegments):
@@ -44,10 +44,13 @@ class EventLog(LogSegments):
             segments = self.segments()
             self._segment = segments[-1] if segments else 1
             self._repair_tail(self.path(self._segment))
-            self._file: BinaryIO = open(self.path(self._segment), "ab", buffering=_BUFFER)
+            self._file: BinaryIO = open(self.path(self._segment), "ab", buffering=0)
         except OSError as err:
             raise StorageError(f"{directory}: cannot open the event log ({err.strerror}); check permissions and free space") from None
         self._offset = self._file.tell()
+        self._unwritten = bytearray()
+        """Lines appended but not yet in the file: kept whole when a write fails (a full disk), and written, from where
+        that write stopped, by the next flush (a buffered file drops the lines of a failed write, or tears them)."""
         self.synced = self.position
         self.lines_written = 0
 
@@ -75,9 +78,24 @@ class EventLog(LogSegments):
     def write(self, lines: Sequence[bytes]) -> None:
         """UTF-8 lines, each ending in its newline (a tick's worth, in one call)."""
         data = b"".join(lines)
-        self._file.write(data)
+        self._unwritten += data
         self._offset += len(data)
         self.lines_written += len(lines)
+        if len(self._unwritten) >= _BUFFER:
+            self._flush_kept()
+
+    def _flush(self) -> None:
+        """Write the appended lines to the file; an ``OSError`` leaves the rest of them appended."""
+        while self._unwritten:
+            written = self._file.write(self._unwritten)
+            del self._unwritten[:written]
+
+    def _flush_kept(self) -> None:
+        """:meth:`_flush`, unless the disk refuses: the lines stay appended, and the next sync says so."""
+        try:
+            self._flush()
+        except OSError:
+            pass
 
     def sync(self) -> LogPosition:
         """Make everything appended durable (flushed only, without ``fsync``); start a new segment when this one is full."""
@@ -91,14 +109,13 @@ class EventLog(LogSegments):
         (under the lock again) publishes the position noted here, never a later one. A full segment is fsynced and
         closed here at once, and a new one begun (a rare stop of a few milliseconds)."""
         try:
-            self._file.flush()
+            self._flush()
             if self._offset >= self._limit:
                 if self.durable:
                     os.fsync(self._file.fileno())
+                following = open(self.path(self._segment + 1), "ab", buffering=0)  # first: a full disk leaves this one open
                 self._file.close()
-                self._segment += 1
-                self._file = open(self.path(self._segment), "ab", buffering=_BUFFER)
-                self._offset = 0
+                self._file, self._segment, self._offset = following, self._segment + 1, 0
                 fsync_dir(self.directory)
                 return SyncPoint(self.position, -1, self.current_path)
             fd = os.dup(self._file.fileno()) if self.durable else -1  # still open should a sync rotate the segment meanwhile
@@ -116,7 +133,7 @@ class EventLog(LogSegments):
 
     def read_from(self, start: LogPosition) -> Iterator[tuple[Path, int, str]]:
         """(file, line number, line) for every line at or after ``start``."""
-        self._file.flush()
+        self._flush_kept()  # what a full disk refused is left out
         for segment in self.segments():
             if segment < start.segment:
                 continue
@@ -129,7 +146,7 @@ class EventLog(LogSegments):
     def tail(self, lines: int, max_bytes: int = 1 << 20) -> list[str]:
         """The last ``lines`` complete lines, oldest first, read from at most the last ``max_bytes`` of the newest
         segments (the recent history a restart brings back)."""
-        self._file.flush()
+        self._flush_kept()  # what a full disk refused is left out
         found: list[str] = []
         budget = max_bytes
         for segment in reversed(self.segments()):
@@ -149,7 +166,7 @@ class EventLog(LogSegments):
 
     def find(self, needle: bytes, max_bytes: int) -> list[str]:
         """The lines that contain ``needle``, oldest first, from the newest segments (at most ``max_bytes`` read)."""
-        self._file.flush()
+        self._flush_kept()  # what a full disk refused is left out
         found: list[str] = []
         budget = max_bytes
         for segment in reversed(self.segments()):

@@ -131,12 +131,20 @@ class WriteAheadLog:
         except sqlite3.Error:
             log.exception("cannot open the write-ahead log for checkpoints; it grows until the next start")
             return
+        failing = False
         try:
             while not self._stop.wait(CHECKPOINT_S):
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 except sqlite3.Error as err:  # busy or a full disk: the next round tries again; commits go on
-                    log.warning("write-ahead log checkpoint failed (%s); retrying in %g s", err, CHECKPOINT_S)
+                    if not failing:  # once, not every second for as long as the disk is full
+                        log.warning("%s: write-ahead log checkpoint failed (%s); retrying every %g s until it works",
+                                    self.path, err, CHECKPOINT_S)
+                    failing = True
+                    continue
+                if failing:
+                    log.warning("%s: write-ahead log checkpoints work again", self.path)
+                failing = False
         finally:
             db.close()
 
@@ -187,7 +195,15 @@ class WriteAheadLog:
         except sqlite3.Error as err:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
-            return err
+            return self._refused(err)
         self.commits += 1
         self.records += len(items)
         return None
+
+    def _refused(self, err: sqlite3.Error) -> BaseException:
+        """What a failed commit tells whoever waits for it: on a full disk, where and what to do."""
+        if getattr(err, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+            return err
+        return StorageError(f"the disk of the data directory {self.path.parent} is full, so the write-ahead log cannot "
+                            "grow: free space on that disk (delete files you do not need on it); decisions and rewards "
+                            "are taken again as soon as there is room, without a restart")

@@ -88,6 +88,8 @@ class Ticket:
         self._raise()
 
     def _raise(self) -> None:
+        if isinstance(self._error, StorageError):
+            raise StorageError(str(self._error))
         if self._error is not None:
             raise StorageError(f"the write-ahead log could not commit: {self._error}")
 

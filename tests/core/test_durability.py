@@ -98,7 +98,7 @@ def test_joined_events_leave_the_wal_only_once_the_log_is_synced(tmp_path: Path,
     loop.wal.flush()  # type: ignore[union-attr]
     assert sorted(d.event_id for d in loop.wal.recover().decisions) == [f"e{i}" for i in range(5)]  # type: ignore[union-attr]
     # power fails: the log lines written since the last sync are lost, the WAL still has their decisions
-    loop.events._file.flush()
+    loop.events._flush()
     loop.events.current_path.write_bytes(b"")
     abandon(loop)
     again = open_loop(config, clock, tmp_path)
