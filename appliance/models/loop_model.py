@@ -13,7 +13,8 @@ from appliance.errors import UsageError
 from appliance.features import Features
 from appliance.join.rewards import RewardResult
 from appliance.loop import Loop
-from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction, version_above, weight_entries
+from appliance.models.base import ExampleFormat, ModelKind, ModelKindError, ModelStatistics, ModelVersion, Prediction, weight_entries
+from appliance.models.loop_versions import version_after
 from appliance.models.predictions import predict
 from appliance.policy.base import CountsFeatures, Decision, model_suffix
 from appliance.storage import dsjson
@@ -163,20 +164,6 @@ def _events(lines: Sequence[str]) -> list[Any]:
         except ValueError as err:
             raise UsageError(f"example {index} is not a DSJSON event ({err}): {line[:120]!r}") from None
     return events
-
-
-def version_after(loop: Loop, asked: int | None = None) -> int:
-    """The version a model file swapped into ``loop`` runs as (:func:`version_above`): an upload's, a rollback's."""
-    saved = [meta.model_version for meta, _ in loop.checkpoints.entries()] if loop.checkpoints is not None else []
-    return version_above(loop.policy.model_version, saved, asked)
-
-
-def load_pulled(loop: Loop, source: str, path: Path, published: int | None = None) -> int:
-    """Swap in a model the model source ``source`` (its name) pulled, checked already, as a new version of ``loop``'s
-    model: the version the source says it publishes when above every version the model has had, else the next one
-    (:func:`version_after`), so that a fleet appliance that learns nothing itself still numbers each model it installs
-    anew."""
-    return loop.load_model(path, lambda: version_after(loop, published), reason="source", how=f"source {source}", named=published)
 
 
 def _newest(loop: Loop) -> tuple[Path, ModelVersion]:

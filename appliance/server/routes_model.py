@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from appliance.errors import UsageError
 from appliance.loop import Loop
-from appliance.models.loop_model import version_after
+from appliance.models.loop_versions import version_after
 from appliance.policy.base import model_suffix
 from appliance.policy.model_check import DIGEST_HEADER, check_digest
 from appliance.server.routes_decisions import ERRORS

@@ -130,7 +130,7 @@ class Parts:
         if config.model_source is None:
             return
         from appliance.model_sources import ModelUpdater
-        from appliance.models.loop_model import load_pulled
+        from appliance.models.loop_versions import load_pulled
         from appliance.policy.model_check import check_model_file
         from appliance.registry import REGISTRY
 

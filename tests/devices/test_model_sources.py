@@ -20,7 +20,7 @@ from appliance.config.model_source import HTTPModelSourceConfig, ModelSourceConf
 from appliance.errors import ConfigError
 from appliance.events import ModelSwapped
 from appliance.model_sources import ModelUpdater
-from appliance.models.loop_model import load_pulled
+from appliance.models.loop_versions import load_pulled
 from appliance.policy.model_check import check_model_file
 from appliance.registry import REGISTRY
 
