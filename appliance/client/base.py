@@ -7,6 +7,7 @@ failed call raises :class:`ClientError` whose ``code`` is the gRPC status name (
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, Self, Sequence
 
@@ -125,11 +126,12 @@ class AsyncClient(Protocol):
     async def __aexit__(self, *exc: object) -> None: ...
 
 
-class AsyncClosing:
+class AsyncClosing(ABC):
     """``async with connect_async(...) as c:`` closes the client at the block's end, as ``with connect(...)`` does."""
 
+    @abstractmethod
     async def close(self) -> None:
-        raise NotImplementedError
+        """Close the client's connections (each transport's own)."""
 
     async def __aenter__(self) -> Self:
         return self
