@@ -17,6 +17,7 @@ LogPosition(segment=1, offset=8)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -92,10 +93,8 @@ class EventLog(LogSegments):
 
     def _flush_kept(self) -> None:
         """:meth:`_flush`, unless the disk refuses: the lines stay appended, and the next sync says so."""
-        try:
+        with contextlib.suppress(OSError):
             self._flush()
-        except OSError:
-            pass
 
     def sync(self) -> LogPosition:
         """Make everything appended durable (flushed only, without ``fsync``); start a new segment when this one is full."""
