@@ -33,8 +33,10 @@ class DiskWatch:
         """Look at the disk again (a ``statvfs``); log when it became full or has room again."""
         try:
             free = shutil.disk_usage(self.data_dir).free
-        except OSError as err:
-            log.warning("%s: cannot tell how full its disk is (%s)", self.data_dir, err.strerror)
+        except OSError as err:  # said once, not every second it goes on
+            if self.state.get("unknown") != err.strerror:
+                log.warning("%s: cannot tell how full its disk is (%s)", self.data_dir, err.strerror)
+            self.state = {**self.state, "unknown": err.strerror}
             return self.state
         full = free < self.low_bytes
         message = (f"the disk of the data directory {self.data_dir} is full ({free // 1024} KiB free): decisions and "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -76,10 +77,8 @@ def test_events_learned_while_the_disk_is_full_reach_the_event_log_once_when_it_
         filler = fill(small_disk)
         clock.advance(61)
         for _ in ids:  # a tick learns 16 at a time; the ones that cannot sync fail
-            try:
+            with contextlib.suppress(StorageError):  # the log cannot sync (was a bare ENOSPC from its buffer, which lost their lines)
                 loop.tick()
-            except StorageError:  # the log cannot sync (was a bare ENOSPC from its buffer, which lost their lines)
-                pass
         filler.unlink()
         loop.tick()
         loop.journal.sync()
@@ -158,3 +157,15 @@ def test_a_new_log_segment_the_disk_cannot_hold_is_begun_again_once_it_can(tmp_p
     events.sync()  # was: ValueError, "I/O operation on closed file", at every sync from then on
     assert [line for _, _, line in events.read_from(LogPosition(1, 0))] == ['{"n":1}', '{"n":2}', '{"n":3}']
     events.close()
+
+
+def test_a_disk_that_cannot_be_looked_at_is_said_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from appliance.storage.diskspace import DiskWatch
+
+    watch = DiskWatch(tmp_path / "gone")
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):  # the stats worker looks every second
+            watch.check()
+    assert [r.getMessage() for r in caplog.records].count(f"{tmp_path / 'gone'}: cannot tell how full its disk is "
+                                                          "(No such file or directory)") == 1
+    assert watch.state["unknown"] == "No such file or directory" and not watch.full
