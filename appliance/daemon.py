@@ -97,8 +97,7 @@ class Daemon:
             self.mqtt_stats = MQTTStats(self.config.server.mqtt_stats)
             self.mqtt_stats.start(self.bus)
         services = [Worker("stats", self._stats_step, 1.0)]
-        watchdog = Watchdog(lambda: [w for s in (self.supervisor, *self.models.supervisors()) for w in s.workers] + services,
-                            interval_s=1.0)
+        watchdog = Watchdog(lambda: self._loop_workers() + services, interval_s=1.0)
         self.service_workers = [*services, watchdog.worker()]
         for worker in self.service_workers:
             worker.start(stop)
@@ -217,8 +216,15 @@ class Daemon:
         parts = self.supervisor.parts
         return parts.sensing if parts is not None else None
 
+    def _loop_workers(self) -> list[Worker]:
+        return [w for s in (self.supervisor, *self.models.supervisors()) for w in s.workers]
+
     def _stats_step(self) -> None:
+        was_full = self.disk.full
         self.disk.check()
+        if was_full and not self.disk.full:
+            for worker in self._loop_workers():  # learning, the log and checkpoints go on now, not after their backoff
+                worker.nudge()
         loop = self.loop
         if loop is not None:
             now, decisions, rewards = time.monotonic(), loop.joiner.stats.decisions, loop.joiner.stats.rewards

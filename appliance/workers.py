@@ -41,6 +41,7 @@ class Worker:
         self.restarts = 0
         self.last_error: str | None = None
         self.heartbeat = time.monotonic()
+        self._nudged = threading.Event()
 
     def start(self, stop: threading.Event) -> None:
         self._stop = stop
@@ -59,12 +60,26 @@ class Worker:
             except Exception as err:  # a worker must never take the daemon down
                 self.errors += 1
                 self.last_error = f"{type(err).__name__}: {err}"
-                log.exception("worker %s failed; retrying in %.1f s", self.name, backoff)
                 backoff = min(max(backoff * 2, 0.1), 30.0)
+                log.exception("worker %s failed; retrying in %.1f s", self.name, backoff)
             if generation != self._generation:
                 return  # retired while the step ran: a newer thread owns the heartbeat
             self.heartbeat = time.monotonic()
-            stop.wait(backoff)
+            self._pause(stop, backoff)
+
+    def _pause(self, stop: threading.Event, seconds: float) -> None:
+        """Wait ``seconds``; a backoff longer than the interval is looked at every second so a nudge can end it."""
+        if seconds <= self._interval:
+            stop.wait(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        while not stop.is_set() and not self._nudged.is_set() and (left := deadline - time.monotonic()) > 0:
+            stop.wait(min(left, 1.0))
+        self._nudged.clear()
+
+    def nudge(self) -> None:
+        """End the backoff after failed steps within a second (what it waited for, such as disk space, is back)."""
+        self._nudged.set()
 
     def retire(self) -> None:
         """Stop this worker alone: its thread exits after the step it is in (the shared stop is not set)."""

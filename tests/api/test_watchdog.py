@@ -66,3 +66,30 @@ def test_a_dead_thread_is_restarted_and_errors_are_only_retried() -> None:
     finally:
         stop.set()
         worker.join(2)
+
+
+def test_a_nudge_ends_the_backoff_of_failing_steps_within_a_second(caplog: pytest.LogCaptureFixture) -> None:
+    """After a full disk, learning goes on once there is room again, not after a backoff of up to 30 s."""
+    stop, fixed = threading.Event(), threading.Event()
+    calls: list[float] = []
+
+    def step() -> None:
+        calls.append(time.monotonic())
+        if not fixed.is_set():
+            raise OSError(28, "No space left on device")
+
+    worker = Worker("learns", step, 0.01)
+    worker.start(stop)
+    try:
+        wait_for(lambda: worker.errors >= 6, timeout=10)  # its backoff is now 3.2 s, doubling
+        wait_for(lambda: time.monotonic() - calls[-1] > 0.3)  # well into it
+        fixed.set()
+        nudged = time.monotonic()
+        worker.nudge()
+        wait_for(lambda: worker.steps >= 1, timeout=5)
+        assert calls[-1] - nudged < 1.2, f"the step ran {calls[-1] - nudged:.2f} s after the nudge"
+        said = [r.getMessage() for r in caplog.records if r.name == "appliance.workers"][:3]
+        assert said == [f"worker learns failed; retrying in {s} s" for s in ("0.1", "0.2", "0.4")]  # was 0.0, 0.1, 0.2
+    finally:
+        stop.set()
+        worker.join(2)
