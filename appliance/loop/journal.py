@@ -27,6 +27,7 @@ from typing import Any, Iterable, Protocol
 import orjson
 
 from appliance.clock import Clock
+from appliance.errors import CheckpointError
 from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
 from appliance.storage.atomic import fsync_dir
@@ -108,6 +109,7 @@ class Journal:
         self._late_done: list[str] = []  # keys of late rewards handled: they leave the WAL at the next sync
         self._late_lines: list[str] = []
         self._syncing: PendingSync | None = None  # begun by sync_if_due, being fsynced outside the loop's lock
+        self._unforgotten: list[tuple[list[str], list[str]]] = []  # drops the WAL could not commit (its thread appends)
 
     # -- learned: the event log and late.jsonl ---------------------------------------------------
     def write_joined(self, lines: list[bytes], event_ids: Iterable[str]) -> None:
@@ -182,6 +184,9 @@ class Journal:
         """Flush the logs and take the records their lines now hold; more lines may be written before it ends, and
         their records wait for the next sync."""
         self.flush_late()
+        while self._unforgotten:  # tried again with this sync's records
+            done, late_done = self._unforgotten.pop()
+            self._done[:0], self._late_done[:0] = done, late_done
         events = self.events.begin_sync()
         raw = self.raw.begin_sync() if self.raw is not None else None  # its lines are written before their records are acknowledged
         pending = PendingSync(events, raw, self._done, self._late_done)
@@ -201,9 +206,24 @@ class Journal:
         if self.raw is not None and pending.raw is not None:
             self.raw.end_sync(pending.raw)
         if self.wal is not None:
-            self.wal.forget(pending.done)
-            self.wal.forget_late(pending.late_done)
+            self.wal.forget(pending.done, self._kept(pending.done, []))
+            self.wal.forget_late(pending.late_done, self._kept([], pending.late_done))
         return position
+
+    def _kept(self, done: list[str], late_done: list[str]) -> Then:
+        """What a drop the WAL could not commit (a full disk) leaves: its records, dropped again at the next sync."""
+        def then(error: BaseException | None) -> None:
+            if error is not None:
+                self._unforgotten.append((done, late_done))
+        return then
+
+    def check_dropped(self) -> None:
+        """Raise while the WAL still holds records the event log has (a drop it could not commit, tried again at the
+        next sync): a checkpoint covering their lines now would have a restart learn them twice."""
+        if self._unforgotten:
+            count = sum(len(done) + len(late) for done, late in self._unforgotten)
+            raise CheckpointError(f"the write-ahead log in {self.events.directory} could not drop {count} records the event "
+                                  "log already holds (is the disk full?); the checkpoint waits for the next sync to drop them")
 
     def sync(self) -> LogPosition:
         """Sync the event log now, then let the WAL drop what it holds: also the records of a sync under way, whose

@@ -65,6 +65,7 @@ def finish_checkpoint(journal: Journal, store: CheckpointStore, taken: TakenChec
     """Write ``taken`` durably once the WAL committed its drops: joined decisions must be gone from the WAL before the
     checkpoint covers them (no lock needed; the caller prunes the logs with :meth:`Journal.prune` under it)."""
     journal.flush()
+    journal.check_dropped()
     return store.commit(taken)
 
 

@@ -91,13 +91,13 @@ class WriteAheadLog:
         r, body = late.reward, decision_body(late.decision) if late.decision is not None else None
         return self._put("r", (late.event_id, r.value, r.timestamp, r.reward_id, late.mode, late.key, body), then)
 
-    def forget(self, event_ids: list[str]) -> Ticket:
+    def forget(self, event_ids: list[str], then: Then | None = None) -> Ticket:
         """Drop decisions (and their on-time rewards) once they are durably in the event log."""
-        return self._put("f", [(e,) for e in event_ids]) if event_ids else DONE
+        return self._put("f", [(e,) for e in event_ids], then) if event_ids else DONE
 
-    def forget_late(self, keys: list[str]) -> Ticket:
+    def forget_late(self, keys: list[str], then: Then | None = None) -> Ticket:
         """Drop late rewards once what they became (a logged line, a learned example, nothing) is durable."""
-        return self._put("l", [(k,) for k in keys]) if keys else DONE
+        return self._put("l", [(k,) for k in keys], then) if keys else DONE
 
     def flush(self) -> None:
         self._put("n", None).wait()

@@ -169,3 +169,34 @@ def test_a_disk_that_cannot_be_looked_at_is_said_once(tmp_path: Path, caplog: py
     assert [r.getMessage() for r in caplog.records].count(f"{tmp_path / 'gone'}: cannot tell how full its disk is "
                                                           "(No such file or directory)") == 1
     assert watch.state["unknown"] == "No such file or directory" and not watch.full
+
+
+def test_no_checkpoint_covers_events_whose_drop_from_the_wal_the_disk_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event log had room, the write-ahead log's drop of the same records did not: a checkpoint covering their
+    lines then had a restart learn them twice (the WAL's copies, no longer found after the checkpoint)."""
+    loop = open_loop(CONFIG, FakeClock(1000.0), tmp_path)
+    ids = [f"e{i}" for i in range(5)]
+    try:
+        for event_id in ids:
+            loop.decide(CONTEXT, event_id=event_id)[1].wait()
+        commit = WriteAheadLog._commit
+        refused = StorageError("the disk of the data directory is full")
+        monkeypatch.setattr(WriteAheadLog, "_commit", lambda wal, items: refused if items[0][0] == "f" else commit(wal, items))
+        loop.clock.advance(61)  # type: ignore[attr-defined]
+        loop.tick()
+        loop.journal.sync()
+        with pytest.raises(CheckpointError, match="could not drop 5 records the event log already holds"):
+            loop.checkpoint()  # was: written, covering the five lines
+        monkeypatch.undo()
+        loop.checkpoint()  # its own sync drops them again
+    finally:
+        loop.close()
+    again = open_loop(CONFIG, FakeClock(2000.0), tmp_path)
+    try:
+        assert again.recover()["restored_pending"] == 0  # was 5: the WAL's copies, learned and logged again
+        again.tick()
+        again.journal.sync()
+        logged = [line.split('"EventId":"')[1].split('"')[0] for _, _, line in again.events.read_from(LogPosition(1, 0))]
+        assert sorted(logged) == ids
+    finally:
+        again.close()
