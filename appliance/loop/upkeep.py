@@ -48,6 +48,7 @@ class LoopUpkeep:
     checkpoints: CheckpointStore | None
     last_checkpoint: CheckpointMeta | None
     origin: Origin | None
+    recovered: bool
     _schedule: CheckpointSchedule
     _lock: threading.RLock
     _checkpointing: threading.Lock
@@ -146,10 +147,11 @@ class LoopUpkeep:
 
     def _take_checkpoint(self, blocking: bool) -> tuple[TakenCheckpoint, int] | None:
         """Under the lock: sync the log and take the model, with the events learned since the last checkpoint; ``None``
-        without a store, or (not ``blocking``) while another checkpoint is under way. Only one is: a checkpoint writing
-        its files holds ``_checkpointing`` but never waits for the loop's lock, so a caller holding it may wait."""
-        if self.checkpoints is None or not self._checkpointing.acquire(blocking=blocking):
-            return None
+        without a store, before :meth:`recover` (the data directory's model is not in yet), or (not ``blocking``) while
+        another checkpoint is under way. Only one is: a checkpoint writing its files holds ``_checkpointing`` but never
+        waits for the loop's lock, so a caller holding it may wait."""
+        if self.checkpoints is None or not self.recovered or not self._checkpointing.acquire(blocking=blocking):
+            return None  # before recover() a checkpoint would be the newest, without what the data directory held
         try:
             stats = {**self.learner.checkpoint_stats(), **({"apprentice": self.apprentice.state()} if self.apprentice else {}),
                      **(self.origin.stats(self.policy.model_version) if self.origin else {})}
@@ -209,6 +211,7 @@ class LoopUpkeep:
             self._late.extend(late)
             self._recent_decisions.extend(e.decision for e in self.learner.recent if e.late_key is None)
             self._recent_decisions.extend(self.joiner.waiting())
+            self.recovered = True
             if report["relearned"] or report["relearned_late"]:
                 self.checkpoint()
         self.bus.publish(ModelSwapped(self.policy.model_version, "recovered"))

@@ -388,3 +388,44 @@ def test_checkpoints_of_an_older_version_that_name_no_kind_are_not_called_corrup
     assert report["corrupt_checkpoints"] == 0 and report["checkpoint_version"] is None and report["relearned"] == 41, report
     assert "is corrupt and was skipped" not in caplog.text and caplog.text.count(says) == 3, caplog.text
     changed.close()
+
+
+def test_a_loop_closed_before_it_recovered_leaves_the_model_of_the_data_directory_the_newest(tmp_path: Path, clock: FakeClock) -> None:
+    """A start that fails half-way (a log sink that cannot start, a recovery that raises) closes its loop: that close
+    used to checkpoint the loop's fresh, empty model as the newest, and the next start ran it instead of the one
+    learned."""
+    loop = open_loop(CONFIG, clock, tmp_path)
+    fill(loop, clock, 30)
+    loop.close()
+    learned = loop.policy.model_version
+    assert learned > 0
+    failed_start = open_loop(CONFIG, clock, tmp_path)  # opened, then its start failed before recover()
+    failed_start.close()
+    again = open_loop(CONFIG, clock, tmp_path)
+    try:
+        assert again.recover()["checkpoint_version"] == learned  # was 0: the failed start's empty model
+        assert again.policy.model_version == learned
+    finally:
+        again.close()
+
+
+def test_a_start_whose_log_sinks_fail_keeps_the_learned_model_for_the_next_start(tmp_path: Path, clock: FakeClock,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from appliance.bus import EventBus
+    from appliance.storage.checkpoints import CheckpointStore
+    from appliance.supervisor.parts import Parts
+    from appliance.supervisor.supervisor import Supervisor
+
+    loop = open_loop(CONFIG, clock, tmp_path)
+    fill(loop, clock, 30)
+    loop.close()
+    newest = CheckpointStore(tmp_path / "checkpoints", 3).entries()[0][0]
+
+    def no_memory(parts: Parts, config: AppConfig) -> None:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(Parts, "start_sinks", no_memory)
+    supervisor = Supervisor(CONFIG, tmp_path, None, None, EventBus(), clock, lambda config: None)
+    supervisor.start()
+    assert supervisor.state == "safe" and "Cannot allocate memory" in (supervisor.error or "")
+    assert CheckpointStore(tmp_path / "checkpoints", 3).entries()[0][0] == newest  # was: the fresh model's, version 0
