@@ -4,7 +4,10 @@ Each checkpoint is a model file and a JSON sidecar naming its model version, its
 position it covers and the loop's counters. The sidecar is written last, so a checkpoint without one never
 existed. Checkpoints are ordered by when they were taken, not by model version: a version swapped in now runs above
 every earlier one (:func:`~appliance.models.base.version_above`), but a data directory from an older release may
-hold a lower version taken later, and a restart must come back with the model that was serving.
+hold a lower version taken later, and a restart must come back with the model that was serving. "When" is the
+stamp in the file's name, the wall clock's nanoseconds but always above every stamp in the directory: a Pi without
+a real-time clock boots at the time it last saved (up to an hour behind after a power cut, and it stays behind while
+offline), and its new checkpoints must still be the newest, not the first pruned.
 """
 
 from __future__ import annotations
@@ -59,17 +62,21 @@ class TakenCheckpoint:
     stats: dict[str, Any]
 
 
-def _taken(meta_path: Path) -> tuple[float, str]:
+def _stamp(path: Path) -> int:
+    """The stamp in a checkpoint file's name (``model-STAMP-vVERSION``); -1 for a name that holds none.
+
+    >>> _stamp(Path("model-01733000000000000000-v7.json")), _stamp(Path("model-x.json"))
+    (1733000000000000000, -1)
+    """
     try:
-        created = float(json.loads(meta_path.read_text())["created"])
-    except (OSError, ValueError, KeyError, TypeError):
-        created = float("-inf")
-    return created, meta_path.name
+        return int(path.stem.split("-")[1])
+    except (IndexError, ValueError):
+        return -1
 
 
 def _sidecars(directory: Path) -> list[Path]:
-    """The sidecars in ``directory``, newest first (by the time each was taken; one that cannot be read goes last)."""
-    return sorted(directory.glob("model-*.json"), key=_taken, reverse=True)
+    """The sidecars in ``directory``, newest first (by the stamp each was taken with)."""
+    return sorted(directory.glob("model-*.json"), key=lambda path: (_stamp(path), path.name), reverse=True)
 
 
 def read_meta(meta_path: Path) -> CheckpointMeta:
@@ -118,7 +125,8 @@ class CheckpointStore:
         """The first step of :meth:`save`, under the loop's lock: the model as it is now into a temp file (not yet
         fsynced); :meth:`commit` makes it a checkpoint outside that lock. One checkpoint at a time: a save between
         the two would remove the temp file as a crash's leftover."""
-        stem = f"model-{time.time_ns():020d}-v{model_version}"
+        stamp = max(time.time_ns(), max((_stamp(path) for path in self.directory.glob("model-*")), default=-1) + 1000)
+        stem = f"model-{stamp:020d}-v{model_version}"
         try:
             temp = staged(self.directory / f"{stem}.vw")
             try:
@@ -128,7 +136,7 @@ class CheckpointStore:
                 raise
         except OSError as err:
             raise self._failed(err) from None
-        return TakenCheckpoint(self.directory / stem, temp, model_version, position, time.time(), stats or {})
+        return TakenCheckpoint(self.directory / stem, temp, model_version, position, stamp / 1e9, stats or {})
 
     def commit(self, taken: TakenCheckpoint) -> CheckpointMeta:
         """Make ``taken`` durable: fsync its model file and rename it into place, then write the sidecar (last: a

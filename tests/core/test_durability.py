@@ -429,3 +429,23 @@ def test_a_start_whose_log_sinks_fail_keeps_the_learned_model_for_the_next_start
     supervisor.start()
     assert supervisor.state == "safe" and "Cannot allocate memory" in (supervisor.error or "")
     assert CheckpointStore(tmp_path / "checkpoints", 3).entries()[0][0] == newest  # was: the fresh model's, version 0
+
+
+def test_checkpoints_taken_while_the_wall_clock_is_behind_the_last_ones_are_still_the_newest(tmp_path: Path,
+                                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Pi without a real-time clock, unplugged (no clean shutdown) and offline, boots at the time it last saved, up
+    to an hour behind its last checkpoints: its new checkpoints were sorted as the oldest, and pruned at once."""
+    from appliance.assemble import build_policy
+    from appliance.storage import checkpoints as checkpoints_module
+    from appliance.storage.checkpoints import CheckpointStore
+    from appliance.storage.log_segments import LogPosition
+
+    store, policy = CheckpointStore(tmp_path, keep=2), build_policy(CONFIG.effective_policy())
+    for version in (1, 2):
+        store.save(policy, version, LogPosition(1, version))
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+    monkeypatch.setattr(checkpoints_module.time, "time_ns", lambda: an_hour_ago)  # the wall clock, set back an hour
+    monkeypatch.setattr(checkpoints_module.time, "time", lambda: an_hour_ago / 1e9)
+    store.save(policy, 3, LogPosition(1, 3))
+    assert [meta.model_version for meta, _ in store.entries()] == [3, 2]  # was [2, 1]: version 3 pruned at once
+    assert store.load_latest(policy).model_version == 3  # type: ignore[union-attr]
