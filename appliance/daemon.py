@@ -61,6 +61,7 @@ class Daemon:
         self.pin_factory = pin_factory  # gpiozero's; resolved once, when a configured kind has a GPIO pin
         self.clock = SystemClock()
         self.started = time.time()
+        self._started = time.monotonic()  # the uptime, whatever the wall clock is set to meanwhile
         self.token = ""
         self.bus = EventBus()
         self.hub = EventHub(self.bus)
@@ -244,7 +245,7 @@ class Daemon:
         supervisor, parts, sensing = self.supervisor, self.supervisor.parts, self.sensing
         workers = {w.name: w.stats() for w in supervisor.workers + self.service_workers}
         base: dict[str, Any] = {
-            "uptime_s": round(time.time() - self.started, 3), "state": supervisor.state,
+            "uptime_s": round(time.monotonic() - self._started, 3), "state": supervisor.state,
             "mode": "safe" if supervisor.state == "safe" else "live" if self.config.sources else
             "simulated" if self.config.simulation is not None else "service",
             "config_error": self.error, "config_valid": supervisor.config_valid, "disk": self.disk.state,

@@ -22,6 +22,7 @@ the wait ends it is joined with their aggregate (or the default reward). Rewards
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections import OrderedDict
 from typing import Sequence
@@ -30,6 +31,11 @@ from appliance.clock import Clock
 from appliance.config.join import JoinConfig, LatePolicy
 from appliance.join.rewards import JoinStats, Reward, RewardResult, aggregate
 from appliance.policy.base import Decision, JoinedEvent, Outcome
+
+log = logging.getLogger(__name__)
+CLOCK_SET_S = 1.0
+"""A change this large between two ticks in how far the wall clock is from the never-set one is the wall clock being
+set (a time server's first sync, a user); a time server's slewing moves it by at most 0.05 ms a tick."""
 
 
 def _decision_size(d: Decision) -> int:
@@ -60,6 +66,7 @@ class Joiner:
         self._waiting: OrderedDict[str, Decision] = OrderedDict()
         self._rewards: dict[str, list[Reward]] = {}
         self._closed: OrderedDict[str, tuple[Decision, float, set[str] | None]] = OrderedDict()
+        self._set_by = clock.time() - clock.monotonic()
         self.stats = JoinStats()
 
     @property
@@ -191,6 +198,10 @@ class Joiner:
     def due(self, now: float | None = None, limit: int | None = None) -> list[JoinedEvent]:
         """Close and return every decision whose wait has ended (the oldest ``limit`` of them), oldest first."""
         closed_at = self._clock.time()
+        set_by = closed_at - self._clock.monotonic()
+        if abs(set_by - self._set_by) > CLOCK_SET_S:
+            self._clock_set(set_by - self._set_by)
+        self._set_by = set_by
         now = closed_at if now is None else now
         joined: list[JoinedEvent] = []
         waiting, close, rewards, until = self._waiting, self._close, self._rewards, now - self._wait
@@ -204,6 +215,22 @@ class Joiner:
         if self._closed:
             self._forget(now)
         return joined
+
+    def _clock_set(self, seconds: float) -> None:
+        """The wall clock was set by ``seconds``: the decisions waiting, their rewards and the closed ones remembered
+        move with it (each keeps the rest of its wait and of its late horizon, and is logged at the corrected time),
+        instead of all closing at once with the default reward (set forward) or waiting that much longer (back)."""
+        for decision in self._waiting.values():
+            decision.timestamp += seconds
+        for rewards in self._rewards.values():
+            for reward in rewards:
+                reward.timestamp += seconds
+        for event_id, (decision, closed_at, seen) in list(self._closed.items()):
+            decision.timestamp += seconds
+            self._closed[event_id] = (decision, closed_at + seconds, seen)
+        log.warning("the wall clock was set %s by %.0f s (a first sync with a time server, or by hand): the %d decisions "
+                    "waiting for rewards keep the rest of their wait", "forward" if seconds > 0 else "back", abs(seconds),
+                    len(self._waiting))
 
     def _when(self, timestamp: float | None) -> float:
         now = self._clock.time()

@@ -104,7 +104,7 @@ class Journal:
         self.acknowledge: Acknowledger = durable if raw is None else RawLogged(raw, durable)
         """Where decisions and rewards go before they are acknowledged (each record: one call, no layer between)."""
         self._log_sync_s = log_sync_s
-        self._last_sync = clock.time()
+        self._last_sync = clock.monotonic()
         self._done: list[str] = []  # event ids the event log now holds: they leave the WAL at the next sync
         self._late_done: list[str] = []  # keys of late rewards handled: they leave the WAL at the next sync
         self._late_lines: list[str] = []
@@ -175,7 +175,7 @@ class Journal:
     def sync_if_due(self) -> PendingSync | None:
         """A sync begun when one is due and none is under way: the caller fsyncs it outside the loop's lock
         (:meth:`PendingSync.fsync`), then ends it under that lock (:meth:`end_sync`)."""
-        if self._syncing is None and self._clock.time() - self._last_sync >= self._log_sync_s:
+        if self._syncing is None and self._clock.monotonic() - self._last_sync >= self._log_sync_s:
             self._syncing = self.begin_sync()
             return self._syncing
         return None
@@ -191,7 +191,7 @@ class Journal:
         raw = self.raw.begin_sync() if self.raw is not None else None  # its lines are written before their records are acknowledged
         pending = PendingSync(events, raw, self._done, self._late_done)
         self._done, self._late_done = [], []
-        self._last_sync = self._clock.time()
+        self._last_sync = self._clock.monotonic()
         return pending
 
     def end_sync(self, pending: PendingSync) -> LogPosition:

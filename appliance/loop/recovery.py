@@ -45,13 +45,13 @@ class CheckpointSchedule:
     every_s: float
 
     def __post_init__(self) -> None:
-        self.last_at = self.clock.time()
+        self.last_at = self.clock.monotonic()
 
     def due(self, learned_since: int) -> bool:
-        return learned_since >= self.every_events or (learned_since > 0 and self.clock.time() - self.last_at >= self.every_s)
+        return learned_since >= self.every_events or (learned_since > 0 and self.clock.monotonic() - self.last_at >= self.every_s)
 
     def taken(self) -> None:
-        self.last_at = self.clock.time()
+        self.last_at = self.clock.monotonic()
 
 
 def take_checkpoint(policy: Policy, journal: Journal, store: CheckpointStore, stats: dict[str, Any]) -> TakenCheckpoint:

@@ -22,7 +22,8 @@ class Decision:
     """One choice of the policy. ``pmf[i]`` is the probability of ``actions[i]``.
 
     Never reassign a field (not ``frozen``: that costs a microsecond more on every decision and join), except
-    ``example``, dropped once the policy has learned from it or after a model swap.
+    ``example``, dropped once the policy has learned from it or after a model swap, and ``timestamp``, which the
+    joiner moves with the wall clock when it is set while the decision waits.
     """
 
     event_id: str

@@ -45,7 +45,8 @@ class Trigger(Protocol):
         ...
 
     def fired(self, context: Features, now: float) -> bool:
-        """Whether to decide now, given the latest context; counts the firing."""
+        """Whether to decide now, given the latest context; counts the firing. ``now``: seconds on a clock nobody
+        sets (:meth:`~appliance.clock.Clock.monotonic`), for periods and refractory times, never a time of day."""
         ...
 
     def stop(self) -> None:
@@ -112,14 +113,14 @@ class Triggers:
     def step(self) -> list[str]:
         """Check each trigger with the latest context; one decision if any fired. Returns the names that fired."""
         with self._lock:
-            now, context = self._clock.time(), self._context()
+            now, context = self._clock.monotonic(), self._context()
             fired = [t.name for t in self.triggers if t.fired(context, now)]  # every trigger sees every check
             if not fired:
                 return fired
             started = time.perf_counter()
             self._decide(context)
             self.decisions += 1
-            self.last = {"triggers": fired, "at": now, "decide_ms": round((time.perf_counter() - started) * 1000, 3)}
+            self.last = {"triggers": fired, "at": self._clock.time(), "decide_ms": round((time.perf_counter() - started) * 1000, 3)}
             log.debug("triggers %s fired: decided", ", ".join(fired))
             return fired
 
@@ -133,5 +134,9 @@ class Triggers:
 
     def stats(self) -> dict[str, Any]:
         each = {t.name: t.stats() for t in self.triggers}
+        since_epoch = self._clock.time() - self._clock.monotonic()
+        for stats in each.values():  # when each fired last, on the wall clock
+            if isinstance(stats.get("last_fired"), float):
+                stats["last_fired"] += since_epoch
         return {"fired": {name: s["fired"] for name, s in each.items()}, "decisions": self.decisions,
                 "last": self.last, "each": each}
