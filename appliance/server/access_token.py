@@ -19,6 +19,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from appliance.errors import StorageError
 from appliance.storage.atomic import write_atomically
 
 MIN_LENGTH = 16
@@ -34,5 +35,9 @@ def load_or_create_token(data_dir: Path) -> tuple[str, bool]:
     except FileNotFoundError:
         pass
     token = secrets.token_urlsafe(24)
-    write_atomically(path, (token + "\n").encode(), mode=0o600)
+    try:
+        write_atomically(path, (token + "\n").encode(), mode=0o600)
+    except OSError as err:  # never run with a token the next start would not know: nobody could log in again
+        raise StorageError(f"{path}: cannot save the new access token ({err.strerror}), so the daemon does not start; "
+                           f"free space on that disk (or make {data_dir} writable by this user), then start it again") from None
     return token, True

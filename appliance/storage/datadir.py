@@ -20,6 +20,7 @@ appliance.errors.StorageError: ... is used by another wabbit process (pid ...); 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -54,8 +55,11 @@ class DataDir:
             os.close(fd)
             raise StorageError(f"{path} is used by another wabbit process (pid {holder}); stop it first, or give this one "
                                f"its own {set_by}") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        # the pid only names the holder to a second daemon; the lock is what keeps it out, so a full disk that
+        # cannot take the pid does not keep this daemon from starting (and saying on its dashboard that it is full)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         return cls(path, fd, os.umask(PRIVATE_UMASK))
 
     def release(self) -> None:

@@ -5,12 +5,15 @@ there is room."""
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 
 from tests.api.conftest import FAST, start_daemon
 from tests.api.test_event_history import until
+from tests.conftest import free_port
 from tests.small_disk import fill, small_disk
 
 __all__ = ["small_disk"]
@@ -56,3 +59,14 @@ def test_a_full_disk_is_refused_with_where_and_what_to_do_and_said_until_it_has_
             again.stop()
     finally:
         running.stop(signal.SIGKILL)
+
+
+def test_a_first_start_on_a_full_disk_refuses_to_run_with_a_token_it_could_not_save(tmp_path: Path, small_disk: Path) -> None:
+    fill(small_disk)
+    done = subprocess.run([sys.executable, "-m", "appliance", "run", "--port", str(free_port()), "--data-dir", str(small_disk / "data")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr  # was: a traceback (OSError)
+    assert f"{small_disk / 'data' / 'token'}: cannot save the new access token (No space left on device)" in done.stderr, done.stderr
+    assert "free space on that disk" in done.stderr and "Access token" not in done.stdout
+    assert sorted(p.name for p in (small_disk / "data").iterdir()) == ["lock"]  # no token, no temp file left
+
