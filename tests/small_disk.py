@@ -30,11 +30,10 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def fill(disk: Path) -> Path:
     """A file in ``disk`` that takes all of its free space; delete it to give the room back."""
     filler = disk / "filler"
-    with filler.open("wb") as out:
+    with filler.open("wb", buffering=0) as out:  # unbuffered: what a short write left is not flushed again at close
         try:
             while True:
                 out.write(b"\0" * 65536)
-                out.flush()
         except OSError as err:
             if err.errno != errno.ENOSPC:
                 raise

@@ -62,6 +62,7 @@ class Shipper:
         """Where the next batch starts; and where the cursor file says it does (a restart resends what lies between)."""
         self.shipped_lines = self.batches = self.failures = self.dropped_lines = 0
         self.last_error: str | None = None
+        self._unsaved: str | None = None  # why the cursor could not be saved, until it is
         self._last_sent = float("-inf")  # what is there goes out at once
         self._retry_at, self._backoff = 0.0, 0.5
         if config.mode == "block":
@@ -133,7 +134,17 @@ class Shipper:
                 self.cursor = self.saved
                 self._failed(err, "the batches since the saved cursor are sent again", now)
                 return
-        self._save_cursor(self.cursor)
+        try:
+            self._save_cursor(self.cursor)
+        except OSError as err:  # a full disk: the batches stand (sent once), and each step tries the save again
+            if not self._unsaved:
+                log.warning("log sink %s: cannot save its cursor %s (%s); it goes on shipping and saves it once it can (a "
+                            "restart before then sends the batches since the saved one again)", self.sink.name, self._cursor_path, err.strerror)
+            self._unsaved = self.last_error = f"cannot save its cursor {self._cursor_path} ({err.strerror}); is the disk full?"
+            return
+        if self._unsaved:
+            log.warning("log sink %s: its cursor is saved again", self.sink.name)
+            self._unsaved = self.last_error = None
 
     def _save_cursor(self, at: LogPosition) -> None:
         save_cursor(self._cursor_path, at, self.config.stream)

@@ -1,24 +1,30 @@
 """The shipper's cursor waits for a committing sink's commit (a directory's entries fsynced once per step), a
-failed commit sends its batches again, and a log reader keeps reading a segment pruned while it has it open."""
+failed commit sends its batches again, a cursor a full disk cannot save neither stops nor repeats the shipping, and
+a log reader keeps reading a segment pruned while it has it open."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter
 
-from appliance.config.log_sinks import DirectorySinkConfig
-from appliance.sinks import RecordingSink, SinkError
+from appliance.config.log_sinks import DirectorySinkConfig, LogSinkConfig
+from appliance.sinks import RecordingSink, Shipper, SinkError
 from appliance.sinks.directory import DirectorySink
 from appliance.storage.eventlog import EventLog
 from appliance.storage.log_segments import LogPosition
 from tests.devices.test_log_sinks import LINES, ship_all, shipper_for
+from tests.small_disk import fill, small_disk
+
+__all__ = ["small_disk"]
 
 
-def saved_cursor(tmp_path: Path, name: str = "sink") -> LogPosition:
-    saved = json.loads((tmp_path / "sinks" / f"{name}.cursor").read_text())
+def saved_cursor(data_dir: Path, name: str = "sink") -> LogPosition:
+    saved = json.loads((data_dir / "sinks" / f"{name}.cursor").read_text())
     return LogPosition(saved["segment"], saved["offset"])
 
 
@@ -81,3 +87,30 @@ def test_a_reader_reads_a_segment_pruned_while_it_has_it_open_then_goes_on(tmp_p
     reader.close()  # idempotent
     assert reader.read_batch(LogPosition(1, 0), 10) == (LINES[6], LogPosition(3, len(LINES[6])))  # a pruned start
     log.close()
+
+
+def test_a_cursor_the_full_disk_cannot_save_neither_stops_nor_repeats_the_shipping(
+        tmp_path: Path, small_disk: Path, caplog: pytest.LogCaptureFixture) -> None:
+    log = EventLog(tmp_path / "events", 1 << 20)  # the log has room; the cursor's disk is full
+    config = TypeAdapter(LogSinkConfig).validate_python({"type": "directory", "path": str(tmp_path / "inbox"), "batch_interval_s": 0.01})
+    shipper = Shipper(RecordingSink(), log, config, small_disk / "sinks" / "sink.cursor")
+    try:
+        start = shipper.saved
+        filler = fill(small_disk)
+        for lines in (LINES[:20], LINES[20:]):
+            log.write(lines)
+            log.sync()
+            time.sleep(0.02)
+            shipper.step()  # was: OSError, which ended the sink's process; its next one sent the batches again
+            shipper.step()
+        assert shipper.sink.lines == LINES  # each line once, the sink going on
+        assert saved_cursor(small_disk) == shipper.saved == start != shipper.cursor  # block mode still holds the log
+        assert "cannot save its cursor" in shipper.stats()["last_error"] and "is the disk full?" in shipper.stats()["last_error"]
+        assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1 and len(caplog.records) == 1
+        filler.unlink()
+        shipper.step()
+        assert saved_cursor(small_disk) == shipper.saved == shipper.cursor == log.synced
+        assert shipper.stats()["last_error"] is None and "saved again" in caplog.records[-1].message
+    finally:
+        shipper.close()
+        log.close()
