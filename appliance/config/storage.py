@@ -30,7 +30,8 @@ class StorageConfig(StrictModel):
     keep_checkpoints: int = Field(3, ge=1, le=100, description="How many checkpoints to keep; older ones are deleted.")
     log_segment_mb: float = Field(
         64.0, ge=0.01, le=4096.0,
-        description="Size at which the joined-event DSJSON log (and the raw log a `stream: raw` sink ships) starts a new segment file.",
+        description="Size at which the joined-event DSJSON log (and the raw log a `stream: raw` sink ships) starts a new segment file, "
+        "and late.jsonl a new file (the full one kept as late.jsonl.1, the one before it deleted).",
     )
     keep_log_segments: int = Field(
         20, ge=1, le=100_000,

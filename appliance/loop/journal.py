@@ -20,8 +20,6 @@ LogPosition(segment=1, offset=17)
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any, Iterable, Protocol
 
 import orjson
@@ -29,14 +27,12 @@ import orjson
 from appliance.clock import Clock
 from appliance.errors import CheckpointError
 from appliance.join.rewards import LateReward, Reward
+from appliance.loop.late_log import LateLog
 from appliance.policy.base import Decision
-from appliance.storage.atomic import fsync_dir
-from appliance.storage.eventlog import EventLog, SyncPoint, write_failed
+from appliance.storage.eventlog import EventLog, SyncPoint
 from appliance.storage.log_segments import LogPosition
 from appliance.storage.wal import NotDurable, WriteAheadLog
 from appliance.storage.wal_tickets import Then, Ticket
-
-LATE_LOG = "late.jsonl"
 
 
 class Acknowledger(Protocol):
@@ -108,6 +104,7 @@ class Journal:
         self._done: list[str] = []  # event ids the event log now holds: they leave the WAL at the next sync
         self._late_done: list[str] = []  # keys of late rewards handled: they leave the WAL at the next sync
         self._late_lines: list[str] = []
+        self.late = LateLog(events.directory, events.segment_bytes, events.durable)
         self._syncing: PendingSync | None = None  # begun by sync_if_due, being fsynced outside the loop's lock
         self._unforgotten: list[tuple[list[str], list[str]]] = []  # drops the WAL could not commit (its thread appends)
 
@@ -136,41 +133,14 @@ class Journal:
             self._done.extend(event_ids)
 
     def flush_late(self) -> None:
-        """Append the late lines handled since the last call (and fsync them, when durable; the directory too when
-        this made the file, or a power cut could lose the file with its lines before they leave the WAL)."""
+        """Append the late lines handled since the last call to ``late.jsonl`` (:class:`LateLog`)."""
         if self._late_lines:
-            path = self.events.directory / LATE_LOG
-            created = not path.exists()
-            with open(path, "ab", buffering=0) as f:
-                end = f.tell()
-                data = memoryview(("\n".join(self._late_lines) + "\n").encode())
-                try:
-                    while data:  # unbuffered (nothing left to flush at close): a write may take a part
-                        data = data[f.write(data):]
-                    if self.events.durable:
-                        os.fsync(f.fileno())
-                except OSError as err:  # a full disk: cut what fitted, so that the next try writes whole lines again
-                    f.truncate(end)
-                    raise write_failed(path, err) from None
-            if created and self.events.durable:
-                fsync_dir(self.events.directory)
+            self.late.append(self._late_lines)
             self._late_lines = []
 
     def late_keys(self) -> set[str]:
-        """The keys of every late reward ``late.jsonl`` holds."""
-        keys: set[str] = set()
-        try:
-            with open(self.events.directory / LATE_LOG, "rb") as f:
-                for raw in f:
-                    try:
-                        key = json.loads(raw).get("key")
-                    except (ValueError, AttributeError):
-                        continue  # a torn last line: its reward is still in the WAL
-                    if isinstance(key, str):
-                        keys.add(key)
-        except FileNotFoundError:
-            pass
-        return keys
+        """The keys of every late reward ``late.jsonl`` (and the full one it replaced) holds."""
+        return self.late.keys()
 
     def sync_if_due(self) -> PendingSync | None:
         """A sync begun when one is due and none is under way: the caller fsyncs it outside the loop's lock

@@ -8,7 +8,7 @@ import json
 from typing import Any, Iterable
 
 from appliance.join.rewards import LateReward, Reward
-from appliance.loop.journal import LATE_LOG, Journal
+from appliance.loop.journal import Journal
 from appliance.policy.base import Decision, JoinedEvent
 from appliance.storage import dsjson
 
@@ -48,17 +48,14 @@ def _public(decision: Decision) -> dict[str, Any]:
 
 
 def _logged_late(journal: Journal, event_id: str) -> list[dict[str, Any]]:
-    """Late rewards of ``event_id`` that ``late.jsonl`` holds (under ``late_reward: log``)."""
+    """Late rewards of ``event_id`` that ``late.jsonl`` (or the full one it replaced) holds (under ``late_reward: log``)."""
     found = []
-    path = journal.events.directory / LATE_LOG
-    if path.exists():
-        needle = f'"event_id": "{event_id}"'
-        with open(path, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if needle in line:
-                    try:
-                        record = json.loads(line)
-                    except ValueError:
-                        continue
-                    found.append({"value": record["reward"], "timestamp": record["timestamp"], "reward_id": record.get("reward_id")})
+    needle = f'"event_id": "{event_id}"'.encode()
+    for line in journal.late.lines():
+        if needle in line:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            found.append({"value": record["reward"], "timestamp": record["timestamp"], "reward_id": record.get("reward_id")})
     return found

@@ -36,7 +36,7 @@ class EventLog(LogSegments):
                  name: str = "events", suffix: str = "dsjson") -> None:
         super().__init__(directory, name, suffix)
         self.durable = fsync
-        self._limit = segment_bytes
+        self.segment_bytes = segment_bytes
         self._keep = keep_segments
         self.on_sync: list[Callable[[LogPosition], None]] = []
         """Called with the new synced end after each sync (a shipper in another process is told it)."""
@@ -109,7 +109,7 @@ class EventLog(LogSegments):
         closed here at once, and a new one begun (a rare stop of a few milliseconds)."""
         try:
             self._flush()
-            if self._offset >= self._limit:
+            if self._offset >= self.segment_bytes:
                 if self.durable:
                     os.fsync(self._file.fileno())
                 following = open(self.path(self._segment + 1), "ab", buffering=0)  # first: a full disk leaves this one open

@@ -18,7 +18,8 @@ from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.errors import CheckpointError, StorageError
 from appliance.join.rewards import LateReward, Reward
-from appliance.loop.journal import LATE_LOG, Journal
+from appliance.loop.journal import Journal
+from appliance.loop.late_log import LATE_LOG
 from appliance.policy.base import Decision
 from appliance.storage import eventlog as eventlog_module
 from appliance.storage import wal as wal_module

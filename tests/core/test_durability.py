@@ -18,7 +18,8 @@ from appliance.clock import FakeClock
 from appliance.config import AppConfig
 from appliance.join.rewards import LateReward, Reward
 from appliance.loop import Loop
-from appliance.loop.journal import LATE_LOG, Journal
+from appliance.loop.journal import Journal
+from appliance.loop.late_log import LATE_LOG
 from appliance.models.base import ModelVersion
 from appliance.storage import dsjson
 from appliance.storage.eventlog import EventLog
@@ -188,6 +189,22 @@ def test_late_jsonl_holds_its_lines_from_the_flush_that_creates_it(tmp_path: Pat
     assert [json.loads(line)["reward"] for line in (tmp_path / LATE_LOG).read_text().splitlines()] == [0.5, 1.0]
     again.close()
 
+
+
+def test_late_jsonl_starts_anew_when_full_so_it_stays_bounded_and_a_restart_finds_the_keys_it_needs(tmp_path: Path, clock: FakeClock) -> None:
+    segment = 4096  # storage.log_segment_mb, in bytes
+    journal = Journal(EventLog(tmp_path, segment), None, clock, log_sync_s=0.0)
+    keys = [f"e{i}/r{i}" for i in range(300)]
+    for i, key in enumerate(keys):
+        journal.handle_late([LateReward(key, f"e{i}", Reward(1.0, float(i), f"r{i}"), "log")])
+        journal.sync()
+    sizes = {p.name: p.stat().st_size for p in tmp_path.glob(f"{LATE_LOG}*")}
+    assert sorted(sizes) == [LATE_LOG, f"{LATE_LOG}.1"] and sum(sizes.values()) < 2 * segment + 200, sizes  # was: all 300 lines
+    journal.close()
+    again = Journal(EventLog(tmp_path, segment), None, clock, log_sync_s=0.0)
+    kept = again.late_keys()
+    assert set(keys[-40:]) <= kept and kept <= set(keys) and len(kept) == sum(1 for _ in again.late.lines())
+    again.close()
 
 def test_kill_9_loses_nothing_acknowledged(tmp_path: Path) -> None:
     driver = Path(__file__).with_name("crash_driver.py")
