@@ -224,6 +224,7 @@ class Daemon:
         was_full = self.disk.full
         self.disk.check()
         if was_full and not self.disk.full:
+            self.supervisor.start_again()  # a loop the full disk kept from starting starts, as the disk's message promised
             for worker in self._loop_workers():  # learning, the log and checkpoints go on now, not after their backoff
                 worker.nudge()
         loop = self.loop

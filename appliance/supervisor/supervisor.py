@@ -68,13 +68,26 @@ class Supervisor:
             if self.error is not None:
                 log.error("invalid config; starting in safe mode (dashboard and /api/status show why):\n%s", self.error)
                 return
-            try:
-                self._start_loop(self.config)
-            except Exception as err:
-                self.error = f"the loop could not start: {err}"
-                if not safe_mode:
-                    raise
-                log.exception("the loop could not start; safe mode until a config that starts arrives")
+            self._try_start(safe_mode)
+
+    def start_again(self) -> None:
+        """Start the loop of a valid config whose start failed (the daemon does once a full disk has room again: a Pi
+        that restarted on a full SD card); nothing when the loop runs or the config itself is invalid."""
+        with self._lock:
+            if self.state == "safe" and self.config_valid and self.error is not None and self._try_start(safe_mode=True):
+                log.info("the loop started, now that the data directory's disk has room")
+
+    def _try_start(self, safe_mode: bool) -> bool:
+        """Whether the loop started (else safe mode says why; without ``safe_mode`` the error is raised)."""
+        try:
+            self._start_loop(self.config)
+        except Exception as err:
+            self.error = f"the loop could not start: {err}"
+            if not safe_mode:
+                raise
+            log.exception("the loop could not start; safe mode until a config that starts arrives")
+            return False
+        return True
 
     def apply(self, config: AppConfig, text: str) -> dict[str, Any]:
         """Apply ``config``, then write ``text`` to the config file: a config that fails to start is neither run nor

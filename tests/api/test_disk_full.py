@@ -70,3 +70,19 @@ def test_a_first_start_on_a_full_disk_refuses_to_run_with_a_token_it_could_not_s
     assert "free space on that disk" in done.stderr and "Access token" not in done.stdout
     assert sorted(p.name for p in (small_disk / "data").iterdir()) == ["lock"]  # no token, no temp file left
 
+
+
+def test_a_restart_on_a_full_disk_runs_the_loop_by_itself_once_the_disk_has_room(tmp_path: Path, small_disk: Path) -> None:
+    start_daemon(tmp_path, FAST, data_dir=small_disk).stop()
+    filler = fill(small_disk)
+    again = start_daemon(tmp_path, FAST, data_dir=small_disk)  # a Pi restarted on its full SD card
+    try:
+        with again.client() as client:
+            status = until(lambda: (s := client.get("/api/status").json())["disk"]["full"] and s, "status says the disk is full", 30)
+            assert status["state"] == "safe" and "the loop could not start" in status["config_error"]
+            filler.unlink()
+            until(lambda: client.get("/api/status").json()["state"] == "running", "the loop runs", 30)  # was: safe until a PUT
+            assert client.post("/api/decide", json={"context": CONTEXT}).status_code == 200
+        assert "the loop started, now that the data directory's disk has room" in again.output()
+    finally:
+        again.stop()
