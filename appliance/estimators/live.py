@@ -162,9 +162,10 @@ class PolicyValueObserver:
     # -- what it shows ---------------------------------------------------------------------------
     def _band(self, value: PolicyValue) -> list[float] | None:
         """[estimate, lower, upper] (``None`` before the first event)."""
-        if not value.events:
-            return None
-        summary = value.summary(self.config.alpha)
+        return self._band_of(value.summary(self.config.alpha)) if value.events else None
+
+    def _band_of(self, summary: dict[str, Any]) -> list[float]:
+        """[estimate, lower, upper] of a candidate's summary (its interval is the costly part: made once a read)."""
         low, high = summary["intervals"][self.config.interval]
         return [round(summary["estimates"][self.config.estimators[0]], 6), round(low, 6), round(high, 6)]
 
@@ -178,11 +179,12 @@ class PolicyValueObserver:
             return self._stats()
 
     def _stats(self) -> dict[str, Any]:
-        online = self._band(self.values["online"])
+        summaries = {name: value.summary(self.config.alpha) for name, value in self.values.items() if value.events}
+        bands = {name: self._band_of(summary) for name, summary in summaries.items()}
+        online = bands.get("online")
         candidates = {}
         for name, value in self.values.items():
-            band = self._band(value)
-            summary = value.summary(self.config.alpha) if band else None
+            band, summary = bands.get(name), summaries.get(name)
             verdict = None if band is None or online is None or name == "online" else \
                 "better" if band[1] > online[2] else "worse" if band[2] < online[1] else "undecided"
             candidates[name] = {"events": value.events, "estimate": band[0] if band else None,

@@ -275,3 +275,20 @@ def test_sampled_events_valued_in_batches_give_the_figures_of_one_at_a_time(inte
                 assert got["intervals"][interval] == pytest.approx(summary["intervals"][interval], rel=1e-12), c.name
     assert 0.3 < value._keep < 0.7 and value.sampled_out > 3 * HELD  # it did sample
     value.close()
+
+
+def test_a_read_makes_each_candidates_interval_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each read (every /api/status, every second of the dashboard's stream) makes each candidate's summary once: its
+    interval's cost grows with the events valued (a long soak's: tens to hundreds of ms for all candidates)."""
+    from appliance.estimators.value import PolicyValue
+
+    rng, value = random.Random(3), observer(None)
+    for i in range(200):
+        value.handle(joined(rng, i))
+    before = value.stats()
+    made: list[PolicyValue] = []
+    real = PolicyValue.summary
+    monkeypatch.setattr(PolicyValue, "summary", lambda self, alpha=0.05: made.append(self) or real(self, alpha))
+    assert value.stats() == before
+    assert len(made) == len(value.values) == len({id(v) for v in made})  # was: twice each, three times the online policy's
+    value.close()
