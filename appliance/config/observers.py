@@ -70,7 +70,8 @@ class PolicyValueObserverConfig(ObserverConfigBase):
         "estimates stay unbiased and the bounds valid, only wider.")
     save_every_s: float = Field(30.0, ge=1.0, le=86_400.0,
                                 description="How often the estimates (and the candidates' models) are saved to DATA_DIR/observers/<name>.")
-    chart_every_s: float = Field(5.0, ge=0.5, le=3600.0, description="How often a point is added to the dashboard's value chart.")
+    chart_every_s: float = Field(5.0, ge=0.5, le=3600.0, description="How often a point is added to the dashboard's value chart, "
+                                 "and the values' estimates and intervals are made again (reads in between show the last).")
 
     @field_validator("candidates")
     @classmethod

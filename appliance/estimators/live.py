@@ -78,6 +78,7 @@ class PolicyValueObserver:
         self._keep, self._window, self._rng = 1.0, (time.monotonic(), 0), random.Random()
         self.saved_at: float | None = None
         self._charted_at = self._saved_at = time.monotonic()
+        self._summaries: dict[str, tuple[float, dict[str, Any]]] = {}  # each candidate's last summary, and when
         self._closed = False
         self._held: list[tuple[float, float, float, int, list[float]]] = []  # events not valued yet (HELD at most)
         self._lock = threading.RLock()  # stats() and save() come from other threads: they value what is held first
@@ -108,7 +109,7 @@ class PolicyValueObserver:
             if now - self._charted_at >= self.config.chart_every_s:
                 self._charted_at = now
                 self._value_held()
-                self.chart.append({"t": round(time.time(), 1), **{n: self._band(v) for n, v in self._charted().items()}})
+                self.chart.append({"t": round(time.time(), 1), **{n: self._band(n, now, fresh=True) for n in self._charted()}})
             if now - self._saved_at >= self.config.save_every_s:
                 self.save()
 
@@ -160,12 +161,26 @@ class PolicyValueObserver:
         return features
 
     # -- what it shows ---------------------------------------------------------------------------
-    def _band(self, value: PolicyValue) -> list[float] | None:
-        """[estimate, lower, upper] (``None`` before the first event)."""
-        return self._band_of(value.summary(self.config.alpha)) if value.events else None
+    def _summary(self, name: str, now: float, fresh: bool = False) -> dict[str, Any] | None:
+        """Candidate ``name``'s summary (``None`` before its first event): the one made at most ``chart_every_s``
+        ago, else (or ``fresh``: a chart point's) a new one. An interval's cost grows
+        with the events valued (a confidence sequence over weeks of events: tenths of a second for all candidates),
+        and the daemon reads the values every second for the dashboard's stream and at every /api/status."""
+        value = self.values[name]
+        if not value.events:
+            return None
+        made = self._summaries.get(name)
+        if fresh or made is None or now - made[0] >= self.config.chart_every_s:
+            made = self._summaries[name] = (now, value.summary(self.config.alpha))
+        return made[1]
+
+    def _band(self, name: str, now: float, fresh: bool = False) -> list[float] | None:
+        """[estimate, lower, upper] of candidate ``name`` (``None`` before its first event)."""
+        summary = self._summary(name, now, fresh)
+        return self._band_of(summary) if summary is not None else None
 
     def _band_of(self, summary: dict[str, Any]) -> list[float]:
-        """[estimate, lower, upper] of a candidate's summary (its interval is the costly part: made once a read)."""
+        """[estimate, lower, upper] of a candidate's summary."""
         low, high = summary["intervals"][self.config.interval]
         return [round(summary["estimates"][self.config.estimators[0]], 6), round(low, 6), round(high, 6)]
 
@@ -179,7 +194,8 @@ class PolicyValueObserver:
             return self._stats()
 
     def _stats(self) -> dict[str, Any]:
-        summaries = {name: value.summary(self.config.alpha) for name, value in self.values.items() if value.events}
+        now = time.monotonic()
+        summaries = {name: summary for name in self.values if (summary := self._summary(name, now)) is not None}
         bands = {name: self._band_of(summary) for name, summary in summaries.items()}
         online = bands.get("online")
         candidates = {}
