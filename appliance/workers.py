@@ -42,9 +42,10 @@ class Worker:
         self.last_error: str | None = None
         self.heartbeat = time.monotonic()
         self._nudged = threading.Event()
+        self._retired = False  # stopped on purpose (a reconfiguration): not the watchdog's to start again
 
     def start(self, stop: threading.Event) -> None:
-        self._stop = stop
+        self._stop, self._retired = stop, False
         self._generation += 1
         self.heartbeat = time.monotonic()
         self._thread = threading.Thread(target=self._run, args=(stop, self._generation), name=self.name, daemon=True)
@@ -82,7 +83,9 @@ class Worker:
         self._nudged.set()
 
     def retire(self) -> None:
-        """Stop this worker alone: its thread exits after the step it is in (the shared stop is not set)."""
+        """Stop this worker alone: its thread exits after the step it is in (the shared stop is not set), and the
+        watchdog leaves it stopped."""
+        self._retired = True
         self._generation += 1
 
     def restart(self, reason: str) -> None:
@@ -104,7 +107,7 @@ class Worker:
 
     def problem(self, now: float | None = None) -> str | None:
         """Why the watchdog should restart this worker, or ``None`` while it is healthy."""
-        if self._thread is None or (self._stop is not None and self._stop.is_set()):
+        if self._thread is None or self._retired or (self._stop is not None and self._stop.is_set()):
             return None
         if not self._thread.is_alive():
             return "died (its thread ended)"
@@ -122,9 +125,9 @@ class Worker:
 class Watchdog:
     """Checks ``workers()`` every ``interval_s`` and restarts any that hung or died.
 
-    >>> stop = threading.Event()
+    >>> stop = threading.Event(); stop.set()
     >>> w = Worker("fragile", lambda: None, 0.01)
-    >>> w.start(stop); w.retire(); w.join(1.0)
+    >>> w.start(stop); w.join(1.0); stop.clear()  # its thread ended, as one that died
     >>> dog = Watchdog(lambda: [w], interval_s=0.01)
     >>> dog.check(); w.restarts, w.alive
     (1, True)

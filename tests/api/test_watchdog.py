@@ -93,3 +93,24 @@ def test_a_nudge_ends_the_backoff_of_failing_steps_within_a_second(caplog: pytes
     finally:
         stop.set()
         worker.join(2)
+
+
+def test_a_worker_a_reconfiguration_retired_is_not_started_again() -> None:
+    """A config change retires the old parts' workers and joins them before it drops them from the watchdog's list:
+    a check in between saw a thread that ended and started it again, so the old worker ran on beside the new one
+    (met in a 45-minute soak: two `sources-decide` threads after a `PUT /api/config`, the old one deciding on its
+    own)."""
+    stop = threading.Event()
+    worker = Worker("sources-decide", lambda: None, 0.01)
+    worker.start(stop)
+    worker.retire()
+    worker.join(2)
+    dog = Watchdog(lambda: [worker], interval_s=0.05)
+    try:
+        dog.check()
+        assert (worker.alive, worker.restarts, dog.restarts) == (False, 0, 0)  # was: (True, 1, 1)
+        worker.start(stop)  # started again on purpose: watched again
+        assert worker.alive and worker.problem() is None
+    finally:
+        stop.set()
+        worker.join(2)
