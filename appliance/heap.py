@@ -1,12 +1,13 @@
 """The process's heap as the daemon keeps it once started: the start-up's objects left out of the cyclic collector's
-walks.
+walks, and a young generation large enough for the objects of the requests in flight.
 
 >>> import gc
+>>> before = gc.get_threshold()
 >>> with settled_heap():
-...     gc.get_freeze_count() > 0
-True
->>> gc.get_freeze_count()
-0
+...     gc.get_freeze_count() > 0, gc.get_threshold()[0] == YOUNG
+(True, True)
+>>> gc.get_freeze_count(), gc.get_threshold() == before
+(0, True)
 """
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ import gc
 from contextlib import contextmanager
 from typing import Iterator
 
+YOUNG = 10_000
+"""The collector's first threshold once settled (Python's default: 700): how many more container objects may be
+allocated than freed before a young collection. A ``DecideStream`` message of 100 decisions holds ~1,400 of them
+until it is answered, so with 700 a collection ran every ~50 decisions and moved the ones in flight to older
+generations: a full collection (every 100 young ones) walked the ~40,000 held objects (waiting decisions, the
+closed ones remembered for late rewards, their contexts) in 20-80 ms of CPU, about once per 5,000 decisions, and
+evicted the caches. With 10,000: a twentieth of the young collections and of the full ones
+(docs/client-benchmarks.md, 6 December). Cyclic garbage waits up to that many allocations longer to be freed."""
+
 
 def settle_heap() -> None:
     """Collect the start-up's garbage, then leave what remains (modules, the apps, the models: ~90,000 objects) out of
@@ -22,18 +32,22 @@ def settle_heap() -> None:
     oldest generation, so a full collection walked the whole start-up heap every second or two under load; with it
     frozen, a decide over HTTP spends 0.23 s of collections in a run where it spent 0.59 s. What is frozen stays until
     the process ends if it later becomes cyclic garbage (a loop replaced by a new config): at most the start-up's size,
-    once."""
+    once. Young collections then wait for :data:`YOUNG` allocations."""
     gc.collect()
     gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG, middle, old)
 
 
 @contextmanager
 def settled_heap() -> Iterator[None]:
-    """The heap settled as the daemon's (:func:`settle_heap`) while the block runs, then thawed: what benchmarks of the
-    daemon's paths measure in, so that what their process held before (the benchmark's data, other benchmarks, pytest)
-    is not walked either."""
+    """The heap settled as the daemon's (:func:`settle_heap`) while the block runs, then thawed and the collector's
+    thresholds as they were: what benchmarks of the daemon's paths measure in, so that what their process held before
+    (the benchmark's data, other benchmarks, pytest) is not walked either."""
+    thresholds = gc.get_threshold()
     settle_heap()
     try:
         yield
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
