@@ -1,9 +1,9 @@
 """Clocks are injected: the daemon uses the wall clock, tests and simulations a fake one.
 
 ``time()`` says when (decisions, rewards, log lines); ``monotonic()`` how long (waits, periods, schedules), on a
-clock nobody sets. The wall clock does get set: a Raspberry Pi has no real-time clock (a Pi 5 keeps time only
-with its optional battery), so it boots at the time it last saved and jumps forward at its first sync with a time server, minutes
-or hours later; a user may set it by hand.
+clock nobody sets. The wall clock does get set: a Raspberry Pi has no real-time clock (a Pi 5 keeps time only with
+its optional battery), so it boots at the time it last saved and jumps forward at its first sync with a time
+server, minutes or hours later; a user may set it by hand.
 
 >>> clock = FakeClock(start=100.0)
 >>> clock.time()

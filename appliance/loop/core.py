@@ -97,11 +97,11 @@ class Loop(LoopUpkeep):
         self._schedule = CheckpointSchedule(clock, checkpoint_every_events, checkpoint_every_s)
         self.last_checkpoint: CheckpointMeta | None = None
         self.origin: Origin | None = None
+        """Where the model version it runs as came from (an upload, a rollback, a model source), if it was swapped in."""
         self.recovered = checkpoints is None or (not checkpoints.entries() and events.position.offset == 0 and len(events.segments()) <= 1)
         """Whether a checkpoint may be taken: once :meth:`recover` ran, or when the data directory held no model and no
         events. Before, a checkpoint would be the newest one without what the directory held (a start that failed
         half-way closes the loop, and the next start loaded that empty model)."""
-        """Where the model version it runs as came from (an upload, a rollback, a model source), if it was swapped in."""
         self._new_id = new_id
         self._lock = threading.RLock()
         self._checkpointing = threading.Lock()  # held from taking a checkpoint until its files are written

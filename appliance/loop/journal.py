@@ -8,7 +8,7 @@ one example, and a restart that finds its key in the files does not handle it ag
 
 >>> import tempfile, pathlib
 >>> from appliance.clock import FakeClock
->>> from appliance.storage.eventlog import EventLog, write_failed
+>>> from appliance.storage.eventlog import EventLog
 >>> journal = Journal(EventLog(pathlib.Path(tempfile.mkdtemp()), 1 << 20), None, FakeClock(0.0), log_sync_s=0.0)
 >>> journal.write_joined([b'{"EventId":"e1"}\\n'], ["e1"]); syncing = journal.sync_if_due()
 >>> syncing.fsync(); journal.end_sync(syncing)
