@@ -7,7 +7,11 @@
 const model = { whyTimer: null, decision: null, searchTimer: null, featuresTimer: null, whyRefused: false, featuresRefused: false };
 function explainSoon(decision) {
   model.decision = decision;
-  if (!model.whyTimer && model.whyRefused !== state.policy) model.whyTimer = setTimeout(loadWhy, 1000);
+  if (!model.whyTimer && model.whyRefused !== state.policy) model.whyTimer = setTimeout(whyDue, 1000);
+}
+function whyDue() {  // a refusal may have come while it waited (an answer to a request already under way)
+  model.whyTimer = null;
+  if (model.whyRefused !== state.policy) loadWhy();
 }
 
 function policyKey(p) { return `${p.type} ${p.arguments || ""}`; }  // a policy (/api/status's loop.policy), to compare
@@ -16,6 +20,7 @@ function refusedBy(status, body) {  // the policy a 409 came from: the one the d
 }
 
 async function loadWhy() {
+  clearTimeout(model.whyTimer);  // asked now (a new policy's stats): a request already waiting would ask twice
   model.whyTimer = null;
   const d = model.decision;
   const { status, body } = await api(`/api/events/${encodeURIComponent(d.event_id)}/explanation`);
