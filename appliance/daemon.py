@@ -221,10 +221,10 @@ class Daemon:
         return [w for s in (self.supervisor, *self.models.supervisors()) for w in s.workers]
 
     def _stats_step(self) -> None:
-        was_full = self.disk.full
+        was_blocked = self.disk.blocked
         self.disk.check()
-        if was_full and not self.disk.full:
-            self.supervisor.start_again()  # a loop the full disk kept from starting starts, as the disk's message promised
+        if was_blocked and not self.disk.blocked:  # room again, or writable again
+            self.supervisor.start_again()  # a loop the disk kept from starting starts, as the disk's message promised
             for worker in self._loop_workers():  # learning, the log and checkpoints go on now, not after their backoff
                 worker.nudge()
         loop = self.loop

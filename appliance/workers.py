@@ -19,6 +19,8 @@ import threading
 import time
 from typing import Any, Callable, Sequence
 
+from appliance.errors import WabbitError
+
 log = logging.getLogger(__name__)
 
 
@@ -62,7 +64,10 @@ class Worker:
                 self.errors += 1
                 self.last_error = f"{type(err).__name__}: {err}"
                 backoff = min(max(backoff * 2, 0.1), 30.0)
-                log.exception("worker %s failed; retrying in %.1f s", self.name, backoff)
+                if isinstance(err, WabbitError):  # says what and where itself (a full or read-only disk): no traceback
+                    log.error("worker %s failed: %s; retrying in %.1f s", self.name, err, backoff)
+                else:
+                    log.exception("worker %s failed; retrying in %.1f s", self.name, backoff)
             if generation != self._generation:
                 return  # retired while the step ran: a newer thread owns the heartbeat
             self.heartbeat = time.monotonic()

@@ -38,3 +38,37 @@ def fill(disk: Path) -> Path:
             if err.errno != errno.ENOSPC:
                 raise
     return filler
+
+
+@pytest.fixture
+def sd_card(tmp_path: Path) -> Iterator[Path]:
+    """A 32 MiB ext4 file system on a loop device, mounted with ``errors=remount-ro`` as Raspberry Pi OS mounts its
+    root; :func:`card_error` makes the kernel remount it read-only, as a failing SD card's I/O error does. Skipped
+    where loop devices cannot be mounted (not root, no ``mkfs.ext4``)."""
+    image, disk = tmp_path / "card.img", tmp_path / "card"
+    disk.mkdir()
+    with image.open("wb") as out:
+        out.truncate(32 << 20)
+    mkfs = shutil.which("mkfs.ext4") or "/usr/sbin/mkfs.ext4"
+    steps = ([mkfs, "-q", "-F", str(image)], ["mount", "-o", "loop,errors=remount-ro", str(image), str(disk)])
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True) if shutil.which(step[0]) else None
+        if done is None or done.returncode != 0:
+            pytest.skip(f"cannot make an ext4 card image ({done.stderr.strip() if done else f'no {step[0]}'}); run as root")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def card_error(disk: Path) -> None:
+    """Have ext4 report an error on ``disk`` (its ``trigger_fs_error``): with ``errors=remount-ro`` the kernel stops
+    all writes to it from then on, as after a failing SD card's I/O error."""
+    source = subprocess.run(["findmnt", "-n", "-o", "SOURCE", str(disk)], capture_output=True, text=True, check=True)
+    Path("/sys/fs/ext4", Path(source.stdout.strip()).name, "trigger_fs_error").write_text("a test's card error")
+
+
+def card_reboot(disk: Path) -> None:
+    """Unmount the :func:`sd_card` at ``disk`` and mount it again, as a reboot does (its journal replayed)."""
+    subprocess.run(["umount", str(disk)], check=True)
+    subprocess.run(["mount", "-o", "loop,errors=remount-ro", str(disk.parent / "card.img"), str(disk)], check=True)

@@ -193,7 +193,7 @@ class Journal:
         if self._unforgotten:
             count = sum(len(done) + len(late) for done, late in self._unforgotten)
             raise CheckpointError(f"the write-ahead log in {self.events.directory} could not drop {count} records the event "
-                                  "log already holds (is the disk full?); the checkpoint waits for the next sync to drop them")
+                                  "log already holds (is the disk full or read-only?); the checkpoint waits for the next sync to drop them")
 
     def sync(self) -> LogPosition:
         """Sync the event log now, then let the WAL drop what it holds: also the records of a sync under way, whose

@@ -68,9 +68,10 @@ def create_app(rt: Runtime, on_ready: Callable[[], None] = lambda: None) -> Fast
 
     @app.get("/healthz", tags=["health"], summary="Liveness (no token needed)")
     async def healthz() -> dict[str, str]:  # async: nothing blocks, so no thread-pool hop
-        """200 while the daemon lives; its ``status`` is ``disk full`` while the data directory's disk is (the
-        details, with the token: ``/api/status``'s ``disk``), else ``ok``."""
-        return {"status": "disk full"} if rt.disk.full else {"status": "ok"}
+        """200 while the daemon lives; its ``status`` is ``read-only`` or ``disk full`` while the data directory's
+        file system is (the details, with the token: ``/api/status``'s ``disk``), else ``ok``."""
+        disk = rt.disk.state
+        return {"status": "read-only" if disk["read_only"] else "disk full" if disk["full"] else "ok"}
 
     authed = [Depends(require_auth)]
     lean = (routes_decisions.lean_router, routes_models.lean_router)  # these check the token themselves (fast_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -21,6 +22,7 @@ from appliance.policy.model_check import DIGEST_HEADER, check_digest
 from appliance.server.routes_decisions import ERRORS
 from appliance.server.runtime import Runtime, running_loop, runtime
 from appliance.server.schemas import ModelUploadResponse, message
+from appliance.storage.writable import hint
 
 MAX_MODEL_BYTES = 64 * 1024 * 1024
 router = APIRouter(prefix="/api", tags=["model"])
@@ -105,8 +107,9 @@ async def received_model(request: Request, directory: Path, declared: str | None
 
 def cannot_keep(directory: Path, err: OSError) -> HTTPException:
     """507 for an upload the data directory's disk cannot hold (full, or read-only)."""
+    what = "free space on that disk" if err.errno in (errno.ENOSPC, errno.EDQUOT) else hint(err)
     return HTTPException(507, f"cannot keep the uploaded model in the data directory {directory} ({err.strerror}): nothing "
-                              "changed; free space on that disk (or make it writable) and upload it again")
+                              f"changed; {what}, and upload it again")
 
 
 def _install(rt: Runtime, loop: Loop, path: Path, asked: int | None) -> int:

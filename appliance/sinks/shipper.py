@@ -37,6 +37,7 @@ from appliance.config.log_sinks import LogSinkConfigBase
 from appliance.sinks.base import CommittingSink, LogSink, SinkError
 from appliance.storage.atomic import write_atomically
 from appliance.storage.log_segments import LogPosition, LogSegments
+from appliance.storage.writable import hint
 
 log = logging.getLogger(__name__)
 MAX_BATCHES_PER_STEP = 16  # a sink that fell behind catches up several full batches at a time
@@ -140,7 +141,7 @@ class Shipper:
             if not self._unsaved:
                 log.warning("log sink %s: cannot save its cursor %s (%s); it goes on shipping and saves it once it can (a "
                             "restart before then sends the batches since the saved one again)", self.sink.name, self._cursor_path, err.strerror)
-            self._unsaved = self.last_error = f"cannot save its cursor {self._cursor_path} ({err.strerror}); is the disk full?"
+            self._unsaved = self.last_error = f"cannot save its cursor {self._cursor_path} ({err.strerror}); {hint(err)}"
             return
         if self._unsaved:
             log.warning("log sink %s: its cursor is saved again", self.sink.name)

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from appliance.errors import CheckpointError, WabbitError
 from appliance.storage.atomic import install, staged, write_atomically
 from appliance.storage.log_segments import LogPosition
+from appliance.storage.writable import hint
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class CheckpointStore:
         return meta
 
     def _failed(self, err: OSError) -> CheckpointError:
-        return CheckpointError(f"{self.directory}: cannot write a checkpoint ({err.strerror}); is the disk full?")
+        return CheckpointError(f"{self.directory}: cannot write a checkpoint ({err.strerror}); {hint(err)}")
 
     def _prune(self) -> None:
         for meta_path in _sidecars(self.directory)[self._keep:]:

@@ -21,11 +21,13 @@ appliance.errors.StorageError: ... is used by another wabbit process (pid ...); 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 from pathlib import Path
 
 from appliance.errors import StorageError
+from appliance.storage.writable import hint
 
 PRIVATE_UMASK = 0o077
 
@@ -46,8 +48,9 @@ class DataDir:
                     os.chmod(inside, 0o700 if inside.is_dir() else 0o600)
             fd = os.open(path / "lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as err:
-            raise StorageError(f"{path}: cannot use it as the data directory ({err.strerror}); check it is writable "
-                               f"by this user, or pass another {set_by}") from None
+            what = hint(err) if err.errno in (errno.EROFS, errno.EIO) else "check it is writable by this user"
+            raise StorageError(f"{path}: cannot use it as the data directory ({err.strerror}); {what}, or pass another "
+                               f"{set_by}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

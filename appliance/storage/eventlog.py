@@ -26,6 +26,7 @@ from typing import BinaryIO, Callable, Iterator, Sequence
 from appliance.errors import StorageError
 from appliance.storage.atomic import fsync_dir
 from appliance.storage.log_segments import LogPosition, LogSegments
+from appliance.storage.writable import hint
 
 log = logging.getLogger(__name__)
 _BUFFER = 1 << 16  # appends between syncs (a tick's worth) reach the file in one write, or at this size
@@ -204,7 +205,7 @@ class EventLog(LogSegments):
 
 
 def write_failed(path: Path, err: OSError) -> StorageError:
-    return StorageError(f"{path}: cannot write the event log ({err.strerror}); is the disk full?")
+    return StorageError(f"{path}: cannot write the event log ({err.strerror}); {hint(err)}")
 
 
 class SyncPoint:

@@ -27,6 +27,7 @@ from appliance.policy.base import Decision
 from appliance.storage.wal_records import Recovered, decision_body, decision_row, open_database, read_recovered
 from appliance.storage.wal_sql import statements
 from appliance.storage.wal_tickets import DONE, Then, Ticket, Wakeups
+from appliance.storage.writable import IO_ERROR, READ_ONLY, read_only
 
 log = logging.getLogger(__name__)
 _MAX_BATCH = 10_000
@@ -201,8 +202,14 @@ class WriteAheadLog:
         return None
 
     def _refused(self, err: sqlite3.Error) -> BaseException:
-        """What a failed commit tells whoever waits for it: on a full disk, where and what to do."""
-        if getattr(err, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+        """What a failed commit tells whoever waits for it: on a full disk, a read-only file system or a disk's I/O
+        error (SQLite says only "disk I/O error" for the last two), where and what to do."""
+        code = getattr(err, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY):
+            why = READ_ONLY if read_only(self.path.parent) else IO_ERROR
+            return StorageError(f"the write-ahead log in the data directory {self.path.parent} cannot commit ({err}): "
+                                f"{why}; decisions and rewards are taken again, without a restart, once it can")
+        if code != sqlite3.SQLITE_FULL:
             return err
         return StorageError(f"the disk of the data directory {self.path.parent} is full, so the write-ahead log cannot "
                             "grow: free space on that disk (delete files you do not need on it); decisions and rewards "

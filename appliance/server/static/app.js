@@ -167,9 +167,9 @@ function onStats(s) {
     $("safe-mode").replaceChildren(`Safe mode: ${why} Fix it in the `, link,
       " and apply it, or edit the file and restart the daemon.");
   }
-  const full = Boolean(s.disk && s.disk.full);
-  $("disk-full").hidden = !full;
-  if (full) $("disk-full").textContent = `Disk full: ${s.disk.message}.`;
+  const blocked = Boolean(s.disk && s.disk.message);  // full, or read-only
+  $("disk-full").hidden = !blocked;
+  if (blocked) $("disk-full").textContent = `${s.disk.read_only ? "Disk read-only" : "Disk full"}: ${s.disk.message}.`;
   state.mode = s.mode;
   state.configError = s.config_error;
   $("uptime").textContent = durationText(s.uptime_s);
