@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import shutil
 import subprocess
@@ -11,20 +12,27 @@ from typing import Iterator
 import pytest
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MiB tmpfs, unmounted after the test; skipped where mounting is not permitted (not root, no mount)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mount = shutil.which("mount")
-    done = subprocess.run([mount, "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True, text=True) \
-        if mount else None
-    if done is None or done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs to fill up ({done.stderr.strip() if done else 'no mount command'}); run as root")
+@contextlib.contextmanager
+def mounted(disk: Path, what: str, *steps: list[str]) -> Iterator[Path]:
+    """``disk`` once ``steps`` ran (the last one mounts it), unmounted afterwards; the test is skipped where a step
+    cannot run (not root, a command missing), saying it could not ``what``."""
+    disk.mkdir(exist_ok=True)
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True) if shutil.which(step[0]) else None
+        if done is None or done.returncode != 0:
+            pytest.skip(f"cannot {what} ({done.stderr.strip() if done else f'no {step[0]}'}); run as root")
     try:
         yield disk
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs, unmounted after the test; skipped where mounting is not permitted (not root, no mount)."""
+    disk = tmp_path / "disk"
+    with mounted(disk, "mount a tmpfs to fill up", ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)]):
+        yield disk
 
 
 def fill(disk: Path) -> Path:
@@ -46,19 +54,11 @@ def sd_card(tmp_path: Path) -> Iterator[Path]:
     root; :func:`card_error` makes the kernel remount it read-only, as a failing SD card's I/O error does. Skipped
     where loop devices cannot be mounted (not root, no ``mkfs.ext4``)."""
     image, disk = tmp_path / "card.img", tmp_path / "card"
-    disk.mkdir()
     with image.open("wb") as out:
         out.truncate(32 << 20)
-    mkfs = shutil.which("mkfs.ext4") or "/usr/sbin/mkfs.ext4"
-    steps = ([mkfs, "-q", "-F", str(image)], ["mount", "-o", "loop,errors=remount-ro", str(image), str(disk)])
-    for step in steps:
-        done = subprocess.run(step, capture_output=True, text=True) if shutil.which(step[0]) else None
-        if done is None or done.returncode != 0:
-            pytest.skip(f"cannot make an ext4 card image ({done.stderr.strip() if done else f'no {step[0]}'}); run as root")
-    try:
+    with mounted(disk, "make an ext4 card image", [shutil.which("mkfs.ext4") or "/usr/sbin/mkfs.ext4", "-q", "-F", str(image)],
+                 ["mount", "-o", "loop,errors=remount-ro", str(image), str(disk)]):
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def card_error(disk: Path) -> None:

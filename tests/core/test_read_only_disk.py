@@ -7,7 +7,6 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from appliance.storage.diskspace import DiskWatch
 from appliance.storage.eventlog import write_failed
 from appliance.storage.wal import WriteAheadLog
 from appliance.storage.writable import read_only
-from tests.small_disk import card_error, sd_card
+from tests.small_disk import card_error, mounted, sd_card
 
 __all__ = ["sd_card"]
 
@@ -40,14 +39,8 @@ def test_a_file_system_the_kernel_remounted_read_only_after_an_error_is_read_onl
 
 def test_the_disk_watch_says_a_read_only_file_system_with_what_to_do(tmp_path: Path) -> None:
     disk = tmp_path / "disk"
-    disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(disk)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs ({done.stderr.strip()}); run as root")
-    try:
+    with mounted(disk, "mount a read-only tmpfs", ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(disk)]):
         state = DiskWatch(disk).check()  # was: full False, message None; /healthz said "ok"
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
     assert state["read_only"] and not state["full"], state
     assert f"the file system of the data directory {disk} is read-only" in state["message"]
     assert "back up the data directory" in state["message"] and "by itself" in state["message"]
