@@ -18,6 +18,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from appliance.estimators import temme
+
 _TINY = 1e-300
 _EPS = 1e-16
 
@@ -118,6 +120,8 @@ def log_lower_gamma(a: float, x: float) -> float:
     """log γ(a, x), the log of the lower incomplete gamma function (scipy's ``log(gammainc(a, x)) + loggamma(a)``)."""
     if x <= 0.0:
         return -math.inf
+    if a >= temme.SMALLEST_A and abs(x / a - 1.0) <= temme.NEAR:  # where the series would take O(√a) terms
+        return math.lgamma(a) + temme.log_p(a, x)
     if x < a + 1.0:  # the series converges fast here
         term = total = 1.0 / a
         n = a
