@@ -205,8 +205,8 @@ class Daemon:
 
         check_model_file(path, self.config.effective_policy().model_dump(mode="json", by_alias=True))
 
-    def check_config(self, config: AppConfig, name: str) -> Plan | None:
-        return self.supervisor.check(config, Path(name))
+    def check_config(self, config: AppConfig, name: str, start_policy: bool = True) -> Plan | None:
+        return self.supervisor.check(config, Path(name), start_policy=start_policy)
 
     def apply_config(self, config: AppConfig, text: str) -> dict[str, Any]:
         return self.supervisor.apply(config, text)

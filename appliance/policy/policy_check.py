@@ -19,10 +19,12 @@ from appliance.errors import ConfigError, UsageError
 from appliance.policy.model_check import run_check
 
 
-def check_policy(policy: dict[str, Any], path: Path, timeout_s: float = 60.0) -> None:
-    """Raise :class:`ConfigError` saying why, unless the ``policy`` section (as JSON) builds and decides."""
+def check_policy(policy: dict[str, Any], path: Path, timeout_s: float = 60.0, applying: bool = True) -> None:
+    """Raise :class:`ConfigError` saying why, unless the ``policy`` section (as JSON) builds and decides; in the words
+    of an apply (``applying``: what was not done) or of a check (what to fix)."""
     refusal = (f"{path}: not applied: its policy could not start ({{reason}}). The previous config still runs and the file is "
-               "unchanged; fix the policy section and send it again")
+               "unchanged; fix the policy section and send it again") if applying else \
+        f"{path}: its policy could not start ({{reason}}); fix the policy section"
     try:
         run_check(["appliance.policy.policy_check"], {"policy": policy}, timeout_s, refusal, "starting the policy")
     except UsageError as err:

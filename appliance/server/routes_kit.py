@@ -41,6 +41,8 @@ class DemoResponse(DemoInfo):
 class ValidateBody(Body):
     yaml: str = Field(max_length=262_144, description="The whole config as YAML.")
     name: str = Field("config.yaml", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="The file name errors name.")
+    start_policy: bool = Field(True, description="Try a changed policy section in a child process, as `PUT /api/config` "
+                               "does (a second or more); false where a PUT follows at once and tries it anyway.")
 
 
 class Problem(BaseModel):
@@ -114,7 +116,7 @@ def validate(body: ValidateBody, rt: Runtime = Depends(runtime)) -> ValidateResp
     except WiringError as err:
         warnings.append(str(err))
     try:
-        plan = rt.check_config(config, body.name)  # what PUT /api/config refuses before it starts anything
+        plan = rt.check_config(config, body.name, body.start_policy)  # what PUT /api/config refuses before it starts anything
     except ConfigError as err:
         return ValidateResponse(valid=False, errors=_problems(err, body.name), warnings=warnings, applies_live=[], restart_required=[])
     if plan is None:  # safe mode: a valid config starts everything

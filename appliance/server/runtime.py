@@ -68,9 +68,10 @@ class Runtime(Protocol):
         """Raise UsageError unless ``path`` is a model this daemon's policy can load and decide with."""
         ...
 
-    def check_config(self, config: AppConfig, name: str) -> Plan | None:
+    def check_config(self, config: AppConfig, name: str, start_policy: bool = True) -> Plan | None:
         """What applying ``config`` would change (``None`` in safe mode: everything starts), or the ConfigError that
-        ``apply_config`` would raise before starting anything (a changed policy that cannot start), naming ``name``."""
+        ``apply_config`` would raise before starting anything (a changed policy that cannot start, tried in a child
+        unless not ``start_policy``), naming ``name``."""
         ...
 
     def apply_config(self, config: AppConfig, text: str) -> dict[str, Any]:

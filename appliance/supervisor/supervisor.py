@@ -100,7 +100,7 @@ class Supervisor:
                 return {"path": str(path), "restarted": [w.name for w in self.workers], "restart_required": []}
             if self.state != "running":
                 raise ConfigError(f"the daemon is {self.state}; send the config again once it runs")
-            plan = self.check(config, path)
+            plan = self.check(config, path, applying=True)
             assert plan is not None  # running: it has a loop
             before = self.config
             if plan.live:
@@ -183,10 +183,11 @@ class Supervisor:
                               "previous config still runs and the file is unchanged; fix the config and send it again") from err
         self.config, self.state = config, "running"
 
-    def check(self, config: AppConfig, path: Path) -> Plan | None:
+    def check(self, config: AppConfig, path: Path, applying: bool = False, start_policy: bool = True) -> Plan | None:
         """What applying ``config`` would change (``None`` in safe mode: it would start everything); a ConfigError
-        (naming ``path``) if the running loop would refuse it: its devices name actions the policy lacks, or its changed
-        policy cannot start (tried in a child, as :meth:`apply` does)."""
+        (naming ``path``, in the words of an apply when ``applying``) if the running loop would refuse it: its devices
+        name actions the policy lacks, or its changed policy cannot start (tried in a child unless not
+        ``start_policy``: a check whose apply follows at once, which tries it anyway)."""
         with self._lock:
             if self.loop is None:
                 return None
@@ -194,6 +195,6 @@ class Supervisor:
             problems = check_actions(config.actuators, config.feedback, self.loop.policy.actions) if plan.devices else []
             if problems:
                 raise ConfigError("\n".join(problems))
-            if "policy" in plan.needs_restart:  # built only at the next restart: one that fails then would mean safe mode
-                check_policy(config.effective_policy().model_dump(mode="json", by_alias=True), path)
+            if start_policy and "policy" in plan.needs_restart:  # built only at the next restart: one failing then means safe mode
+                check_policy(config.effective_policy().model_dump(mode="json", by_alias=True), path, applying=applying)
             return plan

@@ -101,6 +101,9 @@ def test_a_policy_that_cannot_start_is_refused_before_it_is_written(tmp_path: Pa
         checked = c.post("/api/config/validate", json={"yaml": FAST + "policy:\n  vw_args: ['--l2', 'abc']\n"}).json()
         assert not checked["valid"] and len(checked["errors"]) == 1, checked  # the editor's Check says what Apply will
         assert "its policy could not start (Vowpal Wabbit refused the options" in checked["errors"][0]["text"], checked
+        assert "not applied" not in checked["errors"][0]["text"] and "fix the policy section" in checked["errors"][0]["text"]
+        unstarted = c.post("/api/config/validate", json={"yaml": FAST + "policy:\n  vw_args: ['--l2', 'abc']\n", "start_policy": False})
+        assert unstarted.json()["valid"], unstarted.text  # Apply's own check: its PUT tries the policy (once, not twice)
         r = c.put("/api/config", json={"yaml": FAST + "policy:\n  vw_args: ['--l2', 'abc']\n"})
         assert r.status_code == 422, r.text
         detail = r.json()["detail"]

@@ -69,6 +69,8 @@ def test_an_edit_of_a_config_replaced_meanwhile_is_refused_until_reloaded(daemon
     pg.goto(f"{running.base}/#config")
     log_in(pg, running.token)
     expect(pg.locator("#editor-status")).to_contain_text("The config in force", timeout=15_000)
+    checks: list[bool] = []  # each check's start_policy: Apply leaves the policy to its PUT (it was tried twice)
+    pg.on("request", lambda r: checks.append(r.post_data_json["start_policy"]) if r.url.endswith("/config/validate") else None)
     with running.client() as c:  # another editor applies a change meanwhile
         assert c.put("/api/config", json={"yaml": FAST + "# elsewhere\n"}).status_code == 200
     pg.fill("#config-text", FAST + "# here\n")
@@ -80,4 +82,7 @@ def test_an_edit_of_a_config_replaced_meanwhile_is_refused_until_reloaded(daemon
     expect(pg.locator("#config-text")).to_have_value(FAST + "# elsewhere\n")
     pg.click("#apply-config")
     expect(pg.locator("#editor-status")).to_contain_text("Applied and written", timeout=30_000)
+    pg.click("#check-config")
+    expect(pg.locator("#editor-status")).to_contain_text("Valid.", timeout=30_000)
+    assert checks == [False, False, True], checks
     assert not errors, errors

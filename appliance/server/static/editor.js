@@ -76,9 +76,9 @@ function goTo(line) {
   area.scrollTop = Math.max(0, (line - 3) * LINE_PX);
 }
 
-async function check() {
+async function check(startPolicy = true) {  // Apply's check leaves a changed policy to its PUT, which tries it anyway
   const { status, body } = await api("/api/config/validate", { method: "POST",
-    body: JSON.stringify({ yaml: $("config-text").value, name: editor.name }) });
+    body: JSON.stringify({ yaml: $("config-text").value, name: editor.name, start_policy: startPolicy }) });
   if (status !== 200) { say((body && body.detail) || `HTTP ${status}`); return null; }
   problems(body.errors);
   if (!body.valid) {
@@ -92,7 +92,7 @@ async function check() {
 }
 
 async function apply() {
-  const checked = await check();
+  const checked = await check(false);
   if (!checked || !checked.valid) return;
   say("Applying…");
   const { status, body } = await api("/api/config", { method: "PUT", body: JSON.stringify({ yaml: $("config-text").value, base: editor.version }) });
@@ -137,7 +137,7 @@ async function restartDaemon() {  // back when a daemon answers that started aft
 $("config-text").addEventListener("input", () => gutter());
 $("config-text").addEventListener("scroll", () => { $("gutter").scrollTop = $("config-text").scrollTop; });
 $("load-current").addEventListener("click", loadCurrent);
-$("check-config").addEventListener("click", check);
+$("check-config").addEventListener("click", () => check());
 $("apply-config").addEventListener("click", apply);
 $("restart-daemon").addEventListener("click", restartDaemon);
 $("load-demo").addEventListener("click", async () => {
