@@ -16,10 +16,10 @@ from typing import Any
 
 from appliance.clock import Clock
 from appliance.join.joiner import Joiner
-from appliance.join.rewards import LateReward
+from appliance.join.rewards import LateReward, Reward
 from appliance.loop.journal import Journal, raw_decision, raw_reward
 from appliance.loop.learning import Learner
-from appliance.policy.base import Policy
+from appliance.policy.base import Decision, Policy
 from appliance.storage import dsjson
 from appliance.storage.checkpoints import CheckpointMeta, CheckpointStore, TakenCheckpoint
 from appliance.storage.log_segments import LogPosition
@@ -98,8 +98,10 @@ def replay_log(learner: Learner, start: LogPosition) -> Replayed:
     return replayed
 
 
-def recover(learner: Learner, joiner: Joiner, store: CheckpointStore | None) -> tuple[CheckpointMeta | None, list[LateReward], dict[str, Any]]:
-    """Load the last good checkpoint, relearn the log after it, restore pending decisions from the WAL.
+def recover(learner: Learner, joiner: Joiner, store: CheckpointStore | None,
+            now: float) -> tuple[CheckpointMeta | None, list[LateReward], dict[str, Any]]:
+    """Load the last good checkpoint, relearn the log after it, restore pending decisions from the WAL (those made
+    after ``now`` by their stamps, under a clock that has been set back since, wait from ``now``).
 
     Returns the checkpoint, the late rewards the first tick must handle, and a report of what was done."""
     policy, journal = learner.policy, learner.journal
@@ -113,6 +115,7 @@ def recover(learner: Learner, joiner: Joiner, store: CheckpointStore | None) -> 
     wal = journal.wal
     if wal is not None:
         state = wal.recover()
+        _restamp_ahead(state.decisions, [r for rewards in state.rewards.values() for r in rewards], now)
         logged = [d.event_id for d in state.decisions if d.event_id in replayed.joined]
         for d in state.decisions:
             if d.event_id not in replayed.joined:
@@ -139,3 +142,18 @@ def recover(learner: Learner, joiner: Joiner, store: CheckpointStore | None) -> 
               "corrupt_checkpoints": store.corrupt if store else 0, "refused_checkpoints": store.refused if store else 0,
               "model_version": policy.model_version}
     return meta, pending_late, report
+
+
+def _restamp_ahead(decisions: list[Decision], rewards: list[Reward], now: float) -> None:
+    """Stamp ``now`` on the decisions and rewards the write-ahead log holds from after it: a Pi without a real-time
+    clock that lost power restarts at the time it last saved (fake-hwclock: up to an hour behind). Left as they were,
+    the first of them would hold every decision behind it in the joiner's queue, new ones included, until then."""
+    ahead = [d for d in decisions if d.timestamp > now]
+    if ahead:
+        log.warning("%d decisions in the write-ahead log were made up to %.0f s after this clock's time (it has been set "
+                    "back since, e.g. a restart without a real-time clock): they wait for their rewards from now",
+                    len(ahead), max(d.timestamp for d in ahead) - now)
+    for decision in ahead:
+        decision.timestamp = now
+    for reward in rewards:
+        reward.timestamp = min(reward.timestamp, now)

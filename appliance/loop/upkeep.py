@@ -204,7 +204,7 @@ class LoopUpkeep:
         late rewards still to handle go to the first tick. Checkpoints again when it relearned anything, so the
         next restart does not relearn it all again."""
         with self._lock:
-            self.last_checkpoint, late, report = recover(self.learner, self.joiner, self.checkpoints)
+            self.last_checkpoint, late, report = recover(self.learner, self.joiner, self.checkpoints, self.clock.time())
             self.origin = Origin.kept(self.last_checkpoint)
             if self.apprentice is not None and self.last_checkpoint is not None:
                 self.apprentice.restore(self.last_checkpoint.stats.get("apprentice", {}))

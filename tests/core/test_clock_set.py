@@ -84,3 +84,27 @@ def test_the_log_syncs_and_checkpoints_go_on_when_the_clock_is_set_back(tmp_path
         assert loop.last_checkpoint is not None  # was: none for three hours
     finally:
         loop.close()
+
+
+def test_decisions_recovered_from_ahead_of_a_clock_set_back_do_not_hold_the_new_ones(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = AppConfig.model_validate({"join": {"reward_wait_s": 10}})
+    clock = FakeClock(1_000_000.0)
+    loop = open_loop(config, clock, tmp_path)
+    loop.recover()
+    loop.decide({"u": {"x": 1.0}}, event_id="before")[1].wait()
+    assert loop.wal is not None
+    loop.wal.flush()
+    loop.events.close()
+    loop.wal.close()  # the power is cut: no close(), the decision still waits in the write-ahead log
+    clock.step(-3600.0)  # the Pi boots at the time fake-hwclock last saved, an hour behind
+    again = open_loop(config, clock, tmp_path)
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert again.recover()["restored_pending"] == 1
+        again.decide({"u": {"x": 1.0}}, event_id="after")[1].wait()
+        clock.advance(11)
+        closed = again.tick()
+        assert sorted(e.decision.event_id for e in closed) == ["after", "before"]  # was: none for an hour
+        assert "1 decisions in the write-ahead log were made up to 3600 s after this clock's time" in caplog.text
+    finally:
+        again.close()
