@@ -65,7 +65,11 @@ def card_error(disk: Path) -> None:
     """Have ext4 report an error on ``disk`` (its ``trigger_fs_error``): with ``errors=remount-ro`` the kernel stops
     all writes to it from then on, as after a failing SD card's I/O error."""
     source = subprocess.run(["findmnt", "-n", "-o", "SOURCE", str(disk)], capture_output=True, text=True, check=True)
-    Path("/sys/fs/ext4", Path(source.stdout.strip()).name, "trigger_fs_error").write_text("a test's card error")
+    trigger = Path("/sys/fs/ext4", Path(source.stdout.strip()).name, "trigger_fs_error")
+    try:
+        trigger.write_text("a test's card error")
+    except OSError as err:  # a kernel before 5.x, or /sys mounted read-only in a container
+        pytest.skip(f"cannot make ext4 report an error through {trigger} ({err.strerror})")
 
 
 def card_reboot(disk: Path) -> None:
