@@ -37,6 +37,18 @@ async function api(path, options = {}) {  // status 0: no connection (the daemon
   return { status: response.status, body };
 }
 
+// Answers may cross: a slow one asked before a policy switch, a search or a roll-back can come after a later one's.
+// ticket(kind) before asking; once answered, its latest() is false if a later request's answer came first (drop it).
+const tickets = { asked: {}, shown: {} };
+function ticket(kind) {
+  const number = tickets.asked[kind] = (tickets.asked[kind] || 0) + 1;
+  return { latest() {
+    if (number < (tickets.shown[kind] || 0)) return false;
+    tickets.shown[kind] = number;
+    return true;
+  } };
+}
+
 // Views: log-in, and once in, the dashboard, the config editor (#config) and the Kit page (#kit); editor.js fills the last two.
 const VIEWS = { "#config": "editor", "#kit": "kit" };
 const MAINS = { dashboard: "dashboard", editor: "editor", kit: "kit", model: "model-view" };  // view -> its <main>
