@@ -31,6 +31,7 @@ $("logout").addEventListener("click", async () => {
 
 function loggedOut(why) {  // back to the log-in form, the stream closed, ``why`` said above the form
   if (state.stream) state.stream.close();
+  state.stream = null;  // a retry of it already waiting (streamRefused) does not open it again
   onPreview(null);
   show("login");
   $("login-error").textContent = why;
