@@ -48,3 +48,27 @@ def log_in(page: Any, token: str) -> None:
     """Give the dashboard's login form ``token`` (the page is open on it)."""
     page.fill("#token", token)
     page.click("#login-form button[type=submit]")
+
+
+
+HOLD = """(answers) => {
+    const real = window.fetch;
+    let release;
+    const gate = new Promise((resolve) => { release = resolve; });
+    window.releaseHeld = () => { window.fetch = real; release(); };
+    window.fetch = (url, options) => {
+        const key = Object.keys(answers).find((k) => String(url).includes(k));
+        if (key === undefined) return real(url, options);
+        const body = JSON.stringify(answers[key]);
+        delete answers[key];
+        return gate.then(() => new Response(body, { status: 200, headers: { "Content-Type": "application/json" } }));
+    };
+}"""
+
+
+def with_held_answers(page: Any, answers: dict[str, Any], script: str) -> Any:
+    """What ``script`` (a JavaScript function, maybe async) returns, run in ``page`` at once after this: until the page
+    calls ``releaseHeld()``, its first request whose URL holds a key of ``answers`` is answered with that key's value
+    (status 200, nothing sent), after every later request's answer. Two answers cross, every time (a slow one asked
+    before a switch that comes after a later one's)."""
+    return page.evaluate(f"async (answers) => {{ ({HOLD})(answers); return await ({script})(); }}", answers)

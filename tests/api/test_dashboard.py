@@ -60,6 +60,16 @@ def test_log_in_see_live_decisions_give_a_reward_and_see_it_counted(running: Run
     assert next(e for e in events if e["event_id"] == event_id)["rewards_so_far"] == [1.0]
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone, no sideways scrolling
     pg.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    # log out while a refused stream waits to be opened again (a proxy's 502): it is not opened after the log-out
+    pg.evaluate("""async () => {
+        const later = window.setTimeout;
+        window.setTimeout = (retry) => { window.retryStream = retry; };
+        try { await streamRefused(state.stream); } finally { window.setTimeout = later; }
+    }""")
+    pg.click("#logout")
+    expect(pg.locator("#login")).to_be_visible()
+    assert pg.evaluate("() => { retryStream(); return state.stream === null; }"), "the stream opened again after the log-out"
+    expect(pg.locator("#login-error")).to_have_text("")
     assert not errors, errors
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterator
 import pytest
 
 from tests.api.conftest import FAST, Running, daemon_running
-from tests.browser import console_errors, log_in, needs_chromium
+from tests.browser import console_errors, log_in, needs_chromium, with_held_answers
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
 
@@ -70,6 +70,21 @@ def test_the_model_panel_follows_a_switch_of_kind_and_the_menu_names_a_loop_mode
         return [policy, held];
     }""")
     assert held[1] == [held[0], held[0]], held  # each refusal held against the policy that made it, named by the daemon
+    # answers asked under the VW model that came after this policy's refusals (a refresh under way across the switch):
+    # dropped, so no VW rows show and the refusals stand (else the page asks this policy again)
+    late = with_held_answers(pg, {
+        "/model/features": {"rows": [{"name": "old", "weight": 1, "min": None, "max": None, "importance": 1}], "total": 1,
+                            "decisions_read": 1, "unnamed": 0, "note": None},
+        "/explanation": {"actions": [{"action": "a", "chosen": True, "score": 1, "probability": 1, "top": []}], "exploratory": False},
+    }, """async () => {
+        const old = Promise.all([loadWhy(), loadFeatures()]);  // asked first, answered last
+        await Promise.all([loadWhy(), loadFeatures()]);
+        releaseHeld();
+        await old;
+        return [model.whyRefused === state.policy, model.featuresRefused === state.policy,
+                document.querySelectorAll("#features tbody tr, #why .action").length];
+    }""")
+    assert late == [True, True, 0], late
     asked: list[str] = []
     pg.on("request", lambda r: asked.append(r.url) if "/explanation" in r.url or "/model/features" in r.url else None)
     pg.wait_for_timeout(3_000)  # about 30 decisions: none asks again what this policy refused

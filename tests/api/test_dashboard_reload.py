@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import daemon_running, start_daemon
-from tests.browser import console_errors, log_in, needs_chromium
+from tests.browser import console_errors, log_in, needs_chromium, with_held_answers
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
 
@@ -43,6 +43,17 @@ def test_a_page_opened_between_decisions_shows_the_decision_in_force(tmp_path: P
         pg.click("#reward-good")  # the decision in force can be rewarded at once
         expect(pg.locator("#reward-status")).to_contain_text(f"({decision['event_id']}): accepted")
         expect(pg.locator("#events tbody tr td").nth(3)).to_have_text("1.00 (accepted)")
+        # the stream's join told while the recent decisions were asked for (the stream reopened): their answer, taken
+        # before the join, does not take the row back to "accepted"
+        snapshot = {"events": [{**decision, "status": "pending", "rewards_so_far": [1.0]}]}
+        shown = with_held_answers(pg, {"/api/events?": snapshot}, f"""async () => {{
+            const asked = loadRecent(), joined = {{ event_id: "{decision['event_id']}", reward: 1, outcome: "rewarded" }};
+            onJoined(joined);
+            releaseHeld();
+            await asked;
+            return [cellOf(joined.event_id).textContent, learnedText(joined)];
+        }}""")
+        assert shown[0] == shown[1], shown
         assert pg.inner_text("#decisions-seen") == "0"  # none came over the stream
         assert not errors, errors
 

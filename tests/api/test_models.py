@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import FAST, Running, start_daemon
-from tests.browser import console_errors, log_in, needs_chromium
+from tests.browser import console_errors, log_in, needs_chromium, with_held_answers
 
 NEWS = "simulation: null\njoin: {reward_wait_s: 30}\npolicy:\n  actions: [{id: sports}, {id: politics}]\n"
 RATINGS = ["1 | sunny warm", "2 | rain cold", "3 | snow freezing", "1 | sunny hot", "2 | rain wet"]
@@ -203,8 +203,19 @@ def test_the_dashboard_switches_between_models(shared: Running, page: Any) -> No
     row.locator("button").click()
     expect(pg.locator("#model-note")).to_have_text(f"rolled back to version {first}, now running as version {newest + 1}")  # a new one
     expect(pg.locator("#model-versions tbody tr").first).to_contain_text(f"{newest + 1}rollback ({first})")  # and where it came from
+    shown = with_held_answers(pg, {"/api/models/ratings/versions": []}, """async () => {  // a refresh's, after the roll-back's
+        const old = loadModel("ratings");
+        await loadModel("ratings");
+        releaseHeld();
+        await old;
+        const row = $("model-versions").tBodies[0].rows[0];
+        return row ? row.cells[0].textContent : null;
+    }""")
+    assert shown == str(newest + 1), shown  # not the versions before the roll-back
+    with_held_answers(pg, {"/rollback": {"version": newest + 9}}, f"() => {{ window.lateRollback = rollback('ratings', {first}); }}")
     pg.select_option("#model-select", "news")
     expect(pg.locator("#model-kind")).to_have_text("a loop model with a vw policy (running)")
+    pg.evaluate("async () => { releaseHeld(); await window.lateRollback; }")
     expect(pg.locator("#model-note")).to_have_text("")  # what was done to ratings is not said of news
     pg.select_option("#model-select", "default")
     expect(pg.locator("#dashboard")).to_be_visible()

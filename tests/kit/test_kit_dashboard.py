@@ -12,7 +12,7 @@ import pytest
 
 from appliance.kit.files import demo_path
 from tests.api.conftest import Running, daemon_running
-from tests.browser import console_errors, log_in, needs_chromium
+from tests.browser import console_errors, log_in, needs_chromium, with_held_answers
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
 pytestmark = needs_chromium
@@ -60,12 +60,20 @@ def test_edit_check_apply_restart_then_the_kit_page(running: Running, page: obje
     with running.client() as c:
         assert c.get("/api/config").json()["yaml"] == ""
 
-    # the good one: applied, then a restart for the learning settings
+    # the good one: applied once on a double click, then a restart for the learning settings; a check of the bad text
+    # asked just before (the Check button) and answered after the apply does not put its problems back
+    with_held_answers(pg, {"/api/config/validate": {"valid": False, "errors": [{"line": lines[0], "text": "the bad text's"}]}},
+                      "() => { window.lateCheck = check(); }")
     pg.fill("#config-text", good)
-    pg.click("#apply-config")
+    puts: list[str] = []
+    pg.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
+    waits = pg.evaluate("() => { $('apply-config').click(); $('apply-config').click(); return $('apply-config').disabled; }")
+    assert waits, "the apply button takes a second click while applying"  # whose PUT, on the same base, is refused
     expect(pg.locator("#editor-status")).to_contain_text("Applied and written to", timeout=15_000)
+    pg.evaluate("async () => { releaseHeld(); await window.lateCheck; }")
     expect(pg.locator("#editor-status")).to_contain_text("The join and policy sections take effect after a restart")
     expect(pg.locator("#config-problems li")).to_have_count(0)
+    assert len(puts) == 1, puts
     pg.click("#restart-daemon")
     expect(pg.locator("#editor-status")).to_contain_text("Restarted: the whole config is in force", timeout=40_000)
     with running.client() as c:

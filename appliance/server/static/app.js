@@ -31,6 +31,7 @@ $("logout").addEventListener("click", async () => {
 
 function loggedOut(why) {  // back to the log-in form, the stream closed, ``why`` said above the form
   if (state.stream) state.stream.close();
+  state.stream = null;  // a retry of it already waiting (streamRefused) does not open it again
   onPreview(null);
   show("login");
   $("login-error").textContent = why;
@@ -96,10 +97,15 @@ function showDecision(d) {  // the decision in force: its action, probability an
 // The decisions made before the page opened, or while the stream was down (the daemon restarting): asked for each
 // time the stream opens, so the decision in force and the recent ones show without waiting for the next decision.
 async function loadRecent() {
+  const asked = state.told;
   const { status, body } = await api(`/api/events?limit=${RECENT_ROWS}`);
   if (status !== 200) return;
-  for (const e of [...body.events].reverse()) upsertEventRow(e, e.status === "joined" ? learnedText(e) :
-    e.rewards_so_far.length ? rewardText(e.rewards_so_far[e.rewards_so_far.length - 1], "accepted") : "pending");
+  for (const e of [...body.events].reverse()) {
+    const cell = cellOf(e.event_id);
+    if (cell && Number(cell.dataset.told) > asked) continue;  // the stream told of a reward or join after this answer's
+    upsertEventRow(e, e.status === "joined" ? learnedText(e) :
+      e.rewards_so_far.length ? rewardText(e.rewards_so_far[e.rewards_so_far.length - 1], "accepted") : "pending");
+  }
   const newest = body.events[0];
   if (newest && (!state.current || newest.timestamp > state.current.timestamp)) showDecision(newest);
 }
@@ -127,14 +133,13 @@ function cellOf(eventId) {
 const rewardText = (reward, status) => `${fmt(reward, 2)} (${status})`;
 const learnedText = (j) => `${fmt(j.reward, 2)} learned (${j.outcome})`;
 
-function onReward(r) {
-  const cell = cellOf(r.event_id);
-  if (cell) cell.textContent = rewardText(r.reward, r.status);
-}
-
-function onJoined(j) {
-  const cell = cellOf(j.event_id);
-  if (cell) cell.textContent = learnedText(j);
+function onReward(r) { streamTold(r.event_id, rewardText(r.reward, r.status)); }
+function onJoined(j) { streamTold(j.event_id, learnedText(j)); }
+function streamTold(eventId, text) {  // what the stream told of a decision's reward: newer than an answer to loadRecent under way
+  const cell = cellOf(eventId);
+  if (!cell) return;
+  cell.textContent = text;
+  cell.dataset.told = state.told += 1;
 }
 
 async function giveReward(value) {

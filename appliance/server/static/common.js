@@ -4,7 +4,8 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const state = { current: null, handRewards: 0, seen: 0, points: [], stream: null, mode: null, configError: null, loopless: false,
-  policy: null };  // policy: its kind and VW arguments ("vw --cb_explore_adf ..."), null without a loop
+  policy: null, told: 0 };  // policy: its kind and VW arguments ("vw --cb_explore_adf ..."), null without a loop; told:
+  // the rewards and joins the stream has told (a number each reward cell keeps of when it was set by the stream)
 
 function el(tag, text, cls) {
   const node = document.createElement(tag);
@@ -35,6 +36,17 @@ async function api(path, options = {}) {  // status 0: no connection (the daemon
   let body = null;
   try { body = await response.json(); } catch (e) { body = null; }
   return { status: response.status, body };
+}
+// Answers may cross: a slow one asked before a policy switch, a search or a roll-back can come after a later one's.
+// ticket(kind) before asking; once answered, its latest() is false if a later request's answer came first (drop it).
+const tickets = { asked: {}, shown: {} };
+function ticket(kind) {
+  const number = tickets.asked[kind] = (tickets.asked[kind] || 0) + 1;
+  return { latest() {
+    if (number < (tickets.shown[kind] || 0)) return false;
+    tickets.shown[kind] = number;
+    return true;
+  } };
 }
 
 // Views: log-in, and once in, the dashboard, the config editor (#config) and the Kit page (#kit); editor.js fills the last two.

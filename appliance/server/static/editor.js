@@ -77,8 +77,10 @@ function goTo(line) {
 }
 
 async function check(startPolicy = true) {  // Apply's check leaves a changed policy to its PUT, which tries it anyway
+  const asked = ticket("check");  // null: not checked, or a check asked later (of a later text) answered first
   const { status, body } = await api("/api/config/validate", { method: "POST",
     body: JSON.stringify({ yaml: $("config-text").value, name: editor.name, start_policy: startPolicy }) });
+  if (!asked.latest()) return null;  // its problems are of a text edited since, and an apply waiting on it is dropped
   if (status !== 200) { say((body && body.detail) || `HTTP ${status}`); return null; }
   problems(body.errors);
   if (!body.valid) {
@@ -91,7 +93,12 @@ async function check(startPolicy = true) {  // Apply's check leaves a changed po
   return body;
 }
 
-async function apply() {
+async function apply() {  // the button waits meanwhile: a double click's second PUT, on the same base, would be refused
+  $("apply-config").disabled = true;
+  try { await checkAndPut(); } finally { $("apply-config").disabled = false; }
+}
+
+async function checkAndPut() {
   const checked = await check(false);
   if (!checked || !checked.valid) return;
   say("Applying…");

@@ -24,9 +24,9 @@ function switchModel() {
 }
 
 async function loadModel(name) {
-  const path = `/api/models/${encodeURIComponent(name)}`;
+  const path = `/api/models/${encodeURIComponent(name)}`, asked = ticket("model");
   const [{ body: info }, { status, body: stats }, { body: versions }] = await Promise.all([api(path), api(`${path}/statistics`), api(`${path}/versions`)]);
-  if (!info || $("model-select").value !== name) return;
+  if (!info || !asked.latest() || $("model-select").value !== name) return;  // overtaken (the 2 s refresh, a roll-back), or not shown
   $("model-name").textContent = name;
   const loop = info.status.loop || {}, policy = (loop.policy && loop.policy.type) || "";
   $("model-kind").textContent = info.kind === "vw" ? `a vw model: ${info.status.arguments}` :
@@ -52,6 +52,7 @@ async function loadModel(name) {
 
 async function rollback(name, version) {
   const { status, body } = await api(`/api/models/${encodeURIComponent(name)}/rollback`, { method: "POST", body: JSON.stringify({ version }) });
+  if ($("model-select").value !== name) return;  // another model is shown now: the note is not about it
   $("model-note").textContent = status === 200 ? `rolled back to version ${version}, now running as version ${body.version}` : (body && body.detail) || `HTTP ${status}`;
   loadModel(name);
 }

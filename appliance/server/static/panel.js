@@ -22,8 +22,9 @@ function refusedBy(status, body) {  // the policy a 409 came from: the one the d
 async function loadWhy() {
   clearTimeout(model.whyTimer);  // asked now (a new policy's stats): a request already waiting would ask twice
   model.whyTimer = null;
-  const d = model.decision;
+  const d = model.decision, asked = ticket("why");
   const { status, body } = await api(`/api/events/${encodeURIComponent(d.event_id)}/explanation`);
+  if (!asked.latest()) return;  // a later decision's (or policy's) answer is shown
   model.whyRefused = refusedBy(status, body);
   if (status !== 200) {  // no boxes left from an earlier decision under the reason
     $("why-note").textContent = (body && body.detail) || `HTTP ${status}`;
@@ -45,8 +46,9 @@ async function loadWhy() {
 }
 
 async function loadFeatures() {
-  const search = $("feature-search").value.trim();
+  const search = $("feature-search").value.trim(), asked = ticket("features");
   const { status, body } = await api(`/api/model/features?limit=15${search ? `&search=${encodeURIComponent(search)}` : ""}`);
+  if (!asked.latest()) return;  // asked before a later search or policy: its rows or refusal are not the ones in force
   model.featuresRefused = refusedBy(status, body);
   if (status !== 200) {  // no rows left from an earlier policy (a VW model before a switch to linucb) under the reason
     $("features-note").textContent = (body && body.detail) || `HTTP ${status}`;
