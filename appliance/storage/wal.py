@@ -13,6 +13,7 @@ restart reads back), :mod:`appliance.storage.wal_sql` (the statements of one gro
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import sqlite3
@@ -24,7 +25,7 @@ from typing import Any
 from appliance.errors import StorageError
 from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
-from appliance.storage.wal_records import Recovered, decision_body, decision_row, open_database, read_recovered
+from appliance.storage.wal_records import Recovered, decision_body, decision_row, next_reward_seq, open_database, read_recovered
 from appliance.storage.wal_sql import statements
 from appliance.storage.wal_tickets import DONE, Then, Ticket, Wakeups
 from appliance.storage.writable import IO_ERROR, READ_ONLY, read_only
@@ -68,6 +69,7 @@ class WriteAheadLog:
         self.commits = 0
         self.records = 0
         self._db = open_database(path)
+        self._seq = itertools.count(next_reward_seq(self._db))  # in the order rewards are queued, so committed
         self._writing = True  # until the writer thread ends: what _put checks per record (is_alive() costs 3 calls)
         self._thread = threading.Thread(target=self._writer, name="wal-writer", daemon=True)
         self._thread.start()
@@ -85,12 +87,12 @@ class WriteAheadLog:
 
     def reward(self, event_id: str, reward: Reward, then: Then | None = None) -> Ticket:
         """Queue an on-time reward (its decision is still waiting)."""
-        return self._put("r", (event_id, reward.value, reward.timestamp, reward.reward_id, None, None, None), then)
+        return self._put("r", (event_id, next(self._seq), reward.value, reward.timestamp, reward.reward_id, None, None, None), then)
 
     def late_reward(self, late: LateReward, then: Then | None = None) -> Ticket:
         """Queue a late reward, with the mode it was acknowledged under (and, for ``learn``, its decision)."""
         r, body = late.reward, decision_body(late.decision) if late.decision is not None else None
-        return self._put("r", (late.event_id, r.value, r.timestamp, r.reward_id, late.mode, late.key, body), then)
+        return self._put("r", (late.event_id, next(self._seq), r.value, r.timestamp, r.reward_id, late.mode, late.key, body), then)
 
     def forget(self, event_ids: list[str], then: Then | None = None) -> Ticket:
         """Drop decisions (and their on-time rewards) once they are durably in the event log."""

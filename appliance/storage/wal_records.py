@@ -14,34 +14,61 @@ from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (event_id TEXT PRIMARY KEY, ts REAL NOT NULL, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS rewards (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, value REAL NOT NULL, ts REAL NOT NULL, reward_id TEXT);
-CREATE INDEX IF NOT EXISTS rewards_event ON rewards(event_id);
+CREATE TABLE IF NOT EXISTS decisions (event_id TEXT PRIMARY KEY, ts REAL NOT NULL, body TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rewards (event_id TEXT NOT NULL, seq INTEGER NOT NULL, value REAL NOT NULL, ts REAL NOT NULL,
+  reward_id TEXT, late TEXT, key TEXT, decision TEXT, PRIMARY KEY (event_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rewards_late ON rewards(key) WHERE key IS NOT NULL;
 """
-# Late rewards (added after the first release; a WAL from before gets the columns, its rows stay on-time ones):
-# `late` is the late_reward mode they were acknowledged under, `key` names them, `decision` is the closed
-# decision's body a `learn` one is learned with.
-_LATE_COLUMNS = {"late": "TEXT", "key": "TEXT", "decision": "TEXT"}
+# Each commit writes every page it changes (4 KiB each, then synced), so a record touches as few as it can: one, its
+# row in a table kept in the order of its key, with no rowid table and index beside it (a reward's `seq` numbers it,
+# given by the writer: no AUTOINCREMENT counter); a late reward a second, its key in a partial index. A late reward's
+# `late` is the late_reward mode it was acknowledged under, `key` names it, `decision` is the closed decision's body a
+# `learn` one is learned with.
+_LATE_COLUMNS = ("late", "key", "decision")
 
 
 def open_database(path: Path) -> sqlite3.Connection:
-    """The write-ahead log's database at ``path`` (made, or given the late-reward columns, if need be), in WAL mode
-    with full syncs and without automatic checkpoints."""
+    """The write-ahead log's database at ``path`` (made, or rebuilt from an earlier release's tables, if need be), in
+    WAL mode with full syncs and without automatic checkpoints."""
     try:
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run on their own thread, not in a commit
+        _rebuild_old_tables(db)
         db.executescript(_SCHEMA)
-        have = {row[1] for row in db.execute("PRAGMA table_info(rewards)")}
-        for column, kind in _LATE_COLUMNS.items():
-            if column not in have:
-                db.execute(f"ALTER TABLE rewards ADD COLUMN {column} {kind}")
-        db.execute("CREATE INDEX IF NOT EXISTS rewards_key ON rewards(key)")
     except sqlite3.Error as err:
         raise StorageError(f"{path}: cannot open the write-ahead log ({err}); check the data directory is writable") from None
     return db
+
+
+def _rebuild_old_tables(db: sqlite3.Connection) -> None:
+    """Move the records of a WAL an earlier release made (tables with a rowid beside their indexes, rewards numbered by
+    AUTOINCREMENT, maybe without the late-reward columns: two to four pages a record) into today's tables, in one
+    transaction: all of them, or, if it fails, none (the old tables stay as they were)."""
+    tables = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN ('decisions', 'rewards')"))
+    if not tables or all("WITHOUT ROWID" in sql for sql in tables.values()):
+        return
+    have = {row[1] for row in db.execute("PRAGMA table_info(rewards)")}
+    late = ", ".join(column if column in have else "NULL" for column in _LATE_COLUMNS)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for name in tables:
+            db.execute(f"ALTER TABLE {name} RENAME TO old_{name}")
+        for index in ("rewards_event", "rewards_key", "rewards_late"):  # each release's indexes
+            db.execute(f"DROP INDEX IF EXISTS {index}")
+        for statement in filter(str.strip, _SCHEMA.split(";")):
+            db.execute(statement)
+        if "decisions" in tables:
+            db.execute("INSERT INTO decisions SELECT event_id, ts, body FROM old_decisions")
+        if "rewards" in tables:
+            db.execute(f"INSERT INTO rewards SELECT event_id, seq, value, ts, reward_id, {late} FROM old_rewards")
+        for name in tables:
+            db.execute(f"DROP TABLE old_{name}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 @dataclass(frozen=True)
@@ -73,9 +100,15 @@ def decision_from_row(event_id: str, ts: float, body: str) -> Decision:
                     actions, b["context"], b["model_version"], ts)
 
 
+def next_reward_seq(db: sqlite3.Connection) -> int:
+    """The number the next reward record gets: above every one the WAL holds, so they are read back in their order."""
+    (highest,) = db.execute("SELECT max(seq) FROM rewards").fetchone()
+    return (highest or 0) + 1
+
+
 def read_recovered(db: sqlite3.Connection) -> Recovered:
     """Everything not yet forgotten: pending decisions with their rewards, and rewards without a decision."""
-    decisions = [decision_from_row(*row) for row in db.execute("SELECT event_id, ts, body FROM decisions ORDER BY ts, rowid")]
+    decisions = [decision_from_row(*row) for row in db.execute("SELECT event_id, ts, body FROM decisions ORDER BY ts, event_id")]
     known = {d.event_id for d in decisions}
     rewards: dict[str, list[Reward]] = {}
     late: list[LateReward] = []

@@ -22,7 +22,7 @@ MAX_PARAMETERS = 999
 """SQLite's lowest limit on a statement's parameters (SQLITE_MAX_VARIABLE_NUMBER before 3.32)."""
 INSERTS = {
     "d": ("INSERT OR REPLACE INTO decisions VALUES ", 3),
-    "r": ("INSERT INTO rewards (event_id, value, ts, reward_id, late, key, decision) VALUES ", 7),
+    "r": ("INSERT INTO rewards (event_id, seq, value, ts, reward_id, late, key, decision) VALUES ", 8),
 }
 """The multi-row insert of each kind of record: its head and its number of columns."""
 DELETES = {
