@@ -22,7 +22,7 @@ from appliance.clock import SystemClock, process_started
 from appliance.config import AppConfig
 from appliance.events import StatsTaken
 from appliance.features import Features
-from appliance.heap import settle_heap
+from appliance.heap import TRIM_EVERY_S, release_free_memory, settle_heap
 from appliance.models.host import DaemonModels
 from appliance.server.hub import EventHub
 from appliance.storage.datadir import DataDir
@@ -90,14 +90,14 @@ class Daemon:
         # 2. storage, model, devices and their workers (safe mode if the config is invalid); the other models
         self.supervisor.start()
         self.models.start()
-        # 3. workers that always run: stats for the API, the dashboard and MQTT, and the watchdog over all
+        # 3. workers that always run: stats for the API, the dashboard and MQTT, the heap's trim, and the watchdog over all
         stop = threading.Event()
         if self.config.server.mqtt_stats is not None:
             from appliance.server.mqtt_stats import MQTTStats
 
             self.mqtt_stats = MQTTStats(self.config.server.mqtt_stats)
             self.mqtt_stats.start(self.bus)
-        services = [Worker("stats", self._stats_step, 1.0)]
+        services = [Worker("stats", self._stats_step, 1.0), Worker("heap", release_free_memory, TRIM_EVERY_S)]
         watchdog = Watchdog(lambda: self._loop_workers() + services, interval_s=1.0)
         self.service_workers = [*services, watchdog.worker()]
         for worker in self.service_workers:

@@ -153,7 +153,9 @@ class Parts:
         """One shipper per log sink, each in a child process of its own (:mod:`appliance.sinks.process`: it never holds
         the loop process's interpreter lock) resuming from its cursor in ``DATA_DIR/sinks``, and a worker that starts
         it again if it dies. Started before the loop's recovery, whose checkpoint prunes the log: a block-mode sink's
-        hold must be in place by then."""
+        hold must be in place by then. Without log sinks, nothing of them is imported."""
+        if not config.log_sinks:
+            return
         from appliance.sinks.process import ShipperProcess
 
         try:

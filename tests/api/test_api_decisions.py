@@ -97,7 +97,7 @@ def test_startup_is_fast_and_status_has_the_snapshot(shared_daemon: Running) -> 
     with shared_daemon.client() as c:
         s = c.get("/api/status").json()
         assert s["mode"] == "simulated" and {"loop", "rates", "host", "workers", "devices"} <= set(s)
-        assert {"sources-decide", "join-learn", "stats", "watchdog"} <= set(s["workers"])
+        assert {"sources-decide", "join-learn", "stats", "heap", "watchdog"} <= set(s["workers"])
         assert all(w["alive"] for w in s["workers"].values())
 
 

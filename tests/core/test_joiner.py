@@ -52,8 +52,29 @@ def test_late_reward_follows_policy(clock: FakeClock, late: str) -> None:
     if late == "learn":  # the closed decision, to learn the late reward with (rebuilt from its context)
         assert result.late_decision is not None
         assert result.late_decision.event_id == "e" and result.late_decision.example is None
+        assert result.late_decision.context == {"x": {"v": 1.0}}  # remembered whole: it is learned again
     else:
         assert result.late_decision is None
+
+
+@pytest.mark.parametrize("late", ["drop", "log"])
+def test_closed_decisions_remembered_for_late_rewards_cost_the_same_whatever_their_context(clock: FakeClock, late: str) -> None:
+    """Under ``drop`` and ``log`` nothing reads a closed decision's context again, so the ``late_memory`` remembered do
+    not hold it (by the joiner's own count, 12 KB a decision with 100 features: 10,000 of them held 118 MB)."""
+    held = []
+    for features in (1, 100):
+        joiner = Joiner(JoinConfig(reward_wait_s=5, late_reward=late), clock)
+        for i in range(50):
+            context = {"audio": {f"mel{j}": float(i + j) for j in range(features)}}
+            assert joiner.add(POLICY.decide(context, f"e{i}", clock.time())) == []
+        clock.advance(6)
+        assert len(joiner.due()) == 50
+        records, size = joiner.held()
+        assert records == 50
+        held.append(size)
+        assert joiner.reward("e7", 1.0).status == "late"  # still recognised
+        assert joiner.attribute(0.5, within_s=10.0).event_id == "e49"  # and attributed (time and action kept)
+    assert held[0] == held[1], f"50 closed decisions held {held[0]} bytes with 1 feature each, {held[1]} with 100"
 
 
 def test_reward_stamped_after_the_wait_is_late_even_before_closing(clock: FakeClock) -> None:

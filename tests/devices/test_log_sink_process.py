@@ -203,3 +203,29 @@ def test_a_config_change_ends_the_old_sinks_child_and_starts_the_new_ones(tmp_pa
     finally:
         running.stop()
     assert running.proc.returncode == 0 and gone(new)
+
+
+WITHOUT_SINKS = """
+import sys, tempfile
+from pathlib import Path
+from appliance.bus import EventBus
+from appliance.clock import SystemClock
+from appliance.config import AppConfig
+from appliance.supervisor import Supervisor
+with tempfile.TemporaryDirectory() as tmp:
+    supervisor = Supervisor(AppConfig(), Path(tmp), None, None, EventBus(), SystemClock(), lambda config: None)
+    supervisor.start()
+    try:
+        print(supervisor.loop is not None, "appliance.sinks" in sys.modules)
+    finally:
+        supervisor.stop()
+"""
+
+
+def test_a_loop_without_log_sinks_imports_none_of_their_modules() -> None:
+    """A part the config leaves out costs nothing: the shipper and its child process's modules (1 MB resident) wait
+    for a log sink."""
+    done = subprocess.run([sys.executable, "-c", WITHOUT_SINKS], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"], "the loop did not start, or it imported appliance.sinks"
