@@ -32,6 +32,8 @@ $("logout").addEventListener("click", async () => {
 function loggedOut(why) {  // back to the log-in form, the stream closed, ``why`` said above the form
   if (state.stream) state.stream.close();
   state.stream = null;  // a retry of it already waiting (streamRefused) does not open it again
+  clearTimeout(model.whyTimer);  // nor is an explanation waiting asked for (its 401 would stand in the panel)
+  model.whyTimer = null;
   onPreview(null);
   show("login");
   $("login-error").textContent = why;
