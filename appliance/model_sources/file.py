@@ -48,7 +48,7 @@ class FileModelSource:
         except OSError as err:
             raise ModelSourceError(f"{self.path}: cannot read the model file ({err.strerror})") from None
         self._taken = now
-        return ModelUpdate(data, f"{self.path} ({now[0]} bytes)")
+        return ModelUpdate(data, str(self.path))  # the install's log line adds its size
 
     def close(self) -> None:
         """Nothing held."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
 
@@ -53,6 +54,10 @@ class EventLog(LogSegments):
         self._unwritten = bytearray()
         """Lines appended but not yet in the file: kept whole when a write fails (a full disk), and written, from where
         that write stopped, by the next flush (a buffered file drops the lines of a failed write, or tears them)."""
+        self._unwritten_lock = threading.Lock()
+        """Held to append to ``_unwritten`` and to flush it: a reader on another thread (``GET /api/events/{id}``'s
+        :meth:`find`) flushes too, outside the writer's lock, and two flushes at once wrote the same lines twice or
+        failed (``BufferError``: the buffer resized while the other thread's write held it)."""
         self.synced = self.position
         self.lines_written = 0
 
@@ -80,7 +85,8 @@ class EventLog(LogSegments):
     def write(self, lines: Sequence[bytes]) -> None:
         """UTF-8 lines, each ending in its newline (a tick's worth, in one call)."""
         data = b"".join(lines)
-        self._unwritten += data
+        with self._unwritten_lock:
+            self._unwritten += data
         self._offset += len(data)
         self.lines_written += len(lines)
         if len(self._unwritten) >= _BUFFER:
@@ -88,9 +94,10 @@ class EventLog(LogSegments):
 
     def _flush(self) -> None:
         """Write the appended lines to the file; an ``OSError`` leaves the rest of them appended."""
-        while self._unwritten:
-            written = self._file.write(self._unwritten)
-            del self._unwritten[:written]
+        with self._unwritten_lock:
+            while self._unwritten:
+                written = self._file.write(self._unwritten)
+                del self._unwritten[:written]
 
     def _flush_kept(self) -> None:
         """:meth:`_flush`, unless the disk refuses: the lines stay appended, and the next sync says so."""

@@ -466,3 +466,36 @@ def test_checkpoints_taken_while_the_wall_clock_is_behind_the_last_ones_are_stil
     store.save(policy, 3, LogPosition(1, 3))
     assert [meta.model_version for meta, _ in store.entries()] == [3, 2]  # was [2, 1]: version 3 pruned at once
     assert store.load_latest(policy).model_version == 3  # type: ignore[union-attr]
+
+
+def test_finding_an_event_while_the_loop_writes_neither_fails_nor_writes_a_line_twice(tmp_path: Path) -> None:
+    """Found by a soak: `GET /api/events/{id}` (its scan flushes the log from the server's thread) while the loop
+    appended got a 500 (`BufferError`), and two flushes at once could write the same lines twice. A race: five rounds
+    (one of them alone missed it about one time in six before the fix)."""
+    import threading
+
+    written = [f'{{"EventId":"e{i}","pad":"{"x" * 50}"}}\n'.encode() for i in range(250_000)]
+    for attempt in range(5):
+        log = EventLog(tmp_path / f"events{attempt}", segment_bytes=1 << 30)
+        stop, failures = threading.Event(), []
+
+        def reader(log: EventLog = log, stop: threading.Event = stop, failures: list[Exception] = failures) -> None:
+            while not stop.is_set():
+                try:
+                    log.find(b'"EventId":"e1"', 1 << 16)
+                except Exception as err:  # noqa: BLE001 - the failure is what the test is about
+                    failures.append(err)
+
+        threads = [threading.Thread(target=reader) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        try:
+            for i in range(0, len(written), 10):
+                log.write(written[i:i + 10])
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+        log.sync()
+        log.close()
+        assert failures == [] and (tmp_path / f"events{attempt}" / "events-000001.dsjson").read_bytes() == b"".join(written)

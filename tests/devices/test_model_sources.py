@@ -76,6 +76,31 @@ def test_a_watched_file_is_taken_once_settled_and_a_bad_one_is_refused(make_loop
     assert loop.bus.flush() and [e.reason for e in swapped] == ["source", "source"]
 
 
+def test_a_restart_does_not_install_the_same_model_again_over_what_the_loop_learned(make_loop: Any, clock: Any, tmp_path: Path) -> None:
+    """Found by a soak: each `POST /api/restart` put the file the source had installed minutes before back in, as a
+    new version, throwing away the events the loop had learned since."""
+    blue, red = trained_model(make_loop, clock, tmp_path, "blue"), trained_model(make_loop, clock, tmp_path, "red")
+    loop = make_loop(reward_wait_s=1)
+    shared = tmp_path / "shared" / "current.vw"
+    shared.parent.mkdir()
+    shared.write_bytes(blue)
+    source = updater(loop, {"type": "file", "path": str(shared)}, tmp_path)
+    source.step(), source.step()
+    assert source.installed == 1 and favourite(loop) == "blue"
+    for i in range(200):  # the loop learns on: red pays
+        d, _ = loop.decide(CONTEXT, event_id=f"after-{i}")
+        loop.reward(d.event_id, 1.0 if d.action == "red" else 0.0)
+        clock.advance(2)
+        loop.tick()
+    learned = loop.policy.model_version
+    restarted = updater(loop, {"type": "file", "path": str(shared)}, tmp_path)  # the daemon restarted: a new source
+    restarted.step(), restarted.step(), restarted.step()
+    assert loop.policy.model_version == learned and (restarted.installed, restarted.unchanged) == (0, 1)
+    shared.write_bytes(red)  # a new model published after the restart is taken
+    restarted.step(), restarted.step()
+    assert restarted.installed == 1 and favourite(loop) == "red" and loop.policy.model_version == learned + 1
+
+
 def test_http_with_etags_and_a_digest_that_does_not_match(make_loop: Any, clock: Any, tmp_path: Path, http_server: Any) -> None:
     models = {"red": trained_model(make_loop, clock, tmp_path, "red"), "warm": trained_model(make_loop, clock, tmp_path, "warm")}
     published = {"red": "40", "warm": "12"}  # the versions the server says it runs them as
