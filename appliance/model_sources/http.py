@@ -1,4 +1,6 @@
-"""A model at a URL, pulled with ``If-None-Match``: an unchanged model costs a 304, not a download.
+"""A model at a URL, pulled with ``If-None-Match`` (or ``If-Modified-Since``, from a plain file server that sends no
+ETag): an unchanged model costs a 304, not a download. From a server that sends neither, the same bytes again are
+not installed again (each install would undo what the loop learned since).
 
 It speaks to another appliance's ``GET /api/model`` as it is (pass its token in ``headers``): an
 ``X-Model-SHA256`` header, when the server sends one, is checked against the bytes that arrived; an
@@ -31,6 +33,9 @@ class HTTPModelSource:
     def __init__(self, config: HTTPModelSourceConfig, name: str = "http") -> None:
         self.name, self.config = name, config
         self.etag: str | None = None
+        self.last_modified: str | None = None
+        self._sha256: str | None = None
+        """The last model's, from a server that says neither ETag nor Last-Modified: its bytes are all that tells."""
         self.not_modified = 0
         self.last_status: int | None = None
         self.waiting = False
@@ -39,13 +44,15 @@ class HTTPModelSource:
         self._tls = ssl.create_default_context(cafile=ca_file) if config.url.startswith("https://") else None
 
     def fetch(self) -> ModelUpdate | None:
-        headers = {**self.config.headers, **({"If-None-Match": self.etag} if self.etag else {})}
+        headers = {**self.config.headers, **({"If-None-Match": self.etag} if self.etag else {}),
+                   **({"If-Modified-Since": self.last_modified} if self.last_modified else {})}  # a plain file server
         request = urllib.request.Request(self.config.url, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.config.timeout_s, context=self._tls) as response:
                 self.last_status = response.status
                 data = response.read(MAX_BYTES + 1)
                 etag, digest = response.headers.get("ETag"), response.headers.get("X-Model-SHA256")
+                last_modified = response.headers.get("Last-Modified")
                 published = _published(response.headers.get("X-Model-Version"))
         except urllib.error.HTTPError as err:
             self.last_status = err.code
@@ -65,9 +72,13 @@ class HTTPModelSource:
             raise ModelSourceError(f"{self.config.url}: cannot fetch the model ({reason}); is the server up?") from None
         if len(data) > MAX_BYTES:
             raise ModelSourceError(f"{self.config.url}: the model is larger than {MAX_BYTES} bytes; this appliance takes smaller ones")
-        if digest is not None and hashlib.sha256(data).hexdigest() != digest.strip().lower():
+        sha256 = hashlib.sha256(data).hexdigest()
+        if digest is not None and sha256 != digest.strip().lower():
             raise ModelSourceError(f"{self.config.url}: the model's SHA-256 is not the X-Model-SHA256 it came with (cut short?); will retry")
-        self.etag, self.waiting = etag, False
+        if etag is None and last_modified is None and sha256 == self._sha256:
+            self.not_modified += 1  # the same bytes again: installed again, they would undo what the loop learned since
+            return None
+        self.etag, self.last_modified, self._sha256, self.waiting = etag, last_modified, sha256, False
         return ModelUpdate(data, f"{self.config.url} (ETag {etag})" if etag else self.config.url, published)
 
     def _untrusted(self, err: ssl.SSLCertVerificationError) -> str:

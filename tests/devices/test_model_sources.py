@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
 from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +133,41 @@ def test_http_with_etags_and_a_digest_that_does_not_match(make_loop: Any, clock:
     published["red"], serving["name"] = "9" * 20, "red"  # above 2**62, what no API takes (nor gRPC's int64): said nothing
     source.step()
     assert source.installed == 3 and favourite(loop) == "red" and loop.policy.model_version == 42
+
+
+def test_a_plain_file_server_without_etags_is_asked_if_modified_since(make_loop: Any, clock: Any, tmp_path: Path) -> None:
+    """``python3 -m http.server``: Last-Modified and If-Modified-Since, no ETag. Each look used to install the same
+    model again as a new version, undoing what the loop learned since."""
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "model.vw").write_bytes(trained_model(make_loop, clock, tmp_path, "red"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(served)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        loop = make_loop()
+        source = updater(loop, {"type": "http", "url": f"http://127.0.0.1:{server.server_port}/model.vw"}, tmp_path)
+        source.step()
+        version = loop.policy.model_version
+        source.step(), source.step()
+        assert source.installed == 1 and source.stats()["not_modified"] == 2  # was: installed 3, version + 2
+        assert loop.policy.model_version == version
+        (served / "model.vw").write_bytes(trained_model(make_loop, clock, tmp_path, "warm"))
+        os.utime(served / "model.vw", (time.time() + 5, time.time() + 5))  # HTTP dates count whole seconds
+        source.step()
+        assert source.installed == 2 and favourite(loop) == "warm"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_same_model_from_a_server_that_says_neither_etag_nor_date_is_not_installed_again(
+        make_loop: Any, clock: Any, tmp_path: Path, http_server: Any) -> None:
+    model = trained_model(make_loop, clock, tmp_path, "cool")
+    http_server.handler = lambda method, path, headers, body: (200, {}, model)
+    loop = make_loop()
+    source = updater(loop, {"type": "http", "url": f"{http_server.url}/model"}, tmp_path)
+    source.step(), source.step()
+    assert source.installed == 1 and source.stats()["not_modified"] == 1  # was: installed twice
 
 
 def test_an_install_after_a_failure_clears_the_last_error(make_loop: Any, clock: Any, tmp_path: Path, http_server: Any) -> None:
