@@ -16,9 +16,9 @@ process and of every other thread of the loop's process in the running stretches
 loop's thread's while it waits for the tail).
 The receiver's own CPU is not the sink's and counts in neither: a fleet's receiver runs on another machine. It is
 measured apart (``receiver_cpu_us_per_event``, the running stretches' less the paused ones'), and so is where each
-mode's wall time went (``per_event_us``, from the scheduler's counts in ``/proc/PID/task/TID/schedstat``): the
-loop's thread on a CPU and waiting for one (runnable while other tasks held both cores), the loop process's other
-threads, the shipper's child on a CPU and waiting, the receiver, and the tail after the loop's last event.
+mode's wall time went (``per_event_us``, from the loop thread's CPU clock and the scheduler's counts in
+``/proc/PID/task/TID/schedstat``): the loop's thread on a CPU and waiting for one (runnable while other tasks held
+both cores), the loop process's other threads, the shipper's child on a CPU and waiting, the receiver, and the tail after the loop's last event.
 
 One benchmark per sink, each against a real receiver on loopback: ``sinks.overhead`` a directory,
 ``sinks.http_overhead`` a small HTTP server, ``sinks.mqtt_overhead`` mosquitto, ``sinks.redis_overhead``
@@ -197,13 +197,17 @@ def process_cpu_s(pid: int) -> float:
     return scheduled_s(list(Path(f"/proc/{pid}/task").iterdir()))[0]
 
 
-def gauges(shipper: int, receiver: int | None) -> dict[str, float]:
+def gauges(shipper: int, receiver: int | None, opening: bool = False) -> dict[str, float]:
     """Where the time goes, as running totals in seconds: the wall clock; this (the loop's) thread's time on a CPU
-    and waiting for one; the CPU of the loop process's other threads; the shipper's child's time on a CPU and
-    waiting for one; the receiver's CPU (0 for none)."""
-    loop_cpu, loop_wait = scheduled_s([Path(f"/proc/self/task/{threading.get_native_id()}")])
+    (its CPU clock, exact: the scheduler's count lags a running thread by up to a tick) and waiting for one; the CPU
+    of the loop process's other threads; the shipper's child's time on a CPU and waiting for one; the receiver's CPU
+    (0 for none). The wall clock is read before the loop thread's counts when ``opening`` a stretch and after them
+    when closing it, so that its stretch holds theirs."""
+    opened = time.perf_counter()
+    loop_cpu, loop_wait = time.thread_time(), scheduled_s([Path(f"/proc/self/task/{threading.get_native_id()}")])[1]
+    wall = opened if opening else time.perf_counter()
     shipper_cpu, shipper_wait = scheduled_s(list(Path(f"/proc/{shipper}/task").iterdir()))
-    return {"wall": time.perf_counter(), "loop_on_cpu": loop_cpu, "loop_waiting_for_cpu": loop_wait,
+    return {"wall": wall, "loop_on_cpu": loop_cpu, "loop_waiting_for_cpu": loop_wait,
             "other_threads_cpu": other_threads_cpu_s(), "shipper_cpu": shipper_cpu, "shipper_waiting_for_cpu": shipper_wait,
             "receiver_cpu": process_cpu_s(receiver) if receiver is not None else 0.0}
 
@@ -255,7 +259,7 @@ def taken_in_turn(receiver_config: Any, receiver_pid: int | None, workload: Ligh
                     os.kill(pid, signal.SIGCONT)
                     caught_up(host)
                 before = host.stats()["shipped_lines"]
-                started = gauges(pid, receiver_pid)
+                started = gauges(pid, receiver_pid, opening=True)
                 drive(loop, clock, workload)
                 driven = gauges(pid, receiver_pid)
                 loop.events.sync()  # in both modes: the stretch's last lines reach the log on its clock
