@@ -46,11 +46,16 @@ log = logging.getLogger("wabbit")
 
 
 def build_server(app: FastAPI, host: str, port: int, on_exit: Callable[[], None]) -> uvicorn.Server:
-    """The daemon's uvicorn server; ``on_exit`` runs first when SIGTERM/SIGINT asks it to stop."""
+    """The daemon's uvicorn server; ``on_exit`` runs first on its event loop when SIGTERM/SIGINT asks it to stop."""
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-            on_exit()  # e.g. end the live streams, so shutdown need not wait for them
+            # A signal handler interrupts the main thread (the event loop's) wherever it is, perhaps holding a lock
+            # that on_exit takes: it only schedules on_exit (e.g. end the live streams, so shutdown need not wait).
+            try:
+                asyncio.get_running_loop().call_soon_threadsafe(on_exit)
+            except RuntimeError:  # no event loop runs in this thread, so no stream holds the hub
+                on_exit()
             super().handle_exit(sig, frame)
 
     front = LeanRoutes(app, BODY_SIZES)  # decide and reward in front of the app's stack (appliance.server.lean_routes)

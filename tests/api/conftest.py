@@ -40,9 +40,18 @@ class Running:
     def stop(self, sig: int = signal.SIGTERM) -> str:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=STOP_S)
+        except subprocess.TimeoutExpired:  # where it hangs: SIGABRT makes faulthandler print every thread's stack
+            self.proc.send_signal(signal.SIGABRT)
+            self.proc.wait(timeout=10)
+            raise AssertionError(f"the daemon did not stop within {STOP_S} s of signal {sig}; its threads, at the end "
+                                 f"of its log:\n{self.output()[-20_000:]}") from None
         return self.output()
 
+
+STOP_S = 30
+"""How long a daemon may take to stop after SIGTERM (it takes well under a second)."""
 
 START_S = 60
 """How long a daemon may take to answer /healthz (it takes 1-3 s; a machine busy with other work, far longer)."""
@@ -62,7 +71,8 @@ def start_daemon(tmp_path: Path, config_text: str | None = FAST, data_dir: Path 
     log = tmp_path.parent / f"{tmp_path.name}.daemon-{port}.log"  # beside tmp_path: tests list what is in it
     with log.open("w") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, text=True,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"})
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1",
+                                     "PYTHONFAULTHANDLER": "1"})
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(timeout=2) as poll:  # one client: each new one loads the CA bundle (~0.5 s of CPU when busy)
         while True:
