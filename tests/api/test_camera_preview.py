@@ -154,3 +154,68 @@ def test_dashboard_shows_the_preview_after_log_in(previewing: Running, page: Pag
     pg.screenshot(path=str(tmp_path / "dashboard-preview.png"), full_page=True)
     assert not errors, errors
     assert not server_errors, server_errors
+
+
+# Counts the page's live blob URLs (made, not yet revoked) and holds each preview request until the test lets it go
+# (releasePreview(), or releasePreview("cut") for an answer cut off in its body). The counts are attributes of <html>
+# for expect() to wait on: the page's CSP forbids the eval that wait_for_function needs.
+BLOBS_AND_HELD_PREVIEWS = """(() => {
+  const live = new Set(), held = [], made = URL.createObjectURL.bind(URL), revoke = URL.revokeObjectURL.bind(URL);
+  const mark = () => Object.assign(document.documentElement.dataset, { live: live.size, held: held.length });
+  URL.createObjectURL = (blob) => { const url = made(blob); live.add(url); mark(); return url; };
+  URL.revokeObjectURL = (url) => { live.delete(url); revoke(url); mark(); };
+  window.liveBlobs = () => [...live].sort();
+  const real = window.fetch;
+  window.fetch = (url, options) => {
+    if (!String(url).includes("/api/preview/")) return real(url, options);
+    return new Promise((resolve) => { held.push((how) => resolve(how === "cut" ? new Response(new ReadableStream({
+      start(body) { body.error(new TypeError("network error")); } }), { headers: { "Content-Type": "image/jpeg" } }) :
+      real(url, options))); mark(); });
+  };
+  window.releasePreview = (how) => { held.shift()(how); mark(); };
+})()"""
+
+
+@needs_chromium
+def test_preview_blob_urls_stay_bounded_through_refreshes_rerenders_and_failures(previewing: Running, page: Page) -> None:
+    """Every blob URL the page keeps is one an image shows: a frame answered after its card was re-rendered makes
+    none (nobody could revoke it), nor does a frame cut off in its body (which says so under the image)."""
+    pg, expect = page, sync_api.expect
+    errors = console_errors(pg)
+    pg.add_init_script(BLOBS_AND_HELD_PREVIEWS)
+    pg.goto(previewing.base)
+    log_in(pg, previewing.token)
+    html, cam = pg.locator("html"), pg.locator('#previews img[data-source="cam"]')
+    caption = pg.locator('#previews figure:has(img[data-source="cam"]) figcaption')
+
+    def shown_blobs() -> list[str]:
+        return sorted(pg.evaluate("[...document.querySelectorAll('#previews img')].map((i) => i.src)"
+                                  ".filter((s) => s.startsWith('blob:'))"))
+
+    def next_frame(how: str = "") -> None:
+        """Let the held preview request go once the page asked, and wait for its answer to be handled: the next
+        refresh asks again (the page asks one at a time)."""
+        expect(html).to_have_attribute("data-held", "1", timeout=10_000)
+        pg.evaluate("(how) => releasePreview(how)", how)  # data-held is 0 from here until the next refresh asks
+        expect(html).to_have_attribute("data-held", "1", timeout=10_000)
+
+    for _ in range(3):  # refreshes: each new URL replaces the last
+        next_frame()
+        expect(cam).to_have_attribute("src", re.compile("^blob:"))
+        assert pg.evaluate("liveBlobs()") == shown_blobs() and len(shown_blobs()) == 1
+    # the cards re-rendered (the preview turned off and on again) while a frame is asked: its answer comes too late
+    expect(html).to_have_attribute("data-held", "1")
+    pg.evaluate("() => { onPreview(null); onPreview({ enabled: true, sources: ['cam', 'door'] }); }")
+    assert pg.evaluate("liveBlobs()") == [], "the re-rendered cards' URLs were not revoked"
+    pg.evaluate("releasePreview()")
+    expect(html).to_have_attribute("data-held", "1", timeout=10_000)  # the late answer was handled: the new card asks
+    assert pg.evaluate("liveBlobs()") == shown_blobs() == [], "a frame answered for a card gone made a URL nobody revokes"
+    next_frame()
+    next_frame("cut")  # cut off in its body: the last frame stays, its caption says why
+    expect(caption).to_have_text("cam: no connection")
+    assert pg.evaluate("liveBlobs()") == shown_blobs() and len(shown_blobs()) == 1
+    next_frame()
+    expect(caption).to_have_text("cam")
+    assert pg.evaluate("liveBlobs()") == shown_blobs() and len(shown_blobs()) == 1
+    pg.evaluate("() => { onPreview(null); }")  # logging out clears the previews
+    assert pg.evaluate("liveBlobs()") == [] and not errors, errors

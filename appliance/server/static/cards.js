@@ -106,10 +106,11 @@ async function loadPreview(figure) {
     caption.textContent = `${id}: ${capturing || "not started"}`;
     return;
   }
-  let response;
+  let response, frame;
   try {
     response = await fetch(`/api/preview/${encodeURIComponent(id)}`, { credentials: "same-origin", cache: "no-store" });
-  } catch (e) {
+    if (response.ok) frame = await response.blob();
+  } catch (e) {  // no answer, or cut off in its body
     caption.textContent = `${id}: no connection`;
     return;
   }
@@ -119,8 +120,9 @@ async function loadPreview(figure) {
     caption.textContent = `${id}: ${detail}`;
     return;
   }
+  if (!img.isConnected) return;  // the cards were re-rendered (or cleared) meanwhile: nobody would revoke its URL
   const old = img.src;
-  img.src = URL.createObjectURL(await response.blob());
+  img.src = URL.createObjectURL(frame);
   if (old.startsWith("blob:")) URL.revokeObjectURL(old);
   caption.textContent = id;
 }
