@@ -107,3 +107,25 @@ def test_edit_check_apply_restart_then_the_kit_page(running: Running, page: obje
     pg.click("#views a[data-view=dashboard]")
     expect(pg.locator("#dashboard")).to_be_visible()
     assert not errors, errors
+
+
+def test_an_older_wiring_answered_last_does_not_replace_the_newer(running: Running, page: object) -> None:
+    """The Kit page asks for the wiring each time it is shown (the config in force may have changed): a slow answer
+    to an earlier visit, of an older config, that lands after the latest visit's is dropped."""
+    pg: sync_api.Page = page  # type: ignore[assignment]
+    expect = sync_api.expect
+    errors = console_errors(pg, EXPECTED_NOISE)
+    pg.goto(running.base)
+    log_in(pg, running.token)
+    expect(pg.locator("#connection")).to_have_text("live", timeout=10_000)
+    older = {"config": "old.yaml", "rows": [{"device": "led (LED)", "terminal": "anode (long leg)",
+                                             "pin": "GPIO17 (pin 11)", "through": "330 Ω resistor"}], "error": None}
+    with_held_answers(pg, {"/api/kit/wiring": older}, "() => { window.lateKit = openKit(); }")  # a visit, slow
+    pg.click("#views a[data-view=kit]")  # the latest visit, answered at once
+    note = pg.locator("#wiring-note")
+    expect(note).to_have_text("the config in force drives no GPIO pins. Load the hello-world demo in the Config page "
+                              "to get an LED and a button.")
+    pg.evaluate("async () => { releaseHeld(); await window.lateKit; }")
+    expect(note).to_contain_text("the config in force drives no GPIO pins")
+    expect(pg.locator("#wiring-table tbody tr")).to_have_count(0)
+    assert not errors, errors

@@ -157,8 +157,10 @@ $("load-demo").addEventListener("click", async () => {
 });
 
 // -- the Kit page ----------------------------------------------------------------------------------------------
-async function openKit() {
+async function openKit() {  // each time the page is shown: the config in force may have changed since
+  const asked = ticket("wiring");
   const { status, body } = await api("/api/kit/wiring");
+  if (!asked.latest()) return;  // a later visit's answer came first: this one's wiring may be of an older config
   if (status !== 200) { $("wiring-note").textContent = (body && body.detail) || `HTTP ${status}`; return; }
   table("wiring-table", body.rows.map((r) => [r.device, r.terminal, r.pin, r.through]));
   $("wiring-note").textContent = body.error ? `${body.config} cannot be wired as written: ${body.error}` : body.rows.length ?
