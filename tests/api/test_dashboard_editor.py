@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.api.conftest import FAST, Running, start_daemon
-from tests.browser import console_errors, log_in, needs_chromium
+from tests.browser import console_errors, log_in, needs_chromium, with_held_answers
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="tests/requirements/api.txt installs playwright")
 
@@ -85,4 +85,24 @@ def test_an_edit_of_a_config_replaced_meanwhile_is_refused_until_reloaded(daemon
     pg.click("#check-config")
     expect(pg.locator("#editor-status")).to_contain_text("Valid.", timeout=30_000)
     assert checks == [False, False, True], checks
+    assert not errors, errors
+
+
+def test_a_slow_load_of_the_current_config_does_not_replace_a_demo_loaded_after_it(daemon: Running, page: Page) -> None:
+    """Load current and Load demo fill the same editor: the answer to the load asked last stays, whichever lands last."""
+    pg, expect, running = page, sync_api.expect, daemon
+    errors = console_errors(pg, expected=("401",))
+    pg.goto(f"{running.base}/#config")
+    log_in(pg, running.token)
+    expect(pg.locator("#editor-status")).to_contain_text("The config in force", timeout=15_000)
+    older = {"yaml": "# the config in force, answered late\n", "path": "/etc/wabbit/config.yaml", "version": 1, "error": None}
+    with_held_answers(pg, {"/api/config": older}, "() => { window.lateLoad = loadCurrent(); }")  # Load current, slow
+    pg.select_option("#demo-select", "hello-world")
+    pg.click("#load-demo")  # asked after it, answered at once
+    expect(pg.locator("#editor-status")).to_contain_text("Loaded the demo hello-world")
+    demo = (Path(__file__).parents[2] / "demos" / "hello-world.yaml").read_text()
+    expect(pg.locator("#config-text")).to_have_value(demo)
+    pg.evaluate("async () => { releaseHeld(); await window.lateLoad; }")
+    expect(pg.locator("#config-text")).to_have_value(demo)  # not the late answer's text
+    expect(pg.locator("#editor-status")).to_contain_text("Loaded the demo hello-world")
     assert not errors, errors

@@ -22,7 +22,9 @@ async function openEditor() {
 }
 
 async function loadCurrent() {
+  const asked = ticket("editor-text");  // shared with Load demo: the text asked last is the one shown
   const { status, body } = await api("/api/config");
+  if (!asked.latest()) return;  // a later load (current or demo) came first: its text, and its base, stay
   if (status !== 200) { say((body && body.detail) || `HTTP ${status}`); return; }
   const path = body.path || "config.yaml";
   setText(body.yaml, path.split("/").pop());
@@ -150,7 +152,9 @@ $("restart-daemon").addEventListener("click", restartDaemon);
 $("load-demo").addEventListener("click", async () => {
   const name = $("demo-select").value;
   if (!name) { say("Pick a demo first."); return; }
+  const asked = ticket("editor-text");
   const { status, body } = await api(`/api/demos/${encodeURIComponent(name)}`);
+  if (!asked.latest()) return;
   if (status !== 200) { say((body && body.detail) || `HTTP ${status}`); return; }
   setText(body.yaml, `${name}.yaml`);
   say(`Loaded the demo ${name} (not applied yet): check it, then apply it.`);
