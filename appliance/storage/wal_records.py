@@ -25,16 +25,24 @@ CREATE INDEX IF NOT EXISTS rewards_late ON rewards(key) WHERE key IS NOT NULL;
 # `late` is the late_reward mode it was acknowledged under, `key` names it, `decision` is the closed decision's body a
 # `learn` one is learned with.
 _LATE_COLUMNS = ("late", "key", "decision")
+WAL_SIZE_LIMIT = 4 << 20
+"""What the ``-wal`` file is cut back to (``journal_size_limit``) when the first commit after a complete checkpoint
+starts it over: without a limit it keeps its high-water size (a backlog while checkpoints could not run: hundreds of
+MB on a small SD card). 4 MiB is SQLite's own automatic checkpoint size (1000 pages), above what the writer commits
+between two of our checkpoints (``CHECKPOINT_S``) in steady use, so the file is only cut after a burst, not grown
+again and cut at every start-over (each growth costs the file system's metadata a write at the commit's sync). Our
+checkpoints stay PASSIVE (never blocking a commit): a TRUNCATE one would cut it to nothing, but waits for the writer."""
 
 
 def open_database(path: Path) -> sqlite3.Connection:
     """The write-ahead log's database at ``path`` (made, or rebuilt from an earlier release's tables, if need be), in
-    WAL mode with full syncs and without automatic checkpoints."""
+    WAL mode with full syncs, without automatic checkpoints, its ``-wal`` file kept to :data:`WAL_SIZE_LIMIT`."""
     try:
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run on their own thread, not in a commit
+        db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")  # the writer's connection: it starts the file over
         _rebuild_old_tables(db)
         db.executescript(_SCHEMA)
     except sqlite3.Error as err:
