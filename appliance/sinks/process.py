@@ -32,7 +32,7 @@ from typing import Any
 
 from appliance.config.log_sinks import LogSinkConfigBase
 from appliance.sinks.base import SinkError
-from appliance.sinks.shipper import COUNTERS, SavedCursor, read_cursor, save_cursor
+from appliance.sinks.shipper import COUNTERS, SavedCursor, read_cursor, save_cursor, since_first_start
 from appliance.storage.eventlog import EventLog
 from appliance.storage.log_segments import LogPosition
 
@@ -126,7 +126,7 @@ class ShipperProcess:
             saved = SavedCursor.fresh(source.synced)
         self._channel.set(SAVED, packed(saved.at))
         self._stats: dict[str, Any] = {"name": name, "type": config.type, "stream": config.stream, "mode": config.mode,
-                                       **saved.counters, "last_error": None}
+                                       **saved.counters, "since_first_start": since_first_start(saved.since), "last_error": None}
         """The child's last stats: its counters carried over to a restarted child (the first has them from the cursor file)."""
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()  # the watch worker restarts, the supervisor stops

@@ -61,6 +61,11 @@ class SavedCursor:
         return cls(at, dict.fromkeys(COUNTERS, 0), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
 
+def since_first_start(since: str) -> dict[str, Any]:
+    """What a sink's stats say of its counters: which count from its first start, and since when (UTC)."""
+    return {"since": since, "counts": list(COUNTERS)}
+
+
 def read_cursor(path: Path) -> SavedCursor:
     """What a cursor file holds; raises ``OSError`` (``FileNotFoundError``: none saved yet) or ``ValueError``,
     ``KeyError``, ``TypeError``, ``AttributeError`` (not a cursor)."""
@@ -229,6 +234,6 @@ class Shipper:
 
     def stats(self) -> dict[str, Any]:
         return {"name": self.sink.name, **self.sink.stats(), "stream": self.config.stream, "mode": self.config.mode,
-                **self.counters(), "since_first_start": {"since": self.since, "counts": list(COUNTERS)},
+                **self.counters(), "since_first_start": since_first_start(self.since),
                 "backlog_bytes": self.backlog_bytes(),
                 "cursor": [self.cursor.segment, self.cursor.offset], "last_error": self.last_error}
