@@ -211,7 +211,7 @@ class Journal:
     def prune(self, covered: LogPosition) -> None:
         """Delete the segments nothing needs any more, each log beyond its ``keep_segments`` and never one a block-mode
         sink's hold (its persisted cursor) still needs: the event log's before ``covered`` (a checkpoint's position,
-        what a restart relearns from); the raw log's before its synced end (a restart refills it from the WAL,
+        what a restart relearns from); the raw log's before its synced end (a restart after a crash refills it from the WAL,
         never reads it back)."""
         self.events.prune(covered)
         if self.raw is not None:
@@ -223,12 +223,13 @@ class Journal:
             self.wal.flush()
 
     def close(self) -> None:
+        """Sync and close; the WAL notes that the raw log (just synced) holds every record it keeps for the next start."""
         self.sync()
         self.events.close()
         if self.raw is not None:
             self.raw.close()
         if self.wal is not None:
-            self.wal.close()
+            self.wal.close(raw_logged=self.raw is not None)
 
     def stats(self) -> dict[str, Any]:
         return {"log": {"path": str(self.events.current_path), "lines": self.events.lines_written},

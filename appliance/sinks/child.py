@@ -23,8 +23,8 @@ from pydantic import TypeAdapter
 
 from appliance.config.log_sinks import LogSinkConfig
 from appliance.registry import REGISTRY
-from appliance.sinks.process import BUILT, COUNTERS, DRAIN_ASKED, DRAIN_MS, DRAINED, SAVED, SYNCED, Channel, packed, unpacked
-from appliance.sinks.shipper import Shipper
+from appliance.sinks.process import BUILT, DRAIN_ASKED, DRAIN_MS, DRAINED, SAVED, SYNCED, Channel, packed, unpacked
+from appliance.sinks.shipper import COUNTERS, Shipper
 from appliance.storage.log_segments import LogSegments
 
 log = logging.getLogger(__name__)

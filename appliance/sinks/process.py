@@ -32,7 +32,7 @@ from typing import Any
 
 from appliance.config.log_sinks import LogSinkConfigBase
 from appliance.sinks.base import SinkError
-from appliance.sinks.shipper import read_cursor, save_cursor
+from appliance.sinks.shipper import COUNTERS, SavedCursor, read_cursor, save_cursor, since_first_start
 from appliance.storage.eventlog import EventLog
 from appliance.storage.log_segments import LogPosition
 
@@ -42,8 +42,6 @@ SYNCED, SAVED, DRAIN_ASKED, DRAINED, DRAIN_MS, STATS_SEQ, STATS_LEN, BUILT = ran
 and the last done, its timeout, the stats' version (odd while the child writes them) and length, and whether the
 child has built its sink (1)."""
 STATS_AT, SIZE = 64, 64 + 16384
-COUNTERS = ("shipped_lines", "batches", "failures", "dropped_lines")
-"""The shipper's counters, carried over to a restarted child."""
 START_TIMEOUT_S = 30.0
 """How long :meth:`ShipperProcess.start` waits for the child to build its sink (an interpreter's start and imports)."""
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -87,7 +85,8 @@ class Channel:
     def write_stats(self, stats: dict[str, Any]) -> None:
         data = json.dumps(stats).encode()
         if len(data) > SIZE - STATS_AT:
-            data = json.dumps({key: stats.get(key) for key in (*COUNTERS, "name")} | {"last_error": str(stats.get("last_error"))[:2000]}).encode()
+            kept = {key: stats.get(key) for key in (*COUNTERS, "name", "since_first_start")}
+            data = json.dumps(kept | {"last_error": str(stats.get("last_error"))[:2000]}).encode()
         version = self.get(STATS_SEQ)
         self.set(STATS_SEQ, version + 1)
         self._memory[STATS_AT: STATS_AT + len(data)] = data
@@ -119,14 +118,16 @@ class ShipperProcess:
         self._channel = Channel.create()
         self._channel.set(SYNCED, packed(source.synced))
         try:
-            self._channel.set(SAVED, packed(read_cursor(cursor_path)))
+            saved = read_cursor(cursor_path)
         except FileNotFoundError:  # a new sink ships from now on (not from whenever its child has started)
-            save_cursor(cursor_path, source.synced, config.stream)
-            self._channel.set(SAVED, packed(source.synced))
-        except (OSError, ValueError, KeyError, TypeError):  # unreadable: the child says so, and starts at the log's end
-            self._channel.set(SAVED, packed(source.synced))
+            saved = SavedCursor.fresh(source.synced)
+            save_cursor(cursor_path, config.stream, saved)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):  # unreadable: the child says so, and starts at the log's end
+            saved = SavedCursor.fresh(source.synced)
+        self._channel.set(SAVED, packed(saved.at))
         self._stats: dict[str, Any] = {"name": name, "type": config.type, "stream": config.stream, "mode": config.mode,
-                                       **dict.fromkeys(COUNTERS, 0), "last_error": None}
+                                       **saved.counters, "since_first_start": since_first_start(saved.since), "last_error": None}
+        """The child's last stats: its counters carried over to a restarted child (the first has them from the cursor file)."""
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()  # the watch worker restarts, the supervisor stops
         self._started_at, self._restart_at, self._pause = 0.0, float("inf"), 0.0

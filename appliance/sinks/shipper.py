@@ -1,6 +1,7 @@
 """Ships one log to one sink, at least once: reads from its cursor, batches, sends, and only then moves the
 cursor, which it saves in a file after each step's batches, so a restart (or ``kill -9``) resumes where the last
-saved one ended (it sends a step's batches again at most, under the same batch ids).
+saved one ended (it sends a step's batches again at most, under the same batch ids). The file keeps its counters
+too, written with the cursor (and at a clean close), so they go on across restarts from the sink's first start.
 
 The log itself is the queue: only synced lines are read, so nothing shipped can vanish from the log in a crash.
 A batch goes out once it holds ``batch_bytes`` or ``batch_interval_s`` after the previous one; a failed batch is
@@ -30,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -41,17 +43,42 @@ from appliance.storage.writable import hint
 
 log = logging.getLogger(__name__)
 MAX_BATCHES_PER_STEP = 16  # a sink that fell behind catches up several full batches at a time
+COUNTERS = ("shipped_lines", "batches", "failures", "dropped_lines")
+"""The shipper's counters: kept in its cursor file from the sink's first start on (``since_first_start`` in its stats)."""
 
 
-def read_cursor(path: Path) -> LogPosition:
-    """The position a cursor file holds; raises ``OSError`` (``FileNotFoundError``: none saved yet) or ``ValueError``,
-    ``KeyError``, ``TypeError`` (not a cursor)."""
+@dataclass(frozen=True)
+class SavedCursor:
+    """What a cursor file holds: where the sink ships from, its :data:`COUNTERS`, and since when they count (UTC)."""
+
+    at: LogPosition
+    counters: dict[str, int]
+    since: str
+
+    @classmethod
+    def fresh(cls, at: LogPosition) -> SavedCursor:
+        """A sink's first start (or a cursor file from before counters were kept: they count from now)."""
+        return cls(at, dict.fromkeys(COUNTERS, 0), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+
+def since_first_start(since: str) -> dict[str, Any]:
+    """What a sink's stats say of its counters: which count from its first start, and since when (UTC)."""
+    return {"since": since, "counts": list(COUNTERS)}
+
+
+def read_cursor(path: Path) -> SavedCursor:
+    """What a cursor file holds; raises ``OSError`` (``FileNotFoundError``: none saved yet) or ``ValueError``,
+    ``KeyError``, ``TypeError``, ``AttributeError`` (not a cursor)."""
     saved = json.loads(path.read_text())
-    return LogPosition(int(saved["segment"]), int(saved["offset"]))
+    at = LogPosition(int(saved["segment"]), int(saved["offset"]))
+    if "since" not in saved:  # saved by a release that did not keep its counters
+        return SavedCursor.fresh(at)
+    return SavedCursor(at, {key: int(saved["counters"].get(key, 0)) for key in COUNTERS}, str(saved["since"]))
 
 
-def save_cursor(path: Path, at: LogPosition, stream: str) -> None:
-    write_atomically(path, json.dumps({"segment": at.segment, "offset": at.offset, "stream": stream}).encode())
+def save_cursor(path: Path, stream: str, saved: SavedCursor) -> None:
+    write_atomically(path, json.dumps({"segment": saved.at.segment, "offset": saved.at.offset, "stream": stream,
+                                       "counters": saved.counters, "since": saved.since}).encode())
 
 
 class Shipper:
@@ -59,10 +86,14 @@ class Shipper:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.sink, self.source, self.config, self._cursor_path, self._clock = sink, source, config, cursor_path, clock
         self._reader = source.reader()
-        self.cursor = self.saved = self._load_cursor()
-        """Where the next batch starts; and where the cursor file says it does (a restart resends what lies between)."""
         self.shipped_lines = self.batches = self.failures = self.dropped_lines = 0
         self.last_error: str | None = None
+        loaded = self._load_cursor()
+        self.cursor = self.saved = loaded.at
+        """Where the next batch starts; and where the cursor file says it does (a restart resends what lies between)."""
+        for key in COUNTERS:
+            setattr(self, key, loaded.counters[key])
+        self.since, self._saved_counters = loaded.since, loaded.counters
         self._unsaved: str | None = None  # why the cursor could not be saved, until it is
         self._last_sent = float("-inf")  # what is there goes out at once
         self._retry_at, self._backoff = 0.0, 0.5
@@ -73,17 +104,19 @@ class Shipper:
         """Block mode's hold on the log: the segments from its persisted cursor on are not pruned."""
         return self.saved
 
-    def _load_cursor(self) -> LogPosition:
+    def _load_cursor(self) -> SavedCursor:
         """The saved cursor, or the log's end: a new sink ships from now on, and that start is saved at once (a
         restart before its first batch must not skip what was logged meanwhile)."""
         try:
             return read_cursor(self._cursor_path)
         except FileNotFoundError:
-            self._save_cursor(self.source.synced)
-            return self.source.synced
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            log.error("log sink %s: its cursor %s cannot be read (%s); it ships from the log's end", self.sink.name, self._cursor_path, err)
-            return self.source.synced
+            fresh = SavedCursor.fresh(self.source.synced)
+            save_cursor(self._cursor_path, self.config.stream, fresh)
+            return fresh
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            log.error("log sink %s: its cursor %s cannot be read (%s); it ships from the log's end, its counters from 0",
+                      self.sink.name, self._cursor_path, err)
+            return SavedCursor.fresh(self.source.synced)
 
     def step(self) -> None:
         """The sink worker's step: send what is due (several batches when behind), or nothing; then save the cursor,
@@ -148,8 +181,12 @@ class Shipper:
             self._unsaved = self.last_error = None
 
     def _save_cursor(self, at: LogPosition) -> None:
-        save_cursor(self._cursor_path, at, self.config.stream)
-        self.saved = at
+        counters = self.counters()
+        save_cursor(self._cursor_path, self.config.stream, SavedCursor(at, counters, self.since))
+        self.saved, self._saved_counters = at, counters
+
+    def counters(self) -> dict[str, int]:
+        return {key: getattr(self, key) for key in COUNTERS}
 
     def backlog_bytes(self) -> int:
         """How far behind the log's synced end the cursor is (without listing the log's segments when both are in
@@ -184,11 +221,19 @@ class Shipper:
             self.step()
 
     def close(self) -> None:
+        """Close the sink; counters that changed since the cursor was last saved (failures only: a batch moves the
+        cursor) are saved with it, so a restart goes on from them."""
+        if self.counters() != self._saved_counters:
+            try:
+                self._save_cursor(self.saved)
+            except OSError as err:
+                log.warning("log sink %s: cannot save its counters in %s (%s); a restart counts from the last saved ones",
+                            self.sink.name, self._cursor_path, err.strerror)
         self.sink.close()
         self._reader.close()
 
     def stats(self) -> dict[str, Any]:
         return {"name": self.sink.name, **self.sink.stats(), "stream": self.config.stream, "mode": self.config.mode,
-                "shipped_lines": self.shipped_lines, "batches": self.batches, "failures": self.failures,
-                "dropped_lines": self.dropped_lines, "backlog_bytes": self.backlog_bytes(),
+                **self.counters(), "since_first_start": since_first_start(self.since),
+                "backlog_bytes": self.backlog_bytes(),
                 "cursor": [self.cursor.segment, self.cursor.offset], "last_error": self.last_error}

@@ -25,7 +25,16 @@ from typing import Any
 from appliance.errors import StorageError
 from appliance.join.rewards import LateReward, Reward
 from appliance.policy.base import Decision
-from appliance.storage.wal_records import Recovered, decision_body, decision_row, next_reward_seq, open_database, read_recovered
+from appliance.storage.wal_records import (
+    RAW_LOGGED,
+    Recovered,
+    decision_body,
+    decision_row,
+    next_reward_seq,
+    open_database,
+    read_recovered,
+    take_mark,
+)
 from appliance.storage.wal_sql import statements
 from appliance.storage.wal_tickets import DONE, Then, Ticket, Wakeups
 from appliance.storage.writable import IO_ERROR, READ_ONLY, read_only
@@ -69,6 +78,13 @@ class WriteAheadLog:
         self.commits = 0
         self.records = 0
         self._db = open_database(path)
+        try:
+            self.raw_logged = take_mark(self._db, RAW_LOGGED)
+            """Whether the last run closed with its raw log holding every record this WAL holds (``close(raw_logged=True)``):
+            a restart need not write them to the raw log again. Taken at open: a crash of this run leaves it unset."""
+        except sqlite3.Error as err:
+            self._db.close()
+            raise StorageError(f"{path}: cannot open the write-ahead log ({err}); check the data directory is writable") from None
         self._seq = itertools.count(next_reward_seq(self._db))  # in the order rewards are queued, so committed
         self._writing = True  # until the writer thread ends: what _put checks per record (is_alive() costs 3 calls)
         self._thread = threading.Thread(target=self._writer, name="wal-writer", daemon=True)
@@ -105,14 +121,22 @@ class WriteAheadLog:
     def flush(self) -> None:
         self._put("n", None).wait()
 
-    def close(self) -> None:
+    def close(self, raw_logged: bool = False) -> None:
+        """Commit what is queued and close; ``raw_logged``: the raw log holds every record committed (it was just
+        synced), which the next start finds in :attr:`raw_logged`."""
         self._stop.set()
         self._checkpointer.join()
         if self._thread.is_alive():
             self.flush()
             self._queue.put(None)
             self._thread.join()
-        self._db.close()
+        try:
+            if raw_logged:
+                self._db.execute("INSERT OR REPLACE INTO marks VALUES (?)", (RAW_LOGGED,))
+        except sqlite3.Error as err:  # the next start writes the pending records to the raw log again: duplicates, no loss
+            log.warning("%s: cannot note that the raw log holds every pending record (%s); the next start logs them again", self.path, err)
+        finally:
+            self._db.close()
 
     def _put(self, kind: str, payload: Any, then: Then | None = None) -> Ticket:
         ticket = Ticket()

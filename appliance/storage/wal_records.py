@@ -18,23 +18,35 @@ CREATE TABLE IF NOT EXISTS decisions (event_id TEXT PRIMARY KEY, ts REAL NOT NUL
 CREATE TABLE IF NOT EXISTS rewards (event_id TEXT NOT NULL, seq INTEGER NOT NULL, value REAL NOT NULL, ts REAL NOT NULL,
   reward_id TEXT, late TEXT, key TEXT, decision TEXT, PRIMARY KEY (event_id, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rewards_late ON rewards(key) WHERE key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS marks (name TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 # Each commit writes every page it changes (4 KiB each, then synced), so a record touches as few as it can: one, its
 # row in a table kept in the order of its key, with no rowid table and index beside it (a reward's `seq` numbers it,
 # given by the writer: no AUTOINCREMENT counter); a late reward a second, its key in a partial index. A late reward's
 # `late` is the late_reward mode it was acknowledged under, `key` names it, `decision` is the closed decision's body a
 # `learn` one is learned with.
+# `marks` holds what a clean close leaves for the next start (:data:`RAW_LOGGED`): a row written at close, taken at open.
 _LATE_COLUMNS = ("late", "key", "decision")
+RAW_LOGGED = "raw-logged"
+"""The mark of a clean close whose last sync made every record the WAL holds durable in the raw log too."""
+WAL_SIZE_LIMIT = 4 << 20
+"""What the ``-wal`` file is cut back to (``journal_size_limit``) when the first commit after a complete checkpoint
+starts it over: without a limit it keeps its high-water size (a backlog while checkpoints could not run: hundreds of
+MB on a small SD card). 4 MiB is SQLite's own automatic checkpoint size (1000 pages), above what the writer commits
+between two of our checkpoints (``CHECKPOINT_S``) in steady use, so the file is only cut after a burst, not grown
+again and cut at every start-over (each growth costs the file system's metadata a write at the commit's sync). Our
+checkpoints stay PASSIVE (never blocking a commit): a TRUNCATE one would cut it to nothing, but waits for the writer."""
 
 
 def open_database(path: Path) -> sqlite3.Connection:
     """The write-ahead log's database at ``path`` (made, or rebuilt from an earlier release's tables, if need be), in
-    WAL mode with full syncs and without automatic checkpoints."""
+    WAL mode with full syncs, without automatic checkpoints, its ``-wal`` file kept to :data:`WAL_SIZE_LIMIT`."""
     try:
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run on their own thread, not in a commit
+        db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")  # the writer's connection: it starts the file over
         _rebuild_old_tables(db)
         db.executescript(_SCHEMA)
     except sqlite3.Error as err:
@@ -98,6 +110,14 @@ def decision_from_row(event_id: str, ts: float, body: str) -> Decision:
     actions = tuple(b["actions"])
     return Decision(event_id, actions[b["action_index"]], b["action_index"], b["probability"], tuple(b["pmf"]),
                     actions, b["context"], b["model_version"], ts)
+
+
+def take_mark(db: sqlite3.Connection, name: str) -> bool:
+    """Whether the mark ``name`` was left, which it no longer is (committed before anything else is)."""
+    if db.execute("SELECT 1 FROM marks WHERE name = ?", (name,)).fetchone() is None:
+        return False
+    db.execute("DELETE FROM marks WHERE name = ?", (name,))
+    return True
 
 
 def next_reward_seq(db: sqlite3.Connection) -> int:

@@ -231,6 +231,26 @@ def test_the_cursor_survives_a_restart_and_a_failed_batch_is_sent_again(log: Eve
     ship_all(again)
     assert again.sink.lines == LINES[10:]
 
+    assert (again.shipped_lines, again.batches, again.failures) == (50, 2, 1)  # its counters go on: they were 10, 1, 1
+
+
+def test_counters_go_on_across_restarts_failures_and_all(log: EventLog, tmp_path: Path) -> None:
+    """A failure alone moves no cursor: its count is saved at the shipper's close."""
+    first = shipper_for({"type": "directory", "path": str(tmp_path / "x")}, log, tmp_path)
+    since = first.stats()["since_first_start"]
+    log.write(LINES[:10])
+    log.sync()
+    ship_all(first)
+    first.sink = RecordingSink()
+    first.sink.failing = 1
+    log.write(LINES[10:])
+    log.sync()
+    first.step()
+    first.close()
+    again = shipper_for({"type": "directory", "path": str(tmp_path / "x")}, log, tmp_path)
+    assert again.stats()["since_first_start"] == since and since["counts"] == ["shipped_lines", "batches", "failures", "dropped_lines"]
+    assert (again.shipped_lines, again.batches, again.failures, again.dropped_lines) == (10, 1, 1, 0)
+
 
 def test_drop_mode_skips_and_counts_block_mode_holds_the_log(tmp_path: Path) -> None:
     log = EventLog(tmp_path / "events", segment_bytes=512, keep_segments=1)
@@ -366,3 +386,45 @@ os._exit(0)  # no close(): nothing shipped, nothing checkpointed
             time.sleep(0.1)
         model.loop.checkpoint()  # the sink still holds its cursor: only what it has shipped goes
         assert len(list((data / "events").glob(pattern))) <= 2
+
+
+def test_a_clean_restart_ships_no_raw_line_twice(tmp_path: Path) -> None:
+    """The raw lines of the decisions still waiting for their rewards at a clean stop were synced and shipped; the
+    next start used to log every one again from the write-ahead log (~260 lines a restart of the default daemon), so
+    the sink shipped them twice. A crash still logs them again (see the test above: nothing acknowledged is lost)."""
+    inbox = tmp_path / "inbox"
+    config = ("join:\n  reward_wait_s: 60\nsimulation:\n  decision_every_s: 0.05\n  delay:\n    mean_s: 30\n"
+              f"log_sinks:\n  - {{type: directory, path: {inbox}, name: raw, stream: raw, batch_interval_s: 0.2}}\n")
+    data = tmp_path / "data"
+    for _ in range(3):
+        running = start_daemon(tmp_path, config, data_dir=data)
+        time.sleep(1.5)
+        assert running.stop() is not None and running.proc.returncode == 0
+    lines = [line for f in sorted(inbox.glob("*.jsonl")) for line in f.read_text().splitlines()]
+    decisions = sum(json.loads(line)["kind"] == "decision" for line in lines)
+    twice = len(lines) - len(set(lines))
+    assert decisions > 20 and twice == 0, f"{twice} of {len(lines)} raw lines shipped twice over two clean restarts"
+
+
+def test_a_sinks_counters_in_the_status_go_on_after_a_restart_of_the_daemon(tmp_path: Path) -> None:
+    inbox, data = tmp_path / "inbox", tmp_path / "data"
+    config = ("join:\n  reward_wait_s: 0.2\nsimulation:\n  decision_every_s: 0.02\n  delay:\n    mean_s: 0.05\n"
+              f"log_sinks:\n  - {{type: directory, path: {inbox}, name: joined, batch_interval_s: 0.1}}\n")
+
+    def counted(running: Any) -> dict[str, Any]:
+        with running.client() as client:
+            stats: dict[str, Any] = client.get("/api/status").json()["log_sinks"]["joined"]
+        return stats
+
+    running = start_daemon(tmp_path, config, data_dir=data)
+    time.sleep(3.0)
+    before = counted(running)
+    assert running.stop() is not None and running.proc.returncode == 0
+    assert before["shipped_lines"] > 20 and before["batches"] > 1
+    running = start_daemon(tmp_path, config, data_dir=data)
+    try:
+        after = counted(running)
+    finally:
+        assert running.stop() is not None and running.proc.returncode == 0
+    assert after["shipped_lines"] >= before["shipped_lines"] and after["batches"] >= before["batches"], (before, after)
+    assert after["since_first_start"] == before["since_first_start"]
