@@ -96,6 +96,9 @@ class Journal:
     def __init__(self, events: EventLog, wal: WriteAheadLog | None, clock: Clock, log_sync_s: float, raw: EventLog | None = None) -> None:
         self.events, self.wal, self._clock = events, wal, clock
         self.raw = raw  # every decision and reward as it is acknowledged, when a log sink ships them
+        self.raw_holds_wal = wal is not None and wal.raw_logged
+        """Whether the raw log holds every record the WAL holds: the last run closed cleanly (its mark), or recovery
+        wrote them again after a crash; until then a close must not mark it (a start that failed before recovery)."""
         durable: Acknowledger = wal or NotDurable()
         self.acknowledge: Acknowledger = durable if raw is None else RawLogged(raw, durable)
         """Where decisions and rewards go before they are acknowledged (each record: one call, no layer between)."""
@@ -229,7 +232,7 @@ class Journal:
         if self.raw is not None:
             self.raw.close()
         if self.wal is not None:
-            self.wal.close(raw_logged=self.raw is not None)
+            self.wal.close(raw_logged=self.raw is not None and self.raw_holds_wal)
 
     def stats(self) -> dict[str, Any]:
         return {"log": {"path": str(self.events.current_path), "lines": self.events.lines_written},

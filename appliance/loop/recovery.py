@@ -131,6 +131,7 @@ def recover(learner: Learner, joiner: Joiner, store: CheckpointStore | None,
             journal.raw.write([raw_decision(d) for d in state.decisions])
             journal.raw.write([raw_reward(e, r, None) for e, rewards in state.rewards.items() for r in rewards])
             journal.raw.write([raw_reward(late.event_id, late.reward, late.mode) for late in state.late])
+        journal.raw_holds_wal = True  # a clean close from now on may mark it
     for line in journal.events.tail(learner.recent.maxlen or 0):  # what the dashboard and /api/events showed before
         try:
             learner.recent.append(dsjson.decode(line)[0])
