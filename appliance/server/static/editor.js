@@ -22,14 +22,16 @@ async function openEditor() {
 }
 
 async function loadCurrent() {
-  const asked = ticket("editor-text");  // shared with Load demo: the text asked last is the one shown
+  const asked = ticket("editor-text"), inForce = ticket("config-in-force");  // the text: shared with Load demo
   const { status, body } = await api("/api/config");
-  if (!asked.latest()) return;  // a later load (current or demo) came first: its text, and its base, stay
+  if (status === 200 && inForce.latest()) {  // what is in force, which an Apply's base is, whatever the text shown
+    editor.safe = body.error;
+    editor.version = body.version;
+  }
+  if (!asked.latest()) return;  // a later load (current or demo) came first: its text stays
   if (status !== 200) { say((body && body.detail) || `HTTP ${status}`); return; }
   const path = body.path || "config.yaml";
   setText(body.yaml, path.split("/").pop());
-  editor.safe = body.error;
-  editor.version = body.version;
   if (body.error) await safeMode(); else say(`The config in force (${path}).`);
 }
 
@@ -104,6 +106,7 @@ async function checkAndPut() {
   const checked = await check(false);
   if (!checked || !checked.valid) return;
   say("Applying…");
+  const inForce = ticket("config-in-force");  // a Load current asked before it and answered after: not the newer
   const { status, body } = await api("/api/config", { method: "PUT", body: JSON.stringify({ yaml: $("config-text").value, base: editor.version }) });
   if (status !== 200) {
     const detail = String((body && body.detail) || `HTTP ${status}`);
@@ -111,8 +114,10 @@ async function checkAndPut() {
     say(`Not applied (HTTP ${status}): ${editor.safe ? "the daemon stays in safe mode" : "the previous config still runs"}.`);
     return;
   }
-  editor.safe = null;
-  editor.version = body.version;
+  if (inForce.latest()) {
+    editor.safe = null;
+    editor.version = body.version;
+  }
   const restart = body.restart_required.length > 0;
   $("restart-daemon").hidden = !restart;
   say(`Applied and written to ${body.path}.` + (body.restarted.length ? ` Restarted: ${body.restarted.join(", ")}.` : "") +
