@@ -44,8 +44,8 @@ def main(argv: list[str]) -> int:
         log.error("log sink %s cannot start: %s", spec["name"], err)  # the daemon refuses the config with this reason
         channel.write_stats({"name": spec["name"], **spec["carried"], "last_error": f"cannot start: {err}"})
         return 2
-    for key in COUNTERS:
-        setattr(shipper, key, spec["carried"][key])
+    for key in COUNTERS:  # the daemon's last stats, or the cursor file's if a child ended after saving it, before its stats
+        setattr(shipper, key, max(spec["carried"][key], getattr(shipper, key)))
     channel.set(BUILT, 1)  # the daemon's start() waits for this (or the exit above)
     try:
         ship(shipper, segments, channel, spec["interval_s"], spec["parent"])

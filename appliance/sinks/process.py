@@ -42,6 +42,8 @@ SYNCED, SAVED, DRAIN_ASKED, DRAINED, DRAIN_MS, STATS_SEQ, STATS_LEN, BUILT = ran
 and the last done, its timeout, the stats' version (odd while the child writes them) and length, and whether the
 child has built its sink (1)."""
 STATS_AT, SIZE = 64, 64 + 16384
+OWN_STATS = ("type", "stream", "mode", "since_first_start")
+"""A sink's stats the daemon has from its config and cursor file, whatever its child's stats say."""
 START_TIMEOUT_S = 30.0
 """How long :meth:`ShipperProcess.start` waits for the child to build its sink (an interpreter's start and imports)."""
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -247,6 +249,6 @@ class ShipperProcess:
     def stats(self) -> dict[str, Any]:
         """The child's shipper's stats (as an in-process one gives them), its pid and how often it was restarted."""
         found = self._channel.read_stats()
-        if found is not None:
-            self._stats = found
+        if found is not None:  # what the daemon knows of the sink stays, though a child that cannot start omits it
+            self._stats = {**{key: self._stats[key] for key in OWN_STATS}, **found}
         return {**self._stats, "pid": self.pid, "restarts": self.restarts, "last_exit": self.last_exit}

@@ -164,8 +164,9 @@ class Shipper:
         if isinstance(self.sink, CommittingSink):
             try:
                 self.sink.commit()
-            except SinkError as err:
+            except SinkError as err:  # what was sent since the saved cursor is sent again, and counted then
                 self.cursor = self.saved
+                self.shipped_lines, self.batches = self._saved_counters["shipped_lines"], self._saved_counters["batches"]
                 self._failed(err, "the batches since the saved cursor are sent again", now)
                 return
         try:

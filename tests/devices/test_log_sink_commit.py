@@ -41,11 +41,13 @@ def test_the_cursor_is_saved_after_the_commit_and_a_failed_commit_sends_its_batc
         sent = list(sink.batches)
         assert len(sent) == 2 and sink.commits == 0 and shipper.failures == 1  # two batches, one commit: it failed
         assert shipper.cursor == shipper.saved == saved_cursor(tmp_path) == start  # nothing acknowledged
+        assert (shipper.shipped_lines, shipper.batches) == (0, 0)  # nor counted: they are counted when sent again
         shipper._retry_at = 0.0  # the backoff has passed
         ship_all(shipper)
         assert sink.batches[2:4] == sent  # sent again, under the same ids
         assert sink.lines[-len(lines):] == lines and sink.commits >= 1
         assert saved_cursor(tmp_path) == shipper.cursor == log.synced
+        assert shipper.shipped_lines == len(lines) and shipper.batches == len(sink.batches) - 2  # once each
     finally:
         shipper.close()
         log.close()

@@ -146,6 +146,9 @@ def test_a_sink_that_cannot_be_built_is_refused_with_its_reason(log: EventLog, t
         with pytest.raises(SinkError, match="log sink sink cannot start: Port could not be cast"):
             host.start()
         assert host.pid is None
+        stats = host.stats()  # the child's stats say why; the daemon's own knowledge of the sink stays beside them
+        assert stats["last_error"].startswith("cannot start") and stats["type"] == "redis", stats
+        assert stats["since_first_start"]["counts"] == ["shipped_lines", "batches", "failures", "dropped_lines"], stats
     finally:
         host.release()
 
@@ -229,3 +232,22 @@ def test_a_loop_without_log_sinks_imports_none_of_their_modules() -> None:
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "False"], "the loop did not start, or it imported appliance.sinks"
+
+
+def test_a_child_goes_on_from_the_cursor_files_counters_when_they_are_ahead_of_the_daemons(log: EventLog, tmp_path: Path) -> None:
+    """A child that ended after saving its cursor, before the daemon read its stats: the file's counters are newer."""
+    inbox = tmp_path / "inbox"
+    host = host_for({"type": "directory", "path": str(inbox)}, log, tmp_path)  # reads the cursor file: counters 0
+    cursor = tmp_path / "sinks" / "sink.cursor"
+    saved = json.loads(cursor.read_text())
+    cursor.write_text(json.dumps(saved | {"counters": saved["counters"] | {"shipped_lines": 40, "batches": 4}}))
+    host.start()
+    try:
+        log.write(LINES[:5])
+        log.sync()
+        assert host.drain(10.0) and len(shipped(inbox)) == 5
+        stats = host.stats()
+        assert (stats["shipped_lines"], stats["batches"]) == (45, 5), stats
+    finally:
+        host.stop()
+        host.release()
