@@ -15,6 +15,7 @@ import socket
 import time
 from collections import deque
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from appliance.bus import EventBus
@@ -82,6 +83,15 @@ class Daemon:
         from appliance.server.app import create_app
         from appliance.server.serve import build_server
 
+        # 0. SIGTERM/SIGINT during start-up: noted, and the daemon stops cleanly once started; a second one ends it at once
+        signals: list[int] = []
+
+        def starting(number: int, frame: FrameType | None) -> None:
+            signals.append(number)
+            signal.signal(number, signal.SIG_DFL)
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, starting)
         # 1. the data directory (private, and this daemon's alone) and the access token (printed once, when made)
         claim = DataDir.claim(self.data_dir)
         self.token, created = load_or_create_token(self.data_dir)
@@ -109,10 +119,15 @@ class Daemon:
             watch.start(stop)
         # 4. the API; uvicorn turns SIGTERM/SIGINT into a return from run(), then re-raises the signal
         #    to the handler it found: ours only records it, so the shutdown below always runs.
-        signals: list[int] = []
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda number, frame: signals.append(number))
-        app = create_app(self, on_ready=self._ready)
+
+        def ready() -> None:
+            self._ready()
+            if signals:  # asked to stop while starting (uvicorn has its own handlers by now)
+                server.should_exit = True
+
+        app = create_app(self, on_ready=ready)
         server = build_server(app, self.host, self.port, on_exit=self.hub.close)  # closing the live streams speeds shutdown
         settle_heap()
         server.run()

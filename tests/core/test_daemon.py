@@ -66,3 +66,22 @@ def test_daemon_serves_learns_and_stops_cleanly(tmp_path: Path) -> None:
     assert "stopped cleanly" in out
     assert list((tmp_path / "data" / "checkpoints").glob("model-*.json"))
     assert startup < 60  # about 1-3 s here when the machine is idle (README); CI shares two cores
+
+
+def test_a_sigterm_during_start_up_stops_the_daemon_cleanly_once_started(tmp_path: Path) -> None:
+    """systemd or docker may stop the daemon while it starts (recovering, loading its model): it used to die at once
+    (no final sync, checkpoint or sink drain); now it finishes starting, then stops as a SIGTERM later would."""
+    data = tmp_path / "data"
+    proc = subprocess.Popen([sys.executable, "-m", "appliance", "run", "--port", str(free_port()), "--data-dir", str(data)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while not (data / "token").exists():  # made at the start of run(), before the loop, its model and the API
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, out
+    assert "ready in" in out and "stopped cleanly (signal [15])" in out, out
