@@ -108,8 +108,8 @@ class EventHub:
         with self._lock:
             self._subscribers.discard(sub)
             last, self._subscription = (self._subscription, None) if not self._subscribers else (None, self._subscription)
-        if last is not None:
-            self._bus.unsubscribe(last, timeout=1.0)
+        if last is not None:  # on the event loop: its thread ends on its own after what it holds (for no stream)
+            self._bus.unsubscribe(last, timeout=0.0)
 
     def close(self) -> None:
         """End every stream (at shutdown, so the server need not wait for them)."""

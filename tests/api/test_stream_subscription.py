@@ -5,6 +5,7 @@ drives it (ASGI), in one event loop."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -115,3 +116,30 @@ def test_a_snapshot_that_fails_leaves_no_subscriber(room: Room) -> None:
     with pytest.raises(OSError, match="could not be read"):
         asyncio.run(serve(room, never, never))
     off_the_bus(room)
+
+
+def test_the_last_stream_to_end_does_not_wait_for_the_hubs_thread() -> None:
+    """The last stream's end takes the hub off the bus on the server's event loop: it used to wait (up to a second)
+    for the hub's thread to handle what it still held, for no stream, while every request waited behind it."""
+    room = Room()
+    handled: list[object] = []
+
+    def slow(event: object) -> None:  # a backlog the hub's thread takes a while to get through
+        time.sleep(0.02)
+        handled.append(event)
+
+    room.hub._forward = slow  # type: ignore[method-assign]
+
+    async def a_stream() -> float:
+        with room.hub.subscribe(asyncio.get_running_loop()):
+            for n in range(50):
+                room.bus.publish(reward(f"e{n}"))
+            started = time.perf_counter()
+        return time.perf_counter() - started
+
+    assert asyncio.run(a_stream()) < 0.2  # it waited the full second before
+    assert room.hub.subscribers == 0 and not room.bus.wanted
+    deadline = time.monotonic() + WAIT_S
+    while len(handled) < 50:  # the thread still got through its backlog, then ended
+        assert time.monotonic() < deadline, len(handled)
+        time.sleep(0.05)
