@@ -5,24 +5,18 @@ raises. Importing this package stays light: the config tree loads on first use, 
 only when something needs them.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from appliance.clock import Clock, FakeClock, SystemClock
 from appliance.errors import ConfigError, StorageError, UsageError, WabbitError
+from appliance.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from appliance.config import AppConfig, load_config
 
-_LAZY = {"AppConfig": "appliance.config", "load_config": "appliance.config"}
+_LAZY = {"AppConfig": "config", "load_config": "config"}
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'appliance' has no attribute {name!r}")
-    return getattr(import_module(module), name)
-
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "AppConfig",
