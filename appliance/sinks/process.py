@@ -32,7 +32,7 @@ from typing import Any
 
 from appliance.config.log_sinks import LogSinkConfigBase
 from appliance.sinks.base import SinkError
-from appliance.sinks.shipper import COUNTERS, SavedCursor, read_cursor, save_cursor, since_first_start
+from appliance.sinks.shipper import COUNTERS, load_cursor, since_first_start
 from appliance.storage.eventlog import EventLog
 from appliance.storage.log_segments import LogPosition
 
@@ -119,13 +119,7 @@ class ShipperProcess:
         self.last_exit: str | None = None
         self._channel = Channel.create()
         self._channel.set(SYNCED, packed(source.synced))
-        try:
-            saved = read_cursor(cursor_path)
-        except FileNotFoundError:  # a new sink ships from now on (not from whenever its child has started)
-            saved = SavedCursor.fresh(source.synced)
-            save_cursor(cursor_path, config.stream, saved)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):  # unreadable: the child says so, and starts at the log's end
-            saved = SavedCursor.fresh(source.synced)
+        saved, _ = load_cursor(cursor_path, config.stream, source.synced)  # unreadable: the child says so, from the log's end
         self._channel.set(SAVED, packed(saved.at))
         self._stats: dict[str, Any] = {"name": name, "type": config.type, "stream": config.stream, "mode": config.mode,
                                        **saved.counters, "since_first_start": since_first_start(saved.since), "last_error": None}

@@ -81,6 +81,20 @@ def save_cursor(path: Path, stream: str, saved: SavedCursor) -> None:
                                        "counters": saved.counters, "since": saved.since}).encode())
 
 
+def load_cursor(path: Path, stream: str, synced: LogPosition) -> tuple[SavedCursor, Exception | None]:
+    """The saved cursor, or the log's end ``synced`` with counters from 0: a new sink ships from now on, and that start
+    is saved at once (a restart before its first batch must not skip what was logged meanwhile); a file that cannot be
+    read starts there too, and why is returned beside it."""
+    try:
+        return read_cursor(path), None
+    except FileNotFoundError:
+        fresh = SavedCursor.fresh(synced)
+        save_cursor(path, stream, fresh)
+        return fresh, None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        return SavedCursor.fresh(synced), err
+
+
 class Shipper:
     def __init__(self, sink: LogSink, source: LogSegments, config: LogSinkConfigBase, cursor_path: Path,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -88,7 +102,10 @@ class Shipper:
         self._reader = source.reader()
         self.shipped_lines = self.batches = self.failures = self.dropped_lines = 0
         self.last_error: str | None = None
-        loaded = self._load_cursor()
+        loaded, unreadable = load_cursor(cursor_path, config.stream, source.synced)
+        if unreadable is not None:
+            log.error("log sink %s: its cursor %s cannot be read (%s); it ships from the log's end, its counters from 0",
+                      sink.name, cursor_path, unreadable)
         self.cursor = self.saved = loaded.at
         """Where the next batch starts; and where the cursor file says it does (a restart resends what lies between)."""
         for key in COUNTERS:
@@ -103,20 +120,6 @@ class Shipper:
     def held(self) -> LogPosition:
         """Block mode's hold on the log: the segments from its persisted cursor on are not pruned."""
         return self.saved
-
-    def _load_cursor(self) -> SavedCursor:
-        """The saved cursor, or the log's end: a new sink ships from now on, and that start is saved at once (a
-        restart before its first batch must not skip what was logged meanwhile)."""
-        try:
-            return read_cursor(self._cursor_path)
-        except FileNotFoundError:
-            fresh = SavedCursor.fresh(self.source.synced)
-            save_cursor(self._cursor_path, self.config.stream, fresh)
-            return fresh
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-            log.error("log sink %s: its cursor %s cannot be read (%s); it ships from the log's end, its counters from 0",
-                      self.sink.name, self._cursor_path, err)
-            return SavedCursor.fresh(self.source.synced)
 
     def step(self) -> None:
         """The sink worker's step: send what is due (several batches when behind), or nothing; then save the cursor,
