@@ -127,7 +127,7 @@ def recover(learner: Learner, joiner: Joiner, store: CheckpointStore | None,
             (handled if late.key in done else pending_late).append(late)
         journal.forget_late(late.key for late in handled)  # handled before the crash: they only leave the WAL
         journal.forget_logged(logged)
-        if journal.raw is not None and not wal.raw_logged:  # a crash: what the WAL holds may not have reached the raw log
+        if journal.raw is not None and not journal.raw_holds_wal:  # a crash: what the WAL holds may not have reached the raw log
             journal.raw.write([raw_decision(d) for d in state.decisions])
             journal.raw.write([raw_reward(e, r, None) for e, rewards in state.rewards.items() for r in rewards])
             journal.raw.write([raw_reward(late.event_id, late.reward, late.mode) for late in state.late])
