@@ -13,7 +13,7 @@ import pytest
 
 from appliance.config import AppConfig
 from appliance.embedded import LiveModel
-from appliance.embedded.rlclient_config import config_from_rlclient
+from appliance.embedded.rlclient_config import config_from_rlclient, vw_policy_from_command_line
 from appliance.errors import ConfigError
 
 CLOSED = "http://127.0.0.1:9"  # loopback's discard port: nothing answers, nothing leaves the machine
@@ -135,3 +135,13 @@ def test_the_client_json_runs_as_a_live_model(tmp_path: Path) -> None:
         assert "--power_t 0.0" in model.loop.stats()["policy"]["arguments"]
         ranking = model.choose_rank({"user": {"x": 0.5}})
         assert ranking.chosen_action in ("news", "sports") and model.report_outcome(ranking.event_id, 1.0) == "accepted"
+
+
+@pytest.mark.parametrize("command_line", ["--cb_explore_adf --epsilon=0.3 --learning_rate=0.5 --quadratic=UA --bit_precision=20",
+                                          "--cb_explore_adf --epsilon 0.3 -l0.5 -qUA -b20"])
+def test_options_written_with_their_value_attached_mean_what_they_do_spaced(command_line: str) -> None:
+    # VW reads `--epsilon=0.3` and `-l0.5` as `--epsilon 0.3` and `-l 0.5`; passed through as extra VW options, the
+    # exploration was refused and the learning rate silently lost to the appliance's own
+    spaced = vw_policy_from_command_line("--cb_explore_adf --epsilon 0.3 -l 0.5 -q UA -b 20")
+    assert vw_policy_from_command_line(command_line) == spaced
+    assert spaced == {"exploration": {"type": "epsilon", "epsilon": 0.3}, "learning_rate": 0.5, "interactions": ["UA"], "bits": 20}
