@@ -72,14 +72,13 @@ class LiveModel:
         """A live model from rlclientlib's JSON configuration: its policy, learning mode, model source and log shipping
         (``log_sinks``: sinks to ship to, batched by its ``send.*`` and ``queue.mode`` keys). rlclientlib's keys
         without an equivalent here are named in one warning; a key rlclientlib does not know is refused."""
-        if isinstance(client_json, (str, Path)):
-            found = config_from_rlclient(_read_client_json(Path(client_json)), actions, log_sinks, str(client_json))
-        else:
-            found = config_from_rlclient(client_json, actions, log_sinks)
+        source = str(client_json) if isinstance(client_json, (str, Path)) else "client.json"
+        raw = _read_client_json(Path(client_json)) if isinstance(client_json, (str, Path)) else client_json
+        found = config_from_rlclient(raw, actions, log_sinks, source)
         warning = found.warning()
         if warning:
             log.warning("%s", warning)
-        return cls({**found.config, "simulation": None}, data_dir)
+        return cls(_as_config(found.config, f"{source} (read as this appliance's config)"), data_dir)
 
     @property
     def loop(self) -> Loop:
@@ -115,7 +114,7 @@ class LiveModel:
         self.close()
 
 
-def _as_config(config: AppConfig | Mapping[str, Any] | Path | str) -> AppConfig:
+def _as_config(config: AppConfig | Mapping[str, Any] | Path | str, source: str = "LiveModel config") -> AppConfig:
     if isinstance(config, AppConfig):
         return config
     if isinstance(config, (str, Path)):
@@ -123,7 +122,7 @@ def _as_config(config: AppConfig | Mapping[str, Any] | Path | str) -> AppConfig:
     try:
         return AppConfig.model_validate({"simulation": None, **config})
     except ValidationError as err:
-        raise ConfigError(format_validation_error(AppConfig, err, "LiveModel config", None)) from None
+        raise ConfigError(format_validation_error(AppConfig, err, source, None)) from None
 
 
 def _read_client_json(path: Path) -> Mapping[str, Any]:

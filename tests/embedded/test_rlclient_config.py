@@ -145,3 +145,14 @@ def test_options_written_with_their_value_attached_mean_what_they_do_spaced(comm
     spaced = vw_policy_from_command_line("--cb_explore_adf --epsilon 0.3 -l 0.5 -q UA -b 20")
     assert vw_policy_from_command_line(command_line) == spaced
     assert spaced == {"exploration": {"type": "epsilon", "epsilon": 0.3}, "learning_rate": 0.5, "interactions": ["UA"], "bits": 20}
+
+
+@pytest.mark.parametrize("command_line, message", [
+    ("--cb_explore_adf --cb_type foo", r"policy\.cb_type: String should match"),
+    ("--cb_explore_adf -f out.model", r"policy\.vw_args: Value error, VW option -f is managed by the appliance"),
+])
+def test_a_value_the_appliance_refuses_is_an_error_naming_the_file(tmp_path: Path, command_line: str, message: str) -> None:
+    (tmp_path / "shop.json").write_text(json.dumps({"model.vw.initial_command_line": command_line}))
+    with pytest.raises(ConfigError, match=message) as refused:
+        LiveModel.from_rlclient(tmp_path / "shop.json", ["a"], tmp_path / "data")
+    assert str(refused.value).startswith(f"{tmp_path / 'shop.json'} (read as this appliance's config): policy."), refused.value
