@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -23,12 +24,17 @@ from appliance.config import AppConfig, load_config
 from appliance.config.base import format_validation_error
 from appliance.embedded.rlclient_config import config_from_rlclient
 from appliance.errors import ConfigError, UsageError
+from appliance.events import StatsTaken
 from appliance.features import Features
 from appliance.loop import Loop
 from appliance.storage.datadir import DataDir
 from appliance.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
+
+STATS_EVERY_S = 1.0
+"""How often the observers that take ``StatsTaken`` get the loop's stats, as the daemon's status gives them (a
+``tensorboard`` observer's ``every_s`` runs on it)."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +66,15 @@ class LiveModel:
         self._claim = DataDir.claim(self.data_dir, "data_dir= (LiveModel's argument)")
         self.bus = EventBus()
         self._supervisor = Supervisor(self.config, self.data_dir, None, None, self.bus, SystemClock(), lambda config: None)
+        self._ticking = threading.Event()
+        self._ticker: threading.Thread | None = None
         try:
             self._supervisor.start(safe_mode=False)
         except Exception as err:
             self.close()
             raise UsageError(f"the loop could not start: {err}") from err
+        self._ticker = threading.Thread(target=self._tick, name="live-model-stats", daemon=True)
+        self._ticker.start()
 
     @classmethod
     def from_rlclient(cls, client_json: Path | str | Mapping[str, Any], actions: Sequence[str], data_dir: Path | str,
@@ -100,8 +110,18 @@ class LiveModel:
         ticket.wait()
         return result.status
 
+    def _tick(self) -> None:
+        """The loop's stats every :data:`STATS_EVERY_S` to the observers that take them, until the model closes."""
+        while not self._ticking.wait(STATS_EVERY_S):
+            loop = self._supervisor.loop
+            if loop is not None and StatsTaken in self.bus.wanted:
+                self.bus.publish(StatsTaken({"loop": loop.stats()}))
+
     def close(self) -> None:
         """Learn what is due, checkpoint, release the data directory; pending decisions wait in the WAL for the next start."""
+        self._ticking.set()
+        if self._ticker is not None:
+            self._ticker.join()
         if self._supervisor.state != "stopped":
             self._supervisor.stop()
             self.bus.close()

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -106,3 +107,22 @@ def test_a_loop_that_cannot_start_says_why_once_and_frees_the_directory(tmp_path
     held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}")]
     assert not [path for path in held if path.startswith(str(tmp_path))]  # nothing was opened before the policy failed
     LiveModel(CONFIG, tmp_path / "data").close()  # the directory was released
+
+
+def test_an_observers_every_s_schedule_runs_as_in_the_daemon(tmp_path: Path) -> None:
+    # the daemon's status ticks the observers that take StatsTaken every second; a live model must too, or a
+    # tensorboard observer's `every_s` waits for the next 256 events (or the close) before it writes anything
+    observer = {"type": "tensorboard", "name": "tb", "every_s": 0.2, "min_interval_s": 0, "format": "jsonl"}
+    with LiveModel({**CONFIG, "observers": [observer]}, tmp_path / "data") as model:
+        for _ in range(3):
+            ranking = model.choose_rank({"user": {"x": 1.0}})
+            assert model.report_outcome(ranking.event_id, 1.0) == "accepted"
+        parts = model._supervisor.parts
+        assert parts is not None and parts.observers is not None
+        tensorboard = parts.observers.observers[0]
+        written = Path(tensorboard.stats()["run"]) / "scalars.jsonl"
+        deadline = time.monotonic() + 10
+        while not written.exists() or '"events/joined": 3.0' not in written.read_text():  # all three, before the close
+            assert time.monotonic() < deadline, tensorboard.stats()
+            time.sleep(0.05)
+    assert [t.name for t in threading.enumerate() if t.name == "live-model-stats"] == []  # the ticker ends with the model
