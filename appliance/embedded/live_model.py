@@ -135,10 +135,16 @@ class LiveModel:
 
 
 def _as_config(config: AppConfig | Mapping[str, Any] | Path | str, source: str = "LiveModel config") -> AppConfig:
-    if isinstance(config, AppConfig):
-        return config
+    """``config`` as an :class:`AppConfig`; one that does not set ``simulation`` has no simulated world."""
     if isinstance(config, (str, Path)):
-        return load_config(Path(config))
+        source, config = str(config), load_config(Path(config))
+    if isinstance(config, AppConfig):
+        if "simulation" in config.model_fields_set:
+            return config
+        try:
+            return config.in_world(None, "simulation is null: a LiveModel runs no simulated world unless its config sets `simulation`")
+        except ConfigError as err:
+            raise ConfigError(f"{source}: {err}") from None
     try:
         return AppConfig.model_validate({"simulation": None, **config})
     except ValidationError as err:

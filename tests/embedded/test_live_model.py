@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from appliance.config import AppConfig
 from appliance.embedded import LiveModel
 from appliance.errors import ConfigError, StorageError, UsageError
 
@@ -38,6 +39,7 @@ def test_readme_example_runs_as_written(tmp_path: Path) -> None:
 def test_decisions_and_rewards_survive_a_crash_and_the_directory_is_locked(tmp_path: Path) -> None:
     child = f"""
 import os
+from appliance.config import AppConfig
 from appliance.embedded import LiveModel
 model = LiveModel({CONFIG!r}, {str(tmp_path)!r})
 ranking = model.choose_rank({{"user": {{"x": 1.0}}}}, event_id="crash-1")
@@ -126,3 +128,23 @@ def test_an_observers_every_s_schedule_runs_as_in_the_daemon(tmp_path: Path) -> 
             assert time.monotonic() < deadline, tensorboard.stats()
             time.sleep(0.05)
     assert [t.name for t in threading.enumerate() if t.name == "live-model-stats"] == []  # the ticker ends with the model
+
+
+def test_a_yaml_file_without_simulation_runs_no_simulated_world(tmp_path: Path) -> None:
+    # as a dict does: a YAML file (or an AppConfig) that does not set `simulation` is a plain decision service, not
+    # the daemon's default simulated room deciding on its own and feeding made-up rewards into the model
+    config = tmp_path / "shop.yaml"
+    config.write_text("policy:\n  actions: [{id: a}, {id: b}]\n")
+    with LiveModel(config, tmp_path / "data") as model:
+        assert model.config.simulation is None
+        time.sleep(1.5)  # the default world decides every second
+        assert model.loop.stats()["pending"] == 0
+    world = tmp_path / "world.yaml"
+    world.write_text("policy:\n  actions: [{id: a}, {id: b}]\nsimulation: {decision_every_s: 0.5}\n")
+    with LiveModel(world, tmp_path / "data") as model:  # a world asked for runs
+        assert model.config.simulation is not None and model.config.simulation.decision_every_s == 0.5
+    with pytest.raises(ConfigError, match=r"^LiveModel config: policy\.actions: Field required \(simulation is null"):
+        LiveModel(AppConfig(), tmp_path / "data")
+    (tmp_path / "bare.yaml").write_text("join: {reward_wait_s: 1}\n")
+    with pytest.raises(ConfigError, match=rf"^{tmp_path / 'bare.yaml'}: policy\.actions: Field required \(simulation is null"):
+        LiveModel(tmp_path / "bare.yaml", tmp_path / "data")  # the default policy takes the world's actions: none here
