@@ -127,3 +127,17 @@ def test_a_pin_that_cannot_be_wired_names_the_device_and_the_file(tmp_path: Path
     assert refused.returncode == 2 and f"{config}: actuators.1 (spare): pin 30 is not on the 40-pin header" in refused.stderr
     with pytest.raises(WiringError, match=r"^triggers\.events\.0 \(button-0\): pin 'BOARD6' is physical pin 6 \(GND\)"):
         wiring_of(load_config_text("triggers:\n  events: [{type: button, pin: BOARD6}]\n"))
+
+
+@pytest.mark.parametrize("pin, written", [("gpio17", "GPIO17"), ("board11", "BOARD11"), (" GPIO17", "GPIO17")])
+def test_a_pin_name_the_devices_refuse_is_refused_saying_how_to_write_it(pin: str, written: str) -> None:
+    # gpiozero, which opens the daemon's devices, refuses these names: a diagram drawn for them would wire a config that
+    # does not start (and the dashboard's Check shows this warning before Apply)
+    from gpiozero.pins.mock import MockFactory
+
+    with pytest.raises(Exception, match="not a valid pin name"):
+        MockFactory().pin(pin)
+    with pytest.raises(WiringError, match=rf"^feedback\.0 \(like\): pin {pin!r}: gpiozero's pin names are case-sensitive "
+                                          rf"and have no spaces; write '{written}'"):
+        wiring_of(load_config_text(f"feedback: [{{type: button, name: like, pin: '{pin}'}}]"))
+    assert resolve(written) == resolve(17)
