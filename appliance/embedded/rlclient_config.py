@@ -189,7 +189,7 @@ def config_from_rlclient(raw: Mapping[str, Any], actions: Sequence[str], log_sin
         if mode.upper() not in _LEARNING_MODES:
             raise ConfigError(f"{keys.source}: {keys.written['rank.learning.mode']}: {mode!r} is not ONLINE, APPRENTICE or LOGGINGONLY")
         config["learning"] = {"mode": _LEARNING_MODES[mode.upper()]}
-        if mode.upper() == "APPRENTICE":  # rlclientlib's apprentice acts by the first action, the baseline
+        if mode.upper() == "APPRENTICE" and actions:  # rlclientlib's apprentice acts by the first action, the baseline
             config["learning"]["baseline_action"] = actions[0]
     model_source = _model_source(keys)
     if model_source is not None:

@@ -156,3 +156,10 @@ def test_a_value_the_appliance_refuses_is_an_error_naming_the_file(tmp_path: Pat
     with pytest.raises(ConfigError, match=message) as refused:
         LiveModel.from_rlclient(tmp_path / "shop.json", ["a"], tmp_path / "data")
     assert str(refused.value).startswith(f"{tmp_path / 'shop.json'} (read as this appliance's config): policy."), refused.value
+
+
+def test_an_apprentice_without_actions_is_refused_as_any_config_without_actions(tmp_path: Path) -> None:
+    # the baseline is the first action: with none, the error is the config's (no actions), not an IndexError
+    (tmp_path / "shop.json").write_text(json.dumps({"rank.learning.mode": "APPRENTICE"}))
+    with pytest.raises(ConfigError, match=r"shop\.json \(read as this appliance's config\): policy\.actions: List should have at least"):
+        LiveModel.from_rlclient(tmp_path / "shop.json", [], tmp_path / "data")
