@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -23,12 +24,17 @@ from appliance.config import AppConfig, load_config
 from appliance.config.base import format_validation_error
 from appliance.embedded.rlclient_config import config_from_rlclient
 from appliance.errors import ConfigError, UsageError
+from appliance.events import StatsTaken
 from appliance.features import Features
 from appliance.loop import Loop
 from appliance.storage.datadir import DataDir
 from appliance.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
+
+STATS_EVERY_S = 1.0
+"""How often the observers that take ``StatsTaken`` get the loop's stats, as the daemon's status gives them (a
+``tensorboard`` observer's ``every_s`` runs on it)."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +66,15 @@ class LiveModel:
         self._claim = DataDir.claim(self.data_dir, "data_dir= (LiveModel's argument)")
         self.bus = EventBus()
         self._supervisor = Supervisor(self.config, self.data_dir, None, None, self.bus, SystemClock(), lambda config: None)
+        self._ticking = threading.Event()
+        self._ticker: threading.Thread | None = None
         try:
             self._supervisor.start(safe_mode=False)
         except Exception as err:
             self.close()
             raise UsageError(f"the loop could not start: {err}") from err
+        self._ticker = threading.Thread(target=self._tick, name="live-model-stats", daemon=True)
+        self._ticker.start()
 
     @classmethod
     def from_rlclient(cls, client_json: Path | str | Mapping[str, Any], actions: Sequence[str], data_dir: Path | str,
@@ -72,14 +82,13 @@ class LiveModel:
         """A live model from rlclientlib's JSON configuration: its policy, learning mode, model source and log shipping
         (``log_sinks``: sinks to ship to, batched by its ``send.*`` and ``queue.mode`` keys). rlclientlib's keys
         without an equivalent here are named in one warning; a key rlclientlib does not know is refused."""
-        if isinstance(client_json, (str, Path)):
-            found = config_from_rlclient(_read_client_json(Path(client_json)), actions, log_sinks, str(client_json))
-        else:
-            found = config_from_rlclient(client_json, actions, log_sinks)
+        source = str(client_json) if isinstance(client_json, (str, Path)) else "client.json"
+        raw = _read_client_json(Path(client_json)) if isinstance(client_json, (str, Path)) else client_json
+        found = config_from_rlclient(raw, actions, log_sinks, source)
         warning = found.warning()
         if warning:
             log.warning("%s", warning)
-        return cls({**found.config, "simulation": None}, data_dir)
+        return cls(_as_config(found.config, f"{source} (read as this appliance's config)"), data_dir)
 
     @property
     def loop(self) -> Loop:
@@ -101,8 +110,18 @@ class LiveModel:
         ticket.wait()
         return result.status
 
+    def _tick(self) -> None:
+        """The loop's stats every :data:`STATS_EVERY_S` to the observers that take them, until the model closes."""
+        while not self._ticking.wait(STATS_EVERY_S):
+            loop = self._supervisor.loop
+            if loop is not None and StatsTaken in self.bus.wanted:
+                self.bus.publish(StatsTaken({"loop": loop.stats()}))
+
     def close(self) -> None:
         """Learn what is due, checkpoint, release the data directory; pending decisions wait in the WAL for the next start."""
+        self._ticking.set()
+        if self._ticker is not None:
+            self._ticker.join()
         if self._supervisor.state != "stopped":
             self._supervisor.stop()
             self.bus.close()
@@ -115,15 +134,21 @@ class LiveModel:
         self.close()
 
 
-def _as_config(config: AppConfig | Mapping[str, Any] | Path | str) -> AppConfig:
-    if isinstance(config, AppConfig):
-        return config
+def _as_config(config: AppConfig | Mapping[str, Any] | Path | str, source: str = "LiveModel config") -> AppConfig:
+    """``config`` as an :class:`AppConfig`; one that does not set ``simulation`` has no simulated world."""
     if isinstance(config, (str, Path)):
-        return load_config(Path(config))
+        source, config = str(config), load_config(Path(config))
+    if isinstance(config, AppConfig):
+        if "simulation" in config.model_fields_set:
+            return config
+        try:
+            return config.in_world(None, "simulation is null: a LiveModel runs no simulated world unless its config sets `simulation`")
+        except ConfigError as err:
+            raise ConfigError(f"{source}: {err}") from None
     try:
         return AppConfig.model_validate({"simulation": None, **config})
     except ValidationError as err:
-        raise ConfigError(format_validation_error(AppConfig, err, "LiveModel config", None)) from None
+        raise ConfigError(format_validation_error(AppConfig, err, source, None)) from None
 
 
 def _read_client_json(path: Path) -> Mapping[str, Any]:

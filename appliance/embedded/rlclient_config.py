@@ -37,6 +37,7 @@ from appliance.errors import ConfigError
 COMMAND_LINE_KEYS = ("model.vw.initial_command_line", "vw.commandline")
 _VALUE_OPTIONS = {"-l": "learning_rate", "--learning_rate": "learning_rate", "--power_t": "power_t", "--cb_type": "cb_type",
                   "-b": "bits", "--bit_precision": "bits"}
+_SHORT_VALUE_OPTIONS = ("-l", "-b", "-q")
 _NUMBERS: dict[str, type] = {"learning_rate": float, "power_t": float, "bits": int}
 _IGNORED_FLAGS = {"--cb_explore_adf", "--quiet", "--json", "--dsjson", "-c", "--first_only"}
 _EXPLORATION_FLAGS: dict[str, dict[str, Any]] = {
@@ -49,7 +50,7 @@ _EXPLORATION_VALUES = {"--epsilon": ("epsilon", "epsilon"), "--lambda": ("softma
 
 def vw_policy_from_command_line(command_line: str) -> dict[str, Any]:
     """The VW policy settings a VW command line gives (``--cb_explore_adf`` and format flags are implied here)."""
-    args = shlex.split(command_line)
+    args = _split_values(shlex.split(command_line))
     policy: dict[str, Any] = {}
     exploration: dict[str, Any] = {}
     interactions: list[str] = []
@@ -88,6 +89,19 @@ def vw_policy_from_command_line(command_line: str) -> dict[str, Any]:
         if found:
             policy[key] = found
     return policy
+
+
+def _split_values(args: list[str]) -> list[str]:
+    """``args`` with each value VW reads attached to its option (``--epsilon=0.2``, ``-l0.5``, ``-qUA``) apart from it."""
+    split: list[str] = []
+    for arg in args:
+        if arg.startswith("--") and "=" in arg:
+            split.extend(arg.split("=", 1))
+        elif arg[:2] in _SHORT_VALUE_OPTIONS and len(arg) > 2:
+            split.extend((arg[:2], arg[2:]))
+        else:
+            split.append(arg)
+    return split
 
 
 _LEARNING_MODES = {"ONLINE": "online", "APPRENTICE": "apprentice", "LOGGINGONLY": "logging_only"}
@@ -175,7 +189,7 @@ def config_from_rlclient(raw: Mapping[str, Any], actions: Sequence[str], log_sin
         if mode.upper() not in _LEARNING_MODES:
             raise ConfigError(f"{keys.source}: {keys.written['rank.learning.mode']}: {mode!r} is not ONLINE, APPRENTICE or LOGGINGONLY")
         config["learning"] = {"mode": _LEARNING_MODES[mode.upper()]}
-        if mode.upper() == "APPRENTICE":  # rlclientlib's apprentice acts by the first action, the baseline
+        if mode.upper() == "APPRENTICE" and actions:  # rlclientlib's apprentice acts by the first action, the baseline
             config["learning"]["baseline_action"] = actions[0]
     model_source = _model_source(keys)
     if model_source is not None:

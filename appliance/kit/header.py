@@ -62,14 +62,17 @@ def names() -> dict[int, str]:
 
 
 def resolve(pin: int | str) -> HeaderPin:
-    """The header pin a config's ``pin`` names (a BCM number, or a gpiozero name: GPIO17, BCM17, BOARD11, J8:11)."""
-    key: int | str = pin.strip() if isinstance(pin, str) else pin
+    """The header pin a config's ``pin`` names (a BCM number, or a gpiozero name: GPIO17, BCM17, BOARD11, J8:11), as
+    gpiozero, which opens the devices, reads it."""
     for number, info in _header().pins.items():
-        if key in info.names or (isinstance(key, str) and key.upper() in info.names):
+        if pin in info.names:
             if not str(info.name).startswith("GPIO"):
                 raise WiringError(f"pin {pin!r} is physical pin {number} ({info.name}), not a GPIO; use a BCM number (e.g. 17) "
                                   "or a name like 'GPIO17'")
             return HeaderPin(int(str(info.name)[4:]), int(number))
+    written = pin.strip().upper() if isinstance(pin, str) else pin
+    if written != pin and any(written in info.names for info in _header().pins.values()):
+        raise WiringError(f"pin {pin!r}: gpiozero's pin names are case-sensitive and have no spaces; write {written!r}")
     raise WiringError(f"pin {pin!r} is not on the 40-pin header; use a BCM number 0-27 or a name like 'GPIO17' or 'BOARD11'")
 
 

@@ -158,12 +158,20 @@ def _distinct_colours(devices: list[Device]) -> list[Device]:
     return out
 
 
+def _device(c: Any, name: str, section: str, where: str) -> Device:
+    """The device of one config entry; a pin it cannot be wired with is a :class:`WiringError` naming the entry."""
+    try:
+        return BUILDERS.get(c.type, _generic)(c, name, section)
+    except WiringError as err:
+        raise WiringError(f"{where} ({name}): {err}") from None
+
+
 def wiring_of(config: AppConfig) -> Wiring:
     """The wiring of every GPIO device in ``config``; :class:`WiringError` if a pin is not a GPIO or is used twice."""
-    entries: list[tuple[Any, str, str]] = [(c, c.name or f"{c.type}-{i}", "actuators") for i, c in enumerate(config.actuators)]
-    entries += [(c, c.name or f"{c.type}-{i}", "feedback") for i, c in enumerate(config.feedback)]
-    entries += [(c, trigger_name(c, i), "triggers") for i, c in enumerate(config.triggers.events)]
-    devices = _distinct_colours([BUILDERS.get(c.type, _generic)(c, name, section) for c, name, section in entries if c.gpio_pins()])
+    entries: list[tuple[Any, str, str, str]] = [(c, c.name or f"{c.type}-{i}", "actuators", f"actuators.{i}") for i, c in enumerate(config.actuators)]
+    entries += [(c, c.name or f"{c.type}-{i}", "feedback", f"feedback.{i}") for i, c in enumerate(config.feedback)]
+    entries += [(c, trigger_name(c, i), "triggers", f"triggers.events.{i}") for i, c in enumerate(config.triggers.events)]
+    devices = _distinct_colours([_device(c, name, section, where) for c, name, section, where in entries if c.gpio_pins()])
     used: dict[int, str] = {}
     for d in devices:
         for lead in d.leads:
@@ -179,4 +187,8 @@ def wiring_of(config: AppConfig) -> Wiring:
 
 def load_wiring(path: Path) -> Wiring:
     """The wiring of the config file at ``path`` (errors name its line, as ``wabbit config validate`` does)."""
-    return wiring_of(load_config(path))
+    config = load_config(path)
+    try:
+        return wiring_of(config)
+    except WiringError as err:
+        raise WiringError(f"{path}: {err}") from None

@@ -107,6 +107,10 @@ class LiveView:
                 follow(url, token, view.state.add, view._stop)
             except Exception as err:  # shown in the view: a notebook user reads it there
                 view.error = str(err)
+                return
+            if not view._stop.is_set():
+                view.error = (f"the stream of {url} ended (the daemon stopped or restarted): nothing more will come; "
+                              "follow it again with LiveView.of_daemon")
 
         view._thread = threading.Thread(target=read, name="live-view", daemon=True)
         view._thread.start()

@@ -9,11 +9,13 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from appliance.config import AppConfig
 from appliance.embedded import LiveModel
 from appliance.errors import ConfigError, StorageError, UsageError
 
@@ -37,6 +39,7 @@ def test_readme_example_runs_as_written(tmp_path: Path) -> None:
 def test_decisions_and_rewards_survive_a_crash_and_the_directory_is_locked(tmp_path: Path) -> None:
     child = f"""
 import os
+from appliance.config import AppConfig
 from appliance.embedded import LiveModel
 model = LiveModel({CONFIG!r}, {str(tmp_path)!r})
 ranking = model.choose_rank({{"user": {{"x": 1.0}}}}, event_id="crash-1")
@@ -106,3 +109,42 @@ def test_a_loop_that_cannot_start_says_why_once_and_frees_the_directory(tmp_path
     held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}")]
     assert not [path for path in held if path.startswith(str(tmp_path))]  # nothing was opened before the policy failed
     LiveModel(CONFIG, tmp_path / "data").close()  # the directory was released
+
+
+def test_an_observers_every_s_schedule_runs_as_in_the_daemon(tmp_path: Path) -> None:
+    # the daemon's status ticks the observers that take StatsTaken every second; a live model must too, or a
+    # tensorboard observer's `every_s` waits for the next 256 events (or the close) before it writes anything
+    observer = {"type": "tensorboard", "name": "tb", "every_s": 0.2, "min_interval_s": 0, "format": "jsonl"}
+    with LiveModel({**CONFIG, "observers": [observer]}, tmp_path / "data") as model:
+        for _ in range(3):
+            ranking = model.choose_rank({"user": {"x": 1.0}})
+            assert model.report_outcome(ranking.event_id, 1.0) == "accepted"
+        parts = model._supervisor.parts
+        assert parts is not None and parts.observers is not None
+        tensorboard = parts.observers.observers[0]
+        written = Path(tensorboard.stats()["run"]) / "scalars.jsonl"
+        deadline = time.monotonic() + 10
+        while not written.exists() or '"events/joined": 3.0' not in written.read_text():  # all three, before the close
+            assert time.monotonic() < deadline, tensorboard.stats()
+            time.sleep(0.05)
+    assert [t.name for t in threading.enumerate() if t.name == "live-model-stats"] == []  # the ticker ends with the model
+
+
+def test_a_yaml_file_without_simulation_runs_no_simulated_world(tmp_path: Path) -> None:
+    # as a dict does: a YAML file (or an AppConfig) that does not set `simulation` is a plain decision service, not
+    # the daemon's default simulated room deciding on its own and feeding made-up rewards into the model
+    config = tmp_path / "shop.yaml"
+    config.write_text("policy:\n  actions: [{id: a}, {id: b}]\n")
+    with LiveModel(config, tmp_path / "data") as model:
+        assert model.config.simulation is None
+        time.sleep(1.5)  # the default world decides every second
+        assert model.loop.stats()["pending"] == 0
+    world = tmp_path / "world.yaml"
+    world.write_text("policy:\n  actions: [{id: a}, {id: b}]\nsimulation: {decision_every_s: 0.5}\n")
+    with LiveModel(world, tmp_path / "data") as model:  # a world asked for runs
+        assert model.config.simulation is not None and model.config.simulation.decision_every_s == 0.5
+    with pytest.raises(ConfigError, match=r"^LiveModel config: policy\.actions: Field required \(simulation is null"):
+        LiveModel(AppConfig(), tmp_path / "data")
+    (tmp_path / "bare.yaml").write_text("join: {reward_wait_s: 1}\n")
+    with pytest.raises(ConfigError, match=rf"^{tmp_path / 'bare.yaml'}: policy\.actions: Field required \(simulation is null"):
+        LiveModel(tmp_path / "bare.yaml", tmp_path / "data")  # the default policy takes the world's actions: none here

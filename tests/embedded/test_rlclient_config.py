@@ -13,7 +13,7 @@ import pytest
 
 from appliance.config import AppConfig
 from appliance.embedded import LiveModel
-from appliance.embedded.rlclient_config import config_from_rlclient
+from appliance.embedded.rlclient_config import config_from_rlclient, vw_policy_from_command_line
 from appliance.errors import ConfigError
 
 CLOSED = "http://127.0.0.1:9"  # loopback's discard port: nothing answers, nothing leaves the machine
@@ -135,3 +135,31 @@ def test_the_client_json_runs_as_a_live_model(tmp_path: Path) -> None:
         assert "--power_t 0.0" in model.loop.stats()["policy"]["arguments"]
         ranking = model.choose_rank({"user": {"x": 0.5}})
         assert ranking.chosen_action in ("news", "sports") and model.report_outcome(ranking.event_id, 1.0) == "accepted"
+
+
+@pytest.mark.parametrize("command_line", ["--cb_explore_adf --epsilon=0.3 --learning_rate=0.5 --quadratic=UA --bit_precision=20",
+                                          "--cb_explore_adf --epsilon 0.3 -l0.5 -qUA -b20"])
+def test_options_written_with_their_value_attached_mean_what_they_do_spaced(command_line: str) -> None:
+    # VW reads `--epsilon=0.3` and `-l0.5` as `--epsilon 0.3` and `-l 0.5`; passed through as extra VW options, the
+    # exploration was refused and the learning rate silently lost to the appliance's own
+    spaced = vw_policy_from_command_line("--cb_explore_adf --epsilon 0.3 -l 0.5 -q UA -b 20")
+    assert vw_policy_from_command_line(command_line) == spaced
+    assert spaced == {"exploration": {"type": "epsilon", "epsilon": 0.3}, "learning_rate": 0.5, "interactions": ["UA"], "bits": 20}
+
+
+@pytest.mark.parametrize("command_line, message", [
+    ("--cb_explore_adf --cb_type foo", r"policy\.cb_type: String should match"),
+    ("--cb_explore_adf -f out.model", r"policy\.vw_args: Value error, VW option -f is managed by the appliance"),
+])
+def test_a_value_the_appliance_refuses_is_an_error_naming_the_file(tmp_path: Path, command_line: str, message: str) -> None:
+    (tmp_path / "shop.json").write_text(json.dumps({"model.vw.initial_command_line": command_line}))
+    with pytest.raises(ConfigError, match=message) as refused:
+        LiveModel.from_rlclient(tmp_path / "shop.json", ["a"], tmp_path / "data")
+    assert str(refused.value).startswith(f"{tmp_path / 'shop.json'} (read as this appliance's config): policy."), refused.value
+
+
+def test_an_apprentice_without_actions_is_refused_as_any_config_without_actions(tmp_path: Path) -> None:
+    # the baseline is the first action: with none, the error is the config's (no actions), not an IndexError
+    (tmp_path / "shop.json").write_text(json.dumps({"rank.learning.mode": "APPRENTICE"}))
+    with pytest.raises(ConfigError, match=r"shop\.json \(read as this appliance's config\): policy\.actions: List should have at least"):
+        LiveModel.from_rlclient(tmp_path / "shop.json", [], tmp_path / "data")

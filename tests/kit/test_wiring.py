@@ -113,3 +113,31 @@ def test_wabbit_kit_wiring_writes_both_views(tmp_path: Path) -> None:
     bad.write_text("feedback:\n  - {type: button, pin: 2, colour: red}\n")
     refused = subprocess.run([sys.executable, "-m", "appliance", "kit", "wiring", str(bad)], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and f"{bad}:2: feedback.0.colour: unknown key" in refused.stderr
+
+
+def test_a_pin_that_cannot_be_wired_names_the_device_and_the_file(tmp_path: Path) -> None:
+    # a config of several devices: the error says which one holds the pin, and `wabbit kit wiring` which file
+    config = tmp_path / "lamp.yaml"
+    config.write_text("policy: {actions: [{id: a}, {id: b}]}\nactuators:\n  - {type: led, name: dot, pin: 17, 'on': [a]}\n"
+                      "  - {type: led, name: spare, pin: 30, 'on': [b]}\ntriggers:\n  events: [{type: button, pin: BOARD6}]\n")
+    with pytest.raises(WiringError, match=r"^actuators\.1 \(spare\): pin 30 is not on the 40-pin header"):
+        wiring_of(load_config(config))
+    refused = subprocess.run([sys.executable, "-m", "appliance", "kit", "wiring", str(config), "-o", str(tmp_path / "out")],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and f"{config}: actuators.1 (spare): pin 30 is not on the 40-pin header" in refused.stderr
+    with pytest.raises(WiringError, match=r"^triggers\.events\.0 \(button-0\): pin 'BOARD6' is physical pin 6 \(GND\)"):
+        wiring_of(load_config_text("triggers:\n  events: [{type: button, pin: BOARD6}]\n"))
+
+
+@pytest.mark.parametrize("pin, written", [("gpio17", "GPIO17"), ("board11", "BOARD11"), (" GPIO17", "GPIO17")])
+def test_a_pin_name_the_devices_refuse_is_refused_saying_how_to_write_it(pin: str, written: str) -> None:
+    # gpiozero, which opens the daemon's devices, refuses these names: a diagram drawn for them would wire a config that
+    # does not start (and the dashboard's Check shows this warning before Apply)
+    from gpiozero.pins.mock import MockFactory
+
+    with pytest.raises(Exception, match="not a valid pin name"):
+        MockFactory().pin(pin)
+    with pytest.raises(WiringError, match=rf"^feedback\.0 \(like\): pin {pin!r}: gpiozero's pin names are case-sensitive "
+                                          rf"and have no spaces; write '{written}'"):
+        wiring_of(load_config_text(f"feedback: [{{type: button, name: like, pin: '{pin}'}}]"))
+    assert resolve(written) == resolve(17)

@@ -55,3 +55,36 @@ def test_it_follows_a_simulation_on_its_bus(tmp_path: Path) -> None:
     steps = [p.step for p in state.curve]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)
     assert len(state.decisions) == 12 and state.decisions[0]["event_id"] == "sim-00000999"
+
+
+def test_a_stream_that_ends_says_so_in_the_view() -> None:
+    # a daemon that stops or restarts (POST /api/restart) closes the stream: the view says so instead of freezing
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class OneStats(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            self.wfile.write(b'event: stats\ndata: {"loop": {"model_version": 7}}\n\n')  # then the daemon goes away
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), OneStats)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        view = LiveView.of_daemon(f"http://127.0.0.1:{server.server_port}", "token")
+        assert view._thread is not None
+        view._thread.join(10)
+        view.refresh()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert view.state.seen["stats"] == 1 and "model version 7" in view.status.value
+    assert view.error is not None and "stream" in view.error and "ended" in view.error and "LiveView.of_daemon" in view.error
+    assert view.error in view.status.value
+    start = time.monotonic()
+    view.watch(5)  # returns at once: nothing more will come
+    assert time.monotonic() - start < 1
