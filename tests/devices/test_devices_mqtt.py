@@ -105,3 +105,25 @@ def test_publishing_never_blocks_while_the_broker_is_away(make_loop: Any) -> Non
     stats = devices.stats()["actuators"]["away"]
     assert stats["connected"] is False and stats["published"] == 1 and stats["errors"] == 0
     devices.stop()
+
+
+def test_a_message_json_cannot_hold_keeps_the_subscriber_alive(mosquitto: Any, make_loop: Any, clock: Any) -> None:
+    # 5,000 digits is past Python's int limit (ValueError), 100,000 brackets past the parser's depth (RecursionError):
+    # neither may end paho's network thread, or every later reward on the topic would be lost without a word
+    loop = make_loop(reward_wait_s=30)
+    _, feedback = configs(mosquitto, "huge/action", "huge/reward")
+    devices = Devices.from_config([], feedback)
+    devices.start(loop)
+    sender = mosquitto.client()
+    try:
+        wait_until(lambda: devices.stats()["feedback"]["replies"]["connected"], what="the feedback client connected")
+        decision, _ = loop.decide(CONTEXT)
+        for message in [b'{"reward": ' + b"1" * 5000 + b"}", b"[" * 100_000, b'{"reward": 0.5}']:
+            sender.publish("huge/reward", message, qos=1).wait_for_publish(5)
+        stats = wait_until(lambda: (s := devices.stats()["feedback"]["replies"])["messages"] == 3 and s, what="3 messages")
+        assert (stats["accepted"], stats["bad"]) == (1, 2) and "nesting too deep" in stats["last_problem"]
+        assert [r.value for r in loop.joiner.rewards_of(decision.event_id)] == [0.5]
+    finally:
+        devices.stop()
+        sender.loop_stop()
+        sender.disconnect()
