@@ -7,6 +7,7 @@ the receiver saying no: not retried). On close the worker drains what is queued 
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import queue
@@ -92,7 +93,7 @@ class WebhookActuator(BaseActuator):
                 error = f"HTTP {err.code}"
                 if err.code < 500:
                     break  # the receiver refused this body: retrying will not help
-            except (OSError, ValueError) as err:
+            except (OSError, ValueError, http.client.HTTPException) as err:  # HTTPException: an answer that is not HTTP
                 error = f"{type(err).__name__}: {err}"
             if attempt < self.config.retries:
                 self.retried += 1
