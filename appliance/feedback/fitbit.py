@@ -9,6 +9,8 @@ latest sample. The rate limit is respected: when ``Fitbit-Rate-Limit-Remaining``
 >>> body = {"activities-heart-intraday": {"dataset": [{"time": "08:00:00", "value": 70}, {"time": "08:01:00", "value": 74}]}}
 >>> new_samples(body, "heart_rate", "08:00:00")
 [('08:01:00', 74.0)]
+>>> new_samples(body, "heart_rate", "23:59:00")  # a new day: today's series starts again at midnight
+[('08:00:00', 70.0), ('08:01:00', 74.0)]
 >>> combine([70.0, 74.0], "mean")
 72.0
 """
@@ -35,9 +37,12 @@ PATHS = {
 
 
 def new_samples(body: Any, metric: str, after: str | None) -> list[tuple[str, float]]:
-    """``(time, value)`` of the intraday samples later than ``after`` (all if None), oldest first."""
+    """``(time, value)`` of the intraday samples later than ``after`` (all if None), oldest first. When the latest
+    sample is earlier than ``after``, the day changed since (the series is today's): all its samples are new."""
     dataset = body[PATHS[metric][1]]["dataset"]
     samples = sorted((str(p["time"]), float(p["value"])) for p in dataset)
+    if after is not None and samples and samples[-1][0] < after:
+        return samples
     return [s for s in samples if after is None or s[0] > after]
 
 

@@ -107,3 +107,20 @@ def test_bad_token_and_bad_answers_are_counted(http_server: Any, monkeypatch: py
         build_feedback(TypeAdapter(FeedbackConfig).validate_python({"type": "fitbit", "base_url": http_server.url}), "f")
     monkeypatch.setenv("FITBIT_ACCESS_TOKEN", "sekrit")
     assert build_feedback(TypeAdapter(FeedbackConfig).validate_python({"type": "fitbit"}), "f").url.startswith("https://api.fitbit.com/1/user/-/")
+
+
+def test_polling_goes_on_past_midnight(http_server: Any) -> None:
+    # the endpoint serves today's series: after midnight it starts again at 00:00:00, earlier than yesterday's last sample
+    server = http_server.handler = FakeFitbit()
+    server.heart = [{"time": "23:58:00", "value": 70}, {"time": "23:59:00", "value": 80}]
+    source = fitbit(http_server.url)
+    target = RecordingTarget()
+    source.rewarder = Rewarder(target, source.mapping, source.name)
+    source.poll_once()
+    server.heart = [{"time": "00:00:00", "value": 60}, {"time": "00:01:00", "value": 62}]
+    source.poll_once()
+    server.heart.append({"time": "00:02:00", "value": 70})
+    source.poll_once()
+    source.poll_once()
+    assert target.rewards == [("latest", 80.0), ("latest", 61.0), ("latest", 70.0)]
+    assert source.stats()["samples"] == 4
