@@ -17,6 +17,7 @@ latest sample. The rate limit is respected: when ``Fitbit-Rate-Limit-Remaining``
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -104,7 +105,7 @@ class FitbitFeedback(BaseFeedback):
                    429: "rate limited"}.get(err.code, "")
             self._error(f"HTTP {err.code} from {self.url}" + (f": {fix}" if fix else ""))
             return max(wait, self.config.poll_s)
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, http.client.HTTPException) as err:  # HTTPException: an answer cut short, or not HTTP
             self.http_errors += 1
             self._error(f"GET {self.url}: {type(err).__name__}: {err}")
             return self.config.poll_s

@@ -124,3 +124,31 @@ def test_polling_goes_on_past_midnight(http_server: Any) -> None:
     source.poll_once()
     assert target.rewards == [("latest", 80.0), ("latest", 61.0), ("latest", 70.0)]
     assert source.stats()["samples"] == 4
+
+
+def test_an_answer_cut_short_is_an_error_and_polling_goes_on() -> None:
+    # Wi-Fi drops mid-answer: the body ends before its Content-Length (http.client's IncompleteRead, not an OSError)
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return  # closed
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"activities-heart-intraday\"")
+
+    threading.Thread(target=answer, daemon=True).start()
+    source = fitbit(f"http://127.0.0.1:{server.getsockname()[1]}", poll_s=0.05)
+    source.start(RecordingTarget())
+    try:
+        wait_until(lambda: source.stats()["http_errors"] >= 3, what="three polls, each cut short")
+        assert "IncompleteRead" in source.stats()["last_error"]
+    finally:
+        source.stop()
+        server.close()
