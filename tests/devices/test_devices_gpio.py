@@ -218,3 +218,11 @@ def test_no_gpio_falls_back_to_simulated_pins(monkeypatch: pytest.MonkeyPatch, c
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "lgpio")
     with pytest.raises(PinFactoryError, match="GPIOZERO_PIN_FACTORY=lgpio"):
         resolve_pin_factory()
+
+
+def test_an_angular_servo_without_a_range_is_refused_when_built(mock_factory: Any) -> None:
+    # min_angle == max_angle leaves gpiozero nothing to scale by: every action would fail with "float division by zero"
+    config = actuators({"type": "angular_servo", "pin": 5, "min_angle": 45, "max_angle": 45, "angles": {"warm": 45}})[0]
+    with pytest.raises(ActuatorError, match="min_angle and max_angle are both 45"):
+        build_actuator(config, "arm", mock_factory)
+    assert mock_factory.pin(5).function == "input"  # no pin held by the refused servo
