@@ -226,3 +226,11 @@ def test_an_angular_servo_without_a_range_is_refused_when_built(mock_factory: An
     with pytest.raises(ActuatorError, match="min_angle and max_angle are both 45"):
         build_actuator(config, "arm", mock_factory)
     assert mock_factory.pin(5).function == "input"  # no pin held by the refused servo
+
+
+def test_servo_pulse_widths_in_the_wrong_order_name_the_fields(mock_factory: Any) -> None:
+    # swapped widths are a config mistake, not a pin in use: the error names the config keys, not the pins
+    config = actuators({"type": "servo", "pin": 5, "min_pulse_width_s": 0.002, "max_pulse_width_s": 0.001, "values": {"warm": 1}})[0]
+    with pytest.raises(ActuatorError, match=r"min_pulse_width_s \(0.002\) must be less than max_pulse_width_s \(0.001\)") as raised:
+        build_actuator(config, "arm", mock_factory)
+    assert "pin numbers" not in str(raised.value)
