@@ -98,3 +98,14 @@ def test_an_answer_that_is_not_http_is_a_failure_and_the_worker_carries_on() -> 
     finally:
         hook.close()
         server.close()
+
+
+def test_the_safe_state_is_posted_on_close_with_a_queue_of_one(http_server: Any) -> None:
+    # queue_size 1 ("only the latest decision matters"): closing while a POST is under way must still post the safe state
+    http_server.handler = lambda m, p, h, b: (time.sleep(0.2), (200, {}, b"{}"))[1]
+    hook = webhook(http_server.url, queue_size=1, safe_payload={"state": "off"})
+    hook.act({"event_id": "e1", "action": "warm"})
+    wait_until(lambda: len(http_server.requests) == 1, what="the first POST under way")
+    hook.close()
+    assert [json_body(r).get("event_id", json_body(r)) for r in http_server.requests] == ["e1", {"state": "off"}]
+    assert hook.stats()["dropped"] == 0
