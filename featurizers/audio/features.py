@@ -91,10 +91,14 @@ class AudioFeaturizer:
         return tables
 
     def features(self, samples: npt.ArrayLike, rate: int) -> dict[str, float]:
-        """Features of a mono window ``samples`` (float, [-1, 1]) at ``rate`` Hz."""
+        """Features of a window ``samples`` (float, [-1, 1]) at ``rate`` Hz: mono, or 2-D with a channel axis
+        (the shorter one, either layout: soundfile's samples x channels, librosa's channels x samples) mixed to mono."""
         c = self.config
         t = self._tables_for(rate)
-        y = np.asarray(samples, dtype=np.float64).reshape(-1)
+        y = np.asarray(samples, dtype=np.float64)
+        if y.ndim == 2 and y.size:
+            y = y.mean(axis=int(np.argmin(y.shape)))  # as the sources mix their channels
+        y = y.reshape(-1)
         n_fft, hop = c.n_fft, c.hop_length
         half = n_fft // 2
         frames = dsp.frame(np.pad(y, half), n_fft, hop)
