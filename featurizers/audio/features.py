@@ -109,7 +109,7 @@ class AudioFeaturizer:
         rms = np.sqrt(np.mean(frames * frames, axis=1))
         level = float(np.sqrt(np.mean(y * y))) if y.size else 0.0
         dbfs = 20.0 * np.log10(max(level, 1e-5))
-        edge = dsp.frame(np.pad(y, half, mode="edge"), n_fft, hop)
+        edge = dsp.frame(np.pad(y, half, mode="edge" if y.size else "constant"), n_fft, hop)  # nothing to repeat: zeros
         signs = np.signbit(np.where(np.abs(edge) <= 1e-10, 0.0, edge))
         zcr = np.count_nonzero(signs[:, 1:] != signs[:, :-1], axis=1) / n_fft
         total = mag.sum(axis=0)
