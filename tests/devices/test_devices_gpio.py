@@ -234,3 +234,22 @@ def test_servo_pulse_widths_in_the_wrong_order_name_the_fields(mock_factory: Any
     with pytest.raises(ActuatorError, match=r"min_pulse_width_s \(0.002\) must be less than max_pulse_width_s \(0.001\)") as raised:
         build_actuator(config, "arm", mock_factory)
     assert "pin numbers" not in str(raised.value)
+
+
+def test_a_pir_with_the_default_config_rewards_when_motion_starts(mock_factory: Any, make_loop: Any) -> None:
+    # an HC-SR501 PIR drives its output high while it sees motion, low otherwise: the config the wiring guide
+    # draws ({type: digital_sensor, pin: 4}) must reward the start of motion, not its end seconds later
+    loop = make_loop(reward_wait_s=60)
+    devices = Devices.from_config([], feedback({"type": "digital_sensor", "name": "pir", "pin": 4}), mock_factory)
+    devices.start(loop)
+    try:
+        loop.decide(CONTEXT)
+        pin = mock_factory.pin(4)
+        pin.drive_low()  # idle
+        assert devices.stats()["feedback"]["pir"]["active"] is False
+        pin.drive_high()  # motion
+        assert devices.stats()["feedback"]["pir"]["accepted"] == 1
+        pin.drive_low()  # motion over
+        assert devices.stats()["feedback"]["pir"]["accepted"] == 1
+    finally:
+        devices.stop()
