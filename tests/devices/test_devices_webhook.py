@@ -109,3 +109,14 @@ def test_the_safe_state_is_posted_on_close_with_a_queue_of_one(http_server: Any)
     hook.close()
     assert [json_body(r).get("event_id", json_body(r)) for r in http_server.requests] == ["e1", {"state": "off"}]
     assert hook.stats()["dropped"] == 0
+
+
+def test_stopping_the_devices_posts_the_safe_state_once(http_server: Any) -> None:
+    # Devices.stop sends every actuator to its safe state, then closes it: close must not post the safe state again
+    from appliance.devices import Devices
+
+    config = TypeAdapter(list[ActuatorConfig]).validate_python([{"type": "webhook", "url": http_server.url, "safe_payload": {"state": "off"}}])
+    devices = Devices.from_config(config, [])
+    devices.actuators[0].act({"event_id": "e1", "action": "warm"})
+    devices.stop()
+    assert [json_body(r).get("event_id", json_body(r)) for r in http_server.requests] == ["e1", {"state": "off"}]
