@@ -129,6 +129,16 @@ class MQTTFeedbackConfig(FeedbackConfigBase):
     qos: Literal[0, 1, 2] = Field(default=1, description="MQTT quality of service of the subscription.")
     client_id: str = Field(default="", max_length=64, description="MQTT client id; empty: a random one.")
 
+    @field_validator("topic")
+    @classmethod
+    def _filter(cls, topic: str) -> str:
+        levels = topic.split("/")
+        if any(("+" in level and level != "+") or ("#" in level and (level != "#" or i < len(levels) - 1))
+               for i, level in enumerate(levels)):
+            raise ValueError(f"topic {topic!r} is not an MQTT subscription filter: + stands for one whole level, # for the "
+                             "last level only (e.g. home/+/reward, home/#)")
+        return topic
+
 
 class FitbitConfig(FeedbackConfigBase):
     example: ClassVar[dict[str, Any]] = {"token": "an-oauth2-access-token"}

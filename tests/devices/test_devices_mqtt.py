@@ -127,3 +127,19 @@ def test_a_message_json_cannot_hold_keeps_the_subscriber_alive(mosquitto: Any, m
         devices.stop()
         sender.loop_stop()
         sender.disconnect()
+
+
+def test_topics_a_broker_cannot_take_are_config_errors() -> None:
+    # paho refuses them only once running: a feedback filter with '#' in the middle ended its network thread in the
+    # subscribe after connecting (the source silently never connected), a wildcard in an actuator topic failed every decision
+    import pytest
+    from pydantic import ValidationError
+
+    for topic in ["home/#/reward", "home/room+/reward", "home/reward#"]:
+        with pytest.raises(ValidationError, match="not an MQTT subscription filter"):
+            TypeAdapter(FeedbackConfig).validate_python({"type": "mqtt", "topic": topic})
+    for good in ["home/+/reward", "home/#", "#"]:
+        assert TypeAdapter(FeedbackConfig).validate_python({"type": "mqtt", "topic": good}).topic == good
+    for extra in [{"topic": "lamp/+"}, {"topics": {"warm": "lamp/#"}}]:
+        with pytest.raises(ValidationError, match="holds a wildcard"):
+            TypeAdapter(ActuatorConfig).validate_python({"type": "mqtt", **extra})
