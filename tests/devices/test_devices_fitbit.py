@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from devices_support import wait_until
+from devices_support import answering, wait_until
 from pydantic import TypeAdapter
 
 from appliance.config.feedback import FeedbackConfig
@@ -128,27 +128,11 @@ def test_polling_goes_on_past_midnight(http_server: Any) -> None:
 
 def test_an_answer_cut_short_is_an_error_and_polling_goes_on() -> None:
     # Wi-Fi drops mid-answer: the body ends before its Content-Length (http.client's IncompleteRead, not an OSError)
-    import socket
-    import threading
-
-    server = socket.create_server(("127.0.0.1", 0))
-
-    def answer() -> None:
-        while True:
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                return  # closed
-            with connection:
-                connection.recv(65536)
-                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"activities-heart-intraday\"")
-
-    threading.Thread(target=answer, daemon=True).start()
-    source = fitbit(f"http://127.0.0.1:{server.getsockname()[1]}", poll_s=0.05)
-    source.start(RecordingTarget())
-    try:
-        wait_until(lambda: source.stats()["http_errors"] >= 3, what="three polls, each cut short")
-        assert "IncompleteRead" in source.stats()["last_error"]
-    finally:
-        source.stop()
-        server.close()
+    with answering([], then=b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{"activities-heart-intraday"') as url:
+        source = fitbit(url, poll_s=0.05)
+        source.start(RecordingTarget())
+        try:
+            wait_until(lambda: source.stats()["http_errors"] >= 3, what="three polls, each cut short")
+            assert "IncompleteRead" in source.stats()["last_error"]
+        finally:
+            source.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from devices_support import json_body, wait_until
+from devices_support import answering, json_body, wait_until
 from pydantic import TypeAdapter
 
 from appliance.actuators import build_actuator
@@ -71,34 +71,17 @@ def test_timeout_counts_as_a_failure(http_server: Any) -> None:
 def test_an_answer_that_is_not_http_is_a_failure_and_the_worker_carries_on() -> None:
     # a URL with the wrong port (an SSH server, a broker) answers with something that is not HTTP: http.client
     # raises BadStatusLine, which is not an OSError; the worker must count it and go on with the next decision
-    import socket
-    import threading
-
-    server = socket.create_server(("127.0.0.1", 0))
-    answers = [b"SSH-2.0-OpenSSH_9.2\r\n"] * 2  # the first POST and its retry; then the endpoint speaks HTTP
-
-    def answer() -> None:
-        while True:
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                return  # closed
-            with connection:
-                connection.recv(65536)
-                connection.sendall(answers.pop(0) if answers else b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-
-    threading.Thread(target=answer, daemon=True).start()
-    hook = webhook(f"http://127.0.0.1:{server.getsockname()[1]}/hook", retries=1)
-    try:
-        hook.act({"event_id": "e1", "action": "warm"})
-        wait_until(lambda: hook.stats()["failed"] == 1, what="the answer that is not HTTP to count as a failure")
-        assert "BadStatusLine" in hook.stats()["last_error"] and hook.stats()["retried"] == 1
-        hook.act({"event_id": "e2", "action": "warm"})
-        wait_until(lambda: hook.stats()["sent"] == 1, what="the next decision to be posted")
-    finally:
-        hook.close()
-        server.close()
-
+    ssh = b"SSH-2.0-OpenSSH_9.2\r\n"
+    with answering([ssh, ssh], then=b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") as url:  # the POST, its retry; then HTTP
+        hook = webhook(url + "/hook", retries=1)
+        try:
+            hook.act({"event_id": "e1", "action": "warm"})
+            wait_until(lambda: hook.stats()["failed"] == 1, what="the answer that is not HTTP to count as a failure")
+            assert "BadStatusLine" in hook.stats()["last_error"] and hook.stats()["retried"] == 1
+            hook.act({"event_id": "e2", "action": "warm"})
+            wait_until(lambda: hook.stats()["sent"] == 1, what="the next decision to be posted")
+        finally:
+            hook.close()
 
 def test_the_safe_state_is_posted_on_close_with_a_queue_of_one(http_server: Any) -> None:
     # queue_size 1 ("only the latest decision matters"): closing while a POST is under way must still post the safe state
