@@ -124,3 +124,19 @@ def test_topics_a_broker_cannot_take_are_config_errors() -> None:
     for extra in [{"topic": "lamp/+"}, {"topics": {"warm": "lamp/#"}}]:
         with pytest.raises(ValidationError, match="holds a wildcard"):
             TypeAdapter(ActuatorConfig).validate_python({"type": "mqtt", **extra})
+
+
+def test_two_mqtt_parts_with_one_client_id_on_one_broker_are_a_config_error() -> None:
+    # a broker lets one connection hold a client id: the second takes it over, the first reconnects and takes it
+    # back, and so on ("Unspecified error" in the log), losing the rewards sent to whichever is away
+    import pytest
+    from pydantic import ValidationError
+
+    from appliance.config import AppConfig
+
+    twins = {"actuators": [{"type": "mqtt", "client_id": "wabbit"}], "feedback": [{"type": "mqtt", "client_id": "wabbit"}]}
+    with pytest.raises(ValidationError, match=r"client_id 'wabbit' is used by actuators\[0\] and feedback\[0\] on 127.0.0.1:1883"):
+        AppConfig.model_validate(twins)
+    twins["feedback"][0]["port"] = 1884  # another broker: fine
+    assert AppConfig.model_validate(twins).feedback[0].client_id == "wabbit"
+    assert AppConfig.model_validate({"actuators": [{"type": "mqtt"}], "feedback": [{"type": "mqtt"}]})  # random ids
