@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from appliance.actuators.base import ActuatorError
 from appliance.actuators.gpio import MappedGpioActuator
 from appliance.config.actuators import AngularServoConfig
 
@@ -16,10 +17,11 @@ class AngularServoActuator(MappedGpioActuator):
         from gpiozero import AngularServo
 
         low, high = sorted((config.min_angle, config.max_angle))
+        if low == high:
+            raise ActuatorError(f"actuator {name}: min_angle and max_angle are both {low:g}; set the angles of the servo's "
+                                "two ends (e.g. -90 and 90)")
         bad = {a: v for a, v in config.angles.items() if not low <= v <= high}
         if bad:
-            from appliance.actuators.base import ActuatorError
-
             raise ActuatorError(f"actuator {name}: angles {bad} are outside min_angle..max_angle ({low}..{high}); fix them or widen the range")
         super().__init__(
             name, config.hold_s,

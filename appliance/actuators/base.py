@@ -66,6 +66,7 @@ class BaseActuator(ABC):
         self._timer: threading.Timer | None = None
         self._generation = 0
         self._closed = False
+        self._is_safe = False  # in the safe state since the last action: close need not send it again
         self.acted = 0
         self.unmapped = 0
         self.safe_calls = 0
@@ -97,6 +98,7 @@ class BaseActuator(ABC):
             if self._closed:
                 return
             self._cancel_timer()
+            self._is_safe = False
             self.acted += 1
             self.last_action, self.last_event_id = action, decision.get("event_id")
             try:
@@ -123,13 +125,15 @@ class BaseActuator(ABC):
             except Exception as err:
                 self._failed(err, "safe state")
                 raise
+            self._is_safe = True
 
     def close(self) -> None:
         with self._lock:
             if self._closed:
                 return
             try:
-                self.safe()
+                if not self._is_safe:  # Devices.stop sends the safe state first: a webhook must not post it twice
+                    self.safe()
             finally:
                 self._closed = True
                 self._release()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from appliance.actuators.base import ActuatorError
 from appliance.actuators.gpio import MappedGpioActuator
 from appliance.config.actuators import ServoConfig
 
@@ -14,6 +15,10 @@ class ServoActuator(MappedGpioActuator):
     def __init__(self, config: ServoConfig, name: str, pin_factory: Any) -> None:
         from gpiozero import Servo
 
+        if config.min_pulse_width_s >= config.max_pulse_width_s:
+            raise ActuatorError(f"actuator {name}: min_pulse_width_s ({config.min_pulse_width_s:g}) must be less than "
+                                f"max_pulse_width_s ({config.max_pulse_width_s:g}); swap them (to turn the servo the other way, "
+                                "negate its values instead)")
         super().__init__(
             name, config.hold_s,
             lambda: Servo(config.pin, initial_value=None, min_pulse_width=config.min_pulse_width_s,

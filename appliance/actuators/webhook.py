@@ -7,6 +7,7 @@ the receiver saying no: not retried). On close the worker drains what is queued 
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import queue
@@ -30,23 +31,21 @@ class WebhookActuator(BaseActuator):
         self.config = config
         self.sent = self.failed = self.dropped = self.retried = 0
         self.last_status: int | None = None
-        self._queue: queue.Queue[Any] = queue.Queue(config.queue_size)
+        self._queue: queue.Queue[Any] = queue.Queue()  # queue_size bounds the bodies (_enqueue), never the stop mark
         self._stopping = threading.Event()
         self._worker = threading.Thread(target=self._run, name=f"webhook-{name}", daemon=True)
         self._worker.start()
 
     def _enqueue(self, body: Any) -> None:
-        while True:
+        """Queue ``body``, dropping the oldest when ``queue_size`` are waiting (callers hold the actuator's lock)."""
+        while self._queue.qsize() >= self.config.queue_size:
             try:
-                self._queue.put_nowait(body)
-                return
-            except queue.Full:
-                try:
-                    self._queue.get_nowait()
-                    self.dropped += 1
-                    log.warning("actuator %s: queue full (%d); dropped the oldest decision", self.name, self.config.queue_size)
-                except queue.Empty:
-                    pass
+                self._queue.get_nowait()
+            except queue.Empty:
+                break  # the worker took it meanwhile
+            self.dropped += 1
+            log.warning("actuator %s: queue full (%d); dropped the oldest decision", self.name, self.config.queue_size)
+        self._queue.put_nowait(body)
 
     def _apply(self, action: str, decision: Mapping[str, Any]) -> bool:
         body = {k: decision.get(k) for k in ("event_id", "action", "probability", "model_version", "timestamp")}
@@ -63,7 +62,7 @@ class WebhookActuator(BaseActuator):
         return {"queued": self._queue.qsize(), "last_status": self.last_status}
 
     def _release(self) -> None:
-        self._enqueue(_STOP)
+        self._queue.put_nowait(_STOP)  # behind what is queued, the safe state last; it drops nothing
         budget = min(30.0, (self.config.timeout_s + self.config.backoff_s * 2) * (self.config.retries + 1) * 2)
         self._worker.join(budget)
         self._stopping.set()  # anything left stops retrying
@@ -92,7 +91,7 @@ class WebhookActuator(BaseActuator):
                 error = f"HTTP {err.code}"
                 if err.code < 500:
                     break  # the receiver refused this body: retrying will not help
-            except (OSError, ValueError) as err:
+            except (OSError, ValueError, http.client.HTTPException) as err:  # HTTPException: an answer that is not HTTP
                 error = f"{type(err).__name__}: {err}"
             if attempt < self.config.retries:
                 self.retried += 1

@@ -180,6 +180,15 @@ class MQTTActuatorConfig(ActuatorConfigBase):
         description="JSON published to `topic` on shutdown and on error (the safe state); null: publish nothing.",
     )
 
+    @field_validator("topic", "topics")
+    @classmethod
+    def _one_topic(cls, value: str | dict[str, str]) -> str | dict[str, str]:
+        """paho refuses to publish on these only when a decision comes: say so at load."""
+        for topic in [value] if isinstance(value, str) else value.values():
+            if not topic or "+" in topic or "#" in topic:
+                raise ValueError(f"topic {topic!r} is empty or holds a wildcard (+ or #): a decision is published on one topic, e.g. lamp/warm")
+        return value
+
     def mapped_actions(self) -> set[str]:
         return set(self.topics) | set(self.payloads)
 

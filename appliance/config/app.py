@@ -25,7 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from appliance.config.actuators import ActuatorConfig
 from appliance.config.base import StrictModel, load_yaml_file, load_yaml_model
-from appliance.config.devices import check_actions
+from appliance.config.devices import check_actions, check_client_ids
 from appliance.config.feedback import FeedbackConfig
 from appliance.config.join import JoinConfig
 from appliance.config.log_sinks import LogSinkConfig
@@ -166,10 +166,11 @@ class AppConfig(StrictModel):
     def _device_actions(self) -> "AppConfig":
         if self.policy is None and self.simulation is None:
             raise ValueError(NO_WORLD)
+        problems = check_client_ids(self.actuators, self.feedback)
         if self.policy is not None:
-            problems = check_actions(self.actuators, self.feedback, [a.id for a in self.policy.actions])
-            if problems:
-                raise ValueError("; ".join(problems))
+            problems += check_actions(self.actuators, self.feedback, [a.id for a in self.policy.actions])
+        if problems:
+            raise ValueError("; ".join(problems))
         if self.learning.baseline_action is not None:
             declared = [a.id for a in self.effective_policy().actions]
             if self.learning.baseline_action not in declared:

@@ -1,4 +1,5 @@
-"""Checks across the device sections and the policy: the actions actuators and feedback name must be declared.
+"""Checks across the device sections and the policy: the actions actuators and feedback name must be declared, and
+no two MQTT parts on one broker may share a client id.
 
 Run when the config loads (``AppConfig``), when devices start, and before a config change applies.
 """
@@ -31,4 +32,28 @@ def check_actions(
                 f"{'are' if len(unknown) > 1 else 'is'} not declared in policy.actions (declared: {', '.join(declared)}); "
                 "fix the spelling or add it"
             )
+    return problems
+
+
+def check_client_ids(actuators: Sequence[ActuatorConfig], feedback: Sequence[FeedbackConfig]) -> list[str]:
+    """Problems with MQTT client ids given to two parts on one broker: it lets one connection hold an id, so the two
+    would take it from each other for ever, each losing what was sent to it while it was away (empty: fine).
+
+    >>> from appliance.config.actuators import MQTTActuatorConfig
+    >>> from appliance.config.feedback import MQTTFeedbackConfig
+    >>> check_client_ids([MQTTActuatorConfig(client_id="pi")], [MQTTFeedbackConfig(client_id="pi")])
+    ["client_id 'pi' is used by actuators[0] and feedback[0] on 127.0.0.1:1883; give each its own or leave them empty (random)"]
+    """
+    problems: list[str] = []
+    seen: dict[tuple[str, str], str] = {}  # (broker, client id) -> the first part using it
+    parts = [("actuators", i, c) for i, c in enumerate(actuators)] + [("feedback", i, c) for i, c in enumerate(feedback)]
+    for section, index, config in parts:
+        client_id = getattr(config, "client_id", "")
+        if not client_id:
+            continue
+        broker = f"{getattr(config, 'host', '')}:{getattr(config, 'port', '')}"
+        first = seen.setdefault((broker, client_id), f"{section}[{index}]")
+        if first != f"{section}[{index}]":
+            problems.append(f"client_id {client_id!r} is used by {first} and {section}[{index}] on {broker}; "
+                            "give each its own or leave them empty (random)")
     return problems

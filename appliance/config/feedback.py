@@ -108,7 +108,14 @@ class ButtonConfig(_GpioInput):
 
 
 class DigitalSensorConfig(_GpioInput):
+    example: ClassVar[dict[str, Any]] = {"pin": 4}  # not 2: GPIO2 and 3 have fixed pull-ups (I2C), a pull-down cannot be set
+
     type: Literal["digital_sensor"] = Field(default="digital_sensor", description="A digital sensor such as a PIR motion detector.")
+    pull_up: bool | None = Field(
+        default=False,
+        description="False: internal pull-down, a sensor driving its output high is active (a PIR); true: pull-up, "
+                    "pulling the pin low is active (a switch to ground); null: floating (set active_high).",
+    )
     value: float = Field(default=1.0, ge=-1e9, le=1e9, description="Raw signal when the sensor becomes active.")
     inactive_value: float | None = Field(default=None, ge=-1e9, le=1e9, description="Raw signal when it becomes inactive; empty: none.")
     cooldown_s: float = Field(default=0.0, ge=0.0, le=86400.0, description="Ignore activations this soon after a counted one (PIR retriggers).")
@@ -121,6 +128,16 @@ class MQTTFeedbackConfig(FeedbackConfigBase):
     topic: str = Field(default="wabbit/reward", min_length=1, max_length=255, description="Topic (wildcards allowed) rewards arrive on.")
     qos: Literal[0, 1, 2] = Field(default=1, description="MQTT quality of service of the subscription.")
     client_id: str = Field(default="", max_length=64, description="MQTT client id; empty: a random one.")
+
+    @field_validator("topic")
+    @classmethod
+    def _filter(cls, topic: str) -> str:
+        levels = topic.split("/")
+        if any(("+" in level and level != "+") or ("#" in level and (level != "#" or i < len(levels) - 1))
+               for i, level in enumerate(levels)):
+            raise ValueError(f"topic {topic!r} is not an MQTT subscription filter: + stands for one whole level, # for the "
+                             "last level only (e.g. home/+/reward, home/#)")
+        return topic
 
 
 class FitbitConfig(FeedbackConfigBase):

@@ -9,12 +9,15 @@ latest sample. The rate limit is respected: when ``Fitbit-Rate-Limit-Remaining``
 >>> body = {"activities-heart-intraday": {"dataset": [{"time": "08:00:00", "value": 70}, {"time": "08:01:00", "value": 74}]}}
 >>> new_samples(body, "heart_rate", "08:00:00")
 [('08:01:00', 74.0)]
+>>> new_samples(body, "heart_rate", "23:59:00")  # a new day: today's series starts again at midnight
+[('08:00:00', 70.0), ('08:01:00', 74.0)]
 >>> combine([70.0, 74.0], "mean")
 72.0
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -35,9 +38,12 @@ PATHS = {
 
 
 def new_samples(body: Any, metric: str, after: str | None) -> list[tuple[str, float]]:
-    """``(time, value)`` of the intraday samples later than ``after`` (all if None), oldest first."""
+    """``(time, value)`` of the intraday samples later than ``after`` (all if None), oldest first. When the latest
+    sample is earlier than ``after``, the day changed since (the series is today's): all its samples are new."""
     dataset = body[PATHS[metric][1]]["dataset"]
     samples = sorted((str(p["time"]), float(p["value"])) for p in dataset)
+    if after is not None and samples and samples[-1][0] < after:
+        return samples
     return [s for s in samples if after is None or s[0] > after]
 
 
@@ -99,7 +105,7 @@ class FitbitFeedback(BaseFeedback):
                    429: "rate limited"}.get(err.code, "")
             self._error(f"HTTP {err.code} from {self.url}" + (f": {fix}" if fix else ""))
             return max(wait, self.config.poll_s)
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, http.client.HTTPException) as err:  # HTTPException: an answer cut short, or not HTTP
             self.http_errors += 1
             self._error(f"GET {self.url}: {type(err).__name__}: {err}")
             return self.config.poll_s

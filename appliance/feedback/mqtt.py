@@ -25,10 +25,14 @@ def parse_message(payload: bytes) -> tuple[Any, str | None, str | None]:
     hint = 'send {"reward": NUMBER, "event_id"?: ID}'
     try:
         data = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        where = f" at column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
-        reason = err.msg if isinstance(err, json.JSONDecodeError) else "not UTF-8"
-        raise ValueError(f"message is not JSON ({reason}{where}); {hint}") from None
+    except (ValueError, RecursionError) as err:  # not only JSONDecodeError: paho's thread must never see one
+        if isinstance(err, json.JSONDecodeError):
+            reason = f"{err.msg} at column {err.colno}"
+        elif isinstance(err, UnicodeDecodeError):
+            reason = "not UTF-8"
+        else:  # a number of more than 4,300 digits (ValueError), arrays or objects nested too deep (RecursionError)
+            reason = "a number too long or nesting too deep"
+        raise ValueError(f"message is not JSON ({reason}); {hint}") from None
     if isinstance(data, (int, float)) and not isinstance(data, bool):
         return data, None, None
     if not isinstance(data, dict) or "reward" not in data:

@@ -91,10 +91,14 @@ class AudioFeaturizer:
         return tables
 
     def features(self, samples: npt.ArrayLike, rate: int) -> dict[str, float]:
-        """Features of a mono window ``samples`` (float, [-1, 1]) at ``rate`` Hz."""
+        """Features of a window ``samples`` (float, [-1, 1]) at ``rate`` Hz: mono, or 2-D with a channel axis
+        (the shorter one, either layout: soundfile's samples x channels, librosa's channels x samples) mixed to mono."""
         c = self.config
         t = self._tables_for(rate)
-        y = np.asarray(samples, dtype=np.float64).reshape(-1)
+        y = np.asarray(samples, dtype=np.float64)
+        if y.ndim == 2 and y.size:
+            y = y.mean(axis=int(np.argmin(y.shape)))  # as the sources mix their channels
+        y = y.reshape(-1)
         n_fft, hop = c.n_fft, c.hop_length
         half = n_fft // 2
         frames = dsp.frame(np.pad(y, half), n_fft, hop)
@@ -105,7 +109,7 @@ class AudioFeaturizer:
         rms = np.sqrt(np.mean(frames * frames, axis=1))
         level = float(np.sqrt(np.mean(y * y))) if y.size else 0.0
         dbfs = 20.0 * np.log10(max(level, 1e-5))
-        edge = dsp.frame(np.pad(y, half, mode="edge"), n_fft, hop)
+        edge = dsp.frame(np.pad(y, half, mode="edge" if y.size else "constant"), n_fft, hop)  # nothing to repeat: zeros
         signs = np.signbit(np.where(np.abs(edge) <= 1e-10, 0.0, edge))
         zcr = np.count_nonzero(signs[:, 1:] != signs[:, :-1], axis=1) / n_fft
         total = mag.sum(axis=0)

@@ -33,11 +33,14 @@ _LUMA = np.array([0.299, 0.587, 0.114]) / 255.0
 
 
 def block_mean(image: npt.NDArray[np.uint8], n: int) -> npt.NDArray[np.float64]:
-    """Average NxN pixel blocks (edges that do not fill a block are cropped).
+    """Average NxN pixel blocks (edges that do not fill a block are cropped; a frame smaller than a block is one).
 
     >>> block_mean(np.arange(16, dtype=np.uint8).reshape(4, 4, 1), 2)[..., 0].tolist()
     [[2.5, 4.5], [10.5, 12.5]]
+    >>> block_mean(np.arange(16, dtype=np.uint8).reshape(4, 4, 1), 8)[..., 0].tolist()
+    [[7.5]]
     """
+    n = max(1, min(n, image.shape[0], image.shape[1]))
     if n == 1:
         return image.astype(np.float64)
     h, w = (image.shape[0] // n) * n, (image.shape[1] // n) * n

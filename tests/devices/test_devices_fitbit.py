@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from devices_support import wait_until
+from devices_support import answering, wait_until
 from pydantic import TypeAdapter
 
 from appliance.config.feedback import FeedbackConfig
@@ -107,3 +107,32 @@ def test_bad_token_and_bad_answers_are_counted(http_server: Any, monkeypatch: py
         build_feedback(TypeAdapter(FeedbackConfig).validate_python({"type": "fitbit", "base_url": http_server.url}), "f")
     monkeypatch.setenv("FITBIT_ACCESS_TOKEN", "sekrit")
     assert build_feedback(TypeAdapter(FeedbackConfig).validate_python({"type": "fitbit"}), "f").url.startswith("https://api.fitbit.com/1/user/-/")
+
+
+def test_polling_goes_on_past_midnight(http_server: Any) -> None:
+    # the endpoint serves today's series: after midnight it starts again at 00:00:00, earlier than yesterday's last sample
+    server = http_server.handler = FakeFitbit()
+    server.heart = [{"time": "23:58:00", "value": 70}, {"time": "23:59:00", "value": 80}]
+    source = fitbit(http_server.url)
+    target = RecordingTarget()
+    source.rewarder = Rewarder(target, source.mapping, source.name)
+    source.poll_once()
+    server.heart = [{"time": "00:00:00", "value": 60}, {"time": "00:01:00", "value": 62}]
+    source.poll_once()
+    server.heart.append({"time": "00:02:00", "value": 70})
+    source.poll_once()
+    source.poll_once()
+    assert target.rewards == [("latest", 80.0), ("latest", 61.0), ("latest", 70.0)]
+    assert source.stats()["samples"] == 4
+
+
+def test_an_answer_cut_short_is_an_error_and_polling_goes_on() -> None:
+    # Wi-Fi drops mid-answer: the body ends before its Content-Length (http.client's IncompleteRead, not an OSError)
+    with answering([], then=b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{"activities-heart-intraday"') as url:
+        source = fitbit(url, poll_s=0.05)
+        source.start(RecordingTarget())
+        try:
+            wait_until(lambda: source.stats()["http_errors"] >= 3, what="three polls, each cut short")
+            assert "IncompleteRead" in source.stats()["last_error"]
+        finally:
+            source.stop()

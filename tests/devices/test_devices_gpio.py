@@ -218,3 +218,38 @@ def test_no_gpio_falls_back_to_simulated_pins(monkeypatch: pytest.MonkeyPatch, c
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "lgpio")
     with pytest.raises(PinFactoryError, match="GPIOZERO_PIN_FACTORY=lgpio"):
         resolve_pin_factory()
+
+
+def test_an_angular_servo_without_a_range_is_refused_when_built(mock_factory: Any) -> None:
+    # min_angle == max_angle leaves gpiozero nothing to scale by: every action would fail with "float division by zero"
+    config = actuators({"type": "angular_servo", "pin": 5, "min_angle": 45, "max_angle": 45, "angles": {"warm": 45}})[0]
+    with pytest.raises(ActuatorError, match="min_angle and max_angle are both 45"):
+        build_actuator(config, "arm", mock_factory)
+    assert mock_factory.pin(5).function == "input"  # no pin held by the refused servo
+
+
+def test_servo_pulse_widths_in_the_wrong_order_name_the_fields(mock_factory: Any) -> None:
+    # swapped widths are a config mistake, not a pin in use: the error names the config keys, not the pins
+    config = actuators({"type": "servo", "pin": 5, "min_pulse_width_s": 0.002, "max_pulse_width_s": 0.001, "values": {"warm": 1}})[0]
+    with pytest.raises(ActuatorError, match=r"min_pulse_width_s \(0.002\) must be less than max_pulse_width_s \(0.001\)") as raised:
+        build_actuator(config, "arm", mock_factory)
+    assert "pin numbers" not in str(raised.value)
+
+
+def test_a_pir_with_the_default_config_rewards_when_motion_starts(mock_factory: Any, make_loop: Any) -> None:
+    # an HC-SR501 PIR drives its output high while it sees motion, low otherwise: the config the wiring guide
+    # draws ({type: digital_sensor, pin: 4}) must reward the start of motion, not its end seconds later
+    loop = make_loop(reward_wait_s=60)
+    devices = Devices.from_config([], feedback({"type": "digital_sensor", "name": "pir", "pin": 4}), mock_factory)
+    devices.start(loop)
+    try:
+        loop.decide(CONTEXT)
+        pin = mock_factory.pin(4)
+        pin.drive_low()  # idle
+        assert devices.stats()["feedback"]["pir"]["active"] is False
+        pin.drive_high()  # motion
+        assert devices.stats()["feedback"]["pir"]["accepted"] == 1
+        pin.drive_low()  # motion over
+        assert devices.stats()["feedback"]["pir"]["accepted"] == 1
+    finally:
+        devices.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from devices_support import json_body, wait_until
+from devices_support import answering, json_body, wait_until
 from pydantic import TypeAdapter
 
 from appliance.actuators import build_actuator
@@ -66,3 +66,40 @@ def test_timeout_counts_as_a_failure(http_server: Any) -> None:
     wait_until(lambda: hook.stats()["failed"] == 1, what="the timeout")
     assert "timed out" in hook.stats()["last_error"]
     hook.close()
+
+
+def test_an_answer_that_is_not_http_is_a_failure_and_the_worker_carries_on() -> None:
+    # a URL with the wrong port (an SSH server, a broker) answers with something that is not HTTP: http.client
+    # raises BadStatusLine, which is not an OSError; the worker must count it and go on with the next decision
+    ssh = b"SSH-2.0-OpenSSH_9.2\r\n"
+    with answering([ssh, ssh], then=b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") as url:  # the POST, its retry; then HTTP
+        hook = webhook(url + "/hook", retries=1)
+        try:
+            hook.act({"event_id": "e1", "action": "warm"})
+            wait_until(lambda: hook.stats()["failed"] == 1, what="the answer that is not HTTP to count as a failure")
+            assert "BadStatusLine" in hook.stats()["last_error"] and hook.stats()["retried"] == 1
+            hook.act({"event_id": "e2", "action": "warm"})
+            wait_until(lambda: hook.stats()["sent"] == 1, what="the next decision to be posted")
+        finally:
+            hook.close()
+
+def test_the_safe_state_is_posted_on_close_with_a_queue_of_one(http_server: Any) -> None:
+    # queue_size 1 ("only the latest decision matters"): closing while a POST is under way must still post the safe state
+    http_server.handler = lambda m, p, h, b: (time.sleep(0.2), (200, {}, b"{}"))[1]
+    hook = webhook(http_server.url, queue_size=1, safe_payload={"state": "off"})
+    hook.act({"event_id": "e1", "action": "warm"})
+    wait_until(lambda: len(http_server.requests) == 1, what="the first POST under way")
+    hook.close()
+    assert [json_body(r).get("event_id", json_body(r)) for r in http_server.requests] == ["e1", {"state": "off"}]
+    assert hook.stats()["dropped"] == 0
+
+
+def test_stopping_the_devices_posts_the_safe_state_once(http_server: Any) -> None:
+    # Devices.stop sends every actuator to its safe state, then closes it: close must not post the safe state again
+    from appliance.devices import Devices
+
+    config = TypeAdapter(list[ActuatorConfig]).validate_python([{"type": "webhook", "url": http_server.url, "safe_payload": {"state": "off"}}])
+    devices = Devices.from_config(config, [])
+    devices.actuators[0].act({"event_id": "e1", "action": "warm"})
+    devices.stop()
+    assert [json_body(r).get("event_id", json_body(r)) for r in http_server.requests] == ["e1", {"state": "off"}]

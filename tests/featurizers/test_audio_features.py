@@ -74,6 +74,25 @@ def test_bad_fmax_for_rate() -> None:
         AudioFeaturizer(AudioFeaturizerConfig(fmax=12000.0)).features(np.zeros(16000), 16000)
 
 
+def test_an_empty_window_is_silence() -> None:
+    # the last chunk of a recording sliced by hand can be empty: it has the features of silence, not a numpy error
+    f = AudioFeaturizer()
+    empty = f.features(np.zeros(0), RATE)
+    assert empty == pytest.approx(f.features(np.zeros(1), RATE))
+    assert (empty["rms"], empty["dbfs"], empty["onset_rate"]) == (0.0, -100.0, 0.0)
+
+
+@pytest.mark.parametrize("layout", ["samples x channels", "channels x samples"])
+def test_a_stereo_array_is_mixed_to_mono(layout: str) -> None:
+    # soundfile and sounddevice give (samples, channels), librosa (channels, samples): read as one interleaved
+    # signal, a 1 kHz tone would come out as noise around 4 kHz
+    y = signals()["gated_tone"]
+    stereo = np.stack([y, 0.5 * y], axis=1 if layout == "samples x channels" else 0)
+    ours = AudioFeaturizer().features(stereo, RATE)
+    mono = AudioFeaturizer().features(0.75 * y, RATE)
+    assert ours == pytest.approx(mono, abs=1e-9)
+
+
 @pytest.mark.parametrize("rate_in", [44100, 48000, 22050, 8000])
 def test_resampler_keeps_tone_removes_alias(rate_in: int) -> None:
     t = np.arange(rate_in) / rate_in

@@ -133,3 +133,13 @@ def test_cli_bad_spec_exits_2(spec: str, named: str, cli: Any) -> None:
 def test_cli_featurizer_kind_mismatch(cli: Any) -> None:
     code, _, err = cli("featurize", ["--source", "audio:synthetic", "--featurizer", "face", "--seconds", "1"])
     assert code == 2 and "needs a video source" in err
+
+
+def test_a_frame_smaller_than_the_downscale_block_still_has_finite_features() -> None:
+    # a 16x16 camera setting with downscale 32: cropping to whole blocks would leave no pixel, and NaN
+    # features, which make every decision from this context fail
+    f = VideoFeaturizer(VideoFeaturizerConfig(downscale=32))
+    grey = np.full((16, 24, 3), 51, dtype=np.uint8)
+    feats = f.features(grey)
+    assert all(np.isfinite(v) for v in feats.values())
+    assert feats["brightness"] == pytest.approx(0.2) and feats["dominant_r"] == pytest.approx(0.2)
