@@ -26,6 +26,12 @@ class GpioFeedback(BaseFeedback, ABC):
         try:
             self.device = build()
         except Exception as err:
+            if type(err).__name__ == "PinFixedPull":  # gpiozero's: GPIO2 and GPIO3 carry the I2C pull-ups
+                raise FeedbackError(
+                    f"feedback {name} ({self.kind}) on pin {config.pin}: {err} (GPIO2 and GPIO3 have the I2C pull-ups), "
+                    f"so pull_up: {config.pull_up} cannot be set. Set pull_up: true for a part that pulls the pin low when "
+                    "active, or use another pin (e.g. 4)."
+                ) from err
             raise FeedbackError(
                 f"feedback {name} ({self.kind}) on pin {config.pin}: cannot open the input: {err}. "
                 "Check the pin number (BCM) and that no actuator or other source uses it."

@@ -236,6 +236,15 @@ def test_servo_pulse_widths_in_the_wrong_order_name_the_fields(mock_factory: Any
     assert "pin numbers" not in str(raised.value)
 
 
+def test_a_pull_down_on_a_pin_with_a_fixed_pull_up_says_what_to_change(mock_factory: Any) -> None:
+    # GPIO2 and GPIO3 carry the I2C pull-ups: the digital sensor's default pull-down cannot be set there, and the
+    # error must say so (not send the user to check the pin number)
+    with pytest.raises(FeedbackError) as caught:
+        Devices.from_config([], feedback({"type": "digital_sensor", "name": "pir", "pin": 2}), mock_factory)
+    message = str(caught.value)
+    assert "pull_up: true" in message and "another pin" in message and "Check the pin number" not in message
+
+
 def test_a_pir_with_the_default_config_rewards_when_motion_starts(mock_factory: Any, make_loop: Any) -> None:
     # an HC-SR501 PIR drives its output high while it sees motion, low otherwise: the config the wiring guide
     # draws ({type: digital_sensor, pin: 4}) must reward the start of motion, not its end seconds later
