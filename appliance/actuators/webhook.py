@@ -20,6 +20,16 @@ from appliance.actuators.base import BaseActuator
 from appliance.config.actuators import WebhookActuatorConfig
 
 log = logging.getLogger(__name__)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not followed: urllib would resend a POST as a GET without its body."""
+
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 _STOP = object()
 
 
@@ -82,13 +92,15 @@ class WebhookActuator(BaseActuator):
         for attempt in range(self.config.retries + 1):
             request = urllib.request.Request(self.config.url, data=data, headers=headers, method="POST")
             try:
-                with urllib.request.urlopen(request, timeout=self.config.timeout_s) as response:
+                with _OPENER.open(request, timeout=self.config.timeout_s) as response:
                     self.last_status = response.status
                 self.sent += 1
                 return
             except urllib.error.HTTPError as err:
                 self.last_status = err.code
                 error = f"HTTP {err.code}"
+                if 300 <= err.code < 400:
+                    error += f": the endpoint redirects to {err.headers.get('Location')!r}; set the webhook's url to where it points"
                 if err.code < 500:
                     break  # the receiver refused this body: retrying will not help
             except (OSError, ValueError, http.client.HTTPException) as err:  # HTTPException: an answer that is not HTTP

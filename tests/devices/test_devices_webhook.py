@@ -46,6 +46,17 @@ def test_4xx_is_not_retried_and_retries_are_bounded(http_server: Any) -> None:
     hook.close()
 
 
+def test_a_redirect_is_a_failure_naming_where_it_points_not_a_get_without_the_body(http_server: Any) -> None:
+    # urllib follows a 302 to a POST with a GET that drops the body; the receiver never sees the decision
+    http_server.handler = lambda m, p, h, b: (302, {"Location": "/moved"}, b"") if p == "/hook" else (200, {}, b"{}")
+    hook = webhook(http_server.url + "/hook")
+    hook.act({"event_id": "e1", "action": "warm"})
+    wait_until(lambda: hook.stats()["failed"] == 1, what="the redirect to count as a failure")
+    assert hook.stats()["sent"] == 0 and [r["path"] for r in http_server.requests] == ["/hook"]
+    assert "HTTP 302" in hook.stats()["last_error"] and "/moved" in hook.stats()["last_error"]
+    hook.close()
+
+
 def test_a_slow_endpoint_never_blocks_act_and_the_queue_is_bounded(http_server: Any) -> None:
     http_server.handler = lambda m, p, h, b: (time.sleep(0.3), (200, {}, b"{}"))[1]
     hook = webhook(http_server.url, timeout_s=2, queue_size=2)
