@@ -56,6 +56,30 @@ def block_mean(image: npt.NDArray[np.uint8], n: int) -> npt.NDArray[np.float64]:
     return out
 
 
+def rgb(image: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    """``image`` as height x width x 3 ``uint8``: grey repeated, alpha dropped; :class:`SpecError` saying what to
+    pass for anything else.
+
+    >>> rgb(np.zeros((2, 3), dtype=np.uint8)).shape, rgb(np.zeros((2, 3, 4), dtype=np.uint8)).shape
+    ((2, 3, 3), (2, 3, 3))
+    >>> rgb(np.zeros((2, 3, 3)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    featurizers.errors.SpecError: a video frame must hold uint8 values 0-255, not float64: convert it ...
+    """
+    if image.dtype != np.uint8:
+        raise SpecError(f"a video frame must hold uint8 values 0-255, not {image.dtype}: convert it "
+                        "(e.g. (image * 255).astype(np.uint8) for values in [0, 1])")
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    if image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1):
+        return np.repeat(image.reshape(image.shape[0], image.shape[1], 1), 3, axis=2)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return image[..., :3]
+    raise SpecError(f"a video frame must be height x width x 3 (RGB), height x width (grey) or height x width x 4 "
+                    f"(RGBA), not shape {image.shape}")
+
+
 class VideoFeaturizer:
     """Stateful only for motion (keeps the previous downscaled luma)."""
 
@@ -85,8 +109,9 @@ class VideoFeaturizer:
             return self.features(sample.image)
 
     def features(self, image: npt.NDArray[np.uint8]) -> dict[str, float]:
-        """Features of one RGB ``uint8`` frame (height x width x 3)."""
-        small = block_mean(image, self.config.downscale)
+        """Features of one RGB ``uint8`` frame (height x width x 3; a grey one, height x width or x 1, and an RGBA
+        one are read as RGB)."""
+        small = block_mean(rgb(image), self.config.downscale)
         luma = small @ _LUMA
         bins = self.config.hist_bins
         q = np.minimum((small * (bins / 256.0)).astype(np.intp), bins - 1)

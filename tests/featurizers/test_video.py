@@ -18,6 +18,7 @@ from featurizers import (
     VideoFrame,
     build_source,
 )
+from featurizers.errors import SpecError
 from featurizers.video.features import VideoFeaturizer
 
 
@@ -143,3 +144,15 @@ def test_a_frame_smaller_than_the_downscale_block_still_has_finite_features() ->
     feats = f.features(grey)
     assert all(np.isfinite(v) for v in feats.values())
     assert feats["brightness"] == pytest.approx(0.2) and feats["dominant_r"] == pytest.approx(0.2)
+
+
+def test_grey_and_rgba_frames_read_as_rgb_and_other_frames_are_refused_saying_what_to_pass() -> None:
+    # a user calling the featurizer on a greyscale camera's or a PNG's frames got numpy's broadcast errors
+    rgb = np.full((8, 8, 3), 51, dtype=np.uint8)
+    expected = VideoFeaturizer(VideoFeaturizerConfig(downscale=2)).features(rgb)
+    for frame in (rgb[..., 0], rgb[..., :1], np.concatenate([rgb, np.full((8, 8, 1), 255, np.uint8)], axis=2)):
+        assert VideoFeaturizer(VideoFeaturizerConfig(downscale=2)).features(frame) == expected
+    with pytest.raises(SpecError, match="uint8 values 0-255, not float64"):  # silently wrong numbers before
+        VideoFeaturizer(VideoFeaturizerConfig(downscale=1)).features(rgb / 255.0)
+    with pytest.raises(SpecError, match=r"not shape \(8, 8, 2\)"):
+        VideoFeaturizer().features(rgb[..., :2])
