@@ -1,7 +1,8 @@
 """Publish each decision to an MQTT broker: QoS 1 JSON ``{event_id, action, probability, ..., payload}``.
 
 paho-mqtt (the ``net`` extra) keeps the connection in its own thread and reconnects by itself; a message
-published while the broker is away waits in paho's queue (QoS >= 1), so ``act`` never blocks. The safe
+published while the broker is away waits in paho's queue (QoS >= 1; a QoS 0 one is dropped and counted), so ``act``
+never blocks. The safe
 state publishes ``safe_payload`` to ``topic``.
 """
 
@@ -26,6 +27,7 @@ class MQTTActuator(BaseActuator):
         self.config = config
         self.published = 0
         self.failed = 0
+        self.dropped = 0  # QoS 0 messages published while the broker was away: paho never queues them
         self.last_payload: Any = None
         self._last_info: Any = None
         self.mqtt = MQTTClient(name, config.host, config.port, config.client_id)
@@ -45,6 +47,9 @@ class MQTTActuator(BaseActuator):
         if info.rc not in (0, 4):  # 4 = not connected yet: QoS >= 1 messages wait in paho's queue
             self.failed += 1
             raise ActuatorError(f"actuator {self.name}: publish to {topic!r} failed (paho rc {info.rc}); is the broker reachable?")
+        if info.rc == 4 and self.config.qos == 0:  # at most once: gone, which the stats say (qos: 1 keeps them)
+            self.dropped += 1
+            return info
         self.published += 1
         self.last_payload = body
         self._last_info = info
@@ -70,4 +75,4 @@ class MQTTActuator(BaseActuator):
         self.mqtt.stop()
 
     def stats(self) -> dict[str, Any]:
-        return {**super().stats(), "published": self.published, "failed": self.failed, **self.mqtt.stats()}
+        return {**super().stats(), "published": self.published, "failed": self.failed, "dropped": self.dropped, **self.mqtt.stats()}
