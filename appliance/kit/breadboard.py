@@ -91,7 +91,7 @@ class _Board:
 
     def breadboard(self) -> None:
         s, top, right = self.svg, self.top, self.x(self.columns)
-        s.rect(BX0 - 20, top, right - BX0 + 40, 10 * P + 45 + 80, fill="#f5f5f0", stroke="#9e9e9e", rx=6)
+        s.rect(BX0 - 20, top, right - BX0 + 40, 10 * P + 45 + 32 + 14, fill="#f5f5f0", stroke="#9e9e9e", rx=6)  # to just below the bottom - rail
         s.rect(BX0 - 20, self.y("e") + P / 2, right - BX0 + 40, P, fill="#e0e0d8", stroke=None)
         for rail, colour in (("+", "#c62828"), ("-", "#1565c0"), ("bottom+", "#c62828"), ("bottom-", "#1565c0")):
             s.line(BX0 - 10, self.y(rail) + (-7 if "+" in rail else 7), right + 10, self.y(rail) + (-7 if "+" in rail else 7),

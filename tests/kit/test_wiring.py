@@ -80,6 +80,18 @@ def test_every_gpio_kind_is_drawn_and_a_common_anode_led_returns_to_3v3() -> Non
     assert len({lead.colour for d in wiring.devices if d.shape != "rgb" for lead in d.leads}) > 3  # two buttons: two colours
 
 
+def test_the_breadboard_ends_above_the_modules_and_the_captions_below_it() -> None:
+    # the board's rectangle ran 48 px past its bottom rail, over the first caption line and the modules' boxes
+    root = ET.fromstring(breadboard(wiring_of(load_config_text(EVERY_KIND)), "test"))
+    rects = {r.get("fill"): r for r in root.iter(f"{SVG}rect")}
+    board = rects["#f5f5f0"]
+    bottom = float(board.get("y", 0)) + float(board.get("height", 0))
+    modules = [float(r.get("y", 0)) for r in root.iter(f"{SVG}rect") if r.get("fill") == "#eceff1" and r.get("rx") == "4"]
+    captions = [float(t.get("y", 0)) - float(t.get("font-size", 0)) for t in root.iter(f"{SVG}text")
+                if (t.text or "").startswith("column")]
+    assert modules and captions and min(modules + captions) > bottom
+
+
 def test_a_pin_used_twice_or_not_a_gpio_is_refused_naming_both() -> None:
     twice = load_config_text("actuators: [{type: led, name: dot, pin: 17, 'on': [warm]}]\nfeedback: [{type: button, name: like, pin: GPIO17}]")
     with pytest.raises(WiringError, match=r"GPIO17 \(pin 11\) is used by both dot \(actuators\) and like \(feedback\)"):
