@@ -26,7 +26,10 @@ class MQTTClient:
     def __init__(
         self, name: str, host: str, port: int, client_id: str = "",
         on_connect: Callable[[Any], None] | None = None, on_message: Callable[[Any], None] | None = None,
+        persistent: bool = False,
     ) -> None:
+        """``persistent`` (with a ``client_id``): the broker keeps the session while the client is away, its
+        subscriptions and the QoS >= 1 messages they match, and hands them over at the next connect."""
         try:
             import paho.mqtt.client as mqtt
             from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -38,7 +41,8 @@ class MQTTClient:
         self.disconnects = 0
         self.last_error: str | None = None
         self._on_connect, self._on_message = on_connect, on_message
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv311)
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv311,
+                                  clean_session=not (persistent and client_id))
         self.client.reconnect_delay_set(1, 30)
         self.client.max_queued_messages_set(1000)
         self.client.on_connect = self._connected

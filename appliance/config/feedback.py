@@ -127,7 +127,12 @@ class MQTTFeedbackConfig(FeedbackConfigBase):
     port: int = Field(default=1883, ge=1, le=65535, description="Broker TCP port.")
     topic: str = Field(default="wabbit/reward", min_length=1, max_length=255, description="Topic (wildcards allowed) rewards arrive on.")
     qos: Literal[0, 1, 2] = Field(default=1, description="MQTT quality of service of the subscription.")
-    client_id: str = Field(default="", max_length=64, description="MQTT client id; empty: a random one.")
+    client_id: str = Field(
+        default="", max_length=64,
+        description="MQTT client id; set, the broker keeps the subscription and the rewards (qos >= 1) sent while the "
+                    "daemon is away (a restart, a config change, a network drop) for its return; empty: a random one, "
+                    "and those rewards are lost.",
+    )
 
     @field_validator("topic")
     @classmethod

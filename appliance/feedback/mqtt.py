@@ -56,7 +56,7 @@ class MQTTFeedback(BaseFeedback):
 
     def _start(self) -> None:
         self.mqtt = MQTTClient(self.name, self.config.host, self.config.port, self.config.client_id,
-                               on_connect=self._subscribe, on_message=self._message)
+                               on_connect=self._subscribe, on_message=self._message, persistent=True)  # with a client_id
         self.mqtt.start()
 
     def _subscribe(self, client: Any) -> None:

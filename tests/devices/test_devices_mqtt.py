@@ -96,6 +96,32 @@ def test_bad_feedback_is_counted_and_never_corrupts_the_join(mosquitto: Any, mak
         sender.disconnect()
 
 
+def test_with_a_client_id_rewards_sent_while_the_daemon_is_away_arrive_when_it_is_back(mosquitto: Any, make_loop: Any) -> None:
+    # a restart or a config change takes the subscriber away for a moment: with a random id and a clean session
+    # the broker dropped what was sent meanwhile; with a client_id it keeps the session and hands them over
+    loop = make_loop(reward_wait_s=60)
+    feedback = TypeAdapter(list[FeedbackConfig]).validate_python([{
+        "type": "mqtt", "name": "replies", "host": mosquitto.host, "port": mosquitto.port, "topic": "away/reward",
+        "client_id": "wabbit-replies"}])
+    decision = loop.decide(CONTEXT)[0]
+    first = Devices.from_config([], feedback)
+    first.start(loop)
+    wait_until(lambda: first.stats()["feedback"]["replies"]["connected"], what="the feedback connected")
+    first.stop()  # away
+    sender = mosquitto.client()
+    try:
+        sender.publish("away/reward", json.dumps({"event_id": decision.event_id, "reward": 1.0}), qos=1).wait_for_publish(5)
+        back = Devices.from_config([], feedback)
+        back.start(loop)
+        try:
+            wait_until(lambda: back.stats()["feedback"]["replies"]["accepted"] == 1, what="the reward sent while away")
+        finally:
+            back.stop()
+    finally:
+        sender.loop_stop()
+        sender.disconnect()
+
+
 @pytest.mark.parametrize("qos", [1, 0])
 def test_publishing_never_blocks_while_the_broker_is_away(make_loop: Any, qos: int) -> None:
     from devices_support import free_port
