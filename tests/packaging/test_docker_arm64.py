@@ -20,6 +20,7 @@ pytestmark = [
     pytest.mark.docker,
     pytest.mark.slow,
     pytest.mark.skipif(os.environ.get("WABBIT_DOCKER_ARM64") != "1", reason="opt-in: WABBIT_DOCKER_ARM64=1"),
+    pytest.mark.timeout(5400),  # the suite's 20 minutes are less than the base's debootstrap and the build under emulation
 ]
 
 ARM64_BASE = "wabbit-test/debian-arm64:trixie-slim"
