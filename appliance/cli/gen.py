@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from appliance.datagen import generate, load_spec, schema_text
     from appliance.errors import UsageError
 
@@ -35,10 +37,12 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "check":
         print(f"{args.spec}: valid")
         return 0
-    if args.examples is not None:
-        spec.examples = args.examples
-    if args.seed is not None:
-        spec.seed = args.seed
+    for flag, field, value in (("--examples", "examples", args.examples), ("--seed", "seed", args.seed)):
+        if value is not None:
+            try:
+                setattr(spec, field, value)
+            except ValidationError as err:
+                raise UsageError(f"{flag} {value}: {err.errors()[0]['msg']}") from None
     if args.format == "flatbuffer":
         try:
             import flatbuffers  # noqa: F401
