@@ -31,6 +31,8 @@ def replay(config: AppConfig, logs: list[Path], output: Path | None = None, prog
     ``tensorboard``: also write a TensorBoard run of the replay in that folder."""
     from appliance.assemble import build_policy
 
+    if output is not None and output.is_dir():
+        raise UsageError(f"{output}: is a directory; give -o the model file to write, e.g. {output / 'replayed.vw'}")
     pconfig = config.effective_policy()
     declared = pconfig.action_features()
     policy = build_policy(pconfig)
