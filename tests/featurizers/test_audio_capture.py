@@ -91,6 +91,12 @@ def test_a_run_shorter_than_the_window_says_so(tone_files: dict[str, object], cl
     assert code == 0 and out.startswith("|audio "), err
 
 
+@pytest.mark.parametrize("window", ["0", "-1"])
+def test_a_window_out_of_range_is_named_with_its_bound(tone_files: dict[str, object], cli: Any, window: str) -> None:
+    code, out, err = cli("featurize", ["--source", f"audio:file:{tone_files['wav']}", "--window", window])
+    assert (code, out, err) == (2, "", f"wabbit featurize: --window {window}: Input should be greater than 0.05\n")
+
+
 @pytest.mark.parametrize("kind", ["wav", "flac"])
 def test_audio_file_resampled_windows(tone_files: dict[str, object], kind: str) -> None:
     source = build_source(AudioFileSourceConfig(id="f", path=str(tone_files[kind]), realtime=False,
