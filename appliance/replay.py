@@ -68,7 +68,10 @@ def replay(config: AppConfig, logs: list[Path], output: Path | None = None, prog
     if not learned:
         raise UsageError(f"no events in {', '.join(map(str, logs))}: nothing to learn")
     if output is not None:
-        policy.save(output)
+        try:
+            policy.save(output)
+        except (OSError, RuntimeError) as err:  # VW says it in a RuntimeError ("can't open: ...")
+            raise UsageError(f"{output}: cannot write the model ({err}); give -o a file in a directory you can write in") from None
     return {"learned": learned, "malformed": malformed, "skipped_learn": skipped, "model_version": policy.model_version,
             "namespaces": sorted(namespaces), "output": str(output) if output else None,
             **({"tensorboard": str(observer.directory)} if observer is not None else {})}
