@@ -45,14 +45,19 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "pack":
         return _pack(args)
     if args.action == "inspect":
-        import tempfile
-
-        from appliance.models.bundle import read_bundle
-
-        with tempfile.TemporaryDirectory() as temp:
-            print(json.dumps(asdict(read_bundle(args.bundle, Path(temp))), indent=2))
+        print(json.dumps(asdict(_checked_manifest(args.bundle)), indent=2))
         return 0
     return _serve(args)
+
+
+def _checked_manifest(bundle: Path) -> Manifest:
+    """The manifest of ``bundle``, once the bundle is checked (its model extracted to a temporary folder)."""
+    import tempfile
+
+    from appliance.models.bundle import read_bundle
+
+    with tempfile.TemporaryDirectory() as temp:
+        return read_bundle(bundle, Path(temp))
 
 
 def _pack(args: argparse.Namespace) -> int:
@@ -132,8 +137,9 @@ def _serve(args: argparse.Namespace) -> int:
         models = DaemonModels(None, data_dir, SystemClock())
         models.start()
         try:
-            if args.replace and args.name in models.names():
-                models.delete(args.name)
+            replaced = (args.name or _checked_manifest(args.bundle).name) if args.replace else None
+            if replaced in models.names():
+                models.delete(replaced)
             model, _ = models.install(args.bundle, args.name)
             print(f"model {model.name!r} ({model.kind}) installed in {data_dir / 'models' / model.name}", file=sys.stderr)
         finally:

@@ -185,3 +185,16 @@ def test_pack_refuses_what_it_cannot_read_or_write_or_serve_saying_what(tmp_path
     assert done.returncode == 2 and f"{tmp_path / 'folder.wabbit'}: is a directory" in done.stderr, done.stderr
     done = wabbit("model", "pack", tmp_path / "new" / "r.wabbit", "--model", tmp_path / "m.vw", *vw)  # a missing folder is made
     assert done.returncode == 0 and json.loads(wabbit("model", "inspect", tmp_path / "new" / "r.wabbit").stdout)["name"] == "r"
+
+
+def test_serve_replace_replaces_the_model_named_in_the_bundle(tmp_path: Path) -> None:
+    """--replace without --name used to be ignored: the bundle's name is only known once it is read."""
+    trained(tmp_path / "m.vw")
+    bundle = tmp_path / "ratings.wabbit"
+    assert wabbit("model", "pack", bundle, "--model", tmp_path / "m.vw", "--vw-arguments", "--oaa 3", "--model-version", "5").returncode == 0
+    data = tmp_path / "data"
+    assert wabbit("model", "serve", bundle, "--data-dir", data, "--no-run").returncode == 0
+    again = wabbit("model", "serve", bundle, "--data-dir", data, "--no-run")
+    assert again.returncode == 2 and "a model named 'ratings' exists already" in again.stderr, again.stderr
+    replaced = wabbit("model", "serve", bundle, "--data-dir", data, "--no-run", "--replace")
+    assert replaced.returncode == 0 and "model 'ratings' (vw) installed" in replaced.stderr, replaced.stderr
