@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -54,5 +55,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         value = truth["value"]
         shown = ", ".join(f"{k} {value[k]:.4f}" for k in ("logging", "uniform", "oracle", "greedy") if k in value)
-        print(f"wrote {truth['examples']} examples to {args.output} ({shown}); learn with: vw {truth['vw_args']} -d {args.output}")
+        print(f"wrote {truth['examples']} examples to {args.output} ({shown}); learn with: vw {truth['vw_args']} -d {shlex.quote(str(args.output))}")
     return 0
