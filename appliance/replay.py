@@ -24,6 +24,15 @@ def progress_bar(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def check_logs(logs: list[Path]) -> None:
+    """Refuse, naming it, a log path that is not a file: missing, or a folder (the appliance's ``events/``)."""
+    for path in logs:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory; give its log files, e.g. {path}/*.dsjson")
+        if not path.is_file():
+            raise UsageError(f"{path}: no such log file")
+
+
 def replay(config: AppConfig, logs: list[Path], output: Path | None = None, progress: bool = False,
            tensorboard: Path | None = None) -> dict[str, Any]:
     """Learn every event of ``logs`` in order, with the policy ``config`` gives; returns counts, and writes the

@@ -47,11 +47,9 @@ def run(args: argparse.Namespace) -> int:
     from appliance.evaluation import Candidate, Constant, Logged, RewardModel, Uniform, evaluate, first_actions, parse_policy
     from appliance.evaluation.report import plot, table, with_verdicts
     from appliance.registry import REGISTRY
-    from appliance.replay import progress_bar
+    from appliance.replay import check_logs, progress_bar
 
-    for path in args.log:
-        if not path.is_file():
-            raise UsageError(f"{path}: no such log file")
+    check_logs(args.log)
     if not args.estimators or not args.intervals:
         raise UsageError("--estimators and --intervals each need at least one name (the first interval gives the verdicts)")
     for role, names in (("estimators", args.estimators), ("intervals", args.intervals)):

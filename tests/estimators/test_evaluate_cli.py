@@ -70,6 +70,15 @@ def test_a_missing_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert "no such log file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["evaluate", "replay"])
+def test_a_log_folder_is_named_as_a_folder_with_the_files_to_give(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                   command: str) -> None:
+    """It used to say "no such log file" of a folder that is there (the appliance's events/)."""
+    assert main([command, str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"wabbit {command}: {tmp_path}: is a directory; give its log files, "
+                                       f"e.g. {tmp_path}/*.dsjson\n")
+
+
 HALF_IPS = '''
 from typing import Literal
 from pydantic import Field
