@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,11 @@ def test_a_run_shorter_than_the_window_says_so(tone_files: dict[str, object], cl
     assert "the audio window is 1 s: run longer than it (--seconds) or give a shorter --window" in err
     code, out, err = cli("featurize", ["--source", f"audio:file:{tone_files['wav']}", "--seconds", "0.5", "--window", "0.2"])
     assert code == 0 and out.startswith("|audio "), err
+
+
+def test_a_folder_given_as_the_file_source_is_named_a_folder(tmp_path: Path, cli: Any) -> None:
+    code, out, err = cli("featurize", ["--source", f"audio:file:{tmp_path}", "--seconds", "1"])
+    assert (code, out) == (2, "") and err == f"wabbit featurize: file {str(tmp_path)!r} is a directory; give a media file in it\n"
 
 
 @pytest.mark.parametrize("window", ["0", "-1"])
