@@ -71,7 +71,7 @@ def pack_bundle(out: Path, model_file: Path, name: str, *, vw_arguments: str | N
     """Write a bundle of ``model_file`` to ``out``: a ``vw`` model with its VW arguments, or a ``loop`` one with its config."""
     if (vw_arguments is None) == (config_yaml is None):
         raise UsageError("a bundle holds a vw model (give its VW arguments) or a loop model (give its config): exactly one")
-    _check_packable(out, model_file, vw_arguments is not None, model_version)
+    _check_packable(out, model_file, name, vw_arguments is not None, model_version)
     manifest = Manifest(FORMAT, name, "vw" if vw_arguments is not None else "loop", vw_arguments, config_yaml, model_version,
                         _digest(model_file), model_file.stat().st_size, _version("vowpalwabbit"), _version("raspberry-wabbit"),
                         time.time(), platform.node())
@@ -86,9 +86,15 @@ def pack_bundle(out: Path, model_file: Path, name: str, *, vw_arguments: str | N
     return manifest
 
 
-def _check_packable(out: Path, model_file: Path, vw: bool, model_version: int) -> None:
+def _check_packable(out: Path, model_file: Path, name: str, vw: bool, model_version: int) -> None:
     """Refuse, before writing anything, what :func:`read_bundle` or serving the bundle would refuse (what is left to the
     other appliance: whether VW takes the arguments, and whether the policy loads the model)."""
+    from appliance.models.host import check_name
+
+    try:
+        check_name(name)
+    except UsageError as err:
+        raise UsageError(f"{err}; give one with --name (by default the bundle's file name)") from None
     if not 0 <= model_version <= 2**62:
         raise UsageError(f"--model-version {model_version}: give a whole number from 0 to 2**62")
     if out.is_dir():

@@ -181,6 +181,9 @@ def test_pack_refuses_what_it_cannot_read_or_write_or_serve_saying_what(tmp_path
         done = wabbit("model", "pack", tmp_path / "out.wabbit", *args)
         assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, (case, done.stderr)
         assert not (tmp_path / "out.wabbit").exists(), case
+    done = wabbit("model", "pack", tmp_path / "My Ratings.wabbit", "--model", tmp_path / "m.vw", *vw)  # a name serve refuses
+    assert done.returncode == 2 and "model name 'My Ratings': use 1-63 lower-case" in done.stderr and "--name" in done.stderr, done.stderr
+    assert not (tmp_path / "My Ratings.wabbit").exists()
     done = wabbit("model", "pack", tmp_path / "folder.wabbit", "--model", tmp_path / "m.vw", *vw)
     assert done.returncode == 2 and f"{tmp_path / 'folder.wabbit'}: is a directory" in done.stderr, done.stderr
     done = wabbit("model", "pack", tmp_path / "new" / "r.wabbit", "--model", tmp_path / "m.vw", *vw)  # a missing folder is made
