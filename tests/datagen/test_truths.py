@@ -163,9 +163,11 @@ def test_a_cb_explore_model_logs_the_chosen_actions_probability(tmp_path: Path) 
         chosen.append(pmf[int(action) - 1])
     vw.finish()
     assert set(np.round(chosen, 2)) == {0.05, 0.85}  # epsilon 0.2 over 4 actions: the greedy one or another
+    generate(load_spec_text(CB_ADF + "examples: 5\n"), tmp_path / "adf.txt", "text")  # an earlier file, and its truth
     adf = load_spec_text(CB_ADF + f"examples: 5\nlogging: {{policy: vw, model: {json.dumps(str(model))}}}\n")
     with pytest.raises(UsageError, match=r"cb.model cannot predict these examples .* a --cb_explore_adf one for cb_adf"):
         generate(adf, tmp_path / "adf.txt", "text")
+    assert not list(tmp_path.glob("adf.txt*"))  # no half-written file, nor the earlier truth beside it
 
 
 def test_an_estimate_from_a_log_with_lost_rewards_tends_to_the_truth_the_doc_says(tmp_path: Path) -> None:
