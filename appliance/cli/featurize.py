@@ -77,6 +77,10 @@ def _configs(args: argparse.Namespace) -> tuple[Any, list[Any]]:
 def run(args: argparse.Namespace) -> int:
     from featurizers import FeaturizerError, Pipeline, PipelineConfig
 
+    if not args.seconds > 0:
+        raise UsageError(f"--seconds {args.seconds:g}: give a number of seconds above 0")
+    if args.max_results < 0:
+        raise UsageError(f"--max-results {args.max_results}: give a number of results, or 0 for no limit")
     source, featurizers = _configs(args)
     try:
         pipeline = Pipeline(PipelineConfig(sources=[source], featurizers=featurizers))

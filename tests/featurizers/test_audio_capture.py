@@ -97,6 +97,14 @@ def test_a_folder_given_as_the_file_source_is_named_a_folder(tmp_path: Path, cli
     assert (code, out) == (2, "") and err == f"wabbit featurize: file {str(tmp_path)!r} is a directory; give a media file in it\n"
 
 
+@pytest.mark.parametrize(("flag", "value", "why"), [("--seconds", "0", "give a number of seconds above 0"),
+                                                    ("--seconds", "-1", "give a number of seconds above 0"),
+                                                    ("--max-results", "-1", "give a number of results, or 0 for no limit")])
+def test_a_negative_duration_or_count_is_refused(tone_files: dict[str, object], cli: Any, flag: str, value: str, why: str) -> None:
+    code, out, err = cli("featurize", ["--source", f"audio:file:{tone_files['wav']}", "--no-realtime", flag, value])
+    assert (code, out, err) == (2, "", f"wabbit featurize: {flag} {value}: {why}\n")
+
+
 @pytest.mark.parametrize("window", ["0", "-1"])
 def test_a_window_out_of_range_is_named_with_its_bound(tone_files: dict[str, object], cli: Any, window: str) -> None:
     code, out, err = cli("featurize", ["--source", f"audio:file:{tone_files['wav']}", "--window", window])
