@@ -24,6 +24,15 @@ def progress_bar(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def check_logs(logs: list[Path]) -> None:
+    """Refuse, naming it, a log path that is not a file: missing, or a folder (the appliance's ``events/``)."""
+    for path in logs:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory; give its log files, e.g. {path}/*.dsjson")
+        if not path.is_file():
+            raise UsageError(f"{path}: no such log file")
+
+
 def replay(config: AppConfig, logs: list[Path], output: Path | None = None, progress: bool = False,
            tensorboard: Path | None = None) -> dict[str, Any]:
     """Learn every event of ``logs`` in order, with the policy ``config`` gives; returns counts, and writes the
@@ -31,6 +40,8 @@ def replay(config: AppConfig, logs: list[Path], output: Path | None = None, prog
     ``tensorboard``: also write a TensorBoard run of the replay in that folder."""
     from appliance.assemble import build_policy
 
+    if output is not None and output.is_dir():
+        raise UsageError(f"{output}: is a directory; give -o the model file to write, e.g. {output / 'replayed.vw'}")
     pconfig = config.effective_policy()
     declared = pconfig.action_features()
     policy = build_policy(pconfig)
@@ -66,7 +77,10 @@ def replay(config: AppConfig, logs: list[Path], output: Path | None = None, prog
     if not learned:
         raise UsageError(f"no events in {', '.join(map(str, logs))}: nothing to learn")
     if output is not None:
-        policy.save(output)
+        try:
+            policy.save(output)
+        except (OSError, RuntimeError) as err:  # VW says it in a RuntimeError ("can't open: ...")
+            raise UsageError(f"{output}: cannot write the model ({err}); give -o a file in a directory you can write in") from None
     return {"learned": learned, "malformed": malformed, "skipped_learn": skipped, "model_version": policy.model_version,
             "namespaces": sorted(namespaces), "output": str(output) if output else None,
             **({"tensorboard": str(observer.directory)} if observer is not None else {})}

@@ -85,6 +85,8 @@ def check_available(config: SourceConfig) -> None:
     from featurizers import devices
 
     if isinstance(config, (AudioFileSourceConfig, VideoFileSourceConfig)) and not os.path.isfile(config.path):
+        if os.path.isdir(config.path):
+            raise DeviceNotFoundError(f"file {config.path!r} is a directory; give a media file in it")
         raise DeviceNotFoundError(f"file {config.path!r} not found; check the path")
     if isinstance(config, AudioDeviceSourceConfig):
         from featurizers.sources.audio_device import import_sounddevice, resolve_input

@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='VW options of the reward model DM and DR use (default "--cb_adf -q ::").')
     parser.add_argument("--no-baselines", action="store_true", help="Leave out uniform random and the constant actions.")
     parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
-    parser.add_argument("--plot", type=Path, metavar="PNG", help="Also draw each candidate's value and interval (needs matplotlib).")
+    parser.add_argument("--plot", type=Path, metavar="PNG",
+                        help="Also draw each candidate's value and interval to this .png (or .svg, .pdf) file (needs matplotlib).")
     parser.add_argument("--tensorboard", type=Path, metavar="DIR",
                         help="Also write a TensorBoard run to DIR/evaluate-LOG: the logged policy's signals and every candidate's "
                              "value with its bounds as the log goes, the final values as hyperparameter metrics.")
@@ -46,11 +47,9 @@ def run(args: argparse.Namespace) -> int:
     from appliance.evaluation import Candidate, Constant, Logged, RewardModel, Uniform, evaluate, first_actions, parse_policy
     from appliance.evaluation.report import plot, table, with_verdicts
     from appliance.registry import REGISTRY
-    from appliance.replay import progress_bar
+    from appliance.replay import check_logs, progress_bar
 
-    for path in args.log:
-        if not path.is_file():
-            raise UsageError(f"{path}: no such log file")
+    check_logs(args.log)
     if not args.estimators or not args.intervals:
         raise UsageError("--estimators and --intervals each need at least one name (the first interval gives the verdicts)")
     for role, names in (("estimators", args.estimators), ("intervals", args.intervals)):
@@ -58,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
             REGISTRY.kind(role, name)  # an unknown one: names the known kinds and the installed plug-ins
     if not 0 < args.alpha < 1:
         raise UsageError(f"--alpha {args.alpha} must be between 0 and 1")
+    if args.plot is not None and args.plot.is_dir():
+        raise UsageError(f"--plot {args.plot}: is a directory; give the image file to write, e.g. {args.plot / 'values.png'}")
+    if args.plot is not None and args.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise UsageError(f"--plot {args.plot}: name a .png file (or .svg or .pdf: the name's ending picks the format)")
     candidates: list[Candidate] = [Logged()]
     if not args.no_baselines:
         candidates += [Uniform(), *(Constant(a) for a in first_actions(args.log))]

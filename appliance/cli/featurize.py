@@ -48,7 +48,12 @@ def _configs(args: argparse.Namespace) -> tuple[Any, list[Any]]:
             fields["realtime"] = False
         source = TypeAdapter(SourceConfig).validate_python(fields)
         check_available(source)
-    except (FeaturizerError, ValidationError) as err:
+    except ValidationError as err:  # an option out of its range: name it (its first line names pydantic's union)
+        first = err.errors()[0]
+        field = str(first["loc"][-1])
+        shown = f"--window {args.window:g}" if field in ("window_seconds", "hop_seconds") else f"{args.source}: {field}"
+        raise UsageError(f"{shown}: {first['msg']}") from None
+    except FeaturizerError as err:
         raise UsageError(str(err).splitlines()[0]) from None
     kind = source.kind
     names = args.featurizer or [_DEFAULT_FEATURIZER[kind]]
@@ -72,6 +77,10 @@ def _configs(args: argparse.Namespace) -> tuple[Any, list[Any]]:
 def run(args: argparse.Namespace) -> int:
     from featurizers import FeaturizerError, Pipeline, PipelineConfig
 
+    if not args.seconds > 0:
+        raise UsageError(f"--seconds {args.seconds:g}: give a number of seconds above 0")
+    if args.max_results < 0:
+        raise UsageError(f"--max-results {args.max_results}: give a number of results, or 0 for no limit")
     source, featurizers = _configs(args)
     try:
         pipeline = Pipeline(PipelineConfig(sources=[source], featurizers=featurizers))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from appliance.datagen import generate, load_spec, schema_text
     from appliance.errors import UsageError
 
@@ -35,10 +38,12 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "check":
         print(f"{args.spec}: valid")
         return 0
-    if args.examples is not None:
-        spec.examples = args.examples
-    if args.seed is not None:
-        spec.seed = args.seed
+    for flag, field, value in (("--examples", "examples", args.examples), ("--seed", "seed", args.seed)):
+        if value is not None:
+            try:
+                setattr(spec, field, value)
+            except ValidationError as err:
+                raise UsageError(f"{flag} {value}: {err.errors()[0]['msg']}") from None
     if args.format == "flatbuffer":
         try:
             import flatbuffers  # noqa: F401
@@ -50,5 +55,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         value = truth["value"]
         shown = ", ".join(f"{k} {value[k]:.4f}" for k in ("logging", "uniform", "oracle", "greedy") if k in value)
-        print(f"wrote {truth['examples']} examples to {args.output} ({shown}); learn with: vw {truth['vw_args']} -d {args.output}")
+        print(f"wrote {truth['examples']} examples to {args.output} ({shown}); learn with: vw {truth['vw_args']} -d {shlex.quote(str(args.output))}")
     return 0

@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _from_api(args: argparse.Namespace) -> int:
     import json
+    import urllib.parse
 
     from appliance.assemble import default_data_dir
     from appliance.introspect.sources import fetch_features
@@ -82,6 +83,9 @@ def _from_api(args: argparse.Namespace) -> int:
 
     if args.model or args.diff or args.data:
         raise UsageError("--api reads the running daemon's model: give no model file, --diff or --data with it")
+    url = urllib.parse.urlsplit(args.api)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise UsageError(f"--api {args.api}: give the daemon's URL with http:// or https://, e.g. http://127.0.0.1:8080")
     token = args.token
     if token is None:
         path = (args.data_dir or default_data_dir()) / "token"

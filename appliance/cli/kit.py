@@ -50,12 +50,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _wiring(config: Path, out: Path) -> int:
+    from appliance.errors import UsageError
     from appliance.kit.breadboard import breadboard
     from appliance.kit.schematic import schematic
     from appliance.kit.wiring import load_wiring
 
     wiring = load_wiring(config)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"{out}: not a directory; give -o the directory to write the two SVG files in") from None
+    except OSError as err:
+        raise UsageError(f"{out}: cannot make the directory ({err.strerror}); give -o a directory you can write in") from None
     for row in wiring.rows():
         print(f"{row['device']}: {row['terminal']} -> {row['pin']} through {row['through']}")
     if not wiring.devices:

@@ -45,14 +45,19 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "pack":
         return _pack(args)
     if args.action == "inspect":
-        import tempfile
-
-        from appliance.models.bundle import read_bundle
-
-        with tempfile.TemporaryDirectory() as temp:
-            print(json.dumps(asdict(read_bundle(args.bundle, Path(temp))), indent=2))
+        print(json.dumps(asdict(_checked_manifest(args.bundle)), indent=2))
         return 0
     return _serve(args)
+
+
+def _checked_manifest(bundle: Path) -> Manifest:
+    """The manifest of ``bundle``, once the bundle is checked (its model extracted to a temporary folder)."""
+    import tempfile
+
+    from appliance.models.bundle import read_bundle
+
+    with tempfile.TemporaryDirectory() as temp:
+        return read_bundle(bundle, Path(temp))
 
 
 def _pack(args: argparse.Namespace) -> int:
@@ -62,7 +67,7 @@ def _pack(args: argparse.Namespace) -> int:
     if args.model is not None:
         if (args.vw_arguments is None) == (args.config is None):
             raise UsageError("with --model, give --vw-arguments (a vw model) or --config (a loop model)")
-        config = args.config.read_text(encoding="utf-8") if args.config else None
+        config = _config_text(args.config) if args.config else None
         manifest = pack_bundle(args.output, args.model, args.name or args.output.stem, vw_arguments=args.vw_arguments,
                                config_yaml=config, model_version=args.model_version)
     elif args.data_dir is not None:
@@ -82,6 +87,8 @@ def _pack_data_dir(args: argparse.Namespace) -> Manifest:
 
     name = args.name or "default"
     directory = args.data_dir if name == "default" else args.data_dir / "models" / name
+    if name != "default" and not (directory / SPEC).is_file():
+        raise UsageError(f"{args.data_dir}: no model {name!r} (no {directory / SPEC}); is it the right data directory and name?")
     spec = json.loads((directory / SPEC).read_text()) if name != "default" else {"kind": "loop"}
     if spec["kind"] == "vw":
         meta, model_file = _newest_checkpoint(directory, name)
@@ -90,9 +97,17 @@ def _pack_data_dir(args: argparse.Namespace) -> Manifest:
     if not config_file.exists():
         raise UsageError(f"{config_file}: no config for model {name!r}; give it with --config: the file the daemon ran with "
                          "(`wabbit run --config FILE`), or an empty file if it ran with none (simulated devices, the defaults)")
-    text = config_file.read_text(encoding="utf-8")
+    text = _config_text(config_file)
     meta, model_file = _newest_checkpoint(directory, name, load_config_text(text, str(config_file)).effective_policy().type)
     return pack_bundle(args.output, model_file, name, config_yaml=text, model_version=meta.model_version)
+
+
+def _config_text(path: Path) -> str:
+    """The text of a loop model's config, once it is read and checked as a config (errors name the file and line)."""
+    from appliance.config import load_config
+
+    load_config(path)
+    return path.read_text(encoding="utf-8")
 
 
 def _newest_checkpoint(directory: Path, name: str, policy: str = "") -> tuple[CheckpointMeta, Path]:
@@ -122,8 +137,9 @@ def _serve(args: argparse.Namespace) -> int:
         models = DaemonModels(None, data_dir, SystemClock())
         models.start()
         try:
-            if args.replace and args.name in models.names():
-                models.delete(args.name)
+            replaced = (args.name or _checked_manifest(args.bundle).name) if args.replace else None
+            if replaced in models.names():
+                models.delete(replaced)
             model, _ = models.install(args.bundle, args.name)
             print(f"model {model.name!r} ({model.kind}) installed in {data_dir / 'models' / model.name}", file=sys.stderr)
         finally:

@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from appliance.errors import UsageError
-
 HELP = "Rebuild a model from a DSJSON event log; malformed lines are reported with their line number and skipped."
 
 
@@ -26,11 +24,9 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from appliance.config import load_config
-    from appliance.replay import replay
+    from appliance.replay import check_logs, replay
 
-    for path in args.log:
-        if not path.is_file():
-            raise UsageError(f"{path}: no such log file")
+    check_logs(args.log)
     progress = sys.stderr.isatty() and not args.json
     summary = replay(load_config(args.config), args.log, args.output, progress=progress, tensorboard=args.tensorboard)
     if args.json:

@@ -54,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
     if config.policy is not None:
         config.policy = config.policy.model_copy(update={"seed": args.seed})
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix=f"wabbit-sim-{args.world}-"))
+    earlier = next(log_dir.glob("*/events/events-*.dsjson" if args.sweep else "events/events-*.dsjson"), None)
+    if earlier is not None:  # the run would add its events to that log: one log of two runs, their event ids twice
+        raise UsageError(f"{log_dir}: holds the event log of an earlier run ({earlier}); give --log-dir a new folder, or "
+                         "remove that one first")
     if args.sweep:
         return _sweep(config, args, log_dir)
     result = _one(config, args, log_dir, f"simulate-{args.world}-seed{args.seed}")

@@ -86,10 +86,13 @@ def generate(spec: GenSpec | Mapping[str, Any], out: Path, format: str = "dsjson
     bar = _Progress(spec.examples, sys.stderr) if progress else None
     counts = {"missing": 0, "late": 0, "duplicated": 0, "corrupt": 0}
     streamed = spec.rewards.stream and spec.problem.type in BANDITS
+    written: list[Path] = []  # removed, with the truth of what they held, if the run fails: no half-written data stays
     try:
         with ExitStack() as files:
             data = files.enter_context(open(out, "wb"))
+            written += [out, Path(f"{out}.truth.json")]
             stream = RewardStream(files.enter_context(open(f"{out}.rewards.jsonl", "wb"))) if streamed else None
+            written.append(Path(f"{out}.rewards.jsonl"))
             for block in draw.blocks():
                 data.write(writer.write(block))
                 _count(block, counts, stream, context)
@@ -97,8 +100,12 @@ def generate(spec: GenSpec | Mapping[str, Any], out: Path, format: str = "dsjson
                     bar.update(block.start + block.n)
             if stream is not None:
                 stream.flush()
-    except OSError as err:
-        raise UsageError(f"{err.filename or out}: cannot write ({err.strerror}); check the path and the free space") from None
+    except BaseException as err:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise UsageError(f"{err.filename or out}: cannot write ({err.strerror}); check the path and the free space") from None
+        raise
     if bar is not None:
         bar.update(spec.examples, final=True)
     truth = {

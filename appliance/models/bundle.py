@@ -28,6 +28,7 @@ from pathlib import Path
 
 from appliance.errors import UsageError
 from appliance.models.base import ModelKind
+from appliance.storage.atomic import replacing
 
 FORMAT = "wabbit-bundle/1"
 MAX_BYTES = 256 * 1024 * 1024
@@ -70,15 +71,40 @@ def pack_bundle(out: Path, model_file: Path, name: str, *, vw_arguments: str | N
     """Write a bundle of ``model_file`` to ``out``: a ``vw`` model with its VW arguments, or a ``loop`` one with its config."""
     if (vw_arguments is None) == (config_yaml is None):
         raise UsageError("a bundle holds a vw model (give its VW arguments) or a loop model (give its config): exactly one")
+    _check_packable(out, model_file, name, vw_arguments is not None, model_version)
     manifest = Manifest(FORMAT, name, "vw" if vw_arguments is not None else "loop", vw_arguments, config_yaml, model_version,
                         _digest(model_file), model_file.stat().st_size, _version("vowpalwabbit"), _version("raspberry-wabbit"),
                         time.time(), platform.node())
-    with tarfile.open(out, "w") as tar:
-        _add(tar, "manifest.json", json.dumps(asdict(manifest), indent=2).encode())
-        tar.add(model_file, arcname="model.vw")
-        if config_yaml is not None:
-            _add(tar, "config.yaml", config_yaml.encode())
+    try:
+        with replacing(out, 0o644) as temp, tarfile.open(temp, "w") as tar:
+            _add(tar, "manifest.json", json.dumps(asdict(manifest), indent=2).encode())
+            tar.add(model_file, arcname="model.vw")
+            if config_yaml is not None:
+                _add(tar, "config.yaml", config_yaml.encode())
+    except OSError as err:
+        raise UsageError(f"{out}: cannot write the bundle ({err.strerror or err}); check the path and the free space") from None
     return manifest
+
+
+def _check_packable(out: Path, model_file: Path, name: str, vw: bool, model_version: int) -> None:
+    """Refuse, before writing anything, what :func:`read_bundle` or serving the bundle would refuse (what is left to the
+    other appliance: whether VW takes the arguments, and whether the policy loads the model)."""
+    from appliance.models.host import check_name
+
+    try:
+        check_name(name)
+    except UsageError as err:
+        raise UsageError(f"{err}; give one with --name (by default the bundle's file name)") from None
+    if not 0 <= model_version <= 2**62:
+        raise UsageError(f"--model-version {model_version}: give a whole number from 0 to 2**62")
+    if out.is_dir():
+        raise UsageError(f"{out}: is a directory; give the bundle file to write, e.g. {out / 'model.wabbit'}")
+    if not model_file.is_file():
+        raise UsageError(f"{model_file}: {'is a directory' if model_file.is_dir() else 'no such file'}; give the model file to pack")
+    if vw:
+        from appliance.introspect.layout import check_model_file
+
+        check_model_file(model_file)
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:

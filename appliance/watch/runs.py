@@ -38,6 +38,7 @@ def cli_observer(logdir: Path, name: str, events: int | None = None, policy: Any
     from appliance.observers.base import ObserverHome
     from appliance.observers.tensorboard import TensorBoardObserver
 
+    name = re.sub(r"[^A-Za-z0-9._=,+-]", "_", name)[:120]  # a run's folder name, from a log's with spaces perhaps
     every = max(200, events // 100) if events else 1000
     config = TensorBoardObserverConfig(logdir=logdir, run=fresh_run(logdir, name), every_events=every, min_interval_s=0.0,
                                        histogram_every=5 * every)

@@ -158,3 +158,46 @@ def test_pack_takes_the_checkpoint_of_the_policy_kind_its_config_names(tmp_path:
     assert packed_model(linucb).startswith(b"PK")  # linucb saves an .npz (a zip)
     refused = wabbit("model", "pack", tmp_path / "none.wabbit", "--data-dir", only_linucb, "--config", vw)
     assert refused.returncode == 2 and "no checkpoint saved by the vw policy its config names" in refused.stderr, refused.stderr
+
+
+def test_pack_refuses_what_it_cannot_read_or_write_or_serve_saying_what(tmp_path: Path) -> None:
+    """Each case used to be a traceback, or a bundle that `inspect` or `serve` refuses only on the other appliance."""
+    trained(tmp_path / "m.vw")
+    (tmp_path / "junk.vw").write_text("not a model at all\n")
+    (tmp_path / "bad.yaml").write_text("policy:\n  type: linucb\n   bad: 1\n")
+    (tmp_path / "folder.wabbit").mkdir()
+    (tmp_path / "data").mkdir()
+    vw = ("--vw-arguments", "--oaa 3")
+    cases: dict[str, tuple[tuple[object, ...], str]] = {
+        "missing model": (("--model", tmp_path / "none.vw", *vw), f"{tmp_path / 'none.vw'}: no such file"),
+        "model is a folder": (("--model", tmp_path, *vw), f"{tmp_path}: is a directory"),
+        "not a VW model": (("--model", tmp_path / "junk.vw", *vw), "is not a Vowpal Wabbit model"),
+        "missing config": (("--model", tmp_path / "m.vw", "--config", tmp_path / "none.yaml"), "none.yaml: cannot read the config"),
+        "config with a YAML error": (("--model", tmp_path / "m.vw", "--config", tmp_path / "bad.yaml"), "bad.yaml:3: not valid YAML"),
+        "negative version": (("--model", tmp_path / "m.vw", *vw, "--model-version", "-1"), "--model-version -1: give a whole number"),
+        "no such named model": (("--data-dir", tmp_path / "data", "--name", "foo"), "no model 'foo'"),
+    }
+    for case, (args, message) in cases.items():
+        done = wabbit("model", "pack", tmp_path / "out.wabbit", *args)
+        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, (case, done.stderr)
+        assert not (tmp_path / "out.wabbit").exists(), case
+    done = wabbit("model", "pack", tmp_path / "My Ratings.wabbit", "--model", tmp_path / "m.vw", *vw)  # a name serve refuses
+    assert done.returncode == 2 and "model name 'My Ratings': use 1-63 lower-case" in done.stderr and "--name" in done.stderr, done.stderr
+    assert not (tmp_path / "My Ratings.wabbit").exists()
+    done = wabbit("model", "pack", tmp_path / "folder.wabbit", "--model", tmp_path / "m.vw", *vw)
+    assert done.returncode == 2 and f"{tmp_path / 'folder.wabbit'}: is a directory" in done.stderr, done.stderr
+    done = wabbit("model", "pack", tmp_path / "new" / "r.wabbit", "--model", tmp_path / "m.vw", *vw)  # a missing folder is made
+    assert done.returncode == 0 and json.loads(wabbit("model", "inspect", tmp_path / "new" / "r.wabbit").stdout)["name"] == "r"
+
+
+def test_serve_replace_replaces_the_model_named_in_the_bundle(tmp_path: Path) -> None:
+    """--replace without --name used to be ignored: the bundle's name is only known once it is read."""
+    trained(tmp_path / "m.vw")
+    bundle = tmp_path / "ratings.wabbit"
+    assert wabbit("model", "pack", bundle, "--model", tmp_path / "m.vw", "--vw-arguments", "--oaa 3", "--model-version", "5").returncode == 0
+    data = tmp_path / "data"
+    assert wabbit("model", "serve", bundle, "--data-dir", data, "--no-run").returncode == 0
+    again = wabbit("model", "serve", bundle, "--data-dir", data, "--no-run")
+    assert again.returncode == 2 and "a model named 'ratings' exists already" in again.stderr, again.stderr
+    replaced = wabbit("model", "serve", bundle, "--data-dir", data, "--no-run", "--replace")
+    assert replaced.returncode == 0 and "model 'ratings' (vw) installed" in replaced.stderr, replaced.stderr

@@ -160,6 +160,24 @@ def test_replay_reports_malformed_lines_and_rebuilds(tmp_path: Path, clock: Fake
     assert (tmp_path / "m.vw").stat().st_size > 0
 
 
+def test_replay_to_a_directory_is_refused_before_learning_and_leaves_nothing(tmp_path: Path, clock: FakeClock) -> None:
+    from appliance.simulate import simulate
+
+    log_path = Path(simulate(AppConfig(), 50, tmp_path / "sim")["log"])
+    (tmp_path / "models").mkdir()
+    out = subprocess.run([sys.executable, "-m", "appliance", "replay", str(log_path), "-o", str(tmp_path / "models")],
+                         capture_output=True, text=True)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr == (f"wabbit replay: {tmp_path / 'models'}: is a directory; give -o the model file to write, "
+                          f"e.g. {tmp_path / 'models' / 'replayed.vw'}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["models", "sim"]  # no models.writing beside it
+    (tmp_path / "m.vw").write_text("a file, not a folder")
+    out = subprocess.run([sys.executable, "-m", "appliance", "replay", str(log_path), "-o", str(tmp_path / "m.vw" / "x.vw")],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert out.stderr.startswith(f"wabbit replay: {tmp_path / 'm.vw' / 'x.vw'}: cannot write the model ("), out.stderr
+
+
 def test_late_jsonl_holds_its_lines_from_the_flush_that_creates_it(tmp_path: Path, clock: FakeClock,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """The first flush creates late.jsonl, fsyncs it and then its directory (so the file's entry survives a power

@@ -5,6 +5,7 @@ good at; and `wabbit simulate` runs the policy a user would run, with drift ever
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,8 @@ def test_a_simulation_runs_the_policy_a_user_would_run() -> None:
 
 
 def simulate(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> dict[str, Any]:
-    assert main(["simulate", "--events", "400", "--seed", "3", "--json", "--log-dir", str(tmp_path / "log"), *args]) == 0
+    log_dir = tempfile.mkdtemp(dir=tmp_path)  # one per run: simulate refuses a log dir holding an earlier run's log
+    assert main(["simulate", "--events", "400", "--seed", "3", "--json", "--log-dir", log_dir, *args]) == 0
     result: dict[str, Any] = json.loads(capsys.readouterr().out)
     return result
 

@@ -31,4 +31,5 @@ def test_the_simulate_example_reports_the_shares_readme_states(tmp_path: Path, c
     default, random = share(argv, capsys)
     assert (round(default, 2), round(random, 2)) == (float(command.group(2)), float(command.group(3)))
     (tmp_path / "linucb.yaml").write_text(linucb.group(1) + "\n")
+    argv[-1] = str(tmp_path / "linucb-log")  # a log dir of its own: simulate refuses one holding an earlier run's log
     assert round(share([*argv, "--config", str(tmp_path / "linucb.yaml")], capsys)[0], 2) == float(linucb.group(2))

@@ -242,3 +242,16 @@ def test_a_sweep_over_a_world_where_the_oracle_earns_nothing_says_so(tmp_path: P
               "--log-dir", str(tmp_path / "logs"))
     assert out.returncode == 0, out.stderr
     assert "avg_reward 0.0000, n/a of the oracle's reward (the oracle earned 0)  " in out.stdout, out.stdout
+
+
+@pytest.mark.parametrize("sweep", [[], ["--sweep", "{learning_rate: [0.5]}"]])
+def test_a_log_dir_holding_an_earlier_runs_log_is_refused(tmp_path: Path, sweep: list[str]) -> None:
+    """A second run into it used to append its events to the first's log, the same event ids twice, one log of two runs."""
+    first = run("--events", "50", "--json", "--log-dir", str(tmp_path / "logs"), *sweep)
+    assert first.returncode == 0, first.stderr
+    logs = sorted(tmp_path.glob("logs/**/events-*.dsjson"))
+    lines = [len(log.read_text().splitlines()) for log in logs]
+    again = run("--events", "50", "--json", "--log-dir", str(tmp_path / "logs"), *sweep)
+    assert again.returncode == 2 and again.stdout == "", again.stderr
+    assert f"{tmp_path / 'logs'}: holds the event log of an earlier run (" in again.stderr, again.stderr
+    assert [len(log.read_text().splitlines()) for log in logs] == lines == [50]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import shlex
 import subprocess
 import sys
 from collections import Counter
@@ -136,3 +137,23 @@ def test_an_unknown_format_is_refused_before_anything_is_written(tmp_path: Path)
     with pytest.raises(UsageError, match=r"^unknown format 'dsjon'; one of text, dsjson, flatbuffer$"):
         generate(load_spec_text(SPARSE), tmp_path / "out.dsjson", "dsjon")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("flag", "value", "why"), [("--examples", "0", "greater than or equal to 1"),
+                                                    ("--seed", "-1", "greater than or equal to 0")])
+def test_an_out_of_range_override_is_an_error_naming_the_flag(tmp_path: Path, flag: str, value: str, why: str) -> None:
+    (tmp_path / "spec.yaml").write_text(SPARSE)
+    done = subprocess.run([*WABBIT, "gen", "data", str(tmp_path / "spec.yaml"), "-o", str(tmp_path / "out.txt"), flag, value],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr == f"wabbit gen: {flag} {value}: Input should be {why}\n", done.stderr
+    assert not (tmp_path / "out.txt").exists()
+
+
+def test_the_printed_vw_command_runs_as_written_for_a_path_with_spaces(tmp_path: Path) -> None:
+    (tmp_path / "spec.yaml").write_text(SPARSE)
+    out = tmp_path / "my data" / "sparse.txt"
+    (tmp_path / "my data").mkdir()
+    done = subprocess.run([*WABBIT, "gen", "data", str(tmp_path / "spec.yaml"), "-o", str(out), "-f", "text", "-n", "10"],
+                          capture_output=True, text=True, check=True)
+    command = done.stdout.rstrip("\n").partition("learn with: ")[2]
+    assert shlex.split(command)[-2:] == ["-d", str(out)], command

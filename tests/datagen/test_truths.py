@@ -128,6 +128,21 @@ def test_a_vw_model_logs_exactly_the_pmf_it_predicts(tmp_path: Path) -> None:
     assert np.std(highest) > 0.05 and np.mean(highest) > 0.5  # the model's own preferences, not a uniform pmf
 
 
+def test_a_logging_model_in_a_folder_with_a_space_or_not_a_model_is_read_or_refused(tmp_path: Path) -> None:
+    model = learn_logging_model(tmp_path, "--epsilon 0.1")
+    spaced = tmp_path / "my models" / "logging.model"
+    spaced.parent.mkdir()
+    spaced.write_bytes(model.read_bytes())
+    spec = load_spec_text(CB_ADF + f"examples: 20\nlogging: {{policy: vw, model: {json.dumps(str(spaced))}}}\n")
+    assert generate(spec, tmp_path / "data.txt", "text")["examples"] == 20
+    junk = tmp_path / "junk.model"
+    junk.write_text("not a model\n")
+    spec = load_spec_text(CB_ADF + f"examples: 20\nlogging: {{policy: vw, model: {json.dumps(str(junk))}}}\n")
+    with pytest.raises(UsageError, match=r"junk.model is not a Vowpal Wabbit model"):
+        generate(spec, tmp_path / "junk.txt", "text")
+    assert not (tmp_path / "junk.txt").exists()
+
+
 def test_a_cb_explore_model_logs_the_chosen_actions_probability(tmp_path: Path) -> None:
     train = load_spec_text("problem: {type: cb}\nactions: {pool: 4}\nexamples: 1500\nlogging: {policy: softmax}\n")
     truth = generate(train, tmp_path / "train.txt", "text")
@@ -148,9 +163,11 @@ def test_a_cb_explore_model_logs_the_chosen_actions_probability(tmp_path: Path) 
         chosen.append(pmf[int(action) - 1])
     vw.finish()
     assert set(np.round(chosen, 2)) == {0.05, 0.85}  # epsilon 0.2 over 4 actions: the greedy one or another
+    generate(load_spec_text(CB_ADF + "examples: 5\n"), tmp_path / "adf.txt", "text")  # an earlier file, and its truth
     adf = load_spec_text(CB_ADF + f"examples: 5\nlogging: {{policy: vw, model: {json.dumps(str(model))}}}\n")
     with pytest.raises(UsageError, match=r"cb.model cannot predict these examples .* a --cb_explore_adf one for cb_adf"):
         generate(adf, tmp_path / "adf.txt", "text")
+    assert not list(tmp_path.glob("adf.txt*"))  # no half-written file, nor the earlier truth beside it
 
 
 def test_an_estimate_from_a_log_with_lost_rewards_tends_to_the_truth_the_doc_says(tmp_path: Path) -> None:

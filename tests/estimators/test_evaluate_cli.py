@@ -54,9 +54,29 @@ def test_arguments_a_user_can_fix(log: Path, capsys: pytest.CaptureFixture[str],
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("plot", ["values", "values.txt", "."])
+def test_a_plot_path_it_would_not_write_as_named_is_refused_before_evaluating(
+        log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, plot: str) -> None:
+    """It used to write values.png while saying "plot written to values", or evaluate the whole log into a traceback."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["evaluate", str(log), "--plot", plot]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"--plot {plot}: " in captured.err and ".png" in captured.err, captured.err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_missing_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", str(tmp_path / "none.dsjson")]) == 2
     assert "no such log file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["evaluate", "replay"])
+def test_a_log_folder_is_named_as_a_folder_with_the_files_to_give(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                   command: str) -> None:
+    """It used to say "no such log file" of a folder that is there (the appliance's events/)."""
+    assert main([command, str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"wabbit {command}: {tmp_path}: is a directory; give its log files, "
+                                       f"e.g. {tmp_path}/*.dsjson\n")
 
 
 HALF_IPS = '''

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,25 @@ def test_a_run_shorter_than_the_window_says_so(tone_files: dict[str, object], cl
     assert "the audio window is 1 s: run longer than it (--seconds) or give a shorter --window" in err
     code, out, err = cli("featurize", ["--source", f"audio:file:{tone_files['wav']}", "--seconds", "0.5", "--window", "0.2"])
     assert code == 0 and out.startswith("|audio "), err
+
+
+def test_a_folder_given_as_the_file_source_is_named_a_folder(tmp_path: Path, cli: Any) -> None:
+    code, out, err = cli("featurize", ["--source", f"audio:file:{tmp_path}", "--seconds", "1"])
+    assert (code, out) == (2, "") and err == f"wabbit featurize: file {str(tmp_path)!r} is a directory; give a media file in it\n"
+
+
+@pytest.mark.parametrize(("flag", "value", "why"), [("--seconds", "0", "give a number of seconds above 0"),
+                                                    ("--seconds", "-1", "give a number of seconds above 0"),
+                                                    ("--max-results", "-1", "give a number of results, or 0 for no limit")])
+def test_a_negative_duration_or_count_is_refused(tone_files: dict[str, object], cli: Any, flag: str, value: str, why: str) -> None:
+    code, out, err = cli("featurize", ["--source", f"audio:file:{tone_files['wav']}", "--no-realtime", flag, value])
+    assert (code, out, err) == (2, "", f"wabbit featurize: {flag} {value}: {why}\n")
+
+
+@pytest.mark.parametrize("window", ["0", "-1"])
+def test_a_window_out_of_range_is_named_with_its_bound(tone_files: dict[str, object], cli: Any, window: str) -> None:
+    code, out, err = cli("featurize", ["--source", f"audio:file:{tone_files['wav']}", "--window", window])
+    assert (code, out, err) == (2, "", f"wabbit featurize: --window {window}: Input should be greater than 0.05\n")
 
 
 @pytest.mark.parametrize("kind", ["wav", "flac"])

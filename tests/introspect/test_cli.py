@@ -203,3 +203,11 @@ def test_a_checkpoint_whose_sidecar_names_no_kind_is_read_as_the_store_reads_it(
     assert "pass a checkpoint taken while policy.type was vw" in err, err
     older = [p for p in (switched / "checkpoints").glob("model-*.vw") if p.read_bytes()[4:5].isdigit()]
     assert older and main(["introspect", str(older[0]), "--top", "1"]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("api", ["localhost", "127.0.0.1:8080", "ftp://127.0.0.1:8080"])
+def test_an_api_url_without_http_says_how_to_write_it(api: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--api localhost` used to end in a ValueError traceback, `--api 127.0.0.1:8080` in asking whether the daemon runs."""
+    assert main(["introspect", "--api", api, "--token", "t"]) == 2
+    assert capsys.readouterr().err == (f"wabbit introspect: --api {api}: give the daemon's URL with http:// or https://, "
+                                       "e.g. http://127.0.0.1:8080\n")

@@ -127,6 +127,16 @@ def test_wabbit_kit_wiring_writes_both_views(tmp_path: Path) -> None:
     assert refused.returncode == 2 and f"{bad}:2: feedback.0.colour: unknown key" in refused.stderr
 
 
+def test_wiring_into_a_file_says_o_takes_a_directory(tmp_path: Path) -> None:
+    taken = tmp_path / "wiring.svg"
+    taken.write_text("mine")
+    refused = subprocess.run([sys.executable, "-m", "appliance", "kit", "wiring", str(demo_path("hello-world")), "-o", str(taken)],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+    assert refused.stderr == f"wabbit kit: {taken}: not a directory; give -o the directory to write the two SVG files in\n"
+    assert refused.stdout == "" and taken.read_text() == "mine"
+
+
 def test_a_pin_that_cannot_be_wired_names_the_device_and_the_file(tmp_path: Path) -> None:
     # a config of several devices: the error says which one holds the pin, and `wabbit kit wiring` which file
     config = tmp_path / "lamp.yaml"

@@ -103,6 +103,16 @@ def test_replay_and_evaluate_write_runs_of_the_log(simulated: dict[str, Any], ca
     assert metrics["final/candidates_online"] == pytest.approx(online["estimates"]["ips"], rel=1e-6)
 
 
+@pytest.mark.parametrize("command", ["replay", "evaluate"])
+def test_a_log_named_with_spaces_gets_a_run_named_without(simulated: dict[str, Any], tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str], command: str) -> None:
+    """Its run name, taken from the log's, used to fail the run's config check with a pydantic traceback."""
+    log = tmp_path / "kitchen log (monday).dsjson"
+    log.write_bytes(next((simulated["tmp"] / "log" / "events").glob("events-*.dsjson")).read_bytes())
+    done = run_json(capsys, command, str(log), "--json", "--tensorboard", str(tmp_path / "tb"))
+    assert Path(done["tensorboard"]) == tmp_path / "tb" / f"{command}-kitchen_log__monday_"
+
+
 def test_a_sweep_writes_one_run_per_combination_for_the_hparams_view(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     grid = tmp_path / "grid.yaml"
     grid.write_text("exploration:\n  - {type: epsilon, epsilon: 0.05}\n  - {type: squarecb, gamma_scale: 10}\nlearning_rate: [0.05, 1.0]\n")

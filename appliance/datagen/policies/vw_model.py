@@ -20,10 +20,13 @@ class VWModelPolicy:
     def __init__(self, model: Path) -> None:
         import vowpalwabbit
 
+        from appliance.introspect.layout import check_model_file
+
         if not model.is_file():
             raise UsageError(f"{model}: no such VW model (logging.model); train one with --cb_explore_adf and save it with -f")
+        check_model_file(model)  # VW would end in "Bad model format"
         self._model = model
-        self._vw: Any = vowpalwabbit.Workspace(f"--quiet -i {model}")
+        self._vw: Any = vowpalwabbit.Workspace(arg_list=["--quiet", "-i", str(model)])  # a list: a path may hold spaces
 
     def probabilities(self, situation: Situation) -> np.ndarray:
         offered = situation.offered
