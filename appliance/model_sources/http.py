@@ -14,6 +14,7 @@ has published its first model) is no error: the source logs once, at info level,
 from __future__ import annotations
 
 import hashlib
+import http.client
 import logging
 import ssl
 import urllib.error
@@ -50,7 +51,7 @@ class HTTPModelSource:
         try:
             with urllib.request.urlopen(request, timeout=self.config.timeout_s, context=self._tls) as response:
                 self.last_status = response.status
-                data = response.read(MAX_BYTES + 1)
+                data, missing = response.read(MAX_BYTES + 1), response.length  # what its Content-Length says is still to come
                 etag, digest = response.headers.get("ETag"), response.headers.get("X-Model-SHA256")
                 last_modified = response.headers.get("Last-Modified")
                 published = _published(response.headers.get("X-Model-Version"))
@@ -70,8 +71,14 @@ class HTTPModelSource:
             if isinstance(reason, ssl.SSLCertVerificationError):
                 raise ModelSourceError(self._untrusted(reason)) from None
             raise ModelSourceError(f"{self.config.url}: cannot fetch the model ({reason}); is the server up?") from None
+        except http.client.HTTPException as err:  # not HTTP (another service on that port), or a chunked answer cut short
+            raise ModelSourceError(f"{self.config.url}: not an HTTP answer, or one cut short ({err!r}); check that the URL's port "
+                                   "serves HTTP (http:// or https://); will retry") from None
         if len(data) > MAX_BYTES:
             raise ModelSourceError(f"{self.config.url}: the model is larger than {MAX_BYTES} bytes; this appliance takes smaller ones")
+        if missing:  # the connection closed before the whole body: its ETag or date, sent back, would get a 304 for good
+            raise ModelSourceError(f"{self.config.url}: the model was cut short: {len(data)} of {len(data) + missing} bytes "
+                                   "arrived; will retry")
         sha256 = hashlib.sha256(data).hexdigest()
         if digest is not None and sha256 != digest.strip().lower():
             raise ModelSourceError(f"{self.config.url}: the model's SHA-256 is not the X-Model-SHA256 it came with (cut short?); will retry")
