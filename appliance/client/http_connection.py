@@ -20,7 +20,11 @@ from dataclasses import dataclass
 
 import httptools
 
-MAX_CONNECTIONS = 100  # httpx's default limits, which the client had
+MAX_CONNECTIONS = 16
+"""Half the daemon's cap on connections from one address (``appliance.server.serve.PER_CLIENT``, 32), leaving the rest
+to another client on the same host: over the cap the daemon closes the connection waiting longest for a request, and a
+request the client had sent on it failed, its outcome unknown (httpx's limit of 100, which the client had, lost 18 of 50
+concurrent decides)."""
 MAX_IDLE = 20
 IDLE_S = 2.0
 """How long a connection may stay idle and still be given a request: well under the daemon's 5 s keep-alive
