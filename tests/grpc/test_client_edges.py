@@ -25,3 +25,55 @@ def test_more_concurrent_calls_than_the_daemon_takes_connections_from_one_addres
 
     failed = [r for r in asyncio.run(burst()) if isinstance(r, BaseException)]
     assert failed == [], f"{len(failed)} of 80 failed: {failed[0]}"
+
+
+def test_decide_many_of_nothing_is_nothing_over_both_transports_even_with_the_daemon_down() -> None:
+    port = free_port()
+
+    async def nothing(url: str) -> list[object]:
+        async with connect_async(url, "token", timeout_s=5) as client:
+            await asyncio.gather(client.models(), return_exceptions=True)  # the channel, failed once
+            return list(await client.decide_many([]))
+
+    for url in (f"grpc://127.0.0.1:{port}", f"http://127.0.0.1:{port}"):
+        assert asyncio.run(nothing(url)) == [], url
+        with connect(url, "token", timeout_s=5) as client:
+            with pytest.raises(ClientError):
+                client.models()
+            assert client.decide_many([]) == [], url
+
+
+@pytest.fixture
+def hung() -> Iterator[int]:
+    """A port whose server never answers: the kernel completes the handshake, nobody reads."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield int(listener.getsockname()[1])
+
+
+def test_closing_an_async_grpc_client_ends_its_calls_in_flight_with_cancelled_not_by_cancelling_their_tasks(hung: int) -> None:
+    async def close_under_a_call() -> tuple[str, bool]:
+        client = connect_async(f"grpc://127.0.0.1:{hung}", "token", timeout_s=30)
+        call = asyncio.create_task(client.decide({"user": {"a": 1.0}}))
+        await asyncio.sleep(0.3)
+        await client.close()
+        try:
+            await call
+        except ClientError as err:
+            return err.code, call.cancelled()
+        except asyncio.CancelledError:
+            return "asyncio.CancelledError", call.cancelled()
+        return "answered", False
+
+    assert asyncio.run(close_under_a_call()) == ("CANCELLED", False)
+
+
+def test_an_unknown_example_format_is_invalid_argument_over_both_transports(daemon: GrpcDaemon) -> None:
+    for url in (f"grpc://{daemon.target}", daemon.running.base):
+        with daemon.client(url) as c:
+            for call in (lambda: c.predict(["| a"], fmt="csv", model="ratings"),  # type: ignore[arg-type]
+                         lambda: c.learn(["1 | a"], fmt="csv", model="ratings")):  # type: ignore[arg-type]
+                with pytest.raises(ClientError) as err:
+                    call()
+                assert err.value.code == "INVALID_ARGUMENT" and "'text' or 'dsjson'" in err.value.message, (url, err.value)
