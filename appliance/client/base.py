@@ -107,7 +107,7 @@ class AsyncClient(Protocol):
 
     async def upload(self, data: bytes, model: str = "", model_version: int | None = None, bundle: bool = False) -> ModelVersion:
         """Load a model file (checked by the server; a bad one changes nothing). ``bundle``: ``data`` is a bundle
-        (``wabbit model pack``), served as ``model`` (over gRPC, ``""`` is the bundle's own name): a new model, or a new
+        (``wabbit model pack``), served as ``model`` (``""``: the bundle's own name): a new model, or a new
         version of the model of that name if it runs the bundle's VW arguments or config."""
         ...
 

@@ -11,7 +11,9 @@ A call is never sent twice.
 from __future__ import annotations
 
 import hashlib
+import io
 import ssl
+import tarfile
 from typing import Any, Sequence
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -138,6 +140,8 @@ class AsyncHttpClient(AsyncClosing):
 
     async def upload(self, data: bytes, model: str = "", model_version: int | None = None, bundle: bool = False) -> ModelVersion:
         params: dict[str, Any] = {"model_version": model_version} if model_version is not None else {}
+        if bundle and not model:  # the bundle's own name, as over gRPC (the path names a model)
+            model = bundle_name(data)
         if bundle:  # 409: a model of that name runs other VW arguments (gRPC's ALREADY_EXISTS)
             params["bundle"] = "true"
         r = await self._json("PUT", self._path(model, "/model"), content=data, params=params,
@@ -157,3 +161,15 @@ class AsyncHttpClient(AsyncClosing):
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+def bundle_name(data: bytes) -> str:
+    """The name in a bundle's manifest; ``""`` (the default model) when it has none that reads: the daemon reads the bundle
+    first, and its refusal says what is wrong with it."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            manifest = tar.extractfile("manifest.json")
+            name = orjson.loads(manifest.read()).get("name") if manifest is not None else None
+    except (tarfile.TarError, KeyError, ValueError, AttributeError, OSError):
+        return ""
+    return name if isinstance(name, str) else ""

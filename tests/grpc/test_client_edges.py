@@ -77,3 +77,18 @@ def test_an_unknown_example_format_is_invalid_argument_over_both_transports(daem
                 with pytest.raises(ClientError) as err:
                     call()
                 assert err.value.code == "INVALID_ARGUMENT" and "'text' or 'dsjson'" in err.value.message, (url, err.value)
+
+
+def test_a_bundle_uploaded_without_a_model_name_is_served_as_its_own_name_over_both_transports(daemon: GrpcDaemon, tmp_path: Path) -> None:
+    import vowpalwabbit
+
+    workspace = vowpalwabbit.Workspace("--oaa 3 --quiet")
+    workspace.save(str(tmp_path / "m.vw"))
+    workspace.finish()
+    pack_bundle(tmp_path / "packed.wabbit", tmp_path / "m.vw", "packed", vw_arguments="--oaa 3", model_version=5)
+    for url in (f"grpc://{daemon.target}", daemon.running.base):
+        with daemon.client(url) as c:
+            version = c.upload((tmp_path / "packed.wabbit").read_bytes(), bundle=True)
+            served = c.get_model("packed")
+            c.delete_model("packed")
+        assert (version.version, version.origin, served.kind) == (5, "bundle", "vw"), url
