@@ -10,6 +10,7 @@ A call is never sent twice.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import ssl
@@ -92,13 +93,16 @@ class AsyncHttpClient(AsyncClosing):
                        r["timestamp"])
 
     async def decide_many(self, requests: Sequence[Decide], model: str = "") -> list[Decided]:
-        """One decide after another; a failure says how many were answered before it, as over gRPC (those were made)."""
+        """One decide after another, all within ``timeout_s`` as gRPC's one stream is; a failure says how many were
+        answered before it, as over gRPC (those were made)."""
         out: list[Decided] = []
         try:
-            for d in requests:
-                out.append(await self.decide(d.context, d.actions, d.event_id, model))
-        except ClientError as err:
-            raise ClientError(err.code, f"{err.message} (after {len(out)} of {len(requests)} decisions)") from None
+            async with asyncio.timeout(self._pool.timeout_s):
+                for d in requests:
+                    out.append(await self.decide(d.context, d.actions, d.event_id, model))
+        except (TimeoutError, ClientError) as err:
+            failed = err if isinstance(err, ClientError) else timed_out(f"{self._pool.host}:{self._pool.port}", self._pool.timeout_s)
+            raise ClientError(failed.code, f"{failed.message} (after {len(out)} of {len(requests)} decisions)") from None
         return out
 
     async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded:

@@ -8,9 +8,10 @@ import socket
 from pathlib import Path
 from typing import Iterator
 
+import orjson
 import pytest
 
-from appliance.client import ClientError, connect, connect_async
+from appliance.client import ClientError, Decide, connect, connect_async
 from appliance.models.bundle import pack_bundle
 from tests.conftest import free_port
 from tests.grpc.conftest import GrpcDaemon
@@ -92,3 +93,39 @@ def test_a_bundle_uploaded_without_a_model_name_is_served_as_its_own_name_over_b
             served = c.get_model("packed")
             c.delete_model("packed")
         assert (version.version, version.origin, served.kind) == (5, "bundle", "vw"), url
+
+
+async def slow_decider(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers each HTTP decide after 0.2 s (a busy daemon), keep-alive."""
+    answer = orjson.dumps({"event_id": "e", "action": "a", "probability": 1.0, "pmf": [{"action": "a", "probability": 1.0}],
+                           "model_version": 0, "timestamp": 0.0})
+    try:
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            length = next(int(line.partition(b":")[2]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+            await reader.readexactly(length)
+            await asyncio.sleep(0.2)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:  # also when the test's event loop ends, cancelling this
+        writer.close()
+
+
+def test_timeout_s_bounds_a_whole_decide_many_over_http_as_over_grpc() -> None:
+    """docs/grpc.md: ``timeout_s`` bounds each call whole, a ``decide_many`` as a whole: not each of its decisions."""
+    async def many() -> tuple[str, float]:
+        server = await asyncio.start_server(slow_decider, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            async with connect_async(f"http://127.0.0.1:{port}", "token", timeout_s=0.5) as client:
+                started = asyncio.get_running_loop().time()
+                try:
+                    await client.decide_many([Decide()] * 10)
+                except ClientError as err:
+                    return err.message, asyncio.get_running_loop().time() - started
+                return "answered", asyncio.get_running_loop().time() - started
+        finally:
+            server.close()
+
+    message, took = asyncio.run(many())
+    assert "within 0.5 s" in message and "(after 2 of 10 decisions)" in message and took < 1.0, (message, took)
