@@ -12,6 +12,7 @@ the HTTP one, nothing more than the appliance's own dependencies.
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,16 +34,30 @@ def connect_async(url: str, token: str | None = None, *, tls_ca: Path | None = N
     appliance.errors.UsageError: cannot connect to 'ftp://127.0.0.1:21': use grpc://HOST:PORT, grpcs://HOST:PORT, http://HOST:PORT or https://HOST:PORT
     """
     parts = urlsplit(url)
+    ca = _certificates(tls_ca) if tls_ca is not None else None
     if parts.scheme in ("grpc", "grpcs") and parts.netloc:
         from appliance.client.grpc_client import AsyncGrpcClient
 
-        return AsyncGrpcClient(parts.netloc, token, tls=parts.scheme == "grpcs", tls_ca=tls_ca.read_bytes() if tls_ca else None,
-                               timeout_s=timeout_s)
+        return AsyncGrpcClient(parts.netloc, token, tls=parts.scheme == "grpcs", tls_ca=ca, timeout_s=timeout_s)
     if parts.scheme in ("http", "https") and parts.netloc:
         from appliance.client.http_client import AsyncHttpClient
 
         return AsyncHttpClient(url, token, tls_ca=str(tls_ca) if tls_ca else None, timeout_s=timeout_s)
     raise UsageError(f"cannot connect to {url!r}: use grpc://HOST:PORT, grpcs://HOST:PORT, http://HOST:PORT or https://HOST:PORT")
+
+
+def _certificates(tls_ca: Path) -> bytes:
+    """The PEM certificates in ``tls_ca``, checked here: grpc would fail each call as if the server were down, and the
+    HTTP transport with ssl's words, which do not name the file."""
+    try:
+        pem = tls_ca.read_bytes()
+        ssl.create_default_context(cadata=pem.decode("ascii"))
+    except (ssl.SSLError, UnicodeDecodeError) as err:  # an SSLError is an OSError too
+        raise UsageError(f"tls_ca {tls_ca}: holds no PEM certificate ({err}); give the server's certificate (PEM), or that of "
+                         "the CA that signed it") from None
+    except OSError as err:
+        raise UsageError(f"tls_ca {tls_ca}: cannot read it ({err.strerror or err})") from None
+    return pem
 
 
 def connect(url: str, token: str | None = None, *, tls_ca: Path | None = None, timeout_s: float = 30.0) -> Client:

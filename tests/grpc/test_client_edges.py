@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from appliance.client import ClientError, Decide, connect, connect_async
+from appliance.errors import UsageError
 from appliance.models.bundle import pack_bundle
 from tests.conftest import free_port
 from tests.grpc.conftest import GrpcDaemon
@@ -129,3 +130,14 @@ def test_timeout_s_bounds_a_whole_decide_many_over_http_as_over_grpc() -> None:
 
     message, took = asyncio.run(many())
     assert "within 0.5 s" in message and "(after 2 of 10 decisions)" in message and took < 1.0, (message, took)
+
+
+def test_a_tls_ca_that_is_missing_or_no_certificate_is_refused_naming_it_alike_over_both_transports(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a certificate\n")
+    port = free_port()
+    for url in (f"grpcs://127.0.0.1:{port}", f"https://127.0.0.1:{port}"):
+        for ca, problem in ((tmp_path / "missing.pem", "cannot read it"), (tmp_path / "notes.txt", "holds no PEM certificate")):
+            with pytest.raises(UsageError) as err:
+                with connect(url, "token", tls_ca=ca) as client:
+                    client.models()
+            assert f"tls_ca {ca}: {problem}" in str(err.value), (url, err.value)
