@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from typing import Iterator
 
 import pytest
@@ -65,3 +66,38 @@ def test_a_server_that_does_not_speak_http_is_a_failure_to_look(not_http: str) -
     source = HTTPModelSource(HTTPModelSourceConfig(type="http", url=not_http, timeout_s=5))
     with pytest.raises(ModelSourceError, match="not an HTTP answer"):
         source.fetch()
+
+
+@pytest.fixture
+def dripping() -> Iterator[str]:
+    """A server that sends the headers of a 40-byte model at once, then a byte every 0.1 s: each read within any
+    socket timeout, the whole far beyond one of 0.5 s."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n")
+            for _ in range(40):
+                time.sleep(0.1)
+                try:
+                    conn.sendall(b"m")
+                except OSError:
+                    return
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/model.vw"
+    finally:
+        listener.close()
+
+
+def test_timeout_s_bounds_the_whole_download_not_each_read(dripping: str) -> None:
+    source = HTTPModelSource(HTTPModelSourceConfig(type="http", url=dripping, timeout_s=0.5))
+    started = time.monotonic()
+    with pytest.raises(ModelSourceError, match=r"did not arrive within timeout_s \(0.5 s\)"):
+        source.fetch()
+    assert time.monotonic() - started < 2
