@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import orjson
 
 from appliance.client.base import HTTP_CODES, AsyncClosing, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
-from appliance.client.failures import closed_client, connection_lost, timed_out, unreachable
+from appliance.client.failures import closed_client, closed_during_call, connection_lost, timed_out, unreachable
 from appliance.client.http_connection import ConnectFailed, Connection, Pool, Response
 from appliance.features import Features
 from appliance.models.base import DEFAULT_MODEL, ModelStatistics, ModelVersion, Prediction
@@ -69,7 +69,7 @@ class AsyncHttpClient(AsyncClosing):
         except ConnectFailed as err:
             raise unreachable(target, str(err), err.tls) from None
         except OSError as err:
-            raise connection_lost(target, str(err)) from None
+            raise (closed_during_call() if self._pool.closed else connection_lost(target, str(err))) from None
         if response.status >= 400:
             text = response.content.decode(errors="replace")
             try:

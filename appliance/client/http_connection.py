@@ -149,6 +149,9 @@ class Pool:
         """Send ``request`` (a whole HTTP/1.1 request) on an idle connection or a new one; its answer."""
         async with self._slots, asyncio.timeout(self.timeout_s):
             connection = self._take() or await self._open()
+            if self.closed:  # while it connected
+                connection.close()
+                raise ConnectionError("the client was closed")
             try:
                 answer = await connection.exchange(request)
             except BaseException:
@@ -187,11 +190,11 @@ class Pool:
             connection.close()
 
     async def close(self) -> None:
-        """Close the idle connections (one in use closes when its call ends), and wait until every connection closed so
-        far is gone, cutting those still open after :data:`CLOSE_S`, so that no socket is left to the garbage collector
-        (a TLS connection closes in a few turns of the event loop)."""
+        """Close every connection, idle or in use (its call fails at once, as a gRPC channel's calls do when it closes),
+        and wait until they are gone, cutting those still open after :data:`CLOSE_S`, so that no socket is left to the
+        garbage collector (a TLS connection closes in a few turns of the event loop)."""
         self.closed = True
-        for connection in self._idle:
+        for connection in list(self._connections):
             connection.close()
         self._idle.clear()
         closing = {c.lost: c for c in self._connections if not c.reusable and c.lost is not None}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -54,9 +55,11 @@ def hung() -> Iterator[int]:
         yield int(listener.getsockname()[1])
 
 
-def test_closing_an_async_grpc_client_ends_its_calls_in_flight_with_cancelled_not_by_cancelling_their_tasks(hung: int) -> None:
+@pytest.mark.parametrize("scheme", ["grpc", "http"])
+def test_closing_an_async_client_ends_its_calls_in_flight_with_cancelled_not_by_cancelling_their_tasks(hung: int, scheme: str) -> None:
+    """As a synchronous client's: at once, with ``CANCELLED`` (over HTTP the call waited out its timeout_s, its socket open)."""
     async def close_under_a_call() -> tuple[str, bool]:
-        client = connect_async(f"grpc://127.0.0.1:{hung}", "token", timeout_s=30)
+        client = connect_async(f"{scheme}://127.0.0.1:{hung}", "token", timeout_s=30)
         call = asyncio.create_task(client.decide({"user": {"a": 1.0}}))
         await asyncio.sleep(0.3)
         await client.close()
@@ -68,7 +71,9 @@ def test_closing_an_async_grpc_client_ends_its_calls_in_flight_with_cancelled_no
             return "asyncio.CancelledError", call.cancelled()
         return "answered", False
 
+    started = time.monotonic()
     assert asyncio.run(close_under_a_call()) == ("CANCELLED", False)
+    assert time.monotonic() - started < 5
 
 
 def test_an_unknown_example_format_is_invalid_argument_over_both_transports(daemon: GrpcDaemon) -> None:
