@@ -12,6 +12,7 @@ the HTTP one, nothing more than the appliance's own dependencies.
 
 from __future__ import annotations
 
+import math
 import ssl
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,6 +34,9 @@ def connect_async(url: str, token: str | None = None, *, tls_ca: Path | None = N
     ...
     appliance.errors.UsageError: cannot connect to 'ftp://127.0.0.1:21': use grpc://HOST:PORT, grpcs://HOST:PORT, http://HOST:PORT or https://HOST:PORT
     """
+    if not (math.isfinite(timeout_s) and timeout_s > 0):  # grpc times out at once for each; asyncio for all but inf
+        raise UsageError(f"timeout_s {timeout_s}: give the longest a call may take, a number of seconds above 0 (the default "
+                         "is 30)")
     parts = urlsplit(url)
     ca = _certificates(tls_ca) if tls_ca is not None else None
     if parts.scheme in ("grpc", "grpcs") and parts.netloc:

@@ -146,3 +146,14 @@ def test_a_tls_ca_that_is_missing_or_no_certificate_is_refused_naming_it_alike_o
                 with connect(url, "token", tls_ca=ca) as client:
                     client.models()
             assert f"tls_ca {ca}: {problem}" in str(err.value), (url, err.value)
+
+
+def test_a_timeout_that_is_no_number_of_seconds_above_0_is_refused_when_the_client_is_made() -> None:
+    """0, a negative or NaN timed every call out at once as if the daemon were hung; infinity did over gRPC only."""
+    port = free_port()
+    for url in (f"grpc://127.0.0.1:{port}", f"http://127.0.0.1:{port}"):
+        for timeout_s in (0.0, -1.0, float("nan"), float("inf")):
+            with pytest.raises(UsageError, match=f"timeout_s {timeout_s}: give the longest a call may take"):
+                connect(url, "token", timeout_s=timeout_s)
+            with pytest.raises(UsageError, match=f"timeout_s {timeout_s}: "):
+                connect_async(url, "token", timeout_s=timeout_s)
