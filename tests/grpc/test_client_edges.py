@@ -157,3 +157,14 @@ def test_a_timeout_that_is_no_number_of_seconds_above_0_is_refused_when_the_clie
                 connect(url, "token", timeout_s=timeout_s)
             with pytest.raises(UsageError, match=f"timeout_s {timeout_s}: "):
                 connect_async(url, "token", timeout_s=timeout_s)
+
+
+def test_a_url_without_a_host_or_with_a_port_that_is_no_port_is_refused_over_both_transports() -> None:
+    """HTTP raised urllib's ValueError; gRPC took port 99999 as 34463 (modulo 65536), and no port as 443."""
+    for url, problem in (("http://127.0.0.1:abc", "Port could not be cast"), ("grpc://127.0.0.1:abc", "Port could not be cast"),
+                         ("http://127.0.0.1:99999", "Port out of range"), ("grpc://127.0.0.1:99999", "Port out of range"),
+                         ("http://[::1", "Invalid IPv6 URL"), ("grpc://127.0.0.1", "no port"),
+                         ("http://:8080", "no host"), ("grpc://:50051", "no host")):
+        with pytest.raises(UsageError) as err:
+            connect_async(url)
+        assert f"cannot connect to {url!r} ({problem}" in str(err.value) and "use grpc://HOST:PORT" in str(err.value), (url, err.value)
