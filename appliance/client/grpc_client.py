@@ -34,6 +34,7 @@ class AsyncGrpcClient(AsyncClosing):
         the system's roots)."""
         import grpc
 
+        super().__init__()
         options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes),
                    *RECONNECT_OPTIONS]
         self._channel = (grpc.aio.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=tls_ca), options=options)
@@ -49,6 +50,7 @@ class AsyncGrpcClient(AsyncClosing):
     async def _call(self, method: Any, request: Any) -> Any:
         import grpc
 
+        self._in_its_loop()
         try:
             return await method(request, metadata=self._metadata, timeout=self._timeout)
         except grpc.aio.UsageError:  # its channel is closed
@@ -109,6 +111,7 @@ class AsyncGrpcClient(AsyncClosing):
 
         if not requests:  # no call: an empty stream to a channel that failed ends cancelled, not answered
             return []
+        self._in_its_loop()
         messages = [self._pb.DecideRequest(model=model, batch=[self._decide_request(d, "") for d in requests[i:i + DECIDE_BATCH]])
                     for i in range(0, len(requests), DECIDE_BATCH)]
         out: list[Decided] = []
@@ -175,6 +178,7 @@ class AsyncGrpcClient(AsyncClosing):
     async def download(self, model: str = "") -> tuple[bytes, ModelVersion]:
         import grpc
 
+        self._in_its_loop()
         data, version = bytearray(), None
         try:
             async for chunk in self.management.Download(self._mpb.ModelRef(model=model), metadata=self._metadata, timeout=self._timeout):

@@ -34,6 +34,7 @@ class AsyncHttpClient(AsyncClosing):
                  connection: type[Connection] = Connection) -> None:
         """``tls_ca``: a PEM file to verify an ``https`` server against (``None``: the system's roots); ``connection``:
         the protocol each connection runs (the tests count its writes)."""
+        super().__init__()
         parts = urlsplit(base_url)
         tls = None
         if parts.scheme == "https":
@@ -61,6 +62,7 @@ class AsyncHttpClient(AsyncClosing):
                             content))
         if self._pool.closed:
             raise closed_client()
+        self._in_its_loop()
         target = f"{self._pool.host}:{self._pool.port}"
         try:
             response = await self._pool.request(request)

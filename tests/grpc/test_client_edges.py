@@ -12,7 +12,7 @@ from typing import Iterator
 import orjson
 import pytest
 
-from appliance.client import ClientError, Decide, connect, connect_async
+from appliance.client import AsyncClient, ClientError, Decide, connect, connect_async
 from appliance.errors import UsageError
 from appliance.models.bundle import pack_bundle
 from tests.conftest import free_port
@@ -168,3 +168,20 @@ def test_a_url_without_a_host_or_with_a_port_that_is_no_port_is_refused_over_bot
         with pytest.raises(UsageError) as err:
             connect_async(url)
         assert f"cannot connect to {url!r} ({problem}" in str(err.value) and "use grpc://HOST:PORT" in str(err.value), (url, err.value)
+
+
+def test_an_async_client_made_outside_its_event_loop_or_used_in_another_is_refused_saying_so(daemon: GrpcDaemon) -> None:
+    """gRPC failed every call of a client made outside the loop with asyncio's 'attached to a different loop'; HTTP
+    answered in the first asyncio.run() and raised 'Event loop is closed' in the next."""
+    for url in (f"grpc://{daemon.target}", daemon.running.base):
+        with pytest.raises(UsageError, match="call it inside an async function"):
+            connect_async(url, daemon.running.token)
+
+        async def make() -> AsyncClient:
+            client = connect_async(url, daemon.running.token)
+            await client.get_model()
+            return client
+
+        client = asyncio.run(make())
+        with pytest.raises(UsageError, match="made in another event loop"):
+            asyncio.run(client.get_model())
