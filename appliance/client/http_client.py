@@ -11,11 +11,12 @@ A call is never sent twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import ssl
 import tarfile
-from typing import Any, Sequence
+from typing import Any, AsyncIterator, Sequence
 from urllib.parse import quote, urlencode, urlsplit
 
 import orjson
@@ -99,13 +100,21 @@ class AsyncHttpClient(AsyncClosing):
         answered before it, as over gRPC (those were made)."""
         out: list[Decided] = []
         try:
-            async with asyncio.timeout(self._pool.timeout_s):
+            async with self._whole():
                 for d in requests:
                     out.append(await self.decide(d.context, d.actions, d.event_id, model))
-        except (TimeoutError, ClientError) as err:
-            failed = err if isinstance(err, ClientError) else timed_out(f"{self._pool.host}:{self._pool.port}", self._pool.timeout_s)
-            raise ClientError(failed.code, f"{failed.message} (after {len(out)} of {len(requests)} decisions)") from None
+        except ClientError as err:
+            raise ClientError(err.code, f"{err.message} (after {len(out)} of {len(requests)} decisions)") from None
         return out
+
+    @contextlib.asynccontextmanager
+    async def _whole(self) -> AsyncIterator[None]:
+        """A call of several requests, all of them within ``timeout_s`` as gRPC's one call is."""
+        try:
+            async with asyncio.timeout(self._pool.timeout_s):
+                yield
+        except TimeoutError:
+            raise timed_out(f"{self._pool.host}:{self._pool.port}", self._pool.timeout_s) from None
 
     async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded:
         r = await self._json("POST", self._path(model, "/reward"), json={"event_id": event_id, "reward": value, "reward_id": reward_id})
@@ -137,11 +146,12 @@ class AsyncHttpClient(AsyncClosing):
         await self._send("DELETE", self._path(name))
 
     async def download(self, model: str = "") -> tuple[bytes, ModelVersion]:
-        r = await self._send("GET", self._path(model, "/model"))
-        digest = hashlib.sha256(r.content).hexdigest()
-        if digest != r.headers.get("x-model-sha256"):
-            raise ClientError("DATA_LOSS", f"the model arrived cut short or changed ({len(r.content)} bytes); download it again")
-        version = next((v for v in await self.versions(model) if v.sha256 == digest), None)
+        async with self._whole():
+            r = await self._send("GET", self._path(model, "/model"))
+            digest = hashlib.sha256(r.content).hexdigest()
+            if digest != r.headers.get("x-model-sha256"):
+                raise ClientError("DATA_LOSS", f"the model arrived cut short or changed ({len(r.content)} bytes); download it again")
+            version = next((v for v in await self.versions(model) if v.sha256 == digest), None)
         return r.content, version or ModelVersion(int(r.headers["x-model-version"]), 0.0, digest, len(r.content))
 
     async def upload(self, data: bytes, model: str = "", model_version: int | None = None, bundle: bool = False) -> ModelVersion:
@@ -150,11 +160,12 @@ class AsyncHttpClient(AsyncClosing):
             model = bundle_name(data)
         if bundle:  # 409: a model of that name runs other VW arguments (gRPC's ALREADY_EXISTS)
             params["bundle"] = "true"
-        r = await self._json("PUT", self._path(model, "/model"), content=data, params=params,
-                             conflict="ALREADY_EXISTS" if bundle else "FAILED_PRECONDITION",
-                             headers=f"X-Model-SHA256: {hashlib.sha256(data).hexdigest()}\r\nContent-Type: application/octet-stream\r\n".encode())
-        return next((v for v in await self.versions(model) if v.version == r["model_version"]),
-                    ModelVersion(r["model_version"], 0.0, r["sha256"], r["bytes"]))
+        async with self._whole():
+            r = await self._json("PUT", self._path(model, "/model"), content=data, params=params,
+                                 conflict="ALREADY_EXISTS" if bundle else "FAILED_PRECONDITION",
+                                 headers=f"X-Model-SHA256: {hashlib.sha256(data).hexdigest()}\r\nContent-Type: application/octet-stream\r\n".encode())
+            return next((v for v in await self.versions(model) if v.version == r["model_version"]),
+                        ModelVersion(r["model_version"], 0.0, r["sha256"], r["bytes"]))
 
     async def save(self, model: str = "") -> ModelVersion:
         return (await self.download(model))[1]

@@ -4,10 +4,11 @@ down, closing an asyncio gRPC client under a call, a format it does not know, a 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Awaitable, Callable, Iterator
 
 import orjson
 import pytest
@@ -101,40 +102,63 @@ def test_a_bundle_uploaded_without_a_model_name_is_served_as_its_own_name_over_b
         assert (version.version, version.origin, served.kind) == (5, "bundle", "vw"), url
 
 
-async def slow_decider(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Answers each HTTP decide after 0.2 s (a busy daemon), keep-alive."""
-    answer = orjson.dumps({"event_id": "e", "action": "a", "probability": 1.0, "pmf": [{"action": "a", "probability": 1.0}],
-                           "model_version": 0, "timestamp": 0.0})
+MODEL = b"a model file"
+SLOW_ANSWERS = {
+    b"/decide": (orjson.dumps({"event_id": "e", "action": "a", "probability": 1.0, "pmf": [{"action": "a", "probability": 1.0}],
+                               "model_version": 0, "timestamp": 0.0}), b""),
+    b"/model": (MODEL, b"X-Model-Version: 1\r\nX-Model-SHA256: %s\r\n" % hashlib.sha256(MODEL).hexdigest().encode()),
+    b"/versions": (b"[]", b""),
+    b"PUT": (orjson.dumps({"model_version": 1, "sha256": hashlib.sha256(MODEL).hexdigest(), "bytes": len(MODEL)}), b""),
+}
+
+
+async def slow_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers each HTTP request after 0.2 s (a busy daemon), keep-alive: a decide, a model download or upload, versions."""
     try:
         while head := await reader.readuntil(b"\r\n\r\n"):
             length = next(int(line.partition(b":")[2]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
             await reader.readexactly(length)
             await asyncio.sleep(0.2)
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+            method, path = head.split(b" ")[:2]
+            answer, headers = SLOW_ANSWERS[method] if method in SLOW_ANSWERS else next(a for tail, a in SLOW_ANSWERS.items() if path.endswith(tail))
+            writer.write(b"HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\n\r\n%s" % (headers, len(answer), answer))
     except (asyncio.IncompleteReadError, ConnectionError):
         pass
     finally:  # also when the test's event loop ends, cancelling this
         writer.close()
 
 
-def test_timeout_s_bounds_a_whole_decide_many_over_http_as_over_grpc() -> None:
-    """docs/grpc.md: ``timeout_s`` bounds each call whole, a ``decide_many`` as a whole: not each of its decisions."""
-    async def many() -> tuple[str, float]:
-        server = await asyncio.start_server(slow_decider, "127.0.0.1", 0)
+def slow_call(call: Callable[[AsyncClient], Awaitable[object]], timeout_s: float) -> tuple[str, float]:
+    """What ``call`` raised (or ``answered``) against :func:`slow_server`, and how long it took."""
+    async def session() -> tuple[str, float]:
+        server = await asyncio.start_server(slow_server, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         try:
-            async with connect_async(f"http://127.0.0.1:{port}", "token", timeout_s=0.5) as client:
+            async with connect_async(f"http://127.0.0.1:{port}", "token", timeout_s=timeout_s) as client:
                 started = asyncio.get_running_loop().time()
                 try:
-                    await client.decide_many([Decide()] * 10)
+                    await call(client)
                 except ClientError as err:
                     return err.message, asyncio.get_running_loop().time() - started
                 return "answered", asyncio.get_running_loop().time() - started
         finally:
             server.close()
 
-    message, took = asyncio.run(many())
+    return asyncio.run(session())
+
+
+def test_timeout_s_bounds_a_whole_decide_many_over_http_as_over_grpc() -> None:
+    """docs/grpc.md: ``timeout_s`` bounds each call whole, a ``decide_many`` as a whole: not each of its decisions."""
+    message, took = slow_call(lambda client: client.decide_many([Decide()] * 10), 0.5)
     assert "within 0.5 s" in message and "(after 2 of 10 decisions)" in message and took < 1.0, (message, took)
+
+
+def test_timeout_s_bounds_a_whole_download_upload_and_save_over_http_as_over_grpc() -> None:
+    """Over HTTP each is two requests (the model, then its version's details), each given timeout_s of its own."""
+    assert slow_call(lambda client: client.download(), 1.0)[0] == "answered"  # 0.4 s
+    for call in (lambda client: client.download(), lambda client: client.upload(MODEL), lambda client: client.save()):
+        message, took = slow_call(call, 0.3)
+        assert "within 0.3 s" in message and took < 0.6, (message, took)
 
 
 def test_a_tls_ca_that_is_missing_or_no_certificate_is_refused_naming_it_alike_over_both_transports(tmp_path: Path) -> None:
@@ -177,11 +201,10 @@ def test_an_async_client_made_outside_its_event_loop_or_used_in_another_is_refus
         with pytest.raises(UsageError, match="call it inside an async function"):
             connect_async(url, daemon.running.token)
 
-        async def make() -> AsyncClient:
-            client = connect_async(url, daemon.running.token)
-            await client.get_model()
-            return client
+        async def from_another_loop() -> None:
+            async with connect_async(url, daemon.running.token) as client:
+                await client.get_model()
+                with pytest.raises(UsageError, match="made in another event loop"):
+                    await asyncio.to_thread(asyncio.run, client.get_model())  # type: ignore[arg-type]
 
-        client = asyncio.run(make())
-        with pytest.raises(UsageError, match="made in another event loop"):
-            asyncio.run(client.get_model())
+        asyncio.run(from_another_loop())
