@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import socket
 import time
 from pathlib import Path
-from typing import Awaitable, Callable, Iterator
+from typing import Awaitable, Callable
 
 import orjson
 import pytest
@@ -45,15 +44,6 @@ def test_decide_many_of_nothing_is_nothing_over_both_transports_even_with_the_da
             with pytest.raises(ClientError):
                 client.models()
             assert client.decide_many([]) == [], url
-
-
-@pytest.fixture
-def hung() -> Iterator[int]:
-    """A port whose server never answers: the kernel completes the handshake, nobody reads."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        yield int(listener.getsockname()[1])
 
 
 @pytest.mark.parametrize("scheme", ["grpc", "http"])
