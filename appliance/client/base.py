@@ -7,11 +7,12 @@ failed call raises :class:`ClientError` whose ``code`` is the gRPC status name (
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, Self, Sequence
 
-from appliance.errors import WabbitError
+from appliance.errors import UsageError, WabbitError
 from appliance.features import Features
 from appliance.models.base import ModelStatistics, ModelVersion, Prediction
 
@@ -107,7 +108,7 @@ class AsyncClient(Protocol):
 
     async def upload(self, data: bytes, model: str = "", model_version: int | None = None, bundle: bool = False) -> ModelVersion:
         """Load a model file (checked by the server; a bad one changes nothing). ``bundle``: ``data`` is a bundle
-        (``wabbit model pack``), served as ``model`` (over gRPC, ``""`` is the bundle's own name): a new model, or a new
+        (``wabbit model pack``), served as ``model`` (``""``: the bundle's own name): a new model, or a new
         version of the model of that name if it runs the bundle's VW arguments or config."""
         ...
 
@@ -127,7 +128,22 @@ class AsyncClient(Protocol):
 
 
 class AsyncClosing(ABC):
-    """``async with connect_async(...) as c:`` closes the client at the block's end, as ``with connect(...)`` does."""
+    """``async with connect_async(...) as c:`` closes the client at the block's end, as ``with connect(...)`` does.
+
+    A client serves the event loop it is made in (its channel or connections live there): :meth:`_in_its_loop` says so
+    to a call from another, rather than asyncio's words or a call that hangs."""
+
+    def __init__(self) -> None:
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise UsageError("connect_async() makes a client for the event loop it is called in: call it inside an async "
+                             "function, or use connect() from plain code") from None
+
+    def _in_its_loop(self) -> None:
+        if asyncio.get_running_loop() is not self._loop:
+            raise UsageError("this asyncio client was made in another event loop (an earlier asyncio.run()?) and serves only "
+                             "that one: make a client in each loop, with connect_async() inside it")
 
     @abstractmethod
     async def close(self) -> None:

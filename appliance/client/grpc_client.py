@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from typing import Any, AsyncIterator, Sequence
@@ -9,7 +10,7 @@ from typing import Any, AsyncIterator, Sequence
 import orjson
 
 from appliance.client.base import AsyncClosing, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
-from appliance.client.failures import closed_client, connection_lost, timed_out, unreachable
+from appliance.client.failures import closed_client, closed_during_call, connection_lost, timed_out, unreachable
 from appliance.features import Features
 from appliance.grpc import stubs
 from appliance.models.base import ModelStatistics, ModelVersion, Prediction
@@ -33,12 +34,14 @@ class AsyncGrpcClient(AsyncClosing):
         the system's roots)."""
         import grpc
 
+        super().__init__()
         options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes),
                    *RECONNECT_OPTIONS]
         self._channel = (grpc.aio.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=tls_ca), options=options)
                          if tls else grpc.aio.insecure_channel(target, options=options))
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._target, self._timeout = target, timeout_s
+        self._closed = False
         serving, management = stubs.serving(), stubs.management()
         self._pb, self._mpb = serving.pb, management.pb
         self.serving = serving.rpc.ServingStub(self._channel)
@@ -47,12 +50,28 @@ class AsyncGrpcClient(AsyncClosing):
     async def _call(self, method: Any, request: Any) -> Any:
         import grpc
 
+        self._in_its_loop()
         try:
             return await method(request, metadata=self._metadata, timeout=self._timeout)
         except grpc.aio.UsageError:  # its channel is closed
             raise closed_client() from None
         except grpc.aio.AioRpcError as err:
             raise self._error(err) from None
+        except asyncio.CancelledError:
+            if self._closed_under_call():
+                raise closed_during_call() from None
+            raise
+
+    def _closed_under_call(self) -> bool:
+        """Whether a call's ``CancelledError`` came from :meth:`close` (grpc cancels a closed channel's calls, which would
+        cancel the caller's task: it gets ``CANCELLED`` instead, as a synchronous client's call does), not from its task."""
+        task = asyncio.current_task()
+        return self._closed and task is not None and not task.cancelling()
+
+    def _format(self, fmt: Format) -> int:
+        if fmt not in FORMATS:
+            raise ClientError("INVALID_ARGUMENT", f"format {fmt!r}: use 'text' or 'dsjson'")
+        return FORMATS[fmt]
 
     def _error(self, err: Any, after: str = "") -> ClientError:
         """The ClientError of a failed call (``after``: what a stream did before it); grpc's own words for a deadline,
@@ -90,6 +109,9 @@ class AsyncGrpcClient(AsyncClosing):
         before batches answers a batch with one decision of its own and no ``batch``: ClientError)."""
         import grpc
 
+        if not requests:  # no call: an empty stream to a channel that failed ends cancelled, not answered
+            return []
+        self._in_its_loop()
         messages = [self._pb.DecideRequest(model=model, batch=[self._decide_request(d, "") for d in requests[i:i + DECIDE_BATCH]])
                     for i in range(0, len(requests), DECIDE_BATCH)]
         out: list[Decided] = []
@@ -102,6 +124,10 @@ class AsyncGrpcClient(AsyncClosing):
             raise closed_client() from None
         except grpc.aio.AioRpcError as err:
             raise self._error(err, f" (after {len(out)} of {len(requests)} decisions)") from None
+        except asyncio.CancelledError:
+            if self._closed_under_call():
+                raise closed_during_call() from None
+            raise
         return out
 
     async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded:
@@ -110,11 +136,11 @@ class AsyncGrpcClient(AsyncClosing):
 
     # -- raw examples ----------------------------------------------------------------------------
     async def predict(self, examples: Sequence[str], fmt: Format = "text", model: str = "") -> list[Prediction]:
-        r = await self._call(self.serving.Predict, self._pb.PredictRequest(model=model, format=FORMATS[fmt], examples=list(examples)))
+        r = await self._call(self.serving.Predict, self._pb.PredictRequest(model=model, format=self._format(fmt), examples=list(examples)))
         return [Prediction(p.type, orjson.loads(p.json)) for p in r.predictions]
 
     async def learn(self, examples: Sequence[str], fmt: Format = "text", model: str = "") -> int:
-        batches = [self._pb.LearnRequest(model=model, format=FORMATS[fmt], examples=list(examples[i:i + BATCH]))
+        batches = [self._pb.LearnRequest(model=model, format=self._format(fmt), examples=list(examples[i:i + BATCH]))
                    for i in range(0, max(len(examples), 1), BATCH)]
         return int((await self._call(self.serving.Learn, iter(batches))).learned)
 
@@ -152,6 +178,7 @@ class AsyncGrpcClient(AsyncClosing):
     async def download(self, model: str = "") -> tuple[bytes, ModelVersion]:
         import grpc
 
+        self._in_its_loop()
         data, version = bytearray(), None
         try:
             async for chunk in self.management.Download(self._mpb.ModelRef(model=model), metadata=self._metadata, timeout=self._timeout):
@@ -162,6 +189,10 @@ class AsyncGrpcClient(AsyncClosing):
             raise closed_client() from None
         except grpc.aio.AioRpcError as err:
             raise self._error(err) from None
+        except asyncio.CancelledError:
+            if self._closed_under_call():
+                raise closed_during_call() from None
+            raise
         if version is None or hashlib.sha256(data).hexdigest() != version.sha256:
             raise ClientError("DATA_LOSS", f"the model arrived cut short or changed ({len(data)} bytes); download it again")
         return bytes(data), version
@@ -187,4 +218,5 @@ class AsyncGrpcClient(AsyncClosing):
         return self._version(await self._call(self.management.Rollback, self._mpb.RollbackRequest(model=model, version=version)))
 
     async def close(self) -> None:
+        self._closed = True
         await self._channel.close()

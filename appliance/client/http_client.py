@@ -10,15 +10,19 @@ A call is never sent twice.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import io
 import ssl
-from typing import Any, Sequence
+import tarfile
+from typing import Any, AsyncIterator, Sequence
 from urllib.parse import quote, urlencode, urlsplit
 
 import orjson
 
 from appliance.client.base import HTTP_CODES, AsyncClosing, ClientError, Decide, Decided, Format, ModelInfo, Rewarded, Statistics
-from appliance.client.failures import closed_client, connection_lost, timed_out, unreachable
+from appliance.client.failures import closed_client, closed_during_call, connection_lost, timed_out, unreachable
 from appliance.client.http_connection import ConnectFailed, Connection, Pool, Response
 from appliance.features import Features
 from appliance.models.base import DEFAULT_MODEL, ModelStatistics, ModelVersion, Prediction
@@ -31,6 +35,7 @@ class AsyncHttpClient(AsyncClosing):
                  connection: type[Connection] = Connection) -> None:
         """``tls_ca``: a PEM file to verify an ``https`` server against (``None``: the system's roots); ``connection``:
         the protocol each connection runs (the tests count its writes)."""
+        super().__init__()
         parts = urlsplit(base_url)
         tls = None
         if parts.scheme == "https":
@@ -58,6 +63,7 @@ class AsyncHttpClient(AsyncClosing):
                             content))
         if self._pool.closed:
             raise closed_client()
+        self._in_its_loop()
         target = f"{self._pool.host}:{self._pool.port}"
         try:
             response = await self._pool.request(request)
@@ -66,7 +72,7 @@ class AsyncHttpClient(AsyncClosing):
         except ConnectFailed as err:
             raise unreachable(target, str(err), err.tls) from None
         except OSError as err:
-            raise connection_lost(target, str(err)) from None
+            raise (closed_during_call() if self._pool.closed else connection_lost(target, str(err))) from None
         if response.status >= 400:
             text = response.content.decode(errors="replace")
             try:
@@ -90,14 +96,25 @@ class AsyncHttpClient(AsyncClosing):
                        r["timestamp"])
 
     async def decide_many(self, requests: Sequence[Decide], model: str = "") -> list[Decided]:
-        """One decide after another; a failure says how many were answered before it, as over gRPC (those were made)."""
+        """One decide after another, all within ``timeout_s`` as gRPC's one stream is; a failure says how many were
+        answered before it, as over gRPC (those were made)."""
         out: list[Decided] = []
         try:
-            for d in requests:
-                out.append(await self.decide(d.context, d.actions, d.event_id, model))
+            async with self._whole():
+                for d in requests:
+                    out.append(await self.decide(d.context, d.actions, d.event_id, model))
         except ClientError as err:
             raise ClientError(err.code, f"{err.message} (after {len(out)} of {len(requests)} decisions)") from None
         return out
+
+    @contextlib.asynccontextmanager
+    async def _whole(self) -> AsyncIterator[None]:
+        """A call of several requests, all of them within ``timeout_s`` as gRPC's one call is."""
+        try:
+            async with asyncio.timeout(self._pool.timeout_s):
+                yield
+        except TimeoutError:
+            raise timed_out(f"{self._pool.host}:{self._pool.port}", self._pool.timeout_s) from None
 
     async def reward(self, event_id: str, value: float, reward_id: str | None = None, model: str = "") -> Rewarded:
         r = await self._json("POST", self._path(model, "/reward"), json={"event_id": event_id, "reward": value, "reward_id": reward_id})
@@ -129,22 +146,26 @@ class AsyncHttpClient(AsyncClosing):
         await self._send("DELETE", self._path(name))
 
     async def download(self, model: str = "") -> tuple[bytes, ModelVersion]:
-        r = await self._send("GET", self._path(model, "/model"))
-        digest = hashlib.sha256(r.content).hexdigest()
-        if digest != r.headers.get("x-model-sha256"):
-            raise ClientError("DATA_LOSS", f"the model arrived cut short or changed ({len(r.content)} bytes); download it again")
-        version = next((v for v in await self.versions(model) if v.sha256 == digest), None)
+        async with self._whole():
+            r = await self._send("GET", self._path(model, "/model"))
+            digest = hashlib.sha256(r.content).hexdigest()
+            if digest != r.headers.get("x-model-sha256"):
+                raise ClientError("DATA_LOSS", f"the model arrived cut short or changed ({len(r.content)} bytes); download it again")
+            version = next((v for v in await self.versions(model) if v.sha256 == digest), None)
         return r.content, version or ModelVersion(int(r.headers["x-model-version"]), 0.0, digest, len(r.content))
 
     async def upload(self, data: bytes, model: str = "", model_version: int | None = None, bundle: bool = False) -> ModelVersion:
         params: dict[str, Any] = {"model_version": model_version} if model_version is not None else {}
+        if bundle and not model:  # the bundle's own name, as over gRPC (the path names a model)
+            model = bundle_name(data)
         if bundle:  # 409: a model of that name runs other VW arguments (gRPC's ALREADY_EXISTS)
             params["bundle"] = "true"
-        r = await self._json("PUT", self._path(model, "/model"), content=data, params=params,
-                             conflict="ALREADY_EXISTS" if bundle else "FAILED_PRECONDITION",
-                             headers=f"X-Model-SHA256: {hashlib.sha256(data).hexdigest()}\r\nContent-Type: application/octet-stream\r\n".encode())
-        return next((v for v in await self.versions(model) if v.version == r["model_version"]),
-                    ModelVersion(r["model_version"], 0.0, r["sha256"], r["bytes"]))
+        async with self._whole():
+            r = await self._json("PUT", self._path(model, "/model"), content=data, params=params,
+                                 conflict="ALREADY_EXISTS" if bundle else "FAILED_PRECONDITION",
+                                 headers=f"X-Model-SHA256: {hashlib.sha256(data).hexdigest()}\r\nContent-Type: application/octet-stream\r\n".encode())
+            return next((v for v in await self.versions(model) if v.version == r["model_version"]),
+                        ModelVersion(r["model_version"], 0.0, r["sha256"], r["bytes"]))
 
     async def save(self, model: str = "") -> ModelVersion:
         return (await self.download(model))[1]
@@ -157,3 +178,15 @@ class AsyncHttpClient(AsyncClosing):
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+def bundle_name(data: bytes) -> str:
+    """The name in a bundle's manifest; ``""`` (the default model) when it has none that reads: the daemon reads the bundle
+    first, and its refusal says what is wrong with it."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            manifest = tar.extractfile("manifest.json")
+            name = orjson.loads(manifest.read()).get("name") if manifest is not None else None
+    except (tarfile.TarError, KeyError, ValueError, AttributeError, OSError):
+        return ""
+    return name if isinstance(name, str) else ""

@@ -20,7 +20,11 @@ from dataclasses import dataclass
 
 import httptools
 
-MAX_CONNECTIONS = 100  # httpx's default limits, which the client had
+MAX_CONNECTIONS = 16
+"""Half the daemon's cap on connections from one address (``appliance.server.serve.PER_CLIENT``, 32), leaving the rest
+to another client on the same host: over the cap the daemon closes the connection waiting longest for a request, and a
+request the client had sent on it failed, its outcome unknown (httpx's limit of 100, which the client had, lost 18 of 50
+concurrent decides)."""
 MAX_IDLE = 20
 IDLE_S = 2.0
 """How long a connection may stay idle and still be given a request: well under the daemon's 5 s keep-alive
@@ -145,6 +149,9 @@ class Pool:
         """Send ``request`` (a whole HTTP/1.1 request) on an idle connection or a new one; its answer."""
         async with self._slots, asyncio.timeout(self.timeout_s):
             connection = self._take() or await self._open()
+            if self.closed:  # while it connected
+                connection.close()
+                raise ConnectionError("the client was closed")
             try:
                 answer = await connection.exchange(request)
             except BaseException:
@@ -183,11 +190,11 @@ class Pool:
             connection.close()
 
     async def close(self) -> None:
-        """Close the idle connections (one in use closes when its call ends), and wait until every connection closed so
-        far is gone, cutting those still open after :data:`CLOSE_S`, so that no socket is left to the garbage collector
-        (a TLS connection closes in a few turns of the event loop)."""
+        """Close every connection, idle or in use (its call fails at once, as a gRPC channel's calls do when it closes),
+        and wait until they are gone, cutting those still open after :data:`CLOSE_S`, so that no socket is left to the
+        garbage collector (a TLS connection closes in a few turns of the event loop)."""
         self.closed = True
-        for connection in self._idle:
+        for connection in list(self._connections):
             connection.close()
         self._idle.clear()
         closing = {c.lost: c for c in self._connections if not c.reusable and c.lost is not None}

@@ -14,8 +14,10 @@ has published its first model) is no error: the source logs once, at info level,
 from __future__ import annotations
 
 import hashlib
+import http.client
 import logging
 import ssl
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -47,10 +49,11 @@ class HTTPModelSource:
         headers = {**self.config.headers, **({"If-None-Match": self.etag} if self.etag else {}),
                    **({"If-Modified-Since": self.last_modified} if self.last_modified else {})}  # a plain file server
         request = urllib.request.Request(self.config.url, headers=headers)
+        deadline = time.monotonic() + self.config.timeout_s  # urlopen's timeout bounds each read, not the download
         try:
             with urllib.request.urlopen(request, timeout=self.config.timeout_s, context=self._tls) as response:
                 self.last_status = response.status
-                data = response.read(MAX_BYTES + 1)
+                data, missing = self._read(response, deadline), response.length  # what its Content-Length says is still to come
                 etag, digest = response.headers.get("ETag"), response.headers.get("X-Model-SHA256")
                 last_modified = response.headers.get("Last-Modified")
                 published = _published(response.headers.get("X-Model-Version"))
@@ -70,8 +73,14 @@ class HTTPModelSource:
             if isinstance(reason, ssl.SSLCertVerificationError):
                 raise ModelSourceError(self._untrusted(reason)) from None
             raise ModelSourceError(f"{self.config.url}: cannot fetch the model ({reason}); is the server up?") from None
+        except http.client.HTTPException as err:  # not HTTP (another service on that port), or a chunked answer cut short
+            raise ModelSourceError(f"{self.config.url}: not an HTTP answer, or one cut short ({err!r}); check that the URL's port "
+                                   "serves HTTP (http:// or https://); will retry") from None
         if len(data) > MAX_BYTES:
             raise ModelSourceError(f"{self.config.url}: the model is larger than {MAX_BYTES} bytes; this appliance takes smaller ones")
+        if missing:  # the connection closed before the whole body: its ETag or date, sent back, would get a 304 for good
+            raise ModelSourceError(f"{self.config.url}: the model was cut short: {len(data)} of {len(data) + missing} bytes "
+                                   "arrived; will retry")
         sha256 = hashlib.sha256(data).hexdigest()
         if digest is not None and sha256 != digest.strip().lower():
             raise ModelSourceError(f"{self.config.url}: the model's SHA-256 is not the X-Model-SHA256 it came with (cut short?); will retry")
@@ -80,6 +89,19 @@ class HTTPModelSource:
             return None
         self.etag, self.last_modified, self._sha256, self.waiting = etag, last_modified, sha256, False
         return ModelUpdate(data, f"{self.config.url} (ETag {etag})" if etag else self.config.url, published)
+
+    def _read(self, response: http.client.HTTPResponse, deadline: float) -> bytes:
+        """The body, up to ``MAX_BYTES + 1`` bytes, read by ``deadline`` (a server that sends a little at a time would
+        otherwise hold the worker as long as it likes)."""
+        blocks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES and (block := response.read1(min(1 << 16, MAX_BYTES + 1 - size))):  # what has come
+            blocks.append(block)
+            size += len(block)
+            if time.monotonic() > deadline and response.length != 0:
+                raise ModelSourceError(f"{self.config.url}: the model did not arrive within timeout_s ({self.config.timeout_s:g} s): "
+                                       f"{size} bytes in; will retry (a slow link needs a larger model_source.timeout_s)")
+        return b"".join(blocks)
 
     def _untrusted(self, err: ssl.SSLCertVerificationError) -> str:
         """What was wrong with the server's certificate, and what to do about it."""

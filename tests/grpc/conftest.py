@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -56,6 +57,15 @@ def start_grpc_daemon(tmp_path: Path, extra: str = "", data_dir: Path | None = N
     """``wabbit run`` with its gRPC API on ``port``, once ``/healthz`` answers (the gRPC port is bound before it)."""
     port = port or free_port()
     return GrpcDaemon(start_daemon(tmp_path, grpc_config(port, extra, base), data_dir=data_dir), port)
+
+
+@pytest.fixture
+def hung() -> Iterator[int]:
+    """A port whose server never answers: the kernel completes the handshake, nobody reads."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield int(listener.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

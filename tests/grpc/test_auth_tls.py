@@ -11,7 +11,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from appliance.client import ClientError, connect
+from appliance.client import ClientError, Decide, connect
 from appliance.config.grpc import GrpcConfig
 from appliance.grpc import stubs
 from tests.certificates import self_signed
@@ -38,7 +38,7 @@ def test_tls_with_the_token_and_nothing_without_them(tls_daemon: tuple[GrpcDaemo
         assert c.decide({"user": {"young": 1.0}}).action
     for token, wanted in ((None, "UNAUTHENTICATED"), ("wrong-token-xxxxxxxx", "UNAUTHENTICATED")):
         with connect(url, token, tls_ca=cert) as c:
-            for call in (c.models, lambda: c.decide({}), lambda: c.learn(["1 | a"]), lambda: c.decide_many([]), lambda: c.download()):
+            for call in (c.models, lambda: c.decide({}), lambda: c.learn(["1 | a"]), lambda: c.decide_many([Decide({})]), lambda: c.download()):
                 with pytest.raises(ClientError) as err:
                     call()
                 assert err.value.code == wanted and "authorization: Bearer <token>" in err.value.message

@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -21,15 +19,6 @@ from appliance.client import ClientError, connect, connect_async
 from tests.api.conftest import start_daemon
 from tests.conftest import free_port
 from tests.grpc.conftest import NEWS, grpc_config
-
-
-@pytest.fixture
-def hung() -> Iterator[int]:
-    """A port whose server never answers: the kernel completes the handshake, nobody reads."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        yield int(listener.getsockname()[1])
 
 
 def urls(port: int) -> tuple[str, str]:
