@@ -47,7 +47,8 @@ class HTTPModelSourceConfig(ModelSourceConfigBase):
     type: Literal["http"] = Field("http", description="A URL pulled with If-None-Match (its ETag), e.g. another appliance's /api/model.")
     url: str = Field(max_length=2048, description="The model's URL (http or https).")
     headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers, e.g. Authorization.")
-    timeout_s: float = Field(30.0, gt=0.0, le=600.0, description="Timeout of one request in seconds.")
+    timeout_s: float = Field(30.0, gt=0.0, le=600.0, description="Timeout of one look in seconds: the request and the whole "
+                                                                  "download (a large model over a slow link needs more).")
     ca_file: Path | None = Field(
         None,
         description="https: a PEM file of the CA certificates to trust for the server's certificate (a private CA, or "

@@ -17,13 +17,14 @@ acknowledged is durable (in a write-ahead log or a checkpoint) and survives ``ki
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Literal, Protocol, Sequence
 
 import orjson
 
-from appliance.errors import WabbitError
+from appliance.errors import UsageError, WabbitError
 from appliance.features import Features
 from appliance.join.rewards import RewardResult
 from appliance.policy.base import Decision
@@ -280,3 +281,22 @@ class ModelHost(Protocol):
     def delete(self, name: str) -> None:
         """Stop serving ``name`` and delete its data (not the default model's)."""
         ...
+
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+"""What a model's name may be: it names its folder under ``models/`` and its URL path."""
+
+
+def check_name(name: str) -> str:
+    """A new model's name, checked.
+
+    >>> check_name("ratings-v2")
+    'ratings-v2'
+    >>> check_name("../etc")
+    Traceback (most recent call last):
+    ...
+    appliance.errors.UsageError: model name '../etc': use 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit
+    """
+    if not NAME.match(name) or name in (".", ".."):
+        raise UsageError(f"model name {name[:80]!r}: use 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+    return name

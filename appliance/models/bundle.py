@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 
 from appliance.errors import UsageError
-from appliance.models.base import ModelKind
+from appliance.models.base import ModelKind, check_name
 from appliance.storage.atomic import replacing
 
 FORMAT = "wabbit-bundle/1"
@@ -89,8 +89,6 @@ def pack_bundle(out: Path, model_file: Path, name: str, *, vw_arguments: str | N
 def _check_packable(out: Path, model_file: Path, name: str, vw: bool, model_version: int) -> None:
     """Refuse, before writing anything, what :func:`read_bundle` or serving the bundle would refuse (what is left to the
     other appliance: whether VW takes the arguments, and whether the policy loads the model)."""
-    from appliance.models.host import check_name
-
     try:
         check_name(name)
     except UsageError as err:

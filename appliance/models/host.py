@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import shutil
 import threading
 import time
@@ -21,31 +20,15 @@ from appliance.bus import EventBus
 from appliance.clock import Clock
 from appliance.config import AppConfig, load_config_text
 from appliance.errors import ConfigError, UsageError
-from appliance.models.base import DEFAULT_MODEL, ModelExistsError, ModelVersion, ServedModel, UnknownModelError
+from appliance.models.base import DEFAULT_MODEL, ModelExistsError, ModelVersion, ServedModel, UnknownModelError, check_name
 from appliance.models.loop_model import LoopModel
 from appliance.models.vw_model import SPEC, VWModel
 from appliance.storage.atomic import write_atomically
 from appliance.supervisor import Supervisor
 
 log = logging.getLogger("wabbit")
-NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 MAX_MODELS = 32
 BESIDE = "a model beside the default one runs no simulated world unless its config has a `simulation:` section, so none supplies the actions"
-
-
-def check_name(name: str) -> str:
-    """A new model's name, checked.
-
-    >>> check_name("ratings-v2")
-    'ratings-v2'
-    >>> check_name("../etc")
-    Traceback (most recent call last):
-    ...
-    appliance.errors.UsageError: model name '../etc': use 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit
-    """
-    if not NAME.match(name) or name in (".", ".."):
-        raise UsageError(f"model name {name[:80]!r}: use 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
-    return name
 
 
 def service_config(text: str, name: str) -> AppConfig:
