@@ -139,3 +139,15 @@ def test_a_line_missing_a_key_names_the_key_and_what_a_line_needs(log: Path, tmp
     assert main(["evaluate", str(other), "--no-baselines"]) == 0
     assert (f"{other}:2: not a DSJSON event: it has no 'p' key (a line needs _label_cost, _label_probability, _labelIndex or "
             "_label_Action, a, p, and c with its _multi actions); line skipped") in capsys.readouterr().err
+
+
+def test_a_candidate_whose_interval_equals_the_online_one_is_not_called_the_current_policy(
+        log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """On a short log every confidence sequence is the whole reward range: each candidate used to be "the current policy"."""
+    short = tmp_path / "short.dsjson"
+    short.write_text("".join(log.read_text().splitlines(keepends=True)[:5]))
+    assert main(["evaluate", str(short), "--intervals", "cs", "--reward-range", "0", "1", "--json"]) == 0
+    candidates = json.loads(capsys.readouterr().out)["candidates"]
+    assert candidates["random"]["intervals"]["cs"] == candidates["online"]["intervals"]["cs"]  # the case: equal intervals
+    assert candidates["online"]["verdict"] == "the current policy"
+    assert {v["verdict"] for name, v in candidates.items() if name != "online"} == {"not distinguishable at 95%"}
