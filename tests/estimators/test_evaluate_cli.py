@@ -151,3 +151,16 @@ def test_a_candidate_whose_interval_equals_the_online_one_is_not_called_the_curr
     assert candidates["random"]["intervals"]["cs"] == candidates["online"]["intervals"]["cs"]  # the case: equal intervals
     assert candidates["online"]["verdict"] == "the current policy"
     assert {v["verdict"] for name, v in candidates.items() if name != "online"} == {"not distinguishable at 95%"}
+
+
+@pytest.mark.parametrize("bounds,message", [
+    (["0.2", "0.5"], "is outside --reward-range 0.2 0.5: widen it to hold every reward of the log, or leave it out"),
+    (["1", "0"], "--reward-range 1.0 0.0: LOW must be below HIGH"),
+    (["0", "0"], "--reward-range 0.0 0.0: LOW must be below HIGH"),
+])
+def test_a_reward_range_that_does_not_fit_names_the_flag(log: Path, capsys: pytest.CaptureFixture[str], bounds: list[str],
+                                                        message: str) -> None:
+    """It used to say "give the rewards' range, or empirical_r_bounds=True" (a Python argument) or "rmin ... rmax"."""
+    assert main(["evaluate", str(log), "--no-baselines", "--reward-range", *bounds]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "empirical_r_bounds" not in err and "rmin" not in err
