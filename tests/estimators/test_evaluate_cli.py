@@ -164,3 +164,19 @@ def test_a_reward_range_that_does_not_fit_names_the_flag(log: Path, capsys: pyte
     assert main(["evaluate", str(log), "--no-baselines", "--reward-range", *bounds]) == 2
     err = capsys.readouterr().err
     assert message in err and "empirical_r_bounds" not in err and "rmin" not in err
+
+
+@pytest.mark.parametrize("probability", [0.0, 1.5, -0.2])
+def test_a_line_whose_logged_probability_is_outside_0_1_is_skipped_by_number(
+        log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], probability: float) -> None:
+    """It used to stop the whole evaluation with "p_log 0.0 must be in (0, 1]", naming no line of the log."""
+    lines = log.read_text().splitlines(keepends=True)[:40]
+    bad = json.loads(lines[2])
+    bad["_label_probability"] = probability
+    lines[2] = json.dumps(bad) + "\n"
+    edited = tmp_path / "edited.dsjson"
+    edited.write_text("".join(lines))
+    assert main(["evaluate", str(edited), "--no-baselines", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert f"{edited}:3: not a DSJSON event: _label_probability {probability} must be in (0, 1]" in err
+    assert json.loads(out)["malformed"] == 2  # this one and the fixture's line 11, which is not JSON
