@@ -75,6 +75,8 @@ class ModelLayout:
     leave_duplicates: bool = False
     ignore: frozenset[str] = field(default_factory=frozenset)
     ignore_linear: frozenset[str] = field(default_factory=frozenset)
+    keep: frozenset[str] | None = None
+    """``--keep``'s namespaces (first letters): VW ignores every other one; ``None`` without ``--keep``."""
     arguments: str = ""
 
     @property
@@ -179,7 +181,8 @@ def read_layout(workspace: Any, kind: Kind | None = None) -> ModelLayout:
         hash_seed=int(options.get("--hash_seed", ["0"])[0]), constant="--noconstant" not in options,
         permutations="--permutations" in options, leave_duplicates="--leave_duplicate_interactions" in options,
         ignore=frozenset(c for v in options.get("--ignore", []) for c in v),
-        ignore_linear=frozenset(c for v in options.get("--ignore_linear", []) for c in v), arguments=arguments.strip())
+        ignore_linear=frozenset(c for v in options.get("--ignore_linear", []) for c in v),
+        keep=frozenset(c for v in options["--keep"] for c in v) if "--keep" in options else None, arguments=arguments.strip())
 
 
 def _stack(workspace: Any) -> list[str]:

@@ -94,7 +94,7 @@ class Features:
         groups: dict[str, list[tuple[int, float]]] = {}
         for namespace, features in (*example, *shared):
             group = namespace[:1] or DEFAULT_NAMESPACE
-            if group in layout.ignore:
+            if group in layout.ignore or layout.keep is not None and group not in layout.keep:
                 continue
             members = groups.setdefault(group, [])
             for name, value in features:
