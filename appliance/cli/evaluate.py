@@ -57,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
             REGISTRY.kind(role, name)  # an unknown one: names the known kinds and the installed plug-ins
     if not 0 < args.alpha < 1:
         raise UsageError(f"--alpha {args.alpha} must be between 0 and 1")
+    if args.reward_range and not args.reward_range[0] < args.reward_range[1]:
+        raise UsageError(f"--reward-range {args.reward_range[0]} {args.reward_range[1]}: LOW must be below HIGH (the least and the "
+                         "greatest reward)")
     if args.plot is not None and args.plot.is_dir():
         raise UsageError(f"--plot {args.plot}: is a directory; give the image file to write, e.g. {args.plot / 'values.png'}")
     if args.plot is not None and args.plot.suffix.lower() not in (".png", ".svg", ".pdf"):

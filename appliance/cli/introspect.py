@@ -68,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
     if table.warning:
         print(f"wabbit introspect: warning: {table.warning}", file=sys.stderr)
     view = table.filter(namespace=args.namespace, search=args.search)
+    if args.namespace is not None and not len(table.filter(namespace=args.namespace)):
+        known = sorted({ns for r in table.order for ns in table.namespace(r).split("*")} - {"?", ""})
+        raise UsageError(f"--namespace {args.namespace}: no term crosses it; the data's namespaces are {', '.join(known) or 'none'} "
+                         "(give a whole name: the letters of VW's -q are not names)")
     view = view.top(args.top) if args.top else view
     print({"text": view.to_text, "csv": view.to_csv, "json": view.to_json}[args.format](), end="")
     return 0

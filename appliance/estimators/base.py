@@ -68,6 +68,19 @@ def weigh(p_log: float, r: float, p_pred: float, count: float, p_drop: float, n_
     return p_pred / (p_log * (1.0 - p_drop)), count * (1.0 + dropped_per_event(p_drop, n_drop))
 
 
+def check_alpha(alpha: float) -> None:
+    """Nothing if ``alpha`` (1 - the confidence of an interval) is in (0, 1); else an :class:`EstimatorError` saying so.
+
+    >>> check_alpha(0.05)
+    >>> check_alpha(0.0)
+    Traceback (most recent call last):
+    ...
+    appliance.estimators.base.EstimatorError: alpha 0.0 must be in (0, 1): 1 - the interval's confidence (0.05 for 95%)
+    """
+    if not 0.0 < alpha < 1.0:
+        raise EstimatorError(f"alpha {alpha!r} must be in (0, 1): 1 - the interval's confidence (0.05 for 95%)")
+
+
 _PREDICTIONS = {"r_hat": "the reward model's prediction for the logged action",
                 "v_hat": "the reward model's value of the evaluated policy in this context"}
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.estimators.base import EstimatorError, Streaming, batch_events, batch_weights, weigh
+from appliance.estimators.base import EstimatorError, Streaming, batch_events, batch_weights, check_alpha, weigh
 from appliance.estimators.special import beta_ppf
 
 
@@ -82,6 +82,7 @@ class ClopperPearson(Streaming):
         self.max_w = max(self.max_w, float(w.max()))
 
     def get(self, alpha: float = 0.05) -> list[float | None]:
+        check_alpha(alpha)
         if self.max_w <= 0.0:
             return [None, None]
         scale = self.rmax - self.rmin

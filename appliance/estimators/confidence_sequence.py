@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from appliance.estimators.base import EstimatorError, Streaming, batch_dropped, batch_weights, dropped_per_event, weigh
+from appliance.estimators.base import EstimatorError, Streaming, batch_dropped, batch_weights, check_alpha, dropped_per_event, weigh
 from appliance.estimators.special import bisect, log_lower_gamma, trigamma, trigammas
 
 _RHO = 1.0  # the prior's weight in the betting mixture (as in vw-estimators)
@@ -195,6 +195,7 @@ class ConfidenceSequence(Streaming):
     def get(self, alpha: float = 0.05, precision: float = 0.0) -> list[float | None]:
         """The interval, its ends found to the last bit, or (cheaper) to within ``precision`` of the reward range
         (a chart's bounds need no more than 1e-6)."""
+        check_alpha(alpha)
         if self.t == 0:
             return [None, None]
         low, v_low, high, v_high = self._processes()
@@ -205,6 +206,7 @@ class ConfidenceSequence(Streaming):
 
     def contains(self, value: float, alpha: float = 0.05) -> bool:
         """Whether ``value`` is inside :meth:`get` (``alpha``), at the cost of two wealth evaluations."""
+        check_alpha(alpha)
         if self.t == 0:
             return True
         low, v_low, high, v_high = self._processes()

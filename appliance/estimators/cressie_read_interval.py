@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from appliance.estimators.base import EstimatorError, batch_weights, weigh
+from appliance.estimators.base import EstimatorError, batch_weights, check_alpha, weigh
 from appliance.estimators.cressie_read import CressieRead
 from appliance.estimators.special import f1_isf
 
@@ -58,6 +58,7 @@ class CressieReadInterval(CressieRead):
         self.sumwsqrsq += float(((batch_weights(p_log, r, p_pred, p_drop) * r) ** 2).sum())
 
     def get(self, alpha: float = 0.05, atol: float = 1e-9) -> list[float | None]:  # type: ignore[override]
+        check_alpha(alpha)
         n = self.n
         if n == 0:
             return [None, None]

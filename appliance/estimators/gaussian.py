@@ -14,7 +14,7 @@ import math
 from statistics import NormalDist
 from typing import Any
 
-from appliance.estimators.base import Streaming, batch_events, batch_weights, check_predictions, dropped_per_event, weigh
+from appliance.estimators.base import Streaming, batch_events, batch_weights, check_alpha, check_predictions, dropped_per_event, weigh
 
 
 class Gaussian(Streaming):
@@ -39,6 +39,7 @@ class Gaussian(Streaming):
         self.total_sq += float((x * x).sum())
 
     def get(self, alpha: float = 0.05) -> list[float | None]:
+        check_alpha(alpha)
         if self.n <= 1:
             return [None, None]
         z = NormalDist().inv_cdf(1 - alpha / 2)

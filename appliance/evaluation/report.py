@@ -24,10 +24,11 @@ CURRENT = "online"
 
 def verdict(interval: Sequence[float | None], current: Sequence[float | None], alpha: float) -> str:
     """``better`` when the candidate's lower bound clears the current policy's upper bound, ``worse`` when its
-    upper bound is below the current one's lower bound."""
+    upper bound is below the current one's lower bound; ``current`` itself (the same object) is the current policy, while
+    another candidate whose interval merely equals it (a short log's whole reward range) is not distinguishable."""
     level = f"{100 * (1 - alpha):g}%"
     lower, upper = interval
-    if interval is current or list(interval) == list(current):
+    if interval is current:
         return "the current policy"
     if lower is None or upper is None or current[0] is None or current[1] is None:
         return "too few events"

@@ -94,6 +94,9 @@ def evaluate(
         predicted = None if reward_model is None else [min(max(r, low), high) for r in reward_model.rewards(logged)]
         if reward_range is None:  # the rewards' range so far, as the intervals widen theirs
             low, high = min(low, reward), max(high, reward)
+        elif not low <= reward <= high:
+            raise UsageError(f"reward {reward!r} of event {d.event_id!r} is outside --reward-range {low:g} {high:g}: widen it to hold "
+                             "every reward of the log, or leave it out (the intervals then widen their range as rewards come)")
         never = [i for i, q in enumerate(d.pmf) if q <= 0.0]  # a deterministic logger's others: nothing known of them
         for k, (candidate, value) in enumerate(pairs):
             pmf = candidate.step(logged)

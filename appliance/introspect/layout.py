@@ -46,7 +46,7 @@ _NOT_THE_MODEL = frozenset((
     "--predictions", "--raw_predictions", "--audit", "--audit_regressor", "--save_per_pass", "--save_resume",
     "--preserve_performance_counters", "--predict_only_model", "--id", "--hexfloat_weights", "--quiet", "--no_stdin",
     "--progress", "--limit_output", "--driver_output_off", "--driver_output", "--log_level", "--log_output", "--dsjson",
-    "--json", "--chain_hash", "--flatbuffer", "--csv", "--strict_parse", "--extra_metrics", "--onethread", "--testonly",
+    "--json", "--flatbuffer", "--csv", "--strict_parse", "--extra_metrics", "--onethread", "--testonly",
     "--passes", "--examples", "--holdout_off", "--holdout_period", "--holdout_after", "--early_terminate", "--random_seed",
     "--output_feature_regularizer_binary", "--output_feature_regularizer_text", "--input_feature_regularizer",
     "--dump_json_weights_experimental", "--dump_json_weights_include_feature_names_experimental",
@@ -75,6 +75,10 @@ class ModelLayout:
     leave_duplicates: bool = False
     ignore: frozenset[str] = field(default_factory=frozenset)
     ignore_linear: frozenset[str] = field(default_factory=frozenset)
+    chain_hash: bool = False
+    """``--chain_hash``: a JSON string feature ``"k": "v"`` is hashed as hash(v, hash(k, namespace)), named ``k^v``."""
+    keep: frozenset[str] | None = None
+    """``--keep``'s namespaces (first letters): VW ignores every other one; ``None`` without ``--keep``."""
     arguments: str = ""
 
     @property
@@ -179,7 +183,9 @@ def read_layout(workspace: Any, kind: Kind | None = None) -> ModelLayout:
         hash_seed=int(options.get("--hash_seed", ["0"])[0]), constant="--noconstant" not in options,
         permutations="--permutations" in options, leave_duplicates="--leave_duplicate_interactions" in options,
         ignore=frozenset(c for v in options.get("--ignore", []) for c in v),
-        ignore_linear=frozenset(c for v in options.get("--ignore_linear", []) for c in v), arguments=arguments.strip())
+        ignore_linear=frozenset(c for v in options.get("--ignore_linear", []) for c in v),
+        chain_hash="--chain_hash" in options, keep=frozenset(c for v in options["--keep"] for c in v) if "--keep" in options else None,
+        arguments=arguments.strip())
 
 
 def _stack(workspace: Any) -> list[str]:

@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from appliance.errors import UsageError
 from appliance.introspect.layout import ModelLayout, _options
 from appliance.introspect.observed import Observations
-from appliance.introspect.terms import DEFAULT_NAMESPACE
+from appliance.introspect.terms import DEFAULT_NAMESPACE, Chained
 
 
 def read_data(workspace: Any, paths: Iterable[str | Path], observations: Observations | None = None) -> Observations:
@@ -64,27 +64,29 @@ def read_dsjson(seen: Observations, lines: Iterable[str], where: str = "<data>")
 def add_dsjson_line(seen: Observations, line: str | bytes) -> None:
     """One DSJSON decision; ``ValueError``, ``KeyError`` or ``TypeError`` when the line is not one."""
     context = json.loads(line)["c"]
-    actions = [_json_namespaces(action) for action in context["_multi"]]
-    seen.add_multi(_json_namespaces(context), actions)
+    chain = seen.features.layout.chain_hash
+    actions = [_json_namespaces(action, chain=chain) for action in context["_multi"]]
+    seen.add_multi(_json_namespaces(context, chain=chain), actions)
 
 
-def _json_namespaces(obj: dict[str, Any], namespace: str = DEFAULT_NAMESPACE) -> list[tuple[str, list[tuple[str, float]]]]:
+def _json_namespaces(obj: dict[str, Any], namespace: str = DEFAULT_NAMESPACE, chain: bool = False) -> list[tuple[str, list[tuple[str, float]]]]:
     """VW's JSON rules: an object is a namespace named by its key, a number a feature, ``"k": "v"`` the feature
-    ``kv``, ``true`` a feature of value 1; keys starting with ``_`` are not features."""
+    ``kv`` (under ``--chain_hash``: ``k^v``, hashed in two steps), ``true`` a feature of value 1; keys starting with
+    ``_`` are not features."""
     own: list[tuple[str, float]] = []
     found = [(namespace, own)]
     for key, value in obj.items():
         if key.startswith("_"):
             continue
         if isinstance(value, dict):
-            found.extend(_json_namespaces(value, key))
+            found.extend(_json_namespaces(value, key, chain))
         elif isinstance(value, bool):
             if value:
                 own.append((key, 1.0))
         elif isinstance(value, (int, float)):
             own.append((key, float(value)))
         elif isinstance(value, str):
-            own.append((key + value, 1.0))
+            own.append((Chained(key, value) if chain else key + value, 1.0))
         elif value is not None:
             raise TypeError(f"feature {key!r} is a {type(value).__name__}; introspection reads numbers, strings, "
                             "booleans and objects (namespaces)")

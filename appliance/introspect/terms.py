@@ -30,6 +30,19 @@ M64 = (1 << 64) - 1
 DEFAULT_NAMESPACE = " "
 
 
+class Chained(str):
+    """A JSON string feature of a ``--chain_hash`` model: named ``key^value`` (as ``--invert_hash`` names it) and
+    hashed as VW chains it, hash(value, hash(key, namespace))."""
+
+    key: str
+    value: str
+
+    def __new__(cls, key: str, value: str) -> Chained:
+        name = super().__new__(cls, f"{key}^{value}")
+        name.key, name.value = key, value
+        return name
+
+
 @dataclass(slots=True)
 class Term:
     ids: tuple[int, ...]
@@ -63,7 +76,13 @@ class Features:
             space = self._space.get(namespace)
             if space is None:
                 space = self._space[namespace] = self._namespace_hash(namespace)
-            hashed = self._ws.hash_feature(name, space) & layout.mask
+            if isinstance(name, Chained):  # VW's hasher unmasked in between, as its parsers chain it
+                from appliance.datagen.hashing import hashstring, murmurhash3_32  # only for these models (datagen is slow to import)
+
+                hasher = (lambda text, seed: murmurhash3_32(text.encode(), seed)) if layout.hash_all else hashstring
+                hashed = hasher(name.value, hasher(name.key, space)) & layout.mask
+            else:
+                hashed = self._ws.hash_feature(name, space) & layout.mask
         self._ids[namespace, name] = fid = len(self.names)
         self.namespaces.append(namespace)
         self.names.append(name)
@@ -94,7 +113,7 @@ class Features:
         groups: dict[str, list[tuple[int, float]]] = {}
         for namespace, features in (*example, *shared):
             group = namespace[:1] or DEFAULT_NAMESPACE
-            if group in layout.ignore:
+            if group in layout.ignore or layout.keep is not None and group not in layout.keep:
                 continue
             members = groups.setdefault(group, [])
             for name, value in features:

@@ -74,7 +74,8 @@ def varinfo(workspace: Any, observations: Observations | None = None) -> Varinfo
 def _hashing(layout: ModelLayout) -> tuple[Any, ...]:
     """What decides where a term's weights are."""
     return (layout.bits, layout.width, layout.offsets, layout.interactions, layout.hash_all, layout.hash_seed, layout.constant,
-            layout.permutations, layout.leave_duplicates, layout.ignore, layout.ignore_linear)
+            layout.permutations, layout.leave_duplicates, layout.ignore, layout.ignore_linear,
+            layout.keep, layout.chain_hash)
 
 
 def option_differences(before: ModelLayout, after: ModelLayout) -> list[str]:

@@ -160,12 +160,16 @@ def parse(line: str | bytes) -> Logged:
             event = JoinedEvent(decision, reward, "late", 1, ts, str(late["key"]))
         else:
             event = JoinedEvent(decision, reward, "replay", 1, ts)
-        return Logged(event, features, obj.get("_skipLearn") is True, float(obj.get("pdrop") or 0.0))
+        logged = Logged(event, features, obj.get("_skipLearn") is True, float(obj.get("pdrop") or 0.0))
     except KeyError as err:
         raise ValueError(f"not a DSJSON event: it has no {err} key (a line needs _label_cost, _label_probability, _labelIndex "
                          "or _label_Action, a, p, and c with its _multi actions)") from None
     except (ValueError, TypeError, IndexError, AttributeError) as err:
         raise ValueError(f"not a DSJSON event: {type(err).__name__}: {err}") from None
+    if not 0.0 < decision.probability <= 1.0:
+        raise ValueError(f"not a DSJSON event: _label_probability {decision.probability!r} must be in (0, 1]: the logging "
+                         "policy's probability of the logged action, by which every off-policy estimate divides")
+    return logged
 
 
 _last_multi: tuple[Any, tuple[str, ...], list[Features]] = (None, (), [])

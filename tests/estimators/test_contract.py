@@ -203,3 +203,15 @@ def test_a_policy_value_refuses_a_nan_prediction_before_any_estimator_counts_it(
     with pytest.raises(EstimatorError, match=r"^r_hat nan \(the reward model's prediction for the logged action\)"):
         value.add_example(0.5, 1.0, 0.5, r_hat=float("nan"), v_hat=0.5)
     assert json.dumps(value.state()) == before
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, -0.1, 1.5, float("nan")])
+@pytest.mark.parametrize("kind", INTERVALS, ids=[kind.__name__ for kind in INTERVALS])
+def test_an_alpha_outside_0_1_is_refused_by_name(kind: type[Streaming], alpha: float) -> None:
+    """It used to be a ZeroDivisionError, a StatisticsError, a math domain error or an interval whose lower end is above
+    its upper one, depending on the kind."""
+    interval = kind()
+    feed(interval, 1, 200)
+    with pytest.raises(EstimatorError, match=r"alpha .* must be in \(0, 1\)"):
+        interval.get(alpha)  # type: ignore[attr-defined]
+    assert all(bound is not None for bound in interval.get(0.05))  # type: ignore[attr-defined]

@@ -139,3 +139,44 @@ def test_a_line_missing_a_key_names_the_key_and_what_a_line_needs(log: Path, tmp
     assert main(["evaluate", str(other), "--no-baselines"]) == 0
     assert (f"{other}:2: not a DSJSON event: it has no 'p' key (a line needs _label_cost, _label_probability, _labelIndex or "
             "_label_Action, a, p, and c with its _multi actions); line skipped") in capsys.readouterr().err
+
+
+def test_a_candidate_whose_interval_equals_the_online_one_is_not_called_the_current_policy(
+        log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """On a short log every confidence sequence is the whole reward range: each candidate used to be "the current policy"."""
+    short = tmp_path / "short.dsjson"
+    short.write_text("".join(log.read_text().splitlines(keepends=True)[:5]))
+    assert main(["evaluate", str(short), "--intervals", "cs", "--reward-range", "0", "1", "--json"]) == 0
+    candidates = json.loads(capsys.readouterr().out)["candidates"]
+    assert candidates["random"]["intervals"]["cs"] == candidates["online"]["intervals"]["cs"]  # the case: equal intervals
+    assert candidates["online"]["verdict"] == "the current policy"
+    assert {v["verdict"] for name, v in candidates.items() if name != "online"} == {"not distinguishable at 95%"}
+
+
+@pytest.mark.parametrize("bounds,message", [
+    (["0.2", "0.5"], "is outside --reward-range 0.2 0.5: widen it to hold every reward of the log, or leave it out"),
+    (["1", "0"], "--reward-range 1.0 0.0: LOW must be below HIGH"),
+    (["0", "0"], "--reward-range 0.0 0.0: LOW must be below HIGH"),
+])
+def test_a_reward_range_that_does_not_fit_names_the_flag(log: Path, capsys: pytest.CaptureFixture[str], bounds: list[str],
+                                                        message: str) -> None:
+    """It used to say "give the rewards' range, or empirical_r_bounds=True" (a Python argument) or "rmin ... rmax"."""
+    assert main(["evaluate", str(log), "--no-baselines", "--reward-range", *bounds]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "empirical_r_bounds" not in err and "rmin" not in err
+
+
+@pytest.mark.parametrize("probability", [0.0, 1.5, -0.2])
+def test_a_line_whose_logged_probability_is_outside_0_1_is_skipped_by_number(
+        log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], probability: float) -> None:
+    """It used to stop the whole evaluation with "p_log 0.0 must be in (0, 1]", naming no line of the log."""
+    lines = log.read_text().splitlines(keepends=True)[:40]
+    bad = json.loads(lines[2])
+    bad["_label_probability"] = probability
+    lines[2] = json.dumps(bad) + "\n"
+    edited = tmp_path / "edited.dsjson"
+    edited.write_text("".join(lines))
+    assert main(["evaluate", str(edited), "--no-baselines", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert f"{edited}:3: not a DSJSON event: _label_probability {probability} must be in (0, 1]" in err
+    assert json.loads(out)["malformed"] == 2  # this one and the fixture's line 11, which is not JSON

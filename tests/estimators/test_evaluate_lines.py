@@ -103,7 +103,7 @@ def test_a_candidate_choosing_what_the_logger_never_could_is_not_judged(tmp_path
     assert candidates["always off"]["estimates"]["ips"] == 0.0  # what IPS makes of it: not the action's value
     for name in ("random", "always off", "always dim"):
         assert candidates[name]["verdict"].startswith("not valued:"), candidates[name]["verdict"]
-    assert candidates["always on"]["verdict"] == "the current policy"  # what the logger did: valued in full
+    assert candidates["always on"]["verdict"] == "not distinguishable at 95%"  # what the logger did: valued in full
     assert main(["evaluate", str(path), "--estimators", "ips", "--intervals", "clopper_pearson", "--reward-range", "0", "1"]) == 0
     rows = {line.split("  ")[0]: line for line in capsys.readouterr().out.splitlines()}
     assert rows["always off"].endswith("not valued: 100% of its choices the logging policy never made")  # the table says it too

@@ -64,6 +64,14 @@ def test_the_newest_checkpoint_with_its_event_log(data_dir: Path, capsys: pytest
     assert audio and all("audio" in r["namespace"].split("*") for r in audio)
 
 
+def test_a_namespace_no_term_crosses_is_refused_with_the_namespaces_there_are(data_dir: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """``--namespace a`` (VW's -q letter for audio) used to print an empty table, as if the model had no such terms."""
+    assert main(["introspect", "--data-dir", str(data_dir), "--namespace", "a"]) == 2
+    err = capsys.readouterr().err
+    assert "--namespace a: no term crosses it" in err and "audio, colour" in err
+
+
 def test_diff_between_two_checkpoints_by_feature(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     older, newer = sorted((data_dir / "checkpoints").glob("model-*.vw"))[-2:]
     out = _run(capsys, "--diff", str(older), str(newer), "--top", "5")

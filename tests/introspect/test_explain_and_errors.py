@@ -30,6 +30,29 @@ def test_a_decision_explained_adds_up_to_the_scores_vw_predicts() -> None:
     ws.finish()
 
 
+@pytest.mark.parametrize("options", ["--keep rc", "--keep r --keep c", "--ignore t"])
+def test_namespaces_the_model_does_not_keep_are_neither_named_nor_scored(options: str, tmp_path: Path) -> None:
+    """``--keep`` used to be read as nothing: the time namespace it drops was listed (its slots' weights shown) and scored
+    in explanations, off VW's own scores where a slot it does not use collides with one it does (``-b 6``)."""
+    ws = vowpalwabbit.Workspace(f"--quiet --cb_adf -q rc -b 6 {options}")
+    data = multi_line_data(200)
+    for example in data:
+        ws.learn(example)
+    context = {"room": {"dark": 0.4, "loud": -0.5}, "rest": {"r2": 1.0}, "time": {f"h{h}": 1.0 for h in range(24)}}
+    actions = {f"a{a}": {"colour": {f"c{a}": 1.0, "tone": 0.2 * a + 0.1}, "count": {f"n{a % 2}": 1.0}} for a in range(4)}
+    why = Explainer(ws).decision(context, actions, top=1000)
+    hours = " ".join(f"h{h}" for h in range(24))
+    lines = [f"shared |room dark:0.4 loud:-0.5 |rest r2 |time {hours}"] + [f"|colour c{a} tone:{0.2 * a + 0.1:.1f} |count n{a % 2}"
+                                                                        for a in range(4)]
+    assert [a.score for a in why.actions] == pytest.approx([-c for c in ws.predict(lines)], abs=1e-5)
+    assert not [c.feature for a in why.actions for c in a.top if "time^" in c.feature]
+    path = tmp_path / "data.txt"
+    path.write_text("".join("\n".join(e) + "\n\n" for e in data))
+    info = varinfo(ws, read_data(ws, [path]))
+    assert not [name for r in info.order if "time^" in (name := info.name(r) or "")]
+    ws.finish()
+
+
 def test_a_regression_prediction_explained_equals_predict() -> None:
     ws = vowpalwabbit.Workspace("--quiet -q ab --cubic abc")
     for line in single_line_data("regression", 300):
