@@ -1,0 +1,36 @@
+"""The SQLite engine on what appliances ship in practice: a line it cannot read is counted as malformed and the
+rest of its batch is joined (a decision it could not write out later must not stop the join)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from appliance.config import JoinConfig
+from appliance.fleet.engine_sqlite import SqliteEngine
+
+
+def decision(event_id: str, **fields: object) -> dict[str, object]:
+    return {"kind": "decision", "event_id": event_id, "timestamp": 100.0, "action": "a", "probability": 0.5,
+            "actions": ["a", "b"], "pmf": [0.5, 0.5], "context": {"u": {"x": 1.0}}, **fields}
+
+
+def test_a_decision_line_it_cannot_write_out_is_malformed_and_the_others_are_joined(tmp_path: Path) -> None:
+    now = [100.0]
+    engine = SqliteEngine(tmp_path / "inbox", tmp_path / "state", tmp_path / "joined", JoinConfig(reward_wait_s=1), 0.5,
+                          {}, clock=lambda: now[0], idle_timeout_s=5)
+    broken = [{"kind": "decision", "event_id": "no-actions", "timestamp": 100.0, "action": "a"},
+              decision("unknown-action", action="c"), decision("short-pmf", pmf=[1.0]),
+              decision("string-time", timestamp="1e400"), decision("list-context", context=[1, 2])]
+    reward = {"kind": "reward", "event_id": "good", "reward": 1.0, "timestamp": 100.5}
+    broken += [{**reward, "reward": "nan"}, {**reward, "timestamp": "1e400"}]  # an infinite time would pass pi1's watermark
+    lines = [decision("good"), *broken, reward]
+    (tmp_path / "inbox" / "pi1-raw-000001-000000000000.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    engine.step()
+    now[0] += 10
+    assert engine.step() == 1
+    [joined] = (tmp_path / "joined").glob("*.dsjson")
+    [line] = joined.read_bytes().splitlines()
+    assert json.loads(line)["EventId"] == "good" and json.loads(line)["_label_cost"] == -1.0
+    assert engine.stats()["malformed"] == len(broken)
+    engine.close()
