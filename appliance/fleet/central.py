@@ -19,6 +19,7 @@ from pydantic import Field
 
 from appliance.config import AppConfig
 from appliance.config.base import StrictModel
+from appliance.errors import StorageError
 from appliance.fleet.collector import Collector
 from appliance.fleet.trainer import CentralTrainer
 from appliance.server.access_token import load_or_create_token
@@ -64,6 +65,12 @@ class Central:
         pconfig = appliance.effective_policy()
         features = pconfig.action_features() if hasattr(pconfig, "action_features") else {}
         inbox, state, joined = root / "inbox", root / "state", root / "joined"
+        for directory in (inbox, state, joined, root / "models"):
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StorageError(f"{directory}: cannot make the directory ({err.strerror}); --dir must be a directory "
+                                   "this user can write, or a path where one can be made") from None
         engine: Engine
         if settings.engine == "spark":
             from appliance.fleet.engine_spark import SparkEngine
@@ -81,8 +88,12 @@ class Central:
         token, created = load_or_create_token(root)
         if created:
             log.info("the collector's token is new, in %s: give it to the appliances' http log sinks (token_file)", root / "token")
-        self.collector = Collector(inbox, self.trainer.current, settings.host, settings.port, self.stats, token,
-                                   root / "token").start()
+        try:
+            self.collector = Collector(inbox, self.trainer.current, settings.host, settings.port, self.stats, token,
+                                       root / "token").start()
+        except Exception:
+            engine.close()  # its database (or Spark session) is not left open behind the error
+            raise
         self.stop = threading.Event()
         self._refresh()
 

@@ -40,6 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
+from appliance.errors import UsageError
 from appliance.fleet.trainer import published_version
 from appliance.storage.atomic import write_atomically
 
@@ -119,7 +120,11 @@ class Collector:
         inbox.mkdir(parents=True, exist_ok=True)
         self.batches = self.lines = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
+        try:
+            self._server = ThreadingHTTPServer((host, port), self._handler())
+        except OSError as err:
+            raise UsageError(f"the collector cannot listen on {host}:{port} ({err.strerror}); is the port in use? "
+                             "Pick another with --port") from None
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="fleet-collector", daemon=True)
