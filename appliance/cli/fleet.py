@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--{str(first['loc'][0]).replace('_', '-')} {shown}: {first['msg']}") from None
     central = Central(settings, load_config(args.config))
     signal.signal(signal.SIGTERM, lambda *_: central.stop.set())
-    print(f"wabbit fleet: collecting on http://{args.host}:{central.collector.port}/ingest, models at /model "
+    host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address, as a URL writes it
+    print(f"wabbit fleet: collecting on http://{host}:{central.collector.port}/ingest, models at /model "
           f"({args.engine} join, {args.dir})", flush=True)
     try:
         central.run()

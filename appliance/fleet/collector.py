@@ -111,6 +111,17 @@ def linger(connection: socket.socket) -> None:
         return
 
 
+class _Server(ThreadingHTTPServer):
+    """The collector's server: a thread a connection (they end with the process), on an IPv6 address (``::1``) as
+    well as an IPv4 one."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        self.address_family = socket.getaddrinfo(*address, type=socket.SOCK_STREAM)[0][0]
+        super().__init__(address, handler)
+
+
 class Collector:
     def __init__(self, inbox: Path, model: Path, host: str, port: int, status: Callable[[], dict[str, Any]],
                  token: str, token_path: Path) -> None:
@@ -121,11 +132,10 @@ class Collector:
         self.batches = self.lines = 0
         self._lock = threading.Lock()
         try:
-            self._server = ThreadingHTTPServer((host, port), self._handler())
+            self._server = _Server((host, port), self._handler())
         except OSError as err:
-            raise UsageError(f"the collector cannot listen on {host}:{port} ({err.strerror}); is the port in use? "
-                             "Pick another with --port") from None
-        self._server.daemon_threads = True
+            raise UsageError(f"the collector cannot listen on {host}:{port} ({err.strerror}); is the port in use, or "
+                             "the host not an address of this machine? Pick another with --port or --host") from None
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="fleet-collector", daemon=True)
 

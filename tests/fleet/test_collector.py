@@ -237,3 +237,21 @@ def test_a_model_source_waits_quietly_for_the_first_model_and_warns_of_a_wrong_u
     (tmp_path / "current.vw").write_bytes(b"model")
     central.step()  # ...as version 42, which the appliance installs the model as (when above its others)
     assert installed == [(b"model", 42)] and (central.installed, central.stats()["waiting"]) == (1, False)
+
+
+def test_the_collector_listens_on_ipv6_loopback(tmp_path: Path) -> None:
+    """``wabbit fleet --host ::1``: the collector binds an IPv6 address as it does an IPv4 one."""
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    token, _ = load_or_create_token(tmp_path)
+    running = Collector(tmp_path / "inbox", tmp_path / "current.vw", "::1", 0, lambda: {"join": {}}, token,
+                        tmp_path / "token").start()
+    try:
+        with httpx.Client(base_url=f"http://[::1]:{running.port}", headers={"Authorization": f"Bearer {token}"}) as client:
+            assert client.post("/ingest", content=b'{"kind":"reward"}\n').status_code == 200
+    finally:
+        running.close()
+    assert running.stats()["lines"] == 1
