@@ -2,8 +2,8 @@
 pull the current model.
 
 - ``POST /ingest``: a batch of raw JSON lines, written whole (atomically, fsynced) into the inbox before the
-  answer 200: an acknowledged batch is on disk. It is named by the sender (header ``X-Wabbit-Source``, else
-  its address), the batch id (``X-Wabbit-Batch``) and its SHA-256, so a batch sent again replaces itself, and one
+  answer 200: an acknowledged batch is on disk. It is named by the sender (header ``X-Wabbit-Source``, an ``http``
+  sink's host name unless set; else its address), the batch id (``X-Wabbit-Batch``) and its SHA-256, so a batch sent again replaces itself, and one
   that starts at the same place but holds more (sent again after the sender restarted) is a file of its own.
 - ``GET /model``: ``current.vw`` with an ``ETag`` (its SHA-256), ``X-Model-SHA256`` and ``X-Model-Version``, the
   version the trainer publishes it as (:func:`~appliance.fleet.trainer.published_version`; an appliance's ``http``

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -16,6 +17,7 @@ import pytest
 from appliance.config.log_sinks import HTTPSinkConfig
 from appliance.config.model_source import HTTPModelSourceConfig
 from appliance.fleet.collector import Collector
+from appliance.fleet.files import batch_source
 from appliance.model_sources import ModelUpdater
 from appliance.model_sources.http import HTTPModelSource
 from appliance.server.access_token import load_or_create_token
@@ -255,3 +257,16 @@ def test_the_collector_listens_on_ipv6_loopback(tmp_path: Path) -> None:
     finally:
         running.close()
     assert running.stats()["lines"] == 1
+
+
+def test_a_sink_without_x_wabbit_source_is_named_by_its_host_not_by_the_address_it_comes_from(collector: Collector,
+                                                                                             tmp_path: Path) -> None:
+    """Behind a TLS proxy (or NAT) every appliance comes from one address: named by it, their logs would be one,
+    and one appliance's records would move another's watermark. The sink names itself by its host name, as a
+    directory sink does."""
+    url = f"http://127.0.0.1:{collector.port}/ingest"
+    shipping = HTTPSink(HTTPSinkConfig(url=url, stream="raw", token_file=tmp_path / "token"))
+    shipping.send(b'{"kind":"reward"}\n', "raw-000001-000000000000")
+    shipping.close()
+    [stored] = (tmp_path / "inbox").iterdir()
+    assert batch_source(stored.name) == re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname())[:64] != "127.0.0.1"
