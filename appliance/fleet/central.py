@@ -1,7 +1,8 @@
 """The central side in one process (``wabbit fleet``): the collector, the join (SQLite or Spark), the trainer.
 
 Its directory holds ``token`` (the collector's bearer token, made at first start), ``inbox/`` (raw batches: the
-collector's, or a shared folder the appliances' directory sinks write), ``state/`` (the join's), ``joined/``
+collector's, or a shared folder the appliances' directory sinks write; the SQLite join moves those it has taken
+in to ``inbox/taken/``), ``state/`` (the join's), ``joined/``
 (DSJSON batches) and ``models/`` (checkpoints and ``current.vw``). Appliances ship with a log sink of ``stream:
 raw`` (``http`` to ``/ingest`` with ``token_file``, or ``directory`` to the inbox) and pull with a model source
 (``http`` from ``/model`` with an ``Authorization: Bearer`` header, or ``file`` on ``models/current.vw``).
