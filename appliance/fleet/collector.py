@@ -112,14 +112,35 @@ def linger(connection: socket.socket) -> None:
 
 
 class _Server(ThreadingHTTPServer):
-    """The collector's server: a thread a connection (they end with the process), on an IPv6 address (``::1``) as
-    well as an IPv4 one."""
+    """The collector's server: a thread a connection, on an IPv6 address (``::1``) as well as an IPv4 one; closing it
+    ends the kept-alive connections too (their threads would serve them on for up to :data:`IDLE_S`)."""
 
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         self.address_family = socket.getaddrinfo(*address, type=socket.SOCK_STREAM)[0][0]
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._open_lock:
+            for connection in self._open:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)  # its thread reads the end and closes it
+                except OSError:  # closed meanwhile
+                    continue
 
 
 class Collector:

@@ -270,3 +270,16 @@ def test_a_sink_without_x_wabbit_source_is_named_by_its_host_not_by_the_address_
     shipping.close()
     [stored] = (tmp_path / "inbox").iterdir()
     assert batch_source(stored.name) == re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname())[:64] != "127.0.0.1"
+
+
+def test_a_closed_collector_ends_its_kept_alive_connections(tmp_path: Path) -> None:
+    """After close, a sink's kept-alive connection no longer reaches the collector (it did for up to IDLE_S, and its
+    batches were still answered 200): the sink's next batch fails and is sent again to the next collector."""
+    token, _ = load_or_create_token(tmp_path)
+    running = Collector(tmp_path / "inbox", tmp_path / "current.vw", "127.0.0.1", 0, lambda: {}, token, tmp_path / "token").start()
+    with httpx.Client(base_url=f"http://127.0.0.1:{running.port}", headers={"Authorization": f"Bearer {token}"}) as client:
+        assert client.post("/ingest", content=b'{"kind":"reward"}\n').status_code == 200
+        running.close()
+        with pytest.raises(httpx.TransportError):
+            client.post("/ingest", content=b'{"kind":"decision"}\n')
+    assert len(list((tmp_path / "inbox").iterdir())) == 1
