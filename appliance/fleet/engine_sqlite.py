@@ -45,8 +45,8 @@ class SqliteEngine:
                  action_features: Mapping[str, Features], clock: Callable[[], float] = time.time,
                  idle_timeout_s: float = 600.0) -> None:
         self.inbox, self.joined_dir, self.clock = inbox, joined, clock
-        self.taken = inbox / "taken"
-        for d in (inbox, self.taken, state, joined):
+        self.taken: Path | None = inbox / "taken"
+        for d in (inbox, state, joined):
             d.mkdir(parents=True, exist_ok=True)
         self.joiner = DurableJoiner(state / "join.db", config, grace_s, idle_timeout_s=idle_timeout_s)
         self._features = action_features
@@ -84,12 +84,19 @@ class SqliteEngine:
     def _put_away(self, paths: list[Path]) -> None:
         """Move files taken in (their records committed) to ``inbox/taken/``, so a step lists only new ones (each step
         listed every file ever shipped); one sent again later comes back to the inbox and goes there again."""
-        for path in paths:
-            os.replace(path, moved := self.taken / path.name)
-            if _key(moved) not in self._seen:  # a directory sink wrote it again, longer, since it was listed: take it in
-                os.replace(moved, path)
-        if paths:
+        if not paths or self.taken is None:
+            return
+        try:
+            self.taken.mkdir(exist_ok=True)
+            for path in paths:
+                os.replace(path, moved := self.taken / path.name)
+                if _key(moved) not in self._seen:  # a directory sink wrote it again, longer, since it was listed: take it in
+                    os.replace(moved, path)
             fsync_dir(self.taken)
+        except OSError as err:  # a read-only shared folder: the join goes on, listing every file at each step
+            log.warning("cannot move the inbox files taken in to %s (%s): each step lists them all again; give the "
+                        "central side write access to %s", self.taken, err.strerror, self.inbox)
+            self.taken = None
 
     def _write(self, batch: int, joined: list[tuple[Joined, bytes | None]]) -> None:
         lines = [dsjson_line(j.event_id, j.decided, j.reward, j.rewards, body, self._features, j.emitted)

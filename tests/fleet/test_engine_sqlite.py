@@ -4,7 +4,10 @@ rest of its batch is joined (a decision it could not write out later must not st
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
+
+import pytest
 
 from appliance.config import JoinConfig
 from appliance.fleet.engine_sqlite import SqliteEngine
@@ -62,3 +65,22 @@ def test_a_taken_file_leaves_the_inbox_so_a_step_lists_only_new_ones(tmp_path: P
     now[0] += 10
     assert restarted.step() == 0 and restarted.stats()["files"] == 0 and list((tmp_path / "inbox").glob("*.jsonl")) == []
     restarted.close()
+
+
+def test_an_inbox_whose_files_cannot_move_is_still_joined(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A shared folder the central side may only read (here: taken/ cannot be made): that is said once, and the
+    join goes on and takes each file once."""
+    now = [100.0]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "pi1-raw-000001-000000000000.jsonl").write_text(json.dumps(decision("e1")) + "\n")
+    (inbox / "taken").write_text("not a directory")
+    engine = SqliteEngine(inbox, tmp_path / "state", tmp_path / "joined", JoinConfig(reward_wait_s=1), 0.5, {},
+                          clock=lambda: now[0], idle_timeout_s=5)
+    with caplog.at_level(logging.WARNING):
+        engine.step()
+        engine.step()
+    now[0] += 10
+    assert engine.step() == 1 and engine.stats()["files"] == 1
+    assert caplog.text.count("give the central side write access") == 1
+    engine.close()
