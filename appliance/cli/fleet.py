@@ -25,15 +25,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from appliance.config import load_config
+    from appliance.errors import UsageError
     from appliance.fleet.central import Central, FleetSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = FleetSettings(directory=args.dir, engine=args.engine, host=args.host, port=args.port, grace_s=args.grace_s,
-                             idle_timeout_s=args.idle_timeout_s, publish_every_s=args.publish_every_s)
+    try:
+        settings = FleetSettings(directory=args.dir, engine=args.engine, host=args.host, port=args.port, grace_s=args.grace_s,
+                                 idle_timeout_s=args.idle_timeout_s, publish_every_s=args.publish_every_s)
+    except ValidationError as err:  # an option out of its range: name it as typed
+        first = err.errors()[0]
+        value = first["input"]
+        shown = f"{value:g}" if isinstance(value, float) else value
+        raise UsageError(f"--{str(first['loc'][0]).replace('_', '-')} {shown}: {first['msg']}") from None
     central = Central(settings, load_config(args.config))
     signal.signal(signal.SIGTERM, lambda *_: central.stop.set())
-    print(f"wabbit fleet: collecting on http://{args.host}:{central.collector.port}/ingest, models at /model "
+    host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address, as a URL writes it
+    print(f"wabbit fleet: collecting on http://{host}:{central.collector.port}/ingest, models at /model "
           f"({args.engine} join, {args.dir})", flush=True)
     try:
         central.run()

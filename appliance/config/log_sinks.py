@@ -69,7 +69,8 @@ class HTTPSinkConfig(LogSinkConfigBase):
     type: Literal["http"] = Field("http", description="Each batch POSTed as JSON lines (application/x-ndjson); a 2xx "
                                   "answer acknowledges it, anything else is retried with backoff.")
     url: str = Field(max_length=2048, description="Where batches are POSTed (http or https).")
-    headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers, e.g. X-Wabbit-Source.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers, e.g. X-Wabbit-Source (the "
+                                    "appliance's name for a fleet's collector; default: the host name).")
     token_file: Path | None = Field(None, description="A file holding the receiver's bearer token (a fleet collector's "
                                     "`token`, copied to the appliance), sent as `Authorization: Bearer`; read at every "
                                     "batch, so a new token needs no restart. Empty: no token.")

@@ -1,7 +1,8 @@
 """The central side in one process (``wabbit fleet``): the collector, the join (SQLite or Spark), the trainer.
 
 Its directory holds ``token`` (the collector's bearer token, made at first start), ``inbox/`` (raw batches: the
-collector's, or a shared folder the appliances' directory sinks write), ``state/`` (the join's), ``joined/``
+collector's, or a shared folder the appliances' directory sinks write; the SQLite join moves those it has taken
+in to ``inbox/taken/``), ``state/`` (the join's), ``joined/``
 (DSJSON batches) and ``models/`` (checkpoints and ``current.vw``). Appliances ship with a log sink of ``stream:
 raw`` (``http`` to ``/ingest`` with ``token_file``, or ``directory`` to the inbox) and pull with a model source
 (``http`` from ``/model`` with an ``Authorization: Bearer`` header, or ``file`` on ``models/current.vw``).
@@ -19,6 +20,7 @@ from pydantic import Field
 
 from appliance.config import AppConfig
 from appliance.config.base import StrictModel
+from appliance.errors import StorageError
 from appliance.fleet.collector import Collector
 from appliance.fleet.trainer import CentralTrainer
 from appliance.server.access_token import load_or_create_token
@@ -64,6 +66,12 @@ class Central:
         pconfig = appliance.effective_policy()
         features = pconfig.action_features() if hasattr(pconfig, "action_features") else {}
         inbox, state, joined = root / "inbox", root / "state", root / "joined"
+        for directory in (inbox, state, joined, root / "models"):
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StorageError(f"{directory}: cannot make the directory ({err.strerror}); --dir must be a directory "
+                                   "this user can write, or a path where one can be made") from None
         engine: Engine
         if settings.engine == "spark":
             from appliance.fleet.engine_spark import SparkEngine
@@ -81,8 +89,12 @@ class Central:
         token, created = load_or_create_token(root)
         if created:
             log.info("the collector's token is new, in %s: give it to the appliances' http log sinks (token_file)", root / "token")
-        self.collector = Collector(inbox, self.trainer.current, settings.host, settings.port, self.stats, token,
-                                   root / "token").start()
+        try:
+            self.collector = Collector(inbox, self.trainer.current, settings.host, settings.port, self.stats, token,
+                                       root / "token").start()
+        except Exception:
+            engine.close()  # its database (or Spark session) is not left open behind the error
+            raise
         self.stop = threading.Event()
         self._refresh()
 

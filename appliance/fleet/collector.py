@@ -2,8 +2,8 @@
 pull the current model.
 
 - ``POST /ingest``: a batch of raw JSON lines, written whole (atomically, fsynced) into the inbox before the
-  answer 200: an acknowledged batch is on disk. It is named by the sender (header ``X-Wabbit-Source``, else
-  its address), the batch id (``X-Wabbit-Batch``) and its SHA-256, so a batch sent again replaces itself, and one
+  answer 200: an acknowledged batch is on disk. It is named by the sender (header ``X-Wabbit-Source``, an ``http``
+  sink's host name unless set; else its address), the batch id (``X-Wabbit-Batch``) and its SHA-256, so a batch sent again replaces itself, and one
   that starts at the same place but holds more (sent again after the sender restarted) is a file of its own.
 - ``GET /model``: ``current.vw`` with an ``ETag`` (its SHA-256), ``X-Model-SHA256`` and ``X-Model-Version``, the
   version the trainer publishes it as (:func:`~appliance.fleet.trainer.published_version`; an appliance's ``http``
@@ -40,6 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
+from appliance.errors import UsageError
 from appliance.fleet.trainer import published_version
 from appliance.storage.atomic import write_atomically
 
@@ -110,6 +111,38 @@ def linger(connection: socket.socket) -> None:
         return
 
 
+class _Server(ThreadingHTTPServer):
+    """The collector's server: a thread a connection, on an IPv6 address (``::1``) as well as an IPv4 one; closing it
+    ends the kept-alive connections too (their threads would serve them on for up to :data:`IDLE_S`)."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        self.address_family = socket.getaddrinfo(*address, type=socket.SOCK_STREAM)[0][0]
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._open_lock:
+            for connection in self._open:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)  # its thread reads the end and closes it
+                except OSError:  # closed meanwhile
+                    continue
+
+
 class Collector:
     def __init__(self, inbox: Path, model: Path, host: str, port: int, status: Callable[[], dict[str, Any]],
                  token: str, token_path: Path) -> None:
@@ -119,8 +152,11 @@ class Collector:
         inbox.mkdir(parents=True, exist_ok=True)
         self.batches = self.lines = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
-        self._server.daemon_threads = True
+        try:
+            self._server = _Server((host, port), self._handler())
+        except OSError as err:
+            raise UsageError(f"the collector cannot listen on {host}:{port} ({err.strerror}); is the port in use, or "
+                             "the host not an address of this machine? Pick another with --port or --host") from None
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="fleet-collector", daemon=True)
 

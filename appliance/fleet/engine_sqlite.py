@@ -1,5 +1,6 @@
 """The central join without a cluster: new inbox files go into the durable joiner (each file once, in the same
-transaction as its records), and every step closes what the clock says is due into a numbered DSJSON batch.
+transaction as its records; then they move to ``inbox/taken/``, so a step lists only new files), and every step
+closes what the clock says is due into a numbered DSJSON batch.
 
 A decision closes ``grace_s`` after both the end of its wait and its arrival (the wall clock) and once its
 own appliance's log has passed the end of its wait by ``grace_s`` (its watermark: an inbox file's name says
@@ -17,6 +18,7 @@ appliance's idle time counts from then.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -26,6 +28,7 @@ from appliance.features import Features
 from appliance.fleet.durable import DurableJoiner
 from appliance.fleet.files import batch_source, dsjson_line, parse_lines, publish_pending, write_joined
 from appliance.fleet.records import Joined
+from appliance.storage.atomic import fsync_dir
 
 log = logging.getLogger(__name__)
 MAX_FILES_PER_STEP = 200
@@ -42,6 +45,7 @@ class SqliteEngine:
                  action_features: Mapping[str, Features], clock: Callable[[], float] = time.time,
                  idle_timeout_s: float = 600.0) -> None:
         self.inbox, self.joined_dir, self.clock = inbox, joined, clock
+        self.taken: Path | None = inbox / "taken"
         for d in (inbox, state, joined):
             d.mkdir(parents=True, exist_ok=True)
         self.joiner = DurableJoiner(state / "join.db", config, grace_s, idle_timeout_s=idle_timeout_s)
@@ -56,7 +60,8 @@ class SqliteEngine:
         if not self._resumed:
             self.joiner.resume(self.clock())
             self._resumed = True
-        new = sorted(p for p in self.inbox.glob("*.jsonl") if _key(p) not in self._seen)[:MAX_FILES_PER_STEP]
+        listed = sorted(self.inbox.glob("*.jsonl"))
+        new = [p for p in listed if _key(p) not in self._seen][:MAX_FILES_PER_STEP]
         if new:
             now = self.clock()
             records, bodies, bad = [], {}, 0
@@ -69,11 +74,29 @@ class SqliteEngine:
             self.joiner.add(records, bodies, keys)
             self._seen.update(keys)
             self.files, self.records, self.malformed = self.files + len(new), self.records + len(records), self.malformed + bad
+        self._put_away([p for p in listed if _key(p) in self._seen])
         out = self.joiner.due_with_bodies(self.clock(), self._write)
         if out:
             publish_pending(self.joined_dir, self.joiner.next_batch)
             self.emitted += len(out)
         return len(out)
+
+    def _put_away(self, paths: list[Path]) -> None:
+        """Move files taken in (their records committed) to ``inbox/taken/``, so a step lists only new ones (each step
+        listed every file ever shipped); one sent again later comes back to the inbox and goes there again."""
+        if not paths or self.taken is None:
+            return
+        try:
+            self.taken.mkdir(exist_ok=True)
+            for path in paths:
+                os.replace(path, moved := self.taken / path.name)
+                if _key(moved) not in self._seen:  # a directory sink wrote it again, longer, since it was listed: take it in
+                    os.replace(moved, path)
+            fsync_dir(self.taken)
+        except OSError as err:  # a read-only shared folder: the join goes on, listing every file at each step
+            log.warning("cannot move the inbox files taken in to %s (%s): each step lists them all again; give the "
+                        "central side write access to %s", self.taken, err.strerror, self.inbox)
+            self.taken = None
 
     def _write(self, batch: int, joined: list[tuple[Joined, bytes | None]]) -> None:
         lines = [dsjson_line(j.event_id, j.decided, j.reward, j.rewards, body, self._features, j.emitted)

@@ -18,6 +18,7 @@ b'{"_label_cost":-1.0,"_label_probability":0.8,"_label_Action"'
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -63,13 +64,16 @@ def parse_lines(lines: Iterable[bytes], arrival: float, source: str | None = Non
         try:
             r = orjson.loads(line)
             if r["kind"] == "decision":
-                records.append(DecisionIn(str(r["event_id"]), float(r["timestamp"]), arrival, source))
+                decided = float(r["timestamp"])
+                dsjson_line(str(r["event_id"]), decided, 0.0, 0, line, {}, arrival)  # one it could not write out is malformed
+                records.append(DecisionIn(str(r["event_id"]), decided, arrival, source))
                 bodies[str(r["event_id"])] = bytes(line)
             elif r["kind"] == "reward":
-                rid = r.get("reward_id")
-                records.append(RewardIn(str(r["event_id"]), float(r["reward"]), float(r["timestamp"]), None if rid is None else str(rid),
-                                         arrival, source))
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                rid, value, observed = r.get("reward_id"), float(r["reward"]), float(r["timestamp"])
+                if not (math.isfinite(value) and math.isfinite(observed)):  # "nan", "1e400": a number JSON cannot carry
+                    raise ValueError(f"{r['event_id']}: a reward and its time must be finite numbers")
+                records.append(RewardIn(str(r["event_id"]), value, observed, None if rid is None else str(rid), arrival, source))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, OverflowError, OSError):  # OSError: a time out of range
             bad += 1
     return records, bodies, bad
 
@@ -78,9 +82,11 @@ def dsjson_line(event_id: str, decided: float, reward: float, rewards: int, body
                 action_features: Mapping[str, Features], joined_at: float) -> bytes:
     """A joined decision as the DSJSON line the appliance itself would have logged."""
     b = orjson.loads(body)
-    actions = tuple(b["actions"])
-    d = Decision(event_id, b["action"], actions.index(b["action"]), float(b["probability"]), tuple(b["pmf"]), actions,
-                 b.get("context") or {}, int(b.get("model_version", 0)), decided)
+    actions, pmf, context = tuple(b["actions"]), tuple(map(float, b["pmf"])), b.get("context") or {}
+    if len(pmf) != len(actions) or not isinstance(context, dict):
+        raise ValueError(f"{event_id}: a pmf of one probability per action and a context of namespaces")
+    d = Decision(event_id, b["action"], actions.index(b["action"]), float(b["probability"]), pmf, actions,
+                 context, int(b.get("model_version", 0)), decided)
     event = JoinedEvent(d, reward, "on_time" if rewards else "default", rewards, joined_at)
     return dsjson.encode(event, [action_features.get(a, {}) for a in actions])
 

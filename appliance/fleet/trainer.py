@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from appliance.errors import UsageError
 from appliance.fleet.files import joined_files
 from appliance.policy.base import Policy
 from appliance.storage import dsjson
@@ -50,7 +51,7 @@ class CentralTrainer:
         self.clock = clock
         models.mkdir(parents=True, exist_ok=True)
         self.batch = -1
-        self.learned = self.published = self.malformed = 0
+        self.learned = self.published = self.malformed = self.refused = 0
         self.reward_sum = 0.0
         self._last_publish = clock()
         checkpoints = sorted(models.glob("checkpoint-*.vw"))
@@ -68,13 +69,21 @@ class CentralTrainer:
         """Learn the batches not learned yet; publish if it is time. Returns how many events were learned."""
         n = 0
         for batch, path in joined_files(self.joined, self.batch):
+            refused = self.refused
             for line in path.read_bytes().splitlines():
                 try:
                     event, _ = dsjson.decode(line)
                 except ValueError:
                     self.malformed += 1
                     continue
-                self.policy.learn(event)
+                try:
+                    self.policy.learn(event)
+                except UsageError as err:  # an appliance offering other actions: no features to learn them with
+                    if refused == self.refused:  # one warning a batch
+                        log.warning("fleet trainer: %s in %s: left out (counted in refused); give `wabbit fleet --config` "
+                                    "the appliances' own config, whose policy declares every action they offer", err, path)
+                    self.refused += 1
+                    continue
                 self.reward_sum += event.reward
                 n += 1
             self.batch = batch
@@ -100,4 +109,5 @@ class CentralTrainer:
 
     def stats(self) -> dict[str, Any]:
         return {"learned": self.learned, "batch": self.batch, "published": self.published, "malformed": self.malformed,
+                "refused": self.refused,
                 "mean_reward": self.reward_sum / self.learned if self.learned else None}

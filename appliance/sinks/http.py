@@ -1,5 +1,6 @@
 """Each batch POSTed as JSON lines (``application/x-ndjson``) with an ``X-Wabbit-Batch`` header (its id, so the
-receiver can drop a batch it already has) and, with ``token_file``, ``Authorization: Bearer``; a 2xx answer
+receiver can drop a batch it already has), ``X-Wabbit-Source`` (the host name, unless ``headers`` set it: a fleet's
+collector keeps each appliance's log apart by it) and, with ``token_file``, ``Authorization: Bearer``; a 2xx answer
 acknowledges it. A refusal's message (a 401's: where the token is) is part of the error the shipper reports.
 
 One connection is kept open from batch to batch (HTTP/1.1 keep-alive), through the proxy that ``http_proxy`` /
@@ -11,6 +12,7 @@ one at once; any other failure closes the connection, and the shipper sends the 
 from __future__ import annotations
 
 import http.client
+import socket
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -32,10 +34,14 @@ class HTTPSink:
         target = urlsplit(config.url)
         self._target = target
         self._proxy = None if urllib.request.proxy_bypass(target.hostname or "") else urllib.request.getproxies().get(target.scheme)
+        # the appliance's name for a fleet's collector, which keeps each appliance's log apart by it (not by the address
+        # a batch comes from: one for every appliance behind a proxy or NAT); the host name, as a directory sink's prefix
+        named = any(k.lower() == "x-wabbit-source" for k in config.headers)
+        self._source = {} if named else {"X-Wabbit-Source": socket.gethostname()}
         self._path = config.url if self._proxy and target.scheme == "http" else (target.path or "/") + (f"?{target.query}" if target.query else "")
 
     def send(self, data: bytes, batch_id: str) -> None:
-        headers = {**self.config.headers, "Content-Type": "application/x-ndjson", "X-Wabbit-Batch": batch_id}
+        headers = {**self._source, **self.config.headers, "Content-Type": "application/x-ndjson", "X-Wabbit-Batch": batch_id}
         if self.config.token_file is not None:
             headers["Authorization"] = f"Bearer {self._token(self.config.token_file)}"
         kept = self._connection is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -16,6 +17,7 @@ import pytest
 from appliance.config.log_sinks import HTTPSinkConfig
 from appliance.config.model_source import HTTPModelSourceConfig
 from appliance.fleet.collector import Collector
+from appliance.fleet.files import batch_source
 from appliance.model_sources import ModelUpdater
 from appliance.model_sources.http import HTTPModelSource
 from appliance.server.access_token import load_or_create_token
@@ -237,3 +239,47 @@ def test_a_model_source_waits_quietly_for_the_first_model_and_warns_of_a_wrong_u
     (tmp_path / "current.vw").write_bytes(b"model")
     central.step()  # ...as version 42, which the appliance installs the model as (when above its others)
     assert installed == [(b"model", 42)] and (central.installed, central.stats()["waiting"]) == (1, False)
+
+
+def test_the_collector_listens_on_ipv6_loopback(tmp_path: Path) -> None:
+    """``wabbit fleet --host ::1``: the collector binds an IPv6 address as it does an IPv4 one."""
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    token, _ = load_or_create_token(tmp_path)
+    running = Collector(tmp_path / "inbox", tmp_path / "current.vw", "::1", 0, lambda: {"join": {}}, token,
+                        tmp_path / "token").start()
+    try:
+        with httpx.Client(base_url=f"http://[::1]:{running.port}", headers={"Authorization": f"Bearer {token}"}) as client:
+            assert client.post("/ingest", content=b'{"kind":"reward"}\n').status_code == 200
+    finally:
+        running.close()
+    assert running.stats()["lines"] == 1
+
+
+def test_a_sink_without_x_wabbit_source_is_named_by_its_host_not_by_the_address_it_comes_from(collector: Collector,
+                                                                                             tmp_path: Path) -> None:
+    """Behind a TLS proxy (or NAT) every appliance comes from one address: named by it, their logs would be one,
+    and one appliance's records would move another's watermark. The sink names itself by its host name, as a
+    directory sink does."""
+    url = f"http://127.0.0.1:{collector.port}/ingest"
+    shipping = HTTPSink(HTTPSinkConfig(url=url, stream="raw", token_file=tmp_path / "token"))
+    shipping.send(b'{"kind":"reward"}\n', "raw-000001-000000000000")
+    shipping.close()
+    [stored] = (tmp_path / "inbox").iterdir()
+    assert batch_source(stored.name) == re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname())[:64] != "127.0.0.1"
+
+
+def test_a_closed_collector_ends_its_kept_alive_connections(tmp_path: Path) -> None:
+    """After close, a sink's kept-alive connection no longer reaches the collector (it did for up to IDLE_S, and its
+    batches were still answered 200): the sink's next batch fails and is sent again to the next collector."""
+    token, _ = load_or_create_token(tmp_path)
+    running = Collector(tmp_path / "inbox", tmp_path / "current.vw", "127.0.0.1", 0, lambda: {}, token, tmp_path / "token").start()
+    with httpx.Client(base_url=f"http://127.0.0.1:{running.port}", headers={"Authorization": f"Bearer {token}"}) as client:
+        assert client.post("/ingest", content=b'{"kind":"reward"}\n').status_code == 200
+        running.close()
+        with pytest.raises(httpx.TransportError):
+            client.post("/ingest", content=b'{"kind":"decision"}\n')
+    assert len(list((tmp_path / "inbox").iterdir())) == 1

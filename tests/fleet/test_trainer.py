@@ -4,7 +4,10 @@ restart goes on after the newest checkpoint's batch."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from appliance.fleet.files import joined_name
 from appliance.fleet.trainer import KEEP, CentralTrainer
@@ -35,3 +38,26 @@ def test_each_batch_is_published_atomically_and_a_restart_goes_on_after_it(tmp_p
     assert oct(trainer.current.stat().st_mode & 0o777) == "0o644"  # readable by whatever serves or watches it
     restarted = CentralTrainer(UniformPolicy.of(["on", "off"]), joined, models, publish_every_s=0.0)
     assert restarted.batch == 3 and restarted.step() == 0
+
+
+def test_an_event_offering_actions_the_policy_does_not_declare_is_counted_not_fatal(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An appliance configured with another set of actions: its events are left out and counted, with a warning
+    saying what to do, and the trainer goes on learning (and publishing) the others."""
+    from appliance.assemble import build_policy
+    from appliance.config import AppConfig
+
+    joined, models = tmp_path / "joined", tmp_path / "models"
+    joined.mkdir()
+    config = AppConfig()
+    known = tuple(a.id for a in config.effective_policy().actions)  # type: ignore[union-attr]
+    lines = []
+    for i, actions in enumerate((known, ("zzz", "yyy"), known)):
+        decision = Decision(f"e{i}", actions[0], 0, 0.5, (0.5,) + (0.5 / (len(actions) - 1),) * (len(actions) - 1), actions,
+                            {"u": {"x": 1.0}}, 0, 0.0)
+        lines.append(dsjson.encode(JoinedEvent(decision, 1.0, "on_time", 1, 1.0), [{}] * len(actions)))
+    (joined / joined_name(0)).write_bytes(b"".join(lines))
+    trainer = CentralTrainer(build_policy(config.effective_policy()), joined, models, publish_every_s=0.0)
+    with caplog.at_level(logging.WARNING):
+        assert trainer.step() == 2
+    assert trainer.stats()["refused"] == 1 and trainer.published == 1 and trainer.batch == 0
+    assert "e1" in caplog.text and "policy" in caplog.text
