@@ -88,7 +88,11 @@ class LiveModel:
         warning = found.warning()
         if warning:
             log.warning("%s", warning)
-        return cls(_as_config(found.config, f"{source} (read as this appliance's config)"), data_dir)
+        config = _as_config(found.config, f"{source} (read as this appliance's config)")
+        try:
+            return cls(config, data_dir)
+        except UsageError as err:  # VW refused its command line: the file's own words
+            raise UsageError(f"{source}: {err}") from None
 
     @property
     def loop(self) -> Loop:

@@ -104,7 +104,8 @@ def test_a_loop_that_cannot_start_says_why_once_and_frees_the_directory(tmp_path
         LiveModel.from_rlclient({"model.vw.initial_command_line": "--cb_explore_adf --bogus 3"}, ["a", "b"], tmp_path / "data")
     # the exception is the news: no traceback logged before it, no word of the daemon's safe mode
     assert [(r.levelname, r.getMessage()) for r in caplog.records if r.exc_info or "safe mode" in r.getMessage()] == []
-    assert str(found.value).startswith("the loop could not start: Vowpal Wabbit refused the options --cb_explore_adf")
+    # docs/embedded.md: every error starts with the file's name (a dict stands for client.json)
+    assert str(found.value).startswith("client.json: the loop could not start: Vowpal Wabbit refused the options --cb_explore_adf")
     assert str(found.value).count("could not start") == 1 and str(found.value).endswith("unrecognised option '--bogus'")
     held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}")]
     assert not [path for path in held if path.startswith(str(tmp_path))]  # nothing was opened before the policy failed
