@@ -60,7 +60,8 @@ class DirectorySinkConfig(LogSinkConfigBase):
                                        "position in the log, so a batch sent again replaces itself.")
     path: Path = Field(description="The directory (created if missing).")
     prefix: str = Field("", max_length=64, pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9._-]*$",
-                        description="Start of every file's name, e.g. the appliance's name; empty: the host name.")
+                        description="Start of every file's name, e.g. the appliance's name; empty: the host name and the "
+                                    "first 8 digits of /etc/machine-id.")
 
 
 class HTTPSinkConfig(LogSinkConfigBase):
@@ -70,7 +71,8 @@ class HTTPSinkConfig(LogSinkConfigBase):
                                   "answer acknowledges it, anything else is retried with backoff.")
     url: str = Field(max_length=2048, description="Where batches are POSTed (http or https).")
     headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers, e.g. X-Wabbit-Source (the "
-                                    "appliance's name for a fleet's collector; default: the host name).")
+                                    "appliance's name for a fleet's collector; default: the host name and the first 8 digits "
+                                    "of /etc/machine-id).")
     token_file: Path | None = Field(None, description="A file holding the receiver's bearer token (a fleet collector's "
                                     "`token`, copied to the appliance), sent as `Authorization: Bearer`; read at every "
                                     "batch, so a new token needs no restart. Empty: no token.")

@@ -12,9 +12,34 @@ commit sends those batches again.
 
 from __future__ import annotations
 
+import re
+import socket
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from appliance.errors import WabbitError
+
+MACHINE_ID = Path("/etc/machine-id")
+
+
+def appliance_name(machine_id: Path = MACHINE_ID) -> str:
+    """What a sink names this appliance by when its config does not: the host name, and the first 8 hex digits of
+    systemd's machine id when there is one. Raspberry Pi OS names every Pi ``raspberrypi``; its machine id is drawn
+    at first boot, so two Pis shipping to one fleet (or one shared folder) keep their batches apart.
+
+    >>> import tempfile
+    >>> ids = Path(tempfile.mkdtemp()) / "machine-id"
+    >>> _ = ids.write_text("0123456789abcdef0123456789abcdef\\n")
+    >>> appliance_name(ids) == f"{socket.gethostname()}-01234567"
+    True
+    >>> appliance_name(ids.with_name("none")) == socket.gethostname()
+    True
+    """
+    try:
+        found = re.match(r"[0-9a-f]{8}", machine_id.read_text(encoding="ascii").strip())
+    except (OSError, UnicodeDecodeError):
+        found = None
+    return f"{socket.gethostname()}-{found.group(0)}" if found else socket.gethostname()
 
 
 class SinkError(WabbitError, RuntimeError):

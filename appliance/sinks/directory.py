@@ -14,18 +14,17 @@ Each file is fsynced before its rename; the directory's new entries are fsynced 
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from appliance.config.log_sinks import DirectorySinkConfig
-from appliance.sinks.base import SinkError
+from appliance.sinks.base import SinkError, appliance_name
 from appliance.storage.atomic import fsync_dir, write_atomically
 
 
 class DirectorySink:
     def __init__(self, config: DirectorySinkConfig, name: str = "directory") -> None:
         self.name, self.directory = name, config.path
-        self.prefix = config.prefix or socket.gethostname()
+        self.prefix = config.prefix or appliance_name()
         self.files = 0
         self._uncommitted = False
         """Batches were renamed into place since the last commit (their entries may not be durable yet)."""

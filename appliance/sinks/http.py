@@ -12,14 +12,13 @@ one at once; any other failure closes the connection, and the shipper sends the 
 from __future__ import annotations
 
 import http.client
-import socket
 import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from appliance.config.log_sinks import HTTPSinkConfig
-from appliance.sinks.base import SinkError
+from appliance.sinks.base import SinkError, appliance_name
 
 RETRIED_ON_A_NEW_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 """A kept connection the receiver closed while it idled: nothing of the batch was answered yet."""
@@ -37,7 +36,7 @@ class HTTPSink:
         # the appliance's name for a fleet's collector, which keeps each appliance's log apart by it (not by the address
         # a batch comes from: one for every appliance behind a proxy or NAT); the host name, as a directory sink's prefix
         named = any(k.lower() == "x-wabbit-source" for k in config.headers)
-        self._source = {} if named else {"X-Wabbit-Source": socket.gethostname()}
+        self._source = {} if named else {"X-Wabbit-Source": appliance_name()}
         self._path = config.url if self._proxy and target.scheme == "http" else (target.path or "/") + (f"?{target.query}" if target.query else "")
 
     def send(self, data: bytes, batch_id: str) -> None:

@@ -22,6 +22,7 @@ from appliance.model_sources import ModelUpdater
 from appliance.model_sources.http import HTTPModelSource
 from appliance.server.access_token import load_or_create_token
 from appliance.sinks import SinkError
+from appliance.sinks.base import appliance_name
 from appliance.sinks.http import HTTPSink
 
 
@@ -262,14 +263,15 @@ def test_the_collector_listens_on_ipv6_loopback(tmp_path: Path) -> None:
 def test_a_sink_without_x_wabbit_source_is_named_by_its_host_not_by_the_address_it_comes_from(collector: Collector,
                                                                                              tmp_path: Path) -> None:
     """Behind a TLS proxy (or NAT) every appliance comes from one address: named by it, their logs would be one,
-    and one appliance's records would move another's watermark. The sink names itself by its host name, as a
-    directory sink does."""
+    and one appliance's records would move another's watermark. The sink names itself by its host name and machine id
+    (every Pi is `raspberrypi` until renamed), as a directory sink does."""
     url = f"http://127.0.0.1:{collector.port}/ingest"
     shipping = HTTPSink(HTTPSinkConfig(url=url, stream="raw", token_file=tmp_path / "token"))
     shipping.send(b'{"kind":"reward"}\n', "raw-000001-000000000000")
     shipping.close()
     [stored] = (tmp_path / "inbox").iterdir()
-    assert batch_source(stored.name) == re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname())[:64] != "127.0.0.1"
+    assert batch_source(stored.name) == re.sub(r"[^A-Za-z0-9._-]", "_", appliance_name())[:64] != "127.0.0.1"
+    assert appliance_name().startswith(socket.gethostname())
 
 
 def test_a_closed_collector_ends_its_kept_alive_connections(tmp_path: Path) -> None:
