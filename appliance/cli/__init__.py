@@ -11,9 +11,12 @@ import importlib
 import os
 import signal
 import sys
-from typing import NoReturn, Protocol, Sequence
+from typing import TYPE_CHECKING, NoReturn, Protocol, Sequence
 
-from appliance.errors import WabbitError
+from appliance.errors import UsageError, WabbitError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 COMMANDS: tuple[str, ...] = (
     "run",
@@ -38,6 +41,25 @@ class Command(Protocol):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
     def run(self, args: argparse.Namespace) -> int: ...
+
+
+def flag_error(err: ValidationError, flag: str | None = None) -> UsageError:
+    """A flag's value its settings refused, as a usage error naming it as typed: ``flag`` (default: the refused field's
+    name as a flag, ``grace_s`` as ``--grace-s``), the value given and the first reason.
+
+    >>> from pydantic import BaseModel, Field, ValidationError
+    >>> class Settings(BaseModel):
+    ...     grace_s: float = Field(gt=0)
+    >>> try:
+    ...     Settings(grace_s=0.0)
+    ... except ValidationError as err:
+    ...     print(flag_error(err))
+    --grace-s 0: Input should be greater than 0
+    """
+    first = err.errors()[0]
+    value = first["input"]
+    name = flag or "--" + str(first["loc"][0]).replace("_", "-")
+    return UsageError(f"{name} {value:g}: {first['msg']}" if isinstance(value, float) else f"{name} {value}: {first['msg']}")
 
 
 class _Parser(argparse.ArgumentParser):

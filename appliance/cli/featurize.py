@@ -8,6 +8,7 @@ import sys
 import time
 from typing import Any
 
+from appliance.cli import flag_error
 from appliance.errors import UsageError
 
 HELP = "Capture from a source (audio:default, video:file:PATH, synthetic...) and print its features."
@@ -50,9 +51,9 @@ def _configs(args: argparse.Namespace) -> tuple[Any, list[Any]]:
         check_available(source)
     except ValidationError as err:  # an option out of its range: name it (its first line names pydantic's union)
         first = err.errors()[0]
-        field = str(first["loc"][-1])
-        shown = f"--window {args.window:g}" if field in ("window_seconds", "hop_seconds") else f"{args.source}: {field}"
-        raise UsageError(f"{shown}: {first['msg']}") from None
+        if str(first["loc"][-1]) in ("window_seconds", "hop_seconds"):
+            raise flag_error(err, "--window") from None
+        raise UsageError(f"{args.source}: {first['loc'][-1]}: {first['msg']}") from None
     except FeaturizerError as err:
         raise UsageError(str(err).splitlines()[0]) from None
     kind = source.kind

@@ -27,8 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from appliance.cli import flag_error
     from appliance.config import load_config
-    from appliance.errors import UsageError
     from appliance.fleet.central import Central, FleetSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -36,10 +36,7 @@ def run(args: argparse.Namespace) -> int:
         settings = FleetSettings(directory=args.dir, engine=args.engine, host=args.host, port=args.port, grace_s=args.grace_s,
                                  idle_timeout_s=args.idle_timeout_s, publish_every_s=args.publish_every_s)
     except ValidationError as err:  # an option out of its range: name it as typed
-        first = err.errors()[0]
-        value = first["input"]
-        shown = f"{value:g}" if isinstance(value, float) else value
-        raise UsageError(f"--{str(first['loc'][0]).replace('_', '-')} {shown}: {first['msg']}") from None
+        raise flag_error(err) from None
     central = Central(settings, load_config(args.config))
     signal.signal(signal.SIGTERM, lambda *_: central.stop.set())
     host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address, as a URL writes it

@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from appliance.cli import flag_error
     from appliance.datagen import generate, load_spec, schema_text
     from appliance.errors import UsageError
 
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 setattr(spec, field, value)
             except ValidationError as err:
-                raise UsageError(f"{flag} {value}: {err.errors()[0]['msg']}") from None
+                raise flag_error(err, flag) from None
     if args.format == "flatbuffer":
         try:
             import flatbuffers  # noqa: F401

@@ -4,6 +4,7 @@ down, closing an asyncio gRPC client under a call, a format it does not know, a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from pathlib import Path
@@ -105,15 +106,15 @@ SLOW_ANSWERS = {
 async def slow_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """Answers each HTTP request after 0.2 s (a busy daemon), keep-alive: a decide, a model download or upload, versions."""
     try:
-        while head := await reader.readuntil(b"\r\n\r\n"):
-            length = next(int(line.partition(b":")[2]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
-            await reader.readexactly(length)
-            await asyncio.sleep(0.2)
-            method, path = head.split(b" ")[:2]
-            answer, headers = SLOW_ANSWERS[method] if method in SLOW_ANSWERS else next(a for tail, a in SLOW_ANSWERS.items() if path.endswith(tail))
-            writer.write(b"HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\n\r\n%s" % (headers, len(answer), answer))
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):  # the client went away
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = next(int(line.partition(b":")[2]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+                await reader.readexactly(length)
+                await asyncio.sleep(0.2)
+                method, path = head.split(b" ")[:2]
+                answer, headers = (SLOW_ANSWERS[method] if method in SLOW_ANSWERS
+                                   else next(a for tail, a in SLOW_ANSWERS.items() if path.endswith(tail)))
+                writer.write(b"HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\n\r\n%s" % (headers, len(answer), answer))
     finally:  # also when the test's event loop ends, cancelling this
         writer.close()
 

@@ -70,7 +70,7 @@ def test_a_stream_that_ends_says_so_in_the_view() -> None:
             self.wfile.write(b'event: stats\ndata: {"loop": {"model_version": 7}}\n\n')  # then the daemon goes away
 
         def log_message(self, *args: object) -> None:
-            pass
+            """Quiet: the test reads the view, not the server's log."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), OneStats)
     threading.Thread(target=server.serve_forever, daemon=True).start()
